@@ -1,0 +1,94 @@
+"""Input checks shared by every layer: one clear error per bad argument.
+
+Every public function validates what it is given and raises ``ValueError`` (wrong value)
+or ``TypeError`` (wrong type) with a message that names the parameter, the value and what
+is allowed. Nothing is clipped or wrapped silently.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+__all__ = [
+    "check_bits",
+    "check_choice",
+    "check_int",
+    "check_positive",
+    "check_tensor",
+]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_int(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as ``int`` if it is an integer in ``[low, high]``.
+
+    >>> check_int("n_cell_id", 17, 0, 1007)
+    17
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {_short(value)} ({type(value).__name__})")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else str(low)
+        hi = "inf" if high is None else str(high)
+        raise ValueError(f"{name} = {value} is out of range; allowed: {lo}..{hi}")
+    return value
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Return ``value`` as ``float`` if it is a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {_short(value)} ({type(value).__name__})")
+    value = float(value)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{name} = {value} is not allowed; it must be a finite number > 0")
+    return value
+
+
+def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
+    """Return ``value`` if it is one of ``allowed``; strings compare case-insensitively."""
+    allowed = list(allowed)
+    for a in allowed:
+        if isinstance(a, str) and isinstance(value, str):
+            if a.lower() == value.lower():
+                return a
+        elif a == value and type(a) is type(value):
+            return a
+    raise ValueError(f"{name} = {_short(value)} is not allowed; allowed: "
+                     + ", ".join(repr(a) for a in allowed))
+
+
+def check_tensor(name: str, value: Any, *, min_dim: int = 0) -> torch.Tensor:
+    """Return ``value`` if it is a ``torch.Tensor`` with at least ``min_dim`` dimensions."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if value.dim() < min_dim:
+        raise ValueError(f"{name} must have at least {min_dim} dimension(s), "
+                         f"got shape {tuple(value.shape)}")
+    return value
+
+
+def check_bits(name: str, bits: Any, *, min_dim: int = 1) -> torch.Tensor:
+    """Return ``bits`` as a ``uint8`` tensor after checking that every entry is 0 or 1.
+
+    Integer and bool tensors are accepted; floating tensors are rejected (they are LLRs
+    or symbols, not bits).
+
+    >>> check_bits("bits", torch.tensor([0, 1, 1])).dtype
+    torch.uint8
+    """
+    bits = check_tensor(name, bits, min_dim=min_dim)
+    if bits.is_floating_point() or bits.is_complex():
+        raise TypeError(f"{name} must be an integer or bool tensor of 0/1 bits, got dtype {bits.dtype}")
+    if bits.dtype != torch.bool and bits.numel() and bool(((bits != 0) & (bits != 1)).any()):
+        bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
+        raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
+    return bits.to(torch.uint8)
