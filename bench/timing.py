@@ -1,0 +1,29 @@
+"""Timing helper shared by the benchmarks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+Row = tuple[str, float, str]
+
+
+def best_time(fn: Callable[[], object], repeats: int = 5, min_time: float = 0.2) -> float:
+    """Best wall-clock seconds of one call of ``fn`` over ``repeats`` timed batches.
+
+    ``fn`` is called once to warm up (JIT compilation, caches). Each batch calls ``fn``
+    enough times to last at least ``min_time`` seconds; the best per-call figure is kept.
+    """
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        n = 0
+        t0 = time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            elapsed = time.perf_counter() - t0
+            if elapsed >= min_time:
+                break
+        best = min(best, elapsed / n)
+    return best

@@ -1,0 +1,67 @@
+import subprocess
+import sys
+
+import pytest
+
+import softran
+from softran.cli import main
+from softran.recording import read_sigmf
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"softran {softran.__version__}"
+
+
+def test_help_lists_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "info" in out and "generate" in out
+
+
+def test_info_reports_engines(capsys):
+    import torch
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert f"torch        {torch.__version__}" in out
+    assert "numba" in out and "cuda" in out
+
+
+@pytest.mark.parametrize(
+    "argv, pattern",
+    [
+        (["generate", "--scs", "45"], "subcarrier_spacing = 45 is not allowed"),
+        (["generate", "--n-prb", "300"], "n_size_grid = 300 is out of range"),
+        (["generate", "--n-prb", "10"], "n_size_grid = 10 is too small"),
+        (["generate", "--modulation", "8PSK"], "modulation = '8PSK' is not allowed"),
+        (["generate", "--bogus"], "No such option: --bogus"),
+        (["nonsense"], "No such command"),
+    ],
+)
+def test_bad_arguments_one_line_exit_2(capsys, argv, pattern):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("softran: error: ") and pattern in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_console_script_exit_code_and_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "softran", "generate", "--scs", "7"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_generate_writes_recording_and_picture(tmp_path, capsys):
+    assert main(["generate", "--out", str(tmp_path), "--scs", "15", "--n-prb", "25",
+                 "--modulation", "QPSK", "--n-cell-id", "5"]) == 0
+    out = capsys.readouterr().out
+    base = tmp_path / "nr_dl_15khz_25prb_slot0"
+    assert f"wrote      {base}.sigmf-data" in out
+    x, meta = read_sigmf(base)
+    # 25 PRB at 15 kHz: nfft 512 (300/512 <= 0.85), one slot = 1 ms / 1 = 7680 samples
+    assert x.shape == (1, 7680) and meta["core:sample_rate"] == 7.68e6
+    assert meta["softran:n_cell_id"] == 5
+    png = base.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
