@@ -1,0 +1,487 @@
+"""OFDM numerology, modulation and demodulation (TS 38.211 §5.3.1, §5.4).
+
+Conventions (shared by every function here)
+-------------------------------------------
+* Sampling: the waveform is sampled at ``sample_rate = nfft * Δf``. With T_c = 1/(480e3*4096) s
+  and κ = 64, one sample lasts ``2048 * κ * 2^-μ / nfft`` T_c, so N_u = 2048 κ 2^-μ T_c is
+  ``nfft`` samples and the cyclic prefix N_CP,l of §5.3.1 is, in samples,
+
+  - normal CP: ``144*nfft/2048``, plus ``16*nfft*2^μ/2048`` for l = 0 and l = 7*2^μ,
+  - extended CP: ``512*nfft/2048``,
+
+  where l counts the OFDM symbols of a subframe (0 .. 14*2^μ - 1, or 12*2^μ - 1).
+* Frequency: grid subcarrier k (0..K-1, K = 12 N_grid^size) sits at (k - K/2) Δf, i.e.
+  k_0^μ = 0 in §5.3.1 (the grid is centred on the baseband centre); there is no DC null,
+  the subcarrier k = K/2 is at 0 Hz.
+* Scaling: a unitary IFFT/FFT (``norm="ortho"``). Sample n of the useful part of symbol l is
+  ``x[n] = nfft^-1/2 * sum_k a_{k,l} exp(j 2π (k - K/2) n / nfft)``, so the energy of the useful
+  part equals ``sum_k |a_{k,l}|^2`` and the mean power per sample is the mean resource-element
+  power times ``K / nfft``. ``ofdm_demodulate`` uses the matching forward transform, so it
+  inverts ``ofdm_modulate`` exactly (up to float rounding).
+* Symbol timing: the first symbol of a grid is symbol 0 of slot ``carrier.n_slot``; its index in
+  the subframe is ``(n_slot mod 2^μ) * N_symb^slot``, and further symbols (a grid may span
+  several slots) follow on, wrapping at the end of each subframe.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import torch
+
+from softran.nr.config import CarrierConfig
+from softran.validation import check_int, check_positive, check_tensor
+
+__all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate"]
+
+#: κ = T_s / T_c (TS 38.211 §4.1).
+KAPPA = 64
+#: 1 / T_c in Hz: Δf_max * N_f = 480e3 * 4096 (TS 38.211 §4.1).
+INV_TC = 480_000 * 4096
+#: Largest share of the FFT that the grid may fill when nfft is chosen automatically
+#: (as MATLAB ``nrOFDMInfo``).
+MAX_OCCUPANCY = Fraction(85, 100)
+
+
+@dataclass(frozen=True)
+class OFDMInfo:
+    """OFDM dimensions of a carrier (MATLAB namesake: the struct of ``nrOFDMInfo``).
+
+    Attributes
+    ----------
+    nfft : FFT size (samples of the useful part N_u of every symbol).
+    sample_rate : nfft * Δf in Hz.
+    cyclic_prefix_lengths : N_CP,l in samples of every symbol l of one subframe.
+    symbol_lengths : nfft + N_CP,l in samples, for every symbol of one subframe.
+    symbols_per_slot : N_symb^slot (14 normal, 12 extended CP).
+    slots_per_subframe : 2^μ.
+    windowing : W, the number of samples of the raised-cosine overlap (0 = no windowing).
+    """
+
+    nfft: int
+    sample_rate: float
+    cyclic_prefix_lengths: tuple[int, ...]
+    symbol_lengths: tuple[int, ...]
+    symbols_per_slot: int
+    slots_per_subframe: int
+    windowing: int
+
+    @property
+    def symbols_per_subframe(self) -> int:
+        """N_symb^{subframe,μ}: number of OFDM symbols of one subframe (1 ms)."""
+        return len(self.cyclic_prefix_lengths)
+
+    @property
+    def samples_per_subframe(self) -> int:
+        """Number of samples of one subframe (``sample_rate * 1 ms``)."""
+        return sum(self.symbol_lengths)
+
+    def first_symbol(self, n_slot: int) -> int:
+        """Index within its subframe of the first OFDM symbol of slot ``n_slot``."""
+        n_slot = check_int("n_slot", n_slot, 0)
+        return (n_slot % self.slots_per_subframe) * self.symbols_per_slot
+
+    def slot_cyclic_prefix_lengths(self, n_slot: int, n_symbols: int | None = None
+                                   ) -> tuple[int, ...]:
+        """N_CP,l in samples of ``n_symbols`` consecutive symbols from the start of slot ``n_slot``.
+
+        ``n_symbols`` defaults to one slot and may span several slots and subframes.
+
+        >>> info = ofdm_info(CarrierConfig(subcarrier_spacing=60), nfft=1024)
+        >>> info.slot_cyclic_prefix_lengths(2, 2), info.slot_cyclic_prefix_lengths(3, 2)
+        ((104, 72), (72, 72))
+        """
+        n_symbols = self.symbols_per_slot if n_symbols is None else n_symbols
+        n_symbols = check_int("n_symbols", n_symbols, 0)
+        first = self.first_symbol(n_slot)
+        m = self.symbols_per_subframe
+        return tuple(self.cyclic_prefix_lengths[(first + i) % m] for i in range(n_symbols))
+
+
+# ---------------------------------------------------------------------------------------
+# numerology
+# ---------------------------------------------------------------------------------------
+def _check_carrier(carrier: Any) -> CarrierConfig:
+    if not isinstance(carrier, CarrierConfig):
+        raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
+    return carrier
+
+
+def _default_nfft(n_subcarriers: int) -> int:
+    nfft = 128
+    while Fraction(n_subcarriers, nfft) > MAX_OCCUPANCY:
+        nfft *= 2
+    return nfft
+
+
+def _cyclic_prefix_lengths(mu: int, cyclic_prefix: str, nfft: int) -> tuple[int, ...]:
+    """N_CP,l of §5.3.1 converted from T_c units to samples at nfft * Δf, one subframe."""
+    delta_f = 15_000 << mu
+    samples_per_tc = Fraction(nfft * delta_f, INV_TC)
+    n_u = Fraction(2048 * KAPPA, 1 << mu) * samples_per_tc
+    assert n_u == nfft  # N_u is nfft samples by construction
+    symbols = (14 if cyclic_prefix == "normal" else 12) << mu
+    lengths = []
+    for l in range(symbols):  # noqa: E741 (the standard's symbol index)
+        if cyclic_prefix == "extended":
+            n_cp = Fraction(512 * KAPPA, 1 << mu)
+        elif l == 0 or l == 7 * (1 << mu):
+            n_cp = Fraction(144 * KAPPA, 1 << mu) + 16 * KAPPA
+        else:
+            n_cp = Fraction(144 * KAPPA, 1 << mu)
+        n_cp_samples = n_cp * samples_per_tc
+        if n_cp_samples.denominator != 1:
+            raise ValueError(
+                f"nfft = {nfft} is not allowed for subcarrier spacing {15 << mu} kHz with "
+                f"{cyclic_prefix} cyclic prefix: N_CP,{l} would be {float(n_cp_samples):g} "
+                f"samples; nfft must make every cyclic prefix a whole number of samples "
+                f"(a multiple of 128 for normal, of 4 for extended cyclic prefix)")
+        lengths.append(int(n_cp_samples))
+    return tuple(lengths)
+
+
+@functools.lru_cache(maxsize=256)
+def _ofdm_info(mu: int, cyclic_prefix: str, n_subcarriers: int, nfft: int | None,
+               sample_rate: float | None, windowing: int) -> OFDMInfo:
+    delta_f = 15_000 << mu
+    if sample_rate is not None:
+        ratio = sample_rate / delta_f
+        n = round(ratio)
+        if n < 1 or abs(ratio - n) > 1e-9 * ratio:
+            raise ValueError(
+                f"sample_rate = {sample_rate:g} Hz is not allowed: it must be an integer "
+                f"multiple nfft * {delta_f} of the subcarrier spacing")
+        if nfft is not None and n != nfft:
+            raise ValueError(
+                f"sample_rate = {sample_rate:g} Hz and nfft = {nfft} disagree: with subcarrier "
+                f"spacing {delta_f} Hz, nfft = {nfft} needs sample_rate = {nfft * delta_f} Hz")
+        if n < n_subcarriers:
+            raise ValueError(
+                f"sample_rate = {sample_rate:g} Hz is too low: it gives nfft = {n} < "
+                f"{n_subcarriers} subcarriers of the grid; allowed: sample_rate >= "
+                f"{n_subcarriers * delta_f} Hz")
+        nfft = n
+    elif nfft is None:
+        nfft = _default_nfft(n_subcarriers)
+    if nfft < n_subcarriers:
+        raise ValueError(f"nfft = {nfft} is out of range: the grid has {n_subcarriers} "
+                         f"subcarriers; allowed: nfft >= {n_subcarriers}")
+    cps = _cyclic_prefix_lengths(mu, cyclic_prefix, nfft)
+    if windowing % 2 or windowing > min(cps):
+        raise ValueError(f"windowing = {windowing} is not allowed; allowed: an even number of "
+                         f"samples from 0 to the shortest cyclic prefix, {min(cps)}")
+    return OFDMInfo(
+        nfft=nfft,
+        sample_rate=float(nfft * delta_f),
+        cyclic_prefix_lengths=cps,
+        symbol_lengths=tuple(nfft + c for c in cps),
+        symbols_per_slot=14 if cyclic_prefix == "normal" else 12,
+        slots_per_subframe=1 << mu,
+        windowing=windowing,
+    )
+
+
+def ofdm_info(carrier: CarrierConfig, nfft: int | None = None, sample_rate: float | None = None,
+              windowing: int = 0) -> OFDMInfo:
+    """FFT size, sample rate and cyclic prefix lengths of ``carrier``.
+
+    TS 38.211 §5.3.1 (N_u, N_CP,l, t_start,l), §4.1 (T_c, κ). MATLAB namesake:
+    ``nrOFDMInfo``.
+
+    Parameters
+    ----------
+    carrier : the carrier (subcarrier spacing, cyclic prefix, grid size).
+    nfft : FFT size, >= 12 * n_size_grid (need not be a power of 2, but must make every
+        cyclic prefix a whole number of samples). Default: the smallest power of two
+        >= 128 for which the grid fills at most 85 % of it (as ``nrOFDMInfo``).
+    sample_rate : sample rate in Hz; an alternative to ``nfft``, which is then
+        ``sample_rate / Δf`` and must be an integer. If both are given they must agree.
+    windowing : W, samples of raised-cosine overlap between symbols (see
+        :func:`ofdm_modulate`); even, from 0 (no windowing, the default) to the shortest
+        cyclic prefix.
+
+    Returns
+    -------
+    :class:`OFDMInfo`. ``cyclic_prefix_lengths`` and ``symbol_lengths`` list every symbol of
+    one subframe; ``slot_cyclic_prefix_lengths(n_slot)`` gives those of one slot.
+
+    >>> info = ofdm_info(CarrierConfig(subcarrier_spacing=30, n_size_grid=273))
+    >>> info.nfft, info.sample_rate, info.cyclic_prefix_lengths[:2], info.cyclic_prefix_lengths[14]
+    (4096, 122880000.0, (352, 288), 352)
+    """
+    carrier = _check_carrier(carrier)
+    if nfft is not None:
+        nfft = check_int("nfft", nfft, 1)
+    if sample_rate is not None:
+        sample_rate = check_positive("sample_rate", sample_rate)
+    windowing = check_int("windowing", windowing, 0)
+    return _ofdm_info(carrier.mu, carrier.cyclic_prefix, carrier.n_subcarriers, nfft,
+                      sample_rate, windowing)
+
+
+# ---------------------------------------------------------------------------------------
+# helpers shared by modulation and demodulation
+# ---------------------------------------------------------------------------------------
+def _check_real(name: str, value: Any, low: float, high: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not math.isfinite(value) or value < low or (high is not None and value > high):
+        allowed = f"{low:g}..{high:g}" if high is not None else f"a finite number >= {low:g}"
+        raise ValueError(f"{name} = {value} is out of range; allowed: {allowed}")
+    return value
+
+
+def _check_complex(name: str, x: Any, min_dim: int) -> torch.Tensor:
+    x = check_tensor(name, x, min_dim=min_dim)
+    if x.dtype not in (torch.complex64, torch.complex128):
+        raise TypeError(f"{name} must be a complex64 or complex128 tensor, got dtype {x.dtype}")
+    return x
+
+
+def _symbol_timing(info: OFDMInfo, first: int, n_symbols: int
+                   ) -> tuple[list[int], list[int]]:
+    """CP lengths and t_start,l (samples from the start of the subframe) of the symbols."""
+    m = info.symbols_per_subframe
+    starts_in_subframe = [0]
+    for length in info.symbol_lengths[:-1]:
+        starts_in_subframe.append(starts_in_subframe[-1] + length)
+    ls = [(first + i) % m for i in range(n_symbols)]
+    return ([info.cyclic_prefix_lengths[l] for l in ls],  # noqa: E741
+            [starts_in_subframe[l] for l in ls])  # noqa: E741
+
+
+def _carrier_phase_cycles(info: OFDMInfo, first: int, n_symbols: int,
+                          carrier_frequency: float) -> torch.Tensor:
+    """f0 * (t_start,l + N_CP,l T_c) in cycles, modulo 1, float64 [n_symbols] (§5.4)."""
+    cps, t_start = _symbol_timing(info, first, n_symbols)
+    return torch.tensor([math.fmod(carrier_frequency * (t + c) / info.sample_rate, 1.0)
+                         for t, c in zip(t_start, cps)], dtype=torch.float64)
+
+
+def _real_dtype(dtype: torch.dtype) -> torch.dtype:
+    return torch.float64 if dtype == torch.complex128 else torch.float32
+
+
+@functools.lru_cache(maxsize=64)
+def _modulation_plan(info: OFDMInfo, first: int, n_symbols: int, device: torch.device,
+                     dtype: torch.dtype
+                     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None,
+                                torch.Tensor | None]:
+    """Gather indices (into the flattened IFFT outputs) and window weights of every sample.
+
+    Output sample t belongs to symbol s at position n (0 <= n < N_CP + nfft); its primary
+    source is IFFT sample (n - N_CP) mod nfft of symbol s, weighted by w1. With windowing,
+    a secondary source (the neighbouring symbol's cyclic extension) is added with weight w2.
+    """
+    nfft, w = info.nfft, info.windowing
+    cps_list, _ = _symbol_timing(info, first, n_symbols)
+    cps = torch.tensor(cps_list, dtype=torch.int64)
+    lens = cps + nfft
+    starts = torch.cumsum(lens, 0) - lens
+    total = int(lens.sum())
+    sym = torch.repeat_interleave(torch.arange(n_symbols), lens)
+    n = torch.arange(total) - starts[sym]
+    length = lens[sym]
+    idx1 = sym * nfft + torch.remainder(n - cps[sym], nfft)
+    if w == 0:
+        return idx1.to(device), None, None, None
+    half = w // 2
+    ramp = 0.5 * (1.0 - torch.cos(math.pi * (torch.arange(w, dtype=torch.float64) + 0.5) / w))
+    w1 = torch.ones(total, dtype=torch.float64)
+    w2 = torch.zeros(total, dtype=torch.float64)
+    idx2 = idx1.clone()
+    head = n < half  # rising ramp of s; falling tail (cyclic suffix) of s - 1 adds here
+    i = n[head] + half
+    w1[head] = ramp[i]
+    w2[head] = 1.0 - ramp[i]
+    idx2[head] = torch.remainder(sym[head] - 1, n_symbols) * nfft + n[head]
+    tail = n >= length - half  # falling ramp of s; rising head (prefix) of s + 1 adds here
+    i = n[tail] - (length[tail] - half)
+    w1[tail] = 1.0 - ramp[i]
+    w2[tail] = ramp[i]
+    nxt = torch.remainder(sym[tail] + 1, n_symbols)
+    idx2[tail] = nxt * nfft + torch.remainder(n[tail] - length[tail] - cps[nxt], nfft)
+    rdt = _real_dtype(dtype)
+    return idx1.to(device), w1.to(device, rdt), idx2.to(device), w2.to(device, rdt)
+
+
+@functools.lru_cache(maxsize=64)
+def _carrier_phase(info: OFDMInfo, first: int, n_symbols: int, carrier_frequency: float,
+                   sign: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """exp(sign * j 2π f0 (t_start,l + N_CP,l T_c)) per symbol, shape [n_symbols, 1]."""
+    cycles = _carrier_phase_cycles(info, first, n_symbols, carrier_frequency)
+    return torch.polar(torch.ones_like(cycles), sign * 2 * math.pi * cycles
+                       ).to(device, dtype).unsqueeze(-1)
+
+
+@functools.lru_cache(maxsize=64)
+def _demodulation_plan(info: OFDMInfo, first: int, n_symbols: int, n_subcarriers: int,
+                       cp_fraction: float, carrier_frequency: float, device: torch.device,
+                       dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """FFT-window gather indices [n_symbols * nfft] and phase corrections [n_symbols, K]."""
+    nfft = info.nfft
+    cps_list, _ = _symbol_timing(info, first, n_symbols)
+    cps = torch.tensor(cps_list, dtype=torch.int64)
+    lens = cps + nfft
+    starts = torch.cumsum(lens, 0) - lens
+    # FFT window offset into the CP: floor(cp_fraction * N_CP) (guarded against 0.7*10 = 6.99..)
+    offsets = torch.tensor([math.floor(round(cp_fraction * c, 9)) for c in cps_list],
+                           dtype=torch.int64)
+    idx = (starts + offsets).unsqueeze(-1) + torch.arange(nfft)
+    # The window starts delta = N_CP - offset samples early: FFT bin of frequency index
+    # k - K/2 picks up exp(-j 2π (k - K/2) delta / nfft); undo it (exact integer phase).
+    delta = cps - offsets
+    kf = torch.arange(n_subcarriers, dtype=torch.int64) - n_subcarriers // 2
+    cycles = torch.remainder(delta.unsqueeze(-1) * kf, nfft).to(torch.float64) / nfft
+    if carrier_frequency:
+        cycles = cycles + _carrier_phase_cycles(info, first, n_symbols,
+                                                carrier_frequency).unsqueeze(-1)
+    corr = torch.polar(torch.ones_like(cycles), 2 * math.pi * cycles)
+    return idx.reshape(-1).to(device), corr.to(device, dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# modulation / demodulation
+# ---------------------------------------------------------------------------------------
+def ofdm_modulate(grid: torch.Tensor, carrier: CarrierConfig, *, nfft: int | None = None,
+                  sample_rate: float | None = None, windowing: int = 0,
+                  carrier_frequency: float = 0.0) -> torch.Tensor:
+    """OFDM baseband signal generation of a resource grid.
+
+    TS 38.211 §5.3.1 (OFDM baseband signal, cyclic prefix N_CP,l, t_start,l) and §5.4
+    (modulation and upconversion: symbol phase compensation). MATLAB namesake:
+    ``nrOFDMModulate``. Sampling, subcarrier placement and scaling follow the module
+    conventions: sample n (0 <= n < N_CP,l + nfft) of symbol l is
+    ``nfft^-1/2 * sum_k a_{k,l} exp(j 2π (k - K/2)(n - N_CP,l) / nfft)``, so the cyclic prefix
+    is a copy of the last N_CP,l samples of the symbol.
+
+    Parameters
+    ----------
+    grid : complex tensor ``[..., n_ports, n_symbols, K]`` with K = 12 * n_size_grid and any
+        number of symbols >= 1 (several slots allowed); the first symbol is symbol 0 of slot
+        ``carrier.n_slot``, which fixes the CP length of every symbol.
+    carrier : the carrier.
+    nfft, sample_rate : FFT size or sample rate, as in :func:`ofdm_info`.
+    windowing : W (even, 0 .. shortest CP; 0 = off). Weighted overlap-add: every symbol
+        (CP + useful part, L samples) is extended cyclically by W/2 samples before its CP and
+        W/2 samples after its end; its first W samples (positions -W/2 .. W/2-1) are weighted
+        by ``r(i) = (1 - cos(π (i + 1/2) / W)) / 2``, i = 0..W-1, its last W samples
+        (L - W/2 .. L + W/2 - 1) by ``1 - r(i)``; neighbouring symbols overlap by W samples
+        and are added, so the waveform keeps its length. The overlap is circular: the first
+        symbol's leading W/2 samples are added onto the end of the waveform and the last
+        symbol's trailing W/2 samples onto its start. Only the first W/2 samples of each CP
+        and the last W/2 samples of each symbol change.
+    carrier_frequency : f0 in Hz (>= 0) of §5.4: symbol l is multiplied by
+        ``exp(-j 2π f0 (t_start,l + N_CP,l T_c))``, t_start,l counted from the start of its
+        subframe (as MATLAB's ``CarrierFrequency``); 0 (default) disables it.
+
+    Returns
+    -------
+    Waveform ``[..., n_ports, T]`` of the grid's dtype (complex64 for a complex64 grid; a
+    complex128 grid gives complex128), T = sum of N_CP,l + nfft over the symbols, on the
+    grid's device. Mean power per sample is the mean RE power times K / nfft.
+
+    >>> c = CarrierConfig(subcarrier_spacing=15, n_size_grid=52)
+    >>> w = ofdm_modulate(torch.ones(1, 14, 624, dtype=torch.complex64), c)
+    >>> w.shape, w.dtype
+    (torch.Size([1, 15360]), torch.complex64)
+    """
+    carrier = _check_carrier(carrier)
+    grid = _check_complex("grid", grid, 3)
+    k = carrier.n_subcarriers
+    if grid.shape[-1] != k:
+        raise ValueError(f"grid has {grid.shape[-1]} subcarriers (last dimension of shape "
+                         f"{tuple(grid.shape)}); carrier with n_size_grid = "
+                         f"{carrier.n_size_grid} needs {k}")
+    n_symbols = grid.shape[-2]
+    if n_symbols < 1:
+        raise ValueError(f"grid must have at least 1 OFDM symbol, got shape {tuple(grid.shape)}")
+    carrier_frequency = _check_real("carrier_frequency", carrier_frequency, 0.0)
+    info = ofdm_info(carrier, nfft, sample_rate, windowing)
+    first = info.first_symbol(carrier.n_slot)
+    device, dtype = grid.device, grid.dtype
+
+    if carrier_frequency:
+        grid = grid * _carrier_phase(info, first, n_symbols, carrier_frequency, -1, device, dtype)
+    # bin (k - K/2) mod nfft carries subcarrier k: upper half of the grid at 0, 1, ...;
+    # lower half at nfft - K/2, ..., nfft - 1.
+    half = k // 2
+    bins = grid.new_zeros((*grid.shape[:-1], info.nfft))
+    bins[..., :half] = grid[..., half:]
+    bins[..., info.nfft - half:] = grid[..., :half]
+    x = torch.fft.ifft(bins, dim=-1, norm="ortho").flatten(-2)
+    idx1, w1, idx2, w2 = _modulation_plan(info, first, n_symbols, device, dtype)
+    out = x.index_select(-1, idx1)
+    if w1 is not None:
+        out = out * w1 + x.index_select(-1, idx2) * w2
+    return out
+
+
+def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int | None = None,
+                    sample_rate: float | None = None, cp_fraction: float = 0.5,
+                    carrier_frequency: float = 0.0) -> torch.Tensor:
+    """OFDM demodulation of a waveform back to a resource grid.
+
+    Inverse of :func:`ofdm_modulate` (TS 38.211 §5.3.1, §5.4). MATLAB namesake:
+    ``nrOFDMDemodulate``. The waveform starts at symbol 0 of slot ``carrier.n_slot``; every
+    whole symbol (CP + nfft samples) it holds is demodulated and trailing samples that do not
+    fill a symbol are ignored. The FFT window of symbol l starts ``floor(cp_fraction * N_CP,l)``
+    samples into its cyclic prefix; the linear phase this early start causes,
+    ``exp(-j 2π (k - K/2) (N_CP,l - offset) / nfft)``, is removed, so that
+    ``ofdm_demodulate(ofdm_modulate(grid)) == grid`` to float precision for any cp_fraction
+    (with windowing W: when ``W/2 <= floor(cp_fraction*N_CP,l) <= N_CP,l - W/2``, e.g.
+    cp_fraction = 0.5). A unitary FFT (``norm="ortho"``) matches the modulator's scaling.
+
+    Parameters
+    ----------
+    waveform : complex tensor ``[..., n_ports, T]``, T >= the length of the first symbol.
+    carrier : the carrier.
+    nfft, sample_rate : FFT size or sample rate, as in :func:`ofdm_info`.
+    cp_fraction : position of the FFT window in the cyclic prefix, 0..1 (0: start of the
+        CP, 1: end of the CP, i.e. the ideal position without delay spread).
+    carrier_frequency : f0 in Hz (>= 0); undoes the §5.4 symbol phase compensation
+        applied by :func:`ofdm_modulate` with the same f0; 0 disables it.
+
+    Returns
+    -------
+    Grid ``[..., n_ports, n_symbols, K]`` of the waveform's dtype, K = 12 * n_size_grid.
+
+    >>> c = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+    >>> g = torch.randn(2, 14, 288, dtype=torch.complex64)
+    >>> r = ofdm_demodulate(ofdm_modulate(g, c), c)
+    >>> r.shape, bool(torch.allclose(r, g, atol=1e-5))
+    (torch.Size([2, 14, 288]), True)
+    """
+    carrier = _check_carrier(carrier)
+    waveform = _check_complex("waveform", waveform, 2)
+    cp_fraction = _check_real("cp_fraction", cp_fraction, 0.0, 1.0)
+    carrier_frequency = _check_real("carrier_frequency", carrier_frequency, 0.0)
+    info = ofdm_info(carrier, nfft, sample_rate)
+    first = info.first_symbol(carrier.n_slot)
+    n_samples = waveform.shape[-1]
+    # whole subframes, then whole symbols of the partial subframe that follows
+    m = info.symbols_per_subframe
+    full, rest = divmod(n_samples, info.samples_per_subframe)
+    n_symbols = full * m
+    for i in range(m):
+        length = info.symbol_lengths[(first + i) % m]
+        if length > rest:
+            break
+        rest -= length
+        n_symbols += 1
+    if n_symbols == 0:
+        raise ValueError(f"waveform has {n_samples} samples (last dimension of shape "
+                         f"{tuple(waveform.shape)}), fewer than one OFDM symbol "
+                         f"({info.symbol_lengths[first]} samples)")
+    idx, corr = _demodulation_plan(info, first, n_symbols, carrier.n_subcarriers, cp_fraction,
+                                   carrier_frequency, waveform.device, waveform.dtype)
+    y = waveform.index_select(-1, idx).unflatten(-1, (n_symbols, info.nfft))
+    y = torch.fft.fft(y, dim=-1, norm="ortho")
+    half = carrier.n_subcarriers // 2
+    return torch.cat((y[..., info.nfft - half:], y[..., :half]), dim=-1) * corr
