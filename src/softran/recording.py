@@ -61,6 +61,9 @@ def write_sigmf(path: str | Path, waveform: torch.Tensor, sample_rate: float, *,
         "core:description": description,
         "core:recorder": "softran",
     }
+    if extra:
+        global_info["core:extensions"] = [{"name": "softran", "version": "0.1.0",
+                                           "optional": True}]
     for key, value in (extra or {}).items():
         global_info[f"softran:{key}"] = value
     meta = SigMFFile(data_file=str(data_path), global_info=global_info)

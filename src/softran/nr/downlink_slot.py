@@ -14,7 +14,7 @@ import torch
 
 from softran.nr.config import CarrierConfig
 from softran.nr.grid import resource_grid
-from softran.nr.modulation import symbol_modulate
+from softran.nr.modulation import bits_per_symbol, symbol_modulate
 from softran.nr.ofdm import OFDMInfo, ofdm_info, ofdm_modulate
 from softran.nr.sequences import pss, sss
 from softran.validation import check_int
@@ -24,7 +24,6 @@ __all__ = ["DownlinkSlot", "downlink_slot", "SSB_SUBCARRIERS", "SSB_SYMBOLS"]
 #: Size of an SS/PBCH block, TS 38.211 §7.4.3.1: 240 subcarriers x 4 OFDM symbols.
 SSB_SUBCARRIERS = 240
 SSB_SYMBOLS = 4
-_QM = {"pi/2-bpsk": 1, "bpsk": 1, "qpsk": 2, "16qam": 4, "64qam": 6, "256qam": 8, "1024qam": 10}
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,7 @@ def downlink_slot(carrier: CarrierConfig, modulation: str = "256QAM", *,
     if carrier.n_size_grid < 20:
         raise ValueError(f"n_size_grid = {carrier.n_size_grid} is too small for an SS/PBCH block; "
                          "allowed: 20..275")
-    if not isinstance(modulation, str) or modulation.lower() not in _QM:
-        raise ValueError(f"modulation = {modulation!r} is not allowed; allowed: "
-                         "pi/2-BPSK, BPSK, QPSK, 16QAM, 64QAM, 256QAM, 1024QAM")
+    qm = bits_per_symbol(modulation)  # validates the name
     n_symb = carrier.symbols_per_slot
     ssb_first_symbol = check_int("ssb_first_symbol", ssb_first_symbol, 0, n_symb - SSB_SYMBOLS)
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -73,7 +70,6 @@ def downlink_slot(carrier: CarrierConfig, modulation: str = "256QAM", *,
     data_mask = torch.ones(n_symb, carrier.n_subcarriers, dtype=torch.bool)
     data_mask[ssb_first_symbol:ssb_first_symbol + SSB_SYMBOLS, k_ssb0:k_ssb0 + SSB_SUBCARRIERS] = False
 
-    qm = _QM[modulation.lower()]
     n_data = int(data_mask.sum())
     bits = torch.randint(0, 2, (n_data * qm,), dtype=torch.uint8, generator=generator)
     grid[0][data_mask] = symbol_modulate(bits, modulation)
