@@ -4,6 +4,19 @@ from softran.nr.config import SUBCARRIER_SPACINGS, CarrierConfig
 from softran.nr.crc import CRC_POLYNOMIALS, crc_decode, crc_encode, crc_length
 from softran.nr.downlink_slot import DownlinkSlot, downlink_slot
 from softran.nr.grid import resource_grid
+from softran.nr.ldpc import (
+    LLR_SATURATION,
+    BaseGraph,
+    base_graph,
+    base_graph_dims,
+    ldpc_decode,
+    ldpc_encode,
+    lifting_size_set,
+    lifting_sizes,
+    parity_check_matrix,
+)
+from softran.nr.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
+from softran.nr.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
 from softran.nr.modulation import (
     MODULATIONS,
     bits_per_symbol,
@@ -12,29 +25,61 @@ from softran.nr.modulation import (
     symbol_modulate,
 )
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
+from softran.nr.sch import DLSCHDecoder, DLSCHEncoder, ULSCHDecoder, ULSCHEncoder
+from softran.nr.sch_info import SCHInfo, SegmentInfo, dlsch_info, ldpc_segment_info, ulsch_info
 from softran.nr.sequences import low_papr_sequence, prbs, pss, sss
+from softran.nr.tables import MCS_TABLE_NAMES, MCSEntry, mcs, mcs_table, tbs_table
+from softran.nr.tbs import tbs
 
 __all__ = [
     "CRC_POLYNOMIALS",
+    "LLR_SATURATION",
+    "MCS_TABLE_NAMES",
     "MODULATIONS",
     "SUBCARRIER_SPACINGS",
+    "BaseGraph",
     "CarrierConfig",
+    "DLSCHDecoder",
+    "DLSCHEncoder",
     "DownlinkSlot",
+    "MCSEntry",
     "OFDMInfo",
+    "SCHInfo",
+    "SegmentInfo",
+    "ULSCHDecoder",
+    "ULSCHEncoder",
+    "base_graph",
+    "base_graph_dims",
     "bits_per_symbol",
+    "code_block_desegment_ldpc",
+    "code_block_segment_ldpc",
     "constellation",
     "crc_decode",
     "crc_encode",
     "crc_length",
+    "dlsch_info",
     "downlink_slot",
+    "ldpc_decode",
+    "ldpc_encode",
+    "ldpc_segment_info",
+    "lifting_size_set",
+    "lifting_sizes",
     "low_papr_sequence",
+    "mcs",
+    "mcs_table",
     "ofdm_demodulate",
     "ofdm_info",
     "ofdm_modulate",
+    "parity_check_matrix",
     "prbs",
     "pss",
+    "rate_match_ldpc",
+    "rate_recover_ldpc",
     "resource_grid",
     "sss",
     "symbol_demodulate",
     "symbol_modulate",
+    "tbs",
+    "tbs_table",
+    "ulsch_info",
 ]

@@ -1,0 +1,84 @@
+"""LDPC encoder / decoder throughput (TS 38.212 §5.3.2): information Mbit/s on CPU.
+
+Decoder cases: layered normalised min-sum, 10 iterations, early termination off, batches of
+32 code blocks; LLRs of BPSK over AWGN (exact LLRs 2y/sigma^2) at an Eb/N0 where every block
+decodes; for code rate r the first E = K/r bits of the N-bit codeword buffer are transmitted
+and the rest get LLR 0 (rows whose parity is not transmitted are skipped by the decoder).
+Each case runs on one thread (numba and torch set to 1) and on all threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import torch
+
+from bench.timing import Row, best_time
+from softran.nr.ldpc import base_graph_dims, ldpc_decode, ldpc_encode
+
+BLOCKS = 32
+ITERATIONS = 10
+
+# (bgn, zc, rate, Eb/N0 dB)
+DECODE_CASES = [(1, 384, 1 / 3, 2.0), (1, 384, 1 / 2, 2.5), (2, 384, 1 / 3, 2.5)]
+
+
+def _case(bgn: int, zc: int, rate: float, ebn0_db: float, seed: int
+          ) -> tuple[torch.Tensor, torch.Tensor]:
+    _, _, kb = base_graph_dims(bgn)
+    k = kb * zc
+    gen = torch.Generator().manual_seed(seed)
+    cbs = torch.randint(0, 2, (BLOCKS, k), generator=gen, dtype=torch.uint8)
+    d = ldpc_encode(cbs, bgn).float()
+    e = round(k / rate)
+    sigma2 = 1.0 / (2.0 * rate * 10.0 ** (ebn0_db / 10.0))
+    y = (1.0 - 2.0 * d) + math.sqrt(sigma2) * torch.randn(d.shape, generator=gen)
+    llr = 2.0 * y / sigma2
+    llr[:, e:] = 0.0
+    return cbs, llr
+
+
+def _measure(threads: int, label: str) -> list[Row]:
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    torch.set_num_threads(threads)
+    rows: list[Row] = []
+    for i, (bgn, zc, rate, ebn0) in enumerate(DECODE_CASES):
+        cbs, llr = _case(bgn, zc, rate, ebn0, seed=i)
+        bits, _ = ldpc_decode(llr, bgn, ITERATIONS, early_termination=False)
+        if not torch.equal(bits, cbs):
+            raise RuntimeError(f"decoding failed in the benchmark case BG{bgn} r={rate:.2f}")
+        t = best_time(lambda llr=llr, bgn=bgn: ldpc_decode(llr, bgn, ITERATIONS,
+                                                             early_termination=False),
+                      repeats=3)
+        k = cbs.shape[1]
+        rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, {label}",
+                     cbs.numel() / t / 1e6, "Mbit/s"))
+    cbs, _ = _case(1, 384, 1 / 3, 2.0, seed=9)
+    t = best_time(lambda: ldpc_encode(cbs, 1), repeats=3)
+    rows.append((f"encode BG1 K={cbs.shape[1]}, {label}", cbs.numel() / t / 1e6, "Mbit/s"))
+    return rows
+
+
+def run() -> list[Row]:
+    old = (numba.get_num_threads(), torch.get_num_threads())
+    try:
+        rows = _measure(1, "1 thread")
+        # the plain torch reference (the CUDA path) on CPU, for scale
+        cbs, llr = _case(1, 384, 1 / 3, 2.0, seed=0)
+        cbs, llr = cbs[:4], llr[:4]
+        t = best_time(lambda: ldpc_decode(llr, 1, ITERATIONS, early_termination=False,
+                                          kernel="torch"), repeats=2)
+        rows.append(("decode BG1 K=8448 r=1/3 10 it, torch reference path (4 blocks), 1 thread",
+                     cbs.numel() / t / 1e6, "Mbit/s"))
+        n_all = numba.config.NUMBA_NUM_THREADS  # all the threads numba may use (CPU count)
+        rows += _measure(n_all, f"{n_all} threads")
+    finally:
+        numba.set_num_threads(old[0])
+        torch.set_num_threads(old[1])
+    return rows
+
+
+if __name__ == "__main__":
+    for case, figure, unit in run():
+        print(f"{case:70s} {figure:10.2f} {unit}")
