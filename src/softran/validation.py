@@ -16,6 +16,7 @@ import torch
 __all__ = [
     "check_bits",
     "check_choice",
+    "check_name",
     "check_int",
     "check_positive",
     "check_tensor",
@@ -64,6 +65,20 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
             return a
     raise ValueError(f"{name} = {_short(value)} is not allowed; allowed: "
                      + ", ".join(repr(a) for a in allowed))
+
+
+def check_name(name: str, value: Any, allowed: Iterable[str]) -> str:
+    """Return the canonical spelling of ``value`` if it is one of the names ``allowed``
+    (case-insensitive); a non-string is a ``TypeError`` that lists the allowed names.
+
+    >>> check_name("poly", "24a", ["24A", "24B"])
+    '24A'
+    """
+    allowed = list(allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {_short(value)} ({type(value).__name__}); "
+                        "allowed: " + ", ".join(repr(a) for a in allowed))
+    return check_choice(name, value, allowed)
 
 
 def check_tensor(name: str, value: Any, *, min_dim: int = 0) -> torch.Tensor:

@@ -29,7 +29,7 @@ import functools
 
 import torch
 
-from softran.validation import check_bits, check_choice, check_int
+from softran.validation import check_bits, check_int, check_name
 
 __all__ = ["CRC_POLYNOMIALS", "crc_decode", "crc_encode", "crc_length"]
 
@@ -49,10 +49,7 @@ _BLOCK = 1024           # block size B of step 1 (float32 sums stay <= 1024)
 
 
 def _check_poly(poly: object) -> str:
-    if not isinstance(poly, str):
-        raise TypeError(f"poly must be a string, got {poly!r} ({type(poly).__name__}); "
-                        "allowed: " + ", ".join(repr(p) for p in CRC_POLYNOMIALS))
-    return check_choice("poly", poly, CRC_POLYNOMIALS)
+    return check_name("poly", poly, CRC_POLYNOMIALS)
 
 
 def crc_length(poly: str) -> int:

@@ -53,7 +53,7 @@ def downlink_slot(carrier: CarrierConfig, modulation: str = "256QAM", *,
 
     >>> s = downlink_slot(CarrierConfig(subcarrier_spacing=30, n_size_grid=24), "QPSK", seed=1)
     >>> s.grid.shape, s.waveform.shape
-    (torch.Size([1, 14, 288]), torch.Size([1, 15360]))
+    (torch.Size([1, 14, 288]), torch.Size([1, 7680]))
     """
     if not isinstance(carrier, CarrierConfig):
         raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")

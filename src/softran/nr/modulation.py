@@ -45,7 +45,13 @@ import numbers
 
 import torch
 
-from softran.validation import check_bits, check_choice, check_positive, check_tensor
+from softran.validation import (
+    check_bits,
+    check_choice,
+    check_name,
+    check_positive,
+    check_tensor,
+)
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
            "symbol_modulate"]
@@ -62,10 +68,7 @@ _METHODS: tuple[str, ...] = ("maxlog", "exact")
 
 
 def _check_modulation(modulation: object) -> str:
-    if not isinstance(modulation, str):
-        raise TypeError(f"modulation must be a string, got {type(modulation).__name__}; "
-                        "allowed: " + ", ".join(repr(m) for m in MODULATIONS))
-    return check_choice("modulation", modulation, MODULATIONS)
+    return check_name("modulation", modulation, MODULATIONS)
 
 
 def bits_per_symbol(modulation: str) -> int:
