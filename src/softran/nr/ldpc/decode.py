@@ -189,13 +189,20 @@ def _decode_layered_torch(llr: torch.Tensor, plan: _DecodePlan, max_iterations: 
             L[:, idx] = new.view(b, -1)
             R[:, e0:e1] = r
         if early:
-            ok = _syndrome_ok(L, active, plan, index) & running
-            iterations = torch.where(ok, it + 1, iterations).to(torch.int32)
-            running = running & ~ok
+            iterations, running = _early_stop(it, L, active, plan, index, running, iterations)
             if not bool(running.any()):
                 break
     return (L[:, :plan.kb * zc] < 0).to(torch.uint8), _signed(iterations, L, active, plan,
                                                               index, running, early)
+
+
+def _early_stop(it: int, L: torch.Tensor, active: torch.Tensor, plan: _DecodePlan,
+                index: _TorchIndex, running: torch.Tensor, iterations: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """After iteration ``it``: stop the running blocks whose hard decisions satisfy all
+    active checks, recording ``it + 1`` as their iteration count."""
+    ok = _syndrome_ok(L[:, :plan.n_cols * plan.zc], active, plan, index) & running
+    return torch.where(ok, it + 1, iterations).to(torch.int32), running & ~ok
 
 
 def _signed(iterations: torch.Tensor, L: torch.Tensor, active: torch.Tensor, plan: _DecodePlan,
@@ -235,9 +242,7 @@ def _decode_sum_product(llr: torch.Tensor, plan: _DecodePlan, max_iterations: in
         L_new = l_ch.index_add(1, index.pad_idx, R.view(b, -1))
         L = torch.where(running.view(b, 1), L_new, L)
         if early:
-            ok = _syndrome_ok(L[:, :plan.n_cols * zc], active, plan, index) & running
-            iterations = torch.where(ok, it + 1, iterations).to(torch.int32)
-            running = running & ~ok
+            iterations, running = _early_stop(it, L, active, plan, index, running, iterations)
             if not bool(running.any()):
                 break
     return (L[:, :plan.kb * zc] < 0).to(torch.uint8), _signed(iterations, L, active, plan,
