@@ -120,3 +120,25 @@ def test_bad_input():
         DLSCHEncoder(1.5)
     with pytest.raises(TypeError):
         DLSCHEncoder(0.5)(torch.zeros(1, 100), "QPSK", 1, 400)
+
+
+def test_code_blocks_decoded_once_per_harq_process():
+    # C = 2 (TBS 10000 at R = 1/2 -> BG1, B = 10024 > 8448). The concatenated output
+    # (TS 38.212 §5.5) carries code block 0 in the first E_0 = G/2 bits: give only those
+    # LLRs, so CB 0 decodes and CB 1 cannot; the retransmission decodes only CB 1.
+    tbs, rate, g = 10_000, 0.5, 20_000
+    tb = torch.randint(0, 2, (2, tbs), dtype=torch.uint8, generator=torch.Generator().manual_seed(9))
+    enc, dec = DLSCHEncoder(rate), DLSCHDecoder(rate, tbs)
+    assert dec.sch_info.c == 2
+    llr = 6.0 * (1 - 2 * enc(tb, "QPSK", 1, g).float())
+    first = llr.clone()
+    first[:, g // 2:] = 0.0
+    out, err = dec(first, "QPSK", 1, harq_process=3)
+    assert err.all()
+    assert (dec.last_cb_crc[:, 0] == 0).all() and (dec.last_iterations[:, 0] >= 1).all()
+    assert (dec.last_cb_crc[:, 1] != 0).any() or (~dec.last_parity_ok[:, 1]).all()
+    out, err = dec(torch.zeros_like(llr), "QPSK", 1, harq_process=3)  # nothing new: CB 1 fails
+    assert err.all() and (dec.last_iterations[:, 0] == 0).all()
+    out, err = dec(llr, "QPSK", 1, harq_process=3)
+    assert not err.any() and torch.equal(out, tb)
+    assert (dec.last_iterations[:, 0] == 0).all() and (dec.last_iterations[:, 1] >= 1).all()

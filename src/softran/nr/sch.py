@@ -75,7 +75,9 @@ class _SCHDecoder(torch.nn.Module):
         self.early_termination = early_termination
         self.n_harq_processes = check_int("n_harq_processes", n_harq_processes, 1, 32)
         self._soft: dict[int, torch.Tensor] = {}
-        #: LDPC iterations used per code block in the last call, [..., C].
+        self._done: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        #: LDPC iterations used per code block in the last call, [..., C] (0 for a block
+        #: kept from an earlier transmission).
         self.last_iterations: torch.Tensor | None = None
         #: CRC24B syndrome per code block in the last call, [..., C] (0 = pass).
         self.last_cb_crc: torch.Tensor | None = None
@@ -86,6 +88,7 @@ class _SCHDecoder(torch.nn.Module):
         """Forget the soft bits accumulated for ``harq_process`` (a new transport block)."""
         harq_process = check_int("harq_process", harq_process, 0, self.n_harq_processes - 1)
         self._soft.pop(harq_process, None)
+        self._done.pop(harq_process, None)
 
     def soft_buffer(self, harq_process: int = 0) -> torch.Tensor | None:
         """The combined LLRs [..., C, N] held for ``harq_process``, or None."""
@@ -97,11 +100,14 @@ class _SCHDecoder(torch.nn.Module):
 
         The rate-recovered LLRs are added to the soft buffer of ``harq_process`` (kept until
         :meth:`reset_soft_buffer`; a buffer of another batch shape is replaced), then decoded.
+        Code blocks that an earlier transmission of the process decoded (parity checks held
+        and CRC24B passed, or with one code block the TB CRC passed) are not decoded again:
+        the code-block CRC ends their decoding for the rest of the HARQ process.
         Returns ``(tb, error)``: uint8 [..., A] and bool [...]. ``error`` is True where the
         TB CRC fails or where a code block ends without satisfying its LDPC parity checks: the
         second guards against false CRC passes, e.g. a TB whose systematic bits were all
         erased (rv 1/2 alone) decodes to all zeros, which passes the zero-initialised CRCs of
-        TS 38.212 §5.1.
+        TS 38.212 §5.1. A code block that received no soft bit at all counts as failed.
         """
         llr = check_tensor("llr", llr, min_dim=1)
         harq_process = check_int("harq_process", harq_process, 0, self.n_harq_processes - 1)
@@ -109,19 +115,45 @@ class _SCHDecoder(torch.nn.Module):
         recovered = rate_recover_ldpc(llr, info.a, self.target_code_rate, rv, modulation,
                                       n_layers, n_ref=self.n_ref)
         buffer = self._soft.get(harq_process)
+        done = self._done.get(harq_process)
         if buffer is not None and buffer.shape == recovered.shape:
             recovered = buffer + recovered
+        else:
+            done = None
         self._soft[harq_process] = recovered
-        bits, iterations, parity_ok = ldpc_decode(
-            recovered, info.bgn, self.max_iterations, algorithm=self.algorithm,
-            scaling=self.scaling, offset=self.offset, early_termination=self.early_termination,
-            return_parity_check=True)
+        n, k = recovered.shape[-1], info.k
+        flat = recovered.reshape(-1, n)
+        bits = flat.new_zeros(flat.shape[0], k, dtype=torch.uint8)
+        iterations = flat.new_zeros(flat.shape[0], dtype=torch.int32)
+        parity_ok = flat.new_ones(flat.shape[0], dtype=torch.bool)
+        todo = torch.ones(flat.shape[0], dtype=torch.bool, device=flat.device)
+        if done is not None:  # code blocks decoded by an earlier transmission are kept
+            todo = ~done[1].reshape(-1)
+            bits = done[0].reshape(-1, k).clone()
+        if bool(todo.any()):
+            b, it, ok = ldpc_decode(flat[todo], info.bgn, self.max_iterations,
+                                    algorithm=self.algorithm, scaling=self.scaling,
+                                    offset=self.offset,
+                                    early_termination=self.early_termination,
+                                    return_parity_check=True)
+            bits[todo], iterations[todo], parity_ok[todo] = b, it, ok
+        shape = recovered.shape[:-1]
+        bits, iterations, parity_ok = (bits.reshape(*shape, k), iterations.reshape(shape),
+                                       parity_ok.reshape(shape))
+        # a code block that received no soft bit at all (fillers aside) decodes to the
+        # all-zero codeword, which satisfies every check and every CRC: it is not decoded
+        parity_ok = parity_ok & ((recovered != 0) & recovered.isfinite()).any(-1)
         blk, cb_crc = code_block_desegment_ldpc(bits, info.bgn, info.b)
         tb, tb_crc = crc_decode(blk, info.crc)
+        error = (tb_crc != 0) | ~parity_ok.all(-1)
+        # a code block is done when its parity checks hold and its CRC24B passes (C > 1),
+        # or, with a single code block, when the whole TB passed
+        cb_done = parity_ok & (cb_crc == 0) if info.c > 1 else ~error.unsqueeze(-1)
+        self._done[harq_process] = (bits, cb_done)
         self.last_iterations = iterations
         self.last_cb_crc = cb_crc
         self.last_parity_ok = parity_ok
-        return tb, (tb_crc != 0) | ~parity_ok.all(-1)
+        return tb, error
 
 
 class DLSCHEncoder(_SCHEncoder):
