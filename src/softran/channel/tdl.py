@@ -1,0 +1,299 @@
+"""Time-varying tapped-delay-line fading channel (TR 38.901 §7.7.2, §7.7.3).
+
+Model (documented choices where TR 38.901 is silent):
+
+* **Paths.** One complex gain per path, per tx-rx pair and per batch element, all
+  independent (no spatial correlation in this version). Path ``p`` has average power
+  ``P_p = 10**(powers_db[p]/10)``, divided by ``sum(P)`` when ``normalize=True`` (total
+  average power 1).
+* **Rayleigh paths: sum of sinusoids** after Xiao, Zheng and Beaulieu, "Novel
+  sum-of-sinusoids simulation models for Rayleigh and Rician fading channels",
+  IEEE Trans. Wireless Commun. 5(12), 2006 (the Zheng-Xiao family)::
+
+      h(t) = sqrt(P_p / M) * sum_{n=1..M} [ cos(w_d t cos(a_n) + phi_n)
+                                          + j cos(w_d t sin(a_n) + psi_n) ]
+      a_n = (2 pi n - pi + theta) / (4 M)
+
+  with ``w_d = 2 pi f_D``, ``M = n_sinusoids`` and ``theta, phi_n, psi_n`` i.i.d.
+  uniform on ``[-pi, pi)`` per path. Over the ensemble ``E|h|^2 = P_p`` and
+  ``E[h(t+tau) h*(t)] = P_p J0(2 pi f_D tau)`` (classical Jakes spectrum) exactly.
+* **LOS path** (TDL-D/E, TDLD10/30): path 0 is specular,
+  ``h_0(t) = sqrt(P_0) exp(j (2 pi f_D t + phi_0))`` (arrival angle 0, so its Doppler is
+  ``+f_D``; ``phi_0`` uniform per tx-rx pair). Path 1 has the same delay and is
+  Rayleigh, so the first tap is Rician with ``K = P_0 / P_1`` (the profile's K factor).
+* **Delays.** TR 38.901 profiles are scaled by ``delay_spread`` (§7.7.3); conformance
+  profiles have absolute delays. A delay of ``d = tau * sample_rate`` samples is
+  realised by **linear interpolation** between the neighbouring integer delays:
+  ``(1 - f) x[t - k] + f x[t - k - 1]`` with ``k = floor(d)``, ``f = d - k``.
+* **Time.** Gains are evaluated exactly on a grid of absolute sample instants spaced
+  ``gain_interval`` samples apart (default: ``sample_rate / (64 f_D)``, at most 2**16) and
+  linearly interpolated in between. The block keeps its time (in samples), the random
+  parameters and the last input samples of its delay line, so consecutive calls
+  continue one realisation; :meth:`TDLChannel.reset` restarts it.
+* **Batch.** Each batch element is an independent channel realisation. The random
+  parameters are drawn at the first call for that batch size; calling with another
+  batch size needs :meth:`TDLChannel.reset` first.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+from softran.channel.profiles import TDLProfile, tdl_profile
+from softran.validation import check_int, check_positive, check_tensor
+
+__all__ = ["TDLChannel"]
+
+_CHUNK_ELEMENTS = 1 << 22  # elements of one time chunk of gain tensors
+
+
+class TDLChannel(torch.nn.Module):
+    """TDL fading channel (TR 38.901 §7.7.2) with Jakes Doppler and independent links.
+
+    Args:
+        profile: a :class:`TDLProfile` or a name accepted by :func:`tdl_profile`.
+        delay_spread: RMS delay spread in seconds; required for TR 38.901 (normalised)
+            profiles, must be ``None`` for conformance profiles with absolute delays.
+        max_doppler: maximum Doppler shift ``f_D`` in Hz (>= 0).
+        n_tx: number of transmit antennas.
+        n_rx: number of receive antennas.
+        sample_rate: sample rate in Hz.
+        n_sinusoids: sinusoids per path and quadrature component (``M``).
+        seed: seed of the realisation; ``None`` draws one from torch's global generator
+            at construction (so :meth:`reset` still reproduces the realisation).
+        normalize: scale the path powers to a total of 1.
+        gain_interval: spacing in samples of the exact gain evaluations (``None``: auto).
+
+    Shapes: ``forward(waveform)``: ``[batch, n_tx, T]`` complex -> ``[batch, n_rx, T]``.
+    After a call, ``path_gains`` is ``[batch, n_rx, n_tx, n_paths, n_grid]`` at the
+    absolute sample instants ``path_gain_sample_times`` (``[n_grid]``, int64).
+
+    >>> ch = TDLChannel("TDL-C", delay_spread=300e-9, max_doppler=100.0, n_tx=2, n_rx=4,
+    ...                 sample_rate=30.72e6, seed=1)
+    >>> y = ch(torch.zeros(3, 2, 1000, dtype=torch.complex64))
+    >>> tuple(y.shape), tuple(ch.path_gains.shape[:4])
+    ((3, 4, 1000), (3, 4, 2, 24))
+    """
+
+    def __init__(
+        self,
+        profile: TDLProfile | str,
+        delay_spread: float | None = None,
+        max_doppler: float = 0.0,
+        n_tx: int = 1,
+        n_rx: int = 1,
+        sample_rate: float = 30.72e6,
+        *,
+        n_sinusoids: int = 32,
+        seed: int | None = None,
+        normalize: bool = True,
+        gain_interval: int | None = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(profile, str):
+            profile = tdl_profile(profile)
+        if not isinstance(profile, TDLProfile):
+            raise TypeError(f"profile must be a TDLProfile or a name, got {type(profile).__name__}")
+        self.profile = profile
+        if profile.scale_delays:
+            if delay_spread is None:
+                raise ValueError(f"delay_spread is required for the normalised profile "
+                                 f"{profile.name} (TR 38.901 §7.7.3)")
+            delay_spread = check_positive("delay_spread", delay_spread)
+            delays = [d * delay_spread for d in profile.delays]
+        else:
+            if delay_spread is not None:
+                raise ValueError(f"delay_spread = {delay_spread} is not allowed for "
+                                 f"{profile.name}, whose delays are absolute; allowed: None")
+            delays = list(profile.delays)
+        self.delay_spread = delay_spread
+        if isinstance(max_doppler, bool) or not isinstance(max_doppler, numbers.Real):
+            raise TypeError(f"max_doppler must be a number, got {type(max_doppler).__name__}")
+        if not (0.0 <= float(max_doppler) < math.inf):
+            raise ValueError(f"max_doppler = {max_doppler} is not allowed; it must be >= 0")
+        self.max_doppler = float(max_doppler)
+        self.n_tx = check_int("n_tx", n_tx, 1)
+        self.n_rx = check_int("n_rx", n_rx, 1)
+        self.sample_rate = check_positive("sample_rate", sample_rate)
+        self.n_sinusoids = check_int("n_sinusoids", n_sinusoids, 1)
+        if not isinstance(normalize, bool):
+            raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
+        self.normalize = normalize
+        if gain_interval is None:
+            gain_interval = (1 << 16 if self.max_doppler == 0.0 else
+                             max(1, min(1 << 16, int(self.sample_rate / (64 * self.max_doppler)))))
+        self.gain_interval = check_int("gain_interval", gain_interval, 1)
+        if seed is None:
+            seed = int(torch.randint(0, 2**62, (1,)))
+        self.seed = check_int("seed", seed, 0)
+
+        p_lin = torch.tensor([10.0 ** (x / 10.0) for x in profile.powers_db], dtype=torch.float64)
+        if normalize:
+            p_lin = p_lin / p_lin.sum()
+        #: average power of each path (linear), ``[n_paths]``
+        self.path_powers = p_lin
+        #: path delays in seconds, ``[n_paths]``
+        self.path_delays = torch.tensor(delays, dtype=torch.float64)
+        d = self.path_delays * self.sample_rate
+        self._k = torch.floor(d).to(torch.int64)
+        self._frac = (d - self._k).to(torch.float32)
+        self._history_len = int(self._k.max()) + 1
+        self.path_gains: torch.Tensor | None = None
+        self.path_gain_sample_times: torch.Tensor | None = None
+        self.reset()
+
+    @property
+    def n_paths(self) -> int:
+        return self.profile.n_paths
+
+    def reset(self) -> None:
+        """Restart the realisation: time 0, empty delay line, parameters redrawn from seed."""
+        self._time = 0
+        self._history: torch.Tensor | None = None
+        self._params: dict[str, torch.Tensor] | None = None
+        self._batch: int | None = None
+
+    def _draw(self, batch: int, device: torch.device) -> None:
+        gen = torch.Generator(device="cpu")
+        gen.manual_seed(self.seed)
+        shape = (batch, self.n_rx, self.n_tx, self.n_paths)
+        m = self.n_sinusoids
+
+        def uni(*s: int) -> torch.Tensor:
+            return (torch.rand(s, generator=gen, dtype=torch.float64) * 2 - 1) * math.pi
+
+        theta = uni(*shape)
+        n = torch.arange(1, m + 1, dtype=torch.float64)
+        alpha = (2 * math.pi * n - math.pi + theta[..., None]) / (4 * m)
+        w_d = 2 * math.pi * self.max_doppler / self.sample_rate  # rad per sample
+        self._params = {
+            "wc": (w_d * torch.cos(alpha)).to(device),
+            "ws": (w_d * torch.sin(alpha)).to(device),
+            "phi_c": uni(*shape, m).to(device),
+            "phi_s": uni(*shape, m).to(device),
+            "phi_los": uni(batch, self.n_rx, self.n_tx).to(device),
+            "amp": self.path_powers.sqrt().to(device),
+        }
+        self._batch = batch
+
+    def _gains(self, n_abs: torch.Tensor) -> torch.Tensor:
+        """Exact path gains at absolute sample indices ``n_abs`` ``[N]`` ->
+        ``[batch, n_rx, n_tx, n_paths, N]`` complex64."""
+        prm = self._params
+        assert prm is not None
+        t = n_abs.to(torch.float64)
+        per_t = prm["wc"].numel()
+        step = max(1, _CHUNK_ELEMENTS // max(per_t, 1))
+        out = []
+        for s in range(0, t.numel(), step):
+            tt = t[s:s + step]
+            re = torch.cos(prm["wc"][..., None] * tt + prm["phi_c"][..., None]).sum(-2)
+            im = torch.cos(prm["ws"][..., None] * tt + prm["phi_s"][..., None]).sum(-2)
+            out.append(torch.complex(re, im) / math.sqrt(self.n_sinusoids))
+        h = torch.cat(out, dim=-1) if out else torch.zeros(
+            (*prm["wc"].shape[:-1], 0), dtype=torch.complex128, device=t.device)
+        if self.profile.los:
+            w_d = 2 * math.pi * self.max_doppler / self.sample_rate
+            h[..., 0, :] = torch.exp(1j * (w_d * t + prm["phi_los"][..., None]))
+        h = h * prm["amp"][:, None]
+        return h.to(torch.complex64)
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        """Fade ``waveform`` ``[batch, n_tx, T]`` (complex) -> ``[batch, n_rx, T]``,
+        continuing the realisation from the previous call (TR 38.901 §7.7.2)."""
+        x = check_tensor("waveform", waveform)
+        if x.dim() != 3 or x.shape[1] != self.n_tx:
+            raise ValueError(f"waveform must have shape [batch, n_tx={self.n_tx}, T], "
+                             f"got {tuple(x.shape)}")
+        if not x.is_complex():
+            raise TypeError(f"waveform must be complex, got dtype {x.dtype}")
+        batch, _, n_t = x.shape
+        if self._params is None:
+            self._draw(batch, x.device)
+        elif batch != self._batch:
+            raise ValueError(f"waveform batch = {batch} differs from the batch of the running "
+                             f"realisation ({self._batch}); call reset() first")
+        h_len = self._history_len
+        if self._history is None:
+            self._history = torch.zeros(batch, self.n_tx, h_len, dtype=x.dtype, device=x.device)
+        xp = torch.cat([self._history.to(x.dtype), x], dim=-1)
+
+        step = self.gain_interval
+        n0 = self._time
+        g_first = n0 // step
+        g_last = (n0 + max(n_t, 1) - 1) // step + 1
+        grid = torch.arange(g_first, g_last + 1, device=x.device, dtype=torch.int64) * step
+        g_grid = self._gains(grid)
+        self.path_gains = g_grid
+        self.path_gain_sample_times = grid
+
+        # time-first layouts: row gathers are much cheaper than last-dim gathers
+        b, r, tx, pp = batch, self.n_rx, self.n_tx, self.n_paths
+        g_t = g_grid.permute(4, 0, 1, 2, 3).reshape(-1, b * r * tx * pp)  # [Ng, BRXP]
+        d_t = g_t[1:] - g_t[:-1]
+        xp_t = xp.permute(2, 0, 1)  # [H+T, B, X]
+        k = self._k.to(x.device)
+        frac = self._frac.to(x.device)
+        chunk = max(1, _CHUNK_ELEMENTS // (b * r * tx * pp))
+        y = torch.empty(n_t, b, r, dtype=x.dtype, device=x.device)
+        for c0 in range(0, n_t, chunk):
+            c1 = min(n_t, c0 + chunk)
+            loc = torch.arange(c0, c1, device=x.device)
+            n = n0 + loc
+            i = n // step - g_first
+            w = ((n % step).to(torch.float32) / step)[:, None]
+            g = (g_t[i] + w * d_t[i]).to(x.dtype).view(-1, b, r, tx, pp)  # [t,B,R,X,P]
+            idx = h_len + loc[:, None] - k[None, :]  # [t, P]
+            xd = (1 - frac)[:, None, None] * xp_t[idx] + frac[:, None, None] * xp_t[idx - 1]
+            xd = xd.permute(0, 2, 3, 1)  # [t, B, X, P]
+            y[c0:c1] = (g * xd[:, :, None]).sum(dim=(-2, -1))
+        y = y.permute(1, 2, 0).contiguous()
+        self._history = xp[..., xp.shape[-1] - h_len:].detach().clone()
+        self._time = n0 + n_t
+        return y
+
+    def frequency_response(self, n_subcarriers: int, subcarrier_spacing: float,
+                           sample_times: torch.Tensor) -> torch.Tensor:
+        """Channel frequency response of the running realisation.
+
+        Subcarrier ``k`` (``0 <= k < n_subcarriers``) is at baseband frequency
+        ``f_k = (k - n_subcarriers // 2) * subcarrier_spacing``. The response is that of
+        the implemented filter (linearly interpolated delays, see the module notes)::
+
+            H[k, t] = sum_p h_p(t) [(1 - f_p) e^{-j 2 pi f_k k_p / fs}
+                                    + f_p e^{-j 2 pi f_k (k_p + 1) / fs}]
+
+        Args:
+            n_subcarriers: number of subcarriers.
+            subcarrier_spacing: in Hz.
+            sample_times: absolute sample indices (int tensor ``[N]``) at which the exact
+                path gains are evaluated (e.g. the OFDM symbol centres).
+
+        Returns:
+            ``[batch, n_rx, n_tx, n_subcarriers, N]`` complex64. Needs a previous call
+            (the batch size fixes the realisation).
+
+        >>> ch = TDLChannel("TDLA30", max_doppler=10.0, sample_rate=30.72e6, seed=0)
+        >>> _ = ch(torch.zeros(1, 1, 10, dtype=torch.complex64))
+        >>> tuple(ch.frequency_response(12, 30e3, torch.tensor([0, 5])).shape)
+        (1, 1, 1, 12, 2)
+        """
+        n_sc = check_int("n_subcarriers", n_subcarriers, 1)
+        scs = check_positive("subcarrier_spacing", subcarrier_spacing)
+        times = check_tensor("sample_times", sample_times, min_dim=1)
+        if times.is_floating_point() or times.is_complex() or times.dim() != 1:
+            raise TypeError("sample_times must be a 1-D integer tensor of sample indices")
+        if self._params is None:
+            raise ValueError("frequency_response needs a previous forward call (batch size)")
+        dev = self._params["wc"].device
+        h = self._gains(times.to(dev))  # [B,R,X,P,N]
+        f = (torch.arange(n_sc, dtype=torch.float64, device=dev) - n_sc // 2) * scs
+        k = self._k.to(dev, torch.float64)
+        frac = self._frac.to(dev, torch.float64)
+        ph = -2j * math.pi * f[None, :] / self.sample_rate  # [1,K]
+        resp = ((1 - frac)[:, None] * torch.exp(ph * k[:, None])
+                + frac[:, None] * torch.exp(ph * (k[:, None] + 1)))  # [P,K]
+        return torch.einsum("brxpn,pk->brxkn", h, resp.to(torch.complex64))
