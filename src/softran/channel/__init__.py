@@ -6,7 +6,7 @@ Stands alone: imports nothing from :mod:`softran.nr`.
 
 from softran.channel.awgn import AWGN, ebn0_from_esn0, esn0_from_ebn0, noise_variance
 from softran.channel.profiles import TDL_PROFILE_NAMES, TDLProfile, tdl_profile
-from softran.channel.tdl import TDLChannel
+from softran.channel.tdl import TDLChannel, spatial_correlation_matrix
 
 __all__ = [
     "AWGN",
@@ -16,5 +16,6 @@ __all__ = [
     "ebn0_from_esn0",
     "esn0_from_ebn0",
     "noise_variance",
+    "spatial_correlation_matrix",
     "tdl_profile",
 ]

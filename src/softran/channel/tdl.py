@@ -2,8 +2,8 @@
 
 Model (documented choices where TR 38.901 is silent):
 
-* **Paths.** One complex gain per path, per tx-rx pair and per batch element, all
-  independent (no spatial correlation in this version). Path ``p`` has average power
+* **Paths.** One complex gain per path, per tx-rx pair and per batch element,
+  independent unless ``correlation`` is given (see *Spatial correlation* below). Path ``p`` has average power
   ``P_p = 10**(powers_db[p]/10)``, divided by ``sum(P)`` when ``normalize=True`` (total
   average power 1).
 * **Rayleigh paths: sum of sinusoids** after Xiao, Zheng and Beaulieu, "Novel
@@ -30,6 +30,20 @@ Model (documented choices where TR 38.901 is silent):
   linearly interpolated in between. The block keeps its time (in samples), the random
   parameters and the last input samples of its delay line, so consecutive calls
   continue one realisation; :meth:`TDLChannel.reset` restarts it.
+* **Spatial correlation** (TS 38.104 Annex G.2.3; TS 38.101-4 Annex B.2.3). With
+  ``correlation`` set, the Rayleigh (non-LOS) gains of each path, batch element and
+  time instant are mixed across antennas: ``vec(H_p) = R_spat^(1/2) vec(H_p,iid)``, where
+  ``H_p`` is the ``[n_rx, n_tx]`` matrix of path ``p``, ``vec`` stacks its columns
+  (index ``tx * n_rx + rx``) and ``R_spat`` is :func:`spatial_correlation_matrix`. The
+  link is taken as **uplink**: the transmitter is the UE, the receiver the gNB, so
+  ``R_spat = R_UE (n_tx) ⊗ R_gNB (n_rx)``. ``R_spat^(1/2)`` is the Hermitian (symmetric)
+  square root ``V diag(sqrt(lambda)) V^H`` from ``eigh`` (eigenvalues below 0 from
+  round-off, |lambda| < 1e-12, are set to 0), which also works for the near-singular
+  "high" matrices where Cholesky may fail. As each i.i.d. sum-of-sinusoids process has
+  unit power and the same Jakes spectrum, the correlated gains keep power ``P_p`` per
+  link, the ``J0`` time correlation, and have antenna covariance ``R_spat``. The LOS
+  (specular) component of TDL-D/E path 0 is **not** correlated (the annex defines
+  ``R_spat`` for the fading part): it keeps its per-link random phase.
 * **Batch.** Each batch element is an independent channel realisation. The random
   parameters are drawn at the first call for that batch size; calling with another
   batch size needs :meth:`TDLChannel.reset` first.
@@ -37,21 +51,96 @@ Model (documented choices where TR 38.901 is silent):
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import numbers
+from importlib import resources
 
 import torch
 
 from softran.channel.profiles import TDLProfile, tdl_profile
-from softran.validation import check_int, check_positive, check_tensor
+from softran.validation import check_choice, check_int, check_name, check_positive, check_tensor
 
-__all__ = ["TDLChannel"]
+__all__ = ["CORRELATION_LEVELS", "TDLChannel", "spatial_correlation_matrix"]
+
+#: correlation levels of TS 38.104 Table G.2.3.2-1 and TS 38.101-4 Table B.2.3.2-1
+CORRELATION_LEVELS = ("low", "medium", "medium-a", "high")
+_ANTENNAS = (1, 2, 4, 8)
+
+
+@functools.cache
+def _correlation_table() -> dict:
+    text = resources.files("softran.channel").joinpath("data", "mimo_correlation.json").read_text()
+    return json.loads(text)
+
+
+def _ula_matrix(c: float, n: int) -> torch.Tensor:
+    # entry (i, j) = c ** (((i - j) / (n - 1)) ** 2): [1, c] for 2 antennas,
+    # [1, c^(1/9), c^(4/9), c] for 4, c^(k^2/49) for 8 (TS 38.104 Tables G.2.3.1-1/-2)
+    if n == 1:
+        return torch.ones(1, 1, dtype=torch.float64)
+    k = torch.arange(n, dtype=torch.float64)
+    e = ((k[:, None] - k[None, :]) / (n - 1)) ** 2
+    return torch.pow(torch.tensor(c, dtype=torch.float64), e)
+
+
+def spatial_correlation_matrix(level: str, n_tx: int, n_rx: int) -> torch.Tensor:
+    """Channel spatial correlation matrix ``R_spat`` (TS 38.104 Annex G.2.3; medium-a from
+    TS 38.101-4 Annex B.2.3) for uniform linear arrays, uplink convention.
+
+    The transmitter is the UE (``n_tx`` antennas, coefficient ``alpha``), the receiver the
+    gNB (``n_rx`` antennas, coefficient ``beta``); ``R_spat = R_UE ⊗ R_gNB`` with
+    ``R[i, j] = c ** (((i - j) / (n - 1)) ** 2)`` (``[[1, c], [c, 1]]`` for 2 antennas,
+    powers ``c^(1/9), c^(4/9)`` for 4, ``c^(k^2/49)`` for 8). Levels (alpha UE, beta gNB):
+    low (0, 0), medium (0.9, 0.3), high (0.9, 0.9) from TS 38.104 Table G.2.3.2-1;
+    medium-a (UE 0.3874, gNB 0.3) from TS 38.101-4 Table B.2.3.2-1. For the cases listed
+    by the annex (high 2x4 a = 0.00010, high 4x4 a = 0.00012, medium 4x4 a = 0.00012;
+    ``n_tx x n_rx``), ``R_spat`` is replaced by ``(R_spat + a I) / (1 + a)``.
+
+    Row/column index ``tx * n_rx + rx`` (column-stacked ``vec`` of the ``[n_rx, n_tx]``
+    channel matrix).
+
+    Args:
+        level: "low", "medium", "medium-a" or "high" (case-insensitive).
+        n_tx: UE antennas, one of 1, 2, 4, 8.
+        n_rx: gNB antennas, one of 1, 2, 4, 8.
+
+    Returns:
+        ``[n_tx * n_rx, n_tx * n_rx]`` float64 (real symmetric, positive semi-definite).
+
+    >>> spatial_correlation_matrix("medium", 2, 2)
+    tensor([[1.0000, 0.3000, 0.9000, 0.2700],
+            [0.3000, 1.0000, 0.2700, 0.9000],
+            [0.9000, 0.2700, 1.0000, 0.3000],
+            [0.2700, 0.9000, 0.3000, 1.0000]], dtype=torch.float64)
+    """
+    level = check_name("level", level, CORRELATION_LEVELS)
+    n_tx = check_choice("n_tx", check_int("n_tx", n_tx), _ANTENNAS)
+    n_rx = check_choice("n_rx", check_int("n_rx", n_rx), _ANTENNAS)
+    table = _correlation_table()
+    prm = table["levels"][level]
+    r = torch.kron(_ula_matrix(float(prm["ue"]), n_tx), _ula_matrix(float(prm["gnb"]), n_rx))
+    for adj in table["adjustment"]:
+        if adj["level"] == level and adj["n_ue"] == n_tx and adj["n_gnb"] == n_rx:
+            a = float(adj["a"])
+            r = (r + a * torch.eye(n_tx * n_rx, dtype=torch.float64)) / (1.0 + a)
+    return r
+
+
+def _hermitian_sqrt(r: torch.Tensor) -> torch.Tensor:
+    lam, v = torch.linalg.eigh(r)
+    if float(lam.min()) < -1e-12:
+        raise ValueError(f"correlation matrix is not positive semi-definite "
+                         f"(smallest eigenvalue {float(lam.min())})")
+    return (v * lam.clamp(min=0.0).sqrt()) @ v.T
 
 _CHUNK_ELEMENTS = 1 << 22  # elements of one time chunk of gain tensors
 
 
 class TDLChannel(torch.nn.Module):
-    """TDL fading channel (TR 38.901 §7.7.2) with Jakes Doppler and independent links.
+    """TDL fading channel (TR 38.901 §7.7.2) with Jakes Doppler; independent links or
+    TS 38.104 Annex G.2.3 spatial correlation.
 
     Args:
         profile: a :class:`TDLProfile` or a name accepted by :func:`tdl_profile`.
@@ -66,6 +155,10 @@ class TDLChannel(torch.nn.Module):
             at construction (so :meth:`reset` still reproduces the realisation).
         normalize: scale the path powers to a total of 1.
         gain_interval: spacing in samples of the exact gain evaluations (``None``: auto).
+        correlation: MIMO correlation level ("low", "medium", "medium-a", "high";
+            TS 38.104 Annex G.2.3, uplink: tx = UE, rx = gNB) or ``None`` for independent
+            links; needs ``n_tx, n_rx`` in {1, 2, 4, 8}. See
+            :func:`spatial_correlation_matrix`.
 
     Shapes: ``forward(waveform)``: ``[batch, n_tx, T]`` complex -> ``[batch, n_rx, T]``.
     After a call, ``path_gains`` is ``[batch, n_rx, n_tx, n_paths, n_grid]`` at the
@@ -91,6 +184,7 @@ class TDLChannel(torch.nn.Module):
         seed: int | None = None,
         normalize: bool = True,
         gain_interval: int | None = None,
+        correlation: str | None = None,
     ) -> None:
         super().__init__()
         if isinstance(profile, str):
@@ -129,6 +223,13 @@ class TDLChannel(torch.nn.Module):
         if seed is None:
             seed = int(torch.randint(0, 2**62, (1,)))
         self.seed = check_int("seed", seed, 0)
+        if correlation is None:
+            self.correlation: str | None = None
+            self._corr_sqrt: torch.Tensor | None = None
+        else:
+            self.correlation = check_name("correlation", correlation, CORRELATION_LEVELS)
+            r_spat = spatial_correlation_matrix(self.correlation, self.n_tx, self.n_rx)
+            self._corr_sqrt = _hermitian_sqrt(r_spat).to(torch.complex128)
 
         p_lin = torch.tensor([10.0 ** (x / 10.0) for x in profile.powers_db], dtype=torch.float64)
         if normalize:
@@ -177,6 +278,8 @@ class TDLChannel(torch.nn.Module):
             "phi_los": uni(batch, self.n_rx, self.n_tx).to(device),
             "amp": self.path_powers.sqrt().to(device),
         }
+        if self._corr_sqrt is not None:
+            self._params["corr_sqrt"] = self._corr_sqrt.to(device)
         self._batch = batch
 
     def _gains(self, n_abs: torch.Tensor) -> torch.Tensor:
@@ -195,6 +298,13 @@ class TDLChannel(torch.nn.Module):
             out.append(torch.complex(re, im) / math.sqrt(self.n_sinusoids))
         h = torch.cat(out, dim=-1) if out else torch.zeros(
             (*prm["wc"].shape[:-1], 0), dtype=torch.complex128, device=t.device)
+        if "corr_sqrt" in prm:
+            # vec(H) = R^(1/2) vec(H_iid), vec index tx * n_rx + rx: one matmul for all
+            # batch elements, paths and time instants
+            b, r, x, p, nt = h.shape
+            v = h.permute(0, 3, 4, 2, 1).reshape(b, p, nt, x * r)
+            v = v @ prm["corr_sqrt"].T
+            h = v.reshape(b, p, nt, x, r).permute(0, 4, 3, 1, 2).contiguous()
         if self.profile.los:
             w_d = 2 * math.pi * self.max_doppler / self.sample_rate
             h[..., 0, :] = torch.exp(1j * (w_d * t + prm["phi_los"][..., None]))
