@@ -82,7 +82,7 @@ def ebn0_from_esn0(esn0_db: Number, bits_per_symbol: int, code_rate: float = 1.0
 
 def esn0_from_ebn0(ebn0_db: Number, bits_per_symbol: int, code_rate: float = 1.0) -> Number:
     """Es/N0 in dB from Eb/N0 in dB: ``Es/N0 = Eb/N0 + 10 log10(Qm * R)`` (inverse of
-    :func:`ebn0_from_esn0`).
+    :func:`ebn0_from_esn0`; Q_m of TS 38.211 §5.1, R of TS 38.214 §5.1.3.1).
 
     >>> round(esn0_from_ebn0(3.9794, bits_per_symbol=4), 4)
     10.0
@@ -91,7 +91,8 @@ def esn0_from_ebn0(ebn0_db: Number, bits_per_symbol: int, code_rate: float = 1.0
 
 
 class AWGN(torch.nn.Module):
-    """Add circular complex Gaussian noise ``n ~ CN(0, noise_var)``.
+    """Add circular complex Gaussian noise ``n ~ CN(0, noise_var)`` (the noise of the TS 38.104
+    SNR definition: N0 per RE per receive antenna, see :func:`noise_variance`).
 
     Real and imaginary parts are independent with variance ``noise_var / 2`` each, so
     ``E|n|^2 = noise_var`` (the N0 of :func:`noise_variance`).

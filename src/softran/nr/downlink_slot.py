@@ -28,7 +28,8 @@ SSB_SYMBOLS = 4
 
 @dataclass(frozen=True)
 class DownlinkSlot:
-    """A generated slot: the grid [1, symbols, subcarriers], its waveform [1, samples],
+    """A generated slot (TS 38.211 §5.3.1, §7.4.3.1): the grid [1, symbols, subcarriers],
+    its waveform [1, samples],
     the OFDM dimensions, the data bits, and where the SSB sits (first subcarrier, first symbol)."""
 
     carrier: CarrierConfig

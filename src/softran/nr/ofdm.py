@@ -50,7 +50,8 @@ MAX_OCCUPANCY = Fraction(85, 100)
 
 @dataclass(frozen=True)
 class OFDMInfo:
-    """OFDM dimensions of a carrier (MATLAB namesake: the struct of ``nrOFDMInfo``).
+    """OFDM dimensions of a carrier, TS 38.211 §5.3.1 (MATLAB namesake: the struct of
+    ``nrOFDMInfo``).
 
     Attributes
     ----------

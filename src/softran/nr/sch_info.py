@@ -104,7 +104,7 @@ def ldpc_segment_info(b: int, bgn: int) -> SegmentInfo:
 
 @dataclass(frozen=True)
 class SCHInfo(SegmentInfo):
-    """DL-SCH / UL-SCH coding parameters (MATLAB ``nrDLSCHInfo`` output).
+    """DL-SCH / UL-SCH coding parameters, TS 38.212 §7.2 / §6.2 (MATLAB ``nrDLSCHInfo`` output).
 
     Adds to :class:`SegmentInfo`: ``a`` (A = TBS), ``crc`` (``"16"`` or ``"24A"``, the TB
     CRC polynomial) and ``crc_length`` (its length L, 16 or 24), with B = A + L.

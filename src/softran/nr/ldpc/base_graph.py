@@ -39,7 +39,8 @@ _DIMS = {1: (46, 68, 22), 2: (42, 52, 10)}
 
 
 class BaseGraph(NamedTuple):
-    """Edge list of one lifted base graph: entry (row[e], col[e]) is I(shift[e]).
+    """Edge list of one lifted base graph (TS 38.212 §5.3.2): entry (row[e], col[e]) is
+    I(shift[e]).
 
     All three are int64 tensors of the same length (316 edges for BG1, 197 for BG2),
     ordered by row, then column; ``shift`` is already reduced modulo Zc.
@@ -144,7 +145,8 @@ def base_graph(bgn: int, zc: int) -> BaseGraph:
 
 
 def base_graph_dims(bgn: int) -> tuple[int, int, int]:
-    """(rows, columns, systematic columns k_b) of base graph ``bgn``: (46, 68, 22) or (42, 52, 10).
+    """(rows, columns, systematic columns k_b) of base graph ``bgn``: (46, 68, 22) or (42, 52, 10)
+    (TS 38.212 §5.3.2, Tables 5.3.2-2 / 5.3.2-3).
 
     >>> base_graph_dims(2)
     (42, 52, 10)
