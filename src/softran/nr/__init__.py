@@ -15,6 +15,16 @@ from softran.nr.ldpc import (
     lifting_sizes,
     parity_check_matrix,
 )
+from softran.nr.layers import (
+    PUSCH_CODEBOOK_PORTS,
+    layer_demap,
+    layer_map,
+    precode,
+    pusch_codebook,
+    pusch_tpmi_count,
+    transform_deprecode,
+    transform_precode,
+)
 from softran.nr.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
 from softran.nr.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
 from softran.nr.modulation import (
@@ -27,6 +37,12 @@ from softran.nr.modulation import (
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
 from softran.nr.sch import DLSCHDecoder, DLSCHEncoder, ULSCHDecoder, ULSCHEncoder
 from softran.nr.sch_info import SCHInfo, SegmentInfo, dlsch_info, ldpc_segment_info, ulsch_info
+from softran.nr.scrambling import (
+    pdsch_descramble,
+    pdsch_scramble,
+    pusch_descramble,
+    pusch_scramble,
+)
 from softran.nr.sequences import low_papr_sequence, prbs, pss, sss
 from softran.nr.tables import MCS_TABLE_NAMES, MCSEntry, mcs, mcs_table, tbs_table
 from softran.nr.tbs import tbs
@@ -36,6 +52,7 @@ __all__ = [
     "LLR_SATURATION",
     "MCS_TABLE_NAMES",
     "MODULATIONS",
+    "PUSCH_CODEBOOK_PORTS",
     "SUBCARRIER_SPACINGS",
     "BaseGraph",
     "CarrierConfig",
@@ -59,6 +76,8 @@ __all__ = [
     "crc_length",
     "dlsch_info",
     "downlink_slot",
+    "layer_demap",
+    "layer_map",
     "ldpc_decode",
     "ldpc_encode",
     "ldpc_segment_info",
@@ -71,8 +90,15 @@ __all__ = [
     "ofdm_info",
     "ofdm_modulate",
     "parity_check_matrix",
+    "pdsch_descramble",
+    "pdsch_scramble",
     "prbs",
+    "precode",
     "pss",
+    "pusch_codebook",
+    "pusch_descramble",
+    "pusch_scramble",
+    "pusch_tpmi_count",
     "rate_match_ldpc",
     "rate_recover_ldpc",
     "resource_grid",
@@ -81,5 +107,7 @@ __all__ = [
     "symbol_modulate",
     "tbs",
     "tbs_table",
+    "transform_deprecode",
+    "transform_precode",
     "ulsch_info",
 ]
