@@ -2,6 +2,13 @@
 
 from softran.nr.config import SUBCARRIER_SPACINGS, CarrierConfig
 from softran.nr.crc import CRC_POLYNOMIALS, crc_decode, crc_encode, crc_length
+from softran.nr.dmrs import (
+    DMRSCDMInfo,
+    pusch_dmrs,
+    pusch_dmrs_cdm,
+    pusch_dmrs_indices,
+    pusch_dmrs_symbols,
+)
 from softran.nr.downlink_slot import DownlinkSlot, downlink_slot
 from softran.nr.grid import resource_grid
 from softran.nr.ldpc import (
@@ -35,6 +42,9 @@ from softran.nr.modulation import (
     symbol_modulate,
 )
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
+from softran.nr.ptrs import pusch_ptrs, pusch_ptrs_indices, pusch_ptrs_symbols
+from softran.nr.pusch_config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
+from softran.nr.pusch_indices import PUSCHIndicesInfo, pusch_indices
 from softran.nr.sch import DLSCHDecoder, DLSCHEncoder, ULSCHDecoder, ULSCHEncoder
 from softran.nr.sch_info import SCHInfo, SegmentInfo, dlsch_info, ldpc_segment_info, ulsch_info
 from softran.nr.scrambling import (
@@ -58,9 +68,14 @@ __all__ = [
     "CarrierConfig",
     "DLSCHDecoder",
     "DLSCHEncoder",
+    "DMRSCDMInfo",
     "DownlinkSlot",
     "MCSEntry",
     "OFDMInfo",
+    "PUSCHConfig",
+    "PUSCHDMRSConfig",
+    "PUSCHIndicesInfo",
+    "PUSCHPTRSConfig",
     "SCHInfo",
     "SegmentInfo",
     "ULSCHDecoder",
@@ -97,6 +112,14 @@ __all__ = [
     "pss",
     "pusch_codebook",
     "pusch_descramble",
+    "pusch_dmrs",
+    "pusch_dmrs_cdm",
+    "pusch_dmrs_indices",
+    "pusch_dmrs_symbols",
+    "pusch_indices",
+    "pusch_ptrs",
+    "pusch_ptrs_indices",
+    "pusch_ptrs_symbols",
     "pusch_scramble",
     "pusch_tpmi_count",
     "rate_match_ldpc",
