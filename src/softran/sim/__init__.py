@@ -1,5 +1,51 @@
-"""softran.sim: scenarios, simulation runs and the figures they produce."""
+"""softran.sim: scenarios, simulation runs, TS 38.104 conformance and the figures they produce."""
 
+from softran.sim.conformance import (
+    ChannelSpec,
+    ConformanceResult,
+    Crossing,
+    FRC,
+    FRC_NAMES,
+    PUSCHRequirement,
+    TARGET_THROUGHPUT,
+    ThroughputPoint,
+    conformance_table,
+    frc,
+    isotonic_increasing,
+    parse_channel_name,
+    plot_conformance,
+    pusch_requirements,
+    snr_points_around,
+    test_snr_db,
+    test_tolerance_db,
+    throughput_crossing,
+    throughput_interval,
+    throughput_points,
+    verdict,
+)
 from softran.sim.plots import plot_grid_and_spectrum
 
-__all__ = ["plot_grid_and_spectrum"]
+__all__ = [
+    "ChannelSpec",
+    "ConformanceResult",
+    "Crossing",
+    "FRC",
+    "FRC_NAMES",
+    "PUSCHRequirement",
+    "TARGET_THROUGHPUT",
+    "ThroughputPoint",
+    "conformance_table",
+    "frc",
+    "isotonic_increasing",
+    "parse_channel_name",
+    "plot_conformance",
+    "plot_grid_and_spectrum",
+    "pusch_requirements",
+    "snr_points_around",
+    "test_snr_db",
+    "test_tolerance_db",
+    "throughput_crossing",
+    "throughput_interval",
+    "throughput_points",
+    "verdict",
+]
