@@ -1,6 +1,7 @@
 """Channel models: AWGN (TS 38.104 SNR per RE per receive antenna), TDL fading
 (TR 38.901 §7.7.2; TS 38.101-4 / TS 38.104 conformance profiles) and CDL fading
-(TR 38.901 §7.7.1) between antenna panels (§7.3).
+(TR 38.901 §7.7.1) between antenna panels (§7.3); carrier frequency offset, timing
+offset and phase noise impairment blocks.
 
 Stands alone: imports nothing from :mod:`softran.nr`.
 """
@@ -9,10 +10,24 @@ from softran.channel.antenna import AntennaArray, element_pattern_db
 from softran.channel.awgn import AWGN, ebn0_from_esn0, esn0_from_ebn0, noise_variance
 from softran.channel.cdl import CDLChannel, angular_spread
 from softran.channel.cdl_profiles import CDL_PROFILE_NAMES, CDLProfile, cdl_profile
+from softran.channel.impairments import (
+    PHASE_NOISE_MODELS,
+    PHASE_NOISE_PARAMETER_SETS,
+    FrequencyOffset,
+    PhaseNoise,
+    TimingOffset,
+    phase_noise_psd,
+)
 from softran.channel.profiles import TDL_PROFILE_NAMES, TDLProfile, tdl_profile
 from softran.channel.tdl import TDLChannel, spatial_correlation_matrix
 
 __all__ = [
+    "PHASE_NOISE_MODELS",
+    "PHASE_NOISE_PARAMETER_SETS",
+    "FrequencyOffset",
+    "PhaseNoise",
+    "TimingOffset",
+    "phase_noise_psd",
     "AWGN",
     "AntennaArray",
     "CDLChannel",
