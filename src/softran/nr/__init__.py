@@ -43,8 +43,10 @@ from softran.nr.modulation import (
 )
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
 from softran.nr.ptrs import pusch_ptrs, pusch_ptrs_indices, pusch_ptrs_symbols
+from softran.nr.pusch import pusch, pusch_decode, pusch_precoding_matrix
 from softran.nr.pusch_config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
 from softran.nr.pusch_indices import PUSCHIndicesInfo, pusch_indices
+from softran.nr.pusch_transmitter import PUSCHTransmitter
 from softran.nr.sch import DLSCHDecoder, DLSCHEncoder, ULSCHDecoder, ULSCHEncoder
 from softran.nr.sch_info import SCHInfo, SegmentInfo, dlsch_info, ldpc_segment_info, ulsch_info
 from softran.nr.scrambling import (
@@ -76,6 +78,7 @@ __all__ = [
     "PUSCHDMRSConfig",
     "PUSCHIndicesInfo",
     "PUSCHPTRSConfig",
+    "PUSCHTransmitter",
     "SCHInfo",
     "SegmentInfo",
     "ULSCHDecoder",
@@ -110,13 +113,16 @@ __all__ = [
     "prbs",
     "precode",
     "pss",
+    "pusch",
     "pusch_codebook",
+    "pusch_decode",
     "pusch_descramble",
     "pusch_dmrs",
     "pusch_dmrs_cdm",
     "pusch_dmrs_indices",
     "pusch_dmrs_symbols",
     "pusch_indices",
+    "pusch_precoding_matrix",
     "pusch_ptrs",
     "pusch_ptrs_indices",
     "pusch_ptrs_symbols",
