@@ -42,6 +42,13 @@ from softran.nr.modulation import (
     symbol_modulate,
 )
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
+from softran.nr.polar import (
+    polar_construct,
+    polar_decode,
+    polar_encode,
+    rate_match_polar,
+    rate_recover_polar,
+)
 from softran.nr.ptrs import pusch_ptrs, pusch_ptrs_indices, pusch_ptrs_symbols
 from softran.nr.pusch import pusch, pusch_decode, pusch_precoding_matrix
 from softran.nr.pusch_config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
@@ -110,6 +117,9 @@ __all__ = [
     "parity_check_matrix",
     "pdsch_descramble",
     "pdsch_scramble",
+    "polar_construct",
+    "polar_decode",
+    "polar_encode",
     "prbs",
     "precode",
     "pss",
@@ -129,7 +139,9 @@ __all__ = [
     "pusch_scramble",
     "pusch_tpmi_count",
     "rate_match_ldpc",
+    "rate_match_polar",
     "rate_recover_ldpc",
+    "rate_recover_polar",
     "resource_grid",
     "sss",
     "symbol_demodulate",
