@@ -23,7 +23,13 @@ from softran.sim.conformance import (
     throughput_points,
     verdict,
 )
-from softran.sim.plots import plot_grid_and_spectrum
+from softran.sim.plots import plot_grid_and_spectrum, plot_link_curves
+from softran.sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from softran.sim.link import Link, LinkConfigError, SlotCounts, make_link, register_link
+from softran.sim.store import ResultsStore
+from softran.sim.stopping import PointResult, wilson_interval
+from softran.sim.runner import batch_seed, simulate
+
 
 __all__ = [
     "ChannelSpec",
@@ -31,21 +37,36 @@ __all__ = [
     "Crossing",
     "FRC",
     "FRC_NAMES",
+    "Link",
+    "LinkConfigError",
     "PUSCHRequirement",
+    "PointResult",
+    "ResultsStore",
+    "Scenario",
+    "ScenarioError",
+    "SlotCounts",
     "TARGET_THROUGHPUT",
     "ThroughputPoint",
+    "batch_seed",
     "conformance_table",
     "frc",
     "isotonic_increasing",
+    "load_scenario",
+    "make_link",
     "parse_channel_name",
     "plot_conformance",
     "plot_grid_and_spectrum",
+    "plot_link_curves",
     "pusch_requirements",
+    "register_link",
+    "simulate",
     "snr_points_around",
     "test_snr_db",
     "test_tolerance_db",
     "throughput_crossing",
     "throughput_interval",
     "throughput_points",
+    "validate_scenario",
     "verdict",
+    "wilson_interval",
 ]

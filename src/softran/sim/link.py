@@ -1,0 +1,197 @@
+"""The plug-in interface between the simulation engine and a link (transmitter, channel, receiver).
+
+A *link* simulates batches of slots at one SNR and returns additive counts. The engine
+(:mod:`softran.sim.runner`) owns seeds, stopping rules, the results store and the execution
+engine; the link owns everything physical, HARQ included.
+
+Contract of :meth:`Link.run` (``snr_db``, ``n_slots``, ``seed``):
+
+* ``n_slots`` independent HARQ processes each start one new transport block and retransmit it
+  with the scenario's redundancy-version sequence (TS 38.214 §6.1.2.1, Table 6.1.2.1-2 for the
+  RV order; default 0, 2, 3, 1) until it is acknowledged (CRC pass, TS 38.212 §6.2.1) or
+  ``harq.max_transmissions`` transmissions are spent. Each transmission occupies one slot.
+* Counts are additive (sum two batches field by field): ``slots`` occupied, ``transmissions``
+  (transport-block transmissions; one per slot and codeword), ``transmission_errors`` (NACKs),
+  ``blocks`` (transport blocks finished), ``block_errors`` (finished without being delivered
+  intact: the residual block errors after HARQ), ``bits`` / ``bit_errors`` (payload bits of the
+  finished blocks and their errors after the last transmission), ``delivered_bits`` (payload of
+  the blocks delivered intact) and ``max_bits`` (the payload a perfect link delivers in the
+  same slots: TBS per transmission). Throughput (fraction of the maximum) is
+  ``delivered_bits / max_bits``.
+* The result depends on ``(snr_db, n_slots, seed)`` and the scenario only: the same arguments
+  give the same counts on every engine and in any order.
+
+Links register under a kind (``scenario.link``). A kind ``k`` that is not registered yet is
+looked up as the module ``softran.sim.links.<k with '-' -> '_'>``, which must call
+:func:`register_link` when it is imported; worker processes find links the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from softran.sim.scenario import Scenario
+
+__all__ = ["Link", "LinkConfigError", "SlotCounts", "check_link_config", "link_kinds",
+           "make_link", "register_link"]
+
+
+@dataclass(frozen=True)
+class SlotCounts:
+    """Additive counts of a batch of slots (see the module docstring for each field).
+
+    >>> a = SlotCounts(slots=3, transmissions=3, blocks=2, block_errors=1, max_bits=300)
+    >>> (a + a).slots, (a + a).block_errors
+    (6, 2)
+    >>> SlotCounts.zero() + a == a
+    True
+    """
+
+    slots: int = 0
+    transmissions: int = 0
+    transmission_errors: int = 0
+    blocks: int = 0
+    block_errors: int = 0
+    bits: int = 0
+    bit_errors: int = 0
+    delivered_bits: int = 0
+    max_bits: int = 0
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"SlotCounts.{f.name} = {v!r} is not allowed; it must be an "
+                                 "integer >= 0")
+
+    @classmethod
+    def zero(cls) -> SlotCounts:
+        """All counts 0."""
+        return cls()
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The count fields in declaration order (the columns of the results store)."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def __add__(self, other: SlotCounts) -> SlotCounts:
+        if not isinstance(other, SlotCounts):
+            return NotImplemented
+        return SlotCounts(**{n: getattr(self, n) + getattr(other, n) for n in self.field_names()})
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as a plain dict (field name -> int)."""
+        return dataclasses.asdict(self)
+
+
+@runtime_checkable
+class Link(Protocol):
+    """A simulated link: ``run(snr_db, n_slots, seed) -> SlotCounts`` (module docstring)."""
+
+    def run(self, snr_db: float, n_slots: int, seed: int) -> SlotCounts:
+        """Simulate ``n_slots`` new transport blocks (with their HARQ retransmissions)."""
+        ...
+
+
+class LinkConfigError(ValueError):
+    """A scenario value that a link rejects; ``key`` is its dotted path (``pusch.modulation``).
+
+    >>> str(LinkConfigError("pusch.n_prb", "n_prb = 0 is out of range"))
+    'pusch.n_prb: n_prb = 0 is out of range'
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"{key}: {message}")
+
+
+#: check(scenario) -> canonical [pusch] table (defaults filled); raises LinkConfigError
+LinkCheck = Callable[["Scenario"], dict[str, Any]]
+#: factory(scenario, device) -> Link
+LinkFactory = Callable[["Scenario", str], Link]
+
+_REGISTRY: dict[str, tuple[LinkFactory, LinkCheck]] = {}
+_KIND = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def register_link(kind: str, factory: LinkFactory, check: LinkCheck) -> None:
+    """Register a link under ``kind`` (the ``[scenario] link`` value).
+
+    ``check(scenario)`` validates the scenario for this link without building it (cheap) and
+    returns the canonical ``[pusch]`` table with its defaults filled in (it is hashed, so
+    spell values canonically); it raises :class:`LinkConfigError` naming the dotted key.
+    ``factory(scenario, device)`` builds the link on ``device`` (``"cpu"``, ``"cuda"``).
+
+    >>> register_link("Bad Kind", lambda s, d: None, lambda s: {})
+    Traceback (most recent call last):
+    ValueError: kind = 'Bad Kind' is not allowed; use lower-case letters, digits and '-'
+    """
+    if not isinstance(kind, str) or not _KIND.match(kind):
+        raise ValueError(f"kind = {kind!r} is not allowed; use lower-case letters, digits and '-'")
+    if not callable(factory) or not callable(check):
+        raise TypeError("factory and check must be callables")
+    _REGISTRY[kind] = (factory, check)
+
+
+def link_kinds() -> tuple[str, ...]:
+    """Kinds that are registered or can be imported from :mod:`softran.sim.links`.
+
+    >>> "sch-awgn" in link_kinds()
+    True
+    """
+    import softran.sim.links as links
+
+    found = {m.name.replace("_", "-") for m in pkgutil.iter_modules(links.__path__)
+             if not m.name.startswith("_")}
+    return tuple(sorted(found | set(_REGISTRY)))
+
+
+def _entry(kind: str) -> tuple[LinkFactory, LinkCheck]:
+    if kind not in _REGISTRY and isinstance(kind, str) and _KIND.match(kind):
+        name = "softran.sim.links." + kind.replace("-", "_")
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:  # the module exists but something it imports does not
+                raise
+    if kind not in _REGISTRY:
+        raise LinkConfigError("scenario.link", f"{kind!r} is not an available link; allowed: "
+                              + ", ".join(repr(k) for k in link_kinds()))
+    return _REGISTRY[kind]
+
+
+def check_link_config(scenario: Scenario) -> dict[str, Any]:
+    """Validate ``scenario`` for its link; returns the canonical ``[pusch]`` table.
+
+    Raises :class:`LinkConfigError` (a ``ValueError``) naming the dotted key.
+    """
+    return _entry(scenario.scenario.link)[1](scenario)
+
+
+def make_link(scenario: Scenario, device: str = "cpu") -> Link:
+    """Build the link that ``scenario.scenario.link`` names, on ``device``.
+
+    >>> from softran.sim.scenario import load_scenario
+    >>> s = load_scenario('''
+    ... [scenario]
+    ... name = "doc"
+    ... link = "sch-awgn"
+    ... [pusch]
+    ... modulation = "QPSK"
+    ... target_code_rate = 0.5
+    ... n_prb = 2
+    ... [snr]
+    ... points_db = [10.0]
+    ... ''')
+    >>> make_link(s).run(10.0, 4, seed=1).block_errors
+    0
+    """
+    return _entry(scenario.scenario.link)[0](scenario, device)

@@ -1,0 +1,126 @@
+"""`softran simulate` and `softran results ls/show/export`."""
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from softran.cli import main
+from softran.sim.scenario import load_scenario
+from softran.sim.store import ResultsStore
+
+TOML = """
+[scenario]
+name = "cli test"
+link = "sch-awgn"
+[pusch]
+target_code_rate = 0.5
+n_prb = 1
+[antennas]
+n_rx = 1
+[snr]
+points_db = [-5.0, 8.0]
+[harq]
+max_transmissions = 1
+[stopping]
+target_block_errors = 5
+max_slots = 12
+[run]
+batch_slots = 6
+"""
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    path = tmp_path / "scenario.toml"
+    path.write_text(TOML)
+    return path
+
+
+def _one_line_error(capsys, argv, pattern):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("softran: error: ") and pattern in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_simulate_ls_show_export(tmp_path, scenario, capsys):
+    db = tmp_path / "r.db"
+    png = tmp_path / "out" / "curves.png"
+    assert main(["simulate", str(scenario), "--store", str(db), "--quiet", "--plot", str(png),
+                 "--requirement-snr", "1.0"]) == 0
+    out = capsys.readouterr().out
+    h = load_scenario(scenario).content_hash
+    assert "cli test" in out and h[:12] in out and f"wrote {png}" in out
+    assert png.stat().st_size > 1000
+    # -5 dB: 6 blocks, 6 errors (stops at 5); 8 dB: 12 blocks, no error
+    with ResultsStore(db) as store:
+        p0, p1 = store.points(h)
+    assert (p0.counts.blocks, p0.counts.block_errors, p1.counts.blocks,
+            p1.counts.block_errors) == (6, 6, 12, 0)
+    assert main(["results", "ls", "--store", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert h[:12] in out and "2/2" in out and "sch-awgn" in out
+    assert main(["results", "show", h[:8], "--store", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert h in out and "-5.000" in out and "8.000" in out
+    csv_path, pq_path = tmp_path / "r.csv", tmp_path / "r.parquet"
+    assert main(["results", "export", h[:8], "--csv", str(csv_path), "--parquet", str(pq_path),
+                 "--store", str(db)]) == 0
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["snr_db"], r["blocks"], r["block_errors"], r["slots"], r["done"])
+            for r in rows] == [("-5.0", "6", "6", "6", "True"), ("8.0", "12", "0", "12", "True")]
+    assert float(rows[0]["bler"]) == 1.0 and float(rows[1]["throughput"]) == 1.0
+    assert pq_path.stat().st_size > 0
+
+
+def test_bad_scenario_one_line_exit_2(tmp_path, capsys):
+    bad = tmp_path / "scenario.toml"
+    bad.write_text(TOML.replace("max_slots = 12", "max_slots = 0"))
+    _one_line_error(capsys, ["simulate", str(bad), "--store", str(tmp_path / "r.db")],
+                    "scenario.toml: stopping.max_slots: max_slots = 0 is out of range")
+    bad.write_text(TOML.replace("n_prb = 1", "n_prb = 1\nwhatever = 2"))
+    _one_line_error(capsys, ["simulate", str(bad)], "scenario.toml: pusch.whatever: unknown key")
+    _one_line_error(capsys, ["simulate", str(tmp_path / "missing.toml")],
+                    "missing.toml: cannot read")
+
+
+def test_bad_options_exit_2(tmp_path, scenario, capsys):
+    db = tmp_path / "r.db"
+    _one_line_error(capsys, ["simulate", str(scenario), "--store", str(db), "--engine", "mpi"],
+                    "engine = 'mpi' is not allowed")
+    _one_line_error(capsys, ["simulate", str(scenario), "--store", str(db), "--engine",
+                             "processes", "--scheduler", "tcp://127.0.0.1:1"],
+                    "needs engine = 'dask'")
+    _one_line_error(capsys, ["simulate", str(scenario), "--store", str(db), "--workers", "0"],
+                    "workers = 0 is out of range")
+    _one_line_error(capsys, ["results", "ls", "--store", str(tmp_path / "none.db")],
+                    "does not exist")
+    assert main(["simulate", str(scenario), "--store", str(db), "--quiet"]) == 0
+    capsys.readouterr()
+    _one_line_error(capsys, ["results", "show", "0000000", "--store", str(db)]
+                    if not load_scenario(scenario).content_hash.startswith("0000000")
+                    else ["results", "show", "fffffff", "--store", str(db)], "no scenario")
+    _one_line_error(capsys, ["results", "export", "abcd", "--store", str(db)],
+                    "give --csv FILE and/or --parquet FILE")
+
+
+def test_help_lists_new_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "simulate" in out and "results" in out and "generate" in out and "info" in out
+    assert main(["results", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "ls" in out and "show" in out and "export" in out
+
+
+def test_console_script_bad_scenario(tmp_path):
+    bad = tmp_path / "scenario.toml"
+    bad.write_text(TOML.replace("[snr]\npoints_db = [-5.0, 8.0]", ""))
+    proc = subprocess.run([sys.executable, "-m", "softran", "simulate", str(bad)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == "softran: error: scenario.toml: snr: missing section (required)\n"
