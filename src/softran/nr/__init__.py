@@ -54,6 +54,16 @@ from softran.nr.pusch import pusch, pusch_decode, pusch_precoding_matrix
 from softran.nr.pusch_config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
 from softran.nr.pusch_indices import PUSCHIndicesInfo, pusch_indices
 from softran.nr.pusch_transmitter import PUSCHTransmitter
+from softran.nr.pusch_receiver import PUSCH_DETECTORS, PUSCHReceiver
+from softran.nr.receiver import (
+    channel_estimate,
+    mmse_equalize,
+    mrc_combine,
+    noise_covariance,
+    timing_correct,
+    timing_estimate,
+    zf_equalize,
+)
 from softran.nr.sch import DLSCHDecoder, DLSCHEncoder, ULSCHDecoder, ULSCHEncoder
 from softran.nr.sch_info import SCHInfo, SegmentInfo, dlsch_info, ldpc_segment_info, ulsch_info
 from softran.nr.scrambling import (
@@ -72,6 +82,7 @@ __all__ = [
     "MCS_TABLE_NAMES",
     "MODULATIONS",
     "PUSCH_CODEBOOK_PORTS",
+    "PUSCH_DETECTORS",
     "SUBCARRIER_SPACINGS",
     "BaseGraph",
     "CarrierConfig",
@@ -85,6 +96,7 @@ __all__ = [
     "PUSCHDMRSConfig",
     "PUSCHIndicesInfo",
     "PUSCHPTRSConfig",
+    "PUSCHReceiver",
     "PUSCHTransmitter",
     "SCHInfo",
     "SegmentInfo",
@@ -93,6 +105,7 @@ __all__ = [
     "base_graph",
     "base_graph_dims",
     "bits_per_symbol",
+    "channel_estimate",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
     "constellation",
@@ -111,6 +124,9 @@ __all__ = [
     "low_papr_sequence",
     "mcs",
     "mcs_table",
+    "mmse_equalize",
+    "mrc_combine",
+    "noise_covariance",
     "ofdm_demodulate",
     "ofdm_info",
     "ofdm_modulate",
@@ -148,7 +164,10 @@ __all__ = [
     "symbol_modulate",
     "tbs",
     "tbs_table",
+    "timing_correct",
+    "timing_estimate",
     "transform_deprecode",
     "transform_precode",
     "ulsch_info",
+    "zf_equalize",
 ]

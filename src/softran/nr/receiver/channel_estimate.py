@@ -1,0 +1,371 @@
+"""Practical DM-RS channel estimation with noise variance estimation.
+
+The reference signals are the demodulation reference signals of TS 38.211 §6.4.1.1
+(PUSCH DM-RS; §7.4.1.1 for PDSCH): on each DM-RS symbol a comb of subcarriers
+(type 1: ``k = 4n + 2k' + Δ``, type 2: ``k = 6n + k' + Δ``) shared by up to 2 (type 1) or
+3 (type 2) CDM groups, each carrying up to 4 ports separated by the frequency cover
+``w_f(k')`` (k' = 0, 1) and the time cover ``w_t(l')`` (l' = 0, 1, double-symbol DM-RS).
+How the receiver estimates the channel is an implementation choice; this one is MATLAB
+``nrChannelEstimate``-like in its interface (plain tensors of indices and symbols) and
+does, per batch element:
+
+1. **LS.** ``g = y conj(r) / |r|^2`` at every reference RE of every layer and rx antenna.
+2. **Timing (phase-slope) compensation.** A delay τ turns the channel into
+   ``H(k) e^{-j 2π k Δf τ}``. The common slope φ (radians per subcarrier) is the argument
+   of the lag-one autocorrelation of the despread estimates over frequency (summed over
+   rx, layers and symbols), refined twice; the raw LS values are de-rotated by
+   ``e^{-j φ k}`` *before* despreading and everything below works on the de-rotated
+   channel, which is re-rotated at the end. Without this step a delay of 1 µs at 30 kHz
+   would leak the other CDM layer into each despread estimate at about -14 dB.
+3. **CDM despreading.** The LS values are averaged over each CDM block of ``fd``
+   consecutive references in frequency and ``td`` consecutive DM-RS symbols (the
+   ``cdm_lengths``); with orthogonal covers this removes the other layers of the CDM group
+   exactly when their channel is constant over the block. One estimate per block remains,
+   at the block's centre subcarrier; its noise variance is ``c σ²`` with
+   ``c = (1/B²) Σ_{i∈block} 1/|r_i|²``, ``B = fd td``.
+4. **Noise variance.** A local quadratic least-squares fit (Savitzky-Golay smoother ``Q``,
+   5 blocks, fewer if the allocation has fewer; at the band edges the window is shifted
+   inwards and the fit evaluated at the edge block) passes any channel that is
+   quadratic over 5 blocks, so the residual ``e = (I - Q) g`` is noise only and
+   ``E|e_m|² = σ² Σ_i |(I - Q)_{m,i}|² c_i``. The estimate per rx antenna is therefore::
+
+       σ̂² = Σ_{layers, groups, m} |e_m|² / Σ_{layers, groups, m} Σ_i |(I - Q)_{m,i}|² c_i
+
+   which is unbiased whenever the (de-rotated) channel is locally quadratic; the
+   denominator is the smoother's bias factor (about 18/35 per interior block).
+   The smoothing filter of step 5 is not used for this because an MMSE filter trades
+   bias for noise on purpose, so its residual contains channel. Limitation: a channel
+   with strong long-delay taps is not quadratic over 5 blocks and inflates the estimate
+   at high SNR (TDL-C300 at 30 dB SNR, 30 kHz: about 6.6 times the true noise, i.e. the
+   part of the channel the estimator cannot follow counts as noise).
+5. **Frequency smoothing** of the despread estimates of each DM-RS symbol group:
+
+   * ``freq_smoothing="auto"`` (default): a sliding-window Wiener (linear MMSE) filter
+     of ``L = min(M, 41)`` blocks (window shifted inwards at the edges). The de-rotated
+     channel is modelled as having a uniform power delay profile of width ``W`` centred
+     on 0, i.e. frequency correlation ``r(Δk) = sinc(Δk Δf W)`` (``sinc(x) =
+     sin(πx)/(πx)``; rms delay spread ``W / sqrt(12)``), and noise-to-signal ratio ``ε``.
+     The weights of output block m are ``w = (R_pp + ε I)^{-1} r_p`` (``R_pp``: model
+     correlation of the window's blocks, ``r_p``: their correlation with block m),
+     normalised to sum to 1 so that the mean channel is not shrunk, with
+     ``ε = σ̂² mean(c) / P̂`` (step 4; ``P̂ = mean|g|² - σ̂² mean(c)``, at least
+     ``1e-3 mean|g|²``; ε at least 1e-4). ``W`` is chosen per batch element among 16
+     widths (``W Δf d`` = 0.005 .. 0.78 of the delay range ``1/(Δf d)`` of the block
+     comb, geometric) by **generalised cross-validation** (Craven & Wahba 1979): for the
+     interior filter ``w`` with residual filter ``a = δ_c - w``,
+     ``GCV = a^T Q a / (1 - w_c)²`` with ``Q`` the sample Gram matrix of the interior
+     windows of despread estimates (rx, layers, symbol groups and up to 4096 window
+     positions), i.e. the mean residual energy of the filter over those windows. A given
+     ``delay_spread`` (rms, seconds, with ``subcarrier_spacing``) fixes
+     ``W = sqrt(12) delay_spread`` instead. Measured (51 PRB, 30 kHz, 1x2, static, both
+     DM-RS symbols, error over the whole slot): TDL-B100 at -3 dB SNR -11.2 dB MSE
+     (LS: 0 dB), TDL-B100 at 30 dB -41.7 dB, TDL-C300 at 30 dB -29.2 dB (its taps reach
+     2.6 µs; unsmoothed despreading: -29.5 dB).
+   * ``freq_smoothing=n`` (an odd integer >= 1): moving average over n blocks (window
+     shifted inwards at the edges); 1 means no smoothing.
+
+6. **Frequency interpolation** to every subcarrier of every resource block (12
+   subcarriers, counted from subcarrier 0 of the grid) that holds a reference of any layer
+   (others stay 0): linear between the two nearest block centres, holding the first / last
+   value beyond them.
+7. **Time interpolation**: ``"linear"`` between the centres of the DM-RS symbol groups,
+   holding the first / last group before / after them; ``"average"``: the mean of all
+   groups on every symbol (slow channels; best noise reduction).
+
+Statistical assumptions: the noise is white over the references (per rx antenna) and
+independent of the data; the layers share one timing offset (one UE); the channel is
+constant over each CDM block (as the covers need).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+from softran.nr.receiver._references import (
+    N_SC_RB,
+    RefLayout,
+    block_noise_factor,
+    check_grid,
+    despread,
+    least_squares,
+    parse_references,
+    slope_compensated_despread,
+)
+from softran.validation import check_choice, check_int, check_positive
+
+__all__ = ["channel_estimate"]
+
+_TIME_INTERPOLATIONS = ("linear", "average")
+#: Largest window of the Wiener smoother, in CDM blocks.
+MAX_WINDOW = 41
+
+
+def _windows(n_blocks: int, length: int, device: torch.device) -> torch.Tensor:
+    """``[M, L]`` indices of a window of L blocks around each block (shifted inwards)."""
+    m = torch.arange(n_blocks, device=device)
+    start = (m - (length - 1) // 2).clamp(0, n_blocks - length)
+    return start[:, None] + torch.arange(length, device=device)
+
+
+def _geometry(kb: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unique window geometries: (rel [U, L] subcarrier offsets from the output block,
+    inverse [P, M] mapping every (layer, block) to its row of rel)."""
+    rel = kb[:, idx] - kb[:, :, None]                                   # [P, M, L]
+    key = torch.round(rel * 1e6) / 1e6
+    uniq, inverse = torch.unique(key.reshape(-1, key.shape[-1]), dim=0, return_inverse=True)
+    return uniq, inverse.reshape(rel.shape[:2])
+
+
+def _polyfit_weights(rel: torch.Tensor, order: int) -> torch.Tensor:
+    """``[U, L]`` weights that evaluate at 0 the LS polynomial fit (degree ``order``)."""
+    scale = rel.abs().amax(-1, keepdim=True).clamp_min(1.0)
+    x = rel / scale
+    v = torch.stack([x ** q for q in range(order + 1)], dim=-1)         # [U, L, q+1]
+    e0 = torch.zeros(*rel.shape[:-1], order + 1, 1, dtype=rel.dtype, device=rel.device)
+    e0[..., 0, 0] = 1.0
+    a = torch.linalg.solve(v.mT @ v, e0)                                # [U, q+1, 1]
+    return (v @ a).squeeze(-1)
+
+
+def _wiener_weights(rel: torch.Tensor, width: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """``[..., U, L]`` Wiener weights for geometries ``rel [U, L]``, normalised model width
+    ``width = W Δf`` ``[...]`` and loading ``eps [...]`` (float64)."""
+    w = width[..., None, None, None]
+    dij = rel[:, :, None] - rel[:, None, :]                             # [U, L, L]
+    r_pp = torch.sinc(dij * w)                                          # [..., U, L, L]
+    eye = torch.eye(rel.shape[-1], dtype=rel.dtype, device=rel.device)
+    r_pp = r_pp + eps[..., None, None, None] * eye
+    r_p = torch.sinc(rel * width[..., None, None])                      # [..., U, L]
+    w = torch.linalg.solve(r_pp, r_p.unsqueeze(-1)).squeeze(-1)
+    return w / w.sum(-1, keepdim=True)
+
+
+def _apply(g: torch.Tensor, idx: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Smooth ``g [..., R, P, G, M]`` with windows ``idx [M, L]`` and weights
+    ``w [..., P, M, L]`` (real)."""
+    w = w.to(g.real.dtype).unsqueeze(-3).unsqueeze(-5)                 # [..., 1, P, 1, M, L]
+    return (g[..., idx] * w).sum(-1)
+
+
+def _time_weights(layout: RefLayout, mode: str, device: torch.device) -> torch.Tensor:
+    """``[n_symbols, G]`` interpolation weights from the DM-RS symbol groups to every symbol."""
+    n_g = layout.n_groups
+    if mode == "average" or n_g == 1:
+        return torch.full((layout.n_symbols, n_g), 1.0 / n_g, dtype=torch.float64, device=device)
+    lb = layout.group_l().to(device)
+    l = torch.arange(layout.n_symbols, dtype=torch.float64, device=device).clamp(lb[0], lb[-1])
+    right = torch.searchsorted(lb, l).clamp(1, n_g - 1)
+    left = right - 1
+    t = (l - lb[left]) / (lb[right] - lb[left])
+    out = torch.zeros(layout.n_symbols, n_g, dtype=torch.float64, device=device)
+    rows = torch.arange(layout.n_symbols, device=device)
+    out[rows, left] += 1 - t
+    out[rows, right] += t
+    return out
+
+
+def _freq_interpolation(kb: torch.Tensor, k_out: torch.Tensor
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Linear interpolation from block centres ``kb [P, M]`` to ``k_out [Ka]``, holding
+    at the ends: (left [P, Ka], right [P, Ka], t [P, Ka])."""
+    n_blocks = kb.shape[1]
+    k = k_out.to(torch.float64)
+    if n_blocks == 1:
+        z = torch.zeros(kb.shape[0], k.numel(), dtype=torch.int64, device=kb.device)
+        return z, z, torch.zeros(z.shape, dtype=torch.float64, device=kb.device)
+    kc = torch.maximum(torch.minimum(k[None, :], kb[:, -1:]), kb[:, :1])  # [P, Ka]
+    right = torch.searchsorted(kb.contiguous(), kc.contiguous()).clamp(1, n_blocks - 1)
+    left = right - 1
+    kl = torch.gather(kb, 1, left)
+    kr = torch.gather(kb, 1, right)
+    return left, right, (kc - kl) / (kr - kl)
+
+
+#: Candidate model widths W Δf d (fraction of the delay range 1/(Δf d) of the block comb).
+_WIDTHS = tuple(round(0.005 * 1.4 ** i, 5) for i in range(16))     # 0.005 .. 0.78
+#: Number of windows (summed over rx, layers, symbol groups) that the GCV score uses.
+_GCV_WINDOWS = 4096
+#: Smallest loading ε (noise-to-signal ratio of a despread estimate) of the Wiener filter.
+MIN_LOADING = 1e-4
+
+
+def _wiener_smooth(g: torch.Tensor, kb: torch.Tensor, width_given: float | None,
+                   eps: torch.Tensor) -> torch.Tensor:
+    """Sliding-window Wiener smoothing with (width, ε) chosen per batch element by
+    generalised cross-validation (module docstring, step 5)."""
+    n_blocks = g.shape[-1]
+    device = g.device
+    d0 = float((kb[:, 1:] - kb[:, :-1]).min())
+    length = min(n_blocks, MAX_WINDOW)
+    centre = (length - 1) // 2
+    # Gram matrix Q[i, j] = mean over interior windows of g_{m-c+i} g_{m-c+j}^* (rx, layers,
+    # groups and a subset of window positions): the residual energy of any interior
+    # filter a is then exactly a^T Q a over those windows
+    n_win = n_blocks - length + 1
+    per_pos = g.shape[-4] * g.shape[-3] * g.shape[-2]
+    step = max(1, (n_win * per_pos) // _GCV_WINDOWS)
+    win = g.unfold(-1, length, step).flatten(-5, -2)                   # [..., N, L]
+    r_hat = (win.mT @ win.conj()).to(torch.complex128) / win.shape[-2]   # [..., L, L]
+    lags = torch.arange(length, device=device)
+    # interior filters of every candidate width
+    if width_given is not None:
+        width = torch.full_like(eps, width_given)
+    else:
+        widths = torch.tensor(_WIDTHS, dtype=torch.float64, device=device) / d0
+        rel = ((lags - centre) * d0).to(torch.float64)[None]           # [1, L]
+        wc = _wiener_weights(rel, widths, eps[..., None])[..., 0, :]
+        a = -wc                                                        # [..., W, L]
+        a[..., centre] += 1.0
+        # GCV = a^T Q a / (1 - w_c)^2 for every candidate and batch element
+        a = a.to(torch.complex128)
+        quad = torch.einsum("...wl,...lj,...wj->...w", a, r_hat, a).real
+        gcv = quad / (1.0 - wc[..., centre]).square()
+        width = widths[gcv.argmin(-1)]                                 # [...]
+    idx_s = _windows(n_blocks, length, device)
+    rel_s, inv_s = _geometry(kb, idx_s)
+    w_s = _wiener_weights(rel_s, width, eps)[..., inv_s, :]             # [..., P, M, L]
+    return _apply(g, idx_s, w_s)
+
+
+def _check_smoothing(freq_smoothing: object) -> int | str:
+    if isinstance(freq_smoothing, str):
+        return check_choice("freq_smoothing", freq_smoothing, ("auto",))
+    if isinstance(freq_smoothing, bool) or not isinstance(freq_smoothing, numbers.Integral):
+        raise TypeError(f"freq_smoothing must be 'auto' or an odd integer >= 1, got "
+                        f"{freq_smoothing!r}")
+    n = check_int("freq_smoothing", freq_smoothing, 1)
+    if n % 2 == 0:
+        raise ValueError(f"freq_smoothing = {n} is not allowed; it must be odd (a centred "
+                         "moving average)")
+    return n
+
+
+def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
+                     ref_symbols: torch.Tensor, *, cdm_lengths: tuple[int, int] = (2, 1),
+                     freq_smoothing: int | str = "auto", time_interpolation: str = "linear",
+                     delay_spread: float | None = None, subcarrier_spacing: float | None = None,
+                     timing_compensation: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Channel and noise variance estimate from DM-RS (TS 38.211 §6.4.1.1 / §7.4.1.1).
+
+    MATLAB namesake: ``nrChannelEstimate`` (practical estimator). The algorithm (LS,
+    phase-slope compensation, CDM despreading, noise estimate, Wiener or moving-average
+    smoothing, interpolation) is described in the module docstring.
+
+    Parameters
+    ----------
+    rx_grid : ``[..., n_rx, n_symbols, n_subcarriers]`` complex received grid.
+    ref_indices : int64 ``[n_layers, n_ref]`` 0-based linear indices into a
+        ``[n_layers, n_symbols, n_subcarriers]`` grid (C order), row p for layer p, sorted
+        by symbol then subcarrier; every layer has references on the same symbols, on the
+        same subcarriers in each.
+    ref_symbols : ``[..., n_layers, n_ref]`` complex reference symbols (nonzero).
+    cdm_lengths : ``(fd, td)``: CDM block size in consecutive references in frequency
+        (2 for NR DM-RS) and in consecutive DM-RS symbols (2 for double-symbol DM-RS).
+    freq_smoothing : ``"auto"`` (Wiener filter) or an odd moving-average length >= 1.
+    time_interpolation : ``"linear"`` or ``"average"``.
+    delay_spread : rms delay spread in seconds for the Wiener model (``None``: estimated);
+        needs ``subcarrier_spacing`` (Hz).
+    timing_compensation : remove the common phase slope before despreading and smoothing.
+
+    Returns
+    -------
+    ``(h, noise_var)``: ``h`` ``[..., n_rx, n_layers, n_symbols, n_subcarriers]`` (dtype of
+    ``rx_grid``), zero outside the resource blocks that hold references;
+    ``noise_var`` float32 ``[..., n_rx]``: estimated noise variance per RE per rx antenna
+    (``E|n|²``). Leading dims are those of ``rx_grid`` and ``ref_symbols`` broadcast.
+
+    >>> k = torch.arange(0, 48, 2)                       # one layer, comb on symbols 2, 11
+    >>> ind = torch.cat([2 * 48 + k, 11 * 48 + k])[None]
+    >>> sym = torch.ones(1, 48, dtype=torch.complex64)
+    >>> rx = torch.zeros(1, 14, 48, dtype=torch.complex64)
+    >>> rx[0, 2, k] = rx[0, 11, k] = 0.5 - 0.5j           # flat channel 0.5 - 0.5j
+    >>> h, nv = channel_estimate(rx, ind, sym)
+    >>> h.shape, torch.allclose(h, torch.full_like(h, 0.5 - 0.5j), atol=1e-4)
+    (torch.Size([1, 1, 14, 48]), True)
+    """
+    rx_grid = check_grid("rx_grid", rx_grid)
+    n_symbols, n_sc = rx_grid.shape[-2:]
+    layout, ref_symbols = parse_references(ref_indices, ref_symbols, n_symbols, n_sc,
+                                           cdm_lengths)
+    smoothing = _check_smoothing(freq_smoothing)
+    time_mode = check_choice("time_interpolation", time_interpolation, _TIME_INTERPOLATIONS)
+    if not isinstance(timing_compensation, bool):
+        raise TypeError(f"timing_compensation must be a bool, got {timing_compensation!r}")
+    width_given = None
+    if delay_spread is not None:
+        delay_spread = check_positive("delay_spread", delay_spread)
+        if subcarrier_spacing is None:
+            raise ValueError("delay_spread needs subcarrier_spacing (Hz) to be given too")
+        width_given = math.sqrt(12.0) * delay_spread * check_positive("subcarrier_spacing",
+                                                                      subcarrier_spacing)
+    elif subcarrier_spacing is not None:
+        check_positive("subcarrier_spacing", subcarrier_spacing)
+    n_blocks = layout.n_blocks
+    if n_blocks < 2:
+        raise ValueError(f"the references give {n_blocks} CDM block per layer and symbol; "
+                         "at least 2 are needed to estimate the noise")
+    if isinstance(smoothing, int) and smoothing > n_blocks:
+        raise ValueError(f"freq_smoothing = {smoothing} is larger than the {n_blocks} CDM "
+                         "blocks per layer and symbol")
+    device = rx_grid.device
+    layout = RefLayout(layout.n_layers, layout.n_symbols, layout.n_subcarriers,
+                       layout.symbols.to(device), layout.k.to(device), layout.pos.to(device),
+                       layout.fd, layout.td)
+    ref_symbols = ref_symbols.to(device)
+
+    g_raw = least_squares(rx_grid, layout, ref_symbols)                # [..., R, P, n_ref]
+    if timing_compensation:
+        g, phi = slope_compensated_despread(g_raw, layout)            # [..., R, P, G, M]
+    else:
+        g = despread(g_raw, layout)
+        phi = torch.zeros(g.shape[:-4], dtype=torch.float64, device=device)
+    c = block_noise_factor(ref_symbols, layout)                        # [..., P, G, M]
+    kb = layout.block_k()                                              # [P, M] float64
+
+    # noise variance from the residual of a local quadratic fit (module docstring, step 4)
+    l_q = min(5, n_blocks)
+    idx_q = _windows(n_blocks, l_q, device)
+    rel_q, inv_q = _geometry(kb, idx_q)
+    w_q = _polyfit_weights(rel_q, min(2, l_q - 2))[inv_q]               # [P, M, L]
+    resid = g - _apply(g, idx_q, w_q)
+    a = (idx_q == torch.arange(n_blocks, device=device)[:, None]).to(torch.float64) - w_q
+    factor = (c[..., idx_q] * a.square().to(c.dtype).unsqueeze(-3)).sum(-1)   # [..., P, G, M]
+    num = resid.abs().square().sum(dim=(-3, -2, -1))                   # [..., R]
+    noise_var = num / factor.sum(dim=(-3, -2, -1)).unsqueeze(-1)
+
+    # frequency smoothing (step 5)
+    if smoothing == "auto":
+        c_mean = c.mean(dim=(-3, -2, -1)).to(torch.float64)
+        nv = noise_var.mean(-1).to(torch.float64) * c_mean
+        power = g.abs().square().mean(dim=(-4, -3, -2, -1)).to(torch.float64)
+        sig = torch.maximum(power - nv, 1e-3 * power).clamp_min(torch.finfo(torch.float64).tiny)
+        eps = (nv / sig).clamp_min(MIN_LOADING)
+        hb = _wiener_smooth(g, kb, width_given, eps)
+    elif smoothing == 1:
+        hb = g
+    else:
+        idx_s = _windows(n_blocks, smoothing, device)
+        hb = _apply(g, idx_s, torch.full((layout.n_layers, n_blocks, smoothing),
+                                         1.0 / smoothing, dtype=torch.float64, device=device))
+
+    # frequency interpolation to the resource blocks holding references (step 6)
+    prbs = torch.unique(layout.k // N_SC_RB)
+    k_out = (prbs[:, None] * N_SC_RB + torch.arange(N_SC_RB, device=device)).flatten()
+    left, right, t = _freq_interpolation(kb, k_out)
+    shape = (*hb.shape[:-1], k_out.numel())
+    t = t.to(hb.real.dtype)[:, None, :]                                # [P, 1, Ka]
+    hf = (torch.gather(hb, -1, left[:, None, :].expand(shape)) * (1 - t)
+          + torch.gather(hb, -1, right[:, None, :].expand(shape)) * t)  # [..., R, P, G, Ka]
+    if timing_compensation:
+        rot = torch.exp(1j * phi[..., None, None, None, None] * k_out.to(torch.float64))
+        hf = hf * rot.to(hf.dtype)
+
+    # time interpolation (step 7)
+    tw = _time_weights(layout, time_mode, device).to(hf.dtype)         # [n_symbols, G]
+    ht = torch.einsum("...gk,lg->...lk", hf, tw)                       # [..., R, P, S, Ka]
+    h = torch.zeros((*ht.shape[:-1], n_sc), dtype=rx_grid.dtype, device=device)
+    h[..., k_out] = ht.to(rx_grid.dtype)
+    return h, noise_var.to(torch.float32)

@@ -1,0 +1,118 @@
+"""Interference-plus-noise covariance from DM-RS residuals, for MMSE-IRC.
+
+At every reference RE (TS 38.211 §6.4.1.1 DM-RS) the disturbance seen by the rx antennas
+is estimated as the residual ``e = y - Σ_j h_j x_j`` of the received vector after
+removing every layer's reference ``x_j`` (0 where layer ``j`` has no reference on that RE)
+through its estimated channel ``h_j``. The covariance is the sample mean of ``e e^H``
+over the reference REs of each group of ``prb_block`` resource blocks (blocks counted from
+subcarrier 0 of the grid: subcarrier ``k`` belongs to block ``k // (12 prb_block)``) and
+over all reference symbols of the slot.
+
+Bias: ``h`` was estimated from the same noise, so the residual power is smaller than the
+disturbance by the share of degrees of freedom the channel estimator used. Given the
+per-antenna disturbance variance ``noise_var`` of :func:`channel_estimate` (unbiased for a
+channel that is locally quadratic in frequency), every block's covariance is scaled by
+``Σ_rx noise_var / Σ_rx mean_RE |e_rx|²`` (one factor per batch element) which removes
+that bias and keeps each block's spatial structure. Finally a diagonal loading
+``loading * tr(R) / n_rx`` is added to every block. Blocks without reference REs get the
+mean covariance of the blocks that have them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from softran.nr.receiver._references import N_SC_RB, check_grid, parse_references
+from softran.validation import check_int, check_tensor
+
+__all__ = ["noise_covariance"]
+
+
+def noise_covariance(rx_grid: torch.Tensor, h: torch.Tensor, ref_indices: torch.Tensor,
+                     ref_symbols: torch.Tensor, *, prb_block: int = 4,
+                     noise_var: torch.Tensor | None = None,
+                     loading: float = 1e-2) -> torch.Tensor:
+    """Interference-plus-noise covariance per PRB block from DM-RS residuals
+    (TS 38.211 §6.4.1.1 references; estimator as in the module docstring).
+
+    Parameters
+    ----------
+    rx_grid : ``[..., n_rx, n_symbols, n_subcarriers]`` complex received grid.
+    h : ``[..., n_rx, n_layers, n_symbols, n_subcarriers]`` channel estimate.
+    ref_indices, ref_symbols : the references, as :func:`channel_estimate`
+        (``cdm_lengths`` play no role here).
+    prb_block : resource blocks per covariance block (>= 1).
+    noise_var : optional ``[..., n_rx]`` disturbance variance per antenna (from
+        :func:`channel_estimate`) used to remove the residual's bias.
+    loading : relative diagonal loading (>= 0).
+
+    Returns
+    -------
+    ``[..., n_rx, n_rx, n_blocks]`` complex covariance (dtype of ``rx_grid``) with
+    ``n_blocks = ceil(n_subcarriers / (12 prb_block))``; ``R[..., k // (12 prb_block)]`` is
+    the ``[..., n_rx, n_rx]`` covariance at subcarrier ``k``.
+
+    >>> ind = torch.arange(0, 24, 2)[None]                  # 1 layer, symbol 0, 24 subcarriers
+    >>> rx = torch.zeros(2, 1, 24, dtype=torch.complex64)
+    >>> rx[0, 0, 1::2] = 1.0                                # interferer on other REs only
+    >>> rx[:, 0, ::2] = torch.tensor([[1.0], [-1.0]]) * (-1.0) ** torch.arange(12)
+    >>> h = torch.zeros(2, 1, 1, 24, dtype=torch.complex64)
+    >>> r = noise_covariance(rx, h, ind, torch.ones(1, 12, dtype=torch.complex64),
+    ...                      prb_block=2, loading=0.0)
+    >>> r[..., 0].real
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    rx_grid = check_grid("rx_grid", rx_grid)
+    n_rx, n_symbols, n_sc = rx_grid.shape[-3:]
+    layout, ref_symbols = parse_references(ref_indices, ref_symbols, n_symbols, n_sc, (1, 1))
+    h = check_grid("h", h, min_dim=4)
+    n_layers = layout.n_layers
+    if tuple(h.shape[-4:]) != (n_rx, n_layers, n_symbols, n_sc):
+        raise ValueError(f"h must have shape [..., {n_rx}, {n_layers}, {n_symbols}, {n_sc}] "
+                         f"(n_rx, n_layers, n_symbols, n_subcarriers), got {tuple(h.shape)}")
+    prb_block = check_int("prb_block", prb_block, 1)
+    if isinstance(loading, bool) or not isinstance(loading, (int, float)) or not (
+            0.0 <= float(loading) < math.inf):
+        raise ValueError(f"loading = {loading!r} is not allowed; it must be a finite number >= 0")
+    device = rx_grid.device
+    pos = layout.pos.to(device)                                        # [P, n_ref]
+    uniq, where = torch.unique(pos, return_inverse=True)               # [U], [P, n_ref]
+    n_u = uniq.numel()
+    x = torch.zeros((*ref_symbols.shape[:-2], n_layers, n_u), dtype=rx_grid.dtype,
+                    device=device)
+    x.scatter_(-1, where.expand(x.shape[:-1] + where.shape[-1:]),
+               ref_symbols.to(device=device, dtype=rx_grid.dtype))     # [..., P, U]
+    y = rx_grid.flatten(-2)[..., uniq]                                 # [..., R, U]
+    hu = h.flatten(-2)[..., uniq]                                      # [..., R, P, U]
+    e = y - (hu * x.unsqueeze(-3)).sum(-2)                             # [..., R, U]
+    block = (uniq % n_sc) // (N_SC_RB * prb_block)                     # [U]
+    n_blocks = -(-n_sc // (N_SC_RB * prb_block))
+    outer = e.unsqueeze(-2) * e.conj().unsqueeze(-3)                   # [..., R, R, U]
+    acc = torch.zeros((*outer.shape[:-1], n_blocks), dtype=outer.dtype, device=device)
+    acc.index_add_(-1, block, outer)
+    count = torch.zeros(n_blocks, dtype=torch.float64, device=device)
+    count.index_add_(0, block, torch.ones_like(block, dtype=torch.float64))
+    has = count > 0
+    cov = acc / count.clamp_min(1.0).to(acc.real.dtype)
+    mean_cov = outer.mean(-1, keepdim=True)
+    cov = torch.where(has, cov, mean_cov)
+    if noise_var is not None:
+        nv = check_tensor("noise_var", noise_var, min_dim=1)
+        if nv.is_complex() or not nv.is_floating_point():
+            raise TypeError(f"noise_var must be a real floating tensor, got dtype {nv.dtype}")
+        if nv.shape[-1] != n_rx:
+            raise ValueError(f"noise_var must have shape [..., {n_rx}], got {tuple(nv.shape)}")
+        if nv.numel() and not bool((torch.isfinite(nv) & (nv >= 0)).all()):
+            raise ValueError("noise_var must be finite and >= 0")
+        resid = e.abs().square().mean(-1).sum(-1)                      # [...]
+        scale = nv.to(device=device, dtype=resid.dtype).sum(-1) / resid.clamp_min(
+            torch.finfo(resid.dtype).tiny)
+        cov = cov * scale[..., None, None, None]
+    if loading > 0:
+        diag = torch.diagonal(cov, dim1=-3, dim2=-2).real.mean(-1)    # [..., n_blocks]
+        eye = torch.eye(n_rx, dtype=cov.dtype, device=device)[..., None]
+        cov = cov + loading * diag.unsqueeze(-2).unsqueeze(-2) * eye
+    return cov
