@@ -1,5 +1,6 @@
 """softran.nr: the 3GPP NR physical layer (TS 38.211 / 38.212 / 38.213 / 38.214)."""
 
+from softran.nr.bch import BCHDecodeResult, bch_decode, bch_encode
 from softran.nr.config import SUBCARRIER_SPACINGS, CarrierConfig
 from softran.nr.crc import CRC_POLYNOMIALS, crc_decode, crc_encode, crc_length
 from softran.nr.dmrs import (
@@ -34,6 +35,7 @@ from softran.nr.layers import (
 )
 from softran.nr.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
 from softran.nr.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
+from softran.nr.mib import MIB
 from softran.nr.modulation import (
     MODULATIONS,
     bits_per_symbol,
@@ -42,6 +44,7 @@ from softran.nr.modulation import (
     symbol_modulate,
 )
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
+from softran.nr.pbch import pbch, pbch_decode, pbch_dmrs, pbch_dmrs_issb_bar, pbch_v
 from softran.nr.polar import (
     polar_construct,
     polar_decode,
@@ -73,6 +76,14 @@ from softran.nr.scrambling import (
     pusch_scramble,
 )
 from softran.nr.sequences import low_papr_sequence, prbs, pss, sss
+from softran.nr.ssb import (
+    SSB_CASES,
+    SSBIndices,
+    ssb_burst,
+    ssb_candidate_symbols,
+    ssb_grid,
+    ssb_indices,
+)
 from softran.nr.tables import MCS_TABLE_NAMES, MCSEntry, mcs, mcs_table, tbs_table
 from softran.nr.tbs import tbs
 
@@ -80,10 +91,13 @@ __all__ = [
     "CRC_POLYNOMIALS",
     "LLR_SATURATION",
     "MCS_TABLE_NAMES",
+    "MIB",
     "MODULATIONS",
     "PUSCH_CODEBOOK_PORTS",
     "PUSCH_DETECTORS",
+    "SSB_CASES",
     "SUBCARRIER_SPACINGS",
+    "BCHDecodeResult",
     "BaseGraph",
     "CarrierConfig",
     "DLSCHDecoder",
@@ -99,11 +113,14 @@ __all__ = [
     "PUSCHReceiver",
     "PUSCHTransmitter",
     "SCHInfo",
+    "SSBIndices",
     "SegmentInfo",
     "ULSCHDecoder",
     "ULSCHEncoder",
     "base_graph",
     "base_graph_dims",
+    "bch_decode",
+    "bch_encode",
     "bits_per_symbol",
     "channel_estimate",
     "code_block_desegment_ldpc",
@@ -131,6 +148,11 @@ __all__ = [
     "ofdm_info",
     "ofdm_modulate",
     "parity_check_matrix",
+    "pbch",
+    "pbch_decode",
+    "pbch_dmrs",
+    "pbch_dmrs_issb_bar",
+    "pbch_v",
     "pdsch_descramble",
     "pdsch_scramble",
     "polar_construct",
@@ -159,6 +181,10 @@ __all__ = [
     "rate_recover_ldpc",
     "rate_recover_polar",
     "resource_grid",
+    "ssb_burst",
+    "ssb_candidate_symbols",
+    "ssb_grid",
+    "ssb_indices",
     "sss",
     "symbol_demodulate",
     "symbol_modulate",
