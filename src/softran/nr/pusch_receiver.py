@@ -153,15 +153,20 @@ class PUSCHReceiver(torch.nn.Module):
         self.last_sinr = 1.0 / nv_eff
         return x_hat, nv_eff
 
+    def llr(self, rx: torch.Tensor, *, h: torch.Tensor | None = None,
+            noise_var: float | torch.Tensor | None = None) -> torch.Tensor:
+        """Descrambled soft bits ``[batch, G]`` of the codeword (before rate recovery)."""
+        grid = self.grid(rx)
+        x_hat, nv_eff = self.equalize(grid, h, noise_var)
+        # a zero channel gives an infinite noise variance: those bits are erasures
+        nv_eff = torch.nan_to_num(nv_eff, posinf=1e30).clamp_min(1e-12)
+        return pusch_decode(x_hat, self.carrier, self.config, nv_eff)
+
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
                 h: torch.Tensor | None = None, noise_var: float | torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
-        grid = self.grid(rx)
-        x_hat, nv_eff = self.equalize(grid, h, noise_var)
-        # a zero channel gives an infinite noise variance: those bits are erasures
-        nv_eff = torch.nan_to_num(nv_eff, posinf=1e30).clamp_min(1e-12)
-        llr = pusch_decode(x_hat, self.carrier, self.config, nv_eff)
+        llr = self.llr(rx, h=h, noise_var=noise_var)
         cfg = self.config
         return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process)
