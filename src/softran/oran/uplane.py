@@ -1,0 +1,300 @@
+"""O-RAN 7.2x U-plane messages (O-RAN.WG4.CUS.0 clause 8, U-plane protocol).
+
+A U-plane message is one eCPRI message of type 0 (IQ data) whose payload is::
+
+    ecpriPcid (eAxC ID, 2 B) | ecpriSeqid (2 B) | timing header (4 B, symbolId = one symbol)
+    | section | section | ...            (until ecpriPayload is used up: no section count)
+
+and each section is::
+
+    sectionId(12) rb(1) symInc(1) startPrbu(10) numPrbu(8)
+    [udCompHdr(8) reserved(8)]           only with the M-plane "dynamic" compression header
+    numPrbu x PRB                        each: udCompParam (0..2 B) + 12 REs x (I, Q)
+
+``numPrbu = 0`` means all PRBs of the carrier (:attr:`UPlaneFormat.n_prb_carrier`).
+
+The PRB bytes are opaque here (:attr:`UPlaneSection.prb_payload`); their size per PRB comes
+from the compression method and width -- the section's udCompHdr when present, else the
+static configuration -- through :attr:`UPlaneFormat.prb_bytes` (by default the standard table
+:func:`~softran.oran.radio_header.ud_prb_bytes`). Compressing and decompressing the IQ values
+is the job of :mod:`softran.oran.compression`; :func:`pack_uncompressed` /
+:func:`unpack_uncompressed` cover the uncompressed (udCompMeth 0) packing of any width.
+
+Not supported: udCompLen (methods 5..8) and the selective-RE methods 5..8 in general.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from softran.oran._reader import Reader, build
+from softran.oran.bitfield import pack_signed, unpack_signed
+from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, _single_message, encode_ecpri
+from softran.oran.errors import FronthaulDecodeError
+from softran.oran.radio_header import TimingHeader, UdCompHdr, ud_prb_bytes
+from softran.validation import check_int, check_tensor
+
+__all__ = [
+    "UPlaneFormat",
+    "UPlaneMessage",
+    "UPlaneSection",
+    "decode_uplane",
+    "encode_uplane",
+    "pack_uncompressed",
+    "unpack_uncompressed",
+]
+
+_MAX_PAYLOAD = 0xFFFF
+
+
+@dataclass(frozen=True)
+class UPlaneFormat:
+    """M-plane configuration the U-plane needs and the wire does not carry.
+
+    Attributes:
+        ud_comp_hdr_present: True if every section carries ``udCompHdr`` + a reserved byte
+            ("dynamic" compression header); False for static configuration.
+        static_comp_hdr: method and width of every PRB when ``ud_comp_hdr_present`` is False.
+        n_prb_carrier: PRBs of the carrier; needed when ``numPrbu = 0``, and enables the PRB
+            range check ``startPrbu + (numPrbu - 1)(rb + 1) < n_prb_carrier``.
+        prb_bytes: ``(ud_comp_meth, ud_iq_width) -> bytes per PRB``; the default is the standard
+            table of :func:`~softran.oran.radio_header.ud_prb_bytes`.
+
+    >>> UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1)).bytes_per_prb(None)
+    28
+    """
+
+    ud_comp_hdr_present: bool = False
+    static_comp_hdr: UdCompHdr = UdCompHdr(16, 0)
+    n_prb_carrier: int | None = None
+    prb_bytes: Callable[[int, int], int] = field(default=ud_prb_bytes)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ud_comp_hdr_present, bool):
+            raise TypeError("ud_comp_hdr_present must be a bool")
+        if not isinstance(self.static_comp_hdr, UdCompHdr):
+            raise TypeError("static_comp_hdr must be a UdCompHdr")
+        if self.n_prb_carrier is not None:
+            check_int("n_prb_carrier", self.n_prb_carrier, 1, 1024)
+        if not callable(self.prb_bytes):
+            raise TypeError("prb_bytes must be callable (ud_comp_meth, ud_iq_width) -> int")
+
+    def bytes_per_prb(self, ud_comp_hdr: UdCompHdr | None) -> int:
+        """Bytes per PRB for a section's udCompHdr (None: the static configuration)."""
+        hdr = self.static_comp_hdr if ud_comp_hdr is None else ud_comp_hdr
+        n = self.prb_bytes(hdr.ud_comp_meth, hdr.ud_iq_width)
+        return check_int("prb_bytes(...)", n, 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UPlaneSection:
+    """One U-plane data section (CUS clause 8.3.2).
+
+    Attributes:
+        section_id: 0..4095 (matches the C-plane section).
+        start_prbu: 0..1023.
+        num_prbu: 0..255 (0 = all PRBs of the carrier).
+        prb_payload: the PRB bytes (udCompParam + IQ per PRB), ``n_prb x bytes_per_prb``.
+        rb, sym_inc: 0/1.
+        ud_comp_hdr: present iff :attr:`UPlaneFormat.ud_comp_hdr_present`.
+    """
+
+    section_id: int
+    start_prbu: int
+    num_prbu: int
+    prb_payload: bytes
+    rb: int = 0
+    sym_inc: int = 0
+    ud_comp_hdr: UdCompHdr | None = None
+
+    def __post_init__(self) -> None:
+        check_int("section_id", self.section_id, 0, 4095)
+        check_int("start_prbu", self.start_prbu, 0, 1023)
+        check_int("num_prbu", self.num_prbu, 0, 255)
+        check_int("rb", self.rb, 0, 1)
+        check_int("sym_inc", self.sym_inc, 0, 1)
+        if not isinstance(self.prb_payload, (bytes, bytearray)):
+            raise TypeError(f"prb_payload must be bytes, got {type(self.prb_payload).__name__}")
+        object.__setattr__(self, "prb_payload", bytes(self.prb_payload))
+        if self.ud_comp_hdr is not None and not isinstance(self.ud_comp_hdr, UdCompHdr):
+            raise TypeError("ud_comp_hdr must be a UdCompHdr or None")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UPlaneMessage:
+    """One U-plane message: eAxC ID, ecpriSeqid, timing header (one symbol) and >= 1 sections."""
+
+    eaxc_id: int
+    timing: TimingHeader
+    sections: tuple[UPlaneSection, ...]
+    seq: SeqId = SeqId()
+
+    def __post_init__(self) -> None:
+        check_int("eaxc_id", self.eaxc_id, 0, 0xFFFF)
+        if not isinstance(self.timing, TimingHeader):
+            raise TypeError(f"timing must be a TimingHeader, got {type(self.timing).__name__}")
+        if not isinstance(self.seq, SeqId):
+            raise TypeError(f"seq must be a SeqId, got {type(self.seq).__name__}")
+        sections = tuple(self.sections)
+        if not sections:
+            raise ValueError("a U-plane message needs at least one section")
+        for k, s in enumerate(sections):
+            if not isinstance(s, UPlaneSection):
+                raise TypeError(f"sections[{k}] must be a UPlaneSection, got {type(s).__name__}")
+        object.__setattr__(self, "sections", sections)
+
+
+def _n_prb(num_prbu: int, fmt: UPlaneFormat, what: str, exc: type[ValueError]) -> int:
+    if num_prbu:
+        return num_prbu
+    if fmt.n_prb_carrier is None:
+        raise exc(f"{what}: numPrbu = 0 (all PRBs) needs UPlaneFormat.n_prb_carrier")
+    return fmt.n_prb_carrier
+
+
+def _check_range(start: int, num: int, rb: int, fmt: UPlaneFormat, what: str,
+                 exc: type[ValueError]) -> None:
+    if fmt.n_prb_carrier is not None and num:
+        last = start + (num - 1) * (rb + 1)
+        if last >= fmt.n_prb_carrier:
+            raise exc(f"{what}: PRBs {start}..{last} exceed the carrier "
+                      f"(n_prb_carrier = {fmt.n_prb_carrier})")
+
+
+def encode_uplane(msg: UPlaneMessage, fmt: UPlaneFormat | None = None) -> bytes:
+    """Encode a U-plane message as one eCPRI message (type 0, C = 0), header included.
+
+    O-RAN.WG4.CUS.0 clause 8.3 (U-plane message format). Each section's ``prb_payload`` must
+    be exactly ``n_prb * bytes_per_prb`` bytes for its compression (``ValueError`` otherwise).
+
+    >>> from softran.oran.radio_header import TimingHeader
+    >>> iq = torch.tensor([[[1000 * (k + 1), -500 * (k + 1)] for k in range(12)]])
+    >>> msg = UPlaneMessage(eaxc_id=1, timing=TimingHeader(1, 3, 2, 1, 0),
+    ...                     sections=(UPlaneSection(section_id=1, start_prbu=0, num_prbu=1,
+    ...                                             prb_payload=pack_uncompressed(iq)),))
+    >>> wire = encode_uplane(msg)
+    >>> wire[:16].hex(' ')
+    '10 00 00 3c 00 01 00 80 90 03 20 40 00 10 00 01'
+    >>> decode_uplane(wire) == msg
+    True
+    """
+    fmt = UPlaneFormat() if fmt is None else fmt
+    if not isinstance(fmt, UPlaneFormat):
+        raise TypeError(f"fmt must be a UPlaneFormat, got {type(fmt).__name__}")
+    if not isinstance(msg, UPlaneMessage):
+        raise TypeError(f"msg must be a UPlaneMessage, got {type(msg).__name__}")
+    out = bytearray(msg.eaxc_id.to_bytes(2, "big") + msg.seq.to_bytes() + msg.timing.to_bytes())
+    for k, s in enumerate(msg.sections):
+        what = f"sections[{k}]"
+        if fmt.ud_comp_hdr_present != (s.ud_comp_hdr is not None):
+            raise ValueError(f"{what}.ud_comp_hdr must be "
+                             f"{'set' if fmt.ud_comp_hdr_present else 'None'} with "
+                             f"ud_comp_hdr_present = {fmt.ud_comp_hdr_present}")
+        n_prb = _n_prb(s.num_prbu, fmt, what, ValueError)
+        _check_range(s.start_prbu, s.num_prbu, s.rb, fmt, what, ValueError)
+        need = n_prb * fmt.bytes_per_prb(s.ud_comp_hdr)
+        if len(s.prb_payload) != need:
+            raise ValueError(f"{what}.prb_payload has {len(s.prb_payload)} bytes; {n_prb} PRBs "
+                             f"need {need}")
+        word = ((s.section_id << 20) | (s.rb << 19) | (s.sym_inc << 18) | (s.start_prbu << 8)
+                | s.num_prbu)
+        out += word.to_bytes(4, "big")
+        if s.ud_comp_hdr is not None:
+            out += bytes([s.ud_comp_hdr.to_byte(), 0])
+        out += s.prb_payload
+    if len(out) > _MAX_PAYLOAD:
+        raise ValueError(f"U-plane payload of {len(out)} bytes exceeds ecpriPayload's "
+                         f"{_MAX_PAYLOAD}; split the symbol into several messages")
+    return encode_ecpri(EcpriMessage(EcpriMessageType.IQ_DATA, bytes(out)))
+
+
+def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -> UPlaneMessage:
+    """Decode one U-plane message (eCPRI type 0), given as bytes or as an ``EcpriMessage``.
+
+    Sections are read until ``ecpriPayload`` is used up; the size of each section's PRB data
+    is ``n_prb * fmt.bytes_per_prb(udCompHdr)``. Bytes after the eCPRI message are ignored.
+
+    Raises:
+        FronthaulDecodeError: truncation, wrong message type, payloadVersion, reserved or
+            unsupported udCompMeth, numPrbu = 0 without a configured carrier, PRBs beyond the
+            carrier, a partial section at the end.
+
+    >>> raw = bytes.fromhex('1000000c000100809003204000100001') + bytes(3)
+    >>> decode_uplane(raw)
+    Traceback (most recent call last):
+    ...
+    softran.oran.errors.FronthaulDecodeError: truncated section 0 PRB data: needs 48 bytes, 0 left
+    """
+    fmt = UPlaneFormat() if fmt is None else fmt
+    if not isinstance(fmt, UPlaneFormat):
+        raise TypeError(f"fmt must be a UPlaneFormat, got {type(fmt).__name__}")
+    msg = _single_message(data, EcpriMessageType.IQ_DATA)
+    r = Reader(msg.payload)
+    eaxc_id = r.u16("ecpriPcid")
+    seq = SeqId.from_bytes(r.take(2, "ecpriSeqid"))
+    timing = TimingHeader.read(r)
+    sections = []
+    k = 0
+    while r.remaining or not sections:
+        what = f"section {k}"
+        word = r.uint(4, f"{what} header")
+        hdr = None
+        if fmt.ud_comp_hdr_present:
+            hdr = UdCompHdr.from_byte(r.u8(f"{what} udCompHdr"))
+            r.u8(f"{what} reserved byte")
+        start, num, rb = (word >> 8) & 0x3FF, word & 0xFF, (word >> 19) & 1
+        n_prb = _n_prb(num, fmt, what, FronthaulDecodeError)
+        _check_range(start, num, rb, fmt, what, FronthaulDecodeError)
+        try:
+            per_prb = fmt.bytes_per_prb(hdr)
+        except (ValueError, TypeError) as err:
+            raise FronthaulDecodeError(f"{what}: {err}") from None
+        payload = r.take(n_prb * per_prb, f"{what} PRB data")
+        sections.append(build(UPlaneSection, what, section_id=word >> 20, start_prbu=start,
+                              num_prbu=num, prb_payload=payload, rb=rb,
+                              sym_inc=(word >> 18) & 1, ud_comp_hdr=hdr))
+        k += 1
+    return build(UPlaneMessage, "U-plane message", eaxc_id=eaxc_id, timing=timing,
+                 sections=tuple(sections), seq=seq)
+
+
+def pack_uncompressed(iq: torch.Tensor, width: int = 16) -> bytes:
+    """PRB bytes of uncompressed IQ (udCompMeth 0): per PRB, RE 0..11, I then Q, ``width`` bits.
+
+    O-RAN.WG4.CUS.0 clause 8.3.3 (IQ data format). ``iq`` is an integer tensor
+    ``[..., n_prb, 12, 2]`` (I, Q) or a complex tensor ``[..., n_prb, 12]`` with integer real and
+    imaginary parts; every value must fit ``width`` bits (no clipping). Leading dimensions
+    are flattened in row-major order. ``3 * width`` bytes per PRB.
+
+    >>> pack_uncompressed(torch.tensor([[[1000, -500]] * 12]))[:4].hex()
+    '03e8fe0c'
+    """
+    iq = check_tensor("iq", iq, min_dim=2)
+    width = check_int("width", width, 1, 16)
+    if iq.is_complex():
+        if iq.shape[-1] != 12:
+            raise ValueError(f"complex iq must have shape [..., n_prb, 12], got {tuple(iq.shape)}")
+        pairs = torch.stack([iq.real, iq.imag], dim=-1)
+        if bool((pairs != pairs.round()).any()):
+            raise ValueError("complex iq must have integer real and imaginary parts")
+        iq = pairs.to(torch.int64)
+    elif iq.dim() < 3 or iq.shape[-2:] != (12, 2):
+        raise ValueError(f"integer iq must have shape [..., n_prb, 12, 2], got {tuple(iq.shape)}")
+    return pack_signed(iq, width)
+
+
+def unpack_uncompressed(prb_payload: bytes, n_prb: int, width: int = 16) -> torch.Tensor:
+    """Inverse of :func:`pack_uncompressed`: ``int64`` tensor ``[n_prb, 12, 2]`` (CPU).
+
+    Raises:
+        FronthaulDecodeError: if ``prb_payload`` is shorter than ``n_prb * 3 * width`` bytes.
+
+    >>> unpack_uncompressed(bytes.fromhex('03e8fe0c') + bytes(44), 1)[0, :2].tolist()
+    [[1000, -500], [0, 0]]
+    """
+    n_prb = check_int("n_prb", n_prb, 0)
+    width = check_int("width", width, 1, 16)
+    return unpack_signed(prb_payload, width, n_prb * 24).reshape(n_prb, 12, 2)

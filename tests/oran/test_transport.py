@@ -1,0 +1,186 @@
+"""Tests of softran.oran.transport: framing by hand, loopback sockets, impairment injection."""
+
+from __future__ import annotations
+
+import math
+import socket
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softran.oran import (
+    ECPRI_ETHERTYPE,
+    CPlaneMessage,
+    FronthaulDecodeError,
+    ImpairedTransport,
+    RawEthernetTransport,
+    Section1,
+    TimingHeader,
+    TransportUnavailableError,
+    UDPTransport,
+    VlanTag,
+    build_ethernet_frame,
+    build_udp_ipv4_frame,
+    decode_cplane,
+    decode_ecpri,
+    encode_cplane,
+    ipv4_checksum,
+    mac_bytes,
+    parse_ethernet_frame,
+    parse_udp_ipv4_frame,
+)
+
+DST, SRC = "02:00:00:00:00:02", "02:00:00:00:00:01"
+MSG = CPlaneMessage(eaxc_id=1, timing=TimingHeader(1, 3, 2, 1, 0), section_type=1,
+                    sections=(Section1(section_id=1, num_symbol=14),))
+
+
+def test_ethernet_frame_by_hand() -> None:
+    pdu = encode_cplane(MSG)                                      # 24 bytes
+    frame = build_ethernet_frame(pdu, DST, SRC, vlan=VlanTag(vid=0x123, pcp=5, dei=1))
+    assert frame[:12] == bytes.fromhex("020000000002 020000000001")
+    assert frame[12:18] == bytes.fromhex("8100 b123 aefe")         # PCP 101b, DEI 1, VID 0x123
+    assert frame[18:42] == pdu and frame[42:] == bytes(18) and len(frame) == 60
+    eth = parse_ethernet_frame(frame)
+    assert eth.vlan == VlanTag(vid=0x123, pcp=5, dei=1) and eth.ethertype == ECPRI_ETHERTYPE
+    assert len(eth.payload) == 42                                  # padding still there ...
+    assert decode_cplane(eth.payload) == MSG                       # ... and ignored
+    untagged = build_ethernet_frame(pdu, DST, SRC)
+    assert untagged[12:14] == b"\xae\xfe" and parse_ethernet_frame(untagged).vlan is None
+    big = build_ethernet_frame(bytes(100), DST, SRC, pad=True)
+    assert len(big) == 114                                         # no padding needed
+
+
+def test_ethernet_errors() -> None:
+    with pytest.raises(FronthaulDecodeError, match="truncated"):
+        parse_ethernet_frame(bytes(13))
+    with pytest.raises(FronthaulDecodeError, match="truncated 802.1Q"):
+        parse_ethernet_frame(bytes(12) + b"\x81\x00\x00")
+    with pytest.raises(FronthaulDecodeError, match="length field"):
+        parse_ethernet_frame(bytes(12) + b"\x00\x40" + bytes(46))
+    with pytest.raises(ValueError, match="MAC"):
+        mac_bytes("02:00:00:00:00")
+    with pytest.raises(ValueError, match="vid"):
+        VlanTag(vid=4096)
+
+
+def test_ipv4_checksum_by_hand() -> None:
+    # RFC 1071 style example: 4500 0073 0000 4000 4011 [cksum] c0a8 0001 c0a8 00c7 -> b861
+    header = bytes.fromhex("450000730000400040110000c0a80001c0a800c7")
+    assert ipv4_checksum(header) == 0xB861
+    assert ipv4_checksum(header[:10] + b"\xb8\x61" + header[12:]) == 0
+
+
+def test_udp_frame_by_hand() -> None:
+    pdu = encode_cplane(MSG)
+    frame = build_udp_ipv4_frame(pdu, src_ip="10.0.0.1", dst_ip="10.0.0.2", src_port=50000,
+                                 dst_port=50001)
+    ip = frame[14:34]
+    assert frame[12:14] == b"\x08\x00" and ip[0] == 0x45 and ip[9] == 17
+    assert int.from_bytes(ip[2:4], "big") == 20 + 8 + len(pdu)
+    assert ip[12:16] == bytes([10, 0, 0, 1]) and ip[16:20] == bytes([10, 0, 0, 2])
+    assert ipv4_checksum(ip) == 0
+    udp = frame[34:42]
+    assert udp == (50000).to_bytes(2, "big") + (50001).to_bytes(2, "big") \
+        + (8 + len(pdu)).to_bytes(2, "big") + b"\x00\x00"            # checksum 0
+    assert frame[42:] == pdu
+    d = parse_udp_ipv4_frame(frame)
+    assert (d.src_ip, d.dst_ip, d.src_port, d.dst_port, d.payload) == \
+        ("10.0.0.1", "10.0.0.2", 50000, 50001, pdu)
+    short = build_udp_ipv4_frame(b"\x10\x02\x00\x00", vlan=VlanTag(7))
+    assert len(short) == 60 and parse_udp_ipv4_frame(short).payload == b"\x10\x02\x00\x00"
+
+
+def test_udp_frame_errors() -> None:
+    frame = bytearray(build_udp_ipv4_frame(bytes(20)))
+    bad_sum = bytes(frame[:24]) + bytes([frame[24] ^ 1]) + bytes(frame[25:])
+    with pytest.raises(FronthaulDecodeError, match="checksum"):
+        parse_udp_ipv4_frame(bad_sum)
+    with pytest.raises(FronthaulDecodeError, match="IPv4"):
+        parse_udp_ipv4_frame(build_ethernet_frame(bytes(40), DST, SRC))
+    with pytest.raises(FronthaulDecodeError, match="truncated"):
+        parse_udp_ipv4_frame(bytes(frame[:30]))
+
+
+def test_udp_loopback_send_receive() -> None:
+    pdus = [encode_cplane(CPlaneMessage(eaxc_id=k, timing=MSG.timing, section_type=1,
+                                        sections=MSG.sections)) for k in range(3)]
+    with UDPTransport(0) as rx, UDPTransport(0, remote_port=rx.local_address[1]) as tx:
+        for pdu in pdus:
+            tx.send(pdu)
+        got = [rx.recv(timeout=2.0) for _ in pdus]
+        assert rx.recv(timeout=0.05) is None
+    assert sorted(decode_cplane(g).eaxc_id for g in got) == [0, 1, 2]
+
+
+def test_raw_ethernet_is_clear_about_permissions() -> None:
+    try:
+        t = RawEthernetTransport("lo")
+    except TransportUnavailableError as err:
+        assert "AF_PACKET" in str(err) or "CAP_NET_RAW" in str(err) or "interface" in str(err)
+        return
+    with t:                                  # we may open raw sockets here: use the loopback
+        frame = build_ethernet_frame(encode_cplane(MSG), DST, SRC)
+        t.send(frame)
+        got = t.recv(timeout=2.0)
+        assert got is not None and decode_cplane(parse_ethernet_frame(got).payload) == MSG
+    with pytest.raises(TransportUnavailableError):
+        RawEthernetTransport("no-such-if0")
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+
+    def send(self, data: bytes) -> None:
+        self.out.append(data)
+
+
+def _run(n: int, **kw: object) -> tuple[list[bytes], ImpairedTransport]:
+    sink = Sink()
+    t = ImpairedTransport(sink, **kw)  # type: ignore[arg-type]
+    for k in range(n):
+        t.send(k.to_bytes(2, "big"))
+    t.flush()
+    return sink.out, t
+
+
+def test_impairments_extremes() -> None:
+    msgs = [k.to_bytes(2, "big") for k in range(10)]
+    assert _run(10)[0] == msgs
+    assert _run(10, loss=1.0)[0] == []
+    assert _run(10, duplicate=1.0)[0] == [m for m in msgs for _ in range(2)]
+    swapped, t = _run(10, reorder=1.0)
+    assert swapped == [msgs[k ^ 1] for k in range(10)] and t.reordered == 5
+    with pytest.raises(ValueError, match="loss"):
+        ImpairedTransport(Sink(), loss=1.5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.integers(0, 2**31))
+def test_impairments_are_seeded_and_conserve_messages(loss: float, reorder: float, dup: float,
+                                                      seed: int) -> None:
+    a, t = _run(50, loss=loss, reorder=reorder, duplicate=dup, seed=seed)
+    b, _ = _run(50, loss=loss, reorder=reorder, duplicate=dup, seed=seed)
+    assert a == b
+    assert len(a) == 50 - t.dropped + t.duplicated == t.sent
+    assert set(a) <= {k.to_bytes(2, "big") for k in range(50)}
+
+
+def test_loss_rate_statistics() -> None:
+    n, p = 4000, 0.1
+    out, t = _run(n, loss=p, seed=7)
+    sigma = math.sqrt(n * p * (1 - p))                             # binomial standard deviation
+    assert abs(t.dropped - n * p) < 5 * sigma
+    assert len(out) == n - t.dropped
+
+
+def test_decode_of_udp_received_pdu_is_ecpri() -> None:
+    # the UDP payload is the eCPRI PDU itself (no extra header)
+    with UDPTransport(0) as a:
+        port = a.local_address[1]
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(encode_cplane(MSG), ("127.0.0.1", port))
+        s.close()
+        assert decode_ecpri(a.recv(timeout=2.0))[0].message_type == 2
