@@ -2,7 +2,15 @@
 
 from softran.nr.bch import BCHDecodeResult, bch_decode, bch_encode
 from softran.nr.config import SUBCARRIER_SPACINGS, CarrierConfig
+from softran.nr.coreset import (
+    AGGREGATION_LEVELS,
+    CORESETConfig,
+    SearchSpaceConfig,
+    cce_to_reg_bundles,
+    pdcch_candidates,
+)
 from softran.nr.crc import CRC_POLYNOMIALS, crc_decode, crc_encode, crc_length
+from softran.nr.dci import dci_decode, dci_encode
 from softran.nr.dmrs import (
     DMRSCDMInfo,
     pusch_dmrs,
@@ -45,6 +53,14 @@ from softran.nr.modulation import (
 )
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
 from softran.nr.pbch import pbch, pbch_decode, pbch_dmrs, pbch_dmrs_issb_bar, pbch_v
+from softran.nr.pdcch import (
+    pdcch,
+    pdcch_decode,
+    pdcch_dmrs,
+    pdcch_dmrs_c_init,
+    pdcch_indices,
+)
+from softran.nr.pdcch_blind import PDCCHDetection, pdcch_blind_decode
 from softran.nr.polar import (
     polar_construct,
     polar_decode,
@@ -88,6 +104,7 @@ from softran.nr.tables import MCS_TABLE_NAMES, MCSEntry, mcs, mcs_table, tbs_tab
 from softran.nr.tbs import tbs
 
 __all__ = [
+    "AGGREGATION_LEVELS",
     "CRC_POLYNOMIALS",
     "LLR_SATURATION",
     "MCS_TABLE_NAMES",
@@ -99,6 +116,7 @@ __all__ = [
     "SUBCARRIER_SPACINGS",
     "BCHDecodeResult",
     "BaseGraph",
+    "CORESETConfig",
     "CarrierConfig",
     "DLSCHDecoder",
     "DLSCHEncoder",
@@ -106,6 +124,7 @@ __all__ = [
     "DownlinkSlot",
     "MCSEntry",
     "OFDMInfo",
+    "PDCCHDetection",
     "PUSCHConfig",
     "PUSCHDMRSConfig",
     "PUSCHIndicesInfo",
@@ -114,6 +133,7 @@ __all__ = [
     "PUSCHTransmitter",
     "SCHInfo",
     "SSBIndices",
+    "SearchSpaceConfig",
     "SegmentInfo",
     "ULSCHDecoder",
     "ULSCHEncoder",
@@ -122,6 +142,7 @@ __all__ = [
     "bch_decode",
     "bch_encode",
     "bits_per_symbol",
+    "cce_to_reg_bundles",
     "channel_estimate",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
@@ -129,6 +150,8 @@ __all__ = [
     "crc_decode",
     "crc_encode",
     "crc_length",
+    "dci_decode",
+    "dci_encode",
     "dlsch_info",
     "downlink_slot",
     "layer_demap",
@@ -153,6 +176,13 @@ __all__ = [
     "pbch_dmrs",
     "pbch_dmrs_issb_bar",
     "pbch_v",
+    "pdcch",
+    "pdcch_blind_decode",
+    "pdcch_candidates",
+    "pdcch_decode",
+    "pdcch_dmrs",
+    "pdcch_dmrs_c_init",
+    "pdcch_indices",
     "pdsch_descramble",
     "pdsch_scramble",
     "polar_construct",
