@@ -1,0 +1,85 @@
+"""Helpers shared by the coherent-receiver DSP modules (not public API).
+
+Square QAM here is the Gray-labelled constellation of :mod:`softran.nr.modulation`
+(TS 38.211 §5.1.3-§5.1.6, unit average power): the same points, labels and demapper are used
+by the DSP decisions and by the metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import torch
+
+from softran.nr.modulation import constellation
+from softran.validation import check_name, check_tensor
+
+#: Square QAM formats supported by the optical DSP (names as :mod:`softran.nr.modulation`).
+QAM_FORMATS: tuple[str, ...] = ("QPSK", "16QAM", "64QAM", "256QAM")
+
+
+def check_modulation(modulation: object) -> str:
+    """Canonical name of a supported square QAM format (case-insensitive)."""
+    return check_name("modulation", modulation, QAM_FORMATS)
+
+
+def check_signal(name: str, x: object, *, min_dim: int = 1) -> torch.Tensor:
+    """A finite complex tensor with at least ``min_dim`` dimensions."""
+    x = check_tensor(name, x, min_dim=min_dim)
+    if not x.is_complex():
+        raise TypeError(f"{name} must be a complex tensor, got dtype {x.dtype}")
+    if x.numel() and not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} must be finite; found NaN or inf")
+    return x
+
+
+def check_real(name: str, value: object) -> float:
+    """A finite real Python number (negative and zero allowed)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
+    return value
+
+
+@functools.cache
+def qam_axis(modulation: str) -> tuple[int, float]:
+    """(L, scale): the axis levels are the odd integers -(L-1)..(L-1) divided by ``scale``.
+
+    L = sqrt(M) and scale = sqrt(2 (M - 1) / 3) (TS 38.211 §5.1 normalisation).
+    """
+    m = constellation(modulation).numel()
+    n_levels = math.isqrt(m)
+    return n_levels, math.sqrt(2 * (m - 1) / 3)
+
+
+def qam_decide(z: torch.Tensor, modulation: str) -> torch.Tensor:
+    """Nearest point of the unit-power square QAM, per axis by rounding to the odd levels.
+
+    The saturation at the outermost level is the decision rule itself (nearest point), not a
+    clipping of the signal.
+    """
+    n_levels, scale = qam_axis(modulation)
+    top = float(n_levels - 1)
+
+    def axis(v: torch.Tensor) -> torch.Tensor:
+        u = torch.round((v * scale - 1.0) * 0.5) * 2.0 + 1.0
+        return u.clamp(-top, top) / scale
+
+    return torch.complex(axis(z.real), axis(z.imag))
+
+
+@functools.cache
+def qam_moments(modulation: str) -> tuple[float, tuple[float, ...]]:
+    """(R2, radii2): CMA radius E|s|^4 / E|s|^2 and the squared ring radii of the constellation.
+
+    Godard 1980 (CMA dispersion constant); the rings are the distinct |s|^2 used by the
+    radius-directed equaliser.
+    """
+    c = constellation(modulation).to(torch.complex128)
+    p = c.abs().square()
+    r2 = float((p.square().mean() / p.mean()).item())
+    rings = sorted({round(float(v), 12) for v in p.tolist()})
+    return r2, tuple(rings)
