@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The main job: a short TS 38.104 PUSCH conformance check (G-FR1-A3-8, TDLB100-400, 1x2).
 demo: $(STAMP)
-	$(BIN)/softran generate --out out
+	mkdir -p out
+	$(BIN)/softran conformance pusch --bandwidth 5 --scs 15 --tx 1 --rx 2 \
+		--channel TDLB100-400 --quick --store out/results.db --out out
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
