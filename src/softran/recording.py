@@ -1,8 +1,10 @@
-"""IQ recordings in SigMF, the SDR community's recording format (sigmf.org, core namespace v1).
+"""IQ recordings in SigMF, the SDR community's recording format (sigmf.org, core namespace v1),
+and plain NumPy ``.npy`` arrays.
 
 A recording is a ``.sigmf-data`` file of little-endian complex float32 samples (``cf32_le``),
 channels interleaved sample by sample, and a ``.sigmf-meta`` JSON file with the sample rate,
-centre frequency and a description.
+centre frequency and a description. A ``.npy`` recording is one complex64 array ``[T]`` or
+``[n_channels, T]``; it carries no sample rate, which the reader must be given.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from typing import Any
 import numpy as np
 import torch
 from sigmf import SigMFFile
+from sigmf.error import SigMFError
 from sigmf.sigmffile import fromfile
 
-from softran.validation import check_positive, check_tensor
+from softran.validation import check_name, check_positive, check_tensor
 
-__all__ = ["read_sigmf", "write_sigmf"]
+__all__ = ["RECORDING_FORMATS", "read_recording", "read_sigmf", "write_recording", "write_sigmf"]
+
+#: Recording formats of :func:`write_recording` / :func:`read_recording`.
+RECORDING_FORMATS: tuple[str, ...] = ("sigmf", "npy")
 
 
 def _base(path: str | Path) -> Path:
@@ -78,14 +84,115 @@ def read_sigmf(path: str | Path) -> tuple[torch.Tensor, dict[str, Any]]:
     Example: see :func:`write_sigmf`.
     """
     base = _base(path)
-    meta = fromfile(str(base.with_suffix(".sigmf-meta")))
-    info = meta.get_global_info()
+    meta_path, data_path = base.with_suffix(".sigmf-meta"), base.with_suffix(".sigmf-data")
+    for p in (meta_path, data_path):
+        if not p.is_file():
+            raise ValueError(f"recording {str(base)!r}: {p.name} does not exist")
+    try:
+        meta = fromfile(str(meta_path))
+        info = meta.get_global_info()
+    except (ValueError, KeyError, TypeError, SigMFError) as err:  # JSONDecodeError: ValueError
+        raise ValueError(f"recording {str(base)!r}: unreadable or inconsistent SigMF recording "
+                         f"({' '.join(str(err).split())})") from None
     datatype = info.get("core:datatype")
     if datatype != "cf32_le":
         raise ValueError(f"{base}: datatype {datatype!r} is not supported; allowed: 'cf32_le'")
-    n_channels = int(info.get("core:num_channels", 1))
-    raw = np.fromfile(base.with_suffix(".sigmf-data"), dtype="<c8")
-    if raw.size % n_channels:
-        raise ValueError(f"{base}: {raw.size} samples do not split into {n_channels} channels")
+    n_channels = info.get("core:num_channels", 1)
+    if isinstance(n_channels, bool) or not isinstance(n_channels, int) or n_channels < 1:
+        raise ValueError(f"{base}: core:num_channels = {n_channels!r} is not allowed; allowed: "
+                         "an integer >= 1")
+    size = data_path.stat().st_size
+    if size % (8 * n_channels):
+        raise ValueError(f"{base}: {data_path.name} has {size} bytes, not a multiple of "
+                         f"{8 * n_channels} (cf32_le is 8 bytes per sample, {n_channels} "
+                         "channel(s)); the data do not match the metadata")
+    raw = np.fromfile(data_path, dtype="<c8")
     data = torch.from_numpy(raw.reshape(-1, n_channels).T.copy())
     return data, info
+
+
+def write_recording(path: str | Path, waveform: torch.Tensor, sample_rate: float, *,
+                    format: str = "sigmf", center_frequency: float = 0.0,
+                    description: str = "", extra: dict[str, Any] | None = None) -> list[Path]:
+    """Write ``waveform`` (complex ``[n_channels, T]`` or ``[T]``) as a SigMF recording
+    (:func:`write_sigmf`) or a complex64 ``.npy`` array (``format="npy"``, written to ``path``
+    with the suffix ``.npy``; the sample rate and metadata are not stored).
+
+    Returns the paths written.
+
+    >>> import tempfile
+    >>> p = write_recording(tempfile.mkdtemp() + "/r", torch.ones(2, 3, dtype=torch.complex64),
+    ...                     1e6, format="npy")
+    >>> p[0].suffix, read_recording(p[0], sample_rate=1e6)[0].shape
+    ('.npy', torch.Size([2, 3]))
+    """
+    fmt = check_name("format", format, RECORDING_FORMATS)
+    if fmt == "sigmf":
+        return list(write_sigmf(path, waveform, sample_rate, center_frequency=center_frequency,
+                                description=description, extra=extra))
+    waveform = check_tensor("waveform", waveform, min_dim=1)
+    if not waveform.is_complex():
+        raise TypeError(f"waveform must be complex, got dtype {waveform.dtype}")
+    if waveform.dim() > 2:
+        raise ValueError(f"waveform must be [n_channels, n_samples] or [n_samples], "
+                         f"got shape {tuple(waveform.shape)}")
+    check_positive("sample_rate", sample_rate)
+    out = Path(path)
+    out = out if out.suffix == ".npy" else out.with_name(out.name + ".npy")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out, waveform.detach().to("cpu", torch.complex64).numpy(), allow_pickle=False)
+    return [out]
+
+
+def read_recording(path: str | Path, *, sample_rate: float | None = None
+                   ) -> tuple[torch.Tensor, float, dict[str, Any]]:
+    """Read a recording: SigMF (``.sigmf-meta`` / ``.sigmf-data`` or their base name) or a
+    complex64 ``.npy`` array.
+
+    Parameters
+    ----------
+    path : the recording.
+    sample_rate : Hz; required for ``.npy`` (which stores none); for SigMF, if given, it
+        must equal ``core:sample_rate``.
+
+    Returns
+    -------
+    ``(waveform, sample_rate, metadata)``: complex64 ``[n_channels, T]``, Hz, the SigMF global
+    metadata (``{}`` for ``.npy``). A recording that is not what it says (wrong dtype or
+    shape, a data size that is not a whole number of samples, a missing or bad sample rate,
+    an unreadable file) raises ``ValueError``.
+
+    Example: see :func:`write_recording`.
+    """
+    p = Path(path)
+    if sample_rate is not None:
+        sample_rate = check_positive("sample_rate", sample_rate)
+    if p.suffix == ".npy":
+        if not p.is_file():
+            raise ValueError(f"recording {str(p)!r} does not exist")
+        if sample_rate is None:
+            raise ValueError(f"recording {str(p)!r}: a .npy recording stores no sample rate; "
+                             "give sample_rate (--sample-rate on the command line)")
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as err:
+            raise ValueError(f"recording {str(p)!r} is not a readable .npy array "
+                             f"({' '.join(str(err).split())})") from None
+        if arr.dtype != np.complex64:
+            raise ValueError(f"recording {str(p)!r} has dtype {arr.dtype}; allowed: complex64")
+        if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
+            raise ValueError(f"recording {str(p)!r} has shape {arr.shape}; allowed: [T] or "
+                             "[n_channels, T] with T >= 1")
+        data = torch.from_numpy(np.ascontiguousarray(arr)).reshape(-1, arr.shape[-1])
+        return data, sample_rate, {}
+    data, info = read_sigmf(p)
+    rate = info.get("core:sample_rate")
+    if rate is None:
+        raise ValueError(f"recording {str(_base(p))!r}: the metadata has no core:sample_rate")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
+        raise ValueError(f"recording {str(_base(p))!r}: core:sample_rate = {rate!r} is not "
+                         "allowed; it must be a number > 0")
+    if sample_rate is not None and float(rate) != sample_rate:
+        raise ValueError(f"sample_rate = {sample_rate:g} disagrees with the recording's "
+                         f"core:sample_rate = {float(rate):g}")
+    return data, float(rate), info

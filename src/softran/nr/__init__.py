@@ -1,6 +1,17 @@
 """softran.nr: the 3GPP NR physical layer (TS 38.211 / 38.212 / 38.213 / 38.214)."""
 
 from softran.nr.bch import BCHDecodeResult, bch_decode, bch_encode
+from softran.nr.cell_search import (
+    CellInfo,
+    PSSDetection,
+    SSSDetection,
+    cell_search,
+    pbch_dmrs_detect,
+    pss_cfo_hypotheses,
+    pss_search,
+    pss_threshold,
+    sss_detect,
+)
 from softran.nr.config import SUBCARRIER_SPACINGS, CarrierConfig
 from softran.nr.coreset import (
     AGGREGATION_LEVELS,
@@ -100,6 +111,7 @@ from softran.nr.ssb import (
     ssb_grid,
     ssb_indices,
 )
+from softran.nr.ssb_waveform import SSB_CASE_SCS, ssb_waveform
 from softran.nr.tables import MCS_TABLE_NAMES, MCSEntry, mcs, mcs_table, tbs_table
 from softran.nr.tbs import tbs
 
@@ -113,11 +125,13 @@ __all__ = [
     "PUSCH_CODEBOOK_PORTS",
     "PUSCH_DETECTORS",
     "SSB_CASES",
+    "SSB_CASE_SCS",
     "SUBCARRIER_SPACINGS",
     "BCHDecodeResult",
     "BaseGraph",
     "CORESETConfig",
     "CarrierConfig",
+    "CellInfo",
     "DLSCHDecoder",
     "DLSCHEncoder",
     "DMRSCDMInfo",
@@ -125,6 +139,7 @@ __all__ = [
     "MCSEntry",
     "OFDMInfo",
     "PDCCHDetection",
+    "PSSDetection",
     "PUSCHConfig",
     "PUSCHDMRSConfig",
     "PUSCHIndicesInfo",
@@ -133,6 +148,7 @@ __all__ = [
     "PUSCHTransmitter",
     "SCHInfo",
     "SSBIndices",
+    "SSSDetection",
     "SearchSpaceConfig",
     "SegmentInfo",
     "ULSCHDecoder",
@@ -143,6 +159,7 @@ __all__ = [
     "bch_encode",
     "bits_per_symbol",
     "cce_to_reg_bundles",
+    "cell_search",
     "channel_estimate",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
@@ -174,6 +191,7 @@ __all__ = [
     "pbch",
     "pbch_decode",
     "pbch_dmrs",
+    "pbch_dmrs_detect",
     "pbch_dmrs_issb_bar",
     "pbch_v",
     "pdcch",
@@ -191,6 +209,9 @@ __all__ = [
     "prbs",
     "precode",
     "pss",
+    "pss_cfo_hypotheses",
+    "pss_search",
+    "pss_threshold",
     "pusch",
     "pusch_codebook",
     "pusch_decode",
@@ -215,7 +236,9 @@ __all__ = [
     "ssb_candidate_symbols",
     "ssb_grid",
     "ssb_indices",
+    "ssb_waveform",
     "sss",
+    "sss_detect",
     "symbol_demodulate",
     "symbol_modulate",
     "tbs",
