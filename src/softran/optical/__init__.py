@@ -48,6 +48,13 @@ from softran.optical.planner import (
     plan_table,
     plot_gsnr_vs_power,
 )
+from softran.optical.system import (
+    OSNR_REFERENCE_BANDWIDTH,
+    LinkResult,
+    osnr_to_snr,
+    simulate_link,
+    snr_to_osnr,
+)
 from softran.optical.transmitter import (
     OPTICAL_MODULATIONS,
     DPTransmitter,
@@ -69,7 +76,9 @@ __all__ = [
     "FronthaulFit",
     "Link",
     "LinkError",
+    "LinkResult",
     "OPTICAL_MODULATIONS",
+    "OSNR_REFERENCE_BANDWIDTH",
     "PLANCK",
     "PlanResult",
     "REFERENCE_WAVELENGTH",
@@ -103,6 +112,7 @@ __all__ = [
     "nli_coefficient",
     "nli_power",
     "optimum_launch_power",
+    "osnr_to_snr",
     "plan",
     "plan_table",
     "plot_gsnr_vs_power",
@@ -111,6 +121,8 @@ __all__ = [
     "rrc_filter",
     "rrc_taps",
     "shannon_rate",
+    "simulate_link",
+    "snr_to_osnr",
     "ssfm",
     "units",
     "unwrap_phase",

@@ -1,0 +1,15 @@
+"""Suite-wide test settings.
+
+Under pytest-xdist every worker is its own process; letting each use all of torch's intra-op
+threads oversubscribes the cores (2 workers x N threads on N cores) and makes small-tensor tests
+many times slower. Each worker therefore runs torch single-threaded.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)
