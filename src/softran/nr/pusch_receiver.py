@@ -47,7 +47,8 @@ class PUSCHReceiver(torch.nn.Module):
         device: where the receiver runs.
 
     ``forward(rx, rv=0, harq_process=0, *, h=None, noise_var=None)``: ``rx`` is a waveform
-    ``[batch, n_rx, T]`` or a grid ``[batch, n_rx, n_symbols, K]``; ``h`` (perfect CSI) the
+    ``[batch, n_rx, T]`` of one slot (``T = slot_length``) or a grid
+    ``[batch, n_rx, n_symbols, K]``; ``h`` (perfect CSI) the
     effective channel of each layer ``[batch, n_rx, n_layers, n_symbols, K]`` with
     ``noise_var`` its noise variance per RE (number or ``[batch, n_rx]``). Returns
     ``(tb, error)``: uint8 ``[batch, A]`` and bool ``[batch]``. After a call
@@ -89,6 +90,9 @@ class PUSCHReceiver(torch.nn.Module):
         self.device = torch.device("cpu") if device is None else torch.device(device)
         self.info = ofdm_info(self.carrier, nfft=nfft, sample_rate=sample_rate)
         self.nfft = self.info.nfft
+        #: samples of one slot's waveform (the length a waveform input must have)
+        self.slot_length = (sum(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot))
+                            + self.carrier.symbols_per_slot * self.nfft)
         dev = self.device
         ind, self.indices_info = pusch_indices(self.carrier, self.config, device=dev)
         n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
@@ -113,9 +117,13 @@ class PUSCHReceiver(torch.nn.Module):
         if rx.shape[1] != self.n_rx:
             raise ValueError(f"rx has {rx.shape[1]} receive antennas in dimension 1; this "
                              f"receiver has n_rx = {self.n_rx}")
-        if rx.dim() == 3:
-            return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
         n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
+        if rx.dim() == 3:
+            if rx.shape[-1] != self.slot_length:
+                raise ValueError(f"rx waveform has {rx.shape[-1]} samples; one slot (n_slot = "
+                                 f"{self.carrier.n_slot}) at nfft = {self.nfft} has "
+                                 f"{self.slot_length}")
+            return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
         if rx.dim() != 4 or tuple(rx.shape[-2:]) != (n_sym, k):
             raise ValueError(f"rx must be a waveform [batch, n_rx, T] or a grid "
                              f"[batch, n_rx, {n_sym}, {k}], got {tuple(rx.shape)}")
@@ -135,9 +143,17 @@ class PUSCHReceiver(torch.nn.Module):
                                      subcarrier_spacing=scs)
         else:
             h = check_tensor("h", h, min_dim=5).to(self.device)
+            if not h.is_complex():
+                raise TypeError(f"h must be complex, got dtype {h.dtype}")
+            shape = (self.n_rx, self.config.n_layers, *grid.shape[-2:])
+            if tuple(h.shape[-4:]) != shape:
+                raise ValueError(f"h must have shape [batch, n_rx, n_layers, n_symbols, K] = "
+                                 f"[..., {', '.join(map(str, shape))}], got {tuple(h.shape)}")
             if noise_var is None:
                 raise ValueError("perfect CSI (h given) needs noise_var too")
             nv = torch.as_tensor(noise_var, dtype=torch.float32, device=self.device)
+            if not bool((torch.isfinite(nv) & (nv > 0)).all()):
+                raise ValueError(f"noise_var must be finite and > 0, got {noise_var!r}")
             nv = nv.expand(grid.shape[:-2]) if nv.dim() == 0 else nv
         pos = self.data_positions
         y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
