@@ -72,6 +72,7 @@ import numpy as np
 import torch
 
 from softran.nr.modulation import bits_per_symbol
+from softran.oran import _kernels
 from softran.oran.errors import FronthaulDecodeError
 from softran.validation import check_choice, check_int, check_name, check_positive, check_tensor
 
@@ -339,6 +340,13 @@ class CompressedPRBs:
         '07b9987144e0'
         """
         lead = self.mantissa.shape[:-2]
+        if (self.method != "bfp-selective-re" and _kernels.ENABLED
+                and self.mantissa.device.type == "cpu"):       # Numba kernel, same bytes
+            param_u8 = self.ud_comp_param()
+            codes = self.mantissa.reshape(-1, 2 * _N_RE).contiguous().numpy()
+            return _kernels.pack_prbs(codes, param_u8.reshape(codes.shape[0],
+                                                              param_u8.shape[-1]).numpy(),
+                                      self.width).tobytes()
         m = self.mantissa.to(torch.int32).reshape(*lead, 2 * _N_RE)
         w = self.width
         u = m & ((1 << w) - 1)
@@ -402,7 +410,10 @@ class CompressedPRBs:
                 f"{n_total} PRBs of {method!r} with udIqWidth {width} need {n_total * per_prb} "
                 f"bytes ({per_prb} per PRB), got {len(data)}")
         octets = torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(n_total, per_prb)
-        values = _signed_from_bits(_bytes_to_bits(octets[:, k:]), width, 2 * _N_RE)
+        if _kernels.ENABLED:                                   # Numba kernel, same values
+            values = torch.from_numpy(_kernels.unpack_prbs(octets.numpy(), k, width))
+        else:
+            values = _signed_from_bits(_bytes_to_bits(octets[:, k:]), width, 2 * _N_RE)
         mantissa = values.reshape(*shape, _N_RE, 2).to(torch.int16)
         param = None
         if method in ("bfp", "block-scaling", "mu-law"):
@@ -709,6 +720,18 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
     if mod_comp_scaler is not None:
         raise ValueError(f"mod_comp_scaler is only used by 'modulation', not {method!r}")
 
+    if (method == "bfp" and _kernels.ENABLED and iq.device.type == "cpu"
+            and iq.dtype == torch.complex64):
+        # Numba kernel: fixed point + Annex A.1.2 in one pass; on bad input (status != 0)
+        # fall through to the torch path, which raises the precise error
+        x = torch.view_as_real(iq).reshape(-1, 2 * _N_RE).contiguous().numpy()
+        scale = 0.0 if full_scale is None else 2.0 ** (_NATIVE_BITS - 1) / full_scale
+        m_np, e_np, status = _kernels.bfp_from_float(x, scale, width, mode == "round-saturate")
+        if status == 0:
+            return CompressedPRBs("bfp", width,
+                                  torch.from_numpy(m_np).reshape(*iq.shape[:-1], _N_RE, 2),
+                                  torch.from_numpy(e_np).reshape(iq.shape[:-1]), None, False,
+                                  None, full_scale)
     native = width if method == "none" else _NATIVE_BITS
     v = _to_fixed(iq, native, full_scale)
     param = None

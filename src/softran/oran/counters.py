@@ -1,0 +1,217 @@
+"""Fronthaul endpoint counters: what a radio engineer reads off an O-DU or O-RU.
+
+* per flow -- (plane ``"C"``/``"U"``, direction ``"DL"``/``"UL"``, eAxC ID), the key of
+  ``ecpriSeqid`` (O-RAN.WG4.CUS.0 clause 5.1.3.2.8) -- transmitted packets/bytes
+  (:class:`TxCounters`) and received packets/bytes, duplicates, sequence gaps, out-of-order
+  arrivals and early / on-time / late arrivals against the reception windows
+  (:class:`RxCounters`);
+* malformed packets by reason (dropped, never attributed to a flow);
+* PRBs that the C-plane announced but no U-plane delivered (counted per slot when the slot
+  is closed) and U-plane that arrived for a slot and eAxC without C-plane.
+
+Bytes are eCPRI PDU bytes (the UDP payload or Ethernet payload without padding); transport
+headers are not counted.
+
+Sequence accounting (:class:`RxCounters`): the 8-bit Sequence ID is unwrapped against the
+highest one received so far (a step of -128..127); a number seen before is a duplicate, one
+below the highest that was not seen is out of order (it fills a gap). ``lost`` is the
+number of Sequence IDs between the lowest and highest received that never arrived, so for
+every flow ``unique = packets - duplicates`` and ``lost + unique = highest - lowest + 1``.
+Messages lost after the last one received cannot be seen from Sequence IDs alone (the
+C-plane based ``prbs_missing`` sees them for the U-plane).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from softran.validation import check_choice, check_int
+
+__all__ = ["EndpointCounters", "Flow", "RxCounters", "TxCounters"]
+
+_SEEN_WINDOW = 1024
+
+
+class Flow(NamedTuple):
+    """Key of a flow: plane ``"C"``/``"U"``, direction ``"DL"``/``"UL"``, 16-bit eAxC ID."""
+
+    plane: str
+    direction: str
+    eaxc_id: int
+
+
+@dataclass
+class TxCounters:
+    """Packets and bytes sent on one flow."""
+
+    packets: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class RxCounters:
+    """Received packets of one flow with sequence and timing accounting.
+
+    >>> rx = RxCounters()
+    >>> [rx.observe(s, 100) for s in (254, 255, 2, 1, 1, 5)]     # True: a duplicate
+    [False, False, False, False, True, False]
+    >>> rx.packets, rx.duplicates, rx.out_of_order, rx.lost, rx.unique
+    (6, 1, 1, 3, 5)
+    """
+
+    packets: int = 0
+    bytes: int = 0
+    duplicates: int = 0
+    out_of_order: int = 0
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+    _low: int | None = None
+    _high: int = 0
+    _seen: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def unique(self) -> int:
+        """Distinct messages received (``packets - duplicates``)."""
+        return self.packets - self.duplicates
+
+    @property
+    def lowest(self) -> int | None:
+        """Lowest Sequence ID received, unwrapped (may be < 0 after a late arrival across
+        the wrap); None before the first message. Losses before it are invisible."""
+        return self._low
+
+    @property
+    def lost(self) -> int:
+        """Sequence IDs missing between the lowest and the highest received."""
+        if self._low is None:
+            return 0
+        return self._high - self._low + 1 - self.unique
+
+    def observe(self, sequence_id: int, n_bytes: int) -> bool:
+        """Count one received message; True if it is a duplicate."""
+        sequence_id = check_int("sequence_id", sequence_id, 0, 255)
+        self.packets += 1
+        self.bytes += n_bytes
+        if self._low is None:
+            self._low = self._high = sequence_id
+            self._seen.add(sequence_id)
+            return False
+        step = (sequence_id - self._high + 128) % 256 - 128
+        u = self._high + step
+        if u in self._seen or u < self._high - _SEEN_WINDOW:
+            self.duplicates += 1
+            return True
+        self._seen.add(u)
+        if step > 0:
+            self._high = u
+            if len(self._seen) > 2 * _SEEN_WINDOW:
+                self._seen = {s for s in self._seen if s >= u - _SEEN_WINDOW}
+        else:
+            self.out_of_order += 1
+            self._low = min(self._low, u)
+        return False
+
+    def arrival(self, kind: str) -> None:
+        """Count one arrival classified ``"early"``, ``"on_time"`` or ``"late"``."""
+        kind = check_choice("kind", kind, ("early", "on_time", "late"))
+        setattr(self, kind, getattr(self, kind) + 1)
+
+
+@dataclass
+class EndpointCounters:
+    """All counters of one endpoint (see the module docstring).
+
+    Attributes:
+        tx, rx: per-:class:`Flow` counters.
+        rx_packets, rx_bytes: every PDU handed to the endpoint, malformed ones included.
+        malformed: dropped packets by reason (``"truncated"``, ``"wrong-length"``,
+            ``"unknown-section-type"``, ``"prb-out-of-range"``, ``"inconsistent-udcomphdr"``,
+            ``"bad-header"``, ``"unknown-eaxc"``, ``"wrong-direction"``,
+            ``"unsupported-message-type"``, ``"other"``).
+        ignored: well-formed messages not acted upon, by kind (e.g. ``"section-type-3"``,
+            ``"delay-measurement"``).
+        prbs_expected, prbs_received, prbs_missing: per closed slot, PRB x symbol units that
+            the C-plane asked for / that U-plane delivered of those / that never came.
+        missing_by_symbol: ``(eaxc_id, symbol) -> missing PRBs``.
+        uplane_without_cplane: U-plane messages for a slot and eAxC with no C-plane.
+
+    >>> c = EndpointCounters(); c.count_tx(Flow("U", "DL", 0), 100); c.totals()["tx_packets"]
+    1
+    """
+
+    tx: dict[Flow, TxCounters] = field(default_factory=dict)
+    rx: dict[Flow, RxCounters] = field(default_factory=dict)
+    rx_packets: int = 0
+    rx_bytes: int = 0
+    malformed: Counter[str] = field(default_factory=Counter)
+    ignored: Counter[str] = field(default_factory=Counter)
+    prbs_expected: int = 0
+    prbs_received: int = 0
+    prbs_missing: int = 0
+    missing_by_symbol: Counter[tuple[int, int]] = field(default_factory=Counter)
+    uplane_without_cplane: int = 0
+
+    def count_tx(self, flow: Flow, n_bytes: int) -> None:
+        """Count one sent message of ``flow``."""
+        c = self.tx.get(flow)
+        if c is None:
+            c = self.tx[flow] = TxCounters()
+        c.packets += 1
+        c.bytes += n_bytes
+
+    def rx_flow(self, flow: Flow) -> RxCounters:
+        """The receive counters of ``flow`` (created on first use)."""
+        c = self.rx.get(flow)
+        if c is None:
+            c = self.rx[flow] = RxCounters()
+        return c
+
+    def totals(self) -> dict[str, int]:
+        """Sums over flows, by plane: ``tx_packets``, ``rx_C_packets``, ``lost``, ...."""
+        out: dict[str, int] = {
+            "tx_packets": sum(c.packets for c in self.tx.values()),
+            "tx_bytes": sum(c.bytes for c in self.tx.values()),
+            "rx_packets": self.rx_packets, "rx_bytes": self.rx_bytes,
+            "malformed": sum(self.malformed.values()),
+            "ignored": sum(self.ignored.values()),
+        }
+        for plane in ("C", "U"):
+            flows = [c for f, c in self.rx.items() if f.plane == plane]
+            for name in ("packets", "bytes", "duplicates", "lost", "out_of_order", "early",
+                         "on_time", "late"):
+                out[f"rx_{plane}_{name}"] = sum(getattr(c, name) for c in flows)
+        for name in ("prbs_expected", "prbs_received", "prbs_missing", "uplane_without_cplane"):
+            out[name] = getattr(self, name)
+        return out
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """One row per flow: flow, tx pkts, tx bytes, rx pkts, rx bytes, dup, lost, ooo,
+        early, late (strings, for a table)."""
+        rows = []
+        for flow in sorted(set(self.tx) | set(self.rx)):
+            t = self.tx.get(flow, TxCounters())
+            r = self.rx.get(flow, RxCounters())
+            rows.append((f"{flow.plane}-plane {flow.direction} eAxC {flow.eaxc_id:#06x}",
+                         str(t.packets), str(t.bytes), str(r.packets), str(r.bytes),
+                         str(r.duplicates), str(r.lost), str(r.out_of_order), str(r.early),
+                         str(r.late)))
+        return rows
+
+    def table(self, title: str = "counters") -> Any:
+        """A :class:`rich.table.Table` of :meth:`rows` plus the malformed / PRB summary."""
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left")
+        for col in ("flow", "tx pkts", "tx bytes", "rx pkts", "rx bytes", "dup", "lost", "ooo",
+                    "early", "late"):
+            table.add_column(col, justify="left" if col == "flow" else "right")
+        for row in self.rows():
+            table.add_row(*row)
+        bad = ", ".join(f"{k} {v}" for k, v in sorted(self.malformed.items())) or "0"
+        table.caption = (f"malformed: {bad}; PRBs missing {self.prbs_missing} of "
+                         f"{self.prbs_expected}; U-plane without C-plane "
+                         f"{self.uplane_without_cplane}")
+        return table

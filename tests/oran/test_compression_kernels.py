@@ -1,0 +1,87 @@
+"""The Numba kernels behind softran.oran.compression agree with the torch reference path."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softran.oran import _kernels
+from softran.oran.compression import CompressedPRBs, compress, decompress
+
+
+def _both(fn):  # run fn with the kernels on, then with the torch reference path
+    saved = _kernels.ENABLED
+    try:
+        _kernels.ENABLED = True
+        a = fn()
+        _kernels.ENABLED = False
+        b = fn()
+    finally:
+        _kernels.ENABLED = saved
+    return a, b
+
+
+def _iq(seed: int, shape: tuple[int, ...], spread: float) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    v = torch.round(torch.randn(*shape, 12, 2, generator=g) * spread).clamp(-32768, 32767)
+    v[..., 0, 0, 0] = -32768                                    # the extra negative code
+    v[..., 1, 1, 1] = 32767
+    return torch.view_as_complex(v)
+
+
+@pytest.mark.parametrize("width", range(1, 17))
+@pytest.mark.parametrize("mode", ["floor-shift", "round-saturate"])
+def test_bfp_kernel_equals_torch_every_width(width: int, mode: str) -> None:
+    iq = _iq(width, (3, 40), 6000.0)
+    iq[1] = iq[1] / 300                                           # small PRBs: exponent 0..
+    iq = torch.view_as_complex(torch.round(torch.view_as_real(iq)))
+    a, b = _both(lambda: compress(iq, "bfp", width, mode=mode))
+    assert torch.equal(a.mantissa, b.mantissa) and torch.equal(a.exponent, b.exponent)
+    assert a.mantissa.dtype == b.mantissa.dtype == torch.int16
+    wa, wb = _both(lambda: a.to_bytes())
+    assert wa == wb
+    ra, rb = _both(lambda: CompressedPRBs.from_bytes(wa, 40, "bfp", width, batch_shape=(3,)))
+    assert torch.equal(ra.mantissa, rb.mantissa) and torch.equal(ra.param, rb.param)
+    assert torch.equal(decompress(ra), decompress(a))
+
+
+@pytest.mark.parametrize(("method", "width"), [("none", 16), ("none", 9), ("block-scaling", 8),
+                                               ("mu-law", 8)])
+def test_packing_kernels_equal_torch_other_methods(method: str, width: int) -> None:
+    iq = _iq(5, (2, 7), 3000.0)
+    if method == "none" and width < 16:
+        iq = torch.view_as_complex(torch.floor(torch.view_as_real(iq) / 2 ** (16 - width)))
+    c = compress(iq, method, width)
+    wa, wb = _both(lambda: c.to_bytes())
+    assert wa == wb
+    ra, rb = _both(lambda: CompressedPRBs.from_bytes(wa, 7, method, width, batch_shape=(2,)))
+    assert torch.equal(ra.mantissa, rb.mantissa)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-32768, 32767), min_size=24, max_size=24),
+       st.integers(1, 16), st.booleans(), st.floats(0.5, 4.0))
+def test_bfp_kernel_with_full_scale_matches_torch(values: list[int], width: int, rs: bool,
+                                                  a: float) -> None:
+    v = torch.tensor(values, dtype=torch.float32).reshape(1, 12, 2) * (a / 2 ** 15)
+    iq = torch.view_as_complex(v)
+    mode = "round-saturate" if rs else "floor-shift"
+    x, y = _both(lambda: compress(iq, "bfp", width, mode=mode, full_scale=a))
+    assert torch.equal(x.mantissa, y.mantissa) and torch.equal(x.exponent, y.exponent)
+
+
+def test_bad_input_raises_the_same_error_with_kernels() -> None:
+    big = torch.full((1, 12), 40000.0 + 0j)
+    frac = torch.full((1, 12), 0.5 + 0j)
+    for iq, match in ((big, "outside -32768..32767"), (frac, "integer-valued")):
+        for enabled in (True, False):
+            _kernels.ENABLED = enabled
+            try:
+                with pytest.raises(ValueError, match=match):
+                    compress(iq, "bfp", 9)
+            finally:
+                _kernels.ENABLED = True
+    with pytest.raises(ValueError, match="outside"):
+        compress(torch.full((1, 12), complex(float("nan"), 0)), "bfp", 9)

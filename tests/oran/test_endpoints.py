@@ -1,0 +1,348 @@
+"""O-DU and O-RU endpoints over real UDP sockets: grids, counters, impairments, bad packets."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+
+from softran.nr import CarrierConfig, downlink_slot
+from softran.oran import (
+    CPlaneMessage,
+    ImpairedTransport,
+    Section1,
+    SeqId,
+    TimingHeader,
+    UdCompHdr,
+    UPlaneFormat,
+    UPlaneMessage,
+    UPlaneSection,
+    decode_uplane,
+    encode_cplane,
+    encode_uplane,
+    evm,
+    pack_uncompressed,
+)
+from softran.oran.counters import Flow
+from softran.oran.endpoints import FULL_SCALE_12DB, ODU, ORU, FronthaulConfig, loopback_pair
+
+CARRIER = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
+N_PRB = 51
+
+
+def _grid(n_ant: int = 2) -> torch.Tensor:
+    return torch.cat([downlink_slot(CARRIER, "256QAM", seed=s).grid for s in range(n_ant)])
+
+
+def _run(cfg: FronthaulConfig, grid: torch.Tensor, slot: tuple[int, int, int] = (3, 2, 1)
+         ) -> tuple[ODU, ORU, torch.Tensor]:
+    odu, oru = loopback_pair(cfg)
+    n = odu.send_slot(grid, *slot)
+    assert oru.receive(n, timeout=2.0) == n
+    return odu, oru, oru.downlink_grid(*slot)
+
+
+def _expected_uncompressed(grid: torch.Tensor, a: float) -> torch.Tensor:
+    step = a / 2.0 ** 15
+    return torch.view_as_complex((torch.round(torch.view_as_real(grid).double() / step)
+                                  * step).float())
+
+
+def test_dl_slot_uncompressed_arrives_equal_and_counters_exact() -> None:
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2)              # none-16, MTU 1500
+    odu, oru, out = _run(cfg, grid)
+    try:
+        # 16-bit fixed point: round(x / A * 2^15), decoded back; at most half an LSB off
+        assert torch.equal(out, _expected_uncompressed(grid, FULL_SCALE_12DB))
+        assert (out - grid).abs().max() <= FULL_SCALE_12DB / 2 ** 15 * 0.5 * 2 ** 0.5 + 1e-6
+        # MTU 1500 over UDP/IPv4: 1500 - 28 - 16 header bytes = 1456 -> 30 PRBs of 48 bytes,
+        # so each symbol is 2 messages: 30 + 21 PRBs, 16 + 1440 and 16 + 1008 bytes
+        assert cfg.uplane_chunks == ((0, 30), (30, 21))
+        for e in (0, 1):
+            c_tx, u_tx = odu.counters.tx[Flow("C", "DL", e)], odu.counters.tx[Flow("U", "DL", e)]
+            assert (c_tx.packets, c_tx.bytes) == (1, 24)        # 8 + 4 + 4 + 8 (one section)
+            assert (u_tx.packets, u_tx.bytes) == (28, 14 * (1456 + 1024))
+            c_rx, u_rx = oru.counters.rx[Flow("C", "DL", e)], oru.counters.rx[Flow("U", "DL", e)]
+            assert (c_rx.packets, c_rx.bytes, u_rx.packets, u_rx.bytes) == \
+                (1, 24, 28, 14 * 2480)
+            assert u_rx.lost == u_rx.duplicates == u_rx.out_of_order == 0
+        t = oru.counters.totals()
+        assert t["rx_packets"] == 58 and t["malformed"] == 0
+        oru.close_slots()
+        assert oru.counters.prbs_expected == oru.counters.prbs_received == 2 * 14 * N_PRB
+        assert oru.counters.prbs_missing == 0 and oru.counters.uplane_without_cplane == 0
+    finally:
+        odu.close()
+        oru.close()
+
+
+def test_integer_grid_without_scaling_is_bit_exact() -> None:
+    g = torch.Generator().manual_seed(0)
+    iq = torch.randint(-32768, 32768, (1, 14, 12 * 24, 2), generator=g).float()
+    grid = torch.view_as_complex(iq)
+    cfg = FronthaulConfig(n_prb=24, eaxc_ids=(7,), full_scale=None, mtu=9000)
+    odu, oru, out = _run(cfg, grid, (255, 9, 1))
+    try:
+        assert torch.equal(out, grid)
+    finally:
+        odu.close()
+        oru.close()
+
+
+@pytest.mark.parametrize("width", [9, 14, 4, 12, 16])
+def test_bfp_slot_within_the_quantisation_bound(width: int) -> None:
+    grid = _grid(1)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 1, method="bfp", width=width)
+    odu, oru, out = _run(cfg, grid)
+    try:
+        # floor-shift BFP (Annex A.1): in the 16-bit domain 0 <= x - m 2^e <= 2^e - 1 per value,
+        # e = max(bit_length(maxValue) - w + 1, 0) per PRB, maxValue = max(maxV, |minV| - 1)
+        scale = 2.0 ** 15 / FULL_SCALE_12DB
+        x = torch.round(torch.view_as_real(grid).double() * scale).reshape(14, N_PRB, 24)
+        y = (torch.view_as_real(out).double() * scale).round().reshape(14, N_PRB, 24)
+        max_value = torch.maximum(x.amax(-1), -x.amin(-1) - 1)
+        bit_len = torch.where(max_value > 0, torch.floor(torch.log2(max_value.clamp(min=1))) + 1,
+                              torch.zeros_like(max_value))
+        e = torch.clamp(bit_len - width + 1, min=0)
+        err = x - y
+        assert bool((err >= 0).all()) and bool((err <= 2 ** e[..., None] - 1).all())
+        # and the EVM follows ~6 dB per bit (0.64 % for BFP-9 in reference table 3.6)
+        assert evm(grid, out) < 0.64 * 2 ** (9 - width) * 1.5
+        assert oru.counters.totals()["malformed"] == 0
+    finally:
+        odu.close()
+        oru.close()
+
+
+def test_round_saturate_and_dynamic_udcomphdr() -> None:
+    grid = _grid(1)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 1, method="bfp", width=9,
+                                       bfp_mode="round-saturate", ud_comp_hdr_present=True)
+    odu, oru, out = _run(cfg, grid)
+    try:
+        assert evm(grid, out) < 0.31 * 1.5
+        assert oru.counters.totals()["malformed"] == 0
+    finally:
+        odu.close()
+        oru.close()
+
+
+def test_uplink_loopback_rebuilds_the_grid_at_the_odu() -> None:
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9)
+    odu, oru = loopback_pair(cfg, loopback=True)
+    try:
+        n = odu.send_slot(grid, 1, 0, 0)
+        oru.receive(n, timeout=2.0)
+        assert odu.request_uplink(1, 0, 0, start_symbol=2, num_symbols=10) == 2
+        assert oru.receive(2, timeout=2.0) == 2
+        n_ul = 2 * 10 * len(cfg.uplane_chunks)
+        assert odu.receive(n_ul, timeout=2.0) == n_ul
+        dl = oru.downlink_grid(1, 0, 0)
+        ul = odu.uplink_grid(1, 0, 0)
+        assert torch.equal(ul[:, 2:12], dl[:, 2:12])            # bit for bit
+        assert not bool(ul[:, :2].any()) and not bool(ul[:, 12:].any())
+        assert oru.counters.tx[Flow("U", "UL", 1)].packets == 10 * len(cfg.uplane_chunks)
+        assert odu.counters.rx[Flow("U", "UL", 1)].packets == 10 * len(cfg.uplane_chunks)
+        odu.close_slots()
+        assert odu.counters.prbs_expected == odu.counters.prbs_received == 2 * 10 * N_PRB
+        assert odu.counters.prbs_missing == 0
+    finally:
+        odu.close()
+        oru.close()
+
+
+class _Recorder:
+    def __init__(self, inner: object) -> None:
+        self.inner, self.sent = inner, []
+
+    def send(self, data: bytes) -> None:
+        self.sent.append(bytes(data))
+        self.inner.send(data)
+
+    def recv(self, timeout: float | None = None) -> bytes | None:
+        return self.inner.recv(timeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_loss_reorder_duplicates_grids_and_counters_account_for_every_packet() -> None:
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2)
+    odu, oru = loopback_pair(cfg)
+    delivered = _Recorder(odu.transport)
+    impaired = ImpairedTransport(delivered, loss=0.1, reorder=0.1, duplicate=0.1, seed=7)
+    offered = _Recorder(impaired)
+    odu.transport = offered
+    try:
+        n1 = odu.send_slot(grid, 0, 0, 0)
+        impaired.flush()
+        impaired.loss = impaired.reorder = impaired.duplicate = 0.0   # slot 2: clean
+        n2 = odu.send_slot(grid, 0, 0, 1)
+        assert impaired.dropped > 0 and impaired.duplicated > 0 and impaired.reordered > 0
+        assert oru.receive(timeout=0.3) == impaired.sent == len(delivered.sent)
+        c = oru.counters
+        flows = c.rx.values()
+        assert sum(r.packets for r in flows) == impaired.sent
+        assert sum(r.duplicates for r in flows) == impaired.duplicated
+        assert sum(r.unique for r in flows) == n1 + n2 - impaired.dropped
+        # the clean slot 2 closes every gap; a flow's first messages (from Sequence ID 0) lost
+        # before anything arrived show up as its lowest Sequence ID received
+        assert sum(r.lost + r.lowest for r in flows) == impaired.dropped
+        assert sum(r.out_of_order for r in flows) <= impaired.reordered
+        # what arrived of slot 1, from the delivered bytes
+        fmt = UPlaneFormat(n_prb_carrier=N_PRB)
+        want = torch.zeros(2, 14, N_PRB, dtype=torch.bool)
+        lost_u = []
+        for p in offered.sent[:n1]:
+            if p[1] != 0:
+                continue
+            m = decode_uplane(p, fmt)
+            s = m.sections[0]
+            if p in delivered.sent:
+                prbs = slice(s.start_prbu, s.start_prbu + s.num_prbu)
+                want[m.eaxc_id, m.timing.start_symbol_id, prbs] = True
+            else:
+                lost_u.append((m.eaxc_id, s.num_prbu))
+        assert torch.equal(oru.downlink_received(0, 0, 0), want)
+        out = oru.downlink_grid(0, 0, 0)
+        ref = _expected_uncompressed(grid, FULL_SCALE_12DB)
+        re_mask = want.repeat_interleave(12, dim=-1)
+        assert torch.equal(out[re_mask], ref[re_mask])
+        assert not bool(out[~re_mask].any())
+        # C-plane lost on an eAxC: its U-plane counts as "without C-plane", not as missing
+        c_ok = {int.from_bytes(p[4:6], "big") for p in offered.sent[:2] if p in delivered.sent}
+        assert all(p[1] == 2 for p in offered.sent[:2])          # the two C-plane messages
+        oru.close_slots()
+        assert c.prbs_missing == sum(n for e, n in lost_u if e in c_ok)
+        assert c.prbs_expected == len(c_ok) * 14 * N_PRB + 2 * 14 * N_PRB
+    finally:
+        odu.close()
+        oru.close()
+
+
+class _NullTransport:
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def send(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def recv(self, timeout: float | None = None) -> None:
+        return None
+
+
+DL = TimingHeader(1, 3, 2, 1, 0)
+
+
+def _cplane(**kw: object) -> bytes:
+    args = dict(eaxc_id=0, timing=DL, section_type=1, seq=SeqId(0),
+                sections=(Section1(section_id=1, start_prbc=0, num_prbc=N_PRB, num_symbol=14),))
+    args.update(kw)
+    return encode_cplane(CPlaneMessage(**args))
+
+
+def _uplane(start: int = 0, num: int = 4, eaxc: int = 0, timing: TimingHeader = DL,
+            seq: int = 0) -> bytes:
+    iq = torch.arange(num * 24).reshape(num, 12, 2)
+    return encode_uplane(UPlaneMessage(eaxc_id=eaxc, timing=timing, seq=SeqId(seq), sections=(
+        UPlaneSection(section_id=1, start_prbu=start, num_prbu=num,
+                      prb_payload=pack_uncompressed(iq)),)))
+
+
+def test_malformed_packets_are_counted_by_reason_and_the_endpoint_keeps_running(
+        caplog: pytest.LogCaptureFixture) -> None:
+    cfg = FronthaulConfig.from_carrier(CARRIER, 1)
+    oru = ORU(cfg, _NullTransport())
+    good = _uplane()
+    short_len = bytearray(good)
+    short_len[2:4] = (len(good) - 4 - 5).to_bytes(2, "big")     # ecpriPayload 5 too small
+    long_c = bytearray(_cplane() + bytes(4))
+    long_c[2:4] = (len(long_c) - 4).to_bytes(2, "big")          # 4 stray bytes after section
+    bad_st = bytearray(_cplane())
+    bad_st[13] = 9                                               # sectionType 9
+    cases = [
+        (good[:3], "truncated"),
+        (good[:40], "truncated"),                                # ecpriPayload exceeds data
+        (bytes(short_len), "wrong-length"),
+        (bytes(long_c), "wrong-length"),
+        (bytes(bad_st), "unknown-section-type"),
+        (_uplane(start=49, num=4), "prb-out-of-range"),          # PRBs 49..52 of 51
+        (_cplane(sections=(Section1(section_id=1, start_prbc=50, num_prbc=2, num_symbol=1),)),
+         "prb-out-of-range"),
+        (_cplane(ud_comp_hdr=UdCompHdr(9, 1)), "inconsistent-udcomphdr"),
+        (_uplane(eaxc=5), "unknown-eaxc"),
+        (_uplane(timing=TimingHeader(0, 3, 2, 1, 0)), "wrong-direction"),
+        (_uplane(timing=TimingHeader(1, 3, 2, 2, 0)), "bad-header"),   # slotId 2 at 30 kHz
+        (_cplane(timing=TimingHeader(1, 3, 2, 1, 10)), "symbol-out-of-range"),  # 10 + 14
+        (bytes.fromhex("10070004") + bytes(4), "unsupported-message-type"),
+        (bytes.fromhex("20000004") + bytes(4), "bad-header"),    # eCPRI revision 2
+    ]
+    with caplog.at_level(logging.WARNING, logger="softran.oran.endpoints"):
+        for pdu, reason in cases:
+            assert oru.handle(pdu) == reason, reason
+            assert oru.handle(good) is None                      # still running
+    assert dict(oru.counters.malformed) == {
+        "truncated": 2, "wrong-length": 2, "unknown-section-type": 1, "prb-out-of-range": 2,
+        "inconsistent-udcomphdr": 1, "unknown-eaxc": 1, "wrong-direction": 1, "bad-header": 2,
+        "symbol-out-of-range": 1, "unsupported-message-type": 1}
+    assert oru.counters.rx_packets == 2 * len(cases)
+    u = oru.counters.rx[Flow("U", "DL", 0)]
+    assert u.packets == len(cases) and u.duplicates == len(cases) - 1
+    assert set(oru.counters.rx) == {Flow("U", "DL", 0)}         # nothing bad reached a flow
+    assert "unknown-section-type" in caplog.text and "sectionType = 9" in caplog.text
+
+
+def test_dynamic_udcomphdr_mismatch_is_inconsistent() -> None:
+    cfg = FronthaulConfig.from_carrier(CARRIER, 1, method="bfp", width=9,
+                                       ud_comp_hdr_present=True)
+    oru = ORU(cfg, _NullTransport())
+    fmt = UPlaneFormat(ud_comp_hdr_present=True, n_prb_carrier=N_PRB)
+    iq = torch.arange(48).reshape(2, 12, 2)
+    pdu = encode_uplane(UPlaneMessage(eaxc_id=0, timing=DL, sections=(
+        UPlaneSection(section_id=1, start_prbu=0, num_prbu=2, prb_payload=pack_uncompressed(iq),
+                      ud_comp_hdr=UdCompHdr(16, 0)),)), fmt)
+    assert oru.handle(pdu) == "inconsistent-udcomphdr"
+
+
+def test_config_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="method"):
+        FronthaulConfig(method="modulation")
+    with pytest.raises(ValueError, match="width"):
+        FronthaulConfig(method="bfp", width=17)
+    with pytest.raises(ValueError, match="repeats"):
+        FronthaulConfig(eaxc_ids=(1, 1))
+    with pytest.raises(ValueError, match="n_prb"):
+        FronthaulConfig(n_prb=276)
+    with pytest.raises(ValueError, match="mtu"):
+        FronthaulConfig(mtu=80, method="none", width=16)
+    with pytest.raises(ValueError, match="paced"):
+        ORU(FronthaulConfig(), _NullTransport(), paced=True)
+    odu = ODU(FronthaulConfig(n_prb=24, eaxc_ids=(0,)), _NullTransport())
+    with pytest.raises(ValueError, match="grid has shape"):
+        odu.send_slot(torch.zeros(2, 14, 288, dtype=torch.complex64), 0, 0, 0)
+    with pytest.raises(ValueError, match="slot_id"):
+        odu.send_slot(torch.zeros(1, 14, 288, dtype=torch.complex64), 0, 0, 5)
+    with pytest.raises(ValueError, match="outside"):                 # above full scale
+        odu.send_slot(torch.full((1, 14, 288), 5 + 0j), 0, 0, 0)
+    assert odu.counters.totals()["tx_packets"] == 0
+
+
+def test_full_100mhz_4_antenna_slot_bfp9() -> None:
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=273)
+    grid = torch.cat([downlink_slot(carrier, "256QAM", seed=s).grid for s in range(4)])
+    cfg = FronthaulConfig.from_carrier(carrier, 4, method="bfp", width=9)
+    odu, oru = loopback_pair(cfg)
+    try:
+        n = odu.send_slot(grid, 0, 0, 0)
+        assert n == 4 + 4 * 14 * 6                       # 6 U-plane messages per symbol (MTU)
+        assert oru.receive(n, timeout=5.0) == n
+        assert evm(grid, oru.downlink_grid(0, 0, 0)) < 0.64 * 1.5
+        oru.close_slots()
+        assert oru.counters.prbs_missing == 0 and oru.counters.prbs_received == 4 * 14 * 273
+    finally:
+        odu.close()
+        oru.close()
