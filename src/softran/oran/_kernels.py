@@ -36,39 +36,46 @@ def _bfp_from_float(x: np.ndarray, scale: float, width: int, round_sat: bool,
     n = x.shape[0]
     status = np.zeros(n, dtype=np.int8)
     top = (1 << (width - 1)) - 1
+    use_scale = scale != 0.0
     for p in prange(n):
-        # pass 1: fixed point, range / integer checks, maxValue (no per-PRB allocation)
-        vmax = np.int32(-(1 << 30))
-        vmin = np.int32(1 << 30)
+        # pass 1: fixed point (stored in the mantissa row), range / integer checks, maxValue
+        vmax = np.int32(0)
+        vmin = np.int32(0)
         bad = 0
         for k in range(24):
-            f = _fixed(np.float64(x[p, k]), scale)
-            if scale == 0.0 and f != np.rint(f):
+            f = np.float64(x[p, k])
+            if use_scale:
+                f = np.rint(f * scale)
+            elif f != np.rint(f):
                 bad = max(bad, 2)
             if not (f >= -32768.0 and f <= 32767.0):
                 bad = 1
                 f = 0.0
             iv = np.int32(f)
+            mant[p, k] = iv
             vmax = max(vmax, iv)
             vmin = min(vmin, iv)
         status[p] = bad
-        max_value = max(vmax, -vmin - 1, 0)
+        max_value = max(vmax, -vmin - 1)
         bit_len = 0
         while max_value:
             max_value >>= 1
             bit_len += 1
         e = max(bit_len - width + 1, 0)
         expo[p] = e
-        # pass 2: quantise (floor shift, or round half away from zero + saturate)
-        half = (1 << (e - 1)) if e > 0 else 0
-        for k in range(24):
-            f = _fixed(np.float64(x[p, k]), scale)
-            iv = np.int32(f) if (f >= -32768.0 and f <= 32767.0) else np.int32(0)
-            if round_sat:
-                m = (iv + half - (1 if (iv < 0 and e > 0) else 0)) >> e
-                mant[p, k] = min(m, top)
-            else:
-                mant[p, k] = iv >> e
+        # pass 2: quantise in place (floor shift, or round half away from zero + saturate)
+        if e > 0:
+            half = 1 << (e - 1)
+            for k in range(24):
+                iv = np.int32(mant[p, k])
+                if round_sat:
+                    m = (iv + half - (1 if iv < 0 else 0)) >> e
+                    mant[p, k] = min(m, top)
+                else:
+                    mant[p, k] = iv >> e
+        elif round_sat:
+            for k in range(24):
+                mant[p, k] = min(np.int32(mant[p, k]), top)
     worst = 0
     for p in range(n):
         if status[p] == 1:
