@@ -69,14 +69,15 @@ import torch
 
 from softran.channel.antenna import AntennaArray, unit_vector
 from softran.channel.cdl_profiles import CDLProfile, cdl_profile, ray_offset_angles
-from softran.validation import check_int, check_positive, check_tensor
+from softran.channel.delay_line import CHUNK_ELEMENTS as _CHUNK_ELEMENTS
+from softran.channel.delay_line import FadingDelayLine
+from softran.validation import check_int, check_positive
 
 __all__ = ["CDLChannel", "SPEED_OF_LIGHT", "angular_spread"]
 
 #: speed of light in m/s (used to turn ``ue_speed`` into a Doppler shift)
 SPEED_OF_LIGHT = 299_792_458.0
 
-_CHUNK_ELEMENTS = 1 << 22  # elements of one time chunk of intermediate tensors
 
 
 def _real(name: str, value: object) -> float:
@@ -154,7 +155,7 @@ def _ray_table(prof: CDLProfile, spreads: tuple[float, ...] | None,
     return table
 
 
-class CDLChannel(torch.nn.Module):
+class CDLChannel(FadingDelayLine):
     """CDL fading channel (TR 38.901 §7.7.1) between two antenna panels (§7.3).
 
     Args:
@@ -269,12 +270,7 @@ class CDLChannel(torch.nn.Module):
         self.path_powers = p_lin
         #: path delays in seconds, ``[n_paths]``
         self.path_delays = torch.tensor(profile.delays, dtype=torch.float64) * self.delay_spread
-        d = self.path_delays * self.sample_rate
-        self._k = torch.floor(d).to(torch.int64)
-        self._frac = (d - self._k).to(torch.float32)
-        self._history_len = int(self._k.max()) + 1
-        self.path_gains: torch.Tensor | None = None
-        self.path_gain_sample_times: torch.Tensor | None = None
+        self._set_delays()
         self.reset()
 
     @property
@@ -294,11 +290,9 @@ class CDLChannel(torch.nn.Module):
 
     def reset(self) -> None:
         """Restart the realisation: time 0, empty delay line, parameters redrawn from seed."""
-        self._time = 0
-        self._history: torch.Tensor | None = None
+        self._reset_line()
         self._coef: torch.Tensor | None = None
         self._omega: torch.Tensor | None = None
-        self._batch: int | None = None
         #: ray angles in degrees after coupling, ``{"aod", "aoa", "zod", "zoa"}`` ->
         #: ``[batch, n_nlos_clusters, 20]`` (NLOS clusters, table order; set by the first call)
         self.ray_angles: dict[str, torch.Tensor] | None = None
@@ -378,107 +372,6 @@ class CDLChannel(torch.nn.Module):
         h = h.reshape(b, p, self.n_rx, self.n_tx, -1).permute(0, 2, 3, 1, 4)
         return h.to(torch.complex64).contiguous()
 
-    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        """Fade ``waveform`` ``[batch, n_tx, T]`` (complex) -> ``[batch, n_rx, T]``,
-        continuing the realisation from the previous call (TR 38.901 §7.7.1)."""
-        x = check_tensor("waveform", waveform)
-        if x.dim() != 3 or x.shape[1] != self.n_tx:
-            raise ValueError(f"waveform must have shape [batch, n_tx={self.n_tx}, T], "
-                             f"got {tuple(x.shape)}")
-        if not x.is_complex():
-            raise TypeError(f"waveform must be complex, got dtype {x.dtype}")
-        batch, _, n_t = x.shape
-        if self._coef is None:
-            self._draw(batch, x.device)
-        elif batch != self._batch:
-            raise ValueError(f"waveform batch = {batch} differs from the batch of the running "
-                             f"realisation ({self._batch}); call reset() first")
-        h_len = self._history_len
-        if self._history is None:
-            self._history = torch.zeros(batch, self.n_tx, h_len, dtype=x.dtype, device=x.device)
-        xp = torch.cat([self._history.to(x.dtype), x], dim=-1)
-
-        step = self.gain_interval
-        n0 = self._time
-        g_first = n0 // step
-        g_last = (n0 + max(n_t, 1) - 1) // step + 1
-        grid = torch.arange(g_first, g_last + 1, device=x.device, dtype=torch.int64) * step
-        g_grid = self._gains(grid)  # [B, R, X, P, Ng]
-        self.path_gains = g_grid
-        self.path_gain_sample_times = grid
-
-        r, tx, pp = self.n_rx, self.n_tx, self.n_paths
-        kk = pp * tx
-        # per grid interval i: gain(n) = G_i + w (G_{i+1} - G_i), w = (n - i step) / step;
-        # [G_i, D_i] as one [K, 2R] matrix, K index = path * n_tx + tx
-        g = g_grid.to(x.dtype).permute(0, 4, 3, 2, 1).reshape(batch, -1, kk, r)
-        gd = torch.cat([g[:, :-1], g[:, 1:] - g[:, :-1]], dim=-1)  # [B, Ng-1, K, 2R]
-        xp_t = xp.permute(2, 0, 1).contiguous()  # [H+T, B, X]: row gathers
-        k = self._k.to(x.device)
-        frac = self._frac.to(x.device)[None, :, None, None]
-        lmax = max(1, _CHUNK_ELEMENTS // (batch * kk))
-        y = torch.empty(batch, n_t, r, dtype=x.dtype, device=x.device)
-        pos = 0
-        while pos < n_t:  # chunks of whole grid intervals (or pieces of one interval)
-            n = n0 + pos
-            gi = n // step
-            off = n - gi * step
-            if off == 0 and step <= lmax and n_t - pos >= step:
-                nb, ls = min((n_t - pos) // step, lmax // step), step
-            else:
-                nb, ls = 1, min(step - off, n_t - pos, lmax)
-            length = nb * ls
-            loc = torch.arange(pos, pos + length, device=x.device)
-            idx = h_len + loc[:, None] - k[None, :]  # [L, P]
-            xd = (1 - frac) * xp_t[idx] + frac * xp_t[idx - 1]  # [L, P, B, X]
-            xd = xd.permute(2, 0, 1, 3).reshape(batch, nb, ls, kk)
-            out = xd @ gd[:, gi - g_first:gi - g_first + nb]  # [B, nb, ls, 2R]
-            w = ((off + torch.arange(ls, device=x.device)).to(torch.float32) / step)[:, None]
-            y[:, pos:pos + length] = (out[..., :r] + w * out[..., r:]).reshape(batch, length, r)
-            pos += length
-        self._history = xp[..., xp.shape[-1] - h_len:].detach().clone()
-        self._time = n0 + n_t
-        return y.permute(0, 2, 1).contiguous()
-
-    def frequency_response(self, n_subcarriers: int, subcarrier_spacing: float,
-                           sample_times: torch.Tensor) -> torch.Tensor:
-        """Channel frequency response of the running realisation (TR 38.901 §7.7.1).
-
-        Subcarrier ``k`` (``0 <= k < n_subcarriers``) is at baseband frequency
-        ``f_k = (k - n_subcarriers // 2) * subcarrier_spacing``. The response is that of
-        the implemented filter (linearly interpolated delays, see the module notes)::
-
-            H[k, t] = sum_p h_p(t) [(1 - f_p) e^{-j 2 pi f_k k_p / fs}
-                                    + f_p e^{-j 2 pi f_k (k_p + 1) / fs}]
-
-        Args:
-            n_subcarriers: number of subcarriers.
-            subcarrier_spacing: in Hz.
-            sample_times: absolute sample indices (int tensor ``[N]``) at which the exact
-                path gains are evaluated (e.g. the OFDM symbol centres).
-
-        Returns:
-            ``[batch, n_rx, n_tx, n_subcarriers, N]`` complex64. Needs a previous call
-            (the batch size fixes the realisation).
-
-        >>> ch = CDLChannel("CDL-A", 100e-9, 10.0, sample_rate=30.72e6, seed=0)
-        >>> _ = ch(torch.zeros(1, 1, 10, dtype=torch.complex64))
-        >>> tuple(ch.frequency_response(12, 30e3, torch.tensor([0, 5])).shape)
-        (1, 1, 1, 12, 2)
-        """
-        n_sc = check_int("n_subcarriers", n_subcarriers, 1)
-        scs = check_positive("subcarrier_spacing", subcarrier_spacing)
-        times = check_tensor("sample_times", sample_times, min_dim=1)
-        if times.is_floating_point() or times.is_complex() or times.dim() != 1:
-            raise TypeError("sample_times must be a 1-D integer tensor of sample indices")
-        if self._coef is None:
-            raise ValueError("frequency_response needs a previous forward call (batch size)")
-        dev = self._coef.device
-        h = self._gains(times.to(dev))  # [B,R,X,P,N]
-        f = (torch.arange(n_sc, dtype=torch.float64, device=dev) - n_sc // 2) * scs
-        k = self._k.to(dev, torch.float64)
-        frac = self._frac.to(dev, torch.float64)
-        ph = -2j * math.pi * f[None, :] / self.sample_rate  # [1,K]
-        resp = ((1 - frac)[:, None] * torch.exp(ph * k[:, None])
-                + frac[:, None] * torch.exp(ph * (k[:, None] + 1)))  # [P,K]
-        return torch.einsum("brxpn,pk->brxkn", h, resp.to(torch.complex64))
+    def _device(self) -> torch.device:
+        assert self._coef is not None
+        return self._coef.device

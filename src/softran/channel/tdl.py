@@ -59,8 +59,10 @@ from importlib import resources
 
 import torch
 
+from softran.channel.delay_line import CHUNK_ELEMENTS as _CHUNK_ELEMENTS
+from softran.channel.delay_line import FadingDelayLine
 from softran.channel.profiles import TDLProfile, tdl_profile
-from softran.validation import check_choice, check_int, check_name, check_positive, check_tensor
+from softran.validation import check_choice, check_int, check_name, check_positive
 
 __all__ = ["CORRELATION_LEVELS", "TDLChannel", "spatial_correlation_matrix"]
 
@@ -135,10 +137,9 @@ def _hermitian_sqrt(r: torch.Tensor) -> torch.Tensor:
                          f"(smallest eigenvalue {float(lam.min())})")
     return (v * lam.clamp(min=0.0).sqrt()) @ v.T
 
-_CHUNK_ELEMENTS = 1 << 22  # elements of one time chunk of gain tensors
 
 
-class TDLChannel(torch.nn.Module):
+class TDLChannel(FadingDelayLine):
     """TDL fading channel (TR 38.901 §7.7.2) with Jakes Doppler; independent links or
     TS 38.104 Annex G.2.3 spatial correlation.
 
@@ -238,12 +239,7 @@ class TDLChannel(torch.nn.Module):
         self.path_powers = p_lin
         #: path delays in seconds, ``[n_paths]``
         self.path_delays = torch.tensor(delays, dtype=torch.float64)
-        d = self.path_delays * self.sample_rate
-        self._k = torch.floor(d).to(torch.int64)
-        self._frac = (d - self._k).to(torch.float32)
-        self._history_len = int(self._k.max()) + 1
-        self.path_gains: torch.Tensor | None = None
-        self.path_gain_sample_times: torch.Tensor | None = None
+        self._set_delays()
         self.reset()
 
     @property
@@ -252,10 +248,12 @@ class TDLChannel(torch.nn.Module):
 
     def reset(self) -> None:
         """Restart the realisation: time 0, empty delay line, parameters redrawn from seed."""
-        self._time = 0
-        self._history: torch.Tensor | None = None
+        self._reset_line()
         self._params: dict[str, torch.Tensor] | None = None
-        self._batch: int | None = None
+
+    def _device(self) -> torch.device:
+        assert self._params is not None
+        return self._params["wc"].device
 
     def _draw(self, batch: int, device: torch.device) -> None:
         gen = torch.Generator(device="cpu")
@@ -310,100 +308,3 @@ class TDLChannel(torch.nn.Module):
             h[..., 0, :] = torch.exp(1j * (w_d * t + prm["phi_los"][..., None]))
         h = h * prm["amp"][:, None]
         return h.to(torch.complex64)
-
-    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        """Fade ``waveform`` ``[batch, n_tx, T]`` (complex) -> ``[batch, n_rx, T]``,
-        continuing the realisation from the previous call (TR 38.901 §7.7.2)."""
-        x = check_tensor("waveform", waveform)
-        if x.dim() != 3 or x.shape[1] != self.n_tx:
-            raise ValueError(f"waveform must have shape [batch, n_tx={self.n_tx}, T], "
-                             f"got {tuple(x.shape)}")
-        if not x.is_complex():
-            raise TypeError(f"waveform must be complex, got dtype {x.dtype}")
-        batch, _, n_t = x.shape
-        if self._params is None:
-            self._draw(batch, x.device)
-        elif batch != self._batch:
-            raise ValueError(f"waveform batch = {batch} differs from the batch of the running "
-                             f"realisation ({self._batch}); call reset() first")
-        h_len = self._history_len
-        if self._history is None:
-            self._history = torch.zeros(batch, self.n_tx, h_len, dtype=x.dtype, device=x.device)
-        xp = torch.cat([self._history.to(x.dtype), x], dim=-1)
-
-        step = self.gain_interval
-        n0 = self._time
-        g_first = n0 // step
-        g_last = (n0 + max(n_t, 1) - 1) // step + 1
-        grid = torch.arange(g_first, g_last + 1, device=x.device, dtype=torch.int64) * step
-        g_grid = self._gains(grid)
-        self.path_gains = g_grid
-        self.path_gain_sample_times = grid
-
-        # time-first layouts: row gathers are much cheaper than last-dim gathers
-        b, r, tx, pp = batch, self.n_rx, self.n_tx, self.n_paths
-        g_t = g_grid.permute(4, 0, 1, 2, 3).reshape(-1, b * r * tx * pp)  # [Ng, BRXP]
-        d_t = g_t[1:] - g_t[:-1]
-        xp_t = xp.permute(2, 0, 1)  # [H+T, B, X]
-        k = self._k.to(x.device)
-        frac = self._frac.to(x.device)
-        chunk = max(1, _CHUNK_ELEMENTS // (b * r * tx * pp))
-        y = torch.empty(n_t, b, r, dtype=x.dtype, device=x.device)
-        for c0 in range(0, n_t, chunk):
-            c1 = min(n_t, c0 + chunk)
-            loc = torch.arange(c0, c1, device=x.device)
-            n = n0 + loc
-            i = n // step - g_first
-            w = ((n % step).to(torch.float32) / step)[:, None]
-            g = (g_t[i] + w * d_t[i]).to(x.dtype).view(-1, b, r, tx, pp)  # [t,B,R,X,P]
-            idx = h_len + loc[:, None] - k[None, :]  # [t, P]
-            xd = (1 - frac)[:, None, None] * xp_t[idx] + frac[:, None, None] * xp_t[idx - 1]
-            xd = xd.permute(0, 2, 3, 1)  # [t, B, X, P]
-            y[c0:c1] = (g * xd[:, :, None]).sum(dim=(-2, -1))
-        y = y.permute(1, 2, 0).contiguous()
-        self._history = xp[..., xp.shape[-1] - h_len:].detach().clone()
-        self._time = n0 + n_t
-        return y
-
-    def frequency_response(self, n_subcarriers: int, subcarrier_spacing: float,
-                           sample_times: torch.Tensor) -> torch.Tensor:
-        """Channel frequency response of the running realisation.
-
-        Subcarrier ``k`` (``0 <= k < n_subcarriers``) is at baseband frequency
-        ``f_k = (k - n_subcarriers // 2) * subcarrier_spacing``. The response is that of
-        the implemented filter (linearly interpolated delays, see the module notes)::
-
-            H[k, t] = sum_p h_p(t) [(1 - f_p) e^{-j 2 pi f_k k_p / fs}
-                                    + f_p e^{-j 2 pi f_k (k_p + 1) / fs}]
-
-        Args:
-            n_subcarriers: number of subcarriers.
-            subcarrier_spacing: in Hz.
-            sample_times: absolute sample indices (int tensor ``[N]``) at which the exact
-                path gains are evaluated (e.g. the OFDM symbol centres).
-
-        Returns:
-            ``[batch, n_rx, n_tx, n_subcarriers, N]`` complex64. Needs a previous call
-            (the batch size fixes the realisation).
-
-        >>> ch = TDLChannel("TDLA30", max_doppler=10.0, sample_rate=30.72e6, seed=0)
-        >>> _ = ch(torch.zeros(1, 1, 10, dtype=torch.complex64))
-        >>> tuple(ch.frequency_response(12, 30e3, torch.tensor([0, 5])).shape)
-        (1, 1, 1, 12, 2)
-        """
-        n_sc = check_int("n_subcarriers", n_subcarriers, 1)
-        scs = check_positive("subcarrier_spacing", subcarrier_spacing)
-        times = check_tensor("sample_times", sample_times, min_dim=1)
-        if times.is_floating_point() or times.is_complex() or times.dim() != 1:
-            raise TypeError("sample_times must be a 1-D integer tensor of sample indices")
-        if self._params is None:
-            raise ValueError("frequency_response needs a previous forward call (batch size)")
-        dev = self._params["wc"].device
-        h = self._gains(times.to(dev))  # [B,R,X,P,N]
-        f = (torch.arange(n_sc, dtype=torch.float64, device=dev) - n_sc // 2) * scs
-        k = self._k.to(dev, torch.float64)
-        frac = self._frac.to(dev, torch.float64)
-        ph = -2j * math.pi * f[None, :] / self.sample_rate  # [1,K]
-        resp = ((1 - frac)[:, None] * torch.exp(ph * k[:, None])
-                + frac[:, None] * torch.exp(ph * (k[:, None] + 1)))  # [P,K]
-        return torch.einsum("brxpn,pk->brxkn", h, resp.to(torch.complex64))
