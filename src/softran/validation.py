@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import torch
+from pydantic import BaseModel, ConfigDict
 
 __all__ = [
+    "ValidatedModel",
     "check_bits",
     "check_choice",
     "check_name",
@@ -107,3 +109,31 @@ def check_bits(name: str, bits: Any, *, min_dim: int = 1) -> torch.Tensor:
         bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
         raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
     return bits.to(torch.uint8)
+
+
+class ValidatedModel(BaseModel):
+    """Base of the configuration objects (pydantic v2): every field is validated when it is
+    set, unknown fields are errors, and a failed assignment leaves the object unchanged.
+
+    >>> class C(ValidatedModel):
+    ...     n: int = 1
+    >>> c = C()
+    >>> try:
+    ...     c.n = "x"
+    ... except ValueError:
+    ...     pass
+    >>> c.n
+    1
+    """
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        old = dict(self.__dict__)
+        old_set = set(self.__pydantic_fields_set__)
+        try:
+            super().__setattr__(name, value)
+        except (ValueError, TypeError):
+            object.__setattr__(self, "__dict__", old)
+            object.__setattr__(self, "__pydantic_fields_set__", old_set)
+            raise

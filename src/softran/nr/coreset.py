@@ -25,9 +25,9 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
-from softran.validation import check_choice, check_int
+from softran.validation import ValidatedModel, check_choice, check_int
 
 __all__ = [
     "AGGREGATION_LEVELS",
@@ -52,20 +52,7 @@ _HASH_A = (39827, 39829, 39839)
 _HASH_D = 65537
 
 
-class _ValidatedModel(BaseModel):
-    """Pydantic model whose failed assignments leave the object unchanged."""
-
-    model_config = ConfigDict(validate_assignment=True, extra="forbid")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        old = dict(self.__dict__)
-        old_set = set(self.__pydantic_fields_set__)
-        try:
-            super().__setattr__(name, value)
-        except (ValueError, TypeError):
-            object.__setattr__(self, "__dict__", old)
-            object.__setattr__(self, "__pydantic_fields_set__", old_set)
-            raise
+_ValidatedModel = ValidatedModel
 
 
 def _int_tuple(name: str, value: Any) -> tuple[int, ...]:

@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from softran.nr.config import CarrierConfig
 from softran.nr.tables import MCS_TABLE_NAMES, mcs, modulation_order
 from softran.nr.tbs import code_rate_fraction, tbs
-from softran.validation import check_choice, check_int, check_name
+from softran.validation import ValidatedModel, check_choice, check_int, check_name
 
 __all__ = [
     "PUSCH_MODULATIONS",
@@ -120,20 +120,7 @@ def _is_2a3b5c(n: int) -> bool:
     return n == 1
 
 
-class _ValidatedModel(BaseModel):
-    """Pydantic model whose failed assignments leave the object unchanged."""
-
-    model_config = ConfigDict(validate_assignment=True, extra="forbid")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        old = dict(self.__dict__)
-        old_set = set(self.__pydantic_fields_set__)
-        try:
-            super().__setattr__(name, value)
-        except (ValueError, TypeError):
-            object.__setattr__(self, "__dict__", old)
-            object.__setattr__(self, "__pydantic_fields_set__", old_set)
-            raise
+_ValidatedModel = ValidatedModel
 
 
 class PUSCHDMRSConfig(_ValidatedModel):
