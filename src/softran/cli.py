@@ -451,6 +451,11 @@ def _fh_setup(bandwidth: int, n_prb: int | None, scs: int, antennas: int, method
     from softran.oran.rate import n_rb_for_bandwidth
     from softran.oran.timing import TimingWindows
 
+    if method == "modulation":
+        raise ValueError("method = 'modulation' is not offered by the fronthaul commands: "
+                         "their NR slots hold empty REs and PSS/SSS, which modulation "
+                         "compression (O-RAN.WG4.CUS.0 Annex A.5) cannot carry; allowed: none, "
+                         "bfp, block-scaling, mu-law")
     n_prb = n_rb_for_bandwidth(bandwidth, scs) if n_prb is None else n_prb
     carrier = CarrierConfig(subcarrier_spacing=scs, n_size_grid=n_prb)
     width = (16 if method == "none" else 9) if width is None else width

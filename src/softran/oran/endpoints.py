@@ -43,6 +43,17 @@ that loop in one background thread (used by the CLI; counters are plain integers
 display thread may read at any time). Received PRB bytes are stored per slot as they are,
 and a grid is decompressed in one vectorised call when it is asked for.
 
+Modulation compression (O-RAN.WG4.CUS.0 Annex A.5, downlink only): with ``method =
+"modulation"`` the grid of each eAxC must hold points of its configured TS 38.211 §5.1
+constellation (:attr:`FronthaulConfig.modulation`) scaled to ``mod_amplitude`` of full scale;
+the O-DU sends each PRB as constellation codes of ``udIqWidth = max(Q_m / 2, 1)`` bits and puts
+``csf`` and ``modCompScaler`` (:func:`~softran.oran.compression.modulation_compression_params`)
+in section extension 4 of every downlink section; the O-RU stores the SE4 values per eAxC,
+symbol and PRB of each section it receives and reconstructs the grid with them. A grid RE
+that is not a constellation point (an empty RE, a PSS/SSS value, another modulation in some
+PRBs) is a ``ValueError``: nothing is rounded to the nearest point. Uplink is not offered
+(Annex A.5 defines modulation compression for the downlink).
+
 Bad input never stops an endpoint: a PDU that is truncated, has a wrong length, an unknown
 section type, PRBs beyond the carrier, a udCompHdr that disagrees with the configuration, an
 unknown eAxC or a wrong direction is counted in ``counters.malformed[reason]``, logged
@@ -65,9 +76,25 @@ import numpy as np
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.oran.compression import CompressedPRBs, bytes_per_prb, compress, decompress
+from softran.nr.modulation import bits_per_symbol
+from softran.oran.compression import (
+    CompressedPRBs,
+    bytes_per_prb,
+    compress,
+    decompress,
+    mod_comp_scaler_code,
+    mod_comp_scaler_value,
+    modulation_compression_params,
+)
 from softran.oran.counters import EndpointCounters, Flow
-from softran.oran.cplane import CPlaneConfig, CPlaneMessage, Section1, decode_cplane, encode_cplane
+from softran.oran.cplane import (
+    CPlaneConfig,
+    CPlaneMessage,
+    ModCompParamsExt,
+    Section1,
+    decode_cplane,
+    encode_cplane,
+)
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, decode_ecpri
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import TimingHeader, UdCompHdr
@@ -94,19 +121,20 @@ __all__ = ["ENDPOINT_METHODS", "FULL_SCALE_12DB", "FronthaulConfig", "MALFORMED_
 
 logger = logging.getLogger(__name__)
 
-#: Compression methods the endpoints carry (fixed PRB size, no C-plane extension needed).
-ENDPOINT_METHODS: tuple[str, ...] = ("none", "bfp", "block-scaling", "mu-law")
+#: Compression methods the endpoints carry (fixed PRB size; ``"modulation"`` with C-plane SE4,
+#: downlink only).
+ENDPOINT_METHODS: tuple[str, ...] = ("none", "bfp", "block-scaling", "mu-law", "modulation")
 #: Default full scale: a unit-power grid sits 12 dB below the 16-bit full scale.
 FULL_SCALE_12DB: float = 10 ** (12 / 20)
 #: Reasons under which malformed packets are counted.
 MALFORMED_REASONS: tuple[str, ...] = (
     "truncated", "wrong-length", "unknown-section-type", "prb-out-of-range",
     "symbol-out-of-range", "inconsistent-udcomphdr", "bad-header", "unknown-eaxc",
-    "wrong-direction", "unsupported-message-type", "other")
+    "wrong-direction", "unsupported-message-type", "missing-section-extension", "other")
 
 _SECTION_ID = {"DL": 1, "UL": 2}
 _DIRECTION = {1: "DL", 0: "UL"}
-_METHOD_CODE = {"none": 0, "bfp": 1, "block-scaling": 2, "mu-law": 3}
+_METHOD_CODE = {"none": 0, "bfp": 1, "block-scaling": 2, "mu-law": 3, "modulation": 4}
 _RCVBUF = 4 << 20
 
 # decoder reason text -> malformed category (first match wins); the endpoint tests exercise
@@ -160,6 +188,14 @@ class FronthaulConfig:
         cyclic_prefix: ``"normal"`` (14 symbols) or ``"extended"`` (12, 60 kHz only).
         windows: reception windows for the early/late counters and for pacing; ``None``
             turns timing off.
+        modulation: ``method = "modulation"`` only (required there): the TS 38.211 §5.1
+            modulation of each eAxC (one name for all, or one per eAxC). All must share
+            ``udIqWidth = max(Q_m / 2, 1)`` (one udCompHdr per configuration), and ``width``
+            must equal it: QPSK/BPSK 1, 16QAM 2, 64QAM 3, 256QAM 4, 1024QAM 5.
+        mod_amplitude: ``"modulation"`` only: the grid must hold TS 38.211 unit-power
+            constellation points times :attr:`constellation_scale` ``= mod_amplitude *
+            full_scale`` (``mod_amplitude`` is a fraction of full scale; it must give a
+            modCompScaler < 1).
 
     >>> cfg = FronthaulConfig(n_prb=273, scs_khz=30, method="bfp", width=9)
     >>> cfg.prb_bytes, cfg.uplane_chunks[:2], len(cfg.uplane_chunks)
@@ -177,6 +213,8 @@ class FronthaulConfig:
     mtu: int = 1500
     cyclic_prefix: str = "normal"
     windows: TimingWindows | None = None
+    modulation: str | tuple[str, ...] | None = None
+    mod_amplitude: float = 0.5
     _chunks: tuple[tuple[int, int], ...] = field(default=(), init=False, repr=False,
                                                  compare=False)
 
@@ -192,6 +230,7 @@ class FronthaulConfig:
             raise ValueError(f"eaxc_ids = {ids} repeats an eAxC ID")
         object.__setattr__(self, "eaxc_ids", ids)
         check_choice("method", self.method, ENDPOINT_METHODS)
+        self._check_modulation(len(ids))
         bytes_per_prb(self.method, self.width)                 # validates the width
         check_choice("bfp_mode", self.bfp_mode, ("floor-shift", "round-saturate"))
         if self.full_scale is not None:
@@ -210,6 +249,46 @@ class FronthaulConfig:
         per = rate.prbs_per_message
         object.__setattr__(self, "_chunks", tuple((p, min(per, self.n_prb - p))
                                                   for p in range(0, self.n_prb, per)))
+
+    def _check_modulation(self, n_eaxc: int) -> None:
+        if self.method != "modulation":
+            if self.modulation is not None:
+                raise ValueError(f"modulation = {self.modulation!r} is only used with method = "
+                                 f"'modulation', not {self.method!r}")
+            return
+        if self.modulation is None:
+            raise ValueError("method = 'modulation' needs modulation (the TS 38.211 modulation "
+                             "of each eAxC, e.g. '16QAM')")
+        mods = ((self.modulation,) * n_eaxc if isinstance(self.modulation, str)
+                else tuple(self.modulation))
+        if len(mods) != n_eaxc:
+            raise ValueError(f"modulation has {len(mods)} entries; one per eAxC ({n_eaxc}) or "
+                             "one name for all is allowed")
+        widths = {m: modulation_compression_params(m, self.mod_amplitude)[0] for m in mods}
+        if len(set(widths.values())) != 1:
+            raise ValueError(f"modulation = {mods} needs udIqWidth {widths}; one configuration "
+                             "carries one udIqWidth (one udCompHdr), so all eAxCs must share it")
+        w = next(iter(widths.values()))
+        if self.width != w:
+            raise ValueError(f"width = {self.width} is not allowed with modulation {mods}; "
+                             f"modulation compression of it has udIqWidth {w}")
+        object.__setattr__(self, "modulation", mods)
+
+    @property
+    def mod_comp(self) -> tuple[bool, int]:
+        """``(csf, modCompScaler code)`` of section extension 4 (``"modulation"`` only;
+        O-RAN.WG4.CUS.0 clause 7.7.4, Annex A.5).
+
+        >>> FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="modulation", width=2,
+        ...                 modulation="16QAM").mod_comp
+        (True, 3880)
+        """
+        if self.method != "modulation":
+            raise AttributeError(f"mod_comp is only defined for method 'modulation', not "
+                                 f"{self.method!r}")
+        assert isinstance(self.modulation, tuple)
+        _, csf, scaler = modulation_compression_params(self.modulation[0], self.mod_amplitude)
+        return csf, mod_comp_scaler_code(scaler)
 
     @classmethod
     def from_carrier(cls, carrier: CarrierConfig, n_antennas: int = 1,
@@ -249,6 +328,17 @@ class FronthaulConfig:
         return UdCompHdr(self.width, _METHOD_CODE[self.method])
 
     @property
+    def constellation_scale(self) -> float:
+        """``"modulation"``: the grid value of a unit-power constellation point of amplitude
+        1, ``mod_amplitude * full_scale`` (``full_scale = None``: ``mod_amplitude * 2^15``).
+
+        >>> FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="modulation", width=1,
+        ...                 modulation="QPSK", full_scale=2.0).constellation_scale
+        1.0
+        """
+        return self.mod_amplitude * (2.0 ** 15 if self.full_scale is None else self.full_scale)
+
+    @property
     def uplane_chunks(self) -> tuple[tuple[int, int], ...]:
         """(startPrbu, PRBs) of the U-plane messages of one symbol and eAxC."""
         return self._chunks
@@ -270,11 +360,49 @@ class FronthaulConfig:
         if not grid.is_complex():
             raise TypeError(f"grid must be complex, got {grid.dtype}")
         iq = grid.reshape(*want[:2], self.n_prb, 12)
+        if self.method == "modulation":
+            return self._compress_constellation(iq)
         return compress(iq, self.method, self.width, mode=self.bfp_mode,
                         full_scale=self.full_scale)
 
+    def _compress_constellation(self, iq: torch.Tensor) -> CompressedPRBs:
+        """Annex A.5 codes of a constellation grid; a RE off the constellation is an error."""
+        assert isinstance(self.modulation, tuple)
+        _, csf, scaler = modulation_compression_params(self.modulation[0], self.mod_amplitude)
+        try:
+            c = compress(iq, "modulation", self.width, csf=csf, mod_comp_scaler=scaler,
+                         full_scale=self.full_scale)
+        except ValueError:
+            c = None
+        # an exact point comes back times s_q / s (the 15-bit modCompScaler rounds s to s_q);
+        # anything else is off by at least a quarter of the point spacing
+        fs = 2.0 ** 15 if self.full_scale is None else self.full_scale
+        rel = abs(mod_comp_scaler_value(mod_comp_scaler_code(scaler)) / scaler - 1) + 2.0 ** -20
+        x = torch.view_as_real(iq)
+        if c is not None:
+            err = (torch.view_as_real(decompress(c)).to(x.dtype) - x).abs()
+            bad = err > rel * x.abs() + 2.0 ** -20 * fs
+        else:
+            bad = torch.ones_like(x, dtype=torch.bool)
+        if bool(bad.any()):
+            if c is None:
+                bad = x.abs() > (self.constellation_scale * 2.0)    # locate a too-large value
+                if not bool(bad.any()):
+                    bad = torch.ones_like(x, dtype=torch.bool)
+            k, l, p, re, _ = (int(v) for v in bad.nonzero()[0])
+            mod = self.modulation[k]
+            raise ValueError(
+                f"grid[{k}, {l}, {12 * p + re}] = {complex(iq[k, l, p, re]):.6g} is not a "
+                f"{mod} point (TS 38.211 §5.1, unit power) times constellation_scale = "
+                f"{self.constellation_scale:.6g}; modulation compression (O-RAN.WG4.CUS.0 "
+                f"Annex A.5) carries only the configured constellation of each eAxC: empty "
+                f"REs, PSS/SSS or PRB ranges with another modulation cannot be sent")
+        return c
+
     def zero_prb(self) -> bytes:
         """The wire bytes of one all-zero PRB (what a never-received PRB decodes from)."""
+        if self.method == "modulation":        # codes 0; the grid masks never-received PRBs
+            return bytes(self.prb_bytes)
         z = torch.zeros(1, 12, dtype=torch.complex64)
         return compress(z, self.method, self.width, full_scale=self.full_scale).to_bytes()
 
@@ -288,13 +416,37 @@ class _SlotBuffer:
         self.received = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.expected = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.cplane_seen = np.zeros(n_e, dtype=bool)
+        # modulation compression: (csf << 15) | modCompScaler of the C-plane SE4 that covered
+        # each PRB, -1 where none did
+        self.mod_comp = (np.full((n_e, n_s, n_p), -1, dtype=np.int32)
+                         if cfg.method == "modulation" else None)
         assert self.raw.shape[-1] == b
 
     def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
+        if self.mod_comp is not None:
+            return self._modulation_grid(cfg)
         c = CompressedPRBs.from_bytes(self.raw.tobytes(), cfg.n_prb, cfg.method, cfg.width,
                                       batch_shape=self.raw.shape[:2],
                                       full_scale=cfg.full_scale)
         return decompress(c).reshape(*self.raw.shape[:2], 12 * cfg.n_prb)
+
+    def _modulation_grid(self, cfg: FronthaulConfig) -> torch.Tensor:
+        """Annex A.5 reconstruction with the SE4 values each PRB's C-plane section gave; PRBs
+        not received, or without SE4, are 0 (a loop over the distinct SE4 values only)."""
+        assert self.mod_comp is not None
+        shape = self.raw.shape[:3]
+        out = torch.zeros(*shape, 12, dtype=torch.complex64)
+        usable = self.received & (self.mod_comp >= 0)
+        for word in np.unique(self.mod_comp[usable]):
+            if word & 0x7FFF == 0:
+                continue                              # modCompScaler 0: nothing to rebuild
+            c = CompressedPRBs.from_bytes(self.raw.tobytes(), cfg.n_prb, "modulation",
+                                          cfg.width, batch_shape=shape[:2],
+                                          csf=bool(word >> 15), mod_comp_scaler=int(word & 0x7FFF),
+                                          full_scale=cfg.full_scale)
+            sel = torch.from_numpy(usable & (self.mod_comp == word)).unsqueeze(-1)
+            out = torch.where(sel, decompress(c), out)
+        return out.reshape(*shape[:2], 12 * cfg.n_prb)
 
 
 SlotKey = tuple[str, int, int, int]          # (direction, frame_id, subframe_id, slot_id)
@@ -381,11 +533,16 @@ class _Endpoint:
                    else cfg.windows.ul_cplane_advance_ns)
             due = self._air(direction, frame_id, subframe_id, slot_id, start_symbol) - adv
         out = []
+        exts: tuple[ModCompParamsExt, ...] = ()
+        if cfg.method == "modulation":
+            csf, code = cfg.mod_comp
+            exts = (ModCompParamsExt(csf=int(csf), mod_comp_scaler=code),)
         for e in cfg.eaxc_ids:
             flow = Flow("C", direction, e)
             section = Section1(section_id=_SECTION_ID[direction], start_prbc=0,
                                num_prbc=cfg.n_prb if cfg.n_prb <= 255 else 0,
-                               num_symbol=num_symbols, re_mask=0xFFF, beam_id=0)
+                               num_symbol=num_symbols, re_mask=0xFFF, beam_id=0,
+                               extensions=exts)
             msg = CPlaneMessage(eaxc_id=e, timing=timing, section_type=1, sections=(section,),
                                 seq=self._next_seq(flow), ud_comp_hdr=cfg.ud_comp_hdr)
             out.append((due, encode_cplane(msg), flow))
@@ -550,7 +707,15 @@ class _Endpoint:
                              f"C-plane udCompHdr = {msg.ud_comp_hdr}, configured "
                              f"{cfg.ud_comp_hdr}")
         l0 = msg.timing.start_symbol_id
+        se4: list[int] = []
         for s in msg.sections:
+            if cfg.method == "modulation" and direction == "DL":
+                found = [x for x in s.extensions if isinstance(x, ModCompParamsExt)]
+                if not found:
+                    raise _Malformed("missing-section-extension",
+                                     f"downlink section {s.section_id} has no section extension "
+                                     "4 (csf, modCompScaler), which modulation compression needs")
+                se4.append((found[0].csf << 15) | found[0].mod_comp_scaler)
             if l0 + s.num_symbol > cfg.n_symbols:
                 raise _Malformed("symbol-out-of-range",
                                  f"startSymbolId {l0} + numSymbol {s.num_symbol} > "
@@ -567,10 +732,13 @@ class _Endpoint:
         buf = self._slot(key) if receives_uplane else None
         if buf is not None:
             buf.cplane_seen[k] = True
-        for s in msg.sections:
+        for j, s in enumerate(msg.sections):
             prbs = s.start_prbc + np.arange(s.prb_count(cfg.n_prb)) * (s.rb + 1)
             if buf is not None:
                 buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
+                if se4:
+                    assert buf.mod_comp is not None
+                    buf.mod_comp[k, l0:l0 + s.num_symbol][:, prbs] = se4[j]
             self._on_section(key, k, msg.eaxc_id, l0, s.num_symbol, prbs)
 
     def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
@@ -765,6 +933,9 @@ class ODU(_Endpoint):
                        start_symbol: int = 0, num_symbols: int | None = None) -> int:
         """Send uplink C-plane (section type 1, all PRBs) for one slot on every eAxC, and
         expect the answering uplink U-plane. Returns the number of messages sent."""
+        if self.config.method == "modulation":
+            raise ValueError("method = 'modulation' has no uplink: O-RAN.WG4.CUS.0 Annex A.5 "
+                             "defines modulation compression for the downlink only")
         f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
                                             num_symbols)
         packets = self._cplane("UL", f, sf, s, l0, n)
@@ -819,6 +990,9 @@ class ORU(_Endpoint):
             raise ValueError("give loopback = True or an uplink_source, not both")
         if uplink_source is not None and not callable(uplink_source):
             raise TypeError("uplink_source must be callable (frame_id, subframe_id, slot_id)")
+        if config.method == "modulation" and (loopback or uplink_source is not None):
+            raise ValueError("method = 'modulation' has no uplink (O-RAN.WG4.CUS.0 Annex A.5 is "
+                             "downlink only): give neither loopback nor uplink_source")
         self.loopback = bool(loopback)
         self.uplink_source = uplink_source
         self._ul_raw: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
@@ -853,6 +1027,9 @@ class ORU(_Endpoint):
         if direction != "UL":
             return
         cfg = self.config
+        if cfg.method == "modulation":                 # no uplink under modulation compression
+            self.counters.ignored["uplink-modulation-compression"] += 1
+            return
         raw = self._uplink_raw(f, sf, s)[k:k + 1]
         due_of = None
         if self.paced:

@@ -1,0 +1,85 @@
+"""`softran fronthaul ru` and `softran fronthaul du` as two processes over UDP loopback: both
+exit 0 and every packet the O-DU counts as sent, the O-RU counts as received (per flow)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+_MAIN = "import sys; from softran.cli import main; sys.exit(main())"
+N_PRB, N_ANT, SLOTS = 24, 2, 2
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _bound(port: int) -> bool:
+    """True when some process holds UDP 127.0.0.1:port (our bind fails)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _flows(out: str) -> dict[str, tuple[int, int, int, int]]:
+    """flow -> (tx packets, tx bytes, rx packets, rx bytes) from a counters table."""
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) > 5 and "-plane" in cells[1]:
+            rows[cells[1]] = tuple(int(c) for c in cells[2:6])
+    return rows
+
+
+def test_du_and_ru_processes_agree_on_every_flow() -> None:
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
+        du_port, ru_port = _free_port(), _free_port()
+    except OSError as err:
+        pytest.skip(f"UDP sockets are not available: {err}")
+    common = ["--n-prb", str(N_PRB), "--antennas", str(N_ANT), "--method", "bfp", "--width",
+              "9"]
+    env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
+    ru = subprocess.Popen(
+        [sys.executable, "-c", _MAIN, "fronthaul", "ru", "--port", str(ru_port), "--du-port",
+         str(du_port), "--duration", "30", *common],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 10
+        while not _bound(ru_port):                # the O-RU's socket is open: it can receive
+            if ru.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
+            time.sleep(0.05)
+        du = subprocess.run(
+            [sys.executable, "-c", _MAIN, "fronthaul", "du", "--port", str(du_port),
+             "--ru-port", str(ru_port), "--slots", str(SLOTS), *common],
+            capture_output=True, text=True, env=env, timeout=12)
+        time.sleep(0.5)                            # the O-RU drains its socket buffer
+        ru.send_signal(signal.SIGINT)              # Ctrl-C: the O-RU prints and exits 0
+        ru_out, ru_err = ru.communicate(timeout=10)
+    finally:
+        if ru.poll() is None:
+            ru.kill()
+            ru.communicate()
+    assert du.returncode == 0, du.stderr
+    assert ru.returncode == 0, ru_err
+    sent, received = _flows(du.stdout), _flows(ru_out)
+    # per eAxC: C-plane 1 message per slot, U-plane 14 per slot (24 PRBs fit one message)
+    for e in range(N_ANT):
+        c, u = f"C-plane DL eAxC {e:#06x}", f"U-plane DL eAxC {e:#06x}"
+        assert sent[c][0] == SLOTS and sent[u][0] == 14 * SLOTS
+        assert received[c][2:] == sent[c][:2] and received[u][2:] == sent[u][:2]
+    assert set(received) == set(sent)
+    assert "malformed: 0" in ru_out and f"PRBs missing 0 of {SLOTS * N_ANT * 14 * N_PRB}" \
+        in ru_out
