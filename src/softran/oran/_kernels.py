@@ -25,62 +25,111 @@ __all__ = ["ENABLED", "bfp_from_float", "pack_prbs", "unpack_prbs"]
 ENABLED: bool = True
 
 
+#: PRBs per work item of :func:`_bfp_from_float` (its scratch rows stay in L1/L2 cache).
+_CHUNK = 256
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _fixed(f: float, scale: float) -> float:
-    return np.rint(f * scale) if scale != 0.0 else f
+def _magnitude_bits(f: float) -> int:
+    """``v`` if ``v >= 0`` else ``-v - 1`` (= ``v ^ (v >> 31)``) for the integer ``v = f``."""
+    iv = np.int32(f)
+    return iv ^ (iv >> np.int32(31))
+
+
+@njit(cache=True, nogil=True)
+def _bfp_chunk(x: np.ndarray, lo: int, hi: int, scale: float, width: int, round_sat: bool,
+               mant: np.ndarray, expo: np.ndarray) -> int:
+    """Rows ``lo:hi`` of :func:`_bfp_from_float`; returns that chunk's status.
+
+    Every loop is branch-free on the values so that LLVM vectorises it:
+
+    1. fixed point + checks; ``maxValue = max(maxV, |minV| - 1)`` (Annex A.1.2) has the bit
+       length of ``OR_k (v_k ^ (v_k >> 31))`` (each term is ``v`` or ``-v - 1``, >= 0);
+    2. ``exponent = max(bit_length - width + 1, 0)`` from the float32 exponent field (exact:
+       the OR is below 2^15; 0 gives a negative value, clamped), and ``2^-exponent`` built
+       from its bit pattern;
+    3. the mantissa ``v * 2^-e`` (exact in float32: at most 16 significant bits) floored
+       (``floor-shift`` = arithmetic right shift) or rounded half away from zero and
+       saturated at ``2^(width-1) - 1`` (``round-saturate``).
+    """
+    n = hi - lo
+    acc_row = np.empty(n, dtype=np.int32)
+    bad = np.int32(0)                                  # a value outside int16 (or NaN)
+    frac = np.int32(0)                                 # a non-integer (scale == 0 only)
+    use_scale = scale != 0.0
+    if use_scale:
+        fixed = np.empty((n, 24), dtype=np.float32)    # rint(x * scale), exact integers
+        for i in range(n):
+            p = lo + i
+            acc = np.int32(0)
+            for k in range(24):
+                f = np.rint(np.float64(x[p, k]) * scale)        # round half to even
+                ok = (f >= -32768.0) & (f <= 32767.0)
+                bad |= np.int32(not ok)
+                f = f if ok else 0.0
+                fixed[i, k] = np.float32(f)
+                acc |= _magnitude_bits(f)
+            acc_row[i] = acc
+    else:
+        fixed = x[lo:hi]
+        for i in range(n):
+            p = lo + i
+            acc = np.int32(0)
+            for k in range(24):
+                f = x[p, k]
+                ok = (f >= np.float32(-32768.0)) & (f <= np.float32(32767.0))
+                bad |= np.int32(not ok)
+                frac |= np.int32(f != np.rint(f))
+                acc |= _magnitude_bits(f if ok else np.float32(0.0))
+            acc_row[i] = acc
+    as_float = np.empty(n, dtype=np.float32)
+    for i in range(n):
+        as_float[i] = np.float32(acc_row[i])
+    bits = as_float.view(np.int32)
+    step_bits = acc_row                                # reused: bit pattern of 2^-e
+    for i in range(n):
+        e = (bits[i] >> 23) - 126 - width + 1
+        e = e if e > 0 else 0
+        expo[lo + i] = e
+        step_bits[i] = (127 - e) << 23
+    step = step_bits.view(np.float32)
+    top = np.float32((1 << (width - 1)) - 1)
+    if round_sat:
+        for i in range(n):
+            s = step[i]
+            for k in range(24):
+                g = fixed[i, k] * s
+                r = np.floor(np.abs(g) + np.float32(0.5))
+                r = -r if g < np.float32(0.0) else r
+                mant[lo + i, k] = np.int32(r if r < top else top)
+    else:
+        for i in range(n):
+            s = step[i]
+            for k in range(24):
+                g = fixed[i, k] * s
+                a = np.abs(g)
+                r = -np.ceil(a) if g < np.float32(0.0) else np.floor(a)
+                mant[lo + i, k] = np.int32(r)
+    if bad:
+        return 1
+    return 2 if frac else 0
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _bfp_from_float(x: np.ndarray, scale: float, width: int, round_sat: bool,
                     mant: np.ndarray, expo: np.ndarray) -> int:
     n = x.shape[0]
-    status = np.zeros(n, dtype=np.int8)
-    top = (1 << (width - 1)) - 1
-    use_scale = scale != 0.0
-    for p in prange(n):
-        # pass 1: fixed point (stored in the mantissa row), range / integer checks, maxValue
-        vmax = np.int32(0)
-        vmin = np.int32(0)
-        bad = 0
-        for k in range(24):
-            f = np.float64(x[p, k])
-            if use_scale:
-                f = np.rint(f * scale)
-            elif f != np.rint(f):
-                bad = max(bad, 2)
-            if not (f >= -32768.0 and f <= 32767.0):
-                bad = 1
-                f = 0.0
-            iv = np.int32(f)
-            mant[p, k] = iv
-            vmax = max(vmax, iv)
-            vmin = min(vmin, iv)
-        status[p] = bad
-        max_value = max(vmax, -vmin - 1)
-        bit_len = 0
-        while max_value:
-            max_value >>= 1
-            bit_len += 1
-        e = max(bit_len - width + 1, 0)
-        expo[p] = e
-        # pass 2: quantise in place (floor shift, or round half away from zero + saturate)
-        if e > 0:
-            half = 1 << (e - 1)
-            for k in range(24):
-                iv = np.int32(mant[p, k])
-                if round_sat:
-                    m = (iv + half - (1 if iv < 0 else 0)) >> e
-                    mant[p, k] = min(m, top)
-                else:
-                    mant[p, k] = iv >> e
-        elif round_sat:
-            for k in range(24):
-                mant[p, k] = min(np.int32(mant[p, k]), top)
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    status = np.zeros(n_chunks, dtype=np.int8)
+    for c in prange(n_chunks):
+        lo = c * _CHUNK
+        status[c] = _bfp_chunk(x, lo, min(lo + _CHUNK, n), scale, width, round_sat,
+                               mant, expo)
     worst = 0
-    for p in range(n):
-        if status[p] == 1:
+    for c in range(n_chunks):
+        if status[c] == 1:
             return 1
-        worst = max(worst, status[p])
+        worst = max(worst, status[c])
     return worst
 
 
