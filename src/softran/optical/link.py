@@ -57,8 +57,6 @@ the dotted key, e.g. ``link.toml: spans[3].length_km: must be > 0, got -5.0``.
 from __future__ import annotations
 
 import math
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +73,7 @@ from pydantic import (
 
 from softran.optical.fibre_types import FibreType, fibre_type, fibre_type_names
 from softran.optical.gn_model import MODULATION_FORMATS, required_snr_db
+from softran.tomlfile import format_loc, read_toml, split_message
 from softran.validation import check_name
 
 __all__ = ["Amplifier", "Link", "LinkError", "Span", "load_link", "validate_link"]
@@ -436,13 +435,6 @@ class Link:
         return table
 
 
-def _format_loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 _MODELS: dict[str, type[BaseModel]] = {"link": LinkSection, "transceiver": TransceiverSection,
                                        "spans": SpanSection,
                                        "amplifier_per_span": AmplifierSection}
@@ -459,10 +451,7 @@ def _messages(err: ValidationError) -> list[str]:
                 continue
         loc = tuple(p for p in loc if p not in ("AmplifierSection", "float",
                                                 "dict[str,float]"))
-        msg = str(e["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        m = re.match(r"@([\w.]+): (.*)", msg)
-        if m:
-            loc, msg = (*loc, *m.group(1).split(".")), m.group(2)
+        loc, msg = split_message(loc, e["msg"])
         if e["type"] == "extra_forbidden":
             parent = None
             if len(loc) >= 2:
@@ -477,10 +466,10 @@ def _messages(err: ValidationError) -> list[str]:
         elif e["type"] in ("model_type", "dict_type", "model_attributes_type"):
             msg = f"must be a table, got {e.get('input')!r}"
         elif e["type"] == "list_type":
-            msg = f"must be an array of tables ([[{_format_loc(loc)}]]), got {e.get('input')!r}"
+            msg = f"must be an array of tables ([[{format_loc(loc)}]]), got {e.get('input')!r}"
         elif e["type"] == "too_short":
             msg = "at least one [[spans]] entry is required"
-        line = f"{_format_loc(loc)}: {msg}"
+        line = f"{format_loc(loc)}: {msg}"
         if line not in out:
             out.append(line)
     return out
@@ -591,20 +580,5 @@ def load_link(source: str | Path) -> Link:
     Traceback (most recent call last):
     softran.optical.link.LinkError: link: transceiver.channel_spacing_ghz: 50.0 GHz is narrower than the signal, symbol_rate_gbd (1 + roll_off) = 70.4 GHz
     """
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                    and "=" not in source):
-        path = Path(source)
-        name = path.name
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise LinkError(f"{name}: cannot read {str(path)!r}: {err.strerror}") from None
-    elif isinstance(source, str):
-        name, text = "link", source
-    else:
-        raise TypeError(f"source must be a path or TOML text, got {type(source).__name__}")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise LinkError(f"{name}: invalid TOML: {' '.join(str(err).split())}") from None
+    name, _, data = read_toml(source, "link", LinkError)
     return validate_link(data, source=name)

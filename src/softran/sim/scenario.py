@@ -56,7 +56,6 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -64,6 +63,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from softran.tomlfile import format_loc, read_toml, split_message
 from softran.validation import check_choice, check_int, check_name, check_positive
 
 __all__ = ["ENGINES", "Scenario", "ScenarioError", "load_scenario", "validate_scenario"]
@@ -482,13 +482,6 @@ class ScenarioError(ValueError):
     """A malformed scenario: one line ``<source>: <dotted.key>: <message>``."""
 
 
-def _format_loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
     "scenario": ScenarioSection, "channel": ChannelSection, "antennas": AntennasSection,
     "snr": SNRSection, "harq": HARQSection, "stopping": StoppingSection, "run": RunSection,
@@ -499,10 +492,7 @@ def _messages(err: ValidationError) -> list[str]:
     out = []
     for e in err.errors():
         loc = tuple(e["loc"])
-        msg = str(e["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        m = re.match(r"@(\w+): (.*)", msg)
-        if m:
-            loc, msg = (*loc, m.group(1)), m.group(2)
+        loc, msg = split_message(loc, e["msg"])
         if e["type"] == "extra_forbidden":
             parent = _SECTION_MODELS.get(str(loc[0])) if len(loc) == 2 else None
             allowed = (list(parent.model_fields) if parent is not None
@@ -512,8 +502,8 @@ def _messages(err: ValidationError) -> list[str]:
         elif e["type"] == "missing":
             msg = "missing section (required)" if len(loc) == 1 else "missing key (required)"
         elif e["type"] in ("model_type", "dict_type"):
-            msg = f"must be a table ([{_format_loc(loc)}]), got {e.get('input')!r}"
-        out.append(f"{_format_loc(loc)}: {msg}")
+            msg = f"must be a table ([{format_loc(loc)}]), got {e.get('input')!r}"
+        out.append(f"{format_loc(loc)}: {msg}")
     return out
 
 
@@ -589,19 +579,5 @@ def load_scenario(source: str | Path) -> Scenario:
     Traceback (most recent call last):
     softran.sim.scenario.ScenarioError: scenario: snr.points_db: points_db[1] must be a ...
     """
-    if isinstance(source, Path) or ("\n" not in source and "=" not in source):
-        path = Path(source)
-        name = path.name
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise ScenarioError(f"{name}: cannot read {str(path)!r}: {err.strerror}") from None
-    elif isinstance(source, str):
-        name, text = "scenario", source
-    else:
-        raise TypeError(f"source must be a path or TOML text, got {type(source).__name__}")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{name}: invalid TOML: {' '.join(str(err).split())}") from None
+    name, text, data = read_toml(source, "scenario", ScenarioError)
     return validate_scenario(data, source=name, text=text)
