@@ -121,9 +121,8 @@ def _console() -> Any:
 
 
 def _points_table(points: list[Any], title: str) -> Any:
-    from rich.table import Table
-
     from rich.markup import escape
+    from rich.table import Table
 
     table = Table(title=escape(title), title_justify="left")
     for col in ("SNR (dB)", "batches", "slots", "blocks", "block errors", "BLER",

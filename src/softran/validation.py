@@ -7,6 +7,7 @@ is allowed. Nothing is clipped or wrapped silently.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "ValidatedModel",
+    "check_real",
     "check_bits",
     "check_choice",
     "check_name",
@@ -44,6 +46,29 @@ def check_int(name: str, value: Any, low: int | None = None, high: int | None = 
         hi = "inf" if high is None else str(high)
         raise ValueError(f"{name} = {value} is out of range; allowed: {lo}..{hi}")
     return value
+
+
+def check_real(name: str, value: Any, low: float | None = None,
+               high: float | None = None) -> float:
+    """A finite real number (not a bool), optionally within ``[low, high]``, as a float.
+
+    >>> check_real("cfo", 1.5e3), check_real("loss", 0, low=0)
+    (1500.0, 0.0)
+    >>> check_real("gain", -1, low=0)
+    Traceback (most recent call last):
+    ValueError: gain = -1.0 is not allowed; it must be >= 0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_short(value)} "
+                        f"({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} = {v} is not allowed; it must be finite")
+    if low is not None and v < low:
+        raise ValueError(f"{name} = {v} is not allowed; it must be >= {low:g}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} = {v} is not allowed; it must be <= {high:g}")
+    return v
 
 
 def check_positive(name: str, value: Any) -> float:

@@ -63,7 +63,6 @@ Antenna element ordering, patterns and geometry: see :mod:`softran.channel.anten
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
@@ -71,7 +70,7 @@ from softran.channel.antenna import AntennaArray, unit_vector
 from softran.channel.cdl_profiles import CDLProfile, cdl_profile, ray_offset_angles
 from softran.channel.delay_line import CHUNK_ELEMENTS as _CHUNK_ELEMENTS
 from softran.channel.delay_line import FadingDelayLine
-from softran.validation import check_int, check_positive
+from softran.validation import check_int, check_positive, check_real
 
 __all__ = ["CDLChannel", "SPEED_OF_LIGHT", "angular_spread"]
 
@@ -80,19 +79,11 @@ SPEED_OF_LIGHT = 299_792_458.0
 
 
 
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
-    return float(value)
+_real = check_real
 
 
 def _nonneg(name: str, value: object) -> float:
-    v = _real(name, value)
-    if v < 0:
-        raise ValueError(f"{name} = {value} is not allowed; it must be >= 0")
-    return v
+    return check_real(name, value, low=0.0)
 
 
 def _four(name: str, value: object, positive: bool = False

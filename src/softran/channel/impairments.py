@@ -61,12 +61,11 @@ from __future__ import annotations
 import functools
 import json
 import math
-import numbers
 from importlib import resources
 
 import torch
 
-from softran.validation import check_int, check_name, check_positive, check_tensor
+from softran.validation import check_int, check_name, check_positive, check_real, check_tensor
 
 __all__ = [
     "FrequencyOffset",
@@ -86,13 +85,7 @@ _BLOCK = 1 << 14  # white-noise block length (samples per stream)
 _SEED_MUL = 0x9E3779B97F4A7C15
 
 
-def _check_real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
-    return value
+_check_real = check_real
 
 
 def _check_waveform(x: object) -> torch.Tensor:

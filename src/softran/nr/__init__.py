@@ -31,6 +31,16 @@ from softran.nr.dmrs import (
 )
 from softran.nr.downlink_slot import DownlinkSlot, downlink_slot
 from softran.nr.grid import resource_grid
+from softran.nr.layers import (
+    PUSCH_CODEBOOK_PORTS,
+    layer_demap,
+    layer_map,
+    precode,
+    pusch_codebook,
+    pusch_tpmi_count,
+    transform_deprecode,
+    transform_precode,
+)
 from softran.nr.ldpc import (
     LLR_SATURATION,
     BaseGraph,
@@ -41,16 +51,6 @@ from softran.nr.ldpc import (
     lifting_size_set,
     lifting_sizes,
     parity_check_matrix,
-)
-from softran.nr.layers import (
-    PUSCH_CODEBOOK_PORTS,
-    layer_demap,
-    layer_map,
-    precode,
-    pusch_codebook,
-    pusch_tpmi_count,
-    transform_deprecode,
-    transform_precode,
 )
 from softran.nr.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
 from softran.nr.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
@@ -83,8 +83,8 @@ from softran.nr.ptrs import pusch_ptrs, pusch_ptrs_indices, pusch_ptrs_symbols
 from softran.nr.pusch import pusch, pusch_decode, pusch_precoding_matrix
 from softran.nr.pusch_config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
 from softran.nr.pusch_indices import PUSCHIndicesInfo, pusch_indices
-from softran.nr.pusch_transmitter import PUSCHTransmitter
 from softran.nr.pusch_receiver import PUSCH_DETECTORS, PUSCHReceiver
+from softran.nr.pusch_transmitter import PUSCHTransmitter
 from softran.nr.receiver import (
     channel_estimate,
     mmse_equalize,

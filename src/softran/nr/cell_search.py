@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -70,7 +69,14 @@ from softran.nr.ssb import (
     ssb_indices,
 )
 from softran.nr.ssb_waveform import SSB_CASE_SCS
-from softran.validation import check_choice, check_int, check_name, check_positive, check_tensor
+from softran.validation import (
+    check_choice,
+    check_int,
+    check_name,
+    check_positive,
+    check_real,
+    check_tensor,
+)
 
 __all__ = [
     "CellInfo",
@@ -95,16 +101,7 @@ def _check_scs(scs: object) -> int:
     return check_choice("scs", check_int("scs", scs), _SCS_VALUES)
 
 
-def _check_real(name: str, value: object, low: float | None = None,
-                high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    v = float(value)
-    if not math.isfinite(v) or (low is not None and v < low) or (high is not None and v > high):
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        raise ValueError(f"{name} = {value} is out of range; allowed: {lo}..{hi}")
-    return v
+_check_real = check_real
 
 
 @functools.lru_cache(maxsize=32)

@@ -8,10 +8,9 @@ Conventions: optical field ``[..., n_pol, n]`` complex in sqrt(W) (power summed 
 polarisations), SI units in code, constants in :mod:`softran.optical.constants`.
 """
 
+from softran.optical import metrics, units
 from softran.optical.amplifier import EDFA, ase_power
 from softran.optical.constants import PLANCK, REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
-from softran.optical.fibre import FibreLink, FibreSpan, dispersion_transfer_function, ssfm
-from softran.optical import metrics, units
 from softran.optical.dsp import (
     CoherentReceiver,
     adaptive_equalize,
@@ -28,6 +27,7 @@ from softran.optical.dsp import (
     unwrap_phase,
     viterbi_viterbi,
 )
+from softran.optical.fibre import FibreLink, FibreSpan, dispersion_transfer_function, ssfm
 from softran.optical.fibre_types import FibreType, fibre_type, fibre_type_names
 from softran.optical.frontend import adc_quantize, coherent_frontend
 from softran.optical.gn_model import (

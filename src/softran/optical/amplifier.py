@@ -25,23 +25,16 @@ which tends to the familiar ``NF = 2 n_sp`` in the high-gain limit (``G >> 1``);
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
 from softran.optical.constants import PLANCK, REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
-from softran.validation import check_int, check_positive, check_tensor
+from softran.validation import check_int, check_positive, check_real, check_tensor
 
 __all__ = ["EDFA", "ase_power"]
 
 
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
-    return value
+_real = check_real
 
 
 def _check_nf(gain: float, nf: float, nf_db: float) -> None:

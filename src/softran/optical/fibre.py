@@ -52,7 +52,6 @@ with ``E[DGD^2] = sum tau_k^2 = (3 pi / 8) D_PMD^2 L``, i.e. mean DGD ``D_PMD sq
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,7 +65,7 @@ from softran.optical.units import (
     gamma_to_si,
     slope_to_beta3,
 )
-from softran.validation import check_int, check_positive, check_tensor
+from softran.validation import check_int, check_positive, check_real, check_tensor
 
 __all__ = ["FibreLink", "FibreSpan", "dispersion_transfer_function", "ssfm"]
 
@@ -74,13 +73,7 @@ _MANAKOV = 8.0 / 9.0
 
 
 def _real(name: str, value: object, low: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value) or (low is not None and value < low):
-        lim = "finite" if low is None else f"finite and >= {low}"
-        raise ValueError(f"{name} = {value} is not allowed; it must be {lim}")
-    return value
+    return check_real(name, value, low=low)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ import torch
 
 from softran.optical.constants import PLANCK, SPEED_OF_LIGHT
 from softran.optical.units import db_to_linear
-from softran.validation import check_name, check_positive, check_tensor
+from softran.validation import check_name, check_positive, check_real, check_tensor
 
 __all__ = [
     "MODULATION_FORMATS",
@@ -85,13 +85,7 @@ MODULATION_FORMATS: dict[str, int] = {"QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM
 DEFAULT_GROUP_INDEX: float = 1.468
 
 
-def _check_real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
-    return value
+_check_real = check_real
 
 
 def effective_length(alpha: float, length: float) -> float:

@@ -53,7 +53,6 @@ Assumptions (read before comparing with measurements or the planner):
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +69,7 @@ from softran.optical.fibre import FibreLink, FibreSpan
 from softran.optical.frontend import coherent_frontend
 from softran.optical.link import Link
 from softran.optical.transmitter import OPTICAL_MODULATIONS, DPTransmitter, laser_phase_noise
-from softran.validation import check_int, check_name, check_positive
+from softran.validation import check_int, check_name, check_positive, check_real
 
 __all__ = ["OSNR_REFERENCE_BANDWIDTH", "LinkResult", "osnr_to_snr", "simulate_link",
            "snr_to_osnr"]
@@ -82,20 +81,11 @@ OSNR_REFERENCE_BANDWIDTH: float = 12.5e9
 _POLS = ("X", "Y")
 
 
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
-    return value
+_real = check_real
 
 
 def _nonneg(name: str, value: object) -> float:
-    value = _real(name, value)
-    if value < 0:
-        raise ValueError(f"{name} = {value} is not allowed; it must be >= 0")
-    return value
+    return check_real(name, value, low=0.0)
 
 
 def osnr_to_snr(osnr_db: float, symbol_rate: float,

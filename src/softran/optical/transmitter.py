@@ -27,7 +27,14 @@ from collections.abc import Sequence
 import torch
 
 from softran.nr.modulation import bits_per_symbol, symbol_modulate
-from softran.validation import check_bits, check_int, check_name, check_positive, check_tensor
+from softran.validation import (
+    check_bits,
+    check_int,
+    check_name,
+    check_positive,
+    check_real,
+    check_tensor,
+)
 
 __all__ = ["OPTICAL_MODULATIONS", "DPTransmitter", "laser_phase_noise", "pulse_shape",
            "qam_symbols", "rrc_filter"]
@@ -46,21 +53,10 @@ def _check_roll_off(beta: object) -> float:
 
 
 def _check_nonnegative(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not (value >= 0.0 and math.isfinite(value)):
-        raise ValueError(f"{name} = {value} is not allowed; it must be a finite number >= 0")
-    return value
+    return check_real(name, value, low=0.0)
 
 
-def _check_real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
-    return value
+_check_real = check_real
 
 
 def rrc_filter(beta: float, sps: int, span: int) -> torch.Tensor:

@@ -12,6 +12,7 @@ rate), :mod:`~softran.oran.endpoints` (O-DU and O-RU), :mod:`~softran.oran.count
 raises only :class:`FronthaulDecodeError`.
 """
 
+from softran.oran.bitfield import pack_signed, packed_size, unpack_signed
 from softran.oran.compression import (
     BFP_MODES,
     COMPRESSION_METHODS,
@@ -26,36 +27,12 @@ from softran.oran.compression import (
     parse_ud_comp_hdr,
     ud_comp_hdr,
 )
-from softran.oran.endpoints import (
-    ENDPOINT_METHODS,
-    FULL_SCALE_12DB,
-    FronthaulConfig,
-    MALFORMED_REASONS,
-    ODU,
-    ORU,
-    loopback_pair,
-)
 from softran.oran.counters import (
     EndpointCounters,
     Flow,
     RxCounters,
     TxCounters,
 )
-from softran.oran.timing import (
-    RealTimeClock,
-    SimulatedClock,
-    TimingWindows,
-    air_time_ns,
-    classify_arrival,
-    slot_after,
-    symbol_start_ns,
-)
-from softran.oran.session import (
-    antenna_grids,
-    capture_slot,
-    run_loop,
-)
-from softran.oran.bitfield import pack_signed, packed_size, unpack_signed
 from softran.oran.cplane import (
     SECTION_TYPES,
     BeamformingWeightsExt,
@@ -99,6 +76,15 @@ from softran.oran.ecpri import (
     encode_ecpri,
     sequence_gap,
 )
+from softran.oran.endpoints import (
+    ENDPOINT_METHODS,
+    FULL_SCALE_12DB,
+    MALFORMED_REASONS,
+    ODU,
+    ORU,
+    FronthaulConfig,
+    loopback_pair,
+)
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.pcap import (
     LINKTYPE_ETHERNET,
@@ -109,7 +95,6 @@ from softran.oran.pcap import (
     extract_ecpri,
     read_pcap,
 )
-from softran.oran.rate import TRANSPORTS, FronthaulRate, fronthaul_bitrate, n_rb_for_bandwidth
 from softran.oran.radio_header import (
     PAYLOAD_VERSION,
     TimingHeader,
@@ -117,6 +102,21 @@ from softran.oran.radio_header import (
     bfw_comp_param_bytes,
     ud_comp_param_bytes,
     ud_prb_bytes,
+)
+from softran.oran.rate import TRANSPORTS, FronthaulRate, fronthaul_bitrate, n_rb_for_bandwidth
+from softran.oran.session import (
+    antenna_grids,
+    capture_slot,
+    run_loop,
+)
+from softran.oran.timing import (
+    RealTimeClock,
+    SimulatedClock,
+    TimingWindows,
+    air_time_ns,
+    classify_arrival,
+    slot_after,
+    symbol_start_ns,
 )
 from softran.oran.transport import (
     ECPRI_ETHERTYPE,

@@ -76,7 +76,6 @@ import numpy as np
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.nr.modulation import bits_per_symbol
 from softran.oran.compression import (
     CompressedPRBs,
     bytes_per_prb,

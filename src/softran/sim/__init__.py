@@ -1,13 +1,13 @@
 """softran.sim: scenarios, simulation runs, TS 38.104 conformance and the figures they produce."""
 
 from softran.sim.conformance import (
+    FRC,
+    FRC_NAMES,
+    TARGET_THROUGHPUT,
     ChannelSpec,
     ConformanceResult,
     Crossing,
-    FRC,
-    FRC_NAMES,
     PUSCHRequirement,
-    TARGET_THROUGHPUT,
     ThroughputPoint,
     conformance_table,
     frc,
@@ -23,13 +23,12 @@ from softran.sim.conformance import (
     throughput_points,
     verdict,
 )
-from softran.sim.plots import plot_grid_and_spectrum, plot_link_curves
-from softran.sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from softran.sim.link import Link, LinkConfigError, SlotCounts, make_link, register_link
-from softran.sim.store import ResultsStore
-from softran.sim.stopping import PointResult, wilson_interval
+from softran.sim.plots import plot_grid_and_spectrum, plot_link_curves
 from softran.sim.runner import batch_seed, simulate
-
+from softran.sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from softran.sim.stopping import PointResult, wilson_interval
+from softran.sim.store import ResultsStore
 
 __all__ = [
     "ChannelSpec",

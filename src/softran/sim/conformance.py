@@ -858,8 +858,9 @@ def plot_conformance(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequ
     ...     os.path.getsize(plot_conformance(pts, req, os.path.join(d, "tp.png"))) > 0
     True
     """
-    import softran.sim.plots  # noqa: F401  (selects the Agg backend first, as every figure here)
     import matplotlib.pyplot as plt  # noqa: I001
+
+    import softran.sim.plots  # noqa: F401  (selects the Agg backend first, as every figure here)
 
     if not isinstance(req, PUSCHRequirement):
         raise TypeError(f"req must be a PUSCHRequirement, got {type(req).__name__}")

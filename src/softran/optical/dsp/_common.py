@@ -34,16 +34,6 @@ def check_signal(name: str, x: object, *, min_dim: int = 1) -> torch.Tensor:
     return x
 
 
-def check_real(name: str, value: object) -> float:
-    """A finite real Python number (negative and zero allowed)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} = {value} is not allowed; it must be finite")
-    return value
-
-
 @functools.cache
 def qam_axis(modulation: str) -> tuple[int, float]:
     """(L, scale): the axis levels are the odd integers -(L-1)..(L-1) divided by ``scale``.

@@ -13,7 +13,6 @@ at t = 0 is 1: the symbols come out of the matched filter with their transmitted
 
 from __future__ import annotations
 
-
 import torch
 
 from softran.optical.dsp._common import check_signal

@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from softran.channel.cdl import CDLChannel
 from softran.channel.antenna import AntennaArray
+from softran.channel.cdl import CDLChannel
 from softran.channel.tdl import TDLChannel
 from softran.nr.config import CarrierConfig
 from softran.nr.pusch_config import PUSCHConfig
