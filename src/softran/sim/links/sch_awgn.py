@@ -134,13 +134,15 @@ class SCHAWGNLink:
             if not bool(active.any()):
                 break
             rv = self.rv_sequence[i % len(self.rv_sequence)]
-            # every block is sent so that the soft buffer keeps one shape; blocks that are
-            # finished are not decoded again (their code blocks are done) and not counted
-            cw = self.encoder(tb, self.modulation, self.n_layers, self.g, rv=rv)
+            idx = active.nonzero().flatten()
+            # only the active blocks are sent; the finished ones get zero LLRs so that the
+            # soft buffer keeps one shape (their code blocks are done and not decoded again)
+            cw = self.encoder(tb[idx], self.modulation, self.n_layers, self.g, rv=rv)
             x = symbol_modulate(cw, self.modulation)
             noise = torch.randn(x.shape, dtype=x.dtype, generator=gen, device=dev)
             y = x + noise * math.sqrt(n0 / self.n_rx)
-            llr = symbol_demodulate(y, self.modulation, n0 / self.n_rx)
+            llr = torch.zeros(n_slots, self.g, dtype=torch.float32, device=dev)
+            llr[idx] = symbol_demodulate(y, self.modulation, n0 / self.n_rx)
             out, err = self.decoder(llr, self.modulation, self.n_layers, rv=rv, harq_process=0)
             n_tx += active
             decoded = torch.where(active.unsqueeze(-1), out, decoded)
