@@ -31,11 +31,14 @@ from softran.validation import check_bits, check_tensor
 __all__ = ["pusch", "pusch_decode", "pusch_precoding_matrix"]
 
 
-def _check(carrier: object, config: object) -> tuple[CarrierConfig, PUSCHConfig]:
+def _check(carrier: object, config: object, name: str = "pusch"
+           ) -> tuple[CarrierConfig, PUSCHConfig]:
+    """The types of a carrier and a PUSCH configuration and their consistency (the PUSCH
+    inside the carrier's grid, TS 38.214 §6.1.2)."""
     if not isinstance(carrier, CarrierConfig):
         raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
     if not isinstance(config, PUSCHConfig):
-        raise TypeError(f"pusch must be a PUSCHConfig, got {type(config).__name__}")
+        raise TypeError(f"{name} must be a PUSCHConfig, got {type(config).__name__}")
     config.check_carrier(carrier)
     return carrier, config
 

@@ -16,7 +16,7 @@ import torch
 from softran.nr.config import CarrierConfig
 from softran.nr.dmrs import pusch_dmrs, pusch_dmrs_indices
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info
-from softran.nr.pusch import pusch_decode
+from softran.nr.pusch import _check, pusch_decode
 from softran.nr.pusch_config import PUSCHConfig
 from softran.nr.pusch_indices import pusch_indices
 from softran.nr.receiver import channel_estimate, mmse_equalize, noise_covariance
@@ -75,11 +75,7 @@ class PUSCHReceiver(torch.nn.Module):
                  n_harq_processes: int = 16,
                  device: torch.device | str | None = None) -> None:
         super().__init__()
-        if not isinstance(carrier, CarrierConfig):
-            raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
-        if not isinstance(config, PUSCHConfig):
-            raise TypeError(f"config must be a PUSCHConfig, got {type(config).__name__}")
-        config.check_carrier(carrier)
+        _check(carrier, config, "config")
         self.carrier = carrier.model_copy()
         self.config = config.model_copy(deep=True)
         self.n_rx = check_int("n_rx", n_rx, 1)

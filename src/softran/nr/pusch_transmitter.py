@@ -14,7 +14,7 @@ from softran.nr.config import CarrierConfig
 from softran.nr.dmrs import pusch_dmrs, pusch_dmrs_indices
 from softran.nr.ofdm import ofdm_info, ofdm_modulate
 from softran.nr.ptrs import pusch_ptrs, pusch_ptrs_indices
-from softran.nr.pusch import pusch, pusch_precoding_matrix
+from softran.nr.pusch import _check, pusch, pusch_precoding_matrix
 from softran.nr.pusch_config import PUSCHConfig
 from softran.nr.pusch_indices import pusch_indices
 from softran.nr.sch import ULSCHEncoder
@@ -51,11 +51,7 @@ class PUSCHTransmitter(torch.nn.Module):
                  sample_rate: float | None = None, n_ref: int | None = None,
                  device: torch.device | str | None = None) -> None:
         super().__init__()
-        if not isinstance(carrier, CarrierConfig):
-            raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
-        if not isinstance(config, PUSCHConfig):
-            raise TypeError(f"config must be a PUSCHConfig, got {type(config).__name__}")
-        config.check_carrier(carrier)
+        _check(carrier, config, "config")
         self.carrier = carrier.model_copy()
         self.config = config.model_copy(deep=True)
         self.device = torch.device("cpu") if device is None else torch.device(device)
