@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import torch
 
-from bench.timing import Row, best_time
+from bench.timing import ALL_THREADS, Row, best_time, threads
 from softran.nr.config import CarrierConfig
 from softran.nr.coreset import CORESETConfig, SearchSpaceConfig, pdcch_candidates
 from softran.nr.dci import dci_encode
@@ -56,18 +55,10 @@ def _rows(label: str) -> list[Row]:
 
 
 def run() -> list[Row]:
-    old = (numba.get_num_threads(), torch.get_num_threads())
-    try:
-        numba.set_num_threads(1)
-        torch.set_num_threads(1)
+    with threads(1):
         rows = _rows("1 thread")
-        n_all = numba.config.NUMBA_NUM_THREADS
-        numba.set_num_threads(n_all)
-        torch.set_num_threads(n_all)
-        rows += _rows(f"{n_all} threads")
-    finally:
-        numba.set_num_threads(old[0])
-        torch.set_num_threads(old[1])
+    with threads(ALL_THREADS):
+        rows += _rows(f"{ALL_THREADS} threads")
     return rows
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import torch
 
-from bench.timing import Row, best_time
+from bench.timing import ALL_THREADS, Row, best_time, threads
 from softran.nr.crc import crc_encode
 from softran.nr.polar import polar_decode, polar_encode, rate_match_polar, rate_recover_polar
 
@@ -47,10 +46,7 @@ def _decode_rows(label: str) -> list[Row]:
 
 
 def run() -> list[Row]:
-    old = (numba.get_num_threads(), torch.get_num_threads())
-    try:
-        numba.set_num_threads(1)
-        torch.set_num_threads(1)
+    with threads(1):
         rows = _decode_rows("1 thread")
         c, llr = _case(32)
         for n_list in (8, 1):
@@ -62,13 +58,8 @@ def run() -> list[Row]:
         t = best_time(lambda: polar_encode(cb, E), repeats=3)
         rows.append((f"encode PBCH K=56 -> N=512, batch {BATCH}, 1 thread", BATCH / t,
                      "codewords/s"))
-        n_all = numba.config.NUMBA_NUM_THREADS
-        numba.set_num_threads(n_all)
-        torch.set_num_threads(n_all)
-        rows += _decode_rows(f"{n_all} threads")
-    finally:
-        numba.set_num_threads(old[0])
-        torch.set_num_threads(old[1])
+    with threads(ALL_THREADS):
+        rows += _decode_rows(f"{ALL_THREADS} threads")
     return rows
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import numba
+import torch
 
 Row = tuple[str, float, str]
 
@@ -27,3 +31,20 @@ def best_time(fn: Callable[[], object], repeats: int = 5, min_time: float = 0.2)
                 break
         best = min(best, elapsed / n)
     return best
+
+
+#: all the threads numba may use (the CPU count unless NUMBA_NUM_THREADS says otherwise)
+ALL_THREADS: int = numba.config.NUMBA_NUM_THREADS
+
+
+@contextlib.contextmanager
+def threads(n: int) -> Iterator[int]:
+    """Run the block with ``n`` numba and torch threads; restore both afterwards."""
+    old = (numba.get_num_threads(), torch.get_num_threads())
+    numba.set_num_threads(n)
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(old[0])
+        torch.set_num_threads(old[1])
