@@ -32,7 +32,8 @@ PUSCH_DETECTORS = ("mmse-irc", "mmse")
 
 
 class PUSCHReceiver(torch.nn.Module):
-    """One UE's PUSCH at the gNB (module docstring).
+    """One UE's PUSCH at the gNB: TS 38.211 §6.3.1 / §6.4.1.1 (DM-RS) receive processing and
+    TS 38.212 §6.2 UL-SCH decoding with HARQ (stages in the module docstring).
 
     Args:
         carrier, config: as for :class:`~softran.nr.PUSCHTransmitter`.
