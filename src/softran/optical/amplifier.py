@@ -28,6 +28,7 @@ import math
 
 import torch
 
+from softran.optical._random import DeviceGenerators
 from softran.optical.constants import PLANCK, REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
 from softran.validation import check_int, check_positive, check_real, check_tensor
 
@@ -116,7 +117,7 @@ class EDFA(torch.nn.Module):
             raise ValueError(f"noise_figure_db = {self.noise_figure_db} is not allowed; "
                              "it must be >= 0 dB")
         self.seed = None if seed is None else check_int("seed", seed, 0)
-        self._generators: dict[str, torch.Generator] = {}
+        self._generators = DeviceGenerators(self.seed)
 
     @classmethod
     def for_span(cls, span: object, noise_figure_db: float = 5.0, *,
@@ -136,20 +137,7 @@ class EDFA(torch.nn.Module):
 
     def reset(self) -> None:
         """Restart the noise sequence from ``seed``."""
-        self._generators.clear()
-
-    def _generator(self, device: torch.device) -> torch.Generator | None:
-        if self.seed is None and device.type == "cpu":
-            return None
-        g = self._generators.get(str(device))
-        if g is None:
-            g = torch.Generator(device=device)
-            if self.seed is None:
-                g.seed()
-            else:
-                g.manual_seed(self.seed)
-            self._generators[str(device)] = g
-        return g
+        self._generators = DeviceGenerators(self.seed)
 
     def forward(self, field: torch.Tensor, fs: float) -> torch.Tensor:
         field = check_tensor("field", field, min_dim=2)
@@ -158,7 +146,7 @@ class EDFA(torch.nn.Module):
         fs = check_positive("fs", fs)
         h_nu_b = PLANCK * self.frequency * fs
         nf = 10.0 ** (self.noise_figure_db / 10.0)
-        gen = self._generator(field.device)
+        gen = self._generators.get(field.device)
         noise = torch.randn(field.shape, dtype=field.dtype, device=field.device, generator=gen)
         if self.gain_db is not None:
             g = 10.0 ** (self.gain_db / 10.0)

@@ -57,6 +57,7 @@ from dataclasses import dataclass
 
 import torch
 
+from softran.optical._random import DeviceGenerators
 from softran.optical.amplifier import EDFA
 from softran.optical.constants import REFERENCE_WAVELENGTH
 from softran.optical.units import (
@@ -414,30 +415,17 @@ class FibreLink(torch.nn.Module):
         self.step, self.max_phase_rotation = step, max_phase_rotation
         self.manakov, self.pmd = manakov, pmd
         self.seed = None if seed is None else check_int("seed", seed, 0)
-        self._generators: dict[str, torch.Generator] = {}
+        self._generators = DeviceGenerators(self.seed)
 
     def reset(self) -> None:
         """Restart the PMD generator (and the amplifiers' noise) from their seeds."""
-        self._generators.clear()
+        self._generators = DeviceGenerators(self.seed)
         for a, has in zip(self.amplifiers, self._has_amp):
             if has:
                 a.reset()
 
-    def _generator(self, device: torch.device) -> torch.Generator | None:
-        if self.seed is None and device.type == "cpu":
-            return None
-        g = self._generators.get(str(device))
-        if g is None:
-            g = torch.Generator(device=device)
-            if self.seed is None:
-                g.seed()
-            else:
-                g.manual_seed(self.seed)
-            self._generators[str(device)] = g
-        return g
-
     def forward(self, field: torch.Tensor, fs: float) -> torch.Tensor:
-        gen = self._generator(field.device) if self.pmd else None
+        gen = self._generators.get(field.device) if self.pmd else None
         cache: dict = {}
         for s, amp, has in zip(self.spans, self.amplifiers, self._has_amp):
             field = ssfm(field, s, fs, step=self.step, max_phase_rotation=self.max_phase_rotation,
