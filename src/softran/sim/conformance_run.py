@@ -7,10 +7,9 @@ antennas, HARQ with up to 4 transmissions and RV sequence 0, 2, 3, 1, the SNR gr
 the results store (so a rerun resumes and reuses finished points), and judges it with
 :func:`~softran.sim.verdict` at the TS 38.141-1 test SNR.
 
-Statistics per SNR point: ``quick`` stops at 100 transport blocks (one batch of 50 when
-every transport block of a batch passes at its first transmission is not enough for the
-interval, so the minimum is two batches); the full run stops at 1000 transport blocks or
-at 200 block errors, whichever comes first.
+Statistics per SNR point: ``quick`` runs exactly two batches of 50 transport blocks (100 in
+all); the full run stops at 200 block errors after HARQ or at 1000 slots, and runs at least
+four batches.
 """
 
 from __future__ import annotations
