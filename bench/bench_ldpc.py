@@ -4,7 +4,9 @@ Decoder cases: layered normalised min-sum, 10 iterations, early termination off,
 32 code blocks; LLRs of BPSK over AWGN (exact LLRs 2y/sigma^2) at an Eb/N0 where every block
 decodes; for code rate r the first E = K/r bits of the N-bit codeword buffer are transmitted
 and the rest get LLR 0 (rows whose parity is not transmitted are skipped by the decoder).
-Each case runs on one thread (numba and torch set to 1) and on all threads.
+Each case runs on one thread (numba and torch set to 1) and on all threads. Where CUDA is
+usable the same cases also run on the GPU with batches of 2048 code blocks: the Triton kernel
+(when Triton is installed) and the torch path, timed with device synchronisation.
 """
 
 from __future__ import annotations
@@ -60,6 +62,33 @@ def _measure(threads: int, label: str) -> list[Row]:
     return rows
 
 
+GPU_BLOCKS = 2048
+
+
+def _measure_gpu() -> list[Row]:
+    from softran.nr.ldpc.decode import _triton_usable
+
+    dev = torch.device("cuda")
+    kernels = (["triton"] if _triton_usable(dev) else []) + ["torch"]
+    rows: list[Row] = []
+    for i, (bgn, zc, rate, ebn0) in enumerate(DECODE_CASES):
+        cbs, llr = _case(bgn, zc, rate, ebn0, seed=i)
+        reps = GPU_BLOCKS // BLOCKS
+        cbs, llr = cbs.repeat(reps, 1).to(dev), llr.repeat(reps, 1).to(dev)
+        for kernel in kernels:
+            def call(llr=llr, bgn=bgn, kernel=kernel) -> None:
+                ldpc_decode(llr, bgn, ITERATIONS, early_termination=False, kernel=kernel)
+                torch.cuda.synchronize()
+            bits, _ = ldpc_decode(llr, bgn, ITERATIONS, early_termination=False, kernel=kernel)
+            if not torch.equal(bits, cbs):
+                raise RuntimeError(f"GPU decoding ({kernel}) failed in case BG{bgn} r={rate:.2f}")
+            t = best_time(call, repeats=3)
+            rows.append((f"decode BG{bgn} K={cbs.shape[1]} r=1/{round(1 / rate)} 10 it, "
+                         f"{torch.cuda.get_device_name(0)}, {kernel}, {GPU_BLOCKS} blocks",
+                         cbs.numel() / t / 1e9, "Gbit/s"))
+    return rows
+
+
 def run() -> list[Row]:
     old = (numba.get_num_threads(), torch.get_num_threads())
     try:
@@ -73,6 +102,8 @@ def run() -> list[Row]:
                      cbs.numel() / t / 1e6, "Mbit/s"))
         n_all = numba.config.NUMBA_NUM_THREADS  # all the threads numba may use (CPU count)
         rows += _measure(n_all, f"{n_all} threads")
+        if torch.cuda.is_available():
+            rows += _measure_gpu()
     finally:
         numba.set_num_threads(old[0])
         torch.set_num_threads(old[1])

@@ -26,6 +26,7 @@ def test_info_reports_engines(capsys):
     out = capsys.readouterr().out
     assert f"torch        {torch.__version__}" in out
     assert "numba" in out and "cuda" in out
+    assert out.count("triton") == 1  # its version, or that it is not installed
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,16 @@ def _root(
     """softran: a software base-station physical layer."""
 
 
+def _triton_version() -> str:
+    """Triton's version without importing it (an import would fix its interpreter mode)."""
+    from importlib import metadata
+
+    try:
+        return f"{metadata.version('triton')} (GPU LDPC decoder)"
+    except metadata.PackageNotFoundError:
+        return "not installed (GPU LDPC decoding falls back to the torch path)"
+
+
 @app.command()
 def info() -> None:
     """Versions of softran and its engines, CPU threads, and whether CUDA is usable."""
@@ -49,6 +59,7 @@ def info() -> None:
         ("python", sys.version.split()[0]),
         ("torch", torch.__version__),
         ("numba", numba.__version__),
+        ("triton", _triton_version()),
         ("cpu threads", f"{os.cpu_count()} logical, torch uses {torch.get_num_threads()}"),
     ]
     if torch.cuda.is_available():

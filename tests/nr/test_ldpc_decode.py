@@ -303,7 +303,7 @@ def test_bad_inputs() -> None:
     with pytest.raises(TypeError, match="early_termination"):
         ldpc_decode(good, 2, early_termination=1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="kernel"):
-        ldpc_decode(good, 2, kernel="triton")
+        ldpc_decode(good, 2, kernel="cuda")
     with pytest.raises(ValueError, match="sum-product"):
         ldpc_decode(good, 2, algorithm="sum-product", kernel="numba")
 

@@ -34,12 +34,19 @@ Shared conventions (MATLAB ``nrLDPCDecode``):
   are not transmitted and do not reach the output). A rate-1/2 BG1 block thus processes 24 of
   the 46 layers.
 
-Kernels: ``kernel="auto"`` runs the layered algorithms in the Numba kernel of
-``decode_kernels.py`` for CPU tensors and the torch reference (vectorised over blocks and Zc,
-loops over layers and iterations) otherwise; sum-product always runs in torch. Numba uses
-min(numba.get_num_threads(), torch.get_num_threads()) threads, parallel over blocks. Both
-layered paths do the same float32 operations in the same order and give identical bits and
-iteration counts.
+Kernels: the layered algorithms have three implementations behind ``kernel``:
+
+* ``"numba"``: the CPU kernel of ``decode_kernels.py``, parallel over blocks on
+  min(numba.get_num_threads(), torch.get_num_threads()) threads;
+* ``"triton"``: the GPU kernel of ``decode_triton.py``, one program per block (CUDA tensors;
+  with ``TRITON_INTERPRET=1`` set before the first use it also runs CPU tensors in Triton's
+  interpreter, slowly, for checking without a GPU);
+* ``"torch"``: the reference, vectorised over blocks and Zc, looping over layers and
+  iterations (about 15 small kernels per layer).
+
+``kernel="auto"`` picks Numba for CPU tensors and Triton for CUDA tensors when Triton is
+installed (else torch). Sum-product always runs in torch. All layered paths do the same float32
+operations in the same order and give identical bits and iteration counts.
 """
 
 from __future__ import annotations
@@ -266,6 +273,31 @@ def _decode_layered_numba(llr: torch.Tensor, plan: _DecodePlan, max_iterations: 
     return torch.from_numpy(bits), torch.from_numpy(iterations)
 
 
+def _decode_layered_triton(llr: torch.Tensor, plan: _DecodePlan, max_iterations: int,
+                           offset_ms: bool, scaling: float, offset: float, early: bool
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+    from softran.nr.ldpc.decode_triton import decode_blocks_triton
+
+    b, zc = llr.shape[0], plan.zc
+    index = _torch_index(plan.bgn, zc, llr.device)
+    active = _active_rows(llr, plan, index)
+    L = torch.zeros(b, plan.n_cols * zc, dtype=torch.float32, device=llr.device)
+    L[:, 2 * zc:] = llr.clamp(-LLR_SATURATION, LLR_SATURATION)
+    iterations = decode_blocks_triton(L, active, tuple(plan.row_ptr.tolist()),
+                                      tuple(plan.cols.tolist()), tuple(plan.shifts.tolist()),
+                                      zc, max_iterations, offset_ms, scaling, offset, early)
+    return (L[:, :plan.kb * zc] < 0).to(torch.uint8), iterations
+
+
+def _triton_usable(device: torch.device) -> bool:
+    """Triton is installed and can run on ``device`` (CUDA, or any device in the interpreter)."""
+    try:
+        from softran.nr.ldpc.decode_triton import interpreting
+    except ImportError:
+        return False
+    return device.type == "cuda" or (interpreting() and device.type == "cpu")
+
+
 def _check_real(name: str, value: object, low: float, high: float, low_open: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
@@ -290,7 +322,8 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     filler bits. See the module docstring for the algorithms (``"layered-min-sum"``,
     ``"layered-offset-min-sum"``, ``"sum-product"``), ``scaling`` (normalised min-sum factor,
     0 < scaling <= 1), ``offset`` (offset min-sum, >= 0, LLR units), row skipping and kernels
-    (``kernel`` = "auto", "numba" (CPU, layered only) or "torch").
+    (``kernel`` = "auto", "numba" (CPU, layered only), "triton" (CUDA, layered only) or
+    "torch").
 
     Returns ``(bits, iterations)``: uint8 [..., K] hard decisions of the K = 22*Zc or 10*Zc
     information bits (filler positions decode to 0), and int32 [...] the iterations run per
@@ -318,7 +351,7 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
         raise TypeError(f"early_termination must be a bool, got {early_termination!r}")
     if not isinstance(return_parity_check, bool):
         raise TypeError(f"return_parity_check must be a bool, got {return_parity_check!r}")
-    kernel = check_choice("kernel", kernel, ("auto", "torch", "numba"))
+    kernel = check_choice("kernel", kernel, ("auto", "torch", "numba", "triton"))
     _, n_cols, kb = base_graph_dims(bgn)
     n = llr.shape[-1]
     zc = _zc_for_length("N (llr.shape[-1])", n, bgn, n_cols - 2)
@@ -327,6 +360,13 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
             raise ValueError(f"kernel = 'numba' needs a CPU tensor, got device {llr.device}")
         if algorithm == "sum-product":
             raise ValueError("kernel = 'numba' is not allowed for algorithm = 'sum-product'; "
+                             "allowed: 'auto' or 'torch'")
+    if kernel == "triton":
+        if not _triton_usable(llr.device):
+            raise ValueError(f"kernel = 'triton' needs Triton and a CUDA tensor (or "
+                             f"TRITON_INTERPRET=1 for a CPU tensor), got device {llr.device}")
+        if algorithm == "sum-product":
+            raise ValueError("kernel = 'triton' is not allowed for algorithm = 'sum-product'; "
                              "allowed: 'auto' or 'torch'")
     if llr.numel() and bool(torch.isnan(llr).any()):
         raise ValueError("llr contains NaN; LLRs must be numbers or +-inf")
@@ -339,8 +379,13 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     else:
         flat = flat.to(torch.float32)
         offset_ms = algorithm == "layered-offset-min-sum"
-        use_numba = kernel == "numba" or (kernel == "auto" and llr.device.type == "cpu")
-        run = _decode_layered_numba if use_numba else _decode_layered_torch
+        if kernel == "auto":
+            if llr.device.type == "cpu":
+                kernel = "numba"
+            else:
+                kernel = "triton" if _triton_usable(llr.device) else "torch"
+        run = {"numba": _decode_layered_numba, "triton": _decode_layered_triton,
+               "torch": _decode_layered_torch}[kernel]
         bits, iterations = run(flat, plan, max_iterations, offset_ms, scaling, offset,
                                early_termination)
     parity_ok = iterations > 0
