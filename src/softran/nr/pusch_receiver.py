@@ -2,7 +2,8 @@
 
 OFDM demodulation (TS 38.211 §5.3.1), DM-RS based channel estimation (§6.4.1.1 references;
 :func:`~softran.nr.receiver.channel_estimate`), interference-plus-noise covariance
-(:func:`~softran.nr.receiver.noise_covariance`), MMSE-IRC / MMSE / MRC detection with the
+(:func:`~softran.nr.receiver.noise_covariance`), PT-RS phase tracking (the common phase error of
+each OFDM symbol, :mod:`~softran.nr.receiver.phase_tracking`, when PT-RS are configured), MMSE-IRC / MMSE / MRC detection with the
 post-equalisation SINR scaling the LLRs (:func:`~softran.nr.receiver.mmse_equalize`),
 transform deprecoding, soft demapping and descrambling (:func:`~softran.nr.pusch_decode`),
 and UL-SCH decoding with HARQ soft combining (:class:`~softran.nr.ULSCHDecoder`,
@@ -16,10 +17,18 @@ import torch
 from softran.nr.config import CarrierConfig
 from softran.nr.dmrs import pusch_dmrs, pusch_dmrs_indices
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info
+from softran.nr.ptrs import pusch_ptrs, pusch_ptrs_indices
 from softran.nr.pusch import _check, pusch_decode
 from softran.nr.pusch_config import PUSCHConfig
 from softran.nr.pusch_indices import pusch_indices
-from softran.nr.receiver import channel_estimate, mmse_equalize, noise_covariance
+from softran.nr.receiver import (
+    channel_estimate,
+    common_phase_correct,
+    interpolate_phase,
+    mmse_equalize,
+    noise_covariance,
+    ptrs_common_phase_error,
+)
 from softran.nr.sch import ULSCHDecoder
 from softran.validation import check_choice, check_int, check_tensor
 
@@ -43,6 +52,8 @@ class PUSCHReceiver(torch.nn.Module):
         freq_smoothing, time_interpolation: channel estimator options
             (:func:`~softran.nr.receiver.channel_estimate`).
         prb_block: PRBs per covariance block of the IRC detector.
+        phase_tracking: correct the common phase error of each OFDM symbol measured on the
+            PT-RS (used when ``config`` has PT-RS, CP-OFDM; default True).
         n_ref, max_iterations, n_harq_processes: UL-SCH decoder options
             (:class:`~softran.nr.ULSCHDecoder`).
         device: where the receiver runs.
@@ -53,8 +64,9 @@ class PUSCHReceiver(torch.nn.Module):
     effective channel of each layer ``[batch, n_rx, n_layers, n_symbols, K]`` with
     ``noise_var`` its noise variance per RE (number or ``[batch, n_rx]``). Returns
     ``(tb, error)``: uint8 ``[batch, A]`` and bool ``[batch]``. After a call
-    ``last_h``, ``last_noise_var`` and ``last_sinr`` (post-equalisation SINR per layer and
-    data RE, linear) are kept for inspection.
+    ``last_h``, ``last_noise_var``, ``last_sinr`` (post-equalisation SINR per layer and
+    data RE, linear) and ``last_phase`` (the common phase error corrected per OFDM symbol,
+    radians ``[batch, n_symbols]``, or None without phase tracking) are kept for inspection.
 
     >>> from softran.nr import PUSCHTransmitter
     >>> c = CarrierConfig(n_size_grid=25)
@@ -73,7 +85,7 @@ class PUSCHReceiver(torch.nn.Module):
                  detector: str = "mmse-irc", freq_smoothing: int | str = "auto",
                  time_interpolation: str = "linear", prb_block: int = 4,
                  n_ref: int | None = None, max_iterations: int = 12,
-                 n_harq_processes: int = 16,
+                 n_harq_processes: int = 16, phase_tracking: bool = True,
                  device: torch.device | str | None = None) -> None:
         super().__init__()
         _check(carrier, config, "config")
@@ -84,6 +96,8 @@ class PUSCHReceiver(torch.nn.Module):
         self.freq_smoothing = freq_smoothing
         self.time_interpolation = time_interpolation
         self.prb_block = check_int("prb_block", prb_block, 1)
+        if not isinstance(phase_tracking, bool):
+            raise TypeError(f"phase_tracking must be a bool, got {phase_tracking!r}")
         self.device = torch.device("cpu") if device is None else torch.device(device)
         self.info = ofdm_info(self.carrier, nfft=nfft, sample_rate=sample_rate)
         self.nfft = self.info.nfft
@@ -99,12 +113,19 @@ class PUSCHReceiver(torch.nn.Module):
         self.dmrs_indices = pusch_dmrs_indices(self.carrier, self.config, device=dev)
         self.dmrs_symbols = pusch_dmrs(self.carrier, self.config, device=dev)
         self.cdm_lengths = (2, 2 if self.config.dmrs.max_length == 2 else 1)
+        #: whether the common phase error is tracked on the PT-RS (TS 38.211 §6.4.1.2)
+        self.phase_tracking = (phase_tracking and self.config.enable_ptrs
+                               and not self.config.transform_precoding)
+        if self.phase_tracking:
+            self.ptrs_indices = pusch_ptrs_indices(self.carrier, self.config, device=dev)
+            self.ptrs_symbols = pusch_ptrs(self.carrier, self.config, device=dev)
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
                                     n_harq_processes=n_harq_processes)
         self.last_h: torch.Tensor | None = None
         self.last_noise_var: torch.Tensor | None = None
         self.last_sinr: torch.Tensor | None = None
+        self.last_phase: torch.Tensor | None = None
 
     def grid(self, rx: torch.Tensor) -> torch.Tensor:
         """The received grid ``[batch, n_rx, n_symbols, K]`` of a waveform or grid input."""
@@ -152,6 +173,12 @@ class PUSCHReceiver(torch.nn.Module):
             if not bool((torch.isfinite(nv) & (nv > 0)).all()):
                 raise ValueError(f"noise_var must be finite and > 0, got {noise_var!r}")
             nv = nv.expand(grid.shape[:-2]) if nv.dim() == 0 else nv
+        self.last_phase = None
+        if self.phase_tracking and self.ptrs_indices.numel():
+            cpe = ptrs_common_phase_error(grid, h, self.ptrs_indices, self.ptrs_symbols)
+            phase = interpolate_phase(cpe, anchors=self.indices_info.dmrs_symbols)
+            grid = common_phase_correct(grid, phase)
+            self.last_phase = phase
         pos = self.data_positions
         y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
         hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
