@@ -2,7 +2,8 @@
 
 A scenario names the link, the carrier (TS 38.211 §4, :class:`~softran.nr.CarrierConfig`),
 the link's PUSCH configuration, the propagation channel (AWGN; TS 38.104 Annex G / TS 38.101-4
-Annex B TDL profiles such as ``TDLB100-400``; TR 38.901 TDL/CDL), the antennas, the SNR points
+Annex B TDL profiles such as ``TDLB100-400``; TR 38.901 TDL/CDL), oscillator impairments
+(frequency offset, phase noise), the antennas, the SNR points
 (per RE and receive antenna, TS 38.104 §8), HARQ (TS 38.214 §6.1.2.1), the stopping rule per
 SNR point and run options. Example (``scenarios/sch_awgn_qpsk.toml``)::
 
@@ -42,7 +43,7 @@ Two hashes identify results (sha256 of canonical JSON, independent of key order,
 and comments):
 
 * :attr:`Scenario.stream_hash`: what the outcome of one batch depends on (link, carrier,
-  pusch, channel, antennas, harq, ``run.batch_slots``, ``run.seed``, ``run.device``; the
+  pusch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``, ``run.seed``, ``run.device``; the
   random streams of CPU and CUDA differ). Batches are stored under it.
 * :attr:`Scenario.content_hash`: the stream plus the SNR points and the stopping rule, i.e.
   everything that changes the reported results. ``scenario.name``, ``run.engine``,
@@ -224,6 +225,76 @@ class ChannelSection(_Section):
                              "'<TDL profile>-<Doppler Hz>' (e.g. 'TDLB100-400'), 'TDL' "
                              "(with profile, max_doppler, delay_spread), 'CDL-A'..'CDL-E'")
         return self
+
+
+class ImpairmentsSection(_Section):
+    """``[impairments]``: oscillator errors (link ``pusch``), applied to the received waveform
+    after the channel and before the noise, a fresh realisation per transmission:
+
+    * ``frequency_offset``: carrier frequency offset in Hz (default 0;
+      :class:`~softran.channel.FrequencyOffset`);
+    * ``phase_noise``: ``"none"`` (default), ``"TR38.803"`` (the multi-pole/zero model of
+      TR 38.803 §6.1.10, needs ``carrier_frequency`` in Hz; ``parameter_set`` ``"auto"``,
+      ``"29.55"``, ``"45"`` or ``"70"``) or ``"wiener"`` (a free-running oscillator, needs
+      ``linewidth`` in Hz); one oscillator for all receive antennas
+      (:class:`~softran.channel.PhaseNoise`).
+
+    The PUSCH receiver follows the common phase error on the PT-RS when the PUSCH has them
+    (``pusch.enable_ptrs``).
+    """
+
+    frequency_offset: float = 0.0
+    phase_noise: str = "none"
+    carrier_frequency: float | None = None
+    parameter_set: str = "auto"
+    linewidth: float | None = None
+
+    @field_validator("frequency_offset", mode="before")
+    @classmethod
+    def _offset(cls, v: Any) -> float:
+        return _real("frequency_offset", v)
+
+    @field_validator("carrier_frequency", "linewidth", mode="before")
+    @classmethod
+    def _positive(cls, v: Any, info: Any) -> float | None:
+        if v is None:
+            return None
+        v = _real(info.field_name, v)
+        if v <= 0:
+            raise ValueError(f"{info.field_name} = {v} is not allowed; it must be > 0 (Hz)")
+        return v
+
+    @field_validator("phase_noise", mode="before")
+    @classmethod
+    def _model(cls, v: Any) -> str:
+        from softran.channel.impairments import PHASE_NOISE_MODELS
+
+        return _value_error(check_name, "phase_noise", v, ("none", *PHASE_NOISE_MODELS))
+
+    @field_validator("parameter_set", mode="before")
+    @classmethod
+    def _set(cls, v: Any) -> str:
+        from softran.channel.impairments import PHASE_NOISE_PARAMETER_SETS
+
+        return _value_error(check_name, "parameter_set", v, PHASE_NOISE_PARAMETER_SETS)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImpairmentsSection:
+        pn = self.phase_noise
+        needs = {"TR38.803": "carrier_frequency", "wiener": "linewidth"}.get(pn)
+        for key in ("carrier_frequency", "linewidth"):
+            if key == needs and getattr(self, key) is None:
+                raise ValueError(f"@{key}: required with phase_noise = {pn!r} (Hz)")
+            if key != needs and getattr(self, key) is not None:
+                raise ValueError(f"@{key}: not used with phase_noise = {pn!r}; remove it")
+        if pn != "TR38.803" and self.parameter_set != "auto":
+            raise ValueError("@parameter_set: only used with phase_noise = 'TR38.803'")
+        return self
+
+    @property
+    def active(self) -> bool:
+        """Whether any impairment is switched on."""
+        return self.frequency_offset != 0.0 or self.phase_noise != "none"
 
 
 class AntennasSection(_Section):
@@ -436,6 +507,7 @@ class Scenario(_Section):
     carrier: dict[str, Any] = Field(default_factory=dict)
     pusch: dict[str, Any]
     channel: ChannelSection = Field(default_factory=ChannelSection)
+    impairments: ImpairmentsSection = Field(default_factory=ImpairmentsSection)
     antennas: AntennasSection = Field(default_factory=AntennasSection)
     snr: SNRSection
     harq: HARQSection = Field(default_factory=HARQSection)
@@ -465,10 +537,12 @@ class Scenario(_Section):
     @cached_property
     def stream_hash(self) -> str:
         """sha256 (hex) of what one batch's outcome depends on (module docstring)."""
-        return hashlib.sha256(self._canonical({
+        fields: dict[str, Any] = {
             "scenario": {"link"}, "carrier": True, "pusch": True, "channel": True,
-            "antennas": True, "harq": True, "run": {"batch_slots", "seed", "device"},
-        }).encode()).hexdigest()
+            "antennas": True, "harq": True, "run": {"batch_slots", "seed", "device"}}
+        if self.impairments.active:  # without impairments: the hash of earlier versions
+            fields["impairments"] = True
+        return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
 
     @cached_property
     def content_hash(self) -> str:

@@ -1,9 +1,12 @@
 """The ``pusch`` link: a UE's PUSCH through a fading channel to the gNB receiver, with HARQ.
 
 Per transmission: :class:`~softran.nr.PUSCHTransmitter` (UL-SCH, PUSCH, DM-RS, precoding,
-OFDM) -> channel (AWGN, TDL with TS 38.104 Annex G correlation, or CDL) -> AWGN at the SNR
+OFDM) -> channel (AWGN, TDL with TS 38.104 Annex G correlation, or CDL) -> oscillator
+impairments (``[impairments]``: frequency offset, phase noise; see
+:class:`~softran.sim.scenario.ImpairmentsSection`) -> AWGN at the SNR
 -> :class:`~softran.nr.PUSCHReceiver` (OFDM demodulation, DM-RS channel estimation or the
-true channel, MMSE-IRC, demapping) -> UL-SCH decoding with HARQ soft combining.
+true channel, PT-RS phase tracking, MMSE-IRC, demapping) -> UL-SCH decoding with HARQ soft
+combining.
 
 **SNR** (TS 38.104 §8 definition, conformance.md §0.1): per RE and per receive antenna,
 ``SNR = P / N0`` with ``P`` the average energy per data RE summed over the transmit ports
@@ -30,7 +33,8 @@ PUSCH fields below are not allowed and the carrier defaults to the FRC's SCS and
 ``n_prb``, ``mcs_index`` + ``mcs_table`` or ``modulation`` + ``target_code_rate``,
 ``n_layers``, ``transform_precoding``, ``mapping_type``, ``symbol_allocation``,
 ``dmrs_type``, ``dmrs_additional_position``, ``dmrs_max_length``,
-``num_cdm_groups_without_data``, ``transmission_scheme``, ``tpmi``, ``enable_ptrs``,
+``num_cdm_groups_without_data``, ``transmission_scheme``, ``tpmi``, ``enable_ptrs`` with
+``ptrs_time_density`` (L_PT-RS 1, 2, 4) and ``ptrs_frequency_density`` (K_PT-RS 2, 4),
 ``rnti``; receiver options (allowed with ``frc`` too): ``channel_estimation``
 (``"estimated"`` or ``"perfect"``), ``detector`` (``"mmse-irc"``, ``"mmse"``),
 ``max_iterations`` (LDPC).
@@ -45,6 +49,7 @@ import torch
 
 from softran.channel.antenna import AntennaArray
 from softran.channel.cdl import CDLChannel
+from softran.channel.impairments import FrequencyOffset, PhaseNoise
 from softran.channel.tdl import TDLChannel
 from softran.nr.config import CarrierConfig
 from softran.nr.pusch_config import PUSCHConfig
@@ -62,7 +67,8 @@ __all__ = ["PUSCHLink", "pusch_link_config"]
 _PUSCH_KEYS = ("n_prb", "mcs_index", "mcs_table", "modulation", "target_code_rate", "n_layers",
                "transform_precoding", "mapping_type", "symbol_allocation", "dmrs_type",
                "dmrs_additional_position", "dmrs_max_length", "num_cdm_groups_without_data",
-               "transmission_scheme", "tpmi", "enable_ptrs", "rnti")
+               "transmission_scheme", "tpmi", "enable_ptrs", "ptrs_time_density",
+               "ptrs_frequency_density", "rnti")
 _RX_KEYS = ("channel_estimation", "detector", "max_iterations")
 _ESTIMATION = ("estimated", "perfect")
 
@@ -113,6 +119,14 @@ def _pusch_from_table(table: dict[str, Any], n_tx: int) -> tuple[dict[str, Any],
             dmrs[field] = table[key]
     if dmrs:
         kw["dmrs"] = dmrs
+    ptrs = {field: table[key] for key, field in (("ptrs_time_density", "time_density"),
+                                                 ("ptrs_frequency_density",
+                                                  "frequency_density")) if key in table}
+    if ptrs:
+        if table.get("enable_ptrs") is not True:
+            key = next(k for k in ("ptrs_time_density", "ptrs_frequency_density") if k in table)
+            raise LinkConfigError(f"pusch.{key}", "only used with enable_ptrs = true")
+        kw["ptrs"] = ptrs
     if kw.get("transmission_scheme") == "codebook":
         kw["n_antenna_ports"] = n_tx
     return kw, {}
@@ -190,7 +204,8 @@ class PUSCHLink:
     """
 
     def __init__(self, carrier: CarrierConfig, config: PUSCHConfig, n_rx: int, *,
-                 channel: dict[str, Any] | None = None, max_transmissions: int = 4,
+                 channel: dict[str, Any] | None = None,
+                 impairments: dict[str, Any] | None = None, max_transmissions: int = 4,
                  rv_sequence: tuple[int, ...] = (0, 2, 3, 1),
                  channel_estimation: str = "estimated", detector: str = "mmse-irc",
                  max_iterations: int = 12, device: str = "cpu") -> None:
@@ -201,6 +216,7 @@ class PUSCHLink:
         self.carrier, self.config = self.tx.carrier, self.tx.config
         self.n_tx, self.n_rx = self.tx.n_ports, check_int("n_rx", n_rx, 1)
         self.channel = dict(channel or {"model": "AWGN"})
+        self.impairments = self._impairments(impairments or {})
         self.max_transmissions = check_int("max_transmissions", max_transmissions, 1, 4)
         self.rv_sequence = tuple(check_int("rv", rv, 0, 3) for rv in rv_sequence)
         if channel_estimation not in _ESTIMATION:
@@ -224,6 +240,37 @@ class PUSCHLink:
         self.awgn_h = torch.polar(torch.ones(self.n_rx, self.n_tx, dtype=torch.float64),
                                   2 * math.pi * r * c / max(self.n_rx, self.n_tx)
                                   ).to(torch.complex64).to(self.device)
+
+    def _impairments(self, table: dict[str, Any]) -> dict[str, Any]:
+        """Checked ``[impairments]`` keys (see :class:`~softran.sim.scenario.ImpairmentsSection`);
+        the blocks are built once here so that a bad value fails before any slot runs."""
+        from softran.sim.scenario import ImpairmentsSection
+
+        section = ImpairmentsSection(**table)
+        fs = self.tx.sample_rate
+        if section.frequency_offset:
+            FrequencyOffset(section.frequency_offset, fs)
+        if section.phase_noise != "none":
+            self._phase_noise(section.model_dump(), seed=0)
+        return section.model_dump()
+
+    def _phase_noise(self, imp: dict[str, Any], seed: int) -> PhaseNoise:
+        if imp["phase_noise"] == "wiener":
+            return PhaseNoise(self.tx.sample_rate, "wiener", linewidth=imp["linewidth"],
+                              seed=seed)
+        return PhaseNoise(self.tx.sample_rate, "TR38.803",
+                          carrier_frequency=imp["carrier_frequency"],
+                          parameter_set=imp["parameter_set"], seed=seed)
+
+    def _impair(self, y: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """Frequency offset and phase noise on the received waveform ``[B, n_rx, T]``."""
+        imp = self.impairments
+        if imp["frequency_offset"]:
+            y = FrequencyOffset(imp["frequency_offset"], self.tx.sample_rate)(y)
+        if imp["phase_noise"] != "none":
+            seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=self.device))
+            y = self._phase_noise(imp, seed)(y)
+        return y
 
     def _fading(self, seed: int) -> torch.nn.Module | None:
         ch = self.channel
@@ -289,6 +336,7 @@ class PUSCHLink:
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             wave = self.tx(tb[idx], rv)
             y, h = self._propagate(wave, gen)
+            y = self._impair(y, gen)
             noise = torch.randn(y.shape, dtype=y.dtype, generator=gen, device=dev)
             y = y + noise * math.sqrt(n0)
             llr_active = self.rx.llr(y, h=h, noise_var=n0 if self.perfect else None)
@@ -312,6 +360,7 @@ def _factory(scenario: Scenario, device: str) -> PUSCHLink:
     config = PUSCHConfig(**cfg["pusch"])
     channel = scenario.channel.model_dump(mode="json")
     return PUSCHLink(carrier, config, scenario.antennas.n_rx, channel=channel,
+                     impairments=scenario.impairments.model_dump(mode="json"),
                      max_transmissions=scenario.harq.max_transmissions,
                      rv_sequence=tuple(scenario.harq.rv_sequence),
                      channel_estimation=cfg["channel_estimation"], detector=cfg["detector"],

@@ -197,6 +197,9 @@ def _resolve(scenario: Scenario) -> dict[str, Any]:
     if scenario.channel.model != "AWGN":
         raise LinkConfigError("channel.model", f"{scenario.channel.model!r} is not supported by "
                               "link 'sch-awgn'; allowed: 'AWGN'")
+    if scenario.impairments.active:
+        raise LinkConfigError("impairments", "oscillator impairments need a waveform; link "
+                              "'sch-awgn' has none (use link = 'pusch')")
     _key_error("antennas.n_tx", check_choice, "n_tx", scenario.antennas.n_tx, (1,))
     return {"modulation": mod, "target_code_rate": rate, "n_prb": n_prb, "n_re_per_prb": n_re,
             "n_layers": n_layers}
