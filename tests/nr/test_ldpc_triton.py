@@ -51,7 +51,8 @@ def both(llr: torch.Tensor, bgn: int, iterations: int, **kw):
 @pytest.mark.parametrize("early", [True, False])
 def test_same_bits_and_iterations_as_numba(algorithm: str, early: bool) -> None:
     # Eb/N0 in the waterfall: with min-sum and early termination one block stops after 3
-    # iterations, one after 4, one fails; every output must agree
+    # iterations, one after 4, one fails; every output must agree. Three blocks on two
+    # programs (interpreter): one program decodes two blocks in turn
     _, llr = noisy_blocks(2, 16, 3, 1 / 3, 2.0, seed=1)
     got, ref = both(llr, 2, 4, algorithm=algorithm, early_termination=early)
     assert all(torch.equal(g, r) for g, r in zip(got, ref))
@@ -60,13 +61,20 @@ def test_same_bits_and_iterations_as_numba(algorithm: str, early: bool) -> None:
 
 def test_skipped_rows_and_chunked_lanes() -> None:
     # BG1 at rate 1/2 (extension rows without transmitted parity are skipped per block) with
-    # Zc = 160: two chunks of 128 lanes, the second one partly masked
+    # Zc = 160: three chunks of 64 lanes, the last one partly masked
     cbs, llr = noisy_blocks(1, 160, 2, 1 / 2, 4.0, seed=5)
     llr[1, 30 * 160:] = 0.0  # block 1 loses more parity: its active rows differ from block 0
     got, ref = both(llr, 1, 3, early_termination=True, scaling=0.625)
     assert all(torch.equal(g, r) for g, r in zip(got, ref))
     bits = got[0]
     assert torch.equal(bits[0], cbs[0]) and not torch.equal(bits[1], cbs[1])
+
+
+@pytest.mark.parametrize("bgn, zc", [(1, 2), (2, 15), (1, 13)])
+def test_small_and_odd_lifting_sizes(bgn: int, zc: int) -> None:
+    _, llr = noisy_blocks(bgn, zc, 2, 1 / 3, 3.0, seed=zc)
+    got, ref = both(llr, bgn, 3, early_termination=False)
+    assert all(torch.equal(g, r) for g, r in zip(got, ref))
 
 
 def test_fillers_and_batch_shape() -> None:

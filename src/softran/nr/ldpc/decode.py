@@ -38,9 +38,10 @@ Kernels: the layered algorithms have three implementations behind ``kernel``:
 
 * ``"numba"``: the CPU kernel of ``decode_kernels.py``, parallel over blocks on
   min(numba.get_num_threads(), torch.get_num_threads()) threads;
-* ``"triton"``: the GPU kernel of ``decode_triton.py``, one program per block (CUDA tensors;
-  with ``TRITON_INTERPRET=1`` set before the first use it also runs CPU tensors in Triton's
-  interpreter, slowly, for checking without a GPU);
+* ``"triton"``: the GPU kernel of ``decode_triton.py``, persistent programs that each decode
+  blocks in turn, a layer as one gathered tile (CUDA tensors; with ``TRITON_INTERPRET=1`` set
+  before the first use it also runs CPU tensors in Triton's interpreter, slowly, for checking
+  without a GPU);
 * ``"torch"``: the reference, vectorised over blocks and Zc, looping over layers and
   iterations (about 15 small kernels per layer).
 
