@@ -24,9 +24,10 @@ Per-block memory (float32, in global memory):
 
 Per layer and iteration each edge's LLR is read once and written once, and each check's
 message (12 bytes) is read once and written once. The float32 operations are the torch
-reference's, in the same order (minimum and parity are exact), so the bits and iteration
-counts equal those of the torch and Numba paths (the tests check this, on a GPU or in Triton's
-interpreter).
+reference's, in the same order (minimum and parity are exact), and the kernel is compiled with
+FP contraction off (``enable_fp_fusion=False``: no FMA), so the bits and iteration counts equal
+those of the torch and Numba paths (the tests check this, on a GPU or in Triton's interpreter,
+and compile the kernel ahead of time for sm_80 / sm_90 without a GPU).
 
 Without a GPU, ``TRITON_INTERPRET=1`` (set before this module is first imported) runs the same
 kernel on CPU tensors in Triton's interpreter; that is how the tests check it on CPU machines.
@@ -43,8 +44,8 @@ import triton.language as tl
 
 __all__ = ["decode_blocks_triton", "interpreting"]
 
-_BIG = 3.0e38
-_IX_SHIFT = 24  # bits 24..28 of the packed word: the edge of the smallest |t|
+_BIG = tl.constexpr(3.0e38)
+_IX_SHIFT = tl.constexpr(24)  # bits 24..28 of the packed word: the edge of the smallest |t|
 
 #: launch shape (tuning knobs, not yet tuned on a GPU): programs per streaming multiprocessor
 #: (few, so that each program's posterior LLRs stay in L1/L2), lanes per tile, warps per program
@@ -227,5 +228,5 @@ def decode_blocks_triton(L: torch.Tensor, active: torch.Tensor, row_ptr: tuple[i
     _layered_min_sum_kernel[(n_programs,)](
         L, m1, m2, words, active.to(torch.int8).contiguous(), iters, rp, cl, sh, b, zc,
         n // zc, n_rows, max_it, scale, offset, OFFSET_MS=offset_ms, EARLY=early,
-        BLOCK_Z=block_z, num_warps=NUM_WARPS)
+        BLOCK_Z=block_z, num_warps=NUM_WARPS, enable_fp_fusion=False)
     return iters
