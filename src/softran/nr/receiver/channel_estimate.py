@@ -110,13 +110,30 @@ def _windows(n_blocks: int, length: int, device: torch.device) -> torch.Tensor:
     return start[:, None] + torch.arange(length, device=device)
 
 
+#: _geometry results by (device, block centres, windows): they depend on the reference layout
+#: only, which a receiver reuses slot after slot (torch.unique over rows is costly)
+_GEOMETRY_CACHE: dict[tuple[str, bytes, tuple[int, ...], bytes, tuple[int, ...]],
+                      tuple[torch.Tensor, torch.Tensor]] = {}
+_GEOMETRY_CACHE_SIZE = 64
+
+
 def _geometry(kb: torch.Tensor, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Unique window geometries: (rel [U, L] subcarrier offsets from the output block,
     inverse [P, M] mapping every (layer, block) to its row of rel)."""
+    key = (str(kb.device), kb.detach().cpu().numpy().tobytes(), tuple(kb.shape),
+           idx.detach().cpu().numpy().tobytes(), tuple(idx.shape))
+    hit = _GEOMETRY_CACHE.get(key)
+    if hit is not None:
+        return hit
     rel = kb[:, idx] - kb[:, :, None]                                   # [P, M, L]
-    key = torch.round(rel * 1e6) / 1e6
-    uniq, inverse = torch.unique(key.reshape(-1, key.shape[-1]), dim=0, return_inverse=True)
-    return uniq, inverse.reshape(rel.shape[:2])
+    rounded = torch.round(rel * 1e6) / 1e6
+    uniq, inverse = torch.unique(rounded.reshape(-1, rounded.shape[-1]), dim=0,
+                                 return_inverse=True)
+    out = (uniq, inverse.reshape(rel.shape[:2]))
+    if len(_GEOMETRY_CACHE) >= _GEOMETRY_CACHE_SIZE:
+        _GEOMETRY_CACHE.pop(next(iter(_GEOMETRY_CACHE)))
+    _GEOMETRY_CACHE[key] = out
+    return out
 
 
 def _polyfit_weights(rel: torch.Tensor, order: int) -> torch.Tensor:

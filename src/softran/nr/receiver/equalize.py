@@ -120,15 +120,26 @@ def _whiten(y: torch.Tensor, h: torch.Tensor, noise: object
         low, diag = _cholesky(_entries(r))
         if not all(bool((d > 0).all()) for d in diag):
             raise ValueError("noise covariance must be Hermitian positive definite")
-        linv = _stack(_tri_inverse(low, diag, r.dtype), r)                   # [..., R, R, N|1]
-        if linv.shape[-1] == 1:                                     # one matrix for all REs
-            m = linv[..., 0]                                        # [..., R, R]
+        inv = _tri_inverse(low, diag, r.dtype)                      # entries [..., N|1]
+        if r.shape[-1] == 1:                                        # one matrix for all REs
+            m = _stack(inv, r)[..., 0]                              # [..., R, R]
             yw = m @ y
             hw = (m @ h.flatten(-2)).unflatten(-1, h.shape[-2:])    # [..., R, P, N]
             return yw, hw
-        yw = torch.einsum("...ijn,...jn->...in", linv, y)
-        hw = torch.einsum("...ijn,...jpn->...ipn", linv, h)
-        return yw, hw
+        # per RE: L^{-1} is lower triangular, so row i combines rows j <= i (elementwise over
+        # the REs; far faster than a batched matmul of tiny matrices with the RE axis last)
+        ys, hs = y.unbind(-2), h.unbind(-3)
+        yw_rows, hw_rows = [], []
+        for i in range(n_rx):
+            a = inv[i][0]
+            acc_y, acc_h = a * ys[0], a.unsqueeze(-2) * hs[0]
+            for j in range(1, i + 1):
+                a = inv[i][j]
+                acc_y = acc_y + a * ys[j]
+                acc_h = acc_h + a.unsqueeze(-2) * hs[j]
+            yw_rows.append(acc_y)
+            hw_rows.append(acc_h)
+        return torch.stack(yw_rows, -2), torch.stack(hw_rows, -3)
     if noise.is_complex() or not noise.is_floating_point():
         raise TypeError(f"noise variances must be a real floating tensor, got {noise.dtype}")
     try:
