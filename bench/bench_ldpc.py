@@ -5,8 +5,9 @@ Decoder cases: layered normalised min-sum, 10 iterations, early termination off,
 decodes; for code rate r the first E = K/r bits of the N-bit codeword buffer are transmitted
 and the rest get LLR 0 (rows whose parity is not transmitted are skipped by the decoder).
 Each case runs on one thread (numba and torch set to 1) and on all threads. Where CUDA is
-usable the same cases also run on the GPU with batches of 2048 code blocks: the Triton kernel
-(when Triton is installed) and the torch path, timed with device synchronisation.
+usable the same cases (and the encoder) also run on the GPU with batches of 2048 code blocks:
+the Triton kernels (when Triton is installed) and the torch paths, timed with device
+synchronisation.
 """
 
 from __future__ import annotations
@@ -66,10 +67,10 @@ GPU_BLOCKS = 2048
 
 
 def _measure_gpu() -> list[Row]:
-    from softran.nr.ldpc.decode import _triton_usable
+    from softran.nr.ldpc.triton_support import triton_usable
 
     dev = torch.device("cuda")
-    kernels = (["triton"] if _triton_usable(dev) else []) + ["torch"]
+    kernels = (["triton"] if triton_usable(dev) else []) + ["torch"]
     rows: list[Row] = []
     for i, (bgn, zc, rate, ebn0) in enumerate(DECODE_CASES):
         cbs, llr = _case(bgn, zc, rate, ebn0, seed=i)
@@ -86,6 +87,15 @@ def _measure_gpu() -> list[Row]:
             rows.append((f"decode BG{bgn} K={cbs.shape[1]} r=1/{round(1 / rate)} 10 it, "
                          f"{torch.cuda.get_device_name(0)}, {kernel}, {GPU_BLOCKS} blocks",
                          cbs.numel() / t / 1e9, "Gbit/s"))
+    cbs, _ = _case(1, 384, 1 / 3, 2.0, seed=9)
+    cbs = cbs.repeat(GPU_BLOCKS // BLOCKS, 1).to(dev)
+    for kernel in kernels:
+        def encode(kernel=kernel) -> None:
+            ldpc_encode(cbs, 1, kernel=kernel)
+            torch.cuda.synchronize()
+        t = best_time(encode, repeats=3)
+        rows.append((f"encode BG1 K={cbs.shape[1]}, {torch.cuda.get_device_name(0)}, {kernel}, "
+                     f"{GPU_BLOCKS} blocks", cbs.numel() / t / 1e9, "Gbit/s"))
     return rows
 
 

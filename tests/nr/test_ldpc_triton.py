@@ -23,6 +23,7 @@ if not CUDA:  # must happen before triton is first imported
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
 from softran.nr.ldpc import base_graph_dims, ldpc_decode, ldpc_encode
+from softran.nr.ldpc.base_graph import lifting_size_set, lifting_sizes
 
 DEVICE = torch.device("cuda" if CUDA else "cpu")
 
@@ -105,3 +106,37 @@ def test_triton_refuses_cpu_without_interpreter(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ValueError, match="sum-product"):
         ldpc_decode(torch.zeros(1, 50 * 4, device=DEVICE), 2, algorithm="sum-product",
                     kernel="triton")
+
+
+# ---------------------------------------------------------------------------------- encoder
+
+#: one lifting size of each of the 8 sets of TS 38.212 Table 5.3.2-1 (the largest of each,
+#: so that several lane chunks and the wrap of the cyclic shifts are exercised)
+ONE_PER_SET = [max(z for z in lifting_sizes() if lifting_size_set(z) == i) for i in range(8)]
+
+
+@pytest.mark.parametrize("bgn", [1, 2])
+@pytest.mark.parametrize("zc", ONE_PER_SET)
+def test_encoder_matches_numba(bgn: int, zc: int) -> None:
+    _, _, kb = base_graph_dims(bgn)
+    cbs = torch.randint(0, 2, (3, kb * zc), dtype=torch.uint8,
+                        generator=torch.Generator().manual_seed(zc))
+    got = ldpc_encode(cbs.to(DEVICE), bgn, kernel="triton").cpu()
+    assert torch.equal(got, ldpc_encode(cbs, bgn, kernel="numba"))
+
+
+def test_encoder_fillers_and_batch_shape() -> None:
+    cbs = torch.randint(0, 2, (2, 2, 22 * 6), dtype=torch.int8,
+                        generator=torch.Generator().manual_seed(1))
+    cbs[..., -10:] = -1                                    # filler bits stay -1 in the output
+    got = ldpc_encode(cbs.to(DEVICE), 1, kernel="triton").cpu()
+    assert got.shape == (2, 2, 66 * 6)
+    assert torch.equal(got, ldpc_encode(cbs, 1, kernel="numba"))
+    assert ldpc_encode(torch.zeros(0, 10 * 4, dtype=torch.uint8, device=DEVICE), 2,
+                       kernel="triton").shape == (0, 200)
+
+
+def test_encoder_refuses_cpu_without_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRITON_INTERPRET", "0")
+    with pytest.raises(ValueError, match="kernel = 'triton' needs"):
+        ldpc_encode(torch.zeros(1, 10 * 4, dtype=torch.uint8), 2, kernel="triton")

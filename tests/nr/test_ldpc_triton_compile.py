@@ -1,10 +1,11 @@
-"""The Triton LDPC kernel compiles for NVIDIA GPUs (A100 sm_80, H100/H200 sm_90) without one.
+"""The Triton LDPC kernels compile for NVIDIA GPUs (A100 sm_80, H100/H200 sm_90) without one.
 
-Triton's interpreter (test_ldpc_triton.py) runs the kernel's logic on the CPU but does not
-type-check it the way the compiler does; this test compiles every variant ahead of time to
-PTX and cubin, in a subprocess (the interpreter switch of the other module is process-wide),
-and checks two properties of the code that the bit-exactness argument relies on: the layer
-barrier is there, and no float multiply-add was contracted into an FMA.
+Triton's interpreter (test_ldpc_triton.py) runs the kernels' logic on the CPU but does not
+type-check them the way the compiler does; this test compiles every variant of the decoder and
+the encoder ahead of time to PTX and cubin, in a subprocess (the interpreter switch of the
+other module is process-wide), and checks properties of the code that the correctness
+argument relies on: the CTA barrier is there, and (decoder) no float multiply-add was
+contracted into an FMA.
 """
 
 from __future__ import annotations
@@ -47,18 +48,32 @@ SCRIPT = textwrap.dedent('''
                 out.append({"arch": arch, "early": early, "offset": offset_ms,
                             "cubin": len(c.asm["cubin"]), "barrier": "bar.sync" in ptx
                             or "barrier.sync" in ptx, "fma": "fma.rn.f32" in ptx})
+    from softran.nr.ldpc import encode_triton as enc
+
+    esig = {"c_ptr": "*u8", "out_ptr": "*i8", "buf_ptr": "*u8", "order": "*i32",
+            "last_in_level": "*i32", "tgt": "*i32", "src_ptr": "*i32", "src_col": "*i32",
+            "src_shift": "*i32", "n_blocks": "i32", "n_steps": "i32", "zc": "i32", "kb": "i32",
+            "n_cols": "i32", "n_buf_cols": "i32", "out_len": "i32", "BLOCK_Z": "constexpr"}
+    for arch in (80, 90):
+        src = ASTSource(fn=enc._encode_kernel, signature=esig,
+                        constexprs={"BLOCK_Z": enc.BLOCK_Z_MAX})
+        c = triton.compile(src, target=GPUTarget("cuda", arch, 32),
+                           options={"num_warps": enc.NUM_WARPS})
+        ptx = c.asm["ptx"]
+        out.append({"arch": arch, "encoder": True, "cubin": len(c.asm["cubin"]),
+                    "barrier": "bar.sync" in ptx or "barrier.sync" in ptx, "fma": False})
     json.dump(out, sys.stdout)
 ''')
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="Triton's CUDA backend is Linux-only")
-def test_kernel_compiles_for_a100_and_h100(tmp_path: Path) -> None:
+def test_kernels_compile_for_a100_and_h100(tmp_path: Path) -> None:
     env = {**os.environ, "TRITON_INTERPRET": "0", "TRITON_CACHE_DIR": str(tmp_path),
            "TRITON_DEFAULT_FP_FUSION": "0"}
     run = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=300)
+                         text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads(run.stdout)
-    assert len(results) == 8
+    assert len(results) == 10
     for r in results:
         assert r["cubin"] > 0 and r["barrier"] and not r["fma"], r

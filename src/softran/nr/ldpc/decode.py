@@ -62,6 +62,7 @@ import torch
 
 from softran.nr.ldpc.base_graph import _edges, base_graph_dims
 from softran.nr.ldpc.encode import _zc_for_length
+from softran.nr.ldpc.triton_support import triton_usable
 from softran.validation import check_choice, check_int, check_tensor
 
 __all__ = ["LLR_SATURATION", "ldpc_decode"]
@@ -290,15 +291,6 @@ def _decode_layered_triton(llr: torch.Tensor, plan: _DecodePlan, max_iterations:
     return (L[:, :plan.kb * zc] < 0).to(torch.uint8), iterations
 
 
-def _triton_usable(device: torch.device) -> bool:
-    """Triton is installed and can run on ``device`` (CUDA, or any device in the interpreter)."""
-    try:
-        from softran.nr.ldpc.decode_triton import interpreting
-    except ImportError:
-        return False
-    return device.type == "cuda" or (interpreting() and device.type == "cpu")
-
-
 def _check_real(name: str, value: object, low: float, high: float, low_open: bool) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
@@ -363,7 +355,7 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
             raise ValueError("kernel = 'numba' is not allowed for algorithm = 'sum-product'; "
                              "allowed: 'auto' or 'torch'")
     if kernel == "triton":
-        if not _triton_usable(llr.device):
+        if not triton_usable(llr.device):
             raise ValueError(f"kernel = 'triton' needs Triton and a CUDA tensor (or "
                              f"TRITON_INTERPRET=1 for a CPU tensor), got device {llr.device}")
         if algorithm == "sum-product":
@@ -384,7 +376,7 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
             if llr.device.type == "cpu":
                 kernel = "numba"
             else:
-                kernel = "triton" if _triton_usable(llr.device) else "torch"
+                kernel = "triton" if triton_usable(llr.device) else "torch"
         run = {"numba": _decode_layered_numba, "triton": _decode_layered_triton,
                "torch": _decode_layered_torch}[kernel]
         bits, iterations = run(flat, plan, max_iterations, offset_ms, scaling, offset,

@@ -36,13 +36,12 @@ kernel on CPU tensors in Triton's interpreter; that is how the tests check it on
 from __future__ import annotations
 
 import functools
-import os
 
 import torch
 import triton
 import triton.language as tl
 
-__all__ = ["decode_blocks_triton", "interpreting"]
+__all__ = ["decode_blocks_triton"]
 
 _BIG = tl.constexpr(3.0e38)
 _IX_SHIFT = tl.constexpr(24)  # bits 24..28 of the packed word: the edge of the smallest |t|
@@ -52,11 +51,6 @@ _IX_SHIFT = tl.constexpr(24)  # bits 24..28 of the packed word: the edge of the 
 PROGRAMS_PER_SM = 2
 BLOCK_Z_MAX = 64
 NUM_WARPS = 4
-
-
-def interpreting() -> bool:
-    """True when Triton runs kernels in its CPU interpreter (``TRITON_INTERPRET=1``)."""
-    return os.environ.get("TRITON_INTERPRET", "0") not in ("", "0")
 
 
 @triton.jit

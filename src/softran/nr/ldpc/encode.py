@@ -17,7 +17,7 @@ core is hard-coded):
 Step ``s`` of the schedule, with target circulant ``(t, P_t)`` and sources ``(c_e, P_e)``, writes
 ``buf[t*Zc + (z + P_t) mod Zc] = XOR_e buf[c_e*Zc + (z + P_e) mod Zc]`` for z = 0..Zc-1. CPU
 tensors run it in a Numba kernel (two contiguous runs per cyclic shift); other devices run the
-same schedule as padded torch index gathers.
+same schedule as padded torch index gathers, or (CUDA) the Triton kernel of ``encode_triton``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from softran.nr.ldpc.base_graph import _edges, base_graph_dims, lifting_sizes
+from softran.nr.ldpc.triton_support import triton_usable
 from softran.validation import check_choice, check_int, check_tensor
 
 __all__ = ["ldpc_encode"]
@@ -193,7 +194,9 @@ def ldpc_encode(cbs: torch.Tensor, bgn: int, *, kernel: str = "auto") -> torch.T
     k < K - 2Zc (the first 2*Zc systematic bits are punctured), then the parity bits w that
     solve H [c; w] = 0.
 
-    ``kernel``: "auto" (Numba on CPU, torch gathers elsewhere), "numba" (CPU only) or "torch".
+    ``kernel``: "auto" (Numba on CPU; on CUDA Triton when installed, else torch), "numba" (CPU
+    only), "triton" (CUDA, or CPU tensors in Triton's interpreter with ``TRITON_INTERPRET=1``)
+    or "torch" (index gathers, any device).
 
     >>> cbs = torch.zeros(2, 10 * 2, dtype=torch.uint8)
     >>> cbs[:, 5] = 1
@@ -203,7 +206,7 @@ def ldpc_encode(cbs: torch.Tensor, bgn: int, *, kernel: str = "auto") -> torch.T
     """
     cbs = check_tensor("cbs", cbs, min_dim=1)
     bgn = check_int("bgn", bgn, 1, 2)
-    kernel = check_choice("kernel", kernel, ("auto", "torch", "numba"))
+    kernel = check_choice("kernel", kernel, ("auto", "torch", "numba", "triton"))
     if cbs.is_floating_point() or cbs.is_complex():
         raise TypeError(f"cbs must be an integer or bool tensor of 0/1 bits (-1 for filler bits), "
                         f"got dtype {cbs.dtype}")
@@ -218,7 +221,14 @@ def ldpc_encode(cbs: torch.Tensor, bgn: int, *, kernel: str = "auto") -> torch.T
             raise ValueError(f"cbs must contain only 0, 1 and -1 (filler), found {bad}")
     if kernel == "numba" and cbs.device.type != "cpu":
         raise ValueError(f"kernel = 'numba' needs a CPU tensor, got device {cbs.device}")
-    use_numba = kernel == "numba" or (kernel == "auto" and cbs.device.type == "cpu")
+    if kernel == "triton" and not triton_usable(cbs.device):
+        raise ValueError(f"kernel = 'triton' needs Triton and a CUDA tensor (or "
+                         f"TRITON_INTERPRET=1 for a CPU tensor), got device {cbs.device}")
+    if kernel == "auto":
+        if cbs.device.type == "cpu":
+            kernel = "numba"
+        else:
+            kernel = "triton" if triton_usable(cbs.device) else "torch"
 
     plan = _encode_plan(bgn, zc)
     batch = cbs.shape[:-1]
@@ -229,8 +239,12 @@ def ldpc_encode(cbs: torch.Tensor, bgn: int, *, kernel: str = "auto") -> torch.T
         c = flat.clamp_min(0).to(torch.uint8)  # filler bits (-1) are encoded as 0
     out = torch.empty(flat.shape[0], (n_cols - 2) * zc, dtype=torch.int8, device=cbs.device)
     out[:, :k - 2 * zc] = flat[:, 2 * zc:]
-    if use_numba:
+    if kernel == "numba":
         _encode_numba(c, out, plan)
+    elif kernel == "triton":
+        from softran.nr.ldpc.encode_triton import encode_blocks_triton
+
+        encode_blocks_triton(c, out, bgn, zc)
     else:
         out[:, k - 2 * zc:] = _encode_torch(c, plan)
     return out.reshape(*batch, (n_cols - 2) * zc)
