@@ -112,6 +112,7 @@ from softran.oran.uplane import (
     UPlaneSection,
     decode_uplane,
     encode_uplane,
+    encode_uplane_symbols,
 )
 from softran.validation import check_choice, check_int, check_positive, check_tensor
 
@@ -553,24 +554,23 @@ class _Endpoint:
         """U-plane messages from raw PRB bytes ``[n_eaxc, n_symbols, n_prb, bytes]``: per symbol
         and eAxC, one message per configured PRB chunk."""
         cfg = self.config
-        chunks = cfg.uplane_chunks
         hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
-        out = []
-        for l in symbols:
-            timing = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id, l)
-            due = due_of(l) if due_of is not None else 0
-            for k, e in enumerate(cfg.eaxc_ids):
-                flow = Flow("U", direction, e)
-                for p0, n in chunks:
-                    num = 0 if n == cfg.n_prb and n > 255 else n
-                    section = UPlaneSection(section_id=_SECTION_ID[direction], start_prbu=p0,
-                                            num_prbu=num,
-                                            prb_payload=raw[k, l, p0:p0 + n].tobytes(),
-                                            ud_comp_hdr=hdr)
-                    msg = UPlaneMessage(eaxc_id=e, timing=timing, sections=(section,),
-                                        seq=self._next_seq(flow))
-                    out.append((due, encode_uplane(msg, self._fmt), flow))
-        return out
+        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in cfg.uplane_chunks]
+        symbols = list(symbols)
+        timings = [TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id, l)
+                   for l in symbols]
+        flows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
+        seq0 = [self._seq.get(f, 0) for f in flows]
+        per_flow = len(symbols) * len(chunks)
+        for f, q in zip(flows, seq0, strict=True):
+            self._seq[f] = (q + per_flow) % 256
+        pdus = encode_uplane_symbols(raw, cfg.eaxc_ids, timings, chunks, seq0,
+                                     section_id=_SECTION_ID[direction], ud_comp_hdr=hdr,
+                                     fmt=self._fmt)
+        dues = [due_of(l) if due_of is not None else 0 for l in symbols]
+        per_symbol = len(flows) * len(chunks)
+        return [(dues[i // per_symbol], pdu, flows[(i // len(chunks)) % len(flows)])
+                for i, pdu in enumerate(pdus)]
 
     # -- receiving -------------------------------------------------------------------------
 

@@ -25,9 +25,10 @@ Not supported: udCompLen (methods 5..8) and the selective-RE methods 5..8 in gen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from softran.oran._reader import Reader, build
@@ -43,6 +44,7 @@ __all__ = [
     "UPlaneSection",
     "decode_uplane",
     "encode_uplane",
+    "encode_uplane_symbols",
     "pack_uncompressed",
     "unpack_uncompressed",
 ]
@@ -209,6 +211,91 @@ def encode_uplane(msg: UPlaneMessage, fmt: UPlaneFormat | None = None) -> bytes:
         raise ValueError(f"U-plane payload of {len(out)} bytes exceeds ecpriPayload's "
                          f"{_MAX_PAYLOAD}; split the symbol into several messages")
     return encode_ecpri(EcpriMessage(EcpriMessageType.IQ_DATA, bytes(out)))
+
+
+def encode_uplane_symbols(raw: np.ndarray, eaxc_ids: Sequence[int],
+                          timings: Sequence[TimingHeader], chunks: Sequence[tuple[int, int]],
+                          seq_start: Sequence[int], *, section_id: int,
+                          ud_comp_hdr: UdCompHdr | None = None,
+                          fmt: UPlaneFormat | None = None) -> list[bytes]:
+    """Encode many one-section U-plane messages at once (O-RAN.WG4.CUS.0 clause 8.3): the
+    fast path of an O-DU / O-RU that sends whole symbols.
+
+    ``raw``: uint8 PRB bytes ``[n_eaxc, n_symbols, n_prb, bytes_per_prb]`` (symbol index =
+    ``timing.start_symbol_id``); for each timing header (one symbol), each eAxC and each chunk
+    ``(start_prbu, num_prbu)`` (``num_prbu = 0``: all PRBs of the carrier) one message with
+    sectionId ``section_id``, rb = symInc = 0 and ``ud_comp_hdr`` (required exactly when
+    ``fmt.ud_comp_hdr_present``). eAxC ``k``'s messages carry sequence numbers
+    ``seq_start[k], seq_start[k] + 1, ...`` (mod 256; E = 1, subsequence 0) in the order of
+    the returned list: symbol, then eAxC, then chunk. Byte-identical to
+    :func:`encode_uplane` of the same messages, with the checks done once per chunk.
+
+    >>> from softran.oran.radio_header import TimingHeader
+    >>> raw = np.zeros((1, 14, 2, 48), dtype=np.uint8)
+    >>> msgs = encode_uplane_symbols(raw, [1], [TimingHeader(1, 3, 2, 1, 0)], [(0, 2)], [0],
+    ...                              section_id=1)
+    >>> len(msgs), msgs[0][:16].hex(' ')
+    (1, '10 00 00 6c 00 01 00 80 90 03 20 40 00 10 00 02')
+    """
+    fmt = UPlaneFormat() if fmt is None else fmt
+    if not isinstance(fmt, UPlaneFormat):
+        raise TypeError(f"fmt must be a UPlaneFormat, got {type(fmt).__name__}")
+    raw = np.asarray(raw)
+    if raw.dtype != np.uint8 or raw.ndim != 4:
+        raise ValueError(f"raw must be uint8 [n_eaxc, n_symbols, n_prb, bytes_per_prb], got "
+                         f"{raw.dtype} {raw.shape}")
+    if fmt.ud_comp_hdr_present != (ud_comp_hdr is not None):
+        raise ValueError(f"ud_comp_hdr must be {'set' if fmt.ud_comp_hdr_present else 'None'} "
+                         f"with ud_comp_hdr_present = {fmt.ud_comp_hdr_present}")
+    eaxc = [check_int("eaxc_ids", e, 0, 0xFFFF) for e in eaxc_ids]
+    if len(eaxc) != raw.shape[0] or len(seq_start) != len(eaxc):
+        raise ValueError(f"raw has {raw.shape[0]} eAxCs; eaxc_ids and seq_start must have as "
+                         f"many, got {len(eaxc)} and {len(seq_start)}")
+    section_id = check_int("section_id", section_id, 0, 0xFFF)
+    bpp = fmt.bytes_per_prb(ud_comp_hdr)
+    if raw.shape[3] != bpp:
+        raise ValueError(f"raw has {raw.shape[3]} bytes per PRB; the compression needs {bpp}")
+    symbols = [t.start_symbol_id for t in timings]
+    if symbols and max(symbols) >= raw.shape[1]:
+        raise ValueError(f"timings name symbol {max(symbols)}; raw has {raw.shape[1]}")
+    n_sym, n_e, n_c = len(timings), len(eaxc), len(chunks)
+    if n_sym == 0 or n_e == 0 or n_c == 0:
+        return []
+    comp = b"" if ud_comp_hdr is None else bytes([ud_comp_hdr.to_byte(), 0])
+    seq0 = np.array([check_int("seq_start", q, 0, 255) for q in seq_start], dtype=np.int64)
+    timing_bytes = np.frombuffer(b"".join(t.to_bytes() for t in timings),
+                                 dtype=np.uint8).reshape(n_sym, 4)
+    pcid = np.array([[e >> 8, e & 0xFF] for e in eaxc], dtype=np.uint8)
+    per_chunk = []
+    for c, (p0, num) in enumerate(chunks):
+        what = f"chunks[{c}]"
+        check_int(f"{what} start_prbu", p0, 0, 1023)
+        check_int(f"{what} num_prbu", num, 0, 255)
+        n = _n_prb(num, fmt, what, ValueError)
+        _check_range(p0, num, 0, fmt, what, ValueError)
+        if p0 + n > raw.shape[2]:
+            raise ValueError(f"{what}: PRBs {p0}..{p0 + n - 1} exceed raw's {raw.shape[2]}")
+        head = 16 + len(comp)
+        size = head - 4 + n * bpp                                   # ecpriPayload
+        if size > _MAX_PAYLOAD:
+            raise ValueError(f"{what}: U-plane payload of {size} bytes exceeds ecpriPayload's "
+                             f"{_MAX_PAYLOAD}; split the symbol into several messages")
+        a = np.empty((n_sym, n_e, head + n * bpp), dtype=np.uint8)
+        a[..., 0], a[..., 1] = 0x10, EcpriMessageType.IQ_DATA
+        a[..., 2], a[..., 3] = size >> 8, size & 0xFF
+        a[..., 4:6] = pcid[None]
+        j = np.arange(n_sym)[:, None] * n_c + c                     # message index per flow
+        a[..., 6] = (seq0[None, :] + j) % 256
+        a[..., 7] = 0x80
+        a[..., 8:12] = timing_bytes[:, None]
+        word = (section_id << 20) | (p0 << 8) | num
+        a[..., 12:16] = np.frombuffer(word.to_bytes(4, "big"), dtype=np.uint8)
+        if comp:
+            a[..., 16:18] = np.frombuffer(comp, dtype=np.uint8)
+        a[..., head:] = raw[:, symbols, p0:p0 + n].transpose(1, 0, 2, 3).reshape(n_sym, n_e, -1)
+        per_chunk.append(a)
+    return [per_chunk[c][i, k].tobytes() for i in range(n_sym) for k in range(n_e)
+            for c in range(n_c)]
 
 
 def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -> UPlaneMessage:
