@@ -38,9 +38,11 @@ def check_int(name: str, value: Any, low: int | None = None, high: int | None = 
     >>> check_int("n_cell_id", 17, 0, 1007)
     17
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {_short(value)} ({type(value).__name__})")
-    value = int(value)
+    if type(value) is not int:  # fast path for plain ints (the ABC check below is slow)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {_short(value)} "
+                            f"({type(value).__name__})")
+        value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
         lo = "-inf" if low is None else str(low)
         hi = "inf" if high is None else str(high)
