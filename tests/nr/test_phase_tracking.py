@@ -160,3 +160,19 @@ def test_bad_inputs() -> None:
     with pytest.raises(ValueError, match="ptrs_indices must lie"):
         ptrs_common_phase_error(g, h, torch.tensor([[14 * carrier.n_subcarriers]]),
                                 torch.ones(1, 1, dtype=torch.complex64))
+
+
+def test_averaged_estimate_has_no_anchors() -> None:
+    # two DM-RS symbols (2, 11) averaged by the estimator: the estimate carries the mean phase
+    # of both, so the CPE of every symbol is its phase minus that mean (no zero anchors)
+    carrier, p = ptrs_case(1, additional_position=1)
+    phase = 0.1 * (torch.arange(14) - 2.0)
+    tb, y, _ = rotated_grid(carrier, p, phase, noise_std=0.02, seed=6)
+    rx = PUSCHReceiver(carrier, p, n_rx=2, time_interpolation="average")
+    out, err = rx(y)
+    assert not bool(err[0]) and torch.equal(out, tb)
+    mean = torch.angle(torch.polar(torch.ones(2), phase[[2, 11]]).mean())
+    assert torch.allclose(rx.last_phase[0], phase - mean, atol=0.03)
+    linear = PUSCHReceiver(carrier, p, n_rx=2)
+    linear(y)
+    assert linear.last_phase[0, 2].abs() < 1e-6 and linear.last_phase[0, 11].abs() < 1e-6

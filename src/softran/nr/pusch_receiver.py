@@ -147,12 +147,22 @@ class PUSCHReceiver(torch.nn.Module):
                              f"[batch, n_rx, {n_sym}, {k}], got {tuple(rx.shape)}")
         return rx.to(self.device)
 
+    def _phase_anchors(self, estimated: bool) -> tuple[int, ...]:
+        """Symbols whose CPE relative to the channel estimate is 0 by construction: the DM-RS
+        symbols when the estimate follows them (linear interpolation, or a single DM-RS
+        symbol); none when it averages several DM-RS symbols or is the true channel."""
+        dmrs = self.indices_info.dmrs_symbols
+        if estimated and (self.time_interpolation == "linear" or len(dmrs) == 1):
+            return tuple(dmrs)
+        return ()
+
     def equalize(self, grid: torch.Tensor, h: torch.Tensor | None = None,
                  noise_var: float | torch.Tensor | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """Channel estimation and detection: ``(x_hat, noise_var_eff)``, both
         ``[batch, n_layers, n_re]`` (data REs in :func:`~softran.nr.pusch_indices` order)."""
         scs = 1e3 * self.carrier.subcarrier_spacing
+        estimated = h is None
         if h is None:
             h, nv = channel_estimate(grid, self.dmrs_indices, self.dmrs_symbols,
                                      cdm_lengths=self.cdm_lengths,
@@ -176,7 +186,7 @@ class PUSCHReceiver(torch.nn.Module):
         self.last_phase = None
         if self.phase_tracking and self.ptrs_indices.numel():
             cpe = ptrs_common_phase_error(grid, h, self.ptrs_indices, self.ptrs_symbols)
-            phase = interpolate_phase(cpe, anchors=self.indices_info.dmrs_symbols)
+            phase = interpolate_phase(cpe, anchors=self._phase_anchors(estimated))
             grid = common_phase_correct(grid, phase)
             self.last_phase = phase
         pos = self.data_positions

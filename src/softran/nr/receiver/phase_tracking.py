@@ -9,9 +9,11 @@ them is an implementation choice; here:
    ``sum_{ports, k, r} conj(h_r(l, k) p(k)) y_r(l, k)``: the PT-RS REs matched-filtered with the
    estimated channel of the associated layer and combined over antennas and PT-RS subcarriers
    (the maximum-likelihood CPE for a known channel in white noise).
-2. DM-RS symbols are anchors with CPE 0 (the channel estimate carries their phase); the other
-   symbols get the linear interpolation of the unwrapped phase between the known symbols
-   (PT-RS and anchors), extrapolated linearly before the first and after the last of them.
+2. Where the channel estimate follows the DM-RS symbols (linear time interpolation, or one
+   DM-RS symbol), those symbols are anchors with CPE 0 (the estimate carries their phase);
+   with an average over several DM-RS symbols or the true channel there are no anchors. The
+   other symbols get the linear interpolation of the unwrapped phase between the known
+   symbols (PT-RS and anchors), extrapolated linearly before the first and after the last.
 3. The received grid of each symbol is rotated by ``exp(-j CPE)`` before detection.
 """
 
