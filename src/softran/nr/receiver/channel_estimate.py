@@ -147,17 +147,48 @@ def _polyfit_weights(rel: torch.Tensor, order: int) -> torch.Tensor:
     return (v @ a).squeeze(-1)
 
 
+#: eigendecompositions of the model correlation sinc(Δk W Δf) per (geometries, width): they
+#: depend on the reference layout and the candidate width only, not on the slot
+_EIG_CACHE: dict[tuple[str, bytes, tuple[int, ...], float],
+                 tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+_EIG_CACHE_SIZE = 256
+
+
+def _sinc_eig(rel: torch.Tensor, width: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """For geometries ``rel [U, L]`` and one normalised width: eigenvectors ``V [U, L, L]``
+    and eigenvalues ``lam [U, L]`` of ``R_pp = sinc(Δk_ij width)``, and ``V^T r_p [U, L]``
+    with ``r_p = sinc(rel width)``."""
+    key = (str(rel.device), rel.detach().cpu().numpy().tobytes(), tuple(rel.shape), width)
+    hit = _EIG_CACHE.get(key)
+    if hit is not None:
+        return hit
+    dij = rel[:, :, None] - rel[:, None, :]                             # [U, L, L]
+    lam, v = torch.linalg.eigh(torch.sinc(dij * width))
+    proj = (v.mT @ torch.sinc(rel * width).unsqueeze(-1)).squeeze(-1)    # [U, L]
+    if len(_EIG_CACHE) >= _EIG_CACHE_SIZE:
+        _EIG_CACHE.pop(next(iter(_EIG_CACHE)))
+    _EIG_CACHE[key] = (v, lam, proj)
+    return v, lam, proj
+
+
 def _wiener_weights(rel: torch.Tensor, width: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """``[..., U, L]`` Wiener weights for geometries ``rel [U, L]``, normalised model width
-    ``width = W Δf`` ``[...]`` and loading ``eps [...]`` (float64)."""
-    w = width[..., None, None, None]
-    dij = rel[:, :, None] - rel[:, None, :]                             # [U, L, L]
-    r_pp = torch.sinc(dij * w)                                          # [..., U, L, L]
-    eye = torch.eye(rel.shape[-1], dtype=rel.dtype, device=rel.device)
-    r_pp = r_pp + eps[..., None, None, None] * eye
-    r_p = torch.sinc(rel * width[..., None, None])                      # [..., U, L]
-    w = torch.linalg.solve(r_pp, r_p.unsqueeze(-1)).squeeze(-1)
-    return w / w.sum(-1, keepdim=True)
+    ``width = W Δf`` ``[...]`` and loading ``eps [...]`` (float64).
+
+    ``(R_pp + eps I)^{-1} r_p = V (lam + eps)^{-1} V^T r_p`` with the eigendecomposition of
+    ``R_pp`` per distinct width (cached), so a new loading costs O(L^2), not O(L^3)."""
+    shape = torch.broadcast_shapes(width.shape, eps.shape)
+    width_f = width.expand(shape).reshape(-1)
+    eps_f = eps.expand(shape).reshape(-1)
+    out = torch.empty(width_f.numel(), *rel.shape, dtype=rel.dtype, device=rel.device)
+    values, inverse = torch.unique(width_f, return_inverse=True)
+    for j, value in enumerate(values.tolist()):
+        sel = (inverse == j).nonzero().squeeze(-1)
+        v, lam, proj = _sinc_eig(rel, value)
+        coef = proj / (lam + eps_f[sel, None, None])                   # [n, U, L]
+        out[sel] = (v @ coef.unsqueeze(-1)).squeeze(-1)
+    out = out / out.sum(-1, keepdim=True)
+    return out.reshape(*shape, *rel.shape)
 
 
 def _apply(g: torch.Tensor, idx: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
