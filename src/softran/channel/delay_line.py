@@ -104,10 +104,13 @@ class FadingDelayLine(torch.nn.Module):
         # [G_i, D_i] as one [K, 2R] matrix, K index = path * n_tx + tx
         g = g_grid.to(x.dtype).permute(0, 4, 3, 2, 1).reshape(batch, -1, kk, r)
         gd = torch.cat([g[:, :-1], g[:, 1:] - g[:, :-1]], dim=-1)  # [B, Ng-1, K, 2R]
-        xp_t = xp.permute(2, 0, 1).contiguous()  # [H+T, B, X]: row gathers
+        # the linear fractional delay folded into the gains: sample n - k_p weighs 1 - frac_p,
+        # sample n - k_p - 1 weighs frac_p; rows [K] then [K] of one [2K, 2R] matrix
+        frac = self._frac.to(x.device).repeat_interleave(tx).to(x.real.dtype)[:, None]
+        gd = torch.cat([gd * (1 - frac), gd * frac], dim=-2)      # [B, Ng-1, 2K, 2R]
+        xp_b = xp.permute(0, 2, 1).contiguous()  # [B, H+T, X]: gathers along time
         k = self._k.to(x.device)
-        frac = self._frac.to(x.device)[None, :, None, None]
-        lmax = max(1, CHUNK_ELEMENTS // (batch * kk))
+        lmax = max(1, CHUNK_ELEMENTS // (batch * 2 * kk))
         y = torch.empty(batch, n_t, r, dtype=x.dtype, device=x.device)
         pos = 0
         while pos < n_t:  # chunks of whole grid intervals (or pieces of one interval)
@@ -121,8 +124,8 @@ class FadingDelayLine(torch.nn.Module):
             length = nb * ls
             loc = torch.arange(pos, pos + length, device=x.device)
             idx = h_len + loc[:, None] - k[None, :]  # [L, P]
-            xd = (1 - frac) * xp_t[idx] + frac * xp_t[idx - 1]  # [L, P, B, X]
-            xd = xd.permute(2, 0, 1, 3).reshape(batch, nb, ls, kk)
+            rows = torch.cat([idx, idx - 1], dim=1).reshape(-1)  # [L * 2P]
+            xd = xp_b.index_select(1, rows).reshape(batch, nb, ls, 2 * kk)  # [B, L, 2P, X]
             out = xd @ gd[:, gi - g_first:gi - g_first + nb]  # [B, nb, ls, 2R]
             w = ((off + torch.arange(ls, device=x.device)).to(torch.float32) / step)[:, None]
             y[:, pos:pos + length] = (out[..., :r] + w * out[..., r:]).reshape(batch, length, r)
