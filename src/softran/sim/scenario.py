@@ -92,6 +92,16 @@ def _real(name: str, v: Any) -> float:
     return float(v)
 
 
+def _optional_real(name: str, v: Any, *, positive: bool) -> float | None:
+    """None, or a finite number that is >= 0 (> 0 with ``positive``)."""
+    if v is None:
+        return None
+    v = _real(name, v)
+    if v < 0 or (positive and v == 0):
+        raise ValueError(f"{name} = {v} is not allowed; it must be {'> 0' if positive else '>= 0'}")
+    return v
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -144,12 +154,7 @@ class ChannelSection(_Section):
     @field_validator("delay_spread", "max_doppler", mode="before")
     @classmethod
     def _nonneg(cls, v: Any, info: Any) -> float | None:
-        if v is None:
-            return None
-        v = _real(info.field_name, v)
-        if v < 0:
-            raise ValueError(f"{info.field_name} = {v} is not allowed; it must be >= 0")
-        return v
+        return _optional_real(info.field_name, v, positive=False)
 
     @field_validator("correlation", mode="before")
     @classmethod
@@ -257,12 +262,7 @@ class ImpairmentsSection(_Section):
     @field_validator("carrier_frequency", "linewidth", mode="before")
     @classmethod
     def _positive(cls, v: Any, info: Any) -> float | None:
-        if v is None:
-            return None
-        v = _real(info.field_name, v)
-        if v <= 0:
-            raise ValueError(f"{info.field_name} = {v} is not allowed; it must be > 0 (Hz)")
-        return v
+        return _optional_real(info.field_name, v, positive=True)
 
     @field_validator("phase_noise", mode="before")
     @classmethod

@@ -84,7 +84,9 @@ def ptrs_common_phase_error(grid: torch.Tensor, h: torch.Tensor, ptrs_indices: t
 
 
 def interpolate_phase(phase: torch.Tensor, anchors: Sequence[int] = ()) -> torch.Tensor:
-    """Fill the NaN entries of ``phase`` ``[..., n_symbols]`` (radians) by linear interpolation
+    """CPE of the OFDM symbols without PT-RS (TS 38.211 §6.4.1.2.2: PT-RS occupy every
+    L_PT-RS-th symbol). Fills the NaN entries of ``phase`` ``[..., n_symbols]`` (radians) by
+    linear interpolation
     over the symbol index between the known entries, after setting the ``anchors`` (DM-RS
     symbols) to 0; the phase is unwrapped along the known entries first. Entries before the
     first (after the last) known one continue the line through the first (last) two known
@@ -142,8 +144,9 @@ def interpolate_phase(phase: torch.Tensor, anchors: Sequence[int] = ()) -> torch
 
 
 def common_phase_correct(grid: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
-    """``grid`` ``[batch, n_rx, n_symbols, K]`` with symbol l rotated by ``exp(-j phase[l])``
-    (``phase`` ``[batch, n_symbols]`` radians, step 3 of the module docstring).
+    """Common-phase-error correction for the PT-RS of TS 38.211 §6.4.1.2: ``grid``
+    ``[batch, n_rx, n_symbols, K]`` with symbol l rotated by ``exp(-j phase[l])`` (``phase``
+    ``[batch, n_symbols]`` radians, step 3 of the module docstring).
 
     >>> g = torch.ones(1, 1, 2, 3, dtype=torch.complex64)
     >>> y = common_phase_correct(g, torch.tensor([[0.0, math.pi / 2]]))[0, 0, :, 0]
