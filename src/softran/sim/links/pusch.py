@@ -262,14 +262,27 @@ class PUSCHLink:
                           carrier_frequency=imp["carrier_frequency"],
                           parameter_set=imp["parameter_set"], seed=seed)
 
-    def _impair(self, y: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        """Frequency offset and phase noise on the received waveform ``[B, n_rx, T]``."""
+    def oscillator(self, gen: torch.Generator) -> PhaseNoise | None:
+        """The phase-noise oscillator of one :meth:`run` (seeded from ``gen``), or None."""
+        if self.impairments["phase_noise"] == "none":
+            return None
+        seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=self.device))
+        return self._phase_noise(self.impairments, seed)
+
+    def _impair(self, y: torch.Tensor, oscillator: PhaseNoise | None) -> torch.Tensor:
+        """Frequency offset and phase noise on the received waveform ``[B, n_rx, T]``.
+
+        The oscillator runs on: the B slots of a call are consecutive stretches of one
+        realisation (B*T samples in one stream, one FIR pass instead of B), and the next call
+        continues it. Each slot's phase noise has the model's statistics; neighbouring slots
+        are correlated the way consecutive slots of one radio are."""
         imp = self.impairments
         if imp["frequency_offset"]:
             y = FrequencyOffset(imp["frequency_offset"], self.tx.sample_rate)(y)
-        if imp["phase_noise"] != "none":
-            seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=self.device))
-            y = self._phase_noise(imp, seed)(y)
+        if oscillator is not None:
+            b, _, t = y.shape
+            ones = torch.ones(1, 1, b * t, dtype=y.dtype, device=y.device)
+            y = y * oscillator(ones).reshape(b, 1, t)
         return y
 
     def _fading(self, seed: int) -> torch.nn.Module | None:
@@ -329,6 +342,7 @@ class PUSCHLink:
         n_tx = torch.zeros(n_slots, dtype=torch.int64, device=dev)
         decoder = self.rx.decoder
         decoder.reset_soft_buffer(0)
+        oscillator = self.oscillator(gen)
         for i in range(self.max_transmissions):
             idx = active.nonzero().flatten()
             if idx.numel() == 0:
@@ -336,7 +350,7 @@ class PUSCHLink:
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             wave = self.tx(tb[idx], rv)
             y, h = self._propagate(wave, gen)
-            y = self._impair(y, gen)
+            y = self._impair(y, oscillator)
             noise = torch.randn(y.shape, dtype=y.dtype, generator=gen, device=dev)
             y = y + noise * math.sqrt(n0)
             llr_active = self.rx.llr(y, h=h, noise_var=n0 if self.perfect else None)
