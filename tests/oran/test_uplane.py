@@ -168,3 +168,21 @@ def test_uncompressed_packing_inputs() -> None:
         pack_uncompressed(torch.zeros(1, 12, 2))
     with pytest.raises(FronthaulDecodeError):
         unpack_uncompressed(bytes(47), 1)
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    (dict(eaxc_id=0x10000), ValueError, "eaxc_id"),
+    (dict(timing="symbol 0"), TypeError, "timing must be a TimingHeader"),
+    (dict(seq=3), TypeError, "seq must be a SeqId"),
+])
+def test_message_ids_are_checked_for_both_planes(kw, exc, match) -> None:
+    from softran.oran.cplane import CPlaneMessage, Section1
+
+    sec_u = UPlaneSection(section_id=1, start_prbu=0, num_prbu=1, prb_payload=bytes(48))
+    base = dict(eaxc_id=1, timing=DL, seq=SeqId(0))
+    with pytest.raises(exc, match=match):
+        UPlaneMessage(**{**base, **kw}, sections=(sec_u,))
+    sec_c = Section1(section_id=1, start_prbc=0, num_prbc=1, num_symbol=1, re_mask=0xFFF,
+                     beam_id=0)
+    with pytest.raises(exc, match=match):
+        CPlaneMessage(**{**base, **kw}, section_type=1, sections=(sec_c,))

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from softran.validation import check_choice, check_int
+from softran.validation import check_choice, check_int, check_name
 
 __all__ = ["CarrierConfig", "SUBCARRIER_SPACINGS"]
 
@@ -58,9 +58,7 @@ class CarrierConfig(BaseModel):
     @field_validator("cyclic_prefix", mode="before")
     @classmethod
     def _cp(cls, v: Any) -> str:
-        if not isinstance(v, str):
-            raise TypeError(f"cyclic_prefix must be a string, got {type(v).__name__}")
-        return check_choice("cyclic_prefix", v, ("normal", "extended"))
+        return check_name("cyclic_prefix", v, ("normal", "extended"))
 
     @field_validator("n_size_grid", mode="before")
     @classmethod

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import torch
 from pydantic import field_validator, model_validator
 
-from softran.validation import ValidatedModel, check_choice, check_int
+from softran.validation import ValidatedModel, check_choice, check_int, check_name
 
 __all__ = [
     "AGGREGATION_LEVELS",
@@ -129,9 +129,7 @@ class CORESETConfig(_ValidatedModel):
     @field_validator("cce_reg_mapping", mode="before")
     @classmethod
     def _mapping(cls, v: Any) -> str:
-        if not isinstance(v, str):
-            raise TypeError(f"cce_reg_mapping must be a string, got {type(v).__name__}")
-        return check_choice("cce_reg_mapping", v, ("interleaved", "noninterleaved"))
+        return check_name("cce_reg_mapping", v, ("interleaved", "noninterleaved"))
 
     @field_validator("reg_bundle_size", mode="before")
     @classmethod
@@ -151,9 +149,7 @@ class CORESETConfig(_ValidatedModel):
     @field_validator("precoder_granularity", mode="before")
     @classmethod
     def _granularity(cls, v: Any) -> str:
-        if not isinstance(v, str):
-            raise TypeError(f"precoder_granularity must be a string, got {type(v).__name__}")
-        return check_choice("precoder_granularity", v, ("sameAsREG-bundle", "allContiguousRBs"))
+        return check_name("precoder_granularity", v, ("sameAsREG-bundle", "allContiguousRBs"))
 
     @field_validator("n_start_bwp", mode="before")
     @classmethod
@@ -260,9 +256,7 @@ class SearchSpaceConfig(_ValidatedModel):
     @field_validator("search_space_type", mode="before")
     @classmethod
     def _type(cls, v: Any) -> str:
-        if not isinstance(v, str):
-            raise TypeError(f"search_space_type must be a string, got {type(v).__name__}")
-        return check_choice("search_space_type", v, ("common", "ue"))
+        return check_name("search_space_type", v, ("common", "ue"))
 
     @field_validator("start_symbol", mode="before")
     @classmethod

@@ -74,7 +74,12 @@ from softran.oran._reader import Reader, build, signed
 from softran.oran.bitfield import pack_signed, unpack_signed
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, _single_message, encode_ecpri
 from softran.oran.errors import FronthaulDecodeError
-from softran.oran.radio_header import TimingHeader, UdCompHdr, bfw_comp_param_bytes
+from softran.oran.radio_header import (
+    TimingHeader,
+    UdCompHdr,
+    bfw_comp_param_bytes,
+    check_message_ids,
+)
 from softran.validation import check_int, check_tensor
 
 __all__ = [
@@ -978,11 +983,7 @@ class CPlaneMessage:
     ci_comp_hdr: CiCompHdr = CiCompHdr()
 
     def __post_init__(self) -> None:
-        check_int("eaxc_id", self.eaxc_id, 0, 0xFFFF)
-        if not isinstance(self.timing, TimingHeader):
-            raise TypeError(f"timing must be a TimingHeader, got {type(self.timing).__name__}")
-        if not isinstance(self.seq, SeqId):
-            raise TypeError(f"seq must be a SeqId, got {type(self.seq).__name__}")
+        check_message_ids(self.eaxc_id, self.timing, self.seq)
         if self.seq.e_bit != 1 or self.seq.subsequence_id != 0:
             raise ValueError(f"C-plane messages are not fragmented: seq must have e_bit = 1 and "
                              f"subsequence_id = 0, got {self.seq}")

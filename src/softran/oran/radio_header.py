@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from softran.oran._reader import Reader, build
+from softran.oran.ecpri import SeqId
 from softran.oran.errors import FronthaulDecodeError
 from softran.validation import check_int
 
@@ -33,6 +34,7 @@ __all__ = [
     "TimingHeader",
     "UdCompHdr",
     "bfw_comp_param_bytes",
+    "check_message_ids",
     "ud_comp_param_bytes",
     "ud_prb_bytes",
 ]
@@ -209,3 +211,14 @@ def bfw_comp_param_bytes(bfw_comp_meth: int) -> int:
         raise ValueError(f"bfw_comp_meth = {bfw_comp_meth} ({name}) is not supported "
                          "(its bfwCompParam size depends on M-plane beamspace config)")
     return size
+
+
+def check_message_ids(eaxc_id: int, timing: TimingHeader, seq: SeqId) -> None:
+    """The fields every C- and U-plane message carries (CUS clauses 7.5.2 / 8.3): ``eaxc_id``
+    (ecpriPcid / ecpriRtcid, 16 bits), the radio application common ``timing`` header and the
+    eCPRI ``seq`` ID; ``TypeError`` / ``ValueError`` name the field."""
+    check_int("eaxc_id", eaxc_id, 0, 0xFFFF)
+    if not isinstance(timing, TimingHeader):
+        raise TypeError(f"timing must be a TimingHeader, got {type(timing).__name__}")
+    if not isinstance(seq, SeqId):
+        raise TypeError(f"seq must be a SeqId, got {type(seq).__name__}")

@@ -35,7 +35,7 @@ from softran.oran._reader import Reader, build
 from softran.oran.bitfield import pack_signed, unpack_signed
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, _single_message, encode_ecpri
 from softran.oran.errors import FronthaulDecodeError
-from softran.oran.radio_header import TimingHeader, UdCompHdr, ud_prb_bytes
+from softran.oran.radio_header import TimingHeader, UdCompHdr, check_message_ids, ud_prb_bytes
 from softran.validation import check_int, check_tensor
 
 __all__ = [
@@ -135,11 +135,7 @@ class UPlaneMessage:
     seq: SeqId = SeqId()
 
     def __post_init__(self) -> None:
-        check_int("eaxc_id", self.eaxc_id, 0, 0xFFFF)
-        if not isinstance(self.timing, TimingHeader):
-            raise TypeError(f"timing must be a TimingHeader, got {type(self.timing).__name__}")
-        if not isinstance(self.seq, SeqId):
-            raise TypeError(f"seq must be a SeqId, got {type(self.seq).__name__}")
+        check_message_ids(self.eaxc_id, self.timing, self.seq)
         sections = tuple(self.sections)
         if not sections:
             raise ValueError("a U-plane message needs at least one section")
