@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -35,7 +34,7 @@ from typing import Any
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.validation import check_int, check_positive, check_tensor
+from softran.validation import check_int, check_positive, check_real, check_tensor
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate"]
 
@@ -228,16 +227,6 @@ def ofdm_info(carrier: CarrierConfig, nfft: int | None = None, sample_rate: floa
 # ---------------------------------------------------------------------------------------
 # helpers shared by modulation and demodulation
 # ---------------------------------------------------------------------------------------
-def _check_real(name: str, value: Any, low: float, high: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value) or value < low or (high is not None and value > high):
-        allowed = f"{low:g}..{high:g}" if high is not None else f"a finite number >= {low:g}"
-        raise ValueError(f"{name} = {value} is out of range; allowed: {allowed}")
-    return value
-
-
 def _check_complex(name: str, x: Any, min_dim: int) -> torch.Tensor:
     x = check_tensor(name, x, min_dim=min_dim)
     if x.dtype not in (torch.complex64, torch.complex128):
@@ -403,7 +392,7 @@ def ofdm_modulate(grid: torch.Tensor, carrier: CarrierConfig, *, nfft: int | Non
     n_symbols = grid.shape[-2]
     if n_symbols < 1:
         raise ValueError(f"grid must have at least 1 OFDM symbol, got shape {tuple(grid.shape)}")
-    carrier_frequency = _check_real("carrier_frequency", carrier_frequency, 0.0)
+    carrier_frequency = check_real("carrier_frequency", carrier_frequency, 0.0)
     info = ofdm_info(carrier, nfft, sample_rate, windowing)
     first = info.first_symbol(carrier.n_slot)
     device, dtype = grid.device, grid.dtype
@@ -461,8 +450,8 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
     """
     carrier = _check_carrier(carrier)
     waveform = _check_complex("waveform", waveform, 2)
-    cp_fraction = _check_real("cp_fraction", cp_fraction, 0.0, 1.0)
-    carrier_frequency = _check_real("carrier_frequency", carrier_frequency, 0.0)
+    cp_fraction = check_real("cp_fraction", cp_fraction, 0.0, 1.0)
+    carrier_frequency = check_real("carrier_frequency", carrier_frequency, 0.0)
     info = ofdm_info(carrier, nfft, sample_rate)
     first = info.first_symbol(carrier.n_slot)
     n_samples = waveform.shape[-1]

@@ -73,10 +73,6 @@ __all__ = ["FibreLink", "FibreSpan", "dispersion_transfer_function", "ssfm"]
 _MANAKOV = 8.0 / 9.0
 
 
-def _real(name: str, value: object, low: float | None = None) -> float:
-    return check_real(name, value, low=low)
-
-
 @dataclass(frozen=True)
 class FibreSpan:
     """Parameters of one fibre span in the user's units, with SI properties for the solver.
@@ -114,11 +110,11 @@ class FibreSpan:
 
     def __post_init__(self) -> None:
         check_positive("length_km", self.length_km)
-        _real("alpha_db_km", self.alpha_db_km, 0.0)
-        _real("dispersion", self.dispersion)
-        _real("slope", self.slope)
-        _real("gamma_w_km", self.gamma_w_km, 0.0)
-        _real("pmd_ps_sqrt_km", self.pmd_ps_sqrt_km, 0.0)
+        check_real("alpha_db_km", self.alpha_db_km, low=0.0)
+        check_real("dispersion", self.dispersion)
+        check_real("slope", self.slope)
+        check_real("gamma_w_km", self.gamma_w_km, low=0.0)
+        check_real("pmd_ps_sqrt_km", self.pmd_ps_sqrt_km, low=0.0)
         check_positive("a_eff_um2", self.a_eff_um2)
         check_positive("reference_wavelength", self.reference_wavelength)
 
@@ -190,7 +186,7 @@ def dispersion_transfer_function(span: FibreSpan, n: int, fs: float, length: flo
         raise TypeError(f"span must be a FibreSpan, got {type(span).__name__}")
     n = check_int("n", n, 1)
     fs = check_positive("fs", fs)
-    z = span.length if length is None else _real("length", length, 0.0)
+    z = span.length if length is None else check_real("length", length, low=0.0)
     dev = torch.device("cpu" if device is None else device)
     return _linear_operator(span, n, fs, z, dtype, dev)
 

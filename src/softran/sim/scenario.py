@@ -43,8 +43,9 @@ Two hashes identify results (sha256 of canonical JSON, independent of key order,
 and comments):
 
 * :attr:`Scenario.stream_hash`: what the outcome of one batch depends on (link, carrier,
-  pusch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``, ``run.seed``, ``run.device``; the
-  random streams of CPU and CUDA differ). Batches are stored under it.
+  pusch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``,
+  ``run.seed``, ``run.device``; the random streams of CPU and CUDA differ). Batches are
+  stored under it.
 * :attr:`Scenario.content_hash`: the stream plus the SNR points and the stopping rule, i.e.
   everything that changes the reported results. ``scenario.name``, ``run.engine``,
   ``run.workers`` and ``run.scheduler`` are excluded. Scenarios that differ only in their SNR
@@ -65,7 +66,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from softran.tomlfile import format_loc, read_toml, split_message
-from softran.validation import check_choice, check_int, check_name, check_positive
+from softran.validation import check_choice, check_int, check_name, check_positive, check_real
 
 __all__ = ["ENGINES", "Scenario", "ScenarioError", "load_scenario", "validate_scenario"]
 
@@ -85,21 +86,15 @@ def _value_error(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def _real(name: str, v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ValueError(f"{name} must be a number, got {v!r} ({type(v).__name__})")
-    if not math.isfinite(v):
-        raise ValueError(f"{name} = {v} is not allowed; it must be finite")
-    return float(v)
+    return _value_error(check_real, name, v)
 
 
 def _optional_real(name: str, v: Any, *, positive: bool) -> float | None:
     """None, or a finite number that is >= 0 (> 0 with ``positive``)."""
     if v is None:
         return None
-    v = _real(name, v)
-    if v < 0 or (positive and v == 0):
-        raise ValueError(f"{name} = {v} is not allowed; it must be {'> 0' if positive else '>= 0'}")
-    return v
+    return _value_error(check_positive, name, v) if positive else \
+        _value_error(check_real, name, v, 0.0)
 
 
 class _Section(BaseModel):

@@ -53,8 +53,6 @@ operations in the same order and give identical bits and iteration counts.
 from __future__ import annotations
 
 import functools
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +61,7 @@ import torch
 from softran.nr.ldpc.base_graph import _edges, base_graph_dims
 from softran.nr.ldpc.encode import _zc_for_length
 from softran.nr.ldpc.triton_support import triton_usable
-from softran.validation import check_choice, check_int, check_tensor
+from softran.validation import check_choice, check_int, check_real, check_tensor
 
 __all__ = ["LLR_SATURATION", "ldpc_decode"]
 
@@ -291,16 +289,6 @@ def _decode_layered_triton(llr: torch.Tensor, plan: _DecodePlan, max_iterations:
     return (L[:, :plan.kb * zc] < 0).to(torch.uint8), iterations
 
 
-def _check_real(name: str, value: object, low: float, high: float, low_open: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    v = float(value)
-    if not math.isfinite(v) or v > high or v < low or (low_open and v == low):
-        bracket = "(" if low_open else "["
-        raise ValueError(f"{name} = {v} is out of range; allowed: {bracket}{low}, {high}]")
-    return v
-
-
 def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
                 algorithm: str = "layered-min-sum", scaling: float = 0.75, offset: float = 0.5,
                 early_termination: bool = True, kernel: str = "auto",
@@ -338,8 +326,10 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
         raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
     max_iterations = check_int("max_iterations", max_iterations, 1)
     algorithm = check_choice("algorithm", algorithm, _ALGORITHMS)
-    scaling = _check_real("scaling", scaling, 0.0, 1.0, low_open=True)
-    offset = _check_real("offset", offset, 0.0, math.inf, low_open=False)
+    scaling = check_real("scaling", scaling, 0.0, 1.0)
+    if scaling == 0.0:
+        raise ValueError("scaling = 0.0 is not allowed; it must be > 0 (and <= 1)")
+    offset = check_real("offset", offset, low=0.0)
     if not isinstance(early_termination, bool):
         raise TypeError(f"early_termination must be a bool, got {early_termination!r}")
     if not isinstance(return_parity_check, bool):
