@@ -33,6 +33,16 @@ def _base(path: str | Path) -> Path:
     return path
 
 
+def _check_waveform(waveform: object) -> torch.Tensor:
+    waveform = check_tensor("waveform", waveform, min_dim=1)
+    if not waveform.is_complex():
+        raise TypeError(f"waveform must be complex, got dtype {waveform.dtype}")
+    if waveform.dim() > 2:
+        raise ValueError(f"waveform must be [n_channels, n_samples] or [n_samples], "
+                         f"got shape {tuple(waveform.shape)}")
+    return waveform
+
+
 def write_sigmf(path: str | Path, waveform: torch.Tensor, sample_rate: float, *,
                 center_frequency: float = 0.0, description: str = "",
                 extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
@@ -47,12 +57,7 @@ def write_sigmf(path: str | Path, waveform: torch.Tensor, sample_rate: float, *,
     >>> read_sigmf(d + "/x")[0].shape
     torch.Size([2, 4])
     """
-    waveform = check_tensor("waveform", waveform, min_dim=1)
-    if not waveform.is_complex():
-        raise TypeError(f"waveform must be complex, got dtype {waveform.dtype}")
-    if waveform.dim() > 2:
-        raise ValueError(f"waveform must be [n_channels, n_samples] or [n_samples], "
-                         f"got shape {tuple(waveform.shape)}")
+    waveform = _check_waveform(waveform)
     sample_rate = check_positive("sample_rate", sample_rate)
     samples = waveform.detach().to("cpu", torch.complex64).reshape(-1, waveform.shape[-1])
     n_channels = samples.shape[0]
@@ -130,12 +135,7 @@ def write_recording(path: str | Path, waveform: torch.Tensor, sample_rate: float
     if fmt == "sigmf":
         return list(write_sigmf(path, waveform, sample_rate, center_frequency=center_frequency,
                                 description=description, extra=extra))
-    waveform = check_tensor("waveform", waveform, min_dim=1)
-    if not waveform.is_complex():
-        raise TypeError(f"waveform must be complex, got dtype {waveform.dtype}")
-    if waveform.dim() > 2:
-        raise ValueError(f"waveform must be [n_channels, n_samples] or [n_samples], "
-                         f"got shape {tuple(waveform.shape)}")
+    waveform = _check_waveform(waveform)
     check_positive("sample_rate", sample_rate)
     out = Path(path)
     out = out if out.suffix == ".npy" else out.with_name(out.name + ".npy")

@@ -32,7 +32,7 @@ import torch
 
 from softran.nr.crc import crc_decode, crc_encode
 from softran.nr.polar import polar_decode, polar_encode, rate_match_polar, rate_recover_polar
-from softran.nr.sequences import prbs
+from softran.nr.sequences import _int_or_tensor, prbs
 from softran.validation import check_bits, check_choice, check_int, check_tensor
 
 __all__ = [
@@ -125,19 +125,6 @@ def pbch_payload_interleaver() -> torch.Tensor:
     return torch.tensor(_destinations(), dtype=torch.int64)
 
 
-def _int_tensor(name: str, value: object, low: int, high: int,
-                device: torch.device) -> torch.Tensor:
-    """An int or an integer tensor with every entry in [low, high], as int64 on ``device``."""
-    if isinstance(value, torch.Tensor):
-        if value.dtype == torch.bool or value.is_floating_point() or value.is_complex():
-            raise TypeError(f"{name} must be an int or an integer tensor, got dtype {value.dtype}")
-        value = value.to(device=device, dtype=torch.int64)
-        bad = (value < low) | (value > high)
-        if value.numel() and bool(bad.any()):
-            raise ValueError(f"{name} = {int(value[bad].flatten()[0])} is out of range; "
-                             f"allowed: {low}..{high}")
-        return value
-    return torch.tensor(check_int(name, value, low, high), dtype=torch.int64, device=device)
 
 
 def _broadcast(name: str, value: torch.Tensor, batch: torch.Size) -> torch.Tensor:
@@ -209,12 +196,12 @@ def bch_encode(mib_bits: torch.Tensor, sfn: int | torch.Tensor, half_frame: int 
     l_max = check_choice("l_max", check_int("l_max", l_max), L_MAX_VALUES)
     dev = mib_bits.device
     batch = mib_bits.shape[:-1]
-    sfn_t = _broadcast("sfn", _int_tensor("sfn", sfn, 0, 1023, dev), batch)
-    hrf = _broadcast("half_frame", _int_tensor("half_frame", half_frame, 0, 1, dev), batch)
-    idx = _broadcast("ssb_index", _int_tensor("ssb_index", ssb_index, 0, l_max - 1, dev), batch)
-    kssb = _broadcast("k_ssb", _int_tensor("k_ssb", k_ssb, 0, 15 if l_max == 64 else 31, dev),
+    sfn_t = _broadcast("sfn", _int_or_tensor("sfn", sfn, 0, 1023, dev), batch)
+    hrf = _broadcast("half_frame", _int_or_tensor("half_frame", half_frame, 0, 1, dev), batch)
+    idx = _broadcast("ssb_index", _int_or_tensor("ssb_index", ssb_index, 0, l_max - 1, dev), batch)
+    kssb = _broadcast("k_ssb", _int_or_tensor("k_ssb", k_ssb, 0, 15 if l_max == 64 else 31, dev),
                       batch)
-    cell = _int_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, dev)
+    cell = _int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, dev)
     if cell.dim():
         cell = _broadcast("n_cell_id", cell, batch)
 
@@ -298,7 +285,7 @@ def bch_decode(llr: torch.Tensor, n_cell_id: int | torch.Tensor, l_max: int,
     l_max = check_choice("l_max", check_int("l_max", l_max), L_MAX_VALUES)
     dev = llr.device
     batch = llr.shape[:-1]
-    cell = _int_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, dev)
+    cell = _int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, dev)
     if cell.dim():
         cell = _broadcast("n_cell_id", cell, batch)
 

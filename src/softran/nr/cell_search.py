@@ -59,7 +59,7 @@ from softran.nr.mib import MIB
 from softran.nr.ofdm import ofdm_info, ofdm_modulate
 from softran.nr.pbch import pbch_decode, pbch_dmrs
 from softran.nr.receiver import channel_estimate, mrc_combine
-from softran.nr.sequences import pss, sss
+from softran.nr.sequences import _int_or_tensor, pss, sss
 from softran.nr.ssb import (
     SSB_CASES,
     SSB_N_SUBCARRIERS,
@@ -422,18 +422,6 @@ def _check_grid(grid: object) -> torch.Tensor:
     return g
 
 
-def _int_param(name: str, value: object, low: int, high: int,
-               device: torch.device) -> torch.Tensor:
-    if isinstance(value, torch.Tensor):
-        if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
-            raise TypeError(f"{name} must be an int or an integer tensor, got dtype {value.dtype}")
-        v = value.to(device=device, dtype=torch.int64)
-        bad = (v < low) | (v > high)
-        if v.numel() and bool(bad.any()):
-            raise ValueError(f"{name} = {int(v[bad].flatten()[0])} is out of range; allowed: "
-                             f"{low}..{high}")
-        return v
-    return torch.tensor(check_int(name, value, low, high), dtype=torch.int64, device=device)
 
 
 # ------------------------------------------------------------------------------ SSS
@@ -475,7 +463,7 @@ def sss_detect(grid: torch.Tensor, n_id_2: int | torch.Tensor) -> SSSDetection:
     """
     g = _check_grid(grid)
     dev = g.device
-    nid2 = _int_param("n_id_2", n_id_2, 0, 2, dev)
+    nid2 = _int_or_tensor("n_id_2", n_id_2, 0, 2, dev)
     batch = g.shape[:-3]
     try:
         nid2 = nid2.expand(batch)
@@ -541,7 +529,7 @@ def pbch_dmrs_detect(grid: torch.Tensor, n_cell_id: int | torch.Tensor
     g = _check_grid(grid)
     dev = g.device
     batch = g.shape[:-3]
-    cell = _int_param("n_cell_id", n_cell_id, 0, 1007, dev)
+    cell = _int_or_tensor("n_cell_id", n_cell_id, 0, 1007, dev)
     try:
         cell = cell.expand(batch)
     except RuntimeError:

@@ -16,7 +16,7 @@ import math
 import torch
 
 from softran.nr.modulation import symbol_demodulate, symbol_modulate
-from softran.nr.sequences import prbs
+from softran.nr.sequences import _int_or_tensor, prbs
 from softran.validation import check_bits, check_choice, check_int, check_tensor
 
 __all__ = [
@@ -37,28 +37,13 @@ _MAX_CELL_ID = 1007
 _L_MAX_VALUES = (4, 8, 64)
 
 
-def _int_tensor(name: str, value: object, low: int, high: int,
-                device: torch.device | None) -> torch.Tensor:
-    """An int or an integer tensor with entries in [low, high], as int64 (on ``device`` if
-    given, else the tensor's device or the CPU)."""
-    if isinstance(value, torch.Tensor):
-        if value.dtype == torch.bool or value.is_floating_point() or value.is_complex():
-            raise TypeError(f"{name} must be an int or an integer tensor, got dtype {value.dtype}")
-        value = value.to(dtype=torch.int64, device=device if device is not None else value.device)
-        bad = (value < low) | (value > high)
-        if value.numel() and bool(bad.any()):
-            raise ValueError(f"{name} = {int(value[bad].flatten()[0])} is out of range; "
-                             f"allowed: {low}..{high}")
-        return value
-    return torch.tensor(check_int(name, value, low, high), dtype=torch.int64,
-                        device=device if device is not None else "cpu")
 
 
 def _scrambling_sequence(n_cell_id: object, v: object, batch: torch.Size,
                          device: torch.device) -> torch.Tensor:
     """c(i + v M_bit), i = 0..M_bit - 1, c_init = N_ID^cell (§7.3.3.1): uint8 ``[*batch, 864]``."""
-    cell = _int_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
-    v_t = _int_tensor("v", v, 0, 7, device)
+    cell = _int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
+    v_t = _int_or_tensor("v", v, 0, 7, device)
     try:
         shape = torch.broadcast_shapes(cell.shape, v_t.shape, batch)
     except RuntimeError:
@@ -189,8 +174,8 @@ def pbch_dmrs(n_cell_id: int | torch.Tensor, i_ssb_bar: int | torch.Tensor) -> t
         if isinstance(x, torch.Tensor):
             device = x.device
             break
-    cell = _int_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
-    ibar = _int_tensor("i_ssb_bar", i_ssb_bar, 0, 7, device)
+    cell = _int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
+    ibar = _int_or_tensor("i_ssb_bar", i_ssb_bar, 0, 7, device)
     c_init = ((1 << 11) * (ibar + 1) * (torch.div(cell, 4, rounding_mode="floor") + 1)
               + (1 << 6) * (ibar + 1) + cell % 4)
     c = prbs(c_init, 2 * PBCH_DMRS_LENGTH).to(torch.float32)

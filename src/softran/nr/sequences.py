@@ -130,7 +130,7 @@ def _x2_jump(device: torch.device) -> torch.Tensor:
 def _check_int_tensor(name: str, value: torch.Tensor, low: int, high: int) -> torch.Tensor:
     """An integer (not bool) tensor with every entry in ``[low, high]``, as int64."""
     if value.dtype == torch.bool or value.is_floating_point() or value.is_complex():
-        raise TypeError(f"{name} must be an integer tensor, got dtype {value.dtype}")
+        raise TypeError(f"{name} must be an int or an integer tensor, got dtype {value.dtype}")
     value = value.to(torch.int64)
     bad = (value < low) | (value > high)
     if value.numel() and bool(bad.any()):

@@ -28,8 +28,8 @@ import torch
 from softran.nr.bch import bch_encode
 from softran.nr.config import CarrierConfig
 from softran.nr.mib import MIB
-from softran.nr.pbch import _int_tensor, pbch, pbch_dmrs
-from softran.nr.sequences import pss, sss
+from softran.nr.pbch import pbch, pbch_dmrs
+from softran.nr.sequences import _int_or_tensor, pss, sss
 from softran.validation import check_bits, check_choice, check_int, check_name
 
 __all__ = [
@@ -170,8 +170,8 @@ def ssb_grid(n_cell_id: int, cw: torch.Tensor, i_ssb: int | torch.Tensor,
     beta_pss_db = check_choice("beta_pss_db", check_int("beta_pss_db", beta_pss_db), _BETA_PSS_DB)
     dev = cw.device
     batch = cw.shape[:-1]
-    idx = _int_tensor("i_ssb", i_ssb, 0, l_max - 1, dev)
-    n_hf = _int_tensor("half_frame", half_frame, 0, 1, dev)
+    idx = _int_or_tensor("i_ssb", i_ssb, 0, l_max - 1, dev)
+    n_hf = _int_or_tensor("half_frame", half_frame, 0, 1, dev)
     v = idx % 4 if l_max == 4 else idx % 8
     ibar = idx % 4 + 4 * n_hf if l_max == 4 else idx % 8
     try:
