@@ -283,9 +283,8 @@ def _decode_layered_triton(llr: torch.Tensor, plan: _DecodePlan, max_iterations:
     active = _active_rows(llr, plan, index)
     L = torch.zeros(b, plan.n_cols * zc, dtype=torch.float32, device=llr.device)
     L[:, 2 * zc:] = llr.clamp(-LLR_SATURATION, LLR_SATURATION)
-    iterations = decode_blocks_triton(L, active, tuple(plan.row_ptr.tolist()),
-                                      tuple(plan.cols.tolist()), tuple(plan.shifts.tolist()),
-                                      zc, max_iterations, offset_ms, scaling, offset, early)
+    iterations = decode_blocks_triton(L, active, plan.bgn, zc, max_iterations, offset_ms,
+                                      scaling, offset, early)
     return (L[:, :plan.kb * zc] < 0).to(torch.uint8), iterations
 
 

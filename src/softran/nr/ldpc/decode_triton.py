@@ -41,6 +41,8 @@ import torch
 import triton
 import triton.language as tl
 
+from softran.nr.ldpc.triton_support import n_programs
+
 __all__ = ["decode_blocks_triton"]
 
 _BIG = tl.constexpr(3.0e38)
@@ -188,25 +190,27 @@ def _layered_min_sum_kernel(L_ptr, m1_ptr, m2_ptr, w_ptr, act_ptr, iters_ptr, ro
 
 
 @functools.cache
-def _tables(row_ptr: tuple[int, ...], cols: tuple[int, ...], shifts: tuple[int, ...],
-            device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    def as_tensor(v: tuple[int, ...]) -> torch.Tensor:
-        return torch.tensor(v, dtype=torch.int32, device=device)
-    return as_tensor(row_ptr), as_tensor(cols), as_tensor(shifts)
+def _tables(bgn: int, zc: int, device: torch.device
+            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The decode plan's row pointers, columns and shifts as int32 tensors on ``device``."""
+    from softran.nr.ldpc.decode import _decode_plan
+
+    plan = _decode_plan(bgn, zc)
+    return tuple(torch.as_tensor(a, dtype=torch.int32).to(device)  # type: ignore[return-value]
+                 for a in (plan.row_ptr, plan.cols, plan.shifts))
 
 
-def decode_blocks_triton(L: torch.Tensor, active: torch.Tensor, row_ptr: tuple[int, ...],
-                         cols: tuple[int, ...], shifts: tuple[int, ...], zc: int,
+def decode_blocks_triton(L: torch.Tensor, active: torch.Tensor, bgn: int, zc: int,
                          max_it: int, offset_ms: bool, scale: float, offset: float,
                          early: bool) -> torch.Tensor:
     """Layered min-sum on each block of ``L`` (float32 [B, n_cols*zc], updated in place:
-    punctured columns 0, then the saturated channel LLRs). ``active`` (bool [B, n_rows]) selects
-    the layers per block. Returns the signed iteration counts (int32 [B], negative where the
-    final hard decisions fail an active check)."""
+    punctured columns 0, then the saturated channel LLRs) for base graph ``bgn``. ``active``
+    (bool [B, n_rows]) selects the layers per block. Returns the signed iteration counts
+    (int32 [B], negative where the final hard decisions fail an active check)."""
     b, n = L.shape
     n_rows = active.shape[1]
     dev = L.device
-    rp, cl, sh = _tables(row_ptr, cols, shifts, dev)
+    rp, cl, sh = _tables(bgn, zc, dev)
     m1 = torch.zeros(b, n_rows, zc, dtype=torch.float32, device=dev)
     m2 = torch.zeros_like(m1)
     words = torch.zeros(b, n_rows, zc, dtype=torch.int32, device=dev)
@@ -214,12 +218,7 @@ def decode_blocks_triton(L: torch.Tensor, active: torch.Tensor, row_ptr: tuple[i
     if b == 0:
         return iters
     block_z = max(16, min(BLOCK_Z_MAX, triton.next_power_of_2(zc)))
-    if dev.type == "cuda":
-        sms = torch.cuda.get_device_properties(dev).multi_processor_count
-        n_programs = min(b, PROGRAMS_PER_SM * sms)
-    else:  # the interpreter: two programs, so that the per-program block loop is exercised
-        n_programs = min(b, 2)
-    _layered_min_sum_kernel[(n_programs,)](
+    _layered_min_sum_kernel[(n_programs(dev, b, PROGRAMS_PER_SM),)](
         L, m1, m2, words, active.to(torch.int8).contiguous(), iters, rp, cl, sh, b, zc,
         n // zc, n_rows, max_it, scale, offset, OFFSET_MS=offset_ms, EARLY=early,
         BLOCK_Z=block_z, num_warps=NUM_WARPS, enable_fp_fusion=False)

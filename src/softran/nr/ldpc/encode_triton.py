@@ -23,6 +23,8 @@ import torch
 import triton
 import triton.language as tl
 
+from softran.nr.ldpc.triton_support import n_programs
+
 __all__ = ["encode_blocks_triton"]
 
 #: launch shape (not yet tuned on a GPU)
@@ -124,12 +126,7 @@ def encode_blocks_triton(c: torch.Tensor, out: torch.Tensor, bgn: int, zc: int) 
     order, last, tgt, src_ptr, src_col, src_shift = _tables(bgn, zc, c.device)
     buf = torch.zeros(b, plan.n_buf_cols * zc, dtype=torch.uint8, device=c.device)
     block_z = max(16, min(BLOCK_Z_MAX, triton.next_power_of_2(zc)))
-    if c.device.type == "cuda":
-        sms = torch.cuda.get_device_properties(c.device).multi_processor_count
-        n_programs = min(b, PROGRAMS_PER_SM * sms)
-    else:  # the interpreter: two programs, so that the per-program block loop is exercised
-        n_programs = min(b, 2)
-    _encode_kernel[(n_programs,)](
+    _encode_kernel[(n_programs(c.device, b, PROGRAMS_PER_SM),)](
         c.contiguous(), out, buf, order, last, tgt, src_ptr, src_col, src_shift, b,
         order.numel(), zc, plan.kb, plan.n_cols, plan.n_buf_cols, out.shape[1],
         BLOCK_Z=block_z, num_warps=NUM_WARPS)

@@ -8,7 +8,7 @@ import os
 
 import torch
 
-__all__ = ["interpreting", "triton_usable"]
+__all__ = ["interpreting", "n_programs", "triton_usable"]
 
 
 def interpreting() -> bool:
@@ -30,3 +30,17 @@ def triton_usable(device: torch.device) -> bool:
     if importlib.util.find_spec("triton") is None:
         return False
     return device.type == "cuda" or (interpreting() and device.type == "cpu")
+
+
+def n_programs(device: torch.device, n_blocks: int, per_sm: int) -> int:
+    """Persistent programs for ``n_blocks`` code blocks: ``per_sm`` per streaming
+    multiprocessor on CUDA; two in the interpreter (so that the per-program loop over blocks
+    is exercised); never more than the blocks.
+
+    >>> n_programs(torch.device("cpu"), 5, 4), n_programs(torch.device("cpu"), 1, 4)
+    (2, 1)
+    """
+    if device.type == "cuda":
+        return min(n_blocks, per_sm * torch.cuda.get_device_properties(device)
+                   .multi_processor_count)
+    return min(n_blocks, 2)
