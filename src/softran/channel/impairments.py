@@ -320,6 +320,25 @@ def _next_pow2(n: int) -> int:
     return 1 << max(0, (int(n) - 1).bit_length())
 
 
+@functools.lru_cache(maxsize=8)
+def _fir_taps(sample_rate: float, carrier_frequency: float, parameter_set: str,
+              min_frequency_offset: float, n_taps: int) -> torch.Tensor:
+    """Linear-phase FIR of the TR 38.803 phase noise by frequency sampling (module notes),
+    cached: every oscillator of the same model shares one design."""
+    f = torch.fft.fftfreq(n_taps, d=1.0 / sample_rate, dtype=torch.float64)
+    psd = phase_noise_psd(f.abs().clamp(min=min_frequency_offset), carrier_frequency,
+                          parameter_set)
+    s = torch.pow(10.0, psd / 10.0)  # rad^2/Hz, two-sided
+    h = torch.fft.ifft(torch.sqrt(s * sample_rate).to(torch.complex128)).real
+    return torch.roll(h, n_taps // 2)  # linear phase, delay n/2
+
+
+@functools.lru_cache(maxsize=8)
+def _fir_spectrum(taps: torch.Tensor, device: str, n_fft: int) -> torch.Tensor:
+    """rfft of ``taps`` on ``device`` (cached per design, device and FFT size)."""
+    return torch.fft.rfft(taps.to(device), n_fft)
+
+
 class PhaseNoise(_Stateful):
     """Oscillator phase noise ``y[n] = x[n] exp(j phi[n])``: the multi-pole/zero model of
     TR 38.803 §6.1.10 (FIR-shaped Gaussian noise) or a free-running Wiener oscillator
@@ -431,11 +450,9 @@ class PhaseNoise(_Stateful):
                                self.carrier_frequency, self.parameter_set)
 
     def _design(self) -> torch.Tensor:
-        n = self.n_taps
-        f = torch.fft.fftfreq(n, d=1.0 / self.sample_rate, dtype=torch.float64)
-        s = torch.pow(10.0, self.psd_db(f) / 10.0)  # rad^2/Hz, two-sided
-        h = torch.fft.ifft(torch.sqrt(s * self.sample_rate).to(torch.complex128)).real
-        return torch.roll(h, n // 2)  # linear phase, delay n/2
+        assert self.carrier_frequency is not None and self.parameter_set is not None
+        return _fir_taps(self.sample_rate, self.carrier_frequency, self.parameter_set,
+                         self.min_frequency_offset, self.n_taps)
 
     # -- state --------------------------------------------------------------------
 
@@ -447,7 +464,6 @@ class PhaseNoise(_Stateful):
         self._cache: tuple[int, torch.Tensor] | None = None
         self._white_tail: torch.Tensor | None = None  # last n_taps - 1 white samples
         self._phase_end = 0.0  # wiener: phi at the last sample (tensor after first call)
-        self._fft_cache: dict[tuple[str, int], torch.Tensor] = {}
 
     def _block(self, b: int) -> torch.Tensor:
         if self._cache is not None and self._cache[0] == b:
@@ -477,10 +493,7 @@ class PhaseNoise(_Stateful):
         length = self.n_taps
         n_fft = _next_pow2(max(2 * length, 1 << 16))
         chunk = n_fft - length + 1
-        key = (str(device), n_fft)
-        if key not in self._fft_cache:
-            self._fft_cache[key] = torch.fft.rfft(taps.to(device), n_fft)
-        h_f = self._fft_cache[key]
+        h_f = _fir_spectrum(taps, str(device), n_fft)
         # white index u = n + length - 1: phi[n] = sum_m h[m] w[u = n + length - 1 - m]
         if self._white_tail is None:
             self._white_tail = self._white(0, length - 1)
