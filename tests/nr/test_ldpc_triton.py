@@ -1,4 +1,4 @@
-"""The Triton layered min-sum kernel (TS 38.212 §5.3.2 codes) against the Numba kernel.
+"""The Triton LDPC kernels (TS 38.212 §5.3.2 codes) against the plain torch reference.
 
 On a machine with CUDA the kernel runs compiled on the GPU; elsewhere this module switches on
 Triton's interpreter (TRITON_INTERPRET=1, before the kernel module is first imported) and runs
@@ -44,13 +44,13 @@ def noisy_blocks(bgn: int, zc: int, n: int, rate: float, ebn0_db: float, seed: i
 def both(llr: torch.Tensor, bgn: int, iterations: int, **kw):
     got = ldpc_decode(llr.to(DEVICE), bgn, iterations, kernel="triton", return_parity_check=True,
                       **kw)
-    ref = ldpc_decode(llr, bgn, iterations, kernel="numba", return_parity_check=True, **kw)
+    ref = ldpc_decode(llr, bgn, iterations, kernel="torch", return_parity_check=True, **kw)
     return [g.cpu() for g in got], ref
 
 
 @pytest.mark.parametrize("algorithm", ["layered-min-sum", "layered-offset-min-sum"])
 @pytest.mark.parametrize("early", [True, False])
-def test_same_bits_and_iterations_as_numba(algorithm: str, early: bool) -> None:
+def test_same_bits_and_iterations_as_torch(algorithm: str, early: bool) -> None:
     # Eb/N0 in the waterfall: with min-sum and early termination one block stops after 3
     # iterations, one after 4, one fails; every output must agree. Three blocks on two
     # programs (interpreter): one program decodes two blocks in turn
@@ -87,7 +87,7 @@ def test_fillers_and_batch_shape() -> None:
     llr[..., 8 * 8 - 2 * 8:8 * 8] = -2.0  # wrong-signed systematic LLRs to be corrected
     llr[..., 10 * 8 - 12 - 16:10 * 8 - 16] = math.inf
     bits, iters = ldpc_decode(llr.to(DEVICE), 2, 4, kernel="triton")
-    ref_bits, ref_iters = ldpc_decode(llr, 2, 4, kernel="numba")
+    ref_bits, ref_iters = ldpc_decode(llr, 2, 4, kernel="torch")
     assert bits.shape == (2, 3, 80) and iters.shape == (2, 3)
     assert torch.equal(bits.cpu(), ref_bits) and torch.equal(iters.cpu(), ref_iters)
     assert torch.equal(bits.cpu(), cbs)
@@ -117,12 +117,12 @@ ONE_PER_SET = [max(z for z in lifting_sizes() if lifting_size_set(z) == i) for i
 
 @pytest.mark.parametrize("bgn", [1, 2])
 @pytest.mark.parametrize("zc", ONE_PER_SET)
-def test_encoder_matches_numba(bgn: int, zc: int) -> None:
+def test_encoder_matches_torch(bgn: int, zc: int) -> None:
     _, _, kb = base_graph_dims(bgn)
     cbs = torch.randint(0, 2, (3, kb * zc), dtype=torch.uint8,
                         generator=torch.Generator().manual_seed(zc))
     got = ldpc_encode(cbs.to(DEVICE), bgn, kernel="triton").cpu()
-    assert torch.equal(got, ldpc_encode(cbs, bgn, kernel="numba"))
+    assert torch.equal(got, ldpc_encode(cbs, bgn, kernel="torch"))
 
 
 def test_encoder_fillers_and_batch_shape() -> None:
@@ -131,7 +131,7 @@ def test_encoder_fillers_and_batch_shape() -> None:
     cbs[..., -10:] = -1                                    # filler bits stay -1 in the output
     got = ldpc_encode(cbs.to(DEVICE), 1, kernel="triton").cpu()
     assert got.shape == (2, 2, 66 * 6)
-    assert torch.equal(got, ldpc_encode(cbs, 1, kernel="numba"))
+    assert torch.equal(got, ldpc_encode(cbs, 1, kernel="torch"))
     assert ldpc_encode(torch.zeros(0, 10 * 4, dtype=torch.uint8, device=DEVICE), 2,
                        kernel="triton").shape == (0, 200)
 
