@@ -7,10 +7,17 @@ import torch
 
 from softran.nr import CarrierConfig
 from softran.nr.ofdm import ofdm_info
-from softran.oran import SeqId, TimingHeader, UPlaneMessage, UPlaneSection, encode_uplane
-from softran.oran import pack_uncompressed
+from softran.oran import (
+    SeqId,
+    TimingHeader,
+    UPlaneMessage,
+    UPlaneSection,
+    encode_uplane,
+    pack_uncompressed,
+)
 from softran.oran.counters import Flow
 from softran.oran.endpoints import ODU, ORU, FronthaulConfig
+from softran.oran.session import RecordingTransport
 from softran.oran.timing import (
     SimulatedClock,
     TimingWindows,
@@ -69,24 +76,13 @@ def test_classify_arrival_edges() -> None:
         TimingWindows(ta4_min=10, ta4_max=5)
 
 
-class _Clocked:
-    """Transport that records (clock time, pdu) of each send."""
-
-    def __init__(self, clock: SimulatedClock) -> None:
-        self.clock, self.sent = clock, []
-
-    def send(self, data: bytes) -> None:
-        self.sent.append((self.clock.now_ns(), data))
-
-    def recv(self, timeout: float | None = None) -> None:
-        return None
 
 
 def test_paced_odu_sends_in_the_window_and_oru_counts_on_time() -> None:
     w = TimingWindows()
     cfg = FronthaulConfig(n_prb=24, scs_khz=30, eaxc_ids=(0,), windows=w)
     clock = SimulatedClock(1_000_000)
-    tx = _Clocked(clock)
+    tx = RecordingTransport(clock)
     odu = ODU(cfg, tx, clock=clock, paced=True)
     frame, sf, slot = odu.next_slot()
     assert (frame, sf, slot) == (0, 1, 1)                 # first slot >= 1 ms + 429 us
@@ -96,7 +92,7 @@ def test_paced_odu_sends_in_the_window_and_oru_counts_on_time() -> None:
     assert tx.sent[1][0] == air0 - (71_000 + 428_000) // 2               # U-plane symbol 0
     assert tx.sent[2][0] == air0 + symbol_start_ns(30, 1, 1) - symbol_start_ns(30, 1, 0) \
         - 249_500
-    oru = ORU(cfg, _Clocked(clock), clock=clock)
+    oru = ORU(cfg, RecordingTransport(clock), clock=clock)
     for t, pdu in tx.sent:
         assert oru.handle(pdu, arrival_ns=t) is None
     c = oru.counters
@@ -115,7 +111,7 @@ def test_late_and_early_with_a_simulated_clock() -> None:
     w = TimingWindows(t2a_min_up=50_000, t2a_max_up=300_000, ta4_min=10_000, ta4_max=200_000)
     cfg = FronthaulConfig(n_prb=24, scs_khz=30, eaxc_ids=(0,), windows=w)
     clock = SimulatedClock()
-    oru = ORU(cfg, _Clocked(clock), clock=clock)
+    oru = ORU(cfg, RecordingTransport(clock), clock=clock)
     air = 32_500_000 + 2_560_000_000          # frame 3 (+ one frameId period), sf 2, slot 1
     for arrival, symbol in [(air - 300_001, 0), (air - 300_000, 0), (air - 50_000, 0),
                             (air - 49_999, 0)]:
@@ -125,7 +121,7 @@ def test_late_and_early_with_a_simulated_clock() -> None:
     oru.handle(_u(1, 1), arrival_ns=s1 - 49_999)
     r = oru.counters.rx[Flow("U", "DL", 0)]
     assert (r.early, r.on_time, r.late) == (1, 2, 2)
-    odu = ODU(cfg, _Clocked(clock), clock=clock)
+    odu = ODU(cfg, RecordingTransport(clock), clock=clock)
     for arrival in (air + 9_999, air + 10_000, air + 200_000, air + 200_001):
         odu.handle(_u(0, 0), arrival_ns=arrival)
     r = odu.counters.rx[Flow("U", "UL", 0)]

@@ -27,7 +27,7 @@ from softran.oran.pcap import PcapWriter
 from softran.oran.timing import FRAME_NS, SimulatedClock, TimingWindows, symbol_start_ns
 from softran.validation import check_choice, check_int
 
-__all__ = ["LoopResult", "antenna_grids", "capture_slot", "run_loop"]
+__all__ = ["LoopResult", "RecordingTransport", "antenna_grids", "capture_slot", "run_loop"]
 
 
 def antenna_grids(carrier: CarrierConfig, n_antennas: int = 1, modulation: str = "256QAM", *,
@@ -44,7 +44,10 @@ def antenna_grids(carrier: CarrierConfig, n_antennas: int = 1, modulation: str =
                       for k in range(n_antennas)])
 
 
-class _Collect:
+class RecordingTransport:
+    """A transport that keeps ``(clock time in ns, pdu)`` of every send and receives nothing:
+    it captures what an endpoint sends on a simulated clock (pcaps, timing tests)."""
+
     def __init__(self, clock: SimulatedClock) -> None:
         self.clock, self.sent = clock, []
 
@@ -81,7 +84,7 @@ def capture_slot(path: str | os.PathLike[str], config: FronthaulConfig, grid: to
     air = (256 * FRAME_NS + frame_id * FRAME_NS + subframe_id * 1_000_000
            + symbol_start_ns(config.scs_khz, slot_id, 0, cyclic_prefix=config.cyclic_prefix))
     clock = SimulatedClock(air - 1_000_000)
-    sink = _Collect(clock)
+    sink = RecordingTransport(clock)
     ODU(config, sink, clock=clock, paced=True).send_slot(grid, frame_id, subframe_id, slot_id)
     snaplen = max(65535, max(len(p) for _, p in sink.sent) + 64)
     with PcapWriter(path, nanosecond=True, snaplen=snaplen) as w:
