@@ -10,8 +10,14 @@ from hypothesis import strategies as st
 
 from softran.oran.ecpri import SeqId
 from softran.oran.radio_header import TimingHeader, UdCompHdr
-from softran.oran.uplane import (UPlaneFormat, UPlaneMessage, UPlaneSection, decode_uplane,
-                                 encode_uplane, encode_uplane_symbols)
+from softran.oran.uplane import (
+    UPlaneFormat,
+    UPlaneMessage,
+    UPlaneSection,
+    decode_uplane,
+    encode_uplane,
+    encode_uplane_symbols,
+)
 
 
 def reference(raw, eaxc_ids, timings, chunks, seq_start, section_id, hdr, fmt):

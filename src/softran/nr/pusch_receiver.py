@@ -2,9 +2,10 @@
 
 OFDM demodulation (TS 38.211 §5.3.1), DM-RS based channel estimation (§6.4.1.1 references;
 :func:`~softran.nr.receiver.channel_estimate`), interference-plus-noise covariance
-(:func:`~softran.nr.receiver.noise_covariance`), PT-RS phase tracking (the common phase error of
-each OFDM symbol, :mod:`~softran.nr.receiver.phase_tracking`, when PT-RS are configured), MMSE-IRC / MMSE / MRC detection with the
-post-equalisation SINR scaling the LLRs (:func:`~softran.nr.receiver.mmse_equalize`),
+(:func:`~softran.nr.receiver.noise_covariance`), PT-RS phase tracking (the common phase error
+of each OFDM symbol, :mod:`~softran.nr.receiver.phase_tracking`, when PT-RS are configured),
+MMSE-IRC / MMSE / MRC detection with the post-equalisation SINR scaling the LLRs
+(:func:`~softran.nr.receiver.mmse_equalize`),
 transform deprecoding, soft demapping and descrambling (:func:`~softran.nr.pusch_decode`),
 and UL-SCH decoding with HARQ soft combining (:class:`~softran.nr.ULSCHDecoder`,
 TS 38.212 §6.2). A perfect-CSI mode takes the true channel instead of the estimate.

@@ -6,8 +6,11 @@ TS 38.211 §6.4.1.1 / §6.4.1.2)."""
 from softran.nr.receiver.channel_estimate import channel_estimate
 from softran.nr.receiver.equalize import mmse_equalize, mrc_combine, zf_equalize
 from softran.nr.receiver.noise_covariance import noise_covariance
-from softran.nr.receiver.phase_tracking import (common_phase_correct, interpolate_phase,
-                                                ptrs_common_phase_error)
+from softran.nr.receiver.phase_tracking import (
+                                                common_phase_correct,
+                                                interpolate_phase,
+                                                ptrs_common_phase_error,
+)
 from softran.nr.receiver.timing import timing_correct, timing_estimate
 
 __all__ = ["channel_estimate", "common_phase_correct", "interpolate_phase", "mmse_equalize",

@@ -35,8 +35,8 @@ def ptrs_common_phase_error(grid: torch.Tensor, h: torch.Tensor, ptrs_indices: t
     docstring).
 
     ``grid``: received ``[batch, n_rx, n_symbols, K]``; ``h``: channel estimate of each layer
-    ``[batch, n_rx, n_layers, n_symbols, K]`` (batch 1 is broadcast); ``ptrs_indices`` / ``ptrs_symbols``: as
-    :func:`~softran.nr.pusch_ptrs_indices` / :func:`~softran.nr.pusch_ptrs` (``[n_ports, n]``
+    ``[batch, n_rx, n_layers, n_symbols, K]`` (batch 1 is broadcast); ``ptrs_indices`` /
+    ``ptrs_symbols``: as :func:`~softran.nr.pusch_ptrs_indices` / :func:`~softran.nr.pusch_ptrs` (``[n_ports, n]``
     into the layer grid ``[n_layers, n_symbols, K]``). Returns float32 ``[batch, n_symbols]``
     radians in (-pi, pi], NaN on symbols without PT-RS.
 
