@@ -344,8 +344,7 @@ def waveform_ssb(
     import torch
 
     from softran.channel import AWGN, FrequencyOffset
-    from softran.nr.mib import MIB
-    from softran.nr.ssb_waveform import SSB_CASE_SCS, ssb_waveform
+    from softran.nr import MIB, SSB_CASE_SCS, ssb_waveform
     from softran.recording import write_recording
     from softran.validation import check_int, check_name
 
@@ -408,7 +407,7 @@ def cellsearch(
     from rich.markup import escape
     from rich.table import Table
 
-    from softran.nr.cell_search import cell_search
+    from softran.nr import cell_search
     from softran.recording import read_recording
 
     x, fs, meta = read_recording(recording, sample_rate=sample_rate)

@@ -115,8 +115,15 @@ from softran.nr.ssb import (
     ssb_indices,
 )
 from softran.nr.ssb_waveform import SSB_CASE_SCS, ssb_waveform
-from softran.nr.tables import MCS_TABLE_NAMES, MCSEntry, mcs, mcs_table, tbs_table
-from softran.nr.tbs import tbs
+from softran.nr.tables import (
+    MCS_TABLE_NAMES,
+    MCSEntry,
+    mcs,
+    mcs_table,
+    modulation_order,
+    tbs_table,
+)
+from softran.nr.tbs import code_rate_fraction, tbs
 
 __all__ = [
     "AGGREGATION_LEVELS",
@@ -168,6 +175,7 @@ __all__ = [
     "interpolate_phase",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
+    "code_rate_fraction",
     "constellation",
     "crc_decode",
     "crc_encode",
@@ -186,6 +194,7 @@ __all__ = [
     "low_papr_sequence",
     "mcs",
     "mcs_table",
+    "modulation_order",
     "mmse_equalize",
     "mrc_combine",
     "noise_covariance",

@@ -71,7 +71,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from softran.nr.modulation import bits_per_symbol
+from softran.nr import bits_per_symbol
 from softran.oran import _kernels
 from softran.oran.errors import FronthaulDecodeError
 from softran.validation import check_choice, check_int, check_name, check_positive, check_tensor

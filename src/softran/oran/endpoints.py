@@ -75,7 +75,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from softran.nr.config import CarrierConfig
+from softran.nr import CarrierConfig
 from softran.oran.compression import (
     CompressedPRBs,
     bytes_per_prb,

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from softran.nr.config import CarrierConfig
-from softran.nr.downlink_slot import downlink_slot
+from softran.nr import CarrierConfig, downlink_slot
 from softran.oran.compression import evm
 from softran.oran.endpoints import ODU, ORU, FronthaulConfig, loopback_pair
 from softran.oran.pcap import PcapWriter

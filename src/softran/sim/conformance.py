@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from softran.channel.profiles import TDL_PROFILE_NAMES
-from softran.nr.tables import modulation_order
-from softran.nr.tbs import tbs as _tbs
+from softran.nr import modulation_order
+from softran.nr import tbs as _tbs
 from softran.validation import check_int, check_name
 
 if TYPE_CHECKING:

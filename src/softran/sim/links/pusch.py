@@ -51,10 +51,13 @@ from softran.channel.antenna import AntennaArray
 from softran.channel.cdl import CDLChannel
 from softran.channel.impairments import FrequencyOffset, PhaseNoise
 from softran.channel.tdl import TDLChannel
-from softran.nr.config import CarrierConfig
-from softran.nr.pusch_config import PUSCHConfig
-from softran.nr.pusch_receiver import PUSCH_DETECTORS, PUSCHReceiver
-from softran.nr.pusch_transmitter import PUSCHTransmitter
+from softran.nr import (
+    PUSCH_DETECTORS,
+    CarrierConfig,
+    PUSCHConfig,
+    PUSCHReceiver,
+    PUSCHTransmitter,
+)
 from softran.sim.link import LinkConfigError, SlotCounts, register_link
 from softran.sim.links.sch_awgn import harq_counts
 from softran.validation import check_int

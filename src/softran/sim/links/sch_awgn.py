@@ -34,10 +34,16 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from softran.channel.awgn import noise_variance
-from softran.nr.modulation import bits_per_symbol, symbol_demodulate, symbol_modulate
-from softran.nr.sch import ULSCHDecoder, ULSCHEncoder
-from softran.nr.tables import mcs
-from softran.nr.tbs import code_rate_fraction, tbs
+from softran.nr import (
+    ULSCHDecoder,
+    ULSCHEncoder,
+    bits_per_symbol,
+    code_rate_fraction,
+    mcs,
+    symbol_demodulate,
+    symbol_modulate,
+    tbs,
+)
 from softran.sim.link import LinkConfigError, SlotCounts, register_link
 from softran.validation import check_choice, check_int, check_name
 
