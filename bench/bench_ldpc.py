@@ -18,7 +18,7 @@ import numba
 import torch
 
 from bench.timing import Row, best_time
-from softran.nr.ldpc import base_graph_dims, ldpc_decode, ldpc_encode
+from softran.nr.coding.ldpc import base_graph_dims, ldpc_decode, ldpc_encode
 
 BLOCKS = 32
 ITERATIONS = 10
@@ -67,7 +67,7 @@ GPU_BLOCKS = 2048
 
 
 def _measure_gpu() -> list[Row]:
-    from softran.nr.ldpc.triton_support import triton_usable
+    from softran.nr.coding.ldpc.triton_support import triton_usable
 
     dev = torch.device("cuda")
     kernels = (["triton"] if triton_usable(dev) else []) + ["torch"]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import torch
 
 from bench.timing import Row, best_time
-from softran.nr.crc import crc_encode
-from softran.nr.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
-from softran.nr.ldpc.segment import code_block_segment_ldpc
-from softran.nr.sch_info import dlsch_info
+from softran.nr.coding.crc import crc_encode
+from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
+from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
+from softran.nr.coding.sch_info import dlsch_info
 
 TBS = 1_277_992
 RATE = 948 / 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from bench.timing import Row, best_time
-from softran.nr.crc import crc_encode
+from softran.nr.coding.crc import crc_encode
 from softran.nr.modulation import symbol_demodulate, symbol_modulate
 
 N_RE = 273 * 12 * 12        # one slot, full grid, 12 data symbols

@@ -15,11 +15,11 @@ import torch
 
 from bench.timing import Row, best_time
 from softran.channel import AWGN
-from softran.nr.bch import bch_decode, bch_encode
-from softran.nr.cell_search import cell_search
-from softran.nr.mib import MIB
-from softran.nr.pbch import pbch, pbch_decode
-from softran.nr.ssb_waveform import ssb_waveform
+from softran.nr.coding.bch import bch_decode, bch_encode
+from softran.nr.ssb.cell_search import cell_search
+from softran.nr.ssb.mib import MIB
+from softran.nr.ssb.pbch import pbch, pbch_decode
+from softran.nr.ssb.waveform import ssb_waveform
 
 BATCH = 64
 CELL = 321

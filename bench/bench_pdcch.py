@@ -14,11 +14,11 @@ import math
 import torch
 
 from bench.timing import ALL_THREADS, Row, best_time, threads
+from softran.nr.coding.dci import dci_encode
 from softran.nr.config import CarrierConfig
-from softran.nr.coreset import CORESETConfig, SearchSpaceConfig, pdcch_candidates
-from softran.nr.dci import dci_encode
-from softran.nr.pdcch import pdcch, pdcch_dmrs, pdcch_indices
-from softran.nr.pdcch_blind import pdcch_blind_decode
+from softran.nr.pdcch.blind_decode import pdcch_blind_decode
+from softran.nr.pdcch.chain import pdcch, pdcch_dmrs, pdcch_indices
+from softran.nr.pdcch.coreset import CORESETConfig, SearchSpaceConfig, pdcch_candidates
 
 RNTI = 0x4601
 A = 39

@@ -13,8 +13,8 @@ import math
 import torch
 
 from bench.timing import ALL_THREADS, Row, best_time, threads
-from softran.nr.crc import crc_encode
-from softran.nr.polar import polar_decode, polar_encode, rate_match_polar, rate_recover_polar
+from softran.nr.coding.crc import crc_encode
+from softran.nr.coding.polar import polar_decode, polar_encode, rate_match_polar, rate_recover_polar
 
 BATCH = 256
 K, E = 56, 864

@@ -22,6 +22,8 @@ __all__ = [
     "check_choice",
     "check_name",
     "check_int",
+    "check_int_or_tensor",
+    "check_int_tensor",
     "check_positive",
     "check_tensor",
 ]
@@ -136,6 +138,37 @@ def check_bits(name: str, bits: Any, *, min_dim: int = 1) -> torch.Tensor:
         bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
         raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
     return bits.to(torch.uint8)
+
+
+def check_int_tensor(name: str, value: torch.Tensor, low: int, high: int) -> torch.Tensor:
+    """An integer (not bool) tensor with every entry in ``[low, high]``, returned as int64.
+
+    >>> check_int_tensor("n_id", torch.tensor([0, 7], dtype=torch.int32), 0, 1007).dtype
+    torch.int64
+    """
+    if value.dtype == torch.bool or value.is_floating_point() or value.is_complex():
+        raise TypeError(f"{name} must be an int or an integer tensor, got dtype {value.dtype}")
+    value = value.to(torch.int64)
+    bad = (value < low) | (value > high)
+    if value.numel() and bool(bad.any()):
+        first = int(value[bad].flatten()[0])
+        raise ValueError(f"{name} = {first} is out of range; allowed: {low}..{high}")
+    return value
+
+
+def check_int_or_tensor(name: str, value: object, low: int, high: int,
+                        device: torch.device | str | None = None) -> torch.Tensor:
+    """``value`` (an int or an integer tensor) checked and returned as an int64 tensor on
+    ``device`` (default: the tensor's own device, or the CPU for an int).
+
+    >>> check_int_or_tensor("sfn", 5, 0, 1023)
+    tensor(5)
+    """
+    if isinstance(value, torch.Tensor):
+        out = check_int_tensor(name, value, low, high)
+        return out if device is None else out.to(device)
+    return torch.tensor(check_int(name, value, low, high), dtype=torch.int64,
+                        device=device if device is not None else "cpu")
 
 
 class ValidatedModel(BaseModel):

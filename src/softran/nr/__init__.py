@@ -1,36 +1,67 @@
-"""softran.nr: the 3GPP NR physical layer (TS 38.211 / 38.212 / 38.213 / 38.214)."""
+"""softran.nr: the 3GPP NR physical layer (TS 38.211 / 38.212 / 38.213 / 38.214).
 
-from softran.nr.bch import BCHDecodeResult, bch_decode, bch_encode
-from softran.nr.cell_search import (
-    CellInfo,
-    PSSDetection,
-    SSSDetection,
-    cell_search,
-    pbch_dmrs_detect,
-    pss_cfo_hypotheses,
-    pss_search,
-    pss_threshold,
-    sss_detect,
+Laid out like the specifications' table of contents (see docs/architecture.md): the root holds
+what every channel uses (carrier, grid, OFDM, sequences, modulation, scrambling, layer mapping
+and precoding, MCS tables); ``coding`` is TS 38.212; ``pusch``, ``ssb`` and ``pdcch`` are one
+physical channel or signal each (TS 38.211 §6-§7); ``receiver`` holds the receiver stages that
+channels share. Every public name is re-exported here: ``from softran.nr import pusch_indices``.
+
+Where a sub-package and a function share a name (``pusch``, ``pdcch``), the attribute
+``softran.nr.pusch`` is the function (MATLAB ``nrPUSCH``); import the sub-package by its dotted
+path (``from softran.nr.pusch import PUSCHConfig``).
+"""
+
+from softran.nr.coding import (
+    CRC_POLYNOMIALS,
+    LLR_SATURATION,
+    BaseGraph,
+    BCHDecodeResult,
+    DLSCHDecoder,
+    DLSCHEncoder,
+    SCHInfo,
+    SegmentInfo,
+    ULSCHDecoder,
+    ULSCHEncoder,
+    base_graph,
+    base_graph_dims,
+    bch_decode,
+    bch_encode,
+    code_block_desegment_ldpc,
+    code_block_segment_ldpc,
+    code_rate_fraction,
+    crc_decode,
+    crc_encode,
+    crc_length,
+    dci_decode,
+    dci_encode,
+    dlsch_info,
+    ldpc_decode,
+    ldpc_encode,
+    ldpc_segment_info,
+    lifting_size_set,
+    lifting_sizes,
+    parity_check_matrix,
+    polar_construct,
+    polar_decode,
+    polar_encode,
+    rate_match_ldpc,
+    rate_match_polar,
+    rate_recover_ldpc,
+    rate_recover_polar,
+    tbs,
+    ulsch_info,
 )
-from softran.nr.config import SUBCARRIER_SPACINGS, CarrierConfig
-from softran.nr.coreset import (
-    AGGREGATION_LEVELS,
-    CORESETConfig,
-    SearchSpaceConfig,
-    cce_to_reg_bundles,
-    pdcch_candidates,
+from softran.nr.config import (
+    SUBCARRIER_SPACINGS,
+    CarrierConfig,
 )
-from softran.nr.crc import CRC_POLYNOMIALS, crc_decode, crc_encode, crc_length
-from softran.nr.dci import dci_decode, dci_encode
-from softran.nr.dmrs import (
-    DMRSCDMInfo,
-    pusch_dmrs,
-    pusch_dmrs_cdm,
-    pusch_dmrs_indices,
-    pusch_dmrs_symbols,
+from softran.nr.downlink_slot import (
+    DownlinkSlot,
+    downlink_slot,
 )
-from softran.nr.downlink_slot import DownlinkSlot, downlink_slot
-from softran.nr.grid import resource_grid
+from softran.nr.grid import (
+    resource_grid,
+)
 from softran.nr.layers import (
     PUSCH_CODEBOOK_PORTS,
     layer_demap,
@@ -41,20 +72,6 @@ from softran.nr.layers import (
     transform_deprecode,
     transform_precode,
 )
-from softran.nr.ldpc import (
-    LLR_SATURATION,
-    BaseGraph,
-    base_graph,
-    base_graph_dims,
-    ldpc_decode,
-    ldpc_encode,
-    lifting_size_set,
-    lifting_sizes,
-    parity_check_matrix,
-)
-from softran.nr.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
-from softran.nr.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
-from softran.nr.mib import MIB
 from softran.nr.modulation import (
     MODULATIONS,
     bits_per_symbol,
@@ -62,29 +79,47 @@ from softran.nr.modulation import (
     symbol_demodulate,
     symbol_modulate,
 )
-from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
-from softran.nr.pbch import pbch, pbch_decode, pbch_dmrs, pbch_dmrs_issb_bar, pbch_v
+from softran.nr.ofdm import (
+    OFDMInfo,
+    ofdm_demodulate,
+    ofdm_info,
+    ofdm_modulate,
+)
 from softran.nr.pdcch import (
+    AGGREGATION_LEVELS,
+    CORESETConfig,
+    PDCCHDetection,
+    SearchSpaceConfig,
+    cce_to_reg_bundles,
     pdcch,
+    pdcch_blind_decode,
+    pdcch_candidates,
     pdcch_decode,
     pdcch_dmrs,
     pdcch_dmrs_c_init,
     pdcch_indices,
 )
-from softran.nr.pdcch_blind import PDCCHDetection, pdcch_blind_decode
-from softran.nr.polar import (
-    polar_construct,
-    polar_decode,
-    polar_encode,
-    rate_match_polar,
-    rate_recover_polar,
+from softran.nr.pusch import (
+    PUSCH_DETECTORS,
+    DMRSCDMInfo,
+    PUSCHConfig,
+    PUSCHDMRSConfig,
+    PUSCHIndicesInfo,
+    PUSCHPTRSConfig,
+    PUSCHReceiver,
+    PUSCHTransmitter,
+    pusch,
+    pusch_decode,
+    pusch_dmrs,
+    pusch_dmrs_cdm,
+    pusch_dmrs_indices,
+    pusch_dmrs_symbols,
+    pusch_indices,
+    pusch_precoding_matrix,
+    pusch_ptrs,
+    pusch_ptrs_indices,
+    pusch_ptrs_symbols,
 )
-from softran.nr.ptrs import pusch_ptrs, pusch_ptrs_indices, pusch_ptrs_symbols
-from softran.nr.pusch import pusch, pusch_decode, pusch_precoding_matrix
-from softran.nr.pusch_config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
-from softran.nr.pusch_indices import PUSCHIndicesInfo, pusch_indices
-from softran.nr.pusch_receiver import PUSCH_DETECTORS, PUSCHReceiver
-from softran.nr.pusch_transmitter import PUSCHTransmitter
 from softran.nr.receiver import (
     channel_estimate,
     common_phase_correct,
@@ -97,24 +132,43 @@ from softran.nr.receiver import (
     timing_estimate,
     zf_equalize,
 )
-from softran.nr.sch import DLSCHDecoder, DLSCHEncoder, ULSCHDecoder, ULSCHEncoder
-from softran.nr.sch_info import SCHInfo, SegmentInfo, dlsch_info, ldpc_segment_info, ulsch_info
 from softran.nr.scrambling import (
     pdsch_descramble,
     pdsch_scramble,
     pusch_descramble,
     pusch_scramble,
 )
-from softran.nr.sequences import low_papr_sequence, prbs, pss, sss
+from softran.nr.sequences import (
+    low_papr_sequence,
+    prbs,
+    pss,
+    sss,
+)
 from softran.nr.ssb import (
+    MIB,
+    SSB_CASE_SCS,
     SSB_CASES,
+    CellInfo,
+    PSSDetection,
     SSBIndices,
+    SSSDetection,
+    cell_search,
+    pbch,
+    pbch_decode,
+    pbch_dmrs,
+    pbch_dmrs_detect,
+    pbch_dmrs_issb_bar,
+    pbch_v,
+    pss_cfo_hypotheses,
+    pss_search,
+    pss_threshold,
     ssb_burst,
     ssb_candidate_symbols,
     ssb_grid,
     ssb_indices,
+    ssb_waveform,
+    sss_detect,
 )
-from softran.nr.ssb_waveform import SSB_CASE_SCS, ssb_waveform
 from softran.nr.tables import (
     MCS_TABLE_NAMES,
     MCSEntry,
@@ -123,7 +177,6 @@ from softran.nr.tables import (
     modulation_order,
     tbs_table,
 )
-from softran.nr.tbs import code_rate_fraction, tbs
 
 __all__ = [
     "AGGREGATION_LEVELS",
@@ -171,11 +224,10 @@ __all__ = [
     "cce_to_reg_bundles",
     "cell_search",
     "channel_estimate",
-    "common_phase_correct",
-    "interpolate_phase",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
     "code_rate_fraction",
+    "common_phase_correct",
     "constellation",
     "crc_decode",
     "crc_encode",
@@ -184,6 +236,7 @@ __all__ = [
     "dci_encode",
     "dlsch_info",
     "downlink_slot",
+    "interpolate_phase",
     "layer_demap",
     "layer_map",
     "ldpc_decode",
@@ -194,11 +247,10 @@ __all__ = [
     "low_papr_sequence",
     "mcs",
     "mcs_table",
-    "modulation_order",
     "mmse_equalize",
+    "modulation_order",
     "mrc_combine",
     "noise_covariance",
-    "ptrs_common_phase_error",
     "ofdm_demodulate",
     "ofdm_info",
     "ofdm_modulate",
@@ -227,6 +279,7 @@ __all__ = [
     "pss_cfo_hypotheses",
     "pss_search",
     "pss_threshold",
+    "ptrs_common_phase_error",
     "pusch",
     "pusch_codebook",
     "pusch_decode",

@@ -12,7 +12,10 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from softran.validation import check_choice, check_int, check_name
 
-__all__ = ["CarrierConfig", "SUBCARRIER_SPACINGS"]
+__all__ = ["CarrierConfig", "N_SC_RB", "SUBCARRIER_SPACINGS"]
+
+#: N_sc^RB, subcarriers per resource block (TS 38.211 §4.4.4.1).
+N_SC_RB = 12
 
 #: Subcarrier spacings 15 * 2^mu kHz of TS 38.211 Table 4.2-1 (mu = 0..4).
 SUBCARRIER_SPACINGS: tuple[int, ...] = (15, 30, 60, 120, 240)

@@ -22,10 +22,11 @@ import functools
 import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 
+from softran.nr.config import N_SC_RB
+from softran.nr.datafiles import data_path
 from softran.validation import check_choice, check_int, check_tensor
 
 __all__ = [
@@ -39,10 +40,6 @@ __all__ = [
     "transform_precode",
 ]
 
-_DATA = Path(__file__).with_name("data")
-
-#: N_sc^RB (§4.4.4.1).
-_N_SC_RB = 12
 #: Largest number of layers of one codeword (Table 7.3.1.3-1).
 _MAX_LAYERS_ONE_CW = 4
 #: Largest number of layers of the table (two codewords).
@@ -200,8 +197,8 @@ def _is_235_smooth(n: int) -> bool:
 
 
 def _check_m_sc(m_sc: object) -> int:
-    m_sc = check_int("m_sc", m_sc, _N_SC_RB)
-    if m_sc % _N_SC_RB or not _is_235_smooth(m_sc // _N_SC_RB):
+    m_sc = check_int("m_sc", m_sc, N_SC_RB)
+    if m_sc % N_SC_RB or not _is_235_smooth(m_sc // N_SC_RB):
         raise ValueError(f"m_sc = {m_sc} is not allowed: TS 38.211 §6.3.1.4 needs "
                          f"M_sc^PUSCH = 12 M_RB^PUSCH with M_RB^PUSCH = 2^a2 3^a3 5^a5 "
                          f"(e.g. 12, 24, 36, 48, 60, 72, 96, 108, ...)")
@@ -283,7 +280,7 @@ def transform_deprecode(y: torch.Tensor, m_sc: int) -> torch.Tensor:
 def _codebooks() -> dict[tuple[int, int, bool], tuple[str, torch.Tensor]]:
     """(n_layers, n_ports, transform_precoding) -> (table name, W [n_tpmi, P, L] complex128)
     from ``data/pusch_tpmi.json`` (TS 38.211 Tables 6.3.1.5-1 .. -7)."""
-    path = _DATA / "pusch_tpmi.json"
+    path = data_path("pusch_tpmi.json")
     tables = json.loads(path.read_text())["tables"]
     out: dict[tuple[int, int, bool], tuple[str, torch.Tensor]] = {}
     for name, table in tables.items():

@@ -37,13 +37,14 @@ import csv
 import functools
 import math
 import numbers
-from pathlib import Path
 
 import torch
 
-from softran.validation import check_int
+from softran.nr.config import N_SC_RB
+from softran.nr.datafiles import data_path
+from softran.validation import check_int, check_int_or_tensor
 
-__all__ = ["low_papr_sequence", "prbs", "pss", "sss"]
+__all__ = ["low_papr_sequence", "prbs", "prbs_qpsk", "pss", "sss"]
 
 #: N_C of TS 38.211 §5.2.1: the number of initial outputs of the Gold generator skipped.
 N_C: int = 1600
@@ -64,14 +65,10 @@ _MAX_CELL_ID = 1007
 
 #: Number of low-PAPR sequence groups u (§5.2.2).
 _N_GROUPS = 30
-#: N_sc^RB (§4.4.4.1).
-_N_SC_RB = 12
 #: N_RB^max,UL (TS 38.101): largest uplink transmission bandwidth in resource blocks.
 _N_RB_MAX_UL = 275
 #: Lengths M_ZC of §5.2.2.2 whose base sequences come from Tables 5.2.2.2-1 .. -4.
 _TABLE_LENGTHS = (6, 12, 18, 24)
-
-_DATA = Path(__file__).with_name("data")
 
 DeviceLike = torch.device | str | None
 
@@ -127,29 +124,6 @@ def _x2_jump(device: torch.device) -> torch.Tensor:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_int_tensor(name: str, value: torch.Tensor, low: int, high: int) -> torch.Tensor:
-    """An integer (not bool) tensor with every entry in ``[low, high]``, as int64."""
-    if value.dtype == torch.bool or value.is_floating_point() or value.is_complex():
-        raise TypeError(f"{name} must be an int or an integer tensor, got dtype {value.dtype}")
-    value = value.to(torch.int64)
-    bad = (value < low) | (value > high)
-    if value.numel() and bool(bad.any()):
-        first = int(value[bad].flatten()[0])
-        raise ValueError(f"{name} = {first} is out of range; allowed: {low}..{high}")
-    return value
-
-
-def _int_or_tensor(name: str, value: object, low: int, high: int,
-                   device: DeviceLike) -> torch.Tensor:
-    """``value`` (an int or an integer tensor) checked and returned as an int64 tensor on
-    ``device`` (default: the tensor's own device, or the CPU for an int)."""
-    if isinstance(value, torch.Tensor):
-        out = _check_int_tensor(name, value, low, high)
-        return out if device is None else out.to(device)
-    return torch.tensor(check_int(name, value, low, high), dtype=torch.int64,
-                        device=device if device is not None else "cpu")
-
-
 # --------------------------------------------------------------------------------------------
 # §5.2.1 Pseudo-random sequence
 # --------------------------------------------------------------------------------------------
@@ -183,7 +157,7 @@ def prbs(c_init: int | torch.Tensor, n: int, *, device: DeviceLike = None) -> to
     >>> prbs(torch.tensor([[1, 2], [3, 4]]), 1000).shape
     torch.Size([2, 2, 1000])
     """
-    c = _int_or_tensor("c_init", c_init, 0, 2 ** 31 - 1, device)
+    c = check_int_or_tensor("c_init", c_init, 0, 2 ** 31 - 1, device)
     n = check_int("n", n, 0)
     dev = c.device
     if n == 0:
@@ -195,6 +169,21 @@ def prbs(c_init: int | torch.Tensor, n: int, *, device: DeviceLike = None) -> to
     return x1 ^ x2
 
 
+
+def prbs_qpsk(c_init: int | torch.Tensor, length: int, *,
+              device: DeviceLike = None) -> torch.Tensor:
+    """r(m) = ((1 - 2 c(2m)) + j (1 - 2 c(2m+1))) / sqrt(2), m = 0..length-1: the QPSK
+    reference-signal sequence built from the Gold sequence c of :func:`prbs` (TS 38.211
+    §6.4.1.1.1.1, §7.4.1.1.1 and the other DM-RS / PT-RS / CSI-RS clauses that use it).
+    ``c_init`` may be a tensor of initialisations: the output is ``[..., length]`` complex64.
+
+    >>> (prbs_qpsk(0, 3) * 2 ** 0.5).tolist()
+    [(1+1j), (1+1j), (1+1j)]
+    """
+    c = prbs(c_init, 2 * length, device=device).to(torch.float32)
+    a = (1.0 - 2.0 * c) * (1.0 / math.sqrt(2.0))
+    return torch.complex(a[..., 0::2], a[..., 1::2])
+
 # --------------------------------------------------------------------------------------------
 # §5.2.2 Low-PAPR sequence generation type 1
 # --------------------------------------------------------------------------------------------
@@ -203,7 +192,7 @@ def prbs(c_init: int | torch.Tensor, n: int, *, device: DeviceLike = None) -> to
 @functools.cache
 def _phi_table(m_zc: int) -> tuple[tuple[int, ...], ...]:
     """phi(0..m_zc-1) for u = 0..29 from TS 38.211 Tables 5.2.2.2-1 .. -4 (data/ CSV)."""
-    path = _DATA / f"low_papr_phi_{m_zc}.csv"
+    path = data_path(f"low_papr_phi_{m_zc}.csv")
     with path.open(newline="") as f:
         rows = list(csv.reader(line for line in f if not line.startswith("#")))
     header, body = rows[0], rows[1:]
@@ -252,15 +241,15 @@ def _base_phase(u: int, v: int, m_zc: int) -> torch.Tensor:
 
 def _check_m_zc(m_zc: object, delta: int, v: int) -> int:
     m_zc = check_int("m_zc", m_zc, 1)
-    if (m_zc << delta) % _N_SC_RB:
+    if (m_zc << delta) % N_SC_RB:
         raise ValueError(f"m_zc = {m_zc} is not allowed with delta = {delta}: "
                          f"M_ZC = m * 12 / 2^delta for an integer m, so m_zc * 2^delta must "
                          f"be a multiple of 12")
-    n_rb = m_zc / _N_SC_RB  # m / 2^delta
+    n_rb = m_zc / N_SC_RB  # m / 2^delta
     if not (m_zc in _TABLE_LENGTHS or m_zc == 30
-            or (m_zc >= 3 * _N_SC_RB and (n_rb <= 5 or 6 <= n_rb <= _N_RB_MAX_UL))):
+            or (m_zc >= 3 * N_SC_RB and (n_rb <= 5 or 6 <= n_rb <= _N_RB_MAX_UL))):
         raise ValueError(f"m_zc = {m_zc} is not allowed; allowed (TS 38.211 §5.2.2): "
-                         f"6, 12, 18, 24, 30, 36..60 and 72..{_N_SC_RB * _N_RB_MAX_UL} "
+                         f"6, 12, 18, 24, 30, 36..60 and 72..{N_SC_RB * _N_RB_MAX_UL} "
                          f"(m / 2^delta in [1/2, 5] or [6, {_N_RB_MAX_UL}]), with m_zc * 2^delta "
                          f"a multiple of 12")
     if v == 1 and n_rb < 6:
@@ -374,7 +363,7 @@ def pss(n_cell_id: int | torch.Tensor, *, device: DeviceLike = None) -> torch.Te
     >>> pss(torch.arange(1008)).shape
     torch.Size([1008, 127])
     """
-    cell = _int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
+    cell = check_int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
     x, _, _ = _sync_m_sequences(cell.device)
     n = torch.arange(SYNC_SEQUENCE_LENGTH, device=cell.device)
     m = (n + 43 * (cell % 3).unsqueeze(-1)) % SYNC_SEQUENCE_LENGTH
@@ -409,7 +398,7 @@ def sss(n_cell_id: int | torch.Tensor, *, device: DeviceLike = None) -> torch.Te
     >>> sss(torch.tensor([17, 1007])).shape
     torch.Size([2, 127])
     """
-    cell = _int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
+    cell = check_int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
     _, x0, x1 = _sync_m_sequences(cell.device)
     n_id1 = torch.div(cell, 3, rounding_mode="floor")
     n_id2 = cell % 3

@@ -26,12 +26,11 @@ modulation order ``q`` and target code rate ``N/q``. ``q = 1`` when the higher-l
 
 from __future__ import annotations
 
-import csv
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from softran.nr.datafiles import read_csv
 from softran.nr.modulation import bits_per_symbol
 from softran.validation import check_choice, check_int
 
@@ -44,8 +43,6 @@ __all__ = [
     "modulation_order",
     "tbs_table",
 ]
-
-_DATA = Path(__file__).parent / "data"
 
 #: Q_m of the modulation schemes of the shared channels (TS 38.214 MCS tables; BPSK is not
 #: one of them), from the one table of TS 38.211 §5.1 in :mod:`softran.nr.modulation`.
@@ -89,9 +86,7 @@ class MCSEntry:
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    with open(_DATA / name, newline="") as f:
-        lines = [line for line in f if not line.startswith("#")]
-    return list(csv.DictReader(lines))
+    return read_csv(name)
 
 
 @functools.cache

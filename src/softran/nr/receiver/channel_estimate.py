@@ -84,8 +84,8 @@ import numbers
 
 import torch
 
-from softran.nr.receiver._references import (
-    N_SC_RB,
+from softran.nr.config import N_SC_RB
+from softran.nr.receiver.references import (
     RefLayout,
     block_noise_factor,
     check_grid,

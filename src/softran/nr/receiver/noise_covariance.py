@@ -24,7 +24,8 @@ import math
 
 import torch
 
-from softran.nr.receiver._references import N_SC_RB, check_grid, parse_references
+from softran.nr.config import N_SC_RB
+from softran.nr.receiver.references import check_grid, parse_references
 from softran.validation import check_int, check_tensor
 
 __all__ = ["noise_covariance"]

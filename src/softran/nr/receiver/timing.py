@@ -23,7 +23,7 @@ import numbers
 
 import torch
 
-from softran.nr.receiver._references import (
+from softran.nr.receiver.references import (
     RefLayout,
     check_grid,
     least_squares,

@@ -1,0 +1,233 @@
+"""LDPC rate matching and rate recovery, TS 38.212 §5.4.2 and §5.5.
+
+MATLAB namesakes: ``nrRateMatchLDPC`` and ``nrRateRecoverLDPC``.
+
+How it is computed
+------------------
+Bit selection (§5.4.2.1) reads the circular buffer d_0..d_{N_cb-1} from k0 on, skipping
+filler bits; bit interleaving (§5.4.2.2) writes the E selected bits row-wise into Q_m rows
+and reads them column-wise. Both only permute/repeat positions of the codeword, so for each
+output length E they reduce to one index list ``idx`` of length E with
+``f_j = d_{idx[j]}``; it depends on (N, N_cb, k0, filler positions, E, Q_m) only and is cached.
+The code blocks of a transport block share N, k0 and their filler positions and use at most
+two lengths E_r, so rate matching is at most two gathers and rate recovery at most two
+scatter-adds (``index_add_``, which sums repeated positions: soft combining when E > N_cb).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import torch
+
+from softran.nr.coding.ldpc.base_graph import lifting_sizes
+from softran.nr.coding.sch_info import dlsch_info
+from softran.nr.tables import modulation_order
+from softran.validation import check_int, check_tensor
+
+__all__ = ["rate_match_ldpc", "rate_recover_ldpc"]
+
+# k0 of TS 38.212 Table 5.4.2.1-2: k0 = floor(numerator[rv] N_cb / (denominator Z_c)) Z_c
+_K0_NUMERATORS: dict[int, tuple[int, int, int, int]] = {1: (0, 17, 33, 56), 2: (0, 13, 25, 43)}
+_K0_DENOMINATORS: dict[int, int] = {1: 66, 2: 50}
+
+
+def _bgn_zc_from_n(n: int) -> tuple[int, int]:
+    """Base graph and lifting size of an LDPC codeword of length N = 66 Z_c or 50 Z_c."""
+    zs = set(lifting_sizes())
+    if n % 66 == 0 and n // 66 in zs:
+        return 1, n // 66
+    if n % 50 == 0 and n // 50 in zs:
+        return 2, n // 50
+    raise ValueError(f"cw has codeword length N = {n}; it must be 66 Zc (base graph 1) or "
+                     "50 Zc (base graph 2) for a lifting size Zc of TS 38.212 Table 5.3.2-1")
+
+
+def _k0(rv: int, bgn: int, n_cb: int, zc: int) -> int:
+    """Starting position k0 of redundancy version ``rv`` (TS 38.212 Table 5.4.2.1-2)."""
+    return (_K0_NUMERATORS[bgn][rv] * n_cb // (_K0_DENOMINATORS[bgn] * zc)) * zc
+
+
+def _n_cb(n: int, n_ref: int | None) -> int:
+    """Circular buffer length: N, or min(N, N_ref) with limited-buffer rate matching."""
+    if n_ref is None:
+        return n
+    return min(n, check_int("n_ref", n_ref, 1))
+
+
+def _e_split(g: int, c: int, n_layers: int, qm: int) -> tuple[int, int, int]:
+    """(C_lo, E_lo, E_hi): code blocks r < C_lo get E_lo bits, the others E_hi (§5.4.2.1).
+
+    E_r = N_L Q_m floor(G / (N_L Q_m C)) for r <= C - mod(G / (N_L Q_m), C) - 1, else
+    N_L Q_m ceil(G / (N_L Q_m C)) (all C code blocks scheduled, C' = C).
+    """
+    nq = n_layers * qm
+    gq = g // nq
+    return c - gq % c, nq * (gq // c), nq * (-(-gq // c))
+
+
+@functools.lru_cache(maxsize=512)
+def _index(n_cb: int, k0: int, fill_start: int, fill_len: int, e: int, qm: int,
+           device: torch.device) -> torch.Tensor:
+    """Codeword position of each rate-matched output bit f_0..f_{E-1} (int64 ``[E]``)."""
+    pos = torch.arange(n_cb)
+    valid = pos[(pos < fill_start) | (pos >= fill_start + fill_len)]    # buffer without <NULL>
+    first = int((valid < k0).sum())                                     # first valid >= k0
+    e_pos = valid[(first + torch.arange(e)) % valid.numel()]            # bit selection
+    f_pos = e_pos.reshape(qm, e // qm).T.reshape(-1)                    # bit interleaving
+    return f_pos.to(device)
+
+
+def _check_common(rv: Any, modulation: Any, n_layers: Any, g: int, g_name: str) -> tuple[int, int,
+                                                                                          int]:
+    rv = check_int("rv", rv, 0, 3)
+    qm = modulation_order(modulation)
+    n_layers = check_int("n_layers", n_layers, 1, 4)
+    if g % (n_layers * qm):
+        raise ValueError(f"{g_name} = {g} must be a multiple of n_layers * Qm = {n_layers} * {qm}"
+                         f" = {n_layers * qm} (TS 38.212 §5.4.2.1)")
+    return rv, qm, n_layers
+
+
+def _fillers(cw: torch.Tensor, n: int) -> tuple[int, int]:
+    """(start, length) of the filler bits (-1) of the first code block (one run of -1), checked
+    to be filler bits in every code block too."""
+    row = cw.reshape(-1, n)[0] == -1
+    fill_len = int(row.sum())
+    fill_start = int(row.to(torch.uint8).argmax()) if fill_len else 0
+    if fill_len and not bool(row[fill_start:fill_start + fill_len].all()):
+        raise ValueError("cw: the filler bits (-1) of a code block must be consecutive "
+                         "(TS 38.212 §5.3.2: d_k = <NULL> for k = K' - 2Zc .. K - 2Zc - 1)")
+    if fill_len and not bool((cw[..., fill_start:fill_start + fill_len] == -1).all()):
+        raise ValueError("cw: all code blocks must have their filler bits (-1) at the same "
+                         "positions (they share K' and K, TS 38.212 §5.2.2)")
+    return fill_start, fill_len
+
+
+def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
+                    n_layers: int = 1, *, n_ref: int | None = None) -> torch.Tensor:
+    """LDPC rate matching and code block concatenation (TS 38.212 §5.4.2, §5.5).
+
+    MATLAB namesake ``nrRateMatchLDPC``. For each code block r (all C scheduled):
+
+    * §5.4.2.1 bit selection: N_cb = N, or min(N, N_ref) with limited-buffer rate matching;
+      k0 of Table 5.4.2.1-2 (BG1: floor({0, 17, 33, 56}[rv] N_cb / (66 Z_c)) Z_c, BG2:
+      floor({0, 13, 25, 43}[rv] N_cb / (50 Z_c)) Z_c); e_k = d_{(k0 + j) mod N_cb},
+      skipping filler bits, k = 0..E_r-1; E_r = N_L Q_m floor(G / (N_L Q_m C)) for
+      r <= C - mod(G / (N_L Q_m), C) - 1, else N_L Q_m ceil(G / (N_L Q_m C)).
+    * §5.4.2.2 bit interleaving: f_{i + j Q_m} = e_{i E/Q_m + j}.
+    * §5.5 concatenation of f^(0), f^(1), ... into G = ``out_len`` bits.
+
+    Parameters
+    ----------
+    cw : ``[..., C, N]`` int8 LDPC codewords (:func:`~softran.nr.coding.ldpc.encode.ldpc_encode`
+        output) with -1 at the filler positions (one run, the same in every code block);
+        N = 66 Z_c (BG1) or 50 Z_c (BG2) gives the base graph and Z_c. Every transmitted
+        position must hold 0 or 1 (positions never read are not inspected).
+    out_len : G, the number of output bits, a multiple of ``n_layers * Q_m`` (>= 0).
+    rv : redundancy version, 0..3.
+    modulation : ``"pi/2-BPSK"``, ``"QPSK"``, ``"16QAM"``, ``"64QAM"``, ``"256QAM"`` or
+        ``"1024QAM"`` (gives Q_m).
+    n_layers : N_L, layers of the transport block, 1..4.
+    n_ref : N_ref in bits for limited-buffer rate matching (I_LBRM = 1): the caller computes
+        N_ref = floor(TBS_LBRM / (C R_LBRM)) of §5.4.2.1 (as MATLAB's ``Nref``); ``None``
+        for I_LBRM = 0 (N_cb = N).
+
+    Returns
+    -------
+    ``[..., out_len]`` uint8, the concatenated rate-matched bits.
+
+    >>> cw = torch.arange(50 * 2).remainder(2).to(torch.int8).reshape(1, 100)  # BG2, Zc = 2
+    >>> rate_match_ldpc(cw, 8, 0, "16QAM")       # E = 8, Qm = 4: f = e0 e2 e4 e6 e1 e3 e5 e7
+    tensor([0, 0, 0, 0, 1, 1, 1, 1], dtype=torch.uint8)
+    """
+    cw = check_tensor("cw", cw, min_dim=2)
+    if cw.is_floating_point() or cw.is_complex() or cw.dtype == torch.bool:
+        raise TypeError(f"cw must be an integer tensor (int8, -1 for filler bits), got "
+                        f"dtype {cw.dtype}")
+    out_len = check_int("out_len", out_len, 0)
+    rv, qm, n_layers = _check_common(rv, modulation, n_layers, out_len, "out_len")
+    c, n = cw.shape[-2], cw.shape[-1]
+    if c < 1:
+        raise ValueError(f"cw has shape {tuple(cw.shape)}: it must hold at least one code block")
+    bgn, zc = _bgn_zc_from_n(n)
+    batch = cw.shape[:-2]
+    if cw.numel() == 0:
+        return torch.zeros(*batch, out_len, dtype=torch.uint8, device=cw.device)
+    n_cb = _n_cb(n, n_ref)
+    k0 = _k0(rv, bgn, n_cb, zc)
+    fill_start, fill_len = _fillers(cw, n)
+    c_lo, e_lo, e_hi = _e_split(out_len, c, n_layers, qm)
+    parts = []
+    for r0, r1, e in ((0, c_lo, e_lo), (c_lo, c, e_hi)):
+        if r1 > r0 and e > 0:
+            idx = _index(n_cb, k0, fill_start, fill_len, e, qm, cw.device)
+            parts.append(cw[..., r0:r1, :].index_select(-1, idx).reshape(*batch, (r1 - r0) * e))
+    if not parts:
+        return torch.zeros(*batch, out_len, dtype=torch.uint8, device=cw.device)
+    out = torch.cat(parts, dim=-1).to(torch.uint8)
+    # every selected bit must be 0 or 1 (a -1 here is a filler outside the first block's run)
+    if bool((out > 1).any()):
+        raise ValueError("cw must contain only 0, 1 and -1 (filler bits, one run at the same "
+                         "positions in every code block)")
+    return out
+
+
+def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: str,
+                      n_layers: int = 1, *, n_ref: int | None = None) -> torch.Tensor:
+    """LDPC rate recovery: the inverse of :func:`rate_match_ldpc` (TS 38.212 §5.4.2, §5.5).
+
+    MATLAB namesake ``nrRateRecoverLDPC``. C, N, Z_c, the base graph, K' and K come from
+    :func:`~softran.nr.coding.sch_info.dlsch_info` (``tbs``, ``r``). The G = ``llr.shape[-1]``
+    soft bits are split into the C code blocks (E_r as in rate matching), de-interleaved and
+    written back to the codeword positions they were read from; positions read more than
+    once (E_r > N_cb minus fillers: repetition) receive the sum of their LLRs (soft
+    combining). Filler positions K' - 2Z_c .. K - 2Z_c - 1 of the codeword are set to +inf
+    (known zeros), positions never transmitted to 0.
+
+    LLR convention: LLR = ln P(b=0) / P(b=1), positive means 0.
+
+    Parameters
+    ----------
+    llr : ``[..., G]`` float LLRs, G a multiple of ``n_layers * Q_m``.
+    tbs : transport block size A in bits.
+    r : target code rate R (selects the base graph, as in :func:`dlsch_info`).
+    rv : redundancy version, 0..3.
+    modulation : as :func:`rate_match_ldpc`.
+    n_layers : N_L, 1..4.
+    n_ref : N_ref in bits for limited-buffer rate matching, or ``None`` (as
+        :func:`rate_match_ldpc`).
+
+    Returns
+    -------
+    ``[..., C, N]`` float32.
+
+    >>> out = rate_recover_ldpc(torch.ones(4500), 4000, 0.5, 0, "QPSK")
+    >>> out.shape, float(out[0, 0]), bool(out[0, 4024 - 2 * 192].isinf())
+    (torch.Size([1, 12672]), 1.0, True)
+    """
+    llr = check_tensor("llr", llr, min_dim=1)
+    if not llr.is_floating_point():
+        raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
+    g = llr.shape[-1]
+    rv, qm, n_layers = _check_common(rv, modulation, n_layers, g, "llr.shape[-1]")
+    info = dlsch_info(tbs, r)
+    n_cb = _n_cb(info.n, n_ref)
+    k0 = _k0(rv, info.bgn, n_cb, info.zc)
+    # fillers c_{K'}..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
+    fill_start = max(0, info.k_prime - 2 * info.zc)
+    fill_len = info.k - 2 * info.zc - fill_start
+    batch = llr.shape[:-1]
+    llr = llr.to(torch.float32)
+    out = torch.zeros(*batch, info.c, info.n, dtype=torch.float32, device=llr.device)
+    c_lo, e_lo, e_hi = _e_split(g, info.c, n_layers, qm)
+    offset = 0
+    for r0, r1, e in ((0, c_lo, e_lo), (c_lo, info.c, e_hi)):
+        if r1 > r0 and e > 0:
+            idx = _index(n_cb, k0, fill_start, fill_len, e, qm, llr.device)
+            src = llr[..., offset:offset + (r1 - r0) * e].reshape(*batch, r1 - r0, e)
+            out[..., r0:r1, :].index_add_(-1, idx, src)
+            offset += (r1 - r0) * e
+    out[..., fill_start:fill_start + fill_len] = float("inf")
+    return out

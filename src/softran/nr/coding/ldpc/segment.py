@@ -1,0 +1,98 @@
+"""LDPC code block segmentation and desegmentation, TS 38.212 §5.2.2.
+
+MATLAB namesakes: ``nrCodeBlockSegmentLDPC`` and ``nrCodeBlockDesegmentLDPC``. Sizes come
+from :func:`softran.nr.coding.sch_info.ldpc_segment_info`. All code blocks have the same K', so
+segmentation is a reshape, one batched CRC24B over the C blocks and a fill.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from softran.nr.coding.crc import crc_decode, crc_encode
+from softran.nr.coding.sch_info import ldpc_segment_info
+from softran.validation import check_bits, check_int, check_tensor
+
+__all__ = ["code_block_desegment_ldpc", "code_block_segment_ldpc"]
+
+
+def code_block_segment_ldpc(blk: torch.Tensor, bgn: int) -> torch.Tensor:
+    """Split a block into LDPC code blocks with CRC24B and filler bits (TS 38.212 §5.2.2).
+
+    The B input bits b_0..b_{B-1} (a transport block with its CRC attached) fill C code
+    blocks of K' - L bits each, in order; when C > 1 each gets its CRC24B (L = 24); then
+    F = K - K' filler bits (represented by -1) complete each block to K bits. See
+    :func:`~softran.nr.coding.sch_info.ldpc_segment_info` for C, K', K and the MATLAB-compatible
+    zero padding of block sizes that the TBS procedure never produces.
+
+    Parameters
+    ----------
+    blk : ``[..., B]`` uint8 (or integer/bool) 0/1 bits, B >= 1.
+    bgn : LDPC base graph number, 1 or 2.
+
+    Returns
+    -------
+    ``[..., C, K]`` int8: c_rk, with -1 at the filler positions K'..K-1.
+
+    >>> cbs = code_block_segment_ldpc(torch.ones(4000, dtype=torch.uint8), 2)
+    >>> cbs.shape, int((cbs == -1).sum(-1)[0])
+    (torch.Size([2, 2080]), 56)
+    """
+    blk = check_bits("blk", blk, min_dim=1)
+    bgn = check_int("bgn", bgn, 1, 2)
+    b = blk.shape[-1]
+    if b < 1:
+        raise ValueError("blk must hold at least one bit along its last dimension, got 0")
+    seg = ldpc_segment_info(b, bgn)
+    batch = blk.shape[:-1]
+    if seg.pad:
+        blk = torch.cat([blk, blk.new_zeros(*batch, seg.pad)], dim=-1)
+    data = blk.reshape(*batch, seg.c, seg.k_prime - seg.l_cb)
+    if seg.c > 1:
+        data = crc_encode(data, "24B")
+    out = torch.full((*batch, seg.c, seg.k), -1, dtype=torch.int8, device=blk.device)
+    out[..., :seg.k_prime] = data
+    return out
+
+
+def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
+                              blklen: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Concatenate LDPC code blocks, checking and removing their CRC24B (TS 38.212 §5.2.2).
+
+    The inverse of :func:`code_block_segment_ldpc`: the filler bits K'..K-1 of each code
+    block are ignored (whatever they hold), the CRC24B of each block is checked and removed
+    when C > 1, and the blocks are concatenated into ``blklen`` bits.
+
+    Parameters
+    ----------
+    cbs : ``[..., C, K]`` int8/uint8 hard bits (0/1 outside the filler positions).
+    bgn : LDPC base graph number, 1 or 2.
+    blklen : B, the length of the block before segmentation (with its TB CRC).
+
+    Returns
+    -------
+    ``(blk, err)``: ``blk`` ``[..., B]`` uint8; ``err`` ``[..., C]`` int64, the CRC24B
+    syndrome of each code block (0 = pass; all zeros when C == 1, which has no CRC24B).
+
+    >>> x = torch.randint(0, 2, (3, 10000), dtype=torch.uint8)
+    >>> blk, err = code_block_desegment_ldpc(code_block_segment_ldpc(x, 1), 1, 10000)
+    >>> bool((blk == x).all()), err.shape, int(err.abs().sum())
+    (True, torch.Size([3, 2]), 0)
+    """
+    cbs = check_tensor("cbs", cbs, min_dim=2)
+    if cbs.is_floating_point() or cbs.is_complex() or cbs.dtype == torch.bool:
+        raise TypeError(f"cbs must be an integer tensor of hard bits, got dtype {cbs.dtype}")
+    bgn = check_int("bgn", bgn, 1, 2)
+    b = check_int("blklen", blklen, 1)
+    seg = ldpc_segment_info(b, bgn)
+    if tuple(cbs.shape[-2:]) != (seg.c, seg.k):
+        raise ValueError(f"cbs has shape {tuple(cbs.shape)}; with blklen = {b} and bgn = {bgn} "
+                         f"its last two dimensions must be (C, K) = ({seg.c}, {seg.k})")
+    data = check_bits("cbs (outside the filler positions)", cbs[..., :seg.k_prime], min_dim=2)
+    batch = cbs.shape[:-2]
+    if seg.c > 1:
+        data, err = crc_decode(data, "24B")
+    else:
+        err = torch.zeros(*batch, 1, dtype=torch.int64, device=cbs.device)
+    blk = data.reshape(*batch, seg.c * (seg.k_prime - seg.l_cb))[..., :b]
+    return blk, err

@@ -1,0 +1,38 @@
+"""The standard tables that ship with ``softran.nr`` as data files (``nr/data/``).
+
+Every CSV file there starts with ``#`` comment lines that name its source (document, version,
+table); :func:`read_csv` skips them and returns the rows. Modules load a table once (cached)
+through these two functions, never by retyping it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+__all__ = ["DATA_DIR", "data_path", "read_csv"]
+
+#: The folder of softran.nr's data files.
+DATA_DIR = Path(__file__).with_name("data")
+
+
+def data_path(name: str) -> Path:
+    """The path of data file ``name`` (a file name inside ``softran/nr/data``).
+
+    >>> data_path("polar_sequence.csv").name
+    'polar_sequence.csv'
+    """
+    path = DATA_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(f"softran.nr has no data file {name!r} in {DATA_DIR}")
+    return path
+
+
+def read_csv(name: str) -> list[dict[str, str]]:
+    """The rows of CSV data file ``name`` as dicts keyed by its header, ``#`` lines skipped.
+
+    >>> read_csv("pusch_dmrs_epre.csv")[0]["num_cdm_groups_without_data"]
+    '1'
+    """
+    with open(data_path(name), newline="") as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))

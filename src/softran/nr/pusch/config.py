@@ -1,0 +1,669 @@
+"""PUSCH configuration: allocation, DM-RS, PT-RS and transport block size (validated).
+
+TS 38.211 §6.3.1 (PUSCH), §6.4.1.1 (DM-RS), §6.4.1.2 (PT-RS); TS 38.214 §6.1.2 (resource
+allocation, Table 6.1.2.1-1), §6.1.4 (MCS, TBS), §6.2.2 (DM-RS power), §6.2.3 (PT-RS).
+MATLAB namesakes: ``nrPUSCHConfig``, ``nrPUSCHDMRSConfig``, ``nrPUSCHPTRSConfig`` (field names in
+snake_case). Fields are validated when set (construction and assignment); a failed assignment
+leaves the object unchanged. Derived values are read-only properties.
+
+Conventions shared with the rest of softran.nr:
+
+* Everything is in the *layer* domain (DM-RS port / layer j = 0..n_layers-1), before the TPMI
+  precoding of TS 38.211 §6.3.1.5, which the transmitter applies to the layer grid afterwards.
+* The BWP is given relative to point A (``n_start_bwp`` is a common resource block number, as
+  MATLAB's ``NStartBWP``); ``None`` means the carrier grid. ``prb_set`` counts PRBs within the BWP.
+* Carrier-dependent checks (BWP inside the grid, PRBs inside the BWP, the extended-CP rows of
+  Table 6.1.2.1-1) are made by :meth:`PUSCHConfig.check_carrier`, which every function that takes
+  a carrier calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+import torch
+from pydantic import Field, field_validator, model_validator
+
+from softran.nr.coding.tbs import code_rate_fraction, tbs
+from softran.nr.config import N_SC_RB, CarrierConfig
+from softran.nr.datafiles import read_csv
+from softran.nr.pusch.allocation import data_re_mask, dmrs_port_table, dmrs_symbol_positions
+from softran.nr.tables import MCS_TABLE_NAMES, mcs, modulation_order
+from softran.validation import ValidatedModel, check_choice, check_int, check_name
+
+__all__ = [
+    "check_pusch_config",
+    "PUSCH_MODULATIONS",
+    "PUSCHConfig",
+    "PUSCHDMRSConfig",
+    "PUSCHPTRSConfig",
+]
+
+
+#: Modulation schemes of the PUSCH, TS 38.211 Table 6.3.1.2-1 (pi/2-BPSK with transform
+#: precoding only).
+PUSCH_MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "QPSK", "16QAM", "64QAM", "256QAM")
+
+
+
+@functools.cache
+def _beta_dmrs_table() -> dict[int, float]:
+    """TS 38.214 Table 6.2.2-1: CDM groups without data -> beta_DMRS [dB]."""
+    return {int(r["num_cdm_groups_without_data"]): float(r["beta_dmrs_db"])
+            for r in read_csv("pusch_dmrs_epre.csv")}
+
+
+@functools.cache
+def _symbol_allocation_table() -> dict[tuple[str, str], tuple[int, int, int, int, int, int]]:
+    """TS 38.214 Table 6.1.2.1-1: (mapping type, CP) -> (S min, S max, L min, L max, S+L min,
+    S+L max)."""
+    return {(r["mapping_type"], r["cyclic_prefix"]):
+            tuple(int(r[c]) for c in ("s_min", "s_max", "l_min", "l_max", "sl_min", "sl_max"))
+            for r in read_csv("pusch_symbol_allocation.csv")}
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
+    return value
+
+
+def _check_int_list(name: str, value: Any, low: int, high: int) -> tuple[int, ...]:
+    """An iterable of distinct integers in [low, high] (an int is a one-element list)."""
+    if isinstance(value, torch.Tensor):
+        value = value.flatten().tolist()
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of integers, got {type(value).__name__}")
+    items = tuple(check_int(f"{name}[{i}]", v, low, high) for i, v in enumerate(value))
+    if len(set(items)) != len(items):
+        raise ValueError(f"{name} = {list(items)} has repeated entries; each must appear once")
+    return items
+
+
+def _is_2a3b5c(n: int) -> bool:
+    for p in (2, 3, 5):
+        while n % p == 0:
+            n //= p
+    return n == 1
+
+
+_ValidatedModel = ValidatedModel
+
+
+class PUSCHDMRSConfig(_ValidatedModel):
+    """PUSCH DM-RS configuration, TS 38.211 §6.4.1.1 (MATLAB ``nrPUSCHDMRSConfig``).
+
+    Parameters
+    ----------
+    dmrs_type : configuration type 1 or 2 (*dmrs-Type*; ``DMRSConfigurationType``).
+    type_a_position : l_0 for mapping type A, 2 or 3 (*dmrs-TypeA-Position*).
+    additional_position : 0..3 (*dmrs-AdditionalPosition* pos0..pos3; 0..1 for double symbol).
+    max_length : 1 (single-symbol) or 2 (double-symbol) DM-RS, the length actually used
+        (MATLAB ``DMRSLength``).
+    dmrs_ports : DM-RS ports p~_j of the layers j (None: 0..n_layers-1); 0..3 (type 1) or
+        0..5 (type 2) single-symbol, 0..7 / 0..11 double-symbol.
+    n_id_n_scid : (N_ID^0, N_ID^1), 0..65535 each (*scramblingID0/1*); an int sets both;
+        None: N_ID^cell.
+    n_scid : n_SCID, 0 or 1.
+    n_pusch_identity : n_ID^RS = *nPUSCH-Identity* for transform precoding, 0..1007;
+        None: N_ID^cell.
+    group_hopping, sequence_hopping : transform-precoding DM-RS hopping (at most one).
+    num_cdm_groups_without_data : 1..3 (3 with type 2 only); the CDM groups {0, .., n-1}
+        whose REs carry no data on DM-RS symbols.
+    dmrs_uplink_r16 : the Rel-16 *dmrs-Uplink-r16* initialisation (lambda-bar = CDM group,
+        n_SCID flipped for CDM group 1); default False: lambda-bar = 0.
+
+    >>> d = PUSCHDMRSConfig(additional_position=1)
+    >>> d.beta_dmrs_db, round(d.beta_dmrs, 4)
+    (-3.0, 1.4125)
+    """
+
+    dmrs_type: int = 1
+    type_a_position: int = 2
+    additional_position: int = 0
+    max_length: int = 1
+    dmrs_ports: tuple[int, ...] | None = None
+    n_id_n_scid: tuple[int, int] | None = None
+    n_scid: int = 0
+    n_pusch_identity: int | None = None
+    group_hopping: bool = False
+    sequence_hopping: bool = False
+    num_cdm_groups_without_data: int = 2
+    dmrs_uplink_r16: bool = False
+
+    @field_validator("dmrs_type", mode="before")
+    @classmethod
+    def _dmrs_type(cls, v: Any) -> int:
+        return check_choice("dmrs_type", check_int("dmrs_type", v), (1, 2))
+
+    @field_validator("type_a_position", mode="before")
+    @classmethod
+    def _type_a_position(cls, v: Any) -> int:
+        return check_choice("type_a_position", check_int("type_a_position", v), (2, 3))
+
+    @field_validator("additional_position", mode="before")
+    @classmethod
+    def _additional_position(cls, v: Any) -> int:
+        return check_int("additional_position", v, 0, 3)
+
+    @field_validator("max_length", mode="before")
+    @classmethod
+    def _max_length(cls, v: Any) -> int:
+        return check_choice("max_length", check_int("max_length", v), (1, 2))
+
+    @field_validator("dmrs_ports", mode="before")
+    @classmethod
+    def _dmrs_ports(cls, v: Any) -> tuple[int, ...] | None:
+        if v is None:
+            return None
+        ports = _check_int_list("dmrs_ports", v, 0, 11)
+        if not 1 <= len(ports) <= 4:
+            raise ValueError(f"dmrs_ports = {list(ports)} must list 1..4 ports (one per layer)")
+        return ports
+
+    @field_validator("n_id_n_scid", mode="before")
+    @classmethod
+    def _n_id_n_scid(cls, v: Any) -> tuple[int, int] | None:
+        if v is None:
+            return None
+        if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+            v = (v, v)
+        if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+            raise TypeError(f"n_id_n_scid must be None, an int or a pair (N_ID^0, N_ID^1), "
+                            f"got {type(v).__name__}")
+        items = tuple(v)
+        if len(items) != 2:
+            raise ValueError(f"n_id_n_scid = {items} must be a pair (N_ID^0, N_ID^1)")
+        return tuple(check_int(f"n_id_n_scid[{i}]", x, 0, 65535) for i, x in enumerate(items))
+
+    @field_validator("n_scid", mode="before")
+    @classmethod
+    def _n_scid(cls, v: Any) -> int:
+        return check_int("n_scid", v, 0, 1)
+
+    @field_validator("n_pusch_identity", mode="before")
+    @classmethod
+    def _n_pusch_identity(cls, v: Any) -> int | None:
+        return None if v is None else check_int("n_pusch_identity", v, 0, 1007)
+
+    @field_validator("group_hopping", "sequence_hopping", "dmrs_uplink_r16", mode="before")
+    @classmethod
+    def _bools(cls, v: Any, info: Any) -> bool:
+        return _check_bool(info.field_name, v)
+
+    @field_validator("num_cdm_groups_without_data", mode="before")
+    @classmethod
+    def _ncdm(cls, v: Any) -> int:
+        return check_int("num_cdm_groups_without_data", v, 1, 3)
+
+    @model_validator(mode="after")
+    def _cross(self) -> PUSCHDMRSConfig:
+        if self.group_hopping and self.sequence_hopping:
+            raise ValueError("group_hopping and sequence_hopping cannot both be True "
+                             "(TS 38.211 §6.4.1.1.1.2: at most one hopping mode)")
+        if self.num_cdm_groups_without_data == 3 and self.dmrs_type != 2:
+            raise ValueError("num_cdm_groups_without_data = 3 requires dmrs_type = 2 "
+                             "(type 1 has CDM groups 0 and 1 only)")
+        if self.max_length == 2 and self.additional_position > 1:
+            raise ValueError(f"additional_position = {self.additional_position} is not allowed "
+                             "with max_length = 2; allowed: 0, 1 (TS 38.211 Table 6.4.1.1.3-4)")
+        if self.dmrs_ports is not None:
+            n_ports = (4 if self.dmrs_type == 1 else 6) * self.max_length
+            bad = [p for p in self.dmrs_ports if p >= n_ports]
+            if bad:
+                raise ValueError(f"dmrs_ports = {list(self.dmrs_ports)} contains {bad[0]}; "
+                                 f"allowed with dmrs_type = {self.dmrs_type} and max_length = "
+                                 f"{self.max_length}: 0..{n_ports - 1}")
+        return self
+
+    @property
+    def beta_dmrs_db(self) -> float:
+        """beta_DMRS [dB], the ratio of PUSCH EPRE to DM-RS EPRE (TS 38.214 Table 6.2.2-1):
+        0, -3, -4.77 dB for 1, 2, 3 CDM groups without data."""
+        return _beta_dmrs_table()[self.num_cdm_groups_without_data]
+
+    @property
+    def beta_dmrs(self) -> float:
+        """DM-RS amplitude scaling beta_PUSCH^DMRS = 10^(-beta_DMRS/20) (TS 38.214 §6.2.2,
+        TS 38.211 §6.4.1.1.3): the DM-RS amplitude relative to unit-power data symbols
+        (1.4125 at -3 dB: DM-RS EPRE 3 dB above the data EPRE)."""
+        return 10.0 ** (-self.beta_dmrs_db / 20.0)
+
+
+class PUSCHPTRSConfig(_ValidatedModel):
+    """PUSCH PT-RS configuration, TS 38.211 §6.4.1.2, TS 38.214 §6.2.3 (MATLAB
+    ``nrPUSCHPTRSConfig``, CP-OFDM part).
+
+    Parameters
+    ----------
+    time_density : L_PT-RS, 1, 2 or 4 (OFDM symbols).
+    frequency_density : K_PT-RS, 2 or 4 (resource blocks).
+    re_offset : *resourceElementOffset*, ``"00"``, ``"01"``, ``"10"`` or ``"11"``.
+    ptrs_ports : DM-RS ports associated with the PT-RS ports (1 or 2 of them, each one of the
+        PUSCH's DM-RS ports); None: the lowest DM-RS port.
+
+    >>> PUSCHPTRSConfig(time_density=2, frequency_density=4).re_offset
+    '00'
+    """
+
+    time_density: int = 1
+    frequency_density: int = 2
+    re_offset: str = "00"
+    ptrs_ports: tuple[int, ...] | None = None
+
+    @field_validator("time_density", mode="before")
+    @classmethod
+    def _time_density(cls, v: Any) -> int:
+        return check_choice("time_density", check_int("time_density", v), (1, 2, 4))
+
+    @field_validator("frequency_density", mode="before")
+    @classmethod
+    def _frequency_density(cls, v: Any) -> int:
+        return check_choice("frequency_density", check_int("frequency_density", v), (2, 4))
+
+    @field_validator("re_offset", mode="before")
+    @classmethod
+    def _re_offset(cls, v: Any) -> str:
+        return check_name("re_offset", v, ("00", "01", "10", "11"))
+
+    @field_validator("ptrs_ports", mode="before")
+    @classmethod
+    def _ptrs_ports(cls, v: Any) -> tuple[int, ...] | None:
+        if v is None:
+            return None
+        ports = _check_int_list("ptrs_ports", v, 0, 11)
+        if not 1 <= len(ports) <= 2:
+            raise ValueError(f"ptrs_ports = {list(ports)} must list 1 or 2 DM-RS ports "
+                             "(at most two PT-RS ports, TS 38.214 §6.2.3.1)")
+        return ports
+
+
+class PUSCHConfig(_ValidatedModel):
+    """A PUSCH transmission: allocation, layers, DM-RS, PT-RS, MCS / code rate.
+
+    TS 38.211 §6.3.1, §6.4.1.1, §6.4.1.2; TS 38.214 §6.1.2.1 (Table 6.1.2.1-1), §6.1.4.
+    MATLAB namesake: ``nrPUSCHConfig`` (snake_case names; frequency hopping, interlacing and
+    UCI fields are not modelled).
+
+    Parameters
+    ----------
+    n_size_bwp, n_start_bwp : BWP size (1..275) and start (CRB number, 0..2473); None: the
+        carrier grid.
+    modulation : ``"pi/2-BPSK"`` (transform precoding only), ``"QPSK"``, ``"16QAM"``,
+        ``"64QAM"`` or ``"256QAM"``; set from the MCS table when ``mcs_index`` is given.
+    n_layers : v, 1..4 (1 with transform precoding).
+    mapping_type : ``"A"`` or ``"B"``.
+    symbol_allocation : (S, L), start symbol and length, per TS 38.214 Table 6.1.2.1-1.
+    prb_set : PRBs of the BWP (any set; contiguous with transform precoding, then a count
+        2^a 3^b 5^c). Stored sorted. Default: 0..51 (MATLAB's default).
+    transform_precoding : DFT-s-OFDM (TS 38.211 §6.3.1.4).
+    transmission_scheme : ``"non-codebook"`` or ``"codebook"``.
+    n_antenna_ports : 1, 2 or 4; tpmi : 0..27 (used by the precoder, not here).
+    n_id : data scrambling identity n_ID 0..1023; None: N_ID^cell.
+    rnti : n_RNTI, 0..65535.
+    dmrs : :class:`PUSCHDMRSConfig`; enable_ptrs, ptrs : PT-RS on/off and
+        :class:`PUSCHPTRSConfig`.
+    mcs_index, mcs_table, tp_pi2bpsk : optional I_MCS (0..31) of a table of
+        :data:`softran.nr.tables.MCS_TABLE_NAMES`; sets ``modulation`` and
+        ``target_code_rate``. ``tp_pi2bpsk`` picks q = 1 in the transform-precoding tables.
+    target_code_rate : R (0 < R <= 0.95) when no ``mcs_index`` is given.
+    x_overhead : N_oh^PRB, 0, 6, 12 or 18; tb_scaling : S, 1, 0.5 or 0.25.
+
+    >>> p = PUSCHConfig(prb_set=range(25), mcs_index=2)        # G-FR1-A3-8
+    >>> p.modulation, p.target_code_rate, p.dmrs_symbols
+    ('QPSK', 0.1884765625, [2])
+    >>> p.dmrs.additional_position = 1
+    >>> p.dmrs_symbols, p.n_re, p.tb_size, p.num_coded_bits
+    ([2, 11], 3600, 1352, 7200)
+    """
+
+    n_size_bwp: int | None = None
+    n_start_bwp: int | None = None
+    modulation: str = "QPSK"
+    n_layers: int = 1
+    mapping_type: str = "A"
+    symbol_allocation: tuple[int, int] = (0, 14)
+    prb_set: tuple[int, ...] = tuple(range(52))
+    transform_precoding: bool = False
+    transmission_scheme: str = "non-codebook"
+    n_antenna_ports: int = 1
+    tpmi: int = 0
+    n_id: int | None = None
+    rnti: int = 1
+    dmrs: PUSCHDMRSConfig = Field(default_factory=PUSCHDMRSConfig)
+    enable_ptrs: bool = False
+    ptrs: PUSCHPTRSConfig = Field(default_factory=PUSCHPTRSConfig)
+    mcs_index: int | None = None
+    mcs_table: str = "qam64"
+    tp_pi2bpsk: bool = False
+    target_code_rate: float | None = None
+    x_overhead: int = 0
+    tb_scaling: float = 1.0
+
+    # ---- field validators -------------------------------------------------------------
+    @field_validator("n_size_bwp", mode="before")
+    @classmethod
+    def _n_size_bwp(cls, v: Any) -> int | None:
+        return None if v is None else check_int("n_size_bwp", v, 1, 275)
+
+    @field_validator("n_start_bwp", mode="before")
+    @classmethod
+    def _n_start_bwp(cls, v: Any) -> int | None:
+        return None if v is None else check_int("n_start_bwp", v, 0, 2473)
+
+    @field_validator("modulation", mode="before")
+    @classmethod
+    def _modulation(cls, v: Any) -> str:
+        return check_name("modulation", v, PUSCH_MODULATIONS)
+
+    @field_validator("n_layers", mode="before")
+    @classmethod
+    def _n_layers(cls, v: Any) -> int:
+        return check_int("n_layers", v, 1, 4)
+
+    @field_validator("mapping_type", mode="before")
+    @classmethod
+    def _mapping_type(cls, v: Any) -> str:
+        return check_name("mapping_type", v, ("A", "B"))
+
+    @field_validator("symbol_allocation", mode="before")
+    @classmethod
+    def _symbol_allocation(cls, v: Any) -> tuple[int, int]:
+        if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
+            raise TypeError(f"symbol_allocation must be a pair (S, L), got {type(v).__name__}")
+        items = tuple(v)
+        if len(items) != 2:
+            raise ValueError(f"symbol_allocation = {items} must be a pair (S, L)")
+        return (check_int("symbol_allocation[0] (S)", items[0], 0, 13),
+                check_int("symbol_allocation[1] (L)", items[1], 1, 14))
+
+    @field_validator("prb_set", mode="before")
+    @classmethod
+    def _prb_set(cls, v: Any) -> tuple[int, ...]:
+        prbs = _check_int_list("prb_set", v, 0, 274)
+        if not prbs:
+            raise ValueError("prb_set is empty; allocate at least one PRB")
+        return tuple(sorted(prbs))
+
+    @field_validator("transform_precoding", "enable_ptrs", "tp_pi2bpsk", mode="before")
+    @classmethod
+    def _bools(cls, v: Any, info: Any) -> bool:
+        return _check_bool(info.field_name, v)
+
+    @field_validator("transmission_scheme", mode="before")
+    @classmethod
+    def _scheme(cls, v: Any) -> str:
+        return check_name("transmission_scheme", v, ("non-codebook", "codebook"))
+
+    @field_validator("n_antenna_ports", mode="before")
+    @classmethod
+    def _n_antenna_ports(cls, v: Any) -> int:
+        return check_choice("n_antenna_ports", check_int("n_antenna_ports", v), (1, 2, 4))
+
+    @field_validator("tpmi", mode="before")
+    @classmethod
+    def _tpmi(cls, v: Any) -> int:
+        return check_int("tpmi", v, 0, 27)
+
+    @field_validator("n_id", mode="before")
+    @classmethod
+    def _n_id(cls, v: Any) -> int | None:
+        return None if v is None else check_int("n_id", v, 0, 1023)
+
+    @field_validator("rnti", mode="before")
+    @classmethod
+    def _rnti(cls, v: Any) -> int:
+        return check_int("rnti", v, 0, 65535)
+
+    @field_validator("dmrs", mode="before")
+    @classmethod
+    def _dmrs(cls, v: Any) -> Any:
+        if not isinstance(v, (PUSCHDMRSConfig, dict)):
+            raise TypeError(f"dmrs must be a PUSCHDMRSConfig, got {type(v).__name__}")
+        return v
+
+    @field_validator("ptrs", mode="before")
+    @classmethod
+    def _ptrs(cls, v: Any) -> Any:
+        if not isinstance(v, (PUSCHPTRSConfig, dict)):
+            raise TypeError(f"ptrs must be a PUSCHPTRSConfig, got {type(v).__name__}")
+        return v
+
+    @field_validator("mcs_index", mode="before")
+    @classmethod
+    def _mcs_index(cls, v: Any) -> int | None:
+        return None if v is None else check_int("mcs_index", v, 0, 31)
+
+    @field_validator("mcs_table", mode="before")
+    @classmethod
+    def _mcs_table(cls, v: Any) -> str:
+        return check_name("mcs_table", v, MCS_TABLE_NAMES)
+
+    @field_validator("target_code_rate", mode="before")
+    @classmethod
+    def _target_code_rate(cls, v: Any) -> float | None:
+        if v is None:
+            return None
+        code_rate_fraction("target_code_rate", v)
+        return float(v)
+
+    @field_validator("x_overhead", mode="before")
+    @classmethod
+    def _x_overhead(cls, v: Any) -> int:
+        return check_choice("x_overhead", check_int("x_overhead", v), (0, 6, 12, 18))
+
+    @field_validator("tb_scaling", mode="before")
+    @classmethod
+    def _tb_scaling(cls, v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"tb_scaling must be a number, got {type(v).__name__}")
+        if float(v) not in (1.0, 0.5, 0.25):
+            raise ValueError(f"tb_scaling = {v} is not allowed; allowed: 1, 0.5, 0.25 "
+                             "(TS 38.214 Table 5.1.3.2-2)")
+        return float(v)
+
+    # ---- cross-field rules ------------------------------------------------------------
+    @model_validator(mode="after")
+    def _cross(self) -> PUSCHConfig:
+        self._sync_mcs()
+        self._check_symbol_allocation("normal")
+        if self.n_size_bwp is not None and self.prb_set[-1] >= self.n_size_bwp:
+            raise ValueError(f"prb_set contains PRB {self.prb_set[-1]}, outside the BWP: "
+                             f"allowed 0..{self.n_size_bwp - 1} (n_size_bwp = {self.n_size_bwp})")
+        if self.modulation == "pi/2-BPSK" and not self.transform_precoding:
+            raise ValueError("modulation = 'pi/2-BPSK' requires transform_precoding = True "
+                             "(TS 38.211 Table 6.3.1.2-1)")
+        if self.transform_precoding:
+            self._check_transform_precoding()
+        if self.transmission_scheme == "codebook" and self.n_layers > self.n_antenna_ports:
+            raise ValueError(f"n_layers = {self.n_layers} exceeds n_antenna_ports = "
+                             f"{self.n_antenna_ports} with transmission_scheme = 'codebook'")
+        d = self.dmrs
+        if d.dmrs_ports is not None and len(d.dmrs_ports) != self.n_layers:
+            raise ValueError(f"dmrs.dmrs_ports = {list(d.dmrs_ports)} must have n_layers = "
+                             f"{self.n_layers} entries (one DM-RS port per layer)")
+        table = dmrs_port_table(d.dmrs_type)
+        for p in self.dmrs_ports:
+            if table[p][0] >= d.num_cdm_groups_without_data:
+                raise ValueError(
+                    f"DM-RS port {p} (dmrs.dmrs_ports) is in CDM group {table[p][0]}, but "
+                    f"dmrs.num_cdm_groups_without_data = {d.num_cdm_groups_without_data} leaves "
+                    f"data on that group's REs; use num_cdm_groups_without_data >= "
+                    f"{table[p][0] + 1} (TS 38.212 Tables 7.3.1.1.2-8 ff.)")
+        if self.enable_ptrs:
+            bad = [p for p in self.ptrs_ports if p not in self.dmrs_ports]
+            if bad:
+                raise ValueError(f"ptrs.ptrs_ports = {list(self.ptrs_ports)} contains {bad[0]}, "
+                                 f"which is not one of the DM-RS ports {list(self.dmrs_ports)}")
+        return self
+
+    def _sync_mcs(self) -> None:
+        """With ``mcs_index`` set, modulation and target_code_rate follow the MCS table; an
+        explicitly assigned value that disagrees is an error."""
+        if self.mcs_index is None:
+            return
+        modulation, rate = mcs(self.mcs_index, self.mcs_table, tp_pi2bpsk=self.tp_pi2bpsk)
+        for name, value in (("modulation", modulation), ("target_code_rate", rate)):
+            if name in self.model_fields_set and getattr(self, name) != value:
+                raise ValueError(
+                    f"{name} = {getattr(self, name)!r} disagrees with mcs_index = "
+                    f"{self.mcs_index} of mcs_table = {self.mcs_table!r} ({value!r}); set "
+                    f"mcs_index = None to choose {name} freely")
+            object.__setattr__(self, name, value)
+            self.__pydantic_fields_set__.discard(name)
+
+    def _check_symbol_allocation(self, cyclic_prefix: str) -> None:
+        s, length = self.symbol_allocation
+        s_min, s_max, l_min, l_max, sl_min, sl_max = _symbol_allocation_table()[
+            (self.mapping_type, cyclic_prefix)]
+        if not (s_min <= s <= s_max and l_min <= length <= l_max
+                and sl_min <= s + length <= sl_max):
+            raise ValueError(
+                f"symbol_allocation = ({s}, {length}) is not valid for mapping_type = "
+                f"{self.mapping_type!r} with {cyclic_prefix} cyclic prefix; TS 38.214 Table "
+                f"6.1.2.1-1 allows S in {s_min}..{s_max}, L in {l_min}..{l_max}, S + L in "
+                f"{sl_min}..{sl_max}")
+
+    def _check_transform_precoding(self) -> None:
+        if self.n_layers != 1:
+            raise ValueError(f"transform_precoding = True requires n_layers = 1, got n_layers = "
+                             f"{self.n_layers} (TS 38.211 §6.3.1.4)")
+        if self.dmrs.dmrs_type != 1:
+            raise ValueError("transform_precoding = True requires dmrs.dmrs_type = 1 "
+                             "(TS 38.211 §6.4.1.1.3)")
+        if self.dmrs.num_cdm_groups_without_data != 2:
+            raise ValueError(
+                f"transform_precoding = True requires dmrs.num_cdm_groups_without_data = 2 (no "
+                f"data on DM-RS symbols; TS 38.212 Tables 7.3.1.1.2-6/-7), got "
+                f"{self.dmrs.num_cdm_groups_without_data}")
+        prbs = self.prb_set
+        if prbs[-1] - prbs[0] + 1 != len(prbs):
+            raise ValueError(f"transform_precoding = True requires a contiguous prb_set, got "
+                             f"{len(prbs)} PRBs spanning {prbs[0]}..{prbs[-1]}")
+        if not _is_2a3b5c(len(prbs)):
+            raise ValueError(
+                f"transform_precoding = True requires a PRB count 2^a 3^b 5^c (M_sc^PUSCH = "
+                f"12 * n_PRB, TS 38.211 §6.3.1.4), got len(prb_set) = {len(prbs)}")
+
+    def check_carrier(self, carrier: CarrierConfig) -> None:
+        """Raise ``ValueError`` if this PUSCH does not fit ``carrier``: the BWP inside the grid
+        (TS 38.211 §4.4.5), the PRBs inside the BWP, the cyclic-prefix row of TS 38.214
+        Table 6.1.2.1-1.
+
+        >>> PUSCHConfig(prb_set=[60]).check_carrier(CarrierConfig(n_size_grid=52))
+        Traceback (most recent call last):
+        ...
+        ValueError: prb_set contains PRB 60, outside the BWP: allowed 0..51 (BWP size 52)
+        """
+        if not isinstance(carrier, CarrierConfig):
+            raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
+        self._cross()  # nested configs may have changed since the last validation
+        start, size = self.bwp(carrier)
+        grid_end = carrier.n_start_grid + carrier.n_size_grid
+        if start < carrier.n_start_grid or start + size > grid_end:
+            raise ValueError(
+                f"the BWP (n_start_bwp = {start}, n_size_bwp = {size}) is not inside the carrier "
+                f"grid (n_start_grid = {carrier.n_start_grid}, n_size_grid = "
+                f"{carrier.n_size_grid}): CRBs {start}..{start + size - 1} vs "
+                f"{carrier.n_start_grid}..{carrier.n_start_grid + carrier.n_size_grid - 1}")
+        if self.prb_set[-1] >= size:
+            raise ValueError(f"prb_set contains PRB {self.prb_set[-1]}, outside the BWP: "
+                             f"allowed 0..{size - 1} (BWP size {size})")
+        self._check_symbol_allocation(carrier.cyclic_prefix)
+
+    def bwp(self, carrier: CarrierConfig) -> tuple[int, int]:
+        """(N_BWP^start, N_BWP^size): the BWP as CRB start and size, the carrier grid for None.
+
+        >>> PUSCHConfig().bwp(CarrierConfig(n_start_grid=10, n_size_grid=52))
+        (10, 52)
+        """
+        start = carrier.n_start_grid if self.n_start_bwp is None else self.n_start_bwp
+        size = carrier.n_size_grid if self.n_size_bwp is None else self.n_size_bwp
+        return start, size
+
+    # ---- derived values ---------------------------------------------------------------
+    @property
+    def dmrs_ports(self) -> tuple[int, ...]:
+        """The DM-RS port of each layer (``dmrs.dmrs_ports``, default 0..n_layers-1)."""
+        ports = self.dmrs.dmrs_ports
+        return tuple(range(self.n_layers)) if ports is None else ports
+
+    @property
+    def ptrs_ports(self) -> tuple[int, ...]:
+        """DM-RS ports associated with PT-RS (``ptrs.ptrs_ports``, default the lowest DM-RS
+        port)."""
+        ports = self.ptrs.ptrs_ports
+        return (min(self.dmrs_ports),) if ports is None else ports
+
+    @property
+    def qm(self) -> int:
+        """Q_m, bits per modulation symbol."""
+        return modulation_order(self.modulation)
+
+    @property
+    def n_prb(self) -> int:
+        """n_PRB, the number of allocated PRBs."""
+        return len(self.prb_set)
+
+    @property
+    def dmrs_symbols(self) -> list[int]:
+        """OFDM symbols (within the slot) carrying DM-RS, TS 38.211 §6.4.1.1.3
+        (see :func:`softran.nr.pusch.dmrs.pusch_dmrs_symbols`)."""
+        return dmrs_symbol_positions(self)
+
+    @property
+    def n_re_per_prb(self) -> int:
+        """N'_RE = 12 N_symb^sh - N_DMRS^PRB of TS 38.214 §6.1.4.2 (before x_overhead): the
+        allocation's REs per PRB less the DM-RS REs of the CDM groups without data (every RE
+        of a DM-RS symbol with transform precoding)."""
+        d = self.dmrs
+        per_symbol = (N_SC_RB if self.transform_precoding else
+                      (6 if d.dmrs_type == 1 else 4) * d.num_cdm_groups_without_data)
+        return N_SC_RB * self.symbol_allocation[1] - per_symbol * len(self.dmrs_symbols)
+
+    @property
+    def n_re(self) -> int:
+        """Data REs per layer: the allocation less DM-RS REs of the CDM groups without data
+        and less PT-RS REs (MATLAB ``Gd``)."""
+        return int(data_re_mask(self).sum())
+
+    @property
+    def code_rate(self) -> Fraction:
+        """Target code rate R as an exact fraction (from the MCS table or
+        ``target_code_rate``)."""
+        if self.target_code_rate is None:
+            raise ValueError("target_code_rate is None and no mcs_index is set; set one of them"
+                             " (a reserved MCS index has no code rate)")
+        return code_rate_fraction("target_code_rate", self.target_code_rate)
+
+    @property
+    def tb_size(self) -> int:
+        """Transport block size of TS 38.214 §6.1.4.2 (via :func:`softran.nr.coding.tbs.tbs`)."""
+        return tbs(self.modulation, self.n_layers, self.n_prb, self.n_re_per_prb,
+                   self.code_rate, x_overhead=self.x_overhead, tb_scaling=self.tb_scaling)
+
+    @property
+    def num_coded_bits(self) -> int:
+        """G = n_re * n_layers * Q_m, the coded bits of the UL-SCH codeword (no UCI)."""
+        return self.n_re * self.n_layers * self.qm
+
+
+def check_pusch_config(carrier: object, config: object, name: str = "pusch"
+                       ) -> tuple[CarrierConfig, PUSCHConfig]:
+    """The types of a carrier and a PUSCH configuration (argument ``name``) and their
+    consistency (the PUSCH inside the carrier's grid, TS 38.214 §6.1.2).
+
+    >>> carrier, pusch = check_pusch_config(CarrierConfig(), PUSCHConfig())
+    """
+    if not isinstance(carrier, CarrierConfig):
+        raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
+    if not isinstance(config, PUSCHConfig):
+        raise TypeError(f"{name} must be a PUSCHConfig, got {type(config).__name__}")
+    config.check_carrier(carrier)
+    return carrier, config

@@ -1,0 +1,223 @@
+"""PUSCH receiver block of the gNB: waveform or grid -> transport blocks, CRC and HARQ.
+
+OFDM demodulation (TS 38.211 §5.3.1), DM-RS based channel estimation (§6.4.1.1 references;
+:func:`~softran.nr.receiver.channel_estimate`), interference-plus-noise covariance
+(:func:`~softran.nr.receiver.noise_covariance`), PT-RS phase tracking (the common phase error
+of each OFDM symbol, :mod:`~softran.nr.receiver.phase_tracking`, when PT-RS are configured),
+MMSE-IRC / MMSE / MRC detection with the post-equalisation SINR scaling the LLRs
+(:func:`~softran.nr.receiver.mmse_equalize`),
+transform deprecoding, soft demapping and descrambling (:func:`~softran.nr.pusch_decode`),
+and UL-SCH decoding with HARQ soft combining (:class:`~softran.nr.ULSCHDecoder`,
+TS 38.212 §6.2). A perfect-CSI mode takes the true channel instead of the estimate.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from softran.nr.coding.sch import ULSCHDecoder
+from softran.nr.config import CarrierConfig
+from softran.nr.ofdm import ofdm_demodulate, ofdm_info
+from softran.nr.pusch.chain import pusch_decode
+from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
+from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
+from softran.nr.pusch.indices import pusch_indices
+from softran.nr.pusch.ptrs import pusch_ptrs, pusch_ptrs_indices
+from softran.nr.receiver import (
+    channel_estimate,
+    common_phase_correct,
+    interpolate_phase,
+    mmse_equalize,
+    noise_covariance,
+    ptrs_common_phase_error,
+)
+from softran.validation import check_choice, check_int, check_tensor
+
+__all__ = ["PUSCH_DETECTORS", "PUSCHReceiver"]
+
+#: detectors of :class:`PUSCHReceiver`: MMSE with the interference-plus-noise covariance
+#: estimated per PRB block (IRC), MMSE with a per-antenna noise variance, and (1 layer)
+#: maximum-ratio combining, which equals MMSE for one layer with unbiased scaling.
+PUSCH_DETECTORS = ("mmse-irc", "mmse")
+
+
+class PUSCHReceiver(torch.nn.Module):
+    """One UE's PUSCH at the gNB: TS 38.211 §6.3.1 / §6.4.1.1 (DM-RS) receive processing and
+    TS 38.212 §6.2 UL-SCH decoding with HARQ (stages in the module docstring).
+
+    Args:
+        carrier, config: as for :class:`~softran.nr.PUSCHTransmitter`.
+        n_rx: receive antennas (1..8 and more).
+        nfft, sample_rate: OFDM size, as :func:`~softran.nr.ofdm_info`.
+        detector: ``"mmse-irc"`` (default) or ``"mmse"``.
+        freq_smoothing, time_interpolation: channel estimator options
+            (:func:`~softran.nr.receiver.channel_estimate`).
+        prb_block: PRBs per covariance block of the IRC detector.
+        phase_tracking: correct the common phase error of each OFDM symbol measured on the
+            PT-RS (used when ``config`` has PT-RS, CP-OFDM; default True).
+        n_ref, max_iterations, n_harq_processes: UL-SCH decoder options
+            (:class:`~softran.nr.ULSCHDecoder`).
+        device: where the receiver runs.
+
+    ``forward(rx, rv=0, harq_process=0, *, h=None, noise_var=None)``: ``rx`` is a waveform
+    ``[batch, n_rx, T]`` of one slot (``T = slot_length``) or a grid
+    ``[batch, n_rx, n_symbols, K]``; ``h`` (perfect CSI) the
+    effective channel of each layer ``[batch, n_rx, n_layers, n_symbols, K]`` with
+    ``noise_var`` its noise variance per RE (number or ``[batch, n_rx]``). Returns
+    ``(tb, error)``: uint8 ``[batch, A]`` and bool ``[batch]``. After a call
+    ``last_h``, ``last_noise_var``, ``last_sinr`` (post-equalisation SINR per layer and
+    data RE, linear) and ``last_phase`` (the common phase error corrected per OFDM symbol,
+    radians ``[batch, n_symbols]``, or None without phase tracking) are kept for inspection.
+
+    >>> from softran.nr import PUSCHTransmitter
+    >>> c = CarrierConfig(n_size_grid=25)
+    >>> p = PUSCHConfig(prb_set=range(25), mcs_index=2)
+    >>> tx, rx = PUSCHTransmitter(c, p), PUSCHReceiver(c, p, n_rx=2)
+    >>> tb = torch.randint(0, 2, (2, p.tb_size), dtype=torch.uint8)
+    >>> w = tx(tb).expand(-1, 2, -1)                       # 1x2, flat unit channel
+    >>> w = w + 0.05 * torch.randn_like(w)
+    >>> out, err = rx(w)
+    >>> bool((out == tb).all()), err.tolist()
+    (True, [False, False])
+    """
+
+    def __init__(self, carrier: CarrierConfig, config: PUSCHConfig, n_rx: int, *,
+                 nfft: int | None = None, sample_rate: float | None = None,
+                 detector: str = "mmse-irc", freq_smoothing: int | str = "auto",
+                 time_interpolation: str = "linear", prb_block: int = 4,
+                 n_ref: int | None = None, max_iterations: int = 12,
+                 n_harq_processes: int = 16, phase_tracking: bool = True,
+                 device: torch.device | str | None = None) -> None:
+        super().__init__()
+        check_pusch_config(carrier, config, "config")
+        self.carrier = carrier.model_copy()
+        self.config = config.model_copy(deep=True)
+        self.n_rx = check_int("n_rx", n_rx, 1)
+        self.detector = check_choice("detector", detector, PUSCH_DETECTORS)
+        self.freq_smoothing = freq_smoothing
+        self.time_interpolation = time_interpolation
+        self.prb_block = check_int("prb_block", prb_block, 1)
+        if not isinstance(phase_tracking, bool):
+            raise TypeError(f"phase_tracking must be a bool, got {phase_tracking!r}")
+        self.device = torch.device("cpu") if device is None else torch.device(device)
+        self.info = ofdm_info(self.carrier, nfft=nfft, sample_rate=sample_rate)
+        self.nfft = self.info.nfft
+        #: samples of one slot's waveform (the length a waveform input must have)
+        self.slot_length = (sum(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot))
+                            + self.carrier.symbols_per_slot * self.nfft)
+        dev = self.device
+        ind, self.indices_info = pusch_indices(self.carrier, self.config, device=dev)
+        n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
+        #: data RE positions in one layer's [n_symbols, K] grid (same for every layer)
+        self.data_positions = ind[0] % (n_sym * k)
+        self._data_blocks = (self.data_positions % k) // (12 * self.prb_block)
+        self.dmrs_indices = pusch_dmrs_indices(self.carrier, self.config, device=dev)
+        self.dmrs_symbols = pusch_dmrs(self.carrier, self.config, device=dev)
+        self.cdm_lengths = (2, 2 if self.config.dmrs.max_length == 2 else 1)
+        #: whether the common phase error is tracked on the PT-RS (TS 38.211 §6.4.1.2)
+        self.phase_tracking = (phase_tracking and self.config.enable_ptrs
+                               and not self.config.transform_precoding)
+        if self.phase_tracking:
+            self.ptrs_indices = pusch_ptrs_indices(self.carrier, self.config, device=dev)
+            self.ptrs_symbols = pusch_ptrs(self.carrier, self.config, device=dev)
+        self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
+                                    max_iterations=max_iterations,
+                                    n_harq_processes=n_harq_processes)
+        self.last_h: torch.Tensor | None = None
+        self.last_noise_var: torch.Tensor | None = None
+        self.last_sinr: torch.Tensor | None = None
+        self.last_phase: torch.Tensor | None = None
+
+    def grid(self, rx: torch.Tensor) -> torch.Tensor:
+        """The received grid ``[batch, n_rx, n_symbols, K]`` of a waveform or grid input."""
+        rx = check_tensor("rx", rx, min_dim=3)
+        if not rx.is_complex():
+            raise TypeError(f"rx must be complex, got dtype {rx.dtype}")
+        if rx.shape[1] != self.n_rx:
+            raise ValueError(f"rx has {rx.shape[1]} receive antennas in dimension 1; this "
+                             f"receiver has n_rx = {self.n_rx}")
+        n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
+        if rx.dim() == 3:
+            if rx.shape[-1] != self.slot_length:
+                raise ValueError(f"rx waveform has {rx.shape[-1]} samples; one slot (n_slot = "
+                                 f"{self.carrier.n_slot}) at nfft = {self.nfft} has "
+                                 f"{self.slot_length}")
+            return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
+        if rx.dim() != 4 or tuple(rx.shape[-2:]) != (n_sym, k):
+            raise ValueError(f"rx must be a waveform [batch, n_rx, T] or a grid "
+                             f"[batch, n_rx, {n_sym}, {k}], got {tuple(rx.shape)}")
+        return rx.to(self.device)
+
+    def _phase_anchors(self, estimated: bool) -> tuple[int, ...]:
+        """Symbols whose CPE relative to the channel estimate is 0 by construction: the DM-RS
+        symbols when the estimate follows them (linear interpolation, or a single DM-RS
+        symbol); none when it averages several DM-RS symbols or is the true channel."""
+        dmrs = self.indices_info.dmrs_symbols
+        if estimated and (self.time_interpolation == "linear" or len(dmrs) == 1):
+            return tuple(dmrs)
+        return ()
+
+    def equalize(self, grid: torch.Tensor, h: torch.Tensor | None = None,
+                 noise_var: float | torch.Tensor | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Channel estimation and detection: ``(x_hat, noise_var_eff)``, both
+        ``[batch, n_layers, n_re]`` (data REs in :func:`~softran.nr.pusch.indices` order)."""
+        scs = 1e3 * self.carrier.subcarrier_spacing
+        estimated = h is None
+        if h is None:
+            h, nv = channel_estimate(grid, self.dmrs_indices, self.dmrs_symbols,
+                                     cdm_lengths=self.cdm_lengths,
+                                     freq_smoothing=self.freq_smoothing,
+                                     time_interpolation=self.time_interpolation,
+                                     subcarrier_spacing=scs)
+        else:
+            h = check_tensor("h", h, min_dim=5).to(self.device)
+            if not h.is_complex():
+                raise TypeError(f"h must be complex, got dtype {h.dtype}")
+            shape = (self.n_rx, self.config.n_layers, *grid.shape[-2:])
+            if tuple(h.shape[-4:]) != shape:
+                raise ValueError(f"h must have shape [batch, n_rx, n_layers, n_symbols, K] = "
+                                 f"[..., {', '.join(map(str, shape))}], got {tuple(h.shape)}")
+            if noise_var is None:
+                raise ValueError("perfect CSI (h given) needs noise_var too")
+            nv = torch.as_tensor(noise_var, dtype=torch.float32, device=self.device)
+            if not bool((torch.isfinite(nv) & (nv > 0)).all()):
+                raise ValueError(f"noise_var must be finite and > 0, got {noise_var!r}")
+            nv = nv.expand(grid.shape[:-2]) if nv.dim() == 0 else nv
+        self.last_phase = None
+        if self.phase_tracking and self.ptrs_indices.numel():
+            cpe = ptrs_common_phase_error(grid, h, self.ptrs_indices, self.ptrs_symbols)
+            phase = interpolate_phase(cpe, anchors=self._phase_anchors(estimated))
+            grid = common_phase_correct(grid, phase)
+            self.last_phase = phase
+        pos = self.data_positions
+        y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
+        hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
+        if self.detector == "mmse-irc":
+            r = noise_covariance(grid, h, self.dmrs_indices, self.dmrs_symbols,
+                                 prb_block=self.prb_block, noise_var=nv)
+            noise = r[..., self._data_blocks]                         # [B, R, R, n_re]
+        else:
+            noise = nv
+        x_hat, nv_eff = mmse_equalize(y, hd, noise)
+        self.last_h, self.last_noise_var = h, nv
+        self.last_sinr = 1.0 / nv_eff
+        return x_hat, nv_eff
+
+    def llr(self, rx: torch.Tensor, *, h: torch.Tensor | None = None,
+            noise_var: float | torch.Tensor | None = None) -> torch.Tensor:
+        """Descrambled soft bits ``[batch, G]`` of the codeword (before rate recovery)."""
+        grid = self.grid(rx)
+        x_hat, nv_eff = self.equalize(grid, h, noise_var)
+        # a zero channel gives an infinite noise variance: those bits are erasures
+        nv_eff = torch.nan_to_num(nv_eff, posinf=1e30).clamp_min(1e-12)
+        return pusch_decode(x_hat, self.carrier, self.config, nv_eff)
+
+    def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
+                h: torch.Tensor | None = None, noise_var: float | torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decode a PUSCH slot; see the class docstring."""
+        rv = check_int("rv", rv, 0, 3)
+        llr = self.llr(rx, h=h, noise_var=noise_var)
+        cfg = self.config
+        return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process)
