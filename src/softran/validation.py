@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "ValidatedModel",
+    "check_bool",
+    "check_int_list",
     "check_real",
     "check_bits",
     "check_choice",
@@ -110,6 +112,36 @@ def check_name(name: str, value: Any, allowed: Iterable[str]) -> str:
         raise TypeError(f"{name} must be a string, got {_short(value)} ({type(value).__name__}); "
                         "allowed: " + ", ".join(repr(a) for a in allowed))
     return check_choice(name, value, allowed)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a ``bool`` (not an int standing in for one).
+
+    >>> check_bool("enable", True)
+    True
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
+    return value
+
+
+def check_int_list(name: str, value: Any, low: int, high: int) -> tuple[int, ...]:
+    """An iterable (list, tuple, range, integer tensor) of distinct integers in
+    ``[low, high]``, as a tuple; an int is a one-element list.
+
+    >>> check_int_list("prb_set", range(3), 0, 272)
+    (0, 1, 2)
+    """
+    if isinstance(value, torch.Tensor):
+        value = value.flatten().tolist()
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of integers, got {type(value).__name__}")
+    items = tuple(check_int(f"{name}[{i}]", v, low, high) for i, v in enumerate(value))
+    if len(set(items)) != len(items):
+        raise ValueError(f"{name} = {list(items)} has repeated entries; each must appear once")
+    return items
 
 
 def check_tensor(name: str, value: Any, *, min_dim: int = 0) -> torch.Tensor:

@@ -177,8 +177,11 @@ def prbs_qpsk(c_init: int | torch.Tensor, length: int, *,
     §6.4.1.1.1.1, §7.4.1.1.1 and the other DM-RS / PT-RS / CSI-RS clauses that use it).
     ``c_init`` may be a tensor of initialisations: the output is ``[..., length]`` complex64.
 
-    >>> (prbs_qpsk(0, 3) * 2 ** 0.5).tolist()
-    [(1+1j), (1+1j), (1+1j)]
+    >>> r = prbs_qpsk(7, 4)
+    >>> r.abs().round(decimals=6).tolist()    # unit modulus
+    [1.0, 1.0, 1.0, 1.0]
+    >>> bool((r.real * 2 ** 0.5).round().eq(1 - 2 * prbs(7, 8)[0::2].float()).all())
+    True
     """
     c = prbs(c_init, 2 * length, device=device).to(torch.float32)
     a = (1.0 - 2.0 * c) * (1.0 / math.sqrt(2.0))

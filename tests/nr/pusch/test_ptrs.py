@@ -13,9 +13,16 @@ import pytest
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.nr.pusch.config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
+from softran.nr.pusch import (
+    PUSCHConfig,
+    PUSCHDMRSConfig,
+    PUSCHPTRSConfig,
+    ptrs_k_ref,
+    pusch_ptrs,
+    pusch_ptrs_indices,
+    pusch_ptrs_symbols,
+)
 from softran.nr.pusch.dmrs import pusch_dmrs_c_init
-from softran.nr.pusch.ptrs import ptrs_k_ref, pusch_ptrs, pusch_ptrs_indices, pusch_ptrs_symbols
 from softran.nr.sequences import prbs
 
 

@@ -13,7 +13,7 @@ import math
 import pytest
 
 from softran.nr.config import CarrierConfig
-from softran.nr.pusch.config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig, dmrs_port_table
+from softran.nr.pusch import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig, dmrs_port_table
 
 
 def frc(n_prb: int = 25, **kw) -> PUSCHConfig:

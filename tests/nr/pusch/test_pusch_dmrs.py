@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.nr.pusch.config import PUSCHConfig, PUSCHDMRSConfig
+from softran.nr.pusch import PUSCHConfig, PUSCHDMRSConfig
 from softran.nr.pusch.dmrs import (
     pusch_dmrs,
     pusch_dmrs_c_init,

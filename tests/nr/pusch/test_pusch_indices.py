@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from softran.nr.config import CarrierConfig
-from softran.nr.pusch.config import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
+from softran.nr.pusch import PUSCHConfig, PUSCHDMRSConfig, PUSCHPTRSConfig
 from softran.nr.pusch.dmrs import pusch_dmrs_indices, pusch_dmrs_symbols
 from softran.nr.pusch.indices import PUSCHIndicesInfo, pusch_indices
 from softran.nr.pusch.ptrs import pusch_ptrs_indices

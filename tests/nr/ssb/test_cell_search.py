@@ -12,8 +12,7 @@ from softran.channel import AWGN, FrequencyOffset, TDLChannel, TimingOffset
 from softran.nr.coding.bch import bch_encode
 from softran.nr.config import CarrierConfig
 from softran.nr.ofdm import ofdm_demodulate
-from softran.nr.ssb.block import ssb_burst, ssb_grid
-from softran.nr.ssb.cell_search import (
+from softran.nr.ssb import (
     CellInfo,
     cell_search,
     pbch_dmrs_detect,
@@ -22,6 +21,7 @@ from softran.nr.ssb.cell_search import (
     pss_threshold,
     sss_detect,
 )
+from softran.nr.ssb.block import ssb_burst, ssb_grid
 from softran.nr.ssb.mib import MIB
 from softran.nr.ssb.waveform import ssb_waveform
 
@@ -82,12 +82,12 @@ def test_ssb_waveform_bad_input() -> None:
 def test_cfo_hypotheses_keep_the_loss_small() -> None:
     """Every CFO within ±5 kHz is within reach of a hypothesis that loses <= 0.5 dB of PSS
     correlation power, measured on the actual time-domain PSS (not the sinc model)."""
-    from softran.nr.ssb.cell_search import _pss_time_cpu
+    from softran.nr.ssb.pss_search import pss_time_domain
 
     for scs, fs in ((30, FS), (15, 3.84e6)):
         hyps = pss_cfo_hypotheses(scs, max_cfo_hz=5e3, max_loss_db=0.5)
         assert hyps == sorted(hyps) and 0.0 in hyps and hyps[0] == -5e3 and hyps[-1] == 5e3
-        p = _pss_time_cpu(scs, fs).to(torch.complex128)
+        p = pss_time_domain(scs, fs).to(torch.complex128)
         n = torch.arange(p.shape[-1], dtype=torch.float64)
         e = max(b - a for a, b in zip(hyps, hyps[1:])) / 2         # worst residual
         rot = torch.exp(2j * math.pi * e * n / fs)

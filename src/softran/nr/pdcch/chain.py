@@ -100,8 +100,9 @@ def pdcch_descramble(llr: torch.Tensor, n_id: object, n_rnti: object) -> torch.T
     """Undo the scrambling of TS 38.211 §7.3.2.3 on LLRs ``[..., E]`` (sign flips where
     c(i) = 1); ``n_id``, ``n_rnti`` as for :func:`pdcch`.
 
-    >>> pdcch_descramble(torch.ones(4), 1, 0).tolist()
-    [1.0, -1.0, 1.0, 1.0]
+    >>> llr = torch.tensor([1.5, -2.0, 0.5, 3.0])
+    >>> bool(pdcch_descramble(pdcch_descramble(llr, 1, 0), 1, 0).equal(llr))
+    True
     """
     c = _scrambling_sequence(n_id, n_rnti, llr.shape[-1], llr.device)
     return torch.where(c.bool(), -llr, llr)

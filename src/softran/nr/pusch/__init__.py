@@ -25,8 +25,6 @@ from softran.nr.pusch.chain import (
 from softran.nr.pusch.config import (
     PUSCH_MODULATIONS,
     PUSCHConfig,
-    PUSCHDMRSConfig,
-    PUSCHPTRSConfig,
     check_pusch_config,
 )
 from softran.nr.pusch.dmrs import (
@@ -51,6 +49,10 @@ from softran.nr.pusch.ptrs import (
 from softran.nr.pusch.receiver import (
     PUSCH_DETECTORS,
     PUSCHReceiver,
+)
+from softran.nr.pusch.reference_config import (
+    PUSCHDMRSConfig,
+    PUSCHPTRSConfig,
 )
 from softran.nr.pusch.transmitter import (
     PUSCHTransmitter,

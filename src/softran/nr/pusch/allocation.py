@@ -74,6 +74,7 @@ def dmrs_symbols_l_prime(pusch: PUSCHConfig) -> list[tuple[int, int]]:
     """(l, l') of every DM-RS symbol, l within the slot, sorted (TS 38.211 §6.4.1.1.3,
     Tables 6.4.1.1.3-3/-4).
 
+    >>> from types import SimpleNamespace
     >>> dmrs_symbols_l_prime(SimpleNamespace(symbol_allocation=(0, 14), mapping_type="A",
     ...     dmrs=SimpleNamespace(type_a_position=2, additional_position=1, max_length=1)))
     [(2, 0), (11, 0)]

@@ -13,13 +13,13 @@ from softran.nr.ssb.block import (
 )
 from softran.nr.ssb.cell_search import (
     CellInfo,
-    PSSDetection,
-    SSSDetection,
     cell_search,
+)
+from softran.nr.ssb.detection import (
+    SSSDetection,
     pbch_dmrs_detect,
-    pss_cfo_hypotheses,
-    pss_search,
-    pss_threshold,
+    pbch_indices_by_v,
+    ssb_demodulate,
     sss_detect,
 )
 from softran.nr.ssb.mib import (
@@ -35,6 +35,18 @@ from softran.nr.ssb.pbch import (
     pbch_dmrs_issb_bar,
     pbch_v,
 )
+from softran.nr.ssb.pss_search import (
+    SSB_SCS_VALUES,
+    PSSDetection,
+    check_rx_waveform,
+    check_ssb_scs,
+    pss_cfo_hypotheses,
+    pss_half_products,
+    pss_search,
+    pss_threshold,
+    pss_time_domain,
+    ssb_symbol_numerology,
+)
 from softran.nr.ssb.waveform import (
     SSB_CASE_SCS,
     ssb_waveform,
@@ -49,24 +61,32 @@ __all__ = [
     "SSB_CASE_SCS",
     "SSB_N_SUBCARRIERS",
     "SSB_N_SYMBOLS",
+    "SSB_SCS_VALUES",
     "CellInfo",
     "PSSDetection",
     "SSBIndices",
     "SSSDetection",
     "cell_search",
+    "check_rx_waveform",
+    "check_ssb_scs",
     "pbch",
     "pbch_decode",
     "pbch_dmrs",
     "pbch_dmrs_detect",
     "pbch_dmrs_issb_bar",
+    "pbch_indices_by_v",
     "pbch_v",
     "pss_cfo_hypotheses",
+    "pss_half_products",
     "pss_search",
     "pss_threshold",
+    "pss_time_domain",
     "ssb_burst",
     "ssb_candidate_symbols",
+    "ssb_demodulate",
     "ssb_grid",
     "ssb_indices",
+    "ssb_symbol_numerology",
     "ssb_waveform",
     "sss_detect",
 ]

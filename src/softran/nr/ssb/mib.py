@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import torch
 
-from softran.validation import check_bits, check_choice, check_int, check_name
+from softran.validation import check_bits, check_bool, check_choice, check_int, check_name
 
 __all__ = ["MIB", "MIB_LENGTH"]
 
@@ -55,12 +55,6 @@ MIB_LENGTH: int = 24
 _SCS_COMMON: dict[str, tuple[int, int]] = {"FR1": (15, 30), "FR2": (60, 120)}
 
 DeviceLike = torch.device | str | None
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
-    return value
 
 
 def _field_bits(value: int, width: int) -> list[int]:
@@ -119,8 +113,8 @@ class MIB:
         dmrs = check_int("dmrs_type_a_position", self.dmrs_type_a_position)
         check_choice("dmrs_type_a_position", dmrs, (2, 3))
         check_int("pdcch_config_sib1", self.pdcch_config_sib1, 0, 255)
-        _check_bool("cell_barred", self.cell_barred)
-        _check_bool("intra_freq_reselection", self.intra_freq_reselection)
+        check_bool("cell_barred", self.cell_barred)
+        check_bool("intra_freq_reselection", self.intra_freq_reselection)
         check_int("spare", self.spare, 0, 1)
 
     @property
