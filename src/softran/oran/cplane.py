@@ -72,7 +72,7 @@ import torch
 
 from softran.oran._reader import Reader, build, signed
 from softran.oran.bitfield import pack_signed, unpack_signed
-from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, _single_message, encode_ecpri
+from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, encode_ecpri, single_message
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import (
     TimingHeader,
@@ -1151,7 +1151,7 @@ def decode_cplane(data: bytes | EcpriMessage, config: CPlaneConfig | None = None
     cfg = CPlaneConfig() if config is None else config
     if not isinstance(cfg, CPlaneConfig):
         raise TypeError(f"config must be a CPlaneConfig, got {type(cfg).__name__}")
-    msg = _single_message(data, EcpriMessageType.REAL_TIME_CONTROL)
+    msg = single_message(data, EcpriMessageType.REAL_TIME_CONTROL)
     r = Reader(msg.payload)
     eaxc_id = r.u16("ecpriRtcid")
     seq = SeqId.from_bytes(r.take(2, "ecpriSeqid"))
