@@ -1,63 +1,11 @@
-"""O-RAN 7.2x fronthaul endpoints: an O-DU and an O-RU that talk over a real transport.
+"""What the O-DU and the O-RU share: transport, clock, counters, slot buffers, receive path.
 
-:class:`ODU` takes per-slot resource grids (``[n_eaxc, n_symbols, 12 n_prb]`` complex64, one
-row per eAxC = antenna stream, e.g. ``softran.nr.downlink_slot(...).grid`` repeated over
-antennas) and emits, per slot:
-
-* one C-plane message of section type 1 per eAxC (O-RAN.WG4.CUS.0 clause 7.4.3) whose single
-  section (sectionId 1 for downlink, 2 for uplink; beamId 0, reMask 0xFFF) covers all PRBs
-  (numPrbc = 0 when the carrier has more than 255) and the requested symbol range, with the
-  configured udCompHdr;
-* per symbol and eAxC one U-plane message (clause 8.3), split into several messages of one
-  section each when the PRBs do not fit the MTU -- the split rule of
-  :func:`~softran.oran.rate.fronthaul_bitrate` over UDP/IPv4: as many PRBs per message as
-  fit, at most 255 unless one message takes the whole carrier (numPrbu = 0).
-
-It also sends uplink C-plane (:meth:`ODU.request_uplink`) and rebuilds uplink grids from the
-uplink U-plane it receives (:meth:`ODU.uplink_grid`).
-
-:class:`ORU` receives C-plane and U-plane, rebuilds the downlink grid per eAxC and symbol
-(:meth:`ORU.downlink_grid`) and answers uplink C-plane with uplink U-plane for exactly the
-symbols and PRBs asked for, taken from an ``uplink_source`` callable, or -- in loopback
-mode -- from the downlink it received for the same slot (the PRB bytes are sent back
-unchanged, so the O-DU's uplink grid equals the O-RU's downlink grid bit for bit).
-
-Fixed-point scaling (:attr:`FronthaulConfig.full_scale`): a float grid value of
-``full_scale`` maps to the 16-bit full scale 2^15 (``round(x / full_scale * 2^15)``, no
-clipping: a grid that exceeds full scale is a ``ValueError``). The default
-``10^(12/20) = 3.98`` puts a unit-power NR grid (TS 38.211 modulation has unit average
-power) 12 dB below full scale; ``full_scale=None`` takes grids that already hold
-integer-valued 16-bit I/Q.
-
-Timing: with :attr:`FronthaulConfig.windows` set, each received message is classified early /
-on time / late against the reception windows (:mod:`softran.oran.timing`), using the
-endpoint's clock (a :class:`~softran.oran.timing.RealTimeClock` by default, or a
-:class:`~softran.oran.timing.SimulatedClock` for exact tests). A *paced* O-DU sends each
-message at the middle of the O-RU's window before its air time (C-plane, then U-plane
-symbol by symbol); a paced O-RU sends uplink U-plane Ta3_min after each symbol's air time.
-Unpaced endpoints send as fast as possible.
-
-Concurrency: every method runs in the caller's thread; :meth:`receive` processes packets
-until a count or a timeout (deterministic in tests), and :meth:`start` / :meth:`stop` run
-that loop in one background thread (used by the CLI; counters are plain integers that a
-display thread may read at any time). Received PRB bytes are stored per slot as they are,
-and a grid is decompressed in one vectorised call when it is asked for.
-
-Modulation compression (O-RAN.WG4.CUS.0 Annex A.5, downlink only): with ``method =
-"modulation"`` the grid of each eAxC must hold points of its configured TS 38.211 §5.1
-constellation (:attr:`FronthaulConfig.modulation`) scaled to ``mod_amplitude`` of full scale;
-the O-DU sends each PRB as constellation codes of ``udIqWidth = max(Q_m / 2, 1)`` bits and puts
-``csf`` and ``modCompScaler`` (:func:`~softran.oran.compression.modulation_compression_params`)
-in section extension 4 of every downlink section; the O-RU stores the SE4 values per eAxC,
-symbol and PRB of each section it receives and reconstructs the grid with them. A grid RE
-that is not a constellation point (an empty RE, a PSS/SSS value, another modulation in some
-PRBs) is a ``ValueError``: nothing is rounded to the nearest point. Uplink is not offered
-(Annex A.5 defines modulation compression for the downlink).
-
-Bad input never stops an endpoint: a PDU that is truncated, has a wrong length, an unknown
-section type, PRBs beyond the carrier, a udCompHdr that disagrees with the configuration, an
-unknown eAxC or a wrong direction is counted in ``counters.malformed[reason]``, logged
-(logger ``softran.oran.endpoints``, level WARNING) and dropped.
+:class:`Endpoint` is the base of :class:`~softran.oran.endpoints.odu.ODU` and
+:class:`~softran.oran.endpoints.oru.ORU` (O-RAN.WG4.CUS.0 clauses 7 and 8): it builds the
+C-plane (section type 1) and U-plane messages of a slot, receives and classifies PDUs
+(reception windows, sequence IDs, malformed packets by :data:`MALFORMED_REASONS`), and keeps
+the received PRB bytes per slot in a :class:`SlotBuffer`. Timing, concurrency and the
+handling of bad input are described in :mod:`softran.oran.endpoints`.
 """
 
 from __future__ import annotations
@@ -69,22 +17,12 @@ import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from softran.nr import CarrierConfig
-from softran.oran.compression import (
-    CompressedPRBs,
-    bytes_per_prb,
-    compress,
-    decompress,
-    mod_comp_scaler_code,
-    mod_comp_scaler_value,
-    modulation_compression_params,
-)
+from softran.oran.compression import CompressedPRBs, decompress
 from softran.oran.counters import EndpointCounters, Flow
 from softran.oran.cplane import (
     CPlaneConfig,
@@ -95,46 +33,27 @@ from softran.oran.cplane import (
     encode_cplane,
 )
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, decode_ecpri
+from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.errors import FronthaulDecodeError
-from softran.oran.radio_header import TimingHeader, UdCompHdr
-from softran.oran.rate import fronthaul_bitrate
-from softran.oran.timing import (
-    Clock,
-    RealTimeClock,
-    TimingWindows,
-    air_time_ns,
-    classify_arrival,
-    slot_after,
-)
-from softran.oran.uplane import (
-    UPlaneFormat,
-    UPlaneMessage,
-    UPlaneSection,
-    decode_uplane,
-    encode_uplane,
-    encode_uplane_symbols,
-)
-from softran.validation import check_choice, check_int, check_positive, check_tensor
+from softran.oran.radio_header import TimingHeader
+from softran.oran.timing import Clock, RealTimeClock, air_time_ns, classify_arrival
+from softran.oran.uplane import decode_uplane, encode_uplane_symbols
+from softran.validation import check_int, check_positive
 
-__all__ = ["ENDPOINT_METHODS", "FULL_SCALE_12DB", "FronthaulConfig", "MALFORMED_REASONS", "ODU",
-           "ORU", "loopback_pair"]
+__all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
 
-logger = logging.getLogger(__name__)
+# one logger for the whole package (the name the package docstring documents)
+logger = logging.getLogger("softran.oran.endpoints")
 
-#: Compression methods the endpoints carry (fixed PRB size; ``"modulation"`` with C-plane SE4,
-#: downlink only).
-ENDPOINT_METHODS: tuple[str, ...] = ("none", "bfp", "block-scaling", "mu-law", "modulation")
-#: Default full scale: a unit-power grid sits 12 dB below the 16-bit full scale.
-FULL_SCALE_12DB: float = 10 ** (12 / 20)
 #: Reasons under which malformed packets are counted.
 MALFORMED_REASONS: tuple[str, ...] = (
     "truncated", "wrong-length", "unknown-section-type", "prb-out-of-range",
     "symbol-out-of-range", "inconsistent-udcomphdr", "bad-header", "unknown-eaxc",
     "wrong-direction", "unsupported-message-type", "missing-section-extension", "other")
 
-_SECTION_ID = {"DL": 1, "UL": 2}
+#: sectionId of the endpoints' sections (C-plane and U-plane), per direction.
+SECTION_IDS: dict[str, int] = {"DL": 1, "UL": 2}
 _DIRECTION = {1: "DL", 0: "UL"}
-_METHOD_CODE = {"none": 0, "bfp": 1, "block-scaling": 2, "mu-law": 3, "modulation": 4}
 _RCVBUF = 4 << 20
 
 # decoder reason text -> malformed category (first match wins); the endpoint tests exercise
@@ -170,245 +89,19 @@ def _category(reason: str) -> str:
     return "other"
 
 
-@dataclass(frozen=True)
-class FronthaulConfig:
-    """What both endpoints agree on through the M-plane (nothing here is on the wire).
+class SlotBuffer:
+    """Raw PRB bytes of one slot and direction, what arrived and what the C-plane asked.
 
-    Attributes:
-        n_prb: PRBs of the carrier, 1..275.
-        scs_khz: subcarrier spacing 15..240 kHz (numerology mu; the timing header's slotId
-            runs over 0..2^mu - 1).
-        eaxc_ids: the eAxC IDs, one per row of a grid (antenna / stream order).
-        method, width: U-plane compression (:data:`ENDPOINT_METHODS`) and udIqWidth.
-        bfp_mode: BFP quantisation (``"floor-shift"`` or ``"round-saturate"``).
-        full_scale: float value mapped to 2^15 (module docstring); ``None``: integer I/Q.
-        ud_comp_hdr_present: U-plane sections carry udCompHdr (dynamic) instead of relying
-            on the static configuration.
-        mtu: largest Ethernet payload (IPv4 + UDP + eCPRI) of a U-plane message.
-        cyclic_prefix: ``"normal"`` (14 symbols) or ``"extended"`` (12, 60 kHz only).
-        windows: reception windows for the early/late counters and for pacing; ``None``
-            turns timing off.
-        modulation: ``method = "modulation"`` only (required there): the TS 38.211 §5.1
-            modulation of each eAxC (one name for all, or one per eAxC). All must share
-            ``udIqWidth = max(Q_m / 2, 1)`` (one udCompHdr per configuration), and ``width``
-            must equal it: QPSK/BPSK 1, 16QAM 2, 64QAM 3, 256QAM 4, 1024QAM 5.
-        mod_amplitude: ``"modulation"`` only: the grid must hold TS 38.211 unit-power
-            constellation points times :attr:`constellation_scale` ``= mod_amplitude *
-            full_scale`` (``mod_amplitude`` is a fraction of full scale; it must give a
-            modCompScaler < 1).
+    ``raw`` is uint8 ``[n_eaxc, n_symbols, n_prb, prb_bytes]`` (U-plane PRB fields as on the
+    wire, O-RAN.WG4.CUS.0 clause 8.3.3), initialised with the bytes of an all-zero PRB;
+    ``received`` / ``expected`` are bool ``[n_eaxc, n_symbols, n_prb]``.
 
-    >>> cfg = FronthaulConfig(n_prb=273, scs_khz=30, method="bfp", width=9)
-    >>> cfg.prb_bytes, cfg.uplane_chunks[:2], len(cfg.uplane_chunks)
-    (28, ((0, 52), (52, 52)), 6)
+    >>> from softran.oran.endpoints import FronthaulConfig
+    >>> cfg = FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="bfp", width=9)
+    >>> buf = SlotBuffer(cfg)
+    >>> buf.raw.shape, bool(buf.received.any()), float(buf.grid(cfg).abs().max())
+    ((1, 14, 24, 28), False, 0.0)
     """
-
-    n_prb: int = 273
-    scs_khz: int = 30
-    eaxc_ids: tuple[int, ...] = (0, 1, 2, 3)
-    method: str = "none"
-    width: int = 16
-    bfp_mode: str = "floor-shift"
-    full_scale: float | None = FULL_SCALE_12DB
-    ud_comp_hdr_present: bool = False
-    mtu: int = 1500
-    cyclic_prefix: str = "normal"
-    windows: TimingWindows | None = None
-    modulation: str | tuple[str, ...] | None = None
-    mod_amplitude: float = 0.5
-    _chunks: tuple[tuple[int, int], ...] = field(default=(), init=False, repr=False,
-                                                 compare=False)
-
-    def __post_init__(self) -> None:
-        check_int("n_prb", self.n_prb, 1, 275)
-        check_choice("scs_khz", self.scs_khz, (15, 30, 60, 120, 240))
-        ids = tuple(self.eaxc_ids)
-        if not ids:
-            raise ValueError("eaxc_ids must name at least one eAxC")
-        for e in ids:
-            check_int("eaxc_ids[]", e, 0, 0xFFFF)
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"eaxc_ids = {ids} repeats an eAxC ID")
-        object.__setattr__(self, "eaxc_ids", ids)
-        check_choice("method", self.method, ENDPOINT_METHODS)
-        self._check_modulation(len(ids))
-        bytes_per_prb(self.method, self.width)                 # validates the width
-        check_choice("bfp_mode", self.bfp_mode, ("floor-shift", "round-saturate"))
-        if self.full_scale is not None:
-            check_positive("full_scale", self.full_scale)
-        if not isinstance(self.ud_comp_hdr_present, bool):
-            raise TypeError("ud_comp_hdr_present must be a bool")
-        check_choice("cyclic_prefix", self.cyclic_prefix, ("normal", "extended"))
-        if self.windows is not None and not isinstance(self.windows, TimingWindows):
-            raise TypeError(f"windows must be a TimingWindows or None, got "
-                            f"{type(self.windows).__name__}")
-        rate = fronthaul_bitrate(None, self.scs_khz, len(ids), self.method, self.width,
-                                 n_prb=self.n_prb, mtu=check_int("mtu", self.mtu, 64, 65535),
-                                 transport="udp-ipv4", vlan=False,
-                                 ud_comp_hdr_in_section=self.ud_comp_hdr_present,
-                                 cyclic_prefix=self.cyclic_prefix)
-        per = rate.prbs_per_message
-        object.__setattr__(self, "_chunks", tuple((p, min(per, self.n_prb - p))
-                                                  for p in range(0, self.n_prb, per)))
-
-    def _check_modulation(self, n_eaxc: int) -> None:
-        if self.method != "modulation":
-            if self.modulation is not None:
-                raise ValueError(f"modulation = {self.modulation!r} is only used with method = "
-                                 f"'modulation', not {self.method!r}")
-            return
-        if self.modulation is None:
-            raise ValueError("method = 'modulation' needs modulation (the TS 38.211 modulation "
-                             "of each eAxC, e.g. '16QAM')")
-        mods = ((self.modulation,) * n_eaxc if isinstance(self.modulation, str)
-                else tuple(self.modulation))
-        if len(mods) != n_eaxc:
-            raise ValueError(f"modulation has {len(mods)} entries; one per eAxC ({n_eaxc}) or "
-                             "one name for all is allowed")
-        widths = {m: modulation_compression_params(m, self.mod_amplitude)[0] for m in mods}
-        if len(set(widths.values())) != 1:
-            raise ValueError(f"modulation = {mods} needs udIqWidth {widths}; one configuration "
-                             "carries one udIqWidth (one udCompHdr), so all eAxCs must share it")
-        w = next(iter(widths.values()))
-        if self.width != w:
-            raise ValueError(f"width = {self.width} is not allowed with modulation {mods}; "
-                             f"modulation compression of it has udIqWidth {w}")
-        object.__setattr__(self, "modulation", mods)
-
-    @property
-    def mod_comp(self) -> tuple[bool, int]:
-        """``(csf, modCompScaler code)`` of section extension 4 (``"modulation"`` only;
-        O-RAN.WG4.CUS.0 clause 7.7.4, Annex A.5).
-
-        >>> FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="modulation", width=2,
-        ...                 modulation="16QAM").mod_comp
-        (True, 3880)
-        """
-        if self.method != "modulation":
-            raise AttributeError(f"mod_comp is only defined for method 'modulation', not "
-                                 f"{self.method!r}")
-        assert isinstance(self.modulation, tuple)
-        _, csf, scaler = modulation_compression_params(self.modulation[0], self.mod_amplitude)
-        return csf, mod_comp_scaler_code(scaler)
-
-    @classmethod
-    def from_carrier(cls, carrier: CarrierConfig, n_antennas: int = 1,
-                     **kwargs: Any) -> FronthaulConfig:
-        """Config for a :class:`~softran.nr.config.CarrierConfig` with eAxC IDs 0..n-1.
-
-        >>> from softran.nr import CarrierConfig
-        >>> carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
-        >>> FronthaulConfig.from_carrier(carrier, 2).eaxc_ids
-        (0, 1)
-        """
-        if not isinstance(carrier, CarrierConfig):
-            raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
-        n_antennas = check_int("n_antennas", n_antennas, 1, 64)
-        return cls(n_prb=carrier.n_size_grid, scs_khz=carrier.subcarrier_spacing,
-                   cyclic_prefix=carrier.cyclic_prefix, eaxc_ids=tuple(range(n_antennas)),
-                   **kwargs)
-
-    @property
-    def n_symbols(self) -> int:
-        """OFDM symbols per slot (14, or 12 with extended CP)."""
-        return 12 if self.cyclic_prefix == "extended" else 14
-
-    @property
-    def slots_per_subframe(self) -> int:
-        """2^mu."""
-        return self.scs_khz // 15
-
-    @property
-    def prb_bytes(self) -> int:
-        """Bytes per PRB on the wire (udCompParam + IQ)."""
-        return bytes_per_prb(self.method, self.width)
-
-    @property
-    def ud_comp_hdr(self) -> UdCompHdr:
-        """The udCompHdr of every C-plane (and, if dynamic, U-plane) section."""
-        return UdCompHdr(self.width, _METHOD_CODE[self.method])
-
-    @property
-    def constellation_scale(self) -> float:
-        """``"modulation"``: the grid value of a unit-power constellation point of amplitude
-        1, ``mod_amplitude * full_scale`` (``full_scale = None``: ``mod_amplitude * 2^15``).
-
-        >>> FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="modulation", width=1,
-        ...                 modulation="QPSK", full_scale=2.0).constellation_scale
-        1.0
-        """
-        return self.mod_amplitude * (2.0 ** 15 if self.full_scale is None else self.full_scale)
-
-    @property
-    def uplane_chunks(self) -> tuple[tuple[int, int], ...]:
-        """(startPrbu, PRBs) of the U-plane messages of one symbol and eAxC."""
-        return self._chunks
-
-    @property
-    def uplane_format(self) -> UPlaneFormat:
-        """The :class:`~softran.oran.uplane.UPlaneFormat` of this configuration."""
-        return UPlaneFormat(ud_comp_hdr_present=self.ud_comp_hdr_present,
-                            static_comp_hdr=self.ud_comp_hdr, n_prb_carrier=self.n_prb)
-
-    def compress_grid(self, grid: torch.Tensor) -> CompressedPRBs:
-        """Compress a grid ``[n_eaxc, n_symbols, 12 n_prb]`` into PRBs ``[n_eaxc, n_symbols,
-        n_prb]`` with this configuration's method, width, mode and full scale."""
-        grid = check_tensor("grid", grid, min_dim=3)
-        want = (len(self.eaxc_ids), self.n_symbols, 12 * self.n_prb)
-        if tuple(grid.shape) != want:
-            raise ValueError(f"grid has shape {tuple(grid.shape)}; this configuration needs "
-                             f"[n_eaxc, n_symbols, 12 n_prb] = {list(want)}")
-        if not grid.is_complex():
-            raise TypeError(f"grid must be complex, got {grid.dtype}")
-        iq = grid.reshape(*want[:2], self.n_prb, 12)
-        if self.method == "modulation":
-            return self._compress_constellation(iq)
-        return compress(iq, self.method, self.width, mode=self.bfp_mode,
-                        full_scale=self.full_scale)
-
-    def _compress_constellation(self, iq: torch.Tensor) -> CompressedPRBs:
-        """Annex A.5 codes of a constellation grid; a RE off the constellation is an error."""
-        assert isinstance(self.modulation, tuple)
-        _, csf, scaler = modulation_compression_params(self.modulation[0], self.mod_amplitude)
-        try:
-            c = compress(iq, "modulation", self.width, csf=csf, mod_comp_scaler=scaler,
-                         full_scale=self.full_scale)
-        except ValueError:
-            c = None
-        # an exact point comes back times s_q / s (the 15-bit modCompScaler rounds s to s_q);
-        # anything else is off by at least a quarter of the point spacing
-        fs = 2.0 ** 15 if self.full_scale is None else self.full_scale
-        rel = abs(mod_comp_scaler_value(mod_comp_scaler_code(scaler)) / scaler - 1) + 2.0 ** -20
-        x = torch.view_as_real(iq)
-        if c is not None:
-            err = (torch.view_as_real(decompress(c)).to(x.dtype) - x).abs()
-            bad = err > rel * x.abs() + 2.0 ** -20 * fs
-        else:
-            bad = torch.ones_like(x, dtype=torch.bool)
-        if bool(bad.any()):
-            if c is None:
-                bad = x.abs() > (self.constellation_scale * 2.0)    # locate a too-large value
-                if not bool(bad.any()):
-                    bad = torch.ones_like(x, dtype=torch.bool)
-            k, l, p, re, _ = (int(v) for v in bad.nonzero()[0])
-            mod = self.modulation[k]
-            raise ValueError(
-                f"grid[{k}, {l}, {12 * p + re}] = {complex(iq[k, l, p, re]):.6g} is not a "
-                f"{mod} point (TS 38.211 §5.1, unit power) times constellation_scale = "
-                f"{self.constellation_scale:.6g}; modulation compression (O-RAN.WG4.CUS.0 "
-                f"Annex A.5) carries only the configured constellation of each eAxC: empty "
-                f"REs, PSS/SSS or PRB ranges with another modulation cannot be sent")
-        return c
-
-    def zero_prb(self) -> bytes:
-        """The wire bytes of one all-zero PRB (what a never-received PRB decodes from)."""
-        if self.method == "modulation":        # codes 0; the grid masks never-received PRBs
-            return bytes(self.prb_bytes)
-        z = torch.zeros(1, 12, dtype=torch.complex64)
-        return compress(z, self.method, self.width, full_scale=self.full_scale).to_bytes()
-
-
-class _SlotBuffer:
-    """Raw PRB bytes of one slot and direction, what arrived and what the C-plane asked."""
 
     def __init__(self, cfg: FronthaulConfig) -> None:
         n_e, n_s, n_p, b = len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, cfg.prb_bytes
@@ -423,6 +116,7 @@ class _SlotBuffer:
         assert self.raw.shape[-1] == b
 
     def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
+        """The slot's grid ``[n_eaxc, n_symbols, 12 n_prb]`` complex64, decompressed in one call."""
         if self.mod_comp is not None:
             return self._modulation_grid(cfg)
         c = CompressedPRBs.from_bytes(self.raw.tobytes(), cfg.n_prb, cfg.method, cfg.width,
@@ -464,8 +158,18 @@ def _grow_buffers(transport: object) -> None:
                 pass
 
 
-class _Endpoint:
-    """What the O-DU and the O-RU share: transport, clock, counters, slot buffers, loops."""
+class Endpoint:
+    """What the O-DU and the O-RU share: transport, clock, counters, slot buffers, loops.
+
+    Subclasses name the directions whose C-plane and U-plane they receive and may react to
+    each received C-plane section (:meth:`_on_section`).
+
+    >>> from softran.oran.endpoints import FronthaulConfig, loopback_pair
+    >>> odu, oru = loopback_pair(FronthaulConfig(n_prb=24, eaxc_ids=(0,)))
+    >>> isinstance(odu, Endpoint), isinstance(oru, Endpoint), odu.role, oru.role
+    (True, True, 'O-DU', 'O-RU')
+    >>> odu.close(); oru.close()
+    """
 
     role = "endpoint"
 
@@ -487,7 +191,7 @@ class _Endpoint:
         self.counters = EndpointCounters()
         self._eaxc_index = {e: k for k, e in enumerate(config.eaxc_ids)}
         self._seq: dict[Flow, int] = {}
-        self._slots: OrderedDict[SlotKey, _SlotBuffer] = OrderedDict()
+        self._slots: OrderedDict[SlotKey, SlotBuffer] = OrderedDict()
         self._pending: list[tuple[int, int, bytes, Flow]] = []
         self._order = itertools.count()
         self._cfg_c = CPlaneConfig(n_prb_carrier=config.n_prb)
@@ -539,7 +243,7 @@ class _Endpoint:
             exts = (ModCompParamsExt(csf=int(csf), mod_comp_scaler=code),)
         for e in cfg.eaxc_ids:
             flow = Flow("C", direction, e)
-            section = Section1(section_id=_SECTION_ID[direction], start_prbc=0,
+            section = Section1(section_id=SECTION_IDS[direction], start_prbc=0,
                                num_prbc=cfg.n_prb if cfg.n_prb <= 255 else 0,
                                num_symbol=num_symbols, re_mask=0xFFF, beam_id=0,
                                extensions=exts)
@@ -565,7 +269,7 @@ class _Endpoint:
         for f, q in zip(flows, seq0, strict=True):
             self._seq[f] = (q + per_flow) % 256
         pdus = encode_uplane_symbols(raw, cfg.eaxc_ids, timings, chunks, seq0,
-                                     section_id=_SECTION_ID[direction], ud_comp_hdr=hdr,
+                                     section_id=SECTION_IDS[direction], ud_comp_hdr=hdr,
                                      fmt=self._fmt)
         dues = [due_of(l) if due_of is not None else 0 for l in symbols]
         per_symbol = len(flows) * len(chunks)
@@ -746,16 +450,16 @@ class _Endpoint:
 
     # -- slot buffers ----------------------------------------------------------------------
 
-    def _slot(self, key: SlotKey) -> _SlotBuffer:
+    def _slot(self, key: SlotKey) -> SlotBuffer:
         buf = self._slots.get(key)
         if buf is None:
             while len(self._slots) >= self.max_slots:
                 old_key, old = self._slots.popitem(last=False)
                 self._close(old_key, old)
-            buf = self._slots[key] = _SlotBuffer(self.config)
+            buf = self._slots[key] = SlotBuffer(self.config)
         return buf
 
-    def _close(self, key: SlotKey, buf: _SlotBuffer) -> None:
+    def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
         c = self.counters
         missing = buf.expected & ~buf.received
         c.prbs_expected += int(buf.expected.sum())
@@ -844,258 +548,3 @@ class _Endpoint:
             self._thread.join()
             self._thread = None
         self._stop.clear()
-
-
-def _chunks_of(prbs: np.ndarray, per: int) -> tuple[tuple[int, int], ...]:
-    """Contiguous runs of the sorted PRB indices ``prbs``, cut into pieces of <= ``per``."""
-    if prbs.size == 0:
-        return ()
-    breaks = np.nonzero(np.diff(prbs) != 1)[0] + 1
-    out = []
-    for run in np.split(prbs, breaks):
-        for p in range(0, run.size, per):
-            out.append((int(run[p]), int(min(per, run.size - p))))
-    return tuple(out)
-
-
-class ODU(_Endpoint):
-    """O-DU: sends C-plane + U-plane for downlink grids and uplink C-plane; rebuilds uplink.
-
-    Args:
-        config: the shared :class:`FronthaulConfig`.
-        transport: sends to the O-RU and receives its uplink (e.g.
-            :class:`~softran.oran.transport.UDPTransport` with ``remote_port`` = the O-RU's).
-        clock: fronthaul time (default :class:`~softran.oran.timing.RealTimeClock`).
-        paced: send each message at its time before the air time (needs ``config.windows``);
-            otherwise as fast as possible.
-
-    >>> odu, oru = loopback_pair(FronthaulConfig(n_prb=24, eaxc_ids=(0,)))
-    >>> grid = torch.zeros(1, 14, 288, dtype=torch.complex64); grid[0, 3, 5] = 1 + 1j
-    >>> odu.send_slot(grid, 0, 0, 0)       # 1 C-plane + 14 U-plane messages
-    15
-    >>> oru.receive(15, timeout=2.0), oru.downlink_grid(0, 0, 0)[0, 3, 5]
-    (15, tensor(1.0000+1.0000j))
-    >>> odu.close(); oru.close()
-    """
-
-    role = "O-DU"
-
-    def _uplane_directions(self) -> tuple[str, ...]:
-        return ("UL",)
-
-    def _cplane_directions(self) -> tuple[str, ...]:
-        return ()
-
-    def _timing_args(self, frame_id: int, subframe_id: int, slot_id: int, start_symbol: int,
-                     num_symbols: int | None) -> tuple[int, int, int, int, int]:
-        cfg = self.config
-        check_int("frame_id", frame_id, 0, 255)
-        check_int("subframe_id", subframe_id, 0, 9)
-        check_int("slot_id", slot_id, 0, cfg.slots_per_subframe - 1)
-        check_int("start_symbol", start_symbol, 0, cfg.n_symbols - 1)
-        n = cfg.n_symbols - start_symbol if num_symbols is None else num_symbols
-        check_int("num_symbols", n, 1, cfg.n_symbols - start_symbol)
-        return frame_id, subframe_id, slot_id, start_symbol, n
-
-    def slot_packets(self, grid: torch.Tensor, frame_id: int, subframe_id: int, slot_id: int,
-                     *, start_symbol: int = 0, num_symbols: int | None = None
-                     ) -> list[tuple[int, bytes, Flow]]:
-        """The downlink messages of one slot, ``(due_ns, pdu, flow)``, in sending order
-        (C-plane per eAxC, then U-plane symbol by symbol); sequence IDs are consumed."""
-        f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
-                                            num_symbols)
-        c = self.config.compress_grid(grid)
-        raw = np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(
-            len(self.config.eaxc_ids), self.config.n_symbols, self.config.n_prb, -1)
-        due_of = None
-        if self.paced:
-            assert self.config.windows is not None
-            adv = self.config.windows.dl_uplane_advance_ns
-            due_of = lambda l: self._air("DL", f, sf, s, l) - adv   # noqa: E731
-        return (self._cplane("DL", f, sf, s, l0, n)
-                + self._uplane("DL", raw, f, sf, s, range(l0, l0 + n), due_of=due_of))
-
-    def send_slot(self, grid: torch.Tensor, frame_id: int, subframe_id: int, slot_id: int, *,
-                  start_symbol: int = 0, num_symbols: int | None = None) -> int:
-        """Send the C-plane and U-plane of one downlink slot (O-RAN.WG4.CUS.0 clauses 7, 8).
-
-        ``grid``: complex ``[n_eaxc, n_symbols, 12 n_prb]``; symbols ``start_symbol ..
-        start_symbol + num_symbols - 1`` are sent. Returns the number of messages sent.
-        """
-        packets = self.slot_packets(grid, frame_id, subframe_id, slot_id,
-                                    start_symbol=start_symbol, num_symbols=num_symbols)
-        with self._lock:
-            self._send_all(packets)
-        return len(packets)
-
-    def request_uplink(self, frame_id: int, subframe_id: int, slot_id: int, *,
-                       start_symbol: int = 0, num_symbols: int | None = None) -> int:
-        """Send uplink C-plane (section type 1, all PRBs) for one slot on every eAxC, and
-        expect the answering uplink U-plane. Returns the number of messages sent."""
-        if self.config.method == "modulation":
-            raise ValueError("method = 'modulation' has no uplink: O-RAN.WG4.CUS.0 Annex A.5 "
-                             "defines modulation compression for the downlink only")
-        f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
-                                            num_symbols)
-        packets = self._cplane("UL", f, sf, s, l0, n)
-        with self._lock:
-            buf = self._slot(("UL", f, sf, s))
-            buf.cplane_seen[:] = True
-            buf.expected[:, l0:l0 + n, :] = True
-            self._send_all(packets)
-        return len(packets)
-
-    def next_slot(self) -> tuple[int, int, int]:
-        """(frame_id, subframe_id, slot_id) of the first slot whose downlink C-plane is
-        still ahead of the clock (for a paced O-DU)."""
-        w = self.config.windows or TimingWindows()
-        return slot_after(self.clock.now_ns() + w.t2a_max_cp_dl, self.config.scs_khz)[:3]
-
-    def uplink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
-        """The uplink grid rebuilt from received U-plane, ``[n_eaxc, n_symbols, 12 n_prb]``
-        complex64 (PRBs not received are 0)."""
-        return self._grid(("UL", frame_id, subframe_id, slot_id))
-
-    def uplink_received(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
-        """bool ``[n_eaxc, n_symbols, n_prb]``: which uplink PRBs arrived."""
-        return self._mask(("UL", frame_id, subframe_id, slot_id))
-
-    def close(self) -> None:
-        """Stop the receive loop and close the transport."""
-        self.stop()
-        close = getattr(self.transport, "close", None)
-        if callable(close):
-            close()
-
-
-class ORU(_Endpoint):
-    """O-RU: rebuilds downlink grids from C-/U-plane, answers uplink C-plane with U-plane.
-
-    Args:
-        config, transport, clock, paced: as for :class:`ODU` (``transport`` sends to the O-DU).
-        loopback: answer uplink C-plane with the downlink PRBs received for the same slot.
-        uplink_source: otherwise, ``f(frame_id, subframe_id, slot_id) -> grid`` (complex
-            ``[n_eaxc, n_symbols, 12 n_prb]``) or ``None`` for zeros; default zeros.
-    """
-
-    role = "O-RU"
-
-    def __init__(self, config: FronthaulConfig, transport: Any, *, clock: Clock | None = None,
-                 paced: bool = False, loopback: bool = False,
-                 uplink_source: Callable[[int, int, int], torch.Tensor | None] | None = None,
-                 max_slots: int = 32) -> None:
-        super().__init__(config, transport, clock=clock, paced=paced, max_slots=max_slots)
-        if loopback and uplink_source is not None:
-            raise ValueError("give loopback = True or an uplink_source, not both")
-        if uplink_source is not None and not callable(uplink_source):
-            raise TypeError("uplink_source must be callable (frame_id, subframe_id, slot_id)")
-        if config.method == "modulation" and (loopback or uplink_source is not None):
-            raise ValueError("method = 'modulation' has no uplink (O-RAN.WG4.CUS.0 Annex A.5 is "
-                             "downlink only): give neither loopback nor uplink_source")
-        self.loopback = bool(loopback)
-        self.uplink_source = uplink_source
-        self._ul_raw: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
-
-    def _uplane_directions(self) -> tuple[str, ...]:
-        return ("DL",)
-
-    def _cplane_directions(self) -> tuple[str, ...]:
-        return ("DL", "UL")
-
-    def _uplink_raw(self, f: int, sf: int, s: int) -> np.ndarray:
-        cfg = self.config
-        if self.loopback:
-            buf = self._slots.get(("DL", f, sf, s))
-            return buf.raw if buf is not None else _SlotBuffer(cfg).raw
-        raw = self._ul_raw.get((f, sf, s))
-        if raw is None:
-            grid = None if self.uplink_source is None else self.uplink_source(f, sf, s)
-            if grid is None:
-                raw = _SlotBuffer(cfg).raw
-            else:
-                raw = np.frombuffer(cfg.compress_grid(grid).to_bytes(), dtype=np.uint8).reshape(
-                    len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, -1)
-            self._ul_raw[(f, sf, s)] = raw
-            while len(self._ul_raw) > self.max_slots:
-                self._ul_raw.popitem(last=False)
-        return raw
-
-    def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
-                    prbs: np.ndarray) -> None:
-        direction, f, sf, s = key
-        if direction != "UL":
-            return
-        cfg = self.config
-        if cfg.method == "modulation":                 # no uplink under modulation compression
-            self.counters.ignored["uplink-modulation-compression"] += 1
-            return
-        raw = self._uplink_raw(f, sf, s)[k:k + 1]
-        due_of = None
-        if self.paced:
-            assert cfg.windows is not None
-            ta3 = cfg.windows.ta3_min
-            due_of = lambda l: self._air("UL", f, sf, s, l) + ta3   # noqa: E731
-        packets = []
-        chunks = _chunks_of(np.sort(prbs), cfg.uplane_chunks[0][1])
-        for l in range(l0, l0 + num_symbol):
-            packets += self._uplane_one(raw, eaxc_id, f, sf, s, l, chunks,
-                                        due_of(l) if due_of else 0)
-        self._queue(packets)
-
-    def _uplane_one(self, raw: np.ndarray, eaxc_id: int, f: int, sf: int, s: int, l: int,
-                    chunks: tuple[tuple[int, int], ...], due: int
-                    ) -> list[tuple[int, bytes, Flow]]:
-        cfg = self.config
-        timing = TimingHeader(0, f, sf, s, l)
-        hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
-        flow = Flow("U", "UL", eaxc_id)
-        out = []
-        for p0, n in chunks:
-            num = 0 if n == cfg.n_prb and n > 255 else n
-            section = UPlaneSection(section_id=_SECTION_ID["UL"], start_prbu=p0, num_prbu=num,
-                                    prb_payload=raw[0, l, p0:p0 + n].tobytes(), ud_comp_hdr=hdr)
-            msg = UPlaneMessage(eaxc_id=eaxc_id, timing=timing, sections=(section,),
-                                seq=self._next_seq(flow))
-            out.append((due, encode_uplane(msg, self._fmt), flow))
-        return out
-
-    def downlink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
-        """The downlink grid rebuilt from received U-plane, ``[n_eaxc, n_symbols, 12 n_prb]``
-        complex64 (PRBs not received are 0)."""
-        return self._grid(("DL", frame_id, subframe_id, slot_id))
-
-    def downlink_received(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
-        """bool ``[n_eaxc, n_symbols, n_prb]``: which downlink PRBs arrived."""
-        return self._mask(("DL", frame_id, subframe_id, slot_id))
-
-    def close(self) -> None:
-        """Stop the receive loop, send what is still queued, close the transport."""
-        self.stop()
-        with self._lock:
-            paced, self.paced = self.paced, False
-            self._service_pending()
-            self.paced = paced
-        close = getattr(self.transport, "close", None)
-        if callable(close):
-            close()
-
-
-def loopback_pair(config: FronthaulConfig, *, clock: Clock | None = None, paced: bool = False,
-                  loopback: bool = False, host: str = "127.0.0.1",
-                  **oru_kwargs: Any) -> tuple[ODU, ORU]:
-    """An O-DU and an O-RU connected by two UDP sockets on ``host`` (free ports), sharing
-    ``clock``. ``loopback`` and ``oru_kwargs`` go to the :class:`ORU`.
-
-    >>> odu, oru = loopback_pair(FronthaulConfig(n_prb=24, eaxc_ids=(0,)))
-    >>> odu.transport.remote[1] == oru.transport.local_address[1]
-    True
-    >>> odu.close(); oru.close()
-    """
-    from softran.oran.transport import UDPTransport
-
-    clock = RealTimeClock() if clock is None else clock
-    ru_t = UDPTransport(0, local_host=host, remote_host=host)
-    du_t = UDPTransport(0, ru_t.local_address[1], local_host=host, remote_host=host)
-    ru_t.remote = (host, du_t.local_address[1])
-    return (ODU(config, du_t, clock=clock, paced=paced),
-            ORU(config, ru_t, clock=clock, paced=paced, loopback=loopback, **oru_kwargs))
