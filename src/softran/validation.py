@@ -19,6 +19,7 @@ __all__ = [
     "ValidatedModel",
     "check_real",
     "check_bits",
+    "check_bytes",
     "check_choice",
     "check_name",
     "check_int",
@@ -108,6 +109,17 @@ def check_name(name: str, value: Any, allowed: Iterable[str]) -> str:
         raise TypeError(f"{name} must be a string, got {_short(value)} ({type(value).__name__}); "
                         "allowed: " + ", ".join(repr(a) for a in allowed))
     return check_choice(name, value, allowed)
+
+
+def check_bytes(name: str, value: Any) -> bytes:
+    """Return ``value`` as ``bytes`` if it is ``bytes`` or ``bytearray``.
+
+    >>> check_bytes("payload", bytearray(b"\\x01\\x02"))
+    b'\\x01\\x02'
+    """
+    if not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
+    return bytes(value)
 
 
 def check_tensor(name: str, value: Any, *, min_dim: int = 0) -> torch.Tensor:

@@ -2,7 +2,9 @@
 
 Modules: :mod:`~softran.oran.ecpri` (eCPRI header, concatenation, eAxC ID, ecpriSeqid,
 one-way delay measurement), :mod:`~softran.oran.radio_header` (timing header, udCompHdr, PRB
-sizes), :mod:`~softran.oran.cplane` (section types 0/1/3/5/6/7, section extensions),
+sizes), :mod:`~softran.oran.cplane` (C-plane messages, section types 0/1/3/5/6/7),
+:mod:`~softran.oran.section_extensions` (C-plane section extensions),
+:mod:`~softran.oran.beamforming_weights` (bfwCompHdr, BFP on weights),
 :mod:`~softran.oran.uplane` (U-plane sections), :mod:`~softran.oran.transport` (Ethernet and
 UDP/IPv4 framing, UDP and raw-Ethernet sockets, impairment injection), :mod:`~softran.oran.pcap`
 (classic pcap files), :mod:`~softran.oran.bitfield` (w-bit sample packing),
@@ -12,6 +14,7 @@ rate), :mod:`~softran.oran.endpoints` (O-DU and O-RU), :mod:`~softran.oran.count
 raises only :class:`FronthaulDecodeError`.
 """
 
+from softran.oran.beamforming_weights import BfwCompHdr, bfp_compress_weights, bfw_values
 from softran.oran.bitfield import pack_signed, packed_size, unpack_signed
 from softran.oran.compression import (
     BFP_MODES,
@@ -35,27 +38,15 @@ from softran.oran.counters import (
 )
 from softran.oran.cplane import (
     SECTION_TYPES,
-    BeamformingWeightsExt,
-    BfwBundle,
-    BfwCompHdr,
     CiCompHdr,
     CPlaneConfig,
     CPlaneMessage,
-    FlexibleBfwExt,
     LaaMessage,
-    ModCompParamsExt,
-    ModCompScalingExt,
-    ModCompScalingSet,
-    NonContiguousPrbExt,
-    NonContiguousPrbRangesExt,
-    RawExtension,
     Section0,
     Section1,
     Section3,
     Section5,
     Section6,
-    bfp_compress_weights,
-    bfw_values,
     decode_cplane,
     encode_cplane,
     frame_structure,
@@ -104,6 +95,17 @@ from softran.oran.radio_header import (
     ud_prb_bytes,
 )
 from softran.oran.rate import TRANSPORTS, FronthaulRate, fronthaul_bitrate, n_rb_for_bandwidth
+from softran.oran.section_extensions import (
+    BeamformingWeightsExt,
+    BfwBundle,
+    FlexibleBfwExt,
+    ModCompParamsExt,
+    ModCompScalingExt,
+    ModCompScalingSet,
+    NonContiguousPrbExt,
+    NonContiguousPrbRangesExt,
+    RawExtension,
+)
 from softran.oran.session import (
     antenna_grids,
     capture_slot,

@@ -24,18 +24,12 @@ import torch
 
 from softran.oran.compression import CompressedPRBs, decompress
 from softran.oran.counters import EndpointCounters, Flow
-from softran.oran.cplane import (
-    CPlaneConfig,
-    CPlaneMessage,
-    ModCompParamsExt,
-    Section1,
-    decode_cplane,
-    encode_cplane,
-)
+from softran.oran.cplane import CPlaneConfig, CPlaneMessage, Section1, decode_cplane, encode_cplane
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, decode_ecpri
 from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import TimingHeader
+from softran.oran.section_extensions import ModCompParamsExt
 from softran.oran.timing import Clock, RealTimeClock, air_time_ns, classify_arrival
 from softran.oran.uplane import decode_uplane, encode_uplane_symbols
 from softran.validation import check_int, check_positive
