@@ -512,7 +512,8 @@ def _decode_se11(body: bytes, num_weights_per_bundle: int | None,
         for _ in range(n_bundles):
             param = r.u8("SE11 bfwCompParam") if n_param else None
             w = r.u16("SE11 beamId")
-            bfw_i, bfw_q = unpack_weights(r.take((2 * n * width + 7) // 8, "SE11 weights"), width, n)
+            bfw_i, bfw_q = unpack_weights(r.take((2 * n * width + 7) // 8, "SE11 weights"),
+                                          width, n)
             bundles.append(build(BfwBundle, "SE11 bundle", beam_id=w & 0x7FFF, cont_ind=w >> 15,
                                  bfw_comp_param=param, bfw_i=bfw_i, bfw_q=bfw_q))
     if r.remaining >= 4:

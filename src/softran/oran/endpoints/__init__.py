@@ -43,8 +43,9 @@ Modulation compression (O-RAN.WG4.CUS.0 Annex A.5, downlink only): with ``method
 "modulation"`` the grid of each eAxC must hold points of its configured TS 38.211 §5.1
 constellation (:attr:`FronthaulConfig.modulation`) scaled to ``mod_amplitude`` of full scale;
 the O-DU sends each PRB as constellation codes of ``udIqWidth = max(Q_m / 2, 1)`` bits and puts
-``csf`` and ``modCompScaler`` (:func:`~softran.oran.compression.modulation_compression_params`)
-in section extension 4 of every downlink section; the O-RU stores the SE4 values per eAxC,
+``csf`` and ``modCompScaler``
+(:func:`~softran.oran.modulation_compression.modulation_compression_params`) in section
+extension 4 of every downlink section; the O-RU stores the SE4 values per eAxC,
 symbol and PRB of each section it receives and reconstructs the grid with them. A grid RE
 that is not a constellation point (an empty RE, a PSS/SSS value, another modulation in some
 PRBs) is a ``ValueError``: nothing is rounded to the nearest point. Uplink is not offered

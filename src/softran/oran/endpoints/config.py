@@ -21,11 +21,8 @@ from typing import Any
 import torch
 
 from softran.nr import CarrierConfig
-from softran.oran.compression import (
-    CompressedPRBs,
-    bytes_per_prb,
-    compress,
-    decompress,
+from softran.oran.compression import CompressedPRBs, bytes_per_prb, compress, decompress
+from softran.oran.modulation_compression import (
     mod_comp_scaler_code,
     mod_comp_scaler_value,
     modulation_compression_params,
