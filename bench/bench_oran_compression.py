@@ -15,7 +15,7 @@ import torch
 
 from bench.timing import Row, best_time
 from softran.nr.modulation import symbol_modulate
-from softran.oran.compression import (
+from softran.oran import (
     CompressedPRBs,
     compress,
     decompress,

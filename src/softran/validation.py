@@ -21,6 +21,7 @@ __all__ = [
     "check_int_list",
     "check_real",
     "check_bits",
+    "check_bytes",
     "check_choice",
     "check_name",
     "check_int",
@@ -142,6 +143,17 @@ def check_int_list(name: str, value: Any, low: int, high: int) -> tuple[int, ...
     if len(set(items)) != len(items):
         raise ValueError(f"{name} = {list(items)} has repeated entries; each must appear once")
     return items
+
+
+def check_bytes(name: str, value: Any) -> bytes:
+    """Return ``value`` as ``bytes`` if it is ``bytes`` or ``bytearray``.
+
+    >>> check_bytes("payload", bytearray(b"\\x01\\x02"))
+    b'\\x01\\x02'
+    """
+    if not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
+    return bytes(value)
 
 
 def check_tensor(name: str, value: Any, *, min_dim: int = 0) -> torch.Tensor:

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from softran.nr.modulation import constellation, symbol_modulate
-from softran.oran.compression import (
+from softran.oran import (
     BFP_MODES,
     COMPRESSION_METHODS,
     CompressedPRBs,

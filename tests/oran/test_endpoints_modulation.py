@@ -16,13 +16,14 @@ import torch
 from softran.nr.modulation import symbol_modulate
 from softran.oran import (
     CPlaneMessage,
+    ModCompParamsExt,
     Section1,
     SeqId,
     TimingHeader,
     decode_uplane,
     encode_cplane,
 )
-from softran.oran.cplane import CPlaneConfig, ModCompParamsExt, decode_cplane
+from softran.oran.cplane import CPlaneConfig, decode_cplane
 from softran.oran.ecpri import decode_ecpri
 from softran.oran.endpoints import ODU, ORU, FronthaulConfig, loopback_pair
 from softran.oran.transport import UDPTransport

@@ -2,28 +2,31 @@
 
 Modules: :mod:`~softran.oran.ecpri` (eCPRI header, concatenation, eAxC ID, ecpriSeqid,
 one-way delay measurement), :mod:`~softran.oran.radio_header` (timing header, udCompHdr, PRB
-sizes), :mod:`~softran.oran.cplane` (section types 0/1/3/5/6/7, section extensions),
+sizes), :mod:`~softran.oran.cplane` (C-plane messages, section types 0/1/3/5/6/7),
+:mod:`~softran.oran.section_extensions` (C-plane section extensions),
+:mod:`~softran.oran.beamforming_weights` (bfwCompHdr, BFP on weights),
 :mod:`~softran.oran.uplane` (U-plane sections), :mod:`~softran.oran.transport` (Ethernet and
 UDP/IPv4 framing, UDP and raw-Ethernet sockets, impairment injection), :mod:`~softran.oran.pcap`
 (classic pcap files), :mod:`~softran.oran.bitfield` (w-bit sample packing),
-:mod:`~softran.oran.compression` (IQ compression), :mod:`~softran.oran.rate` (fronthaul bit
-rate), :mod:`~softran.oran.endpoints` (O-DU and O-RU), :mod:`~softran.oran.counters`,
-:mod:`~softran.oran.timing` (reception windows), :mod:`~softran.oran.session` (capture, loop). Every decoder
-raises only :class:`FronthaulDecodeError`.
+:mod:`~softran.oran.compression` (IQ compression: entry points and wire form; the methods in
+:mod:`~softran.oran.bfp`, :mod:`~softran.oran.block_scaling`, :mod:`~softran.oran.mu_law`,
+:mod:`~softran.oran.modulation_compression`, their 16-bit domain in
+:mod:`~softran.oran.fixed_point`), :mod:`~softran.oran.rate` (fronthaul bit rate),
+:mod:`~softran.oran.endpoints` (O-DU and O-RU), :mod:`~softran.oran.counters`,
+:mod:`~softran.oran.timing` (reception windows), :mod:`~softran.oran.session` (capture, loop).
+Every decoder raises only :class:`FronthaulDecodeError`.
 """
 
+from softran.oran.beamforming_weights import BfwCompHdr, bfp_compress_weights, bfw_values
+from softran.oran.bfp import BFP_MODES
 from softran.oran.bitfield import pack_signed, packed_size, unpack_signed
 from softran.oran.compression import (
-    BFP_MODES,
     COMPRESSION_METHODS,
     CompressedPRBs,
     bytes_per_prb,
     compress,
     decompress,
     evm,
-    mod_comp_scaler_code,
-    mod_comp_scaler_value,
-    modulation_compression_params,
     parse_ud_comp_hdr,
     ud_comp_hdr,
 )
@@ -35,27 +38,15 @@ from softran.oran.counters import (
 )
 from softran.oran.cplane import (
     SECTION_TYPES,
-    BeamformingWeightsExt,
-    BfwBundle,
-    BfwCompHdr,
     CiCompHdr,
     CPlaneConfig,
     CPlaneMessage,
-    FlexibleBfwExt,
     LaaMessage,
-    ModCompParamsExt,
-    ModCompScalingExt,
-    ModCompScalingSet,
-    NonContiguousPrbExt,
-    NonContiguousPrbRangesExt,
-    RawExtension,
     Section0,
     Section1,
     Section3,
     Section5,
     Section6,
-    bfp_compress_weights,
-    bfw_values,
     decode_cplane,
     encode_cplane,
     frame_structure,
@@ -86,6 +77,11 @@ from softran.oran.endpoints import (
     loopback_pair,
 )
 from softran.oran.errors import FronthaulDecodeError
+from softran.oran.modulation_compression import (
+    mod_comp_scaler_code,
+    mod_comp_scaler_value,
+    modulation_compression_params,
+)
 from softran.oran.pcap import (
     LINKTYPE_ETHERNET,
     LINKTYPE_RAW,
@@ -104,6 +100,17 @@ from softran.oran.radio_header import (
     ud_prb_bytes,
 )
 from softran.oran.rate import TRANSPORTS, FronthaulRate, fronthaul_bitrate, n_rb_for_bandwidth
+from softran.oran.section_extensions import (
+    BeamformingWeightsExt,
+    BfwBundle,
+    FlexibleBfwExt,
+    ModCompParamsExt,
+    ModCompScalingExt,
+    ModCompScalingSet,
+    NonContiguousPrbExt,
+    NonContiguousPrbRangesExt,
+    RawExtension,
+)
 from softran.oran.session import (
     antenna_grids,
     capture_slot,

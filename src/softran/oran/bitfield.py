@@ -5,7 +5,9 @@ beamforming weights (section extensions 1 and 11) and channel-information sample
 type 6) the same way: each value occupies exactly ``width`` bits in two's complement, the
 values follow each other MSB first with no padding between them, and bytes are sent in
 network order. :func:`pack_signed` and :func:`unpack_signed` do that, vectorised with torch
-(no Python loop over samples).
+(no Python loop over samples). The batched steps behind the U-plane PRB packing keep the
+leading dimensions: :func:`unsigned_bits`, :func:`bits_to_bytes`, :func:`bytes_to_bits` and
+:func:`signed_from_bits`.
 
 The wire is bytes, so the packed form always lives in host memory; :func:`unpack_signed`
 returns a CPU tensor (move it to a device yourself if needed).
@@ -18,7 +20,15 @@ import torch
 from softran.oran.errors import FronthaulDecodeError
 from softran.validation import check_int, check_tensor
 
-__all__ = ["pack_signed", "packed_size", "unpack_signed"]
+__all__ = [
+    "bits_to_bytes",
+    "bytes_to_bits",
+    "pack_signed",
+    "packed_size",
+    "signed_from_bits",
+    "unpack_signed",
+    "unsigned_bits",
+]
 
 
 def packed_size(count: int, width: int) -> int:
@@ -103,3 +113,45 @@ def unpack_signed(data: bytes, width: int, count: int) -> torch.Tensor:
                                        torch.arange(width - 1, -1, -1, dtype=torch.int64))
     unsigned = (bits * weights).sum(dim=1)
     return torch.where(unsigned >= (1 << (width - 1)), unsigned - (1 << width), unsigned)
+
+
+def unsigned_bits(u: torch.Tensor, width: int) -> torch.Tensor:
+    """Non-negative integers ``[...]`` -> bits ``[..., width]`` (uint8, MSB first).
+
+    >>> unsigned_bits(torch.tensor([5, 2]), 4).tolist()
+    [[0, 1, 0, 1], [0, 0, 1, 0]]
+    """
+    shifts = torch.arange(width - 1, -1, -1, device=u.device, dtype=u.dtype)
+    return ((u.unsqueeze(-1) >> shifts) & 1).to(torch.uint8)
+
+
+def bits_to_bytes(bits: torch.Tensor) -> torch.Tensor:
+    """Bits ``[..., 8 k]`` -> bytes ``[..., k]`` (MSB first).
+
+    >>> bits_to_bytes(torch.tensor([[1, 0, 0, 0, 0, 0, 0, 1]])).tolist()
+    [[129]]
+    """
+    weights = torch.tensor([128, 64, 32, 16, 8, 4, 2, 1], dtype=torch.int32, device=bits.device)
+    return (bits.reshape(*bits.shape[:-1], -1, 8).to(torch.int32) * weights).sum(-1).to(
+        torch.uint8)
+
+
+def bytes_to_bits(octets: torch.Tensor) -> torch.Tensor:
+    """Bytes ``[..., k]`` -> bits ``[..., 8 k]`` (MSB first).
+
+    >>> bytes_to_bits(torch.tensor([[0x81]], dtype=torch.uint8)).tolist()
+    [[1, 0, 0, 0, 0, 0, 0, 1]]
+    """
+    return unsigned_bits(octets.to(torch.int32), 8).reshape(*octets.shape[:-1], -1)
+
+
+def signed_from_bits(bits: torch.Tensor, width: int, count: int) -> torch.Tensor:
+    """First ``count`` width-bit two's-complement fields of bits ``[..., >= count*width]``.
+
+    >>> signed_from_bits(torch.tensor([1, 0, 1, 1, 1, 1, 0]), 3, 2).tolist()
+    [-3, -1]
+    """
+    fields = bits[..., : count * width].reshape(*bits.shape[:-1], count, width).to(torch.int32)
+    weights = 2 ** torch.arange(width - 1, -1, -1, dtype=torch.int32, device=bits.device)
+    u = (fields * weights).sum(-1, dtype=torch.int32)
+    return torch.where(u >= (1 << (width - 1)), u - (1 << width), u)

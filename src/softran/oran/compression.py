@@ -19,6 +19,13 @@ method                      udCompMeth  udCompParam per PRB     algorithm
 (udCompMeth codes and udCompParam sizes come from ``data/ud_comp_meth.csv``; codes 6-8 are
 recognised by :func:`parse_ud_comp_hdr` but not implemented by :func:`compress`.)
 
+This module holds the entry points :func:`compress` / :func:`decompress`, the compressed form
+:class:`CompressedPRBs` and its wire packing; the algorithms are in
+:mod:`~softran.oran.bfp` (A.1, with the BFP exponent and quantisation modes),
+:mod:`~softran.oran.block_scaling` (A.2), :mod:`~softran.oran.mu_law` (A.3),
+:mod:`~softran.oran.modulation_compression` (A.5, modCompScaler) and the shared 16-bit domain
+in :mod:`~softran.oran.fixed_point`.
+
 Fixed-point scaling
 -------------------
 The algorithms of Annex A take 16-bit signed integers (the O-DU's/O-RU's native IQ, full
@@ -36,17 +43,6 @@ unchanged, so they must fit in ``width`` bits (with ``full_scale`` the full scal
 ``2^(width-1)``). For ``"modulation"`` the O-RU reconstructs fractions of full scale
 (``1.0`` = full scale, as Wireshark decodes them); with ``full_scale=None`` the input is read
 as 16-bit-domain values (``x / 2^15``), and no integer check applies.
-
-BFP exponent and quantisation
------------------------------
-Per PRB: ``maxValue = max(maxV, |minV| - 1)`` (the extra negative code of two's complement
-lets ``-2^(w-1)`` through), ``exponent = max(bit_length(maxValue) - w + 1, 0)``; the mantissa
-is ``x / 2^exponent`` quantised to ``w`` bits. ``mode="floor-shift"`` (default) is the
-arithmetic right shift ``x >> exponent`` of srsRAN and Intel's reference (bit-exact with
-them; error ``0 <= x - m 2^e <= 2^e - 1``); ``mode="round-saturate"`` rounds half away from
-zero and saturates to ``2^(w-1) - 1`` (error ``|x - m 2^e| <= 2^(e-1)``, or ``<= 2^e - 1``
-for the rare value that saturates; about 6 dB better EVM). Decompression is ``m << e`` for
-both.
 
 Wire packing
 ------------
@@ -71,22 +67,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from softran.nr import bits_per_symbol
 from softran.oran import _kernels
+from softran.oran.bfp import BFP_MODES, bfp_compress, bfp_expand
+from softran.oran.bitfield import bits_to_bytes, bytes_to_bits, signed_from_bits, unsigned_bits
+from softran.oran.block_scaling import block_scaling_compress, block_scaling_expand
 from softran.oran.errors import FronthaulDecodeError
+from softran.oran.fixed_point import NATIVE_BITS, from_fixed, to_fixed
+from softran.oran.modulation_compression import modulation_compress, modulation_expand
+from softran.oran.mu_law import mu_law_compress, mu_law_expand
 from softran.validation import check_choice, check_int, check_name, check_positive, check_tensor
 
 __all__ = [
-    "BFP_MODES",
     "COMPRESSION_METHODS",
     "CompressedPRBs",
     "bytes_per_prb",
     "compress",
     "decompress",
     "evm",
-    "mod_comp_scaler_code",
-    "mod_comp_scaler_value",
-    "modulation_compression_params",
     "parse_ud_comp_hdr",
     "ud_comp_hdr",
 ]
@@ -105,16 +102,12 @@ _METHOD_BY_CODE: dict[int, str] = {
 }
 _CODE_BY_METHOD: dict[str, int] = {name: code for code, name in _METHOD_BY_CODE.items()}
 
-#: BFP quantisation modes (see the module docstring).
-BFP_MODES: tuple[str, ...] = ("floor-shift", "round-saturate")
-
 #: Allowed udIqWidth per method.
 _WIDTHS: dict[str, tuple[int, int]] = {
     "none": (1, 16), "bfp": (1, 16), "block-scaling": (1, 16), "mu-law": (3, 16),
     "modulation": (1, 5), "bfp-selective-re": (1, 16),
 }
 
-_NATIVE_BITS = 16  # Annex A input width
 _N_RE = 12
 
 
@@ -197,72 +190,6 @@ def bytes_per_prb(method: str, width: int, *, n_re: int = _N_RE) -> int:
         raise ValueError(f"n_re = {n_re} is only allowed for 'bfp-selective-re'; "
                          f"{method!r} always sends 12 REs per PRB")
     return _param_bytes(method) + (2 * n_re * width + 7) // 8
-
-
-# ---------------------------------------------------------------------------------------------
-# modCompScaler (C-plane SE4/SE5) fixed-point format
-
-
-def mod_comp_scaler_code(value: float) -> int:
-    """15-bit modCompScaler code for a scale in (0, 1): 4-bit exponent | 11-bit mantissa.
-
-    O-RAN.WG4.CUS.0 clause 7.7.4.3 (section extension 4): value = mantissa * 2^-11 *
-    2^-exponent. The mantissa is normalised (>= 1024) where the exponent allows, and
-    rounded to nearest; values that round to 1.0 or below 2^-26 are a ``ValueError``.
-
-    >>> mod_comp_scaler_code(0.75), mod_comp_scaler_code(0.25)
-    (1536, 3072)
-    """
-    value = check_positive("mod_comp_scaler", value)
-    if value >= 1.0:
-        raise ValueError(f"mod_comp_scaler = {value} is not allowed; it must be in (0, 1)")
-    frac, k = math.frexp(value)            # value = frac * 2^k, frac in [0.5, 1), k <= 0
-    exponent = -k
-    mantissa = round(frac * 2048)
-    if mantissa == 2048:                   # rounded up to the next power of two
-        mantissa, exponent = 1024, exponent - 1
-    if exponent > 15:                      # denormalise into the 4-bit exponent
-        mantissa = round(value * 2048 * 2 ** 15)
-        exponent = 15
-    if exponent < 0 or mantissa == 0:
-        raise ValueError(f"mod_comp_scaler = {value} is not representable as a 15-bit "
-                         "modCompScaler (4-bit exponent, 11-bit mantissa, value < 1)")
-    return (exponent << 11) | mantissa
-
-
-def mod_comp_scaler_value(code: int) -> float:
-    """Scale value of a 15-bit modCompScaler code (inverse of :func:`mod_comp_scaler_code`).
-
-    >>> mod_comp_scaler_value(1536), mod_comp_scaler_value((3 << 11) | 1536)
-    (0.75, 0.09375)
-    """
-    code = check_int("mod_comp_scaler code", code, 0, 0x7FFF)
-    return (code & 0x7FF) / 2048 / 2 ** (code >> 11)
-
-
-def modulation_compression_params(modulation: str, amplitude: float = 0.5
-                                  ) -> tuple[int, bool, float]:
-    """(udIqWidth, csf, modCompScaler) that carry a TS 38.211 §5.1 constellation exactly.
-
-    The O-RU reconstructs each axis as ``(c / 2^(w-1) + csf 2^-w) * modCompScaler * sqrt(2)``
-    (O-RAN.WG4.CUS.0 Annex A.5). With ``csf = 1`` and ``w = Q_m / 2`` bits per axis (``w =
-    1`` for QPSK and (pi/2-)BPSK, whose points are QPSK points) the code ``c = (L - 1) / 2``
-    of a PAM level ``L in {+-1, +-3, ..}`` decodes to ``L 2^-w modCompScaler sqrt(2)``, so
-    ``modCompScaler = amplitude 2^w / (sqrt(2) sqrt(2 (M - 1) / 3))`` reproduces the unit-power
-    constellation times ``amplitude`` (a fraction of full scale; it must give a scaler < 1).
-
-    >>> modulation_compression_params("16QAM", 0.5)
-    (2, True, 0.4472135954999579)
-    """
-    qm = bits_per_symbol(modulation)
-    amplitude = check_positive("amplitude", amplitude)
-    w = max(qm // 2, 1)
-    norm = 2 * (4 ** w - 1) / 3            # 2, 10, 42, 170, 682
-    scaler = amplitude * 2 ** w / (math.sqrt(2) * math.sqrt(norm))
-    if scaler >= 1.0:
-        raise ValueError(f"amplitude = {amplitude} needs modCompScaler = {scaler:.4f}, which "
-                         "is not < 1; choose a smaller amplitude")
-    return w, True, scaler
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,7 +279,7 @@ class CompressedPRBs:
         u = m & ((1 << w) - 1)
         param = self.ud_comp_param()
         if self.method != "bfp-selective-re":
-            iq = _bits_to_bytes(_unsigned_bits(u, w).reshape(*lead, 2 * _N_RE * w))
+            iq = bits_to_bytes(unsigned_bits(u, w).reshape(*lead, 2 * _N_RE * w))
             out = torch.cat((param, iq), dim=-1)
             return out.reshape(-1).cpu().numpy().tobytes()
         # selective RE: move the selected REs to the front of each PRB (stable), zero the rest,
@@ -364,7 +291,7 @@ class CompressedPRBs:
         n_sel = mask.sum(-1, keepdim=True)
         slot_idx = torch.arange(_N_RE, device=mask.device)
         slots = torch.where((slot_idx < n_sel).unsqueeze(-1), slots, 0)
-        iq = _bits_to_bytes(_unsigned_bits(slots, w).reshape(*lead, 2 * _N_RE * w))
+        iq = bits_to_bytes(unsigned_bits(slots, w).reshape(*lead, 2 * _N_RE * w))
         out = torch.cat((param, iq), dim=-1)
         n_bytes = 2 + (n_sel * 2 * w + 7) // 8
         keep = torch.arange(out.shape[-1], device=out.device) < n_bytes
@@ -413,7 +340,7 @@ class CompressedPRBs:
         if _kernels.ENABLED:                                   # Numba kernel, same values
             values = torch.from_numpy(_kernels.unpack_prbs(octets.numpy(), k, width))
         else:
-            values = _signed_from_bits(_bytes_to_bits(octets[:, k:]), width, 2 * _N_RE)
+            values = signed_from_bits(bytes_to_bits(octets[:, k:]), width, 2 * _N_RE)
         mantissa = values.reshape(*shape, _N_RE, 2).to(torch.int16)
         param = None
         if method in ("bfp", "block-scaling", "mu-law"):
@@ -475,7 +402,7 @@ def _from_bytes_selective(data: bytes, n_total: int, shape: tuple[int, ...], wid
     octets = buf[index]                                          # [n_total, 2 + 3w] windows
     word = (octets[:, 0].to(torch.int32) << 8) | octets[:, 1].to(torch.int32)
     mask = _unpack_sresmask(word)                                # [n_total, 12]
-    slots = _signed_from_bits(_bytes_to_bits(octets[:, 2:]), width, 2 * _N_RE)
+    slots = signed_from_bits(bytes_to_bits(octets[:, 2:]), width, 2 * _N_RE)
     slots = slots.reshape(n_total, _N_RE, 2)
     n_sel = mask.sum(-1, keepdim=True)
     slots = torch.where((torch.arange(_N_RE) < n_sel).unsqueeze(-1), slots, 0)
@@ -486,36 +413,6 @@ def _from_bytes_selective(data: bytes, n_total: int, shape: tuple[int, ...], wid
                           mantissa.reshape(*shape, _N_RE, 2).to(torch.int16),
                           exponent.reshape(shape), mask.reshape(*shape, _N_RE), False, None,
                           full_scale)
-
-
-# ---------------------------------------------------------------------------------------------
-# bit helpers (vectorised, MSB first)
-
-
-def _unsigned_bits(u: torch.Tensor, width: int) -> torch.Tensor:
-    """Non-negative integers ``[...]`` -> bits ``[..., width]`` (uint8, MSB first)."""
-    shifts = torch.arange(width - 1, -1, -1, device=u.device, dtype=u.dtype)
-    return ((u.unsqueeze(-1) >> shifts) & 1).to(torch.uint8)
-
-
-def _bits_to_bytes(bits: torch.Tensor) -> torch.Tensor:
-    """Bits ``[..., 8 k]`` -> bytes ``[..., k]`` (MSB first)."""
-    weights = torch.tensor([128, 64, 32, 16, 8, 4, 2, 1], dtype=torch.int32, device=bits.device)
-    return (bits.reshape(*bits.shape[:-1], -1, 8).to(torch.int32) * weights).sum(-1).to(
-        torch.uint8)
-
-
-def _bytes_to_bits(octets: torch.Tensor) -> torch.Tensor:
-    """Bytes ``[..., k]`` -> bits ``[..., 8 k]`` (MSB first)."""
-    return _unsigned_bits(octets.to(torch.int32), 8).reshape(*octets.shape[:-1], -1)
-
-
-def _signed_from_bits(bits: torch.Tensor, width: int, count: int) -> torch.Tensor:
-    """First ``count`` width-bit two's-complement fields of bits ``[..., >= count*width]``."""
-    fields = bits[..., : count * width].reshape(*bits.shape[:-1], count, width).to(torch.int32)
-    weights = 2 ** torch.arange(width - 1, -1, -1, dtype=torch.int32, device=bits.device)
-    u = (fields * weights).sum(-1, dtype=torch.int32)
-    return torch.where(u >= (1 << (width - 1)), u - (1 << width), u)
 
 
 # RE k (0-based, lowest subcarrier first) -> bit of the 16-bit sReSMask|exponent word
@@ -548,113 +445,6 @@ def _check_iq(iq: object) -> torch.Tensor:
 
 def _check_full_scale(full_scale: object) -> float | None:
     return None if full_scale is None else check_positive("full_scale", full_scale)
-
-
-def _to_fixed(iq: torch.Tensor, bits: int, full_scale: float | None) -> torch.Tensor:
-    """Complex IQ -> int32 ``[..., n_prb, 12, 2]`` in the ``bits``-bit signed domain."""
-    x = torch.view_as_real(iq.to(torch.complex128) if full_scale is not None else iq)
-    if full_scale is not None:
-        x = torch.round(x * (2.0 ** (bits - 1) / full_scale))
-    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    if x.numel():
-        lo, hi = torch.aminmax(x)                      # NaN propagates and fails the test
-        if not (lo.item() >= low and hi.item() <= high):
-            bad = ~((x >= low) & (x <= high))
-            raise ValueError(f"iq has I/Q value {x[bad][0].item()} (in {bits}-bit units) "
-                             f"outside {low}..{high}; scale the input down (nothing is clipped)")
-    v = x.to(torch.int32)
-    if full_scale is None and not torch.equal(v.to(x.dtype), x):
-        raise ValueError("iq must hold integer-valued I/Q in the 16-bit domain when "
-                         "full_scale is None (or pass full_scale=... for float IQ)")
-    return v
-
-
-def _from_fixed(v: torch.Tensor, bits: int, full_scale: float | None) -> torch.Tensor:
-    """int/float ``[..., 12, 2]`` in the ``bits``-bit domain -> complex64 ``[..., 12]``."""
-    v = v.to(torch.float64 if full_scale is not None else torch.float32)
-    if full_scale is not None:
-        v = v * (full_scale / 2.0 ** (bits - 1))
-    return torch.view_as_complex(v.to(torch.float32).contiguous())
-
-
-def _bit_length(x: torch.Tensor) -> torch.Tensor:
-    """``int.bit_length`` of non-negative int32 values below 2^24 (exact via frexp)."""
-    return torch.frexp(x.to(torch.float32)).exponent.to(torch.int32)
-
-
-def _max_value(v: torch.Tensor) -> torch.Tensor:
-    """Annex A.1.2: ``maxValue = max(maxV, |minV| - 1)`` over the 24 values of each PRB."""
-    flat = v.flatten(-2)
-    return torch.maximum(flat.amax(-1), -flat.amin(-1) - 1)
-
-
-def _round_div_pow2(x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
-    """``round(x / 2^e)``, ties away from zero, for int32 x and per-element e >= 0.
-
-    ``(x + 2^(e-1)) >> e`` rounds ties up; subtracting 1 first for negative x (when e > 0)
-    turns that into ties away from zero without changing any non-tie result. Written with
-    in-place integer ops (``x >> 31`` is -1 for negative int32 x) because this is the hot path.
-    """
-    bias = torch.bitwise_left_shift(torch.ones_like(e), e) >> 1      # 2^(e-1), 0 for e = 0
-    e_pos = -(e > 0).to(x.dtype)                                     # -1 where e > 0
-    out = x >> 31                                                    # -1 for x < 0
-    out &= e_pos
-    out += x
-    out += bias
-    out >>= e
-    return out
-
-
-def _round_div(a: torch.Tensor, b: torch.Tensor | int) -> torch.Tensor:
-    """``round(a / b)``, ties away from zero, for int64 a and positive int64 b."""
-    return torch.sign(a) * torch.div(2 * a.abs() + b, 2 * b, rounding_mode="floor")
-
-
-def _bfp(v: torch.Tensor, width: int, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
-    raw_exp = _bit_length(_max_value(v))
-    exponent = torch.clamp(raw_exp - width + 1, min=0)
-    e = exponent[..., None, None]
-    if mode == "floor-shift":
-        m = v >> e
-    else:
-        m = _round_div_pow2(v, e).clamp_(max=(1 << (width - 1)) - 1)
-    return m, exponent
-
-
-def _block_scaling(v: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    # Annex A.2: s = ceil(maxValue / 2^(W-8)) (>= 1), c = sat(round(x 2^7 / s / 2^(W-w)))
-    w_nat = _NATIVE_BITS
-    s = torch.clamp((_max_value(v) + (1 << (w_nat - 8)) - 1) >> (w_nat - 8), min=1)
-    a = v.to(torch.int64) << (7 + width)
-    b = s.to(torch.int64)[..., None, None] << w_nat
-    c = torch.clamp(_round_div(a, b), -(1 << (width - 1)), (1 << (width - 1)) - 1)
-    return c.to(torch.int32), s
-
-
-def _shift(a: torch.Tensor, k: int) -> torch.Tensor:
-    return a >> k if k >= 0 else a << -k
-
-
-def _mu_law(v: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    # Annex A.3: compShift normalises max|x| into [2^14, 2^15); three segments (slopes 1, 1/2, 1/4)
-    mag = v.abs()
-    comp_shift = torch.clamp(15 - _bit_length(mag.flatten(-2).amax(-1)), 0, 7)
-    a = torch.clamp(mag << comp_shift[..., None, None], max=(1 << 15) - 1)
-    w = width
-    c = torch.where(a <= (1 << 13), _shift(a, 15 - w),
-                    torch.where(a <= (1 << 14), _shift(a, 16 - w) + (1 << (w - 3)),
-                                _shift(a, 17 - w) + (1 << (w - 2))))
-    return torch.sign(v) * c, comp_shift
-
-
-def _mu_law_expand(c: torch.Tensor, comp_shift: torch.Tensor, width: int) -> torch.Tensor:
-    w = width
-    mag = c.abs().to(torch.float64)
-    x = torch.where(mag <= 2 ** (w - 2), mag * 2.0 ** (15 - w),
-                    torch.where(mag <= 2 ** (w - 2) + 2 ** (w - 3),
-                                mag * 2.0 ** (16 - w) - 2 ** 13,
-                                mag * 2.0 ** (17 - w) - 2 ** 15))
-    return torch.sign(c) * x / 2.0 ** comp_shift[..., None, None].to(torch.float64)
 
 
 def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-shift",
@@ -716,7 +506,9 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
         raise ValueError(f"re_mask is only used by 'bfp-selective-re', not {method!r}")
 
     if method == "modulation":
-        return _modulation_compress(iq, width, bool(csf), mod_comp_scaler, full_scale)
+        codes, code = modulation_compress(iq, width, bool(csf), mod_comp_scaler, full_scale)
+        return CompressedPRBs("modulation", width, codes, None, None, bool(csf), code,
+                              full_scale)
     if mod_comp_scaler is not None:
         raise ValueError(f"mod_comp_scaler is only used by 'modulation', not {method!r}")
 
@@ -725,56 +517,31 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
         # Numba kernel: fixed point + Annex A.1.2 in one pass; on bad input (status != 0)
         # fall through to the torch path, which raises the precise error
         x = torch.view_as_real(iq).reshape(-1, 2 * _N_RE).contiguous().numpy()
-        scale = 0.0 if full_scale is None else 2.0 ** (_NATIVE_BITS - 1) / full_scale
+        scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
         m_np, e_np, status = _kernels.bfp_from_float(x, scale, width, mode == "round-saturate")
         if status == 0:
             return CompressedPRBs("bfp", width,
                                   torch.from_numpy(m_np).reshape(*iq.shape[:-1], _N_RE, 2),
                                   torch.from_numpy(e_np).reshape(iq.shape[:-1]), None, False,
                                   None, full_scale)
-    native = width if method == "none" else _NATIVE_BITS
-    v = _to_fixed(iq, native, full_scale)
+    native = width if method == "none" else NATIVE_BITS
+    v = to_fixed(iq, native, full_scale)
     param = None
     if method == "none":
         m = v
     elif method == "bfp":
-        m, param = _bfp(v, width, mode)
+        m, param = bfp_compress(v, width, mode)
     elif method == "bfp-selective-re":
         keep = re_mask.unsqueeze(-1)
-        m, param = _bfp(torch.where(keep, v, 0), width, mode)
+        m, param = bfp_compress(torch.where(keep, v, 0), width, mode)
         re_mask = re_mask.contiguous()
     elif method == "block-scaling":
-        m, param = _block_scaling(v, width)
+        m, param = block_scaling_compress(v, width)
     else:
-        m, param = _mu_law(v, width)
+        m, param = mu_law_compress(v, width)
     return CompressedPRBs(method, width, m.to(torch.int16),
                           None if param is None else param.to(torch.int16), re_mask,
                           False, None, full_scale)
-
-
-def _modulation_compress(iq: torch.Tensor, width: int, csf: bool, scaler: float | None,
-                         full_scale: float | None) -> CompressedPRBs:
-    if scaler is None:
-        raise ValueError("mod_comp_scaler is required for 'modulation' (see "
-                         "modulation_compression_params)")
-    code = mod_comp_scaler_code(scaler)
-    s = mod_comp_scaler_value(code)
-    x = torch.view_as_real(iq.to(torch.complex128))
-    frac = x / (full_scale if full_scale is not None else 2.0 ** (_NATIVE_BITS - 1))
-    y = frac / (s * math.sqrt(2)) - (2.0 ** -width if csf else 0.0)
-    c = _round_half_away(y * 2.0 ** (width - 1))
-    low, high = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    bad = ~((c >= low) & (c <= high))
-    if bool(bad.any()):
-        raise ValueError(f"iq value {frac[bad][0].item():.6g} (fraction of full scale) maps to "
-                         f"code {c[bad][0].item():.0f}, outside {low}..{high} for udIqWidth "
-                         f"{width}, csf {int(csf)}, modCompScaler {s}")
-    return CompressedPRBs("modulation", width, c.to(torch.int16), None, None, csf, code,
-                          full_scale)
-
-
-def _round_half_away(x: torch.Tensor) -> torch.Tensor:
-    return torch.sign(x) * torch.floor(x.abs() + 0.5)
 
 
 def decompress(c: CompressedPRBs) -> torch.Tensor:
@@ -792,22 +559,14 @@ def decompress(c: CompressedPRBs) -> torch.Tensor:
         raise TypeError(f"c must be CompressedPRBs, got {type(c).__name__}")
     m = c.mantissa.to(torch.int32)
     if c.method == "none":
-        return _from_fixed(m, c.width, c.full_scale)
+        return from_fixed(m, c.width, c.full_scale)
     if c.method in ("bfp", "bfp-selective-re"):
-        return _from_fixed(m << c.param.to(torch.int32)[..., None, None], _NATIVE_BITS,
-                           c.full_scale)
+        return from_fixed(bfp_expand(m, c.param), NATIVE_BITS, c.full_scale)
     if c.method == "block-scaling":
-        # Annex A.2: x = round(s c 2^(W-7-w))
-        a = c.param.to(torch.int64)[..., None, None] * m.to(torch.int64) << (_NATIVE_BITS - 7)
-        return _from_fixed(_round_div(a, 1 << c.width), _NATIVE_BITS, c.full_scale)
+        return from_fixed(block_scaling_expand(m, c.param, c.width), NATIVE_BITS, c.full_scale)
     if c.method == "mu-law":
-        return _from_fixed(_mu_law_expand(m, c.param, c.width), _NATIVE_BITS, c.full_scale)
-    # modulation (Annex A.5): (c / 2^(w-1) + csf 2^-w) * modCompScaler * sqrt(2)
-    s = mod_comp_scaler_value(c.mod_comp_scaler)
-    frac = (m.to(torch.float64) / 2.0 ** (c.width - 1) + (2.0 ** -c.width if c.csf else 0.0))
-    frac = frac * (s * math.sqrt(2))
-    scale = c.full_scale if c.full_scale is not None else 2.0 ** (_NATIVE_BITS - 1)
-    return torch.view_as_complex((frac * scale).to(torch.float32).contiguous())
+        return from_fixed(mu_law_expand(m, c.param, c.width), NATIVE_BITS, c.full_scale)
+    return modulation_expand(m, c.width, c.csf, c.mod_comp_scaler, c.full_scale)
 
 
 def evm(reference: torch.Tensor, measured: torch.Tensor, *,

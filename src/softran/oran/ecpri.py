@@ -45,6 +45,7 @@ __all__ = [
     "encode_delay_measurement",
     "encode_ecpri",
     "sequence_gap",
+    "single_message",
 ]
 
 #: ecpriVersion (protocol revision) written and accepted: ``0001b``.
@@ -393,7 +394,7 @@ def decode_delay_measurement(data: bytes | EcpriMessage) -> DelayMeasurement:
     >>> m.measurement_id, m.action_type, m.seconds, m.nanoseconds, m.compensation, m.dummy
     (2, 2, 7, 10, 0, b'')
     """
-    msg = _single_message(data, EcpriMessageType.ONE_WAY_DELAY_MEASUREMENT)
+    msg = single_message(data, EcpriMessageType.ONE_WAY_DELAY_MEASUREMENT)
     reader = Reader(msg.payload)
     head = reader.take(20, "one-way delay measurement payload (20 bytes)")
     return build(DelayMeasurement, "one-way delay measurement",
@@ -404,8 +405,17 @@ def decode_delay_measurement(data: bytes | EcpriMessage) -> DelayMeasurement:
                  dummy=reader.take(reader.remaining, "dummy bytes"))
 
 
-def _single_message(data: bytes | EcpriMessage, expected_type: int) -> EcpriMessage:
-    """One eCPRI message of ``expected_type`` from raw bytes (C must be 0) or a message."""
+def single_message(data: bytes | EcpriMessage, expected_type: int) -> EcpriMessage:
+    """One eCPRI message of ``expected_type`` from raw bytes (C must be 0) or a message.
+
+    eCPRI v2.0 clause 3.2.3 (common header); the entry step of every single-message decoder
+    (C-plane, U-plane, delay measurement). Raises
+    :class:`~softran.oran.errors.FronthaulDecodeError` for a concatenated PDU (C = 1), a
+    truncated message or a message type other than ``expected_type``.
+
+    >>> single_message(bytes.fromhex('10020002abcd'), EcpriMessageType.REAL_TIME_CONTROL).payload
+    b'\\xab\\xcd'
+    """
     if isinstance(data, EcpriMessage):
         msg = data
     else:

@@ -33,7 +33,7 @@ import torch
 
 from softran.oran._reader import Reader, build
 from softran.oran.bitfield import pack_signed, unpack_signed
-from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, _single_message, encode_ecpri
+from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, encode_ecpri, single_message
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import TimingHeader, UdCompHdr, check_message_ids, ud_prb_bytes
 from softran.validation import check_int, check_tensor
@@ -314,7 +314,7 @@ def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -
     fmt = UPlaneFormat() if fmt is None else fmt
     if not isinstance(fmt, UPlaneFormat):
         raise TypeError(f"fmt must be a UPlaneFormat, got {type(fmt).__name__}")
-    msg = _single_message(data, EcpriMessageType.IQ_DATA)
+    msg = single_message(data, EcpriMessageType.IQ_DATA)
     r = Reader(msg.payload)
     eaxc_id = r.u16("ecpriPcid")
     seq = SeqId.from_bytes(r.take(2, "ecpriSeqid"))

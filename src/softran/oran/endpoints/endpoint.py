@@ -1,0 +1,544 @@
+"""What the O-DU and the O-RU share: transport, clock, counters, slot buffers, receive path.
+
+:class:`Endpoint` is the base of :class:`~softran.oran.endpoints.odu.ODU` and
+:class:`~softran.oran.endpoints.oru.ORU` (O-RAN.WG4.CUS.0 clauses 7 and 8): it builds the
+C-plane (section type 1) and U-plane messages of a slot, receives and classifies PDUs
+(reception windows, sequence IDs, malformed packets by :data:`MALFORMED_REASONS`), and keeps
+the received PRB bytes per slot in a :class:`SlotBuffer`. Timing, concurrency and the
+handling of bad input are described in :mod:`softran.oran.endpoints`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import socket
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from softran.oran.compression import CompressedPRBs, decompress
+from softran.oran.counters import EndpointCounters, Flow
+from softran.oran.cplane import CPlaneConfig, CPlaneMessage, Section1, decode_cplane, encode_cplane
+from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, decode_ecpri
+from softran.oran.endpoints.config import FronthaulConfig
+from softran.oran.errors import FronthaulDecodeError
+from softran.oran.radio_header import TimingHeader
+from softran.oran.section_extensions import ModCompParamsExt
+from softran.oran.timing import Clock, RealTimeClock, air_time_ns, classify_arrival
+from softran.oran.uplane import decode_uplane, encode_uplane_symbols
+from softran.validation import check_int, check_positive
+
+__all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
+
+# one logger for the whole package (the name the package docstring documents)
+logger = logging.getLogger("softran.oran.endpoints")
+
+#: Reasons under which malformed packets are counted.
+MALFORMED_REASONS: tuple[str, ...] = (
+    "truncated", "wrong-length", "unknown-section-type", "prb-out-of-range",
+    "symbol-out-of-range", "inconsistent-udcomphdr", "bad-header", "unknown-eaxc",
+    "wrong-direction", "unsupported-message-type", "missing-section-extension", "other")
+
+#: sectionId of the endpoints' sections (C-plane and U-plane), per direction.
+SECTION_IDS: dict[str, int] = {"DL": 1, "UL": 2}
+_DIRECTION = {1: "DL", 0: "UL"}
+_RCVBUF = 4 << 20
+
+# decoder reason text -> malformed category (first match wins); the endpoint tests exercise
+# every category, so a reworded decoder message shows up there
+_REASON_PATTERNS = (
+    ("exceed the carrier", "prb-out-of-range"),
+    ("sectionType", "unknown-section-type"),
+    ("ud_comp_meth", "inconsistent-udcomphdr"),
+    ("udCompMeth", "inconsistent-udcomphdr"),
+    ("exceeds the", "truncated"),
+    ("truncated eCPRI common header", "truncated"),
+    ("truncated", "wrong-length"),
+    ("bytes left in ecpriPayload", "wrong-length"),
+    ("numSymbol", "symbol-out-of-range"),
+    ("payloadVersion", "bad-header"),
+    ("protocol revision", "bad-header"),
+    ("C bit", "bad-header"),
+    ("timing header", "bad-header"),
+    ("fragmented", "bad-header"),
+)
+
+
+class _Malformed(Exception):
+    def __init__(self, category: str, reason: str) -> None:
+        super().__init__(reason)
+        self.category, self.reason = category, reason
+
+
+def _category(reason: str) -> str:
+    for pattern, category in _REASON_PATTERNS:
+        if pattern in reason:
+            return category
+    return "other"
+
+
+class SlotBuffer:
+    """Raw PRB bytes of one slot and direction, what arrived and what the C-plane asked.
+
+    ``raw`` is uint8 ``[n_eaxc, n_symbols, n_prb, prb_bytes]`` (U-plane PRB fields as on the
+    wire, O-RAN.WG4.CUS.0 clause 8.3.3), initialised with the bytes of an all-zero PRB;
+    ``received`` / ``expected`` are bool ``[n_eaxc, n_symbols, n_prb]``.
+
+    >>> from softran.oran.endpoints import FronthaulConfig
+    >>> cfg = FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="bfp", width=9)
+    >>> buf = SlotBuffer(cfg)
+    >>> buf.raw.shape, bool(buf.received.any()), float(buf.grid(cfg).abs().max())
+    ((1, 14, 24, 28), False, 0.0)
+    """
+
+    def __init__(self, cfg: FronthaulConfig) -> None:
+        n_e, n_s, n_p, b = len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, cfg.prb_bytes
+        self.raw = np.tile(np.frombuffer(cfg.zero_prb(), dtype=np.uint8), (n_e, n_s, n_p, 1))
+        self.received = np.zeros((n_e, n_s, n_p), dtype=bool)
+        self.expected = np.zeros((n_e, n_s, n_p), dtype=bool)
+        self.cplane_seen = np.zeros(n_e, dtype=bool)
+        # modulation compression: (csf << 15) | modCompScaler of the C-plane SE4 that covered
+        # each PRB, -1 where none did
+        self.mod_comp = (np.full((n_e, n_s, n_p), -1, dtype=np.int32)
+                         if cfg.method == "modulation" else None)
+        assert self.raw.shape[-1] == b
+
+    def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
+        """The slot's grid ``[n_eaxc, n_symbols, 12 n_prb]`` complex64, decompressed in one call."""
+        if self.mod_comp is not None:
+            return self._modulation_grid(cfg)
+        c = CompressedPRBs.from_bytes(self.raw.tobytes(), cfg.n_prb, cfg.method, cfg.width,
+                                      batch_shape=self.raw.shape[:2],
+                                      full_scale=cfg.full_scale)
+        return decompress(c).reshape(*self.raw.shape[:2], 12 * cfg.n_prb)
+
+    def _modulation_grid(self, cfg: FronthaulConfig) -> torch.Tensor:
+        """Annex A.5 reconstruction with the SE4 values each PRB's C-plane section gave; PRBs
+        not received, or without SE4, are 0 (a loop over the distinct SE4 values only)."""
+        assert self.mod_comp is not None
+        shape = self.raw.shape[:3]
+        out = torch.zeros(*shape, 12, dtype=torch.complex64)
+        usable = self.received & (self.mod_comp >= 0)
+        for word in np.unique(self.mod_comp[usable]):
+            if word & 0x7FFF == 0:
+                continue                              # modCompScaler 0: nothing to rebuild
+            c = CompressedPRBs.from_bytes(self.raw.tobytes(), cfg.n_prb, "modulation",
+                                          cfg.width, batch_shape=shape[:2],
+                                          csf=bool(word >> 15), mod_comp_scaler=int(word & 0x7FFF),
+                                          full_scale=cfg.full_scale)
+            sel = torch.from_numpy(usable & (self.mod_comp == word)).unsqueeze(-1)
+            out = torch.where(sel, decompress(c), out)
+        return out.reshape(*shape[:2], 12 * cfg.n_prb)
+
+
+SlotKey = tuple[str, int, int, int]          # (direction, frame_id, subframe_id, slot_id)
+
+
+def _grow_buffers(transport: object) -> None:
+    # UDPTransport keeps its socket private; a slot of 273 PRB x 4 eAxC is ~0.5-1 MB, more
+    # than Linux's default receive buffer, so ask for 4 MiB (capped by net.core.rmem_max)
+    sock = getattr(transport, "_sock", None)
+    if isinstance(sock, socket.socket) and sock.type == socket.SOCK_DGRAM:
+        for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, opt, _RCVBUF)
+            except OSError:
+                pass
+
+
+class Endpoint:
+    """What the O-DU and the O-RU share: transport, clock, counters, slot buffers, loops.
+
+    Subclasses name the directions whose C-plane and U-plane they receive and may react to
+    each received C-plane section (:meth:`_on_section`).
+
+    >>> from softran.oran.endpoints import FronthaulConfig, loopback_pair
+    >>> odu, oru = loopback_pair(FronthaulConfig(n_prb=24, eaxc_ids=(0,)))
+    >>> isinstance(odu, Endpoint), isinstance(oru, Endpoint), odu.role, oru.role
+    (True, True, 'O-DU', 'O-RU')
+    >>> odu.close(); oru.close()
+    """
+
+    role = "endpoint"
+
+    def __init__(self, config: FronthaulConfig, transport: Any, *, clock: Clock | None = None,
+                 paced: bool = False, max_slots: int = 32) -> None:
+        if not isinstance(config, FronthaulConfig):
+            raise TypeError(f"config must be a FronthaulConfig, got {type(config).__name__}")
+        if not callable(getattr(transport, "send", None)) or \
+                not callable(getattr(transport, "recv", None)):
+            raise TypeError("transport must have send(data) and recv(timeout) methods")
+        if paced and config.windows is None:
+            raise ValueError("paced = True needs FronthaulConfig.windows (the send times come "
+                             "from the reception windows)")
+        self.config = config
+        self.transport = transport
+        self.clock: Clock = RealTimeClock() if clock is None else clock
+        self.paced = bool(paced)
+        self.max_slots = check_int("max_slots", max_slots, 1)
+        self.counters = EndpointCounters()
+        self._eaxc_index = {e: k for k, e in enumerate(config.eaxc_ids)}
+        self._seq: dict[Flow, int] = {}
+        self._slots: OrderedDict[SlotKey, SlotBuffer] = OrderedDict()
+        self._pending: list[tuple[int, int, bytes, Flow]] = []
+        self._order = itertools.count()
+        self._cfg_c = CPlaneConfig(n_prb_carrier=config.n_prb)
+        self._fmt = config.uplane_format
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        _grow_buffers(transport)
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _next_seq(self, flow: Flow) -> SeqId:
+        value = self._seq.get(flow, 0)
+        self._seq[flow] = (value + 1) % 256
+        return SeqId(value)
+
+    def _send_now(self, pdu: bytes, flow: Flow) -> None:
+        self.transport.send(pdu)
+        self.counters.count_tx(flow, len(pdu))
+
+    def _send_all(self, packets: list[tuple[int, bytes, Flow]]) -> None:
+        """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time."""
+        for due, pdu, flow in sorted(packets, key=lambda p: p[0]) if self.paced else packets:
+            if self.paced:
+                self.clock.sleep_until(due)
+            self._send_now(pdu, flow)
+
+    def _air(self, direction: str, frame_id: int, subframe_id: int, slot_id: int,
+             symbol: int) -> int:
+        t = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id, symbol)
+        return air_time_ns(t, self.config.scs_khz, self.clock.now_ns(),
+                           cyclic_prefix=self.config.cyclic_prefix)
+
+    def _cplane(self, direction: str, frame_id: int, subframe_id: int, slot_id: int,
+                start_symbol: int, num_symbols: int) -> list[tuple[int, bytes, Flow]]:
+        cfg = self.config
+        timing = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id,
+                              start_symbol)
+        due = 0
+        if self.paced:
+            assert cfg.windows is not None
+            adv = (cfg.windows.dl_cplane_advance_ns if direction == "DL"
+                   else cfg.windows.ul_cplane_advance_ns)
+            due = self._air(direction, frame_id, subframe_id, slot_id, start_symbol) - adv
+        out = []
+        exts: tuple[ModCompParamsExt, ...] = ()
+        if cfg.method == "modulation":
+            csf, code = cfg.mod_comp
+            exts = (ModCompParamsExt(csf=int(csf), mod_comp_scaler=code),)
+        for e in cfg.eaxc_ids:
+            flow = Flow("C", direction, e)
+            section = Section1(section_id=SECTION_IDS[direction], start_prbc=0,
+                               num_prbc=cfg.n_prb if cfg.n_prb <= 255 else 0,
+                               num_symbol=num_symbols, re_mask=0xFFF, beam_id=0,
+                               extensions=exts)
+            msg = CPlaneMessage(eaxc_id=e, timing=timing, section_type=1, sections=(section,),
+                                seq=self._next_seq(flow), ud_comp_hdr=cfg.ud_comp_hdr)
+            out.append((due, encode_cplane(msg), flow))
+        return out
+
+    def _uplane(self, direction: str, raw: np.ndarray, frame_id: int, subframe_id: int,
+                slot_id: int, symbols: range,
+                due_of: Callable[[int], int] | None = None) -> list[tuple[int, bytes, Flow]]:
+        """U-plane messages from raw PRB bytes ``[n_eaxc, n_symbols, n_prb, bytes]``: per symbol
+        and eAxC, one message per configured PRB chunk."""
+        cfg = self.config
+        hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
+        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in cfg.uplane_chunks]
+        symbols = list(symbols)
+        timings = [TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id, l)
+                   for l in symbols]
+        flows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
+        seq0 = [self._seq.get(f, 0) for f in flows]
+        per_flow = len(symbols) * len(chunks)
+        for f, q in zip(flows, seq0, strict=True):
+            self._seq[f] = (q + per_flow) % 256
+        pdus = encode_uplane_symbols(raw, cfg.eaxc_ids, timings, chunks, seq0,
+                                     section_id=SECTION_IDS[direction], ud_comp_hdr=hdr,
+                                     fmt=self._fmt)
+        dues = [due_of(l) if due_of is not None else 0 for l in symbols]
+        per_symbol = len(flows) * len(chunks)
+        return [(dues[i // per_symbol], pdu, flows[(i // len(chunks)) % len(flows)])
+                for i, pdu in enumerate(pdus)]
+
+    # -- receiving -------------------------------------------------------------------------
+
+    def handle(self, pdu: bytes, arrival_ns: int | None = None) -> str | None:
+        """Process one received PDU (a UDP payload / Ethernet payload).
+
+        Returns ``None`` if it was accepted, else the malformed category it was counted and
+        dropped under. ``arrival_ns`` defaults to the clock's current time.
+        """
+        with self._lock:
+            arrival = self.clock.now_ns() if arrival_ns is None else arrival_ns
+            self.counters.rx_packets += 1
+            self.counters.rx_bytes += len(pdu)
+            try:
+                try:
+                    messages = decode_ecpri(pdu)
+                except FronthaulDecodeError as err:
+                    raise _Malformed(_category(err.reason), err.reason) from None
+                for msg in messages:
+                    self._dispatch(msg, arrival)
+            except _Malformed as bad:
+                self.counters.malformed[bad.category] += 1
+                logger.warning("%s dropped a malformed packet (%s): %s", self.role,
+                               bad.category, bad.reason)
+                return bad.category
+            finally:
+                self._service_pending()
+            return None
+
+    def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
+        if msg.message_type == EcpriMessageType.IQ_DATA:
+            self._on_uplane(msg, arrival)
+        elif msg.message_type == EcpriMessageType.REAL_TIME_CONTROL:
+            self._on_cplane(msg, arrival)
+        elif msg.message_type == EcpriMessageType.ONE_WAY_DELAY_MEASUREMENT:
+            self.counters.ignored["delay-measurement"] += 1
+        else:
+            raise _Malformed("unsupported-message-type",
+                             f"ecpriMessage = {msg.message_type} is not C- or U-plane")
+
+    def _check_common(self, eaxc_id: int, timing: TimingHeader, direction_ok: tuple[str, ...],
+                      plane: str) -> tuple[int, str]:
+        direction = _DIRECTION[timing.data_direction]
+        if direction not in direction_ok:
+            raise _Malformed("wrong-direction", f"{plane}-plane {direction} is not received "
+                                                f"by an {self.role}")
+        if eaxc_id not in self._eaxc_index:
+            raise _Malformed("unknown-eaxc", f"eAxC ID {eaxc_id:#06x} is not configured "
+                                             f"({[hex(e) for e in self.config.eaxc_ids]})")
+        if timing.slot_id >= self.config.slots_per_subframe:
+            raise _Malformed("bad-header", f"slotId = {timing.slot_id} >= 2^mu = "
+                                           f"{self.config.slots_per_subframe}")
+        if timing.start_symbol_id >= self.config.n_symbols:
+            raise _Malformed("symbol-out-of-range",
+                             f"symbol {timing.start_symbol_id} >= {self.config.n_symbols}")
+        return self._eaxc_index[eaxc_id], direction
+
+    def _classify(self, flow: Flow, timing: TimingHeader, arrival: int) -> None:
+        w = self.config.windows
+        if w is None:
+            return
+        air = air_time_ns(timing, self.config.scs_khz, arrival,
+                          cyclic_prefix=self.config.cyclic_prefix)
+        if flow.plane == "U" and flow.direction == "UL":
+            kind = classify_arrival(arrival, air, w.ta4_min, w.ta4_max, before_air=False)
+        elif flow.plane == "U":
+            kind = classify_arrival(arrival, air, w.t2a_min_up, w.t2a_max_up, before_air=True)
+        elif flow.direction == "DL":
+            kind = classify_arrival(arrival, air, w.t2a_min_cp_dl, w.t2a_max_cp_dl,
+                                    before_air=True)
+        else:
+            kind = classify_arrival(arrival, air, w.t2a_min_cp_ul, w.t2a_max_cp_ul,
+                                    before_air=True)
+        self.counters.rx_flow(flow).arrival(kind)
+
+    def _uplane_directions(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _cplane_directions(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _on_uplane(self, ecpri_msg: EcpriMessage, arrival: int) -> None:
+        cfg = self.config
+        payload = ecpri_msg.payload
+        if cfg.ud_comp_hdr_present and len(payload) >= 13 and \
+                payload[12] != cfg.ud_comp_hdr.to_byte():
+            raise _Malformed("inconsistent-udcomphdr",
+                             f"U-plane udCompHdr = {payload[12]:#04x}, configured "
+                             f"{cfg.ud_comp_hdr.to_byte():#04x}")
+        try:
+            msg = decode_uplane(ecpri_msg, self._fmt)
+        except FronthaulDecodeError as err:
+            raise _Malformed(_category(err.reason), err.reason) from None
+        k, direction = self._check_common(msg.eaxc_id, msg.timing, self._uplane_directions(),
+                                          "U")
+        for s in msg.sections:
+            if s.ud_comp_hdr is not None and s.ud_comp_hdr != cfg.ud_comp_hdr:
+                raise _Malformed("inconsistent-udcomphdr",
+                                 f"U-plane udCompHdr = {s.ud_comp_hdr}, configured "
+                                 f"{cfg.ud_comp_hdr}")
+        flow = Flow("U", direction, msg.eaxc_id)
+        rx = self.counters.rx_flow(flow)
+        duplicate = rx.observe(msg.seq.sequence_id, len(ecpri_msg.payload) + 4)
+        self._classify(flow, msg.timing, arrival)
+        if duplicate:
+            return
+        t = msg.timing
+        buf = self._slot((direction, t.frame_id, t.subframe_id, t.slot_id))
+        if not buf.cplane_seen[k]:
+            self.counters.uplane_without_cplane += 1
+        l = t.start_symbol_id
+        for s in msg.sections:
+            n = s.num_prbu or cfg.n_prb
+            prbs = s.start_prbu + np.arange(n) * (s.rb + 1)
+            buf.raw[k, l, prbs] = np.frombuffer(s.prb_payload, dtype=np.uint8).reshape(n, -1)
+            buf.received[k, l, prbs] = True
+
+    def _on_cplane(self, ecpri_msg: EcpriMessage, arrival: int) -> None:
+        cfg = self.config
+        try:
+            msg = decode_cplane(ecpri_msg, self._cfg_c)
+        except FronthaulDecodeError as err:
+            raise _Malformed(_category(err.reason), err.reason) from None
+        k, direction = self._check_common(msg.eaxc_id, msg.timing, self._cplane_directions(),
+                                          "C")
+        if msg.section_type != 1:
+            flow = Flow("C", direction, msg.eaxc_id)
+            self.counters.rx_flow(flow).observe(msg.seq.sequence_id, len(ecpri_msg.payload) + 4)
+            self.counters.ignored[f"section-type-{msg.section_type}"] += 1
+            return
+        if msg.ud_comp_hdr != cfg.ud_comp_hdr:
+            raise _Malformed("inconsistent-udcomphdr",
+                             f"C-plane udCompHdr = {msg.ud_comp_hdr}, configured "
+                             f"{cfg.ud_comp_hdr}")
+        l0 = msg.timing.start_symbol_id
+        se4: list[int] = []
+        for s in msg.sections:
+            if cfg.method == "modulation" and direction == "DL":
+                found = [x for x in s.extensions if isinstance(x, ModCompParamsExt)]
+                if not found:
+                    raise _Malformed("missing-section-extension",
+                                     f"downlink section {s.section_id} has no section extension "
+                                     "4 (csf, modCompScaler), which modulation compression needs")
+                se4.append((found[0].csf << 15) | found[0].mod_comp_scaler)
+            if l0 + s.num_symbol > cfg.n_symbols:
+                raise _Malformed("symbol-out-of-range",
+                                 f"startSymbolId {l0} + numSymbol {s.num_symbol} > "
+                                 f"{cfg.n_symbols}")
+        flow = Flow("C", direction, msg.eaxc_id)
+        duplicate = self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+                                                        len(ecpri_msg.payload) + 4)
+        self._classify(flow, msg.timing, arrival)
+        if duplicate:
+            return
+        t = msg.timing
+        key = (direction, t.frame_id, t.subframe_id, t.slot_id)
+        receives_uplane = direction in self._uplane_directions()
+        buf = self._slot(key) if receives_uplane else None
+        if buf is not None:
+            buf.cplane_seen[k] = True
+        for j, s in enumerate(msg.sections):
+            prbs = s.start_prbc + np.arange(s.prb_count(cfg.n_prb)) * (s.rb + 1)
+            if buf is not None:
+                buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
+                if se4:
+                    assert buf.mod_comp is not None
+                    buf.mod_comp[k, l0:l0 + s.num_symbol][:, prbs] = se4[j]
+            self._on_section(key, k, msg.eaxc_id, l0, s.num_symbol, prbs)
+
+    def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
+                    prbs: np.ndarray) -> None:
+        """Hook: a C-plane section for this endpoint arrived (the O-RU answers UL C-plane)."""
+
+    # -- slot buffers ----------------------------------------------------------------------
+
+    def _slot(self, key: SlotKey) -> SlotBuffer:
+        buf = self._slots.get(key)
+        if buf is None:
+            while len(self._slots) >= self.max_slots:
+                old_key, old = self._slots.popitem(last=False)
+                self._close(old_key, old)
+            buf = self._slots[key] = SlotBuffer(self.config)
+        return buf
+
+    def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
+        c = self.counters
+        missing = buf.expected & ~buf.received
+        c.prbs_expected += int(buf.expected.sum())
+        c.prbs_received += int((buf.expected & buf.received).sum())
+        c.prbs_missing += int(missing.sum())
+        per = missing.sum(axis=2)
+        for k, l in zip(*np.nonzero(per)):
+            c.missing_by_symbol[(self.config.eaxc_ids[k], int(l))] += int(per[k, l])
+
+    def close_slots(self) -> None:
+        """Close every buffered slot: count its missing PRBs and forget its data."""
+        with self._lock:
+            while self._slots:
+                key, buf = self._slots.popitem(last=False)
+                self._close(key, buf)
+
+    def _grid(self, key: SlotKey) -> torch.Tensor:
+        with self._lock:
+            buf = self._slots.get(key)
+            if buf is None:
+                raise KeyError(f"no data for {key[0]} frame {key[1]} subframe {key[2]} slot "
+                               f"{key[3]} (not received, or closed)")
+            return buf.grid(self.config)
+
+    def _mask(self, key: SlotKey) -> torch.Tensor:
+        with self._lock:
+            buf = self._slots.get(key)
+            if buf is None:
+                raise KeyError(f"no data for {key}")
+            return torch.from_numpy(buf.received.copy())
+
+    # -- loops -----------------------------------------------------------------------------
+
+    def _service_pending(self) -> None:
+        now = self.clock.now_ns() if self._pending and self.paced else 0
+        while self._pending and (not self.paced or self._pending[0][0] <= now):
+            _, _, pdu, flow = heapq.heappop(self._pending)
+            self._send_now(pdu, flow)
+
+    def _queue(self, packets: list[tuple[int, bytes, Flow]]) -> None:
+        for due, pdu, flow in packets:
+            heapq.heappush(self._pending, (due, next(self._order), pdu, flow))
+
+    def receive(self, max_packets: int | None = None, timeout: float = 1.0) -> int:
+        """Receive and process PDUs until ``max_packets`` were handled, or no PDU came for
+        ``timeout`` seconds (real time). Returns the number handled."""
+        if max_packets is not None:
+            max_packets = check_int("max_packets", max_packets, 0)
+        timeout = check_positive("timeout", timeout)
+        n = 0
+        while max_packets is None or n < max_packets:
+            if self._stop.is_set():
+                break
+            wait = timeout
+            if self._pending and self.paced:
+                wait = min(wait, max(0.0, (self._pending[0][0] - self.clock.now_ns()) / 1e9))
+            pdu = self.transport.recv(timeout=wait)
+            if pdu is None:
+                with self._lock:
+                    had = bool(self._pending)
+                    self._service_pending()
+                if had:
+                    continue
+                break
+            self.handle(pdu)
+            n += 1
+        return n
+
+    def start(self) -> None:
+        """Run the receive loop in a background thread until :meth:`stop`."""
+        if self._thread is not None:
+            raise RuntimeError(f"{self.role} receive loop already running")
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.receive(timeout=0.05)
+
+        self._thread = threading.Thread(target=loop, name=f"{self.role}-rx", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background receive loop (if any) and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._stop.clear()

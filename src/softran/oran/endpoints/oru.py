@@ -1,0 +1,148 @@
+"""The O-RU end of the O-RAN 7.2x fronthaul (O-RAN.WG4.CUS.0 clauses 7 and 8).
+
+:class:`ORU` rebuilds downlink grids from the C-plane and U-plane it receives and answers
+uplink C-plane with uplink U-plane, from an ``uplink_source`` or -- in loopback mode -- from
+the downlink it received (see :mod:`softran.oran.endpoints`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from softran.oran.counters import Flow
+from softran.oran.endpoints.config import FronthaulConfig
+from softran.oran.endpoints.endpoint import SECTION_IDS, Endpoint, SlotBuffer, SlotKey
+from softran.oran.radio_header import TimingHeader
+from softran.oran.timing import Clock
+from softran.oran.uplane import UPlaneMessage, UPlaneSection, encode_uplane
+
+__all__ = ["ORU"]
+
+
+def _chunks_of(prbs: np.ndarray, per: int) -> tuple[tuple[int, int], ...]:
+    """Contiguous runs of the sorted PRB indices ``prbs``, cut into pieces of <= ``per``."""
+    if prbs.size == 0:
+        return ()
+    breaks = np.nonzero(np.diff(prbs) != 1)[0] + 1
+    out = []
+    for run in np.split(prbs, breaks):
+        for p in range(0, run.size, per):
+            out.append((int(run[p]), int(min(per, run.size - p))))
+    return tuple(out)
+
+
+class ORU(Endpoint):
+    """O-RU: rebuilds downlink grids from C-/U-plane, answers uplink C-plane with U-plane.
+
+    Args:
+        config, transport, clock, paced: as for :class:`ODU` (``transport`` sends to the O-DU).
+        loopback: answer uplink C-plane with the downlink PRBs received for the same slot.
+        uplink_source: otherwise, ``f(frame_id, subframe_id, slot_id) -> grid`` (complex
+            ``[n_eaxc, n_symbols, 12 n_prb]``) or ``None`` for zeros; default zeros.
+    """
+
+    role = "O-RU"
+
+    def __init__(self, config: FronthaulConfig, transport: Any, *, clock: Clock | None = None,
+                 paced: bool = False, loopback: bool = False,
+                 uplink_source: Callable[[int, int, int], torch.Tensor | None] | None = None,
+                 max_slots: int = 32) -> None:
+        super().__init__(config, transport, clock=clock, paced=paced, max_slots=max_slots)
+        if loopback and uplink_source is not None:
+            raise ValueError("give loopback = True or an uplink_source, not both")
+        if uplink_source is not None and not callable(uplink_source):
+            raise TypeError("uplink_source must be callable (frame_id, subframe_id, slot_id)")
+        if config.method == "modulation" and (loopback or uplink_source is not None):
+            raise ValueError("method = 'modulation' has no uplink (O-RAN.WG4.CUS.0 Annex A.5 is "
+                             "downlink only): give neither loopback nor uplink_source")
+        self.loopback = bool(loopback)
+        self.uplink_source = uplink_source
+        self._ul_raw: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
+
+    def _uplane_directions(self) -> tuple[str, ...]:
+        return ("DL",)
+
+    def _cplane_directions(self) -> tuple[str, ...]:
+        return ("DL", "UL")
+
+    def _uplink_raw(self, f: int, sf: int, s: int) -> np.ndarray:
+        cfg = self.config
+        if self.loopback:
+            buf = self._slots.get(("DL", f, sf, s))
+            return buf.raw if buf is not None else SlotBuffer(cfg).raw
+        raw = self._ul_raw.get((f, sf, s))
+        if raw is None:
+            grid = None if self.uplink_source is None else self.uplink_source(f, sf, s)
+            if grid is None:
+                raw = SlotBuffer(cfg).raw
+            else:
+                raw = np.frombuffer(cfg.compress_grid(grid).to_bytes(), dtype=np.uint8).reshape(
+                    len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, -1)
+            self._ul_raw[(f, sf, s)] = raw
+            while len(self._ul_raw) > self.max_slots:
+                self._ul_raw.popitem(last=False)
+        return raw
+
+    def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
+                    prbs: np.ndarray) -> None:
+        direction, f, sf, s = key
+        if direction != "UL":
+            return
+        cfg = self.config
+        if cfg.method == "modulation":                 # no uplink under modulation compression
+            self.counters.ignored["uplink-modulation-compression"] += 1
+            return
+        raw = self._uplink_raw(f, sf, s)[k:k + 1]
+        due_of = None
+        if self.paced:
+            assert cfg.windows is not None
+            ta3 = cfg.windows.ta3_min
+            due_of = lambda l: self._air("UL", f, sf, s, l) + ta3   # noqa: E731
+        packets = []
+        chunks = _chunks_of(np.sort(prbs), cfg.uplane_chunks[0][1])
+        for l in range(l0, l0 + num_symbol):
+            packets += self._uplane_one(raw, eaxc_id, f, sf, s, l, chunks,
+                                        due_of(l) if due_of else 0)
+        self._queue(packets)
+
+    def _uplane_one(self, raw: np.ndarray, eaxc_id: int, f: int, sf: int, s: int, l: int,
+                    chunks: tuple[tuple[int, int], ...], due: int
+                    ) -> list[tuple[int, bytes, Flow]]:
+        cfg = self.config
+        timing = TimingHeader(0, f, sf, s, l)
+        hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
+        flow = Flow("U", "UL", eaxc_id)
+        out = []
+        for p0, n in chunks:
+            num = 0 if n == cfg.n_prb and n > 255 else n
+            section = UPlaneSection(section_id=SECTION_IDS["UL"], start_prbu=p0, num_prbu=num,
+                                    prb_payload=raw[0, l, p0:p0 + n].tobytes(), ud_comp_hdr=hdr)
+            msg = UPlaneMessage(eaxc_id=eaxc_id, timing=timing, sections=(section,),
+                                seq=self._next_seq(flow))
+            out.append((due, encode_uplane(msg, self._fmt), flow))
+        return out
+
+    def downlink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
+        """The downlink grid rebuilt from received U-plane, ``[n_eaxc, n_symbols, 12 n_prb]``
+        complex64 (PRBs not received are 0)."""
+        return self._grid(("DL", frame_id, subframe_id, slot_id))
+
+    def downlink_received(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
+        """bool ``[n_eaxc, n_symbols, n_prb]``: which downlink PRBs arrived."""
+        return self._mask(("DL", frame_id, subframe_id, slot_id))
+
+    def close(self) -> None:
+        """Stop the receive loop, send what is still queued, close the transport."""
+        self.stop()
+        with self._lock:
+            paced, self.paced = self.paced, False
+            self._service_pending()
+            self.paced = paced
+        close = getattr(self.transport, "close", None)
+        if callable(close):
+            close()
