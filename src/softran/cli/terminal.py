@@ -1,7 +1,8 @@
 """What every command group of the ``softran`` command line shares: the Rich console and the
 way a command ends (its exit code, and a bad argument as one line on stderr).
 
-Bad arguments end in one line on stderr (``softran: error: ...``) and exit code 2.
+Bad arguments (and files that cannot be read or written) end in one line on stderr
+(``softran: error: ...``) and exit code 2.
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ def one_line(exc: BaseException) -> str:
 def invoke(command: Any, args: list[str], prog_name: str = "softran") -> int:
     """Run a Click/Typer ``command`` on ``args`` and return its exit code.
 
-    No arguments shows the help. A usage error (unknown option, bad value, ...) or a
-    ``ValueError`` / ``TypeError`` from the library prints ``<prog_name>: error: <one line>``
-    on stderr and returns 2; an abort returns 1; ``typer.Exit(n)`` returns ``n``.
+    No arguments shows the help. A usage error (unknown option, bad value, ...), a
+    ``ValueError`` / ``TypeError`` from the library or an ``OSError`` (a path that cannot be
+    read or written, a port in use) prints ``<prog_name>: error: <one line>`` on stderr and
+    returns 2; an abort returns 1; ``typer.Exit(n)`` returns ``n``.
     """
     try:
         result = command.main(args=args or ["--help"], prog_name=prog_name,
@@ -56,7 +58,7 @@ def invoke(command: Any, args: list[str], prog_name: str = "softran") -> int:
     except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
         typer.echo(f"{prog_name}: error: {one_line(exc)}", err=True)
         return 2
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OSError) as exc:  # bad input; a file that cannot be written
         typer.echo(f"{prog_name}: error: {one_line(exc)}", err=True)
         return 2
     return result if isinstance(result, int) else 0
