@@ -42,8 +42,9 @@ def conformance_pusch(
 ) -> None:
     """Run the TS 38.104 §8.2.1 PUSCH requirement rows that the options select and judge
     each at its TS 38.141-1 test SNR (70 % of maximum throughput)."""
-    from softran.sim.conformance import conformance_table, pusch_requirements
+    from softran.sim.conformance_report import conformance_table
     from softran.sim.conformance_run import run_pusch_conformance
+    from softran.sim.requirements import pusch_requirements
 
     rows = pusch_requirements(bandwidth, scs, rx, tx, channel, frc, transform_precoding=False)
     console = make_console()

@@ -88,7 +88,7 @@ def _key(key: str, fn: Any, *args: Any, **kw: Any) -> Any:
 def _pusch_from_table(table: dict[str, Any], n_tx: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Canonical PUSCHConfig keyword arguments and carrier defaults of the [pusch] table."""
     if "frc" in table:
-        from softran.sim.conformance import frc
+        from softran.sim.requirements import frc
 
         for key in table:
             if key in _PUSCH_KEYS:
