@@ -1,74 +1,35 @@
-"""Simulation scenarios: TOML files validated into a :class:`Scenario` (pydantic v2).
+"""The tables of a scenario file (:mod:`softran.sim.scenario`): one pydantic model per table
+(``[scenario]``, ``[channel]``, ``[impairments]``, ``[antennas]``, ``[snr]``, ``[harq]``,
+``[stopping]``, ``[run]``), each with fixed keys, its defaults and the checks of its values.
+``[carrier]`` and ``[pusch]`` are checked by :class:`softran.nr.CarrierConfig` and the link.
 
-A scenario names the link, the carrier (TS 38.211 §4, :class:`~softran.nr.CarrierConfig`),
-the link's PUSCH configuration, the propagation channel (AWGN; TS 38.104 Annex G / TS 38.101-4
-Annex B TDL profiles such as ``TDLB100-400``; TR 38.901 TDL/CDL), oscillator impairments
-(frequency offset, phase noise), the antennas, the SNR points
-(per RE and receive antenna, TS 38.104 §8), HARQ (TS 38.214 §6.1.2.1), the stopping rule per
-SNR point and run options. Example (``scenarios/sch_awgn_qpsk.toml``)::
-
-    [scenario]
-    name = "sch-awgn QPSK R=1/2"
-    link = "sch-awgn"
-
-    [pusch]
-    modulation = "QPSK"
-    target_code_rate = 0.5
-    n_prb = 4
-
-    [channel]
-    model = "AWGN"
-
-    [snr]
-    start = -2.0
-    stop = 2.0
-    step = 0.5
-
-    [harq]
-    max_transmissions = 1
-
-    [stopping]
-    target_block_errors = 100
-    max_slots = 20000
-
-    [run]
-    batch_slots = 200
-    seed = 1
-
-Every section is a table with fixed keys: an unknown key, a bad value or a missing required
-section is a :class:`ScenarioError` (a ``ValueError``) of one line that names the file and the
-dotted key, e.g. ``scenario.toml: stopping.max_slots: max_slots = 0 is out of range``.
-
-Two hashes identify results (sha256 of canonical JSON, independent of key order, whitespace
-and comments):
-
-* :attr:`Scenario.stream_hash`: what the outcome of one batch depends on (link, carrier,
-  pusch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``,
-  ``run.seed``, ``run.device``; the random streams of CPU and CUDA differ). Batches are
-  stored under it.
-* :attr:`Scenario.content_hash`: the stream plus the SNR points and the stopping rule, i.e.
-  everything that changes the reported results. ``scenario.name``, ``run.engine``,
-  ``run.workers`` and ``run.scheduler`` are excluded. Scenarios that differ only in their SNR
-  points or stopping rule share batches: a point computed once is never recomputed.
+A bad value raises ``ValueError`` inside pydantic, which records the key's location; the
+scenario loader turns it into one line that names the file and the dotted key.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 from collections.abc import Callable
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from softran.tomlfile import format_loc, read_toml, split_message
 from softran.validation import check_choice, check_int, check_name, check_positive, check_real
 
-__all__ = ["ENGINES", "Scenario", "ScenarioError", "load_scenario", "validate_scenario"]
+__all__ = [
+    "ENGINES",
+    "AntennasSection",
+    "ChannelSection",
+    "HARQSection",
+    "ImpairmentsSection",
+    "RunSection",
+    "SNRSection",
+    "ScenarioSection",
+    "Section",
+    "StoppingSection",
+]
 
 #: Execution engines of :func:`softran.sim.runner.simulate`.
 ENGINES: tuple[str, ...] = ("inprocess", "processes", "dask")
@@ -97,11 +58,13 @@ def _optional_real(name: str, v: Any, *, positive: bool) -> float | None:
         _value_error(check_real, name, v, 0.0)
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """Base of the scenario's tables: an unknown key is an error, and values are frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ScenarioSection(_Section):
+class ScenarioSection(Section):
     """``[scenario]``: ``name`` (required, a label), ``link`` (the link kind, default
     ``"pusch"``; ``"sch-awgn"`` is the built-in coding-only link), ``description``."""
 
@@ -119,7 +82,7 @@ class ScenarioSection(_Section):
         return v
 
 
-class ChannelSection(_Section):
+class ChannelSection(Section):
     """``[channel]``: the propagation channel.
 
     ``model`` is one of
@@ -227,7 +190,7 @@ class ChannelSection(_Section):
         return self
 
 
-class ImpairmentsSection(_Section):
+class ImpairmentsSection(Section):
     """``[impairments]``: oscillator errors (link ``pusch``), applied to the received waveform
     after the channel and before the noise, a fresh realisation per transmission:
 
@@ -292,7 +255,7 @@ class ImpairmentsSection(_Section):
         return self.frequency_offset != 0.0 or self.phase_noise != "none"
 
 
-class AntennasSection(_Section):
+class AntennasSection(Section):
     """``[antennas]``: ``n_tx`` (UE transmit antennas) and ``n_rx`` (gNB receive antennas),
     1, 2, 4 or 8 each (the array sizes of TS 38.104 Table G.2.3.2-1); default 1 and 2."""
 
@@ -306,7 +269,7 @@ class AntennasSection(_Section):
                             _value_error(check_int, info.field_name, v), (1, 2, 4, 8))
 
 
-class SNRSection(_Section):
+class SNRSection(Section):
     """``[snr]``: SNR points in dB per RE per receive antenna (TS 38.104 §8): either
     ``points_db = [...]`` or ``start``, ``stop``, ``step`` (``stop`` included when it is on
     the grid). Points are distinct, at most 1000, and resolved to 0.001 dB."""
@@ -366,7 +329,7 @@ class SNRSection(_Section):
         return tuple(round(p / _SNR_RESOLUTION_DB) for p in self.points_db or ())
 
 
-class HARQSection(_Section):
+class HARQSection(Section):
     """``[harq]``: ``max_transmissions`` 1..4 (default 4) and ``rv_sequence`` (default
     ``[0, 2, 3, 1]``, TS 38.214 Table 6.1.2.1-2 order; 1 to 4 entries, each 0..3, used
     cyclically: transmission ``i`` has ``rv_sequence[i % len]``)."""
@@ -388,7 +351,7 @@ class HARQSection(_Section):
                      for i, x in enumerate(v))
 
 
-class StoppingSection(_Section):
+class StoppingSection(Section):
     """``[stopping]``: when an SNR point has enough slots (see :mod:`softran.sim.stopping`).
 
     ``target_block_errors`` (default 100; 0 disables), ``min_slots`` (default 0),
@@ -433,7 +396,7 @@ class StoppingSection(_Section):
         return self
 
 
-class RunSection(_Section):
+class RunSection(Section):
     """``[run]``: ``batch_slots`` (new transport blocks per batch, default 100), ``seed``
     (default 0), ``device`` (``"cpu"`` or ``"cuda"``), ``engine`` (``"inprocess"``,
     ``"processes"``, ``"dask"``), ``workers``, ``scheduler`` (Dask address)."""
@@ -477,176 +440,3 @@ class RunSection(_Section):
             raise ValueError(f"scheduler must be an address string like 'tcp://host:8786', "
                              f"got {v!r}")
         return v
-
-
-class Scenario(_Section):
-    """A validated scenario (build it with :func:`load_scenario` or :func:`validate_scenario`,
-    which also let the link check ``[pusch]`` and fill its defaults).
-
-    >>> s = load_scenario('''
-    ... [scenario]
-    ... name = "x"
-    ... link = "sch-awgn"
-    ... [pusch]
-    ... target_code_rate = 0.5
-    ... [snr]
-    ... start = 0
-    ... stop = 1
-    ... step = 0.5
-    ... ''')
-    >>> s.snr.points_db, s.harq.rv_sequence, len(s.content_hash)
-    ((0.0, 0.5, 1.0), (0, 2, 3, 1), 64)
-    """
-
-    scenario: ScenarioSection
-    carrier: dict[str, Any] = Field(default_factory=dict)
-    pusch: dict[str, Any]
-    channel: ChannelSection = Field(default_factory=ChannelSection)
-    impairments: ImpairmentsSection = Field(default_factory=ImpairmentsSection)
-    antennas: AntennasSection = Field(default_factory=AntennasSection)
-    snr: SNRSection
-    harq: HARQSection = Field(default_factory=HARQSection)
-    stopping: StoppingSection = Field(default_factory=StoppingSection)
-    run: RunSection = Field(default_factory=RunSection)
-    #: the TOML text it was read from ("" when built from a dict)
-    source_text: str = Field(default="", exclude=True, repr=False)
-
-    @property
-    def carrier_config(self) -> Any:
-        """The ``[carrier]`` table as a :class:`~softran.nr.CarrierConfig`."""
-        from softran.nr.config import CarrierConfig
-
-        return CarrierConfig(**self.carrier)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The validated scenario as plain data (SNR points resolved, defaults filled), which
-        :func:`validate_scenario` reads back to an equal scenario."""
-        data = self.model_dump(mode="json", exclude_none=True)
-        data["snr"] = {"points_db": data["snr"]["points_db"]}
-        return data
-
-    def _canonical(self, fields: dict[str, Any]) -> str:
-        return json.dumps(self.model_dump(mode="json", include=fields), sort_keys=True,
-                          separators=(",", ":"))
-
-    @cached_property
-    def stream_hash(self) -> str:
-        """sha256 (hex) of what one batch's outcome depends on (module docstring)."""
-        fields: dict[str, Any] = {
-            "scenario": {"link"}, "carrier": True, "pusch": True, "channel": True,
-            "antennas": True, "harq": True, "run": {"batch_slots", "seed", "device"}}
-        if self.impairments.active:  # without impairments: the hash of earlier versions
-            fields["impairments"] = True
-        return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
-
-    @cached_property
-    def content_hash(self) -> str:
-        """sha256 (hex) of everything that changes the reported results (module docstring)."""
-        text = self.stream_hash + self._canonical({
-            "snr": {"points_db"}, "stopping": True})
-        return hashlib.sha256(text.encode()).hexdigest()
-
-
-class ScenarioError(ValueError):
-    """A malformed scenario: one line ``<source>: <dotted.key>: <message>``."""
-
-
-_SECTION_MODELS: dict[str, type[BaseModel]] = {
-    "scenario": ScenarioSection, "channel": ChannelSection, "antennas": AntennasSection,
-    "snr": SNRSection, "harq": HARQSection, "stopping": StoppingSection, "run": RunSection,
-}
-
-
-def _messages(err: ValidationError) -> list[str]:
-    out = []
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        loc, msg = split_message(loc, e["msg"])
-        if e["type"] == "extra_forbidden":
-            parent = _SECTION_MODELS.get(str(loc[0])) if len(loc) == 2 else None
-            allowed = (list(parent.model_fields) if parent is not None
-                       else [f for f in Scenario.model_fields if f != "source_text"]
-                       if len(loc) == 1 else [])
-            msg = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
-        elif e["type"] == "missing":
-            msg = "missing section (required)" if len(loc) == 1 else "missing key (required)"
-        elif e["type"] in ("model_type", "dict_type"):
-            msg = f"must be a table ([{format_loc(loc)}]), got {e.get('input')!r}"
-        out.append(f"{format_loc(loc)}: {msg}")
-    return out
-
-
-def _check_carrier(table: Any) -> None:
-    from softran.nr.config import CarrierConfig
-
-    if not isinstance(table, dict):
-        raise ScenarioError(f"carrier: must be a table ([carrier]), got {table!r}")
-    for key, value in table.items():
-        if key not in CarrierConfig.model_fields:
-            raise ScenarioError(f"carrier.{key}: unknown key; allowed: "
-                                + ", ".join(CarrierConfig.model_fields))
-        try:
-            CarrierConfig(**{key: value})
-        except ValidationError as err:
-            raise ScenarioError(f"carrier.{key}: " + "; ".join(
-                str(e["msg"]).removeprefix("Value error, ") for e in err.errors())) from None
-        except (TypeError, ValueError) as err:
-            raise ScenarioError(f"carrier.{key}: {err}") from None
-    try:
-        CarrierConfig(**table)
-    except ValidationError as err:
-        raise ScenarioError("carrier: " + "; ".join(
-            str(e["msg"]).removeprefix("Value error, ") for e in err.errors())) from None
-    except (TypeError, ValueError) as err:
-        raise ScenarioError(f"carrier: {err}") from None
-
-
-def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
-                      text: str = "") -> Scenario:
-    """Validate a scenario given as nested dicts (a parsed TOML document).
-
-    Raises :class:`ScenarioError` ``"<source>: <dotted.key>: <message>"`` (one line; several
-    problems are joined with ``"; "``).
-
-    >>> validate_scenario({"scenario": {"name": "x", "link": "sch-awgn"}, "pusch": {},
-    ...                    "snr": {"points_db": [0]}, "stopping": {"max_slot": 5}})
-    ... # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    softran.sim.scenario.ScenarioError: scenario: stopping.max_slot: unknown key; allowed: ...
-    """
-    from softran.sim.link import LinkConfigError, check_link_config
-
-    if not isinstance(data, dict):
-        raise TypeError(f"data must be a dict, got {type(data).__name__}")
-    if "source_text" in data:
-        raise ScenarioError(f"{source}: source_text: unknown key")
-    try:
-        scenario = Scenario.model_validate({**data, "source_text": text})
-    except ValidationError as err:
-        raise ScenarioError(f"{source}: " + "; ".join(_messages(err))) from None
-    try:
-        _check_carrier(scenario.carrier)
-    except ScenarioError as err:
-        raise ScenarioError(f"{source}: {err}") from None
-    try:
-        pusch = check_link_config(scenario)
-    except LinkConfigError as err:
-        raise ScenarioError(f"{source}: {err}") from None
-    # the canonical [pusch] table (defaults filled) is what is hashed
-    object.__setattr__(scenario, "pusch", dict(pusch))
-    return scenario
-
-
-def load_scenario(source: str | Path) -> Scenario:
-    """Read and validate a TOML scenario: a :class:`~pathlib.Path`, a path string, or TOML
-    text (a string containing a newline or ``=`` is read as text).
-
-    Errors name the file (its name, or ``scenario`` for text) and the dotted key:
-
-    >>> load_scenario('[scenario]\\nname = "x"\\n[pusch]\\n[snr]\\npoints_db = [0, "a"]')
-    ... # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    softran.sim.scenario.ScenarioError: scenario: snr.points_db: points_db[1] must be a ...
-    """
-    name, text, data = read_toml(source, "scenario", ScenarioError)
-    return validate_scenario(data, source=name, text=text)

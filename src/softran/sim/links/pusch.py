@@ -247,7 +247,7 @@ class PUSCHLink:
     def _impairments(self, table: dict[str, Any]) -> dict[str, Any]:
         """Checked ``[impairments]`` keys (see :class:`~softran.sim.scenario.ImpairmentsSection`);
         the blocks are built once here so that a bad value fails before any slot runs."""
-        from softran.sim.scenario import ImpairmentsSection
+        from softran.sim.scenario_sections import ImpairmentsSection
 
         section = ImpairmentsSection(**table)
         fs = self.tx.sample_rate
