@@ -19,6 +19,27 @@ def test_help_lists_commands(capsys):
     assert "info" in out and "generate" in out
 
 
+def test_commands_and_groups_in_registration_order():
+    import typer
+
+    from softran.cli import app
+
+    command = typer.main.get_command(app)
+    names = command.list_commands(typer.Context(command))
+    # commands first, then groups, each as registered in softran.cli.app
+    assert names == ["info", "generate", "simulate", "cellsearch", "conformance", "optical",
+                     "results", "waveform", "fronthaul"]
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["waveform", "ssb", "--out", str(blocker / "burst")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("softran: error: ") and str(blocker) in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_info_reports_engines(capsys):
     import torch
 

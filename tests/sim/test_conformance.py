@@ -9,22 +9,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-import softran.sim.conformance as conf
+import softran.sim.conformance_report as report
+import softran.sim.requirements as requirements
 from softran.channel import TDLChannel, tdl_profile
 from softran.nr.tables import mcs
 from softran.sim.conformance import (
-    FRC_NAMES,
     ThroughputPoint,
-    frc,
     isotonic_increasing,
-    parse_channel_name,
-    pusch_requirements,
     snr_points_around,
     throughput_crossing,
     throughput_interval,
     throughput_points,
     verdict,
 )
+from softran.sim.propagation import parse_channel_name
+from softran.sim.requirements import FRC_NAMES, frc, pusch_requirements
 
 # --- FRCs ------------------------------------------------------------------------------------
 
@@ -176,7 +175,7 @@ def test_tolerance_examples_from_38_141_1():
     # 1.4 -> 2.2, 19.2 -> 20.0, -2.2 -> -1.4 (2 layers), 100 MHz / 30 kHz rows
     def t(**kw):
         (row,) = pusch_requirements(bandwidth_mhz=100, **kw)
-        return conf.test_snr_db(row)
+        return requirements.test_snr_db(row)
     assert t(n_tx=1, n_rx=2, channel="TDLB100-400") == -2.2
     assert t(n_tx=1, n_rx=2, channel="TDLC300-100") == 10.8
     assert t(n_tx=1, n_rx=2, channel="TDLA30-10") == 13.6
@@ -188,15 +187,15 @@ def test_tolerance_examples_from_38_141_1():
 def test_tolerance_rule_for_every_row():
     for r in pusch_requirements():
         expected = 0.6 if r.n_layers == 1 else 0.8  # 4 layers: the chosen 2-layer value
-        assert conf.test_tolerance_db(r) == expected
-        assert conf.test_snr_db(r) == pytest.approx(r.snr_db + expected, abs=1e-9)
+        assert requirements.test_tolerance_db(r) == expected
+        assert requirements.test_snr_db(r) == pytest.approx(r.snr_db + expected, abs=1e-9)
     (tp,) = pusch_requirements(frc="A3-31", n_rx=2)
-    assert conf.test_snr_db(tp) == -1.8
+    assert requirements.test_snr_db(tp) == -1.8
 
 
 def test_tolerance_bad_input():
     with pytest.raises(TypeError):
-        conf.test_snr_db("8.2.1.2-3")
+        requirements.test_snr_db("8.2.1.2-3")
 
 
 # --- channel names -----------------------------------------------------------------------------
@@ -438,10 +437,10 @@ def test_snr_points_around():
     pts = snr_points_around(REQ)
     assert pts == [-3.5, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5]
     quick = snr_points_around(REQ, quick=True)
-    assert len(quick) < len(pts) and conf.test_snr_db(REQ) in quick
+    assert len(quick) < len(pts) and requirements.test_snr_db(REQ) in quick
     for r in pusch_requirements():
         grid = snr_points_around(r)
-        assert conf.test_snr_db(r) in grid
+        assert requirements.test_snr_db(r) in grid
         assert np.allclose(np.diff(grid), 0.5)
     with pytest.raises(TypeError):
         snr_points_around(REQ, quick=1)
@@ -452,7 +451,7 @@ def test_snr_points_around():
 def test_conformance_table_rows():
     r1 = verdict([_pt(-2.5, 1000, 500), _pt(-1.5, 1000, 900)], REQ)
     r2 = verdict([_pt(-2.5, 1000, 800), _pt(-1.5, 1000, 900)], REQ)  # crossing below range
-    table = conf.conformance_table([r1, r2])
+    table = report.conformance_table([r1, r2])
     console = Console(record=True, width=250)
     console.print(table)
     text = console.export_text()
@@ -460,10 +459,10 @@ def test_conformance_table_rows():
     assert "PASS" in text and "-2.00 [" in text and "+0.50 dB" in text
     assert "< -2.50" in text and "> +1.00 dB" in text
     with pytest.raises(TypeError):
-        conf.conformance_table(["x"])
+        report.conformance_table(["x"])
 
 
 def test_plot_conformance_writes_png(tmp_path):
-    path = conf.plot_conformance([_pt(-2.5, 100, 50), _pt(-1.5, 100, 90)], REQ,
+    path = report.plot_conformance([_pt(-2.5, 100, 50), _pt(-1.5, 100, 90)], REQ,
                                  tmp_path / "sub" / "tp.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

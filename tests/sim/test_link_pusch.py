@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from softran.sim.conformance import pusch_requirements, test_snr_db
 from softran.sim.conformance_run import conformance_scenario
 from softran.sim.link import make_link
 from softran.sim.links.pusch import PUSCHLink
+from softran.sim.requirements import pusch_requirements, test_snr_db
 from softran.sim.scenario import ScenarioError, load_scenario
 
 BASE = """

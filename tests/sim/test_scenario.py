@@ -2,7 +2,8 @@
 
 import pytest
 
-from softran.sim.scenario import ChannelSection, ScenarioError, load_scenario, validate_scenario
+from softran.sim.scenario import ScenarioError, load_scenario, validate_scenario
+from softran.sim.scenario_sections import ChannelSection
 
 BASE = """
 [scenario]

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from softran.sim.link import SlotCounts
-from softran.sim.scenario import StoppingSection
+from softran.sim.scenario_sections import StoppingSection
 from softran.sim.stopping import point_result, rule_holds, stop_index, wilson_interval
 
 Z95 = 1.959963984540054  # the 0.975 quantile of N(0, 1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+__all__ = ["DeviceGenerators"]
+
 
 class DeviceGenerators:
     """One ``torch.Generator`` per device, seeded with ``seed`` (``None``: torch's global

@@ -29,7 +29,7 @@ import math
 
 import torch
 
-from softran.optical.dsp._common import check_signal
+from softran.optical.qam import check_signal
 from softran.validation import check_int, check_positive
 
 __all__ = ["adc_quantize", "coherent_frontend"]

@@ -40,7 +40,7 @@ from importlib import resources
 import torch
 
 from softran.nr.modulation import bits_per_symbol, symbol_demodulate, symbol_modulate
-from softran.optical.dsp._common import check_modulation, check_signal
+from softran.optical.qam import check_modulation, check_signal
 from softran.validation import check_bits, check_name, check_tensor
 
 __all__ = ["FEC_THRESHOLDS", "align_symbols", "ber", "ber_from_q", "evm", "gmi", "mi",

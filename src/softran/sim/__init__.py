@@ -1,30 +1,30 @@
 """softran.sim: scenarios, simulation runs, TS 38.104 conformance and the figures they produce."""
 
 from softran.sim.conformance import (
-    FRC,
-    FRC_NAMES,
-    TARGET_THROUGHPUT,
-    ChannelSpec,
     ConformanceResult,
     Crossing,
-    PUSCHRequirement,
     ThroughputPoint,
-    conformance_table,
-    frc,
     isotonic_increasing,
-    parse_channel_name,
-    plot_conformance,
-    pusch_requirements,
     snr_points_around,
-    test_snr_db,
-    test_tolerance_db,
     throughput_crossing,
     throughput_interval,
     throughput_points,
     verdict,
 )
+from softran.sim.conformance_report import conformance_table, plot_conformance
 from softran.sim.link import Link, LinkConfigError, SlotCounts, make_link, register_link
 from softran.sim.plots import plot_grid_and_spectrum, plot_link_curves
+from softran.sim.propagation import ChannelSpec, parse_channel_name
+from softran.sim.requirements import (
+    FRC,
+    FRC_NAMES,
+    TARGET_THROUGHPUT,
+    PUSCHRequirement,
+    frc,
+    pusch_requirements,
+    test_snr_db,
+    test_tolerance_db,
+)
 from softran.sim.runner import batch_seed, simulate
 from softran.sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from softran.sim.stopping import PointResult, wilson_interval

@@ -1,17 +1,6 @@
-"""TS 38.104 §8.2 PUSCH performance requirements and the TS 38.141-1 §8.2 test maths.
-
-Three data files in ``softran/sim/data`` (loaded once, never retyped here):
-
-=========================================  ===================================================
-file                                       content
-=========================================  ===================================================
-``ts38104_pusch_fr1.csv``                  TS 38.104 Tables 8.2.1.2-1..7 and 8.2.2.2-1/-2: the
-                                           SNR at which PUSCH must reach 70 % of maximum
-                                           throughput
-``ts38104_frc_pusch.csv``                  TS 38.104 Annex A fixed reference channels (A.3,
-                                           A.4, A.5, A.7) used by those tables
-``ts38141_1_pusch_test_tolerance.csv``     TS 38.141-1 §4.1.2 test tolerance per layer count
-=========================================  ===================================================
+"""TS 38.141-1 §8.2 PUSCH conformance maths: the throughput statistics of a measured curve
+and the PASS/FAIL verdict at the test SNR of a TS 38.104 §8.2 requirement row
+(:mod:`softran.sim.requirements`); the reports are in :mod:`softran.sim.conformance_report`.
 
 The conformance method (TS 38.141-1 §8.2.1.5): configure the FRC and the propagation
 condition, set the SNR to the *test requirement* (38.104 SNR + test tolerance) and measure
@@ -31,410 +20,29 @@ collapse to zero width at 0 % or 100 % as the normal (Wald) interval does.
 
 from __future__ import annotations
 
-import csv
-import functools
 import math
 import numbers
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from fractions import Fraction
-from pathlib import Path
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from softran.channel.profiles import TDL_PROFILE_NAMES
-from softran.nr import modulation_order
-from softran.nr import tbs as _tbs
-from softran.validation import check_int, check_name
-
-if TYPE_CHECKING:
-    from rich.table import Table
+from softran.sim.requirements import TARGET_THROUGHPUT, PUSCHRequirement, test_snr_db
+from softran.validation import check_int
 
 __all__ = [
-    "FRC",
-    "FRC_NAMES",
-    "TARGET_THROUGHPUT",
-    "ChannelSpec",
     "ConformanceResult",
     "Crossing",
-    "PUSCHRequirement",
     "ThroughputPoint",
-    "conformance_table",
-    "frc",
     "isotonic_increasing",
-    "parse_channel_name",
-    "plot_conformance",
-    "pusch_requirements",
     "snr_points_around",
-    "test_snr_db",
-    "test_tolerance_db",
     "throughput_crossing",
     "throughput_interval",
     "throughput_points",
     "verdict",
 ]
-
-_DATA = Path(__file__).parent / "data"
-
-#: The TS 38.104 §8.2 PUSCH pass level: 70 % of the maximum throughput.
-TARGET_THROUGHPUT = 0.7
-
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with open(_DATA / name, newline="") as f:
-        lines = [line for line in f if not line.startswith("#")]
-    return list(csv.DictReader(lines))
-
-
-def _bool(text: str) -> bool:
-    if text not in ("true", "false"):
-        raise ValueError(f"bad boolean {text!r} in a conformance data file")
-    return text == "true"
-
-
-# --------------------------------------------------------------------------------------------
-# Fixed reference channels (TS 38.104 Annex A)
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class FRC:
-    """A TS 38.104 Annex A fixed reference channel for the FR1 PUSCH requirements.
-
-    Attributes are the Annex A table parameters (names as in TS 38.211 / 38.214):
-    ``mcs_table`` / ``mcs_index`` are the TS 38.214 MCS table (``"qam64"`` = Table 5.1.3.1-1,
-    ``"tp-qam64"`` = Table 6.1.4.1-1) and the index with that modulation and rate;
-    ``payload`` is the payload of the Annex A table (the TBS), kept as the reference the
-    computed :attr:`tbs` must equal.
-
-    >>> f = frc("G-FR1-A3-8")
-    >>> f.modulation, f.code_rate_x1024, f.n_prb, f.n_re_per_prb, f.tbs
-    ('QPSK', 193, 25, 144, 1352)
-    """
-
-    name: str
-    scs_khz: int
-    n_prb: int
-    modulation: str
-    code_rate_x1024: int
-    n_layers: int
-    transform_precoding: bool
-    mcs_table: str
-    mcs_index: int
-    mapping_type: str
-    start_symbol: int
-    n_symbols: int
-    dmrs_config_type: int
-    dmrs_length: int
-    dmrs_additional_position: int
-    num_cdm_groups_without_data: int
-    payload: int
-    annex_table: str
-
-    @property
-    def target_code_rate(self) -> Fraction:
-        """R = (R x 1024) / 1024, exact."""
-        return Fraction(self.code_rate_x1024, 1024)
-
-    @property
-    def qm(self) -> int:
-        """Q_m, bits per modulation symbol (TS 38.211 §5.1)."""
-        return modulation_order(self.modulation)
-
-    @property
-    def n_dmrs_symbols(self) -> int:
-        """DM-RS symbols in the slot: TS 38.211 Table 6.4.1.1.3-3, mapping type A over 14
-        symbols, single-symbol DM-RS: l0 plus one symbol per additional position
-        (pos1: l0 = 2 and 11)."""
-        return 1 + self.dmrs_additional_position
-
-    @property
-    def n_re_per_prb(self) -> int:
-        """N'_RE = 12 N_symb^sh - N_DMRS^PRB (TS 38.214 §6.1.4.2), where N_DMRS^PRB counts
-        the REs of the CDM groups without data on the DM-RS symbols (6 per group and PRB for
-        configuration type 1, 4 for type 2). 144 for every FR1 FRC here."""
-        per_group = 6 if self.dmrs_config_type == 1 else 4
-        n_dmrs = per_group * self.num_cdm_groups_without_data * self.n_dmrs_symbols
-        return 12 * self.n_symbols - n_dmrs
-
-    @property
-    def tbs(self) -> int:
-        """TBS by TS 38.214 §6.1.4.2 (the §5.1.3.2 procedure), computed by
-        :func:`softran.nr.tbs.tbs` from the FRC parameters."""
-        return _tbs(self.modulation, self.n_layers, self.n_prb, self.n_re_per_prb,
-                    self.target_code_rate)
-
-    @property
-    def coded_bits(self) -> int:
-        """G, coded bits per slot: N_RE x Q_m x layers (TS 38.212 §6.2.7)."""
-        return self.n_re_per_prb * self.n_prb * self.qm * self.n_layers
-
-    @property
-    def slots_per_second(self) -> int:
-        """1000 x 2^mu slots per second (TS 38.211 §4.3.2)."""
-        return 1000 * self.scs_khz // 15
-
-    @property
-    def max_throughput_bps(self) -> int:
-        """Maximum throughput: one TB every slot, TBS x slots per second."""
-        return self.tbs * self.slots_per_second
-
-
-@functools.cache
-def _frcs() -> dict[str, FRC]:
-    out = {}
-    for r in _read_csv("ts38104_frc_pusch.csv"):
-        out[r["name"]] = FRC(
-            name=r["name"], scs_khz=int(r["scs_khz"]), n_prb=int(r["n_prb"]),
-            modulation=r["modulation"], code_rate_x1024=int(r["code_rate_x1024"]),
-            n_layers=int(r["n_layers"]), transform_precoding=_bool(r["transform_precoding"]),
-            mcs_table=r["mcs_table"], mcs_index=int(r["mcs_index"]),
-            mapping_type=r["mapping_type"], start_symbol=int(r["start_symbol"]),
-            n_symbols=int(r["n_symbols"]), dmrs_config_type=int(r["dmrs_config_type"]),
-            dmrs_length=int(r["dmrs_length"]),
-            dmrs_additional_position=int(r["dmrs_additional_position"]),
-            num_cdm_groups_without_data=int(r["num_cdm_groups_without_data"]),
-            payload=int(r["payload"]), annex_table=r["annex_table"])
-    return out
-
-
-#: Names of the FRCs in ``ts38104_frc_pusch.csv`` (``"G-FR1-A3-8"``, ...).
-FRC_NAMES: tuple[str, ...] = tuple(_frcs())
-
-
-def _canonical_frc_name(name: Any) -> str:
-    if isinstance(name, str) and not name.upper().startswith("G-FR1-"):
-        name = "G-FR1-" + name
-    return check_name("frc", name, FRC_NAMES)
-
-
-def frc(name: str) -> FRC:
-    """The TS 38.104 Annex A FRC ``name`` (``"G-FR1-A4-10"`` or short ``"A4-10"``,
-    case-insensitive).
-
-    >>> frc("a5-14").payload, frc("A7-4").n_layers, frc("A3-31").transform_precoding
-    (131176, 4, True)
-    """
-    return _frcs()[_canonical_frc_name(name)]
-
-
-# --------------------------------------------------------------------------------------------
-# Requirements (TS 38.104 §8.2.1, §8.2.2) and test tolerance (TS 38.141-1)
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PUSCHRequirement:
-    """One row of TS 38.104 Tables 8.2.1.2-1..7 / 8.2.2.2-1..2: the FRC must reach 70 % of
-    maximum throughput at ``snr_db`` (per RE and receive antenna) in ``channel`` with
-    ``correlation`` MIMO correlation, ``n_tx`` UE antennas and ``n_rx`` BS antennas.
-
-    >>> r = pusch_requirements(bandwidth_mhz=20, scs_khz=15, n_rx=2, n_tx=1, channel="TDLA30-10")[0]
-    >>> r.table_id, r.frc, r.snr_db
-    ('8.2.1.2-3', 'G-FR1-A5-10', 12.4)
-    """
-
-    table_id: str
-    bandwidth_mhz: int
-    scs_khz: int
-    n_prb: int
-    n_tx: int
-    n_rx: int
-    n_layers: int
-    transform_precoding: bool
-    channel: str
-    correlation: str
-    frc: str
-    snr_db: float
-    spec_version: str
-    source: str
-
-    @property
-    def frc_config(self) -> FRC:
-        """The :class:`FRC` of this row."""
-        return frc(self.frc)
-
-    @property
-    def label(self) -> str:
-        """Short identification, e.g. ``"8.2.1.2-3 1x2 TDLB100-400 G-FR1-A3-10"``."""
-        return f"{self.table_id} {self.n_tx}x{self.n_rx} {self.channel} {self.frc}"
-
-
-@functools.cache
-def _requirements() -> tuple[PUSCHRequirement, ...]:
-    return tuple(PUSCHRequirement(
-        table_id=r["table_id"], bandwidth_mhz=int(r["bandwidth_mhz"]), scs_khz=int(r["scs_khz"]),
-        n_prb=int(r["n_prb"]), n_tx=int(r["n_tx"]), n_rx=int(r["n_rx"]),
-        n_layers=int(r["n_layers"]), transform_precoding=_bool(r["transform_precoding"]),
-        channel=r["channel"], correlation=r["correlation"], frc=r["frc"],
-        snr_db=float(r["snr_db"]), spec_version=r["spec_version"], source=r["source"])
-        for r in _read_csv("ts38104_pusch_fr1.csv"))
-
-
-def pusch_requirements(bandwidth_mhz: int | None = None, scs_khz: int | None = None,
-                       n_rx: int | None = None, n_tx: int | None = None,
-                       channel: str | None = None, frc: str | None = None, *,
-                       table_id: str | None = None,
-                       transform_precoding: bool | None = None) -> list[PUSCHRequirement]:
-    """The TS 38.104 §8.2.1 / §8.2.2 FR1 PUSCH requirement rows that match every given filter.
-
-    Filters are applied in the order of the signature; a value that matches none of the rows
-    left by the filters before it raises ``ValueError`` listing the values that exist there
-    (e.g. ``bandwidth_mhz=40, scs_khz=15``: 40 MHz exists only at 30 kHz).
-
-    Parameters
-    ----------
-    bandwidth_mhz, scs_khz, n_rx, n_tx : integers.
-    channel : ``"TDLB100-400"``, ``"TDLC300-100"`` or ``"TDLA30-10"`` (case-insensitive).
-    frc : FRC name, ``"G-FR1-A3-10"`` or ``"A3-10"``.
-    table_id : ``"8.2.1.2-1"`` .. ``"8.2.1.2-7"``, ``"8.2.2.2-1"``, ``"8.2.2.2-2"``.
-    transform_precoding : ``False`` for §8.2.1, ``True`` for §8.2.2.
-
-    Returns
-    -------
-    list of :class:`PUSCHRequirement`, in table order.
-
-    >>> [(r.n_rx, r.snr_db) for r in pusch_requirements(frc="A3-31")]
-    [(2, -2.4), (4, -5.7), (8, -8.5)]
-    >>> pusch_requirements(bandwidth_mhz=40, scs_khz=15)
-    Traceback (most recent call last):
-    ...
-    ValueError: scs_khz = 15 is not allowed with bandwidth_mhz=40; allowed: 30
-    """
-    rows = list(_requirements())
-    given: list[str] = []
-    filters: list[tuple[str, Any, Any]] = []
-    if bandwidth_mhz is not None:
-        filters.append(("bandwidth_mhz", check_int("bandwidth_mhz", bandwidth_mhz), None))
-    if scs_khz is not None:
-        filters.append(("scs_khz", check_int("scs_khz", scs_khz), None))
-    if n_rx is not None:
-        filters.append(("n_rx", check_int("n_rx", n_rx), None))
-    if n_tx is not None:
-        filters.append(("n_tx", check_int("n_tx", n_tx), None))
-    if channel is not None:
-        all_channels = sorted({r.channel for r in rows})
-        filters.append(("channel", check_name("channel", channel, all_channels), None))
-    if frc is not None:
-        filters.append(("frc", _canonical_frc_name(frc), None))
-    if table_id is not None:
-        filters.append(("table_id", check_name("table_id", table_id,
-                                                sorted({r.table_id for r in rows})), None))
-    if transform_precoding is not None:
-        if not isinstance(transform_precoding, bool):
-            raise TypeError("transform_precoding must be a bool, got "
-                            f"{type(transform_precoding).__name__}")
-        filters.append(("transform_precoding", transform_precoding, None))
-    for field, value, _ in filters:
-        kept = [r for r in rows if getattr(r, field) == value]
-        if not kept:
-            where = f" with {', '.join(given)}" if given else ""
-            allowed = sorted({getattr(r, field) for r in rows})  # one type per field
-            raise ValueError(f"{field} = {value!r} is not allowed{where}; allowed: "
-                             + ", ".join(str(a) for a in allowed))
-        rows = kept
-        given.append(f"{field}={value!r}" if isinstance(value, str) else f"{field}={value}")
-    return rows
-
-
-@functools.cache
-def _tolerances() -> dict[tuple[bool, int], float]:
-    return {(_bool(r["transform_precoding"]), int(r["n_layers"])): float(r["tolerance_db"])
-            for r in _read_csv("ts38141_1_pusch_test_tolerance.csv")}
-
-
-def test_tolerance_db(req: PUSCHRequirement) -> float:
-    """TS 38.141-1 §4.1.2 test tolerance of a PUSCH requirement row: 0.6 dB for one layer
-    (with or without transform precoding), 0.8 dB for two layers; four layers: 0.8 dB, a
-    choice (no source found; the 2-layer value, see ``ts38141_1_pusch_test_tolerance.csv``).
-
-    >>> test_tolerance_db(pusch_requirements(frc="A4-28", n_rx=2)[0])
-    0.8
-    """
-    if not isinstance(req, PUSCHRequirement):
-        raise TypeError(f"req must be a PUSCHRequirement, got {type(req).__name__}")
-    key = (req.transform_precoding, req.n_layers)
-    table = _tolerances()
-    if key not in table:
-        raise ValueError(f"no test tolerance for transform_precoding={key[0]}, "
-                         f"n_layers={key[1]}; allowed: {sorted(table)}")
-    return table[key]
-
-
-def test_snr_db(req: PUSCHRequirement) -> float:
-    """Test requirement SNR (TS 38.141-1 §8.2.1.5 / Annex C): the TS 38.104 SNR plus the test
-    tolerance of :func:`test_tolerance_db`, rounded to 0.01 dB.
-
-    >>> r = pusch_requirements(bandwidth_mhz=100, n_rx=2, n_tx=1, channel="TDLB100-400")[0]
-    >>> r.snr_db, test_snr_db(r)
-    (-2.8, -2.2)
-    """
-    tolerance = test_tolerance_db(req)  # checks the type of req first
-    return round(req.snr_db + tolerance, 2)
-
-
-# --------------------------------------------------------------------------------------------
-# Propagation-condition names (TS 38.104 Annex G)
-# --------------------------------------------------------------------------------------------
-
-class ChannelSpec(NamedTuple):
-    """A propagation condition parsed by :func:`parse_channel_name`.
-
-    ``(profile, delay_spread, max_doppler)`` are the first three arguments of
-    :class:`softran.channel.TDLChannel` as they are; ``rms_delay_spread`` is the nominal DS
-    of the name in seconds; ``correlation`` the MIMO correlation suffix, if the name had one.
-    """
-
-    profile: str
-    delay_spread: float | None
-    max_doppler: float
-    rms_delay_spread: float
-    correlation: str | None
-
-
-_CHANNEL_RE = re.compile(r"^TDL([A-E])(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)"
-                         r"(?:-(low|medium-a|medium|high))?$", re.IGNORECASE)
-
-
-def parse_channel_name(name: str) -> ChannelSpec:
-    """Parse a TS 38.104 Annex G propagation condition ``TDL<x><DS ns>-<f_D Hz>`` (optional
-    ``-Low``/``-Medium``/``-Medium-A``/``-High`` correlation suffix) or ``"AWGN"``.
-
-    TS 38.104 Annex G.2.1 uses the conformance profiles with absolute delays (TDLA30,
-    TDLB100, TDLC300: the TR 38.901 TDL models scaled and with taps merged), which
-    :func:`softran.channel.tdl_profile` has; the profile returned is that name with
-    ``delay_spread=None``. A DS with no conformance profile (e.g. ``TDLA100-10``) falls back to
-    the TR 38.901 model (``"TDL-A"``) scaled by ``delay_spread`` (TR 38.901 §7.7.3).
-    ``"AWGN"`` returns ``("AWGN", None, 0.0, 0.0, None)``.
-
-    >>> tuple(parse_channel_name("TDLB100-400"))   # profile, delay_spread, f_D, DS, correlation
-    ('TDLB100', None, 400.0, 1e-07, None)
-    >>> parse_channel_name("TDLA100-10-Low")[:3]
-    ('TDL-A', 1e-07, 10.0)
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a string, got {type(name).__name__}")
-    if name.strip().upper() == "AWGN":
-        return ChannelSpec("AWGN", None, 0.0, 0.0, None)
-    m = _CHANNEL_RE.match(name.strip())
-    if m is None:
-        raise ValueError(f"name = {name!r} is not a propagation condition; allowed: 'AWGN' or "
-                         "'TDL<A-E><delay spread ns>-<max Doppler Hz>' with an optional "
-                         "'-Low'/'-Medium'/'-Medium-A'/'-High' suffix, e.g. 'TDLB100-400'")
-    letter, ds_text, fd_text, corr = m.groups()
-    ds_ns = float(ds_text)
-    if ds_ns <= 0:
-        raise ValueError(f"name = {name!r}: delay spread {ds_text} ns must be > 0")
-    conformance = f"TDL{letter.upper()}{ds_text}"
-    rms = ds_ns / 1e9
-    if conformance in TDL_PROFILE_NAMES:
-        profile, delay_spread = conformance, None
-    else:
-        profile, delay_spread = f"TDL-{letter.upper()}", rms
-    return ChannelSpec(profile, delay_spread, float(fd_text), rms,
-                       None if corr is None else corr.lower())
-
 
 # --------------------------------------------------------------------------------------------
 # Throughput statistics
@@ -739,6 +347,7 @@ def verdict(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequirement, 
 
     ``points``: see :func:`throughput_points`.
 
+    >>> from softran.sim.requirements import pusch_requirements
     >>> req = pusch_requirements(frc="A3-10", n_rx=2)[0]      # -2.1 dB, test SNR -1.5 dB
     >>> pts = [ThroughputPoint(-2.5, 1000, 500 * 5768, 1000 * 5768),
     ...        ThroughputPoint(-1.5, 1000, 900 * 5768, 1000 * 5768)]
@@ -782,6 +391,7 @@ def snr_points_around(req: PUSCHRequirement, quick: bool = False) -> list[float]
     passes, and whose 70 % crossing lies up to about 2 dB better than the test SNR, is
     bracketed. Quick: test SNR - 1, 0, + 1 dB (3 points): the verdict and a coarse crossing.
 
+    >>> from softran.sim.requirements import pusch_requirements
     >>> req = pusch_requirements(frc="A3-10", n_rx=2)[0]
     >>> snr_points_around(req), snr_points_around(req, quick=True)
     ([-3.5, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5], [-2.5, -1.5, -0.5])
@@ -791,114 +401,3 @@ def snr_points_around(req: PUSCHRequirement, quick: bool = False) -> list[float]
     t = test_snr_db(req)
     offsets = (-1.0, 0.0, 1.0) if quick else (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)
     return [round(t + o, 2) for o in offsets]
-
-
-# --------------------------------------------------------------------------------------------
-# Reports
-# --------------------------------------------------------------------------------------------
-
-def _fmt_db(v: float) -> str:
-    return "-inf" if v == -math.inf else "+inf" if v == math.inf else f"{v:.2f}"
-
-
-def conformance_table(results: Iterable[ConformanceResult]) -> Table:
-    """A :class:`rich.table.Table` of conformance results, one row per requirement: table,
-    bandwidth/SCS, antennas, channel, FRC, 38.104 SNR, test SNR, throughput at the test SNR
-    (with its confidence interval), 70 % crossing (with interval), margin and verdict.
-
-    >>> from rich.console import Console
-    >>> req = pusch_requirements(frc="A3-10", n_rx=2)[0]
-    >>> r = verdict([ThroughputPoint(-2.5, 100, 50, 100), ThroughputPoint(-1.5, 100, 90, 100)], req)
-    >>> table = conformance_table([r])
-    >>> table.row_count, table.columns[-1].header
-    (1, 'verdict')
-    """
-    from rich.table import Table
-
-    table = Table(title="TS 38.104 §8.2 PUSCH conformance (TS 38.141-1 test SNR, 70 % throughput)")
-    for header, justify in (("table", "left"), ("BW/SCS", "right"), ("TxxRx", "right"),
-                            ("channel", "left"), ("FRC", "left"), ("req SNR", "right"),
-                            ("test SNR", "right"), ("throughput @ test", "right"),
-                            ("70 % crossing [CI]", "right"), ("margin", "right"),
-                            ("verdict", "center")):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for res in results:
-        if not isinstance(res, ConformanceResult):
-            raise TypeError(f"results must hold ConformanceResult, got {type(res).__name__}")
-        req, c = res.requirement, res.crossing
-        tp = (f"{100 * res.throughput:.1f} % [{100 * res.throughput_low:.1f}, "
-              f"{100 * res.throughput_high:.1f}]" + ("" if res.measured_at_test else " (interp.)"))
-        if c.bracketed:
-            cross = f"{c.snr_db:.2f} [{_fmt_db(c.low)}, {_fmt_db(c.high)}]"
-            margin = f"{res.margin_db:+.2f} dB"
-        elif c.low == -math.inf:
-            cross = f"< {_fmt_db(c.high)}"
-            margin = f"> {res.test_snr_db - c.high:+.2f} dB"
-        else:
-            cross = f"> {_fmt_db(c.low)}"
-            margin = f"< {res.test_snr_db - c.low:+.2f} dB"
-        style = "green" if res.passed else "red"
-        table.add_row(req.table_id, f"{req.bandwidth_mhz} MHz/{req.scs_khz} kHz",
-                      f"{req.n_tx}x{req.n_rx}", req.channel, req.frc, f"{req.snr_db:.1f}",
-                      f"{res.test_snr_db:.1f}", tp, cross, margin,
-                      f"[{style}]{res.verdict}[/{style}]")
-    return table
-
-
-def plot_conformance(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequirement,
-                     path: str | Path, *, confidence: float = 0.95) -> Path:
-    """Save a figure of throughput (% of maximum) against SNR for one requirement row: the
-    measured points with their confidence intervals, the monotone-repaired curve, the 70 %
-    line, the TS 38.104 requirement SNR and the TS 38.141-1 test SNR, and the crossing.
-
-    >>> import tempfile, os
-    >>> req = pusch_requirements(frc="A3-10", n_rx=2)[0]
-    >>> pts = [ThroughputPoint(-2.5, 100, 50, 100), ThroughputPoint(-1.5, 100, 90, 100)]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     os.path.getsize(plot_conformance(pts, req, os.path.join(d, "tp.png"))) > 0
-    True
-    """
-    import matplotlib.pyplot as plt  # noqa: I001
-
-    import softran.sim.plots  # noqa: F401  (selects the Agg backend first, as every figure here)
-
-    if not isinstance(req, PUSCHRequirement):
-        raise TypeError(f"req must be a PUSCHRequirement, got {type(req).__name__}")
-    pts = throughput_points(points)
-    x = np.array([p.snr_db for p in pts])
-    y = np.array([p.fraction for p in pts])
-    n = np.array([p.slots for p in pts], dtype=np.float64)
-    lo, hi = throughput_interval(y, n, confidence)
-    mid = isotonic_increasing(y, n)
-    crossing = throughput_crossing(x, y, n, TARGET_THROUGHPUT, confidence)
-    t_snr = test_snr_db(req)
-
-    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
-    ax.errorbar(x, 100 * y, yerr=[100 * (y - lo), 100 * (hi - y)], fmt="o", capsize=3,
-                label=f"measured ({100 * confidence:.0f} % CI)")
-    ax.plot(x, 100 * mid, "-", lw=1, label="monotone fit")
-    ax.axhline(100 * TARGET_THROUGHPUT, color="k", ls=":", lw=1, label="70 % of max")
-    ax.axvline(req.snr_db, color="tab:red", ls="--", lw=1,
-               label=f"TS 38.104 {req.snr_db:.1f} dB")
-    ax.axvline(t_snr, color="tab:green", ls="--", lw=1, label=f"test SNR {t_snr:.1f} dB")
-    if crossing.bracketed:
-        assert crossing.snr_db is not None
-        ax.plot([crossing.snr_db], [100 * TARGET_THROUGHPUT], "kx", ms=8,
-                label=f"crossing {crossing.snr_db:.2f} dB")
-    ax.set_xlabel("SNR (dB, per RE and receive antenna)")
-    ax.set_ylabel("throughput (% of maximum)")
-    ax.set_ylim(0, 105)
-    ax.set_title(f"PUSCH {req.label}")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-# The two helpers are named after the standard's "test requirement"; keep pytest from
-# collecting them as tests wherever they are imported.
-test_snr_db.__test__ = False  # type: ignore[attr-defined]
-test_tolerance_db.__test__ = False  # type: ignore[attr-defined]

@@ -19,16 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from softran.sim.conformance import (
-    ConformanceResult,
-    PUSCHRequirement,
-    ThroughputPoint,
-    parse_channel_name,
-    plot_conformance,
-    pusch_requirements,
-    snr_points_around,
-    verdict,
-)
+from softran.sim.conformance import ConformanceResult, ThroughputPoint, snr_points_around, verdict
+from softran.sim.conformance_report import plot_conformance
+from softran.sim.propagation import parse_channel_name
+from softran.sim.requirements import PUSCHRequirement, pusch_requirements
 from softran.sim.runner import simulate
 from softran.sim.scenario import Scenario, validate_scenario
 from softran.sim.store import ResultsStore

@@ -76,7 +76,7 @@ def plot_link_curves(points: Sequence[PointResult], path: str | Path,
 
     >>> import tempfile, pathlib
     >>> from softran.sim.link import SlotCounts
-    >>> from softran.sim.scenario import StoppingSection
+    >>> from softran.sim.scenario_sections import StoppingSection
     >>> from softran.sim.stopping import point_result
     >>> rule = StoppingSection()
     >>> pts = [point_result(s, [SlotCounts(slots=100, transmissions=100, blocks=100,

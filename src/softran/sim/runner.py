@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from softran.sim.link import SlotCounts, make_link
-from softran.sim.scenario import ENGINES, Scenario, validate_scenario
+from softran.sim.scenario import Scenario, validate_scenario
+from softran.sim.scenario_sections import ENGINES
 from softran.sim.stopping import PointResult, rule_holds
 from softran.sim.store import ResultsStore
 from softran.validation import check_int, check_name

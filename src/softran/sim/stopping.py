@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from softran.sim.link import SlotCounts
 
 if TYPE_CHECKING:
-    from softran.sim.scenario import StoppingSection
+    from softran.sim.scenario_sections import StoppingSection
 
 __all__ = ["PointResult", "point_result", "rule_holds", "stop_index", "wilson_interval"]
 
@@ -67,7 +67,7 @@ def wilson_interval(k: float, n: float, level: float = 0.95) -> tuple[float, flo
 def rule_holds(c: SlotCounts, rule: StoppingSection) -> bool:
     """Whether the stopping ``rule`` holds on cumulative counts ``c`` (module docstring).
 
-    >>> from softran.sim.scenario import StoppingSection
+    >>> from softran.sim.scenario_sections import StoppingSection
     >>> rule = StoppingSection(target_block_errors=10, max_slots=1000)
     >>> rule_holds(SlotCounts(slots=200, blocks=200, block_errors=9), rule)
     False
@@ -91,7 +91,7 @@ def stop_index(batches: Sequence[SlotCounts], rule: StoppingSection) -> int | No
 
     ``batches`` are the consecutive batches 0, 1, ... of one SNR point.
 
-    >>> from softran.sim.scenario import StoppingSection
+    >>> from softran.sim.scenario_sections import StoppingSection
     >>> rule = StoppingSection(target_block_errors=3, max_slots=100)
     >>> b = [SlotCounts(slots=10, blocks=10, block_errors=e) for e in (1, 0, 2, 5)]
     >>> stop_index(b, rule), stop_index(b[:2], rule)
@@ -137,7 +137,7 @@ def point_result(snr_db: float, batches: Sequence[SlotCounts],
                  rule: StoppingSection) -> PointResult:
     """Aggregate the consecutive batches of a point up to where ``rule`` stops it.
 
-    >>> from softran.sim.scenario import StoppingSection
+    >>> from softran.sim.scenario_sections import StoppingSection
     >>> rule = StoppingSection(target_block_errors=5, max_slots=1000)
     >>> b = [SlotCounts(slots=100, transmissions=100, blocks=100, block_errors=5,
     ...                 delivered_bits=950, max_bits=1000)] * 3

@@ -27,7 +27,7 @@ import math
 
 import torch
 
-from softran.optical.dsp._common import check_modulation, check_signal, qam_decide
+from softran.optical.qam import check_modulation, check_signal, qam_decide
 from softran.validation import check_int, check_positive
 
 __all__ = ["blind_phase_search", "frequency_offset_compensate", "frequency_offset_estimate",

@@ -37,7 +37,7 @@ import math
 import torch
 
 from softran.optical.constants import REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
-from softran.optical.dsp._common import check_signal
+from softran.optical.qam import check_signal
 from softran.validation import check_int, check_positive, check_real
 
 __all__ = ["cd_compensate", "cd_filter_length", "cd_transfer_function"]

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.optical.dsp._common import check_signal
+from softran.optical.qam import check_signal
 from softran.validation import check_choice, check_int
 
 __all__ = ["gardner_clock_recovery"]

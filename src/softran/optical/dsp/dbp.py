@@ -24,8 +24,8 @@ from collections.abc import Sequence
 
 import torch
 
-from softran.optical.dsp._common import check_signal
 from softran.optical.fibre import FibreSpan
+from softran.optical.qam import check_signal
 from softran.validation import check_int, check_positive
 
 __all__ = ["digital_back_propagation"]

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from softran.optical.dsp._common import (
+from softran.optical.qam import (
     check_modulation,
     check_signal,
     qam_axis,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from softran.optical.dsp._common import check_signal
+from softran.optical.qam import check_signal
 
 __all__ = ["matched_filter", "rrc_taps"]
 

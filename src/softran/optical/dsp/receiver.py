@@ -21,7 +21,6 @@ from collections.abc import Callable
 import torch
 
 from softran.optical.constants import REFERENCE_WAVELENGTH
-from softran.optical.dsp._common import check_modulation, check_signal
 from softran.optical.dsp.carrier import (
     blind_phase_search,
     frequency_offset_compensate,
@@ -32,6 +31,7 @@ from softran.optical.dsp.cd_compensation import cd_compensate
 from softran.optical.dsp.clock_recovery import gardner_clock_recovery
 from softran.optical.dsp.equalizer import adaptive_equalize
 from softran.optical.dsp.matched_filter import matched_filter
+from softran.optical.qam import check_modulation, check_signal
 from softran.validation import check_choice, check_int, check_positive
 
 __all__ = ["CoherentReceiver"]

@@ -88,7 +88,7 @@ def _key(key: str, fn: Any, *args: Any, **kw: Any) -> Any:
 def _pusch_from_table(table: dict[str, Any], n_tx: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Canonical PUSCHConfig keyword arguments and carrier defaults of the [pusch] table."""
     if "frc" in table:
-        from softran.sim.conformance import frc
+        from softran.sim.requirements import frc
 
         for key in table:
             if key in _PUSCH_KEYS:
@@ -247,7 +247,7 @@ class PUSCHLink:
     def _impairments(self, table: dict[str, Any]) -> dict[str, Any]:
         """Checked ``[impairments]`` keys (see :class:`~softran.sim.scenario.ImpairmentsSection`);
         the blocks are built once here so that a bad value fails before any slot runs."""
-        from softran.sim.scenario import ImpairmentsSection
+        from softran.sim.scenario_sections import ImpairmentsSection
 
         section = ImpairmentsSection(**table)
         fs = self.tx.sample_rate
