@@ -225,3 +225,17 @@ def test_layers_point_one_way(imports: dict[str, Imports], layer: str,
            if name == layer or name.startswith(layer + ".")
            for edge in imp.edges if edge.startswith(forbidden)]
     assert not bad, f"{layer} reaches above itself:\n" + "\n".join(sorted(bad))
+
+
+def test_every_package_exports_what_it_names() -> None:
+    """Each package of softran has an ``__all__`` and every name in it resolves."""
+    import importlib
+
+    for name, path in all_modules().items():
+        if path.name != "__init__.py":
+            continue
+        module = importlib.import_module(name)
+        exported = getattr(module, "__all__", None)
+        assert exported is not None, f"{name} has no __all__"
+        missing = [n for n in exported if not hasattr(module, n)]
+        assert not missing, f"{name}.__all__ names {missing}, which it does not define"
