@@ -17,6 +17,8 @@ checks softran against the clause there. Disagreements found (the oracle was wro
 * Sionna ``TBEncoder`` applies the base-graph rule of TS 38.212 §6.2.2 / §7.2.2 to A + L
   instead of the payload size A (A = 3824, R = 0.42: base graph 1 instead of 2;
   ``test_oracle_ldpc.py``).
+* Sionna scales the PUSCH DM-RS by sqrt(CDM groups without data); TS 38.214 Table 6.2.2-1
+  gives -3 / -4.77 dB (``test_oracle_pusch.py``).
 * py3gpp ``nrSymbolDemodulate`` soft output is a scaled linear approximation, not an LLR;
   only its hard decisions are compared (``test_oracle_modulation.py``).
 
