@@ -1,8 +1,8 @@
 """O-RAN IQ compression benchmarks: BFP-9 slot throughput and the EVM table per method/width.
 
 ``python -m bench oran_compression`` runs :func:`run`; ``python -m bench.bench_oran_compression``
-also prints :func:`evm_table` (the compression floor alone, as in section 3.6 of
-/work/shared/reference/oran_fronthaul.md: 256QAM REs 12 dB below int16 full scale).
+also prints :func:`evm_table` (the compression floor alone, 256QAM REs 12 dB below int16 full
+scale).
 """
 
 from __future__ import annotations

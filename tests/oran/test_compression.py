@@ -1,8 +1,9 @@
 """Tests of softran.oran.compression against O-RAN.WG4.CUS.0 Annex A worked out by hand.
 
-Hand values follow /work/shared/reference/oran_fronthaul.md section 3 (BFP rule
+Hand values follow O-RAN.WG4.CUS.0 Annex A (IQ compression; BFP rule
 ``maxValue = max(maxV, |minV| - 1)``, exponent from bit_length; block scaling, mu-law and
-modulation compression as written there) and the byte example of its section 2.5.
+modulation compression as written there) and a U-plane message byte example (O-RAN.WG4.CUS.0
+U-plane message format, as Wireshark's packet-oran.c decodes it).
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from softran.sim.requirements import FRC_NAMES, frc, pusch_requirements
 
 # --- FRCs ------------------------------------------------------------------------------------
 
-# Payloads (TBS) typed from /work/shared/reference/conformance.md §1.4, independent of the CSV.
+# Payloads (TBS) of the TS 38.104 Annex A FRCs (Tables A.3-x, A.4-x, A.5-x: TS 38.214 §6.1.4.2
+# applied to each FRC's allocation, modulation and code rate), typed independently of the CSV.
 REFERENCE_PAYLOAD = {
     "A3-8": 1352, "A3-9": 2856, "A3-10": 5768, "A3-11": 1320, "A3-12": 2792, "A3-13": 5768,
     "A3-14": 14856,

@@ -1,6 +1,6 @@
 """Tests of softran.nr.pusch.config: PUSCHConfig / PUSCHDMRSConfig / PUSCHPTRSConfig.
 
-TBS values are those of the 38.104 Annex A FRCs in /work/shared/reference/conformance.md §1.4
+TBS values are those of the TS 38.104 Annex A FRCs (Tables A.3-x, A.4-x, A.5-x)
 (G-FR1-A3-8 = 1352, A4-8 = 9224, A5-8 = 12040, A3-22 = 2728, A3-31 = 1352 bits; 144 data RE per
 PRB, G = 7200 / 14400 / 21600). The MCS indices are those of TS 38.214 Table 5.1.3.1-1 with the
 FRC's modulation and rate (MCS 2: QPSK 193, MCS 16: 16QAM 658, MCS 20: 64QAM 567).
