@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from softran.optical import fibre
 from softran.optical.constants import SPEED_OF_LIGHT
 from softran.optical.dsp import cd_compensate, cd_filter_length, cd_transfer_function
 
@@ -37,7 +38,6 @@ def test_inverts_analytic_gaussian_dispersion(z):
 
 def test_matches_fibre_module_convention():
     """The compensating filter is the inverse of fibre.py's dispersion (beta3 = loss = 0)."""
-    fibre = pytest.importorskip("softran.optical.fibre")
     span = fibre.FibreSpan(length_km=50.0, alpha_db_km=0.0, dispersion=17.0, slope=0.0)
     h_f = fibre.dispersion_transfer_function(span, 256, 64e9)
     h_c = cd_transfer_function(256, 64e9, 17e-6, 50e3, dtype=torch.complex128)

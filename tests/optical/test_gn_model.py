@@ -10,6 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from softran.optical import amplifier, fibre
 from softran.optical.constants import SPEED_OF_LIGHT
 from softran.optical.fibre_types import fibre_type, fibre_type_names
 from softran.optical.gn_model import (
@@ -153,7 +154,6 @@ def test_ase_power_by_hand():
 
 
 def test_ase_is_twice_the_per_polarisation_amplifier_ase():
-    amplifier = pytest.importorskip("softran.optical.amplifier")
     per_pol = amplifier.ase_power(16.0, 5.0, 64e9, 193.1e12)
     assert ase_power_dual_pol(5.0, 16.0, 193.1e12, 64e9) == pytest.approx(2 * per_pol, rel=1e-12)
 
@@ -311,7 +311,6 @@ def test_gn_matches_split_step_single_span():
     Tolerances: centre |Δ| <= 0.75 dB (closed form 0.2 dB + flat-PSD ~0.3 dB + statistics
     2048 samples, ~0.1 dB); whole band 0 <= Δ <= 1.5 dB.
     """
-    fibre = pytest.importorskip("softran.optical.fibre")
     rs, fs, n = 32e9, 128e9, 4096
     span = fibre.FibreSpan(length_km=80.0, alpha_db_km=0.2, dispersion=16.7, slope=0.0,
                            gamma_w_km=1.3)

@@ -8,11 +8,37 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 _MAIN = "import sys; from softran.cli import main; sys.exit(main())"
+# The O-RU process as `softran fronthaul ru`, plus two events on stdout for the test to wait on:
+# "ready" once its socket is open, and "rx N" whenever its received-packet count changes.
+_RU_MAIN = """
+import sys, threading, time
+from softran.oran.endpoints.endpoint import Endpoint
+
+start = Endpoint.start
+
+def start_and_report(self):
+    start(self)
+    print("ready", flush=True)
+
+    def report():
+        seen = 0
+        while True:
+            n = self.counters.rx_packets
+            if n != seen:
+                seen = n
+                print(f"rx {n}", flush=True)
+            time.sleep(0.01)
+
+    threading.Thread(target=report, daemon=True).start()
+
+Endpoint.start = start_and_report
+from softran.cli import main
+sys.exit(main())
+"""
 N_PRB, N_ANT, SLOTS = 24, 2, 2
 
 
@@ -20,16 +46,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _bound(port: int) -> bool:
-    """True when some process holds UDP 127.0.0.1:port (our bind fails)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
 
 
 def _flows(out: str) -> dict[str, tuple[int, int, int, int]]:
@@ -52,20 +68,24 @@ def test_du_and_ru_processes_agree_on_every_flow() -> None:
               "9"]
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
     ru = subprocess.Popen(
-        [sys.executable, "-c", _MAIN, "fronthaul", "ru", "--port", str(ru_port), "--du-port",
-         str(du_port), "--duration", "30", *common],
+        [sys.executable, "-c", _RU_MAIN, "fronthaul", "ru", "--port", str(ru_port),
+         "--du-port", str(du_port), "--duration", "120", *common],   # 120 s: only a backstop
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        deadline = time.monotonic() + 10
-        while not _bound(ru_port):                # the O-RU's socket is open: it can receive
-            if ru.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
-            time.sleep(0.05)
+        if ru.stdout.readline() != "ready\n":     # the O-RU's socket is open: it can receive
+            pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
         du = subprocess.run(
             [sys.executable, "-c", _MAIN, "fronthaul", "du", "--port", str(du_port),
              "--ru-port", str(ru_port), "--slots", str(SLOTS), *common],
-            capture_output=True, text=True, env=env, timeout=12)
-        time.sleep(0.5)                            # the O-RU drains its socket buffer
+            capture_output=True, text=True, env=env)
+        total = sum(row[0] for row in _flows(du.stdout).values())
+        received = 0
+        while du.returncode == 0 and received < total:         # until every packet arrived
+            line = ru.stdout.readline()
+            if not line:
+                pytest.fail(f"the O-RU stopped early: {ru.communicate(timeout=5)}")
+            if line.startswith("rx "):
+                received = int(line.split()[1])
         ru.send_signal(signal.SIGINT)              # Ctrl-C: the O-RU prints and exits 0
         ru_out, ru_err = ru.communicate(timeout=10)
     finally:
