@@ -8,12 +8,12 @@ STAMP  := $(VENV)/.softran-installed
 # On these machines the CPU wheel of torch lies in /opt/wheels; elsewhere pip takes it from PyPI.
 FIND_LINKS := $(if $(wildcard /opt/wheels/torch-2.13.0*),--find-links /opt/wheels,)
 
-.PHONY: demo test test-all bench install clean
+.PHONY: demo test test-fast test-all bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q $(FIND_LINKS) torch==2.13.0
-	$(BIN)/python -m pip install -q $(FIND_LINKS) -e '.[test]'
+	$(BIN)/python -m pip install -q $(FIND_LINKS) -e '.[test,oracle]'
 	touch $@
 
 install: $(STAMP)
@@ -24,7 +24,12 @@ demo: $(STAMP)
 	$(BIN)/softran conformance pusch --bandwidth 5 --scs 15 --tx 1 --rx 2 \
 		--channel TDLB100-400 --quick --store out/results.db --out out
 
+# What CI runs: the default suite (with the oracle comparisons), then the slow statistical tests.
 test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m slow
+
+test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 test-all: $(STAMP)

@@ -18,7 +18,7 @@ FS = 7.68e6
 # ------------------------------------------------------------------ recordings
 @pytest.mark.parametrize("fmt", ["sigmf", "npy"])
 def test_recording_round_trip(tmp_path, fmt: str) -> None:
-    x = torch.randn(2, 1000, dtype=torch.complex64)
+    x = torch.randn(2, 1000, dtype=torch.complex64, generator=torch.Generator().manual_seed(1023))
     paths = write_recording(tmp_path / "rec", x, FS, format=fmt, extra={"l_max": 8})
     y, fs, meta = read_recording(paths[-1], sample_rate=FS if fmt == "npy" else None)
     assert torch.equal(x, y) and fs == FS
@@ -104,7 +104,7 @@ def test_waveform_ssb_then_cellsearch_npy(tmp_path, capsys) -> None:
 
 
 def test_cellsearch_noise_only(tmp_path, capsys) -> None:
-    x = torch.randn(1, 20000, dtype=torch.complex64)
+    x = torch.randn(1, 20000, dtype=torch.complex64, generator=torch.Generator().manual_seed(1022))
     path = write_recording(tmp_path / "noise", x, FS, format="npy")[0]
     assert main(["cellsearch", str(path), "--sample-rate", str(FS)]) == 0
     assert "no cell found" in capsys.readouterr().out

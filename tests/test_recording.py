@@ -7,7 +7,7 @@ from softran.recording import read_sigmf, write_sigmf
 
 
 def test_sigmf_round_trip_multichannel(tmp_path):
-    x = torch.randn(3, 1000, dtype=torch.complex64)
+    x = torch.randn(3, 1000, dtype=torch.complex64, generator=torch.Generator().manual_seed(1024))
     data, meta = write_sigmf(tmp_path / "rec", x, 30.72e6, center_frequency=3.5e9,
                              description="test", extra={"n_cell_id": 7})
     y, info = read_sigmf(tmp_path / "rec.sigmf-meta")

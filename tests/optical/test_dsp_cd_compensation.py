@@ -74,7 +74,8 @@ def test_overlap_save_matches_full_fft():
 
 
 def test_allpass_preserves_energy_and_dtype():
-    x = torch.randn(3, 2, 1000, dtype=torch.complex64)
+    x = torch.randn(3, 2, 1000, dtype=torch.complex64,
+            generator=torch.Generator().manual_seed(1019))
     y = cd_compensate(x, 64e9, D, 1e6)
     assert y.dtype == torch.complex64 and y.shape == x.shape
     assert torch.allclose(y.abs().square().sum(), x.abs().square().sum(), rtol=1e-4)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from softran.nr.coding.polar import (
@@ -118,8 +118,7 @@ def ref_code_length(k: int, e: int, n_max: int) -> int:
 @settings(max_examples=200, deadline=None)
 def test_code_length_formula(k: int, e: int, n_max: int) -> None:
     n = ref_code_length(k, e, n_max)
-    if k > e or k + polar_pc_params(k, e)[0] > min(e, n):
-        return
+    assume(k <= e and k + polar_pc_params(k, e)[0] <= min(e, n))
     assert polar_construct(k, e, n_max)[2] == n
 
 
@@ -190,8 +189,7 @@ def ref_construct(k: int, e: int, n: int, n_pc: int, n_pc_wm: int) -> tuple[list
 def test_construction_matches_spec_text(k: int, e: int, n_max: int) -> None:
     n_pc, n_pc_wm = polar_pc_params(k, e)
     n = ref_code_length(k, e, n_max)
-    if k > e or k + n_pc > min(e, n):
-        return
+    assume(k <= e and k + n_pc <= min(e, n))
     frozen, q_pc, n_got = polar_construct(k, e, n_max)
     q_i, pc = ref_construct(k, e, n, n_pc, n_pc_wm)
     assert n_got == n

@@ -52,7 +52,8 @@ def test_largest_transport_block():
     info = dlsch_info(tbs, rate)
     assert (info.bgn, info.c) == (1, 152)
     g = 8 * 4 * -(-round(tbs / rate) // 32)
-    tb = torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    tb = torch.randint(0, 2, (1, tbs), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1))
     cw = DLSCHEncoder(rate)(tb, "256QAM", 4, g)
     dec = DLSCHDecoder(rate, tbs)
     out, err = dec(20.0 * (1 - 2 * cw.float()), "256QAM", 4)
@@ -66,7 +67,8 @@ def test_rv0_starts_with_systematic_bits():
     # TB+CRC bits b_{2 Zc} .. b_{K'-1} (one code block, no CB CRC).
     tbs, rate = 1000, 0.5
     info = dlsch_info(tbs, rate)
-    tb = torch.randint(0, 2, (tbs,), dtype=torch.uint8)
+    tb = torch.randint(0, 2, (tbs,), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1008))
     out = DLSCHEncoder(rate)(tb, "pi/2-BPSK", 1, 2000)
     blk = crc_encode(tb, info.crc)
     assert torch.equal(out[: info.k_prime - 2 * info.zc], blk[2 * info.zc: info.k_prime])
@@ -98,7 +100,8 @@ def test_harq_incremental_redundancy_any_rv_order():
 
 def test_harq_processes_are_independent():
     enc, dec = ULSCHEncoder(0.5), ULSCHDecoder(0.5, 800)
-    tb = torch.randint(0, 2, (3, 800), dtype=torch.uint8)
+    tb = torch.randint(0, 2, (3, 800), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1007))
     llr = 5.0 * (1 - 2 * enc(tb, "QPSK", 1, 1600).float())
     dec(llr, "QPSK", 1, harq_process=0)
     assert dec.soft_buffer(1) is None and dec.soft_buffer(0) is not None
@@ -127,7 +130,8 @@ def test_code_blocks_decoded_once_per_harq_process():
     # (TS 38.212 §5.5) carries code block 0 in the first E_0 = G/2 bits: give only those
     # LLRs, so CB 0 decodes and CB 1 cannot; the retransmission decodes only CB 1.
     tbs, rate, g = 10_000, 0.5, 20_000
-    tb = torch.randint(0, 2, (2, tbs), dtype=torch.uint8, generator=torch.Generator().manual_seed(9))
+    tb = torch.randint(0, 2, (2, tbs), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(9))
     enc, dec = DLSCHEncoder(rate), DLSCHDecoder(rate, tbs)
     assert dec.sch_info.c == 2
     llr = 6.0 * (1 - 2 * enc(tb, "QPSK", 1, g).float())

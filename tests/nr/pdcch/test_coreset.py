@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from softran.nr.pdcch.coreset import (
@@ -126,11 +126,9 @@ def test_shift_defaults_to_cell_id() -> None:
        r=st.sampled_from([2, 3, 6]), shift=st.integers(0, 274))
 def test_interleaver_is_a_permutation(groups: int, duration: int, big_l: int, r: int,
                                       shift: int) -> None:
-    if (big_l == 3) != (duration == 3) and big_l != 6:
-        return
+    assume(big_l == 6 or (big_l == 3) == (duration == 3))
     n_bundles = 6 * groups * duration // big_l
-    if n_bundles % r:
-        return
+    assume(n_bundles % r == 0)
     c = CORESETConfig(frequency_resources=[1] * groups, duration=duration,
                       cce_reg_mapping="interleaved", reg_bundle_size=big_l,
                       interleaver_size=r, shift_index=shift)

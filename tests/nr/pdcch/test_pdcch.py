@@ -7,7 +7,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from softran.nr.config import CarrierConfig
@@ -175,17 +175,14 @@ def test_indices_match_brute_force(groups: list[int], duration: int, interleaved
         groups[0] = 1
     if not interleaved:
         big_l = 6
-    elif (big_l == 3) != (duration == 3) and big_l != 6:
-        return
+    assume(big_l == 6 or (big_l == 3) == (duration == 3))      # TS 38.211 §7.3.2.2: L
     n_reg = 6 * sum(groups) * duration
-    if interleaved and (n_reg // big_l) % r:
-        return
+    assume(not interleaved or (n_reg // big_l) % r == 0)      # R divides the bundles
     cs = CORESETConfig(coreset_id=coreset_id, frequency_resources=groups, duration=duration,
                        cce_reg_mapping="interleaved" if interleaved else "noninterleaved",
                        reg_bundle_size=big_l, interleaver_size=r, shift_index=shift,
                        n_start_bwp=bwp)
-    if al > cs.n_cce:
-        return
+    assume(al <= cs.n_cce)
     first = al * data.draw(st.integers(0, cs.n_cce // al - 1))
     carrier = CarrierConfig(n_size_grid=80, n_start_grid=1, n_cell_id=5)
     start = min(start, 14 - duration)

@@ -22,8 +22,6 @@ from softran.nr.pusch import (
     pusch_ptrs_indices,
     pusch_ptrs_symbols,
 )
-from softran.nr.pusch.dmrs import pusch_dmrs_c_init
-from softran.nr.sequences import prbs
 
 
 def cfg(dmrs: dict | None = None, ptrs: dict | None = None, **kw) -> PUSCHConfig:
@@ -96,14 +94,37 @@ def test_ptrs_non_contiguous_prbs_count_in_allocation_order() -> None:
     assert idx[0, :3].tolist() == [12 * 1 + 6, 12 * 6 + 6, 12 * 20 + 6]
 
 
-def ref_ptrs_value(carrier: CarrierConfig, p: PUSCHConfig, l0: int, lam: int, k_crb0: int,
-                   delta: int) -> complex:
-    """r(2n + k') at subcarrier k (from CRB 0) of the type 1 DM-RS of symbol l0."""
-    c = prbs(pusch_dmrs_c_init(carrier, p, l0, lam), 2 * (k_crb0 // 2 + 2)).tolist()
+def gold(c_init: int, n: int) -> list[int]:
+    """c(0..n-1) of TS 38.211 §5.2.1 written out from the clause: x1(0) = 1, x1(1..30) = 0,
+    x2(i) = bit i of c_init, x1(k+31) = x1(k+3) + x1(k), x2(k+31) = x2(k+3) + x2(k+2) + x2(k+1)
+    + x2(k) (mod 2), c(m) = x1(m + 1600) + x2(m + 1600) (mod 2)."""
+    x1 = [1] + [0] * 30
+    x2 = [(c_init >> i) & 1 for i in range(31)]
+    for k in range(n + 1600 - 31):
+        x1.append((x1[k + 3] + x1[k]) % 2)
+        x2.append((x2[k + 3] + x2[k + 2] + x2[k + 1] + x2[k]) % 2)
+    return [(x1[m + 1600] + x2[m + 1600]) % 2 for m in range(n)]
+
+
+def dmrs_c_init(n_slot: int, l: int, n_id: int, n_scid: int = 0) -> int:
+    """§6.4.1.1.1.1 without dmrs-Uplink-r16 (lambda-bar = 0), 14 symbols per slot:
+    (2^17 (14 n_s + l + 1)(2 N_ID + 1) + 2 N_ID + n_SCID) mod 2^31."""
+    return (2 ** 17 * (14 * n_slot + l + 1) * (2 * n_id + 1) + 2 * n_id + n_scid) % 2 ** 31
+
+
+def ref_ptrs_value(n_slot: int, l0: int, n_id: int, k_crb0: int, delta: int) -> complex:
+    """r(2n + k') at subcarrier k (from CRB 0) of the type 1 DM-RS of symbol l0: the PT-RS
+    takes the DM-RS value of its subcarrier (§6.4.1.2.1.1, r(2m + k') of §6.4.1.1.1.1)."""
+    c = gold(dmrs_c_init(n_slot, l0, n_id), 2 * (k_crb0 // 2 + 2))
     x = k_crb0 - delta
     n, k_prime = x // 4, (x % 4) // 2
     m = 2 * n + k_prime
     return complex(1 - 2 * c[2 * m], 1 - 2 * c[2 * m + 1]) / math.sqrt(2)
+
+
+def test_gold_sequence_of_the_clause():
+    # c_init = 0: the first bits of TS 38.211 §5.2.1 (as prbs' docstring example)
+    assert gold(0, 12) == [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
 
 
 def test_ptrs_values_and_layer_association() -> None:
@@ -122,7 +143,7 @@ def test_ptrs_values_and_layer_association() -> None:
     # k_ref^RE(port 3, '01') = 5; CRB = 4 + PRB; grid subcarrier = 12 (CRB - 2) + 5
     crbs = [8, 10, 12, 14]
     assert (idx[0, :4] - n_grid).tolist() == [12 * (c - 2) + 5 for c in crbs]
-    want = [ref_ptrs_value(carrier, p, 2, 1, 12 * c + 5, 1) for c in crbs]
+    want = [ref_ptrs_value(4, 2, 321, 12 * c + 5, 1) for c in crbs]
     got = val[0].tolist()
     for s in range(12):                                # same values on every PT-RS symbol
         for w, g in zip(want, got[4 * s:4 * s + 4]):

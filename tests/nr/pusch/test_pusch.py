@@ -59,7 +59,8 @@ def test_pusch_uses_the_cell_id_when_n_id_is_none():
 def test_transform_precoding_is_a_unitary_dft_per_symbol():
     carrier = CarrierConfig(n_size_grid=6)
     p = _cfg(transform_precoding=True, prb_set=range(5))
-    cw = torch.randint(0, 2, (p.num_coded_bits,), dtype=torch.uint8)
+    cw = torch.randint(0, 2, (p.num_coded_bits,), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1013))
     plain = pusch(cw, carrier, p.model_copy(update={"transform_precoding": False}))
     # the same config without transform precoding has the same REs here (DM-RS symbols
     # carry no data in both), so the plain symbols are the DFT input
@@ -76,7 +77,8 @@ def test_decode_round_trip_and_llr_scale(tp, modulation):
     carrier = CarrierConfig(n_size_grid=6)
     p = _cfg(modulation=modulation, transform_precoding=tp, prb_set=range(6) if not tp
              else range(5))
-    cw = torch.randint(0, 2, (3, p.num_coded_bits), dtype=torch.uint8)
+    cw = torch.randint(0, 2, (3, p.num_coded_bits), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1012))
     x = pusch(cw, carrier, p)
     llr = pusch_decode(x, carrier, p, 1e-3)
     assert bool(((llr < 0).to(torch.uint8) == cw).all())
@@ -88,7 +90,8 @@ def test_decode_round_trip_and_llr_scale(tp, modulation):
 def test_decode_per_re_noise_variance_follows_its_symbol():
     carrier = CarrierConfig(n_size_grid=6)
     p = _cfg(n_layers=2)
-    cw = torch.randint(0, 2, (p.num_coded_bits,), dtype=torch.uint8)
+    cw = torch.randint(0, 2, (p.num_coded_bits,), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1011))
     x = pusch(cw, carrier, p)
     nv = torch.ones(2, p.n_re)
     nv[1] = 4.0  # layer 1 is 4x noisier: its bits' LLRs are 4x smaller
@@ -104,7 +107,8 @@ def test_precoding_matrix_and_precoded_output():
     p = _cfg(n_layers=2, transmission_scheme="codebook", n_antenna_ports=4, tpmi=3)
     w = pusch_precoding_matrix(p)
     torch.testing.assert_close(w, pusch_codebook(2, 4, 3))
-    cw = torch.randint(0, 2, (p.num_coded_bits,), dtype=torch.uint8)
+    cw = torch.randint(0, 2, (p.num_coded_bits,), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1010))
     layers = pusch(cw, carrier, p)
     ports = pusch(cw, carrier, p, precode_output=True)
     torch.testing.assert_close(ports, w @ layers)
@@ -131,7 +135,8 @@ def test_transmitter_grid_holds_data_dmrs_and_is_precoded(scheme):
     p = _cfg(**scheme)
     p.dmrs.additional_position = 1
     tx = PUSCHTransmitter(carrier, p)
-    tb = torch.randint(0, 2, (2, p.tb_size), dtype=torch.uint8)
+    tb = torch.randint(0, 2, (2, p.tb_size), dtype=torch.uint8,
+            generator=torch.Generator().manual_seed(1009))
     wave = tx(tb)
     layers = tx.last_layer_grid.reshape(2, -1)
     ind, _ = pusch_indices(carrier, p)
