@@ -121,3 +121,11 @@ def test_bad_inputs() -> None:
         polar_encode(torch.full((20,), 2, dtype=torch.uint8), 100)
     with pytest.raises(ValueError):
         polar_transform(torch.zeros(12, dtype=torch.uint8))
+
+
+def test_empty_or_long_input_names_the_bits_argument():
+    with pytest.raises(ValueError, match=r"K \(length of bits along its last dimension\) = 0 "
+                                         r"is out of range; allowed: 1..164"):
+        polar_encode(torch.zeros(2, 0, dtype=torch.uint8), 864)
+    with pytest.raises(ValueError, match=r"K \(length of bits along its last dimension\) = 200"):
+        polar_encode(torch.zeros(200, dtype=torch.uint8), 864)

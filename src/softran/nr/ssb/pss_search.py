@@ -22,6 +22,7 @@ from softran.nr.ssb.block import (
 )
 from softran.validation import (
     check_choice,
+    check_finite,
     check_int,
     check_positive,
     check_real,
@@ -99,6 +100,7 @@ def check_rx_waveform(waveform: object) -> torch.Tensor:
     x = check_tensor("waveform", waveform, min_dim=1)
     if not x.is_complex():
         raise TypeError(f"waveform must be a complex tensor, got dtype {x.dtype}")
+    check_finite("waveform", x)
     if x.dim() > 2:
         raise ValueError(f"waveform must be [T] or [n_rx, T], got shape {tuple(x.shape)}")
     return x.reshape(-1, x.shape[-1]).to(torch.complex64)
