@@ -219,7 +219,7 @@ def test_transform_precode_bad_inputs() -> None:
         transform_precode(z, 18)
     with pytest.raises(ValueError, match="m_sc = 0 is out of range"):
         transform_precode(z, 0)
-    with pytest.raises(ValueError, match="not a multiple of m_sc = 36"):
+    with pytest.raises(ValueError, match="not a positive multiple of m_sc = 36"):
         transform_precode(z, 36)
     with pytest.raises(TypeError, match="x must be a complex tensor"):
         transform_precode(torch.zeros(24), 12)

@@ -305,3 +305,12 @@ def test_ssb_waveform_refuses_a_length_beyond_memory_and_cell_search_nan() -> No
     w[0, 10] = complex(float("nan"), 0.0)
     with pytest.raises(ValueError, match=r"waveform contains NaN \(first at index \(0, 10\)\)"):
         cell_search(w, FS, scs=30)
+
+
+def test_pss_search_refuses_a_recording_too_long_to_correlate_in_memory() -> None:
+    from softran.validation import max_allocation
+
+    w = torch.zeros(1, 20_000, dtype=torch.complex64)
+    with max_allocation("1M"):            # ~9 CFO hypotheses: several hundred bytes per sample
+        with pytest.raises(ValueError, match=r"^waveform.shape = \(1, 20000\) would need"):
+            cell_search(w, FS, scs=30)
