@@ -16,9 +16,16 @@ import numpy as np
 import torch
 from sigmf import SigMFFile
 from sigmf.error import SigMFError
+from sigmf.hashing import calculate_sha512
 from sigmf.sigmffile import fromfile
 
-from softran.validation import check_name, check_positive, check_tensor
+from softran.validation import (
+    check_allocation,
+    check_int,
+    check_name,
+    check_positive,
+    check_tensor,
+)
 
 __all__ = ["RECORDING_FORMATS", "read_recording", "read_sigmf", "write_recording", "write_sigmf"]
 
@@ -83,10 +90,46 @@ def write_sigmf(path: str | Path, waveform: torch.Tensor, sample_rate: float, *,
     return data_path, base.with_suffix(".sigmf-meta")
 
 
-def read_sigmf(path: str | Path) -> tuple[torch.Tensor, dict[str, Any]]:
-    """Read a ``cf32_le`` SigMF recording: ([n_channels, n_samples] complex64, global metadata).
+def _sample_range(where: str, n_total: int, offset: object, count: object) -> tuple[int, int]:
+    """Checked ``(offset, count)`` of a read of ``n_total`` samples (count None: to the end)."""
+    offset = check_int("offset", offset, 0)
+    if offset > n_total:
+        raise ValueError(f"{where}: offset = {offset} is beyond the end of the recording "
+                         f"({n_total} samples); allowed: 0..{n_total}")
+    if count is None:
+        return offset, n_total - offset
+    count = check_int("count", count, 0)
+    if offset + count > n_total:
+        raise ValueError(f"{where}: count = {count} samples from offset = {offset} run past the "
+                         f"end of the recording ({n_total} samples); allowed: count <= "
+                         f"{n_total - offset}")
+    return offset, count
 
-    Example: see :func:`write_sigmf`.
+
+def _check_read(where: str, offset: int, count: int, n_channels: int, whole: bool) -> None:
+    """Refuse a read that would not fit in memory (:func:`check_allocation`), saying how to
+    read a part instead."""
+    try:
+        check_allocation("count" if not whole else "count (the whole recording)", count,
+                         count * n_channels, np.dtype(np.complex64).itemsize)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}; read a part of it (offset and count, in samples)"
+                         ) from None
+
+
+def read_sigmf(path: str | Path, *, offset: int = 0, count: int | None = None
+               ) -> tuple[torch.Tensor, dict[str, Any]]:
+    """Read a ``cf32_le`` SigMF recording: ([n_channels, count] complex64, global metadata).
+
+    The data file is memory-mapped and only the samples asked for are read: ``count`` samples
+    per channel (default: all up to the end) from sample ``offset`` (default 0). A read that
+    would not fit in memory (:func:`softran.validation.check_allocation`) is refused with a
+    ``ValueError`` that says so, before anything is read; a range beyond the end of the
+    recording is an error, not clipped. A ``core:sha512`` checksum in the metadata is
+    verified when the whole recording is read (a partial read skips it: it would read all).
+
+    Example: see :func:`write_sigmf`; ``read_sigmf(path, offset=1, count=2)`` reads samples 1
+    and 2 of every channel.
     """
     base = _base(path)
     meta_path, data_path = base.with_suffix(".sigmf-meta"), base.with_suffix(".sigmf-data")
@@ -94,7 +137,7 @@ def read_sigmf(path: str | Path) -> tuple[torch.Tensor, dict[str, Any]]:
         if not p.is_file():
             raise ValueError(f"recording {str(base)!r}: {p.name} does not exist")
     try:
-        meta = fromfile(str(meta_path))
+        meta = fromfile(str(meta_path), skip_checksum=True)
         info = meta.get_global_info()
     except (ValueError, KeyError, TypeError, SigMFError) as err:  # JSONDecodeError: ValueError
         raise ValueError(f"recording {str(base)!r}: unreadable or inconsistent SigMF recording "
@@ -106,14 +149,30 @@ def read_sigmf(path: str | Path) -> tuple[torch.Tensor, dict[str, Any]]:
     if isinstance(n_channels, bool) or not isinstance(n_channels, int) or n_channels < 1:
         raise ValueError(f"{base}: core:num_channels = {n_channels!r} is not allowed; allowed: "
                          "an integer >= 1")
+    whole = offset == 0 and count is None
+    if whole and "core:sha512" in info:  # a partial read skips it: it would read every byte
+        if calculate_sha512(filename=data_path) != info["core:sha512"]:
+            raise ValueError(f"recording {str(base)!r}: inconsistent SigMF recording: "
+                             f"{data_path.name} does not match the core:sha512 checksum of its "
+                             "metadata (damaged or replaced data)")
     size = data_path.stat().st_size
     if size % (8 * n_channels):
         raise ValueError(f"{base}: {data_path.name} has {size} bytes, not a multiple of "
                          f"{8 * n_channels} (cf32_le is 8 bytes per sample, {n_channels} "
                          "channel(s)); the data do not match the metadata")
-    raw = np.fromfile(data_path, dtype="<c8")
-    data = torch.from_numpy(raw.reshape(-1, n_channels).T.copy())
-    return data, info
+    n_total = size // (8 * n_channels)
+    where = f"recording {str(base)!r}"
+    offset, count = _sample_range(where, n_total, offset, count)
+    _check_read(where, offset, count, n_channels, whole)
+    if count == 0:
+        return torch.zeros(n_channels, 0, dtype=torch.complex64), info
+    samples = np.memmap(data_path, dtype="<c8", mode="r", offset=8 * n_channels * offset,
+                        shape=(count, n_channels))
+    try:  # one copy, of the samples asked for only, transposed to [n_channels, count]
+        data = np.array(samples.T, dtype=np.complex64, order="C", copy=True)
+    finally:
+        del samples
+    return torch.from_numpy(data), info
 
 
 def write_recording(path: str | Path, waveform: torch.Tensor, sample_rate: float, *,
@@ -144,16 +203,22 @@ def write_recording(path: str | Path, waveform: torch.Tensor, sample_rate: float
     return [out]
 
 
-def read_recording(path: str | Path, *, sample_rate: float | None = None
-                   ) -> tuple[torch.Tensor, float, dict[str, Any]]:
+def read_recording(path: str | Path, *, sample_rate: float | None = None, offset: int = 0,
+                   count: int | None = None) -> tuple[torch.Tensor, float, dict[str, Any]]:
     """Read a recording: SigMF (``.sigmf-meta`` / ``.sigmf-data`` or their base name) or a
     complex64 ``.npy`` array.
+
+    Both are memory-mapped and only the samples asked for are read (as :func:`read_sigmf`):
+    a read that would not fit in memory is refused with a ``ValueError`` before anything is
+    read, and the error says to read a part.
 
     Parameters
     ----------
     path : the recording.
     sample_rate : Hz; required for ``.npy`` (which stores none); for SigMF, if given, it
         must equal ``core:sample_rate``.
+    offset, count : the samples to read (per channel): ``count`` samples (default: all to the
+        end) from sample ``offset`` (default 0); a range past the end is an error.
 
     Returns
     -------
@@ -174,7 +239,7 @@ def read_recording(path: str | Path, *, sample_rate: float | None = None
             raise ValueError(f"recording {str(p)!r}: a .npy recording stores no sample rate; "
                              "give sample_rate (--sample-rate on the command line)")
         try:
-            arr = np.load(p, allow_pickle=False)
+            arr = np.load(p, allow_pickle=False, mmap_mode="r")
         except (ValueError, OSError, EOFError) as err:
             raise ValueError(f"recording {str(p)!r} is not a readable .npy array "
                              f"({' '.join(str(err).split())})") from None
@@ -183,9 +248,17 @@ def read_recording(path: str | Path, *, sample_rate: float | None = None
         if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
             raise ValueError(f"recording {str(p)!r} has shape {arr.shape}; allowed: [T] or "
                              "[n_channels, T] with T >= 1")
-        data = torch.from_numpy(np.ascontiguousarray(arr)).reshape(-1, arr.shape[-1])
-        return data, sample_rate, {}
-    data, info = read_sigmf(p)
+        arr = arr.reshape(-1, arr.shape[-1])
+        where = f"recording {str(p)!r}"
+        whole = offset == 0 and count is None
+        offset, count = _sample_range(where, arr.shape[-1], offset, count)
+        _check_read(where, offset, count, arr.shape[0], whole)
+        try:  # one copy, of the samples asked for only
+            data = np.array(arr[:, offset:offset + count], dtype=np.complex64, order="C")
+        finally:
+            del arr
+        return torch.from_numpy(data), sample_rate, {}
+    data, info = read_sigmf(p, offset=offset, count=count)
     rate = info.get("core:sample_rate")
     if rate is None:
         raise ValueError(f"recording {str(_base(p))!r}: the metadata has no core:sample_rate")

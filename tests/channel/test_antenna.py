@@ -92,3 +92,8 @@ def test_bad_antenna_inputs():
         AntennaArray(bearing="north")
     with pytest.raises(ValueError):
         element_pattern_db(torch.tensor(0.0), torch.tensor(0.0), "omni")
+
+
+def test_array_too_large_for_memory_is_refused():
+    with pytest.raises(ValueError, match=r"n_rows \* n_cols = 1000000000000 would need"):
+        AntennaArray(n_rows=10**6, n_cols=10**6)

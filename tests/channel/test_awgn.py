@@ -89,3 +89,22 @@ def test_bad_inputs():
         ebn0_from_esn0(1.0, 0)
     with pytest.raises(ValueError):
         AWGN(seed=-1)
+
+
+def test_non_finite_input_and_noise_variance_are_refused():
+    awgn = AWGN(seed=0)
+    x = torch.zeros(2, 4, dtype=torch.complex64)
+    x[1, 2] = complex(float("nan"), 0.0)
+    with pytest.raises(ValueError, match=r"x contains NaN \(first at index \(1, 2\)\)"):
+        awgn(x, 0.1)
+    x[1, 2] = complex(0.0, float("inf"))
+    with pytest.raises(ValueError, match=r"x contains inf"):
+        awgn(x, 0.1)
+    x[1, 2] = 0
+    for nv, message in ((float("nan"), "noise_var = nan is not allowed; it must be finite"),
+                        (torch.tensor([0.1, float("nan")]), "noise_var contains NaN"),
+                        (torch.tensor([float("inf")]), "noise_var contains inf"),
+                        (torch.tensor([0.1, -1.0]), "noise_var must be >= 0 everywhere")):
+        with pytest.raises(ValueError, match=message):
+            awgn(x, nv)
+    assert torch.equal(awgn(x, 0.0), x)                      # zero noise is allowed

@@ -274,3 +274,13 @@ def test_phase_noise_bad_inputs():
     pn(torch.ones(1, 2, 10, dtype=torch.complex64))
     with pytest.raises(ValueError, match="reset"):
         pn(torch.ones(2, 2, 10, dtype=torch.complex64))
+
+
+def test_impairments_refuse_nan_and_a_delay_line_beyond_memory():
+    x = torch.zeros(1, 8, dtype=torch.complex64)
+    x[0, 1] = complex(float("nan"), 0.0)
+    for block in (FrequencyOffset(100.0, 1e6), TimingOffset(2)):
+        with pytest.raises(ValueError, match=r"waveform contains NaN"):
+            block(x)
+    with pytest.raises(ValueError, match=r"^delay = 1000000000000.0 would need about 14.6 TiB"):
+        TimingOffset(10**12)(torch.zeros(1, 8, dtype=torch.complex64))

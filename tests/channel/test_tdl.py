@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from softran.channel import TDLChannel, tdl_profile
+from softran.validation import max_allocation
 
 
 def _lin(p_db):
@@ -169,3 +170,25 @@ def test_bad_inputs():
         ch(torch.zeros(3, 2, 10, dtype=torch.complex64))  # batch changed without reset
     with pytest.raises(TypeError):
         ch.frequency_response(12, 30e3, torch.tensor([0.5]))
+
+
+def test_non_finite_waveforms_and_huge_responses_are_refused():
+    ch = TDLChannel("TDLA30", max_doppler=5.0, sample_rate=1e6, seed=0)
+    x = torch.ones(1, 1, 100, dtype=torch.complex64)
+    x[0, 0, 9] = complex(float("nan"), 0.0)
+    with pytest.raises(ValueError, match=r"waveform contains NaN \(first at index \(0, 0, 9\)\)"):
+        ch(x)
+    ch(torch.ones(1, 1, 100, dtype=torch.complex64))
+    with pytest.raises(ValueError, match=r"^n_subcarriers = 1000000000 would need"):
+        ch.frequency_response(10**9, 15e3, torch.tensor([0, 50]))
+    # gain_interval = 1: the path gains of every sample of the waveform (12 paths, 72 bytes each)
+    fine = TDLChannel("TDLA30", max_doppler=5.0, sample_rate=1e6, seed=0, gain_interval=1)
+    with max_allocation("1M"):
+        with pytest.raises(ValueError, match=r"waveform.shape = \(1, 1, 2000\) would need"):
+            fine(torch.ones(1, 1, 2000, dtype=torch.complex64))
+
+
+def test_sinusoid_count_beyond_memory_is_refused_at_the_first_draw():
+    ch = TDLChannel("TDLA30", max_doppler=5.0, sample_rate=1e6, seed=0, n_sinusoids=10**9)
+    with pytest.raises(ValueError, match=r"^n_sinusoids = 1000000000 would need"):
+        ch(torch.ones(1, 1, 10, dtype=torch.complex64))

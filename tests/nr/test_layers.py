@@ -219,7 +219,7 @@ def test_transform_precode_bad_inputs() -> None:
         transform_precode(z, 18)
     with pytest.raises(ValueError, match="m_sc = 0 is out of range"):
         transform_precode(z, 0)
-    with pytest.raises(ValueError, match="not a multiple of m_sc = 36"):
+    with pytest.raises(ValueError, match="not a positive multiple of m_sc = 36"):
         transform_precode(z, 36)
     with pytest.raises(TypeError, match="x must be a complex tensor"):
         transform_precode(torch.zeros(24), 12)
@@ -453,3 +453,14 @@ def test_precode_bad_inputs() -> None:
         precode(y, torch.zeros(2, 2, dtype=torch.int64))
     with pytest.raises(ValueError, match="at least 2 dimension"):
         precode(torch.zeros(4, dtype=torch.complex64))
+
+
+def test_transform_precoding_of_empty_inputs():
+    with pytest.raises(ValueError, match="x has 0 samples along its last dimension, which is not "
+                                         "a positive multiple of m_sc = 12"):
+        transform_precode(torch.zeros(0, dtype=torch.complex64), 12)
+    empty = torch.zeros(0, 24, dtype=torch.complex64)                 # an empty batch
+    assert transform_precode(empty, 12).shape == (0, 24)
+    assert transform_deprecode(empty, 12).shape == (0, 24)
+    with pytest.raises(ValueError, match="y contains NaN"):
+        transform_deprecode(torch.full((12,), complex(float("nan"), 0.0)), 12)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from softran.nr.config import CarrierConfig
 from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
+from softran.validation import max_allocation
 
 
 def _grid(shape: tuple[int, ...], seed: int = 0, dtype: torch.dtype = torch.complex64
@@ -449,3 +450,35 @@ def test_demodulate_bad_inputs() -> None:
         ofdm_demodulate(wave, c, nfft=1000)
     with pytest.raises(ValueError, match="carrier_frequency"):
         ofdm_demodulate(wave, c, carrier_frequency=-3.5e9)
+
+
+def test_huge_fft_sizes_are_refused_before_allocating():
+    c = CarrierConfig(subcarrier_spacing=15, n_size_grid=52)
+    grid = torch.ones(1, 14, 624, dtype=torch.complex64)
+    # nfft = 2**30: 14 symbols of 2**30 complex64 bins and the sample plans, about 1.3 TiB
+    with pytest.raises(ValueError, match=r"^nfft = 1073741824 would need about .* TiB of memory"):
+        ofdm_modulate(grid, c, nfft=2**30)
+    with pytest.raises(ValueError, match=r"^sample_rate = 16106127360000.0 would need"):
+        ofdm_modulate(grid, c, sample_rate=15e3 * 2**30)
+    with max_allocation("1M"):   # one slot: 15360 samples, 3 copies and int64 sample plans
+        with pytest.raises(ValueError, match=r"nfft = 1024 would need about 1.3 MiB"):
+            ofdm_demodulate(torch.ones(1, 15360, dtype=torch.complex64), c, nfft=1024)
+    with pytest.raises(ValueError, match="n_symbols = 10000000000 would need"):
+        ofdm_info(c).slot_cyclic_prefix_lengths(0, 10**10)
+
+
+def test_nan_and_inf_are_refused_and_empty_batches_pass():
+    c = CarrierConfig(subcarrier_spacing=15, n_size_grid=52)
+    grid = torch.ones(2, 1, 14, 624, dtype=torch.complex64)
+    grid[1, 0, 3, 5] = complex(float("nan"), 0.0)
+    with pytest.raises(ValueError, match=r"grid contains NaN \(first at index \(1, 0, 3, 5\)\)"):
+        ofdm_modulate(grid, c)
+    w = torch.zeros(1, 15360, dtype=torch.complex64)
+    w[0, 100] = float("inf")
+    with pytest.raises(ValueError, match=r"waveform contains inf \(first at index \(0, 100\)\)"):
+        ofdm_demodulate(w, c)
+    # an empty batch gives an empty result of the right shape (FFT libraries refuse it)
+    assert ofdm_modulate(torch.zeros(0, 1, 14, 624, dtype=torch.complex64), c).shape == (0, 1,
+                                                                                        15360)
+    assert ofdm_demodulate(torch.zeros(0, 2, 15360, dtype=torch.complex64), c).shape == (
+        0, 2, 14, 624)

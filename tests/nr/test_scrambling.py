@@ -200,7 +200,9 @@ def test_bad_bits_and_llrs() -> None:
         pusch_scramble(torch.zeros(8), 0, 0)
     with pytest.raises(ValueError, match="only 0 and 1"):
         pusch_scramble(torch.full((8,), 2, dtype=torch.uint8), 0, 0)
-    with pytest.raises(TypeError, match="llr must be a real floating"):
+    with pytest.raises(TypeError, match="llr must be a floating-point tensor of LLRs"):
         pusch_descramble(torch.zeros(8, dtype=torch.int32), 0, 0)
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index 3\)"):
+        pusch_descramble(torch.tensor([0.0, 1.0, 2.0, float("nan")]), 0, 0)
     with pytest.raises(ValueError, match="at least 1 dimension"):
         pdsch_descramble(torch.tensor(1.0), 0, 0)

@@ -17,7 +17,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softran.nr.sequences import low_papr_sequence, prbs, pss, sss
+from softran.nr.sequences import low_papr_sequence, prbs, prbs_qpsk, pss, sss
+from softran.validation import max_allocation
 
 # --------------------------------------------------------------------------------------------
 # Plain-Python references of the clauses
@@ -484,3 +485,19 @@ def test_low_papr_bad_inputs(kwargs: dict, exc: type, match: str) -> None:
     delta = args.pop("delta", 0)
     with pytest.raises(exc, match=match):
         low_papr_sequence(args["u"], args["v"], args["alpha"], args["m_zc"], delta=delta)
+
+
+def test_huge_lengths_are_refused_before_allocating():
+    # prbs(5, 10**11) would need ~373 GiB (x1, x2 and the output as uint8): a ValueError
+    # naming n and the limit, not the allocator's crash
+    with pytest.raises(ValueError, match=r"^n = 100000000000 would need about .* GiB of memory, "
+                                         r"more than the limit"):
+        prbs(5, 10**11)
+    with max_allocation("1M"):
+        assert prbs(5, 1000).shape == (1000,)
+        with pytest.raises(ValueError, match=r"n = 100000 would need .* limit of 1 MiB"):
+            prbs(torch.arange(10), 100_000)                  # 10 sequences of 10**5 bits
+        with pytest.raises(ValueError, match="length = 100000 would need"):
+            prbs_qpsk(5, 100_000)
+        with pytest.raises(ValueError, match=r"alpha.shape = \(1000,\) would need"):
+            low_papr_sequence(0, 0, torch.zeros(1000), 3300)

@@ -128,3 +128,11 @@ def test_bad_inputs():
         frequency_offset_estimate(torch.zeros(8, dtype=torch.complex64), 1.0)
     with pytest.raises(ValueError, match="finite"):
         viterbi_viterbi(torch.full((4,), float("nan"), dtype=torch.complex64))
+
+
+def test_search_sizes_beyond_memory_are_refused():
+    x = torch.ones(1, 64, dtype=torch.complex64)
+    with pytest.raises(ValueError, match=r"^n_fft = 1000000000000 would need"):
+        frequency_offset_estimate(x, 1.0, n_fft=10**12)
+    with pytest.raises(ValueError, match=r"^n_test_phases = 100000000000 would need"):
+        blind_phase_search(x, "QPSK", n_test_phases=10**11)

@@ -93,3 +93,11 @@ def test_bad_inputs():
         cd_compensate(x, 64e9, D, 1000e3, fft_size=64)
     with pytest.raises(TypeError, match="D"):
         cd_compensate(x, 64e9, "17", 1e3)
+
+
+def test_fft_sizes_beyond_memory_are_refused():
+    with pytest.raises(ValueError, match=r"^n_fft = 1000000000000 would need"):
+        cd_transfer_function(10**12, 64e9, 17e-6, 1e3)
+    x = torch.ones(2, 64, dtype=torch.complex64)
+    with pytest.raises(ValueError, match=r"^fft_size = 1000000000000 would need"):
+        cd_compensate(x, 64e9, 17e-6, 1e3, fft_size=10**12)

@@ -97,3 +97,9 @@ def test_bad_inputs():
         adaptive_equalize(torch.zeros(2, 64), "QPSK")
     with pytest.raises(ValueError, match="taps"):
         adaptive_equalize(x, "QPSK", n_taps=5, taps=torch.zeros(2, 2, 3, dtype=torch.complex64))
+
+
+def test_tap_counts_beyond_memory_are_refused():
+    x = torch.ones(2, 64, dtype=torch.complex64)
+    with pytest.raises(ValueError, match=r"^n_taps = 100000000001 would need"):
+        adaptive_equalize(x, "QPSK", n_taps=10**11 + 1)

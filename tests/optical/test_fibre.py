@@ -265,3 +265,14 @@ def test_bad_inputs():
         FibreLink([span], ["edfa"], step=1e3)
     with pytest.raises(ValueError, match="step"):
         FibreLink([span])
+
+
+def test_non_finite_fields_and_huge_grids_are_refused():
+    with pytest.raises(ValueError, match=r"^n = 1000000000000 would need"):
+        dispersion_transfer_function(FibreSpan(), 10**12, 64e9)
+    x = torch.ones(2, 16, dtype=torch.complex128)
+    x[1, 3] = complex(float("nan"), 0.0)
+    with pytest.raises(ValueError, match=r"field contains NaN \(first at index \(1, 3\)\)"):
+        ssfm(x, FibreSpan(length_km=1.0), 64e9, step=100.0)
+    with pytest.raises(ValueError, match=r"field contains NaN"):
+        EDFA(10.0, 5.0, seed=0)(x, 64e9)

@@ -192,3 +192,8 @@ def test_bad_line():
         simulate_link("5x80km")
     with pytest.raises(TypeError, match=r"link_or_spans\[1\]"):
         simulate_link([FibreSpan(), 80.0])
+
+
+def test_a_run_beyond_memory_is_refused_before_it_starts():
+    with pytest.raises(ValueError, match=r"^n_symbols = 10000000000 would need"):
+        simulate_link(None, modulation="16QAM", snr_db=15.0, n_symbols=10**10)

@@ -214,3 +214,18 @@ def test_bad_inputs():
         DPTransmitter(-1.0)
     with pytest.raises(ValueError, match="n_pol"):
         DPTransmitter(32e9, n_pol=3)
+
+
+def test_sizes_beyond_memory_are_refused():
+    g = torch.Generator().manual_seed(0)
+    with pytest.raises(ValueError, match=r"^n_symbols = 1000000000000 would need"):
+        qam_symbols(g, "QPSK", 2, 10**12)
+    with pytest.raises(ValueError, match=r"^shape = \(1000000, 1000000\) would need"):
+        laser_phase_noise(1e5, 64e9, (10**6, 10**6), g)
+    with pytest.raises(ValueError, match=r"^span \* sps = 2000000000000 would need"):
+        rrc_filter(0.1, 10**6, 2 * 10**6)
+    with pytest.raises(ValueError, match=r"^sps = 1000000000 would need"):
+        pulse_shape(torch.ones(2, 8, dtype=torch.complex64), 10**9, 0.1, span=2)
+    tx = DPTransmitter(32e9, 2, "QPSK", seed=0)
+    with pytest.raises(ValueError, match=r"^n_symbols = 10000000000 would need"):
+        tx(10**10)

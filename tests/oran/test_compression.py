@@ -9,6 +9,7 @@ U-plane message format, as Wireshark's packet-oran.c decodes it).
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -582,3 +583,47 @@ def test_bfp_mse_matches_uniform_error_model(width: int) -> None:
         err = torch.view_as_real(decompress(compress(iq, "bfp", width, mode=mode))).double()
         mse = (err - torch.tensor(x)).square().mean().item()
         assert mse == pytest.approx(model, rel=0.03)
+
+
+def test_compressed_prbs_fields_are_checked_and_decompress_refuses_other_objects():
+    m = torch.zeros(2, 12, 2, dtype=torch.int16)
+    e = torch.zeros(2, dtype=torch.int16)
+    assert decompress(CompressedPRBs("BFP", 9, m, e)).shape == (2, 12)   # canonical spelling
+    with pytest.raises(TypeError, match=r"c must be a CompressedPRBs .*got SimpleNamespace"):
+        decompress(SimpleNamespace(method="bfp", width=9, mantissa=m, param=e))
+    with pytest.raises(TypeError, match=r"c must be a CompressedPRBs .*got dict"):
+        decompress({"method": "bfp"})
+    bad = [
+        (dict(method="zip", width=9, mantissa=m, param=e), ValueError, "method = 'zip'"),
+        (dict(method="bfp", width=17, mantissa=m, param=e), ValueError, "width .* = 17"),
+        (dict(method="bfp", width=9, mantissa=m.tolist(), param=e), TypeError,
+         "CompressedPRBs.mantissa must be a torch.Tensor"),
+        (dict(method="bfp", width=9, mantissa=m.float(), param=e), TypeError,
+         "mantissa must be an integer tensor"),
+        (dict(method="bfp", width=9, mantissa=m[..., :1], param=e), ValueError,
+         r"mantissa must have shape \[..., n_prb, 12, 2\]"),
+        (dict(method="bfp", width=9, mantissa=m), TypeError,
+         "CompressedPRBs.param must be a torch.Tensor"),
+        (dict(method="bfp", width=9, mantissa=m, param=e[:1]), ValueError,
+         r"param must have shape \[..., n_prb\] = \(2,\)"),
+        (dict(method="none", width=16, mantissa=m, param=e), ValueError,
+         "param must be None for 'none'"),
+        (dict(method="bfp-selective-re", width=9, mantissa=m, param=e), TypeError,
+         "CompressedPRBs.re_mask must be a torch.Tensor"),
+        (dict(method="modulation", width=2, mantissa=m), TypeError,
+         "CompressedPRBs.mod_comp_scaler must be an integer"),
+        (dict(method="bfp", width=9, mantissa=m, param=e, csf=1), TypeError,
+         "CompressedPRBs.csf must be a bool"),
+        (dict(method="bfp", width=9, mantissa=m, param=e, full_scale=-1.0), ValueError,
+         "full_scale"),
+    ]
+    for kwargs, error, message in bad:
+        with pytest.raises(error, match=message):
+            CompressedPRBs(**kwargs)
+
+
+def test_selective_from_bytes_refuses_a_prb_count_the_data_cannot_hold():
+    # 10**12 PRBs from 4 bytes: refused from the lengths, before any per-PRB array exists
+    with pytest.raises(FronthaulDecodeError, match=r"1000000000000 PRBs of 'bfp-selective-re' "
+                                                   r"need at least 2000000000000 bytes"):
+        CompressedPRBs.from_bytes(bytes(4), 10**12, "bfp-selective-re", 9)

@@ -26,6 +26,7 @@ from softran.oran import (
     extract_ecpri,
     read_pcap,
 )
+from softran.validation import max_allocation
 
 MSG = CPlaneMessage(eaxc_id=1, timing=TimingHeader(1, 3, 2, 1, 0), section_type=1,
                     sections=(Section1(section_id=1, num_symbol=14),))
@@ -112,3 +113,95 @@ def test_writer_errors() -> None:
     with pytest.raises(ValueError, match="LINKTYPE_ETHERNET"):
         raw.write_ethernet(b"")
     assert LINKTYPE_ETHERNET == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Streaming: bounded memory whatever the capture size, file objects and pipes
+# --------------------------------------------------------------------------------------------
+
+_HEADER = bytes.fromhex("d4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000000")
+
+
+def _sparse_capture(path: Path, n_records: int, incl: int) -> int:
+    """A capture of ``n_records`` records of ``incl`` zero bytes (timestamps k seconds), written
+    as headers over a sparse file: it takes no disk space and no time to write. Returns its
+    size in bytes."""
+    with open(path, "wb") as f:
+        f.write(_HEADER)
+        for k in range(n_records):
+            f.write(struct.pack("<IIII", k, 0, incl, incl))
+            f.seek(incl, io.SEEK_CUR)
+        f.truncate()
+    return 24 + n_records * (16 + incl)
+
+
+def test_reader_streams_a_large_capture_in_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "big.pcap"
+    size = _sparse_capture(path, 2048, 65535)                    # 128 MiB of records
+    tracemalloc.start()
+    try:
+        n = total = 0
+        for k, pkt in enumerate(PcapReader(path)):
+            assert pkt.timestamp_ns == k * 10**9 and pkt.orig_len == 65535
+            n, total = n + 1, total + len(pkt.data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (n, total) == (2048, 2048 * 65535)
+    # one record (64 KiB) at a time, never the file: 1 MiB is 1/128 of it
+    assert peak < (1 << 20) < size // 100
+    # the list form refuses a capture that would not fit under the limit, naming the file
+    with max_allocation("64M"):
+        with pytest.raises(ValueError, match=r"source = '.*big.pcap' would need about .* limit "
+                                             r"of 64 MiB.*iterate over PcapReader"):
+            read_pcap(path)
+
+
+def test_reader_reads_file_objects_and_pipes(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    buf = io.BytesIO()
+    with PcapWriter(buf) as w:
+        for k in range(3):
+            w.write(bytes([k]) * (k + 1), timestamp_ns=k * 1000)
+    data = buf.getvalue()
+    want = [PcapPacket(k * 1000, bytes([k]) * (k + 1), k + 1) for k in range(3)]
+    reader = PcapReader(io.BytesIO(data))
+    assert list(reader) == want and list(reader) == want        # seekable: iterable again
+    r_fd, w_fd = os.pipe()
+
+    def feed() -> None:  # in small pieces: the reader must assemble short reads
+        with os.fdopen(w_fd, "wb", buffering=0) as pipe:
+            for i in range(0, len(data), 7):
+                pipe.write(data[i:i + 7])
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with os.fdopen(r_fd, "rb", buffering=0) as pipe:
+        got = list(PcapReader(pipe))
+    writer.join()
+    assert got == want
+    with pytest.raises(TypeError, match="binary mode"):
+        PcapReader(io.StringIO("text"))
+    with pytest.raises(TypeError, match="path, bytes or a binary file object"):
+        PcapReader(42)
+
+
+def test_truncated_capture_gives_one_clear_error_after_the_good_records(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with PcapWriter(buf) as w:
+        w.write(b"abcd", timestamp_ns=1000)
+        w.write(b"efghij", timestamp_ns=2000)
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(buf.getvalue()[:-3])                        # the last record is cut
+    reader = iter(PcapReader(path))
+    assert next(reader).data == b"abcd"
+    with pytest.raises(FronthaulDecodeError, match=r"pcap record data truncated at byte 60: "
+                                                   r"incl_len = 6, 3 bytes left"):
+        next(reader)
+    path.write_bytes(buf.getvalue()[:24 + 20 + 9])              # a record header cut at 9 bytes
+    with pytest.raises(FronthaulDecodeError, match="record header truncated at byte 44: 9 of 16"):
+        read_pcap(path)

@@ -121,3 +121,15 @@ def test_conformance_scenarios_follow_the_requirement_rows():
     assert s.harq.rv_sequence == (0, 2, 3, 1) and s.harq.max_transmissions == 4
     assert any(math.isclose(p, test_snr_db(req)) for p in s.snr.points_db)
     assert s.pusch["carrier"]["n_size_grid"] == 106
+
+
+def test_a_batch_beyond_memory_is_refused_before_it_runs():
+    from softran.nr import CarrierConfig, PUSCHConfig
+    from softran.validation import max_allocation
+
+    link = PUSCHLink(CarrierConfig(n_size_grid=4), PUSCHConfig(prb_set=range(4), mcs_index=2),
+                     n_rx=2)
+    per_slot = link.bytes_per_slot()
+    with max_allocation(100 * per_slot):
+        with pytest.raises(ValueError, match=r"^n_slots = 101 would need"):
+            link.run(10.0, 101, seed=1)

@@ -238,3 +238,14 @@ def test_channel_models():
                         ({"model": "AWGN", "correlation": "strong"}, "correlation")]:
         with pytest.raises(ValueError, match=key):
             ChannelSection(**kwargs)
+
+
+@pytest.mark.parametrize("link", ["sch-awgn", "pusch"])
+def test_batch_slots_beyond_memory_is_refused_when_the_scenario_is_validated(link):
+    text = (f'[scenario]\nname = "x"\nlink = "{link}"\n[pusch]\ntarget_code_rate = 0.5\n'
+            '[snr]\npoints_db = [0]\n[run]\nbatch_slots = 1000000\n')
+    with pytest.raises(ScenarioError, match=r"scenario: run.batch_slots: batch_slots = 1000000 "
+                                            r"would need about .* of memory, more than the "
+                                            r"limit .*MiB per slot of a batch"):
+        load_scenario(text)
+    assert load_scenario(text.replace("1000000", "10")).run.batch_slots == 10

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import torch
 
-from softran.validation import check_choice, check_int, check_name, check_positive
+from softran.validation import check_allocation, check_choice, check_int, check_name, check_positive
 
 __all__ = ["ELEMENT_PATTERNS", "AntennaArray", "element_pattern_db", "unit_vector"]
 
@@ -122,6 +122,9 @@ class AntennaArray:
         object.__setattr__(self, "n_cols", check_int("n_cols", self.n_cols, 1))
         object.__setattr__(self, "n_pol", check_choice("n_pol", check_int("n_pol", self.n_pol),
                                                        (1, 2)))
+        # element positions [M N P, 3] and per-element responses (float64 / complex128 each)
+        check_allocation("n_rows * n_cols", self.n_rows * self.n_cols,
+                         self.n_rows * self.n_cols * self.n_pol * 8 * 8)
         object.__setattr__(self, "spacing", _spacing(self.spacing))
         object.__setattr__(self, "element", check_name("element", self.element,
                                                        ELEMENT_PATTERNS))

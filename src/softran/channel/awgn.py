@@ -16,7 +16,7 @@ import numbers
 
 import torch
 
-from softran.validation import check_int, check_positive, check_tensor
+from softran.validation import check_finite, check_int, check_positive, check_variance
 
 __all__ = ["AWGN", "noise_variance", "ebn0_from_esn0", "esn0_from_ebn0"]
 
@@ -100,8 +100,9 @@ class AWGN(torch.nn.Module):
     Args:
         seed: seed of the block's own generator; ``None`` uses torch's global generator.
 
-    Shapes: ``x`` complex ``[...]``; ``noise_var`` a float >= 0 or a real tensor
-    broadcastable to ``x``; output like ``x``.
+    Shapes: ``x`` complex ``[...]``, finite; ``noise_var`` a float >= 0 or a real tensor
+    broadcastable to ``x``, finite and >= 0 (NaN and inf are refused, see
+    :func:`softran.validation.check_finite`); output like ``x``.
 
     >>> awgn = AWGN(seed=1)
     >>> y = awgn(torch.zeros(100_000, dtype=torch.complex64), 0.5)
@@ -123,13 +124,11 @@ class AWGN(torch.nn.Module):
             self._generator.manual_seed(self.seed)
 
     def forward(self, x: torch.Tensor, noise_var: Number) -> torch.Tensor:
-        x = check_tensor("x", x)
+        x = check_finite("x", x)
         if not x.is_complex():
             raise TypeError(f"x must be a complex tensor, got dtype {x.dtype}")
-        noise_var = _check_real("noise_var", noise_var)
+        noise_var = check_variance("noise_var", noise_var)
         if isinstance(noise_var, torch.Tensor):
-            if bool((noise_var < 0).any()) or not bool(torch.isfinite(noise_var).all()):
-                raise ValueError("noise_var must be finite and >= 0 everywhere")
             try:
                 torch.broadcast_shapes(noise_var.shape, x.shape)
             except RuntimeError as err:
@@ -137,8 +136,6 @@ class AWGN(torch.nn.Module):
                                  f"broadcast to x of shape {tuple(x.shape)}") from err
             scale = noise_var.to(x.device).sqrt()
         else:
-            if noise_var < 0:
-                raise ValueError(f"noise_var = {noise_var} is not allowed; it must be >= 0")
             scale = math.sqrt(noise_var)
         # torch's complex randn has E|n|^2 = 1 with independent halves of variance 1/2
         n = torch.randn(x.shape, dtype=x.dtype, generator=self._generator)

@@ -19,7 +19,13 @@ import math
 
 import torch
 
-from softran.validation import check_int, check_positive, check_tensor
+from softran.validation import (
+    check_allocation,
+    check_finite,
+    check_int,
+    check_positive,
+    check_tensor,
+)
 
 __all__ = ["FadingDelayLine"]
 
@@ -78,7 +84,15 @@ class FadingDelayLine(torch.nn.Module):
                              f"got {tuple(x.shape)}")
         if not x.is_complex():
             raise TypeError(f"waveform must be complex, got dtype {x.dtype}")
+        check_finite("waveform", x)
         batch, _, n_t = x.shape
+        # path gains on the gain grid: complex128 draw, complex64 copy, [G, D] and the
+        # fractional-delay split (about 9 complex64 per gain), plus the output
+        n_gains = n_t // self.gain_interval + 2
+        check_allocation("waveform.shape", tuple(x.shape),
+                         batch * self.n_rx * self.n_tx * self.n_paths * n_gains * 72
+                         + 2 * batch * (self.n_rx + self.n_tx) * n_t * x.element_size(),
+                         device=x.device)
         if not self._realised():
             self._draw(batch, x.device)
         elif batch != self._batch:
@@ -163,6 +177,11 @@ class FadingDelayLine(torch.nn.Module):
         if not self._realised():
             raise ValueError("frequency_response needs a previous forward call (batch size)")
         dev = self._device()
+        # [B, R, X, K, N] complex64 output, path gains [B, R, X, P, N], [P, K] responses
+        check_allocation("n_subcarriers", n_sc,
+                         8 * self._batch * self.n_rx * self.n_tx * n_sc * times.numel()
+                         + 16 * self._batch * self.n_rx * self.n_tx * self.n_paths * times.numel()
+                         + 16 * 4 * self.n_paths * n_sc, device=dev)
         h = self._gains(times.to(dev))  # [B,R,X,P,N]
         f = (torch.arange(n_sc, dtype=torch.float64, device=dev) - n_sc // 2) * scs
         k = self._k.to(dev, torch.float64)

@@ -65,7 +65,15 @@ from importlib import resources
 
 import torch
 
-from softran.validation import check_int, check_name, check_positive, check_real, check_tensor
+from softran.validation import (
+    check_allocation,
+    check_finite,
+    check_int,
+    check_name,
+    check_positive,
+    check_real,
+    check_tensor,
+)
 
 __all__ = [
     "FrequencyOffset",
@@ -92,7 +100,7 @@ def _check_waveform(x: object) -> torch.Tensor:
     x = check_tensor("waveform", x, min_dim=2)
     if not x.is_complex():
         raise TypeError(f"waveform must be complex ([..., n_ant, T]), got dtype {x.dtype}")
-    return x
+    return check_finite("waveform", x)
 
 
 def _rotation(phase: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -245,6 +253,10 @@ class TimingOffset(_Stateful):
         self._check_lead(x)
         n_t = x.shape[-1]
         h_len = self._history_len
+        # delay line (history + waveform), its copy as history, the output
+        check_allocation("delay", self.delay_samples,
+                         x.numel() // max(n_t, 1) * (2 * h_len + 3 * n_t) * x.element_size(),
+                         device=x.device)
         if self._history is None:
             self._history = torch.zeros(*x.shape[:-1], h_len, dtype=x.dtype, device=x.device)
         xp = torch.cat([self._history.to(x.dtype), x], dim=-1)

@@ -62,7 +62,7 @@ import torch
 from softran.channel.delay_line import CHUNK_ELEMENTS as _CHUNK_ELEMENTS
 from softran.channel.delay_line import FadingDelayLine
 from softran.channel.profiles import TDLProfile, tdl_profile
-from softran.validation import check_choice, check_int, check_name, check_positive
+from softran.validation import check_allocation, check_choice, check_int, check_name, check_positive
 
 __all__ = ["CORRELATION_LEVELS", "TDLChannel", "spatial_correlation_matrix"]
 
@@ -260,6 +260,8 @@ class TDLChannel(FadingDelayLine):
         gen.manual_seed(self.seed)
         shape = (batch, self.n_rx, self.n_tx, self.n_paths)
         m = self.n_sinusoids
+        # four float64 parameters per sinusoid and path (wc, ws, phi_c, phi_s) plus temporaries
+        check_allocation("n_sinusoids", m, 6 * 8 * math.prod(shape) * m, device=device)
 
         def uni(*s: int) -> torch.Tensor:
             return (torch.rand(s, generator=gen, dtype=torch.float64) * 2 - 1) * math.pi

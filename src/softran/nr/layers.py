@@ -27,7 +27,7 @@ import torch
 
 from softran.nr.config import N_SC_RB
 from softran.nr.datafiles import data_path
-from softran.validation import check_choice, check_int, check_tensor
+from softran.validation import check_choice, check_finite, check_int, check_tensor
 
 __all__ = [
     "PUSCH_CODEBOOK_PORTS",
@@ -209,9 +209,11 @@ def _check_blocks(name: str, x: object, m_sc: int) -> torch.Tensor:
     x = check_tensor(name, x, min_dim=1)
     if not x.is_complex():
         raise TypeError(f"{name} must be a complex tensor, got dtype {x.dtype}")
-    if x.shape[-1] % m_sc:
+    check_finite(name, x)
+    if x.shape[-1] % m_sc or x.shape[-1] == 0:
         raise ValueError(f"{name} has {x.shape[-1]} samples along its last dimension, which is "
-                         f"not a multiple of m_sc = {m_sc} (whole OFDM symbols)")
+                         f"not a positive multiple of m_sc = {m_sc} (whole OFDM symbols, at "
+                         "least one)")
     return x
 
 
@@ -244,6 +246,8 @@ def transform_precode(x: torch.Tensor, m_sc: int) -> torch.Tensor:
     """
     m_sc = _check_m_sc(m_sc)
     x = _check_blocks("x", x, m_sc)
+    if x.numel() == 0:  # an empty batch (FFT libraries refuse zero-size transforms)
+        return x.clone()
     blocks = x.reshape(*x.shape[:-1], x.shape[-1] // m_sc, m_sc)
     return torch.fft.fft(blocks, dim=-1, norm="ortho").reshape(x.shape)
 
@@ -267,6 +271,8 @@ def transform_deprecode(y: torch.Tensor, m_sc: int) -> torch.Tensor:
     """
     m_sc = _check_m_sc(m_sc)
     y = _check_blocks("y", y, m_sc)
+    if y.numel() == 0:  # an empty batch
+        return y.clone()
     blocks = y.reshape(*y.shape[:-1], y.shape[-1] // m_sc, m_sc)
     return torch.fft.ifft(blocks, dim=-1, norm="ortho").reshape(y.shape)
 

@@ -48,6 +48,7 @@ import torch
 from softran.validation import (
     check_bits,
     check_choice,
+    check_finite,
     check_name,
     check_positive,
     check_tensor,
@@ -258,8 +259,7 @@ def symbol_demodulate(symbols: torch.Tensor, modulation: str,
         raise TypeError(f"symbols must be a complex tensor, got dtype {symbols.dtype}")
     modulation = _check_modulation(modulation)
     method = check_choice("method", method, _METHODS)
-    if symbols.numel() and not bool(torch.isfinite(symbols).all()):
-        raise ValueError("symbols must be finite; found NaN or inf")
+    check_finite("symbols", symbols)
     real = torch.float64 if symbols.dtype == torch.complex128 else torch.float32
     nv = None if noise_var is None else _check_noise_var(noise_var, symbols, real)
 

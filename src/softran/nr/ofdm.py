@@ -34,7 +34,14 @@ from typing import Any
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.validation import check_int, check_positive, check_real, check_tensor
+from softran.validation import (
+    check_allocation,
+    check_finite,
+    check_int,
+    check_positive,
+    check_real,
+    check_tensor,
+)
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate"]
 
@@ -98,6 +105,7 @@ class OFDMInfo:
         """
         n_symbols = self.symbols_per_slot if n_symbols is None else n_symbols
         n_symbols = check_int("n_symbols", n_symbols, 0)
+        check_allocation("n_symbols", n_symbols, n_symbols, 8)  # a tuple: one pointer each
         first = self.first_symbol(n_slot)
         m = self.symbols_per_subframe
         return tuple(self.cyclic_prefix_lengths[(first + i) % m] for i in range(n_symbols))
@@ -231,7 +239,23 @@ def _check_complex(name: str, x: Any, min_dim: int) -> torch.Tensor:
     x = check_tensor(name, x, min_dim=min_dim)
     if x.dtype not in (torch.complex64, torch.complex128):
         raise TypeError(f"{name} must be a complex64 or complex128 tensor, got dtype {x.dtype}")
-    return x
+    return check_finite(name, x)
+
+
+def _check_memory(rows: int, n_symbols: int, info: OFDMInfo, x: torch.Tensor,
+                  nfft: int | None, sample_rate: float | None) -> None:
+    """Refuse an FFT size that would not fit in memory (validation.check_allocation): ``rows``
+    FFTs of ``info.nfft`` points per symbol (input bins, transform, output with the cyclic
+    prefix) plus the int64 / float64 sample plans (about 8 per sample of the symbols)."""
+    samples = n_symbols * (info.nfft + max(info.cyclic_prefix_lengths))
+    n_bytes = 3 * rows * samples * x.element_size() + 8 * 8 * samples
+    if nfft is not None:
+        name, value = "nfft", nfft
+    elif sample_rate is not None:
+        name, value = "sample_rate", sample_rate
+    else:
+        name, value = f"{'grid' if x.dim() > 2 else 'waveform'}.shape", tuple(x.shape)
+    check_allocation(name, value, n_bytes, device=x.device)
 
 
 def _symbol_timing(info: OFDMInfo, first: int, n_symbols: int
@@ -394,8 +418,13 @@ def ofdm_modulate(grid: torch.Tensor, carrier: CarrierConfig, *, nfft: int | Non
         raise ValueError(f"grid must have at least 1 OFDM symbol, got shape {tuple(grid.shape)}")
     carrier_frequency = check_real("carrier_frequency", carrier_frequency, 0.0)
     info = ofdm_info(carrier, nfft, sample_rate, windowing)
+    _check_memory(grid.numel() // max(k * n_symbols, 1), n_symbols, info, grid, nfft,
+                  sample_rate)
     first = info.first_symbol(carrier.n_slot)
     device, dtype = grid.device, grid.dtype
+    if grid.numel() == 0:  # an empty batch (FFT libraries refuse zero-size transforms)
+        length = sum(_symbol_timing(info, first, n_symbols)[0]) + n_symbols * info.nfft
+        return grid.new_zeros((*grid.shape[:-2], length))
 
     if carrier_frequency:
         grid = grid * _carrier_phase(info, first, n_symbols, carrier_frequency, -1, device, dtype)
@@ -469,6 +498,10 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
         raise ValueError(f"waveform has {n_samples} samples (last dimension of shape "
                          f"{tuple(waveform.shape)}), fewer than one OFDM symbol "
                          f"({info.symbol_lengths[first]} samples)")
+    _check_memory(waveform.numel() // max(n_samples, 1), n_symbols, info, waveform, nfft,
+                  sample_rate)
+    if waveform.numel() == 0:  # an empty batch (FFT libraries refuse zero-size transforms)
+        return waveform.new_zeros((*waveform.shape[:-1], n_symbols, carrier.n_subcarriers))
     idx, corr = _demodulation_plan(info, first, n_symbols, carrier.n_subcarriers, cp_fraction,
                                    carrier_frequency, waveform.device, waveform.dtype)
     y = waveform.index_select(-1, idx).unflatten(-1, (n_symbols, info.nfft))

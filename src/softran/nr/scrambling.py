@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 
 from softran.nr.sequences import prbs
-from softran.validation import check_bits, check_int, check_tensor
+from softran.validation import check_bits, check_int, check_llr, check_tensor
 
 __all__ = [
     "pdsch_descramble",
@@ -183,10 +183,7 @@ def pusch_descramble(llr: torch.Tensor, n_id: IntOrTensor, n_rnti: IntOrTensor, 
 
 
 def _check_llr(llr: torch.Tensor) -> torch.Tensor:
-    llr = check_tensor("llr", llr, min_dim=1)
-    if not llr.is_floating_point():
-        raise TypeError(f"llr must be a real floating-point tensor, got dtype {llr.dtype}")
-    return llr
+    return check_llr("llr", llr)
 
 
 def _descramble(llr: torch.Tensor, c_init: torch.Tensor, x_placeholders: torch.Tensor | None,

@@ -42,7 +42,7 @@ import torch
 
 from softran.nr.config import N_SC_RB
 from softran.nr.datafiles import data_path
-from softran.validation import check_int, check_int_or_tensor
+from softran.validation import check_allocation, check_int, check_int_or_tensor
 
 __all__ = ["low_papr_sequence", "prbs", "prbs_qpsk", "pss", "sss"]
 
@@ -160,6 +160,8 @@ def prbs(c_init: int | torch.Tensor, n: int, *, device: DeviceLike = None) -> to
     c = check_int_or_tensor("c_init", c_init, 0, 2 ** 31 - 1, device)
     n = check_int("n", n, 0)
     dev = c.device
+    # x1 (one row), x2 and the output (one row per c_init), uint8, plus the XOR scratch
+    check_allocation("n", n, (2 * c.numel() + 2) * (n + _GOLD_DEGREE), device=dev)
     if n == 0:
         return torch.empty(*c.shape, 0, dtype=torch.uint8, device=dev)
     bits = (c.unsqueeze(-1) >> torch.arange(_GOLD_DEGREE, device=dev)) & 1  # x2(0..30)
@@ -183,6 +185,12 @@ def prbs_qpsk(c_init: int | torch.Tensor, length: int, *,
     >>> bool((r.real * 2 ** 0.5).round().eq(1 - 2 * prbs(7, 8)[0::2].float()).all())
     True
     """
+    length = check_int("length", length, 0)
+    batch = c_init.numel() if isinstance(c_init, torch.Tensor) else 1
+    # bits (2 per symbol), their float32 copy and scaled copy, the complex64 output
+    check_allocation("length", length, batch * length * (2 * 1 + 2 * 4 + 2 * 4 + 8),
+                     device=device if device is not None else
+                     (c_init.device if isinstance(c_init, torch.Tensor) else None))
     c = prbs(c_init, 2 * length, device=device).to(torch.float32)
     a = (1.0 - 2.0 * c) * (1.0 / math.sqrt(2.0))
     return torch.complex(a[..., 0::2], a[..., 1::2])
@@ -320,6 +328,9 @@ def low_papr_sequence(u: int, v: int, alpha: float | torch.Tensor, m_zc: int, *,
     if alpha_t.numel() and not bool(torch.isfinite(alpha_t).all()):
         raise ValueError("alpha must be finite")
     dev = alpha_t.device
+    # float64 phase and ones, complex128 polar, complex64 output per entry of alpha
+    check_allocation("alpha.shape", tuple(alpha_t.shape), alpha_t.numel() * m_zc * (8 + 8 + 16 + 8),
+                     device=dev)
     n = torch.arange(m_zc, dtype=torch.float64, device=dev)
     phase = alpha_t.unsqueeze(-1) * n + _base_phase(u, v, m_zc).to(dev)
     return torch.polar(torch.ones_like(phase), phase).to(torch.complex64)

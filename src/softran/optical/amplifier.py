@@ -30,7 +30,7 @@ import torch
 
 from softran.optical._random import DeviceGenerators
 from softran.optical.constants import PLANCK, REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
-from softran.validation import check_int, check_positive, check_real, check_tensor
+from softran.validation import check_finite, check_int, check_positive, check_real, check_tensor
 
 __all__ = ["EDFA", "ase_power"]
 
@@ -143,6 +143,7 @@ class EDFA(torch.nn.Module):
         field = check_tensor("field", field, min_dim=2)
         if not field.is_complex():
             raise TypeError(f"field must be a complex tensor, got dtype {field.dtype}")
+        check_finite("field", field)
         fs = check_positive("fs", fs)
         h_nu_b = PLANCK * self.frequency * fs
         nf = 10.0 ** (self.noise_figure_db / 10.0)

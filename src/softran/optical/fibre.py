@@ -66,7 +66,14 @@ from softran.optical.units import (
     gamma_to_si,
     slope_to_beta3,
 )
-from softran.validation import check_int, check_positive, check_real, check_tensor
+from softran.validation import (
+    check_allocation,
+    check_finite,
+    check_int,
+    check_positive,
+    check_real,
+    check_tensor,
+)
 
 __all__ = ["FibreLink", "FibreSpan", "dispersion_transfer_function", "ssfm"]
 
@@ -188,6 +195,7 @@ def dispersion_transfer_function(span: FibreSpan, n: int, fs: float, length: flo
     fs = check_positive("fs", fs)
     z = span.length if length is None else check_real("length", length, low=0.0)
     dev = torch.device("cpu" if device is None else device)
+    check_allocation("n", n, 6 * 16 * n, device=dev)  # frequency grid, phase, magnitude, H
     return _linear_operator(span, n, fs, z, dtype, dev)
 
 
@@ -258,7 +266,7 @@ def ssfm(field: torch.Tensor, span: FibreSpan, fs: float, *, step: float | None 
     >>> bool(torch.allclose(y.abs().square().sum(), x.abs().square().sum()))
     True
     """
-    field = check_tensor("field", field, min_dim=2)
+    field = check_finite("field", check_tensor("field", field, min_dim=2))
     if field.dtype not in (torch.complex64, torch.complex128):
         raise TypeError(f"field must be complex64 or complex128, got dtype {field.dtype}")
     if not isinstance(span, FibreSpan):

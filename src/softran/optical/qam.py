@@ -14,7 +14,7 @@ import math
 import torch
 
 from softran.nr.modulation import constellation
-from softran.validation import check_name, check_tensor
+from softran.validation import check_finite, check_name, check_tensor
 
 __all__ = ["QAM_FORMATS", "check_modulation", "check_signal", "qam_axis", "qam_decide",
            "qam_moments"]
@@ -47,9 +47,7 @@ def check_signal(name: str, x: object, *, min_dim: int = 1) -> torch.Tensor:
     x = check_tensor(name, x, min_dim=min_dim)
     if not x.is_complex():
         raise TypeError(f"{name} must be a complex tensor, got dtype {x.dtype}")
-    if x.numel() and not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return x
+    return check_finite(name, x)
 
 
 @functools.cache

@@ -69,7 +69,7 @@ from softran.optical.fibre import FibreLink, FibreSpan
 from softran.optical.frontend import coherent_frontend
 from softran.optical.link import Link
 from softran.optical.transmitter import OPTICAL_MODULATIONS, DPTransmitter, laser_phase_noise
-from softran.validation import check_int, check_name, check_positive, check_real
+from softran.validation import check_allocation, check_int, check_name, check_positive, check_real
 
 __all__ = ["OSNR_REFERENCE_BANDWIDTH", "LinkResult", "osnr_to_snr", "simulate_link",
            "snr_to_osnr"]
@@ -428,6 +428,11 @@ def simulate_link(link_or_spans: Link | FibreLink | FibreSpan | Sequence[FibreSp
     if receiver is not None and receiver_options:
         raise ValueError("give receiver or receiver_options, not both")
     dev = torch.device("cpu") if device is None else torch.device(device)
+    # two polarisations at sps samples per symbol through transmitter, fibre (split-step
+    # buffers), front end and DSP: about a dozen complex128 copies of the field
+    check_allocation("n_symbols", n_symbols,
+                     math.prod(batch_shape) * 2 * (n_symbols + warm_up) * sps * 12 * 16,
+                     device=dev)
 
     seeds = _seeds(seed, 3 + len(spans))
     tx = DPTransmitter(symbol_rate, sps, modulation, ro, launch_power_dbm, linewidth,

@@ -28,6 +28,7 @@ import torch
 
 from softran.nr.modulation import bits_per_symbol, symbol_modulate
 from softran.validation import (
+    check_allocation,
     check_bits,
     check_int,
     check_name,
@@ -86,6 +87,7 @@ def rrc_filter(beta: float, sps: int, span: int) -> torch.Tensor:
     beta = _check_roll_off(beta)
     sps = check_int("sps", sps, 1)
     span = check_int("span", span, 1)
+    check_allocation("span * sps", span * sps, 6 * 8 * (span * sps + 1))  # float64 taps, temps
     if (span * sps) % 2:
         raise ValueError(f"span * sps = {span * sps} is odd; it must be even (an odd number of "
                          "taps centred on the peak), as in rcosdesign")
@@ -137,6 +139,8 @@ def pulse_shape(symbols: torch.Tensor, sps: int, beta: float, span: int = 64) ->
     if not symbols.is_complex():
         raise TypeError(f"symbols must be a complex tensor, got dtype {symbols.dtype}")
     sps = check_int("sps", sps, 1)
+    # upsampled symbols, their FFT, the filter's and the product (complex128 at worst)
+    check_allocation("sps", sps, 4 * 16 * symbols.numel() * sps, device=symbols.device)
     taps = rrc_filter(beta, sps, span) * math.sqrt(sps)
     n_sym = symbols.shape[-1]
     if n_sym == 0:
@@ -185,6 +189,9 @@ def qam_symbols(source: torch.Tensor | torch.Generator, modulation: str, n_pol: 
             raise ValueError("n_symbols is required when source is a torch.Generator")
         n_symbols = check_int("n_symbols", n_symbols, 1)
         shape = (*(check_int("batch_shape", d, 0) for d in batch_shape), n_pol, n_symbols * qm)
+        # bits (uint8) and complex64 symbols, with the mapper's temporaries
+        check_allocation("n_symbols", n_symbols, math.prod(shape) * (2 + 3 * 8 // qm),
+                         device=source.device)
         bits = torch.randint(0, 2, shape, generator=source, device=source.device,
                              dtype=torch.uint8)
     else:
@@ -224,6 +231,7 @@ def laser_phase_noise(linewidth: float, fs: float, shape: Sequence[int],
     if not shape:
         raise ValueError("shape must have at least one dimension (the time axis)")
     device = generator.device if generator is not None else torch.device("cpu")
+    check_allocation("shape", shape, 3 * 8 * math.prod(shape), device=device)  # float64 walk
     if linewidth == 0.0:
         return torch.zeros(shape, dtype=torch.float64, device=device)
     step = torch.randn(shape, dtype=torch.float64, generator=generator, device=device)
@@ -303,6 +311,10 @@ class DPTransmitter(torch.nn.Module):
     def forward(self, n_symbols: int,
                 batch_shape: Sequence[int] = ()) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n_symbols = check_int("n_symbols", n_symbols, 1)
+        # the pulse-shaped field (sps samples per symbol) and its filter / phase-noise buffers
+        check_allocation("n_symbols", n_symbols,
+                         math.prod(int(b) for b in batch_shape) * self.n_pol * n_symbols
+                         * self.sps * 6 * 16, device=self._generator.device)
         symbols, bits = qam_symbols(self._generator, self.modulation, self.n_pol, n_symbols,
                                     batch_shape)
         field = pulse_shape(symbols.to(self.dtype), self.sps, self.roll_off, self.span)

@@ -75,7 +75,14 @@ from softran.oran.errors import FronthaulDecodeError
 from softran.oran.fixed_point import NATIVE_BITS, from_fixed, to_fixed
 from softran.oran.modulation_compression import modulation_compress, modulation_expand
 from softran.oran.mu_law import mu_law_compress, mu_law_expand
-from softran.validation import check_choice, check_int, check_name, check_positive, check_tensor
+from softran.validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_name,
+    check_positive,
+    check_tensor,
+)
 
 __all__ = [
     "COMPRESSION_METHODS",
@@ -223,6 +230,44 @@ class CompressedPRBs:
     csf: bool = False
     mod_comp_scaler: int | None = None
     full_scale: float | None = None
+
+    def __post_init__(self) -> None:
+        """Check every field (a ``TypeError``/``ValueError`` naming it), so that a hand-built or
+        foreign object fails here, not deep inside :func:`decompress` or :meth:`to_bytes`."""
+        method = _check_method(self.method)
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "width", _check_width(method, self.width))
+        m = check_tensor("CompressedPRBs.mantissa", self.mantissa, min_dim=3)
+        if m.is_floating_point() or m.is_complex() or m.dtype == torch.bool:
+            raise TypeError(f"CompressedPRBs.mantissa must be an integer tensor, got dtype "
+                            f"{m.dtype}")
+        if tuple(m.shape[-2:]) != (_N_RE, 2):
+            raise ValueError(f"CompressedPRBs.mantissa must have shape [..., n_prb, 12, 2], got "
+                             f"{tuple(m.shape)}")
+        if method in ("bfp", "block-scaling", "mu-law", "bfp-selective-re"):
+            p = check_tensor("CompressedPRBs.param", self.param)
+            if p.is_floating_point() or p.is_complex() or p.dtype == torch.bool:
+                raise TypeError(f"CompressedPRBs.param must be an integer tensor, got dtype "
+                                f"{p.dtype}")
+            if p.shape != m.shape[:-2]:
+                raise ValueError(f"CompressedPRBs.param must have shape [..., n_prb] = "
+                                 f"{tuple(m.shape[:-2])}, got {tuple(p.shape)}")
+        elif self.param is not None:
+            raise ValueError(f"CompressedPRBs.param must be None for {method!r}")
+        if method == "bfp-selective-re":
+            r = check_tensor("CompressedPRBs.re_mask", self.re_mask)
+            if r.dtype != torch.bool or r.shape != m.shape[:-1]:
+                raise TypeError(f"CompressedPRBs.re_mask must be a bool tensor of shape "
+                                f"[..., n_prb, 12] = {tuple(m.shape[:-1])}, got {r.dtype} "
+                                f"{tuple(r.shape)}")
+        elif self.re_mask is not None:
+            raise ValueError(f"CompressedPRBs.re_mask must be None for {method!r}")
+        check_bool("CompressedPRBs.csf", self.csf)
+        if method == "modulation":
+            check_int("CompressedPRBs.mod_comp_scaler", self.mod_comp_scaler, 1, 0x7FFF)
+        elif self.mod_comp_scaler is not None:
+            raise ValueError(f"CompressedPRBs.mod_comp_scaler must be None for {method!r}")
+        _check_full_scale(self.full_scale)
 
     @property
     def n_prb(self) -> int:
@@ -383,6 +428,9 @@ class CompressedPRBs:
 def _from_bytes_selective(data: bytes, n_total: int, shape: tuple[int, ...], width: int,
                           full_scale: float | None) -> CompressedPRBs:
     # Walk the PRBs: each length depends on its own sReSMask (a sequential chain by nature).
+    if 2 * n_total > len(data):  # before allocating per-PRB arrays for a size off the wire
+        raise FronthaulDecodeError(f"{n_total} PRBs of 'bfp-selective-re' need at least "
+                                   f"{2 * n_total} bytes (2 per udCompParam), got {len(data)}")
     starts = np.empty(n_total, dtype=np.int64)
     pos = 0
     for i in range(n_total):
@@ -556,7 +604,8 @@ def decompress(c: CompressedPRBs) -> torch.Tensor:
     tensor(8160.+0.j)
     """
     if not isinstance(c, CompressedPRBs):
-        raise TypeError(f"c must be CompressedPRBs, got {type(c).__name__}")
+        raise TypeError(f"c must be a CompressedPRBs (from compress or CompressedPRBs."
+                        f"from_bytes), got {type(c).__name__}")
     m = c.mantissa.to(torch.int32)
     if c.method == "none":
         return from_fixed(m, c.width, c.full_scale)

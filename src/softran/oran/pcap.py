@@ -15,6 +15,7 @@ for the UDP port: ``-d udp.port==50000,ecpri``); :data:`LINKTYPE_RAW` (101) for 
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from collections.abc import Iterable, Iterator
@@ -31,7 +32,7 @@ from softran.oran.transport import (
     parse_ethernet_frame,
     parse_udp_ipv4_frame,
 )
-from softran.validation import check_int
+from softran.validation import check_allocation, check_int
 
 __all__ = [
     "LINKTYPE_ETHERNET",
@@ -145,14 +146,23 @@ class PcapWriter:
 
 
 class PcapReader:
-    """Read a classic pcap file from a path or from bytes; iterate over :class:`PcapPacket`.
+    """Read a classic pcap file record by record; iterate over :class:`PcapPacket`.
+
+    ``source`` is a path, the bytes of a capture, or a binary file object (an open file, a
+    pipe such as ``sys.stdin.buffer``, a socket's ``makefile("rb")``). Records are read one
+    at a time as the iteration asks for them, so memory stays bounded by one record (at most
+    the snaplen, itself at most 256 KiB) whatever the size of the capture. A path is opened
+    for each iteration and closed when it ends; a file object is not closed, is read from its
+    current position (the global header first) and, if it cannot seek (a pipe), can be
+    iterated once only.
 
     Attributes ``linktype``, ``snaplen``, ``nanosecond`` and ``byte_order`` come from the
-    global header.
+    global header, which the constructor reads.
 
     Raises:
-        FronthaulDecodeError: unknown magic, truncated header or record, a record longer than
-            the snaplen / the 256 KiB limit, a sub-second field out of range.
+        FronthaulDecodeError: unknown magic, truncated header or record (with the byte offset
+            of the record and how many bytes were missing), a record longer than the snaplen /
+            the 256 KiB limit, a sub-second field out of range.
 
     >>> import io
     >>> buf = io.BytesIO()
@@ -160,59 +170,129 @@ class PcapReader:
     ...     w.write(b"abc", timestamp_ns=7)
     >>> [(p.timestamp_ns, p.data) for p in PcapReader(buf.getvalue())]
     [(7, b'abc')]
+    >>> _ = buf.seek(0)
+    >>> [p.data for p in PcapReader(buf)]            # a file object: read as it goes
+    [b'abc']
     """
 
-    def __init__(self, source: str | os.PathLike[str] | bytes) -> None:
+    def __init__(self, source: str | os.PathLike[str] | bytes | BinaryIO) -> None:
+        self._path: Path | None = None
+        self._data: bytes | None = None
+        self._fh: BinaryIO | None = None
         if isinstance(source, (bytes, bytearray, memoryview)):
             self._data = bytes(source)
+            header = self._data[:24]
         elif isinstance(source, (str, os.PathLike)):
-            self._data = Path(source).read_bytes()
+            self._path = Path(source)
+            with open(self._path, "rb") as f:
+                header = _read_exact(f, 24)
+        elif hasattr(source, "read"):
+            self._fh = source
+            header = _read_exact(source, 24)
         else:
-            raise TypeError(f"source must be a path or bytes, got {type(source).__name__}")
-        if len(self._data) < 24:
-            raise FronthaulDecodeError(f"pcap global header truncated: {len(self._data)} of 24 "
+            raise TypeError(f"source must be a path, bytes or a binary file object, got "
+                            f"{type(source).__name__}")
+        if not isinstance(header, bytes):
+            raise TypeError(f"source must be opened in binary mode ('rb'), got "
+                            f"{type(header).__name__} from its read()")
+        if len(header) < 24:
+            raise FronthaulDecodeError(f"pcap global header truncated: {len(header)} of 24 "
                                        "bytes")
         for order in ("<", ">"):
-            magic = struct.unpack(order + "I", self._data[:4])[0]
+            magic = struct.unpack(order + "I", header[:4])[0]
             if magic in (_MAGIC_US, _MAGIC_NS):
                 break
         else:
-            raise FronthaulDecodeError(f"not a classic pcap file (magic {self._data[:4].hex()})")
+            raise FronthaulDecodeError(f"not a classic pcap file (magic {header[:4].hex()})")
         self.byte_order = order
         self.nanosecond = magic == _MAGIC_NS
         major, _minor, _zone, _sigfigs, self.snaplen, self.linktype = struct.unpack(
-            order + "HHiIII", self._data[4:24])
+            order + "HHiIII", header[4:24])
         if major != 2:
             raise FronthaulDecodeError(f"pcap version {major} is not supported (2 is)")
+        self._start: int | None = None
+        if self._fh is not None:
+            try:
+                self._start = self._fh.tell() if self._fh.seekable() else None
+            except (OSError, AttributeError):
+                self._start = None
 
     def __iter__(self) -> Iterator[PcapPacket]:
-        data, pos, order = self._data, 24, self.byte_order
+        if self._path is not None:
+            with open(self._path, "rb") as f:
+                f.seek(24)
+                yield from self._records(f)
+        elif self._data is not None:
+            f = io.BytesIO(self._data)
+            f.seek(24)
+            yield from self._records(f)
+        else:
+            assert self._fh is not None
+            if self._start is not None:
+                self._fh.seek(self._start)
+            yield from self._records(self._fh)
+
+    def _records(self, f: BinaryIO) -> Iterator[PcapPacket]:
+        order = self.byte_order
         limit = min(max(self.snaplen, 1), _MAX_SNAPLEN) if self.snaplen else _MAX_SNAPLEN
         scale = 1 if self.nanosecond else 1000
-        while pos < len(data):
-            if len(data) - pos < 16:
-                raise FronthaulDecodeError(f"pcap record header truncated at byte {pos}")
-            sec, frac, incl, orig = struct.unpack(order + "IIII", data[pos:pos + 16])
+        pos = 24
+        while True:
+            head = _read_exact(f, 16)
+            if not head:
+                return
+            if len(head) < 16:
+                raise FronthaulDecodeError(f"pcap record header truncated at byte {pos}: "
+                                           f"{len(head)} of 16 bytes")
+            sec, frac, incl, orig = struct.unpack(order + "IIII", head)
             if frac * scale >= 10**9:
                 raise FronthaulDecodeError(f"pcap record at byte {pos}: sub-second field {frac} "
                                            "out of range")
             if incl > limit:
                 raise FronthaulDecodeError(f"pcap record at byte {pos}: incl_len = {incl} exceeds "
                                            f"the snaplen {limit}")
-            pos += 16
-            if len(data) - pos < incl:
-                raise FronthaulDecodeError(f"pcap record data truncated: incl_len = {incl}, "
-                                           f"{len(data) - pos} bytes left")
-            yield PcapPacket(sec * 10**9 + frac * scale, data[pos:pos + incl], orig)
-            pos += incl
+            data = _read_exact(f, incl)
+            if len(data) < incl:
+                raise FronthaulDecodeError(f"pcap record data truncated at byte {pos + 16}: "
+                                           f"incl_len = {incl}, {len(data)} bytes left")
+            yield PcapPacket(sec * 10**9 + frac * scale, data, orig)
+            pos += 16 + incl
 
 
-def read_pcap(source: str | os.PathLike[str] | bytes) -> list[PcapPacket]:
-    """All packets of a classic pcap file (path or bytes); see :class:`PcapReader`.
+def _read_exact(f: BinaryIO, n: int) -> bytes:
+    """Up to ``n`` bytes from ``f``: fewer only at the end of the stream (a pipe or socket may
+    return short reads before it)."""
+    first = f.read(n)
+    if not isinstance(first, bytes) or len(first) in (0, n):
+        return first
+    parts = [first]
+    got = len(first)
+    while got < n:
+        chunk = f.read(n - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def read_pcap(source: str | os.PathLike[str] | bytes | BinaryIO) -> list[PcapPacket]:
+    """All packets of a classic pcap file (path, bytes or binary file object) as a list; see
+    :class:`PcapReader`, which streams them instead. For a path, a capture whose packets would
+    not fit in memory is refused before it is read
+    (:func:`softran.validation.check_allocation`).
 
     >>> read_pcap(bytes.fromhex('d4c3b2a1020004000000000000000000ffff000001000000'))
     []
     """
+    if isinstance(source, (str, os.PathLike)) and os.path.isfile(source):
+        size = os.path.getsize(source)
+        # the packets' bytes plus about 100 bytes of Python objects per (at least 16-byte) record
+        try:
+            check_allocation("source", Path(source).name, size * (1 + 100 / 16))
+        except ValueError as err:
+            raise ValueError(f"{err}; iterate over PcapReader(source) to stream the packets of "
+                             f"{os.fspath(source)!r} one at a time") from None
     return list(PcapReader(source))
 
 

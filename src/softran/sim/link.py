@@ -36,11 +36,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from softran.validation import check_allocation
+
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
 
-__all__ = ["Link", "LinkConfigError", "SlotCounts", "check_link_config", "link_kinds",
-           "make_link", "register_link"]
+__all__ = ["Link", "LinkConfigError", "SlotCounts", "check_batch_memory", "check_link_config",
+           "link_kinds", "make_link", "register_link"]
 
 
 @dataclass(frozen=True)
@@ -195,3 +197,25 @@ def make_link(scenario: Scenario, device: str = "cpu") -> Link:
     0
     """
     return _entry(scenario.scenario.link)[0](scenario, device)
+
+
+def check_batch_memory(scenario: Scenario, bytes_per_slot: int) -> None:
+    """Refuse a ``run.batch_slots`` whose batch would not fit in memory: a link's check calls
+    this with its estimate of the memory one slot of :meth:`Link.run` needs (its dominant
+    tensors); ``batch_slots`` times that is checked by
+    :func:`softran.validation.check_allocation` on ``run.device``. Parallel engines run one
+    batch per worker at a time. Raises :class:`LinkConfigError` naming ``run.batch_slots``.
+
+    >>> from softran.sim.scenario import load_scenario
+    >>> s = load_scenario("[scenario]\\nname = 'x'\\n[pusch]\\ntarget_code_rate = 0.5\\n"
+    ...                   "[snr]\\npoints_db = [0]\\n[run]\\nbatch_slots = 1000")
+    >>> check_batch_memory(s, 10**7)        # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    softran.sim.link.LinkConfigError: run.batch_slots: batch_slots = 1000 would need about ...
+    """
+    n = scenario.run.batch_slots
+    try:
+        check_allocation("batch_slots", n, n * bytes_per_slot, device=scenario.run.device)
+    except ValueError as err:
+        raise LinkConfigError("run.batch_slots", f"{err}; the link needs about "
+                              f"{bytes_per_slot / 2**20:.3g} MiB per slot of a batch") from None

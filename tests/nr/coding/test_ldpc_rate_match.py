@@ -12,6 +12,7 @@ from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
 from softran.nr.coding.sch_info import dlsch_info
+from softran.validation import max_allocation
 
 QM = {"pi/2-BPSK": 1, "QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM": 8, "1024QAM": 10}
 
@@ -200,8 +201,37 @@ def test_other_integer_dtypes():
 def test_zero_length_output():
     cw = make_cw(2, 100, 10, 4, seed=0)
     assert rate_match_ldpc(cw, 0, 0, "QPSK").shape == (0,)
-    rec = rate_recover_ldpc(torch.zeros(0), 100, 0.5, 0, "QPSK")
-    assert bool((rec[rec.isfinite()] == 0).all())
+
+
+def test_recovery_refuses_code_blocks_without_soft_bits():
+    # G = 0 (or G < C * N_L * Q_m) leaves a code block with E_r = 0: nothing to decode from,
+    # and the output would be the fillers' +inf around zeros. Refused, naming llr.
+    with pytest.raises(ValueError, match=r"llr has 0 soft bits .*G >= 2"):
+        rate_recover_ldpc(torch.zeros(0), 100, 0.5, 0, "QPSK")
+    # tbs = 20000 at R = 1/2: C = 3 code blocks (TS 38.212 §5.2.2, K_cb = 8448), 16QAM, 2 layers
+    with pytest.raises(ValueError, match=r"C = 3 code block.*G >= 24"):
+        rate_recover_ldpc(torch.zeros(16), 20000, 0.5, 0, "16QAM", 2)
+    assert rate_recover_ldpc(torch.zeros(24), 20000, 0.5, 0, "16QAM", 2).shape[-2] == 3
+
+
+def test_recovery_refuses_nan_and_keeps_inf():
+    llr = torch.zeros(4500)
+    llr[7] = float("nan")
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index 7\)"):
+        rate_recover_ldpc(llr, 4000, 0.5, 0, "QPSK")
+    llr[7] = -float("inf")                       # a certain 1 stays certain
+    out = rate_recover_ldpc(llr, 4000, 0.5, 0, "QPSK")
+    assert float(out.min()) == -float("inf") and not bool(out.isnan().any())
+
+
+def test_huge_sizes_are_refused_before_allocating():
+    # tbs = 10**9: about 118,000 code blocks of N = 25344 float32 LLRs, 12 GB
+    with pytest.raises(ValueError, match=r"tbs = 1000000000 would need about 11.2 GiB.*limit"):
+        rate_recover_ldpc(torch.zeros(4500), 10**9, 0.5, 0, "QPSK")
+    cw = make_cw(1, 100, 10, 4, seed=0)
+    with max_allocation("1M"):
+        with pytest.raises(ValueError, match=r"out_len = 10000000 would need .* limit of 1 MiB"):
+            rate_match_ldpc(cw, 10**7, 0, "QPSK")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,8 +248,9 @@ def test_round_trip_against_reference(data, tbs, rate, rv, mod, n_l, limited, se
     n_ref = data.draw(st.integers(info.n // 3, info.n + 50)) if limited else None
     n_cb = info.n if n_ref is None else min(info.n, n_ref)
     nq = n_l * QM[mod]
-    # from well below one code block's buffer to > 2x repetition; often not divisible by C
-    gq = data.draw(st.integers(1, max(1, (5 * info.c * n_cb) // (2 * nq))))
+    # from one group of n_l * Q_m bits per code block (recovery refuses fewer) to > 2x
+    # repetition; often not divisible by C
+    gq = data.draw(st.integers(info.c, max(info.c, (5 * info.c * n_cb) // (2 * nq))))
     g = gq * nq
     fill_start = info.k_prime - 2 * info.zc
     cw = make_cw(info.c, info.n, fill_start, info.f, seed)

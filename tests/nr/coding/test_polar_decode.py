@@ -208,3 +208,12 @@ def test_bad_inputs() -> None:
         polar_decode(torch.zeros(512, dtype=torch.uint8), 56, 864)
     with pytest.raises(ValueError, match="rnti"):
         polar_decode(llr, 56, 864, crc_len=6, rnti=100)
+
+
+def test_nan_llrs_are_refused_and_infinite_ones_decode():
+    c = crc_encode(torch.zeros(1, 32, dtype=torch.uint8), "24C")
+    llr = torch.where(polar_encode(c, 864) == 0, float("inf"), -float("inf"))   # certain bits
+    assert bool((polar_decode(llr, 56, 864) == c).all())
+    llr[0, 3] = float("nan")
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index \(0, 3\)\)"):
+        polar_decode(llr, 56, 864)

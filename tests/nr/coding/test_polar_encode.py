@@ -109,11 +109,12 @@ def test_all_zero_input_gives_zero_codeword() -> None:
 
 
 def test_bad_inputs() -> None:
-    with pytest.raises(ValueError, match="k = 57"):
+    k_of_bits = r"K \(length of bits along its last dimension\)"
+    with pytest.raises(ValueError, match=k_of_bits + " = 57 is larger than e = 56"):
         polar_encode(torch.zeros(57, dtype=torch.uint8), 56)              # K > E
     with pytest.raises(ValueError, match="e"):
         polar_encode(torch.zeros(20, dtype=torch.uint8), 8193, 10, False)  # E > 8192
-    with pytest.raises(ValueError, match="k"):
+    with pytest.raises(ValueError, match=k_of_bits + " = 165 is out of range"):
         polar_encode(torch.zeros(165, dtype=torch.uint8), 1000, 10, True)  # K > 164 with I_IL
     with pytest.raises(TypeError):
         polar_encode(torch.zeros(20), 100)                                # float, not bits
@@ -121,3 +122,11 @@ def test_bad_inputs() -> None:
         polar_encode(torch.full((20,), 2, dtype=torch.uint8), 100)
     with pytest.raises(ValueError):
         polar_transform(torch.zeros(12, dtype=torch.uint8))
+
+
+def test_empty_or_long_input_names_the_bits_argument():
+    with pytest.raises(ValueError, match=r"K \(length of bits along its last dimension\) = 0 "
+                                         r"is out of range; allowed: 1..164"):
+        polar_encode(torch.zeros(2, 0, dtype=torch.uint8), 864)
+    with pytest.raises(ValueError, match=r"K \(length of bits along its last dimension\) = 200"):
+        polar_encode(torch.zeros(200, dtype=torch.uint8), 864)

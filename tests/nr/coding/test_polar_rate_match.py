@@ -144,3 +144,10 @@ def test_bad_inputs() -> None:
         rate_recover_polar(torch.zeros(40), 10, 100)                      # N not a power of 2
     with pytest.raises(ValueError):
         rate_recover_polar(torch.zeros(8193), 10, 1024)
+
+
+def test_recovery_of_empty_or_nan_llrs_is_refused_naming_llr():
+    with pytest.raises(ValueError, match=r"E \(length of llr along its last dimension\) = 0"):
+        rate_recover_polar(torch.zeros(3, 0), 8, 32)
+    with pytest.raises(ValueError, match="llr contains NaN"):
+        rate_recover_polar(torch.tensor([float("nan")] * 40), 8, 32)

@@ -146,3 +146,20 @@ def test_code_blocks_decoded_once_per_harq_process():
     out, err = dec(llr, "QPSK", 1, harq_process=3)
     assert not err.any() and torch.equal(out, tb)
     assert (dec.last_iterations[:, 0] == 0).all() and (dec.last_iterations[:, 1] >= 1).all()
+
+
+def test_empty_and_huge_transport_blocks_are_refused_naming_the_argument():
+    with pytest.raises(ValueError, match=r"tb has shape \(2, 0\): a transport block needs at "
+                                         r"least one bit"):
+        ULSCHEncoder(0.5)(torch.zeros(2, 0, dtype=torch.uint8), "QPSK", 1, 100)
+    # 10**9 bits: ~118,000 code blocks of 25344 LLRs, 11 GiB of soft buffer per block
+    with pytest.raises(ValueError, match=r"^transport_block_length = 1000000000 would need"):
+        DLSCHDecoder(0.5, 10**9)
+
+
+def test_decoder_refuses_nan_llrs():
+    dec = ULSCHDecoder(0.5, 1000)
+    llr = torch.zeros(1, 2400)
+    llr[0, 17] = float("nan")
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index \(0, 17\)\)"):
+        dec(llr, "QPSK", 1)

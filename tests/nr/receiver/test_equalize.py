@@ -193,3 +193,15 @@ def test_bad_inputs():
         mmse_equalize(y, h, torch.eye(2, dtype=torch.complex64)[..., None].expand(2, 2, 2))
     with pytest.raises(ValueError, match="one layer"):
         mrc_combine(y, torch.ones(2, 2, 3, dtype=torch.complex64))
+
+
+def test_equalizers_refuse_non_finite_inputs():
+    y = torch.ones(1, 2, 4, dtype=torch.complex64)
+    h = torch.ones(1, 2, 1, 4, dtype=torch.complex64)
+    h[0, 1, 0, 2] = complex(float("nan"), 0.0)
+    for eq in (lambda: mmse_equalize(y, h, 0.1), lambda: zf_equalize(y, h)):
+        with pytest.raises(ValueError, match=r"h contains NaN \(first at index \(0, 1, 0, 2\)\)"):
+            eq()
+    y[0, 0, 0] = complex(float("inf"), 0.0)
+    with pytest.raises(ValueError, match=r"y contains inf"):
+        mrc_combine(y, torch.ones(1, 2, 1, 4, dtype=torch.complex64))

@@ -296,3 +296,22 @@ def test_mib_payload_consistency_reference() -> None:
     (c,) = cell_search(w, FS, l_max=8)
     cw2 = bch_encode(c.mib.pack(), c.sfn, c.half_frame, c.ssb_index, c.k_ssb, 8, c.n_cell_id)
     assert torch.equal(cw, cw2)
+
+
+def test_ssb_waveform_refuses_a_length_beyond_memory_and_cell_search_nan() -> None:
+    m = MIB(system_frame_number=8, sub_carrier_spacing_common=30)
+    with pytest.raises(ValueError, match=r"^n_half_frames = 1000000 would need about .* TiB"):
+        ssb_waveform(17, m, case="C", ssb_positions=[1, 0, 0, 0], n_half_frames=10**6)
+    w = torch.zeros(1, 1000, dtype=torch.complex64)
+    w[0, 10] = complex(float("nan"), 0.0)
+    with pytest.raises(ValueError, match=r"waveform contains NaN \(first at index \(0, 10\)\)"):
+        cell_search(w, FS, scs=30)
+
+
+def test_pss_search_refuses_a_recording_too_long_to_correlate_in_memory() -> None:
+    from softran.validation import max_allocation
+
+    w = torch.zeros(1, 20_000, dtype=torch.complex64)
+    with max_allocation("1M"):            # ~9 CFO hypotheses: several hundred bytes per sample
+        with pytest.raises(ValueError, match=r"^waveform.shape = \(1, 20000\) would need"):
+            cell_search(w, FS, scs=30)

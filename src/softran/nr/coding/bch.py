@@ -37,7 +37,7 @@ from softran.validation import (
     check_choice,
     check_int,
     check_int_or_tensor,
-    check_tensor,
+    check_llr,
 )
 
 __all__ = [
@@ -277,9 +277,7 @@ def bch_decode(llr: torch.Tensor, n_cell_id: int | torch.Tensor, l_max: int,
     >>> bool((out.mib_bits == mib).all()), int(out.sfn_lsbs), int(out.msb_idx_offset)
     (True, 10, 1)
     """
-    llr = check_tensor("llr", llr, min_dim=1)
-    if not llr.is_floating_point():
-        raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
+    llr = check_llr("llr", llr)
     if llr.shape[-1] != BCH_E:
         raise ValueError(f"llr must have {BCH_E} values along its last dimension, got shape "
                          f"{tuple(llr.shape)}")

@@ -27,7 +27,7 @@ from softran.nr.coding.polar import (
     rate_match_polar,
     rate_recover_polar,
 )
-from softran.validation import check_bits, check_int, check_tensor
+from softran.validation import check_bits, check_int, check_llr
 
 __all__ = ["DCI_CRC_LENGTH", "DCI_MIN_PAYLOAD", "dci_decode", "dci_encode"]
 
@@ -128,9 +128,7 @@ def dci_decode(llr: torch.Tensor, k: int, rnti: int = 0, list_length: int = 8, *
     >>> bool((bits == a).all()), mask.tolist(), dci_decode(llr, 20, 0)[1].tolist()
     (True, [0], [1234])
     """
-    llr = check_tensor("llr", llr, min_dim=1)
-    if not llr.is_floating_point():
-        raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
+    llr = check_llr("llr", llr)
     a = check_int("k", k, 1, DCI_MAX_PAYLOAD)
     rnti = check_int("rnti", rnti, 0, _MAX_RNTI)
     e = llr.shape[-1]

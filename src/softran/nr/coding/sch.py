@@ -26,7 +26,7 @@ from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ulsch_info
-from softran.validation import check_bits, check_int, check_tensor
+from softran.validation import check_allocation, check_bits, check_int, check_tensor
 
 __all__ = ["DLSCHDecoder", "DLSCHEncoder", "ULSCHDecoder", "ULSCHEncoder"]
 
@@ -48,6 +48,9 @@ class _SCHEncoder(torch.nn.Module):
                 rv: int = 0) -> torch.Tensor:
         """Encode transport blocks ``tb`` [..., A] (uint8 bits) into [..., out_len] coded bits."""
         tb = check_bits("tb", tb)
+        if tb.shape[-1] == 0:
+            raise ValueError(f"tb has shape {tuple(tb.shape)}: a transport block needs at least "
+                             "one bit along the last dimension (TBS >= 1)")
         info = self.info(tb.shape[-1])
         blk = crc_encode(tb, info.crc)
         cbs = code_block_segment_ldpc(blk, info.bgn)
@@ -65,6 +68,9 @@ class _SCHDecoder(torch.nn.Module):
                  n_harq_processes: int = 16) -> None:
         super().__init__()
         self.sch_info = self._info(transport_block_length, target_code_rate)
+        # one transport block's soft buffer [C, N] float32 must fit, whatever the batch
+        check_allocation("transport_block_length", transport_block_length,
+                         self.sch_info.c * self.sch_info.n, torch.float32)
         self.target_code_rate = target_code_rate
         self.transport_block_length = transport_block_length
         self.n_ref = n_ref
@@ -109,7 +115,7 @@ class _SCHDecoder(torch.nn.Module):
         erased (rv 1/2 alone) decodes to all zeros, which passes the zero-initialised CRCs of
         TS 38.212 §5.1. A code block that received no soft bit at all counts as failed.
         """
-        llr = check_tensor("llr", llr, min_dim=1)
+        llr = check_tensor("llr", llr, min_dim=1)  # NaN: refused by rate_recover_ldpc
         harq_process = check_int("harq_process", harq_process, 0, self.n_harq_processes - 1)
         info = self.sch_info
         recovered = rate_recover_ldpc(llr, info.a, self.target_code_rate, rv, modulation,

@@ -41,7 +41,7 @@ from softran.nr.pdcch.chain import (
     pdcch_resources,
 )
 from softran.nr.pdcch.coreset import CORESETConfig, SearchSpaceConfig, pdcch_candidates
-from softran.validation import check_int, check_positive, check_tensor
+from softran.validation import check_finite, check_int, check_positive, check_tensor
 
 __all__ = ["PDCCHDetection", "pdcch_blind_decode"]
 
@@ -173,6 +173,7 @@ def pdcch_blind_decode(rx_grid: torch.Tensor, carrier: CarrierConfig, coreset: C
     rx_grid = check_tensor("rx_grid", rx_grid, min_dim=3)
     if not rx_grid.is_complex():
         raise TypeError(f"rx_grid must be a complex tensor, got dtype {rx_grid.dtype}")
+    check_finite("rx_grid", rx_grid)
     if not isinstance(search_space, SearchSpaceConfig):
         raise TypeError(f"search_space must be a SearchSpaceConfig, got "
                         f"{type(search_space).__name__}")

@@ -26,7 +26,7 @@ from softran.nr.layers import (
 from softran.nr.modulation import symbol_demodulate, symbol_modulate
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
 from softran.nr.scrambling import pusch_descramble, pusch_scramble
-from softran.validation import check_bits, check_tensor
+from softran.validation import check_bits, check_finite, check_tensor
 
 __all__ = ["pusch", "pusch_decode", "pusch_precoding_matrix"]
 
@@ -121,6 +121,7 @@ def pusch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PUSCHCon
     x = check_tensor("symbols", symbols, min_dim=2)
     if not x.is_complex():
         raise TypeError(f"symbols must be complex, got dtype {x.dtype}")
+    check_finite("symbols", x)
     if x.shape[-2:] != (config.n_layers, config.n_re):
         raise ValueError(f"symbols must have shape [..., n_layers={config.n_layers}, "
                          f"n_re={config.n_re}], got {tuple(x.shape)}")

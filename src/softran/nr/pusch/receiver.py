@@ -31,7 +31,7 @@ from softran.nr.receiver import (
     noise_covariance,
     ptrs_common_phase_error,
 )
-from softran.validation import check_choice, check_int, check_tensor
+from softran.validation import check_choice, check_finite, check_int, check_tensor
 
 __all__ = ["PUSCH_DETECTORS", "PUSCHReceiver"]
 
@@ -133,6 +133,7 @@ class PUSCHReceiver(torch.nn.Module):
         rx = check_tensor("rx", rx, min_dim=3)
         if not rx.is_complex():
             raise TypeError(f"rx must be complex, got dtype {rx.dtype}")
+        check_finite("rx", rx)
         if rx.shape[1] != self.n_rx:
             raise ValueError(f"rx has {rx.shape[1]} receive antennas in dimension 1; this "
                              f"receiver has n_rx = {self.n_rx}")
@@ -174,6 +175,7 @@ class PUSCHReceiver(torch.nn.Module):
             h = check_tensor("h", h, min_dim=5).to(self.device)
             if not h.is_complex():
                 raise TypeError(f"h must be complex, got dtype {h.dtype}")
+            check_finite("h", h)
             shape = (self.n_rx, self.config.n_layers, *grid.shape[-2:])
             if tuple(h.shape[-4:]) != shape:
                 raise ValueError(f"h must have shape [batch, n_rx, n_layers, n_symbols, K] = "

@@ -32,7 +32,7 @@ import numbers
 
 import torch
 
-from softran.validation import check_tensor
+from softran.validation import check_finite, check_tensor
 
 __all__ = ["mmse_equalize", "mrc_combine", "zf_equalize"]
 
@@ -159,6 +159,7 @@ def _check(y: object, h: object) -> tuple[torch.Tensor, torch.Tensor]:
     for name, t in (("y", y), ("h", h)):
         if not t.is_complex():
             raise TypeError(f"{name} must be a complex tensor, got dtype {t.dtype}")
+        check_finite(name, t)
     if h.shape[-3] != y.shape[-2] or h.shape[-1] != y.shape[-1]:
         raise ValueError(f"h [..., n_rx, n_layers, n_re] = {tuple(h.shape)} does not match "
                          f"y [..., n_rx, n_re] = {tuple(y.shape)}")

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import torch
 
-from softran.validation import check_tensor
+from softran.validation import check_finite, check_tensor
 
 __all__ = ["common_phase_correct", "interpolate_phase", "ptrs_common_phase_error"]
 
@@ -49,8 +49,8 @@ def ptrs_common_phase_error(grid: torch.Tensor, h: torch.Tensor, ptrs_indices: t
     ...  if not math.isnan(v)]
     [90.0, 90.0]
     """
-    grid = check_tensor("grid", grid, min_dim=4)
-    h = check_tensor("h", h, min_dim=5)
+    grid = check_finite("grid", check_tensor("grid", grid, min_dim=4))
+    h = check_finite("h", check_tensor("h", h, min_dim=5))
     if grid.dim() != 4:
         raise ValueError(f"grid must be [batch, n_rx, n_symbols, K], got {tuple(grid.shape)}")
     b, n_rx, n_sym, k = grid.shape
@@ -153,7 +153,7 @@ def common_phase_correct(grid: torch.Tensor, phase: torch.Tensor) -> torch.Tenso
     >>> torch.allclose(y, torch.tensor([1, -1j]), atol=1e-6)
     True
     """
-    grid = check_tensor("grid", grid, min_dim=4)
+    grid = check_finite("grid", check_tensor("grid", grid, min_dim=4))
     if tuple(phase.shape) != (grid.shape[0], grid.shape[-2]):
         raise ValueError(f"phase must have shape [batch, n_symbols] = "
                          f"[{grid.shape[0]}, {grid.shape[-2]}], got {tuple(phase.shape)}")

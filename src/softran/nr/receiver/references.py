@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from softran.validation import check_int, check_tensor
+from softran.validation import check_finite, check_int, check_tensor
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def check_grid(name: str, grid: object, min_dim: int = 3) -> torch.Tensor:
     grid = check_tensor(name, grid, min_dim=min_dim)
     if not grid.is_complex():
         raise TypeError(f"{name} must be a complex tensor, got dtype {grid.dtype}")
-    return grid
+    return check_finite(name, grid)
 
 
 def parse_references(ref_indices: object, ref_symbols: object, n_symbols: int,

@@ -18,10 +18,7 @@ from softran.nr.ssb.block import (
     ssb_indices,
 )
 from softran.nr.ssb.pbch import pbch_dmrs
-from softran.validation import (
-    check_int_or_tensor,
-    check_tensor,
-)
+from softran.validation import check_finite, check_int_or_tensor, check_tensor
 
 __all__ = [
     "SSSDetection",
@@ -67,6 +64,7 @@ def _check_grid(grid: object) -> torch.Tensor:
     g = check_tensor("grid", grid, min_dim=3)
     if not g.is_complex():
         raise TypeError(f"grid must be a complex tensor, got dtype {g.dtype}")
+    check_finite("grid", g)
     if tuple(g.shape[-2:]) != (SSB_N_SYMBOLS, SSB_N_SUBCARRIERS):
         raise ValueError(f"grid must be [..., n_rx, {SSB_N_SYMBOLS}, {SSB_N_SUBCARRIERS}] (an "
                          f"SS/PBCH block per rx antenna), got shape {tuple(g.shape)}")

@@ -20,6 +20,7 @@ from softran.nr.sequences import prbs
 from softran.validation import (
     check_bits,
     check_choice,
+    check_finite,
     check_int,
     check_int_or_tensor,
     check_tensor,
@@ -144,7 +145,7 @@ def pbch_decode(symbols: torch.Tensor, n_cell_id: int | torch.Tensor, v: int | t
     >>> bool(((llr < 0).to(torch.uint8) == cw).all()), round(float(llr.abs().max()), 4)
     (True, 4.0)
     """
-    symbols = check_tensor("symbols", symbols, min_dim=1)
+    symbols = check_finite("symbols", check_tensor("symbols", symbols, min_dim=1))
     if symbols.shape[-1] != PBCH_M_BIT // 2:
         raise ValueError(f"symbols must have {PBCH_M_BIT // 2} values along its last dimension, "
                          f"got shape {tuple(symbols.shape)}")

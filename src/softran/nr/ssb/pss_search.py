@@ -21,7 +21,9 @@ from softran.nr.ssb.block import (
     ssb_indices,
 )
 from softran.validation import (
+    check_allocation,
     check_choice,
+    check_finite,
     check_int,
     check_positive,
     check_real,
@@ -99,6 +101,7 @@ def check_rx_waveform(waveform: object) -> torch.Tensor:
     x = check_tensor("waveform", waveform, min_dim=1)
     if not x.is_complex():
         raise TypeError(f"waveform must be a complex tensor, got dtype {x.dtype}")
+    check_finite("waveform", x)
     if x.dim() > 2:
         raise ValueError(f"waveform must be [T] or [n_rx, T], got shape {tuple(x.shape)}")
     return x.reshape(-1, x.shape[-1]).to(torch.complex64)
@@ -288,6 +291,11 @@ def pss_search(waveform: torch.Tensor, sample_rate: float, scs: int, *,
     false_alarm = check_real("false_alarm", false_alarm, 0.0, 1.0)
     dev = x.device
     t_valid = t - length + 1
+    # spectra of the waveform and of the 3 x H references (complex64, FFT length ~ T), one
+    # hypothesis' correlations [n_rx, 3, T'] and the float64 / int64 metric maps [3, T']
+    check_allocation("waveform.shape", tuple(waveform.shape),
+                     t * (8 * n_rx + 24 * len(hyps) + 2 * 24 * n_rx + 8 * 3 * 6 + 32),
+                     device=dev)
     if threshold is None:
         threshold = pss_threshold(length, n_rx, 3 * len(hyps) * t_valid, false_alarm)
     else:

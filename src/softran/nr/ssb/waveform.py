@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.nr.ofdm import ofdm_modulate
+from softran.nr.ofdm import ofdm_info, ofdm_modulate
 from softran.nr.ssb.block import SSB_CASES, SSB_N_SUBCARRIERS, ssb_burst
 from softran.nr.ssb.mib import MIB
-from softran.validation import check_int, check_name, check_positive
+from softran.validation import check_allocation, check_int, check_name, check_positive
 
 __all__ = ["SSB_CASE_SCS", "ssb_waveform"]
 
@@ -87,6 +87,11 @@ def ssb_waveform(n_cell_id: int, mib: MIB, *, case: str,
     carrier = CarrierConfig(subcarrier_spacing=scs, n_size_grid=_SSB_N_RB, n_cell_id=n_cell_id,
                             n_slot=5 * (1 << mu) * half_frame,
                             n_frame=mib.system_frame_number)
+    # grid (with its zero extension) and the OFDM modulator's buffers, per half frame
+    info = ofdm_info(carrier, sample_rate=sample_rate)
+    check_allocation("n_half_frames", n_half_frames,
+                     n_half_frames * (2 * 8 * 5 * info.symbols_per_subframe * carrier.n_subcarriers
+                                      + 4 * 8 * 5 * info.samples_per_subframe), device=device)
     grid = ssb_burst(carrier, case, mib, half_frame, ssb_positions, k_ssb, 0,
                      beta_pss_db=beta_pss_db, device=device)
     if n_half_frames > 1:

@@ -28,7 +28,7 @@ import math
 import torch
 
 from softran.optical.qam import check_modulation, check_signal, qam_decide
-from softran.validation import check_int, check_positive
+from softran.validation import check_allocation, check_int, check_positive
 
 __all__ = ["blind_phase_search", "frequency_offset_compensate", "frequency_offset_estimate",
            "unwrap_phase", "viterbi_viterbi"]
@@ -66,6 +66,8 @@ def frequency_offset_estimate(x: torch.Tensor, fs: float, *, n_fft: int | None =
     if n_fft is None:
         n_fft = 1 << (4 * n - 1).bit_length()
     n_fft = check_int("n_fft", n_fft, n)
+    # complex128 4th power padded to n_fft, its spectrum and power, per row of x
+    check_allocation("n_fft", n_fft, 3 * 16 * (x.numel() // n) * n_fft, device=x.device)
     spec = torch.fft.fft(x.to(torch.complex128) ** 4, n_fft, dim=-1).abs().square().sum(-2)
     k = spec.argmax(-1, keepdim=True)
     s0 = spec.gather(-1, (k - 1) % n_fft)
@@ -190,6 +192,9 @@ def blind_phase_search(x: torch.Tensor, modulation: str, n_test_phases: int = 32
     modulation = check_modulation(modulation)
     n_test_phases = check_int("n_test_phases", n_test_phases, 2)
     n_half = check_int("n_half", n_half, 0)
+    # rotated copies [..., B, n], their decisions, distances and window sums
+    check_allocation("n_test_phases", n_test_phases,
+                     5 * x.numel() * n_test_phases * x.element_size(), device=x.device)
     real = x.real.dtype
     phi = (torch.arange(n_test_phases, device=x.device, dtype=real) / n_test_phases - 0.5) \
         * (math.pi / 2)

@@ -38,7 +38,7 @@ import torch
 
 from softran.optical.constants import REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
 from softran.optical.qam import check_signal
-from softran.validation import check_int, check_positive, check_real
+from softran.validation import check_allocation, check_int, check_positive, check_real
 
 __all__ = ["cd_compensate", "cd_filter_length", "cd_transfer_function"]
 
@@ -100,6 +100,7 @@ def cd_transfer_function(n_fft: int, fs: float, D: float, length: float,
     """
     n_fft = check_int("n_fft", n_fft, 1)
     fs, D, length, wavelength = _check_common(fs, D, length, wavelength)
+    check_allocation("n_fft", n_fft, 4 * 16 * n_fft, device=device)  # float64 grid, H
     omega = 2 * math.pi * torch.fft.fftfreq(n_fft, 1.0 / fs, dtype=torch.float64, device=device)
     phase = -0.5 * _beta2(D, wavelength) * length * omega.square()
     return torch.polar(torch.ones_like(phase), phase).to(dtype)
@@ -142,6 +143,10 @@ def cd_compensate(x: torch.Tensor, fs: float, D: float, length: float,
         h = cd_transfer_function(n, fs, D, length, wavelength, device=x.device, dtype=x.dtype)
         return torch.fft.ifft(torch.fft.fft(x, dim=-1) * h, dim=-1)
     fft_size = check_int("fft_size", fft_size, 2)
+    # padded blocks (at least one of fft_size samples per row), their spectra and outputs
+    rows = x.numel() // max(n, 1)
+    check_allocation("fft_size", fft_size, 4 * rows * (n + fft_size) * x.element_size(),
+                     device=x.device)
     overlap = cd_filter_length(D, length, fs, wavelength) - 1   # even: 2 floor(...)
     if fft_size <= overlap:
         raise ValueError(f"fft_size = {fft_size} is too small for the dispersion: the overlap "

@@ -49,7 +49,13 @@ from softran.optical.qam import (
     qam_decide,
     qam_moments,
 )
-from softran.validation import check_choice, check_int, check_positive, check_tensor
+from softran.validation import (
+    check_allocation,
+    check_choice,
+    check_int,
+    check_positive,
+    check_tensor,
+)
 
 __all__ = ["ALGORITHMS", "adaptive_equalize"]
 
@@ -159,6 +165,9 @@ def adaptive_equalize(x: torch.Tensor, modulation: str, *, n_taps: int = 15,
                          f"{tuple(x.shape)}")
     modulation = check_modulation(modulation)
     n_taps = check_int("n_taps", n_taps, 1)
+    # zero-padded input and taps [..., 2, 2, n_taps] (complex64), per batch row
+    check_allocation("n_taps", n_taps, 8 * (x.numel() // (2 * max(x.shape[-1], 1)))
+                     * (2 * (x.shape[-1] + n_taps) + 2 * 4 * n_taps), device=x.device)
     if n_taps % 2 == 0:
         raise ValueError(f"n_taps = {n_taps} is not allowed; it must be odd (a centre tap)")
     if isinstance(pll_gain, bool) or not isinstance(pll_gain, (int, float)) or pll_gain < 0:

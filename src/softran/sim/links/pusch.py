@@ -57,10 +57,12 @@ from softran.nr import (
     PUSCHConfig,
     PUSCHReceiver,
     PUSCHTransmitter,
+    ofdm_info,
+    ulsch_info,
 )
-from softran.sim.link import LinkConfigError, SlotCounts, register_link
+from softran.sim.link import LinkConfigError, SlotCounts, check_batch_memory, register_link
 from softran.sim.links.sch_awgn import harq_counts
-from softran.validation import check_int
+from softran.validation import check_allocation, check_int
 
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
@@ -135,6 +137,21 @@ def _pusch_from_table(table: dict[str, Any], n_tx: int) -> tuple[dict[str, Any],
     return kw, {}
 
 
+def _bytes_per_slot(carrier: CarrierConfig, config: PUSCHConfig, n_rx: int) -> int:
+    """Estimated memory of one slot of :meth:`PUSCHLink.run`: its dominant tensors (waveforms
+    through the channel, noise and impairments; the received grid, channel estimates and
+    equaliser outputs; LLRs; the decoder's soft buffer and LDPC state; TB bits)."""
+    info = ofdm_info(carrier)
+    s, k = carrier.symbols_per_slot, carrier.n_subcarriers
+    t = sum(info.symbol_lengths[:s])                     # samples of one slot (the longest)
+    n_l = config.n_layers
+    n_tx = config.n_antenna_ports if config.transmission_scheme == "codebook" else n_l
+    sch = ulsch_info(config.tb_size, config.code_rate)
+    cn = sch.c * sch.n
+    return (8 * t * (n_tx + 6 * n_rx) + 8 * s * k * (3 * n_rx + 3 * n_rx * n_l + 2 * n_l)
+            + 2 * 4 * config.num_coded_bits + 5 * 4 * cn + 2 * config.tb_size)
+
+
 def pusch_link_config(scenario: Scenario) -> dict[str, Any]:
     """Validate the scenario for the ``pusch`` link and return its canonical ``[pusch]`` table
     (PUSCH keyword arguments, carrier and receiver options). Raises
@@ -178,6 +195,7 @@ def pusch_link_config(scenario: Scenario) -> dict[str, Any]:
                  table.get("max_iterations", 12), 1, 100)
     if config.tb_size <= 0:
         raise LinkConfigError("pusch", "the allocation carries no transport block")
+    check_batch_memory(scenario, _bytes_per_slot(carrier, config, n_rx))
     out = {"pusch": config.model_dump(mode="json"), "carrier": carrier.model_dump(mode="json"),
            "channel_estimation": est, "detector": det, "max_iterations": iters}
     if frc_name is not None:
@@ -243,6 +261,11 @@ class PUSCHLink:
         self.awgn_h = torch.polar(torch.ones(self.n_rx, self.n_tx, dtype=torch.float64),
                                   2 * math.pi * r * c / max(self.n_rx, self.n_tx)
                                   ).to(torch.complex64).to(self.device)
+
+    def bytes_per_slot(self) -> int:
+        """Estimated memory of one slot of :meth:`run` (its dominant tensors), for the memory
+        check of ``n_slots`` (and of ``run.batch_slots`` when a scenario is validated)."""
+        return _bytes_per_slot(self.carrier, self.config, self.n_rx)
 
     def _impairments(self, table: dict[str, Any]) -> dict[str, Any]:
         """Checked ``[impairments]`` keys (see :class:`~softran.sim.scenario.ImpairmentsSection`);
@@ -334,6 +357,7 @@ class PUSCHLink:
         """Simulate ``n_slots`` new transport blocks, each retransmitted until acknowledged or
         ``max_transmissions`` (RV ``rv_sequence[i % len]`` for transmission ``i``)."""
         n_slots = check_int("n_slots", n_slots, 1)
+        check_allocation("n_slots", n_slots, n_slots * self.bytes_per_slot(), device=self.device)
         seed = check_int("seed", seed, 0, 2**63 - 1)
         gen = torch.Generator(device=self.device).manual_seed(seed)
         n0 = self.signal_energy / 10.0 ** (float(snr_db) / 10.0)

@@ -44,8 +44,8 @@ from softran.nr import (
     symbol_modulate,
     tbs,
 )
-from softran.sim.link import LinkConfigError, SlotCounts, register_link
-from softran.validation import check_choice, check_int, check_name
+from softran.sim.link import LinkConfigError, SlotCounts, check_batch_memory, register_link
+from softran.validation import check_allocation, check_choice, check_int, check_name
 
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
@@ -122,10 +122,26 @@ class SCHAWGNLink:
                 "<= 0.95; raise n_prb or n_re_per_prb")
         self.decoder = ULSCHDecoder(self.target_code_rate, self.tbs)
 
+    def bytes_per_slot(self) -> int:
+        """Estimated memory of one slot of :meth:`run`: its dominant tensors (TB bits, the
+        encoder's code blocks, symbols, noise, LLRs and the demapper's distances, the decoder's
+        soft buffer and LDPC state), for the memory check of ``n_slots``.
+
+        >>> SCHAWGNLink("QPSK", 0.5, n_prb=2).bytes_per_slot()  # TBS 288: C = 1, N = 50 * 40
+        62704
+        """
+        info = self.encoder.info(self.tbs)
+        m = self.g // self.qm                                # modulation symbols
+        distances = 2 if self.qm == 1 else 2 * 2 ** (self.qm // 2)   # axes x PAM levels
+        cn = info.c * info.n
+        return (2 * self.tbs + 3 * cn + 3 * 8 * m + 2 * 4 * self.g + 4 * m * distances
+                + 5 * 4 * cn)
+
     def run(self, snr_db: float, n_slots: int, seed: int) -> SlotCounts:
         """Simulate ``n_slots`` new transport blocks, each retransmitted until acknowledged or
         ``max_transmissions`` (RV ``rv_sequence[i % len]`` for transmission ``i``)."""
         n_slots = check_int("n_slots", n_slots, 1)
+        check_allocation("n_slots", n_slots, n_slots * self.bytes_per_slot(), device=self.device)
         seed = check_int("seed", seed, 0, 2**63 - 1)
         gen = torch.Generator(device=self.device).manual_seed(seed)
         n0 = noise_variance(float(snr_db))
@@ -214,9 +230,10 @@ def _resolve(scenario: Scenario) -> dict[str, Any]:
 def _check(scenario: Scenario) -> dict[str, Any]:
     pusch = _resolve(scenario)
     try:
-        _build(pusch, scenario, "cpu")
+        link = _build(pusch, scenario, "cpu")
     except (TypeError, ValueError) as err:
         raise LinkConfigError("pusch", str(err)) from None
+    check_batch_memory(scenario, link.bytes_per_slot())
     return pusch
 
 

@@ -61,7 +61,7 @@ import torch
 from softran.nr.coding.ldpc.base_graph import base_graph_dims, lifting_size_for_length
 from softran.nr.coding.ldpc.plan import DecodePlan, decode_plan
 from softran.nr.coding.ldpc.triton_support import triton_usable
-from softran.validation import check_choice, check_int, check_real, check_tensor
+from softran.validation import check_choice, check_int, check_llr, check_real
 
 __all__ = ["LLR_SATURATION", "ldpc_decode"]
 
@@ -287,10 +287,8 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     >>> bool((bits == cbs).all()), iters.tolist()
     (True, [1, 1, 1])
     """
-    llr = check_tensor("llr", llr, min_dim=1)
+    llr = check_llr("llr", llr)
     bgn = check_int("bgn", bgn, 1, 2)
-    if not llr.is_floating_point():
-        raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
     max_iterations = check_int("max_iterations", max_iterations, 1)
     algorithm = check_choice("algorithm", algorithm, _ALGORITHMS)
     scaling = check_real("scaling", scaling, 0.0, 1.0)
@@ -318,8 +316,6 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
         if algorithm == "sum-product":
             raise ValueError("kernel = 'triton' is not allowed for algorithm = 'sum-product'; "
                              "allowed: 'auto' or 'torch'")
-    if llr.numel() and bool(torch.isnan(llr).any()):
-        raise ValueError("llr contains NaN; LLRs must be numbers or +-inf")
 
     plan = decode_plan(bgn, zc)
     batch = llr.shape[:-1]

@@ -24,7 +24,7 @@ import torch
 from softran.nr.coding.ldpc.base_graph import lifting_sizes
 from softran.nr.coding.sch_info import dlsch_info
 from softran.nr.tables import modulation_order
-from softran.validation import check_int, check_tensor
+from softran.validation import check_allocation, check_int, check_llr, check_tensor
 
 __all__ = ["rate_match_ldpc", "rate_recover_ldpc"]
 
@@ -149,6 +149,9 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
     out_len = check_int("out_len", out_len, 0)
     rv, qm, n_layers = _check_common(rv, modulation, n_layers, out_len, "out_len")
     c, n = cw.shape[-2], cw.shape[-1]
+    # output (gathered, then uint8) per batch entry, and the cached int64 index lists
+    check_allocation("out_len", out_len, 2 * out_len * (cw.numel() // max(c * n, 1))
+                     + 4 * 8 * out_len, device=cw.device)
     if c < 1:
         raise ValueError(f"cw has shape {tuple(cw.shape)}: it must hold at least one code block")
     bgn, zc = _bgn_zc_from_n(n)
@@ -203,16 +206,28 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
     -------
     ``[..., C, N]`` float32.
 
+    ``llr`` must hold no NaN (±inf are allowed: certain bits) and give every code block at
+    least one soft bit (G >= C * n_layers * Q_m); ``tbs`` must give a codeword buffer that
+    fits in memory (:func:`softran.validation.check_allocation`).
+
     >>> out = rate_recover_ldpc(torch.ones(4500), 4000, 0.5, 0, "QPSK")
     >>> out.shape, float(out[0, 0]), bool(out[0, 4024 - 2 * 192].isinf())
     (torch.Size([1, 12672]), 1.0, True)
     """
-    llr = check_tensor("llr", llr, min_dim=1)
-    if not llr.is_floating_point():
-        raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
+    llr = check_llr("llr", llr)
     g = llr.shape[-1]
     rv, qm, n_layers = _check_common(rv, modulation, n_layers, g, "llr.shape[-1]")
     info = dlsch_info(tbs, r)
+    batch_size = llr.numel() // max(g, 1)
+    # the float32 codeword buffer [..., C, N], the float32 copy of llr, the index lists
+    check_allocation("tbs", tbs, 4 * batch_size * (info.c * info.n + g) + 4 * 8 * g,
+                     device=llr.device)
+    if g < info.c * n_layers * qm:
+        raise ValueError(f"llr has {g} soft bits (llr.shape[-1], shape {tuple(llr.shape)}): "
+                         f"too few for the C = {info.c} code block(s) of tbs = {info.a}; every "
+                         f"code block needs at least n_layers * Qm = {n_layers * qm} of them "
+                         f"(G >= {info.c * n_layers * qm}; otherwise E_r of TS 38.212 §5.4.2.1 "
+                         "is 0 for some of them)")
     n_cb = _n_cb(info.n, n_ref)
     k0 = _k0(rv, info.bgn, n_cb, info.zc)
     # fillers c_{K'}..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})

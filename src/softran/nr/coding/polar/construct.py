@@ -126,19 +126,20 @@ def _construct(k: int, e: int, n_max: int, n_pc: int, n_pc_wm: int) -> PolarCode
 
 
 def polar_code(k: object, e: object, n_max: object, n_pc: object, n_pc_wm: object,
-               i_il: bool = False) -> PolarCode:
+               i_il: bool = False, *, k_name: str = "k") -> PolarCode:
     """The :class:`PolarCode` (N, information, parity-check and frozen sets) of TS 38.212
     §5.3.1.2 for K = ``k``, E = ``e``, validated and cached; shared by the encoder and the
     decoder (``n_pc = None``: the n_PC, n_PC^wm of §6.3.1.3.1 / §6.3.2.3.1 for UCI).
+    ``k_name`` names K in errors (the encoder takes K from the length of its input).
 
     >>> polar_code(56, 864, 9, 0, 0, i_il=True).n
     512
     """
     n_max = check_int("n_max", n_max, N_MIN_LOG2, N_MAX.bit_length() - 1)
     e = check_int("e", e, 1, E_MAX)
-    k = check_int("k", k, 1, K_IL_MAX if i_il else N_MAX)
+    k = check_int(k_name, k, 1, K_IL_MAX if i_il else N_MAX)
     if k > e:
-        raise ValueError(f"k = {k} is larger than e = {e}; polar coding needs K <= E")
+        raise ValueError(f"{k_name} = {k} is larger than e = {e}; polar coding needs K <= E")
     if n_pc is None:
         auto_pc, auto_wm = polar_pc_params(k, e)
         n_pc = auto_pc

@@ -38,7 +38,7 @@ from softran.nr.coding.crc import crc_decode
 from softran.nr.coding.polar.construct import PolarCode, polar_code
 from softran.nr.coding.polar.encode import polar_transform
 from softran.nr.coding.polar.interleavers import input_interleaver_pattern
-from softran.validation import check_choice, check_int, check_tensor
+from softran.validation import check_choice, check_int, check_llr
 
 __all__ = ["polar_decode"]
 
@@ -185,9 +185,7 @@ def polar_decode(llr: torch.Tensor, k: int, e: int, list_length: int = 8, n_max:
     >>> bool((polar_decode(llr, 56, 864) == c).all())
     True
     """
-    llr = check_tensor("llr", llr, min_dim=1)
-    if not llr.is_floating_point():
-        raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
+    llr = check_llr("llr", llr)
     list_length = check_choice("list_length", list_length, _LIST_LENGTHS)
     crc_len = check_choice("crc_len", crc_len, (24, 11, 6, 0))
     kernel = check_choice("kernel", kernel, _KERNELS)

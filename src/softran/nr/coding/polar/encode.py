@@ -83,7 +83,8 @@ def polar_encode(bits: torch.Tensor, e: int, n_max: int = 9, i_il: bool = True, 
     """
     bits = check_bits("bits", bits)
     k = bits.shape[-1]
-    code = polar_code(k, e, n_max, n_pc, n_pc_wm, i_il=bool(i_il))
+    code = polar_code(k, e, n_max, n_pc, n_pc_wm, i_il=bool(i_il),
+                      k_name="K (length of bits along its last dimension)")
     if i_il:
         bits = bits[..., input_interleaver_pattern(k).to(bits.device)]
     u = torch.zeros(*bits.shape[:-1], code.n, dtype=torch.uint8, device=bits.device)

@@ -26,7 +26,7 @@ from softran.nr.coding.polar.interleavers import (
     coded_bit_interleaver_pattern,
     subblock_interleaver_pattern,
 )
-from softran.validation import check_int, check_tensor
+from softran.validation import check_int, check_llr, check_tensor
 
 __all__ = ["SHORTENED_LLR", "rate_match_polar", "rate_recover_polar"]
 
@@ -51,11 +51,12 @@ def _index(n: int, k: int, e: int, i_bil: bool) -> tuple[torch.Tensor, str]:
     return idx, mode
 
 
-def _check_k_e(k: object, e: object) -> tuple[int, int]:
-    e = check_int("e", e, 1, E_MAX)
+def _check_k_e(k: object, e: object, e_name: str = "e") -> tuple[int, int]:
+    e = check_int(e_name, e, 1, E_MAX)
     k = check_int("k", k, 1)
     if k > e:
-        raise ValueError(f"k = {k} is larger than e = {e}; polar rate matching needs K <= E")
+        raise ValueError(f"k = {k} is larger than {e_name} = {e}; polar rate matching needs "
+                         "K <= E")
     return k, e
 
 
@@ -109,11 +110,9 @@ def rate_recover_polar(llr: torch.Tensor, k: int, n: int, i_bil: bool = False) -
     >>> (out == SHORTENED_LLR).nonzero().flatten()         # d_J(28)..d_J(31)
     tensor([27, 29, 30, 31])
     """
-    llr = check_tensor("llr", llr, min_dim=1)
-    if not llr.is_floating_point():
-        raise TypeError(f"llr must be a floating-point tensor of LLRs, got dtype {llr.dtype}")
+    llr = check_llr("llr", llr)
     n = check_code_length(n)
-    k, e = _check_k_e(k, llr.shape[-1])
+    k, e = _check_k_e(k, llr.shape[-1], "E (length of llr along its last dimension)")
     idx, mode = _index(n, k, e, bool(i_bil))
     batch = llr.shape[:-1]
     fill = SHORTENED_LLR if mode == "shortening" else 0.0
