@@ -6,7 +6,7 @@ the Earth-centred Earth-fixed frame (ECEF, WGS-84 axes), float64 arrays ``[N, 3]
 
 * **Circular orbit** (two-body, no perturbations): radius ``a = R_WGS84 + h``, mean motion
   ``n = sqrt(mu / a^3)``, argument of latitude ``u(t) = phase + n t``; the inertial frame
-  coincides with ECEF at ``t = 0`` (``theta0`` turns it) and the Earth turns at
+  coincides with ECEF at ``t = 0`` (``theta0``, the sidereal angle, turns it) and the Earth turns at
   ``omega_E = 7.292115e-5 rad/s`` (``earth_rotation=False`` stops it). ECEF velocity and
   acceleration include the rotating-frame terms: ``v = R v_i - w x r``,
   ``a = R a_i - 2 w x v - w x (w x r)``.
@@ -54,23 +54,21 @@ def _times(times: object) -> np.ndarray:
     return t
 
 
-def _rotate_z(v: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """Rotate vectors ``[N, 3]`` by ``-angle`` about z (inertial -> Earth-fixed)."""
-    c, s = np.cos(angle), np.sin(angle)
-    out = np.empty_like(v)
-    out[:, 0] = c * v[:, 0] + s * v[:, 1]
-    out[:, 1] = -s * v[:, 0] + c * v[:, 1]
-    out[:, 2] = v[:, 2]
-    return out
-
-
 def _rotating_frame(r_i: np.ndarray, v_i: np.ndarray, a_i: np.ndarray, angle: np.ndarray,
                     rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r = _rotate_z(r_i, angle)
-    w = np.array([0.0, 0.0, rate])
-    v = _rotate_z(v_i, angle) - np.cross(w, r)
-    a = _rotate_z(a_i, angle) - 2.0 * np.cross(w, v) - np.cross(w, np.cross(w, r))
-    return r, v, a
+    """Inertial ``[N, 3]`` state -> Earth-fixed: rotate by ``-angle`` about z, then
+    ``v = R v_i - w x r`` and ``a = R a_i - 2 w x v - w x (w x r)`` with ``w = (0, 0, rate)``
+    (written out per component on 1-D arrays: one cos/sin for all three vectors)."""
+    c, s = np.cos(angle), np.sin(angle)
+    rx = c * r_i[:, 0] + s * r_i[:, 1]
+    ry = c * r_i[:, 1] - s * r_i[:, 0]
+    vx = c * v_i[:, 0] + s * v_i[:, 1] + rate * ry
+    vy = c * v_i[:, 1] - s * v_i[:, 0] - rate * rx
+    w2 = rate * rate
+    ax = c * a_i[:, 0] + s * a_i[:, 1] + 2.0 * rate * vy + w2 * rx
+    ay = c * a_i[:, 1] - s * a_i[:, 0] - 2.0 * rate * vx + w2 * ry
+    return (np.stack((rx, ry, r_i[:, 2]), axis=1), np.stack((vx, vy, v_i[:, 2]), axis=1),
+            np.stack((ax, ay, a_i[:, 2]), axis=1))
 
 
 class CircularOrbit:
@@ -81,7 +79,8 @@ class CircularOrbit:
         inclination: degrees, 0..180.
         raan: right ascension of the ascending node in degrees (at ``t = 0``).
         phase: argument of latitude at ``t = 0`` in degrees.
-        theta0: angle of the inertial x axis east of Greenwich at ``t = 0``, degrees.
+        theta0: Greenwich sidereal angle at ``t = 0`` in degrees (Greenwich lies ``theta0``
+            east of the inertial x axis, as GMST).
         earth_rotation: turn the Earth (``False``: ECEF = inertial frame).
 
     >>> orb = CircularOrbit(600e3, 90.0)
@@ -128,15 +127,29 @@ class CircularOrbit:
         cu, su = np.cos(u), np.sin(u)
         inc, om = math.radians(self.inclination), math.radians(self.raan)
         ci, si, co, so = math.cos(inc), math.sin(inc), math.cos(om), math.sin(om)
-        # unit vectors of the orbital plane: p (ascending node) and q (90 deg ahead)
-        p = np.array([co, so, 0.0])
-        q = np.array([-so * ci, co * ci, si])
-        r_i = a * (cu[:, None] * p + su[:, None] * q)
-        v_i = a * n * (-su[:, None] * p + cu[:, None] * q)
-        a_i = -n * n * r_i
         rate = EARTH_ROTATION_RATE if self.earth_rotation else 0.0
-        angle = math.radians(self.theta0) + rate * t
-        r, v, acc = _rotating_frame(r_i, v_i, a_i, angle, rate)
+        # Earth-fixed node: the orbital plane seen from the turning Earth (one cos/sin)
+        lon = (om - math.radians(self.theta0)) - rate * t
+        cl, sl = np.cos(lon), np.sin(lon)
+        # r = a (cu p + su q): p = node direction, q = 90 deg ahead in the plane
+        px, py = cl, sl
+        qx, qy = -sl * ci, cl * ci
+        x = a * (cu * px + su * qx)
+        y = a * (cu * py + su * qy)
+        z = (a * si) * su
+        # inertial velocity a n (-su p + cu q), rotated; minus w x r
+        an = a * n
+        vx = an * (-su * px + cu * qx) + rate * y
+        vy = an * (-su * py + cu * qy) - rate * x
+        vz = (an * si) * cu
+        # inertial acceleration -n^2 r, rotated; minus 2 w x v and w x (w x r)
+        k = rate * rate - n * n
+        ax = k * x + 2.0 * rate * vy
+        ay = k * y - 2.0 * rate * vx
+        az = (-n * n) * z
+        r = np.stack((x, y, z), axis=1)
+        v = np.stack((vx, vy, vz), axis=1)
+        acc = np.stack((ax, ay, az), axis=1)
         return OrbitState(t, r, v, acc)
 
 
