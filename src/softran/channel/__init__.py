@@ -20,6 +20,13 @@ from softran.channel.impairments import (
 )
 from softran.channel.profiles import TDL_PROFILE_NAMES, TDLProfile, tdl_profile
 from softran.channel.tdl import TDLChannel, spatial_correlation_matrix
+from softran.channel.ntn import NTNCDLChannel, NTNTDLChannel, SatelliteDoppler
+from softran.channel.ntn_profiles import (
+    NTN_CDL_PROFILE_NAMES,
+    NTN_TDL_PROFILE_NAMES,
+    ntn_cdl_profile,
+    ntn_tdl_profile,
+)
 
 __all__ = [
     "PHASE_NOISE_MODELS",
@@ -44,4 +51,11 @@ __all__ = [
     "noise_variance",
     "spatial_correlation_matrix",
     "tdl_profile",
+    "NTNCDLChannel",
+    "NTNTDLChannel",
+    "NTN_CDL_PROFILE_NAMES",
+    "NTN_TDL_PROFILE_NAMES",
+    "SatelliteDoppler",
+    "ntn_cdl_profile",
+    "ntn_tdl_profile",
 ]

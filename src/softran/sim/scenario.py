@@ -67,6 +67,7 @@ from softran.sim.scenario_sections import (
     ChannelSection,
     HARQSection,
     ImpairmentsSection,
+    NTNSection,
     RunSection,
     ScenarioSection,
     Section,
@@ -107,6 +108,7 @@ class Scenario(Section):
     harq: HARQSection = Field(default_factory=HARQSection)
     stopping: StoppingSection = Field(default_factory=StoppingSection)
     run: RunSection = Field(default_factory=RunSection)
+    ntn: NTNSection | None = None
     #: the TOML text it was read from ("" when built from a dict)
     source_text: str = Field(default="", exclude=True, repr=False)
 
@@ -136,6 +138,10 @@ class Scenario(Section):
             "antennas": True, "harq": True, "run": {"batch_slots", "seed", "device"}}
         if self.impairments.active:  # without impairments: the hash of earlier versions
             fields["impairments"] = True
+        if not self.harq.timeline:  # without the HARQ timeline: the hash of earlier versions
+            fields["harq"] = {"max_transmissions", "rv_sequence"}
+        if self.ntn is not None:
+            fields["ntn"] = True
         return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
 
     @cached_property
@@ -153,6 +159,7 @@ class ScenarioError(ValueError):
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
     "scenario": ScenarioSection, "channel": ChannelSection, "antennas": AntennasSection,
     "snr": SNRSection, "harq": HARQSection, "stopping": StoppingSection, "run": RunSection,
+    "ntn": NTNSection,
 }
 
 

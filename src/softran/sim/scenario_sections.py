@@ -1,6 +1,6 @@
 """The tables of a scenario file (:mod:`softran.sim.scenario`): one pydantic model per table
 (``[scenario]``, ``[channel]``, ``[impairments]``, ``[antennas]``, ``[snr]``, ``[harq]``,
-``[stopping]``, ``[run]``), each with fixed keys, its defaults and the checks of its values.
+``[stopping]``, ``[run]``, ``[ntn]``), each with fixed keys, its defaults and the checks of its values.
 ``[carrier]`` and ``[pusch]`` are checked by :class:`softran.nr.CarrierConfig` and the link.
 
 A bad value raises ``ValueError`` inside pydantic, which records the key's location; the
@@ -24,6 +24,7 @@ __all__ = [
     "ChannelSection",
     "HARQSection",
     "ImpairmentsSection",
+    "NTNSection",
     "RunSection",
     "SNRSection",
     "ScenarioSection",
@@ -332,10 +333,52 @@ class SNRSection(Section):
 class HARQSection(Section):
     """``[harq]``: ``max_transmissions`` 1..4 (default 4) and ``rv_sequence`` (default
     ``[0, 2, 3, 1]``, TS 38.214 Table 6.1.2.1-2 order; 1 to 4 entries, each 0..3, used
-    cyclically: transmission ``i`` has ``rv_sequence[i % len]``)."""
+    cyclically: transmission ``i`` has ``rv_sequence[i % len]``).
+
+    The slot timeline of long round trips (:class:`~softran.sim.harq.HARQModel`, Rel-17
+    NTN): ``n_processes`` (1..32; unset: every block is its own process and nothing
+    stalls), ``feedback_disabled`` (process numbers without HARQ feedback: their blocks are
+    sent once) and ``round_trip_slots`` (HARQ RTT in slots; the ``ntn-*`` links derive it
+    from the geometry when unset)."""
+
+    @field_validator("n_processes", "round_trip_slots", mode="before")
+    @classmethod
+    def _processes(cls, v: Any, info: Any) -> int | None:
+        if v is None:
+            return None
+        high = 32 if info.field_name == "n_processes" else 1_000_000
+        return _value_error(check_int, info.field_name, v, 1, high)
+
+    @field_validator("feedback_disabled", mode="before")
+    @classmethod
+    def _disabled(cls, v: Any) -> tuple[int, ...]:
+        if not isinstance(v, list | tuple):
+            raise ValueError(f"feedback_disabled must be a list of HARQ process numbers, "
+                             f"got {v!r}")
+        return tuple(sorted({_value_error(check_int, f"feedback_disabled[{i}]", x, 0, 31)
+                             for i, x in enumerate(v)}))
+
+    @model_validator(mode="after")
+    def _timeline(self) -> HARQSection:
+        if self.n_processes is None:
+            for key in ("feedback_disabled", "round_trip_slots"):
+                if getattr(self, key):
+                    raise ValueError(f"@{key}: needs n_processes (the HARQ timeline)")
+        elif self.feedback_disabled and max(self.feedback_disabled) >= self.n_processes:
+            raise ValueError(f"@feedback_disabled: process {max(self.feedback_disabled)} "
+                             f"does not exist with n_processes = {self.n_processes}")
+        return self
+
+    @property
+    def timeline(self) -> bool:
+        """Whether the HARQ timeline model is on (``n_processes`` set)."""
+        return self.n_processes is not None
 
     max_transmissions: int = 4
     rv_sequence: tuple[int, ...] = (0, 2, 3, 1)
+    n_processes: int | None = None
+    feedback_disabled: tuple[int, ...] = ()
+    round_trip_slots: int | None = None
 
     @field_validator("max_transmissions", mode="before")
     @classmethod
@@ -440,3 +483,96 @@ class RunSection(Section):
             raise ValueError(f"scheduler must be an address string like 'tcp://host:8786', "
                              f"got {v!r}")
         return v
+
+
+class NTNSection(Section):
+    """``[ntn]``: the satellite link of the ``ntn-pusch`` / ``ntn-pdsch`` links (transparent
+    payload; see :mod:`softran.sim.links.ntn_pusch`).
+
+    Geometry: ``geometry`` ``"fixed"`` (the UE sees the satellite at ``elevation`` degrees,
+    default 30) or ``"pass"`` (an overhead pass of a circular polar orbit; every
+    transmission happens at a random instant of the part of the pass above
+    ``min_elevation``, default 10); ``altitude`` in km (default 600);
+    ``feeder_elevation`` (degrees, default 10: the gateway of TR 38.821 Table 4.2-2);
+    ``carrier_frequency`` in Hz (default 2e9).
+
+    Channel (TR 38.811 §6.9.2): ``channel`` an NTN TDL profile (``"NTN-TDL-A"`` ..
+    ``"NTN-TDL-D"`` with ``delay_spread`` in ns, or ``"NTN-TDLA100"``, ``"NTN-TDLC5"``;
+    default ``"NTN-TDLC5"``), ``max_doppler`` the UE-motion Doppler in Hz (default 0).
+
+    Pre-compensation residuals (:mod:`softran.ntn.compensation`): ``frequency_error_ppm``
+    (the UE oscillator after downlink sync), ``gnss_error`` (m), ``ephemeris_position_error``
+    (m), ``ephemeris_velocity_error`` (m/s), ``ephemeris_age`` (s), ``error_seed``;
+    ``harq_processing_slots`` are added to the round trip for the HARQ RTT (default 2).
+    """
+
+    geometry: str = "fixed"
+    altitude: float = 600.0
+    elevation: float = 30.0
+    min_elevation: float = 10.0
+    feeder_elevation: float = 10.0
+    carrier_frequency: float = 2e9
+    channel: str = "NTN-TDLC5"
+    delay_spread: float | None = None
+    max_doppler: float = 0.0
+    frequency_error_ppm: float = 0.0
+    gnss_error: float = 0.0
+    ephemeris_position_error: float = 0.0
+    ephemeris_velocity_error: float = 0.0
+    ephemeris_age: float = 0.0
+    error_seed: int = 0
+    harq_processing_slots: int = 2
+
+    @field_validator("geometry", mode="before")
+    @classmethod
+    def _geometry(cls, v: Any) -> str:
+        return _value_error(check_name, "geometry", v, ("fixed", "pass"))
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel(cls, v: Any) -> str:
+        from softran.channel.ntn_profiles import NTN_TDL_PROFILE_NAMES
+
+        return _value_error(check_name, "channel", v, NTN_TDL_PROFILE_NAMES)
+
+    @field_validator("altitude", "carrier_frequency", mode="before")
+    @classmethod
+    def _positive(cls, v: Any, info: Any) -> float:
+        return _value_error(check_positive, info.field_name, v)
+
+    @field_validator("elevation", "min_elevation", "feeder_elevation", mode="before")
+    @classmethod
+    def _elevation(cls, v: Any, info: Any) -> float:
+        return _value_error(check_real, info.field_name, v, 0.0, 90.0)
+
+    @field_validator("delay_spread", mode="before")
+    @classmethod
+    def _ds(cls, v: Any) -> float | None:
+        return _optional_real("delay_spread", v, positive=True)
+
+    @field_validator("max_doppler", "gnss_error", "ephemeris_position_error",
+                     "ephemeris_velocity_error", "ephemeris_age", mode="before")
+    @classmethod
+    def _nonneg(cls, v: Any, info: Any) -> float:
+        return _value_error(check_real, info.field_name, v, 0.0)
+
+    @field_validator("frequency_error_ppm", mode="before")
+    @classmethod
+    def _ppm(cls, v: Any) -> float:
+        return _real("frequency_error_ppm", v)
+
+    @field_validator("error_seed", "harq_processing_slots", mode="before")
+    @classmethod
+    def _count(cls, v: Any, info: Any) -> int:
+        return _value_error(check_int, info.field_name, v, 0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NTNSection:
+        normalised = self.channel.startswith("NTN-TDL-")
+        if normalised and self.delay_spread is None:
+            raise ValueError(f"@delay_spread: required with channel = {self.channel!r} (ns)")
+        if not normalised and self.delay_spread is not None:
+            raise ValueError(f"@delay_spread: {self.channel} has fixed delays; remove it")
+        if self.geometry == "pass" and self.min_elevation >= 90.0:
+            raise ValueError("@min_elevation: a pass needs min_elevation < 90 degrees")
+        return self

@@ -60,6 +60,7 @@ from softran.nr import (
     ofdm_info,
     ulsch_info,
 )
+from softran.sim.harq import HARQModel
 from softran.sim.link import LinkConfigError, SlotCounts, check_batch_memory, register_link
 from softran.sim.links.sch_awgn import harq_counts
 from softran.validation import check_allocation, check_int
@@ -67,7 +68,7 @@ from softran.validation import check_allocation, check_int
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
 
-__all__ = ["PUSCHLink", "pusch_link_config"]
+__all__ = ["PUSCHLink", "harq_model", "pusch_link_config"]
 
 _PUSCH_KEYS = ("n_prb", "mcs_index", "mcs_table", "modulation", "target_code_rate", "n_layers",
                "transform_precoding", "mapping_type", "symbol_allocation", "dmrs_type",
@@ -229,8 +230,11 @@ class PUSCHLink:
                  impairments: dict[str, Any] | None = None, max_transmissions: int = 4,
                  rv_sequence: tuple[int, ...] = (0, 2, 3, 1),
                  channel_estimation: str = "estimated", detector: str = "mmse-irc",
-                 max_iterations: int = 12, device: str = "cpu") -> None:
+                 max_iterations: int = 12, device: str = "cpu",
+                 harq_model: HARQModel | None = None) -> None:
         self.device = torch.device(device)
+        #: the HARQ timeline (processes, feedback, round trip), or None: no stall
+        self.harq_model = harq_model
         self.tx = PUSCHTransmitter(carrier, config, device=self.device)
         self.rx = PUSCHReceiver(carrier, config, n_rx, detector=detector,
                                 max_iterations=max_iterations, device=self.device)
@@ -370,6 +374,8 @@ class PUSCHLink:
         decoder = self.rx.decoder
         decoder.reset_soft_buffer(0)
         oscillator = self.oscillator(gen)
+        allowed = (None if self.harq_model is None
+                   else self.harq_model.allowed_transmissions(n_slots, dev))
         for i in range(self.max_transmissions):
             idx = active.nonzero().flatten()
             if idx.numel() == 0:
@@ -391,8 +397,13 @@ class PUSCHLink:
             decoded = torch.where(active.unsqueeze(-1), out, decoded)
             acked |= active & ~err
             active &= err
+            if allowed is not None:  # feedback disabled: no retransmission
+                active &= n_tx < allowed
         decoder.reset_soft_buffer(0)
-        return harq_counts(tb, decoded, acked, n_tx)
+        counts = harq_counts(tb, decoded, acked, n_tx)
+        if self.harq_model is not None:
+            counts = self.harq_model.counts(counts, n_tx, a)
+        return counts
 
 
 def _factory(scenario: Scenario, device: str) -> PUSCHLink:
@@ -405,7 +416,19 @@ def _factory(scenario: Scenario, device: str) -> PUSCHLink:
                      max_transmissions=scenario.harq.max_transmissions,
                      rv_sequence=tuple(scenario.harq.rv_sequence),
                      channel_estimation=cfg["channel_estimation"], detector=cfg["detector"],
-                     max_iterations=cfg["max_iterations"], device=device)
+                     max_iterations=cfg["max_iterations"], device=device,
+                     harq_model=harq_model(scenario))
+
+
+def harq_model(scenario: Scenario, round_trip_slots: int | None = None) -> HARQModel | None:
+    """The scenario's HARQ timeline (``[harq] n_processes`` set), else None;
+    ``round_trip_slots`` is the default of an unset ``[harq] round_trip_slots`` (1)."""
+    h = scenario.harq
+    if not h.timeline:
+        return None
+    assert h.n_processes is not None
+    rtt = h.round_trip_slots or round_trip_slots or 1
+    return HARQModel(h.n_processes, rtt, h.feedback_disabled, h.max_transmissions)
 
 
 register_link("pusch", _factory, pusch_link_config)
