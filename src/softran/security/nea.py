@@ -1,0 +1,176 @@
+"""The 5G ciphering algorithms 128-NEA0 .. 128-NEA3 (TS 33.501 Annex D.2).
+
+Inputs (clause D.2.1): 128-bit ``KEY``, 32-bit ``COUNT``, 5-bit ``BEARER``, 1-bit
+``DIRECTION``, ``LENGTH`` in bits; the output has ``LENGTH`` bits (``ceil(LENGTH / 8)`` bytes,
+the bits after ``LENGTH`` cleared). Each function takes one message (``bytes``, returns
+``bytes``) or a batch (list of ``bytes``, returns a list); ``key`` / ``count`` / ``bearer`` /
+``direction`` / ``length`` are one value for all or one per message. Ciphering and deciphering
+are the same operation.
+
+* NEA0 (null ciphering, TS 33.501 clause 5.11.1): the keystream is all zeros.
+* 128-NEA1 (D.2.2): UEA2 ``f8`` of SNOW 3G with the same inputs (TS 33.401 B.1.2),
+  :func:`softran.security.uea2_uia2.uea2_f8` -- a Numba kernel batched over the messages.
+* 128-NEA2 (D.2.3): AES-128 in counter mode (TS 33.401 B.1.3) through the ``cryptography``
+  package (OpenSSL): ``T1 = COUNT || BEARER || DIRECTION || 0^26 || 0^64``, ``T_i = T_{i-1} +
+  1 mod 2^128``. One message runs in OpenSSL's CTR mode; a batch builds all its counter blocks
+  with numpy and encrypts them in one AES-ECB call per key, then xors.
+* 128-NEA3 (D.2.4): 128-EEA3 of ZUC (TS 35.221), :func:`softran.security.eea3_eia3.eea3`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from softran.security import snow3g, zuc
+from softran.security.eea3_eia3 import eea3_iv
+from softran.security.inputs import Data, MessageBatch, as_keys, as_uint_array, pack_messages, \
+    zero_tail
+from softran.security.uea2_uia2 import f8_words
+from softran.validation import check_choice
+
+__all__ = ["NEA_ALGORITHMS", "nea", "nea0", "nea1", "nea2", "nea2_counter_block", "nea3"]
+
+#: Ciphering algorithm identifiers of TS 33.501 clause 5.11.1 (4-bit values).
+NEA_ALGORITHMS: dict[str, int] = {"NEA0": 0, "NEA1": 1, "NEA2": 2, "NEA3": 3}
+
+Ints = int | Sequence[int] | np.ndarray
+
+
+def _inputs(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
+            length: Ints | None) -> tuple[MessageBatch, np.ndarray, np.ndarray, np.ndarray,
+                                          np.ndarray]:
+    batch = pack_messages(data, length)
+    n = batch.n
+    return (batch, as_keys(key, n), as_uint_array("count", count, n, 32),
+            as_uint_array("bearer", bearer, n, 5), as_uint_array("direction", direction, n, 1))
+
+
+def nea0(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
+         length: Ints | None = None) -> bytes | list[bytes]:
+    """NEA0, null ciphering (TS 33.501 clause 5.11.1): the message itself (inputs are checked
+    as for the other algorithms).
+
+    >>> nea0(bytes(16), 0, 0, 0, b"\\xab\\xcd", 12).hex()
+    'abc0'
+    """
+    batch, *_ = _inputs(key, count, bearer, direction, data, length)
+    return batch.split()
+
+
+def nea1(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
+         length: Ints | None = None) -> bytes | list[bytes]:
+    """128-NEA1 = UEA2 f8 of SNOW 3G (TS 33.501 D.2.2, TS 33.401 B.1.2).
+
+    >>> nea1(bytes.fromhex("D3C5D592327FB11C4035C6680AF8C6D1"), 0x398A59B4, 0x15, 1,
+    ...      bytes.fromhex("981BA6824C1BFB1A"), 64).hex()
+    '5d5bfe75eb04f68c'
+    """
+    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    k, iv = f8_words(keys, c, b, d)
+    return batch.split(snow3g.xor_batch(k, iv, batch))
+
+
+def nea2_counter_block(count: int, bearer: int, direction: int) -> bytes:
+    """``T1 = COUNT || BEARER || DIRECTION || 0^26 || 0^64``, the first counter block of
+    128-NEA2 (TS 33.401 B.1.3).
+
+    >>> nea2_counter_block(0x398A59B4, 0x15, 1).hex()
+    '398a59b4ac0000000000000000000000'
+    """
+    c = as_uint_array("count", count, 1, 32)[0]
+    b = as_uint_array("bearer", bearer, 1, 5)[0]
+    d = as_uint_array("direction", direction, 1, 1)[0]
+    return ((int(c) << 96) | (int(b) << 91) | (int(d) << 90)).to_bytes(16, "big")
+
+
+def _ctr_batch(batch: MessageBatch, keys: np.ndarray, c: np.ndarray, b: np.ndarray,
+               d: np.ndarray) -> np.ndarray:
+    nbytes = np.diff(batch.offsets)
+    nblk = (nbytes + 15) // 16
+    starts = np.zeros(batch.n + 1, dtype=np.int64)
+    np.cumsum(nblk, out=starts[1:])
+    total = int(starts[-1])
+    hi = ((c.astype(np.uint64) << np.uint64(32)) | (b.astype(np.uint64) << np.uint64(27))
+          | (d.astype(np.uint64) << np.uint64(26)))
+    blocks = np.empty((total, 2), dtype=">u8")
+    blocks[:, 0] = np.repeat(hi, nblk)
+    blocks[:, 1] = np.arange(total, dtype=np.uint64) - np.repeat(starts[:-1], nblk).astype(
+        np.uint64)
+    ks = np.empty(16 * total, dtype=np.uint8)
+    if batch.n and (keys == keys[0]).all():
+        groups = [(keys[0], np.arange(total))]
+    else:
+        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+        blk_key = np.repeat(inv.reshape(-1), nblk)
+        groups = [(uniq[g], np.nonzero(blk_key == g)[0]) for g in range(uniq.shape[0])]
+    raw = blocks.view(np.uint8).reshape(total, 16)
+    for key, rows in groups:
+        enc = Cipher(algorithms.AES(key.tobytes()), modes.ECB()).encryptor()
+        out = np.frombuffer(enc.update(raw[rows].tobytes()), dtype=np.uint8)
+        if len(rows) == total:
+            ks[:] = out
+        else:
+            ks.reshape(total, 16)[rows] = out.reshape(-1, 16)
+    shift = 16 * starts[:-1] - batch.offsets[:-1]
+    if shift.any():
+        idx = np.arange(int(batch.offsets[-1]), dtype=np.int64) + np.repeat(shift, nbytes)
+        ks = ks[idx]
+    else:
+        ks = ks[:int(batch.offsets[-1])]
+    buf = batch.buf ^ ks
+    zero_tail(buf, batch.offsets, batch.bits)
+    return buf
+
+
+def nea2(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
+         length: Ints | None = None) -> bytes | list[bytes]:
+    """128-NEA2 = AES-128-CTR (TS 33.501 D.2.3, TS 33.401 B.1.3) via ``cryptography``.
+
+    >>> nea2(bytes.fromhex("d3c5d592327fb11c4035c6680af8c6d1"), 0x398a59b4, 0x15, 1,
+    ...      bytes.fromhex("981ba6824c1bfb1ab485472029b71d80"), 128).hex()
+    'e9fed8a63d155304d71df20bf3e82214'
+    """
+    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    if batch.single:
+        t1 = ((int(c[0]) << 96) | (int(b[0]) << 91) | (int(d[0]) << 90)).to_bytes(16, "big")
+        enc = Cipher(algorithms.AES(keys[0].tobytes()), modes.CTR(t1)).encryptor()
+        buf = np.frombuffer(enc.update(batch.buf.tobytes()), dtype=np.uint8).copy()
+        zero_tail(buf, batch.offsets, batch.bits)
+        return batch.split(buf)
+    return batch.split(_ctr_batch(batch, keys, c, b, d))
+
+
+def nea3(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
+         length: Ints | None = None) -> bytes | list[bytes]:
+    """128-NEA3 = 128-EEA3 of ZUC (TS 33.501 D.2.4, TS 35.221 clause 3).
+
+    >>> nea3(bytes.fromhex("173d14ba5003731d7a60049470f00a29"), 0x66035492, 0xF, 0,
+    ...      bytes.fromhex("6cf65340735552ab"), 64).hex()
+    'a6c85fc66afb8533'
+    """
+    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    return batch.split(zuc.xor_batch(keys, eea3_iv(c, b, d), batch))
+
+
+_NEA = (nea0, nea1, nea2, nea3)
+
+
+def nea(algorithm: int | str, key: Any, count: Ints, bearer: Ints, direction: Ints,
+        data: Data, length: Ints | None = None) -> bytes | list[bytes]:
+    """128-NEA``algorithm`` (0..3, or ``"NEA0"`` .. ``"NEA3"``; TS 33.501 clause 5.11.1 and
+    Annex D.2) of one message or a batch.
+
+    >>> msg = bytes(range(10))
+    >>> k = bytes(16)
+    >>> all(nea(a, k, 7, 3, 1, nea(a, k, 7, 3, 1, msg, 75), 75) == msg[:9] + b"\\x00"
+    ...     for a in range(4))              # deciphering = ciphering; 75 bits kept
+    True
+    """
+    if isinstance(algorithm, str):
+        algorithm = NEA_ALGORITHMS[check_choice("algorithm", algorithm, tuple(NEA_ALGORITHMS))]
+    algorithm = check_choice("algorithm", algorithm, (0, 1, 2, 3))
+    return _NEA[algorithm](key, count, bearer, direction, data, length)
