@@ -80,8 +80,8 @@ def test_tshark_reads_the_sectag_and_the_oran_inside_integrity_only(tmp_path: Pa
 
 def _has_macsec_key_prefs() -> bool:
     prefs = subprocess.run([TSHARK, "-G", "defaultprefs"], capture_output=True, text=True,
-                           timeout=60).stdout
-    return bool(re.search(r"^#?\s*macsec\.", prefs, re.M))
+                           check=False, timeout=60).stdout
+    return bool(re.search(r"^#?\s*macsec\.", prefs, re.MULTILINE))
 
 
 @pytest.mark.skipif(TSHARK is None, reason="tshark is not installed")
@@ -160,7 +160,7 @@ def test_du_and_ru_processes_under_macsec() -> None:
             time.sleep(0.05)
         du = subprocess.run([sys.executable, "-c", _MAIN, "fronthaul", "du", "--port",
                              str(du_port), "--ru-port", str(ru_port), "--slots", "2", *common],
-                            capture_output=True, text=True, env=env, timeout=60)
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
         time.sleep(0.5)
         ru.send_signal(signal.SIGINT)
         ru_out, ru_err = ru.communicate(timeout=20)

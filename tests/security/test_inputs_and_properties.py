@@ -149,3 +149,16 @@ def test_named_algorithms_and_random_round_trip() -> None:
     for name, ident in (("NEA1", 1), ("NEA2", 2), ("NEA3", 3)):
         assert nea(name, key, 9, 4, 1, msg) == nea(ident, key, 9, 4, 1, msg) != msg
     assert nia("NIA2", key, 9, 4, 1, msg) == nia(2, key, 9, 4, 1, msg)
+
+
+def test_single_message_fast_path_equals_the_batch_path() -> None:
+    """NEA2 / NIA2 take a pure-Python path for one message with plain-int inputs; numpy
+    integers go through the batch path; both give the same bytes."""
+    key, msg = bytes(range(16)), bytes(range(50))
+    for a in (2,):
+        for length in (400, 397, 0):
+            fast = nea(a, key, 5, 3, 1, msg, length)
+            slow = nea(a, key, np.int64(5), 3, 1, msg, np.int64(length))
+            assert isinstance(slow, bytes) and fast == slow
+            assert nia(a, key, 5, 3, 1, msg, length) == nia(a, key, np.int64(5), 3, 1, msg,
+                                                          np.int64(length))

@@ -39,8 +39,8 @@ frames are counted and never raise; :attr:`SecY.last_drop` names why the last on
 from __future__ import annotations
 
 import csv
+import struct
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -98,6 +98,7 @@ TX_SA_COUNTERS: tuple[str, ...] = ("OutPktsProtected", "OutPktsEncrypted")
 
 _TCI_V, _TCI_ES, _TCI_SC, _TCI_SCB, _TCI_E, _TCI_C = 0x80, 0x40, 0x20, 0x10, 0x08, 0x04
 _ETHERTYPE_BYTES = MACSEC_ETHERTYPE.to_bytes(2, "big")
+_TAG = struct.Struct(">HBBI")               # EtherType, TCI/AN, SL, PN (32 bits)
 _MIN_FRAME = 60
 
 
@@ -202,7 +203,7 @@ class _TxSA:
     next_pn: int
     ssci: bytes
     salt: bytes
-    stats: Counter[str] = field(default_factory=Counter)
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -213,14 +214,14 @@ class _RxSA:
     lowest_pn: int
     ssci: bytes
     salt: bytes
-    stats: Counter[str] = field(default_factory=Counter)
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class _RxSC:
     sci: bytes
     sas: dict[int, _RxSA] = field(default_factory=dict)
-    stats: Counter[str] = field(default_factory=Counter)
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
@@ -265,12 +266,17 @@ class SecY:
         self.validate_frames = check_choice("validate_frames", validate_frames, VALIDATE_FRAMES)
         self.replay_protect = check_bool("replay_protect", replay_protect)
         self.replay_window = check_int("replay_window", replay_window, 0, 0xFFFFFFFF)
-        self.stats: Counter[str] = Counter({k: 0 for k in SECY_COUNTERS})
-        self.tx_stats: Counter[str] = Counter({k: 0 for k in TX_SA_COUNTERS})
+        self.stats: dict[str, int] = dict.fromkeys(SECY_COUNTERS, 0)
+        self.tx_stats: dict[str, int] = dict.fromkeys(TX_SA_COUNTERS, 0)
         self.last_drop: str | None = None
         self._tx: _TxSA | None = None
         self._rx: dict[bytes, _RxSC] = {}
         self._pn_limit = (1 << 64) - 1 if self.suite.xpn else (1 << 32) - 1
+        self._strict = self.validate_frames == "Strict"
+        self._tci = (_TCI_E | _TCI_C if self.confidentiality else 0) | (
+            _TCI_SC if self.include_sci else _TCI_ES)
+        self._sci_field = sci if self.include_sci else b""
+        self._iv_prefix = sci
 
     # -- keys ------------------------------------------------------------------------------
 
@@ -296,8 +302,7 @@ class SecY:
         an = check_int("an", an, 0, 3)
         aead, ssci_b, salt_b = self._key_args(key, ssci, salt)
         next_pn = check_int("next_pn", next_pn, 1, self._pn_limit)
-        self._tx = _TxSA(an, aead, next_pn, ssci_b, salt_b,
-                         Counter({k: 0 for k in TX_SA_COUNTERS}))
+        self._tx = _TxSA(an, aead, next_pn, ssci_b, salt_b, dict.fromkeys(TX_SA_COUNTERS, 0))
 
     def install_rx_sa(self, sci: bytes, an: int, key: bytes, next_pn: int = 1, *,
                       ssci: int | None = None, salt: bytes | None = None) -> None:
@@ -309,9 +314,9 @@ class SecY:
         an = check_int("an", an, 0, 3)
         aead, ssci_b, salt_b = self._key_args(key, ssci, salt)
         next_pn = check_int("next_pn", next_pn, 1, self._pn_limit)
-        sc = self._rx.setdefault(sci, _RxSC(sci, stats=Counter({k: 0 for k in RX_SC_COUNTERS})))
+        sc = self._rx.setdefault(sci, _RxSC(sci, stats=dict.fromkeys(RX_SC_COUNTERS, 0)))
         sc.sas[an] = _RxSA(an, aead, next_pn, max(1, next_pn - self.replay_window), ssci_b,
-                           salt_b, Counter({k: 0 for k in RX_SA_COUNTERS}))
+                           salt_b, dict.fromkeys(RX_SA_COUNTERS, 0))
 
     # -- transmit --------------------------------------------------------------------------
 
@@ -329,25 +334,21 @@ class SecY:
             raise MACsecError(f"transmit SA {sa.an} has used every PN; a new SAK is needed "
                               "(MKA and rekeying are out of scope)")
         sa.next_pn = pn + 1
-        secure = frame[12:]
-        n = len(secure)
-        tci = sa.an | (_TCI_E | _TCI_C if self.confidentiality else 0)
-        tci |= _TCI_SC if self.include_sci else _TCI_ES
-        head = frame[:12] + _ETHERTYPE_BYTES + bytes([tci, n if n < 48 else 0]) \
-            + (pn & 0xFFFFFFFF).to_bytes(4, "big")
-        if self.include_sci:
-            head += self.sci
+        n = len(frame) - 12
+        head = frame[:12] + _TAG.pack(MACSEC_ETHERTYPE, self._tci | sa.an, n if n < 48 else 0,
+                                      pn & 0xFFFFFFFF) + self._sci_field
         if self.suite.xpn:
             iv = _xor(sa.ssci + pn.to_bytes(8, "big"), sa.salt)
         else:
-            iv = self.sci + pn.to_bytes(4, "big")
+            iv = self._iv_prefix + pn.to_bytes(4, "big")
         if self.confidentiality:
-            out = head + sa.aead.encrypt(iv, secure, head)
+            out = head + sa.aead.encrypt(iv, frame[12:], head)
             sa.stats["OutPktsEncrypted"] += 1
             self.tx_stats["OutPktsEncrypted"] += 1
             self.stats["OutOctetsEncrypted"] += n
         else:
-            out = head + secure + sa.aead.encrypt(iv, b"", head + secure)
+            protected = head + frame[12:]
+            out = protected + sa.aead.encrypt(iv, b"", protected)
             sa.stats["OutPktsProtected"] += 1
             self.tx_stats["OutPktsProtected"] += 1
             self.stats["OutOctetsProtected"] += n
@@ -355,25 +356,31 @@ class SecY:
 
     # -- receive ---------------------------------------------------------------------------
 
-    def _drop(self, counter: str, stats: Counter[str], *more: Counter[str]) -> None:
+    def _drop(self, counter: str, stats: dict[str, int], *more: dict[str, int]) -> None:
         stats[counter] += 1
         for s in more:
             s[counter] += 1
         self.last_drop = counter
-        return None
 
     def validate(self, frame: bytes) -> bytes | None:
         """Verify and strip MACsec (clause 10.6): the frame ``DA | SA | EtherType | data``, or
         ``None`` if it was dropped (counted under the counter :attr:`last_drop` names).
         Padding after a short frame's ICV (SL != 0) is removed."""
+        secure = self.validate_secure(frame)
+        return None if secure is None else bytes(frame[:12]) + secure
+
+    def validate_secure(self, frame: bytes) -> bytes | None:
+        """:meth:`validate` without the MAC addresses: the user data from its EtherType on,
+        or ``None`` (dropped and counted). An untagged frame passed by Check / Disabled
+        comes back from its EtherType on as well."""
         self.last_drop = None
-        strict = self.validate_frames == "Strict"
-        if len(frame) < 14 or frame[12:14] != _ETHERTYPE_BYTES:
+        strict = self._strict
+        n = len(frame)
+        if n < 14 or frame[12:14] != _ETHERTYPE_BYTES:
             if strict:
                 return self._drop("InPktsNoTag", self.stats)
             self.stats["InPktsUntagged"] += 1
-            return bytes(frame)
-        n = len(frame)
+            return bytes(frame[12:])
         if n < 20:
             return self._drop("InPktsBadTag", self.stats)
         tci, sl = frame[14], frame[15]
@@ -382,15 +389,16 @@ class SecY:
         if (tci & _TCI_V or (tci & (_TCI_ES | _TCI_SCB) and sc_bit) or sl & 0xC0
                 or n < 12 + tag_len + ICV_BYTES):
             return self._drop("InPktsBadTag", self.stats)
-        pn32 = int.from_bytes(frame[16:20], "big")
+        secure_at = 12 + tag_len
         if sl:
-            if sl >= 48 or n < 12 + tag_len + sl + ICV_BYTES:
+            end = secure_at + sl + ICV_BYTES
+            if sl >= 48 or n < end:
                 return self._drop("InPktsBadTag", self.stats)
-            end = 12 + tag_len + sl + ICV_BYTES
         else:
             end = n
-            if end - 12 - tag_len - ICV_BYTES < 48:
+            if end - secure_at - ICV_BYTES < 48:
                 return self._drop("InPktsBadTag", self.stats)
+        pn32 = int.from_bytes(frame[16:20], "big")
         if pn32 == 0 and not self.suite.xpn:
             return self._drop("InPktsBadTag", self.stats)
         changed = tci & _TCI_C
@@ -401,49 +409,44 @@ class SecY:
         else:
             sci = next(iter(self._rx)) if len(self._rx) == 1 else b""
         sc = self._rx.get(sci)
-        secure_at = 12 + tag_len
         if sc is None:
             if strict or changed:
                 return self._drop("InPktsNoSCI", self.stats)
             self.stats["InPktsUnknownSCI"] += 1
-            return bytes(frame[:12]) + bytes(frame[secure_at:end - ICV_BYTES])
+            return bytes(frame[secure_at:end - ICV_BYTES])
         sa = sc.sas.get(tci & 3)
         if sa is None:
             if strict or changed:
                 return self._drop("InPktsNotUsingSA", sc.stats)
             sc.stats["InPktsUnusedSA"] += 1
-            return bytes(frame[:12]) + bytes(frame[secure_at:end - ICV_BYTES])
+            return bytes(frame[secure_at:end - ICV_BYTES])
         if self.suite.xpn:
             hi = sa.lowest_pn >> 32
             if pn32 < (sa.lowest_pn & 0xFFFFFFFF):
                 hi += 1
             pn = (hi << 32) | pn32
-        else:
-            pn = pn32
-        if self.replay_protect and pn < sa.lowest_pn:
-            return self._drop("InPktsLate", sc.stats)
-        secure = frame[secure_at:end - ICV_BYTES]
-        if self.validate_frames == "Disabled":
-            sc.stats["InPktsUnchecked"] += 1
-            return bytes(frame[:12]) + bytes(secure)
-        if self.suite.xpn:
             iv = _xor(sa.ssci + pn.to_bytes(8, "big"), sa.salt)
         else:
-            iv = sci + pn32.to_bytes(4, "big")
-        icv = frame[end - ICV_BYTES:end]
+            pn = pn32
+            iv = sci + frame[16:20]
+        if self.replay_protect and pn < sa.lowest_pn:
+            return self._drop("InPktsLate", sc.stats)
+        if self.validate_frames == "Disabled":
+            sc.stats["InPktsUnchecked"] += 1
+            return bytes(frame[secure_at:end - ICV_BYTES])
         encrypted = tci & _TCI_E
         try:
             if encrypted:
-                plain = sa.aead.decrypt(iv, bytes(secure) + bytes(icv), bytes(frame[:secure_at]))
+                plain = sa.aead.decrypt(iv, frame[secure_at:end], frame[:secure_at])
             else:
-                sa.aead.decrypt(iv, bytes(icv), bytes(frame[:end - ICV_BYTES]))
-                plain = bytes(secure)
+                sa.aead.decrypt(iv, frame[end - ICV_BYTES:end], frame[:end - ICV_BYTES])
+                plain = bytes(frame[secure_at:end - ICV_BYTES])
         except InvalidTag:
             if strict or changed:
                 return self._drop("InPktsNotValid", sc.stats, sa.stats)
             sc.stats["InPktsInvalid"] += 1
             sa.stats["InPktsInvalid"] += 1
-            return bytes(frame[:12]) + bytes(secure)
+            return bytes(frame[secure_at:end - ICV_BYTES])
         delayed = pn < sa.lowest_pn              # only possible without replay protection
         if pn >= sa.next_pn:
             sa.next_pn = pn + 1
@@ -453,18 +456,18 @@ class SecY:
         else:
             sc.stats["InPktsOK"] += 1
             sa.stats["InPktsOK"] += 1
-        self.stats["InOctetsDecrypted" if encrypted else "InOctetsValidated"] += len(secure)
-        return bytes(frame[:12]) + plain
+        self.stats["InOctetsDecrypted" if encrypted else "InOctetsValidated"] += len(plain)
+        return plain
 
     # -- counters --------------------------------------------------------------------------
 
-    def rx_stats(self, sci: bytes) -> Counter[str]:
+    def rx_stats(self, sci: bytes) -> dict[str, int]:
         """Counters of the receive SC ``sci``."""
         if sci not in self._rx:
             raise KeyError(f"no receive secure channel {bytes(sci).hex()}")
         return self._rx[sci].stats
 
-    def rx_sa_stats(self, sci: bytes, an: int) -> Counter[str]:
+    def rx_sa_stats(self, sci: bytes, an: int) -> dict[str, int]:
         """Counters of receive SA ``an`` of SC ``sci``."""
         return self._rx[sci].sas[an].stats
 
@@ -623,7 +626,7 @@ class MACsecTransport:
         # DA | SA | [tag] | EtherType, built once; the PDU follows
         self._head = build_ethernet_frame(b"", self.dst, self.src, vlan=vlan,
                                           ethertype=self.ethertype, pad=False)
-        self._check = len(self._head)
+        self._type = self._head[12:]                 # [802.1Q tag |] EtherType
 
     def send(self, data: bytes) -> None:
         """Protect and send one eCPRI PDU."""
@@ -641,10 +644,10 @@ class MACsecTransport:
             frame = self.inner.recv(wait)
             if frame is None:
                 return None
-            plain = self.secy.validate(frame)
-            if plain is not None:
-                if plain[12:self._check] == self._head[12:]:
-                    return plain[self._check:]
+            data = self.secy.validate_secure(frame)
+            if data is not None:
+                if data.startswith(self._type):
+                    return data[len(self._type):]
                 self.other_ethertype += 1
             if deadline is not None and time.monotonic() >= deadline:
                 return None

@@ -24,8 +24,8 @@ from softran.oran.compression import evm
 from softran.oran.endpoints import ODU, ORU, FronthaulConfig, loopback_pair
 from softran.oran.macsec import ODU_MAC, ORU_MAC, MACsecConfig
 from softran.oran.pcap import PcapWriter
-from softran.oran.transport import build_ethernet_frame, build_udp_ipv4_frame
 from softran.oran.timing import FRAME_NS, SimulatedClock, TimingWindows, symbol_start_ns
+from softran.oran.transport import build_ethernet_frame, build_udp_ipv4_frame
 from softran.validation import check_choice, check_int
 
 __all__ = ["LoopResult", "RecordingTransport", "antenna_grids", "capture_slot", "run_loop"]

@@ -24,7 +24,8 @@ import numpy as np
 
 from softran.validation import check_int
 
-__all__ = ["MessageBatch", "as_keys", "as_uint_array", "pack_messages", "zero_tail"]
+__all__ = ["MessageBatch", "as_keys", "as_uint_array", "is_single", "pack_messages",
+           "single_message", "zero_tail"]
 
 Data = bytes | bytearray | memoryview | Sequence[bytes | bytearray | memoryview]
 
@@ -62,6 +63,39 @@ class MessageBatch:
 
 def _is_bytes(x: object) -> bool:
     return isinstance(x, (bytes, bytearray, memoryview))
+
+
+def is_single(data: Any, *values: Any) -> bool:
+    """One message with scalar inputs (the fast path of the AES algorithms, no numpy)."""
+    return _is_bytes(data) and all(v is None or isinstance(v, (int, bytes, bytearray))
+                                   for v in values)
+
+
+def single_message(key: Any, count: int, bearer: int, direction: int, data: bytes,
+                   length: int | None) -> tuple[bytes, int, int, int, bytes, int]:
+    """Check the inputs of one message: ``(key, count, bearer, direction, message, bits)``
+    with the message cut to ``ceil(bits / 8)`` bytes and the bits after ``bits`` cleared.
+
+    >>> single_message(bytes(16), 1, 2, 0, b"\\xff\\xff", 9)[4]
+    b'\\xff\\x80'
+    """
+    if not _is_bytes(key):
+        raise TypeError(f"key must be bytes or a list of bytes, got {type(key).__name__}")
+    key = bytes(key)
+    if len(key) != 16:
+        raise ValueError(f"key has {len(key)} bytes; a 128-bit key has 16")
+    count = check_int("count", count, 0, 0xFFFFFFFF)
+    bearer = check_int("bearer", bearer, 0, 31)
+    direction = check_int("direction", direction, 0, 1)
+    msg = bytes(data)
+    bits = 8 * len(msg) if length is None else check_int("length", length, 0)
+    if bits > 8 * len(msg):
+        raise ValueError(f"length = {bits} bits is more than the {8 * len(msg)} bits of the "
+                         "message")
+    msg = msg[:(bits + 7) // 8]
+    if bits % 8:
+        msg = msg[:-1] + bytes([msg[-1] & (0xFF << (8 - bits % 8)) & 0xFF])
+    return key, count, bearer, direction, msg, bits
 
 
 def as_uint_array(name: str, value: Any, n: int, bits: int) -> np.ndarray:

@@ -12,8 +12,7 @@ are the same operation.
   :func:`softran.security.uea2_uia2.uea2_f8` -- a Numba kernel batched over the messages.
 * 128-NEA2 (D.2.3): AES-128 in counter mode (TS 33.401 B.1.3) through the ``cryptography``
   package (OpenSSL): ``T1 = COUNT || BEARER || DIRECTION || 0^26 || 0^64``, ``T_i = T_{i-1} +
-  1 mod 2^128``. One message runs in OpenSSL's CTR mode; a batch builds all its counter blocks
-  with numpy and encrypts them in one AES-ECB call per key, then xors.
+  1 mod 2^128``, one OpenSSL CTR pass per message.
 * 128-NEA3 (D.2.4): 128-EEA3 of ZUC (TS 35.221), :func:`softran.security.eea3_eia3.eea3`.
 """
 
@@ -27,8 +26,15 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from softran.security import snow3g, zuc
 from softran.security.eea3_eia3 import eea3_iv
-from softran.security.inputs import Data, MessageBatch, as_keys, as_uint_array, pack_messages, \
-    zero_tail
+from softran.security.inputs import (
+    Data,
+    MessageBatch,
+    as_keys,
+    as_uint_array,
+    is_single,
+    pack_messages,
+    single_message,
+)
 from softran.security.uea2_uia2 import f8_words
 from softran.validation import check_choice
 
@@ -87,61 +93,40 @@ def nea2_counter_block(count: int, bearer: int, direction: int) -> bytes:
     return ((int(c) << 96) | (int(b) << 91) | (int(d) << 90)).to_bytes(16, "big")
 
 
-def _ctr_batch(batch: MessageBatch, keys: np.ndarray, c: np.ndarray, b: np.ndarray,
-               d: np.ndarray) -> np.ndarray:
-    nbytes = np.diff(batch.offsets)
-    nblk = (nbytes + 15) // 16
-    starts = np.zeros(batch.n + 1, dtype=np.int64)
-    np.cumsum(nblk, out=starts[1:])
-    total = int(starts[-1])
-    hi = ((c.astype(np.uint64) << np.uint64(32)) | (b.astype(np.uint64) << np.uint64(27))
-          | (d.astype(np.uint64) << np.uint64(26)))
-    blocks = np.empty((total, 2), dtype=">u8")
-    blocks[:, 0] = np.repeat(hi, nblk)
-    blocks[:, 1] = np.arange(total, dtype=np.uint64) - np.repeat(starts[:-1], nblk).astype(
-        np.uint64)
-    ks = np.empty(16 * total, dtype=np.uint8)
-    if batch.n and (keys == keys[0]).all():
-        groups = [(keys[0], np.arange(total))]
-    else:
-        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-        blk_key = np.repeat(inv.reshape(-1), nblk)
-        groups = [(uniq[g], np.nonzero(blk_key == g)[0]) for g in range(uniq.shape[0])]
-    raw = blocks.view(np.uint8).reshape(total, 16)
-    for key, rows in groups:
-        enc = Cipher(algorithms.AES(key.tobytes()), modes.ECB()).encryptor()
-        out = np.frombuffer(enc.update(raw[rows].tobytes()), dtype=np.uint8)
-        if len(rows) == total:
-            ks[:] = out
-        else:
-            ks.reshape(total, 16)[rows] = out.reshape(-1, 16)
-    shift = 16 * starts[:-1] - batch.offsets[:-1]
-    if shift.any():
-        idx = np.arange(int(batch.offsets[-1]), dtype=np.int64) + np.repeat(shift, nbytes)
-        ks = ks[idx]
-    else:
-        ks = ks[:int(batch.offsets[-1])]
-    buf = batch.buf ^ ks
-    zero_tail(buf, batch.offsets, batch.bits)
-    return buf
+def _ctr(key: bytes, count: int, bearer: int, direction: int, msg: bytes, bits: int,
+         aes: algorithms.AES | None = None) -> bytes:
+    """One message in OpenSSL's AES-CTR from ``T1`` (the 128-bit counter of TS 33.401 B.1.3
+    increments modulo 2^128, as CTR mode does); bits after ``bits`` cleared."""
+    t1 = ((count << 96) | (bearer << 91) | (direction << 90)).to_bytes(16, "big")
+    out = Cipher(aes or algorithms.AES(key), modes.CTR(t1)).encryptor().update(msg)
+    if bits % 8:
+        out = out[:-1] + bytes([out[-1] & (0xFF << (8 - bits % 8)) & 0xFF])
+    return out
 
 
 def nea2(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
          length: Ints | None = None) -> bytes | list[bytes]:
-    """128-NEA2 = AES-128-CTR (TS 33.501 D.2.3, TS 33.401 B.1.3) via ``cryptography``.
+    """128-NEA2 = AES-128-CTR (TS 33.501 D.2.3, TS 33.401 B.1.3) via ``cryptography``: one
+    OpenSSL CTR pass per message (the AES key schedule shared by messages of one key).
 
     >>> nea2(bytes.fromhex("d3c5d592327fb11c4035c6680af8c6d1"), 0x398a59b4, 0x15, 1,
     ...      bytes.fromhex("981ba6824c1bfb1ab485472029b71d80"), 128).hex()
     'e9fed8a63d155304d71df20bf3e82214'
     """
+    if is_single(data, key, count, bearer, direction, length):
+        return _ctr(*single_message(key, count, bearer, direction, data, length))
     batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
-    if batch.single:
-        t1 = ((int(c[0]) << 96) | (int(b[0]) << 91) | (int(d[0]) << 90)).to_bytes(16, "big")
-        enc = Cipher(algorithms.AES(keys[0].tobytes()), modes.CTR(t1)).encryptor()
-        buf = np.frombuffer(enc.update(batch.buf.tobytes()), dtype=np.uint8).copy()
-        zero_tail(buf, batch.offsets, batch.bits)
-        return batch.split(buf)
-    return batch.split(_ctr_batch(batch, keys, c, b, d))
+    raw, off, bits = batch.buf.tobytes(), batch.offsets.tolist(), batch.bits.tolist()
+    cl, bl, dl = c.tolist(), b.tolist(), d.tolist()
+    cache: dict[bytes, algorithms.AES] = {}
+    out = []
+    for j in range(batch.n):
+        kj = keys[j].tobytes()
+        aes = cache.get(kj)
+        if aes is None:
+            aes = cache[kj] = algorithms.AES(kj)
+        out.append(_ctr(kj, cl[j], bl[j], dl[j], raw[off[j]:off[j + 1]], bits[j], aes))
+    return out[0] if batch.single else out
 
 
 def nea3(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,

@@ -27,7 +27,15 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.cmac import CMAC
 
 from softran.security.eea3_eia3 import eia3_batch, eia3_iv
-from softran.security.inputs import Data, MessageBatch, as_keys, as_uint_array, pack_messages
+from softran.security.inputs import (
+    Data,
+    MessageBatch,
+    as_keys,
+    as_uint_array,
+    is_single,
+    pack_messages,
+    single_message,
+)
 from softran.security.uea2_uia2 import f9_words, uia2_f9_batch
 from softran.validation import check_choice
 
@@ -126,6 +134,14 @@ def nia2(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     ...      bytes.fromhex("484583d5afe082ae"), 64).hex()
     'b93787e6'
     """
+    if is_single(data, key, count, bearer, direction, length):
+        k, c1, b1, d1, msg, n = single_message(key, count, bearer, direction, data, length)
+        m = ((c1 << 32) | (b1 << 27) | (d1 << 26)).to_bytes(8, "big") + msg
+        if n % 8:
+            return aes_cmac_bits(k, m, 64 + n)[:4]
+        mac = CMAC(algorithms.AES(k))
+        mac.update(m)
+        return mac.finalize()[:4]
     batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
     head = ((c << 32) | (b << 27) | (d << 26)).astype(">u8").tobytes()
     raw = batch.buf.tobytes()
