@@ -14,13 +14,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from test_cli_fronthaul_processes import _bound, _free_port  # one copy of the socket helpers
 
 from softran.cli import main
 from softran.oran import MACsecConfig, parse_ethernet_frame, read_pcap
@@ -124,21 +124,6 @@ def test_bad_macsec_key_exits_2(capsys: pytest.CaptureFixture[str], key: str,
     assert main(["fronthaul", "loop", "--n-prb", "24", "--macsec-key", key]) == 2
     err = capsys.readouterr().err
     assert err.startswith("softran: error: ") and pattern in err and "Traceback" not in err
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _bound(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
 
 
 def test_du_and_ru_processes_under_macsec() -> None:

@@ -162,3 +162,15 @@ def test_single_message_fast_path_equals_the_batch_path() -> None:
             assert isinstance(slow, bytes) and fast == slow
             assert nia(a, key, 5, 3, 1, msg, length) == nia(a, key, np.int64(5), 3, 1, msg,
                                                           np.int64(length))
+
+
+def test_raw_keystreams_batch_and_pairing_errors() -> None:
+    from softran.security import snow3g_keystream, zuc_keystream
+
+    keys, ivs = [bytes(16), b"\xff" * 16], [bytes(16), b"\xff" * 16]
+    for fn in (snow3g_keystream, zuc_keystream):
+        rows = fn(keys, ivs, 3)
+        assert rows.shape == (2, 3) and rows.dtype == np.uint32
+        assert rows[1].tolist() == fn(keys[1], ivs[1], 3).tolist()
+        with pytest.raises(ValueError, match="give one key and one IV"):
+            fn(keys, ivs[:1], 3)

@@ -24,8 +24,8 @@ import numpy as np
 
 from softran.validation import check_int
 
-__all__ = ["MessageBatch", "as_keys", "as_uint_array", "is_single", "pack_messages",
-           "single_message", "zero_tail"]
+__all__ = ["MessageBatch", "algorithm_inputs", "as_keys", "as_uint_array", "is_single",
+           "key_iv_pairs", "pack_messages", "single_message", "zero_tail"]
 
 Data = bytes | bytearray | memoryview | Sequence[bytes | bytearray | memoryview]
 
@@ -150,6 +150,23 @@ def as_keys(key: Any, n: int, size: int = 16, name: str = "key") -> np.ndarray:
     raise TypeError(f"{name} must be bytes or a list of bytes, got {type(key).__name__}")
 
 
+def key_iv_pairs(key: Any, iv: Any, n_words: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                           bool]:
+    """One (key, IV) pair or lists of them, for a raw keystream: ``(keys uint8[N, 16], ivs
+    uint8[N, 16], n_words int64[N], single)``.
+
+    >>> k, v, n, single = key_iv_pairs(bytes(16), bytes(16), 3)
+    >>> k.shape, n.tolist(), single
+    ((1, 16), [3], True)
+    """
+    single = _is_bytes(key)
+    n = 1 if single else len(key)
+    if not single and (_is_bytes(iv) or len(iv) != n):
+        raise ValueError("give one key and one IV, or lists of keys and IVs of the same length")
+    return (as_keys(key, n), as_keys(iv, n, name="iv"), as_uint_array("n_words", n_words, n, 40),
+            single)
+
+
 def pack_messages(data: Data, length: int | Sequence[int] | np.ndarray | None = None
                   ) -> MessageBatch:
     """Check and flatten one message (``bytes``) or a batch (list of ``bytes``) with lengths in
@@ -195,6 +212,22 @@ def pack_messages(data: Data, length: int | Sequence[int] | np.ndarray | None = 
                             dtype=np.uint8).copy()
     zero_tail(buf, offsets, bits)
     return MessageBatch(buf, offsets, bits, single)
+
+
+def algorithm_inputs(key: Any, count: Any, bearer: Any, direction: Any, data: Data,
+                     length: Any) -> tuple[MessageBatch, np.ndarray, np.ndarray, np.ndarray,
+                                           np.ndarray]:
+    """The checked inputs of a NEA / NIA call as ``(batch, keys uint8[N, 16], count, bearer,
+    direction int64[N])`` (TS 33.501 D.2.1 / D.3.1).
+
+    >>> b, k, c, br, d = algorithm_inputs(bytes(16), [1, 2], 3, 1, [b"a", b"bc"], None)
+    >>> k.shape, c.tolist(), br.tolist(), b.bits.tolist()
+    ((2, 16), [1, 2], [3, 3], [8, 16])
+    """
+    batch = pack_messages(data, length)
+    n = batch.n
+    return (batch, as_keys(key, n), as_uint_array("count", count, n, 32),
+            as_uint_array("bearer", bearer, n, 5), as_uint_array("direction", direction, n, 1))
 
 
 def zero_tail(buf: np.ndarray, offsets: np.ndarray, bits: np.ndarray) -> None:

@@ -28,11 +28,9 @@ from softran.security import snow3g, zuc
 from softran.security.eea3_eia3 import eea3_iv
 from softran.security.inputs import (
     Data,
-    MessageBatch,
-    as_keys,
+    algorithm_inputs,
     as_uint_array,
     is_single,
-    pack_messages,
     single_message,
 )
 from softran.security.uea2_uia2 import f8_words
@@ -46,15 +44,6 @@ NEA_ALGORITHMS: dict[str, int] = {"NEA0": 0, "NEA1": 1, "NEA2": 2, "NEA3": 3}
 Ints = int | Sequence[int] | np.ndarray
 
 
-def _inputs(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
-            length: Ints | None) -> tuple[MessageBatch, np.ndarray, np.ndarray, np.ndarray,
-                                          np.ndarray]:
-    batch = pack_messages(data, length)
-    n = batch.n
-    return (batch, as_keys(key, n), as_uint_array("count", count, n, 32),
-            as_uint_array("bearer", bearer, n, 5), as_uint_array("direction", direction, n, 1))
-
-
 def nea0(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
          length: Ints | None = None) -> bytes | list[bytes]:
     """NEA0, null ciphering (TS 33.501 clause 5.11.1): the message itself (inputs are checked
@@ -63,7 +52,7 @@ def nea0(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     >>> nea0(bytes(16), 0, 0, 0, b"\\xab\\xcd", 12).hex()
     'abc0'
     """
-    batch, *_ = _inputs(key, count, bearer, direction, data, length)
+    batch, *_ = algorithm_inputs(key, count, bearer, direction, data, length)
     return batch.split()
 
 
@@ -75,7 +64,7 @@ def nea1(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     ...      bytes.fromhex("981BA6824C1BFB1A"), 64).hex()
     '5d5bfe75eb04f68c'
     """
-    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    batch, keys, c, b, d = algorithm_inputs(key, count, bearer, direction, data, length)
     k, iv = f8_words(keys, c, b, d)
     return batch.split(snow3g.xor_batch(k, iv, batch))
 
@@ -115,7 +104,7 @@ def nea2(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     """
     if is_single(data, key, count, bearer, direction, length):
         return _ctr(*single_message(key, count, bearer, direction, data, length))
-    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    batch, keys, c, b, d = algorithm_inputs(key, count, bearer, direction, data, length)
     raw, off, bits = batch.buf.tobytes(), batch.offsets.tolist(), batch.bits.tolist()
     cl, bl, dl = c.tolist(), b.tolist(), d.tolist()
     cache: dict[bytes, algorithms.AES] = {}
@@ -137,7 +126,7 @@ def nea3(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     ...      bytes.fromhex("6cf65340735552ab"), 64).hex()
     'a6c85fc66afb8533'
     """
-    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    batch, keys, c, b, d = algorithm_inputs(key, count, bearer, direction, data, length)
     return batch.split(zuc.xor_batch(keys, eea3_iv(c, b, d), batch))
 
 

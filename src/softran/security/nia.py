@@ -30,10 +30,8 @@ from softran.security.eea3_eia3 import eia3_batch, eia3_iv
 from softran.security.inputs import (
     Data,
     MessageBatch,
-    as_keys,
-    as_uint_array,
+    algorithm_inputs,
     is_single,
-    pack_messages,
     single_message,
 )
 from softran.security.uea2_uia2 import f9_words, uia2_f9_batch
@@ -45,15 +43,6 @@ __all__ = ["NIA_ALGORITHMS", "aes_cmac_bits", "nia", "nia0", "nia1", "nia2", "ni
 NIA_ALGORITHMS: dict[str, int] = {"NIA0": 0, "NIA1": 1, "NIA2": 2, "NIA3": 3}
 
 Ints = int | Sequence[int] | np.ndarray
-
-
-def _inputs(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
-            length: Ints | None) -> tuple[MessageBatch, np.ndarray, np.ndarray, np.ndarray,
-                                          np.ndarray]:
-    batch = pack_messages(data, length)
-    n = batch.n
-    return (batch, as_keys(key, n), as_uint_array("count", count, n, 32),
-            as_uint_array("bearer", bearer, n, 5), as_uint_array("direction", direction, n, 1))
 
 
 def _out(batch: MessageBatch, macs: np.ndarray) -> bytes | list[bytes]:
@@ -69,7 +58,7 @@ def nia0(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     >>> nia0(bytes(16), 1, 2, 0, b"abc").hex()
     '00000000'
     """
-    batch, *_ = _inputs(key, count, bearer, direction, data, length)
+    batch, *_ = algorithm_inputs(key, count, bearer, direction, data, length)
     return _out(batch, np.zeros(batch.n, dtype=np.int64))
 
 
@@ -81,7 +70,7 @@ def nia1(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     ...      bytes.fromhex("3332346263393861373479"), 88).hex()
     '731f1165'
     """
-    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    batch, keys, c, b, d = algorithm_inputs(key, count, bearer, direction, data, length)
     k, iv = f9_words(keys, c, b << 27, d)
     return _out(batch, uia2_f9_batch(k, iv, batch))
 
@@ -142,7 +131,7 @@ def nia2(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
         mac = CMAC(algorithms.AES(k))
         mac.update(m)
         return mac.finalize()[:4]
-    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    batch, keys, c, b, d = algorithm_inputs(key, count, bearer, direction, data, length)
     head = ((c << 32) | (b << 27) | (d << 26)).astype(">u8").tobytes()
     raw = batch.buf.tobytes()
     off = batch.offsets.tolist()
@@ -170,7 +159,7 @@ def nia3(key: Any, count: Ints, bearer: Ints, direction: Ints, data: Data,
     >>> nia3(bytes(16), 0, 0, 0, bytes(4), 1).hex()      # TS 35.223 clause 5.2, test set 1
     'c8a9595e'
     """
-    batch, keys, c, b, d = _inputs(key, count, bearer, direction, data, length)
+    batch, keys, c, b, d = algorithm_inputs(key, count, bearer, direction, data, length)
     return _out(batch, eia3_batch(keys, eia3_iv(c, b, d), batch))
 
 

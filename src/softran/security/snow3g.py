@@ -31,8 +31,9 @@ from functools import cache
 import numpy as np
 from numba import njit
 
+from softran.security._bytes import xor_word
 from softran.security.datafiles import sbox
-from softran.security.inputs import MessageBatch, as_keys, as_uint_array, zero_tail
+from softran.security.inputs import MessageBatch, key_iv_pairs, zero_tail
 
 __all__ = ["keystream_batch", "snow3g_keystream", "snow3g_tables", "xor_batch"]
 
@@ -167,23 +168,10 @@ def _xor_kernel(k: np.ndarray, iv: np.ndarray, buf: np.ndarray, offsets: np.ndar
             continue
         p, r1, r2, r3 = _setup(k[j], iv[j], s, mul, div, t)
         i = a
-        while i + 4 <= b:
+        while i < b:
             f, r1, r2, r3 = _fsm(s, p, r1, r2, r3, t)
-            z = f ^ s[p]
+            i = xor_word(buf, i, b, f ^ s[p])
             p = _lfsr(s, p, 0, mul, div)
-            buf[i] ^= (z >> 24) & 0xFF
-            buf[i + 1] ^= (z >> 16) & 0xFF
-            buf[i + 2] ^= (z >> 8) & 0xFF
-            buf[i + 3] ^= z & 0xFF
-            i += 4
-        if i < b:
-            f, r1, r2, r3 = _fsm(s, p, r1, r2, r3, t)
-            z = f ^ s[p]
-            sh = 24
-            while i < b:
-                buf[i] ^= (z >> sh) & 0xFF
-                sh -= 8
-                i += 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,13 +229,7 @@ def snow3g_keystream(key: bytes | list[bytes], iv: bytes | list[bytes], n_words:
     >>> [f"{w:08x}" for w in z]                    # TS 35.217 SNOW 3G test set 1
     ['abee9704', '7ac31373']
     """
-    single = isinstance(key, (bytes, bytearray))
-    n = 1 if single else len(key)
-    if not single and (isinstance(iv, (bytes, bytearray)) or len(iv) != n):
-        raise ValueError("give one key and one IV, or lists of keys and IVs of the same length")
-    n_words = as_uint_array("n_words", n_words, n, 40)
-    kw = _words(as_keys(key, n))
-    ivw = _words(as_keys(iv, n, name="iv"))
-    z, _ = keystream_batch(kw, ivw, n_words)
-    z = z.astype(np.uint32).reshape(n, -1)
+    keys, ivs, words, single = key_iv_pairs(key, iv, n_words)
+    z, _ = keystream_batch(_words(keys), _words(ivs), words)
+    z = z.astype(np.uint32).reshape(len(keys), -1)
     return z[0] if single else z

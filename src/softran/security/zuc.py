@@ -27,8 +27,9 @@ from functools import cache
 import numpy as np
 from numba import njit
 
+from softran.security._bytes import xor_word
 from softran.security.datafiles import sbox, zuc_d
-from softran.security.inputs import MessageBatch, as_keys, as_uint_array, zero_tail
+from softran.security.inputs import MessageBatch, key_iv_pairs, zero_tail
 
 __all__ = ["keystream_batch", "xor_batch", "zuc_keystream"]
 
@@ -127,19 +128,7 @@ def _xor_kernel(k: np.ndarray, iv: np.ndarray, buf: np.ndarray, offsets: np.ndar
         i = a
         while i < b:
             w, x3, p, r1, r2 = _round(s, p, r1, r2, t, False)
-            z = w ^ x3
-            if i + 4 <= b:
-                buf[i] ^= (z >> 24) & 0xFF
-                buf[i + 1] ^= (z >> 16) & 0xFF
-                buf[i + 2] ^= (z >> 8) & 0xFF
-                buf[i + 3] ^= z & 0xFF
-                i += 4
-            else:
-                sh = 24
-                while i < b:
-                    buf[i] ^= (z >> sh) & 0xFF
-                    sh -= 8
-                    i += 1
+            i = xor_word(buf, i, b, w ^ x3)
 
 
 def keystream_batch(keys: np.ndarray, ivs: np.ndarray, n_words: np.ndarray
@@ -184,11 +173,7 @@ def zuc_keystream(key: bytes | list[bytes], iv: bytes | list[bytes], n_words: in
     >>> [f"{w:08x}" for w in z]
     ['27bede74', '018082da']
     """
-    single = isinstance(key, (bytes, bytearray))
-    n = 1 if single else len(key)
-    if not single and (isinstance(iv, (bytes, bytearray)) or len(iv) != n):
-        raise ValueError("give one key and one IV, or lists of keys and IVs of the same length")
-    n_words = as_uint_array("n_words", n_words, n, 40)
-    z, _ = keystream_batch(as_keys(key, n), as_keys(iv, n, name="iv"), n_words)
-    z = z.astype(np.uint32).reshape(n, -1)
+    keys, ivs, words, single = key_iv_pairs(key, iv, n_words)
+    z, _ = keystream_batch(keys, ivs, words)
+    z = z.astype(np.uint32).reshape(len(keys), -1)
     return z[0] if single else z
