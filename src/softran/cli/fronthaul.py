@@ -26,7 +26,7 @@ _FH_WIDTH = typer.Option(help="udIqWidth in bits (16 for none, 9 or 14 for bfp, 
 _FH_MTU = typer.Option(help="Largest Ethernet payload of a message, bytes (1500, 9000).")
 _FH_MACSEC = typer.Option(help="MACsec SAK in hex, 32 or 64 digits (GCM-AES-128 / -256): "
                                "every frame IEEE 802.1AE protected; static key, no MKA.")
-_FH_MACSEC_CONF = typer.Option("--macsec-confidentiality/--macsec-integrity-only",
+_FH_MACSEC_CONF = typer.Option("--macsec-encrypt/--macsec-integrity-only",
                                help="With --macsec-key: encrypt (default) or authenticate "
                                     "only (the eCPRI stays readable).")
 
