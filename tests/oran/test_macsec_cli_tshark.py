@@ -134,7 +134,7 @@ def test_du_and_ru_processes_under_macsec() -> None:
               "--macsec-key", KEY]
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
     ru = subprocess.Popen([sys.executable, "-c", _MAIN, "fronthaul", "ru", "--port",
-                           str(ru_port), "--du-port", str(du_port), "--duration", "30",
+                           str(ru_port), "--du-port", str(du_port), "--duration", "300",
                            *common], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, env=env)
     try:
@@ -145,10 +145,10 @@ def test_du_and_ru_processes_under_macsec() -> None:
             time.sleep(0.05)
         du = subprocess.run([sys.executable, "-c", _MAIN, "fronthaul", "du", "--port",
                              str(du_port), "--ru-port", str(ru_port), "--slots", "2", *common],
-                            capture_output=True, text=True, env=env, timeout=60, check=False)
+                            capture_output=True, text=True, env=env, timeout=240, check=False)
         time.sleep(0.5)
         ru.send_signal(signal.SIGINT)
-        ru_out, ru_err = ru.communicate(timeout=20)
+        ru_out, ru_err = ru.communicate(timeout=120)
     finally:
         if ru.poll() is None:
             ru.kill()

@@ -107,8 +107,14 @@ def _eia3_kernel(z: np.ndarray, starts: np.ndarray, buf: np.ndarray, offsets: np
 
 
 def eia3_batch(keys: np.ndarray, ivs: np.ndarray, batch: MessageBatch) -> np.ndarray:
-    """128-EIA3 MACs of every message of ``batch`` (key / IV rows one per message), as
-    ``int64[N]`` 32-bit values."""
+    """128-EIA3 MACs of every message of ``batch`` (key / IV rows one per message; TS 35.221
+    clause 4), as ``int64[N]`` 32-bit values.
+
+    >>> z = np.zeros((1, 16), np.uint8)
+    >>> iv = eia3_iv(np.array([0]), np.array([0]), np.array([0]))
+    >>> hex(int(eia3_batch(z, iv, pack_messages(bytes(4), 1))[0]))    # TS 35.223 clause 5.2
+    '0xc8a9595e'
+    """
     n_words = (batch.bits + 64 + 31) // 32
     z, starts = zuc.keystream_batch(keys, ivs, n_words)
     out = np.empty(batch.n, dtype=np.int64)

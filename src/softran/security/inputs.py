@@ -66,7 +66,11 @@ def _is_bytes(x: object) -> bool:
 
 
 def is_single(data: Any, *values: Any) -> bool:
-    """One message with scalar inputs (the fast path of the AES algorithms, no numpy)."""
+    """One message with scalar inputs (the fast path of the AES algorithms, no numpy).
+
+    >>> is_single(b"abc", bytes(16), 1, 2, 0, None), is_single([b"abc"], bytes(16), 1, 2, 0)
+    (True, False)
+    """
     return _is_bytes(data) and all(v is None or isinstance(v, (int, bytes, bytearray))
                                    for v in values)
 

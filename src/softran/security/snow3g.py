@@ -203,7 +203,14 @@ def keystream_batch(k_words: np.ndarray, iv_words: np.ndarray, n_words: np.ndarr
 def xor_batch(k_words: np.ndarray, iv_words: np.ndarray, batch: MessageBatch) -> np.ndarray:
     """``batch`` xor its SNOW 3G keystreams, message ``j`` with key/IV row ``j``: the f8
     construction's core (TS 35.215 clause 3). Returns a new buffer with the bits after each
-    message's length cleared."""
+    message's length cleared.
+
+    >>> from softran.security.inputs import pack_messages
+    >>> k = np.array([[0x2BD6459F, 0x82C5B300, 0x952C4910, 0x4881FF48]])
+    >>> iv = np.array([[0xEA024714, 0xAD5C4D84, 0xDF1F9B25, 0x1C0BF45F]])
+    >>> xor_batch(k, iv, pack_messages(bytes(6))).tobytes().hex()     # = z1 || z2 (6 bytes)
+    'abee97047ac3'
+    """
     mul, div, t = _tables()
     buf = batch.buf.copy()
     _xor_kernel(np.ascontiguousarray(k_words, dtype=np.int64),

@@ -155,7 +155,13 @@ def keystream_batch(keys: np.ndarray, ivs: np.ndarray, n_words: np.ndarray
 
 def xor_batch(keys: np.ndarray, ivs: np.ndarray, batch: MessageBatch) -> np.ndarray:
     """``batch`` xor its ZUC keystreams (message ``j`` with key / IV row ``j``), the core of
-    128-EEA3 (TS 35.221 clause 3); a new buffer with the bits after each length cleared."""
+    128-EEA3 (TS 35.221 clause 3); a new buffer with the bits after each length cleared.
+
+    >>> from softran.security.inputs import pack_messages
+    >>> z = np.zeros((1, 16), np.uint8)
+    >>> xor_batch(z, z, pack_messages(bytes(5), 36)).tobytes().hex()   # TS 35.223 set 1, 36 bits
+    '27bede7400'
+    """
     t, d = _tables()
     buf = batch.buf.copy()
     _xor_kernel(np.ascontiguousarray(keys, dtype=np.int64),
