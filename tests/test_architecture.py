@@ -218,6 +218,9 @@ def test_no_private_name_taken_from_another_module(imports: dict[str, Imports]) 
     ("softran.oran", ("softran.sim", "softran.cli", "softran.cell", "softran.phy",
                       "softran.fapi")),
     ("softran.sim", ("softran.cli",)),
+    ("softran.security", ("softran.sim", "softran.cli", "softran.oran", "softran.nr",
+                          "softran.channel", "softran.optical", "softran.cell", "softran.phy",
+                          "softran.fapi", "softran.ntn")),
 ])
 def test_layers_point_one_way(imports: dict[str, Imports], layer: str,
                               forbidden: tuple[str, ...]) -> None:

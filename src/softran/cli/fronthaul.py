@@ -24,6 +24,11 @@ _FH_ANT = typer.Option(help="Antennas = eAxC streams (eAxC IDs 0..n-1).")
 _FH_METHOD = typer.Option(help="U-plane compression: none, bfp, block-scaling, mu-law.")
 _FH_WIDTH = typer.Option(help="udIqWidth in bits (16 for none, 9 or 14 for bfp, ...).")
 _FH_MTU = typer.Option(help="Largest Ethernet payload of a message, bytes (1500, 9000).")
+_FH_MACSEC = typer.Option(help="MACsec SAK in hex, 32 or 64 digits (GCM-AES-128 / -256): "
+                               "every frame IEEE 802.1AE protected; static key, no MKA.")
+_FH_MACSEC_CONF = typer.Option("--macsec-encrypt/--macsec-integrity-only",
+                               help="With --macsec-key: encrypt (default) or authenticate "
+                                    "only (the eCPRI stays readable).")
 
 
 def _fh_setup(bandwidth: int, n_prb: int | None, scs: int, antennas: int, method: str,
@@ -44,6 +49,21 @@ def _fh_setup(bandwidth: int, n_prb: int | None, scs: int, antennas: int, method
     return carrier, FronthaulConfig.from_carrier(
         carrier, antennas, method=method, width=width, mtu=mtu,
         windows=TimingWindows() if paced else None)
+
+
+def _fh_macsec(key_hex: str | None, confidentiality: bool) -> Any:
+    """The static MACsec configuration of ``--macsec-key`` (None without it)."""
+    if key_hex is None:
+        return None
+    from softran.oran.macsec import MACsecConfig
+
+    return MACsecConfig.from_hex(key_hex, confidentiality=confidentiality)
+
+
+def _fh_macsec_tables(*endpoints: Any) -> list[Any]:
+    """The IEEE 802.1AE counter tables of the endpoints whose transport is MACsec."""
+    return [e.transport.secy.table(f"{e.role} MACsec counters")
+            for e in endpoints if hasattr(e.transport, "secy")]
 
 
 def _fh_tables(*endpoints: Any) -> Any:
@@ -104,19 +124,27 @@ def fronthaul_capture(
     port: Annotated[int, typer.Option(help="UDP port of the eCPRI flow.")] = 50000,
     modulation: Annotated[str, typer.Option(help="Data modulation of the slot.")] = "256QAM",
     seed: Annotated[int, typer.Option(help="Seed of the data bits.")] = 0,
+    macsec_key: Annotated[str | None, _FH_MACSEC] = None,
+    macsec_confidentiality: Annotated[bool, _FH_MACSEC_CONF] = True,
 ) -> None:
     """Write the C-plane and U-plane of one NR downlink slot as a pcap (tshark reads it)."""
     from softran.oran.session import antenna_grids, capture_slot
 
+    macsec = _fh_macsec(macsec_key, macsec_confidentiality)
     carrier, cfg = _fh_setup(bandwidth, n_prb, scs, antennas, method, width, mtu)
     grid = antenna_grids(carrier, antennas, modulation, seed=seed)
-    n = capture_slot(out, cfg, grid, transport=transport, udp_port=port)
+    n = capture_slot(out, cfg, grid, transport=transport, udp_port=port, macsec=macsec)
     typer.echo(f"slot       {cfg.n_prb} PRB at {scs} kHz, {antennas} eAxC, {cfg.method}-"
                f"{cfg.width}, {modulation}; {n} messages ({antennas} C-plane)")
     typer.echo(f"wrote      {out}")
     decode = f" -d udp.port=={port},ecpri" if transport == "udp" else ""
     comp = {"none": "No Compression", "bfp": "Block Floating Point Compression",
             "block-scaling": "Block Scaling Compression", "mu-law": "u-Law Compression"}
+    if macsec is not None:
+        typer.echo(f"macsec     {macsec.suite}, "
+                   + ("encrypted: tshark shows the SecTAG (-Y macsec); its decryption needs "
+                      "the key" if macsec.confidentiality else
+                      "integrity only: tshark dissects the eCPRI inside (-Y macsec)"))
     typer.echo(f"read with  tshark -r {out}{decode} -o oran_fh_cus.oran.iq_bitwidth_down:"
                f"{cfg.width} -o \"oran_fh_cus.oran.ud_comp_down:{comp[cfg.method]}\" "
                "-o oran_fh_cus.oran.ud_comp_hdr_down:FALSE")
@@ -136,6 +164,8 @@ def fronthaul_loop(
                                               "and rebuild it at the O-DU.")] = True,
     modulation: Annotated[str, typer.Option(help="Data modulation of the slot.")] = "256QAM",
     seed: Annotated[int, typer.Option(help="Seed of the data bits.")] = 0,
+    macsec_key: Annotated[str | None, _FH_MACSEC] = None,
+    macsec_confidentiality: Annotated[bool, _FH_MACSEC_CONF] = True,
 ) -> None:
     """O-DU -> UDP loopback -> O-RU in one process; prints counters and EVM per slot."""
     from rich.live import Live
@@ -144,6 +174,7 @@ def fronthaul_loop(
     from softran.validation import check_int
 
     check_int("slots", slots, 1)
+    macsec = _fh_macsec(macsec_key, macsec_confidentiality)
     carrier, cfg = _fh_setup(bandwidth, n_prb, scs, antennas, method, width, mtu)
     grid = antenna_grids(carrier, antennas, modulation, seed=seed)
     console = make_console()
@@ -156,11 +187,13 @@ def fronthaul_loop(
     if live is not None:
         live.start()
     try:
-        r = run_loop(cfg, grid, slots, uplink=uplink, on_slot=show)
+        r = run_loop(cfg, grid, slots, uplink=uplink, on_slot=show, macsec=macsec)
     finally:
         if live is not None:
             live.stop()
     console.print(_fh_tables(r.odu, r.oru))
+    for table in _fh_macsec_tables(r.odu, r.oru):
+        console.print(table)
     for k, (d, u) in enumerate(zip(r.dl_evm, r.ul_evm)):
         ul = "" if u is None else f", uplink at the O-DU {u:.4f} %"
         console.print(f"slot {k}: EVM downlink at the O-RU {d:.4f} %{ul}")
@@ -184,6 +217,8 @@ def fronthaul_du(
     mtu: Annotated[int, _FH_MTU] = 1500,
     modulation: Annotated[str, typer.Option(help="Data modulation of the slots.")] = "256QAM",
     seed: Annotated[int, typer.Option(help="Seed of the data bits.")] = 0,
+    macsec_key: Annotated[str | None, _FH_MACSEC] = None,
+    macsec_confidentiality: Annotated[bool, _FH_MACSEC_CONF] = True,
 ) -> None:
     """Run an O-DU: send NR downlink slots to an O-RU over UDP, with live counters."""
     import time
@@ -196,9 +231,16 @@ def fronthaul_du(
     from softran.validation import check_int
 
     check_int("slots", slots, 1)
+    macsec = _fh_macsec(macsec_key, macsec_confidentiality)
     carrier, cfg = _fh_setup(bandwidth, n_prb, scs, antennas, method, width, mtu, paced)
     grid = antenna_grids(carrier, antennas, modulation, seed=seed)
-    odu = ODU(cfg, UDPTransport(port, ru_port, remote_host=ru_host), paced=paced)
+    du_transport: Any = UDPTransport(port, ru_port, remote_host=ru_host)
+    if macsec is not None:
+        from softran.oran.macsec import ODU_MAC, ORU_MAC, MACsecTransport
+
+        du_transport = MACsecTransport(du_transport, macsec.secy(ODU_MAC, ORU_MAC),
+                                       dst=ORU_MAC, src=ODU_MAC)
+    odu = ODU(cfg, du_transport, paced=paced)
     console = make_console()
     odu.start()
     try:
@@ -220,6 +262,8 @@ def fronthaul_du(
         odu.close()
     odu.close_slots()
     console.print(odu.counters.table("O-DU counters"))
+    for table in _fh_macsec_tables(odu):
+        console.print(table)
 
 
 @fronthaul_app.command("ru")
@@ -240,6 +284,8 @@ def fronthaul_ru(
     method: Annotated[str, _FH_METHOD] = "bfp",
     width: Annotated[int | None, _FH_WIDTH] = None,
     mtu: Annotated[int, _FH_MTU] = 1500,
+    macsec_key: Annotated[str | None, _FH_MACSEC] = None,
+    macsec_confidentiality: Annotated[bool, _FH_MACSEC_CONF] = True,
 ) -> None:
     """Run an O-RU: rebuild downlink grids from C-/U-plane over UDP, with live counters."""
     import time
@@ -251,9 +297,15 @@ def fronthaul_ru(
 
     if duration < 0:
         raise ValueError(f"duration = {duration} is not allowed; allowed: >= 0 seconds")
+    macsec = _fh_macsec(macsec_key, macsec_confidentiality)
     _, cfg = _fh_setup(bandwidth, n_prb, scs, antennas, method, width, mtu, paced)
-    oru = ORU(cfg, UDPTransport(port, du_port, remote_host=du_host), paced=paced,
-              loopback=loopback)
+    ru_transport: Any = UDPTransport(port, du_port, remote_host=du_host)
+    if macsec is not None:
+        from softran.oran.macsec import ODU_MAC, ORU_MAC, MACsecTransport
+
+        ru_transport = MACsecTransport(ru_transport, macsec.secy(ORU_MAC, ODU_MAC),
+                                       dst=ODU_MAC, src=ORU_MAC)
+    oru = ORU(cfg, ru_transport, paced=paced, loopback=loopback)
     console = make_console()
     oru.start()
     end = time.monotonic() + duration if duration else None
@@ -269,3 +321,5 @@ def fronthaul_ru(
         oru.close()
     oru.close_slots()
     console.print(oru.counters.table("O-RU counters"))
+    for table in _fh_macsec_tables(oru):
+        console.print(table)

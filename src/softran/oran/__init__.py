@@ -13,7 +13,8 @@ UDP/IPv4 framing, UDP and raw-Ethernet sockets, impairment injection), :mod:`~so
 :mod:`~softran.oran.modulation_compression`, their 16-bit domain in
 :mod:`~softran.oran.fixed_point`), :mod:`~softran.oran.rate` (fronthaul bit rate),
 :mod:`~softran.oran.endpoints` (O-DU and O-RU), :mod:`~softran.oran.counters`,
-:mod:`~softran.oran.timing` (reception windows), :mod:`~softran.oran.session` (capture, loop).
+:mod:`~softran.oran.timing` (reception windows), :mod:`~softran.oran.session` (capture, loop),
+:mod:`~softran.oran.macsec` (IEEE 802.1AE MACsec on the Ethernet frames, static keys).
 Every decoder raises only :class:`FronthaulDecodeError`.
 """
 
@@ -99,6 +100,16 @@ from softran.oran.radio_header import (
     ud_comp_param_bytes,
     ud_prb_bytes,
 )
+from softran.oran.macsec import (
+    MACSEC_ETHERTYPE,
+    MACsecConfig,
+    MACsecError,
+    MACsecTransport,
+    SecTAG,
+    SecY,
+    cipher_suite,
+    make_sci,
+)
 from softran.oran.rate import TRANSPORTS, FronthaulRate, fronthaul_bitrate, n_rb_for_bandwidth
 from softran.oran.section_extensions import (
     BeamformingWeightsExt,
@@ -182,6 +193,10 @@ __all__ = [
     "LINKTYPE_ETHERNET",
     "LINKTYPE_RAW",
     "LaaMessage",
+    "MACSEC_ETHERTYPE",
+    "MACsecConfig",
+    "MACsecError",
+    "MACsecTransport",
     "MALFORMED_REASONS",
     "ModCompParamsExt",
     "ModCompScalingExt",
@@ -204,6 +219,8 @@ __all__ = [
     "Section3",
     "Section5",
     "Section6",
+    "SecTAG",
+    "SecY",
     "SeqId",
     "SequenceCounter",
     "SimulatedClock",
@@ -228,6 +245,7 @@ __all__ = [
     "build_udp_ipv4_frame",
     "bytes_per_prb",
     "capture_slot",
+    "cipher_suite",
     "classify_arrival",
     "compress",
     "decode_cplane",
@@ -246,6 +264,7 @@ __all__ = [
     "ipv4_checksum",
     "loopback_pair",
     "mac_bytes",
+    "make_sci",
     "mod_comp_scaler_code",
     "mod_comp_scaler_value",
     "modulation_compression_params",

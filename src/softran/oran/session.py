@@ -22,8 +22,10 @@ import torch
 from softran.nr import CarrierConfig, downlink_slot
 from softran.oran.compression import evm
 from softran.oran.endpoints import ODU, ORU, FronthaulConfig, loopback_pair
+from softran.oran.macsec import ODU_MAC, ORU_MAC, MACsecConfig
 from softran.oran.pcap import PcapWriter
 from softran.oran.timing import FRAME_NS, SimulatedClock, TimingWindows, symbol_start_ns
+from softran.oran.transport import build_ethernet_frame, build_udp_ipv4_frame
 from softran.validation import check_choice, check_int
 
 __all__ = ["LoopResult", "RecordingTransport", "antenna_grids", "capture_slot", "run_loop"]
@@ -59,9 +61,12 @@ class RecordingTransport:
 
 def capture_slot(path: str | os.PathLike[str], config: FronthaulConfig, grid: torch.Tensor, *,
                  frame_id: int = 0, subframe_id: int = 0, slot_id: int = 0,
-                 transport: str = "udp", udp_port: int = 50000) -> int:
+                 transport: str = "udp", udp_port: int = 50000,
+                 macsec: MACsecConfig | None = None) -> int:
     """Write the C-plane and U-plane of one downlink slot to a pcap file (O-RAN.WG4.CUS.0
     clauses 7 and 8 over eCPRI, UDP/IPv4 or Ethernet). Returns the number of packets.
+    With ``macsec`` every frame is protected by the O-DU's SecY (IEEE 802.1AE, O-DU MAC
+    ``ODU_MAC`` to O-RU ``ORU_MAC``): EtherType 0x88E5, the eCPRI (or IPv4) frame inside.
 
     Timestamps (ns) are the paced send times of an O-DU whose reception windows are
     ``config.windows`` (default :class:`~softran.oran.timing.TimingWindows`), counted from
@@ -86,6 +91,20 @@ def capture_slot(path: str | os.PathLike[str], config: FronthaulConfig, grid: to
     sink = RecordingTransport(clock)
     ODU(config, sink, clock=clock, paced=True).send_slot(grid, frame_id, subframe_id, slot_id)
     snaplen = max(65535, max(len(p) for _, p in sink.sent) + 64)
+    if macsec is not None:
+        if not isinstance(macsec, MACsecConfig):
+            raise TypeError(f"macsec must be a MACsecConfig or None, got "
+                            f"{type(macsec).__name__}")
+        secy = macsec.secy(ODU_MAC, ORU_MAC)
+        with PcapWriter(path, nanosecond=True, snaplen=snaplen + 64) as w:
+            for t, pdu in sink.sent:
+                frame = (build_udp_ipv4_frame(pdu, src_port=udp_port, dst_port=udp_port,
+                                              src_mac=ODU_MAC, dst_mac=ORU_MAC)
+                         if transport == "udp" else
+                         build_ethernet_frame(pdu, ORU_MAC, ODU_MAC, pad=False))
+                frame = secy.protect(frame)
+                w.write(frame + bytes(max(0, 60 - len(frame))), t)
+        return len(sink.sent)
     with PcapWriter(path, nanosecond=True, snaplen=snaplen) as w:
         for t, pdu in sink.sent:
             if transport == "udp":
@@ -109,11 +128,14 @@ class LoopResult:
 
 def run_loop(config: FronthaulConfig, grid: torch.Tensor, n_slots: int = 1, *,
              uplink: bool = True, timeout: float = 2.0,
-             on_slot: Callable[[int, ODU, ORU], None] | None = None) -> LoopResult:
+             on_slot: Callable[[int, ODU, ORU], None] | None = None,
+             macsec: MACsecConfig | None = None) -> LoopResult:
     """O-DU -> UDP loopback -> O-RU for ``n_slots`` consecutive slots (from frame 0), in one
     thread: the O-DU sends a slot, the O-RU drains it (the socket buffers hold a slot), then
     with ``uplink`` the O-DU asks for the uplink of the same slot, which the O-RU turns
     around from the downlink it received. ``on_slot(k, odu, oru)`` runs after each slot.
+    ``macsec`` protects the loop with IEEE 802.1AE (see
+    :func:`~softran.oran.endpoints.loopback_pair`).
 
     >>> r = run_loop(FronthaulConfig(n_prb=24, eaxc_ids=(0,), full_scale=1.0),
     ...              torch.full((1, 14, 288), 0.5 + 0.25j), 2)
@@ -121,7 +143,7 @@ def run_loop(config: FronthaulConfig, grid: torch.Tensor, n_slots: int = 1, *,
     (True, 28)
     """
     n_slots = check_int("n_slots", n_slots, 1)
-    odu, oru = loopback_pair(config, loopback=uplink)
+    odu, oru = loopback_pair(config, loopback=uplink, macsec=macsec)
     dl_evm: list[float] = []
     ul_evm: list[float | None] = []
     per_slot = config.slots_per_subframe * 10

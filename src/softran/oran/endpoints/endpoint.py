@@ -144,6 +144,10 @@ def _grow_buffers(transport: object) -> None:
     # UDPTransport keeps its socket private; a slot of 273 PRB x 4 eAxC is ~0.5-1 MB, more
     # than Linux's default receive buffer, so ask for 4 MiB (capped by net.core.rmem_max)
     sock = getattr(transport, "_sock", None)
+    inner = getattr(transport, "inner", None)
+    if sock is None and inner is not None:     # a wrapper (MACsec, impairments): its socket
+        _grow_buffers(inner)
+        return
     if isinstance(sock, socket.socket) and sock.type == socket.SOCK_DGRAM:
         for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
             try:
