@@ -31,7 +31,7 @@ def data_path(name: str) -> Path:
 def read_csv(name: str) -> list[dict[str, str]]:
     """The rows of CSV data file ``name`` as dicts keyed by its header, ``#`` lines skipped.
 
-    >>> read_csv("pusch_dmrs_epre.csv")[0]["num_cdm_groups_without_data"]
+    >>> read_csv("dmrs_epre.csv")[0]["num_cdm_groups_without_data"]
     '1'
     """
     with open(data_path(name), newline="") as f:

@@ -30,7 +30,8 @@ from pydantic import Field, field_validator, model_validator
 from softran.nr.coding.tbs import code_rate_fraction, tbs
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.datafiles import read_csv
-from softran.nr.pusch.allocation import data_re_mask, dmrs_port_table, dmrs_symbol_positions
+from softran.nr.dmrs import dmrs_port_table
+from softran.nr.pusch.allocation import data_re_mask, dmrs_symbol_positions
 from softran.nr.pusch.reference_config import PUSCHDMRSConfig, PUSCHPTRSConfig
 from softran.nr.tables import MCS_TABLE_NAMES, mcs, modulation_order
 from softran.validation import (
