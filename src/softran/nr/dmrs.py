@@ -31,6 +31,7 @@ __all__ = [
     "DMRSCDMInfo",
     "DMRSConfigBase",
     "dmrs_beta_db",
+    "dmrs_c_init",
     "dmrs_cdm_info",
     "dmrs_port_table",
     "dmrs_positions",
@@ -122,6 +123,23 @@ def dmrs_cdm_info(dmrs_type: int, ports: Iterable[int], *,
         w_f=torch.tensor([r[2] for r in rows], dtype=torch.float32, device=device),
         w_t=torch.tensor([r[3] for r in rows], dtype=torch.float32, device=device),
     )
+
+
+def dmrs_c_init(symbols_per_slot: int, slot_in_frame: int, l: int, n_id: int, n_scid: int,
+                lambda_bar: int = 0) -> int:
+    """c_init of the DM-RS Gold sequence of OFDM symbol l, TS 38.211 §6.4.1.1.1.1 (PUSCH,
+    transform precoding disabled) = §7.4.1.1.1 (PDSCH)::
+
+        c_init = (2^17 (N_symb^slot n_s,f + l + 1)(2 N_ID + 1) + 2^17 floor(lambda-bar / 2)
+                  + 2 N_ID + n_SCID-bar) mod 2^31
+
+    with N_ID = N_ID^{n_SCID-bar} and n_SCID-bar, lambda-bar as the channel's clause picks them.
+
+    >>> dmrs_c_init(14, 0, 2, 1, 0)       # 2^17 * 3 * 3 + 2
+    1179650
+    """
+    return ((1 << 17) * (symbols_per_slot * slot_in_frame + l + 1) * (2 * n_id + 1)
+            + (1 << 17) * (lambda_bar // 2) + 2 * n_id + n_scid) % (1 << 31)
 
 
 @functools.cache

@@ -27,7 +27,7 @@ from __future__ import annotations
 import torch
 
 from softran.nr.config import N_SC_RB, CarrierConfig
-from softran.nr.dmrs import DMRSCDMInfo, dmrs_cdm_info, dmrs_re_pattern
+from softran.nr.dmrs import DMRSCDMInfo, dmrs_c_init, dmrs_cdm_info, dmrs_re_pattern
 from softran.nr.pusch.allocation import dmrs_symbol_positions, dmrs_symbols_l_prime
 from softran.nr.pusch.config import PUSCHConfig
 from softran.nr.sequences import low_papr_sequence, prbs, prbs_qpsk
@@ -130,9 +130,7 @@ def pusch_dmrs_c_init(carrier: CarrierConfig, pusch: PUSCHConfig, l: int,
     l = check_int("l", l, 0, carrier.symbols_per_slot - 1)
     cdm_group = check_int("cdm_group", cdm_group, 0, 2)
     n_id, n_scid, lam = _n_id_and_n_scid(carrier, pusch, cdm_group)
-    n_symb = carrier.symbols_per_slot
-    return ((1 << 17) * (n_symb * carrier.slot_in_frame + l + 1) * (2 * n_id + 1)
-            + (1 << 17) * (lam // 2) + 2 * n_id + n_scid) % (1 << 31)
+    return dmrs_c_init(carrier.symbols_per_slot, carrier.slot_in_frame, l, n_id, n_scid, lam)
 
 
 def pusch_dmrs_sequence(carrier: CarrierConfig, pusch: PUSCHConfig, l: int, length: int,
