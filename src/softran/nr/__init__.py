@@ -100,6 +100,14 @@ from softran.nr.pdcch import (
     pdcch_dmrs_c_init,
     pdcch_indices,
 )
+from softran.nr.csi_rs import (
+    CSIRSConfig,
+    check_csi_rs_overlap,
+    csi_rs,
+    csi_rs_indices,
+    csi_rs_row,
+    trs_resources,
+)
 from softran.nr.dmrs import (
     DMRSConfigBase,
     dmrs_beta_db,
@@ -235,6 +243,7 @@ __all__ = [
     "BCHDecodeResult",
     "BaseGraph",
     "CORESETConfig",
+    "CSIRSConfig",
     "CarrierConfig",
     "CellInfo",
     "DLSCHDecoder",
@@ -276,6 +285,7 @@ __all__ = [
     "cce_to_reg_bundles",
     "cell_search",
     "channel_estimate",
+    "check_csi_rs_overlap",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
     "code_rate_fraction",
@@ -284,6 +294,9 @@ __all__ = [
     "crc_decode",
     "crc_encode",
     "crc_length",
+    "csi_rs",
+    "csi_rs_indices",
+    "csi_rs_row",
     "dci_decode",
     "dci_encode",
     "dlsch_info",
@@ -387,6 +400,7 @@ __all__ = [
     "timing_estimate",
     "transform_deprecode",
     "transform_precode",
+    "trs_resources",
     "vrb_to_prb",
     "ulsch_info",
     "zf_equalize",

@@ -77,8 +77,8 @@ def test_two_codewords_scrambling_and_layers() -> None:
 def test_errors() -> None:
     c = CarrierConfig(n_size_grid=4)
     p = PDSCHConfig(prb_set=range(4))
-    with pytest.raises(ValueError, match="G = "):
-        pdsch(torch.zeros(10, dtype=torch.uint8), c, p)
+    with pytest.raises(ValueError, match="not a multiple"):
+        pdsch(torch.zeros(11, dtype=torch.uint8), c, p)
     with pytest.raises(ValueError, match="2 codeword"):
         pdsch(torch.zeros(10, dtype=torch.uint8), c, PDSCHConfig(
             prb_set=range(4), n_layers=6, dmrs=PDSCHDMRSConfig(max_length=2)))

@@ -168,3 +168,16 @@ def test_resources_are_disjoint(data) -> None:
     assert not any(i // (12 * n_grid) in (0, 1) and (i % (12 * n_grid)) // 12 == 0
                    for i in data_re)
     assert info.G == tuple(len(data_re) * v * p.qm for v in p.codeword_layers)
+
+
+def test_zp_csi_rs_as_reserved_res() -> None:
+    from softran.nr.csi_rs import CSIRSConfig, csi_rs_indices
+
+    c = CarrierConfig(n_size_grid=8)
+    zp = CSIRSConfig(csirs_type="zp", row_number=4, subcarrier_locations=[4],
+                     symbol_locations=[9], n_rb=8)
+    res = (csi_rs_indices(c, zp) % (14 * 96)).unique()
+    assert res.numel() == 8 * 4                     # 2 CDM groups x 2 REs x 8 RBs
+    p = PDSCHConfig(prb_set=range(8), reserved_re=res.tolist())
+    plain = PDSCHConfig(prb_set=range(8))
+    assert pdsch_indices(c, plain)[1].n_re - pdsch_indices(c, p)[1].n_re == 32

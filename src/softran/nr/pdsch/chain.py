@@ -18,7 +18,6 @@ import torch
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.layers import layer_demap, layer_map, precode
 from softran.nr.modulation import symbol_demodulate, symbol_modulate
-from softran.nr.pdsch.allocation import pdsch_data_re_mask
 from softran.nr.pdsch.config import PDSCHConfig, check_pdsch_config
 from softran.nr.pdsch.vrb_mapping import prg_index
 from softran.nr.scrambling import pdsch_descramble, pdsch_scramble
@@ -43,6 +42,25 @@ def _codewords(cws: torch.Tensor | Sequence[torch.Tensor], n: int) -> list[torch
     return list(cws)
 
 
+#: scrambling sequences c^(q) by (n_ID, n_RNTI, q, G, device): a slot's sequence is the same
+#: for every slot of a PDSCH configuration, so it is generated once (kept for the 64 latest)
+_SEQUENCES: dict[tuple[int, int, int, int, str], torch.Tensor] = {}
+
+
+def _scrambling_sequence(n_id: int, rnti: int, q: int, g: int,
+                         device: torch.device) -> torch.Tensor:
+    """c^(q)(0..g-1) of TS 38.211 §7.3.1.1: :func:`~softran.nr.scrambling.pdsch_scramble` of
+    zeros (the one definition of the sequence), cached."""
+    key = (n_id, rnti, q, g, str(device))
+    seq = _SEQUENCES.get(key)
+    if seq is None:
+        seq = pdsch_scramble(torch.zeros(g, dtype=torch.uint8, device=device), n_id, rnti, q)
+        if len(_SEQUENCES) >= 64:
+            _SEQUENCES.pop(next(iter(_SEQUENCES)))
+        _SEQUENCES[key] = seq
+    return seq
+
+
 def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
           config: PDSCHConfig) -> torch.Tensor:
     """PDSCH layer symbols of one or two coded DL-SCH codewords (TS 38.211 §7.3.1.1 -
@@ -50,12 +68,15 @@ def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
 
     Args:
         cws: codeword bits ``[..., G_q]`` uint8, a tensor (1..4 layers) or a list of two
-            (5..8 layers), ``G_q = info.G[q]`` of :func:`~softran.nr.pdsch.indices.pdsch_indices`.
+            (5..8 layers); ``G_q`` a multiple of (layers of codeword q) x Q_m, the two
+            codewords filling the same number of REs per layer (``G_q = info.G[q]`` of
+            :func:`~softran.nr.pdsch.indices.pdsch_indices` fills the allocation; as MATLAB's
+            ``nrPDSCH`` the length is not checked against the allocation here).
         carrier: the carrier (N_ID^cell is n_ID when ``config.n_id`` is None).
         config: the PDSCH.
 
     Returns:
-        complex64 ``[..., n_layers, n_re]`` in the order of ``pdsch_indices``.
+        complex64 ``[..., n_layers, G_q / (v_q Q_m)]``, in the order of ``pdsch_indices``.
 
     >>> c = CarrierConfig(n_size_grid=25)
     >>> p = PDSCHConfig(prb_set=range(25), mcs_index=2, n_layers=2)
@@ -65,18 +86,16 @@ def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
     """
     carrier, config = check_pdsch_config(carrier, config)
     cws = _codewords(cws, config.n_codewords)
-    n_re = int(pdsch_data_re_mask(carrier, config)[0].sum())
     n_id = _n_id(carrier, config)
     symbols = []
     for q, (cw, v) in enumerate(zip(cws, config.codeword_layers, strict=True)):
         cw = check_bits(f"cws[{q}]" if config.n_codewords > 1 else "cws", cw)
-        g = n_re * v * config.qm
-        if cw.shape[-1] != g:
-            raise ValueError(f"codeword {q} has {cw.shape[-1]} bits in its last dimension; this "
-                             f"PDSCH carries G = {g} (n_re {n_re} x {v} layers x Q_m "
-                             f"{config.qm})")
-        symbols.append(symbol_modulate(pdsch_scramble(cw, n_id, config.rnti, q),
-                                       config.modulation))
+        g = cw.shape[-1]
+        if g % (v * config.qm):
+            raise ValueError(f"codeword {q} has {g} bits in its last dimension, not a multiple "
+                             f"of {v} layers x Q_m {config.qm} (G = n_re x {v} x {config.qm})")
+        seq = _scrambling_sequence(n_id, config.rnti, q, g, cw.device)
+        symbols.append(symbol_modulate(cw ^ seq, config.modulation))
     return layer_map(symbols if len(symbols) > 1 else symbols[0], config.n_layers)
 
 
