@@ -1,6 +1,7 @@
 """Memoryless PA models (Rapp 1991, Saleh 1981): the curves against their formulas worked by
 hand, the back-off operating point, and compression that grows as the back-off shrinks."""
 
+import itertools
 import math
 
 import pytest
@@ -42,7 +43,7 @@ def test_operating_point_and_monotone_compression() -> None:
         y = PowerAmplifier("rapp", backoff_db=backoff)(x)
         assert y.shape == x.shape and y.dtype == x.dtype
         errors.append(float((y - x).abs().square().mean() / x.abs().square().mean()))
-    assert all(a < b for a, b in zip(errors, errors[1:]))
+    assert all(a < b for a, b in itertools.pairwise(errors))
     assert errors[0] < 1e-6
     # the output never exceeds A_sat (back-off 0 dB: A_sat^2 = mean input power)
     pa = PowerAmplifier("rapp", backoff_db=0.0, smoothness=3.0)

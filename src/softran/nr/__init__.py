@@ -12,6 +12,10 @@ Where a sub-package and a function share a name (``pusch``, ``pdcch``), the attr
 path (``from softran.nr.pusch import PUSCHConfig``).
 """
 
+from softran.nr.bandwidth import (
+    channel_bandwidths,
+    n_rb_for_bandwidth,
+)
 from softran.nr.coding import (
     CRC_POLYNOMIALS,
     LLR_SATURATION,
@@ -284,6 +288,7 @@ __all__ = [
     "bits_per_symbol",
     "cce_to_reg_bundles",
     "cell_search",
+    "channel_bandwidths",
     "channel_estimate",
     "check_csi_rs_overlap",
     "code_block_desegment_ldpc",
@@ -320,6 +325,7 @@ __all__ = [
     "mcs_table",
     "mmse_equalize",
     "modulation_order",
+    "n_rb_for_bandwidth",
     "mrc_combine",
     "noise_covariance",
     "ofdm_demodulate",

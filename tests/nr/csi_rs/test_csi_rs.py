@@ -84,7 +84,7 @@ LS = {13: [1, 8], 14: [2, 7], 16: [3, 9], 17: [0, 10]}
 
 
 def config_for(row: int, density: str = "one", n_rb: int = 1, **kw) -> CSIRSConfig:
-    x, dens, big_l, kp, lp, entries = TABLE[row]
+    x, _, _, _, _, entries = TABLE[row]
     n_k = 1 + max(int(en[0][1]) for en in entries)
     ks = KS.get(row, [0, 2, 4, 6, 8, 10][:n_k])
     ls = LS.get(row, [5])
@@ -98,7 +98,7 @@ def test_every_row_against_the_table(row: int) -> None:
     x, dens, big_l, kp, lp, entries = TABLE[row]
     r = csi_rs_row(row)
     assert (r.ports, r.cdm_size, r.k_prime, r.l_prime) == (x, big_l, kp, lp)
-    assert set(r.densities) == set(float(d) for d in dens)
+    assert set(r.densities) == {float(d) for d in dens}
     assert r.cdm_type == CDM_NAME[big_l]
     cfg = config_for(row)
     ref = {"k": list(cfg.subcarrier_locations), "l": list(cfg.symbol_locations)}
