@@ -11,7 +11,6 @@ from softran.channel.antenna import AntennaArray, element_pattern_db
 from softran.channel.awgn import AWGN, ebn0_from_esn0, esn0_from_ebn0, noise_variance
 from softran.channel.cdl import CDLChannel, angular_spread
 from softran.channel.cdl_profiles import CDL_PROFILE_NAMES, CDLProfile, cdl_profile
-from softran.channel.iq_imbalance import IQImbalance, image_rejection_ratio_db
 from softran.channel.impairments import (
     PHASE_NOISE_MODELS,
     PHASE_NOISE_PARAMETER_SETS,
@@ -20,6 +19,7 @@ from softran.channel.impairments import (
     TimingOffset,
     phase_noise_psd,
 )
+from softran.channel.iq_imbalance import IQImbalance, image_rejection_ratio_db
 from softran.channel.power_amplifier import PA_MODELS, PowerAmplifier
 from softran.channel.profiles import TDL_PROFILE_NAMES, TDLProfile, tdl_profile
 from softran.channel.tdl import TDLChannel, spatial_correlation_matrix
