@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 import softran
-from softran.cli import conformance, fronthaul, info, optical, simulate, waveform
+from softran.cli import conformance, fronthaul, info, measure, optical, simulate, waveform
 from softran.cli.terminal import invoke
 
 __all__ = ["app", "main", "run"]
@@ -56,6 +56,7 @@ app.add_typer(optical.optical_app, name="optical")
 app.add_typer(simulate.results_app, name="results")
 app.add_typer(waveform.waveform_app, name="waveform")
 app.add_typer(fronthaul.fronthaul_app, name="fronthaul")
+app.add_typer(measure.measure_app, name="measure")
 
 
 def main(argv: list[str] | None = None) -> int:
