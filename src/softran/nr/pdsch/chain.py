@@ -95,7 +95,9 @@ def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
             raise ValueError(f"codeword {q} has {g} bits in its last dimension, not a multiple "
                              f"of {v} layers x Q_m {config.qm} (G = n_re x {v} x {config.qm})")
         seq = _scrambling_sequence(n_id, config.rnti, q, g, cw.device)
-        symbols.append(symbol_modulate(cw ^ seq, config.modulation))
+        # the scrambled bits are 0/1 (checked above): as bool, symbol_modulate need not
+        # check every value again
+        symbols.append(symbol_modulate((cw ^ seq).view(torch.bool), config.modulation))
     return layer_map(symbols if len(symbols) > 1 else symbols[0], config.n_layers)
 
 

@@ -121,7 +121,9 @@ class PDSCHTransmitter(torch.nn.Module):
         tbs = self._check_tb(tb)
         rv = check_int("rv", rv, 0, 3)
         cfg = self.config
-        cws = [enc(t, cfg.modulation, v, g, rv) for enc, t, v, g in
+        # the blocks are 0/1 (checked in _check_tb): as bool the encoder need not check
+        # every value again
+        cws = [enc(t.view(torch.bool), cfg.modulation, v, g, rv) for enc, t, v, g in
                zip(self.encoders, tbs, cfg.codeword_layers, self.indices_info.G, strict=True)]
         sym = pdsch(cws if len(cws) > 1 else cws[0], self.carrier, cfg)  # [B, v, n_re]
         batch = tbs[0].shape[0]
