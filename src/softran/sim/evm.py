@@ -120,6 +120,11 @@ class EVMResult:
         return {m: v <= self.limits_percent[m] for m, v in self.rms_percent.items()}
 
 
+def _energy(x: torch.Tensor) -> torch.Tensor:
+    """|x|^2 of a complex tensor (without the square root of ``abs``)."""
+    return torch.view_as_real(x).square().sum(-1)
+
+
 def _symbol_starts(tm: NRTestModel, n_symbols: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(sample index of each symbol's CP start, CP length) over the whole model."""
     info = ofdm_info(tm.carrier, nfft=tm.nfft)
@@ -228,7 +233,7 @@ def _synchronise(x: torch.Tensor, ref: torch.Tensor, sample_rate: float, nfft: i
         prod = y * r.conj()
         step = float(torch.angle((prod[lag:] * prod[:-lag].conj()).sum())) * sample_rate / (
             2 * math.pi * lag)
-        y = y * torch.exp(-2j * math.pi * step / sample_rate * t_n)
+        y = y * torch.polar(torch.ones_like(t_n), -2 * math.pi * step / sample_rate * t_n)
         cfo += step
     gain = (y * r.conj()).sum() / (r.abs().square().sum())
     dc = (y - gain * r).mean()
@@ -285,10 +290,19 @@ def measure_evm(recording: torch.Tensor, sample_rate: float, reference: NRTestMo
     ideal = tm.grid[0]
     ref = tm.dmrs_id >= 0
     targets = {i for i, (_, p) in enumerate(tm.pdschs) if p.rnti in tm.target_rnti}
-    target_ids = torch.tensor(sorted(targets), dtype=torch.int16)
-    data = torch.isin(tm.pdsch_id, target_ids) if targets else torch.zeros_like(ref)
     modulation_of = [p.modulation for _, p in tm.pdschs]
     mods = sorted({modulation_of[i] for i in targets}, key=lambda m: evm_limit_percent(m))
+    # the data REs of each modulation's target PDSCHs (a lookup by PDSCH index, -1 = none)
+    pdsch_index = tm.pdsch_id.to(torch.int64) + 1
+    selects = {}
+    for m in mods:
+        table = torch.zeros(len(tm.pdschs) + 1, dtype=torch.bool)
+        table[[i + 1 for i in targets if modulation_of[i] == m]] = True
+        selects[m] = table[pdsch_index]
+    data = torch.zeros_like(ref)
+    for sel in selects.values():
+        data |= sel
+    pwr = _energy(ideal)
     alpha = 1 if w % 2 == 0 else 0
     centre = cps // 2
     best: dict | None = None
@@ -298,12 +312,10 @@ def measure_evm(recording: torch.Tensor, sample_rate: float, reference: NRTestMo
         off = torch.minimum(off, cps)
         z = _demodulate(y, tm, off)
         z = z / _equalizer(z, ideal, ref)
-        err = (z - ideal).abs().square()
-        pwr = ideal.abs().square()
-        out: dict = {"rms": {}, "peak": {}, "slot": {}, "window": name, "z": z}
+        err = _energy(z - ideal)
+        out: dict = {"rms": {}, "peak": {}, "slot": {}, "window": name, "z": z, "err": err}
         for m in mods:
-            ids = torch.tensor([i for i in targets if modulation_of[i] == m], dtype=torch.int16)
-            sel = torch.isin(tm.pdsch_id, ids)
+            sel = selects[m]
             e_sym = torch.where(sel, err, 0).sum(-1)
             p_sym = torch.where(sel, pwr, 0).sum(-1)
             out["rms"][m] = 100 * math.sqrt(float(e_sym.sum() / p_sym.sum()))
@@ -318,8 +330,8 @@ def measure_evm(recording: torch.Tensor, sample_rate: float, reference: NRTestMo
             best = out
     assert best is not None
     z = best["z"]
-    err = torch.where(data, (z - ideal).abs().square(), 0)
-    pwr = torch.where(data, ideal.abs().square(), 0)
+    err = torch.where(data, best["err"], 0)
+    pwr = torch.where(data, pwr, 0)
     with torch.no_grad():
         per_k = 100 * (err.sum(0) / pwr.sum(0)).sqrt()
         per_l = 100 * (err.sum(1) / pwr.sum(1)).sqrt()
