@@ -68,6 +68,12 @@ def test_vrb_interleaving_prbs() -> None:
      "CDM group 1"),
     ({"n_layers": 2, "dmrs": {"dmrs_ports": [0]}}, "n_layers = 2 entries"),
     ({"enable_ptrs": True, "ptrs": {"ptrs_port": 1}}, "ptrs_port = 1"),
+    ({"enable_ptrs": True, "prb_set": [5]}, "1 PRB"),                      # 38.214 5.1.6.3
+    ({"enable_ptrs": True, "prb_set": [5, 6]}, "2 PRB"),
+    ({"enable_ptrs": True, "mapping_type": "B", "symbol_allocation": (3, 2),
+      "ptrs": {"time_density": 2}}, "duration 2"),
+    ({"enable_ptrs": True, "mapping_type": "B", "symbol_allocation": (3, 4),
+      "ptrs": {"time_density": 4}}, "duration 4"),
     ({"modulation": "pi/2-BPSK"}, "modulation"),
     ({"n_layers": 9}, "n_layers"),
     ({"mcs_index": 4, "modulation": "16QAM"}, "disagrees"),

@@ -151,7 +151,7 @@ def test_resources_are_disjoint(data) -> None:
     p = PDSCHConfig(prb_set=prbs, n_layers=n_layers,
                     vrb_to_prb_interleaving=data.draw(st.booleans()),
                     vrb_bundle_size=data.draw(st.sampled_from([2, 4])),
-                    enable_ptrs=data.draw(st.booleans()),
+                    enable_ptrs=len(prbs) >= 3 and data.draw(st.booleans()),
                     reserved_prb=[PDSCHReservedConfig(prb_set=[0], symbol_set=[0, 1])],
                     dmrs=PDSCHDMRSConfig(dmrs_type=dmrs_type, max_length=max_length,
                                          additional_position=pos,

@@ -95,7 +95,9 @@ class PDSCHConfig(ValidatedModel):
     n_id : data scrambling identity n_ID 0..1023 (*dataScramblingIdentityPDSCH*); None:
         N_ID^cell.
     rnti : n_RNTI 0..65535.
-    dmrs, enable_ptrs, ptrs : :class:`PDSCHDMRSConfig`, PT-RS on/off, :class:`PDSCHPTRSConfig`.
+    dmrs, enable_ptrs, ptrs : :class:`PDSCHDMRSConfig`, PT-RS on/off (TS 38.214 §5.1.6.3
+        presence rules enforced: at least 3 PRBs, no L_PT-RS 2/4 on 2 symbols or 4 on 4),
+        :class:`PDSCHPTRSConfig`.
     reserved_prb : RB-symbol-level rate-matching patterns (:class:`PDSCHReservedConfig`).
     reserved_re : RE-level reserved resources (ZP/NZP CSI-RS, ...) as linear indices
         ``l K + k`` into the slot grid ``[n_symbols, K]`` of the carrier.
@@ -319,10 +321,31 @@ class PDSCHConfig(ValidatedModel):
                 raise ValueError(f"ptrs.ptrs_port = {port} cannot carry PT-RS with dmrs_type "
                                  f"= {d.dmrs_type}; allowed: 0..{3 if d.dmrs_type == 1 else 5} "
                                  "(TS 38.211 Table 7.4.1.2.2-1)")
+            self._check_ptrs_presence()
         if self.vrb_to_prb_interleaving and self.n_size_bwp is not None:
             vrb_to_prb(self.prb_set, self.n_start_bwp or 0, self.n_size_bwp, interleaved=True,
                        bundle_size=self.vrb_bundle_size)
         return self
+
+    def _check_ptrs_presence(self) -> None:
+        """TS 38.214 §5.1.6.3: PT-RS is not present on fewer than 3 scheduled RBs (the rule
+        for the default densities; the configurable thresholds N_RB0 / N_RB1 of Table
+        5.1.6.3-2 are not modelled, so the default rule applies to every PT-RS here: a
+        documented choice), and not transmitted with L_PT-RS = 2 or 4 on an allocation of
+        duration 2, nor with L_PT-RS = 4 on duration 4 (the duration l_d of TS 38.211
+        §7.4.1.1.2: from the slot start for mapping type A, the allocation for type B)."""
+        n_rb = len(self.prb_set)
+        if n_rb < 3:
+            raise ValueError(f"enable_ptrs with {n_rb} PRB(s): TS 38.214 §5.1.6.3 sends no "
+                             "PT-RS when fewer than 3 RBs are scheduled; allocate at least 3 "
+                             "PRBs or set enable_ptrs = False")
+        s, length = self.symbol_allocation
+        l_d = s + length if self.mapping_type == "A" else length
+        density = self.ptrs.time_density
+        if l_d == 2 and density in (2, 4) or l_d == 4 and density == 4:
+            raise ValueError(f"ptrs.time_density = {density} on an allocation of duration "
+                             f"{l_d} symbols: TS 38.214 §5.1.6.3 sends no PT-RS there; allowed: "
+                             f"{'1' if l_d == 2 else '1, 2'}, or enable_ptrs = False")
 
     def _sync_mcs(self) -> None:
         """With ``mcs_index`` set, modulation and target_code_rate follow the MCS table; an
