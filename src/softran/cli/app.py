@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 import softran
-from softran.cli import conformance, fronthaul, info, measure, optical, simulate, waveform
+from softran.cli import conformance, fronthaul, info, optical, simulate, waveform
+from softran.cli import measure
 from softran.cli.terminal import invoke
 
 __all__ = ["app", "main", "run"]
