@@ -196,6 +196,7 @@ from softran.nr.sequences import (
     pss,
     sss,
 )
+from softran.nr.shared_channel import SharedChannelConfigBase
 from softran.nr.ssb import (
     MIB,
     SSB_CASE_SCS,
@@ -278,6 +279,7 @@ __all__ = [
     "SSBIndices",
     "SSSDetection",
     "SearchSpaceConfig",
+    "SharedChannelConfigBase",
     "SegmentInfo",
     "ULSCHDecoder",
     "ULSCHEncoder",

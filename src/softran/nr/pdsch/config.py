@@ -19,10 +19,9 @@ convention). Carrier-dependent checks are :meth:`PDSCHConfig.check_carrier`.
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
@@ -37,14 +36,13 @@ from softran.nr.pdsch.reference_config import (
     PDSCHReservedConfig,
 )
 from softran.nr.pdsch.vrb_mapping import vrb_to_prb
-from softran.nr.tables import MCS_TABLE_NAMES, mcs, modulation_order
+from softran.nr.shared_channel import SharedChannelConfigBase
+from softran.nr.tables import MCS_TABLE_NAMES
 from softran.validation import (
-    ValidatedModel,
     check_bool,
     check_choice,
     check_int,
     check_int_list,
-    check_name,
 )
 
 __all__ = ["PDSCH_MODULATIONS", "PDSCHConfig", "check_pdsch_config"]
@@ -73,7 +71,7 @@ def _codeword_layers(n_layers: int) -> tuple[int, ...]:
     return (n_layers,) if n_layers <= 4 else (n_layers // 2, n_layers - n_layers // 2)
 
 
-class PDSCHConfig(ValidatedModel):
+class PDSCHConfig(SharedChannelConfigBase):
     """A PDSCH transmission: allocation, layers, DM-RS, PT-RS, rate matching, MCS / code rate.
 
     TS 38.211 §7.3.1, §7.4.1.1, §7.4.1.2; TS 38.214 §5.1.2-§5.1.4, §5.1.6. MATLAB namesake:
@@ -114,75 +112,24 @@ class PDSCHConfig(ValidatedModel):
     ('QPSK', [2, 7, 11], 126, (3904,))
     """
 
-    n_size_bwp: int | None = None
-    n_start_bwp: int | None = None
-    modulation: str = "QPSK"
-    n_layers: int = 1
-    mapping_type: str = "A"
-    symbol_allocation: tuple[int, int] = (0, 14)
-    prb_set: tuple[int, ...] = tuple(range(52))
+    MODULATIONS: ClassVar[tuple[str, ...]] = PDSCH_MODULATIONS
+    MAX_LAYERS: ClassVar[int] = 8
+    MCS_TABLES: ClassVar[tuple[str, ...]] = PDSCH_MCS_TABLES
+
+    # n_size_bwp, n_start_bwp, modulation, n_layers, mapping_type, symbol_allocation,
+    # prb_set, n_id, rnti, mcs_index, mcs_table, target_code_rate, x_overhead, tb_scaling:
+    # SharedChannelConfigBase
     vrb_to_prb_interleaving: bool = False
     vrb_bundle_size: int = 2
     prg_bundle_size: int | None = None
-    n_id: int | None = None
-    rnti: int = 1
     dmrs: PDSCHDMRSConfig = Field(default_factory=PDSCHDMRSConfig)
     enable_ptrs: bool = False
     ptrs: PDSCHPTRSConfig = Field(default_factory=PDSCHPTRSConfig)
     reserved_prb: tuple[PDSCHReservedConfig, ...] = ()
     reserved_re: tuple[int, ...] = ()
     lte_crs: LTECRSConfig | None = None
-    mcs_index: int | None = None
-    mcs_table: str = "qam64"
-    target_code_rate: float | None = None
-    x_overhead: int = 0
-    tb_scaling: float = 1.0
 
     # ---- field validators -------------------------------------------------------------
-    @field_validator("n_size_bwp", mode="before")
-    @classmethod
-    def _n_size_bwp(cls, v: Any) -> int | None:
-        return None if v is None else check_int("n_size_bwp", v, 1, 275)
-
-    @field_validator("n_start_bwp", mode="before")
-    @classmethod
-    def _n_start_bwp(cls, v: Any) -> int | None:
-        return None if v is None else check_int("n_start_bwp", v, 0, 2473)
-
-    @field_validator("modulation", mode="before")
-    @classmethod
-    def _modulation(cls, v: Any) -> str:
-        return check_name("modulation", v, PDSCH_MODULATIONS)
-
-    @field_validator("n_layers", mode="before")
-    @classmethod
-    def _n_layers(cls, v: Any) -> int:
-        return check_int("n_layers", v, 1, 8)
-
-    @field_validator("mapping_type", mode="before")
-    @classmethod
-    def _mapping_type(cls, v: Any) -> str:
-        return check_name("mapping_type", v, ("A", "B"))
-
-    @field_validator("symbol_allocation", mode="before")
-    @classmethod
-    def _symbol_allocation(cls, v: Any) -> tuple[int, int]:
-        if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
-            raise TypeError(f"symbol_allocation must be a pair (S, L), got {type(v).__name__}")
-        items = tuple(v)
-        if len(items) != 2:
-            raise ValueError(f"symbol_allocation = {items} must be a pair (S, L)")
-        return (check_int("symbol_allocation[0] (S)", items[0], 0, 13),
-                check_int("symbol_allocation[1] (L)", items[1], 1, 14))
-
-    @field_validator("prb_set", mode="before")
-    @classmethod
-    def _prb_set(cls, v: Any) -> tuple[int, ...]:
-        prbs = check_int_list("prb_set", v, 0, 274)
-        if not prbs:
-            raise ValueError("prb_set is empty; allocate at least one resource block")
-        return tuple(sorted(prbs))
-
     @field_validator("vrb_to_prb_interleaving", "enable_ptrs", mode="before")
     @classmethod
     def _bools(cls, v: Any, info: Any) -> bool:
@@ -199,16 +146,6 @@ class PDSCHConfig(ValidatedModel):
         if v is None or (isinstance(v, str) and v.lower() == "wideband"):
             return None
         return check_choice("prg_bundle_size", check_int("prg_bundle_size", v), (2, 4))
-
-    @field_validator("n_id", mode="before")
-    @classmethod
-    def _n_id(cls, v: Any) -> int | None:
-        return None if v is None else check_int("n_id", v, 0, 1023)
-
-    @field_validator("rnti", mode="before")
-    @classmethod
-    def _rnti(cls, v: Any) -> int:
-        return check_int("rnti", v, 0, 65535)
 
     @field_validator("dmrs", mode="before")
     @classmethod
@@ -252,39 +189,6 @@ class PDSCHConfig(ValidatedModel):
         if v is not None and not isinstance(v, (LTECRSConfig, dict)):
             raise TypeError(f"lte_crs must be an LTECRSConfig or None, got {type(v).__name__}")
         return v
-
-    @field_validator("mcs_index", mode="before")
-    @classmethod
-    def _mcs_index(cls, v: Any) -> int | None:
-        return None if v is None else check_int("mcs_index", v, 0, 31)
-
-    @field_validator("mcs_table", mode="before")
-    @classmethod
-    def _mcs_table(cls, v: Any) -> str:
-        return check_name("mcs_table", v, PDSCH_MCS_TABLES)
-
-    @field_validator("target_code_rate", mode="before")
-    @classmethod
-    def _target_code_rate(cls, v: Any) -> float | None:
-        if v is None:
-            return None
-        code_rate_fraction("target_code_rate", v)
-        return float(v)
-
-    @field_validator("x_overhead", mode="before")
-    @classmethod
-    def _x_overhead(cls, v: Any) -> int:
-        return check_choice("x_overhead", check_int("x_overhead", v), (0, 6, 12, 18))
-
-    @field_validator("tb_scaling", mode="before")
-    @classmethod
-    def _tb_scaling(cls, v: Any) -> float:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"tb_scaling must be a number, got {type(v).__name__}")
-        if float(v) not in (1.0, 0.5, 0.25):
-            raise ValueError(f"tb_scaling = {v} is not allowed; allowed: 1, 0.5, 0.25 "
-                             "(TS 38.214 Table 5.1.3.2-2)")
-        return float(v)
 
     # ---- cross-field rules ------------------------------------------------------------
     @model_validator(mode="after")
@@ -347,21 +251,6 @@ class PDSCHConfig(ValidatedModel):
                              f"{l_d} symbols: TS 38.214 §5.1.6.3 sends no PT-RS there; allowed: "
                              f"{'1' if l_d == 2 else '1, 2'}, or enable_ptrs = False")
 
-    def _sync_mcs(self) -> None:
-        """With ``mcs_index`` set, modulation and target_code_rate follow the MCS table; an
-        explicitly assigned value that disagrees is an error."""
-        if self.mcs_index is None:
-            return
-        modulation, rate = mcs(self.mcs_index, self.mcs_table)
-        for name, value in (("modulation", modulation), ("target_code_rate", rate)):
-            if name in self.model_fields_set and getattr(self, name) != value:
-                raise ValueError(
-                    f"{name} = {getattr(self, name)!r} disagrees with mcs_index = "
-                    f"{self.mcs_index} of mcs_table = {self.mcs_table!r} ({value!r}); set "
-                    f"mcs_index = None to choose {name} freely")
-            object.__setattr__(self, name, value)
-            self.__pydantic_fields_set__.discard(name)
-
     def _check_symbol_allocation(self, cyclic_prefix: str) -> None:
         s, length = self.symbol_allocation
         s_min, s_max, l_min, l_max, sl_min, sl_max, l_set = _symbol_allocation_table()[
@@ -419,16 +308,6 @@ class PDSCHConfig(ValidatedModel):
             raise ValueError(f"lte_crs rate matching needs a 15 kHz carrier (TS 38.214 "
                              f"§5.1.4.2), got subcarrier_spacing = {carrier.subcarrier_spacing}")
 
-    def bwp(self, carrier: CarrierConfig) -> tuple[int, int]:
-        """(N_BWP^start, N_BWP^size): the BWP as CRB start and size, the carrier grid for None.
-
-        >>> PDSCHConfig().bwp(CarrierConfig(n_start_grid=10, n_size_grid=52))
-        (10, 52)
-        """
-        start = carrier.n_start_grid if self.n_start_bwp is None else self.n_start_bwp
-        size = carrier.n_size_grid if self.n_size_bwp is None else self.n_size_bwp
-        return start, size
-
     def prbs(self, carrier: CarrierConfig) -> tuple[int, ...]:
         """The physical resource blocks of the BWP carrying the PDSCH, in VRB order (the
         order the data is mapped in, TS 38.211 §7.3.1.5-§7.3.1.6).
@@ -455,16 +334,6 @@ class PDSCHConfig(ValidatedModel):
     def ptrs_port(self) -> int:
         """DM-RS port associated with the PT-RS (``ptrs.ptrs_port``, default the lowest)."""
         return min(self.dmrs_ports) if self.ptrs.ptrs_port is None else self.ptrs.ptrs_port
-
-    @property
-    def qm(self) -> int:
-        """Q_m, bits per modulation symbol."""
-        return modulation_order(self.modulation)
-
-    @property
-    def n_prb(self) -> int:
-        """n_PRB, the number of allocated resource blocks."""
-        return len(self.prb_set)
 
     @property
     def n_codewords(self) -> int:
