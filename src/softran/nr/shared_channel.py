@@ -190,6 +190,21 @@ class SharedChannelConfigBase(ValidatedModel):
         size = carrier.n_size_grid if self.n_size_bwp is None else self.n_size_bwp
         return start, size
 
+    def _check_bwp(self, carrier: CarrierConfig, rb: str = "PRB") -> None:
+        """The BWP inside the carrier grid (TS 38.211 §4.4.5) and ``prb_set`` inside the BWP
+        (``rb`` names the resource blocks in the message)."""
+        start, size = self.bwp(carrier)
+        grid_end = carrier.n_start_grid + carrier.n_size_grid
+        if start < carrier.n_start_grid or start + size > grid_end:
+            raise ValueError(
+                f"the BWP (n_start_bwp = {start}, n_size_bwp = {size}) is not inside the carrier "
+                f"grid (n_start_grid = {carrier.n_start_grid}, n_size_grid = "
+                f"{carrier.n_size_grid}): CRBs {start}..{start + size - 1} vs "
+                f"{carrier.n_start_grid}..{grid_end - 1}")
+        if self.prb_set[-1] >= size:
+            raise ValueError(f"prb_set contains {rb} {self.prb_set[-1]}, outside the BWP: "
+                             f"allowed 0..{size - 1} (BWP size {size})")
+
     # ---- derived values ---------------------------------------------------------------
     @property
     def qm(self) -> int:

@@ -245,17 +245,7 @@ class PUSCHConfig(SharedChannelConfigBase):
         if not isinstance(carrier, CarrierConfig):
             raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
         self._cross()  # nested configs may have changed since the last validation
-        start, size = self.bwp(carrier)
-        grid_end = carrier.n_start_grid + carrier.n_size_grid
-        if start < carrier.n_start_grid or start + size > grid_end:
-            raise ValueError(
-                f"the BWP (n_start_bwp = {start}, n_size_bwp = {size}) is not inside the carrier "
-                f"grid (n_start_grid = {carrier.n_start_grid}, n_size_grid = "
-                f"{carrier.n_size_grid}): CRBs {start}..{start + size - 1} vs "
-                f"{carrier.n_start_grid}..{carrier.n_start_grid + carrier.n_size_grid - 1}")
-        if self.prb_set[-1] >= size:
-            raise ValueError(f"prb_set contains PRB {self.prb_set[-1]}, outside the BWP: "
-                             f"allowed 0..{size - 1} (BWP size {size})")
+        self._check_bwp(carrier, "PRB")
         self._check_symbol_allocation(carrier.cyclic_prefix)
 
     # ---- derived values ---------------------------------------------------------------

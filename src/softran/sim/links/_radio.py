@@ -22,7 +22,32 @@ from softran.channel.cdl import CDLChannel
 from softran.channel.impairments import FrequencyOffset, PhaseNoise
 from softran.channel.tdl import TDLChannel
 
-__all__ = ["RadioLink"]
+__all__ = ["RadioLink", "check_canonical_table"]
+
+
+def check_canonical_table(table: dict[str, Any], link: str, config_cls: type,
+                          allowed: tuple[str, ...]) -> dict[str, Any]:
+    """Check a link's canonical table (as its ``*_link_config`` returned it: the channel's
+    config fields under ``link``, the carrier under ``"carrier"``, receiver options): only
+    ``allowed`` keys, and both configs rebuild. Raises
+    :class:`~softran.sim.LinkConfigError` naming ``<link>.<key>``.
+
+    >>> check_canonical_table({"extra": 1}, "pdsch", dict, ("pdsch", "carrier"))
+    Traceback (most recent call last):
+    softran.sim.link.LinkConfigError: pdsch.extra: unknown key in a canonical pdsch table
+    """
+    from softran.nr.config import CarrierConfig
+    from softran.sim.link import LinkConfigError
+
+    for key in table:
+        if key not in allowed:
+            raise LinkConfigError(f"{link}.{key}", f"unknown key in a canonical {link} table")
+    for key, cls in (("carrier", CarrierConfig), (link, config_cls)):
+        try:
+            cls(**table[key])
+        except (TypeError, ValueError) as err:
+            raise LinkConfigError(f"{link}.{key}", str(err).splitlines()[0]) from None
+    return dict(table)
 
 
 class RadioLink:

@@ -48,7 +48,7 @@ from pydantic import ValidationError
 from softran.nr import CarrierConfig, PDSCHConfig, PDSCHReceiver, PDSCHTransmitter
 from softran.nr.datafiles import read_csv
 from softran.sim.link import LinkConfigError, SlotCounts, register_link
-from softran.sim.links._radio import RadioLink
+from softran.sim.links._radio import RadioLink, check_canonical_table
 from softran.tomlfile import split_message
 from softran.validation import check_int, check_name
 
@@ -224,12 +224,7 @@ def pdsch_link_config(scenario: Scenario) -> dict[str, Any]:
 
 
 def _canonical(table: dict[str, Any]) -> dict[str, Any]:
-    for key in table:
-        if key not in _CANONICAL:
-            raise LinkConfigError(f"pdsch.{key}", "unknown key in a canonical pdsch table")
-    _key("pdsch.carrier", CarrierConfig, **table["carrier"])
-    _key("pdsch.pdsch", PDSCHConfig, **table["pdsch"])
-    return dict(table)
+    return check_canonical_table(table, "pdsch", PDSCHConfig, _CANONICAL)
 
 
 class PDSCHLink(RadioLink):

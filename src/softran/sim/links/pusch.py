@@ -55,7 +55,7 @@ from softran.nr import (
     PUSCHTransmitter,
 )
 from softran.sim.link import LinkConfigError, SlotCounts, register_link
-from softran.sim.links._radio import RadioLink
+from softran.sim.links._radio import RadioLink, check_canonical_table
 from softran.sim.links.sch_awgn import harq_counts
 from softran.validation import check_int
 
@@ -183,13 +183,8 @@ def pusch_link_config(scenario: Scenario) -> dict[str, Any]:
 
 
 def _canonical(table: dict[str, Any]) -> dict[str, Any]:
-    allowed = {"pusch", "carrier", "channel_estimation", "detector", "max_iterations", "frc"}
-    for key in table:
-        if key not in allowed:
-            raise LinkConfigError(f"pusch.{key}", "unknown key in a canonical pusch table")
-    _key("pusch.carrier", CarrierConfig, **table["carrier"])
-    _key("pusch.pusch", PUSCHConfig, **table["pusch"])
-    return dict(table)
+    return check_canonical_table(table, "pusch", PUSCHConfig, (
+        "pusch", "carrier", "channel_estimation", "detector", "max_iterations", "frc"))
 
 
 class PUSCHLink(RadioLink):
