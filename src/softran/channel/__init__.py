@@ -2,6 +2,7 @@
 (TR 38.901 §7.7.2; TS 38.101-4 / TS 38.104 conformance profiles) and CDL fading
 (TR 38.901 §7.7.1) between antenna panels (§7.3); carrier frequency offset, timing
 offset and phase noise impairment blocks.
+Transmitter impairments: memoryless power amplifier (Rapp, Saleh) and IQ imbalance.
 
 Stands alone: imports nothing from :mod:`softran.nr`.
 """
@@ -18,6 +19,8 @@ from softran.channel.impairments import (
     TimingOffset,
     phase_noise_psd,
 )
+from softran.channel.iq_imbalance import IQImbalance, image_rejection_ratio_db
+from softran.channel.power_amplifier import PA_MODELS, PowerAmplifier
 from softran.channel.profiles import TDL_PROFILE_NAMES, TDLProfile, tdl_profile
 from softran.channel.tdl import TDLChannel, spatial_correlation_matrix
 from softran.channel.ntn import NTNCDLChannel, NTNTDLChannel, SatelliteDoppler
@@ -29,10 +32,13 @@ from softran.channel.ntn_profiles import (
 )
 
 __all__ = [
+    "PA_MODELS",
     "PHASE_NOISE_MODELS",
     "PHASE_NOISE_PARAMETER_SETS",
     "FrequencyOffset",
+    "IQImbalance",
     "PhaseNoise",
+    "PowerAmplifier",
     "TimingOffset",
     "phase_noise_psd",
     "AWGN",
@@ -48,6 +54,7 @@ __all__ = [
     "ebn0_from_esn0",
     "element_pattern_db",
     "esn0_from_ebn0",
+    "image_rejection_ratio_db",
     "noise_variance",
     "spatial_correlation_matrix",
     "tdl_profile",

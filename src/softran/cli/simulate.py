@@ -32,6 +32,17 @@ def _points_table(points: list[Any], title: str) -> Any:
     return table
 
 
+def _crossing_line(points: list[Any]) -> str:
+    """The 70 % throughput SNR of a run with its 95 % interval (the TS 38.101-4 metric)."""
+    from softran.sim.links.pdsch import pdsch_throughput_crossing
+
+    c = pdsch_throughput_crossing(points)
+    if c.snr_db is None:
+        side = "above" if c.high == float("inf") else "below"
+        return f"70 % throughput: not reached inside the SNR range (it lies {side} it)"
+    return f"70 % throughput at {c.snr_db:.2f} dB (95 % CI [{c.low:.2f}, {c.high:.2f}] dB)"
+
+
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     store: Annotated[Path, typer.Option(help="Results store (SQLite).")] = Path("results.db"),
@@ -57,6 +68,8 @@ def simulate(
                             progress=not quiet)
     make_console().print(_points_table(points, f"{s.scenario.name}  [{s.content_hash[:12]}]  "
                                            f"store {store}"))
+    if s.scenario.link == "pdsch":
+        typer.echo(_crossing_line(points))
     if plot is not None:
         out = plot_link_curves(points, plot, requirement_snr, title=s.scenario.name)
         typer.echo(f"wrote {out}")

@@ -1,7 +1,8 @@
 """Simulation scenarios: TOML files validated into a :class:`Scenario` (pydantic v2).
 
 A scenario names the link, the carrier (TS 38.211 §4, :class:`~softran.nr.CarrierConfig`),
-the link's PUSCH configuration, the propagation channel (AWGN; TS 38.104 Annex G / TS 38.101-4
+the link's PUSCH configuration (``[pusch]``; the ``pdsch`` link has a ``[pdsch]`` table instead,
+:class:`~softran.sim.scenario_sections.PDSCHSection`), the propagation channel (AWGN; TS 38.104 Annex G / TS 38.101-4
 Annex B TDL profiles such as ``TDLB100-400``; TR 38.901 TDL/CDL), oscillator impairments
 (frequency offset, phase noise), the antennas, the SNR points
 (per RE and receive antenna, TS 38.104 §8), HARQ (TS 38.214 §6.1.2.1), the stopping rule per
@@ -43,7 +44,7 @@ Two hashes identify results (sha256 of canonical JSON, independent of key order,
 and comments):
 
 * :attr:`Scenario.stream_hash`: what the outcome of one batch depends on (link, carrier,
-  pusch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``,
+  pusch or pdsch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``,
   ``run.seed``, ``run.device``; the random streams of CPU and CUDA differ). Batches are
   stored under it.
 * :attr:`Scenario.content_hash`: the stream plus the SNR points and the stopping rule, i.e.
@@ -60,7 +61,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from softran.sim.scenario_sections import (
     AntennasSection,
@@ -100,7 +101,8 @@ class Scenario(Section):
 
     scenario: ScenarioSection
     carrier: dict[str, Any] = Field(default_factory=dict)
-    pusch: dict[str, Any]
+    pusch: dict[str, Any] | None = None
+    pdsch: dict[str, Any] | None = None
     channel: ChannelSection = Field(default_factory=ChannelSection)
     impairments: ImpairmentsSection = Field(default_factory=ImpairmentsSection)
     antennas: AntennasSection = Field(default_factory=AntennasSection)
@@ -111,6 +113,23 @@ class Scenario(Section):
     ntn: NTNSection | None = None
     #: the TOML text it was read from ("" when built from a dict)
     source_text: str = Field(default="", exclude=True, repr=False)
+
+    @model_validator(mode="after")
+    def _link_table(self) -> Scenario:
+        """``[pusch]`` is required, except by the ``pdsch`` link, which needs ``[pdsch]``
+        (:class:`~softran.sim.scenario_sections.PDSCHSection`) instead."""
+        downlink = self.scenario.link == "pdsch"
+        if not downlink and self.pusch is None:
+            raise ValueError("@pusch: missing section (required)")
+        if downlink and self.pdsch is None:
+            raise ValueError("@pdsch: missing section (required by link 'pdsch')")
+        if downlink and self.pusch is not None:
+            raise ValueError("@pusch: not used by link 'pdsch' (its table is [pdsch]); "
+                             "remove it")
+        if not downlink and self.pdsch is not None:
+            raise ValueError(f"@pdsch: only used by link 'pdsch', not "
+                             f"{self.scenario.link!r}; remove it")
+        return self
 
     @property
     def carrier_config(self) -> Any:
@@ -142,6 +161,8 @@ class Scenario(Section):
             fields["harq"] = {"max_transmissions", "rv_sequence"}
         if self.ntn is not None:
             fields["ntn"] = True
+        if self.pdsch is not None:    # the pdsch link's table (absent: earlier hashes kept)
+            fields["pdsch"] = True
         return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
 
     @cached_property
@@ -238,8 +259,9 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
         pusch = check_link_config(scenario)
     except LinkConfigError as err:
         raise ScenarioError(f"{source}: {err}") from None
-    # the canonical [pusch] table (defaults filled) is what is hashed
-    object.__setattr__(scenario, "pusch", dict(pusch))
+    # the canonical link table (defaults filled) is what is hashed
+    object.__setattr__(scenario, "pdsch" if scenario.scenario.link == "pdsch" else "pusch",
+                       dict(pusch))
     return scenario
 
 
