@@ -60,12 +60,16 @@ def test_harq_counts_by_hand():
     decoded[2, 1:4] ^= 1                                  # the failed block: 3 bit errors
     c = harq_counts(tb, decoded, torch.tensor([True, True, False, True]),
                     torch.tensor([1, 2, 3, 3]))
+    # first transmissions: blocks 1, 2, 3 were sent again, so 3 of them failed
     assert c == SlotCounts(slots=9, transmissions=9, transmission_errors=6, blocks=4,
                            block_errors=1, bits=20, bit_errors=3, delivered_bits=15,
-                           max_bits=45)
+                           max_bits=45, first_transmission_errors=3)
     # an acknowledged block with wrong bits (CRC false pass) is not delivered
     c = harq_counts(tb[:1], decoded[2:3], torch.tensor([True]), torch.tensor([1]))
     assert (c.transmission_errors, c.block_errors, c.delivered_bits) == (0, 1, 0)
+    # sent once and not acknowledged: its first transmission failed
+    c = harq_counts(tb[:2], tb[:2], torch.tensor([True, False]), torch.tensor([1, 1]))
+    assert c.first_transmission_errors == 1
 
 
 def test_link_bler_zero_at_high_snr_one_at_very_low_snr():
@@ -90,10 +94,12 @@ def test_link_harq_throughput_by_hand():
     c = link.run(3.5, 30, seed=4)
     assert c == SlotCounts(slots=60, transmissions=60, transmission_errors=30, blocks=30,
                            block_errors=0, bits=30 * 528, bit_errors=0,
-                           delivered_bits=30 * 528, max_bits=60 * 528)
+                           delivered_bits=30 * 528, max_bits=60 * 528,
+                           first_transmission_errors=30)
     # with one transmission allowed, all blocks fail
     one = SCHAWGNLink("QPSK", 0.9, 2, max_transmissions=1).run(3.5, 30, seed=4)
     assert (one.slots, one.block_errors, one.delivered_bits) == (30, 30, 0)
+    assert one.first_transmission_errors == 30
 
 
 def test_link_deterministic_per_seed_and_mrc():
