@@ -16,7 +16,7 @@ import typer
 
 import softran
 from softran.cli import conformance, fronthaul, info, optical, simulate, waveform
-from softran.cli.terminal import invoke
+from softran.cli.terminal import invoke, use_command_class
 
 __all__ = ["app", "main", "run"]
 
@@ -56,6 +56,8 @@ app.add_typer(optical.optical_app, name="optical")
 app.add_typer(simulate.results_app, name="results")
 app.add_typer(waveform.waveform_app, name="waveform")
 app.add_typer(fronthaul.fronthaul_app, name="fronthaul")
+
+use_command_class(app)  # usage lines: SCENARIO, not {scenario} (after the registrations)
 
 
 def main(argv: list[str] | None = None) -> int:
