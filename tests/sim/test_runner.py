@@ -249,3 +249,31 @@ def test_dask_external_scheduler_address(tmp_path):
                        progress=False)
         assert len(cluster.scheduler.workers) == 2          # still up: not closed by the run
     assert got == reference
+
+
+def test_progress_plain_lines_and_what_a_rerun_resumed(tmp_path):
+    import io
+
+    from softran.sim.progress import RunProgress
+
+    s = _scenario(points="-5.0, 1.0", max_tx=2, target=8, max_slots=48, batch=8)
+    out = io.StringIO()
+    first = RunProgress(stream=out, interval=0.0)          # a pipe: plain lines, every batch
+    points = simulate(s, tmp_path / "r.db", progress=first)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("runner test [") and "\x1b" not in out.getvalue()
+    done = [line for line in lines if " done " in line]
+    assert len(done) == 2 and all("1st-tx BLER" in line and "throughput" in line
+                                  for line in done)
+    assert first.new_batches == sum(p.n_batches for p in points) and first.summary() == (2, 0)
+    assert first.resumed_line() is None
+    again = RunProgress(enabled=False)
+    assert simulate(s, tmp_path / "r.db", progress=again) == points
+    assert again.new_batches == 0
+    assert again.resumed_line() == "resumed: 2 of 2 points already done"
+    # a point that another scenario started: continued from its stored batches
+    longer = _scenario(points="-5.0, 1.0", max_tx=2, target=8, max_slots=96, batch=8)
+    more = RunProgress(enabled=False)
+    simulate(longer, tmp_path / "r.db", progress=more)
+    assert more.resumed_line().startswith("resumed: 1 of 2 points already done; 1 point(s) "
+                                          "continued")

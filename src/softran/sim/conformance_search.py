@@ -13,9 +13,11 @@ measured so far, what to simulate next (:func:`search_step`):
    test SNR -1, -2, -4, -8, -16 dB), up to ``max_offset_db`` from the test SNR; when the
    crossing is bracketed but its interval still reaches past the outermost point, add a point
    ``first_step_db`` beyond it.
-3. *Refine*: while the crossing's interval is wider than ``width_db``: if the points next to
-   the crossing estimate are more than ``width_db`` apart, add a pair of points
-   ``width_db / 2`` below and above the estimate (one per step); otherwise, while a point
+3. *Refine*: while the points next to the crossing estimate are more than ``width_db`` apart,
+   add a pair of points ``width_db / 2`` below and above the estimate (one per step): the
+   interval reads the curve linearly between neighbouring points, which holds over a short
+   span only (two settled points 4 dB apart give a narrow interval around a wrong SNR).
+   Then, while the crossing's interval is wider than ``width_db``: while a point
    that bounds the interval or lies in it is still open (its throughput interval holds
    70 %), give the points more slots (raise ``max_slots``, by the square of the width ratio,
    1.5x to 2x); when they are all settled and two of them are more than ``width_db`` apart,
@@ -167,9 +169,6 @@ def search_step(points: list[ThroughputPoint], test_snr_db: float, max_slots: in
         if c.low == -math.inf:
             return add(lowest - step, "bracket: every point above 70 %")
         return add(highest + step, "bracket: every point below 70 %")
-    if c.high - c.low <= plan.width_db:
-        return SearchStep(None, None, f"converged: crossing interval {c.high - c.low:.2f} dB "
-                                      f"<= {plan.width_db:g} dB")
     if c.low == -math.inf:
         return add(lowest - plan.first_step_db, "bracket: interval reaches below the points")
     if c.high == math.inf:
@@ -190,6 +189,9 @@ def search_step(points: list[ThroughputPoint], test_snr_db: float, max_slots: in
         if centre + half < b - tol:
             return add(centre + half, f"refine: a point {half:g} dB above the estimate "
                                       f"{est:.2f} dB")
+    elif width <= plan.width_db:
+        return SearchStep(None, None, f"converged: crossing interval {width:.2f} dB "
+                                      f"<= {plan.width_db:g} dB")
     lo_i = max(int(np.searchsorted(x, c.low, side="right")) - 1, 0)
     hi_i = min(int(np.searchsorted(x, c.high, side="left")), len(x) - 1)
     lo_b, hi_b = throughput_interval(y[lo_i:hi_i + 1], n[lo_i:hi_i + 1], plan.confidence)
