@@ -20,7 +20,8 @@ NARROW_COLUMNS = 100
 
 
 def fits(table: Table, width: int) -> bool:
-    """Whether ``table`` shows every cell unwrapped in ``width`` columns.
+    """Whether ``table`` shows every cell whole in ``width`` columns: its cells may wrap at
+    spaces, but no word is cut.
 
     >>> from rich.table import Table
     >>> t = Table(); t.add_column("a" * 50); t.add_column("b" * 50)
@@ -31,7 +32,7 @@ def fits(table: Table, width: int) -> bool:
     from rich.measure import Measurement
 
     console = Console(width=100_000)
-    return Measurement.get(console, console.options, table).maximum <= width
+    return Measurement.get(console, console.options, table).minimum <= width
 
 
 def record_table(title: str, fields: Sequence[tuple[str, str]],

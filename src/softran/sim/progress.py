@@ -24,14 +24,18 @@ from softran.sim.link import SlotCounts
 __all__ = ["RunProgress", "point_summary"]
 
 
-def point_summary(c: SlotCounts) -> str:
+def point_summary(c: SlotCounts, compact: bool = False) -> str:
     """One line of the counts of a point: blocks, throughput, first-transmission BLER,
-    residual BLER (after HARQ); "not started" without blocks.
+    residual BLER (after HARQ); "not started" without blocks. ``compact``: shorter words
+    (a progress bar at 80 columns).
 
-    >>> point_summary(SlotCounts(slots=120, transmissions=120, transmission_errors=20,
-    ...     blocks=100, block_errors=0, delivered_bits=100, max_bits=120,
-    ...     first_transmission_errors=19))
+    >>> c = SlotCounts(slots=120, transmissions=120, transmission_errors=20, blocks=100,
+    ...                block_errors=0, delivered_bits=100, max_bits=120,
+    ...                first_transmission_errors=19)
+    >>> point_summary(c)
     'blocks 100, throughput 83.3 %, 1st-tx BLER 0.19, residual BLER 0'
+    >>> point_summary(c, compact=True)
+    '100 blk, thr 83.3 %, 1st-tx BLER 0.19, BLER 0'
     >>> point_summary(SlotCounts.zero())
     'not started'
     """
@@ -40,8 +44,10 @@ def point_summary(c: SlotCounts) -> str:
     first = ("–" if c.first_transmission_errors is None
              else f"{c.first_transmission_errors / c.blocks:.3g}")
     thr = f"{100 * c.delivered_bits / c.max_bits:.1f} %" if c.max_bits else "–"
-    return (f"blocks {c.blocks}, throughput {thr}, 1st-tx BLER {first}, "
-            f"residual BLER {c.block_errors / c.blocks:.3g}")
+    bler = f"{c.block_errors / c.blocks:.3g}"
+    if compact:
+        return f"{c.blocks} blk, thr {thr}, 1st-tx BLER {first}, BLER {bler}"
+    return f"blocks {c.blocks}, throughput {thr}, 1st-tx BLER {first}, residual BLER {bler}"
 
 
 @dataclass
@@ -87,6 +93,7 @@ class RunProgress:
         self._points: dict[Any, _State] = {}
         self._bar: Any = None
         self._depth = 0
+        self._compact = False
 
     # ---- what the runs did ---------------------------------------------------------
     @property
@@ -155,10 +162,15 @@ class RunProgress:
                 TimeElapsedColumn,
             )
 
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(bar_width=20),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                                 TimeElapsedColumn(), transient=False,
-                                 console=Console(file=self._out(), stderr=self._stream is None))
+            console = Console(file=self._out(), stderr=self._stream is None)
+            # below 120 columns: no bar, no clock and shorter words: 80 columns hold a line
+            self._compact = console.width < 120
+            columns: list[Any] = [TextColumn("{task.description}"), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[info]}")]
+            if not self._compact:
+                columns[1:1] = [BarColumn(bar_width=20)]
+                columns.append(TimeElapsedColumn())
+            self._bar = Progress(*columns, transient=False, console=console)
             self._bar.start()
         if outermost and title:
             self._line(title)
@@ -172,10 +184,11 @@ class RunProgress:
             state.new_batches += 1
         if not self.enabled:
             return
-        info = point_summary(counts)
+        info = point_summary(counts, compact=self._bar is not None and self._compact)
         if self._bar is not None:
             if state.task is None:
-                state.task = self._bar.add_task(f"SNR {state.snr_db:8.3f} dB", total=b_max,
+                state.task = self._bar.add_task(f"{state.snr_db:7.2f} dB" if self._compact
+                                                else f"SNR {state.snr_db:8.3f} dB", total=b_max,
                                                 info=info)
             self._bar.update(state.task, total=b_max, completed=b_max if done else counted,
                              info=info)
