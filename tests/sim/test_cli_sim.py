@@ -193,7 +193,7 @@ def test_ctrl_c_says_how_to_resume_and_progress_is_plain_lines_when_piped(tmp_pa
                     if st._db.execute("SELECT count(*) FROM batches").fetchone()[0]:
                         break
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

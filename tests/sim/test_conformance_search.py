@@ -72,7 +72,7 @@ def _search(seed: int, crossing: float, slope: float, test_snr: float = -1.7,
 
 def test_first_steps_bracket_by_doubling_from_the_test_snr():
     # a receiver far better than required: -1.7, -2.7, -3.7, -5.7, -9.7 dB
-    c, steps, stored = _search(0, crossing=-8.0, slope=0.3)
+    c, steps, _ = _search(0, crossing=-8.0, slope=0.3)
     adds = [s.snr_db for s in steps if s.snr_db is not None]
     assert adds[:4] == [-2.7, -3.7, -5.7, -9.7]
     assert steps[0].reason == "bracket: every point above 70 %"

@@ -41,7 +41,7 @@ from softran.sim.scenario import Scenario, validate_scenario
 from softran.sim.stopping import PointResult
 from softran.sim.store import DEFAULT_STORE, ResultsStore
 
-__all__ = ["ConformanceRun", "QUICK_PLAN", "conformance_scenario", "run_pusch_conformance"]
+__all__ = ["QUICK_PLAN", "ConformanceRun", "conformance_scenario", "run_pusch_conformance"]
 
 _BATCH, _QUICK_BATCH = 50, 100
 #: the adaptive search of a quick run (module docstring)
