@@ -98,7 +98,8 @@ def plot_conformance(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequ
                      path: str | Path, *, confidence: float = 0.95) -> Path:
     """Save a figure of throughput (% of maximum) against SNR for one requirement row: the
     measured points with their confidence intervals, the monotone-repaired curve, the 70 %
-    line, the TS 38.104 requirement SNR and the TS 38.141-1 test SNR, and the crossing.
+    line, the TS 38.104 requirement SNR and the TS 38.141-1 test SNR, and the crossing with
+    its interval.
 
     >>> import tempfile, os
     >>> from softran.sim import ThroughputPoint, pusch_requirements
@@ -133,8 +134,11 @@ def plot_conformance(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequ
     ax.axvline(t_snr, color="tab:green", ls="--", lw=1, label=f"test SNR {t_snr:.1f} dB")
     if crossing.bracketed:
         assert crossing.snr_db is not None
-        ax.plot([crossing.snr_db], [100 * TARGET_THROUGHPUT], "kx", ms=8,
-                label=f"crossing {crossing.snr_db:.2f} dB")
+        ax.errorbar([crossing.snr_db], [100 * TARGET_THROUGHPUT],
+                    xerr=[[crossing.snr_db - crossing.low], [crossing.high - crossing.snr_db]],
+                    fmt="kx", ms=8, capsize=4,
+                    label=f"crossing {crossing.snr_db:.2f} dB [{crossing.low:.2f}, "
+                          f"{crossing.high:.2f}]")
     ax.set_xlabel("SNR (dB, per RE and receive antenna)")
     ax.set_ylabel("throughput (% of maximum)")
     ax.set_ylim(0, 105)
