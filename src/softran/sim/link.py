@@ -16,8 +16,9 @@ Contract of :meth:`Link.run` (``snr_db``, ``n_slots``, ``seed``):
   intact: the residual block errors after HARQ), ``bits`` / ``bit_errors`` (payload bits of the
   finished blocks and their errors after the last transmission), ``delivered_bits`` (payload of
   the blocks delivered intact) and ``max_bits`` (the payload a perfect link delivers in the
-  same slots: TBS per transmission). Throughput (fraction of the maximum) is
-  ``delivered_bits / max_bits``.
+  same slots: TBS per transmission) and ``first_transmission_errors`` (blocks whose first
+  transmission was NACKed; its ratio to ``blocks`` is the first-transmission BLER, the BLER
+  without HARQ). Throughput (fraction of the maximum) is ``delivered_bits / max_bits``.
 * The result depends on ``(snr_db, n_slots, seed)`` and the scenario only: the same arguments
   give the same counts on every engine and in any order.
 
@@ -45,14 +46,28 @@ __all__ = ["Link", "LinkConfigError", "SlotCounts", "check_batch_memory", "check
            "link_kinds", "make_link", "register_link"]
 
 
+#: counts that may be ``None`` (not counted); every other count is an int >= 0
+_OPTIONAL_COUNTS = frozenset({"first_transmission_errors"})
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
+
+
 @dataclass(frozen=True)
 class SlotCounts:
     """Additive counts of a batch of slots (see the module docstring for each field).
 
-    >>> a = SlotCounts(slots=3, transmissions=3, blocks=2, block_errors=1, max_bits=300)
-    >>> (a + a).slots, (a + a).block_errors
-    (6, 2)
+    ``first_transmission_errors`` is ``None`` where it was not counted (batches stored by a
+    softran that did not count it); a sum with ``None`` in it is ``None``: unknown.
+
+    >>> a = SlotCounts(slots=3, transmissions=3, blocks=2, block_errors=1, max_bits=300,
+    ...                first_transmission_errors=1)
+    >>> (a + a).slots, (a + a).block_errors, (a + a).first_transmission_errors
+    (6, 2, 2)
     >>> SlotCounts.zero() + a == a
+    True
+    >>> (a + SlotCounts(slots=1)).first_transmission_errors is None
     True
     """
 
@@ -65,10 +80,13 @@ class SlotCounts:
     bit_errors: int = 0
     delivered_bits: int = 0
     max_bits: int = 0
+    first_transmission_errors: int | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if v is None and f.name in _OPTIONAL_COUNTS:
+                continue
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"SlotCounts.{f.name} = {v!r} is not allowed; it must be an "
                                  "integer >= 0")
@@ -76,7 +94,7 @@ class SlotCounts:
     @classmethod
     def zero(cls) -> SlotCounts:
         """All counts 0."""
-        return cls()
+        return cls(**{n: 0 for n in cls.field_names()})
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -86,7 +104,8 @@ class SlotCounts:
     def __add__(self, other: SlotCounts) -> SlotCounts:
         if not isinstance(other, SlotCounts):
             return NotImplemented
-        return SlotCounts(**{n: getattr(self, n) + getattr(other, n) for n in self.field_names()})
+        return SlotCounts(**{n: _add(getattr(self, n), getattr(other, n))
+                             for n in self.field_names()})
 
     def as_dict(self) -> dict[str, int]:
         """The counts as a plain dict (field name -> int)."""

@@ -168,8 +168,10 @@ class Scenario(Section):
     @cached_property
     def content_hash(self) -> str:
         """sha256 (hex) of everything that changes the reported results (module docstring)."""
-        text = self.stream_hash + self._canonical({
-            "snr": {"points_db"}, "stopping": True})
+        stopping: Any = True
+        if self.stopping.target_throughput is None:  # off: the hash of earlier versions
+            stopping = set(type(self.stopping).model_fields) - {"target_throughput"}
+        text = self.stream_hash + self._canonical({"snr": {"points_db"}, "stopping": stopping})
         return hashlib.sha256(text.encode()).hexdigest()
 
 

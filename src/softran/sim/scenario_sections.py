@@ -401,7 +401,9 @@ class StoppingSection(Section):
 
     ``target_block_errors`` (default 100; 0 disables), ``min_slots`` (default 0),
     ``max_slots`` (default 10000), ``ci_level`` (default 0.95), ``ci_relative_width``
-    (stop once the Wilson BLER interval is at most this fraction of the BLER; default off).
+    (stop once the Wilson BLER interval is at most this fraction of the BLER; default off),
+    ``target_throughput`` (stop once the throughput's interval lies on one side of this
+    fraction of the maximum, e.g. 0.7 for TS 38.104 §8.2; default off).
     """
 
     target_block_errors: int = 100
@@ -409,6 +411,7 @@ class StoppingSection(Section):
     max_slots: int = 10_000
     ci_level: float = 0.95
     ci_relative_width: float | None = None
+    target_throughput: float | None = None
 
     @field_validator("target_block_errors", "min_slots", mode="before")
     @classmethod
@@ -432,6 +435,17 @@ class StoppingSection(Section):
     @classmethod
     def _rel(cls, v: Any) -> float | None:
         return None if v is None else _value_error(check_positive, "ci_relative_width", v)
+
+    @field_validator("target_throughput", mode="before")
+    @classmethod
+    def _target_throughput(cls, v: Any) -> float | None:
+        if v is None:
+            return None
+        v = _real("target_throughput", v)
+        if not 0 < v < 1:
+            raise ValueError(f"target_throughput = {v} is out of range; allowed: "
+                             "0 < target_throughput < 1")
+        return v
 
     @model_validator(mode="after")
     def _order(self) -> StoppingSection:

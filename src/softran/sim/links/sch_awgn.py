@@ -65,6 +65,8 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
     passed (TS 38.212 §6.2.1) at the last of them, and ``decoded`` holds its bits after that
     last transmission. Every transmission but an acknowledged last one is a NACK. A block is
     delivered when it was acknowledged and its bits are right; otherwise it is a block error.
+    A block's first transmission failed when it was sent again or, sent once, not
+    acknowledged.
 
     Shapes: ``tb``, ``decoded`` uint8 ``[B, A]``; ``acked`` bool ``[B]``;
     ``n_transmissions`` int ``[B]`` (>= 1).
@@ -74,6 +76,8 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
     >>> c = harq_counts(tb, dec, torch.tensor([True, True, False]), torch.tensor([1, 2, 4]))
     >>> c.slots, c.transmission_errors, c.block_errors, c.bit_errors, c.delivered_bits, c.max_bits
     (7, 5, 1, 2, 16, 56)
+    >>> c.first_transmission_errors
+    2
     """
     a = tb.shape[-1]
     wrong = (decoded != tb)
@@ -84,7 +88,8 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
         transmission_errors=n_tx - int(acked.sum()),
         blocks=tb.shape[0], block_errors=tb.shape[0] - int(delivered.sum()),
         bits=tb.numel(), bit_errors=int(wrong.sum()),
-        delivered_bits=a * int(delivered.sum()), max_bits=a * n_tx)
+        delivered_bits=a * int(delivered.sum()), max_bits=a * n_tx,
+        first_transmission_errors=int(((n_transmissions > 1) | ~acked).sum()))
 
 
 class SCHAWGNLink:
