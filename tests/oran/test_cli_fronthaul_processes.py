@@ -105,19 +105,16 @@ def test_du_and_ru_processes_agree_on_every_flow() -> None:
         in ru_out
 
 
-def _start_ru(ru_port: int, du_port: int, common: list[str], env: dict[str, str],
-              seconds: float) -> subprocess.Popen[str]:
-    """An O-RU process whose socket is open (it can receive), within ``seconds``."""
+def _start_ru(ru_port: int, du_port: int, common: list[str],
+              env: dict[str, str]) -> subprocess.Popen[str]:
+    """An O-RU process whose socket is open (it can receive): waits for its "ready" line."""
     ru = subprocess.Popen(
-        [sys.executable, "-c", _MAIN, "fronthaul", "ru", "--port", str(ru_port), "--du-port",
-         str(du_port), "--duration", "60", *common],
+        [sys.executable, "-c", _RU_MAIN, "fronthaul", "ru", "--port", str(ru_port),
+         "--du-port", str(du_port), "--duration", "120", *common],   # 120 s: only a backstop
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + seconds
-    while not _bound(ru_port):
-        if ru.poll() is not None or time.monotonic() > deadline:
-            ru.kill()
-            pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
-        time.sleep(0.05)
+    if ru.stdout.readline() != "ready\n":
+        ru.kill()
+        pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
     return ru
 
 
@@ -128,7 +125,7 @@ def test_du_waits_for_the_uplink_of_an_ru_process_and_reports_it() -> None:
         pytest.skip(f"UDP sockets are not available: {err}")
     common = ["--n-prb", str(N_PRB), "--antennas", str(N_ANT)]
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
-    ru = _start_ru(ru_port, du_port, common, env, 30)
+    ru = _start_ru(ru_port, du_port, common, env)
     try:
         # a loaded O-RU answers late: the wait restarts with every arrival, and ends as soon
         # as every requested PRB is in
