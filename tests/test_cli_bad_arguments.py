@@ -54,6 +54,14 @@ ROLES: dict[tuple[tuple[str, ...], str], str] = {
     (("results", "export"), "parquet"): "output-file",
     (("waveform", "ssb"), "out"): "output-file",
     (("fronthaul", "capture"), "out"): "output-file",
+    (("waveform", "tm"), "out"): "output-file",
+    (("ntn", "budget"), "link"): "input",
+    (("ntn", "pass"), "link"): "input",
+    (("ntn", "pass"), "plot"): "figure",
+    (("measure", "evm"), "recording"): "input",
+    (("measure", "evm"), "out"): "output-folder",
+    (("measure", "aclr"), "recording"): "input",
+    (("measure", "aclr"), "out"): "output-folder",
 }
 # text options whose every value is plausible (an address), and so has no bad name
 FREE_TEXT = {(("simulate",), "scheduler"), (("conformance", "pusch"), "scheduler")}
@@ -104,6 +112,11 @@ class Files:
                          ssb_positions=[1, 0, 0, 0], sample_rate=7.68e6)
         self.recording = write_recording(root / "burst", w, 7.68e6)[1]
         self.link = Path(__file__).parents[1] / "scenarios" / "optical" / "fronthaul_20km.toml"
+        self.ntn_link = Path(__file__).parents[1] / "scenarios" / "ntn" / "set1_leo600_sband.toml"
+        tm = root / "tm" / "tm11"                       # the smallest NR-FR1 test model
+        assert main(["waveform", "tm", "NR-FR1-TM1.1", "--bandwidth", "5", "--scs", "15",
+                     "--out", str(tm)]) == 0
+        self.tm = tm.with_suffix(".sigmf-meta")
 
     def path_values(self, role: str) -> list[tuple[str, str]]:
         under = str(self.a_file / "x")
@@ -133,6 +146,12 @@ BASELINES: dict[tuple[str, ...], Callable[[Files], list[str]]] = {
                                       "--csv", str(f.root / "export" / "x.csv")],
     ("waveform", "ssb"): lambda f: ["--out", str(f.root / "ssb" / "burst")],
     ("fronthaul", "capture"): lambda f: ["--out", str(f.root / "cap" / "x.pcap")],
+    ("waveform", "tm"): lambda f: ["NR-FR1-TM1.1", "--bandwidth", "5", "--scs", "15",
+                                   "--out", str(f.root / "tm2" / "x")],
+    ("ntn", "budget"): lambda f: [str(f.ntn_link)],
+    ("ntn", "pass"): lambda f: [str(f.ntn_link), "--hours", "2"],
+    ("measure", "evm"): lambda f: [str(f.tm)],
+    ("measure", "aclr"): lambda f: [str(f.tm)],
 }
 
 

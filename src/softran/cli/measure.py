@@ -52,8 +52,9 @@ def evm(
     out: Annotated[Path | None, typer.Option(
         help="Folder for the plots (default: next to the recording).")] = None,
 ) -> None:
-    """EVM of a test-model recording per TS 38.104 Annex B, with the limits of Table
-    6.5.2.2-1; writes EVM-vs-subcarrier, EVM-vs-symbol and constellation plots (PNG)."""
+    """EVM of a test-model recording per TS 38.104 Annex B, against Table 6.5.2.2-1.
+
+    Writes EVM-vs-subcarrier, EVM-vs-symbol and constellation plots (PNG)."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -110,8 +111,9 @@ def aclr(
     out: Annotated[Path | None, typer.Option(
         help="Folder for the plot (default: next to the recording).")] = None,
 ) -> None:
-    """ACLR for adjacent NR channels of the same bandwidth (TS 38.104 §6.6.3), limit 45 dB;
-    writes the spectrum with the measurement bands (PNG)."""
+    """ACLR for adjacent NR channels of the same bandwidth (TS 38.104 §6.6.3), limit 45 dB.
+
+    Writes the spectrum with the measurement bands (PNG)."""
     from rich.markup import escape
     from rich.table import Table
 

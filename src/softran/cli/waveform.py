@@ -242,6 +242,7 @@ def waveform_tm(
     from softran.sim.tx_impairments import TransmitterImpairments
 
     impairments = TransmitterImpairments.parse(impair)
+    output_path(out, "out")
     console = make_console()
     with console.status(f"generating {model} ..."):
         tm = nr_tm(model, bandwidth, scs, duplex=duplex, n_cell_id=n_cell_id, nfft=nfft,

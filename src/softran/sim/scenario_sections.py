@@ -591,6 +591,9 @@ class NTNSection(Section):
             raise ValueError(f"@delay_spread: {self.channel} has fixed delays; remove it")
         if self.geometry == "pass" and self.min_elevation >= 90.0:
             raise ValueError("@min_elevation: a pass needs min_elevation < 90 degrees")
+        return self
+
+
 class PDSCHSection(Section):
     """``[pdsch]``: the ``pdsch`` link (:mod:`softran.sim.links.pdsch`).
 
