@@ -52,7 +52,11 @@ def _link_rows(label: str) -> list[Row]:
 
         def slot_batch() -> None:
             wave = tx(tb)
-            y = wave.expand(-1, 2, -1) if channel is None else channel(wave)
+            if channel is None:
+                y = wave.expand(-1, 2, -1)
+            else:  # ideal timing: the channel's output lags by its filter delay
+                lag = channel.filter_delay
+                y = channel(torch.nn.functional.pad(wave, (0, lag)))[..., lag:]
             y = y + math.sqrt(n0) * torch.randn(y.shape, dtype=y.dtype, generator=gen)
             rx.decoder.reset_soft_buffer(0)
             _, err = rx(y)

@@ -28,6 +28,11 @@ realisation from the batch's seed stream. ``[channel] model``:
   uniform linear arrays of vertically polarised isotropic elements at half-wavelength
   spacing on both sides.
 
+The fading channels realise fractional path delays with a band-limited interpolator whose
+output lags by ``filter_delay`` samples (:mod:`softran.channel.delay_line`); the link removes
+that lag (ideal timing, as the receiver has no timing estimation), so the perfect-CSI channel
+(``frequency_response`` at the FFT window centres) and the waveform agree.
+
 ``[pusch]`` keys: ``frc`` (a TS 38.104 Annex A FRC name such as ``"G-FR1-A3-8"``; then the
 PUSCH fields below are not allowed and the carrier defaults to the FRC's SCS and PRBs), or
 ``n_prb``, ``mcs_index`` + ``mcs_table`` or ``modulation`` + ``target_code_rate``,
@@ -307,9 +312,11 @@ class PUSCHLink:
                           ch["max_doppler"], self.n_tx, self.n_rx, fs, seed=seed,
                           correlation=corr)
 
-    def _propagate(self, wave: torch.Tensor, gen: torch.Generator
-                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Faded waveform and (perfect CSI) the effective channel per layer on the grid."""
+    def propagate(self, wave: torch.Tensor, gen: torch.Generator
+                  ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The channel stage of one transmission: the faded waveform ``[B, n_rx, T]`` of
+        ``wave`` (a new realisation seeded from ``gen``; no impairments, no noise) and, with
+        perfect CSI, the effective channel per layer on the grid (else None)."""
         seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=self.device))
         fading = self._fading(seed)
         n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
@@ -318,7 +325,10 @@ class PUSCHLink:
             h_ports = self.awgn_h[None, :, :, None, None].expand(wave.shape[0], -1, -1,
                                                                  n_sym, k)
         else:
-            y = fading(wave)
+            # ideal timing: the channel's output lags by its interpolation filter delay;
+            # feed that many zeros more and drop as many samples from the front
+            lag = fading.filter_delay
+            y = fading(torch.nn.functional.pad(wave, (0, lag)))[..., lag:]
             h_ports = None
             if self.perfect:
                 resp = fading.frequency_response(k, 1e3 * self.carrier.subcarrier_spacing,
@@ -352,7 +362,7 @@ class PUSCHLink:
                 break
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             wave = self.tx(tb[idx], rv)
-            y, h = self._propagate(wave, gen)
+            y, h = self.propagate(wave, gen)
             y = self._impair(y, oscillator)
             noise = torch.randn(y.shape, dtype=y.dtype, generator=gen, device=dev)
             y = y + noise * math.sqrt(n0)
