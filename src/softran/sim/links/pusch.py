@@ -354,7 +354,6 @@ class PUSCHLink:
         acked = torch.zeros_like(active)
         n_tx = torch.zeros(n_slots, dtype=torch.int64, device=dev)
         decoder = self.rx.decoder
-        decoder.reset_soft_buffer(0)
         oscillator = self.oscillator(gen)
         for i in range(self.max_transmissions):
             idx = active.nonzero().flatten()
@@ -367,12 +366,13 @@ class PUSCHLink:
             noise = torch.randn(y.shape, dtype=y.dtype, generator=gen, device=dev)
             y = y + noise * math.sqrt(n0)
             llr_active = self.rx.llr(y, h=h, noise_var=n0 if self.perfect else None)
-            # finished blocks get zero LLRs: the soft buffer keeps one shape and their code
-            # blocks, already decoded, are not decoded again
+            # finished blocks get zero LLRs: the soft buffer keeps one shape and a block with
+            # no soft bits is not decoded (a decoded block has cleared its soft bits)
             llr = torch.zeros(n_slots, g, dtype=llr_active.dtype, device=dev)
             llr[idx] = llr_active
+            # the first transmission is new data (NDI toggled), the others retransmissions
             out, err = decoder(llr, self.config.modulation, self.config.n_layers, rv=rv,
-                               harq_process=0)
+                               harq_process=0, new_data=i == 0)
             n_tx += active
             decoded = torch.where(active.unsqueeze(-1), out, decoded)
             acked |= active & ~err
