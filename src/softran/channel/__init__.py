@@ -11,6 +11,7 @@ from softran.channel.antenna import AntennaArray, element_pattern_db
 from softran.channel.awgn import AWGN, ebn0_from_esn0, esn0_from_ebn0, noise_variance
 from softran.channel.cdl import CDLChannel, angular_spread
 from softran.channel.cdl_profiles import CDL_PROFILE_NAMES, CDLProfile, cdl_profile
+from softran.channel.fractional_delay import fractional_delay_error, fractional_delay_taps
 from softran.channel.impairments import (
     PHASE_NOISE_MODELS,
     PHASE_NOISE_PARAMETER_SETS,
@@ -65,4 +66,6 @@ __all__ = [
     "SatelliteDoppler",
     "ntn_cdl_profile",
     "ntn_tdl_profile",
+    "fractional_delay_error",
+    "fractional_delay_taps",
 ]

@@ -57,13 +57,16 @@ class PDSCHReceiver(torch.nn.Module):
         n_ref, max_iterations, n_harq_processes: :class:`~softran.nr.DLSCHDecoder` options.
         device: where the receiver runs.
 
-    ``forward(rx, rv=0, harq_process=0, *, h=None, noise_var=None)``: ``rx`` a waveform
-    ``[batch, n_rx, T]`` of one slot or a grid ``[batch, n_rx, n_symbols, K]``; ``h`` (perfect
-    CSI) the effective channel of each layer ``[batch, n_rx, n_layers, n_symbols, K]`` with its
+    ``forward(rx, rv=0, harq_process=0, *, new_data=False, h=None, noise_var=None)``: ``rx`` a
+    waveform ``[batch, n_rx, T]`` of one slot or a grid ``[batch, n_rx, n_symbols, K]``;
+    ``new_data`` the new data indicator the UE reads in its DCI (True: a new transport block,
+    the process's soft buffer is cleared; False: a retransmission, combined; a bool or a bool
+    tensor ``[batch]``; see :class:`~softran.nr.DLSCHDecoder`); ``h`` (perfect CSI) the
+    effective channel of each layer ``[batch, n_rx, n_layers, n_symbols, K]`` with its
     ``noise_var``. Returns ``(tb, error)`` for one codeword, ``((tb0, tb1), (err0, err1))`` for
-    two. ``last_h``, ``last_noise_var``, ``last_sinr``, ``last_phase`` are kept. The decoders'
-    HARQ soft buffers persist per process until :meth:`reset_harq` (call it for each new
-    transport block).
+    two. ``last_h``, ``last_noise_var``, ``last_sinr``, ``last_phase`` are kept. A block is
+    only ever returned decoded from this call's soft bits or the combined buffer (never a
+    stale one); :meth:`reset_harq` forgets a process explicitly.
 
     >>> from softran.nr.pdsch.transmitter import PDSCHTransmitter
     >>> c = CarrierConfig(n_size_grid=25)
@@ -205,23 +208,28 @@ class PDSCHReceiver(torch.nn.Module):
         return pdsch_decode(x_hat, self.carrier, self.config, nv_eff)
 
     def decode(self, llr: torch.Tensor | tuple[torch.Tensor, ...], rv: int = 0,
-               harq_process: int = 0) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """DL-SCH decoding of each codeword's LLRs with HARQ combining: ``([tb_q], [err_q])``."""
+               harq_process: int = 0, *, new_data: bool | torch.Tensor = False
+               ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """DL-SCH decoding of each codeword's LLRs with HARQ combining: ``([tb_q], [err_q])``
+        (``new_data`` as in the class docstring, TS 38.214 §5.1)."""
         rv = check_int("rv", rv, 0, 3)
         llrs = (llr,) if isinstance(llr, torch.Tensor) else tuple(llr)
         cfg = self.config
         tbs, errs = [], []
         for dec, lq, v in zip(self.decoders, llrs, cfg.codeword_layers, strict=True):
-            tb, err = dec(lq, cfg.modulation, v, rv=rv, harq_process=harq_process)
+            tb, err = dec(lq, cfg.modulation, v, rv=rv, harq_process=harq_process,
+                          new_data=new_data)
             tbs.append(tb)
             errs.append(err)
         return tbs, errs
 
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
-                h: torch.Tensor | None = None, noise_var: float | torch.Tensor | None = None):
+                new_data: bool | torch.Tensor = False, h: torch.Tensor | None = None,
+                noise_var: float | torch.Tensor | None = None):
         """Decode a PDSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
-        tbs, errs = self.decode(self.llr(rx, h=h, noise_var=noise_var), rv, harq_process)
+        tbs, errs = self.decode(self.llr(rx, h=h, noise_var=noise_var), rv, harq_process,
+                                new_data=new_data)
         if len(tbs) == 1:
             return tbs[0], errs[0]
         return tuple(tbs), tuple(errs)

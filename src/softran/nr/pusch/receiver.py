@@ -57,11 +57,16 @@ class PUSCHReceiver(torch.nn.Module):
             PT-RS (used when ``config`` has PT-RS, CP-OFDM; default True).
         n_ref, max_iterations, n_harq_processes: UL-SCH decoder options
             (:class:`~softran.nr.ULSCHDecoder`).
+        early_termination: stop each code block's LDPC decoding as soon as its parity
+            checks hold (default True); False runs ``max_iterations`` every time.
         device: where the receiver runs.
 
-    ``forward(rx, rv=0, harq_process=0, *, h=None, noise_var=None)``: ``rx`` is a waveform
-    ``[batch, n_rx, T]`` of one slot (``T = slot_length``) or a grid
-    ``[batch, n_rx, n_symbols, K]``; ``h`` (perfect CSI) the
+    ``forward(rx, rv=0, harq_process=0, *, new_data=False, h=None, noise_var=None)``:
+    ``rx`` is a waveform ``[batch, n_rx, T]`` of one slot (``T = slot_length``) or a grid
+    ``[batch, n_rx, n_symbols, K]``; ``new_data`` the new data indicator the gNB scheduled
+    (True, or a bool tensor ``[batch]``: a new transport block, the HARQ process's soft bits
+    are cleared; False: a retransmission, combined; a decoded block clears its process, see
+    :mod:`softran.nr.coding.sch`); ``h`` (perfect CSI) the
     effective channel of each layer ``[batch, n_rx, n_layers, n_symbols, K]`` with
     ``noise_var`` its noise variance per RE (number or ``[batch, n_rx]``). Returns
     ``(tb, error)``: uint8 ``[batch, A]`` and bool ``[batch]``. After a call
@@ -87,6 +92,7 @@ class PUSCHReceiver(torch.nn.Module):
                  time_interpolation: str = "linear", prb_block: int = 4,
                  n_ref: int | None = None, max_iterations: int = 12,
                  n_harq_processes: int = 16, phase_tracking: bool = True,
+                 early_termination: bool = True,
                  device: torch.device | str | None = None) -> None:
         super().__init__()
         check_pusch_config(carrier, config, "config")
@@ -122,6 +128,7 @@ class PUSCHReceiver(torch.nn.Module):
             self.ptrs_symbols = pusch_ptrs(self.carrier, self.config, device=dev)
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
+                                    early_termination=early_termination,
                                     n_harq_processes=n_harq_processes)
         self.last_h: torch.Tensor | None = None
         self.last_noise_var: torch.Tensor | None = None
@@ -216,10 +223,12 @@ class PUSCHReceiver(torch.nn.Module):
         return pusch_decode(x_hat, self.carrier, self.config, nv_eff)
 
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
-                h: torch.Tensor | None = None, noise_var: float | torch.Tensor | None = None
+                new_data: bool | torch.Tensor = False, h: torch.Tensor | None = None,
+                noise_var: float | torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
         llr = self.llr(rx, h=h, noise_var=noise_var)
         cfg = self.config
-        return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process)
+        return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process,
+                            new_data=new_data)

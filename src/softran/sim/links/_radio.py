@@ -143,9 +143,16 @@ class RadioLink:
                           ch["max_doppler"], self.n_tx, self.n_rx, fs, seed=seed,
                           correlation=corr)
 
-    def _propagate(self, wave: torch.Tensor, gen: torch.Generator
-                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Faded waveform and (perfect CSI) the effective channel per layer on the grid."""
+    def propagate(self, wave: torch.Tensor, gen: torch.Generator
+                  ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The channel stage of one transmission: the faded waveform ``[B, n_rx, T]`` of
+        ``wave`` (a new realisation seeded from ``gen``; no impairments, no noise) and, with
+        perfect CSI, the effective channel per layer on the grid (else None).
+
+        The fading channels' output lags by their interpolation filter delay
+        (``filter_delay``, :mod:`softran.channel.delay_line`); ideal timing is kept by feeding
+        that many zeros more and dropping as many samples from the front, so the waveform
+        and the perfect-CSI channel (at the FFT window centres) agree."""
         seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=self.device))
         fading = self._fading(seed)
         n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
@@ -154,7 +161,8 @@ class RadioLink:
             h_ports = self.awgn_h[None, :, :, None, None].expand(wave.shape[0], -1, -1,
                                                                  n_sym, k)
         else:
-            y = fading(wave)
+            lag = fading.filter_delay
+            y = fading(torch.nn.functional.pad(wave, (0, lag)))[..., lag:]
             h_ports = None
             if self.perfect:
                 resp = fading.frequency_response(k, 1e3 * self.carrier.subcarrier_spacing,

@@ -289,7 +289,7 @@ class PDSCHLink(RadioLink):
                 break
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             wave = self.tx([t[idx] for t in tbs] if len(tbs) > 1 else tbs[0][idx], rv)
-            y, h = self._propagate(wave, gen)
+            y, h = self.propagate(wave, gen)
             y = self._impair(y, oscillator)
             noise = torch.randn(y.shape, dtype=y.dtype, generator=gen, device=dev)
             y = y + noise * math.sqrt(n0)
@@ -301,7 +301,8 @@ class PDSCHLink(RadioLink):
                 full = torch.zeros(n_slots, g[q], dtype=la.dtype, device=dev)
                 full[idx] = la
                 llrs.append(full)
-            out, err = self.rx.decode(tuple(llrs), rv, harq_process=0)
+            # the first transmission is new data (NDI toggled), the others retransmissions
+            out, err = self.rx.decode(tuple(llrs), rv, harq_process=0, new_data=i == 0)
             n_tx += active
             for q in range(len(tbs)):
                 now = pending[q] & active

@@ -28,6 +28,11 @@ realisation from the batch's seed stream. ``[channel] model``:
   uniform linear arrays of vertically polarised isotropic elements at half-wavelength
   spacing on both sides.
 
+The fading channels realise fractional path delays with a band-limited interpolator whose
+output lags by ``filter_delay`` samples (:mod:`softran.channel.delay_line`); the link removes
+that lag (ideal timing, as the receiver has no timing estimation), so the perfect-CSI channel
+(``frequency_response`` at the FFT window centres) and the waveform agree.
+
 ``[pusch]`` keys: ``frc`` (a TS 38.104 Annex A FRC name such as ``"G-FR1-A3-8"``; then the
 PUSCH fields below are not allowed and the carrier defaults to the FRC's SCS and PRBs), or
 ``n_prb``, ``mcs_index`` + ``mcs_table`` or ``modulation`` + ``target_code_rate``,
@@ -266,7 +271,6 @@ class PUSCHLink(RadioLink):
         acked = torch.zeros_like(active)
         n_tx = torch.zeros(n_slots, dtype=torch.int64, device=dev)
         decoder = self.rx.decoder
-        decoder.reset_soft_buffer(0)
         oscillator = self.oscillator(gen)
         allowed = (None if self.harq_model is None
                    else self.harq_model.allowed_transmissions(n_slots, dev))
@@ -276,17 +280,18 @@ class PUSCHLink(RadioLink):
                 break
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             wave = self.tx(tb[idx], rv)
-            y, h = self._propagate(wave, gen)
+            y, h = self.propagate(wave, gen)
             y = self._impair(y, oscillator)
             noise = torch.randn(y.shape, dtype=y.dtype, generator=gen, device=dev)
             y = y + noise * math.sqrt(n0)
             llr_active = self.rx.llr(y, h=h, noise_var=n0 if self.perfect else None)
-            # finished blocks get zero LLRs: the soft buffer keeps one shape and their code
-            # blocks, already decoded, are not decoded again
+            # finished blocks get zero LLRs: the soft buffer keeps one shape and a block with
+            # no soft bits is not decoded (a decoded block has cleared its soft bits)
             llr = torch.zeros(n_slots, g, dtype=llr_active.dtype, device=dev)
             llr[idx] = llr_active
+            # the first transmission is new data (NDI toggled), the others retransmissions
             out, err = decoder(llr, self.config.modulation, self.config.n_layers, rv=rv,
-                               harq_process=0)
+                               harq_process=0, new_data=i == 0)
             n_tx += active
             decoded = torch.where(active.unsqueeze(-1), out, decoded)
             acked |= active & ~err

@@ -156,21 +156,22 @@ class SCHAWGNLink:
         active = torch.ones(n_slots, dtype=torch.bool, device=dev)
         acked = torch.zeros_like(active)
         n_tx = torch.zeros(n_slots, dtype=torch.int64, device=dev)
-        self.decoder.reset_soft_buffer(0)
         for i in range(self.max_transmissions):
             if not bool(active.any()):
                 break
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             idx = active.nonzero().flatten()
             # only the active blocks are sent; the finished ones get zero LLRs so that the
-            # soft buffer keeps one shape (their code blocks are done and not decoded again)
+            # soft buffer keeps one shape (a block with no soft bits is not decoded)
             cw = self.encoder(tb[idx], self.modulation, self.n_layers, self.g, rv=rv)
             x = symbol_modulate(cw, self.modulation)
             noise = torch.randn(x.shape, dtype=x.dtype, generator=gen, device=dev)
             y = x + noise * math.sqrt(n0 / self.n_rx)
             llr = torch.zeros(n_slots, self.g, dtype=torch.float32, device=dev)
             llr[idx] = symbol_demodulate(y, self.modulation, n0 / self.n_rx)
-            out, err = self.decoder(llr, self.modulation, self.n_layers, rv=rv, harq_process=0)
+            # the first transmission is new data (NDI toggled), the others retransmissions
+            out, err = self.decoder(llr, self.modulation, self.n_layers, rv=rv, harq_process=0,
+                                    new_data=i == 0)
             n_tx += active
             decoded = torch.where(active.unsqueeze(-1), out, decoded)
             acked |= active & ~err
