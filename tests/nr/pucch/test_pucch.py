@@ -206,20 +206,24 @@ def test_carrier_checks_raise():
         PUCCHReceiver(CARRIER, PUCCHConfig(format=2, prb_set=[0]), 2, n_bits=2)
 
 
+SMALL_HOP = dict(frequency_hopping="intra-slot", second_hop_prb=5)
+
+
 @pytest.mark.parametrize("cfg,a,n_rx", [
     (PUCCHConfig(format=0, symbol_allocation=(13, 1)), 1, 2),
-    (PUCCHConfig(format=0, symbol_allocation=(12, 2), **HOP), 1, 4),
-    (PUCCHConfig(format=1, symbol_allocation=(0, 14), **HOP), 2, 2),
+    (PUCCHConfig(format=0, symbol_allocation=(12, 2), **SMALL_HOP), 1, 4),
+    (PUCCHConfig(format=1, symbol_allocation=(0, 14), **SMALL_HOP), 2, 2),
     (PUCCHConfig(format=2, symbol_allocation=(13, 1), prb_set=range(4)), 4, 4),
 ], ids=["F0-1sym", "F0-2sym-hop", "F1", "F2-4bit"])
 def test_measured_false_detection_on_noise_matches_the_target(cfg, a, n_rx):
     # noise only: the receiver declares a PUCCH with probability false_alarm = 1 %; with
     # n = 8000 trials the count is binomial, sd = sqrt(n p (1 - p)) ~ 8.9: accept 4.5 sd
     n = 8000
-    rx = PUCCHReceiver(CARRIER, cfg, n_rx=n_rx, n_bits=a, false_alarm=0.01)
+    small = CarrierConfig(n_size_grid=6, n_slot=7, n_cell_id=301)
+    rx = PUCCHReceiver(small, cfg, n_rx=n_rx, n_bits=a, false_alarm=0.01)
     g = torch.Generator().manual_seed(11)
-    noise = torch.complex(torch.randn(n, n_rx, 14, 300, generator=g),
-                          torch.randn(n, n_rx, 14, 300, generator=g))
+    noise = torch.complex(torch.randn(n, n_rx, 14, 72, generator=g),
+                          torch.randn(n, n_rx, 14, 72, generator=g))
     out = rx(noise)
     count = int(out.detected.sum())
     assert abs(count - 0.01 * n) <= 4.5 * math.sqrt(n * 0.01 * 0.99) + 1
