@@ -9,7 +9,10 @@ sequence rbar(k') of that symbol (alpha = 0):
    ``s_i = n_cs,i M / n_cs,max`` and a channel delay tau moves it to ``s_i - tau M K_TC Delta_f``;
 2. port i's window is the delays ``-M/32 <= delta < M / (2 P_c)`` (P_c ports on the comb) with
    ``delta = (s_i - m) mod M`` wrapped to (-M/2, M/2]; samples in no window estimate the noise
-   ``s2`` per rx antenna (per RE, the transform being orthonormal);
+   ``s2`` per rx antenna (per RE, the transform being orthonormal). The reports use the
+   transform of ``y conj(rbar)`` tapered by a Hann window, whose leakage from fractional delays
+   falls off fast enough to leave the noise samples clean; the power ratios (SNR) need no
+   correction for the taper's gain, the noise variance is divided by it;
 3. ``h_i = IDFT_M(d on window i) exp(-j 2 pi s_i k' / M)`` -- the channel at the port's REs;
 4. timing: the delay of the window's power peak (summed over antennas and symbols), refined by
    a parabola; SNR per RE ``(E_window - |W| s2) / (M s2)``.
@@ -97,8 +100,12 @@ def srs_channel_estimate(grid: torch.Tensor, carrier: CarrierConfig, config: SRS
         ports = [i for i, (_, k) in enumerate(shifts) if k == k_tc]
         post = max(1, m // (2 * len(ports)))
         y = flat[..., ind[ports[0]]].reshape(*grid.shape[:-2], n_sym, m)       # [..., R, S, M]
-        d = torch.fft.fft(y * base.conj(), norm="ortho")
-        power = d.abs().square()
+        z = y * base.conj()
+        d = torch.fft.fft(z, norm="ortho")
+        # a Hann taper keeps the leakage of fractional delays out of the noise samples: the
+        # reports (noise, SNR, timing) use the tapered transform, h the plain one
+        taper = torch.hann_window(m, periodic=True, dtype=torch.float32, device=dev)
+        power = torch.fft.fft(z * taper, norm="ortho").abs().square()
         used = torch.zeros(m, dtype=torch.bool, device=dev)
         windows = []
         for i in ports:
@@ -130,10 +137,11 @@ def srs_channel_estimate(grid: torch.Tensor, carrier: CarrierConfig, config: SRS
             spacing = config.comb * carrier.subcarrier_spacing * 1e3
             timing[..., i] = delay / (m * spacing)
             snr[..., i] = (power * w).sum(dim=(-2, -1)).mean(-1)              # per antenna
-    noise_var = (noise_sum / max(noise_count, 1)).to(torch.float32)
+    gain = float(torch.hann_window(m, periodic=True, dtype=torch.float64).square().mean())
+    noise_var = (noise_sum / max(noise_count, 1) / gain).to(torch.float32)
     if noise_count == 0:
         noise_var = torch.full_like(noise_var, float("nan"))
-    nv = noise_var.mean(-1, keepdim=True)
+    nv = noise_var.mean(-1, keepdim=True) * gain
     sizes = torch.tensor(wsize, dtype=torch.float32, device=dev)
     sig = (snr / n_sym - sizes * nv) / (m * nv)
     snr_db = 10 * torch.log10(sig.clamp_min(1e-6))
