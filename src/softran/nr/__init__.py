@@ -9,6 +9,7 @@ channels share. Every public name is re-exported here: ``from softran.nr import 
 Where a sub-package and a function share a name (``pusch``, ``pdcch``), the attribute
 ``softran.nr.pusch`` is the function (MATLAB ``nrPUSCH``); import the sub-package by its dotted
 path (``from softran.nr.pusch import PUSCHConfig``).
+The uplink control and access channels ``pucch``, ``prach`` and ``srs`` follow the same rule.
 """
 
 from softran.nr.coding import (
@@ -50,6 +51,19 @@ from softran.nr.coding import (
     rate_recover_polar,
     tbs,
     ulsch_info,
+)
+from softran.nr.coding import (
+    SMALL_BLOCK_MAX,
+    UCIDecodeResult,
+    UCISegmentInfo,
+    reed_muller_basis,
+    small_block_decode,
+    small_block_encode,
+    small_block_placeholders,
+    uci_crc_length,
+    uci_decode,
+    uci_encode,
+    uci_segment_info,
 )
 from softran.nr.config import (
     SUBCARRIER_SPACINGS,
@@ -99,6 +113,46 @@ from softran.nr.pdcch import (
     pdcch_dmrs_c_init,
     pdcch_indices,
 )
+from softran.nr.prach import (
+    N_PREAMBLES,
+    PRACH_FORMATS,
+    PRACH_RESTRICTED_SETS,
+    PRACHConfig,
+    PRACHDetection,
+    PRACHDetector,
+    PRACHFormat,
+    PRACHInfo,
+    prach,
+    prach_configuration_row,
+    prach_detect,
+    prach_indices,
+    prach_info,
+    prach_preamble_map,
+    prach_sequence,
+)
+from softran.nr.pucch import (
+    PUCCH_FORMATS,
+    PUCCHConfig,
+    PUCCHDetection,
+    PUCCHIndicesInfo,
+    PUCCHReceiver,
+    PUCCHTransmitter,
+    pucch,
+    pucch_decode,
+    pucch_dmrs,
+    pucch_dmrs_indices,
+    pucch_indices,
+)
+from softran.nr.pusch import (
+    UCI_SCALING,
+    PUSCHUCIConfig,
+    PUSCHUCIResult,
+    ULSCHUCIInfo,
+    beta_offset,
+    ulsch_demultiplex,
+    ulsch_multiplex,
+    ulsch_uci_info,
+)
 from softran.nr.pusch import (
     PUSCH_DETECTORS,
     DMRSCDMInfo,
@@ -143,6 +197,13 @@ from softran.nr.sequences import (
     prbs,
     pss,
     sss,
+)
+from softran.nr.srs import (
+    SRSConfig,
+    SRSEstimate,
+    srs,
+    srs_channel_estimate,
+    srs_indices,
 )
 from softran.nr.ssb import (
     MIB,
@@ -317,4 +378,54 @@ __all__ = [
     "transform_precode",
     "ulsch_info",
     "zf_equalize",
+    "SMALL_BLOCK_MAX",
+    "UCIDecodeResult",
+    "UCISegmentInfo",
+    "reed_muller_basis",
+    "small_block_decode",
+    "small_block_encode",
+    "small_block_placeholders",
+    "uci_crc_length",
+    "uci_decode",
+    "uci_encode",
+    "uci_segment_info",
+    "N_PREAMBLES",
+    "PRACH_FORMATS",
+    "PRACH_RESTRICTED_SETS",
+    "PRACHConfig",
+    "PRACHDetection",
+    "PRACHDetector",
+    "PRACHFormat",
+    "PRACHInfo",
+    "prach",
+    "prach_configuration_row",
+    "prach_detect",
+    "prach_indices",
+    "prach_info",
+    "prach_preamble_map",
+    "prach_sequence",
+    "PUCCH_FORMATS",
+    "PUCCHConfig",
+    "PUCCHDetection",
+    "PUCCHIndicesInfo",
+    "PUCCHReceiver",
+    "PUCCHTransmitter",
+    "pucch",
+    "pucch_decode",
+    "pucch_dmrs",
+    "pucch_dmrs_indices",
+    "pucch_indices",
+    "UCI_SCALING",
+    "PUSCHUCIConfig",
+    "PUSCHUCIResult",
+    "ULSCHUCIInfo",
+    "beta_offset",
+    "ulsch_demultiplex",
+    "ulsch_multiplex",
+    "ulsch_uci_info",
+    "SRSConfig",
+    "SRSEstimate",
+    "srs",
+    "srs_channel_estimate",
+    "srs_indices",
 ]
