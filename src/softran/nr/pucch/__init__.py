@@ -37,6 +37,12 @@ from softran.nr.pucch.dmrs import (
     pucch_format4_occ,
     pucch_hopping_id,
 )
+from softran.nr.pucch.estimate import (
+    PUCCH_DELAY_WINDOW,
+    DelaySubspace,
+    delay_subspace,
+    subspace_estimate,
+)
 from softran.nr.pucch.hopping import (
     pucch_alpha,
     pucch_cyclic_shift_hopping,
@@ -51,19 +57,21 @@ from softran.nr.pucch.resources import (
 )
 
 __all__ = [
+    "PUCCH_DELAY_WINDOW",
     "PUCCH_FORMATS",
     "PUCCH_FREQUENCY_HOPPING",
     "PUCCH_GROUP_HOPPING",
+    "DelaySubspace",
     "PUCCHConfig",
     "PUCCHDetection",
     "PUCCHIndicesInfo",
     "PUCCHReceiver",
     "PUCCHTransmitter",
+    "check_pucch_config",
+    "delay_subspace",
     "dtx_false_alarm",
     "dtx_threshold",
     "glrt_detect",
-    "uci_dtx_threshold",
-    "check_pucch_config",
     "pucch",
     "pucch_alpha",
     "pucch_cyclic_shift_hopping",
@@ -80,4 +88,6 @@ __all__ = [
     "pucch_indices",
     "pucch_n_id",
     "pucch_re_layout",
+    "subspace_estimate",
+    "uci_dtx_threshold",
 ]

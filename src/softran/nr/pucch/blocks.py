@@ -8,13 +8,17 @@
 
 * formats 0 and 1: the GLRT of :mod:`softran.nr.pucch.detect` over the HARQ-ACK hypotheses,
   with a DTX threshold set from a target false-alarm probability;
-* formats 2-4: per hop a DM-RS channel estimate (:func:`~softran.nr.channel_estimate`,
-  averaged over the DM-RS symbols of the hop), maximum-ratio combining
+* formats 2-4: per hop a DM-RS channel estimate (:mod:`softran.nr.pucch.estimate`: LMMSE
+  over a delay-limited frequency model, averaged over the DM-RS symbols of the hop; the
+  generic :func:`~softran.nr.channel_estimate` is built for wide PUSCH allocations and loses
+  several dB on a one-PRB hop with one DM-RS symbol), maximum-ratio combining
   (:func:`~softran.nr.mrc_combine`), :func:`~softran.nr.pucch.pucch_decode` and
   :func:`~softran.nr.uci_decode`. DTX: polar-coded UCI (A >= 12) is detected by its CRC;
   for A <= 11 the decoder's normalised correlation is compared with a threshold set, like the
   format 0/1 one, from a target false-alarm probability -- here from its distribution on
-  independent Gaussian LLRs, computed once by a seeded Monte-Carlo draw of 20000 blocks.
+  noise-only input to this very receiver (estimation and combining change the LLRs'
+  statistics, so i.i.d. Gaussian LLRs, :func:`uci_dtx_threshold`, under-estimate it),
+  computed once per configuration by a seeded Monte-Carlo draw of 20000 occasions.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import functools
 import torch
 
 from softran.nr.coding.small_block import SMALL_BLOCK_MAX, small_block_decode
-from softran.nr.coding.uci import uci_decode, uci_encode
+from softran.nr.coding.uci import UCIDecodeResult, uci_decode, uci_encode
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.modulation import symbol_modulate
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info, ofdm_modulate
@@ -32,11 +36,20 @@ from softran.nr.pucch.chain import pucch, pucch_decode, pucch_format0_cyclic_shi
 from softran.nr.pucch.config import PUCCHConfig, check_pucch_config
 from softran.nr.pucch.detect import PUCCHDetection, dtx_threshold, glrt_detect
 from softran.nr.pucch.dmrs import f1_spreading, low_papr_symbols, pucch_dmrs
+from softran.nr.pucch.estimate import (
+    PUCCH_DELAY_WINDOW,
+    DelaySubspace,
+    delay_subspace,
+    subspace_estimate,
+)
 from softran.nr.pucch.resources import pucch_dmrs_indices, pucch_indices
-from softran.nr.receiver import channel_estimate, mrc_combine
+from softran.nr.receiver import mrc_combine
 from softran.validation import check_bits, check_int, check_real, check_tensor
 
 __all__ = ["PUCCHReceiver", "PUCCHTransmitter", "uci_dtx_threshold"]
+
+#: DTX thresholds of formats 2-4 with A <= 11, per receiver configuration
+_DTX_CACHE: dict[tuple[str, str, int, int, float, tuple[float, float], str], float] = {}
 
 
 def _check_n_bits(config: PUCCHConfig, n_bits: object) -> int:
@@ -130,6 +143,8 @@ class PUCCHReceiver(torch.nn.Module):
             2-4 with A <= 11), default 0.01.
         nfft, sample_rate: OFDM size (waveform input).
         list_length: polar list length (A >= 12).
+        delay_window: formats 2-4: the delay window (s) of the channel estimator's frequency
+            model (:mod:`softran.nr.pucch.estimate`), default -0.25 .. 1.25 µs.
         device: where the receiver runs.
 
     ``forward(rx)``: a waveform ``[batch, n_rx, T]`` or a grid ``[batch, n_rx, n_symbols, K]``
@@ -147,6 +162,7 @@ class PUCCHReceiver(torch.nn.Module):
     def __init__(self, carrier: CarrierConfig, config: PUCCHConfig, n_rx: int, n_bits: int, *,
                  false_alarm: float = 0.01, nfft: int | None = None,
                  sample_rate: float | None = None, list_length: int = 8,
+                 delay_window: tuple[float, float] = PUCCH_DELAY_WINDOW,
                  device: torch.device | str | None = None) -> None:
         super().__init__()
         check_pucch_config(carrier, config, "config")
@@ -158,6 +174,11 @@ class PUCCHReceiver(torch.nn.Module):
         if not 0.0 < self.false_alarm < 1.0:
             raise ValueError(f"false_alarm = {false_alarm} is out of range; allowed: 0 < x < 1")
         self.list_length = list_length
+        lo, hi = (check_real("delay_window", v) for v in delay_window)
+        if not hi > lo:
+            raise ValueError(f"delay_window = {delay_window} is empty; it must be (lo, hi) "
+                             "seconds with hi > lo")
+        self.delay_window = (lo, hi)
         self.device = torch.device("cpu") if device is None else torch.device(device)
         self.info = ofdm_info(self.carrier, nfft=nfft, sample_rate=sample_rate)
         self.nfft = self.info.nfft
@@ -213,7 +234,7 @@ class PUCCHReceiver(torch.nn.Module):
         pos = {l: i for i, l in enumerate(syms)}
         self.hop_positions = [[pos[l] for l in h] for h, _ in hops]
         window = {(b - o) % N_SC_RB for b in bins for o in (0, 1)}
-        w = len(hops) * self.n_rx * 2
+        w = len(hops) * self.n_rx
         u = self.n_rx * len(syms) * (N_SC_RB - len(window))
         self.threshold = dtx_threshold(self.false_alarm, w, len(hyp), u)
 
@@ -224,26 +245,32 @@ class PUCCHReceiver(torch.nn.Module):
         n_sc = self.indices_info.n_sc
         dmrs_ind = pucch_dmrs_indices(car, cfg)
         dmrs_val = pucch_dmrs(car, cfg)
-        # per hop: its symbols, first subcarrier, DM-RS and data REs in the cropped
-        # [n_symbols of the hop, 12 n_PRB] grid, and where its data REs sit in the output
+        data_ind = self.indices.cpu()
+        # per hop: its symbols and first subcarrier; the DM-RS as [L_d, N_ref] (symbol,
+        # subcarrier) positions in the cropped [n_symbols of the hop, n_sc] grid with their
+        # values; the delay subspace of the reference subcarriers; the data REs (cropped
+        # grid positions, subcarriers) and where they sit in the output
         self.hop_plan = []
         for syms, k0 in self.indices_info.hops:
-            first = syms[0]
-
-            def local(ind: torch.Tensor, syms: tuple[int, ...] = syms, k0: int = k0,
-                      first: int = first) -> tuple[torch.Tensor, torch.Tensor]:
-                l, k = ind // k_grid, ind % k_grid
-                sel = (l >= first) & (l <= syms[-1])
-                return sel, (l[sel] - first) * n_sc + (k[sel] - k0)
-
-            sel_r, ref_local = local(dmrs_ind)
-            sel_d, data_local = local(self.indices.cpu())
-            self.hop_plan.append((torch.tensor(syms, device=dev), k0, ref_local[None].to(dev),
-                                  dmrs_val[sel_r][None].to(dev), data_local.to(dev),
-                                  sel_d.to(dev)))
+            first, last = syms[0], syms[-1]
+            l, k = dmrs_ind // k_grid, dmrs_ind % k_grid
+            sel_r = (l >= first) & (l <= last)
+            ref_l = sorted({int(v) for v in l[sel_r]})
+            ref_local = ((l[sel_r] - first) * n_sc + (k[sel_r] - k0)).reshape(len(ref_l), -1)
+            ref_k = (k[sel_r] - k0).reshape(len(ref_l), -1)[0]
+            ref_val = dmrs_val[sel_r].reshape(len(ref_l), -1)
+            ld, kd = data_ind // k_grid, data_ind % k_grid
+            sel_d = (ld >= first) & (ld <= last)
+            data_local = (ld[sel_d] - first) * n_sc + (kd[sel_d] - k0)
+            scs = 1e3 * car.subcarrier_spacing
+            space = delay_subspace(ref_k, torch.arange(n_sc), (self.delay_window[0] * scs,
+                                                               self.delay_window[1] * scs))
+            space = DelaySubspace(*(t.to(dev) for t in space))
+            self.hop_plan.append((slice(first, last + 1), k0, ref_local.flatten().to(dev),
+                                  ref_val.conj().to(dev), space, data_local.to(dev),
+                                  (kd[sel_d] - k0).to(dev), sel_d.to(dev)))
         self.g = self.indices_info.G
-        self.threshold = (uci_dtx_threshold(self.n_bits, self.g, cfg.qm, self.false_alarm)
-                          if self.n_bits <= SMALL_BLOCK_MAX else 0.0)
+        self.threshold = (self._dtx_threshold() if self.n_bits <= SMALL_BLOCK_MAX else 0.0)
 
     def grid(self, rx: torch.Tensor) -> torch.Tensor:
         """The received grid ``[batch, n_rx, n_symbols, K]`` of a waveform or grid input."""
@@ -271,29 +298,63 @@ class PUCCHReceiver(torch.nn.Module):
         return PUCCHDetection(self.hypotheses[best], detected, metric)
 
     def equalize(self, grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Formats 2-4: per-hop DM-RS channel estimate on the hop's REs and MRC:
-        ``(x_hat, noise_var)``, each ``[batch, n_re]`` in
-        :func:`~softran.nr.pucch.pucch_indices` order."""
-        b = grid.shape[0]
-        n_re = self.indices.numel()
+        """Formats 2-4: per-hop channel estimate (:mod:`softran.nr.pucch.estimate`, the noise
+        pooled over the hops and antennas) and maximum-ratio combining: ``(x_hat,
+        noise_var)``, each ``[batch, n_re]`` in :func:`~softran.nr.pucch.pucch_indices`
+        order."""
         n_sc = self.indices_info.n_sc
-        x_hat = torch.zeros(b, n_re, dtype=grid.dtype, device=grid.device)
-        nv_out = torch.zeros(b, n_re, dtype=torch.float32, device=grid.device)
-        for syms, k0, ref, val, data, sel in self.hop_plan:
-            sub = grid[..., syms, k0:k0 + n_sc]                         # [B, R, L_hop, n_sc]
-            est, n0 = channel_estimate(sub, ref, val, cdm_lengths=(1, 1),
-                                       time_interpolation="average")
-            h = est[:, :, 0].flatten(-2)[..., data]                     # [B, R, n_hop_re]
-            y = sub.flatten(-2)[..., data]
+        return self._equalize_hops([grid[..., plan[0], plan[1]:plan[1] + n_sc].flatten(-2)
+                                    for plan in self.hop_plan])   # symbols are contiguous
+
+    def _equalize_hops(self, subs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`equalize` on the hops' cropped grids ``[B, R, L_hop n_sc]``."""
+        b, dev = subs[0].shape[0], subs[0].device
+        n_re = self.indices.numel()
+        hops = []
+        energy = torch.zeros(b, dtype=torch.float32, device=dev)
+        dof = 0
+        for sub, (_, _, ref, ref_conj, space, data, data_k, sel) in zip(subs, self.hop_plan):
+            ls = sub[..., ref].unflatten(-1, ref_conj.shape) * ref_conj  # [B, R, L_d, N_ref]
+            h, e, d = subspace_estimate(ls, space)
+            energy = energy + e
+            dof += d
+            hops.append((h[..., data_k], sub[..., data], sel))
+        n0 = (energy / dof).clamp_min(1e-30)[:, None].expand(b, self.n_rx)  # [B, R]
+        x_hat = torch.zeros(b, n_re, dtype=subs[0].dtype, device=dev)
+        nv_out = torch.zeros(b, n_re, dtype=torch.float32, device=dev)
+        for h, y, sel in hops:
             x, nv = mrc_combine(y, h.unsqueeze(-2), n0)
             x_hat[:, sel] = x[:, 0]
             nv_out[:, sel] = torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12)
         return x_hat, nv_out
 
+    def _decode(self, x_hat: torch.Tensor, nv: torch.Tensor) -> UCIDecodeResult:
+        llr = pucch_decode(self.carrier, self.config, x_hat, nv)
+        return uci_decode(llr, self.n_bits, self.config.qm, list_length=self.list_length)
+
+    def _dtx_threshold(self) -> float:
+        """Formats 2-4 with A <= 11: the (1 - false_alarm) quantile of the decoder's
+        normalised correlation on noise-only input to this receiver (estimation, combining,
+        demapping and decoding as in :meth:`forward`), from 20000 seeded draws; cached per
+        configuration."""
+        key = (self.carrier.model_dump_json(), self.config.model_dump_json(), self.n_rx,
+               self.n_bits, self.false_alarm, self.delay_window, str(self.device))
+        if key not in _DTX_CACHE:
+            g = torch.Generator().manual_seed(20240 + 97 * self.n_bits + self.n_rx)
+            n_sc = self.indices_info.n_sc
+            rho = []
+            for _ in range(5):
+                subs = [torch.randn(4000, self.n_rx, (plan[0].stop - plan[0].start) * n_sc,
+                                    generator=g,
+                                    dtype=torch.complex64).to(self.device)
+                        for plan in self.hop_plan]
+                rho.append(self._decode(*self._equalize_hops(subs)).metric.float().cpu())
+            _DTX_CACHE[key] = float(torch.quantile(torch.cat(rho), 1.0 - self.false_alarm))
+        return _DTX_CACHE[key]
+
     def _detect234(self, grid: torch.Tensor) -> PUCCHDetection:
         x_hat, nv = self.equalize(grid)
-        llr = pucch_decode(self.carrier, self.config, x_hat, nv)
-        out = uci_decode(llr, self.n_bits, self.config.qm, list_length=self.list_length)
+        out = self._decode(x_hat, nv)
         if self.n_bits <= SMALL_BLOCK_MAX:
             metric = out.metric / self.threshold
             return PUCCHDetection(out.bits, metric >= 1.0, metric)

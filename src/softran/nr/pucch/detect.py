@@ -9,11 +9,15 @@ cyclic-shift offset of hypothesis h (format 0: its m_CS) and c_l(h) its per-symb
 (format 0: 1; format 1: 1 on DM-RS symbols, d(0) on data symbols).
 
 Statistic. ``Z_l(m) = sum_n y_l(n) conj(b_l(n)) e^{-j 2 pi m n / 12}`` (a 12-point DFT per
-symbol and antenna) puts a channel of delay tau at bin ``b_h - 12 Delta_f tau``; the energy of
-hypothesis h sums, over hops and antennas, the coherent combination of its symbols in the
-window of bins {b_h, b_h - 1} (delays up to one bin, 1 / (12 Delta_f): 5.6 us at 15 kHz):
-``T_h = sum_{hop, r, m in window} |sum_{l in hop} conj(c_l(h)) Z_l(b_h + m)|^2 / N_hop``.
-The noise power per bin is estimated from the bins in no hypothesis' window,
+symbol and antenna) puts a channel of delay tau at bin ``b_h - 12 Delta_f tau`` (one bin is
+1 / (12 Delta_f): 5.6 us at 15 kHz, so a macro-cell channel -- TDLC300: 98 % of its energy
+within 1.2 us -- leaves over 90 % of its energy in bin b_h); the energy of hypothesis h sums,
+over hops and antennas, the coherent combination of its symbols in bin b_h:
+``T_h = sum_{hop, r} |sum_{l in hop} conj(c_l(h)) Z_l(b_h)|^2 / N_hop``. (Adding bin
+b_h - 1 for longer delays doubles the noise in T_h for a few per cent of the energy: format 0,
+1 symbol, 2 Rx, TDLC300-100 at 10 dB, 2000 occasions: ACK missed 1.7 % with it, 1.25 %
+without.) The noise power per bin is
+estimated from the bins outside every hypothesis' guard {b_h, b_h - 1},
 ``s2 = mean |Z_l(m)|^2``. Decision: ``h* = argmax T_h``; DTX when ``T_h* / s2`` is below the
 threshold.
 
@@ -123,12 +127,12 @@ def glrt_detect(y: torch.Tensor, base: torch.Tensor, hops: list[list[int]], bins
     dev = y.device
     z = torch.fft.fft(y * base.conj().to(y.dtype), dim=-1)                 # [..., R, L, 12]
     n_h = bins.shape[0]
-    window = torch.stack([bins, bins - 1], dim=-1) % N_SC_RB               # [H, 2]
+    guard = torch.stack([bins, bins - 1], dim=-1) % N_SC_RB                # [H, 2]
     used = torch.zeros(N_SC_RB, dtype=torch.bool, device=dev)
-    used[window.flatten()] = True
+    used[guard.flatten()] = True
     noise = z[..., ~used].abs().square().mean(dim=(-3, -2, -1))             # [...]
     stat = torch.zeros(*y.shape[:-3], n_h, dtype=torch.float32, device=dev)
-    zw = z[..., window]                                                    # [..., R, L, H, 2]
+    zw = z[..., bins % N_SC_RB].unsqueeze(-1)                              # [..., R, L, H, 1]
     for syms in hops:                                                      # <= 2 hops
         idx = torch.tensor(syms, device=dev)
         c = coeff[:, idx].conj().to(z.dtype)                               # [H, L_hop]

@@ -129,7 +129,6 @@ def pucch_dmrs(carrier: CarrierConfig, config: PUCCHConfig, *,
         out = torch.cat(parts)
     elif f == 2:
         n_id0 = carrier.n_cell_id if config.n_id0 is None else config.n_id0
-        start, _ = config.bwp(carrier)
         n_symb = carrier.symbols_per_slot
         parts = []
         for syms, k0 in pucch_re_layout(carrier, config):
