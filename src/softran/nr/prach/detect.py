@@ -14,7 +14,8 @@ Per occasion and receive antenna r:
    inverse DFT (zero padded, M = 256 for L_RA = 139, 2048 for 839): a preamble with cyclic
    shift C_v arriving with delay tau (in units of 1 / (L_RA Delta f_RA)) peaks at
    ``m = M (tau - C_v) / L_RA mod M``, so preamble v owns the window of delays
-   ``0 <= tau < N_CS`` (all of them when N_CS = 0).
+   ``-1 <= tau < N_CS - 1`` (one sample early, for small negative delays; all of them when
+   N_CS = 0).
 3. **Combining and normalisation.** ``S(m) = sum_{r, g} |z_{r,g}(m)|^2 / (L_RA s2_{r,g})``
    with ``s2_{r,g} = mean_k |Y_g(k)|^2`` (the noise power per bin: signal included, which at
    detection SNRs is negligible and at high SNR only makes the test conservative). On noise only
@@ -23,8 +24,19 @@ Per occasion and receive antenna r:
 4. **Decision.** Preamble v is detected when the peak of S over its window exceeds the
    threshold t with ``1 - (1 - P(Gamma(n) > t))^{N_s} = false_alarm``, N_s the number of
    window samples searched for all 64 preambles (a union bound that treats the oversampled
-   samples as independent: the measured false-alarm rate is at most the target). The timing
-   estimate is the peak's delay, refined by a parabola through it and its neighbours.
+   samples as independent: the measured false-alarm rate is at most the target), and the
+   peak is also the maximum of S within two sequence samples on either side, across the
+   window's edges: otherwise it is the side lobe (of the zero-padded IDFT's interpolation) of
+   a stronger preamble in the neighbouring window, which at high SNR would exceed the
+   threshold. The timing estimate is the peak's delay, refined by a parabola through it and
+   its neighbours.
+
+Limitation: the cross-correlation of different roots is normalised by ``s2``, which holds the
+received preamble too; far above the detection SNRs (about +5 dB per antenna and more, with
+coherent antennas) its interpolated side lobes can pass the threshold as "ghost" preambles of
+other roots. The TS 38.104 tests (detection of the sent preamble at -20 .. +1 dB, false alarm
+on noise) are not affected; a receiver that must resolve several strong UEs would cancel
+each detected preamble and search again.
 """
 
 from __future__ import annotations
@@ -146,14 +158,22 @@ class PRACHDetector(torch.nn.Module):
         # delay (in L-samples) of IFFT bin m for preamble v: (m L / M + C_v) mod L
         m_idx = torch.arange(self.m, dtype=torch.float64)
         c_v = torch.tensor([c for _, c in pmap], dtype=torch.float64)
-        tau = torch.remainder(m_idx[None, :] * l_ra / self.m + c_v[:, None], l_ra)  # [64, M]
-        self.window = (tau < width).to(dev)                                  # [64, M]
+        # windows start one sample early (a small negative delay -- noise, a timing error --
+        # stays with its preamble instead of falling into the neighbouring window's end)
+        early = 1.0 if n_cs else 0.0
+        tau = torch.remainder(m_idx[None, :] * l_ra / self.m + c_v[:, None] + early,
+                              l_ra) - early                                  # [64, M]
+        self.window = (tau < width - early).to(dev)                          # [64, M]
+        #: 0 inside each preamble's window, -inf outside (added before the peak search)
+        self.outside = torch.where(self.window, 0.0, -math.inf).to(torch.float32)
         self.tau = tau.to(torch.float32).to(dev)
         n_terms = self.n_rx * self.n_groups
         n_search = int(self.window.sum())
         tail = 1.0 - (1.0 - self.false_alarm) ** (1.0 / n_search)
         self.threshold = gamma_tail_threshold(n_terms, tail)
         self.sample_period = 1.0 / (l_ra * self.config.delta_f_ra * 1e3)
+        #: neighbourhood (M samples each side, two sequence samples) of the side-lobe check
+        self.guard = math.ceil(2 * self.m / l_ra)
 
     def forward(self, rx: torch.Tensor) -> PRACHDetection:
         """Detect the preambles in ``rx`` (class docstring)."""
@@ -174,14 +194,14 @@ class PRACHDetector(torch.nn.Module):
         useful = x[..., first:first + info.n_u].to(torch.complex64)
         groups = useful.reshape(b, self.n_rx, self.n_groups, self.group, info.n).sum(-2)
         y = torch.fft.fft(groups, norm="ortho")[..., self.bins]             # [B, R, G, L]
-        s2 = y.abs().square().mean(-1).clamp_min(torch.finfo(torch.float32).tiny)
-        z = y.unsqueeze(-3) * self.root_conj[:, None, :]                   # [B, R, U, G, L]
+        yr = torch.view_as_real(y)
+        s2 = yr.square().sum(dim=(-1, -2)).clamp_min(torch.finfo(torch.float32).tiny)
+        y = (y * torch.rsqrt(s2).unsqueeze(-1)).reshape(b, 1, -1, self.l_ra)  # [B, 1, RG, L]
+        z = y * self.root_conj[:, None, :]                                 # [B, U, RG, L]
         pdp = torch.fft.ifft(z, n=self.m, norm="forward")                  # sum over k
-        stat = (pdp.abs().square() / (self.l_ra * s2.unsqueeze(-2).unsqueeze(-1))).sum(
-            dim=(1, 3))                                                    # [B, U, M]
+        stat = (pdp.real.square() + pdp.imag.square()).sum(-2)            # [B, U, M]
         per_preamble = stat[:, self.preamble_root]                          # [B, 64, M]
-        masked = torch.where(self.window, per_preamble, torch.full_like(per_preamble, -1.0))
-        peak, where = masked.max(dim=-1)                                    # [B, 64]
+        peak, where = (per_preamble + self.outside).max(dim=-1)             # [B, 64]
         # parabolic refinement with the two neighbours (circular in M)
         left = per_preamble.gather(-1, ((where - 1) % self.m).unsqueeze(-1)).squeeze(-1)
         right = per_preamble.gather(-1, ((where + 1) % self.m).unsqueeze(-1)).squeeze(-1)
@@ -192,7 +212,14 @@ class PRACHDetector(torch.nn.Module):
         delay = tau + frac * self.l_ra / self.m                              # L-samples
         timing = (delay * self.sample_period).to(torch.float32)
         metric = (peak / self.threshold).to(torch.float32)
-        return PRACHDetection((metric >= 1.0).reshape(*batch, N_PREAMBLES),
+        # a window peak that is not the maximum of its neighbourhood (which reaches into the
+        # neighbouring windows) is the side lobe of a stronger preamble next door
+        r = self.guard
+        padded = torch.cat([stat[..., -r:], stat, stat[..., :r]], dim=-1)
+        local = torch.nn.functional.max_pool1d(padded, 2 * r + 1, stride=1)    # [B, U, M]
+        local_max = local[:, self.preamble_root].gather(-1, where.unsqueeze(-1)).squeeze(-1)
+        own = (peak >= local_max).to(torch.float32)
+        return PRACHDetection(((metric >= 1.0) & (own > 0)).reshape(*batch, N_PREAMBLES),
                               timing.reshape(*batch, N_PREAMBLES),
                               metric.reshape(*batch, N_PREAMBLES))
 
