@@ -99,7 +99,10 @@ class Scenario(Section):
 
     scenario: ScenarioSection
     carrier: dict[str, Any] = Field(default_factory=dict)
-    pusch: dict[str, Any]
+    pusch: dict[str, Any] = Field(default_factory=dict)
+    #: the parameters of the ``pucch`` / ``prach`` links (:mod:`softran.sim.links.pucch`, ...)
+    pucch: dict[str, Any] = Field(default_factory=dict)
+    prach: dict[str, Any] = Field(default_factory=dict)
     channel: ChannelSection = Field(default_factory=ChannelSection)
     impairments: ImpairmentsSection = Field(default_factory=ImpairmentsSection)
     antennas: AntennasSection = Field(default_factory=AntennasSection)
@@ -136,6 +139,9 @@ class Scenario(Section):
             "antennas": True, "harq": True, "run": {"batch_slots", "seed", "device"}}
         if self.impairments.active:  # without impairments: the hash of earlier versions
             fields["impairments"] = True
+        for name in ("pucch", "prach"):  # only when used: PUSCH hashes are unchanged
+            if getattr(self, name):
+                fields[name] = True
         return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
 
     @cached_property
@@ -213,7 +219,7 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
     Traceback (most recent call last):
     softran.sim.scenario.ScenarioError: scenario: stopping.max_slot: unknown key; allowed: ...
     """
-    from softran.sim.link import LinkConfigError, check_link_config
+    from softran.sim.link import LinkConfigError, check_link_config, link_section
 
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict, got {type(data).__name__}")
@@ -229,10 +235,11 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
         raise ScenarioError(f"{source}: {err}") from None
     try:
         pusch = check_link_config(scenario)
+        section = link_section(scenario.scenario.link)
     except LinkConfigError as err:
         raise ScenarioError(f"{source}: {err}") from None
-    # the canonical [pusch] table (defaults filled) is what is hashed
-    object.__setattr__(scenario, "pusch", dict(pusch))
+    # the canonical link table (defaults filled) is what is hashed
+    object.__setattr__(scenario, section, dict(pusch))
     return scenario
 
 
