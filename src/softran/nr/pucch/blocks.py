@@ -268,7 +268,7 @@ class PUCCHReceiver(torch.nn.Module):
             space = DelaySubspace(*(t.to(dev) for t in space))
             self.hop_plan.append((slice(first, last + 1), k0, ref_local.flatten().to(dev),
                                   ref_val.conj().to(dev), space, data_local.to(dev),
-                                  (kd[sel_d] - k0).to(dev), sel_d.to(dev)))
+                                  (kd[sel_d] - k0).to(dev), sel_d.nonzero().flatten().to(dev)))
         self.g = self.indices_info.G
         self.threshold = (self._dtx_threshold() if self.n_bits <= SMALL_BLOCK_MAX else 0.0)
 
@@ -314,18 +314,19 @@ class PUCCHReceiver(torch.nn.Module):
         energy = torch.zeros(b, dtype=torch.float32, device=dev)
         dof = 0
         for sub, (_, _, ref, ref_conj, space, data, data_k, sel) in zip(subs, self.hop_plan):
-            ls = sub[..., ref].unflatten(-1, ref_conj.shape) * ref_conj  # [B, R, L_d, N_ref]
-            h, e, d = subspace_estimate(ls, space)
+            # index_select: advanced indexing of the last dimension is far slower here
+            ls = sub.index_select(-1, ref).unflatten(-1, ref_conj.shape) * ref_conj
+            h, e, d = subspace_estimate(ls, space)                      # ls [B, R, L_d, N_ref]
             energy = energy + e
             dof += d
-            hops.append((h[..., data_k], sub[..., data], sel))
+            hops.append((h.index_select(-1, data_k), sub.index_select(-1, data), sel))
         n0 = (energy / dof).clamp_min(1e-30)[:, None].expand(b, self.n_rx)  # [B, R]
         x_hat = torch.zeros(b, n_re, dtype=subs[0].dtype, device=dev)
         nv_out = torch.zeros(b, n_re, dtype=torch.float32, device=dev)
         for h, y, sel in hops:
             x, nv = mrc_combine(y, h.unsqueeze(-2), n0)
-            x_hat[:, sel] = x[:, 0]
-            nv_out[:, sel] = torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12)
+            x_hat.index_copy_(1, sel, x[:, 0])
+            nv_out.index_copy_(1, sel, torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12))
         return x_hat, nv_out
 
     def _decode(self, x_hat: torch.Tensor, nv: torch.Tensor) -> UCIDecodeResult:
