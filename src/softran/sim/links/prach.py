@@ -42,7 +42,7 @@ from softran.channel.impairments import FrequencyOffset
 from softran.nr import CarrierConfig, PRACHConfig, PRACHDetector
 from softran.nr.prach import check_prach_config, prach, prach_info
 from softran.sim.link import LinkConfigError, SlotCounts, link_value, register_link
-from softran.sim.links.pucch import check_control_channel, oversampled_channel
+from softran.sim.links.pucch import control_link_tables, oversampled_channel
 from softran.sim.requirements_control import prach_time_error_tolerance
 from softran.validation import check_int, check_name, check_positive, check_real
 
@@ -60,25 +60,11 @@ def prach_link_config(scenario: Scenario) -> dict[str, Any]:
     """Validate the scenario for the ``prach`` link and return its canonical ``[prach]``
     table (PRACHConfig and carrier fields, metric, false_alarm, time_error_tolerance). Raises
     :class:`~softran.sim.LinkConfigError` naming the dotted key."""
-    table = dict(scenario.prach)
-    check_control_channel(scenario, "prach")
-    if isinstance(table.get("prach"), dict):                # already canonical
-        allowed = {"prach", "carrier", *_LINK_KEYS}
-        for key in table:
-            if key not in allowed:
-                raise LinkConfigError(f"prach.{key}", "unknown key in a canonical prach table")
-        carrier = link_value("prach.carrier", CarrierConfig, **table["carrier"])
-        config = link_value("prach.prach", PRACHConfig, **table["prach"])
-        link_value("prach", check_prach_config, carrier, config)
-        return dict(table)
-    fields = tuple(PRACHConfig.model_fields)
-    for key in table:
-        if key not in fields + _LINK_KEYS:
-            raise LinkConfigError(f"prach.{key}", "unknown key for link 'prach'; allowed: "
-                                  + ", ".join(fields + _LINK_KEYS))
-    config = link_value("prach", PRACHConfig, **{k: v for k, v in table.items() if k in fields})
-    carrier = link_value("carrier", CarrierConfig, **scenario.carrier)
-    link_value("prach", check_prach_config, carrier, config)
+    carrier, config, canonical = control_link_tables(scenario, "prach", PRACHConfig,
+                                                     check_prach_config, _LINK_KEYS)
+    if canonical is not None:
+        return canonical
+    table = scenario.prach
     link_value("prach", prach_info, carrier, config)        # the sample-rate checks
     metric = link_value("prach.metric", check_name, "metric", table.get("metric", "detection"),
                         PRACH_METRICS)

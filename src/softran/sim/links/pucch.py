@@ -180,30 +180,46 @@ def _check_metric(config: PUCCHConfig, n_bits: int, metric: str) -> None:
                               "n_bits must be >= 1")
 
 
+def control_link_tables(scenario: Scenario, link: str, config_cls: Any, check: Any,
+                        link_keys: tuple[str, ...]) -> tuple[Any, Any, dict[str, Any] | None]:
+    """The shared first part of the ``pucch`` / ``prach`` link checks: the scenario's
+    channel (:func:`check_control_channel`) and its ``[<link>]`` table, either canonical (a
+    ``<link>`` and a ``carrier`` sub-table and the ``link_keys``) or as written (the fields of
+    ``config_cls`` and the ``link_keys``). Returns ``(carrier, config, canonical)`` with the
+    checked :class:`~softran.nr.CarrierConfig` and ``config_cls``, and the canonical table
+    itself (None when the table was written by hand). ``check(carrier, config)`` checks the
+    pair."""
+    table = dict(getattr(scenario, link))
+    check_control_channel(scenario, link)
+    if isinstance(table.get(link), dict):                   # already canonical
+        allowed = {link, "carrier", *link_keys}
+        for key in table:
+            if key not in allowed:
+                raise LinkConfigError(f"{link}.{key}", f"unknown key in a canonical {link} table")
+        carrier = link_value(f"{link}.carrier", CarrierConfig, **table["carrier"])
+        config = link_value(f"{link}.{link}", config_cls, **table[link])
+        link_value(link, check, carrier, config)
+        return carrier, config, table
+    fields = tuple(config_cls.model_fields)
+    for key in table:
+        if key not in fields + link_keys:
+            raise LinkConfigError(f"{link}.{key}", f"unknown key for link {link!r}; allowed: "
+                                  + ", ".join(fields + link_keys))
+    config = link_value(link, config_cls, **{k: v for k, v in table.items() if k in fields})
+    carrier = link_value("carrier", CarrierConfig, **scenario.carrier)
+    link_value(link, check, carrier, config)
+    return carrier, config, None
+
+
 def pucch_link_config(scenario: Scenario) -> dict[str, Any]:
     """Validate the scenario for the ``pucch`` link and return its canonical ``[pucch]``
     table (PUCCHConfig and carrier fields, n_bits, metric, false_alarm, list_length). Raises
     :class:`~softran.sim.LinkConfigError` naming the dotted key."""
-    table = dict(scenario.pucch)
-    check_control_channel(scenario, "pucch")
-    if isinstance(table.get("pucch"), dict):                # already canonical
-        allowed = {"pucch", "carrier", *_LINK_KEYS}
-        for key in table:
-            if key not in allowed:
-                raise LinkConfigError(f"pucch.{key}", "unknown key in a canonical pucch table")
-        carrier = link_value("pucch.carrier", CarrierConfig, **table["carrier"])
-        config = link_value("pucch.pucch", PUCCHConfig, **table["pucch"])
-        link_value("pucch", check_pucch_config, carrier, config)
-        return dict(table)
-    fields = tuple(PUCCHConfig.model_fields)
-    for key in table:
-        if key not in fields + _LINK_KEYS:
-            raise LinkConfigError(f"pucch.{key}", "unknown key for link 'pucch'; allowed: "
-                                  + ", ".join(fields + _LINK_KEYS))
-    kw = {k: v for k, v in table.items() if k in fields}
-    config = link_value("pucch", PUCCHConfig, **kw)
-    carrier = link_value("carrier", CarrierConfig, **scenario.carrier)
-    link_value("pucch", check_pucch_config, carrier, config)
+    carrier, config, canonical = control_link_tables(scenario, "pucch", PUCCHConfig,
+                                                     check_pucch_config, _LINK_KEYS)
+    if canonical is not None:
+        return canonical
+    table = scenario.pucch
     fmt = config.format
     n_bits = link_value("pucch.n_bits", check_int, "n_bits",
                         table.get("n_bits", _DEFAULT_BITS[fmt]), 0 if fmt < 2 else 3,

@@ -58,7 +58,7 @@ from softran.nr import (
     PUSCHReceiver,
     PUSCHTransmitter,
 )
-from softran.sim.link import LinkConfigError, SlotCounts, register_link
+from softran.sim.link import LinkConfigError, SlotCounts, link_value, register_link
 from softran.sim.links.sch_awgn import harq_counts
 from softran.validation import check_int
 
@@ -76,13 +76,7 @@ _RX_KEYS = ("channel_estimation", "detector", "max_iterations")
 _ESTIMATION = ("estimated", "perfect")
 
 
-def _key(key: str, fn: Any, *args: Any, **kw: Any) -> Any:
-    try:
-        return fn(*args, **kw)
-    except LinkConfigError:
-        raise
-    except (TypeError, ValueError) as err:
-        raise LinkConfigError(key, str(err).splitlines()[0]) from None
+_key = link_value
 
 
 def _pusch_from_table(table: dict[str, Any], n_tx: int) -> tuple[dict[str, Any], dict[str, Any]]:
