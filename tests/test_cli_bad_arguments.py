@@ -45,6 +45,10 @@ ROLES: dict[tuple[tuple[str, ...], str], str] = {
     (("cellsearch",), "recording"): "input",
     (("conformance", "pusch"), "store"): "store",
     (("conformance", "pusch"), "out"): "output-folder",
+    (("conformance", "pucch"), "store"): "store",
+    (("conformance", "pucch"), "out"): "output-folder",
+    (("conformance", "prach"), "store"): "store",
+    (("conformance", "prach"), "out"): "output-folder",
     (("optical", "plan"), "link"): "input",
     (("optical", "plan"), "plot"): "figure",
     (("results", "ls"), "store"): "stored",
@@ -64,7 +68,8 @@ ROLES: dict[tuple[tuple[str, ...], str], str] = {
     (("measure", "aclr"), "out"): "output-folder",
 }
 # text options whose every value is plausible (an address), and so has no bad name
-FREE_TEXT = {(("simulate",), "scheduler"), (("conformance", "pusch"), "scheduler")}
+FREE_TEXT = {(("simulate",), "scheduler"), (("conformance", "pusch"), "scheduler"),
+             (("conformance", "pucch"), "scheduler"), (("conformance", "prach"), "scheduler")}
 # host names and the UDP ports a command binds
 HOSTS = {"ru_host", "du_host"}
 LOCAL_PORTS = {(("fronthaul", "du"), "port"), (("fronthaul", "ru"), "port")}

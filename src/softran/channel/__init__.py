@@ -21,9 +21,6 @@ from softran.channel.impairments import (
     phase_noise_psd,
 )
 from softran.channel.iq_imbalance import IQImbalance, image_rejection_ratio_db
-from softran.channel.power_amplifier import PA_MODELS, PowerAmplifier
-from softran.channel.profiles import TDL_PROFILE_NAMES, TDLProfile, tdl_profile
-from softran.channel.tdl import TDLChannel, spatial_correlation_matrix
 from softran.channel.ntn import NTNCDLChannel, NTNTDLChannel, SatelliteDoppler
 from softran.channel.ntn_profiles import (
     NTN_CDL_PROFILE_NAMES,
@@ -31,6 +28,9 @@ from softran.channel.ntn_profiles import (
     ntn_cdl_profile,
     ntn_tdl_profile,
 )
+from softran.channel.power_amplifier import PA_MODELS, PowerAmplifier
+from softran.channel.profiles import TDL_PROFILE_NAMES, TDLProfile, tdl_profile
+from softran.channel.tdl import TDLChannel, spatial_correlation_matrix
 
 __all__ = [
     "PA_MODELS",

@@ -4,8 +4,8 @@ Model (documented choices where TR 38.901 is silent):
 
 * **Paths.** One complex gain per path, per tx-rx pair and per batch element,
   independent unless ``correlation`` is given (see *Spatial correlation* below). Path ``p``
-  has average power ``P_p = 10**(powers_db[p]/10)``, divided by ``sum(P)`` when ``normalize=True`` (total
-  average power 1).
+  has average power ``P_p = 10**(powers_db[p]/10)``, divided by ``sum(P)`` when
+  ``normalize=True`` (total average power 1).
 * **Rayleigh paths: sum of sinusoids** after Xiao, Zheng and Beaulieu, "Novel
   sum-of-sinusoids simulation models for Rayleigh and Rician fading channels",
   IEEE Trans. Wireless Commun. 5(12), 2006 (the Zheng-Xiao family)::

@@ -10,6 +10,7 @@ channels share. Every public name is re-exported here: ``from softran.nr import 
 Where a sub-package and a function share a name (``pusch``, ``pdcch``), the attribute
 ``softran.nr.pusch`` is the function (MATLAB ``nrPUSCH``); import the sub-package by its dotted
 path (``from softran.nr.pusch import PUSCHConfig``).
+The uplink control and access channels ``pucch``, ``prach`` and ``srs`` follow the same rule.
 """
 
 from softran.nr.bandwidth import (
@@ -19,12 +20,15 @@ from softran.nr.bandwidth import (
 from softran.nr.coding import (
     CRC_POLYNOMIALS,
     LLR_SATURATION,
+    SMALL_BLOCK_MAX,
     BaseGraph,
     BCHDecodeResult,
     DLSCHDecoder,
     DLSCHEncoder,
     SCHInfo,
     SegmentInfo,
+    UCIDecodeResult,
+    UCISegmentInfo,
     ULSCHDecoder,
     ULSCHEncoder,
     base_graph,
@@ -53,12 +57,37 @@ from softran.nr.coding import (
     rate_match_polar,
     rate_recover_ldpc,
     rate_recover_polar,
+    reed_muller_basis,
+    small_block_decode,
+    small_block_encode,
+    small_block_placeholders,
     tbs,
+    uci_crc_length,
+    uci_decode,
+    uci_encode,
+    uci_segment_info,
     ulsch_info,
 )
 from softran.nr.config import (
     SUBCARRIER_SPACINGS,
     CarrierConfig,
+)
+from softran.nr.csi_rs import (
+    CSIRSConfig,
+    check_csi_rs_overlap,
+    csi_rs,
+    csi_rs_indices,
+    csi_rs_row,
+    trs_resources,
+)
+from softran.nr.dmrs import (
+    DMRSConfigBase,
+    dmrs_beta_db,
+    dmrs_c_init,
+    dmrs_cdm_info,
+    dmrs_port_table,
+    dmrs_positions,
+    dmrs_re_pattern,
 )
 from softran.nr.downlink_slot import (
     DownlinkSlot,
@@ -104,23 +133,6 @@ from softran.nr.pdcch import (
     pdcch_dmrs_c_init,
     pdcch_indices,
 )
-from softran.nr.csi_rs import (
-    CSIRSConfig,
-    check_csi_rs_overlap,
-    csi_rs,
-    csi_rs_indices,
-    csi_rs_row,
-    trs_resources,
-)
-from softran.nr.dmrs import (
-    DMRSConfigBase,
-    dmrs_beta_db,
-    dmrs_c_init,
-    dmrs_cdm_info,
-    dmrs_port_table,
-    dmrs_positions,
-    dmrs_re_pattern,
-)
 from softran.nr.pdsch import (
     PDSCH_DETECTORS,
     PDSCH_MODULATIONS,
@@ -145,14 +157,45 @@ from softran.nr.pdsch import (
     pdsch_ptrs_symbols,
     vrb_to_prb,
 )
+from softran.nr.prach import (
+    N_PREAMBLES,
+    PRACH_FORMATS,
+    PRACH_RESTRICTED_SETS,
+    PRACHConfig,
+    PRACHDetection,
+    PRACHDetector,
+    PRACHFormat,
+    PRACHInfo,
+    prach,
+    prach_configuration_row,
+    prach_detect,
+    prach_indices,
+    prach_info,
+    prach_preamble_map,
+    prach_sequence,
+)
 from softran.nr.ptrs import (
     PTRSConfigBase,
     ptrs_k_ref,
     ptrs_rb_offsets,
     ptrs_symbol_offsets,
 )
+from softran.nr.pucch import (
+    PUCCH_FORMATS,
+    PUCCHConfig,
+    PUCCHDetection,
+    PUCCHIndicesInfo,
+    PUCCHReceiver,
+    PUCCHTransmitter,
+    pucch,
+    pucch_decode,
+    pucch_dmrs,
+    pucch_dmrs_indices,
+    pucch_indices,
+)
 from softran.nr.pusch import (
     PUSCH_DETECTORS,
+    UCI_SCALING,
     DMRSCDMInfo,
     PUSCHConfig,
     PUSCHDMRSConfig,
@@ -160,6 +203,10 @@ from softran.nr.pusch import (
     PUSCHPTRSConfig,
     PUSCHReceiver,
     PUSCHTransmitter,
+    PUSCHUCIConfig,
+    PUSCHUCIResult,
+    ULSCHUCIInfo,
+    beta_offset,
     pusch,
     pusch_decode,
     pusch_dmrs,
@@ -171,6 +218,9 @@ from softran.nr.pusch import (
     pusch_ptrs,
     pusch_ptrs_indices,
     pusch_ptrs_symbols,
+    ulsch_demultiplex,
+    ulsch_multiplex,
+    ulsch_uci_info,
 )
 from softran.nr.receiver import (
     channel_estimate,
@@ -197,6 +247,13 @@ from softran.nr.sequences import (
     sss,
 )
 from softran.nr.shared_channel import SharedChannelConfigBase
+from softran.nr.srs import (
+    SRSConfig,
+    SRSEstimate,
+    srs,
+    srs_channel_estimate,
+    srs_indices,
+)
 from softran.nr.ssb import (
     MIB,
     SSB_CASE_SCS,
@@ -412,4 +469,54 @@ __all__ = [
     "vrb_to_prb",
     "ulsch_info",
     "zf_equalize",
+    "SMALL_BLOCK_MAX",
+    "UCIDecodeResult",
+    "UCISegmentInfo",
+    "reed_muller_basis",
+    "small_block_decode",
+    "small_block_encode",
+    "small_block_placeholders",
+    "uci_crc_length",
+    "uci_decode",
+    "uci_encode",
+    "uci_segment_info",
+    "N_PREAMBLES",
+    "PRACH_FORMATS",
+    "PRACH_RESTRICTED_SETS",
+    "PRACHConfig",
+    "PRACHDetection",
+    "PRACHDetector",
+    "PRACHFormat",
+    "PRACHInfo",
+    "prach",
+    "prach_configuration_row",
+    "prach_detect",
+    "prach_indices",
+    "prach_info",
+    "prach_preamble_map",
+    "prach_sequence",
+    "PUCCH_FORMATS",
+    "PUCCHConfig",
+    "PUCCHDetection",
+    "PUCCHIndicesInfo",
+    "PUCCHReceiver",
+    "PUCCHTransmitter",
+    "pucch",
+    "pucch_decode",
+    "pucch_dmrs",
+    "pucch_dmrs_indices",
+    "pucch_indices",
+    "UCI_SCALING",
+    "PUSCHUCIConfig",
+    "PUSCHUCIResult",
+    "ULSCHUCIInfo",
+    "beta_offset",
+    "ulsch_demultiplex",
+    "ulsch_multiplex",
+    "ulsch_uci_info",
+    "SRSConfig",
+    "SRSEstimate",
+    "srs",
+    "srs_channel_estimate",
+    "srs_indices",
 ]

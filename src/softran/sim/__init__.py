@@ -18,6 +18,8 @@ from softran.sim.conformance import (
     throughput_points,
     verdict,
 )
+from softran.sim.conformance_rates import RatePoint, RateResult, rate_points_around, rate_verdict
+from softran.sim.conformance_rates_report import plot_rates, rate_table
 from softran.sim.conformance_report import conformance_table, plot_conformance
 from softran.sim.evm import EVMResult, evm_limit_percent, evm_window_length, measure_evm
 from softran.sim.link import Link, LinkConfigError, SlotCounts, make_link, register_link
@@ -45,6 +47,13 @@ from softran.sim.requirements import (
     test_snr_db,
     test_tolerance_db,
 )
+from softran.sim.requirements_control import (
+    PRACHRequirement,
+    PUCCHRequirement,
+    control_test_snr_db,
+    prach_requirements,
+    pucch_requirements,
+)
 from softran.sim.runner import batch_seed, simulate
 from softran.sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from softran.sim.stopping import PointResult, wilson_interval
@@ -67,8 +76,12 @@ __all__ = [
     "NRTMPDSCH",
     "NRTestModel",
     "NR_TEST_MODELS",
+    "PRACHRequirement",
+    "PUCCHRequirement",
     "PUSCHRequirement",
     "PointResult",
+    "RatePoint",
+    "RateResult",
     "ResultsStore",
     "Scenario",
     "ScenarioError",
@@ -80,6 +93,7 @@ __all__ = [
     "conformance_table",
     "evm_limit_percent",
     "evm_window_length",
+    "control_test_snr_db",
     "frc",
     "isotonic_increasing",
     "load_scenario",
@@ -96,7 +110,13 @@ __all__ = [
     "plot_grid_and_spectrum",
     "plot_link_curves",
     "pn23",
+    "plot_rates",
+    "prach_requirements",
+    "pucch_requirements",
     "pusch_requirements",
+    "rate_points_around",
+    "rate_table",
+    "rate_verdict",
     "register_link",
     "simulate",
     "snr_points_around",

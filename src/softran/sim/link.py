@@ -42,8 +42,9 @@ from softran.validation import check_allocation
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
 
-__all__ = ["Link", "LinkConfigError", "SlotCounts", "check_batch_memory", "check_link_config",
-           "link_kinds", "make_link", "register_link"]
+__all__ = ["LINK_SECTIONS", "Link", "LinkConfigError", "SlotCounts", "check_batch_memory",
+           "check_link_config", "link_kinds", "link_section", "link_value", "make_link",
+           "register_link"]
 
 
 #: counts that may be ``None`` (not counted); every other count is an int >= 0
@@ -134,22 +135,45 @@ class LinkConfigError(ValueError):
         super().__init__(f"{key}: {message}")
 
 
+def link_value(key: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """``fn(*args, **kw)`` with its ``TypeError`` / ``ValueError`` turned into a
+    :class:`LinkConfigError` naming the scenario key ``key`` (first line of the message).
+
+    >>> link_value("pucch.format", int, "x")
+    Traceback (most recent call last):
+    softran.sim.link.LinkConfigError: pucch.format: invalid literal for int() with base 10: 'x'
+    """
+    try:
+        return fn(*args, **kw)
+    except LinkConfigError:
+        raise
+    except (TypeError, ValueError) as err:
+        raise LinkConfigError(key, str(err).splitlines()[0]) from None
+
+
 #: check(scenario) -> canonical [pusch] table (defaults filled); raises LinkConfigError
 LinkCheck = Callable[["Scenario"], dict[str, Any]]
 #: factory(scenario, device) -> Link
 LinkFactory = Callable[["Scenario", str], Link]
 
 _REGISTRY: dict[str, tuple[LinkFactory, LinkCheck]] = {}
+#: the scenario table that holds each link's parameters (default ``"pusch"``)
+_SECTIONS: dict[str, str] = {}
+#: scenario tables a link may name as its own (fields of :class:`~softran.sim.Scenario`)
+LINK_SECTIONS: tuple[str, ...] = ("pusch", "pdsch", "pucch", "prach")
 _KIND = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-def register_link(kind: str, factory: LinkFactory, check: LinkCheck) -> None:
+def register_link(kind: str, factory: LinkFactory, check: LinkCheck,
+                  section: str = "pusch") -> None:
     """Register a link under ``kind`` (the ``[scenario] link`` value).
 
     ``check(scenario)`` validates the scenario for this link without building it (cheap) and
     returns the canonical ``[pusch]`` table with its defaults filled in (it is hashed, so
     spell values canonically); it raises :class:`LinkConfigError` naming the dotted key.
     ``factory(scenario, device)`` builds the link on ``device`` (``"cpu"``, ``"cuda"``).
+    ``section`` names the scenario table of the link's parameters: ``"pusch"`` (default),
+    ``"pdsch"``, ``"pucch"`` or ``"prach"``; ``check`` then validates and returns that table.
 
     >>> register_link("Bad Kind", lambda s, d: None, lambda s: {})
     Traceback (most recent call last):
@@ -159,7 +183,10 @@ def register_link(kind: str, factory: LinkFactory, check: LinkCheck) -> None:
         raise ValueError(f"kind = {kind!r} is not allowed; use lower-case letters, digits and '-'")
     if not callable(factory) or not callable(check):
         raise TypeError("factory and check must be callables")
+    if section not in LINK_SECTIONS:
+        raise ValueError(f"section = {section!r} is not allowed; allowed: {LINK_SECTIONS}")
     _REGISTRY[kind] = (factory, check)
+    _SECTIONS[kind] = section
 
 
 def link_kinds() -> tuple[str, ...]:
@@ -187,6 +214,17 @@ def _entry(kind: str) -> tuple[LinkFactory, LinkCheck]:
         raise LinkConfigError("scenario.link", f"{kind!r} is not an available link; allowed: "
                               + ", ".join(repr(k) for k in link_kinds()))
     return _REGISTRY[kind]
+
+
+def link_section(kind: str) -> str:
+    """The scenario table that holds the parameters of link ``kind`` (importing its module
+    when needed).
+
+    >>> link_section("sch-awgn")
+    'pusch'
+    """
+    _entry(kind)
+    return _SECTIONS.get(kind, "pusch")
 
 
 def check_link_config(scenario: Scenario) -> dict[str, Any]:

@@ -103,6 +103,9 @@ class Scenario(Section):
     carrier: dict[str, Any] = Field(default_factory=dict)
     pusch: dict[str, Any] | None = None
     pdsch: dict[str, Any] | None = None
+    #: the parameters of the ``pucch`` / ``prach`` links (:mod:`softran.sim.links.pucch`, ...)
+    pucch: dict[str, Any] | None = None
+    prach: dict[str, Any] | None = None
     channel: ChannelSection = Field(default_factory=ChannelSection)
     impairments: ImpairmentsSection = Field(default_factory=ImpairmentsSection)
     antennas: AntennasSection = Field(default_factory=AntennasSection)
@@ -116,19 +119,31 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _link_table(self) -> Scenario:
-        """``[pusch]`` is required, except by the ``pdsch`` link, which needs ``[pdsch]``
-        (:class:`~softran.sim.scenario_sections.PDSCHSection`) instead."""
-        downlink = self.scenario.link == "pdsch"
-        if not downlink and self.pusch is None:
-            raise ValueError("@pusch: missing section (required)")
-        if downlink and self.pdsch is None:
-            raise ValueError("@pdsch: missing section (required by link 'pdsch')")
-        if downlink and self.pusch is not None:
-            raise ValueError("@pusch: not used by link 'pdsch' (its table is [pdsch]); "
-                             "remove it")
-        if not downlink and self.pdsch is not None:
-            raise ValueError(f"@pdsch: only used by link 'pdsch', not "
-                             f"{self.scenario.link!r}; remove it")
+        """Each link reads one table (:func:`~softran.sim.link.link_section`): ``[pusch]`` (the
+        PUSCH links, required), ``[pdsch]`` (the ``pdsch`` link, required,
+        :class:`~softran.sim.scenario_sections.PDSCHSection`), ``[pucch]`` / ``[prach]``
+        (optional: all defaults). The tables of other links are refused."""
+        from softran.sim.link import LINK_SECTIONS, LinkConfigError, link_kinds, link_section
+
+        link = self.scenario.link
+        try:
+            own = link_section(link)
+        except LinkConfigError:
+            return self  # an unknown link: check_link_config names it
+        table = getattr(self, own)
+        if table is None and own in ("pusch", "pdsch"):
+            need = "(required)" if own == "pusch" else f"(required by link {link!r})"
+            raise ValueError(f"@{own}: missing section {need}")
+        if table is None:
+            object.__setattr__(self, own, {})
+        for name in LINK_SECTIONS:
+            if name == own or getattr(self, name) is None:
+                continue
+            if name == "pusch":
+                raise ValueError(f"@pusch: not used by link {link!r} (its table is [{own}]); "
+                                 "remove it")
+            users = ", ".join(repr(k) for k in link_kinds() if link_section(k) == name)
+            raise ValueError(f"@{name}: only used by link {users}, not {link!r}; remove it")
         return self
 
     @property
@@ -161,8 +176,9 @@ class Scenario(Section):
             fields["harq"] = {"max_transmissions", "rv_sequence"}
         if self.ntn is not None:
             fields["ntn"] = True
-        if self.pdsch is not None:    # the pdsch link's table (absent: earlier hashes kept)
-            fields["pdsch"] = True
+        for name in ("pdsch", "pucch", "prach"):  # only when used: PUSCH hashes are unchanged
+            if getattr(self, name) is not None:
+                fields[name] = True
         return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
 
     @cached_property
@@ -243,7 +259,7 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
     Traceback (most recent call last):
     softran.sim.scenario.ScenarioError: scenario: stopping.max_slot: unknown key; allowed: ...
     """
-    from softran.sim.link import LinkConfigError, check_link_config
+    from softran.sim.link import LinkConfigError, check_link_config, link_section
 
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict, got {type(data).__name__}")
@@ -259,11 +275,11 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
         raise ScenarioError(f"{source}: {err}") from None
     try:
         pusch = check_link_config(scenario)
+        section = link_section(scenario.scenario.link)
     except LinkConfigError as err:
         raise ScenarioError(f"{source}: {err}") from None
     # the canonical link table (defaults filled) is what is hashed
-    object.__setattr__(scenario, "pdsch" if scenario.scenario.link == "pdsch" else "pusch",
-                       dict(pusch))
+    object.__setattr__(scenario, section, dict(pusch))
     return scenario
 
 

@@ -13,9 +13,12 @@ TS 38.212 §6.2). A perfect-CSI mode takes the true channel instead of the estim
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 from softran.nr.coding.sch import ULSCHDecoder
+from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info
 from softran.nr.pusch.chain import pusch_decode
@@ -23,6 +26,7 @@ from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
 from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
 from softran.nr.pusch.indices import pusch_indices
 from softran.nr.pusch.ptrs import pusch_ptrs, pusch_ptrs_indices
+from softran.nr.pusch.uci import PUSCHUCIConfig, ulsch_demultiplex, ulsch_multiplex_layout
 from softran.nr.receiver import (
     channel_estimate,
     common_phase_correct,
@@ -33,12 +37,22 @@ from softran.nr.receiver import (
 )
 from softran.validation import check_choice, check_finite, check_int, check_tensor
 
-__all__ = ["PUSCH_DETECTORS", "PUSCHReceiver"]
+__all__ = ["PUSCH_DETECTORS", "PUSCHReceiver", "PUSCHUCIResult"]
 
 #: detectors of :class:`PUSCHReceiver`: MMSE with the interference-plus-noise covariance
 #: estimated per PRB block (IRC), MMSE with a per-antenna noise variance, and (1 layer)
 #: maximum-ratio combining, which equals MMSE for one layer with unbiased scaling.
 PUSCH_DETECTORS = ("mmse-irc", "mmse")
+
+
+class PUSCHUCIResult(NamedTuple):
+    """The UCI decoded from a PUSCH (TS 38.212 §6.3.2): a
+    :class:`~softran.nr.coding.uci.UCIDecodeResult` (bits, crc_ok, metric) per part, or None
+    for a part the PUSCH does not carry."""
+
+    ack: UCIDecodeResult | None
+    csi1: UCIDecodeResult | None
+    csi2: UCIDecodeResult | None
 
 
 class PUSCHReceiver(torch.nn.Module):
@@ -59,6 +73,10 @@ class PUSCHReceiver(torch.nn.Module):
             (:class:`~softran.nr.ULSCHDecoder`).
         early_termination: stop each code block's LDPC decoding as soon as its parity
             checks hold (default True); False runs ``max_iterations`` every time.
+        uci: a :class:`~softran.nr.pusch.uci.PUSCHUCIConfig`: the PUSCH carries UCI
+            multiplexed with the UL-SCH (TS 38.212 §6.2.7); ``forward`` separates it, decodes
+            each part (:func:`~softran.nr.uci_decode`) into ``last_uci``
+            (:class:`PUSCHUCIResult`) and passes the UL-SCH bits on.
         device: where the receiver runs.
 
     ``forward(rx, rv=0, harq_process=0, *, new_data=False, h=None, noise_var=None)``:
@@ -93,9 +111,16 @@ class PUSCHReceiver(torch.nn.Module):
                  n_ref: int | None = None, max_iterations: int = 12,
                  n_harq_processes: int = 16, phase_tracking: bool = True,
                  early_termination: bool = True,
-                 device: torch.device | str | None = None) -> None:
+                 device: torch.device | str | None = None,
+                 uci: PUSCHUCIConfig | None = None) -> None:
         super().__init__()
         check_pusch_config(carrier, config, "config")
+        if uci is not None and not isinstance(uci, PUSCHUCIConfig):
+            raise TypeError(f"uci must be a PUSCHUCIConfig or None, got {type(uci).__name__}")
+        self.uci = uci
+        self.uci_layout = None if uci is None else ulsch_multiplex_layout(config, uci)
+        #: the UCI decoded by the last call (None without ``uci``)
+        self.last_uci: PUSCHUCIResult | None = None
         self.carrier = carrier.model_copy()
         self.config = config.model_copy(deep=True)
         self.n_rx = check_int("n_rx", n_rx, 1)
@@ -220,7 +245,22 @@ class PUSCHReceiver(torch.nn.Module):
         x_hat, nv_eff = self.equalize(grid, h, noise_var)
         # a zero channel gives an infinite noise variance: those bits are erasures
         nv_eff = torch.nan_to_num(nv_eff, posinf=1e30).clamp_min(1e-12)
-        return pusch_decode(x_hat, self.carrier, self.config, nv_eff)
+        marks = {} if self.uci_layout is None else {
+            "x_placeholders": self.uci_layout.x_placeholders,
+            "y_placeholders": self.uci_layout.y_placeholders}
+        return pusch_decode(x_hat, self.carrier, self.config, nv_eff, **marks)
+
+    def decode_uci(self, llr: torch.Tensor) -> torch.Tensor:
+        """Separate the UCI from the codeword LLRs ``[batch, G]`` (TS 38.212 §6.2.7), decode
+        it into ``last_uci`` and return the UL-SCH LLRs ``[batch, G_UL-SCH]``."""
+        uci, qm = self.uci, self.config.qm
+        assert uci is not None
+        ulsch, ack, csi1, csi2 = ulsch_demultiplex(self.config, uci, llr)
+        self.last_uci = PUSCHUCIResult(
+            uci_decode(ack, uci.n_ack, qm) if uci.n_ack else None,
+            uci_decode(csi1, uci.n_csi1, qm) if uci.n_csi1 else None,
+            uci_decode(csi2, uci.n_csi2, qm) if uci.n_csi2 else None)
+        return ulsch
 
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
                 new_data: bool | torch.Tensor = False, h: torch.Tensor | None = None,
@@ -229,6 +269,8 @@ class PUSCHReceiver(torch.nn.Module):
         """Decode a PUSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
         llr = self.llr(rx, h=h, noise_var=noise_var)
+        if self.uci is not None:
+            llr = self.decode_uci(llr)
         cfg = self.config
         return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process,
                             new_data=new_data)

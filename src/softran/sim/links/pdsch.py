@@ -367,4 +367,4 @@ def _factory(scenario: Scenario, device: str) -> PDSCHLink:
                      max_iterations=cfg["max_iterations"], device=device)
 
 
-register_link("pdsch", _factory, pdsch_link_config)
+register_link("pdsch", _factory, pdsch_link_config, section="pdsch")

@@ -62,7 +62,13 @@ from softran.nr import (
     ulsch_info,
 )
 from softran.sim.harq import HARQModel
-from softran.sim.link import LinkConfigError, SlotCounts, check_batch_memory, register_link
+from softran.sim.link import (
+    LinkConfigError,
+    SlotCounts,
+    check_batch_memory,
+    link_value,
+    register_link,
+)
 from softran.sim.links._radio import RadioLink, check_canonical_table
 from softran.sim.links.sch_awgn import harq_counts
 from softran.validation import check_allocation, check_int
@@ -81,13 +87,7 @@ _RX_KEYS = ("channel_estimation", "detector", "max_iterations")
 _ESTIMATION = ("estimated", "perfect")
 
 
-def _key(key: str, fn: Any, *args: Any, **kw: Any) -> Any:
-    try:
-        return fn(*args, **kw)
-    except LinkConfigError:
-        raise
-    except (TypeError, ValueError) as err:
-        raise LinkConfigError(key, str(err).splitlines()[0]) from None
+_key = link_value
 
 
 def _pusch_from_table(table: dict[str, Any], n_tx: int) -> tuple[dict[str, Any], dict[str, Any]]:
