@@ -107,7 +107,9 @@ class FibreModel:
         lumped_losses: rows ``((z [m], loss [dB]), ...)`` inside the fibre.
         pmd_coef: [s/sqrt(m)]. raman_gain_slope: ``C_r`` [1/(W m Hz)] or ``None`` (default).
         n2, core_radius, core_index: the mode model (``n2`` [m^2/W], ``a`` [m], ``n1``).
-        group_index: for the latency ``n_g L / c``. name: label.
+        group_index: for the latency ``n_g L / c``.
+        frequency_dependent_gamma: ``False`` keeps ``A_eff`` and ``gamma`` at their
+            reference values on every channel. name: label.
 
     >>> f = FibreModel(80e3, 0.2, effective_area=83e-12)
     >>> round(f.loss_db, 3), round(float(f.gamma_at(f.ref_frequency)) * 1e3, 4)
@@ -131,6 +133,7 @@ class FibreModel:
     core_radius: float = 4.2e-6
     core_index: float = 1.468
     group_index: float = 1.468
+    frequency_dependent_gamma: bool = True
     name: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -243,12 +246,18 @@ class FibreModel:
     def effective_area_at(self, frequency: torch.Tensor | float) -> torch.Tensor:
         """``A_eff(f) = pi a^2 / (pi a^2 / A_eff,ref + ln(f / f_ref))`` [m^2]."""
         f = torch.as_tensor(frequency, dtype=torch.float64)
+        if not self.frequency_dependent_gamma:
+            return torch.full_like(f, self.reference_area)
         pa2 = math.pi * self.core_radius ** 2
         return pa2 / (pa2 / self.reference_area + torch.log(f / self.ref_frequency))
 
     def gamma_at(self, frequency: torch.Tensor | float) -> torch.Tensor:
-        """``gamma(f) = 2 pi n2 f / (c A_eff(f))`` [1/(W m)]."""
+        """``gamma(f) = 2 pi n2 f / (c A_eff(f))`` [1/(W m)] (``gamma(f_ref)`` everywhere
+        when ``frequency_dependent_gamma`` is false)."""
         f = torch.as_tensor(frequency, dtype=torch.float64)
+        if not self.frequency_dependent_gamma:
+            return torch.full_like(f, 2 * math.pi * self.n2 * self.ref_frequency
+                                   / (SPEED_OF_LIGHT * self.reference_area))
         return 2 * math.pi * self.n2 * f / (SPEED_OF_LIGHT * self.effective_area_at(f))
 
     @property
