@@ -19,9 +19,12 @@ optical_app = typer.Typer(help="Coherent optical transport: link and network pla
 
 
 def _console() -> Any:
+    import os
+
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(width=160 if piped else None)
 
 
 def _fmt(v: Any) -> str:
@@ -32,7 +35,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
-        return f"{v:.2f}"
+        return f"{v + 0.0:.2f}" if abs(v) >= 0.005 else "0.00"
     return str(v)
 
 
@@ -41,8 +44,10 @@ def _table(title: str, rows: list[dict[str, Any]], columns: list[tuple[str, str]
     from rich.table import Table
 
     t = Table(title=escape(title), title_justify="left")
-    for _, head in columns:
-        t.add_column(head, justify="right")
+    for key, head in columns:
+        text = key in _TEXT_COLUMNS
+        t.add_column(head, justify="left" if text else "right",
+                     min_width=_TEXT_COLUMNS.get(key), overflow="fold", no_wrap=not text)
     for r in rows:
         t.add_row(*(escape(_fmt(r.get(key))) for key, _ in columns))
     return t
@@ -70,16 +75,21 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-_CHANNEL_COLUMNS = [("channel", "ch"), ("frequency_thz", "f (THz)"), ("power_dbm", "P rx (dBm)"),
-                    ("osnr_ase_db", "OSNR ASE (dB)"), ("snr_nli_db", "SNR NLI (dB)"),
-                    ("gsnr_db", "GSNR (dB)"), ("gsnr_01nm_db", "GSNR 0.1nm (dB)"),
-                    ("shannon_gbps", "Shannon (Gb/s)")]
-_ELEMENT_COLUMNS = [("index", "#"), ("kind", "element"), ("uid", "uid"),
-                    ("distance_km", "km"), ("type_variety", "type"), ("loss_db", "loss (dB)"),
-                    ("gain_db", "gain (dB)"), ("nf_db", "NF (dB)"), ("delta_p_db", "dP (dB)"),
-                    ("pout_dbm", "P out tot (dBm)"), ("power_dbm", "P ch (dBm)"),
-                    ("osnr_added_db", "OSNR added (dB)"), ("snr_nli_added_db", "SNR NLI added (dB)"),
-                    ("gsnr_db", "GSNR so far (dB)")]
+_TEXT_COLUMNS = {"uid": 10, "type_variety": 8, "kind": 5, "quantity": 12, "value": 10,
+                 "transceiver": 10, "mode": 8, "ladder_format": 10}
+
+_CHANNEL_COLUMNS = [("channel", "ch"), ("frequency_thz", "f\nTHz"), ("power_dbm", "P rx\ndBm"),
+                    ("osnr_ase_db", "OSNR\nASE dB"), ("snr_nli_db", "SNR\nNLI dB"),
+                    ("gsnr_db", "GSNR\ndB"), ("gsnr_01nm_db", "GSNR\n0.1nm dB"),
+                    ("shannon_gbps", "Shannon\nGb/s")]
+_ELEMENT_COLUMNS = [("index", "#"), ("kind", "kind"), ("uid", "uid"), ("distance_km", "km"),
+                    ("type_variety", "type"), ("loss_db", "loss\ndB"), ("gain_db", "gain\ndB"),
+                    ("nf_db", "NF\ndB"), ("power_dbm", "P ch\ndBm"), ("osnr_added_db", "OSNR+\ndB"),
+                    ("snr_nli_added_db", "NLI+\ndB"), ("gsnr_db", "GSNR\ndB")]
+_ELEMENT_COLUMNS_NARROW = [("index", "#"), ("uid", "uid"), ("distance_km", "km"),
+                           ("loss_db", "loss"), ("gain_db", "gain"), ("nf_db", "NF"),
+                           ("osnr_added_db", "OSNR+"), ("snr_nli_added_db", "NLI+"),
+                           ("gsnr_db", "GSNR")]
 
 
 @optical_app.command("plan")
@@ -164,15 +174,18 @@ def optical_plan(
         out.print(_table(f"{s['network']}: {s['source']} -> {s['destination']}", rows,
                          [("quantity", "quantity"), ("value", "value")]))
         w = net_plan.worst_channel
-        out.print(_table(f"elements (channel {w + 1}, the worst)", net_plan.element_rows(),
-                         _ELEMENT_COLUMNS))
+        narrow = out.width < 120
+        out.print(_table(f"elements, channel {w + 1} (the worst): OSNR+ / NLI+ = signal over "
+                         "the ASE / NLI the element adds, GSNR = line so far",
+                         net_plan.element_rows(),
+                         _ELEMENT_COLUMNS_NARROW if narrow else _ELEMENT_COLUMNS))
         modes = net_plan.mode_rows()
         if modes:
             out.print(_table("transceiver modes (margin = GSNR 0.1 nm - penalty - sys_margins "
                              "- OSNR)", modes,
                              [("transceiver", "transceiver"), ("mode", "mode"),
-                              ("bit_rate_gbps", "Gb/s"), ("required_osnr_db", "OSNR req (dB)"),
-                              ("penalty_db", "penalty (dB)"), ("margin_db", "margin (dB)"),
+                              ("bit_rate_gbps", "Gb/s"), ("required_osnr_db", "OSNR\nreq dB"),
+                              ("penalty_db", "penalty\ndB"), ("margin_db", "margin\ndB"),
                               ("feasible", "ok")]))
     if channels or suffix == ".toml" and net_plan.options.srs:
         out.print(_table("channels", net_plan.channel_rows(), _CHANNEL_COLUMNS))
@@ -200,7 +213,7 @@ def _plan_toml(path: Path, plot: Path | None, out: Any, quiet: bool) -> tuple[An
         "net_rate_gbps": None if result.net_rate_bps is None else result.net_rate_bps / 1e9,
         "latency_us": result.latency_s * 1e6}}
     if not quiet:
-        out.print(plan_table(result))
+        out.print(plan_table(result, narrow=out.width < 120))
         out.print(plan_summary_table(result))
         if link.model.srs or link.model.nli_from_total_power:
             g = net_plan.result.gsnr_db
@@ -276,10 +289,10 @@ def optical_submarine(
                      [("quantity", "quantity"), ("value", "value")]))
     out.print(_table("capacity versus fibre pairs (each pair at its best launch power)",
                      sweep_rows(result),
-                     [("pairs", "pairs"), ("available_mw_per_amplifier", "available (mW/amp)"),
-                      ("used_mw_per_amplifier", "used (mW/amp)"),
-                      ("launch_dbm_per_channel", "launch (dBm/ch)"),
-                      ("gsnr_db", "GSNR (dB)"), ("shannon_tbps", "Shannon (Tb/s)"),
-                      ("ladder_tbps", "ladder (Tb/s)"), ("ladder_format", "format")]))
+                     [("pairs", "pairs"), ("available_mw_per_amplifier", "avail.\nmW/amp"),
+                      ("used_mw_per_amplifier", "used\nmW/amp"),
+                      ("launch_dbm_per_channel", "launch\ndBm/ch"),
+                      ("gsnr_db", "GSNR\ndB"), ("shannon_tbps", "Shannon\nTb/s"),
+                      ("ladder_tbps", "ladder\nTb/s"), ("ladder_format", "format")]))
     for path in written:
         out.print(f"wrote {path}")

@@ -102,11 +102,19 @@ def two_coil_nf_model(gain_min: float, gain_max: float, nf_min: float, nf_max: f
     """
     if nf_min < -10 or nf_max < -10:
         raise ValueError(f"{name}: nf_min = {nf_min}, nf_max = {nf_max} dB: must be >= -10")
+    if not nf_max > nf_min or not gain_max > gain_min:
+        raise ValueError(f"{name}: the variable-gain model needs nf_max > nf_min and "
+                         f"gain_flatmax > gain_min, got nf {nf_min}..{nf_max} dB, gain "
+                         f"{gain_min}..{gain_max} dB")
     delta_p = 5.0
     g1a_min = gain_min - (gain_max - gain_min) - delta_p
     g1a_max = gain_max - delta_p
     nf2 = _db((_lin(nf_min) - _lin(nf_max)) / (1 / _lin(g1a_max) - 1 / _lin(g1a_min)))
-    nf1 = _db(_lin(nf_min) - _lin(nf2) / _lin(g1a_max))
+    first = _lin(nf_min) - _lin(nf2) / _lin(g1a_max)
+    if not first > 0:
+        raise ValueError(f"{name}: nf_min = {nf_min}, nf_max = {nf_max} dB fit no two-coil "
+                         "model (the first coil's NF comes out negative)")
+    nf1 = _db(first)
     if nf1 < 4:
         raise ValueError(f"{name}: the first coil's NF {nf1:.2f} dB is below 4 dB; revise "
                          f"nf_min = {nf_min}, nf_max = {nf_max}")

@@ -315,7 +315,7 @@ def _set_amplifier(net: OpticalNetwork, node: AmplifierNode, prev: NetworkElemen
             reduction = min(0.0, p_max - pout)
     dp += reduction
     gain += reduction
-    node.design_delta_p = dp
+    node.design_delta_p = dp if power_mode else None       # gain mode: no power target
     node.effective_gain = gain
     node.design_tilt = node.tilt_target or 0.0
     if node.out_voa is None:
@@ -323,7 +323,7 @@ def _set_amplifier(net: OpticalNetwork, node: AmplifierNode, prev: NetworkElemen
         if power_mode and amp.out_voa_auto:
             auto = min(amp.p_max - power_target, amp.gain_flatmax - node.effective_gain)
             auto = max(round_to_step(auto, eq.span.voa_step) - eq.span.voa_margin, 0.0)
-            node.design_delta_p += auto
+            node.design_delta_p = (node.design_delta_p or 0.0) + auto
             node.effective_gain += auto
             node.out_voa = auto
         else:

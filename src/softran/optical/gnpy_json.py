@@ -162,6 +162,8 @@ def _config(ctx: _Ctx, where: str, name: str, base: Path | None,
 
 def _amplifier(ctx: _Ctx, where: str, e: dict[str, Any], base: Path | None,
                configs: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
+    if isinstance(e, Mapping) and e.get("type_def") == "multi_band":
+        raise ctx.fail(f"{where}.type_def", "multi_band amplifiers are not supported")
     e = ctx.keys(where, e, _EDFA_KEYS)
     name = e.get("type_variety")
     if not isinstance(name, str) or not name:

@@ -55,6 +55,7 @@ from softran.validation import check_positive, check_tensor
 
 __all__ = [
     "FronthaulFit",
+    "LineNoise",
     "ModulationCheck",
     "PlanResult",
     "SpanRow",
@@ -330,17 +331,18 @@ def _f(x: float | None, fmt: str = "{:.2f}") -> str:
     return "-" if x is None else fmt.format(x)
 
 
-def plan_table(result: PlanResult) -> Any:
+def plan_table(result: PlanResult, narrow: bool = False) -> Any:
     """The per-span table of a :func:`plan` result as a ``rich.table.Table`` (worst
-    channel; powers per channel).
+    channel; powers per channel); ``narrow``: the columns that fit 80 characters (span,
+    length, loss, gain, P_in, P_ASE, P_NLI, GSNR of the line so far).
 
     >>> from softran.optical.link import validate_link
     >>> link = validate_link({"link": {"name": "x"}, "transceiver": {
     ...     "symbol_rate_gbd": 64, "channel_spacing_ghz": 75, "n_channels": 3},
     ...     "spans": [{"length_km": 80, "count": 2}],
     ...     "amplifier_per_span": {"noise_figure_db": 5}})
-    >>> plan_table(plan(link)).row_count
-    2
+    >>> plan_table(plan(link)).row_count, len(plan_table(plan(link), narrow=True).columns)
+    (2, 8)
     """
     from rich.markup import escape
     from rich.table import Table
@@ -351,16 +353,19 @@ def plan_table(result: PlanResult) -> Any:
              f"channel {ch + 1}/{len(r.frequencies)} at {r.frequencies[ch].item() / 1e12:.4f}"
              f" THz; launch {r.launch_power_dbm:.2f} dBm/ch")
     table = Table(title=escape(title), title_justify="left")
-    for col in ("span", "fibre", "length (km)", "loss (dB)", "gain (dB)", "NF (dB)",
-                "P_in (dBm)", "P_ASE (dBm)", "P_NLI (dBm)", "SNR span (dB)", "GSNR line (dB)",
-                "distance (km)", "delay (µs)"):
-        table.add_column(col, justify="right")
+    heads = ("span", "fibre", "length\n(km)", "loss\n(dB)", "gain\n(dB)", "NF\n(dB)",
+             "P_in\n(dBm)", "P_ASE\n(dBm)", "P_NLI\n(dBm)", "SNR span\n(dB)",
+             "GSNR line\n(dB)", "distance\n(km)", "delay\n(µs)")
+    keep = (0, 2, 3, 4, 6, 7, 8, 10) if narrow else tuple(range(len(heads)))
+    for k in keep:
+        table.add_column(heads[k], justify="right", no_wrap=True)
     for row in r.rows:
-        table.add_row(str(row.index), escape(row.fibre), f"{row.length_km:g}",
-                      f"{row.loss_db:.2f}", _f(row.gain_db), _f(row.noise_figure_db),
-                      f"{row.launch_power_dbm:.2f}", _f(row.p_ase_dbm), f"{row.p_nli_dbm:.2f}",
-                      f"{row.snr_db:.2f}", f"{row.gsnr_db:.2f}", f"{row.distance_km:g}",
-                      f"{row.delay_us:.1f}")
+        cells = (str(row.index), escape(row.fibre), f"{row.length_km:g}",
+                 f"{row.loss_db:.2f}", _f(row.gain_db), _f(row.noise_figure_db),
+                 f"{row.launch_power_dbm:.2f}", _f(row.p_ase_dbm), f"{row.p_nli_dbm:.2f}",
+                 f"{row.snr_db:.2f}", f"{row.gsnr_db:.2f}", f"{row.distance_km:g}",
+                 f"{row.delay_us:.1f}")
+        table.add_row(*(cells[k] for k in keep))
     return table
 
 

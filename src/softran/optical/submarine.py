@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from softran.optical.gn_model import MODULATION_FORMATS, required_snr_db
 from softran.optical.link import Link, validate_link
 from softran.optical.metrics import FEC_OVERHEADS, FEC_THRESHOLDS
-from softran.optical.planner import line_noise
+from softran.optical.planner import LineNoise, line_noise
 from softran.tomlfile import format_loc, read_toml, split_message
 
 __all__ = [
@@ -371,12 +371,14 @@ def _gsnr(p: float, a: torch.Tensor, b: torch.Tensor, snr_trx: float) -> torch.T
     return 1.0 / (a / p + b * p ** 2 + 1.0 / snr_trx)
 
 
-def best_launch_power(spec: CableSpec, available: float, metric: str = "shannon") -> float:
-    """Launch power per channel [W] at most ``available`` that maximises the pair's
-    ``"shannon"`` (or ``"ladder"``) capacity: the nonlinear optimum of the Shannon sum
-    (golden-section search in dB) when it is below ``available``, else ``available``.
-    For the ladder the Shannon optimum is used (the ladder is a staircase of it)."""
-    n = line_noise(spec.link)
+def best_launch_power(spec: CableSpec, available: float, noise: LineNoise | None = None
+                      ) -> float:
+    """Launch power per channel [W] at most ``available`` that maximises the pair's Shannon
+    capacity: the nonlinear optimum of the Shannon sum (golden-section search in dB) when it
+    is below ``available``, else ``available`` (the ladder, a staircase of the same GSNR,
+    uses the same power). ``noise``: :func:`~softran.optical.planner.line_noise` of the
+    cable's link, if already computed."""
+    n = line_noise(spec.link) if noise is None else noise
     rs = spec.link.symbol_rate
 
     def cap(p_dbm: float) -> float:
@@ -387,7 +389,7 @@ def best_launch_power(spec: CableSpec, available: float, metric: str = "shannon"
     lo = hi - 40.0
     phi = (math.sqrt(5) - 1) / 2
     a, b = lo, hi + 20.0
-    for _ in range(80):
+    for _ in range(60):
         c, d = b - phi * (b - a), a + phi * (b - a)
         if cap(c) >= cap(d):
             b = d
@@ -397,11 +399,12 @@ def best_launch_power(spec: CableSpec, available: float, metric: str = "shannon"
     return min(p_opt, available)
 
 
-def capacity_at(spec: CableSpec, pairs: int) -> PairsPoint:
-    """The cable with ``pairs`` fibre pairs (module docstring)."""
+def capacity_at(spec: CableSpec, pairs: int, noise: LineNoise | None = None) -> PairsPoint:
+    """The cable with ``pairs`` fibre pairs (module docstring); ``noise`` as in
+    :func:`best_launch_power`."""
     if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
         raise ValueError(f"pairs = {pairs!r} is not allowed; it must be an integer >= 1")
-    n = line_noise(spec.link)
+    n = line_noise(spec.link) if noise is None else noise
     n_ch = spec.link.n_channels
     rs = spec.link.symbol_rate
     avail = spec.optical_power_per_amplifier(pairs)
@@ -409,7 +412,7 @@ def capacity_at(spec: CableSpec, pairs: int) -> PairsPoint:
         zero = torch.full((n_ch,), -math.inf, dtype=torch.float64)
         return PairsPoint(pairs, 0.0, 0.0, zero, 0.0, 0.0, ("none",) * n_ch, True)
     p_avail = avail / n_ch
-    p = best_launch_power(spec, p_avail)
+    p = best_launch_power(spec, p_avail, n)
     g = _gsnr(p, n.ase, n.nli, n.snr_trx)
     g_db = 10 * torch.log10(g)
     shannon = float((2 * rs * torch.log2(1 + g)).sum()) * pairs
@@ -471,8 +474,9 @@ def optimise_cable(spec: CableSpec) -> CableResult:
     """
     points = []
     notes = []
+    noise = line_noise(spec.link)
     for pairs in range(1, spec.max_pairs + 1):
-        pt = capacity_at(spec, pairs)
+        pt = capacity_at(spec, pairs, noise)
         if pt.optical_per_amplifier <= 0:
             notes.append(f"from {pairs} pairs the per-amplifier overhead takes all the power")
             break
