@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 from optic.models.channels import manakovSSF
@@ -38,7 +39,7 @@ def _params(cfg: dict, prec: type, n_spans: int) -> parameters:
 
 def main(argv: list[str]) -> int:
     field = np.load(argv[0])                      # [n, 2]
-    cfg = json.loads(open(argv[2]).read())
+    cfg = json.loads(Path(argv[2]).read_text())
     prec = np.complex64 if field.dtype == np.complex64 else np.complex128
     manakovSSF(field[:1024].copy(), _params(cfg, prec, 1))          # JIT warm-up
     p = _params(cfg, prec, cfg["n_spans"])

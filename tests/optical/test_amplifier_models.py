@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -30,7 +31,7 @@ def test_two_coil_model_reproduces_the_data_sheet_points(gmin, gmax, nfmin, nfma
     assert amp.noise_figure(gmin)[0] == pytest.approx(nfmax, abs=0.01)
     # NF falls as the gain rises (less mid-stage attenuation)
     g = [amp.noise_figure(x)[0] for x in torch.linspace(gmin, gmax, 12).tolist()]
-    assert all(a > b for a, b in zip(g, g[1:]))
+    assert all(a > b for a, b in itertools.pairwise(g))
 
 
 def test_values_gnpy_prints():

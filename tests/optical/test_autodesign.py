@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -40,7 +41,7 @@ def _chain(*elements, name="n") -> OpticalNetwork:
     net = OpticalNetwork(name)
     for e in elements:
         net.add(e)
-    for a, b in zip(elements, elements[1:]):
+    for a, b in itertools.pairwise(elements):
         net.connect(a.uid, b.uid)
     return net
 

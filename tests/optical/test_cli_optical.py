@@ -58,7 +58,7 @@ def test_plan_gnpy_tables(capsys):
     rc = main(["optical", "plan", str(GNPY / "edfa_example_network.json"), "-e",
                str(GNPY / "eqpt_config.json"), "--channels"])
     out = capsys.readouterr().out
-    assert rc == 0 and "Site_A -> Site_B" in out and "std_low_gain" in out
+    assert rc == 0 and "Site_A -> Site_B" in out and "Edfa1" in out
     assert "195.10" in out                       # the per-channel table's last channel
 
 

@@ -269,8 +269,8 @@ def test_bad_inputs():
 
 # ---- split-step engine: compiled CPU kernels, local-error steps, complex64 (issue 21) ----
 
-from softran.optical.fibre_kernels import nmse, nonlinear_phase, rotation_squarings  # noqa: E402
-from softran.optical.split_step import grid_step  # noqa: E402
+from softran.optical.fibre_kernels import nmse, nonlinear_phase, rotation_squarings
+from softran.optical.split_step import grid_step
 
 
 def _field(shape, power_w, seed, dtype=torch.complex128):

@@ -9,7 +9,6 @@ import json
 import math
 
 import pytest
-import torch
 
 from softran.optical.link import validate_link
 from softran.optical.network_plan import (
@@ -95,7 +94,7 @@ def test_link_file_propagation_equals_the_closed_form(fd):
     # the only difference: the propagation takes the NLI out of the signal (second order)
     assert float((p.result.gsnr_db - r.gsnr_db).abs().max()) < 5e-3
     if fd:
-        flat = plan(validate_link({**{"link": {"name": "x"}}, "transceiver": {
+        flat = plan(validate_link({"link": {"name": "x"}, "transceiver": {
             "symbol_rate_gbd": 64, "channel_spacing_ghz": 75, "n_channels": 24,
             "launch_power_dbm": 1.5, "back_to_back_snr_db": 22}, "spans": [{
                 "length_km": 80, "count": 6, "con_in_db": 0.4, "con_out_db": 0.6}],

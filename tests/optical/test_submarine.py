@@ -4,6 +4,7 @@ creates, the ladder, the file's errors."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -74,9 +75,9 @@ def test_sdm_argument_capacity_grows_with_pairs_under_a_power_limit():
     r = optimise_cable(c)
     caps = [p.shannon_bps for p in r.points]
     assert all(p.power_limited for p in r.points)
-    assert all(b > a for a, b in zip(caps, caps[1:]))
+    assert all(b > a for a, b in itertools.pairwise(caps))
     powers = [p.launch_per_channel for p in r.points]
-    assert all(b < a for a, b in zip(powers, powers[1:]))
+    assert all(b < a for a, b in itertools.pairwise(powers))
     gsnr = [float(p.gsnr_db.min()) for p in r.points]
     assert gsnr[-1] < gsnr[0]
     assert r.best_shannon.pairs == 40 and any("search limit" in n for n in r.notes)
@@ -91,7 +92,7 @@ def test_per_amplifier_overhead_makes_an_interior_optimum():
     # unimodal: rising to the optimum, falling after it
     caps = [p.shannon_bps for p in r.points]
     k = best.pairs - 1
-    assert all(b >= a for a, b in zip(caps[:k], caps[1:k + 1]))
+    assert all(b >= a for a, b in itertools.pairwise(caps[:k + 1]))
     assert all(b <= a for a, b in zip(caps[k:], caps[k + 1:]))
     assert any("overhead takes all the power" in n for n in r.notes)
     rows = sweep_rows(r)

@@ -101,7 +101,17 @@ def _chain_next(net: OpticalNetwork, e: NetworkElement) -> Iterator[NetworkEleme
 def span_loss(net: OpticalNetwork, e: NetworkElement, cache: dict[str, float] | None = None
               ) -> float:
     """Loss [dB] of the span that contains ``e``: its own loss plus that of the fibres and
-    splices joined to it by splices (0 for a ROADM, an amplifier or a transceiver)."""
+    splices joined to it by splices (0 for a ROADM, an amplifier or a transceiver).
+
+    >>> from softran.optical.fibre_model import FibreModel
+    >>> net = OpticalNetwork()
+    >>> for el in (FibreNode("a", FibreModel(40e3)), FusedNode("s", 0.5),
+    ...            FibreNode("b", FibreModel(20e3))):
+    ...     net.add(el)
+    >>> net.connect("a", "s"); net.connect("s", "b")
+    >>> span_loss(net, net.elements["b"])              # 8 + 0.5 + 4 dB
+    12.5
+    """
     if cache is not None and e.uid in cache:
         return cache[e.uid]
     return (_loss(e) + sum(_loss(p) for p in _chain_prev(net, e))

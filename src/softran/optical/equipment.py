@@ -9,6 +9,7 @@ autodesign`.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -16,13 +17,13 @@ from softran.optical.amplifier_models import AmplifierType
 from softran.validation import check_positive, check_real
 
 __all__ = [
+    "PENALTY_IMPAIRMENTS",
     "Equipment",
     "FibreSpec",
     "RoadmImpairment",
     "RoadmType",
     "SpanRules",
     "SpectrumDefaults",
-    "PENALTY_IMPAIRMENTS",
     "TransceiverMode",
     "TransceiverType",
     "automatic_channel_count",
@@ -198,7 +199,7 @@ class TransceiverMode:
             x = values[key]
             if x < rows[0][0] or x > rows[-1][0]:
                 return math.inf
-            for (x0, y0), (x1, y1) in zip(rows, rows[1:]):
+            for (x0, y0), (x1, y1) in itertools.pairwise(rows):
                 if x0 <= x <= x1:
                     total += y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
                     break

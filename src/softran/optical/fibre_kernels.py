@@ -42,7 +42,7 @@ def rotation_squarings(phi_max: float) -> int:
     """
     if not phi_max > 0.5:
         return 0
-    return int(math.ceil(math.log2(phi_max / 0.5)))
+    return math.ceil(math.log2(phi_max / 0.5))
 
 
 _FAST = {"contract", "reassoc", "nsz", "arcp"}      # no nnan / ninf: NaNs propagate

@@ -33,6 +33,7 @@ Definitions (SI inside: m, s, Hz, W; ``c`` the speed of light, ``lambda = c / f`
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,8 +45,8 @@ from softran.validation import check_positive, check_real
 
 __all__ = [
     "DEFAULT_RAMAN_GAIN_SLOPE",
-    "FibreModel",
     "N2_SILICA",
+    "FibreModel",
     "interpolate",
 ]
 
@@ -85,7 +86,7 @@ def _table(name: str, value: Sequence[Sequence[float]]) -> tuple[tuple[float, fl
     if not rows:
         raise ValueError(f"{name} must have at least one (frequency, value) row")
     xs = [r[0] for r in rows]
-    if any(b <= a for a, b in zip(xs, xs[1:])):
+    if any(b <= a for a, b in itertools.pairwise(xs)):
         raise ValueError(f"{name}: the frequencies must increase, got {xs}")
     return rows
 

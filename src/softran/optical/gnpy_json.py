@@ -541,7 +541,16 @@ def equipment_from_gnpy(data: Any, *, source: str = "equipment", base_dir: Path 
 
 def load_gnpy_equipment(path: str | Path) -> Equipment:
     """Read a GNPy equipment file (``eqpt_config.json``); amplifier configuration files it
-    names are read from the same folder."""
+    names are read from the same folder.
+
+    >>> import json, tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "eqpt.json"
+    ...     _ = p.write_text(json.dumps({"Edfa": [{"type_variety": "f", "type_def":
+    ...         "fixed_gain", "gain_flatmax": 21, "gain_min": 20, "p_max": 21, "nf0": 5.5}]}))
+    ...     load_gnpy_equipment(p).amplifier("f").nf0
+    5.5
+    """
     source, data, base = _read(path)
     return equipment_from_gnpy(data, source=source, base_dir=base)
 
@@ -722,7 +731,7 @@ def topology_from_gnpy(data: Any, equipment: Equipment, *, source: str = "topolo
     doc = ctx.keys("(top)", data, {"elements", "connections", "network_name"})
     if not isinstance(doc.get("elements"), list) or not isinstance(doc.get("connections"), list):
         raise ctx.fail("(top)", "needs the lists 'elements' and 'connections'")
-    net = OpticalNetwork(name=str(doc.get("network_name") or source))
+    net = OpticalNetwork(name=str(doc.get("network_name") or Path(source).stem))
     for i, e in enumerate(doc["elements"]):
         if not isinstance(e, Mapping):
             raise ctx.fail(f"elements[{i}]", "must be an object")
@@ -776,7 +785,18 @@ def topology_from_gnpy(data: Any, equipment: Equipment, *, source: str = "topolo
 
 
 def load_gnpy_topology(path: str | Path, equipment: Equipment) -> OpticalNetwork:
-    """Read a GNPy topology JSON file with ``equipment`` (:func:`load_gnpy_equipment`)."""
+    """Read a GNPy topology JSON file with ``equipment`` (:func:`load_gnpy_equipment`).
+
+    >>> import json, tempfile, pathlib
+    >>> from softran.optical.equipment import Equipment
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "topo.json"
+    ...     _ = p.write_text(json.dumps({"elements": [{"uid": "A", "type": "Transceiver"}],
+    ...                                  "connections": []}))
+    ...     net = load_gnpy_topology(p, Equipment())
+    >>> net.name, list(net.elements)
+    ('topo', ['A'])
+    """
     source, data, _ = _read(path)
     return topology_from_gnpy(data, equipment, source=source)
 
@@ -810,6 +830,14 @@ def sim_params_from_gnpy(data: Any, *, source: str = "sim_params") -> Propagatio
 
 
 def load_gnpy_sim_params(path: str | Path) -> PropagationOptions:
-    """Read a GNPy ``sim_params.json``."""
+    """Read a GNPy ``sim_params.json``.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "sim.json"
+    ...     _ = p.write_text('{"raman_params": {"flag": true}}')
+    ...     load_gnpy_sim_params(p).srs
+    True
+    """
     source, data, _ = _read(path)
     return sim_params_from_gnpy(data, source=source)

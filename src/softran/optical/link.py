@@ -62,7 +62,7 @@ the dotted key, e.g. ``link.toml: spans[3].length_km: must be > 0, got -5.0``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -435,7 +435,7 @@ class Link:
     spans: tuple[Span, ...]
     transceiver: TransceiverSection
     source: str = "link"
-    model: ModelSection = ModelSection()
+    model: ModelSection = field(default_factory=ModelSection)
 
     @property
     def n_channels(self) -> int:

@@ -275,7 +275,17 @@ def link_to_network(link: Link, launch_power_dbm: float | None = None
     frequency dependence of ``beta2`` and ``gamma``, else they are the 1550 nm values on
     every channel as in the closed-form planner), amplifiers of fixed gain and NF, the
     spectrum of ``[transceiver]`` at ``launch_power_dbm`` (default the file's, else the
-    closed-form optimum) with ``back_to_back_snr_db`` as the transmitter OSNR."""
+    closed-form optimum) with ``back_to_back_snr_db`` as the transmitter OSNR.
+
+    >>> from softran.optical.link import validate_link
+    >>> link = validate_link({"link": {"name": "x"}, "transceiver": {"symbol_rate_gbd": 64,
+    ...     "channel_spacing_ghz": 75, "n_channels": 4, "launch_power_dbm": 1.0},
+    ...     "spans": [{"length_km": 80, "count": 2}], "amplifier_per_span": {
+    ...     "noise_figure_db": 5}})
+    >>> net, eq = link_to_network(link)
+    >>> [e.uid for e in net.path("tx", "rx")], eq.si.n_channels, eq.si.power_dbm
+    (['tx', 'span 1', 'amplifier 1', 'span 2', 'amplifier 2', 'rx'], 4, 1.0)
+    """
     from softran.optical.planner import plan
 
     t = link.transceiver
@@ -372,7 +382,19 @@ def plot_gsnr_vs_frequency(plan: NetworkPlan, path: str | Path) -> Path:
 
 def plot_gsnr_vs_distance(plan: NetworkPlan, path: str | Path) -> Path:
     """Save the GSNR ``S / (A + N)`` after each element versus the fibre distance for the
-    worst, median and best channels at the receiver (.png/.svg)."""
+    worst, median and best channels at the receiver (.png/.svg).
+
+    >>> import tempfile, pathlib
+    >>> from softran.optical.link import validate_link
+    >>> link = validate_link({"link": {"name": "x"}, "transceiver": {"symbol_rate_gbd": 64,
+    ...     "channel_spacing_ghz": 75, "n_channels": 5, "launch_power_dbm": 0.0},
+    ...     "spans": [{"length_km": 80, "count": 3}], "amplifier_per_span": {
+    ...     "noise_figure_db": 5}})
+    >>> p = plan_network(*link_to_network(link), design=False)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     plot_gsnr_vs_distance(p, pathlib.Path(d) / "z.png").stat().st_size > 1000
+    True
+    """
     out = _check_suffix(path)
     plt = _plt()
     recs = [r for r in plan.result.records if r.kind in ("amplifier", "fibre", "roadm",

@@ -54,8 +54,8 @@ from softran.optical.raman import srs_power_profile, srs_power_profile_numerical
 from softran.optical.units import db_to_linear, linear_to_db
 
 __all__ = [
-    "ElementRecord",
     "OSNR_BANDWIDTH",
+    "ElementRecord",
     "PathPropagation",
     "PropagationOptions",
     "Spectrum",

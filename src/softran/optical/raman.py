@@ -29,6 +29,7 @@ photon-energy ratio ``f_i / f_k ~ 1`` of the exact Raman equations is neglected)
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -161,7 +162,7 @@ def srs_power_profile_numerical(powers: torch.Tensor, frequencies: torch.Tensor,
     def rhs(lq: torch.Tensor) -> torch.Tensor:
         return -a + g @ torch.exp(lq)
 
-    for i, (z0, z1) in enumerate(zip(edges, edges[1:])):
+    for i, (z0, z1) in enumerate(itertools.pairwise(edges)):
         n = max(1, math.ceil(steps * (z1 - z0) / length)) if z1 > z0 else 0
         h = (z1 - z0) / n if n else 0.0
         for _ in range(n):

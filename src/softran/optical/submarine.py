@@ -304,7 +304,14 @@ def cable_from_dict(data: dict[str, Any], *, source: str = "cable") -> CableSpec
 
 
 def load_cable(path: str | Path) -> CableSpec:
-    """Read and validate a cable TOML file (:func:`cable_from_dict`)."""
+    """Read and validate a cable TOML file (:func:`cable_from_dict`).
+
+    >>> load_cable('[cable]\\nname = "x"\\nlength_km = 1000\\nrepeater_spacing_km = 50\\n'
+    ...            '[power_feed]\\nfeed_voltage_kv = 3\\ncurrent_a = 1\\n'
+    ...            'cable_resistance_ohm_per_km = 1\\n[repeater]\\n'
+    ...            'electrical_to_optical = 0.1').n_repeaters
+    19
+    """
     name, _, data = read_toml(path, "cable", CableError)
     return cable_from_dict(data, source=name)
 
@@ -377,7 +384,17 @@ def best_launch_power(spec: CableSpec, available: float, noise: LineNoise | None
     capacity: the nonlinear optimum of the Shannon sum (golden-section search in dB) when it
     is below ``available``, else ``available`` (the ladder, a staircase of the same GSNR,
     uses the same power). ``noise``: :func:`~softran.optical.planner.line_noise` of the
-    cable's link, if already computed."""
+    cable's link, if already computed.
+
+    >>> c = cable_from_dict({"cable": {"name": "x", "length_km": 1200,
+    ...     "repeater_spacing_km": 60}, "power_feed": {"feed_voltage_kv": 3,
+    ...     "current_a": 1, "cable_resistance_ohm_per_km": 1.0},
+    ...     "repeater": {"electrical_to_optical": 0.1}})
+    >>> best_launch_power(c, 1e-6) == 1e-6          # 1 uW per channel: the power is the limit
+    True
+    >>> 1e-4 < best_launch_power(c, 1.0) < 1e-2     # 1 W: the nonlinear optimum
+    True
+    """
     n = line_noise(spec.link) if noise is None else noise
     rs = spec.link.symbol_rate
 
@@ -401,7 +418,16 @@ def best_launch_power(spec: CableSpec, available: float, noise: LineNoise | None
 
 def capacity_at(spec: CableSpec, pairs: int, noise: LineNoise | None = None) -> PairsPoint:
     """The cable with ``pairs`` fibre pairs (module docstring); ``noise`` as in
-    :func:`best_launch_power`."""
+    :func:`best_launch_power`.
+
+    >>> c = cable_from_dict({"cable": {"name": "x", "length_km": 1200,
+    ...     "repeater_spacing_km": 60}, "power_feed": {"feed_voltage_kv": 3,
+    ...     "current_a": 1, "cable_resistance_ohm_per_km": 1.0},
+    ...     "repeater": {"electrical_to_optical": 0.1}})
+    >>> one, two = capacity_at(c, 1), capacity_at(c, 2)
+    >>> two.optical_per_amplifier == one.optical_per_amplifier / 2
+    True
+    """
     if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
         raise ValueError(f"pairs = {pairs!r} is not allowed; it must be an integer >= 1")
     n = line_noise(spec.link) if noise is None else noise
@@ -496,7 +522,15 @@ def sweep_rows(result: CableResult) -> list[dict[str, Any]]:
     """One row per number of pairs: ``pairs``, ``available_mw_per_amplifier`` and
     ``used_mw_per_amplifier`` (signal output power), ``launch_dbm_per_channel``, ``gsnr_db``
     (worst channel), ``shannon_tbps``, ``ladder_tbps``, ``ladder_format`` (most channels),
-    ``power_limited``."""
+    ``power_limited``.
+
+    >>> c = cable_from_dict({"cable": {"name": "x", "length_km": 1200,
+    ...     "repeater_spacing_km": 60}, "power_feed": {"feed_voltage_kv": 3,
+    ...     "current_a": 1, "cable_resistance_ohm_per_km": 1.0},
+    ...     "repeater": {"electrical_to_optical": 0.1}, "search": {"max_pairs": 3}})
+    >>> [r["pairs"] for r in sweep_rows(optimise_cable(c))]
+    [1, 2, 3]
+    """
     rows = []
     n_ch = result.spec.link.n_channels
     for p in result.points:
@@ -512,7 +546,17 @@ def sweep_rows(result: CableResult) -> list[dict[str, Any]]:
 
 def plot_capacity_vs_pairs(result: CableResult, path: str | Path) -> Path:
     """Save capacity (Shannon and ladder) and worst-channel GSNR versus the number of fibre
-    pairs, with both optima marked (.png/.svg)."""
+    pairs, with both optima marked (.png/.svg).
+
+    >>> import tempfile, pathlib
+    >>> c = cable_from_dict({"cable": {"name": "x", "length_km": 1200,
+    ...     "repeater_spacing_km": 60}, "power_feed": {"feed_voltage_kv": 3,
+    ...     "current_a": 1, "cable_resistance_ohm_per_km": 1.0},
+    ...     "repeater": {"electrical_to_optical": 0.1}, "search": {"max_pairs": 3}})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     plot_capacity_vs_pairs(optimise_cable(c), pathlib.Path(d) / "c.png").suffix
+    '.png'
+    """
     import matplotlib
 
     matplotlib.use("Agg")
