@@ -363,3 +363,20 @@ def test_step_rule_arguments():
         ssfm(x, span, 64e9, step=1e3, kernel="fast")
     with pytest.raises(ValueError, match="local_error"):
         ssfm(x, span, 64e9, local_error=0.0)
+
+
+def test_results_do_not_share_the_reused_fft_buffers():
+    """The compiled path may run FFTW on buffers it reuses: a returned field must be a copy,
+    and a multi-span link (one cached operator set for all spans) must equal the torch path."""
+    span = FibreSpan(20.0, 0.2, 17.0, 0.057, 1.3)
+    x = _field((2, 1024), 10e-3, 5)
+    a = ssfm(x, span, 256e9, step=1e3, kernel="numba")
+    a_copy = a.clone()
+    ssfm(x * 2, span, 256e9, step=1e3, kernel="numba")          # same shape: same buffers
+    assert torch.equal(a, a_copy)
+    spans = [span] * 3
+    fast = FibreLink(spans, None, step=1e3)(x, 256e9)
+    ref = x
+    for s in spans:
+        ref = ssfm(ref, s, 256e9, step=1e3, kernel="torch")
+    assert float((fast - ref).abs().max() / x.abs().max()) < 1e-12

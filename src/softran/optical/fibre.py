@@ -321,12 +321,14 @@ def ssfm(field: torch.Tensor, span: FibreSpan, fs: float, *, step: float | None 
     use_numba = kernel == "numba" or (kernel == "auto" and device.type == "cpu" and not pmd
                                       and not field.requires_grad)
     batch = tuple(field.shape[:-2])
+    buffers = local_error is None                 # the symmetric loop may reuse FFT buffers
     ops_key = ("ops", use_numba, fibre_ops, n, fs, str(device), dtype,
-               math.prod(batch), n_pol)
+               math.prod(batch), n_pol, buffers)
     ops = cache.get(ops_key)
     if ops is None:
         if use_numba:
-            ops = NumpyOps((math.prod(batch), n_pol, n), fs, dtype, fibre_ops, omega)
+            ops = NumpyOps((math.prod(batch), n_pol, n), fs, dtype, fibre_ops, omega,
+                           buffers=buffers)
         else:
             ops = TorchOps(n, fs, dtype, device, fibre_ops, omega)
         cache[ops_key] = ops
@@ -360,8 +362,8 @@ def ssfm(field: torch.Tensor, span: FibreSpan, fs: float, *, step: float | None 
                                        max_phase_rotation=max_phase_rotation, hook=hook)
     if stats is not None:
         stats["steps"] = steps
-    if use_numba:
-        return torch.from_numpy(np.ascontiguousarray(y)).reshape(field.shape).to(device)
+    if use_numba:                                 # a copy: the FFT buffers are reused
+        return torch.from_numpy(np.array(y, order="C", copy=True)).reshape(field.shape)
     return y
 
 

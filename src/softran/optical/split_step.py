@@ -6,8 +6,9 @@ Two interchangeable array back ends run the same loops:
 * :class:`TorchOps`: torch tensors on any device (the reference; autograd, CUDA);
 * :class:`NumpyOps`: NumPy views of CPU tensors, the nonlinear operator as one compiled pass
   (:func:`softran.optical.fibre_kernels.nonlinear_phase`), the FFT from whichever of
-  pocketfft (``scipy.fft``) and torch's (MKL) is faster for the array's length and dtype on
-  this CPU (timed once per shape, :func:`fft_backend`).
+  pocketfft (``scipy.fft``), torch's (MKL) and, when pyFFTW is installed, FFTW on reused
+  aligned buffers (:class:`FftwPair`) is fastest for the array's length and dtype on this
+  CPU (timed once per shape, :func:`fft_backend`).
 
 Operators (module docstring of :mod:`softran.optical.fibre` for the convention):
 ``D(h) = exp[(j beta2/2 w^2 + j beta3/6 w^3 - alpha/2) h]`` on the FFT grid and
@@ -45,10 +46,12 @@ import torch
 from softran.optical.fibre_kernels import nmse, nonlinear_phase
 
 __all__ = [
+    "FftwPair",
     "FibreOperators",
     "NumpyOps",
     "TorchOps",
     "fft_backend",
+    "fftw_pair",
     "grid_step",
     "propagate_local_error",
     "propagate_symmetric",
@@ -156,19 +159,88 @@ class TorchOps:
         return fine.mul_(4.0 / 3.0).sub_(coarse, alpha=1.0 / 3.0)
 
 
-_FFT_CHOICE: dict[tuple[int, int, str, int], str] = {}
+_FFT_CHOICE: dict[tuple[int, int, str, int, bool], str] = {}
+_FFTW_PLANS: dict[tuple[tuple[int, ...], str, int], FftwPair] = {}
 
 
-def fft_backend(shape: tuple[int, ...], dtype: np.dtype, threads: int) -> str:
-    """``"scipy"`` or ``"torch"``: the faster FFT pair for a C-contiguous complex array of
+def _have_pyfftw() -> bool:
+    try:
+        import pyfftw  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class FftwPair:
+    """Planned FFTW transforms of one array shape (pyFFTW, used when installed) between two
+    aligned buffers: ``fft`` copies its input into the time buffer unless it already is that
+    buffer and returns the spectrum buffer; ``ifft`` the other way (normalised by ``1/n``).
+    The buffers are reused by the next call: copy a result to keep it. Plans: FFTW_MEASURE
+    (at most 2 s of planning) for 16384 points and more, FFTW_ESTIMATE below; one per
+    ``(shape, dtype, threads)`` and process (:func:`fftw_pair`).
+
+    >>> import numpy as np
+    >>> if _have_pyfftw():
+    ...     p = fftw_pair((1, 8), np.complex128, 1)
+    ...     x = np.arange(8, dtype=np.complex128).reshape(1, 8)
+    ...     ok = np.allclose(p.ifft(p.fft(x)), x) and np.allclose(p.fft(x), np.fft.fft(x))
+    ... else:
+    ...     ok = True
+    >>> ok
+    True
+    """
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype, threads: int) -> None:
+        import pyfftw
+
+        self.time = pyfftw.empty_aligned(shape, dtype=dtype)
+        self.spectrum = pyfftw.empty_aligned(shape, dtype=dtype)
+        if shape[-1] >= 16384:
+            kw = {"flags": ("FFTW_MEASURE",), "planning_timelimit": 1.0}
+        else:
+            kw = {"flags": ("FFTW_ESTIMATE",)}
+        self._fwd = pyfftw.FFTW(self.time, self.spectrum, axes=(-1,), direction="FFTW_FORWARD",
+                                threads=threads, **kw)
+        self._inv = pyfftw.FFTW(self.spectrum, self.time, axes=(-1,),
+                                direction="FFTW_BACKWARD", threads=threads, **kw)
+
+    def fft(self, x: np.ndarray) -> np.ndarray:
+        if x is not self.time:
+            np.copyto(self.time, x)
+        self._fwd()
+        return self.spectrum
+
+    def ifft(self, x: np.ndarray) -> np.ndarray:
+        if x is not self.spectrum:
+            np.copyto(self.spectrum, x)
+        self._inv()
+        return self.time
+
+
+def fftw_pair(shape: tuple[int, ...], dtype: np.dtype, threads: int) -> FftwPair:
+    """The process's :class:`FftwPair` for ``shape``, ``dtype`` and ``threads``."""
+    key = (tuple(int(d) for d in shape), np.dtype(dtype).name, threads)
+    pair = _FFTW_PLANS.get(key)
+    if pair is None:
+        pair = FftwPair(key[0], np.dtype(dtype), threads)
+        _FFTW_PLANS[key] = pair
+    return pair
+
+
+def fft_backend(shape: tuple[int, ...], dtype: np.dtype, threads: int,
+                buffers: bool = False) -> str:
+    """``"scipy"`` (pocketfft), ``"torch"`` (MKL) or, with ``buffers`` and pyFFTW installed,
+    ``"fftw"`` (:class:`FftwPair`): the fastest FFT pair for a C-contiguous complex array of
     ``shape`` and ``dtype`` with ``threads`` threads on this CPU (best of a few timed pairs,
-    measured once per shape and cached). Both are exact to rounding; only speed differs.
+    interleaved, measured once per shape and cached). All are exact to rounding; only speed
+    differs.
 
     >>> fft_backend((2, 1024), np.complex128, 1) in ("scipy", "torch")
     True
     """
     rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
-    key = (rows, int(shape[-1]), np.dtype(dtype).name, threads)
+    use_fftw = buffers and _have_pyfftw()
+    key = (rows, int(shape[-1]), np.dtype(dtype).name, threads, use_fftw)
     choice = _FFT_CHOICE.get(key)
     if choice is None:
         import scipy.fft as sfft
@@ -176,10 +248,13 @@ def fft_backend(shape: tuple[int, ...], dtype: np.dtype, threads: int) -> str:
         x = np.zeros(shape, dtype=dtype)
         x.flat[0] = 1.0
         pairs = {name: _fft_pair(name, threads, sfft) for name in ("scipy", "torch")}
+        if use_fftw:
+            fw = fftw_pair(shape, dtype, threads)
+            pairs["fftw"] = (fw.fft, fw.ifft)
         best = dict.fromkeys(pairs, math.inf)
         for name, (fwd, inv) in pairs.items():
             inv(fwd(x.copy()))                           # plans, first-touch
-        for _ in range(7):                               # interleaved: fair under load
+        for _ in range(11):                              # interleaved: fair under load
             for name, (fwd, inv) in pairs.items():
                 y = x.copy()
                 t0 = time.process_time()
@@ -200,16 +275,25 @@ def _fft_pair(name: str, threads: int, sfft: Any) -> tuple[Callable, Callable]:
 
 class NumpyOps(TorchOps):
     """Array operations on C-contiguous NumPy arrays ``[B, n_pol, n]`` of a CPU field: the
-    compiled nonlinear pass and the faster FFT of this CPU (:func:`fft_backend`)."""
+    compiled nonlinear pass and the fastest FFT of this CPU (:func:`fft_backend`). With
+    ``buffers`` (the symmetric loop, whose FFTs follow each other) the FFTW buffers may be
+    used: the arrays ``fft`` / ``ifft`` return are then reused by the next call."""
 
     def __init__(self, shape: tuple[int, ...], fs: float, dtype: torch.dtype,
-                 fibre: FibreOperators, omega: torch.Tensor | None = None) -> None:
+                 fibre: FibreOperators, omega: torch.Tensor | None = None,
+                 buffers: bool = False) -> None:
         super().__init__(shape[-1], fs, dtype, torch.device("cpu"), fibre, omega)
         import scipy.fft as sfft
 
         np_dtype = np.complex64 if dtype == torch.complex64 else np.complex128
         threads = torch.get_num_threads()
-        self._fft, self._ifft = _fft_pair(fft_backend(shape, np_dtype, threads), threads, sfft)
+        name = fft_backend(shape, np_dtype, threads, buffers)
+        if name == "fftw":
+            fw = fftw_pair(shape, np_dtype, threads)
+            self._fft, self._ifft = fw.fft, fw.ifft
+        else:
+            self._fft, self._ifft = _fft_pair(name, threads, sfft)
+        self.backend = name
         self._p = np.empty((shape[0] + 2, shape[-1]))
 
     def _finish(self, op: torch.Tensor) -> Any:
