@@ -126,10 +126,10 @@ def optical_plan(
     plot_distance: Annotated[Path | None, typer.Option(
         help="Write GSNR versus distance (.png/.svg).")] = None,
 ) -> None:
-    """Plan an optical line or a path of a network with the GN model: per span ASE and NLI,
-    per-channel GSNR, OSNR and NLI, optimum launch power, rate, latency.
+    """Plan a link file or a path of a GNPy network with the GN model.
 
-    A .toml link file is planned in closed form (the summary) and propagated channel by
+    Per span ASE and NLI, per-channel GSNR, OSNR and NLI, optimum launch power, rate,
+    latency. A .toml link file is planned in closed form (the summary) and propagated channel by
     channel (tables, plots); a GNPy topology (.json) with its equipment file is designed as
     GNPy's auto-design does and propagated from --source to --destination."""
     from softran.optical.network_plan import plot_gsnr_vs_distance, plot_gsnr_vs_frequency
@@ -254,9 +254,10 @@ def optical_submarine(
         help="Write the capacity per number of fibre pairs (CSV).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """How many fibre pairs, at what launch power, carry the most capacity when the
-    electrical power fed to the repeaters is the limit (Shannon and a real
-    modulation/FEC ladder)."""
+    """Fibre pairs and launch power for the most capacity under a power-feed budget.
+
+    How many fibre pairs, at what launch power, carry the most capacity when the electrical
+    power fed to the repeaters is the limit (Shannon and a real modulation/FEC ladder)."""
     from softran.optical.submarine import (
         load_cable,
         optimise_cable,
