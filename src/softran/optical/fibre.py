@@ -321,7 +321,7 @@ def ssfm(field: torch.Tensor, span: FibreSpan, fs: float, *, step: float | None 
     use_numba = kernel == "numba" or (kernel == "auto" and device.type == "cpu" and not pmd
                                       and not field.requires_grad)
     batch = tuple(field.shape[:-2])
-    buffers = local_error is None                 # the symmetric loop may reuse FFT buffers
+    buffers = True                                # the loops keep what FFTs would overwrite
     ops_key = ("ops", use_numba, fibre_ops, n, fs, str(device), dtype,
                math.prod(batch), n_pol, buffers)
     ops = cache.get(ops_key)

@@ -153,6 +153,10 @@ class TorchOps:
     def copy(self, x: Any) -> Any:
         return x.clone()
 
+    def keep(self, slot: int, x: Any) -> Any:
+        """A copy of ``x`` that later FFTs do not overwrite (slot ``slot`` of the back end)."""
+        return x.clone()
+
     def nmse(self, a: Any, b: Any) -> float:
         den = float((b.real.square() + b.imag.square()).sum())
         d = a - b
@@ -313,8 +317,8 @@ def _fft_pair(name: str, threads: int, sfft: Any) -> tuple[Callable, Callable]:
 class NumpyOps(TorchOps):
     """Array operations on C-contiguous NumPy arrays ``[B, n_pol, n]`` of a CPU field: the
     compiled nonlinear pass and the fastest FFT of this CPU (:func:`fft_backend`). With
-    ``buffers`` (the symmetric loop, whose FFTs follow each other) the FFTW buffers may be
-    used: the arrays ``fft`` / ``ifft`` return are then reused by the next call."""
+    ``buffers`` the FFTW buffers may be used: the arrays ``fft`` / ``ifft`` return are then
+    reused by the next call (the loops :meth:`keep` what they need later)."""
 
     def __init__(self, shape: tuple[int, ...], fs: float, dtype: torch.dtype,
                  fibre: FibreOperators, omega: torch.Tensor | None = None,
@@ -332,6 +336,7 @@ class NumpyOps(TorchOps):
             self._fft, self._ifft = _fft_pair(name, threads, sfft)
         self.backend = name
         self._p = np.empty((shape[0] + 2, shape[-1]))
+        self._slots: dict[int, np.ndarray] = {}
 
     def _finish(self, op: torch.Tensor) -> Any:
         return op.numpy()
@@ -354,6 +359,15 @@ class NumpyOps(TorchOps):
 
     def copy(self, x: Any) -> Any:
         return x.copy()
+
+    def keep(self, slot: int, x: Any) -> Any:
+        buf = self._slots.get(slot)
+        if buf is None or buf.shape != x.shape or buf.dtype != x.dtype:
+            buf = np.empty_like(x)
+            self._slots[slot] = buf
+        if buf is not x:
+            np.copyto(buf, x)
+        return buf
 
     def nmse(self, a: Any, b: Any) -> float:
         return nmse(a, b)
@@ -446,19 +460,21 @@ def propagate_local_error(x: Any, ops: TorchOps, *, local_error: float,
     length = f.length
     z, steps = 0.0, 0
     h = grid_step(min(first_step, length), 3)
+    x = ops.keep(0, x)                                   # the field at the step's start
     while length - z > 1e-9 * length:
         remaining = length - z
         last = h >= remaining - 1e-9 * length
         h_try = remaining if last else h
         spec = ops.fft(x)
-        coarse = _s_step(ops.copy(spec), ops, h_try, not last)
-        fine = _s_step(spec, ops, h_try / 2, not last)
+        half = ops.keep(1, spec)
+        coarse = ops.keep(2, _s_step(spec, ops, h_try, not last))
+        fine = _s_step(half, ops, h_try / 2, not last)
         fine = _s_step(ops.fft(fine), ops, h_try / 2, not last)
         delta = math.sqrt(ops.nmse(coarse, fine))
         if delta > 2 * local_error and h_try > 1e-3:
             h = grid_step(h_try / 2, 3)                  # reject: halve and retry
             continue
-        x = ops.extrapolate(fine, coarse)
+        x = ops.keep(0, ops.extrapolate(fine, coarse))
         z += h_try
         steps += 1
         if delta > local_error:
