@@ -276,3 +276,118 @@ def test_non_finite_fields_and_huge_grids_are_refused():
         ssfm(x, FibreSpan(length_km=1.0), 64e9, step=100.0)
     with pytest.raises(ValueError, match=r"field contains NaN"):
         EDFA(10.0, 5.0, seed=0)(x, 64e9)
+
+
+# ---- split-step engine: compiled CPU kernels, local-error steps, complex64 (issue 21) ----
+
+from softran.optical.fibre_kernels import nmse, nonlinear_phase, rotation_squarings
+from softran.optical.split_step import grid_step
+
+
+def _field(shape, power_w, seed, dtype=torch.complex128):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(*shape, dtype=torch.complex128, generator=g)
+    return (x * math.sqrt(power_w / 2)).to(dtype)
+
+
+@pytest.mark.parametrize("rule", [{"step": 700.0}, {"max_phase_rotation": 2e-3},
+                                  {"local_error": 1e-5}, {"step": 3e3, "max_phase_rotation": 1e-2}])
+@pytest.mark.parametrize("shape", [(2, 512), (3, 2, 256), (1, 300)])
+def test_compiled_kernels_match_the_torch_reference(rule, shape):
+    span = FibreSpan(30.0, 0.2, 17.0, 0.057, 1.3)
+    x = _field(shape, 20e-3, 7)
+    a = ssfm(x, span, 256e9, kernel="numba", **rule)
+    b = ssfm(x, span, 256e9, kernel="torch", **rule)
+    assert a.shape == x.shape and a.dtype == x.dtype
+    assert float((a - b).abs().max() / x.abs().max()) < 1e-12
+    assert not torch.equal(x, a)                          # the input is not modified in place
+
+
+def test_local_error_steps_converge_and_follow_the_power():
+    span = FibreSpan(80.0, 0.2, 17.0, 0.057, 1.3)
+    x = _field((2, 1024), 40e-3, 3)
+    ref = ssfm(x, span, 256e9, step=20.0)
+    errs, steps = [], []
+    for tol in (1e-3, 1e-4, 1e-5):
+        st: dict = {}
+        y = ssfm(x, span, 256e9, local_error=tol, stats=st)
+        errs.append(float((y - ref).abs().square().sum() / ref.abs().square().sum()))
+        steps.append(st["steps"])
+    assert errs[0] > errs[1] > errs[2] and errs[2] < 1e-9
+    assert steps[0] < steps[1] < steps[2] < 4000          # far fewer than the 20 m reference
+    st = {}
+    ssfm(x, span, 256e9, step=500.0, stats=st)
+    assert st["steps"] == 160
+
+
+def test_complex64_error_is_far_below_the_ase():
+    """5 x 80 km at 2 dBm with EDFAs (NF 5 dB): complex64 against complex128 (same noise,
+    drawn in complex128) leaves an error 1e-4 or less of the signal, while the ASE is
+    about 1e-2 of it."""
+    spans = [FibreSpan(80.0, 0.2, 16.7, 0.057, 1.3)] * 5
+    x = _field((2, 4096), 10 ** 0.2 * 1e-3, 11)
+    y128 = x.clone()
+    y64 = x.to(torch.complex64)
+    gain = math.exp(spans[0].alpha * 80e3 / 2)
+    for s in spans:
+        y128 = ssfm(y128, s, 128e9, step=500.0) * gain
+        y64 = ssfm(y64, s, 128e9, step=500.0) * gain
+    err = float((y64.to(torch.complex128) - y128).abs().square().sum()
+                / y128.abs().square().sum())
+    assert err < 1e-4
+    # ASE of the five EDFAs in the simulation bandwidth, relative to the signal
+    h_nu = 6.62607015e-34 * 193.4e12
+    ase = 5 * (10 ** 0.5 * 10 ** 1.6 - 1) * h_nu * 128e9 / (10 ** 0.2 * 1e-3)
+    assert err < 1e-3 * ase
+
+
+def test_nonlinear_kernel_large_phases_and_helpers():
+    x = (torch.randn(2, 2, 64, dtype=torch.complex128) * 0.3).numpy()
+    p = (abs(x) ** 2).sum(1, keepdims=True)
+    for coef in (0.1, 5.0, 40.0):                       # up to ~40 rad: several squarings
+        y = x.copy()
+        peak = nonlinear_phase(y, coef)
+        assert peak == pytest.approx(float(p.max()))
+        ref = x * np_exp(1j * coef * p)
+        assert float(abs(y - ref).max()) < 1e-12 * max(1.0, coef * float(p.max()))
+    assert rotation_squarings(0.4) == 0 and rotation_squarings(1.0) == 1
+    assert nmse(x, x) == 0.0
+    assert grid_step(1000.0, 3) == pytest.approx(2 ** (29 / 3))
+
+
+def np_exp(z):
+    import numpy as np
+
+    return np.exp(z)
+
+
+def test_step_rule_arguments():
+    span = FibreSpan(10.0)
+    x = torch.ones(2, 64, dtype=torch.complex128)
+    with pytest.raises(ValueError, match="either max_phase_rotation or local_error"):
+        ssfm(x, span, 64e9, max_phase_rotation=1e-3, local_error=1e-5)
+    with pytest.raises(ValueError, match="pmd=True works with step"):
+        ssfm(x, span, 64e9, local_error=1e-5, pmd=True)
+    with pytest.raises(ValueError, match="kernel = 'numba' needs a CPU field without PMD"):
+        ssfm(x, span, 64e9, step=1e3, pmd=True, kernel="numba")
+    with pytest.raises(ValueError, match="kernel"):
+        ssfm(x, span, 64e9, step=1e3, kernel="fast")
+    with pytest.raises(ValueError, match="local_error"):
+        ssfm(x, span, 64e9, local_error=0.0)
+
+
+def test_results_do_not_share_the_reused_fft_buffers():
+    """The compiled path may run FFTW on buffers it reuses: a returned field must be a copy,
+    and a multi-span link (one cached operator set for all spans) must equal the torch path."""
+    span = FibreSpan(20.0, 0.2, 17.0, 0.057, 1.3)
+    x = _field((2, 1024), 10e-3, 5)
+    a = ssfm(x, span, 256e9, step=1e3, kernel="numba")
+    a_copy = a.clone()
+    ssfm(x * 2, span, 256e9, step=1e3, kernel="numba")          # same shape: same buffers
+    assert torch.equal(a, a_copy)
+    spans = [span] * 3
+    fast = FibreLink(spans, None, step=1e3)(x, 256e9)
+    ref = x
+    for s in spans:
+        ref = ssfm(ref, s, 256e9, step=1e3, kernel="torch")
+    assert float((fast - ref).abs().max() / x.abs().max()) < 1e-12

@@ -18,7 +18,8 @@ def generate(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
     scs: Annotated[int, typer.Option(help="Subcarrier spacing in kHz: 15, 30, 60, 120, 240 "
                                           "(60: no SS/PBCH block).")] = 30,
-    n_prb: Annotated[int, typer.Option(help="Carrier bandwidth in resource blocks, 20..275.")] = 273,
+    n_prb: Annotated[int, typer.Option(
+        help="Carrier bandwidth in resource blocks, 20..275.")] = 273,
     modulation: Annotated[str, typer.Option(help="Data modulation: QPSK, 16QAM, 64QAM, 256QAM, "
                                                  "1024QAM.")] = "256QAM",
     n_cell_id: Annotated[int, typer.Option(help="Physical cell identity 0..1007.")] = 1,

@@ -1,7 +1,9 @@
 """Coherent optical transport: transmitter, fibre (split-step Manakov/NLSE), amplifiers,
 WDM on the ITU-T G.694.1 grid, coherent receiver DSP (:mod:`softran.optical.dsp`), metrics
-(:mod:`softran.optical.metrics`: BER, SER, EVM, SNR, Q, GMI/MI, FEC thresholds) and the
-GN-model link planner.
+(:mod:`softran.optical.metrics`: BER, SER, EVM, SNR, Q, GMI/MI, FEC thresholds), the
+GN-model link planner, the GNPy-class network planner (frequency-dependent fibre, SRS,
+amplifier models, ROADMs, auto-design, GNPy's JSON files: :mod:`softran.optical.network_plan`)
+and the submarine power-budget question (:mod:`softran.optical.submarine`).
 
 Stands alone: imports only torch/numpy and, for QAM mapping, :mod:`softran.nr.modulation`.
 Conventions: optical field ``[..., n_pol, n]`` complex in sqrt(W) (power summed over
@@ -10,6 +12,8 @@ polarisations), SI units in code, constants in :mod:`softran.optical.constants`.
 
 from softran.optical import metrics, units
 from softran.optical.amplifier import EDFA, ase_power
+from softran.optical.amplifier_models import AmplifierType
+from softran.optical.autodesign import design_network
 from softran.optical.constants import PLANCK, REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
 from softran.optical.dsp import (
     CoherentReceiver,
@@ -27,7 +31,9 @@ from softran.optical.dsp import (
     unwrap_phase,
     viterbi_viterbi,
 )
+from softran.optical.equipment import Equipment, RoadmType, SpanRules, SpectrumDefaults
 from softran.optical.fibre import FibreLink, FibreSpan, dispersion_transfer_function, ssfm
+from softran.optical.fibre_model import FibreModel
 from softran.optical.fibre_types import FibreType, fibre_type, fibre_type_names
 from softran.optical.frontend import adc_quantize, coherent_frontend
 from softran.optical.gn_model import (
@@ -39,7 +45,29 @@ from softran.optical.gn_model import (
     optimum_launch_power,
     shannon_rate,
 )
+from softran.optical.gnpy_json import (
+    GnpyFormatError,
+    load_gnpy_equipment,
+    load_gnpy_sim_params,
+    load_gnpy_topology,
+)
 from softran.optical.link import Amplifier, Link, LinkError, Span, load_link, validate_link
+from softran.optical.network import (
+    AmplifierNode,
+    FibreNode,
+    FusedNode,
+    OpticalNetwork,
+    RoadmNode,
+    TransceiverNode,
+)
+from softran.optical.network_plan import (
+    NetworkPlan,
+    link_to_network,
+    plan_network,
+    plot_gsnr_vs_distance,
+    plot_gsnr_vs_frequency,
+)
+from softran.optical.network_propagation import PropagationOptions, Spectrum, propagate_path
 from softran.optical.planner import (
     FronthaulFit,
     PlanResult,
@@ -48,6 +76,8 @@ from softran.optical.planner import (
     plan_table,
     plot_gsnr_vs_power,
 )
+from softran.optical.raman import srs_flat_comb, srs_power_profile, srs_tilt_db
+from softran.optical.submarine import CableSpec, load_cable, optimise_cable
 from softran.optical.system import (
     OSNR_REFERENCE_BANDWIDTH,
     LinkResult,
@@ -67,23 +97,40 @@ from softran.optical.wdm import flex_slot, itu_grid, wdm_demultiplex, wdm_multip
 
 __all__ = [
     "Amplifier",
+    "AmplifierNode",
+    "AmplifierType",
+    "CableSpec",
     "CoherentReceiver",
     "DPTransmitter",
     "EDFA",
+    "Equipment",
     "FibreLink",
+    "FibreModel",
+    "FibreNode",
     "FibreSpan",
     "FibreType",
     "FronthaulFit",
+    "FusedNode",
+    "GnpyFormatError",
     "Link",
     "LinkError",
     "LinkResult",
+    "NetworkPlan",
     "OPTICAL_MODULATIONS",
     "OSNR_REFERENCE_BANDWIDTH",
+    "OpticalNetwork",
     "PLANCK",
     "PlanResult",
+    "PropagationOptions",
     "REFERENCE_WAVELENGTH",
+    "RoadmNode",
+    "RoadmType",
     "SPEED_OF_LIGHT",
     "Span",
+    "SpanRules",
+    "Spectrum",
+    "SpectrumDefaults",
+    "TransceiverNode",
     "adaptive_equalize",
     "adc_quantize",
     "ase_power",
@@ -93,6 +140,7 @@ __all__ = [
     "cd_filter_length",
     "cd_transfer_function",
     "coherent_frontend",
+    "design_network",
     "digital_back_propagation",
     "dispersion_transfer_function",
     "fibre_latency",
@@ -106,16 +154,26 @@ __all__ = [
     "gsnr",
     "itu_grid",
     "laser_phase_noise",
+    "link_to_network",
+    "load_cable",
+    "load_gnpy_equipment",
+    "load_gnpy_sim_params",
+    "load_gnpy_topology",
     "load_link",
     "matched_filter",
     "metrics",
     "nli_coefficient",
     "nli_power",
+    "optimise_cable",
     "optimum_launch_power",
     "osnr_to_snr",
     "plan",
+    "plan_network",
     "plan_table",
+    "plot_gsnr_vs_distance",
+    "plot_gsnr_vs_frequency",
     "plot_gsnr_vs_power",
+    "propagate_path",
     "pulse_shape",
     "qam_symbols",
     "rrc_filter",
@@ -123,6 +181,9 @@ __all__ = [
     "shannon_rate",
     "simulate_link",
     "snr_to_osnr",
+    "srs_flat_comb",
+    "srs_power_profile",
+    "srs_tilt_db",
     "ssfm",
     "units",
     "unwrap_phase",

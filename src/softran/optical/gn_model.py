@@ -70,6 +70,7 @@ __all__ = [
     "line_rate",
     "nli_coefficient",
     "nli_power",
+    "nli_power_per_channel",
     "optimum_launch_power",
     "qam_ber",
     "required_snr_db",
@@ -120,16 +121,18 @@ def _check_span(alpha: float, beta2: float, gamma: float, length: float) -> tupl
     return alpha, abs(beta2), gamma, length
 
 
-def _psi(frequencies: torch.Tensor, symbol_rates: torch.Tensor, abs_beta2: float,
-         l_eff_a: float) -> torch.Tensor:
-    """ψ_ik of the module docstring, shape ``[..., n_ch (i), n_ch (k)]``."""
+def _psi(frequencies: torch.Tensor, symbol_rates: torch.Tensor, abs_beta2: torch.Tensor,
+         l_eff_a: torch.Tensor) -> torch.Tensor:
+    """ψ_ik of the module docstring, shape ``[..., n_ch (i), n_ch (k)]``; ``abs_beta2`` is
+    ``[..., i, k]`` (or broadcastable) and ``l_eff_a`` belongs to the interfering channel
+    ``k`` (``[..., 1, k]`` or a number)."""
     r_k = symbol_rates.unsqueeze(-2)                       # [..., 1, k]
     df = (frequencies.unsqueeze(-1) - frequencies.unsqueeze(-2)).abs()   # [..., i, k]
     a = math.pi ** 2 * abs_beta2 * l_eff_a
     psi = torch.asinh(a * r_k * (df + r_k / 2)) - torch.asinh(a * r_k * (df - r_k / 2))
-    self_term = torch.asinh(a / 2 * symbol_rates ** 2)     # [..., i]
+    self_term = torch.asinh(a / 2 * r_k ** 2)              # used on the diagonal (i = k)
     eye = torch.eye(frequencies.shape[-1], dtype=torch.bool, device=frequencies.device)
-    return torch.where(eye, self_term.unsqueeze(-1).expand_as(psi), psi)
+    return torch.where(eye, self_term.expand_as(psi), psi)
 
 
 def _prepare(frequencies: torch.Tensor, symbol_rates: torch.Tensor | float
@@ -173,14 +176,44 @@ def nli_power(powers: torch.Tensor, frequencies: torch.Tensor,
     powers = check_tensor("powers", powers, min_dim=1)
     if powers.is_complex() or not bool((powers >= 0).all()):
         raise ValueError("powers must be real and >= 0 (W)")
-    powers = powers.to(frequencies.dtype)
-    l_eff = effective_length(alpha, length)
-    l_eff_a = 1.0 / alpha
-    psd = powers / rates                                   # G_k [W/Hz]
-    psi = _psi(frequencies, rates, abs_beta2, l_eff_a)     # [..., i, k]
-    coeff = 16.0 / 27.0 * gamma ** 2 * l_eff ** 2 / (2.0 * math.pi * abs_beta2 * l_eff_a)
-    g_nli = coeff * psd * (psi * (psd ** 2).unsqueeze(-2)).sum(-1)
-    return g_nli * rates
+    full = torch.ones_like(frequencies)
+    return nli_power_per_channel(powers.to(frequencies.dtype), frequencies, rates,
+                                 alpha=full * alpha, beta2=full * -abs_beta2,
+                                 gamma=full * gamma, length=length)
+
+
+def nli_power_per_channel(powers: torch.Tensor, frequencies: torch.Tensor,
+                          symbol_rates: torch.Tensor, *, alpha: torch.Tensor,
+                          beta2: torch.Tensor, gamma: torch.Tensor, length: float
+                          ) -> torch.Tensor:
+    """NLI power [W] of each channel after one span whose parameters vary with frequency:
+    the closed form of :func:`nli_power` with, for cut channel ``i`` and interfering channel
+    ``k``, ``γ = γ_i``, ``β2 = (β2_i + β2_k) / 2``, and ``L_eff``, ``L_eff,a`` of ``α_k``
+    (the per-channel GN model of GNPy's ``gn_model_analytic``; Poggiolini 2012,
+    arXiv:1209.0394 eq. (120)). All of ``powers`` [W], ``frequencies`` [Hz],
+    ``symbol_rates`` [Bd], ``alpha`` [1/m], ``beta2`` [s²/m], ``gamma`` [1/(W m)] are
+    ``[..., n_ch]`` (validated by the callers); ``length`` [m].
+
+    With the same parameters on every channel it is :func:`nli_power`:
+
+    >>> f = torch.tensor([0.0, 50e9, 100e9], dtype=torch.float64)
+    >>> p = torch.full((3,), 1e-3, dtype=torch.float64)
+    >>> one = torch.ones(3, dtype=torch.float64)
+    >>> a = nli_power_per_channel(p, f, 32e9 * one, alpha=4.6e-5 * one, beta2=-21e-27 * one,
+    ...                           gamma=1.3e-3 * one, length=80e3)
+    >>> b = nli_power(p, f, 32e9, alpha=4.6e-5, beta2=-21e-27, gamma=1.3e-3, length=80e3)
+    >>> bool(torch.allclose(a, b, rtol=1e-12))
+    True
+    """
+    alpha_k = alpha.unsqueeze(-2)                          # [..., 1, k]
+    l_eff = -torch.expm1(-alpha_k * length) / alpha_k
+    l_eff_a = 1.0 / alpha_k
+    abs_b2 = ((beta2.unsqueeze(-1) + beta2.unsqueeze(-2)) / 2).abs()     # [..., i, k]
+    psd = powers / symbol_rates                            # G_k [W/Hz]
+    psi = _psi(frequencies, symbol_rates, abs_b2, l_eff_a)
+    coeff = 16.0 / 27.0 * l_eff ** 2 / (2.0 * math.pi * abs_b2 * l_eff_a)
+    g_nli = gamma ** 2 * psd * (coeff * psi * (psd ** 2).unsqueeze(-2)).sum(-1)
+    return g_nli * symbol_rates
 
 
 def nli_coefficient(frequencies: torch.Tensor, symbol_rates: torch.Tensor | float, *,

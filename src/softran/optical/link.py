@@ -39,11 +39,16 @@ Sections and keys (SI only inside the code; units are in the key names):
 * ``[[spans]]`` (at least one): ``fibre`` (a name of :func:`~softran.optical.fibre_types.
   fibre_type`, default ``"SSMF"``), ``length_km`` (required, > 0), ``count`` (repeat the
   entry, default 1), overrides ``loss_db_per_km``, ``dispersion_ps_nm_km``,
-  ``gamma_per_w_km``, ``a_eff_um2``, ``extra_loss_db`` (splices, connectors; default 0),
-  and ``amplifier``: a table ``{noise_figure_db = 5.0, gain_db = 16.0}`` or ``false`` for
+  ``gamma_per_w_km``, ``a_eff_um2``, ``con_in_db`` / ``con_out_db`` (connector or patch
+  loss at the span input / output: the input one lowers the power the fibre is launched
+  with), ``extra_loss_db`` (splices; a lumped loss at the span end; default 0), and
+  ``amplifier``: a table ``{noise_figure_db = 5.0, gain_db = 16.0}`` or ``false`` for
   none; absent: ``[amplifier_per_span]`` if given, else none.
 * ``[amplifier_per_span]``: ``noise_figure_db`` (required), ``gain_db`` (default: the loss
   since the previous amplifier), ``max_gain_db`` (default 35).
+* ``[model]`` (optional): ``frequency_dependent`` (``beta2`` and ``gamma`` vary across the
+  band), ``srs`` (stimulated Raman scattering), ``nli_from_total_power``; all default false
+  (the closed-form GN model at 1550 nm of :mod:`softran.optical.planner`).
 
 Amplifiers: ``gain_db`` defaults to the loss accumulated since the transmitter or the
 previous amplifier (a transparent line); a gain above ``max_gain_db`` (default 35 dB) means
@@ -57,7 +62,7 @@ the dotted key, e.g. ``link.toml: spans[3].length_km: must be > 0, got -5.0``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +76,14 @@ from pydantic import (
     model_validator,
 )
 
+from softran.optical.constants import REFERENCE_WAVELENGTH, SPEED_OF_LIGHT
+from softran.optical.fibre_model import FibreModel
 from softran.optical.fibre_types import FibreType, fibre_type, fibre_type_names
 from softran.optical.gn_model import MODULATION_FORMATS, required_snr_db
 from softran.tomlfile import format_loc, read_toml, split_message
 from softran.validation import check_name
 
-__all__ = ["Amplifier", "Link", "LinkError", "Span", "load_link", "validate_link"]
+__all__ = ["Amplifier", "Link", "LinkError", "ModelSection", "Span", "load_link", "validate_link"]
 
 #: Extended C band used to fill ``n_channels`` by default [GHz] (191.3-196.1 THz).
 DEFAULT_BAND_GHZ: float = 4800.0
@@ -159,6 +166,8 @@ class SpanSection(_Section):
     gamma_per_w_km: float | None = None
     a_eff_um2: float | None = None
     extra_loss_db: float = 0.0
+    con_in_db: float = 0.0
+    con_out_db: float = 0.0
     amplifier: AmplifierSection | bool | None = None
 
     @field_validator("fibre", mode="before")
@@ -178,7 +187,7 @@ class SpanSection(_Section):
     def _pos(cls, v: Any, info: Any) -> float | None:
         return None if v is None else _positive(info.field_name, v)
 
-    @field_validator("loss_db_per_km", "extra_loss_db", mode="before")
+    @field_validator("loss_db_per_km", "extra_loss_db", "con_in_db", "con_out_db", mode="before")
     @classmethod
     def _nn(cls, v: Any, info: Any) -> float | None:
         return None if v is None else _nonneg(info.field_name, v)
@@ -330,6 +339,25 @@ class TransceiverSection(_Section):
         return self
 
 
+class ModelSection(_Section):
+    """``[model]``: ``frequency_dependent`` (``beta2`` from the dispersion slope and
+    ``gamma`` from the effective area vary across the band; default false: the 1550 nm
+    values), ``srs`` (stimulated Raman scattering, default false),
+    ``nli_from_total_power`` (ASE and NLI act as NLI pumps too, as in GNPy; default
+    false)."""
+
+    frequency_dependent: bool = False
+    srs: bool = False
+    nli_from_total_power: bool = False
+
+    @field_validator("frequency_dependent", "srs", "nli_from_total_power", mode="before")
+    @classmethod
+    def _bool(cls, v: Any) -> bool:
+        if not isinstance(v, bool):
+            raise ValueError(f"must be true or false, got {v!r}")
+        return v
+
+
 class LinkFile(_Section):
     """The raw TOML document (use :func:`validate_link` to get a resolved :class:`Link`)."""
 
@@ -337,6 +365,7 @@ class LinkFile(_Section):
     transceiver: TransceiverSection
     spans: list[SpanSection] = Field(min_length=1)
     amplifier_per_span: AmplifierSection | None = None
+    model: ModelSection = Field(default_factory=ModelSection)
 
 
 @dataclass(frozen=True)
@@ -358,6 +387,8 @@ class Span:
     extra_loss_db: float
     amplifier: Amplifier | None
     entry: int
+    con_in_db: float = 0.0
+    con_out_db: float = 0.0
 
     @property
     def length(self) -> float:
@@ -366,8 +397,24 @@ class Span:
 
     @property
     def loss_db(self) -> float:
-        """Span loss ``α_dB L + extra_loss_db`` [dB]."""
-        return self.fibre.alpha_db_km * self.length_km + self.extra_loss_db
+        """Span loss ``con_in_db + α_dB L + extra_loss_db + con_out_db`` [dB]."""
+        return (self.con_in_db + self.fibre.alpha_db_km * self.length_km + self.extra_loss_db
+                + self.con_out_db)
+
+    def fibre_model(self, frequency_dependent: bool = False) -> FibreModel:
+        """The span as a :class:`~softran.optical.fibre_model.FibreModel`: the fibre type's
+        loss, ``D``, ``gamma`` and effective area at 1550 nm, the connector losses
+        (``extra_loss_db`` joins ``con_out_db``); ``frequency_dependent`` adds the
+        dispersion slope and the frequency dependence of ``gamma``."""
+        f = self.fibre
+        return FibreModel(
+            length=self.length, loss_db_km=f.alpha_db_km,
+            dispersion=f.dispersion_ps_nm_km * 1e-6,
+            dispersion_slope=f.slope_ps_nm2_km * 1e3 if frequency_dependent else None,
+            gamma=f.gamma, effective_area=f.a_eff,
+            ref_frequency=SPEED_OF_LIGHT / REFERENCE_WAVELENGTH, con_in_db=self.con_in_db,
+            con_out_db=self.con_out_db + self.extra_loss_db, group_index=f.group_index,
+            frequency_dependent_gamma=frequency_dependent)
 
 
 @dataclass(frozen=True)
@@ -388,6 +435,7 @@ class Link:
     spans: tuple[Span, ...]
     transceiver: TransceiverSection
     source: str = "link"
+    model: ModelSection = field(default_factory=ModelSection)
 
     @property
     def n_channels(self) -> int:
@@ -437,7 +485,8 @@ class Link:
 
 _MODELS: dict[str, type[BaseModel]] = {"link": LinkSection, "transceiver": TransceiverSection,
                                        "spans": SpanSection,
-                                       "amplifier_per_span": AmplifierSection}
+                                       "amplifier_per_span": AmplifierSection,
+                                       "model": ModelSection}
 
 
 def _messages(err: ValidationError) -> list[str]:
@@ -504,7 +553,8 @@ def _resolve(doc: LinkFile, source: str) -> Link:
         else:
             amp_spec, amp_key = doc.amplifier_per_span, "amplifier_per_span"
         for _ in range(entry.count):
-            loss = fibre.alpha_db_km * entry.length_km + entry.extra_loss_db
+            loss = (fibre.alpha_db_km * entry.length_km + entry.extra_loss_db + entry.con_in_db
+                    + entry.con_out_db)
             since_amp_db += loss
             if first_unamplified is None:
                 first_unamplified = i
@@ -529,7 +579,8 @@ def _resolve(doc: LinkFile, source: str) -> Link:
                 amp = Amplifier(gain_db=gain, noise_figure_db=amp_spec.noise_figure_db)
                 since_amp_db, first_unamplified = 0.0, None
             spans.append(Span(fibre=fibre, length_km=entry.length_km,
-                              extra_loss_db=entry.extra_loss_db, amplifier=amp, entry=i))
+                              extra_loss_db=entry.extra_loss_db, amplifier=amp, entry=i,
+                              con_in_db=entry.con_in_db, con_out_db=entry.con_out_db))
     if first_unamplified is not None:
         key = f"spans[{len(doc.spans) - 1}].amplifier"
         if tx.power_budget_db is None:
@@ -546,7 +597,7 @@ def _resolve(doc: LinkFile, source: str) -> Link:
             raise LinkError(f"{source}: transceiver.launch_power_dbm: missing; a line "
                             "without amplifiers has no optimum launch power (no ASE)")
     return Link(name=doc.link.name, description=doc.link.description, spans=tuple(spans),
-                transceiver=tx, source=source)
+                transceiver=tx, source=source, model=doc.model)
 
 
 def validate_link(data: dict[str, Any], *, source: str = "link") -> Link:

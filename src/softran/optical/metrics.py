@@ -43,7 +43,7 @@ from softran.nr.modulation import bits_per_symbol, symbol_demodulate, symbol_mod
 from softran.optical.qam import check_modulation, check_signal
 from softran.validation import check_bits, check_name, check_tensor
 
-__all__ = ["FEC_THRESHOLDS", "align_symbols", "ber", "ber_from_q", "evm", "gmi", "mi",
+__all__ = ["FEC_OVERHEADS", "FEC_THRESHOLDS", "align_symbols", "ber", "ber_from_q", "evm", "gmi", "mi",
            "pre_fec_margin", "q_factor", "ser", "snr", "snr_from_evm", "theoretical_ber",
            "theoretical_ser"]
 
@@ -57,6 +57,17 @@ def _fec_table() -> Mapping[str, float]:
 
 #: Pre-FEC BER thresholds by FEC name (read-only; sources in data/fec_thresholds.json).
 FEC_THRESHOLDS: Mapping[str, float] = _fec_table()
+
+
+@functools.cache
+def _fec_overheads() -> Mapping[str, float]:
+    text = resources.files("softran.optical").joinpath("data/fec_thresholds.json").read_text()
+    table = json.loads(text)["thresholds"]
+    return types.MappingProxyType({name: float(v["overhead"]) for name, v in table.items()})
+
+
+#: FEC overheads (parity over payload) by FEC name, same table as :data:`FEC_THRESHOLDS`.
+FEC_OVERHEADS: Mapping[str, float] = _fec_overheads()
 
 
 def _same_shape(name_a: str, a: torch.Tensor, name_b: str, b: torch.Tensor) -> None:

@@ -10,11 +10,18 @@ accumulation over spans and amplifiers)::
 
     1/GSNR_i(P0) = A_i / P0 + B_i P0² + 1/SNR_trx
     A_i = Σ_amplifiers P_ASE,a,i / g_out,a        (ASE at amplifier a's output, power g_out,a P0)
-    B_i = Σ_spans η_s,i g_s²                      (NLI of span s at its launch power g_s P0)
+    B_i = Σ_spans η_s,i (g_s c_s)²                (NLI of span s at its fibre launch power)
 
 with ``P_ASE`` of :func:`~softran.optical.gn_model.ase_power_dual_pol` in the noise
-bandwidth ``R_s`` at the channel's frequency and ``η_s,i`` of
-:func:`~softran.optical.gn_model.nli_coefficient` for the span's fibre. The optimum of
+bandwidth ``R_s`` at the channel's frequency, ``c_s`` the transmission of the span's input
+connector (``con_in_db``; the fibre is launched at ``g_s c_s P0``) and ``η_s,i`` the NLI
+coefficient of :func:`~softran.optical.gn_model.nli_power_per_channel` for the span's fibre
+(at unit channel powers): the 1550 nm ``β2`` and ``γ`` on every channel, or with
+``[model] frequency_dependent = true`` ``β2(f)`` from the dispersion slope and ``γ(f)``
+from the effective area (:class:`~softran.optical.fibre_model.FibreModel`). Stimulated Raman
+scattering and NLI from the total power (``[model] srs`` / ``nli_from_total_power``) are
+not in this closed form: :mod:`softran.optical.network_plan` propagates the spectrum with
+them. The optimum of
 channel ``i`` is ``P_opt,i = (A_i / (2 B_i))^(1/3)``; the plan launches every channel at the
 optimum of the *worst* channel (the one whose best GSNR is lowest; the centre of the band,
 which collects the most NLI) unless ``transceiver.launch_power_dbm`` fixes it.
@@ -28,7 +35,7 @@ no DSP, FEC or equipment delay).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +46,7 @@ from softran.optical.gn_model import (
     ase_power_dual_pol,
     fibre_latency,
     line_rate,
-    nli_coefficient,
+    nli_power_per_channel,
     shannon_rate,
 )
 from softran.optical.link import Link, load_link
@@ -48,6 +55,7 @@ from softran.validation import check_positive, check_tensor
 
 __all__ = [
     "FronthaulFit",
+    "LineNoise",
     "ModulationCheck",
     "PlanResult",
     "SpanRow",
@@ -66,8 +74,9 @@ __all__ = [
 class LineNoise:
     """Noise coefficients of a line (module docstring), per channel ``[n_channels]``:
     ``ase`` = ``A_i`` [W], ``nli`` = ``B_i`` [1/W²], and per span ``[n_spans, n_channels]``:
-    ``span_ase`` (``P_ASE / g_out``, zero without amplifier), ``span_nli`` (``η g_s²``);
-    ``gain_profile`` ``g_s`` ``[n_spans]``; ``snr_trx`` (linear, ``inf`` if ideal)."""
+    ``span_ase`` (``P_ASE / g_out``, zero without amplifier), ``span_nli`` (``η (g_s c_s)²``);
+    ``gain_profile`` ``g_s`` and ``fibre_launch`` ``g_s c_s`` ``[n_spans]`` (``c_s`` the input
+    connector's transmission); ``snr_trx`` (linear, ``inf`` if ideal)."""
 
     frequencies: torch.Tensor
     ase: torch.Tensor
@@ -76,6 +85,7 @@ class LineNoise:
     span_nli: torch.Tensor
     gain_profile: torch.Tensor
     snr_trx: float
+    fibre_launch: torch.Tensor
 
 
 def line_noise(link: Link) -> LineNoise:
@@ -100,15 +110,20 @@ def line_noise(link: Link) -> LineNoise:
     span_ase = torch.zeros(n_spans, n_ch, dtype=torch.float64)
     span_nli = torch.zeros(n_spans, n_ch, dtype=torch.float64)
     profile = torch.empty(n_spans, dtype=torch.float64)
+    launch = torch.empty(n_spans, dtype=torch.float64)
     g = 1.0
-    eta_cache: dict[tuple[float, ...], torch.Tensor] = {}
+    eta_cache: dict[object, torch.Tensor] = {}
+    ones = torch.ones_like(freqs)
     for s, span in enumerate(link.spans):
         profile[s] = g
-        key = (span.fibre.alpha, span.fibre.beta2, span.fibre.gamma, span.length)
+        fm = span.fibre_model(link.model.frequency_dependent)
+        key = replace(fm, con_in_db=0.0, con_out_db=0.0)
         if key not in eta_cache:
-            eta_cache[key] = nli_coefficient(freqs - freqs.mean(), rs, alpha=key[0],
-                                             beta2=key[1], gamma=key[2], length=key[3])
-        span_nli[s] = eta_cache[key] * g ** 2
+            eta_cache[key] = nli_power_per_channel(
+                ones, freqs, rs * ones, alpha=fm.alpha(freqs), beta2=fm.beta2(freqs),
+                gamma=fm.gamma_at(freqs), length=fm.length)
+        launch[s] = g * db_to_linear(-span.con_in_db)
+        span_nli[s] = eta_cache[key] * launch[s] ** 2
         g = g * db_to_linear(-span.loss_db)
         if span.amplifier is not None:
             g = g * db_to_linear(span.amplifier.gain_db)
@@ -119,7 +134,7 @@ def line_noise(link: Link) -> LineNoise:
     snr_trx = math.inf if b2b is None else db_to_linear(b2b)
     return LineNoise(frequencies=freqs, ase=span_ase.sum(0), nli=span_nli.sum(0),
                      span_ase=span_ase, span_nli=span_nli, gain_profile=profile,
-                     snr_trx=snr_trx)
+                     snr_trx=snr_trx, fibre_launch=launch)
 
 
 def _gsnr(p0: torch.Tensor, ase: torch.Tensor, nli: torch.Tensor, snr_trx: float
@@ -289,8 +304,8 @@ def plan(link: Link) -> PlanResult:
             loss_db=span.loss_db, gain_db=None if amp is None else amp.gain_db,
             noise_figure_db=None if amp is None else amp.noise_figure_db,
             launch_power_dbm=watt_to_dbm(p_in), p_ase_dbm=p_ase_dbm,
-            p_nli_dbm=watt_to_dbm(float(n.span_nli[s, worst]) / float(n.gain_profile[s]) ** 2
-                                  * p_in ** 3),
+            p_nli_dbm=watt_to_dbm(float(n.span_nli[s, worst]) / float(n.fibre_launch[s]) ** 2
+                                  * (p0 * float(n.fibre_launch[s])) ** 3),
             snr_db=linear_to_db(1.0 / (nsr_nli + nsr_ase)), gsnr_db=linear_to_db(1.0 / inv_cum),
             distance_km=dist, delay_us=delay * 1e6))
 
@@ -316,17 +331,18 @@ def _f(x: float | None, fmt: str = "{:.2f}") -> str:
     return "-" if x is None else fmt.format(x)
 
 
-def plan_table(result: PlanResult) -> Any:
+def plan_table(result: PlanResult, narrow: bool = False) -> Any:
     """The per-span table of a :func:`plan` result as a ``rich.table.Table`` (worst
-    channel; powers per channel).
+    channel; powers per channel); ``narrow``: the columns that fit 80 characters (span,
+    length, loss, gain, P_in, P_ASE, P_NLI, GSNR of the line so far).
 
     >>> from softran.optical.link import validate_link
     >>> link = validate_link({"link": {"name": "x"}, "transceiver": {
     ...     "symbol_rate_gbd": 64, "channel_spacing_ghz": 75, "n_channels": 3},
     ...     "spans": [{"length_km": 80, "count": 2}],
     ...     "amplifier_per_span": {"noise_figure_db": 5}})
-    >>> plan_table(plan(link)).row_count
-    2
+    >>> plan_table(plan(link)).row_count, len(plan_table(plan(link), narrow=True).columns)
+    (2, 8)
     """
     from rich.markup import escape
     from rich.table import Table
@@ -337,16 +353,19 @@ def plan_table(result: PlanResult) -> Any:
              f"channel {ch + 1}/{len(r.frequencies)} at {r.frequencies[ch].item() / 1e12:.4f}"
              f" THz; launch {r.launch_power_dbm:.2f} dBm/ch")
     table = Table(title=escape(title), title_justify="left")
-    for col in ("span", "fibre", "length (km)", "loss (dB)", "gain (dB)", "NF (dB)",
-                "P_in (dBm)", "P_ASE (dBm)", "P_NLI (dBm)", "SNR span (dB)", "GSNR line (dB)",
-                "distance (km)", "delay (µs)"):
-        table.add_column(col, justify="right")
+    heads = ("span", "fibre", "length\n(km)", "loss\n(dB)", "gain\n(dB)", "NF\n(dB)",
+             "P_in\n(dBm)", "P_ASE\n(dBm)", "P_NLI\n(dBm)", "SNR span\n(dB)",
+             "GSNR line\n(dB)", "distance\n(km)", "delay\n(µs)")
+    keep = (0, 2, 3, 4, 6, 7, 8, 10) if narrow else tuple(range(len(heads)))
+    for k in keep:
+        table.add_column(heads[k], justify="right", no_wrap=True)
     for row in r.rows:
-        table.add_row(str(row.index), escape(row.fibre), f"{row.length_km:g}",
-                      f"{row.loss_db:.2f}", _f(row.gain_db), _f(row.noise_figure_db),
-                      f"{row.launch_power_dbm:.2f}", _f(row.p_ase_dbm), f"{row.p_nli_dbm:.2f}",
-                      f"{row.snr_db:.2f}", f"{row.gsnr_db:.2f}", f"{row.distance_km:g}",
-                      f"{row.delay_us:.1f}")
+        cells = (str(row.index), escape(row.fibre), f"{row.length_km:g}",
+                 f"{row.loss_db:.2f}", _f(row.gain_db), _f(row.noise_figure_db),
+                 f"{row.launch_power_dbm:.2f}", _f(row.p_ase_dbm), f"{row.p_nli_dbm:.2f}",
+                 f"{row.snr_db:.2f}", f"{row.gsnr_db:.2f}", f"{row.distance_km:g}",
+                 f"{row.delay_us:.1f}")
+        table.add_row(*(cells[k] for k in keep))
     return table
 
 
