@@ -61,14 +61,14 @@ def simulate(
     """Run a link-level simulation scenario; results go into the store (a killed run resumes)."""
     from softran.sim.plots import plot_link_curves
     from softran.sim.runner import simulate as run_simulation
-    from softran.sim.scenario import load_scenario
+    from softran.sim.scenario import DOWNLINK_LINKS, load_scenario
 
     s = load_scenario(scenario)
     points = run_simulation(s, store, engine=engine, workers=workers, scheduler=scheduler,
                             progress=not quiet)
     make_console().print(_points_table(points, f"{s.scenario.name}  [{s.content_hash[:12]}]  "
                                            f"store {store}"))
-    if s.scenario.link == "pdsch":
+    if s.scenario.link in DOWNLINK_LINKS:
         typer.echo(_crossing_line(points))
     if plot is not None:
         out = plot_link_curves(points, plot, requirement_snr, title=s.scenario.name)

@@ -77,7 +77,10 @@ from softran.sim.scenario_sections import (
 )
 from softran.tomlfile import format_loc, read_toml, split_message
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "validate_scenario"]
+__all__ = ["DOWNLINK_LINKS", "Scenario", "ScenarioError", "load_scenario", "validate_scenario"]
+
+#: the links that simulate the downlink: their table is ``[pdsch]``, not ``[pusch]``
+DOWNLINK_LINKS = ("pdsch", "ntn-pdsch")
 
 
 class Scenario(Section):
@@ -116,19 +119,21 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _link_table(self) -> Scenario:
-        """``[pusch]`` is required, except by the ``pdsch`` link, which needs ``[pdsch]``
-        (:class:`~softran.sim.scenario_sections.PDSCHSection`) instead."""
-        downlink = self.scenario.link == "pdsch"
+        """``[pusch]`` is required, except by the downlink links (:data:`DOWNLINK_LINKS`),
+        which need ``[pdsch]`` (:class:`~softran.sim.scenario_sections.PDSCHSection`)
+        instead."""
+        link = self.scenario.link
+        downlink = link in DOWNLINK_LINKS
         if not downlink and self.pusch is None:
             raise ValueError("@pusch: missing section (required)")
         if downlink and self.pdsch is None:
-            raise ValueError("@pdsch: missing section (required by link 'pdsch')")
+            raise ValueError(f"@pdsch: missing section (required by link {link!r})")
         if downlink and self.pusch is not None:
-            raise ValueError("@pusch: not used by link 'pdsch' (its table is [pdsch]); "
+            raise ValueError(f"@pusch: not used by link {link!r} (its table is [pdsch]); "
                              "remove it")
         if not downlink and self.pdsch is not None:
-            raise ValueError(f"@pdsch: only used by link 'pdsch', not "
-                             f"{self.scenario.link!r}; remove it")
+            raise ValueError("@pdsch: only used by link 'pdsch' or 'ntn-pdsch', not "
+                             f"{link!r}; remove it")
         return self
 
     @property
@@ -260,7 +265,8 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
     except LinkConfigError as err:
         raise ScenarioError(f"{source}: {err}") from None
     # the canonical link table (defaults filled) is what is hashed
-    object.__setattr__(scenario, "pdsch" if scenario.scenario.link == "pdsch" else "pusch",
+    object.__setattr__(scenario,
+                       "pdsch" if scenario.scenario.link in DOWNLINK_LINKS else "pusch",
                        dict(pusch))
     return scenario
 
