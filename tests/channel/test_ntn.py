@@ -34,6 +34,18 @@ def test_profiles_are_the_tr38811_tables():
     assert set(NTN_TDL_PROFILE_NAMES) >= {"NTN-TDLA100", "NTN-TDLC5"}
 
 
+@pytest.mark.parametrize("name, rms_ns", [("NTN-TDLA100", 100.0), ("NTN-TDLC5", 5.0)])
+def test_conformance_profiles_have_the_delay_spread_of_their_name(name, rms_ns):
+    """The one-copy TS 38.101-5 profiles are at least self-consistent: the RMS delay spread
+    of their taps (LOS part included) is the number in their name, to 1 %."""
+    p = ntn_tdl_profile(name)
+    w = _lin(p.powers_db)
+    tau = torch.tensor(p.delays, dtype=torch.float64)
+    mean = (w * tau).sum()
+    rms = ((w * tau**2).sum() - mean**2).sqrt().item()
+    assert rms == pytest.approx(rms_ns * 1e-9, rel=0.01)
+
+
 @pytest.mark.parametrize("name", ["NTN-TDL-A", "NTN-TDL-B"])
 def test_power_delay_profile(name):
     b, r = 400, 4

@@ -53,3 +53,56 @@ def test_bad_link_file_names_the_key(tmp_path, capsys):
                                             "elevations = [10.0, 95.0]"))
     assert main(["ntn", "budget", str(bad)]) == 2
     assert "link.elevations[1]" in capsys.readouterr().err
+
+
+LINK_FILES = sorted((ROOT / "scenarios" / "ntn").glob("set*_*.toml"))
+
+
+@pytest.mark.parametrize("path", LINK_FILES, ids=lambda p: p.stem)
+def test_every_example_link_file_budgets(path, capsys):
+    """The TR 38.821 Set-1 / Set-2 example files: EIRP = density + 10 log10(B / MHz), FSPL
+    at each direction's own frequency, and the uplink only where the file gives G/T."""
+    import math
+
+    f = load_link_file(path)
+    ln, sat = f.tables["link"], f.tables["satellite"]
+    assert main(["ntn", "budget", str(path)]) == 0
+    out = capsys.readouterr().out
+    budgets = f.budgets()
+    assert ("uplink" in budgets) == (sat["g_over_t"] is not None)
+    if "uplink" not in budgets:
+        assert "uplink: no budget" in out
+    for direction, rows in budgets.items():
+        fc = ln[f"{direction}_frequency"]
+        for el, r in rows:
+            d = r.lines["slant range (km)"] * 1e3
+            assert r.lines["FSPL (dB)"] == pytest.approx(
+                20 * math.log10(4 * math.pi * d * fc / 299_792_458.0), abs=0.01)
+            if direction == "downlink":
+                assert r.lines["EIRP (dBW)"] == pytest.approx(
+                    sat["eirp_density"] + 10 * math.log10(ln["downlink_bandwidth"] / 1e6))
+            assert f"{r.cnr:.2f}" in out
+
+
+def test_ka_band_file_has_two_frequencies_and_no_pass_without_g_over_t(capsys):
+    ka = load_link_file(ROOT / "scenarios" / "ntn" / "set1_leo600_kaband.toml")
+    down, up = ka.budgets()["downlink"][0][1], ka.budgets()["uplink"][0][1]
+    # 30 GHz up, 20 GHz down: 20 log10(1.5) dB more free-space loss at the same range
+    assert up.lines["FSPL (dB)"] - down.lines["FSPL (dB)"] == pytest.approx(
+        20 * __import__("math").log10(1.5), abs=1e-9)
+    geo = ROOT / "scenarios" / "ntn" / "set1_geo_kaband.toml"
+    assert main(["ntn", "pass", str(geo)]) == 2
+    err = capsys.readouterr().err
+    assert "satellite.g_over_t" in err and err.count("\n") == 1
+
+
+def test_link_file_frequencies(tmp_path):
+    sat = "[satellite]\naltitude_km = 600\neirp_density = 4\n"
+    with pytest.raises(ValueError, match="link.carrier_frequency: missing key"):
+        load_link_file(sat + "[link]\ndownlink_frequency = 2e10\n")
+    f = load_link_file(sat + "[link]\ndownlink_frequency = 2e10\nuplink_frequency = 3e10\n")
+    assert f.directions == ("downlink",) and f.tables["link"]["carrier_frequency"] is None
+    f = load_link_file(sat + "g_over_t = 1.1\n[link]\ncarrier_frequency = 2e9\n")
+    assert f.tables["link"]["uplink_frequency"] == f.tables["link"]["downlink_frequency"] == 2e9
+    with pytest.raises(ValueError, match="link.uplink_frequency"):
+        load_link_file(sat + "[link]\ncarrier_frequency = 2e9\nuplink_frequency = -1\n")

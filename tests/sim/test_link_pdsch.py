@@ -99,7 +99,7 @@ def test_link_table_rules():
     with pytest.raises(ScenarioError, match="pusch: not used by link 'pdsch'"):
         load_scenario('[scenario]\nname = "t"\nlink = "pdsch"\n[pdsch]\n[pusch]\n'
                       '[snr]\npoints_db = [0]\n')
-    with pytest.raises(ScenarioError, match="pdsch: only used by link 'pdsch'"):
+    with pytest.raises(ScenarioError, match="pdsch: only used by link 'ntn-pdsch' or 'pdsch', not"):
         load_scenario('[scenario]\nname = "t"\n[pusch]\nn_prb = 4\n[carrier]\nn_size_grid = 4'
                       '\n[pdsch]\n[snr]\npoints_db = [0]\n')
 

@@ -22,14 +22,16 @@ def ntn_budget(
 ) -> None:
     """Link budget per TR 38.821 §6.1.1.1 in both directions at the link file's elevations.
 
-    Rows: EIRP, G/T, free-space path loss, the other losses and the CNR."""
+    Rows: EIRP, G/T, free-space path loss, the other losses and the CNR; the uplink is left
+    out when the file gives no satellite G/T."""
     from rich.table import Table
 
     from softran.ntn.linkfile import load_link_file
 
     f = load_link_file(link)
     console = make_console()
-    for direction, rows in f.budgets().items():
+    budgets = f.budgets()
+    for direction, rows in budgets.items():
         sat = f.tables["satellite"]["name"]
         table = Table(title=f"{sat}: {direction}", title_justify="left")
         table.add_column("elevation (deg)")
@@ -38,6 +40,9 @@ def ntn_budget(
         for key in rows[0][1].lines:
             table.add_row(key, *(f"{r.lines[key]:.2f}" for _, r in rows))
         console.print(table)
+    if "uplink" not in budgets:
+        typer.echo(f"{f.tables['satellite']['name']}: uplink: no budget (the link file gives "
+                   "no satellite.g_over_t)")
 
 
 @ntn_app.command("pass")

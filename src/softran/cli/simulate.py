@@ -113,7 +113,7 @@ def simulate(
     from softran.sim.plots import plot_link_curves
     from softran.sim.progress import RunProgress
     from softran.sim.runner import simulate as run_simulation
-    from softran.sim.scenario import load_scenario
+    from softran.sim.scenario import DOWNLINK_LINKS, load_scenario
 
     check_figure_path("plot", plot)
     s = load_scenario(scenario)
@@ -132,7 +132,7 @@ def simulate(
         console.print(line)
     console.print(_points_table(points, f"{s.scenario.name}  [{s.content_hash[:12]}]  "
                                         f"store {store}", console.width))
-    if s.scenario.link == "pdsch":
+    if s.scenario.link in DOWNLINK_LINKS:
         typer.echo(_crossing_line(points))
     if plot is not None:
         out = plot_link_curves(points, plot, requirement_snr, title=s.scenario.name)

@@ -15,6 +15,15 @@
   age``), each a fixed vector in a random direction drawn from ``seed``; the UE's own
   oscillator error after downlink synchronisation (``frequency_error_ppm``) adds
   ``ppm * 1e-6 * f_c``.
+* **Downlink** (``direction="downlink"``, what reaches the UE receiver; our model, the
+  mirror of the uplink): the satellite transmits on ``f_c`` (the feeder link's Doppler is
+  taken as compensated by the network, as for the uplink), the UE receives ``f_c +
+  f_D`` and tunes its receiver to ``f_c (1 + ppm 1e-6) + f_D,predicted`` -- its oscillator
+  plus the service-link Doppler it predicts from the same GNSS position and ephemeris. The
+  residual is ``f_D - f_D,predicted - ppm 1e-6 f_c``: the same prediction error as the
+  uplink, the oscillator term with the opposite sign. A UE that tracks the carrier in
+  closed loop on SSB / TRS instead is the case of zero position and ephemeris errors with
+  its tracking error as ``frequency_error_ppm``.
 * **K_offset** (TS 38.213 §8, ``cellSpecificKoffset-r17``): the scheduling offset added to
   the PUSCH / HARQ-ACK timing must cover the UE - gNB round trip; :func:`k_offset` gives the
   smallest number of slots that does. **K_mac** (TS 38.321 §5.18, TS 38.213 §4.2): the
@@ -33,7 +42,7 @@ from softran.ntn.constants import SPEED_OF_LIGHT
 from softran.ntn.geometry import GroundPoint
 from softran.ntn.link_geometry import range_derivatives
 from softran.ntn.orbit import OrbitState
-from softran.validation import check_int, check_positive, check_real
+from softran.validation import check_int, check_name, check_positive, check_real
 
 __all__ = ["T_C", "PrecompensationErrors", "Residual", "k_mac", "k_offset",
            "residual_after_precompensation", "slots_covering", "timing_advance"]
@@ -134,8 +143,9 @@ class Residual:
     Attributes:
         delay: one-way service-link delay error in seconds (true - predicted); the timing
             error at the gNB is twice this (the UE advances by its round-trip estimate).
-        doppler: frequency error at the gNB in Hz (uplink: true Doppler - predicted, plus
-            the oscillator error).
+        doppler: frequency error at the receiver in Hz (uplink, at the gNB: true Doppler -
+            predicted, plus the oscillator error; downlink, at the UE: true Doppler -
+            predicted, minus the oscillator error).
         predicted_delay, predicted_doppler: the UE's predictions.
     """
 
@@ -152,18 +162,24 @@ def _unit(rng: np.random.Generator) -> np.ndarray:
 
 def residual_after_precompensation(state: OrbitState, ue: GroundPoint,
                                    carrier_frequency: float,
-                                   errors: PrecompensationErrors) -> Residual:
-    """Residual delay and Doppler after the UE pre-compensates with its own estimates
-    (module notes).
+                                   errors: PrecompensationErrors,
+                                   direction: str = "uplink") -> Residual:
+    """Residual delay and Doppler after the UE pre-compensates with its own estimates: at
+    the gNB for the ``"uplink"``, at the UE receiver for the ``"downlink"`` (module notes).
 
     >>> from softran.ntn.orbit import CircularOrbit
     >>> s = CircularOrbit(600e3, 90.0, phase=-10.0).state([0.0])
-    >>> r = residual_after_precompensation(s, GroundPoint(0.0, 0.0), 2e9,
-    ...                                    PrecompensationErrors(frequency_error_ppm=0.1))
+    >>> e = PrecompensationErrors(frequency_error_ppm=0.1)
+    >>> r = residual_after_precompensation(s, GroundPoint(0.0, 0.0), 2e9, e)
     >>> float(r.delay[0]), round(float(r.doppler[0]), 6)
     (0.0, 200.0)
+    >>> d = residual_after_precompensation(s, GroundPoint(0.0, 0.0), 2e9, e, "downlink")
+    >>> round(float(d.doppler[0]), 6)
+    -200.0
     """
     fc = check_positive("carrier_frequency", carrier_frequency)
+    sign = {"uplink": 1.0, "downlink": -1.0}[check_name("direction", direction,
+                                                         ("uplink", "downlink"))]
     if not isinstance(errors, PrecompensationErrors):
         raise TypeError(f"errors must be PrecompensationErrors, got {type(errors).__name__}")
     rng = np.random.default_rng(errors.seed)
@@ -184,6 +200,6 @@ def residual_after_precompensation(state: OrbitState, ue: GroundPoint,
     rate_est = np.einsum("ij,ij->i", dr, est.velocity) / d_est
     f_true = -fc * rate_true / SPEED_OF_LIGHT
     f_est = -fc * rate_est / SPEED_OF_LIGHT
-    osc = errors.frequency_error_ppm * 1e-6 * fc
+    osc = sign * errors.frequency_error_ppm * 1e-6 * fc
     return Residual(delay=(d_true - d_est) / SPEED_OF_LIGHT, doppler=f_true - f_est + osc,
                     predicted_delay=d_est / SPEED_OF_LIGHT, predicted_doppler=f_est)

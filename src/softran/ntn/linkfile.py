@@ -6,11 +6,15 @@ Tables and keys (SI units unless the key says otherwise)::
 
     [satellite]  name, altitude_km (circular orbit; or tle = ["line 1", "line 2"]),
                  inclination (deg, default 90), eirp_density (dBW/MHz, downlink),
-                 g_over_t (dB/K, uplink)
+                 g_over_t (dB/K, uplink; optional: without it the file has no uplink
+                 budget and no pass)
     [ue]         latitude, longitude (deg, default 0), tx_power (dBm, default 23),
                  tx_antenna_gain, rx_antenna_gain (dBi, default 0), noise_figure (dB,
                  default 7), antenna_temperature (K, default 290)
-    [link]       carrier_frequency (Hz), downlink_bandwidth, uplink_bandwidth (Hz),
+    [link]       carrier_frequency (Hz), downlink_frequency, uplink_frequency (Hz, default
+                 carrier_frequency; give both instead of carrier_frequency for a Ka-band
+                 link, 20 GHz down and 30 GHz up),
+                 downlink_bandwidth, uplink_bandwidth (Hz),
                  elevations (deg list for the budget, default [10, 30, 90]),
                  min_elevation (deg, default 10), shadow_margin, scintillation_loss,
                  polarization_loss, additional_loss, atmospheric_loss (dB, default 0)
@@ -49,7 +53,8 @@ _KEYS = {
     "satellite": {"name", "altitude_km", "tle", "inclination", "eirp_density", "g_over_t"},
     "ue": {"latitude", "longitude", "tx_power", "tx_antenna_gain", "rx_antenna_gain",
            "noise_figure", "antenna_temperature"},
-    "link": {"carrier_frequency", "downlink_bandwidth", "uplink_bandwidth", "elevations",
+    "link": {"carrier_frequency", "downlink_frequency", "uplink_frequency",
+             "downlink_bandwidth", "uplink_bandwidth", "elevations",
              "min_elevation", "shadow_margin", "scintillation_loss", "polarization_loss",
              "additional_loss", "atmospheric_loss"},
     "pass": {"mcs_index", "mcs_table", "n_prb", "subcarrier_spacing", "required_snr_db",
@@ -79,28 +84,39 @@ class NTNLinkFile:
         u = self.tables["ue"]
         return GroundPoint(u["latitude"], u["longitude"])
 
+    @property
+    def directions(self) -> tuple[str, ...]:
+        """The directions the file has a budget for: ``downlink``, and ``uplink`` when
+        ``satellite.g_over_t`` is given."""
+        has_up = self.tables["satellite"]["g_over_t"] is not None
+        return ("downlink", "uplink") if has_up else ("downlink",)
+
     def budget(self, direction: str) -> LinkBudget:
         """The TR 38.821 §6.1.1.1 budget of one direction."""
         s, u, ln = self.tables["satellite"], self.tables["ue"], self.tables["link"]
         losses = {k: ln[k] for k in _LOSSES}
         if direction == "downlink":
-            return LinkBudget("downlink", ln["carrier_frequency"], ln["downlink_bandwidth"],
+            return LinkBudget("downlink", ln["downlink_frequency"], ln["downlink_bandwidth"],
                               eirp_density=s["eirp_density"],
                               rx_antenna_gain=u["rx_antenna_gain"],
                               noise_figure=u["noise_figure"],
                               antenna_temperature=u["antenna_temperature"], **losses)
-        return LinkBudget("uplink", ln["carrier_frequency"], ln["uplink_bandwidth"],
+        if s["g_over_t"] is None:
+            raise ValueError(f"{self.name}: satellite.g_over_t: the uplink budget needs the "
+                             "satellite's G/T (dB/K); the link file does not give it")
+        return LinkBudget("uplink", ln["uplink_frequency"], ln["uplink_bandwidth"],
                           tx_power=u["tx_power"], tx_antenna_gain=u["tx_antenna_gain"],
                           satellite_g_over_t=s["g_over_t"], **losses)
 
     def budgets(self) -> dict[str, list[tuple[float, BudgetResult]]]:
-        """Both directions at every ``[link] elevations`` (circular orbits only)."""
+        """Every direction of :attr:`directions` at every ``[link] elevations`` (circular
+        orbits only)."""
         h = self.tables["satellite"].get("altitude_km")
         if h is None:
             raise ValueError(f"{self.name}: satellite.altitude_km: a budget needs the altitude "
                              "(a TLE has no fixed one)")
         out = {}
-        for direction in ("downlink", "uplink"):
+        for direction in self.directions:
             b = self.budget(direction)
             out[direction] = [(el, b.compute(slant_range(el, h * 1e3)))
                               for el in self.tables["link"]["elevations"]]
@@ -145,10 +161,12 @@ def load_link_file(source: str | Path) -> NTNLinkFile:
                                 sat["altitude_km"])
     s["inclination"] = _key(name, "satellite.inclination", check_real, "inclination",
                             sat.get("inclination", 90.0), 0.0, 180.0)
-    for key in ("eirp_density", "g_over_t"):
-        if key not in sat:
-            raise ValueError(f"{name}: satellite.{key}: missing key (required)")
-        s[key] = _key(name, f"satellite.{key}", check_real, key, sat[key])
+    if "eirp_density" not in sat:
+        raise ValueError(f"{name}: satellite.eirp_density: missing key (required)")
+    s["eirp_density"] = _key(name, "satellite.eirp_density", check_real, "eirp_density",
+                             sat["eirp_density"])
+    s["g_over_t"] = (None if "g_over_t" not in sat else
+                     _key(name, "satellite.g_over_t", check_real, "g_over_t", sat["g_over_t"]))
     u = t["ue"]
     u["latitude"] = _key(name, "ue.latitude", check_real, "latitude",
                          ue.get("latitude", 0.0), -90.0, 90.0)
@@ -160,11 +178,18 @@ def load_link_file(source: str | Path) -> NTNLinkFile:
         low = 0.0 if key in ("noise_figure", "antenna_temperature") else None
         u[key] = _key(name, f"ue.{key}", check_real, key, ue.get(key, default), low)
     lk = t["link"]
-    if "carrier_frequency" not in ln:
-        raise ValueError(f"{name}: link.carrier_frequency: missing key (required)")
-    for key, default in (("carrier_frequency", None), ("downlink_bandwidth", 30e6),
-                         ("uplink_bandwidth", 360e3)):
+    both = "downlink_frequency" in ln and "uplink_frequency" in ln
+    if "carrier_frequency" not in ln and not both:
+        raise ValueError(f"{name}: link.carrier_frequency: missing key (required unless "
+                         "downlink_frequency and uplink_frequency are both given)")
+    if "carrier_frequency" in ln:
+        lk["carrier_frequency"] = _key(name, "link.carrier_frequency", check_positive,
+                                       "carrier_frequency", ln["carrier_frequency"])
+    for key, default in (("downlink_frequency", lk.get("carrier_frequency")),
+                         ("uplink_frequency", lk.get("carrier_frequency")),
+                         ("downlink_bandwidth", 30e6), ("uplink_bandwidth", 360e3)):
         lk[key] = _key(name, f"link.{key}", check_positive, key, ln.get(key, default))
+    lk.setdefault("carrier_frequency", None)
     els = ln.get("elevations", [10.0, 30.0, 90.0])
     if not isinstance(els, list) or not els:
         raise ValueError(f"{name}: link.elevations: must be a non-empty list of degrees")
@@ -217,15 +242,17 @@ def _orbit(f: NTNLinkFile) -> CircularOrbit | TLEOrbit:
 
 def satellite_pass(f: NTNLinkFile, search_hours: float = 24.0) -> PassResult:
     """The first pass of the satellite above ``[link] min_elevation`` within
-    ``search_hours``: geometry, uplink CNR and throughput of the ``[pass]`` MCS (module
-    notes)."""
+    ``search_hours``: geometry (Doppler at the uplink frequency), uplink CNR and throughput of
+    the ``[pass]`` MCS (module notes)."""
     from softran.nr import bits_per_symbol, mcs, tbs
 
+    up = f.budget("uplink")     # the pass draws the uplink CNR: the file needs g_over_t
     orbit = _orbit(f)
     ue = f.ue
     emin = f.tables["link"]["min_elevation"]
     coarse = np.arange(0.0, search_hours * 3600.0, 10.0)
-    g0 = link_geometry(orbit.state(coarse), ue, f.tables["link"]["carrier_frequency"])
+    fc = f.tables["link"]["uplink_frequency"]
+    g0 = link_geometry(orbit.state(coarse), ue, fc)
     windows = visibility_windows(coarse, g0.elevation, emin)
     if not windows:
         raise ValueError(f"{f.name}: the satellite never rises above {emin} degrees over the "
@@ -233,11 +260,10 @@ def satellite_pass(f: NTNLinkFile, search_hours: float = 24.0) -> PassResult:
     start, end = windows[0]
     p = f.tables["pass"]
     t = np.arange(max(0.0, start - p["step"]), end + p["step"], p["step"])
-    geo = link_geometry(orbit.state(t), ue, f.tables["link"]["carrier_frequency"])
+    geo = link_geometry(orbit.state(t), ue, fc)
     keep = geo.elevation >= emin
     geo = LinkGeometry(**{k: (v[keep] if isinstance(v, np.ndarray) else v)
                           for k, v in geo.__dict__.items()})
-    up = f.budget("uplink")
     cnr = np.array([up.compute(float(d)).cnr for d in geo.slant_range])
     mod, rate = mcs(p["mcs_index"], p["mcs_table"])
     if rate is None:

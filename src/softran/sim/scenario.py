@@ -77,7 +77,10 @@ from softran.sim.scenario_sections import (
 )
 from softran.tomlfile import format_loc, read_toml, split_message
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "validate_scenario"]
+__all__ = ["DOWNLINK_LINKS", "Scenario", "ScenarioError", "load_scenario", "validate_scenario"]
+
+#: the links that simulate the downlink: their table is ``[pdsch]``, not ``[pusch]``
+DOWNLINK_LINKS = ("pdsch", "ntn-pdsch")
 
 
 class Scenario(Section):
@@ -142,7 +145,7 @@ class Scenario(Section):
             if name == "pusch":
                 raise ValueError(f"@pusch: not used by link {link!r} (its table is [{own}]); "
                                  "remove it")
-            users = ", ".join(repr(k) for k in link_kinds() if link_section(k) == name)
+            users = " or ".join(repr(k) for k in link_kinds() if link_section(k) == name)
             raise ValueError(f"@{name}: only used by link {users}, not {link!r}; remove it")
         return self
 

@@ -503,7 +503,7 @@ class RunSection(Section):
 
 class NTNSection(Section):
     """``[ntn]``: the satellite link of the ``ntn-pusch`` / ``ntn-pdsch`` links (transparent
-    payload; see :mod:`softran.sim.links.ntn_pusch`).
+    payload; see :mod:`softran.sim.links.ntn_pusch`, :mod:`softran.sim.links.ntn_pdsch`).
 
     Geometry: ``geometry`` ``"fixed"`` (the UE sees the satellite at ``elevation`` degrees,
     default 30) or ``"pass"`` (an overhead pass of a circular polar orbit; every
@@ -516,8 +516,9 @@ class NTNSection(Section):
     ``"NTN-TDL-D"`` with ``delay_spread`` in ns, or ``"NTN-TDLA100"``, ``"NTN-TDLC5"``;
     default ``"NTN-TDLC5"``), ``max_doppler`` the UE-motion Doppler in Hz (default 0).
 
-    Pre-compensation residuals (:mod:`softran.ntn.compensation`): ``frequency_error_ppm``
-    (the UE oscillator after downlink sync), ``gnss_error`` (m), ``ephemeris_position_error``
+    Pre-compensation residuals (:mod:`softran.ntn.compensation`; the uplink's at the gNB, the
+    downlink's at the UE receiver): ``frequency_error_ppm`` (the UE oscillator after
+    downlink sync), ``gnss_error`` (m), ``ephemeris_position_error``
     (m), ``ephemeris_velocity_error`` (m/s), ``ephemeris_age`` (s), ``error_seed``;
     ``harq_processing_slots`` are added to the round trip for the HARQ RTT (default 2).
     """

@@ -7,16 +7,21 @@ as its common shift -> the HARQ round trip of the link.
   ``elevation``; ``pass`` samples an overhead pass of a polar orbit over the UE every
   second while it is above ``min_elevation``.
 * **Residual**: :func:`softran.ntn.residual_after_precompensation` on every geometry
-  sample (errors drawn once from ``error_seed``). The residual Doppler (plus the UE
-  oscillator error) becomes the NTN-TDL channel's common shift; the UE-motion Doppler is
-  the channel's ``max_doppler``. The residual delay (nanoseconds for metre-level errors) is
-  reported but not applied: it is far inside the cyclic prefix and the receiver's
-  channel estimate absorbs it.
+  sample (errors drawn once from ``error_seed``), in the link's direction. Uplink
+  (``ntn-pusch``): the UE pre-compensates its transmission, the residual Doppler plus its
+  oscillator error reaches the gNB. Downlink (``ntn-pdsch``): the satellite sends on the
+  carrier, the UE corrects its receiver with the Doppler it predicts from the same GNSS
+  position and ephemeris; the residual minus its oscillator error reaches the UE's
+  receiver (see :mod:`softran.ntn.compensation`). The residual becomes the NTN-TDL
+  channel's common shift; the UE-motion Doppler is the channel's ``max_doppler``. The
+  residual delay (nanoseconds for metre-level errors) is reported but not applied: it is
+  far inside the cyclic prefix and the receiver's channel estimate absorbs it.
 * **Per transmission** the geometry sample comes from the channel's seed (uniform over
   the pass), so every engine sees the same draws.
 * **Round trip** (TR 38.821 §4.2): ``2 (d_service + d_feeder) / c`` with the feeder link at
   ``feeder_elevation``; the HARQ RTT in slots is the smallest number of slots covering the
-  largest round trip plus ``harq_processing_slots``.
+  largest round trip plus ``harq_processing_slots`` (both directions: a PUSCH waits for the
+  gNB's next grant, a PDSCH for the UE's HARQ-ACK, one UE - gNB round trip each).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from softran.ntn import (
     slant_range,
     slots_covering,
 )
+from softran.validation import check_name
 
 __all__ = ["NTNLinkLayer"]
 
@@ -57,12 +63,17 @@ class NTNLinkLayer:
     ...                       "channel": "NTN-TDLC5", "frequency_error_ppm": 0.1})
     >>> round(float(layer.residual_doppler[0]), 3), round(layer.max_round_trip * 1e3, 2)
     (200.0, 20.06)
+    >>> down = NTNLinkLayer(layer.section.model_dump(), direction="downlink")
+    >>> round(float(down.residual_doppler[0]), 3)
+    -200.0
     """
 
-    def __init__(self, table: dict[str, Any]) -> None:
+    def __init__(self, table: dict[str, Any], direction: str = "uplink") -> None:
         from softran.sim.scenario_sections import NTNSection
 
         self.section = NTNSection(**table)
+        #: ``"uplink"`` (residual at the gNB) or ``"downlink"`` (residual at the UE)
+        self.direction = check_name("direction", direction, ("uplink", "downlink"))
         s = self.section
         h = s.altitude * 1e3
         if s.geometry == "fixed":
@@ -87,8 +98,9 @@ class NTNLinkLayer:
             ephemeris_velocity_error=s.ephemeris_velocity_error,
             ephemeris_age=s.ephemeris_age, frequency_error_ppm=s.frequency_error_ppm,
             seed=s.error_seed)
-        res = residual_after_precompensation(state, _UE, s.carrier_frequency, errors)
-        #: residual frequency error at the gNB per geometry sample, Hz
+        res = residual_after_precompensation(state, _UE, s.carrier_frequency, errors,
+                                             self.direction)
+        #: residual frequency error at the receiver per geometry sample, Hz
         self.residual_doppler = res.doppler[keep]
         #: residual one-way delay error per geometry sample, s
         self.residual_delay = res.delay[keep]

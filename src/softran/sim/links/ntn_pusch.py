@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 __all__ = ["NTNPUSCHLink", "check_ntn_scenario", "ntn_pusch_link_config"]
 
 
-def check_ntn_scenario(scenario: Scenario) -> NTNLinkLayer:
-    """The NTN link layer of ``scenario``; raises :class:`~softran.sim.LinkConfigError`
-    when ``[ntn]`` is missing or ``[channel]`` is set."""
+def check_ntn_scenario(scenario: Scenario, direction: str = "uplink") -> NTNLinkLayer:
+    """The NTN link layer of ``scenario`` in ``direction`` (``"uplink"``, ``"downlink"``);
+    raises :class:`~softran.sim.LinkConfigError` when ``[ntn]`` is missing or
+    ``[channel]`` is set."""
     if scenario.ntn is None:
         raise LinkConfigError("ntn", f"link {scenario.scenario.link!r} needs an [ntn] table "
                               "(geometry, channel, pre-compensation errors)")
@@ -41,7 +42,7 @@ def check_ntn_scenario(scenario: Scenario) -> NTNLinkLayer:
         raise LinkConfigError("channel.model", "the NTN links take their channel from [ntn] "
                               "(channel, delay_spread, max_doppler); remove [channel]")
     try:
-        return NTNLinkLayer(scenario.ntn.model_dump())
+        return NTNLinkLayer(scenario.ntn.model_dump(), direction)
     except (TypeError, ValueError) as err:
         raise LinkConfigError("ntn", str(err).splitlines()[0]) from None
 

@@ -8,6 +8,9 @@ channel, MMSE-IRC, demapping) -> DL-SCH decoding with HARQ soft combining (redun
 versions ``[harq] rv_sequence``, default 0, 2, 3, 1 as TS 38.101-4 §5.2 uses). Each new
 transport block starts from an empty soft buffer: the link resets the decoders' HARQ
 process explicitly (:meth:`~softran.nr.PDSCHReceiver.reset_harq`) before and after a run.
+With ``[harq] n_processes`` set, the HARQ timeline (:class:`~softran.sim.harq.HARQModel`:
+processes, feedback disabled per process, round trip) decides the transmissions a slot may
+have and counts the slots of the stall, as for the ``pusch`` link.
 
 **SNR**: as for the ``pusch`` link (TS 38.101-4 / TS 38.104 definition): per RE and receive
 antenna, ``P / N0`` with ``P`` the average data-RE energy summed over the transmit ports
@@ -49,6 +52,7 @@ from softran.nr import CarrierConfig, PDSCHConfig, PDSCHReceiver, PDSCHTransmitt
 from softran.nr.datafiles import read_csv
 from softran.sim.link import LinkConfigError, SlotCounts, register_link
 from softran.sim.links._radio import RadioLink, check_canonical_table
+from softran.sim.links.pusch import harq_model
 from softran.tomlfile import split_message
 from softran.validation import check_int, check_name
 
@@ -56,6 +60,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from softran.sim.conformance import Crossing
+    from softran.sim.harq import HARQModel
     from softran.sim.scenario import Scenario
 
 __all__ = ["PDSCHFRC", "PDSCHLink", "pdsch_frc", "pdsch_link_config",
@@ -245,8 +250,11 @@ class PDSCHLink(RadioLink):
                  impairments: dict[str, Any] | None = None, max_transmissions: int = 4,
                  rv_sequence: tuple[int, ...] = (0, 2, 3, 1),
                  channel_estimation: str = "estimated", detector: str = "mmse-irc",
-                 max_iterations: int = 12, device: str = "cpu") -> None:
+                 max_iterations: int = 12, device: str = "cpu",
+                 harq_model: HARQModel | None = None) -> None:
         self.device = torch.device(device)
+        #: the HARQ timeline (processes, feedback, round trip), or None: no stall
+        self.harq_model = harq_model
         self.tx = PDSCHTransmitter(carrier, config, device=self.device)
         self.rx = PDSCHReceiver(carrier, config, n_rx, detector=detector,
                                 max_iterations=max_iterations, device=self.device)
@@ -282,6 +290,8 @@ class PDSCHLink(RadioLink):
         n_tx = torch.zeros(n_slots, dtype=torch.int64, device=dev)
         self.rx.reset_harq(0)       # a new transport block per slot: empty soft buffers
         oscillator = self.oscillator(gen)
+        allowed = (None if self.harq_model is None
+                   else self.harq_model.allowed_transmissions(n_slots, dev))
         for i in range(self.max_transmissions):
             active = torch.stack(pending).any(0)
             idx = active.nonzero().flatten()
@@ -309,8 +319,13 @@ class PDSCHLink(RadioLink):
                 decoded[q] = torch.where(now.unsqueeze(-1), out[q], decoded[q])
                 acked[q] |= now & ~err[q]
                 pending[q] &= err[q]
+                if allowed is not None:  # feedback disabled: no retransmission
+                    pending[q] &= n_tx < allowed
         self.rx.reset_harq(0)
-        return _counts(tbs, decoded, acked, n_tx)
+        counts = _counts(tbs, decoded, acked, n_tx)
+        if self.harq_model is not None:
+            counts = self.harq_model.counts(counts, n_tx, sum(sizes))
+        return counts
 
 
 def _counts(tbs: list[torch.Tensor], decoded: list[torch.Tensor], acked: list[torch.Tensor],
@@ -364,7 +379,8 @@ def _factory(scenario: Scenario, device: str) -> PDSCHLink:
                      max_transmissions=scenario.harq.max_transmissions,
                      rv_sequence=tuple(scenario.harq.rv_sequence),
                      channel_estimation=cfg["channel_estimation"], detector=cfg["detector"],
-                     max_iterations=cfg["max_iterations"], device=device)
+                     max_iterations=cfg["max_iterations"], device=device,
+                     harq_model=harq_model(scenario))
 
 
 register_link("pdsch", _factory, pdsch_link_config, section="pdsch")
