@@ -9,7 +9,7 @@ CONFIG, START, STOP, ERROR), :mod:`~softran.fapi.beamforming` (Tables 3-43 / 3-5
 UL_DCI.request, TX_DATA.request), :mod:`~softran.fapi.ul_tti` (UL_TTI.request with PRACH /
 PUSCH / PUCCH / SRS PDUs), :mod:`~softran.fapi.indications` (SLOT, RX_DATA, CRC, UCI, SRS,
 RACH indications), :mod:`~softran.fapi.codec` (message header, :func:`encode`,
-:func:`decode`). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
+:func:`decode`), :mod:`~softran.fapi.transport` (P5 over TCP, P7 over UDP). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
 
 >>> from softran.fapi import CrcIndication, CrcPdu, decode, encode
 >>> msg = CrcIndication(sfn=10, slot=4, crcs=(CrcPdu(rnti=0x4601, tb_crc_status=0),))
@@ -92,6 +92,15 @@ from softran.fapi.tables import (
     TLVTag,
     message_name,
 )
+from softran.fapi.transport import (
+    MAX_P5_FRAME,
+    MAX_P7_PAYLOAD,
+    P5Connection,
+    P5Server,
+    P7Datagram,
+    P7Endpoint,
+    p5_connect,
+)
 from softran.fapi.ul_tti import (
     PrachPdu,
     PucchPdu,
@@ -106,6 +115,8 @@ from softran.fapi.ul_tti import (
 )
 
 __all__ = [
+    "MAX_P5_FRAME",
+    "MAX_P7_PAYLOAD",
     "MESSAGE_CLASSES",
     "PDU_TYPES",
     "TLV",
@@ -124,6 +135,10 @@ __all__ = [
     "Message",
     "MessageHeader",
     "MessageType",
+    "P5Connection",
+    "P5Server",
+    "P7Datagram",
+    "P7Endpoint",
     "ParamRequest",
     "ParamResponse",
     "PdcchPdu",
@@ -180,4 +195,5 @@ __all__ = [
     "decode_buffer",
     "encode",
     "message_name",
+    "p5_connect",
 ]

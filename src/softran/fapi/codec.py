@@ -151,7 +151,7 @@ def decode(data: bytes) -> Message:
     >>> decode(bytes.fromhex("0100070006000000010002008004"))
     ErrorIndication(sfn=1, slot=2, message_id=128, error_code=<ErrorCode.MSG_SLOT_ERR: 4>)
     """
-    header, messages = decode_buffer(data)
+    messages = decode_buffer(data)[1]
     if len(messages) != 1:
         raise FAPIDecodeError(f"number of messages = {len(messages)}; decode() takes a buffer "
                               "of one message (decode_all reads any number)")

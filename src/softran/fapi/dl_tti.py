@@ -48,7 +48,7 @@ parts are supported, the 10.04 additions (FAPIv3 maintenance / extension TLVs) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from softran.fapi.beamforming import TxPrecodingBeamforming
 from softran.fapi.layout import (
@@ -70,6 +70,7 @@ from softran.fapi.tables import PDU_TYPES, MessageType
 
 __all__ = [
     "BWP_LAYOUT",
+    "SLOT_LAYOUT",
     "CsiRsPdu",
     "DlDci",
     "DlTtiRequest",
@@ -84,7 +85,6 @@ __all__ = [
     "TxDataTLV",
     "UeGroup",
     "UlDciRequest",
-    "SLOT_LAYOUT",
 ]
 
 #: The slot of every P7 message: SFN (0..1023), slot (0..159).
@@ -104,7 +104,7 @@ class DlDci(Struct):
     scrambling_rnti: int = 0
     cce_index: int = 0
     aggregation_level: int = 1
-    precoding: TxPrecodingBeamforming = TxPrecodingBeamforming()
+    precoding: TxPrecodingBeamforming = field(default_factory=TxPrecodingBeamforming)
     beta_pdcch_1_0: int = 0
     power_control_offset_ss: int = 1
     payload_size_bits: int = 0
@@ -214,7 +214,7 @@ class PdschPdu(Struct):
     start_symbol_index: int = 0
     nr_of_symbols: int
     ptrs: PdschPtrs | None = None
-    precoding: TxPrecodingBeamforming = TxPrecodingBeamforming()
+    precoding: TxPrecodingBeamforming = field(default_factory=TxPrecodingBeamforming)
     power_control_offset: int = 8
     power_control_offset_ss: int = 1
     cbg: PdschCbg | None = None
@@ -260,7 +260,7 @@ class CsiRsPdu(Struct):
     scramb_id: int = 0
     power_control_offset: int = 8
     power_control_offset_ss: int = 1
-    precoding: TxPrecodingBeamforming = TxPrecodingBeamforming()
+    precoding: TxPrecodingBeamforming = field(default_factory=TxPrecodingBeamforming)
     CLAUSE = "SCF 222.10.02 §3.4.2.3 Table 3-39"
     LAYOUT = (*BWP_LAYOUT, Int("start_rb", 2), Int("nr_of_rbs", 2), Int("csi_type", 1, high=2),
               Int("row", 1), Int("freq_domain", 2), Int("symb_l0", 1), Int("symb_l1", 1),
@@ -282,7 +282,7 @@ class SsbPdu(Struct):
     ssb_offset_point_a: int = 0
     bch_payload_flag: int = 1
     bch_payload: int = 0
-    precoding: TxPrecodingBeamforming = TxPrecodingBeamforming()
+    precoding: TxPrecodingBeamforming = field(default_factory=TxPrecodingBeamforming)
     CLAUSE = "SCF 222.10.02 §3.4.2.4 Table 3-40"
     LAYOUT = (Int("phys_cell_id", 2, high=1007), Int("beta_pss", 1, high=1),
               Int("ssb_block_index", 1, high=63), Int("ssb_subcarrier_offset", 1, high=31),

@@ -49,7 +49,7 @@ PHY returns in CRC / RX_DATA / UCI / SRS indications.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from softran.fapi.beamforming import RxBeamforming
 from softran.fapi.dl_tti import BWP_LAYOUT, SLOT_LAYOUT, UeGroup
@@ -93,7 +93,7 @@ class PrachPdu(Struct):
     num_ra: int = 0
     prach_start_symbol: int = 0
     num_cs: int = 0
-    beamforming: RxBeamforming = RxBeamforming()
+    beamforming: RxBeamforming = field(default_factory=RxBeamforming)
     CLAUSE = "SCF 222.10.02 §3.4.3.1 Table 3-45"
     LAYOUT = (Int("phys_cell_id", 2, high=1007), Int("num_prach_ocas", 1),
               Int("prach_format", 1), Int("num_ra", 1), Int("prach_start_symbol", 1),
@@ -208,7 +208,7 @@ class PuschPdu(Struct):
     pusch_uci: PuschUci | None = None
     pusch_ptrs: PuschPtrs | None = None
     dfts_ofdm: PuschDftsOfdm | None = None
-    beamforming: RxBeamforming = RxBeamforming()
+    beamforming: RxBeamforming = field(default_factory=RxBeamforming)
     CLAUSE = "SCF 222.10.02 §3.4.3.2 Table 3-46"
     LAYOUT = (Bitmap("pdu_bitmap", 2, {"pusch_data": 0, "pusch_uci": 1, "pusch_ptrs": 2,
                                        "dfts_ofdm": 3}),
@@ -264,7 +264,7 @@ class PucchPdu(Struct):
     bit_len_harq: int = 0
     bit_len_csi_part1: int = 0
     bit_len_csi_part2: int = 0
-    beamforming: RxBeamforming = RxBeamforming()
+    beamforming: RxBeamforming = field(default_factory=RxBeamforming)
     CLAUSE = "SCF 222.10.02 §3.4.3.3 Table 3-51"
     LAYOUT = (Int("rnti", 2), Int("handle", 4), *BWP_LAYOUT, Int("format_type", 1, high=4),
               Int("multi_slot_tx_indicator", 1), Int("pi2_bpsk", 1, high=1),
@@ -309,7 +309,7 @@ class SrsPdu(Struct):
     resource_type: int = 0
     t_srs: int = 1
     t_offset: int = 0
-    beamforming: RxBeamforming = RxBeamforming()
+    beamforming: RxBeamforming = field(default_factory=RxBeamforming)
     CLAUSE = "SCF 222.10.02 §3.4.3.4 Table 3-52"
     LAYOUT = (Int("rnti", 2), Int("handle", 4), *BWP_LAYOUT, Int("num_ant_ports", 1, high=2),
               Int("num_symbols", 1, high=2), Int("num_repetitions", 1, high=2),
