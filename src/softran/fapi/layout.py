@@ -59,6 +59,7 @@ __all__ = [
     "decode_struct",
     "encode_struct",
     "field_values",
+    "min_size",
 ]
 
 S = TypeVar("S", bound="Struct")
@@ -255,7 +256,12 @@ class Bitmap(Derived):
 
 
 def _count(ctx: Mapping[str, Any], count: str | Callable[[Mapping[str, Any]], int]) -> int:
-    return count(ctx) if callable(count) else ctx[count]
+    if callable(count):
+        return count(ctx)
+    if count not in ctx:
+        raise FAPIDecodeError(f"{count} is not known here: decode this part inside the "
+                              "structure that carries it")
+    return ctx[count]
 
 
 class ListOf:
@@ -296,9 +302,10 @@ class ListOf:
     def decode(self, cls: type, r: Reader, values: dict[str, Any], ctx: ChainMap) -> None:
         what = _label(cls, self.name)
         n = _count(ctx, self.count)
-        if n > r.remaining:  # every element takes at least one byte
-            raise FAPIDecodeError(f"{what}: {n} elements cannot fit in the {r.remaining} "
-                                  "bytes left")
+        least = min_size(self.item)
+        if n * least > r.remaining:
+            raise FAPIDecodeError(f"{what}: {n} elements of at least {least} bytes cannot fit "
+                                  f"in the {r.remaining} bytes left")
         if isinstance(self.item, Int):
             values[self.name] = tuple(self.item.read(r, f"{what}[{i}]") for i in range(n))
         else:
@@ -444,6 +451,26 @@ class PduList:
                                       f"after the end of the {pdu_cls.__name__}")
             r.pos = sub.end
         values[self.name] = tuple(pdus)
+
+
+def min_size(item: Any) -> int:
+    """The fewest bytes a layout item (or a :class:`Struct` class) takes on the wire.
+
+    >>> from softran.fapi.beamforming import TxPrecodingBeamforming
+    >>> min_size(TxPrecodingBeamforming)
+    5
+    """
+    if isinstance(item, type) and issubclass(item, Struct):
+        return sum(min_size(i) for i in item.LAYOUT)
+    if isinstance(item, Opt):
+        return 0
+    if isinstance(item, Nested):
+        return min_size(item.cls)
+    if isinstance(item, Derived):
+        return item.int.size
+    if isinstance(item, (Int, Fixed)):
+        return item.size
+    return 0
 
 
 def encode_struct(obj: Struct) -> bytes:
