@@ -231,3 +231,14 @@ def test_bad_arguments_name_the_field() -> None:
 def test_decode_wants_one_message() -> None:
     with pytest.raises(FAPIDecodeError, match="number of messages = 2"):
         decode(encode([StartRequest(), StopRequest()]))
+
+
+def test_decode_error_names_the_message_and_slot() -> None:
+    data = bytearray(encode(UlTtiRequest(sfn=77, slot=5, pdus=(fapi.PrachPdu(phys_cell_id=1),))))
+    data[8 + 5] = 0  # RachPresent disagrees
+    with pytest.raises(FAPIDecodeError) as info:
+        decode(bytes(data))
+    assert (info.value.message_type, info.value.sfn, info.value.slot) == (0x81, 77, 5)
+    with pytest.raises(FAPIDecodeError) as info:
+        decode(encode(fapi.ParamResponse())[:-1])
+    assert (info.value.message_type, info.value.sfn) == (0x01, None)

@@ -9,7 +9,8 @@ CONFIG, START, STOP, ERROR), :mod:`~softran.fapi.beamforming` (Tables 3-43 / 3-5
 UL_DCI.request, TX_DATA.request), :mod:`~softran.fapi.ul_tti` (UL_TTI.request with PRACH /
 PUSCH / PUCCH / SRS PDUs), :mod:`~softran.fapi.indications` (SLOT, RX_DATA, CRC, UCI, SRS,
 RACH indications), :mod:`~softran.fapi.codec` (message header, :func:`encode`,
-:func:`decode`), :mod:`~softran.fapi.transport` (P5 over TCP, P7 over UDP). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
+:func:`decode`), :mod:`~softran.fapi.transport` (P5 over TCP, P7 over UDP),
+:mod:`~softran.fapi.payload_bits` (DCI / UCI bit payloads in bytes). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
 
 >>> from softran.fapi import CrcIndication, CrcPdu, decode, encode
 >>> msg = CrcIndication(sfn=10, slot=4, crcs=(CrcPdu(rnti=0x4601, tb_crc_status=0),))
@@ -83,6 +84,7 @@ from softran.fapi.indications import (
     UciSrF234,
 )
 from softran.fapi.layout import Message, Struct
+from softran.fapi.payload_bits import pack_payload, unpack_payload
 from softran.fapi.tables import (
     PDU_TYPES,
     TLV_TAGS,
@@ -196,4 +198,6 @@ __all__ = [
     "encode",
     "message_name",
     "p5_connect",
+    "pack_payload",
+    "unpack_payload",
 ]
