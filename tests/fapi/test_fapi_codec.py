@@ -173,11 +173,21 @@ def test_known_bytes_error_indication_and_its_code() -> None:
 
 
 def test_known_bytes_tx_data_pdu() -> None:
-    # Table 3-58: PDU_Length = 4 + 2 + 4 + (2 + 4 + 5) = 21, PDUIndex 3, numTLV 1,
-    # tag 0, length 5, "hello" + 3 padding bytes
-    expected = (bytes([21, 0, 0, 0, 3, 0, 1, 0, 0, 0, 0, 0, 5, 0, 0, 0]) + b"hello"
-                + bytes(3))
+    # Table 3-58: PDU_Length = 4 + 2 + 4 + (2 + 2 + 5) = 19, PDUIndex 3, numTLV 1,
+    # tag 0 (u16), length 5 (u16), "hello" + 3 padding bytes
+    expected = (bytes([19, 0, 0, 0, 3, 0, 1, 0, 0, 0, 0, 0, 5, 0]) + b"hello" + bytes(3))
     assert encode_struct(TxDataPdu.of(3, b"hello")) == expected
+
+
+def test_a_long_transport_block_takes_several_tlvs() -> None:
+    tb = bytes(range(256)) * 300   # 76 800 bytes > 65535
+    pdu = TxDataPdu.of(0, tb)
+    assert [len(t.value) for t in pdu.tlvs] == [fapi.TX_DATA_TLV_CHUNK,
+                                                len(tb) - fapi.TX_DATA_TLV_CHUNK]
+    msg = fapi.TxDataRequest(sfn=0, slot=0, pdus=(pdu,))
+    assert decode(encode(msg)).pdus[0].payload == tb
+    with pytest.raises(ValueError, match="does not fit its 2-byte field"):
+        fapi.TxDataTLV(value=bytes(65536))
 
 
 # --- what a wrong count, length or type does -----------------------------------------------

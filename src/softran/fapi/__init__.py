@@ -45,6 +45,7 @@ from softran.fapi.config_messages import (
     as_error_code,
 )
 from softran.fapi.dl_tti import (
+    TX_DATA_TLV_CHUNK,
     CsiRsPdu,
     DlDci,
     DlTtiRequest,
@@ -124,6 +125,7 @@ __all__ = [
     "TLV",
     "TLV_TAGS",
     "TLV_TAGS_BY_NAME",
+    "TX_DATA_TLV_CHUNK",
     "ConfigRequest",
     "ConfigResponse",
     "CrcIndication",
