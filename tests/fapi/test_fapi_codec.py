@@ -190,6 +190,17 @@ def test_a_long_transport_block_takes_several_tlvs() -> None:
         fapi.TxDataTLV(value=bytes(65536))
 
 
+def test_known_bytes_rx_data_pdu() -> None:
+    # Table 3-61: Handle 7, RNTI 0x4601, HarqID 2, PDU_Length 3 (u16), UL_CQI 128,
+    # TimingAdvance 31, RSSI 0, PDU "abc"
+    expected = bytes([7, 0, 0, 0, 0x01, 0x46, 2, 3, 0, 128, 31, 0, 0, 0]) + b"abc"
+    pdu = fapi.RxDataPdu(handle=7, rnti=0x4601, harq_id=2, ul_cqi=128, timing_advance=31,
+                         pdu=b"abc")
+    assert encode_struct(pdu) == expected
+    with pytest.raises(ValueError, match="pdu_length = 65536 does not fit"):
+        fapi.RxDataPdu(rnti=1, pdu=bytes(65536))
+
+
 # --- what a wrong count, length or type does -----------------------------------------------
 
 def test_counts_follow_the_lists() -> None:
