@@ -12,6 +12,13 @@ RACH indications), :mod:`~softran.fapi.codec` (message header, :func:`encode`,
 :func:`decode`), :mod:`~softran.fapi.transport` (P5 over TCP, P7 over UDP),
 :mod:`~softran.fapi.payload_bits` (DCI / UCI bit payloads in bytes). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
 
+Version and sources: the layouts are those of SCF 222.10.02, checked field by field against
+two public implementations of it (NVIDIA Aerial's ``scf_5g_fapi.h``, OpenAirInterface's
+``nfapi_nr_interface_scf.h``); where they differ the module that carries the field says which
+reading softran takes. Left out: the 10.04 / FAPIv3 parts (PHY ID in messages, maintenance
+and extension TLVs, nDlTypes / nUlTypes counts), vendor messages, the Tx precoding weights
+tables of CONFIG (the beamforming PDUs themselves are complete and may be empty).
+
 >>> from softran.fapi import CrcIndication, CrcPdu, decode, encode
 >>> msg = CrcIndication(sfn=10, slot=4, crcs=(CrcPdu(rnti=0x4601, tb_crc_status=0),))
 >>> decode(encode(msg)) == msg

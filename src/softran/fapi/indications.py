@@ -5,8 +5,8 @@ Layouts (little-endian, packed; every body starts with ``SFN`` u16, ``Slot`` u16
 
 * SLOT.indication (Table 3-34): nothing more.
 * RX_DATA.indication (Table 3-61): ``NumPDUs`` u16; per PDU ``Handle`` u32, ``RNTI`` u16,
-  ``HarqID`` u8, ``PDU_Length`` u16 (as 10.02 has it; 10.04 widened it to u32, so a transport
-  block above 65535 bytes is refused), ``UL_CQI`` u8, ``TimingAdvance`` u16, ``RSSI`` u16,
+  ``HarqID`` u8, ``PDU_Length`` u16 (OpenAirInterface's 10.02 reading; Aerial packs u32, as 10.04
+  does; a transport block above 65535 bytes is refused), ``UL_CQI`` u8, ``TimingAdvance`` u16, ``RSSI`` u16,
   the PDU bytes.
 * CRC.indication (Table 3-62): ``NumCRCs`` u16; per CRC ``Handle`` u32, ``RNTI`` u16,
   ``HarqID``, ``TbCrcStatus`` u8 (0 pass, 1 fail), ``NumCb`` u16,

@@ -38,6 +38,11 @@ the Rx beamforming PDU of Table 3-53, :class:`~softran.fapi.beamforming.RxBeamfo
   ``frequencyShift`` u16, ``frequencyHopping``, ``groupOrSequenceHopping``, ``resourceType``
   u8, ``Tsrs``, ``Toffset`` u16.
 
+Where the two public implementations read SCF 222.10.02 differently, softran follows NVIDIA
+Aerial's 10.02 layout: ``BitLenHarq`` of the PUCCH PDU and ``frequencyShift`` of the SRS PDU
+are uint16 (OpenAirInterface packs uint8). The FAPIv3 / 10.04 additions (maintenance and
+UCI part-1-to-part-2 parameters, ``TRP scheme``) are not carried.
+
 Fields are named as in the spec, in snake_case. ``handle`` is the MAC's opaque value that the
 PHY returns in CRC / RX_DATA / UCI / SRS indications.
 
