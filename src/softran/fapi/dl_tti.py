@@ -191,7 +191,17 @@ class PdschCbg(Struct):
 class PdschPdu(Struct):
     """PDSCH PDU (SCF 222.10.02 §3.4.2.2 Table 3-38). ``ptrs`` / ``cbg`` are ``None`` when
     absent (their ``pduBitmap`` bits follow from that). The new-data indicator is not a field
-    of the PDU: a new TB comes with a new TX_DATA.request payload."""
+    of the PDU: a new TB comes with a new TX_DATA.request payload.
+
+    88 bytes with one codeword and an empty beamforming PDU (2 + 2 + 2 + 6 + 1 + 10 + 2 + 3
+    + 2 + 1 + 2 + 1 + 1 + 2 + 1 + 36 + 4 + 3 + 5 + 2):
+
+    >>> from softran.fapi.layout import encode_struct
+    >>> cw = PdschCodeword(target_code_rate=1930, qam_mod_order=2, tb_size=1500)
+    >>> len(encode_struct(PdschPdu(rnti=0x4601, bwp_size=51, codewords=(cw,), rb_size=51,
+    ...                            nr_of_symbols=12)))
+    88
+    """
 
     rnti: int
     pdu_index: int = 0
