@@ -18,9 +18,10 @@ DATA_DIRS = sorted(p for p in (ROOT / "src" / "softran").glob("*/data") if p.is_
 DATA_FILES = sorted(f for d in DATA_DIRS for f in d.iterdir()
                     if f.is_file() and f.name != "sources.toml")
 # a document a table can come from
-# a standard, or a named and versioned reference implementation (GNPy for optical networks)
+# a standard (3GPP, O-RAN, ITU-T, OIF, IEEE, ETSI/SAGE, Small Cell Forum), or a named and
+# versioned reference implementation (GNPy for optical networks)
 DOCUMENT = re.compile(r"\b(TS|TR) \d\d\.\d{3}|O-RAN\.WG4|ITU-T G\.\d|OIF-|IEEE Std \d|ETSI/SAGE"
-                      r"|GNPy \d+\.\d+")
+                      r"|SCF \d{3}\b|GNPy \d+\.\d+")
 
 
 def _manifest(d: Path) -> dict:
