@@ -5,12 +5,17 @@ import math
 
 import pytest
 import torch
+from delay_reference import delayed  # the reference band-limited path delay
 
 from softran.channel.antenna import AntennaArray
 from softran.channel.cdl import SPEED_OF_LIGHT, CDLChannel
+from softran.channel.cdl_profiles import (
+    CDL_PROFILE_NAMES,
+    CDLProfile,
+    cdl_profile,
+    ray_offset_angles,
+)
 from softran.channel.fractional_delay import fractional_delay_taps
-from softran.channel.cdl_profiles import (CDL_PROFILE_NAMES, CDLProfile, cdl_profile,
-                                          ray_offset_angles)
 
 ISO = AntennaArray()
 
@@ -261,7 +266,7 @@ def test_uplink_is_reciprocal_transpose():
 
 # ---------------------------------------------------------------- filtering and state
 
-def test_output_is_convolution_with_time_varying_gains(delayed):
+def test_output_is_convolution_with_time_varying_gains():
     # y[n] = sum_p g_p(n - D) x(n - D - d_p), D = filter_delay
     fs = 2e6
     xp = AntennaArray(n_pol=2)
