@@ -218,6 +218,8 @@ def test_no_private_name_taken_from_another_module(imports: dict[str, Imports]) 
     ("softran.oran", ("softran.sim", "softran.cli", "softran.cell", "softran.phy",
                       "softran.fapi")),
     ("softran.sim", ("softran.cli",)),
+    ("softran.fapi", ("softran.sim", "softran.cli", "softran.cell", "softran.phy",
+                      "softran.oran", "softran.channel", "softran.optical")),
     ("softran.security", ("softran.sim", "softran.cli", "softran.oran", "softran.nr",
                           "softran.channel", "softran.optical", "softran.cell", "softran.phy",
                           "softran.fapi", "softran.ntn")),

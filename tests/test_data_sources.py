@@ -18,7 +18,7 @@ DATA_DIRS = sorted(p for p in (ROOT / "src" / "softran").glob("*/data") if p.is_
 DATA_FILES = sorted(f for d in DATA_DIRS for f in d.iterdir()
                     if f.is_file() and f.name != "sources.toml")
 # a document a table can come from
-DOCUMENT = re.compile(r"\b(TS|TR) \d\d\.\d{3}|O-RAN\.WG4|ITU-T G\.\d|OIF-|IEEE Std \d|ETSI/SAGE")
+DOCUMENT = re.compile(r"\b(TS|TR) \d\d\.\d{3}|O-RAN\.WG4|ITU-T G\.\d|OIF-|IEEE Std \d|ETSI/SAGE|SCF \d{3}\b")
 
 
 def _manifest(d: Path) -> dict:
