@@ -319,7 +319,7 @@ class UE:
             return
         r = mine[0]
         self.tc_rnti = r.tc_rnti
-        mu = self.plan.carrier.numerology
+        mu = self.plan.carrier.mu
         self.n_ta = round(r.timing_advance * 16 * 64 / 2 ** mu * self.sample_rate / INV_TC)
         self.stats.timing_advance = r.timing_advance
         grant = RARGrant.from_int(r.ul_grant)
@@ -337,7 +337,7 @@ class UE:
                         f"{r.tc_rnti:#06x}; Msg3 in slot {slot + ta.k}")
 
     def _on_uplink_grant(self, slot: int, rnti: int, dci: DCI0_0) -> None:
-        ta = pusch_time_allocation(dci.tdra, self.plan.carrier.numerology)
+        ta = pusch_time_allocation(dci.tdra, self.plan.carrier.mu)
         start, n = riv_decode(self.n_bwp, dci.fdra)
         cfg = self.plan.pusch(rnti, start, n, dci.mcs)
         h = dci.harq_process
