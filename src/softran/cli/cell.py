@@ -1,0 +1,123 @@
+"""``softran cell``: a whole cell in software -- test MAC + FAPI PHY (O-DU), O-RAN fronthaul,
+O-RU, the air and UEs, from cell search to data."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from softran.cli.terminal import make_console, output_path
+
+__all__ = ["cell_app"]
+
+cell_app = typer.Typer(help="A whole cell: O-DU (MAC + FAPI PHY), fronthaul, O-RU, air, UEs.",
+                       no_args_is_help=True)
+
+_COLUMNS = ("ue", "state", "rnti", "found_ms", "attach_ms", "preambles", "timing_advance",
+            "dl_bytes", "dl_expected", "dl_intact", "ul_bytes", "ul_expected", "ul_intact",
+            "dl_blocks", "dl_bler", "dl_retx", "ul_blocks", "ul_bler", "ul_retx", "dl_mbps",
+            "dl_scheduled_mbps", "ul_mbps", "ul_scheduled_mbps")
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+@cell_app.command("run")
+def cell_run(
+    cell_file: Annotated[Path, typer.Argument(help="Cell file (TOML): [cell], [fronthaul], "
+                                                   "[[ue]].")],
+    inline: Annotated[bool, typer.Option(
+        "--inline", help="Run O-DU, O-RU, air and UEs in this one process (required: the "
+                         "separate-process mode is not built yet).")] = False,
+    frames: Annotated[int | None, typer.Option(
+        help="Frames of 10 ms to run (default: the cell file's).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for results.csv (one row per UE) and events.txt.")] = None,
+) -> None:
+    """Run the cell in simulated time and print per-UE state, throughput, BLER and HARQ.
+
+    Each UE searches the cell, reads SIB1, attaches by 4-step random access and then moves
+    the cell file's bytes down- and uplink; the table says whether they arrived intact."""
+    from rich.table import Table
+
+    from softran.cell.config import load_cell_config
+    from softran.cell.run import InlineCell
+
+    if frames is not None and not 1 <= frames <= 10_000:
+        raise ValueError(f"frames = {frames} is not allowed; allowed: 1..10000")
+    if out is not None:
+        out = output_path(out, "out", folder=True)
+    config = load_cell_config(cell_file)
+    if not inline:
+        raise ValueError("the separate-process cell (O-DU, O-RU, air and UEs over loopback UDP) "
+                         "is not built yet; run with --inline")
+    console = make_console()
+    cell = InlineCell(config)
+    total = (frames or config.cell.frames) * cell.plan.slots_per_frame
+    t0 = time.monotonic()
+
+    def states(c: InlineCell) -> str:
+        return ", ".join(f"UE {u.ue_id}: {u.state}" for u in c.ues)
+
+    if console.is_terminal:
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("slots", total=total)
+
+            def progress(n: int, tot: int, c: InlineCell) -> None:
+                bar.update(task, completed=n, description=states(c))
+
+            result = cell.run(total, progress)
+    else:
+        step = max(1, cell.plan.slots_per_frame // 2)
+
+        def progress(n: int, tot: int, c: InlineCell) -> None:
+            if n % step == 0 or n == tot:
+                print(f"slot {n}/{tot} ({n * c.slot_ms:g} ms, {time.monotonic() - t0:.1f} s): "
+                      f"{states(c)}", flush=True)
+
+        result = cell.run(total, progress)
+
+    table = Table(title=f"{cell_file.name}: {result.slots} slots "
+                        f"({result.slots * result.slot_ms:g} ms simulated)",
+                  title_justify="left")
+    for name in ("UE", "state", "attach (ms)", "DL bytes", "DL Mbit/s (sched.)", "DL BLER",
+                 "DL reTx", "UL bytes", "UL Mbit/s (sched.)", "UL BLER", "UL reTx", "TA"):
+        table.add_column(name, justify="left" if name in ("UE", "state") else "right")
+    for u in result.ues:
+        table.add_row(
+            str(u.ue), u.state, _fmt(u.attach_ms),
+            f"{u.dl_bytes}/{u.dl_expected}" + (" ok" if u.dl_intact else ""),
+            f"{u.dl_mbps:.2f} ({u.dl_scheduled_mbps:.2f})", f"{u.dl_bler:.3f}", str(u.dl_retx),
+            f"{u.ul_bytes}/{u.ul_expected}" + (" ok" if u.ul_intact else ""),
+            f"{u.ul_mbps:.2f} ({u.ul_scheduled_mbps:.2f})", f"{u.ul_bler:.3f}", str(u.ul_retx),
+            _fmt(u.timing_advance))
+    console.print(table)
+    cpu = Table(title="CPU time per slot (ms)", title_justify="left")
+    cpu.add_column("stage")
+    cpu.add_column("ms / slot", justify="right")
+    for k, v in result.cpu_per_slot.items():
+        cpu.add_row(k, f"{1e3 * v:.2f}")
+    console.print(cpu)
+    counters = {**result.counters, **result.fronthaul}
+    console.print("counters: " + ", ".join(f"{k} {v}" for k, v in counters.items()))
+    if out is not None:
+        with open(out / "results.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(_COLUMNS)
+            for u in result.ues:
+                w.writerow([getattr(u, c) for c in _COLUMNS])
+        (out / "events.txt").write_text("".join(f"{t:8.1f} ms  {e}\n" for t, e in result.log))
+        console.print(f"wrote {out / 'results.csv'} and {out / 'events.txt'}")
