@@ -23,6 +23,10 @@ air its uplink samples of a slot (``transmit``). It is built from softran's NR b
 * **HARQ-ACK** on PUCCH format 1 (:class:`softran.nr.PUCCHTransmitter`) in slot n + K1
   (K1 = the DCI's PDSCH-to-HARQ timing indicator + 1, the dl-DataToUL-ACK default of DCI
   1_0, TS 38.213 §9.2.3), resource from the PUCCH resource indicator.
+* **Downlink timing**: the PSS timing of the cell search gives the one-way delay d (samples);
+  the FFT window stays at its nominal place (half-way into the cyclic prefix) and the linear
+  phase ``exp(-j 2 pi (k - K/2) d / nfft)`` of the delay is removed from every grid (exact while
+  d stays within half the cyclic prefix).
 * **Timing advance**: the RAR's command T_A gives N_TA = T_A 16 64 / 2^mu T_c (TS 38.213
   §4.2); the UE sends its uplink slot N_TA samples early (here: drops its first N_TA samples,
   which lie in the cyclic prefix while N_TA is below it). The UE's own slot timing is the
@@ -112,6 +116,7 @@ class UEStats:
     ul_bytes_sent: int = 0
     timing_advance: int | None = None
     cfo_hz: float | None = None
+    timing: float | None = None
     n_cell_id: int | None = None
     events: list[tuple[int, str]] = field(default_factory=list)
 
@@ -199,7 +204,7 @@ class UE:
         assert self.cfo is not None
         x = self.cfo(samples)
         carrier = self.plan.carrier_at(slot)
-        grid = ofdm_demodulate(x.unsqueeze(0), carrier)                # [1, 1, 14, K]
+        grid = ofdm_demodulate(x.unsqueeze(0), carrier) * self._ramp   # [1, 1, 14, K]
         rntis = self._rntis(slot)
         if not rntis:
             return
@@ -223,9 +228,19 @@ class UE:
         # block 0 of case C: symbols 2-5 of slot 0 of its half frame (TS 38.213 §4.1)
         self.offset = c.sfn * self.plan.slots_per_frame + 10 * c.half_frame - run_slot
         self.cfo = FrequencyOffset(-c.cfo_hz, self.sample_rate)
+        # downlink timing: the PSS symbol (symbol 2 of slot 0) starts c.timing samples into the
+        # slot; the FFT window stays at the nominal place (half-way into the CP) and the
+        # linear phase of the delay d, exp(-j 2 pi (k - K/2) d / nfft), is removed
+        nominal = sum(self.info.symbol_lengths[:self.plan.ssb_first_symbol])
+        self.timing = c.timing - nominal
+        k = torch.arange(self.plan.carrier.n_subcarriers) - self.plan.carrier.n_subcarriers // 2
+        self._ramp = torch.polar(torch.ones(k.shape[0]),
+                                 2 * math.pi * k * self.timing / self.info.nfft
+                                 ).to(torch.complex64)
         self.cfo_ul = FrequencyOffset(-c.cfo_hz, self.sample_rate)
         self.stats.found_slot = run_slot
         self.stats.cfo_hz = c.cfo_hz
+        self.stats.timing = self.timing
         self.stats.n_cell_id = c.n_cell_id
         if c.n_cell_id != self.plan.carrier.n_cell_id:
             raise RuntimeError(f"UE {self.ue_id} found cell {c.n_cell_id}; the plan's cell is "
