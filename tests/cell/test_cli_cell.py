@@ -53,6 +53,7 @@ def test_example_cell_file_runs(name: str, tmp_path: Path, capsys) -> None:
     import csv
 
     assert main(["cell", "run", str(SCENARIOS / name), "--inline", "--out", str(tmp_path)]) == 0
-    rows = list(csv.DictReader(open(tmp_path / "results.csv")))
+    with open(tmp_path / "results.csv") as f:
+        rows = list(csv.DictReader(f))
     assert rows and all(r["state"] == "attached" for r in rows), rows
     assert all(r["dl_intact"] == "True" and r["ul_intact"] == "True" for r in rows), rows

@@ -29,9 +29,12 @@ UL = b"softran uplink: " + bytes(reversed(range(256))) * 2 + b" -- end of the up
 
 
 @pytest.fixture(scope="module")
-def run():
-    cell = InlineCell(load_cell_config(CELL), dl_data=[DL], ul_data=[UL])
-    return cell, cell.run()
+def run(tmp_path_factory):
+    pcap = tmp_path_factory.mktemp("cell") / "cell.pcap"
+    cell = InlineCell(load_cell_config(CELL), dl_data=[DL], ul_data=[UL], pcap=pcap)
+    result = cell.run()
+    cell.pcap_path = pcap
+    return cell, result
 
 
 def test_attach_and_data_arrive_intact(run) -> None:
@@ -48,7 +51,7 @@ def test_attach_and_data_arrive_intact(run) -> None:
 
 
 def test_attach_within_20_ms_of_cell_search(run) -> None:
-    cell, result = run
+    _, result = run
     ue = result.ues[0]
     assert ue.found_ms is not None and ue.attach_ms is not None
     assert ue.attach_ms - ue.found_ms <= 20.0
@@ -72,3 +75,26 @@ def test_fronthaul_carried_every_slot_and_nothing_was_refused(run) -> None:
     assert t_du["malformed"] == t_ru["malformed"] == 0 and t_du["prbs_missing"] == 0
     assert cell.phy.errors == []
     assert result.counters["pusch crc fail"] == 0
+
+
+def test_pcap_holds_fronthaul_and_fapi(run) -> None:
+    from softran.fapi import CrcIndication, DlTtiRequest, RachIndication, SlotIndication
+    from softran.fapi.codec import decode_all
+    from softran.oran.pcap import read_pcap
+    from softran.oran.transport import parse_ethernet_frame, parse_udp_ipv4_frame
+
+    cell, result = run
+    packets = read_pcap(cell.pcap_path)
+    kinds = [parse_ethernet_frame(p.data).ethertype for p in packets]
+    ecpri = [p for p, k in zip(packets, kinds, strict=True) if k == 0xAEFE]     # eCPRI
+    udp = [parse_udp_ipv4_frame(p.data) for p, k in zip(packets, kinds, strict=True)
+           if k == 0x0800]                                                       # IPv4
+    assert len(ecpri) + len(udp) == len(packets)
+    t_du, t_ru = cell.odu.counters.totals(), cell.ru.oru.counters.totals()
+    assert len(ecpri) == t_du["tx_packets"] + t_ru["tx_packets"]
+    msgs = [m for d in udp for m in decode_all(d.payload)]
+    assert sum(isinstance(m, SlotIndication) for m in msgs) == 80
+    assert sum(isinstance(m, DlTtiRequest) for m in msgs) == 80
+    assert any(isinstance(m, RachIndication) for m in msgs)
+    assert any(isinstance(m, CrcIndication) for m in msgs)
+    assert sum(len(d.payload) for d in udp) == result.counters["fapi bytes"]

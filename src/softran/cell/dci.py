@@ -18,9 +18,9 @@ from softran.cell.datafiles import read_csv
 from softran.validation import check_choice, check_int
 
 __all__ = [
-    "RAR_GRANT_BITS",
     "DCI0_0",
     "DCI1_0",
+    "RAR_GRANT_BITS",
     "RARGrant",
     "TimeAllocation",
     "dci_size_1_0",
@@ -240,7 +240,7 @@ class TimeAllocation:
     mapping_type: str
     k: int
     s: int
-    l: int  # noqa: E741 (the standard's name)
+    l: int
 
 
 @functools.cache

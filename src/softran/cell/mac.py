@@ -318,8 +318,8 @@ class MAC:
             grant = RARGrant(fdra=riv(self.n_rb, rb0, n_rbs), tdra=tdra, mcs=2)
             subs.append(RARSubPDU(rapid=rapid, timing_advance=ta, ul_grant=grant.to_int(),
                                   tc_rnti=tc))
-            self.log.append((slot, f"RAR for preamble {rapid}: TC-RNTI {tc:#06x}, TA {ta}, "
-                                   f"Msg3 in slot {slot + k2}"))
+            self.log.append((slot, (f"RAR for preamble {rapid}: TC-RNTI {tc:#06x}, TA {ta}, "
+                                    f"Msg3 in slot {slot + k2}")))
         if not subs:
             return False
         pdu, tbs = self._pdsch(rnti, len(tx), 0, 4, 2, 0)
@@ -465,8 +465,8 @@ class MAC:
                 rnti = ra_rnti(pdu.symbol_index, pdu.slot_index, pdu.freq_index)
                 for p in pdu.preambles:
                     self._rar_queue.append((slot, rnti, p.preamble_index, p.timing_advance))
-                    self.log.append((slot, f"preamble {p.preamble_index} detected, TA "
-                                           f"{p.timing_advance}"))
+                    self.log.append((slot, (f"preamble {p.preamble_index} detected, TA "
+                                            f"{p.timing_advance}")))
         elif isinstance(msg, CrcIndication):
             for c in msg.crcs:
                 rnti, h = self._handle_of.pop(c.handle, (c.rnti, c.harq_id))
@@ -496,8 +496,8 @@ class MAC:
                         ue.state = "msg4"
                         self._msg4_queue.append(ue.rnti)
                         value, cause = decode_rrc_setup_request(sub.payload)
-                        self.log.append((slot, f"Msg3 from {ue.rnti:#06x}: RRCSetupRequest "
-                                               f"{cause}, randomValue {value:#x}"))
+                        self.log.append((slot, (f"Msg3 from {ue.rnti:#06x}: RRCSetupRequest "
+                                                f"{cause}, randomValue {value:#x}")))
                     elif sub.lcid == LCID_DRB:
                         ue.ul_received += sub.payload
         elif isinstance(msg, UciIndication):

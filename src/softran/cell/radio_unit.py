@@ -13,6 +13,7 @@ samples are kept for the PHY's PRACH detector (the fronthaul's PRACH path is not
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import torch
 
@@ -36,6 +37,8 @@ class MemoryPipe:
     def __init__(self) -> None:
         self.queue: deque[bytes] = deque()
         self.peer: MemoryPipe | None = None
+        #: called with every message sent (a pcap writer, a counter); ``None``: nothing
+        self.tap: Callable[[bytes], None] | None = None
 
     @classmethod
     def pair(cls) -> tuple[MemoryPipe, MemoryPipe]:
@@ -45,6 +48,8 @@ class MemoryPipe:
 
     def send(self, data: bytes) -> None:
         assert self.peer is not None
+        if self.tap is not None:
+            self.tap(bytes(data))
         self.peer.queue.append(bytes(data))
 
     def recv(self, timeout: float | None = None) -> bytes | None:
@@ -103,13 +108,16 @@ class RadioUnit:
 
 
 def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int = 9,
-                     loss: float = 0.0, seed: int = 0) -> tuple[ODU, RadioUnit, FronthaulConfig]:
+                     loss: float = 0.0, seed: int = 0
+                     ) -> tuple[ODU, RadioUnit, FronthaulConfig, tuple[MemoryPipe, MemoryPipe]]:
     """An O-DU endpoint and the :class:`RadioUnit` joined by a :class:`MemoryPipe` (with
     ``loss`` on both directions), sharing a simulated clock; full scale 18 dB above a
-    unit-power grid (headroom for the uplink sum of UEs and noise).
+    unit-power grid (headroom for the uplink sum of UEs and noise). Also returns the two
+    pipe ends (O-DU's, O-RU's): their ``tap`` sees every message each end sends (a lost
+    message is never sent).
 
     >>> from softran.nr import CarrierConfig
-    >>> odu, ru, cfg = inline_fronthaul(CarrierConfig(subcarrier_spacing=30, n_size_grid=51))
+    >>> odu, ru, cfg, pipes = inline_fronthaul(CarrierConfig(subcarrier_spacing=30, n_size_grid=51))
     >>> cfg.n_prb, cfg.method
     (51, 'bfp')
     """
@@ -121,4 +129,4 @@ def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int 
     clock = SimulatedClock()
     odu = ODU(cfg, du_t, clock=clock)
     oru = ORU(cfg, ru_t, clock=clock)
-    return odu, RadioUnit(carrier, oru), cfg
+    return odu, RadioUnit(carrier, oru), cfg, (a, b)

@@ -70,7 +70,7 @@ def decode_sib1(data: bytes) -> SIB1Info:
         msg.from_uper(data)
         val = msg.get_val()
         kind, sib1 = val["message"][1]
-    except Exception as err:  # pycrate raises its own error types
+    except Exception as err:  # noqa: BLE001 (pycrate raises its own, varied error types)
         raise ValueError(f"data is not a BCCH-DL-SCH-Message (TS 38.331 UPER): {err}") from None
     if kind != "systemInformationBlockType1":
         raise ValueError(f"data holds a {kind}, not a systemInformationBlockType1")
@@ -112,7 +112,7 @@ def decode_rrc_setup_request(data: bytes) -> tuple[int, str]:
         kind, body = msg.get_val()["message"][1]
         req = body["rrcSetupRequest"]
         ident_kind, ident = req["ue-Identity"]
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 (pycrate's own error types)
         raise ValueError(f"data is not an UL-CCCH-Message (TS 38.331 UPER): {err}") from None
     if kind != "rrcSetupRequest" or ident_kind != "randomValue":
         raise ValueError(f"data holds a {kind} with {ident_kind}, not an rrcSetupRequest with "

@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -26,6 +27,10 @@ from softran.cell.mac import MAC
 from softran.cell.plan import cell_plan
 from softran.cell.radio_unit import inline_fronthaul
 from softran.cell.ue import UE
+from softran.fapi.codec import decode as fapi_decode
+from softran.fapi.codec import encode as fapi_encode
+from softran.oran.macsec import ODU_MAC, ORU_MAC
+from softran.oran.pcap import PcapWriter
 from softran.phy import PHY
 
 __all__ = ["CellResult", "InlineCell", "UEResult"]
@@ -77,11 +82,18 @@ class InlineCell:
     """A cell of :class:`~softran.cell.config.CellConfig` in one process (module docstring).
 
     ``dl_data`` / ``ul_data``: the bytes the MAC sends to UE k / UE k sends (default: seeded
-    random bytes of the cell file's ``dl_bytes`` / ``ul_bytes``).
+    random bytes of the cell file's ``dl_bytes`` / ``ul_bytes``). ``pcap``: write every
+    fronthaul message (eCPRI over Ethernet, O-DU MAC ``ODU_MAC``, O-RU ``ORU_MAC``) and every
+    FAPI message (its SCF 222 encoding in a UDP datagram, MAC 10.0.0.1 -> PHY 10.0.0.2 port
+    50001 for requests, back to 50000 for indications) to this file, stamped with simulated
+    time (slot start + 1 ns per message).
+
+    Every FAPI message between MAC and PHY is encoded and decoded with
+    :mod:`softran.fapi.codec` on the way, so the binary SCF 222 layout is exercised.
     """
 
     def __init__(self, config: CellConfig, *, dl_data: list[bytes] | None = None,
-                 ul_data: list[bytes] | None = None) -> None:
+                 ul_data: list[bytes] | None = None, pcap: str | Path | None = None) -> None:
         self.config = config
         c = config.cell
         self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
@@ -95,8 +107,14 @@ class InlineCell:
         if len(self.dl_data) != len(config.ue) or len(self.ul_data) != len(config.ue):
             raise ValueError(f"dl_data and ul_data need one entry per UE ({len(config.ue)})")
         fh = config.fronthaul
-        self.odu, self.ru, self.fh_config = inline_fronthaul(
+        self.odu, self.ru, self.fh_config, pipes = inline_fronthaul(
             plan.carrier, method=fh.method, width=fh.width, loss=fh.loss, seed=c.seed)
+        self.pcap: PcapWriter | None = None
+        self._ts = 0
+        if pcap is not None:
+            self.pcap = PcapWriter(pcap, nanosecond=True)
+            pipes[0].tap = lambda d: self._capture(d, ODU_MAC, ORU_MAC)
+            pipes[1].tap = lambda d: self._capture(d, ORU_MAC, ODU_MAC)
         self.phy = PHY(plan.carrier, plan.prach, odu=self.odu, pump=self.ru.pump,
                        prach_source=self.ru.prach_samples)
         self.mac = MAC(plan, dl_mcs=c.dl_mcs, ul_mcs=c.ul_mcs, dl_data=tuple(self.dl_data),
@@ -111,8 +129,32 @@ class InlineCell:
                                         delay=u.delay_ns * 1e-9) for u in config.ue],
                        fs, seed=c.seed)
         self.cpu: dict[str, float] = defaultdict(float)
+        self.fapi_bytes = 0
         self.slot_ms = 1.0 / plan.carrier.slots_per_subframe
         self.n_done = 0
+
+    def _capture(self, data: bytes, src: str, dst: str) -> None:
+        assert self.pcap is not None
+        self._ts += 1
+        self.pcap.write_ethernet(data, self._ts, dst=dst, src=src)
+
+    def _fapi(self, msg: Any, to_phy: bool) -> Any:
+        """``msg`` after an SCF 222 encode / decode (and into the pcap)."""
+        data = fapi_encode(msg)
+        if self.pcap is not None:
+            self._ts += 1
+            ports = (50000, 50001) if to_phy else (50001, 50000)
+            self.pcap.write_udp(data, self._ts, src_ip="10.0.0.1" if to_phy else "10.0.0.2",
+                                dst_ip="10.0.0.2" if to_phy else "10.0.0.1",
+                                src_port=ports[0], dst_port=ports[1])
+        self.fapi_bytes += len(data)
+        return fapi_decode(data)
+
+    def close(self) -> None:
+        """Close the pcap file (if any)."""
+        if self.pcap is not None:
+            self.pcap.close()
+            self.pcap = None
 
     def _timed(self, stage: str, fn: Callable[[], Any]) -> Any:
         t0 = time.process_time()
@@ -123,9 +165,10 @@ class InlineCell:
     def step(self, n: int) -> None:
         """Run absolute slot ``n``."""
         phy, mac = self.phy, self.mac
-        phy.slot_indication(n)
+        self._ts = max(self._ts, round(n * self.slot_ms * 1e6))
+        self._timed("fapi codec", lambda: self._fapi(phy.slot_indication(n), False))
         for req in self._timed("mac", lambda: mac.slot(n)):
-            phy.handle(req)
+            phy.handle(self._timed("fapi codec", lambda req=req: self._fapi(req, True)))
         self._timed("phy downlink", phy.downlink)
         w = self._timed("o-ru", lambda: self.ru.downlink(n))
         rx = self._timed("air", lambda: self.air.downlink(w))
@@ -136,6 +179,7 @@ class InlineCell:
         self._timed("o-ru", lambda: self.ru.set_uplink(n, y))
         inds = self._timed("phy uplink", phy.uplink)
         for i in inds:
+            i = self._timed("fapi codec", lambda i=i: self._fapi(i, False))
             self._timed("mac", lambda i=i: mac.indication(i, n))
         self._timed("mac", lambda: mac.expire(n))
         self.n_done = n + 1
@@ -145,10 +189,13 @@ class InlineCell:
         """Run ``n_slots`` (default: the cell file's frames) and summarise."""
         total = n_slots if n_slots is not None else \
             self.config.cell.frames * self.plan.slots_per_frame
-        for n in range(self.n_done, total):
-            self.step(n)
-            if progress is not None:
-                progress(n + 1, total, self)
+        try:
+            for n in range(self.n_done, total):
+                self.step(n)
+                if progress is not None:
+                    progress(n + 1, total, self)
+        finally:
+            self.close()
         return self.result()
 
     def result(self) -> CellResult:
@@ -194,8 +241,10 @@ class InlineCell:
         log = sorted([(s * ms, f"MAC: {t}") for s, t in self.mac.log]
                      + [((s if u.offset is None or t.startswith("cell") else s - u.offset) * ms,
                          f"UE {u.ue_id}: {t}") for u in self.ues for s, t in u.stats.events])
+        counters = dict(self.phy.counters)
+        counters["fapi bytes"] = self.fapi_bytes
         return CellResult(slots=self.n_done, slot_ms=ms, ues=out, cpu_per_slot=cpu,
-                          counters=dict(self.phy.counters), fronthaul=fh, log=log)
+                          counters=counters, fronthaul=fh, log=log)
 
 
 def _counts(counters: Any) -> dict[str, int]:

@@ -44,6 +44,9 @@ def cell_run(
         help="Frames of 10 ms to run (default: the cell file's).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Folder for results.csv (one row per UE) and events.txt.")] = None,
+    pcap: Annotated[Path | None, typer.Option(
+        help="Write the fronthaul (eCPRI) and FAPI (SCF 222 over UDP) messages to this pcap.")
+    ] = None,
 ) -> None:
     """Run the cell in simulated time and print per-UE state, throughput, BLER and HARQ.
 
@@ -58,12 +61,14 @@ def cell_run(
         raise ValueError(f"frames = {frames} is not allowed; allowed: 1..10000")
     if out is not None:
         out = output_path(out, "out", folder=True)
+    if pcap is not None:
+        pcap = output_path(pcap, "pcap")
     config = load_cell_config(cell_file)
     if not inline:
         raise ValueError("the separate-process cell (O-DU, O-RU, air and UEs over loopback UDP) "
                          "is not built yet; run with --inline")
     console = make_console()
-    cell = InlineCell(config)
+    cell = InlineCell(config, pcap=pcap)
     total = (frames or config.cell.frames) * cell.plan.slots_per_frame
     t0 = time.monotonic()
 
@@ -121,3 +126,5 @@ def cell_run(
                 w.writerow([getattr(u, c) for c in _COLUMNS])
         (out / "events.txt").write_text("".join(f"{t:8.1f} ms  {e}\n" for t, e in result.log))
         console.print(f"wrote {out / 'results.csv'} and {out / 'events.txt'}")
+    if pcap is not None:
+        console.print(f"wrote {pcap}")

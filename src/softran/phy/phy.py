@@ -59,9 +59,9 @@ from softran.fapi import (
     UlTtiRequest,
 )
 from softran.nr import (
+    MIB,
     CarrierConfig,
     CORESETConfig,
-    MIB,
     PDSCHConfig,
     PDSCHTransmitter,
     PRACHConfig,
