@@ -19,7 +19,12 @@ def test_rrc_setup_request_bits_worked_by_hand() -> None:
     bits = "000" "1" + format(0x123456789, "039b") + "0100" "0"
     assert encode_rrc_setup_request(0x123456789) == int(bits, 2).to_bytes(6, "big")
     assert decode_rrc_setup_request(encode_rrc_setup_request(5, "mo-Signalling")) == \
-        (5, "mo-Signalling")
+        ("randomValue", 5, "mo-Signalling")
+    # ng-5G-S-TMSI-Part1 is the first alternative of InitialUE-Identity: its bit is 0
+    tmsi = encode_rrc_setup_request(0x123456789, identity="ng-5G-S-TMSI-Part1")
+    bits = "000" "0" + format(0x123456789, "039b") + "0100" "0"
+    assert tmsi == int(bits, 2).to_bytes(6, "big")
+    assert decode_rrc_setup_request(tmsi) == ("ng-5G-S-TMSI-Part1", 0x123456789, "mo-Data")
 
 
 def test_sib1_round_trip_and_trailing_padding() -> None:

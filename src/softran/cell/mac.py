@@ -109,6 +109,7 @@ class UEContext:
     state: str = "msg3"
     timing_advance: int = 0
     ccch_sdu: bytes = b""
+    identity: int | None = None
     dl_queue: bytearray = field(default_factory=bytearray)
     ul_expected: int = 0
     ul_received: bytearray = field(default_factory=bytearray)
@@ -134,16 +135,18 @@ class MAC:
     Args:
         plan: the cell plan.
         dl_mcs, ul_mcs: the fixed MCS of the data.
-        dl_data: bytes to send to each UE in attach order (one entry per expected UE).
-        ul_bytes: bytes each UE sends, in attach order.
+        dl_data: bytes to send to each UE, by the UE identity its RRCSetupRequest carries
+            (ng-5G-S-TMSI-Part1 or randomValue): what the core network would know.
+        ul_bytes: bytes each UE sends, by the same identity.
     """
 
     def __init__(self, plan: CellPlan, *, dl_mcs: int = 9, ul_mcs: int = 9,
-                 dl_data: tuple[bytes, ...] = (), ul_bytes: tuple[int, ...] = ()) -> None:
+                 dl_data: dict[int, bytes] | None = None,
+                 ul_bytes: dict[int, int] | None = None) -> None:
         self.plan = plan
         self.dl_mcs, self.ul_mcs = dl_mcs, ul_mcs
-        self.dl_data = list(dl_data)
-        self.ul_bytes = list(ul_bytes)
+        self.dl_data = dict(dl_data or {})
+        self.ul_bytes = dict(ul_bytes or {})
         self.n_rb = plan.n_rb
         self.cell_id = plan.carrier.n_cell_id
         self.ues: dict[int, UEContext] = {}
@@ -495,9 +498,10 @@ class MAC:
                         ue.ccch_sdu = sub.payload
                         ue.state = "msg4"
                         self._msg4_queue.append(ue.rnti)
-                        value, cause = decode_rrc_setup_request(sub.payload)
+                        kind, value, cause = decode_rrc_setup_request(sub.payload)
+                        ue.identity = value
                         self.log.append((slot, (f"Msg3 from {ue.rnti:#06x}: RRCSetupRequest "
-                                                f"{cause}, randomValue {value:#x}")))
+                                                f"{cause}, {kind} {value:#x}")))
                     elif sub.lcid == LCID_DRB:
                         ue.ul_received += sub.payload
         elif isinstance(msg, UciIndication):
@@ -514,11 +518,8 @@ class MAC:
                     if ue.state == "msg4":
                         ue.state = "connected"
                         ue.attach_slot = slot
-                        k = len([x for x in self.ues.values() if x.attach_slot is not None]) - 1
-                        if k < len(self.dl_data):
-                            ue.dl_queue += self.dl_data[k]
-                        if k < len(self.ul_bytes):
-                            ue.ul_expected = self.ul_bytes[k]
+                        ue.dl_queue += self.dl_data.get(ue.identity, b"")
+                        ue.ul_expected = self.ul_bytes.get(ue.identity, 0)
                         self.log.append((slot, f"UE {ue.rnti:#06x} attached"))
                     else:
                         ue.dl_bytes_acked += len(proc.tb)

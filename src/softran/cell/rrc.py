@@ -82,29 +82,35 @@ def decode_sib1(data: bytes) -> SIB1Info:
                     q_rx_lev_min=sib1.get("cellSelectionInfo", {}).get("q-RxLevMin", -70))
 
 
-def encode_rrc_setup_request(random_value: int, cause: str = "mo-Data") -> bytes:
+def encode_rrc_setup_request(value: int, cause: str = "mo-Data", *,
+                             identity: str = "randomValue") -> bytes:
     """UL-CCCH-Message with rrcSetupRequest (TS 38.331 §6.2.1, §6.2.2 RRCSetupRequest):
-    ue-Identity randomValue (39 bits), establishmentCause, spare; UPER, 48 bits.
+    ue-Identity (InitialUE-Identity: ``"randomValue"`` or ``"ng-5G-S-TMSI-Part1"``, the
+    rightmost 39 bits of the 5G-S-TMSI, both 39 bits), establishmentCause, spare; UPER, 48 bits.
 
     >>> encode_rrc_setup_request(0x123456789).hex()
     '102468acf128'
     >>> decode_rrc_setup_request(bytes.fromhex('102468acf128'))
-    (4886718345, 'mo-Data')
+    ('randomValue', 4886718345, 'mo-Data')
     """
-    random_value = check_int("random_value", random_value, 0, 2 ** 39 - 1)
+    value = check_int("value", value, 0, 2 ** 39 - 1)
+    if identity not in ("randomValue", "ng-5G-S-TMSI-Part1"):
+        raise ValueError(f"identity = {identity!r} is not an InitialUE-Identity; allowed: "
+                         "randomValue, ng-5G-S-TMSI-Part1")
     if cause not in _CAUSES:
         raise ValueError(f"cause = {cause!r} is not an EstablishmentCause; allowed: "
                          f"{', '.join(_CAUSES)}")
     msg = _rrc().UL_CCCH_Message
     msg.set_val({"message": ("c1", ("rrcSetupRequest", {"rrcSetupRequest": {
-        "ue-Identity": ("randomValue", (random_value, 39)), "establishmentCause": cause,
+        "ue-Identity": (identity, (value, 39)), "establishmentCause": cause,
         "spare": (0, 1)}}))})
     return bytes(msg.to_uper())
 
 
-def decode_rrc_setup_request(data: bytes) -> tuple[int, str]:
-    """``(randomValue, establishmentCause)`` of an UL-CCCH-Message with rrcSetupRequest (inverse
-    of :func:`encode_rrc_setup_request`); anything else is a ``ValueError``."""
+def decode_rrc_setup_request(data: bytes) -> tuple[str, int, str]:
+    """``(identity kind, value, establishmentCause)`` of an UL-CCCH-Message with
+    rrcSetupRequest (inverse of :func:`encode_rrc_setup_request`); anything else is a
+    ``ValueError``."""
     data = check_bytes("data", data)
     msg = _rrc().UL_CCCH_Message
     try:
@@ -114,7 +120,6 @@ def decode_rrc_setup_request(data: bytes) -> tuple[int, str]:
         ident_kind, ident = req["ue-Identity"]
     except Exception as err:  # noqa: BLE001 (pycrate's own error types)
         raise ValueError(f"data is not an UL-CCCH-Message (TS 38.331 UPER): {err}") from None
-    if kind != "rrcSetupRequest" or ident_kind != "randomValue":
-        raise ValueError(f"data holds a {kind} with {ident_kind}, not an rrcSetupRequest with "
-                         "randomValue")
-    return ident[0], req["establishmentCause"]
+    if kind != "rrcSetupRequest":
+        raise ValueError(f"data holds a {kind}, not an rrcSetupRequest")
+    return ident_kind, ident[0], req["establishmentCause"]

@@ -33,7 +33,10 @@ from softran.oran.macsec import ODU_MAC, ORU_MAC
 from softran.oran.pcap import PcapWriter
 from softran.phy import PHY
 
-__all__ = ["CellResult", "InlineCell", "UEResult"]
+__all__ = ["S_TMSI_BASE", "CellResult", "InlineCell", "UEResult"]
+
+#: 5G-S-TMSI of UE 0 of an inline cell (UE k has S_TMSI_BASE + k)
+S_TMSI_BASE = 0x10_0000_0001
 
 
 @dataclass
@@ -117,9 +120,12 @@ class InlineCell:
             pipes[1].tap = lambda d: self._capture(d, ORU_MAC, ODU_MAC)
         self.phy = PHY(plan.carrier, plan.prach, odu=self.odu, pump=self.ru.pump,
                        prach_source=self.ru.prach_samples)
-        self.mac = MAC(plan, dl_mcs=c.dl_mcs, ul_mcs=c.ul_mcs, dl_data=tuple(self.dl_data),
-                       ul_bytes=tuple(len(d) for d in self.ul_data))
-        self.ues = [UE(plan, k, uplink_data=self.ul_data[k], seed=c.seed)
+        # each UE is registered: its 5G-S-TMSI tells the MAC whose traffic it is
+        tmsi = [S_TMSI_BASE + k for k in range(len(config.ue))]
+        self.mac = MAC(plan, dl_mcs=c.dl_mcs, ul_mcs=c.ul_mcs,
+                       dl_data=dict(zip(tmsi, self.dl_data, strict=True)),
+                       ul_bytes={t: len(d) for t, d in zip(tmsi, self.ul_data, strict=True)})
+        self.ues = [UE(plan, k, uplink_data=self.ul_data[k], seed=c.seed, s_tmsi=tmsi[k])
                     for k in range(len(config.ue))]
         fs = self.ues[0].sample_rate
         self.slot_samples = self.ues[0].slot_samples
@@ -203,11 +209,9 @@ class InlineCell:
         n = max(self.n_done, 1)
         ms = self.slot_ms
         out = []
-        by_index = {ctx.index: ctx for ctx in self.mac.ues.values()}
         for k, ue in enumerate(self.ues):
             ctx = next((c for c in self.mac.ues.values() if c.rnti == ue.rnti), None) \
                 if ue.rnti is not None else None
-            ctx = ctx or by_index.get(-1)
             st = ue.stats
             ul_rx = bytes(ctx.ul_received) if ctx is not None else b""
             dl_ok = bytes(ue.received) == self.dl_data[k]

@@ -129,13 +129,16 @@ class UE:
         ue_id: index of the UE (seeds its random choices).
         uplink_data: bytes the UE sends on its DRB once attached.
         seed: seed of its random choices (preamble, backoff, RRC random value).
+        s_tmsi: the UE's 5G-S-TMSI (a registered UE): RRCSetupRequest carries its rightmost
+            39 bits as ng-5G-S-TMSI-Part1; ``None``: a 39-bit randomValue.
     """
 
     def __init__(self, plan: CellPlan, ue_id: int = 0, *, uplink_data: bytes = b"",
-                 seed: int = 0) -> None:
+                 seed: int = 0, s_tmsi: int | None = None) -> None:
         self.plan = plan
         self.ue_id = ue_id
         self.rng = random.Random(seed * 1000 + ue_id)
+        self.s_tmsi = s_tmsi
         self.info = ofdm_info(plan.carrier)
         self.sample_rate = float(self.info.sample_rate)
         self.slot_samples = int(self.info.sample_rate * 1e-3 / plan.carrier.slots_per_subframe)
@@ -341,7 +344,11 @@ class UE:
         ta = pusch_time_allocation(grant.tdra, mu, msg3=True)
         n_bits = math.ceil(math.log2(self.n_bwp * (self.n_bwp + 1) / 2))
         start, n = riv_decode(self.n_bwp, grant.fdra & ((1 << n_bits) - 1))
-        self.ccch_sdu = encode_rrc_setup_request(self.rng.getrandbits(39))
+        if self.s_tmsi is None:
+            self.ccch_sdu = encode_rrc_setup_request(self.rng.getrandbits(39))
+        else:
+            self.ccch_sdu = encode_rrc_setup_request(self.s_tmsi & (2 ** 39 - 1),
+                                                     identity="ng-5G-S-TMSI-Part1")
         cfg = self.plan.pusch(self.tc_rnti, start, n, grant.mcs)
         tb = bytes_to_bits(build_mac_pdu([MACSubPDU(LCID_CCCH_48, self.ccch_sdu)],
                                          cfg.tb_size // 8, direction="UL"))
