@@ -138,6 +138,13 @@ class MAC:
         dl_data: bytes to send to each UE, by the UE identity its RRCSetupRequest carries
             (ng-5G-S-TMSI-Part1 or randomValue): what the core network would know.
         ul_bytes: bytes each UE sends, by the same identity.
+
+    >>> from softran.cell.plan import cell_plan
+    >>> mac = MAC(cell_plan(20))
+    >>> [type(m).__name__ for m in mac.slot(1)]         # slot 1: SIB1 (PDCCH + PDSCH)
+    ['DlTtiRequest', 'TxDataRequest', 'UlTtiRequest']
+    >>> [type(p).__name__ for p in mac.slot(21)[0].pdus], mac.slot(25)[-1].pdus[0].num_ra
+    (['PdcchPdu', 'PdschPdu'], 0)
     """
 
     def __init__(self, plan: CellPlan, *, dl_mcs: int = 9, ul_mcs: int = 9,

@@ -61,7 +61,19 @@ class MemoryPipe:
 
 class RadioUnit:
     """The O-RU model (module docstring): ``downlink(slot)`` -> waveform, ``set_uplink(slot,
-    samples)``, ``prach_samples(slot)``."""
+    samples)``, ``prach_samples(slot)``.
+
+    >>> import torch
+    >>> from softran.nr import CarrierConfig
+    >>> c = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
+    >>> odu, ru, cfg, _ = inline_fronthaul(c)
+    >>> grid = torch.zeros(1, 14, 612, dtype=torch.complex64); grid[0, 3, 100] = 1
+    >>> odu.send_slot(grid, 0, 0, 1); ru.pump()
+    15
+    >>> w = ru.downlink(1); ru.set_uplink(1, w)          # the O-RU hears itself
+    >>> round(float(ru.oru.uplink_source(0, 0, 1)[0, 3, 100].real), 1)   # 9-bit BFP
+    1.0
+    """
 
     def __init__(self, carrier: CarrierConfig, oru: ORU) -> None:
         self.carrier = carrier

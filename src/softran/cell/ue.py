@@ -131,6 +131,11 @@ class UE:
         seed: seed of its random choices (preamble, backoff, RRC random value).
         s_tmsi: the UE's 5G-S-TMSI (a registered UE): RRCSetupRequest carries its rightmost
             39 bits as ng-5G-S-TMSI-Part1; ``None``: a 39-bit randomValue.
+
+    >>> from softran.cell.plan import cell_plan
+    >>> ue = UE(cell_plan(20))
+    >>> ue.state, ue.slot_samples, ue.transmit(0) is None   # nothing sent before the search
+    ('searching', 15360, True)
     """
 
     def __init__(self, plan: CellPlan, ue_id: int = 0, *, uplink_data: bytes = b"",

@@ -125,6 +125,18 @@ class PHY:
         pump: called after each fronthaul send so an in-process O-RU can answer (inline mode).
         prach_source: ``f(slot) -> samples [1, T]`` of the PRACH subframe, from its start.
         uplink_source: without an O-DU, ``f(slot) -> uplink grid [1, 14, K]``.
+
+    >>> from softran.cell.mac import MAC
+    >>> from softran.cell.plan import cell_plan
+    >>> plan = cell_plan(20)
+    >>> phy, mac = PHY(plan.carrier, plan.prach), MAC(plan)
+    >>> phy.slot_indication(0)
+    SlotIndication(sfn=0, slot=0)
+    >>> [phy.handle(m) for m in mac.slot(0)]           # DL_TTI (SSB), UL_TTI: accepted
+    [[], []]
+    >>> grid = phy.downlink()                           # the SS/PBCH block: symbols 2-5
+    >>> (grid[0].abs().sum(-1) > 0).nonzero().flatten().tolist()
+    [2, 3, 4, 5]
     """
 
     def __init__(self, carrier: CarrierConfig, prach: PRACHConfig, *, odu: Any = None,
