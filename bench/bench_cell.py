@@ -40,8 +40,15 @@ def run() -> list[Row]:
     ue = result.ues[0]
     rows.append(("cell 20 MHz 1 UE, attach after cell search", ue.attach_ms - ue.found_ms,
                  "ms simulated"))
-    rows.append(("cell 20 MHz 1 UE, DL delivered / scheduled", 100 * ue.dl_mbps /
-                 ue.dl_scheduled_mbps, "%"))
-    rows.append(("cell 20 MHz 1 UE, UL delivered / scheduled", 100 * ue.ul_mbps /
-                 ue.ul_scheduled_mbps, "%"))
+    for d, sdu, tb, sched in (("DL", ue.dl_mbps, ue.dl_tb_mbps, ue.dl_scheduled_mbps),
+                              ("UL", ue.ul_mbps, ue.ul_tb_mbps, ue.ul_scheduled_mbps)):
+        rows.append((f"cell 20 MHz 1 UE, {d} TB throughput / scheduled", 100 * tb / sched, "%"))
+        rows.append((f"cell 20 MHz 1 UE, {d} MAC SDU bytes / scheduled TB bits",
+                     100 * sdu / sched, "%"))
+        rows.append((f"cell 20 MHz 1 UE, {d} scheduled over the 40 ms", sched, "Mbit/s"))
+    counts = result.counters
+    for stage, n in (("pdsch", counts.get("pdsch", 0)), ("pusch", counts.get("pusch", 0))):
+        if n:
+            rows.append((f"cell 20 MHz 1 UE, phy {stage} per transport block",
+                         1e3 * result.cpu_per_slot[f"phy {stage}"] * result.slots / n, "ms CPU"))
     return rows

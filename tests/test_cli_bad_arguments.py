@@ -69,6 +69,7 @@ ROLES: dict[tuple[tuple[str, ...], str], str] = {
     (("cell", "run"), "cell_file"): "input",
     (("cell", "run"), "out"): "output-folder",
     (("cell", "run"), "pcap"): "output-file",
+    (("cell", "run"), "plot"): "figure",
 }
 # text options whose every value is plausible (an address), and so has no bad name
 FREE_TEXT = {(("simulate",), "scheduler"), (("conformance", "pusch"), "scheduler"),

@@ -127,6 +127,7 @@ class UEContext:
     ul_crc_fail: int = 0
     dl_scheduled_bits: int = 0
     ul_scheduled_bits: int = 0
+    ul_bytes_ok: int = 0
 
 
 class MAC:
@@ -489,6 +490,7 @@ class MAC:
                 proc = ue.ul_harq[h]
                 if c.tb_crc_status == 0:
                     proc.busy = False
+                    ue.ul_bytes_ok += len(proc.tb)
                 else:
                     ue.ul_crc_fail += 1
                     if proc.tx >= _MAX_TX:
@@ -522,14 +524,13 @@ class MAC:
                 proc = ue.dl_harq[h]
                 if ack:
                     proc.busy = False
+                    ue.dl_bytes_acked += len(proc.tb)
                     if ue.state == "msg4":
                         ue.state = "connected"
                         ue.attach_slot = slot
                         ue.dl_queue += self.dl_data.get(ue.identity, b"")
                         ue.ul_expected = self.ul_bytes.get(ue.identity, 0)
                         self.log.append((slot, f"UE {ue.rnti:#06x} attached"))
-                    else:
-                        ue.dl_bytes_acked += len(proc.tb)
                 else:
                     ue.dl_nack += 1
                     if proc.tx >= _MAX_TX:

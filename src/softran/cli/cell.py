@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from softran.cli.terminal import make_console, output_path
+from softran.cli.terminal import check_figure_path, make_console, output_path
 
 __all__ = ["cell_app"]
 
@@ -20,7 +20,7 @@ cell_app = typer.Typer(help="A whole cell: O-DU (MAC + FAPI PHY), fronthaul, O-R
 _COLUMNS = ("ue", "state", "rnti", "found_ms", "attach_ms", "preambles", "timing_advance",
             "dl_bytes", "dl_expected", "dl_intact", "ul_bytes", "ul_expected", "ul_intact",
             "dl_blocks", "dl_bler", "dl_retx", "ul_blocks", "ul_bler", "ul_retx", "dl_mbps",
-            "dl_scheduled_mbps", "ul_mbps", "ul_scheduled_mbps")
+            "dl_tb_mbps", "dl_scheduled_mbps", "ul_mbps", "ul_tb_mbps", "ul_scheduled_mbps")
 
 
 def _fmt(v: Any) -> str:
@@ -31,6 +31,24 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.3g}"
     return str(v)
+
+
+def _dashboard(cell: Any, n: int, total: int) -> Any:
+    """The live view: per UE state, bytes, BLER, HARQ retransmissions, TA; fronthaul."""
+    from rich.table import Table
+
+    r = cell.result()
+    table = Table(title=f"slot {n}/{total} ({n * cell.slot_ms:g} ms simulated)",
+                  title_justify="left")
+    for name in ("UE", "state", "DL bytes", "DL BLER", "DL reTx", "UL bytes", "UL BLER",
+                 "UL reTx", "TA"):
+        table.add_column(name, justify="left" if name in ("UE", "state") else "right")
+    for u in r.ues:
+        table.add_row(str(u.ue), u.state, f"{u.dl_bytes}/{u.dl_expected}", f"{u.dl_bler:.3f}",
+                      str(u.dl_retx), f"{u.ul_bytes}/{u.ul_expected}", f"{u.ul_bler:.3f}",
+                      str(u.ul_retx), _fmt(u.timing_advance))
+    table.caption = "fronthaul: " + ", ".join(f"{k} {v}" for k, v in r.fronthaul.items())
+    return table
 
 
 @cell_app.command("run")
@@ -47,6 +65,8 @@ def cell_run(
     pcap: Annotated[Path | None, typer.Option(
         help="Write the fronthaul (eCPRI) and FAPI (SCF 222 over UDP) messages to this pcap.")
     ] = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Write throughput and BLER against time, per UE, to this .png or .svg.")] = None,
 ) -> None:
     """Run the cell in simulated time and print per-UE state, throughput, BLER and HARQ.
 
@@ -63,6 +83,9 @@ def cell_run(
         out = output_path(out, "out", folder=True)
     if pcap is not None:
         pcap = output_path(pcap, "pcap")
+    plot = check_figure_path("plot", plot)
+    if plot is not None:
+        plot = output_path(plot, "plot")
     config = load_cell_config(cell_file)
     if not inline:
         raise ValueError("the separate-process cell (O-DU, O-RU, air and UEs over loopback UDP) "
@@ -76,13 +99,13 @@ def cell_run(
         return ", ".join(f"UE {u.ue_id}: {u.state}" for u in c.ues)
 
     if console.is_terminal:
-        from rich.progress import Progress
+        from rich.live import Live
 
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("slots", total=total)
+        with Live(_dashboard(cell, 0, total), console=console, refresh_per_second=4,
+                  transient=True) as live:
 
             def progress(n: int, tot: int, c: InlineCell) -> None:
-                bar.update(task, completed=n, description=states(c))
+                live.update(_dashboard(c, n, tot))
 
             result = cell.run(total, progress)
     else:
@@ -98,16 +121,19 @@ def cell_run(
     table = Table(title=f"{cell_file.name}: {result.slots} slots "
                         f"({result.slots * result.slot_ms:g} ms simulated)",
                   title_justify="left")
-    for name in ("UE", "state", "attach (ms)", "DL bytes", "DL Mbit/s (sched.)", "DL BLER",
-                 "DL reTx", "UL bytes", "UL Mbit/s (sched.)", "UL BLER", "UL reTx", "TA"):
+    for name in ("UE", "state", "attach (ms)", "DL bytes", "DL Mbit/s SDU/TB/sched",
+                 "DL BLER", "DL reTx", "UL bytes", "UL Mbit/s SDU/TB/sched", "UL BLER",
+                 "UL reTx", "TA"):
         table.add_column(name, justify="left" if name in ("UE", "state") else "right")
     for u in result.ues:
         table.add_row(
             str(u.ue), u.state, _fmt(u.attach_ms),
             f"{u.dl_bytes}/{u.dl_expected}" + (" ok" if u.dl_intact else ""),
-            f"{u.dl_mbps:.2f} ({u.dl_scheduled_mbps:.2f})", f"{u.dl_bler:.3f}", str(u.dl_retx),
+            f"{u.dl_mbps:.2f}/{u.dl_tb_mbps:.2f}/{u.dl_scheduled_mbps:.2f}", f"{u.dl_bler:.3f}",
+            str(u.dl_retx),
             f"{u.ul_bytes}/{u.ul_expected}" + (" ok" if u.ul_intact else ""),
-            f"{u.ul_mbps:.2f} ({u.ul_scheduled_mbps:.2f})", f"{u.ul_bler:.3f}", str(u.ul_retx),
+            f"{u.ul_mbps:.2f}/{u.ul_tb_mbps:.2f}/{u.ul_scheduled_mbps:.2f}", f"{u.ul_bler:.3f}",
+            str(u.ul_retx),
             _fmt(u.timing_advance))
     console.print(table)
     cpu = Table(title="CPU time per slot (ms)", title_justify="left")
@@ -128,3 +154,7 @@ def cell_run(
         console.print(f"wrote {out / 'results.csv'} and {out / 'events.txt'}")
     if pcap is not None:
         console.print(f"wrote {pcap}")
+    if plot is not None:
+        from softran.cell.plots import plot_cell
+
+        console.print(f"wrote {plot_cell(cell.history, plot)}")
