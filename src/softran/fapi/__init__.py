@@ -9,7 +9,15 @@ CONFIG, START, STOP, ERROR), :mod:`~softran.fapi.beamforming` (Tables 3-43 / 3-5
 UL_DCI.request, TX_DATA.request), :mod:`~softran.fapi.ul_tti` (UL_TTI.request with PRACH /
 PUSCH / PUCCH / SRS PDUs), :mod:`~softran.fapi.indications` (SLOT, RX_DATA, CRC, UCI, SRS,
 RACH indications), :mod:`~softran.fapi.codec` (message header, :func:`encode`,
-:func:`decode`), :mod:`~softran.fapi.transport` (P5 over TCP, P7 over UDP). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
+:func:`decode`), :mod:`~softran.fapi.transport` (P5 over TCP, P7 over UDP),
+:mod:`~softran.fapi.payload_bits` (DCI / UCI bit payloads in bytes). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
+
+Version and sources: the layouts are those of SCF 222.10.02, checked field by field against
+two public implementations of it (NVIDIA Aerial's ``scf_5g_fapi.h``, OpenAirInterface's
+``nfapi_nr_interface_scf.h``); where they differ the module that carries the field says which
+reading softran takes. Left out: the 10.04 / FAPIv3 parts (PHY ID in messages, maintenance
+and extension TLVs, nDlTypes / nUlTypes counts), vendor messages, the Tx precoding weights
+tables of CONFIG (the beamforming PDUs themselves are complete and may be empty).
 
 >>> from softran.fapi import CrcIndication, CrcPdu, decode, encode
 >>> msg = CrcIndication(sfn=10, slot=4, crcs=(CrcPdu(rnti=0x4601, tb_crc_status=0),))
@@ -44,6 +52,7 @@ from softran.fapi.config_messages import (
     as_error_code,
 )
 from softran.fapi.dl_tti import (
+    TX_DATA_TLV_CHUNK,
     CsiRsPdu,
     DlDci,
     DlTtiRequest,
@@ -83,6 +92,7 @@ from softran.fapi.indications import (
     UciSrF234,
 )
 from softran.fapi.layout import Message, Struct
+from softran.fapi.payload_bits import pack_payload, unpack_payload
 from softran.fapi.tables import (
     PDU_TYPES,
     TLV_TAGS,
@@ -122,6 +132,7 @@ __all__ = [
     "TLV",
     "TLV_TAGS",
     "TLV_TAGS_BY_NAME",
+    "TX_DATA_TLV_CHUNK",
     "ConfigRequest",
     "ConfigResponse",
     "CrcIndication",
@@ -196,4 +207,6 @@ __all__ = [
     "encode",
     "message_name",
     "p5_connect",
+    "pack_payload",
+    "unpack_payload",
 ]

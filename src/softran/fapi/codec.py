@@ -104,8 +104,19 @@ def encode(messages: Message | Sequence[Message], *, handle: int = 0) -> bytes:
 
 
 def decode_buffer(data: bytes) -> tuple[MessageHeader, list[Message]]:
-    """The header and every message of an SCF 222 buffer; bytes after the last message are
-    an error (a buffer is one TCP frame or one datagram)."""
+    """The header and every message of an SCF 222 buffer (§3.3, Tables 3-2 / 3-3); bytes
+    after the last message are an error (a buffer is one TCP frame or one datagram).
+
+    A message that does not decode raises :class:`FAPIDecodeError` carrying its
+    ``message_type`` and, for slot messages, its ``sfn`` / ``slot``:
+
+    >>> bad = bytes([1, 0, 0x80, 0, 5, 0, 0, 0, 7, 0, 3, 0, 1])   # DL_TTI cut after nPDUs
+    >>> try:
+    ...     decode_buffer(bad)
+    ... except FAPIDecodeError as err:
+    ...     print(hex(err.message_type), err.sfn, err.slot)
+    0x80 7 3
+    """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
     r = Reader(bytes(data))
@@ -121,12 +132,20 @@ def decode_buffer(data: bytes) -> tuple[MessageHeader, list[Message]]:
         name = message_name(type_id)
         if length > r.remaining:
             raise FAPIDecodeError(f"message {i} ({name}): message length = {length} exceeds "
-                                  f"the {r.remaining} bytes left")
+                                  f"the {r.remaining} bytes left", message_type=type_id)
         body = Reader(r.data, r.pos, r.pos + length)
-        msg = decode_struct(MESSAGE_CLASSES[type_id], body)
-        if body.remaining:
-            raise FAPIDecodeError(f"message {i} ({name}): message length = {length} leaves "
-                                  f"{body.remaining} bytes after the body")
+        try:
+            msg = decode_struct(MESSAGE_CLASSES[type_id], body)
+            if body.remaining:
+                raise FAPIDecodeError(f"message {i} ({name}): message length = {length} "
+                                      f"leaves {body.remaining} bytes after the body")
+        except FAPIDecodeError as err:
+            sfn = slot = None
+            if type_id >= 0x80 and length >= 4:   # slot messages start with SFN, slot
+                sfn = int.from_bytes(r.data[r.pos:r.pos + 2], "little")
+                slot = int.from_bytes(r.data[r.pos + 2:r.pos + 4], "little")
+            raise FAPIDecodeError(err.reason, message_type=type_id, sfn=sfn,
+                                  slot=slot) from None
         r.pos = body.end
         messages.append(msg)
     if r.remaining:

@@ -34,7 +34,9 @@ Layouts (little-endian, packed; ``BWP`` is ``BWPSize`` uint16, ``BWPStart`` uint
 * UL_DCI.request (Table 3-54): ``SFN``, ``Slot`` u16, ``numPDUs`` u8, PDCCH PDUs (PDUType 0).
 * TX_DATA.request (Table 3-58): ``SFN``, ``Slot``, ``numPDUs`` u16, per PDU ``PDU_Length``
   u32, ``PDUIndex`` u16, ``numTLV`` u32 and TLVs ``tag`` u16 (0: payload, 1: pointer,
-  2: offset), ``length`` u32, value padded to 4 bytes.
+  2: offset), ``length`` u16 (0..65535, as SCF 222.10.02; 10.04 widened it to u32), value
+  padded to 4 bytes. A transport block longer than 65535 bytes travels in several tag-0
+  TLVs (:meth:`TxDataPdu.of` splits it; :attr:`TxDataPdu.payload` joins them).
 
 Choices where SCF 222 leaves room: the DCI ``Payload`` has ``ceil(PayloadSizeBits / 8)``
 bytes; ``PDU_Length`` counts the PDU's fields and TLVs without padding; PDSCH CBG and PTRS
@@ -67,10 +69,12 @@ from softran.fapi.layout import (
     Struct,
 )
 from softran.fapi.tables import PDU_TYPES, MessageType
+from softran.validation import check_bytes
 
 __all__ = [
     "BWP_LAYOUT",
     "SLOT_LAYOUT",
+    "TX_DATA_TLV_CHUNK",
     "CsiRsPdu",
     "DlDci",
     "DlTtiRequest",
@@ -187,7 +191,17 @@ class PdschCbg(Struct):
 class PdschPdu(Struct):
     """PDSCH PDU (SCF 222.10.02 §3.4.2.2 Table 3-38). ``ptrs`` / ``cbg`` are ``None`` when
     absent (their ``pduBitmap`` bits follow from that). The new-data indicator is not a field
-    of the PDU: a new TB comes with a new TX_DATA.request payload."""
+    of the PDU: a new TB comes with a new TX_DATA.request payload.
+
+    88 bytes with one codeword and an empty beamforming PDU (2 + 2 + 2 + 6 + 1 + 10 + 2 + 3
+    + 2 + 1 + 2 + 1 + 1 + 2 + 1 + 36 + 4 + 3 + 5 + 2):
+
+    >>> from softran.fapi.layout import encode_struct
+    >>> cw = PdschCodeword(target_code_rate=1930, qam_mod_order=2, tb_size=1500)
+    >>> len(encode_struct(PdschPdu(rnti=0x4601, bwp_size=51, codewords=(cw,), rb_size=51,
+    ...                            nr_of_symbols=12)))
+    88
+    """
 
     rnti: int
     pdu_index: int = 0
@@ -336,12 +350,16 @@ class TxDataTLV(Struct):
 
     tag: int = 0
     value: bytes = b""
-    LAYOUT = (Int("tag", 2, high=2), Count("length", 4, "value"), Blob("value", "length"),
+    LAYOUT = (Int("tag", 2, high=2), Count("length", 2, "value"), Blob("value", "length"),
               Pad("value", 4))
 
 
+#: Bytes of payload :meth:`TxDataPdu.of` puts in one TLV (the u16 length allows 65535).
+TX_DATA_TLV_CHUNK = 65532
+
+
 def _tx_pdu_length(pdu: TxDataPdu) -> int:
-    return 4 + 2 + 4 + sum(6 + len(t.value) for t in pdu.tlvs)
+    return 4 + 2 + 4 + sum(4 + len(t.value) for t in pdu.tlvs)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -360,8 +378,16 @@ class TxDataPdu(Struct):
 
     @classmethod
     def of(cls, pdu_index: int, payload: bytes) -> TxDataPdu:
-        """A PDU carrying ``payload`` inline in one tag-0 TLV."""
-        return cls(pdu_index=pdu_index, tlvs=(TxDataTLV(tag=0, value=payload),))
+        """A PDU carrying ``payload`` inline: one tag-0 TLV per :data:`TX_DATA_TLV_CHUNK`
+        bytes (one TLV for an empty payload).
+
+        >>> len(TxDataPdu.of(0, bytes(70000)).tlvs)
+        2
+        """
+        payload = check_bytes("payload", payload)
+        chunks = [payload[i:i + TX_DATA_TLV_CHUNK]
+                  for i in range(0, len(payload), TX_DATA_TLV_CHUNK)] or [b""]
+        return cls(pdu_index=pdu_index, tlvs=tuple(TxDataTLV(tag=0, value=c) for c in chunks))
 
     @property
     def payload(self) -> bytes:

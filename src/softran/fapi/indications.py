@@ -5,8 +5,9 @@ Layouts (little-endian, packed; every body starts with ``SFN`` u16, ``Slot`` u16
 
 * SLOT.indication (Table 3-34): nothing more.
 * RX_DATA.indication (Table 3-61): ``NumPDUs`` u16; per PDU ``Handle`` u32, ``RNTI`` u16,
-  ``HarqID`` u8, ``PDU_Length`` u32, ``UL_CQI`` u8, ``TimingAdvance`` u16, ``RSSI`` u16, the
-  PDU bytes.
+  ``HarqID`` u8, ``PDU_Length`` u16 (OpenAirInterface's 10.02 reading; Aerial packs u32, as 10.04
+  does; a transport block above 65535 bytes is refused), ``UL_CQI`` u8, ``TimingAdvance`` u16, ``RSSI`` u16,
+  the PDU bytes.
 * CRC.indication (Table 3-62): ``NumCRCs`` u16; per CRC ``Handle`` u32, ``RNTI`` u16,
   ``HarqID``, ``TbCrcStatus`` u8 (0 pass, 1 fail), ``NumCb`` u16,
   ``CbCrcStatus`` u8[ceil(NumCb/8)], ``UL_CQI`` u8, ``TimingAdvance`` u16, ``RSSI`` u16.
@@ -111,7 +112,7 @@ class RxDataPdu(Struct):
     rssi: int = 0
     pdu: bytes = b""
     LAYOUT = (Int("handle", 4), Int("rnti", 2), Int("harq_id", 1, high=15),
-              Count("pdu_length", 4, "pdu"), *_MEAS, Blob("pdu", "pdu_length"))
+              Count("pdu_length", 2, "pdu"), *_MEAS, Blob("pdu", "pdu_length"))
 
 
 @dataclass(frozen=True, kw_only=True)

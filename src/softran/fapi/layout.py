@@ -33,6 +33,7 @@ Pair(a=258, b=(7, 8))
 
 from __future__ import annotations
 
+import struct
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import fields as dc_fields
@@ -59,6 +60,7 @@ __all__ = [
     "decode_struct",
     "encode_struct",
     "field_values",
+    "min_size",
 ]
 
 S = TypeVar("S", bound="Struct")
@@ -133,7 +135,14 @@ def field_values(obj: Struct) -> dict[str, Any]:
     >>> field_values(SlotIndication(sfn=5, slot=3))
     {'sfn': 5, 'slot': 3}
     """
-    return {f.name: getattr(obj, f.name) for f in dc_fields(obj)}  # type: ignore[arg-type]
+    cls = type(obj)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dc_fields(obj))  # type: ignore[arg-type]
+    return {n: getattr(obj, n) for n in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _label(obj_or_cls: Any, name: str) -> str:
@@ -159,7 +168,9 @@ class Int:
 
     def validate(self, obj: Struct) -> None:
         assert self.name is not None
-        self.check_value(_label(obj, self.name), getattr(obj, self.name))
+        value = getattr(obj, self.name)
+        if type(value) is not int or not self.low <= value <= self.high:
+            self.check_value(_label(obj, self.name), value)
 
     def write(self, value: int, out: bytearray) -> None:
         out += int(value).to_bytes(self.size, "little", signed=self.signed)
@@ -189,8 +200,11 @@ class Fixed:
         self.size = size
 
     def validate(self, obj: Struct) -> None:
+        value = getattr(obj, self.name)
+        if type(value) is bytes and len(value) == self.size:
+            return
         what = _label(obj, self.name)
-        value = check_bytes(what, getattr(obj, self.name))
+        value = check_bytes(what, value)
         if len(value) != self.size:
             raise ValueError(f"{what} has {len(value)} bytes; it must have {self.size}")
         object.__setattr__(obj, self.name, value)
@@ -248,14 +262,23 @@ class Bitmap(Derived):
 
     def decode(self, cls: type, r: Reader, values: dict[str, Any], ctx: ChainMap) -> None:
         super().decode(cls, r, values, ctx)
+        self.check_bits(cls, ctx[self.key])
+
+    def check_bits(self, cls: type, value: int) -> None:
+        """Refuse bits outside the known optional parts."""
         known = sum(1 << b for b in self.bits.values())
-        if ctx[self.key] & ~known:
-            raise FAPIDecodeError(f"{_label(cls, self.key)} = 0x{ctx[self.key]:x} sets bits "
+        if value & ~known:
+            raise FAPIDecodeError(f"{_label(cls, self.key)} = 0x{value:x} sets bits "
                                   f"softran does not support (known: 0x{known:x})")
 
 
 def _count(ctx: Mapping[str, Any], count: str | Callable[[Mapping[str, Any]], int]) -> int:
-    return count(ctx) if callable(count) else ctx[count]
+    if callable(count):
+        return count(ctx)
+    if count not in ctx:
+        raise FAPIDecodeError(f"{count} is not known here: decode this part inside the "
+                              "structure that carries it")
+    return ctx[count]
 
 
 class ListOf:
@@ -267,6 +290,7 @@ class ListOf:
         self.name = name
         self.item = item
         self.count = count
+        self.least: int | None = None
 
     def validate(self, obj: Struct) -> None:
         what = _label(obj, self.name)
@@ -296,9 +320,12 @@ class ListOf:
     def decode(self, cls: type, r: Reader, values: dict[str, Any], ctx: ChainMap) -> None:
         what = _label(cls, self.name)
         n = _count(ctx, self.count)
-        if n > r.remaining:  # every element takes at least one byte
-            raise FAPIDecodeError(f"{what}: {n} elements cannot fit in the {r.remaining} "
-                                  "bytes left")
+        least = self.least
+        if least is None:
+            least = self.least = min_size(self.item)
+        if n * least > r.remaining:
+            raise FAPIDecodeError(f"{what}: {n} elements of at least {least} bytes cannot fit "
+                                  f"in the {r.remaining} bytes left")
         if isinstance(self.item, Int):
             values[self.name] = tuple(self.item.read(r, f"{what}[{i}]") for i in range(n))
         else:
@@ -446,6 +473,97 @@ class PduList:
         values[self.name] = tuple(pdus)
 
 
+def min_size(item: Any) -> int:
+    """The fewest bytes a layout item (or a :class:`Struct` class) takes on the wire.
+
+    >>> from softran.fapi.beamforming import TxPrecodingBeamforming
+    >>> min_size(TxPrecodingBeamforming)
+    5
+    """
+    if isinstance(item, type) and issubclass(item, Struct):
+        return sum(min_size(i) for i in item.LAYOUT)
+    if isinstance(item, Opt):
+        return 0
+    if isinstance(item, Nested):
+        return min_size(item.cls)
+    if isinstance(item, Derived):
+        return item.int.size
+    if isinstance(item, (Int, Fixed)):
+        return item.size
+    return 0
+
+
+_FORMAT = {(1, False): "B", (2, False): "H", (4, False): "I",
+           (1, True): "b", (2, True): "h", (4, True): "i"}
+
+
+class _Run:
+    """Consecutive fixed-size items (Int, Derived, Fixed) packed / unpacked in one call."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = tuple(items)
+        fmt = "<"
+        for it in self.items:
+            if isinstance(it, Fixed):
+                fmt += f"{it.size}s"
+            else:
+                i = it.int if isinstance(it, Derived) else it
+                fmt += _FORMAT[(i.size, i.signed)]
+        self.struct = struct.Struct(fmt)
+
+    def encode(self, obj: Struct, out: bytearray) -> None:
+        out += self.struct.pack(*[it.fn(obj) if isinstance(it, Derived)
+                                  else getattr(obj, it.name) for it in self.items])
+
+    def decode(self, cls: type, r: Reader, values: dict[str, Any], ctx: ChainMap) -> None:
+        if self.struct.size > r.remaining:   # field by field, to name the one cut short
+            for it in self.items:
+                it.decode(cls, r, values, ctx)
+        raw = self.struct.unpack_from(r.data, r.pos)
+        r.pos += self.struct.size
+        local = ctx.maps[0]
+        for it, v in zip(self.items, raw):
+            if isinstance(it, Int):
+                if not it.low <= v <= it.high:
+                    raise FAPIDecodeError(f"{_label(cls, it.name)} = {v} is out of range "
+                                          f"{it.low}..{it.high}")
+                values[it.name] = local[it.name] = v
+            elif isinstance(it, Fixed):
+                values[it.name] = v
+            else:
+                local[it.key] = v
+                if isinstance(it, Bitmap):
+                    it.check_bits(cls, v)
+
+
+_PLANS: dict[type, tuple[Any, ...]] = {}
+_DERIVED: dict[type, tuple[Derived, ...]] = {}
+_COMPLETE: dict[type, bool] = {}
+
+
+def _plan(cls: type[Struct]) -> tuple[Any, ...]:
+    """``cls.LAYOUT`` with runs of fixed-size items merged (cached per class)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        _DERIVED[cls] = tuple(i for i in cls.LAYOUT if isinstance(i, Derived))
+        named = {i.name for i in cls.LAYOUT if not isinstance(i, (Derived, Pad))}
+        _COMPLETE[cls] = named == {f.name for f in dc_fields(cls)}  # type: ignore[arg-type]
+        steps: list[Any] = []
+        run: list[Any] = []
+        for item in cls.LAYOUT:
+            if isinstance(item, (Int, Fixed, Derived)):
+                run.append(item)
+                continue
+            if run:
+                steps.append(_Run(run))
+                run = []
+            steps.append(item)
+        if run:
+            steps.append(_Run(run))
+        plan = _PLANS[cls] = tuple(steps)
+    return plan
+
+
 def encode_struct(obj: Struct) -> bytes:
     """The SCF 222 bytes of ``obj`` (its ``LAYOUT`` in order, little-endian).
 
@@ -454,8 +572,8 @@ def encode_struct(obj: Struct) -> bytes:
     '02010300'
     """
     out = bytearray()
-    for item in type(obj).LAYOUT:
-        item.encode(obj, out)
+    for step in _plan(type(obj)):
+        step.encode(obj, out)
     return bytes(out)
 
 
@@ -469,13 +587,20 @@ def decode_struct(cls: type[S], r: Reader, parent: ChainMap | None = None) -> S:
     """
     ctx: ChainMap = ChainMap() if parent is None else parent.new_child()
     values: dict[str, Any] = {}
-    for item in cls.LAYOUT:
-        item.decode(cls, r, values, ctx)
+    for step in _plan(cls):
+        step.decode(cls, r, values, ctx)
     try:
-        obj = cls(**values)
+        if _COMPLETE[cls]:
+            # every field came from the layout with its type, range and length checked on
+            # the way in: only the rules across fields (check) are left to run
+            obj = object.__new__(cls)
+            for name, value in values.items():
+                object.__setattr__(obj, name, value)
+            obj.check()
+        else:
+            obj = cls(**values)
     except (ValueError, TypeError) as err:
         raise FAPIDecodeError(f"invalid {cls.__name__}: {err}") from None
-    for item in cls.LAYOUT:
-        if isinstance(item, Derived):
-            item.verify(obj, ctx)
+    for item in _DERIVED[cls]:
+        item.verify(obj, ctx)
     return obj

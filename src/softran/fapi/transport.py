@@ -207,8 +207,16 @@ class P5Server:
 
 
 def p5_connect(port: int, host: str = "127.0.0.1", timeout: float = 5.0) -> P5Connection:
-    """The MAC side of P5: connect to a :class:`P5Server` (``ConnectionError`` / ``OSError``
-    naming the address when nothing listens there within ``timeout`` seconds)."""
+    """The MAC side of P5: connect to a :class:`P5Server` (a ``ConnectionError`` naming the
+    address when nothing listens there within ``timeout`` seconds).
+
+    >>> from softran.fapi.config_messages import StartRequest
+    >>> with P5Server() as server, p5_connect(server.address[1]) as mac:
+    ...     with server.accept() as phy:
+    ...         mac.send(StartRequest())
+    ...         phy.recv()
+    [StartRequest()]
+    """
     check_int("port", port, 1, 65535)
     timeout = check_real("timeout", timeout, low=0)
     try:
@@ -234,6 +242,14 @@ class P7Datagram:
 class P7Endpoint:
     """P7 over UDP: bound to ``host:port`` (0: any free port), sending to ``remote`` (or the
     address given per call). ``lost`` counts datagrams missing from each sender's sequence.
+
+    >>> from softran.fapi.indications import SlotIndication
+    >>> with P7Endpoint(phy_id=1) as phy, P7Endpoint() as mac:
+    ...     phy.remote = mac.address
+    ...     phy.send(SlotIndication(sfn=0, slot=1))
+    ...     got = mac.recv(timeout=2.0)
+    >>> got.phy_id, got.messages, mac.lost
+    (1, [SlotIndication(sfn=0, slot=1)], 0)
     """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", *,

@@ -38,6 +38,11 @@ the Rx beamforming PDU of Table 3-53, :class:`~softran.fapi.beamforming.RxBeamfo
   ``frequencyShift`` u16, ``frequencyHopping``, ``groupOrSequenceHopping``, ``resourceType``
   u8, ``Tsrs``, ``Toffset`` u16.
 
+Where the two public implementations read SCF 222.10.02 differently, softran follows NVIDIA
+Aerial's 10.02 layout: ``BitLenHarq`` of the PUCCH PDU and ``frequencyShift`` of the SRS PDU
+are uint16 (OpenAirInterface packs uint8). The FAPIv3 / 10.04 additions (maintenance and
+UCI part-1-to-part-2 parameters, ``TRP scheme``) are not carried.
+
 Fields are named as in the spec, in snake_case. ``handle`` is the MAC's opaque value that the
 PHY returns in CRC / RX_DATA / UCI / SRS indications.
 
@@ -172,7 +177,18 @@ class PuschDftsOfdm(Struct):
 @dataclass(frozen=True, kw_only=True)
 class PuschPdu(Struct):
     """PUSCH PDU (SCF 222.10.02 §3.4.3.2 Table 3-46); the optional parts are ``None`` when
-    absent and set ``pduBitmap``."""
+    absent and set ``pduBitmap``.
+
+    82 bytes before the optional parts, then puschData (9 bytes without CBs) and the empty
+    Rx beamforming PDU (5 bytes):
+
+    >>> from softran.fapi.layout import encode_struct
+    >>> pdu = PuschPdu(rnti=0x4601, bwp_size=51, target_code_rate=1930, qam_mod_order=2,
+    ...                rb_size=51, nr_of_symbols=14, pusch_data=PuschData(tb_size=1500))
+    >>> data = encode_struct(pdu)
+    >>> len(data), data[:2].hex()      # pduBitmap bit 0: puschData present
+    (96, '0100')
+    """
 
     rnti: int
     handle: int = 0
@@ -232,7 +248,12 @@ class PuschPdu(Struct):
 @dataclass(frozen=True, kw_only=True)
 class PucchPdu(Struct):
     """PUCCH PDU (SCF 222.10.02 §3.4.3.3 Table 3-51): format 0-4 (``format_type``) with the
-    UCI bit lengths the PHY decodes."""
+    UCI bit lengths the PHY decodes.
+
+    >>> from softran.fapi.layout import encode_struct
+    >>> len(encode_struct(PucchPdu(rnti=1, bwp_size=51, format_type=1, bit_len_harq=1)))
+    51
+    """
 
     rnti: int
     handle: int = 0
