@@ -71,6 +71,7 @@ from softran.fapi import (
     UciIndication,
     UlDciRequest,
     UlTtiRequest,
+    pack_payload,
 )
 from softran.nr import MIB, pdcch_candidates
 
@@ -79,11 +80,6 @@ __all__ = ["MAC", "UEContext"]
 _RV = (0, 2, 3, 1)          # TS 38.321 §5.3.2.1 / TS 38.214 Table 5.1.2.1-2 order
 _MAX_TX = 4
 _DMRS_POS = (1 << 2) | (1 << 7) | (1 << 11)   # symbols 2, 7, 11 (pos2, 12-14 symbols)
-
-
-def _bytes_of_bits(bits: list[int]) -> bytes:
-    padded = bits + [0] * (-len(bits) % 8)
-    return bytes(int("".join(map(str, padded[i:i + 8])), 2) for i in range(0, len(padded), 8))
 
 
 @dataclass
@@ -181,11 +177,11 @@ class MAC:
     def _dci(self, rnti: int, cce: int, bits: list[int]) -> DlDci:
         return DlDci(rnti=rnti, scrambling_id=self.cell_id, scrambling_rnti=0, cce_index=cce,
                      aggregation_level=4, payload_size_bits=len(bits),
-                     payload=_bytes_of_bits(bits))
+                     payload=pack_payload(bits))
 
     def _pdcch(self, dcis: list[DlDci]) -> PdcchPdu:
         groups = [int(x) for x in self.plan.coreset.frequency_resources]
-        bitmap = _bytes_of_bits(groups + [0] * (48 - len(groups)))
+        bitmap = pack_payload(groups + [0] * (48 - len(groups)))
         return PdcchPdu(bwp_size=self.n_rb, bwp_start=0, subcarrier_spacing=1,
                         start_symbol_index=0, duration_symbols=self.plan.coreset.duration,
                         freq_domain_resource=bitmap, cce_reg_mapping_type=0,

@@ -39,7 +39,6 @@ import math
 import random
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from softran.cell.dci import (
@@ -65,6 +64,7 @@ from softran.cell.plan import CellPlan
 from softran.cell.rnti import SI_RNTI, ra_rnti
 from softran.cell.rrc import decode_sib1, encode_rrc_setup_request
 from softran.channel import FrequencyOffset
+from softran.fapi import pack_payload, unpack_payload
 from softran.nr import (
     PDSCHReceiver,
     PUCCHTransmitter,
@@ -84,12 +84,13 @@ SEARCHING, SIB1, RANDOM_ACCESS, CONTENTION, CONNECTED = (
 
 
 def bytes_to_bits(data: bytes) -> torch.Tensor:
-    """uint8 ``[1, 8 len(data)]``, MSB of each byte first (a transport block).
+    """uint8 ``[1, 8 len(data)]``, MSB of each byte first (a transport block; the bit order
+    of :func:`softran.fapi.unpack_payload`).
 
     >>> bytes_to_bits(b"\\x81").tolist()
     [[1, 0, 0, 0, 0, 0, 0, 1]]
     """
-    return torch.from_numpy(np.unpackbits(np.frombuffer(data, dtype=np.uint8))).reshape(1, -1)
+    return unpack_payload(data, 8 * len(data)).reshape(1, -1)
 
 
 def bits_to_bytes(bits: torch.Tensor) -> bytes:
@@ -98,7 +99,7 @@ def bits_to_bytes(bits: torch.Tensor) -> bytes:
     >>> bits_to_bytes(bytes_to_bits(b"ok"))
     b'ok'
     """
-    return np.packbits(bits.reshape(-1).to(torch.uint8).numpy()).tobytes()
+    return pack_payload(bits.reshape(-1))
 
 
 @dataclass

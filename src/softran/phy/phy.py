@@ -57,6 +57,7 @@ from softran.fapi import (
     UciPucchF01,
     UlDciRequest,
     UlTtiRequest,
+    unpack_payload,
 )
 from softran.nr import (
     MIB,
@@ -103,11 +104,6 @@ class PHYTimes:
         {'pdsch': 0.25}
         """
         return {k: v / max(self.slots, 1) for k, v in self.total.items()}
-
-
-def _bits_of(data: bytes, n_bits: int) -> torch.Tensor:
-    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8))[:n_bits]
-    return torch.from_numpy(bits.copy())
 
 
 def _bitmap_bits(data: bytes, n: int) -> tuple[int, ...]:
@@ -287,7 +283,7 @@ class PHY:
                            else "interleaved", reg_bundle_size=pdu.reg_bundle_size)
         flat = grid[0].view(-1)
         for d in pdu.dl_dcis:
-            bits = _bits_of(d.payload, d.payload_size_bits)
+            bits = unpack_payload(d.payload, d.payload_size_bits)
             cw = dci_encode(bits, d.rnti, 108 * d.aggregation_level)
             data_idx, dmrs_idx = pdcch_indices(carrier, cs, d.cce_index, d.aggregation_level,
                                                start_symbol=pdu.start_symbol_index)
@@ -329,7 +325,7 @@ class PHY:
                 raise ValueError(f"PDSCH PDU tb_size = {cw.tb_size} bytes; MCS {cw.mcs_index} "
                                  f"on {pdu.rb_size} RBs gives {cfg.tb_sizes[0] // 8}")
             tx = self._pdsch_tx[key] = PDSCHTransmitter(self._carrier(slot), cfg)
-        layer = tx.layer_grid(_bits_of(payload, 8 * len(payload)).reshape(1, -1),
+        layer = tx.layer_grid(unpack_payload(payload, 8 * len(payload)).reshape(1, -1),
                               cw.rv_index)[0, 0]
         used = layer != 0
         grid[0][used] = layer[used]
