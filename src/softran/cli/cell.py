@@ -76,6 +76,7 @@ def cell_run(
 
     from softran.cell.config import load_cell_config
     from softran.cell.run import InlineCell
+    from softran.report_table import record_table
 
     if frames is not None and not 1 <= frames <= 10_000:
         raise ValueError(f"frames = {frames} is not allowed; allowed: 1..10000")
@@ -118,23 +119,20 @@ def cell_run(
 
         result = cell.run(total, progress)
 
-    table = Table(title=f"{cell_file.name}: {result.slots} slots "
-                        f"({result.slots * result.slot_ms:g} ms simulated)",
-                  title_justify="left")
-    for name in ("UE", "state", "attach (ms)", "DL bytes", "DL Mbit/s SDU/TB/sched",
-                 "DL BLER", "DL reTx", "UL bytes", "UL Mbit/s SDU/TB/sched", "UL BLER",
-                 "UL reTx", "TA"):
-        table.add_column(name, justify="left" if name in ("UE", "state") else "right")
-    for u in result.ues:
-        table.add_row(
-            str(u.ue), u.state, _fmt(u.attach_ms),
-            f"{u.dl_bytes}/{u.dl_expected}" + (" ok" if u.dl_intact else ""),
-            f"{u.dl_mbps:.2f}/{u.dl_tb_mbps:.2f}/{u.dl_scheduled_mbps:.2f}", f"{u.dl_bler:.3f}",
-            str(u.dl_retx),
-            f"{u.ul_bytes}/{u.ul_expected}" + (" ok" if u.ul_intact else ""),
-            f"{u.ul_mbps:.2f}/{u.ul_tb_mbps:.2f}/{u.ul_scheduled_mbps:.2f}", f"{u.ul_bler:.3f}",
-            str(u.ul_retx),
-            _fmt(u.timing_advance))
+    fields = [("UE", "left"), ("state", "left"), ("attach (ms)", "right"),
+              ("DL bytes", "right"), ("DL Mbit/s SDU/TB/sched", "right"), ("DL BLER", "right"),
+              ("DL reTx", "right"), ("UL bytes", "right"), ("UL Mbit/s SDU/TB/sched", "right"),
+              ("UL BLER", "right"), ("UL reTx", "right"), ("TA", "right")]
+    records = [[
+        str(u.ue), u.state, _fmt(u.attach_ms),
+        f"{u.dl_bytes}/{u.dl_expected}" + (" ok" if u.dl_intact else ""),
+        f"{u.dl_mbps:.2f}/{u.dl_tb_mbps:.2f}/{u.dl_scheduled_mbps:.2f}", f"{u.dl_bler:.3f}",
+        str(u.dl_retx), f"{u.ul_bytes}/{u.ul_expected}" + (" ok" if u.ul_intact else ""),
+        f"{u.ul_mbps:.2f}/{u.ul_tb_mbps:.2f}/{u.ul_scheduled_mbps:.2f}", f"{u.ul_bler:.3f}",
+        str(u.ul_retx), _fmt(u.timing_advance)] for u in result.ues]
+    table = record_table(f"{cell_file.name}: {result.slots} slots "
+                         f"({result.slots * result.slot_ms:g} ms simulated)", fields, records,
+                         width=console.width)
     console.print(table)
     cpu = Table(title="CPU time per slot (ms)", title_justify="left")
     cpu.add_column("stage")
