@@ -98,3 +98,11 @@ def test_pcap_holds_fronthaul_and_fapi(run) -> None:
     assert any(isinstance(m, RachIndication) for m in msgs)
     assert any(isinstance(m, CrcIndication) for m in msgs)
     assert sum(len(d.payload) for d in udp) == result.counters["fapi bytes"]
+
+
+def test_pusch_snr_report_matches_the_channel(run) -> None:
+    # CRC.indication UL_CQI (SCF 222: 0.5 dB steps from -64 dB) of the last PUSCH: the
+    # post-MMSE SNR of a flat 25 dB link, within 3 dB (channel-estimation loss, 9-bit BFP)
+    cell, _ = run
+    (ctx,) = cell.mac.ues.values()
+    assert ctx.ul_snr_db is not None and abs(ctx.ul_snr_db - 25.0) < 3.0

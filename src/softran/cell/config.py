@@ -8,8 +8,9 @@ A cell file::
     subcarrier_spacing = 30     # kHz (FDD-like: every slot has downlink and uplink)
     n_cell_id = 101
     frames = 4                  # frames of 10 ms to run
-    dl_mcs = 9                  # fixed MCS of the data (table qam64), no link adaptation
-    ul_mcs = 9
+    dl_mcs = 9                  # fixed MCS of the downlink data (table qam64)
+    ul_mcs = 9                  # MCS of the uplink data (until the first PUSCH SNR report)
+    link_adaptation = "fixed"   # or "ul-snr": uplink MCS from the PUSCH SNR of CRC.indication
     seed = 1
 
     [fronthaul]
@@ -53,7 +54,15 @@ class CellSection(_Section):
     frames: int = Field(4, ge=1, le=10_000)
     dl_mcs: int = Field(9, ge=0, le=28)
     ul_mcs: int = Field(9, ge=0, le=28)
+    link_adaptation: str = "fixed"
     seed: int = Field(1, ge=0)
+
+    @field_validator("link_adaptation")
+    @classmethod
+    def _la(cls, v: str) -> str:
+        if v not in ("fixed", "ul-snr"):
+            raise ValueError(f"link_adaptation = {v!r} is not allowed; allowed: fixed, ul-snr")
+        return v
 
     @field_validator("subcarrier_spacing")
     @classmethod

@@ -26,6 +26,7 @@ Per slot :meth:`MAC.slot` returns the requests (DL_TTI, UL_DCI, TX_DATA, UL_TTI)
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +125,7 @@ class UEContext:
     dl_scheduled_bits: int = 0
     ul_scheduled_bits: int = 0
     ul_bytes_ok: int = 0
+    ul_snr_db: float | None = None
 
 
 class MAC:
@@ -135,6 +137,8 @@ class MAC:
         dl_data: bytes to send to each UE, by the UE identity its RRCSetupRequest carries
             (ng-5G-S-TMSI-Part1 or randomValue): what the core network would know.
         ul_bytes: bytes each UE sends, by the same identity.
+        ul_link_adaptation: choose each new uplink TB's MCS from the UE's last PUSCH SNR
+            (CRC.indication UL_CQI, :meth:`ul_mcs_for`) instead of ``ul_mcs``.
 
     >>> from softran.cell.plan import cell_plan
     >>> mac = MAC(cell_plan(20))
@@ -146,9 +150,11 @@ class MAC:
 
     def __init__(self, plan: CellPlan, *, dl_mcs: int = 9, ul_mcs: int = 9,
                  dl_data: dict[int, bytes] | None = None,
-                 ul_bytes: dict[int, int] | None = None) -> None:
+                 ul_bytes: dict[int, int] | None = None,
+                 ul_link_adaptation: bool = False) -> None:
         self.plan = plan
         self.dl_mcs, self.ul_mcs = dl_mcs, ul_mcs
+        self.ul_link_adaptation = bool(ul_link_adaptation)
         self.dl_data = dict(dl_data or {})
         self.ul_bytes = dict(ul_bytes or {})
         self.n_rb = plan.n_rb
@@ -223,6 +229,27 @@ class MAC:
                         nr_of_symbols=14, hopping_id=self.cell_id,
                         initial_cyclic_shift=cfg.initial_cyclic_shift,
                         time_domain_occ_idx=cfg.occ_index, bit_len_harq=1)
+
+    def ul_mcs_for(self, ue: UEContext) -> int:
+        """The MCS of a new uplink TB of ``ue``: ``ul_mcs``, or with uplink link adaptation
+        the highest MCS (table qam64, 0..27) whose spectral efficiency Q_m R is at most
+        ``log2(1 + SNR / 2)`` (3 dB from the Shannon bound) at the UE's last PUSCH SNR.
+
+        >>> from softran.cell.plan import cell_plan
+        >>> mac = MAC(cell_plan(20), ul_link_adaptation=True)
+        >>> ue = UEContext(rnti=0x4601, index=0)
+        >>> mac.ul_mcs_for(ue), [mac.ul_mcs_for(UEContext(1, 0, ul_snr_db=x)) for x in (0, 10, 25)]
+        (9, [3, 17, 27])
+        """
+        if not self.ul_link_adaptation or ue.ul_snr_db is None:
+            return self.ul_mcs
+        capacity = math.log2(1 + 10 ** (ue.ul_snr_db / 10) / 2)
+        best = 0
+        for m in range(28):
+            cfg = self.plan.pusch(1, 0, 1, m)
+            if cfg.qm * float(cfg.code_rate) <= capacity:
+                best = m
+        return best
 
     def _k1(self, ue: UEContext, slot: int) -> int | None:
         for k1 in range(1, 9):                       # dl-DataToUL-ACK of DCI 1_0: 1..8
@@ -438,10 +465,10 @@ class MAC:
                     continue
                 h = free[0]
                 proc = ue.ul_harq.setdefault(h, HARQProcess())
-                proc.rb_start, proc.n_rbs, proc.mcs = rb0, n_rbs, self.ul_mcs
+                proc.rb_start, proc.n_rbs, proc.mcs = rb0, n_rbs, self.ul_mcs_for(ue)
                 proc.ndi ^= 1
                 proc.tx = 0
-                _, tbs = self._pusch(ue.rnti, rb0, n_rbs, self.ul_mcs, h, 0, True, 0)
+                _, tbs = self._pusch(ue.rnti, rb0, n_rbs, proc.mcs, h, 0, True, 0)
                 proc.tb = bytes(tbs)          # the size the UE fills (placeholder contents)
             rv = _RV[proc.tx % 4]
             handle = next(self._handles)
@@ -478,6 +505,8 @@ class MAC:
             for c in msg.crcs:
                 rnti, h = self._handle_of.pop(c.handle, (c.rnti, c.harq_id))
                 ue = self.ues.get(rnti)
+                if ue is not None and c.ul_cqi:
+                    ue.ul_snr_db = (c.ul_cqi - 128) / 2      # SCF 222: 0.5 dB from -64 dB
                 if ue is None or h < 0:
                     if ue is not None and c.tb_crc_status:
                         self.log.append((slot, f"Msg3 of {rnti:#06x} failed CRC"))

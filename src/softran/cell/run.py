@@ -131,7 +131,8 @@ class InlineCell:
         tmsi = [S_TMSI_BASE + k for k in range(len(config.ue))]
         self.mac = MAC(plan, dl_mcs=c.dl_mcs, ul_mcs=c.ul_mcs,
                        dl_data=dict(zip(tmsi, self.dl_data, strict=True)),
-                       ul_bytes={t: len(d) for t, d in zip(tmsi, self.ul_data, strict=True)})
+                       ul_bytes={t: len(d) for t, d in zip(tmsi, self.ul_data, strict=True)},
+                       ul_link_adaptation=c.link_adaptation == "ul-snr")
         self.ues = [UE(plan, k, uplink_data=self.ul_data[k], seed=c.seed, s_tmsi=tmsi[k])
                     for k in range(len(config.ue))]
         fs = self.ues[0].sample_rate

@@ -82,7 +82,7 @@ from softran.nr import (
 from softran.nr.ofdm import INV_TC
 from softran.validation import check_int
 
-__all__ = ["PHY", "PHYTimes"]
+__all__ = ["PHY", "PHYTimes", "ul_cqi"]
 
 _SCS_OF_MU = (15, 30, 60, 120, 240)
 
@@ -104,6 +104,21 @@ class PHYTimes:
         {'pdsch': 0.25}
         """
         return {k: v / max(self.slots, 1) for k, v in self.total.items()}
+
+
+def ul_cqi(sinr: torch.Tensor | None) -> int:
+    """SCF 222.10.02 UL_CQI of a post-equalisation SINR (linear, per RE): the SNR in dB of
+    its mean, coded ``round(2 SNR + 128)`` (0.5 dB steps from -64 dB, 0..255; 0 when there
+    is no estimate).
+
+    >>> ul_cqi(torch.full((1, 1, 10), 100.0)), ul_cqi(None)
+    (168, 0)
+    """
+    if sinr is None or sinr.numel() == 0:
+        return 0
+    mean = float(sinr.float().mean())
+    db = 10 * np.log10(mean) if mean > 0 else -64.0
+    return int(min(255, max(0, round(2 * db + 128))))
 
 
 def _bitmap_bits(data: bytes, n: int) -> tuple[int, ...]:
@@ -414,7 +429,7 @@ class PHY:
         self.counters["pusch"] += 1
         self.counters["pusch crc fail"] += int(not ok)
         crc = CrcPdu(handle=pdu.handle, rnti=pdu.rnti, harq_id=d.harq_process_id,
-                     tb_crc_status=0 if ok else 1)
+                     tb_crc_status=0 if ok else 1, ul_cqi=ul_cqi(rx.last_sinr))
         data = None
         if ok:
             payload = np.packbits(tb.reshape(-1).numpy()).tobytes()
