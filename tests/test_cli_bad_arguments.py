@@ -76,6 +76,10 @@ ROLES: dict[tuple[tuple[str, ...], str], str] = {
     (("measure", "evm"), "out"): "output-folder",
     (("measure", "aclr"), "recording"): "input",
     (("measure", "aclr"), "out"): "output-folder",
+    (("cell", "run"), "cell_file"): "input",
+    (("cell", "run"), "out"): "output-folder",
+    (("cell", "run"), "pcap"): "output-file",
+    (("cell", "run"), "plot"): "figure",
 }
 # text options whose every value is plausible (an address), and so has no bad name
 FREE_TEXT = {(("simulate",), "scheduler"), (("conformance", "pusch"), "scheduler"),
@@ -132,6 +136,7 @@ class Files:
         assert main(["waveform", "tm", "NR-FR1-TM1.1", "--bandwidth", "5", "--scs", "15",
                      "--out", str(tm)]) == 0
         self.tm = tm.with_suffix(".sigmf-meta")
+        self.cell = Path(__file__).parents[1] / "scenarios" / "cell" / "one_ue_high_snr.toml"
 
     def path_values(self, role: str) -> list[tuple[str, str]]:
         under = str(self.a_file / "x")
@@ -168,6 +173,7 @@ BASELINES: dict[tuple[str, ...], Callable[[Files], list[str]]] = {
     ("ntn", "pass"): lambda f: [str(f.ntn_link), "--hours", "2"],
     ("measure", "evm"): lambda f: [str(f.tm)],
     ("measure", "aclr"): lambda f: [str(f.tm)],
+    ("cell", "run"): lambda f: [str(f.cell), "--inline", "--frames", "1"],
 }
 
 

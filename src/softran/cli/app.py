@@ -18,6 +18,7 @@ import softran
 from softran.cli import conformance, fronthaul, info, optical, simulate, waveform
 from softran.cli import ntn
 from softran.cli import measure
+from softran.cli import cell
 from softran.cli.terminal import invoke, use_command_class
 
 __all__ = ["app", "main", "run"]
@@ -60,6 +61,7 @@ app.add_typer(waveform.waveform_app, name="waveform")
 app.add_typer(fronthaul.fronthaul_app, name="fronthaul")
 app.add_typer(ntn.ntn_app, name="ntn")
 app.add_typer(measure.measure_app, name="measure")
+app.add_typer(cell.cell_app, name="cell")
 
 use_command_class(app)  # usage lines: SCENARIO, not {scenario} (after the registrations)
 

@@ -1,0 +1,144 @@
+"""The O-RU of the inline cell: the O-RU fronthaul endpoint plus its (i)FFT, in one process
+with the O-DU, connected by an in-memory pipe that still carries every C-plane and U-plane
+message as bytes (O-RAN.WG4.CUS.0 encode / decode on both ends; optional seeded loss through
+:class:`softran.oran.transport.ImpairedTransport`).
+
+Downlink: the grid the O-RU rebuilt from the U-plane (PRBs that did not arrive are 0) is
+OFDM-modulated (:func:`softran.nr.ofdm_modulate`, TS 38.211 §5.3.1) into the waveform of the
+slot. Uplink: the air's samples of a slot are OFDM-demodulated into the grid that the O-RU
+sends back as U-plane when the O-DU's uplink C-plane asks for it; the last two slots of
+samples are kept for the PHY's PRACH detector (the fronthaul's PRACH path is not modelled).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import torch
+
+from softran.nr import CarrierConfig, ofdm_demodulate, ofdm_modulate
+from softran.oran.endpoints import ODU, ORU, FronthaulConfig
+from softran.oran.timing import SimulatedClock
+from softran.oran.transport import ImpairedTransport
+
+__all__ = ["MemoryPipe", "RadioUnit", "inline_fronthaul"]
+
+
+class MemoryPipe:
+    """One end of an in-memory datagram pipe: ``send`` appends to the peer's queue, ``recv``
+    pops from its own (``None`` when empty; never waits).
+
+    >>> a, b = MemoryPipe.pair()
+    >>> a.send(b"x"); b.recv(), b.recv()
+    (b'x', None)
+    """
+
+    def __init__(self) -> None:
+        self.queue: deque[bytes] = deque()
+        self.peer: MemoryPipe | None = None
+        #: called with every message sent (a pcap writer, a counter); ``None``: nothing
+        self.tap: Callable[[bytes], None] | None = None
+
+    @classmethod
+    def pair(cls) -> tuple[MemoryPipe, MemoryPipe]:
+        a, b = cls(), cls()
+        a.peer, b.peer = b, a
+        return a, b
+
+    def send(self, data: bytes) -> None:
+        assert self.peer is not None
+        if self.tap is not None:
+            self.tap(bytes(data))
+        self.peer.queue.append(bytes(data))
+
+    def recv(self, timeout: float | None = None) -> bytes | None:
+        return self.queue.popleft() if self.queue else None
+
+    def close(self) -> None:
+        self.queue.clear()
+
+
+class RadioUnit:
+    """The O-RU model (module docstring): ``downlink(slot)`` -> waveform, ``set_uplink(slot,
+    samples)``, ``prach_samples(slot)``.
+
+    >>> import torch
+    >>> from softran.nr import CarrierConfig
+    >>> c = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
+    >>> odu, ru, cfg, _ = inline_fronthaul(c)
+    >>> grid = torch.zeros(1, 14, 612, dtype=torch.complex64); grid[0, 3, 100] = 1
+    >>> odu.send_slot(grid, 0, 0, 1); ru.pump()
+    15
+    >>> w = ru.downlink(1); ru.set_uplink(1, w)          # the O-RU hears itself
+    >>> round(float(ru.oru.uplink_source(0, 0, 1)[0, 3, 100].real), 1)   # 9-bit BFP
+    1.0
+    """
+
+    def __init__(self, carrier: CarrierConfig, oru: ORU) -> None:
+        self.carrier = carrier
+        self.oru = oru
+        self._ul_grids: dict[tuple[int, int, int], torch.Tensor] = {}
+        self._samples: deque[tuple[int, torch.Tensor]] = deque(maxlen=2)
+        oru.uplink_source = self._uplink_grid
+
+    def _key(self, slot: int) -> tuple[int, int, int]:
+        spf, spsf = self.carrier.slots_per_frame, self.carrier.slots_per_subframe
+        s = slot % spf
+        return (slot // spf) % 256, s // spsf, s % spsf
+
+    def pump(self) -> None:
+        """Let the O-RU handle what the O-DU sent (and answer uplink C-plane)."""
+        self.oru.receive(timeout=1e-3)
+
+    def downlink(self, slot: int) -> torch.Tensor:
+        """The O-RU's transmitted samples ``[1, T]`` of absolute slot ``slot``."""
+        grid = self.oru.downlink_grid(*self._key(slot))
+        carrier = self.carrier.model_copy(update={"n_slot": slot})
+        return ofdm_modulate(grid, carrier)
+
+    def set_uplink(self, slot: int, samples: torch.Tensor) -> None:
+        """The received samples ``[1, T]`` of absolute slot ``slot`` (from the air)."""
+        carrier = self.carrier.model_copy(update={"n_slot": slot})
+        key = self._key(slot)
+        self._ul_grids[key] = ofdm_demodulate(samples, carrier)
+        while len(self._ul_grids) > 4:
+            self._ul_grids.pop(next(iter(self._ul_grids)))
+        self._samples.append((slot, samples))
+
+    def _uplink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor | None:
+        return self._ul_grids.get((frame_id, subframe_id, slot_id))
+
+    def prach_samples(self, slot: int) -> torch.Tensor:
+        """Samples ``[1, 2 T]`` of the subframe whose second slot is ``slot``."""
+        have = dict(self._samples)
+        n = self.carrier.slots_per_subframe
+        first = slot - (slot % n)
+        parts = [have.get(s, torch.zeros_like(self._samples[-1][1])) for s in range(first,
+                                                                                   first + n)]
+        return torch.cat(parts, dim=-1)
+
+
+def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int = 9,
+                     loss: float = 0.0, seed: int = 0
+                     ) -> tuple[ODU, RadioUnit, FronthaulConfig, tuple[MemoryPipe, MemoryPipe]]:
+    """An O-DU endpoint and the :class:`RadioUnit` joined by a :class:`MemoryPipe` (with
+    ``loss`` on both directions), sharing a simulated clock; full scale 18 dB above a
+    unit-power grid (headroom for the uplink sum of UEs and noise). Also returns the two
+    pipe ends (O-DU's, O-RU's): their ``tap`` sees every message each end sends (a lost
+    message is never sent).
+
+    >>> from softran.nr import CarrierConfig
+    >>> odu, ru, cfg, pipes = inline_fronthaul(CarrierConfig(subcarrier_spacing=30, n_size_grid=51))
+    >>> cfg.n_prb, cfg.method
+    (51, 'bfp')
+    """
+    cfg = FronthaulConfig(n_prb=carrier.n_size_grid, scs_khz=carrier.subcarrier_spacing,
+                          eaxc_ids=(0,), method=method, width=width, full_scale=10 ** (18 / 20))
+    a, b = MemoryPipe.pair()
+    du_t = ImpairedTransport(a, loss=loss, seed=seed) if loss else a
+    ru_t = ImpairedTransport(b, loss=loss, seed=seed + 1) if loss else b
+    clock = SimulatedClock()
+    odu = ODU(cfg, du_t, clock=clock)
+    oru = ORU(cfg, ru_t, clock=clock)
+    return odu, RadioUnit(carrier, oru), cfg, (a, b)
