@@ -17,6 +17,7 @@ import typer
 import softran
 from softran.cli import conformance, fronthaul, info, optical, simulate, waveform
 from softran.cli import ntn
+from softran.cli import bench
 from softran.cli.terminal import invoke
 
 __all__ = ["app", "main", "run"]
@@ -58,6 +59,7 @@ app.add_typer(simulate.results_app, name="results")
 app.add_typer(waveform.waveform_app, name="waveform")
 app.add_typer(fronthaul.fronthaul_app, name="fronthaul")
 app.add_typer(ntn.ntn_app, name="ntn")
+app.add_typer(bench.bench_app, name="bench")
 
 
 def main(argv: list[str] | None = None) -> int:

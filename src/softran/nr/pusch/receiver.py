@@ -158,19 +158,46 @@ class PUSCHReceiver(torch.nn.Module):
             return tuple(dmrs)
         return ()
 
+    def estimate(self, grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """DM-RS channel estimate of a received grid (TS 38.211 §6.4.1.1 references):
+        ``(h [batch, n_rx, n_layers, n_symbols, K], noise_var [batch, n_rx])``, as
+        :func:`~softran.nr.receiver.channel_estimate` with this receiver's options."""
+        return channel_estimate(grid, self.dmrs_indices, self.dmrs_symbols,
+                                cdm_lengths=self.cdm_lengths,
+                                freq_smoothing=self.freq_smoothing,
+                                time_interpolation=self.time_interpolation,
+                                subcarrier_spacing=1e3 * self.carrier.subcarrier_spacing)
+
+    def covariance(self, grid: torch.Tensor, h: torch.Tensor, noise_var: torch.Tensor
+                   ) -> torch.Tensor:
+        """The disturbance the detector whitens: with ``"mmse-irc"`` the interference-plus-
+        noise covariance per PRB block (:func:`~softran.nr.receiver.noise_covariance`)
+        ``[batch, n_rx, n_rx, n_blocks]``; with ``"mmse"`` ``noise_var`` itself."""
+        if self.detector != "mmse-irc":
+            return noise_var
+        return noise_covariance(grid, h, self.dmrs_indices, self.dmrs_symbols,
+                                prb_block=self.prb_block, noise_var=noise_var)
+
+    def detect(self, grid: torch.Tensor, h: torch.Tensor, noise: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """MMSE(-IRC) detection of the data REs: ``(x_hat, noise_var_eff)``, both
+        ``[batch, n_layers, n_re]`` (:func:`~softran.nr.receiver.mmse_equalize`); ``noise`` is
+        what :meth:`covariance` returns."""
+        pos = self.data_positions
+        y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
+        hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
+        if self.detector == "mmse-irc":
+            noise = noise[..., self._data_blocks]                     # [B, R, R, n_re]
+        return mmse_equalize(y, hd, noise)
+
     def equalize(self, grid: torch.Tensor, h: torch.Tensor | None = None,
                  noise_var: float | torch.Tensor | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """Channel estimation and detection: ``(x_hat, noise_var_eff)``, both
         ``[batch, n_layers, n_re]`` (data REs in :func:`~softran.nr.pusch.indices` order)."""
-        scs = 1e3 * self.carrier.subcarrier_spacing
         estimated = h is None
         if h is None:
-            h, nv = channel_estimate(grid, self.dmrs_indices, self.dmrs_symbols,
-                                     cdm_lengths=self.cdm_lengths,
-                                     freq_smoothing=self.freq_smoothing,
-                                     time_interpolation=self.time_interpolation,
-                                     subcarrier_spacing=scs)
+            h, nv = self.estimate(grid)
         else:
             h = check_tensor("h", h, min_dim=5).to(self.device)
             if not h.is_complex():
@@ -192,28 +219,24 @@ class PUSCHReceiver(torch.nn.Module):
             phase = interpolate_phase(cpe, anchors=self._phase_anchors(estimated))
             grid = common_phase_correct(grid, phase)
             self.last_phase = phase
-        pos = self.data_positions
-        y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
-        hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
-        if self.detector == "mmse-irc":
-            r = noise_covariance(grid, h, self.dmrs_indices, self.dmrs_symbols,
-                                 prb_block=self.prb_block, noise_var=nv)
-            noise = r[..., self._data_blocks]                         # [B, R, R, n_re]
-        else:
-            noise = nv
-        x_hat, nv_eff = mmse_equalize(y, hd, noise)
+        x_hat, nv_eff = self.detect(grid, h, self.covariance(grid, h, nv))
         self.last_h, self.last_noise_var = h, nv
         self.last_sinr = 1.0 / nv_eff
         return x_hat, nv_eff
+
+    def demap(self, x_hat: torch.Tensor, noise_var_eff: torch.Tensor) -> torch.Tensor:
+        """Descrambled soft bits ``[batch, G]`` of detected symbols (transform deprecoding,
+        layer demapping, soft demapping and descrambling: :func:`~softran.nr.pusch_decode`);
+        a zero channel (infinite ``noise_var_eff``) gives erasures."""
+        nv_eff = torch.nan_to_num(noise_var_eff, posinf=1e30).clamp_min(1e-12)
+        return pusch_decode(x_hat, self.carrier, self.config, nv_eff)
 
     def llr(self, rx: torch.Tensor, *, h: torch.Tensor | None = None,
             noise_var: float | torch.Tensor | None = None) -> torch.Tensor:
         """Descrambled soft bits ``[batch, G]`` of the codeword (before rate recovery)."""
         grid = self.grid(rx)
         x_hat, nv_eff = self.equalize(grid, h, noise_var)
-        # a zero channel gives an infinite noise variance: those bits are erasures
-        nv_eff = torch.nan_to_num(nv_eff, posinf=1e30).clamp_min(1e-12)
-        return pusch_decode(x_hat, self.carrier, self.config, nv_eff)
+        return self.demap(x_hat, nv_eff)
 
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
                 h: torch.Tensor | None = None, noise_var: float | torch.Tensor | None = None
