@@ -137,3 +137,24 @@ def test_cellsearch_npy_needs_sample_rate(tmp_path, capsys) -> None:
     assert "no sample rate" in capsys.readouterr().err
     assert main(["cellsearch", str(path), "--sample-rate", str(FS), "--scs", "60"]) == 2
     assert "scs = 60" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ generate -> cellsearch
+@pytest.mark.parametrize("scs, n_prb", [(30, 51), (15, 25)])
+def test_generated_slot_is_a_recording_cellsearch_decodes(tmp_path, capsys, monkeypatch, scs,
+                                                           n_prb) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["generate", "--out", str(tmp_path / "new"), "--scs", str(scs), "--n-prb",
+                 str(n_prb), "--n-cell-id", "417", "--sfn", "77", "--modulation", "64QAM"]) == 0
+    out = capsys.readouterr().out
+    assert f"created    {tmp_path / 'new'}" in out and "PBCH (MIB: SFN 77)" in out
+    base = tmp_path / "new" / f"nr_dl_{scs}khz_{n_prb}prb_slot0"
+    assert main(["cellsearch", f"{base}.sigmf-meta"]) == 0
+    out = capsys.readouterr().out
+    assert "1 cell(s)" in out and "no cell found" not in out
+    assert all(len(line) <= 80 for line in out.splitlines()) and "…" not in out
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in out.splitlines() if line.count("│") >= 3}
+    # k_SSB in 15 kHz units: 25 RB at 15 kHz centre the block half an RB off the RB grid
+    assert (rows["cell ID"], rows["SFN"], rows["SSB index"], rows["k_SSB"]) == \
+        ("417", "77", "0", "6" if n_prb % 2 and scs == 15 else "0")

@@ -230,6 +230,9 @@ def read_recording(path: str | Path, *, sample_rate: float | None = None, offset
     Example: see :func:`write_recording`.
     """
     p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"path = {str(p)!r} is a folder; give a recording (.sigmf-meta, "
+                         ".sigmf-data, their base name, or .npy)")
     if sample_rate is not None:
         sample_rate = check_positive("sample_rate", sample_rate)
     if p.suffix == ".npy":

@@ -13,7 +13,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["format_loc", "read_toml", "split_message"]
+__all__ = ["MAX_TOML_BYTES", "format_loc", "read_toml", "split_message"]
+
+#: largest TOML input read (a scenario or link description is a few kB)
+MAX_TOML_BYTES = 16 * 2**20
 
 
 def read_toml(source: str | Path, text_name: str, error: type[Exception]
@@ -26,15 +29,24 @@ def read_toml(source: str | Path, text_name: str, error: type[Exception]
     >>> read_toml('x = [', "link", ValueError)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ValueError: link: invalid TOML: ...
+    >>> read_toml(Path(__file__).with_suffix(".nope"), "x", ValueError)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: tomlfile.nope: cannot read '...tomlfile.nope': No such file or directory
     """
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
                                     and "=" not in source):
         path = Path(source)
         name = path.name
         try:
+            if path.is_file() and path.stat().st_size > MAX_TOML_BYTES:
+                raise error(f"{name}: {str(path)!r} has {path.stat().st_size} bytes; a TOML "
+                            f"input holds at most {MAX_TOML_BYTES} (is it the right file?)")
             text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise error(f"{name}: cannot read {str(path)!r} as TOML: byte {err.start} is not "
+                        "UTF-8 text (is it the right file?)") from None
         except OSError as err:
-            raise error(f"{name}: cannot read {str(path)!r}: {err.strerror}") from None
+            raise error(f"{name}: cannot read {str(path)!r}: {err.strerror or err}") from None
     elif isinstance(source, str):
         name, text = text_name, source
     else:

@@ -8,6 +8,7 @@ import torch
 
 from softran.channel.antenna import AntennaArray
 from softran.channel.cdl import SPEED_OF_LIGHT, CDLChannel
+from softran.channel.fractional_delay import fractional_delay_taps
 from softran.channel.cdl_profiles import (CDL_PROFILE_NAMES, CDLProfile, cdl_profile,
                                           ray_offset_angles)
 
@@ -178,6 +179,7 @@ def test_doppler_tone_single_ray_direction():
     # the faded constant input is the same tone
     ch.reset()
     y = ch(torch.ones(2, 1, 200, dtype=torch.complex64)).to(torch.complex128)
+    y = y[..., 15:]  # after the filter delay and the interpolator's 16 taps
     dphi = torch.angle(y[:, 0, 1:] / y[:, 0, :-1])
     assert torch.allclose(dphi, torch.full_like(dphi, 2 * math.pi * f_ref / fs), atol=1e-5)
 
@@ -259,44 +261,48 @@ def test_uplink_is_reciprocal_transpose():
 
 # ---------------------------------------------------------------- filtering and state
 
-def test_output_is_convolution_with_time_varying_gains():
+def test_output_is_convolution_with_time_varying_gains(delayed):
+    # y[n] = sum_p g_p(n - D) x(n - D - d_p), D = filter_delay
     fs = 2e6
     xp = AntennaArray(n_pol=2)
     ch = CDLChannel("CDL-A", 1e-6, 2000.0, tx_array=xp, rx_array=xp, sample_rate=fs,
                     seed=11, gain_interval=1)
-    t = 50
+    t, dd = 50, ch.filter_delay
     x = torch.randn(2, 2, t, dtype=torch.complex64, generator=torch.Generator().manual_seed(0))
     y = ch(x)
-    g = ch.path_gains  # [B,R,X,P,T+1] at sample instants 0..T
-    assert torch.equal(ch.path_gain_sample_times, torch.arange(t + 1))
+    g = ch.path_gains.to(torch.complex128)  # [B,R,X,P,T+1] at sample instants -D..T-D
+    assert torch.equal(ch.path_gain_sample_times, torch.arange(-dd, t - dd + 1))
     d = ch.path_delays * fs
     k, f = torch.floor(d).long(), (d - torch.floor(d))
-    h = int(k.max()) + 2
-    xpad = torch.cat([torch.zeros(2, 2, h, dtype=x.dtype), x], dim=-1)
-    ref = torch.zeros(2, 2, t, dtype=torch.complex64)
+    ref = torch.zeros(2, 2, t, dtype=torch.complex128)
     for n in range(t):
         for p in range(ch.n_paths):
-            xd = (1 - f[p]) * xpad[..., h + n - k[p]] + f[p] * xpad[..., h + n - k[p] - 1]
-            ref[..., n] += (g[:, :, :, p, n] * xd[:, None, :].to(torch.complex64)).sum(-1)
-    assert torch.allclose(y, ref, atol=1e-5)
+            xd = delayed(x, int(k[p]), float(f[p]), n - dd)  # [B, X]
+            ref[..., n] += (g[:, :, :, p, n] * xd[:, None, :]).sum(-1)
+    assert torch.allclose(y.to(torch.complex128), ref, atol=1e-5)
 
 
 def test_gain_interpolation_between_grid_points():
-    # gain_interval 7, start off the grid: the gain at sample n is the linear interpolation
+    # gain_interval 7, start off the grid: the gain at (physical) sample m is the linear
+    # interpolation of the grid values
     fs, step = 1e5, 7
     ch = CDLChannel("CDL-B", 300e-9, 500.0, sample_rate=fs, seed=12, gain_interval=step)
-    ch(torch.zeros(1, 1, 10, dtype=torch.complex64))  # time 10: not a grid point
+    dd = ch.filter_delay
+    ch(torch.zeros(1, 1, 10, dtype=torch.complex64))  # time 10: physical 10 - 7 = 3
     x = torch.zeros(1, 1, 40, dtype=torch.complex64)
     x[0, 0, 0] = 1.0  # impulse at absolute sample 10
     y = ch(x)
-    g = ch.path_gains[0, 0, 0]  # [P, Ng] at 7, 14, ...
-    assert ch.path_gain_sample_times[0] == 7
-    w = (10 - 7) / step
-    g10 = (1 - w) * g[:, 0] + w * g[:, 1]
+    g = ch.path_gains[0, 0, 0].to(torch.complex128)  # [P, Ng] at 0, 7, 14, ...
+    assert ch.path_gain_sample_times.tolist()[:3] == [0, 7, 14]
     d = ch.path_delays * fs  # all below one sample here (1.4 us max: 0.14 samples)
-    f = (d - torch.floor(d)).float()
     assert torch.all(torch.floor(d) == 0)
-    assert torch.allclose(y[0, 0, 0], (g10 * (1 - f)).sum(), atol=1e-6)
+    # output sample 17 (index 7 of this call) is physical time 17 - D = 10: it reads the
+    # impulse through tap i = 0 of each path's interpolator, with the gains at time 10
+    assert dd == 7
+    w = (10 - 7) / step
+    g10 = (1 - w) * g[:, 1] + w * g[:, 2]
+    tap0 = torch.stack([fractional_delay_taps(float(m), 8, 5.0)[7] for m in d])
+    assert torch.allclose(y[0, 0, 7].to(torch.complex128), (g10 * tap0).sum(), atol=1e-6)
 
 
 def test_continuity_across_calls_and_reset():
@@ -325,8 +331,10 @@ def test_frequency_response_matches_filter_on_a_tone():
     x = torch.stack([tone, torch.zeros_like(tone)])[None]  # tone on tx 0 only
     y = ch(x)
     h = ch.frequency_response(n_sc, scs, torch.tensor([0]))[0, :, 0, kk, 0]  # [R]
-    steady = slice(100, 400)  # after the longest delay (80 samples)
-    assert torch.allclose(y[0, :, steady], h[:, None] * tone[steady], atol=1e-5)
+    steady = slice(100, 400)  # after the longest delay (80 samples) and the filter
+    dd = ch.filter_delay
+    ref = h[:, None] * tone[steady.start - dd:steady.stop - dd]
+    assert torch.allclose(y[0, :, steady], ref, atol=1e-5)
 
 
 def test_bad_inputs():

@@ -90,52 +90,59 @@ def test_rician_first_tap_tdl_d():
     assert abs(h2.pow(2).mean() - m4) < 5 * h2.pow(2).std() / math.sqrt(n)
 
 
-def test_impulse_returns_taps():
+def test_impulse_returns_taps(delayed):
     fs = 100e6
     ch = TDLChannel("TDL-C", delay_spread=100e-9, max_doppler=0.0, n_tx=2, n_rx=2,
                     sample_rate=fs, seed=5)
+    assert ch.filter_delay == 7
     x = torch.zeros(1, 2, 200, dtype=torch.complex64)
     x[0, 1, 10] = 1.0  # impulse on tx 1 only
     y = ch(x)
-    g = ch.path_gains[0, :, 1, :, 0]  # [R,P], static
+    g = ch.path_gains[0, :, 1, :, 0].to(torch.complex128)  # [R,P], static
     k, f = _delays(ch)
-    ref = torch.zeros(2, 200, dtype=torch.complex64)
+    ref = torch.zeros(2, 200, dtype=torch.complex128)
     for p in range(ch.n_paths):
-        ref[:, 10 + k[p]] += g[:, p] * (1 - f[p]).float()
-        ref[:, 11 + k[p]] += g[:, p] * f[p].float()
-    assert torch.allclose(y[0], ref, atol=1e-6)
+        h = torch.stack([delayed(x[0, 1], int(k[p]), float(f[p]), n - 7) for n in range(200)])
+        ref += g[:, p, None] * h[None, :]
+    assert torch.allclose(y[0].to(torch.complex128), ref, atol=1e-6)
+    # causal: the interpolator's pre-cursor (7 samples) is absorbed by the filter delay
+    assert torch.all(y[..., :10] == 0)
 
 
-def test_output_is_convolution_with_time_varying_gains():
+def test_output_is_convolution_with_time_varying_gains(delayed):
+    # y[n] = sum_p g_p(n - D) x(n - D - d_p), D = filter_delay, the gains at the physical
+    # instants path_gain_sample_times
     fs = 2e6
     ch = TDLChannel("TDL-A", delay_spread=1e-6, max_doppler=2000.0, n_tx=2, n_rx=2,
                     sample_rate=fs, seed=6, gain_interval=1)
-    t = 60
+    t, dd = 60, ch.filter_delay
     x = torch.randn(2, 2, t, dtype=torch.complex64, generator=torch.Generator().manual_seed(0))
     y = ch(x)
-    g = ch.path_gains  # [B,R,X,P,T+1] at sample instants 0..T
-    assert torch.equal(ch.path_gain_sample_times, torch.arange(t + 1))
+    g = ch.path_gains.to(torch.complex128)  # [B,R,X,P,T+1] at sample instants -D..T-D
+    assert torch.equal(ch.path_gain_sample_times, torch.arange(-dd, t - dd + 1))
     k, f = _delays(ch)
-    xpad = torch.cat([torch.zeros(2, 2, 64, dtype=x.dtype), x], dim=-1)
-    ref = torch.zeros(2, 2, t, dtype=torch.complex64)
+    ref = torch.zeros(2, 2, t, dtype=torch.complex128)
     for n in range(t):
         for p in range(ch.n_paths):
-            xd = (1 - f[p]) * xpad[..., 64 + n - k[p]] + f[p] * xpad[..., 63 + n - k[p]]
-            ref[..., n] += (g[:, :, :, p, n] * xd[:, None, :].to(torch.complex64)).sum(-1)
-    assert torch.allclose(y, ref, atol=1e-5)
+            xd = delayed(x, int(k[p]), float(f[p]), n - dd)  # [B, X]
+            ref[..., n] += (g[:, :, :, p, n] * xd[:, None, :]).sum(-1)
+    assert torch.allclose(y.to(torch.complex128), ref, atol=1e-5)
 
 
 def test_frequency_response_matches_filter_on_a_tone():
     fs, scs, n_sc = 30.72e6, 30e3, 64
     ch = TDLChannel("TDLC300", max_doppler=0.0, n_rx=2, sample_rate=fs, seed=8)
-    kk = 40
-    f = (kk - n_sc // 2) * scs
+    dd = ch.filter_delay
     t = torch.arange(400, dtype=torch.float64)
-    x = torch.exp(2j * math.pi * f * t / fs).to(torch.complex64)[None, None]
-    y = ch(x)
-    h = ch.frequency_response(n_sc, scs, torch.tensor([0]))[0, :, 0, kk, 0]  # [R]
-    steady = slice(100, 400)  # after the longest delay (80 samples)
-    assert torch.allclose(y[0, :, steady], h[:, None] * x[0, 0, steady], atol=1e-5)
+    for kk in (0, 17, 40, 63):
+        f = (kk - n_sc // 2) * scs
+        x = torch.exp(2j * math.pi * f * t / fs).to(torch.complex64)[None, None]
+        ch.reset()
+        y = ch(x)
+        h = ch.frequency_response(n_sc, scs, torch.tensor([0]))[0, :, 0, kk, 0]  # [R]
+        steady = slice(100, 400)  # after the longest delay (80 samples) and the filter
+        ref = h[:, None] * x[0, 0, steady.start - dd:steady.stop - dd]
+        assert torch.allclose(y[0, :, steady], ref, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["TDL-A", "TDL-C", "TDL-E"])

@@ -17,6 +17,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from softran.nr import sequences
 from softran.nr.sequences import low_papr_sequence, prbs, prbs_qpsk, pss, sss
 from softran.validation import max_allocation
 
@@ -501,3 +502,13 @@ def test_huge_lengths_are_refused_before_allocating():
             prbs_qpsk(5, 100_000)
         with pytest.raises(ValueError, match=r"alpha.shape = \(1000,\) would need"):
             low_papr_sequence(0, 0, torch.zeros(1000), 3300)
+
+
+def test_lfsr_sequence_is_the_recurrence():
+    init = torch.tensor([1, 0, 0, 1, 1], dtype=torch.uint8)
+    x = sequences.lfsr_sequence(init, 40, (0, 2)).tolist()
+    assert x[:5] == [1, 0, 0, 1, 1]
+    assert all(x[i + 5] == x[i] ^ x[i + 2] for i in range(35))
+    assert len({tuple(x[i:i + 5]) for i in range(31)}) == 31       # primitive: period 31
+    with pytest.raises(ValueError):
+        sequences.lfsr_sequence(init, 10, (0, 7))

@@ -14,7 +14,7 @@ from softran.nr import symbol_demodulate, symbol_modulate
 pytestmark = pytest.mark.oracle
 py3gpp = oracle("py3gpp")
 sionna_phy()
-from sionna.phy.mapping import Constellation, Demapper, Mapper  # noqa: E402
+from sionna.phy.mapping import Demapper, Mapper  # noqa: E402
 
 QM = {"pi/2-BPSK": 1, "BPSK": 1, "QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM": 8,
       "1024QAM": 10}

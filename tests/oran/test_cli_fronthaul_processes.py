@@ -103,3 +103,58 @@ def test_du_and_ru_processes_agree_on_every_flow() -> None:
     assert set(received) == set(sent)
     assert "malformed: 0" in ru_out and f"PRBs missing 0 of {SLOTS * N_ANT * 14 * N_PRB}" \
         in ru_out
+
+
+def _start_ru(ru_port: int, du_port: int, common: list[str],
+              env: dict[str, str]) -> subprocess.Popen[str]:
+    """An O-RU process whose socket is open (it can receive): waits for its "ready" line."""
+    ru = subprocess.Popen(
+        [sys.executable, "-c", _RU_MAIN, "fronthaul", "ru", "--port", str(ru_port),
+         "--du-port", str(du_port), "--duration", "120", *common],   # 120 s: only a backstop
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    if ru.stdout.readline() != "ready\n":
+        ru.kill()
+        pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
+    return ru
+
+
+def test_du_waits_for_the_uplink_of_an_ru_process_and_reports_it() -> None:
+    try:
+        du_port, ru_port = _free_port(), _free_port()
+    except OSError as err:
+        pytest.skip(f"UDP sockets are not available: {err}")
+    common = ["--n-prb", str(N_PRB), "--antennas", str(N_ANT)]
+    env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
+    ru = _start_ru(ru_port, du_port, common, env)
+    try:
+        # a loaded O-RU answers late: the wait restarts with every arrival, and ends as soon
+        # as every requested PRB is in
+        du = subprocess.run(
+            [sys.executable, "-c", _MAIN, "fronthaul", "du", "--port", str(du_port),
+             "--ru-port", str(ru_port), "--slots", str(SLOTS), "--uplink", "--uplink-wait",
+             "30", *common], capture_output=True, text=True, env=env, timeout=120)
+    finally:
+        ru.send_signal(signal.SIGINT)
+        ru.communicate(timeout=20)
+    assert du.returncode == 0, du.stderr
+    n = SLOTS * N_ANT * 14 * N_PRB
+    assert f"uplink: complete, {n} of {n} PRBs in {SLOTS} slot(s)" in du.stdout
+
+
+def test_du_reports_the_uplink_that_did_not_come(capsys, monkeypatch) -> None:
+    from softran.cli import main
+
+    try:
+        du_port, nobody = _free_port(), _free_port()
+    except OSError as err:
+        pytest.skip(f"UDP sockets are not available: {err}")
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["fronthaul", "du", "--port", str(du_port), "--ru-port", str(nobody),
+                 "--slots", "2", "--uplink", "--uplink-wait", "0.2", "--n-prb", str(N_PRB),
+                 "--antennas", "1"]) == 0
+    out = capsys.readouterr().out
+    n = 2 * 14 * N_PRB
+    assert f"uplink: {n} of {n} PRBs missing; the wait expired 0.2 s after the uplink was due" \
+        in out
+    for slot in ("frame 0 subframe 0 slot 0", "frame 0 subframe 0 slot 1"):
+        assert f"{slot}: {n // 2} of {n // 2} PRBs missing (eAxC 0, symbols 0-13)" in out

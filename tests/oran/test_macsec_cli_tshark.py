@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_cli_fronthaul_processes import _bound, _free_port  # one copy of the socket helpers
+from test_cli_fronthaul_processes import _free_port, _start_ru  # one copy of the process helpers
 
 from softran.cli import main
 from softran.oran import MACsecConfig, parse_ethernet_frame, read_pcap
@@ -133,16 +133,8 @@ def test_du_and_ru_processes_under_macsec() -> None:
     common = ["--n-prb", "24", "--antennas", "1", "--method", "bfp", "--width", "9",
               "--macsec-key", KEY]
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
-    ru = subprocess.Popen([sys.executable, "-c", _MAIN, "fronthaul", "ru", "--port",
-                           str(ru_port), "--du-port", str(du_port), "--duration", "300",
-                           *common], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=env)
+    ru = _start_ru(ru_port, du_port, common, env)     # returns once the O-RU can receive
     try:
-        deadline = time.monotonic() + 60
-        while not _bound(ru_port):                        # the O-RU imports and binds
-            if ru.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
-            time.sleep(0.05)
         du = subprocess.run([sys.executable, "-c", _MAIN, "fronthaul", "du", "--port",
                              str(du_port), "--ru-port", str(ru_port), "--slots", "2", *common],
                             capture_output=True, text=True, env=env, timeout=240, check=False)

@@ -1,8 +1,10 @@
 """`softran simulate` and `softran results ls/show/export`."""
 
 import csv
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +126,83 @@ def test_console_script_bad_scenario(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == "softran: error: scenario.toml: snr: missing section (required)\n"
+
+
+def test_default_store_is_the_demo_store_and_a_rerun_says_it_resumed(tmp_path, scenario,
+                                                                      capsys, monkeypatch):
+    from softran.sim.store import DEFAULT_STORE
+
+    monkeypatch.chdir(tmp_path)
+    # `make demo` writes the store that the CLI reads when none is named
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    assert f"--store {DEFAULT_STORE.as_posix()}" in makefile
+    assert main(["simulate", str(scenario), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert f"created    {DEFAULT_STORE.parent}" in out and "resumed" not in out
+    assert (tmp_path / DEFAULT_STORE).is_file()
+    assert main(["simulate", str(scenario), "--quiet"]) == 0
+    assert "resumed: 2 of 2 points already done" in capsys.readouterr().out
+    assert main(["results", "ls"]) == 0
+    assert "cli test" in capsys.readouterr().out
+    # export: missing folders are created, and said
+    h = load_scenario(scenario).content_hash[:8]
+    target = tmp_path / "a" / "b" / "r.csv"
+    assert main(["results", "export", h, "--csv", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert f"created    {target.parent}" in out and f"wrote {target}" in out
+
+
+LONG = """
+[scenario]
+name = "long run"
+link = "sch-awgn"
+[pusch]
+target_code_rate = 0.5
+n_prb = 1
+[snr]
+start = 10.0
+stop = 20.0
+step = 0.5
+[harq]
+max_transmissions = 1
+[stopping]
+max_slots = 1000000
+[run]
+batch_slots = 500
+"""
+
+
+def test_ctrl_c_says_how_to_resume_and_progress_is_plain_lines_when_piped(tmp_path):
+    import os
+    import signal
+    import time
+
+    path = tmp_path / "long.toml"
+    path.write_text(LONG)
+    db = tmp_path / "r.db"
+    proc = subprocess.Popen([sys.executable, "-m", "softran", "simulate", str(path), "--store",
+                             str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=tmp_path, env={**os.environ, "COLUMNS": "80"})
+    try:
+        deadline = time.monotonic() + 120
+        while True:                                    # until a first batch is stored
+            time.sleep(0.5)
+            assert proc.poll() is None and time.monotonic() < deadline
+            if db.exists():
+                with ResultsStore(db) as st:
+                    if st._db.execute("SELECT count(*) FROM batches").fetchone()[0]:
+                        break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    # piped: plain lines (no bar), each point's counts as they come
+    assert lines[0].startswith("long run [") and "engine inprocess" in lines[0]
+    assert any(line.startswith("SNR   10.000 dB") and "1st-tx BLER" in line for line in lines)
+    assert "\x1b" not in err and "Traceback" not in err
+    assert re.fullmatch(r"softran: interrupted: \d+ new batch(es)? kept in .*r\.db; run the same "
+                        r"command again to resume", lines[-1])

@@ -60,12 +60,16 @@ def test_harq_counts_by_hand():
     decoded[2, 1:4] ^= 1                                  # the failed block: 3 bit errors
     c = harq_counts(tb, decoded, torch.tensor([True, True, False, True]),
                     torch.tensor([1, 2, 3, 3]))
+    # first transmissions: blocks 1, 2, 3 were sent again, so 3 of them failed
     assert c == SlotCounts(slots=9, transmissions=9, transmission_errors=6, blocks=4,
                            block_errors=1, bits=20, bit_errors=3, delivered_bits=15,
-                           max_bits=45)
+                           max_bits=45, first_transmission_errors=3)
     # an acknowledged block with wrong bits (CRC false pass) is not delivered
     c = harq_counts(tb[:1], decoded[2:3], torch.tensor([True]), torch.tensor([1]))
     assert (c.transmission_errors, c.block_errors, c.delivered_bits) == (0, 1, 0)
+    # sent once and not acknowledged: its first transmission failed
+    c = harq_counts(tb[:2], tb[:2], torch.tensor([True, False]), torch.tensor([1, 1]))
+    assert c.first_transmission_errors == 1
 
 
 def test_link_bler_zero_at_high_snr_one_at_very_low_snr():
@@ -90,10 +94,12 @@ def test_link_harq_throughput_by_hand():
     c = link.run(3.5, 30, seed=4)
     assert c == SlotCounts(slots=60, transmissions=60, transmission_errors=30, blocks=30,
                            block_errors=0, bits=30 * 528, bit_errors=0,
-                           delivered_bits=30 * 528, max_bits=60 * 528)
+                           delivered_bits=30 * 528, max_bits=60 * 528,
+                           first_transmission_errors=30)
     # with one transmission allowed, all blocks fail
     one = SCHAWGNLink("QPSK", 0.9, 2, max_transmissions=1).run(3.5, 30, seed=4)
     assert (one.slots, one.block_errors, one.delivered_bits) == (30, 30, 0)
+    assert one.first_transmission_errors == 30
 
 
 def test_link_deterministic_per_seed_and_mrc():
@@ -250,3 +256,31 @@ def test_dask_external_scheduler_address(tmp_path):
                        progress=False)
         assert len(cluster.scheduler.workers) == 2          # still up: not closed by the run
     assert got == reference
+
+
+def test_progress_plain_lines_and_what_a_rerun_resumed(tmp_path):
+    import io
+
+    from softran.sim.progress import RunProgress
+
+    s = _scenario(points="-5.0, 1.0", max_tx=2, target=8, max_slots=48, batch=8)
+    out = io.StringIO()
+    first = RunProgress(stream=out, interval=0.0)          # a pipe: plain lines, every batch
+    points = simulate(s, tmp_path / "r.db", progress=first)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("runner test [") and "\x1b" not in out.getvalue()
+    done = [line for line in lines if " done " in line]
+    assert len(done) == 2 and all("1st-tx BLER" in line and "throughput" in line
+                                  for line in done)
+    assert first.new_batches == sum(p.n_batches for p in points) and first.summary() == (2, 0)
+    assert first.resumed_line() is None
+    again = RunProgress(enabled=False)
+    assert simulate(s, tmp_path / "r.db", progress=again) == points
+    assert again.new_batches == 0
+    assert again.resumed_line() == "resumed: 2 of 2 points already done"
+    # a point that another scenario started: continued from its stored batches
+    longer = _scenario(points="-5.0, 1.0", max_tx=2, target=8, max_slots=96, batch=8)
+    more = RunProgress(enabled=False)
+    simulate(longer, tmp_path / "r.db", progress=more)
+    assert more.resumed_line().startswith("resumed: 1 of 2 points already done; 1 point(s) "
+                                          "continued")

@@ -114,3 +114,26 @@ def test_stop_index_ignores_later_batches(errors, extra, target, max_slots):
 def test_empty_point():
     r = point_result(0.0, [], StoppingSection())
     assert r.n_batches == 0 and not r.done and math.isnan(r.bler) and r.bler_ci == (0.0, 1.0)
+
+
+def test_target_throughput_rule_stops_once_the_interval_excludes_the_target():
+    from softran.sim.stopping import throughput_ci
+
+    rule = StoppingSection(target_block_errors=0, min_slots=100, max_slots=10_000,
+                           target_throughput=0.7)
+
+    def counts(slots, delivered):
+        return SlotCounts(slots=slots, transmissions=slots, blocks=delivered,
+                          delivered_bits=delivered, max_bits=slots)
+
+    # 90 of 100 slots: Wilson [0.826, 0.945] lies above 0.7; 75 of 100: [0.657, 0.826] holds it
+    assert throughput_ci(counts(100, 90))[0] > 0.7 and rule_holds(counts(100, 90), rule)
+    lo, hi = throughput_ci(counts(100, 75))
+    assert lo < 0.7 < hi and not rule_holds(counts(100, 75), rule)
+    assert rule_holds(counts(100, 50), rule)                     # [0.404, 0.596] below
+    assert not rule_holds(counts(99, 99), rule)                  # min_slots first
+    assert rule_holds(counts(10_000, 7000), rule)                # max_slots
+    # off by default, and then the scenario's content hash is that of earlier versions
+    assert StoppingSection().target_throughput is None
+    with pytest.raises(ValueError, match="target_throughput = 1.5 is out of range"):
+        StoppingSection(target_throughput=1.5)

@@ -112,3 +112,55 @@ def test_export_csv_and_parquet(tmp_path):
     table = pq.read_table(pq_path).to_pylist()
     assert [r["block_errors"] for r in table] == [6, 1]
     assert table[0]["bler_lo"] == pytest.approx(float(rows[0]["bler_lo"]))
+
+
+def test_a_store_without_the_first_transmission_column_is_upgraded(tmp_path):
+    import sqlite3
+
+    from softran.sim.stopping import point_result
+
+    s = load_scenario(TOML)
+    db = tmp_path / "old.db"
+    with ResultsStore(db) as store:
+        store.add_scenario(s)
+    # the schema of a store written before first_transmission_errors was counted
+    con = sqlite3.connect(db)
+    old = [f for f in SlotCounts.field_names() if f != "first_transmission_errors"]
+    con.executescript("DROP TABLE batches; CREATE TABLE batches (stream TEXT NOT NULL, "
+                      "snr_mdb INTEGER NOT NULL, batch_index INTEGER NOT NULL, snr_db REAL NOT "
+                      "NULL, n_slots INTEGER NOT NULL, "
+                      + ", ".join(f"{f} INTEGER NOT NULL" for f in old)
+                      + ", seed INTEGER NOT NULL, elapsed REAL NOT NULL, engine TEXT NOT NULL, "
+                      "created TEXT NOT NULL, PRIMARY KEY (stream, snr_mdb, batch_index));")
+    c = _c(2)
+    con.execute("INSERT INTO batches VALUES (" + ", ".join("?" * (len(old) + 9)) + ")",
+                (s.stream_hash, s.snr.points_mdb[0], 0, -1.5, 10,
+                 *(getattr(c, f) for f in old), 0, 0.1, "inprocess", "2026-01-01"))
+    con.commit()
+    con.close()
+    with ResultsStore(db, create=False) as store:
+        (old_batch,) = store.batches(s.stream_hash, s.snr.points_mdb[0]).values()
+        assert old_batch.first_transmission_errors is None and old_batch.block_errors == 2
+        new = SlotCounts(**{**c.as_dict(), "first_transmission_errors": 4})
+        assert store.add_batch(s.stream_hash, s.snr.points_mdb[0], 1, -1.5, 10, new, seed=1,
+                               elapsed=0.1, engine="inprocess")
+        b = store.batches(s.stream_hash, s.snr.points_mdb[0])
+        assert b[1].first_transmission_errors == 4
+        p = store.points(s.content_hash)[0]
+        assert p.first_transmission_bler is None           # one batch did not count it
+    assert point_result(0.0, [new], s.stopping).first_transmission_bler == 0.4
+
+
+def test_files_that_are_not_a_results_store_are_refused(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00\x01 not sqlite" * 100)
+    with pytest.raises(ValueError, match="cannot be used as a results store"):
+        ResultsStore(junk)
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="not a softran results store"):
+        ResultsStore(empty, create=False)
+    with pytest.raises(ValueError, match="is a folder"):
+        ResultsStore(tmp_path)
+    with pytest.raises(ValueError, match="does not exist"):
+        ResultsStore(tmp_path / "none.db", create=False)

@@ -38,8 +38,8 @@ Model (documented choices where TR 38.901 is silent):
   angles and the velocity, the base station (``rx_array``) the departure angles, and the
   channel matrix is the transpose (reciprocity) of that downlink one.
 * **Delays** (§7.7.3): ``tau_n = tau_model,n * delay_spread``. A delay of ``d`` samples
-  is realised by **linear interpolation** between neighbouring integer delays:
-  ``(1 - f) x[t - k] + f x[t - k - 1]``, ``k = floor(d)``, ``f = d - k`` (as TDLChannel).
+  is realised by **band-limited interpolation** and the output lags by ``filter_delay`` = 7
+  samples, as for TDLChannel (:mod:`softran.channel.delay_line`).
 * **Time.** The gains are evaluated exactly (sum over rays) on a grid of absolute
   sample instants spaced ``gain_interval`` samples apart (default
   ``sample_rate / (64 f_D)``, at most 2**16) and linearly interpolated in between. The
@@ -176,6 +176,9 @@ class CDLChannel(FadingDelayLine):
     with ``n_tx = tx_array.n_elements``, ``n_rx = rx_array.n_elements``. After a call,
     ``path_gains`` is ``[batch, n_rx, n_tx, n_paths, n_grid]`` at the absolute sample
     instants ``path_gain_sample_times`` (``[n_grid]``, int64).
+    The output lags the channel by ``filter_delay`` (7) samples: output sample ``n`` is the
+    channel at time ``n - filter_delay``, the time of ``path_gain_sample_times`` and
+    :meth:`frequency_response` (module notes of :mod:`softran.channel.delay_line`).
 
     >>> xp = AntennaArray(n_cols=2, n_pol=2, element="38.901")
     >>> ch = CDLChannel("CDL-C", 300e-9, 100.0, tx_array=xp, rx_array=AntennaArray(n_pol=2),

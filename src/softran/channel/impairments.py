@@ -18,7 +18,8 @@ Documented choices where the specifications are silent:
   satisfy ``|f_o| < f_s / 2`` (larger offsets alias and are rejected).
 * **TimingOffset**: ``y[n] = x(n - d)`` with ``x`` zero before sample 0. An integer ``d``
   is an exact sample shift (no filter). A fractional ``d = k + mu`` (``0 < mu < 1``)
-  uses a **Kaiser-windowed sinc** interpolator of ``2 K`` taps (``K = half_length``,
+  uses the **Kaiser-windowed sinc** interpolator of
+  :mod:`softran.channel.fractional_delay` with ``2 K`` taps (``K = half_length``,
   default 16, so 32 taps; Kaiser ``beta = 10``), normalised to unit DC gain::
 
       y[n] = sum_{i=-K+1..K} h_i x[n - k - i],
@@ -65,6 +66,7 @@ from importlib import resources
 
 import torch
 
+from softran.channel.fractional_delay import fractional_delay_taps
 from softran.validation import (
     check_allocation,
     check_finite,
@@ -176,16 +178,6 @@ class FrequencyOffset(_Stateful):
 # --------------------------------------------------------------------------- timing
 
 
-@functools.cache
-def _fractional_delay_taps(mu: float, half_length: int, beta: float) -> torch.Tensor:
-    i = torch.arange(-half_length + 1, half_length + 1, dtype=torch.float64)
-    t = i - mu
-    arg = (1.0 - (t / half_length) ** 2).clamp(min=0.0).sqrt()
-    w = torch.special.i0(beta * arg) / torch.special.i0(torch.tensor(beta, dtype=torch.float64))
-    h = torch.sinc(t) * w
-    return h / h.sum()
-
-
 class TimingOffset(_Stateful):
     """Timing offset (delay) ``y[n] = x(n - delay)``, continuous across calls; integer delays
     are exact sample shifts, fractional delays use a Kaiser-windowed sinc interpolator
@@ -237,7 +229,7 @@ class TimingOffset(_Stateful):
                     f"half_length - 1 = {self.half_length - 1} samples (the {2 * self.half_length}"
                     "-tap interpolator needs that many samples after x(n - delay)); add a "
                     "bulk delay or lower half_length")
-            self._taps = _fractional_delay_taps(self._mu, self.half_length, self.kaiser_beta)
+            self._taps = fractional_delay_taps(self._mu, self.half_length, self.kaiser_beta)
             self._history_len = self._k + self.half_length
         #: delay in samples
         self.delay_samples = float(self._k) + self._mu

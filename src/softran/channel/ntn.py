@@ -103,7 +103,7 @@ class _CommonShift(torch.nn.Module):
         except AttributeError:
             if name in ("n_tx", "n_rx", "n_paths", "sample_rate", "path_delays",
                         "path_powers", "profile", "max_doppler", "seed", "delay_spread",
-                        "gain_interval", "path_gain_sample_times"):
+                        "gain_interval", "path_gain_sample_times", "filter_delay"):
                 return getattr(self._modules["fading"], name)
             raise
 

@@ -17,8 +17,9 @@ import typer
 import softran
 from softran.cli import conformance, fronthaul, info, optical, simulate, waveform
 from softran.cli import ntn
+from softran.cli import measure
+from softran.cli.terminal import invoke, use_command_class
 from softran.cli import bench
-from softran.cli.terminal import invoke
 
 __all__ = ["app", "main", "run"]
 
@@ -59,7 +60,10 @@ app.add_typer(simulate.results_app, name="results")
 app.add_typer(waveform.waveform_app, name="waveform")
 app.add_typer(fronthaul.fronthaul_app, name="fronthaul")
 app.add_typer(ntn.ntn_app, name="ntn")
+app.add_typer(measure.measure_app, name="measure")
 app.add_typer(bench.bench_app, name="bench")
+
+use_command_class(app)  # usage lines: SCENARIO, not {scenario} (after the registrations)
 
 
 def main(argv: list[str] | None = None) -> int:

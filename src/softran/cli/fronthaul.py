@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from softran.cli.terminal import make_console
+from softran.cli.terminal import make_console, output_path
 
 __all__ = ["fronthaul_app"]
 
@@ -132,6 +132,7 @@ def fronthaul_capture(
 
     macsec = _fh_macsec(macsec_key, macsec_confidentiality)
     carrier, cfg = _fh_setup(bandwidth, n_prb, scs, antennas, method, width, mtu)
+    output_path(out, "out")
     grid = antenna_grids(carrier, antennas, modulation, seed=seed)
     n = capture_slot(out, cfg, grid, transport=transport, udp_port=port, macsec=macsec)
     typer.echo(f"slot       {cfg.n_prb} PRB at {scs} kHz, {antennas} eAxC, {cfg.method}-"
@@ -208,6 +209,9 @@ def fronthaul_du(
     paced: Annotated[bool, typer.Option(help="Send at the numerology's symbol timing "
                                              "(default: as fast as possible).")] = False,
     uplink: Annotated[bool, typer.Option(help="Ask for the uplink of every slot.")] = False,
+    uplink_wait: Annotated[float, typer.Option(
+        help="Seconds to wait for the uplink after it is due on the slot timeline (each "
+             "arrival restarts the wait).")] = 2.0,
     bandwidth: Annotated[int, _FH_BANDWIDTH] = 100,
     n_prb: Annotated[int | None, _FH_NPRB] = None,
     scs: Annotated[int, _FH_SCS] = 30,
@@ -220,18 +224,20 @@ def fronthaul_du(
     macsec_key: Annotated[str | None, _FH_MACSEC] = None,
     macsec_confidentiality: Annotated[bool, _FH_MACSEC_CONF] = True,
 ) -> None:
-    """Run an O-DU: send NR downlink slots to an O-RU over UDP, with live counters."""
-    import time
+    """Run an O-DU: send NR downlink slots to an O-RU over UDP, with live counters.
 
+    With --uplink it asks for the uplink of every slot, waits for it on the slot timeline
+    and reports the slots whose uplink did not (all) come."""
     from rich.live import Live
 
     from softran.oran.endpoints import ODU
     from softran.oran.session import antenna_grids
     from softran.oran.transport import UDPTransport
-    from softran.validation import check_int
+    from softran.validation import check_int, check_positive
 
     check_int("slots", slots, 1)
     macsec = _fh_macsec(macsec_key, macsec_confidentiality)
+    check_positive("uplink_wait", uplink_wait)
     carrier, cfg = _fh_setup(bandwidth, n_prb, scs, antennas, method, width, mtu, paced)
     grid = antenna_grids(carrier, antennas, modulation, seed=seed)
     du_transport: Any = UDPTransport(port, ru_port, remote_host=ru_host)
@@ -257,13 +263,24 @@ def fronthaul_du(
                 if uplink:
                     odu.request_uplink(f, sf, s)
                 live.update(odu.counters.table("O-DU counters"))
-            time.sleep(0.2 if uplink else 0.0)
+            shortfall = odu.wait_uplink(uplink_wait) if uplink else []
     finally:
         odu.close()
     odu.close_slots()
     console.print(odu.counters.table("O-DU counters"))
     for table in _fh_macsec_tables(odu):
         console.print(table)
+    if uplink:
+        c = odu.counters
+        if not c.prbs_missing:
+            console.print(f"uplink: complete, {c.prbs_received} of {c.prbs_expected} PRBs in "
+                          f"{slots} slot(s)")
+        else:
+            console.print(f"uplink: {c.prbs_missing} of {c.prbs_expected} PRBs missing; "
+                          f"the wait expired {uplink_wait:g} s after the uplink was due, with "
+                          f"{len(shortfall)} slot(s) incomplete:")
+            for m in shortfall:
+                console.print(f"  {m}")
 
 
 @fronthaul_app.command("ru")

@@ -20,8 +20,9 @@ ntn_app = typer.Typer(help="NR over satellite (NTN): link budget and satellite p
 def ntn_budget(
     link: Annotated[Path, typer.Argument(help="NTN link file (TOML).")],
 ) -> None:
-    """Link budget per TR 38.821 §6.1.1.1 (EIRP, G/T, FSPL, losses, CNR) in both directions
-    at the link file's elevations."""
+    """Link budget per TR 38.821 §6.1.1.1 in both directions at the link file's elevations.
+
+    Rows: EIRP, G/T, free-space path loss, the other losses and the CNR."""
     from rich.table import Table
 
     from softran.ntn.linkfile import load_link_file
@@ -48,8 +49,10 @@ def ntn_pass(
     hours: Annotated[float, typer.Option(help="Search the first pass within these hours.")
                      ] = 24.0,
 ) -> None:
-    """The first pass of the satellite over the UE: its window, the extremes of delay and
-    Doppler, the uplink CNR and the throughput of the link file's MCS along it."""
+    """The first pass of the satellite over the UE, with delay, Doppler, CNR and throughput.
+
+    Prints the pass window, the extremes of delay and Doppler, the uplink CNR and the
+    throughput of the link file's MCS along the pass."""
     from rich.table import Table
 
     from softran.ntn.linkfile import load_link_file, satellite_pass

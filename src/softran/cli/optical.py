@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from softran.cli.terminal import check_figure_path, make_console, output_path
+
 __all__ = ["optical_app"]
 
 
@@ -20,8 +22,13 @@ def optical_plan(
     plot: Annotated[Path | None, typer.Option(
         help="Write GSNR versus launch power to this .png or .svg.")] = None,
 ) -> None:
-    """Plan an optical line with the closed-form GN model: per-span ASE and NLI, GSNR,
-    optimum launch power, achievable rate, the modulation that closes, latency."""
+    """Plan an optical line with the closed-form GN model.
+
+    Per span: ASE and NLI; for the line: GSNR, optimum launch power, achievable rate, the
+    modulation that closes, latency."""
     from softran.optical.planner import plan_cli
 
-    raise typer.Exit(plan_cli(link, plot))
+    check_figure_path("plot", plot)
+    if plot is not None:
+        output_path(plot, "plot")
+    raise typer.Exit(plan_cli(link, plot, console=make_console()))

@@ -1,5 +1,6 @@
 """Waveform commands: ``softran generate`` (one NR downlink slot), ``softran waveform ssb``
-(an SS burst as a recording) and ``softran cellsearch`` (the cells in a recording)."""
+(an SS burst as a recording), ``softran waveform tm`` (an NR-FR1 test model) and
+``softran cellsearch`` (the cells in a recording)."""
 
 from __future__ import annotations
 
@@ -8,42 +9,55 @@ from typing import Annotated
 
 import typer
 
-from softran.cli.terminal import make_console
+from softran.cli.terminal import make_console, output_path
 
-__all__ = ["cellsearch", "generate", "waveform_app"]
+__all__ = ["cellsearch", "generate", "waveform_app", "waveform_tm"]
 
 
 def generate(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
-    scs: Annotated[int, typer.Option(help="Subcarrier spacing in kHz: 15, 30, 60, 120, 240.")] = 30,
+    scs: Annotated[int, typer.Option(help="Subcarrier spacing in kHz: 15, 30, 60, 120, 240 "
+                                          "(60: no SS/PBCH block).")] = 30,
     n_prb: Annotated[int, typer.Option(help="Carrier bandwidth in resource blocks, 20..275.")] = 273,
     modulation: Annotated[str, typer.Option(help="Data modulation: QPSK, 16QAM, 64QAM, 256QAM, "
                                                  "1024QAM.")] = "256QAM",
     n_cell_id: Annotated[int, typer.Option(help="Physical cell identity 0..1007.")] = 1,
-    n_slot: Annotated[int, typer.Option(help="Slot number.")] = 0,
+    n_slot: Annotated[int, typer.Option(help="Slot number in the frame.")] = 0,
+    sfn: Annotated[int, typer.Option(help="System frame number 0..1023 (in the MIB).")] = 0,
     seed: Annotated[int, typer.Option(help="Random seed of the data bits.")] = 0,
 ) -> None:
-    """Generate one NR downlink slot (data + PSS/SSS) as a SigMF recording and a picture.
+    """Generate one NR downlink slot (data + SS/PBCH block) as a SigMF recording and a picture.
 
-    The picture shows the resource grid and the spectrum of the waveform.
+    The SS/PBCH block (PSS, SSS, PBCH with the MIB, DM-RS) is the first candidate block of
+    the slot (TS 38.213 §4.1 case A, C, D or E at 15, 30, 120, 240 kHz), centred in the
+    carrier: `softran cellsearch` finds the cell in the recording. The picture shows the
+    resource grid and the spectrum of the waveform.
     """
     from softran.nr import CarrierConfig, downlink_slot
     from softran.recording import write_sigmf
     from softran.sim.plots import plot_grid_and_spectrum
+    from softran.validation import check_int
 
     carrier = CarrierConfig(subcarrier_spacing=scs, n_size_grid=n_prb, n_cell_id=n_cell_id,
                             n_slot=n_slot)
-    slot = downlink_slot(carrier, modulation, seed=seed)
+    sfn = check_int("sfn", sfn, 0, 1023)
+    slot = downlink_slot(carrier, modulation, seed=seed, sfn=sfn)
     name = f"nr_dl_{scs}khz_{n_prb}prb_slot{n_slot}"
     wf = slot.waveform[0]
+    output_path(out, "out", folder=True)
+    extra = {"subcarrier_spacing_khz": scs, "n_size_grid": n_prb, "n_cell_id": n_cell_id,
+             "n_slot": n_slot, "nfft": slot.info.nfft, "modulation": modulation}
+    if slot.ssb_case is not None:
+        extra.update({"ssb_case": slot.ssb_case, "l_max": slot.l_max,
+                      "ssb_index": slot.ssb_index, "k_ssb": slot.k_ssb, "sfn": sfn,
+                      "ssb_first_subcarrier": slot.ssb_first_subcarrier,
+                      "ssb_first_symbol": slot.ssb_first_symbol})
+    ssb_text = ("no SS/PBCH block" if slot.ssb_case is None else
+                f"SS/PBCH block {slot.ssb_index} (case {slot.ssb_case}) of cell {n_cell_id}")
     data_path, meta_path = write_sigmf(
         out / name, slot.waveform, slot.info.sample_rate,
-        description=f"NR downlink slot: {n_prb} PRB at {scs} kHz, {modulation} data, PSS/SSS of "
-                    f"cell {n_cell_id}",
-        extra={"subcarrier_spacing_khz": scs, "n_size_grid": n_prb, "n_cell_id": n_cell_id,
-               "n_slot": n_slot, "nfft": slot.info.nfft, "modulation": modulation,
-               "ssb_first_subcarrier": slot.ssb_first_subcarrier,
-               "ssb_first_symbol": slot.ssb_first_symbol})
+        description=f"NR downlink slot: {n_prb} PRB at {scs} kHz, {modulation} data, {ssb_text}",
+        extra=extra)
     png = plot_grid_and_spectrum(slot.grid, slot.waveform, slot.info.sample_rate,
                                  out / f"{name}.png",
                                  title=f"NR downlink slot: {n_prb} PRB, {scs} kHz, {modulation}, "
@@ -56,9 +70,17 @@ def generate(
     typer.echo(f"ofdm       nfft {slot.info.nfft}, sample rate {slot.info.sample_rate / 1e6:.2f} MHz, "
                f"{wf.numel()} samples, PAPR {papr_db:.1f} dB")
     typer.echo(f"content    {int(slot.data_mask.sum())} {modulation} data REs "
-               f"({slot.data_bits.numel()} bits), PSS on symbol {slot.ssb_first_symbol}, "
-               f"SSS on symbol {slot.ssb_first_symbol + 2}, SSB at subcarrier "
-               f"{slot.ssb_first_subcarrier}")
+               f"({slot.data_bits.numel()} bits)")
+    if slot.ssb_case is None:
+        why = ("TS 38.213 §4.1 has no SS/PBCH block case at 60 kHz" if scs == 60 else
+               "this slot holds no candidate SS/PBCH block position (TS 38.213 §4.1)")
+        typer.echo(f"ssb        none: {why}")
+    else:
+        typer.echo(f"ssb        block {slot.ssb_index} of case {slot.ssb_case} (L_max "
+                   f"{slot.l_max}) on symbols {slot.ssb_first_symbol}.."
+                   f"{slot.ssb_first_symbol + 3}, subcarriers {slot.ssb_first_subcarrier}.."
+                   f"{slot.ssb_first_subcarrier + 239} (centred), k_SSB {slot.k_ssb}; "
+                   f"PSS, SSS, PBCH (MIB: SFN {sfn}) and its DM-RS")
     typer.echo(f"wrote      {data_path}")
     typer.echo(f"wrote      {meta_path}")
     typer.echo(f"wrote      {png}")
@@ -100,6 +122,7 @@ def waveform_ssb(
     from softran.recording import write_recording
     from softran.validation import check_int, check_name
 
+    output_path(out, "out")
     case = check_name("case", case, tuple(SSB_CASE_SCS))
     if SSB_CASE_SCS[case] != scs:
         raise ValueError(f"scs = {scs} does not match case {case}, which uses "
@@ -156,10 +179,10 @@ def cellsearch(
 ) -> None:
     """Find the cells in a recording: PSS/SSS, PBCH DM-RS and MIB decoding."""
     from rich.markup import escape
-    from rich.table import Table
 
     from softran.nr import cell_search
     from softran.recording import read_recording
+    from softran.report_table import record_table
 
     x, fs, meta = read_recording(recording, sample_rate=sample_rate)
     if scs is None:
@@ -174,17 +197,72 @@ def cellsearch(
         typer.echo(f"no cell found in {recording} ({x.shape[-1]} samples at {fs / 1e6:g} MHz, "
                    f"{x.shape[0]} channel(s))")
         return
-    table = Table(title=escape(f"{recording}: {len(cells)} cell(s)"), title_justify="left")
-    for col in ("cell ID", "SSB index", "half frame", "SFN", "CFO (Hz)", "timing (samples)",
-                "timing (us)", "SNR (dB)", "k_SSB", "scs common", "CORESET#0", "SS#0",
-                "DM-RS pos", "barred", "intra-freq resel."):
-        table.add_column(col, justify="right")
+    fields = [(col, "right") for col in (
+        "cell ID", "SSB index", "half frame", "SFN", "CFO (Hz)", "timing (samples)",
+        "timing (us)", "SNR (dB)", "k_SSB", "scs common", "CORESET#0", "SS#0", "DM-RS pos",
+        "barred", "intra-freq resel.")]
+    rows = []
     for c in cells:
         m = c.mib
-        table.add_row(str(c.n_cell_id), str(c.ssb_index), str(c.half_frame), str(c.sfn),
-                      f"{c.cfo_hz:.1f}", f"{c.timing:.2f}", f"{1e6 * c.timing_s:.2f}",
-                      f"{c.snr_db:.1f}", str(c.k_ssb), f"{m.sub_carrier_spacing_common} kHz",
-                      str(m.control_resource_set_zero), str(m.search_space_zero),
-                      str(m.dmrs_type_a_position), "yes" if m.cell_barred else "no",
-                      "allowed" if m.intra_freq_reselection else "not allowed")
-    make_console().print(table)
+        rows.append([str(c.n_cell_id), str(c.ssb_index), str(c.half_frame), str(c.sfn),
+                     f"{c.cfo_hz:.1f}", f"{c.timing:.2f}", f"{1e6 * c.timing_s:.2f}",
+                     f"{c.snr_db:.1f}", str(c.k_ssb), f"{m.sub_carrier_spacing_common} kHz",
+                     str(m.control_resource_set_zero), str(m.search_space_zero),
+                     str(m.dmrs_type_a_position), "yes" if m.cell_barred else "no",
+                     "allowed" if m.intra_freq_reselection else "not allowed"])
+    console = make_console()
+    console.print(record_table(escape(f"{recording}: {len(cells)} cell(s)"), fields, rows,
+                               console.width))
+
+
+@waveform_app.command("tm")
+def waveform_tm(
+    model: Annotated[str, typer.Argument(help="NR-FR1 test model of TS 38.141-1 4.9.2: "
+                                              "NR-FR1-TM1.1, -TM1.2, -TM2, -TM2a, -TM2b, "
+                                              "-TM3.1, -TM3.1a, -TM3.1b, -TM3.2, -TM3.3.")],
+    bandwidth: Annotated[int, typer.Option(help="Channel bandwidth in MHz.")] = 100,
+    scs: Annotated[int, typer.Option(help="Subcarrier spacing in kHz: 15, 30, 60.")] = 30,
+    duplex: Annotated[str, typer.Option(help="fdd (10 ms) or tdd (20 ms).")] = "fdd",
+    n_cell_id: Annotated[int, typer.Option(help="Physical cell identity 0..1007.")] = 1,
+    nfft: Annotated[int | None, typer.Option(
+        help="FFT size (default: the smallest power of two above 12 N_RB / 0.85; larger "
+             "oversamples, e.g. 4x for ACLR).")] = None,
+    window: Annotated[int, typer.Option(
+        help="OFDM windowing W in samples (weighted overlap-add; 0 = none).")] = 0,
+    impair: Annotated[list[str] | None, typer.Option(
+        help="Impairment name=value, repeatable: iq=<dB>:<deg>, cfo=<Hz>, "
+             "phase-noise=wiener:<Hz>|tr38803:<GHz>, pa=rapp:<backoff dB>[:<p>]|"
+             "saleh:<backoff dB>, snr=<dB per RE>, delay=<samples>.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the noise and phase noise.")] = 0,
+    out: Annotated[Path, typer.Option(help="Output recording (base name).")] = Path("tm"),
+) -> None:
+    """Write a full-length NR-FR1 test model (TS 38.141-1 4.9.2) as a SigMF recording."""
+    from softran.recording import write_sigmf
+    from softran.sim.nr_tm import nr_tm
+    from softran.sim.tx_impairments import TransmitterImpairments
+
+    impairments = TransmitterImpairments.parse(impair)
+    output_path(out, "out")
+    console = make_console()
+    with console.status(f"generating {model} ..."):
+        tm = nr_tm(model, bandwidth, scs, duplex=duplex, n_cell_id=n_cell_id, nfft=nfft,
+                   windowing=window)
+    wave = impairments.apply(tm.waveform, tm.sample_rate, seed=seed)
+    data_path, meta_path = write_sigmf(
+        out, wave, tm.sample_rate,
+        description=f"{tm.name}, {bandwidth} MHz at {scs} kHz, {tm.duplex.upper()}, cell "
+                    f"{n_cell_id} (TS 38.141-1 4.9.2)",
+        extra={"test_model": tm.name, "bandwidth_mhz": bandwidth, "subcarrier_spacing_khz": scs,
+               "duplex": tm.duplex, "n_cell_id": n_cell_id, "n_size_grid": tm.carrier.n_size_grid,
+               "nfft": tm.nfft, "windowing": window, "impairments": impairments.describe()})
+    n_slots = len(tm.plan)
+    n_dl = sum(1 for n, _ in tm.plan if n)
+    typer.echo(f"test model {tm.name}: {tm.carrier.n_size_grid} PRB x {scs} kHz, "
+               f"{tm.duplex.upper()} {n_slots} slots ({n_dl} with downlink)")
+    typer.echo(f"target     RNTI {', '.join(map(str, tm.target_rnti))} (EVM)")
+    typer.echo(f"ofdm       nfft {tm.nfft}, sample rate {tm.sample_rate / 1e6:g} MHz, "
+               f"{wave.shape[-1]} samples, windowing {window}")
+    if impairments.specs:
+        typer.echo(f"impairments {impairments.describe()}")
+    typer.echo(f"wrote      {data_path}")
+    typer.echo(f"wrote      {meta_path}")

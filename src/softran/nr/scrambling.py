@@ -53,11 +53,17 @@ def _id(name: str, value: object, high: int, device: torch.device) -> torch.Tens
 
 def _sequence(c_init: torch.Tensor, batch: torch.Size, g: int, what: str) -> torch.Tensor:
     """c(0..g-1) for every entry of ``c_init``, checked to broadcast against ``batch``."""
-    try:
-        shape = torch.broadcast_shapes(c_init.shape, batch)
-    except RuntimeError:
-        shape = None
-    if shape != batch:
+    # broadcasting by hand: torch.broadcast_shapes imports sympy on its first call (~1 s)
+    shape: tuple[int, ...] | None = ()
+    a, b = tuple(c_init.shape), tuple(batch)
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for x, y in zip(a, b, strict=True):
+        if x != y and 1 not in (x, y):
+            shape = None
+            break
+        shape = (*shape, y if x == 1 else x)
+    if shape != tuple(batch):
         raise ValueError(f"the scrambling identities (shape {tuple(c_init.shape)}) do not "
                          f"broadcast to the leading dimensions {tuple(batch)} of the {what}")
     return prbs(c_init, g)                                       # [*c_init.shape, g]

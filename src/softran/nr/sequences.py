@@ -42,9 +42,9 @@ import torch
 
 from softran.nr.config import N_SC_RB
 from softran.nr.datafiles import data_path
-from softran.validation import check_allocation, check_int, check_int_or_tensor
+from softran.validation import check_allocation, check_bits, check_int, check_int_or_tensor
 
-__all__ = ["low_papr_sequence", "prbs", "prbs_qpsk", "pss", "sss"]
+__all__ = ["lfsr_sequence", "low_papr_sequence", "prbs", "prbs_qpsk", "pss", "sss"]
 
 #: N_C of TS 38.211 §5.2.1: the number of initial outputs of the Gold generator skipped.
 N_C: int = 1600
@@ -97,6 +97,22 @@ def _lfsr_extend(init: torch.Tensor, total: int, taps: tuple[int, ...]) -> torch
         out[..., p:p + count] = acc
         p += count
     return out[..., :total]
+
+
+def lfsr_sequence(init: torch.Tensor, n: int, taps: tuple[int, ...]) -> torch.Tensor:
+    """The binary linear recurrence ``x(i + d) = XOR_{t in taps} x(i + t)`` started from
+    ``init = x(0..d-1)`` (uint8 0/1, any leading dimensions), extended to ``n`` values: the
+    Fibonacci LFSR of the characteristic polynomial ``x^d + sum_t x^t`` (e.g. taps (0, 3),
+    d = 31: the x1 sequence of TS 38.211 §5.2.1; taps (0, 18), d = 23: PN23 of ITU-T O.150).
+
+    >>> lfsr_sequence(torch.tensor([1, 0, 0], dtype=torch.uint8), 10, (0, 1)).tolist()
+    [1, 0, 0, 1, 0, 1, 1, 1, 0, 0]
+    """
+    init = check_bits("init", init)
+    n = check_int("n", n, 0)
+    if not taps or any(not 0 <= t < init.shape[-1] for t in taps) or 0 not in taps:
+        raise ValueError(f"taps = {taps} must include 0 and lie in 0..{init.shape[-1] - 1}")
+    return _lfsr_extend(init, n, tuple(sorted(taps)))
 
 
 @functools.cache

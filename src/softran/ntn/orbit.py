@@ -126,7 +126,7 @@ class CircularOrbit:
         u = math.radians(self.phase) + n * t
         cu, su = np.cos(u), np.sin(u)
         inc, om = math.radians(self.inclination), math.radians(self.raan)
-        ci, si, co, so = math.cos(inc), math.sin(inc), math.cos(om), math.sin(om)
+        ci, si = math.cos(inc), math.sin(inc)
         rate = EARTH_ROTATION_RATE if self.earth_rotation else 0.0
         # Earth-fixed node: the orbital plane seen from the turning Earth (one cos/sin)
         lon = (om - math.radians(self.theta0)) - rate * t

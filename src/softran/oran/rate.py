@@ -43,18 +43,15 @@ BW MHz   SCS     ant.  method       IQ only (Gbit/s)    line rate (Gbit/s)
 
 from __future__ import annotations
 
-import csv
-import functools
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
+from softran.nr.bandwidth import n_rb_for_bandwidth
 from softran.oran.compression import COMPRESSION_METHODS, bytes_per_prb
 from softran.validation import check_choice, check_int, check_name
 
 __all__ = ["FronthaulRate", "TRANSPORTS", "fronthaul_bitrate", "n_rb_for_bandwidth"]
 
-_DATA = Path(__file__).parent / "data"
 
 #: Transports of eCPRI: directly over Ethernet (EtherType 0xAEFE) or over UDP/IP.
 TRANSPORTS: tuple[str, ...] = ("ethernet", "udp-ipv4", "udp-ipv6")
@@ -72,34 +69,6 @@ _FCS = 4
 _MIN_FRAME = 64             # MAC header .. FCS
 _PREAMBLE_IFG = 8 + 12
 _MAX_NUM_PRBU = 255
-
-
-@functools.cache
-def _nrb_table() -> dict[tuple[int, int], int]:
-    with open(_DATA / "nr_max_transmission_bandwidth.csv", newline="") as f:
-        rows = [line for line in f if not line.startswith("#")]
-    return {(int(r["scs_khz"]), int(r["bandwidth_mhz"])): int(r["n_rb"])
-            for r in csv.DictReader(rows)}
-
-
-def n_rb_for_bandwidth(bandwidth_mhz: int, scs_khz: int) -> int:
-    """Maximum transmission bandwidth configuration N_RB (TS 38.104 Table 5.3.2-1/-2).
-
-    FR1 (15/30/60 kHz, 5..100 MHz) and FR2-1 (60/120 kHz, 50..400 MHz); values from
-    ``data/nr_max_transmission_bandwidth.csv``. A pair the tables do not define is a
-    ``ValueError`` listing the bandwidths defined for that SCS.
-
-    >>> n_rb_for_bandwidth(100, 30), n_rb_for_bandwidth(20, 15), n_rb_for_bandwidth(400, 120)
-    (273, 106, 264)
-    """
-    scs_khz = check_choice("scs_khz", scs_khz, sorted({k for k, _ in _nrb_table()}))
-    bandwidth_mhz = check_int("bandwidth_mhz", bandwidth_mhz, 1)
-    table = _nrb_table()
-    if (scs_khz, bandwidth_mhz) not in table:
-        defined = sorted(b for s, b in table if s == scs_khz)
-        raise ValueError(f"bandwidth_mhz = {bandwidth_mhz} has no N_RB at {scs_khz} kHz in "
-                         f"TS 38.104 Table 5.3.2-1/-2; allowed: {defined}")
-    return table[(scs_khz, bandwidth_mhz)]
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,10 @@ _IPV4_ETHERTYPE = 0x0800
 _MIN_FRAME = 60          # bytes without the 4-byte FCS
 
 
-class TransportUnavailableError(RuntimeError):
-    """The requested transport cannot be opened here (no permission, no AF_PACKET, ...)."""
+class TransportUnavailableError(OSError, RuntimeError):
+    """The requested transport cannot be opened here (no permission, no AF_PACKET, a port in
+    use, a host name that does not resolve, ...): an ``OSError`` (the system refused), and a
+    ``RuntimeError`` as it was first."""
 
 
 def mac_bytes(mac: str | bytes) -> bytes:
@@ -303,6 +305,12 @@ class UDPTransport:
         check_int("local_port", local_port, 0, 65535)
         if remote_port is not None:
             check_int("remote_port", remote_port, 1, 65535)
+        try:  # a name that does not resolve fails here, naming it, not at the first send
+            socket.getaddrinfo(remote_host, remote_port, socket.AF_INET, socket.SOCK_DGRAM)
+        except (OSError, UnicodeError) as err:
+            raise TransportUnavailableError(
+                f"remote_host = {remote_host!r} cannot be resolved to an IPv4 address: "
+                f"{getattr(err, 'strerror', None) or err}") from None
         self.remote = (remote_host, remote_port)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:

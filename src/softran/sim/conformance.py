@@ -247,17 +247,33 @@ def throughput_crossing(snr_db: Any, throughput_fraction: Any, n_slots: Any,
 
 @dataclass(frozen=True)
 class ThroughputPoint:
-    """Measured throughput at one SNR: ``delivered_bits`` of ``max_bits`` over ``slots``."""
+    """Measured throughput at one SNR: ``delivered_bits`` of ``max_bits`` over ``slots``;
+    optionally the ``blocks`` and how many of their first transmissions failed
+    (``first_transmission_errors``), for the first-transmission BLER."""
 
     snr_db: float
     slots: int
     delivered_bits: int
     max_bits: int
+    blocks: int | None = None
+    first_transmission_errors: int | None = None
 
     @property
     def fraction(self) -> float:
         """Throughput as a fraction of the maximum throughput."""
         return self.delivered_bits / self.max_bits
+
+    @property
+    def first_transmission_bler(self) -> float | None:
+        """Fraction of blocks whose first transmission failed (the BLER without HARQ), or
+        None when not counted.
+
+        >>> ThroughputPoint(0.0, 120, 100, 120, 100, 19).first_transmission_bler
+        0.19
+        """
+        if not self.blocks or self.first_transmission_errors is None:
+            return None
+        return self.first_transmission_errors / self.blocks
 
 
 def throughput_points(counts: Mapping[float, Any] | Iterable[Any]) -> list[ThroughputPoint]:
@@ -266,7 +282,8 @@ def throughput_points(counts: Mapping[float, Any] | Iterable[Any]) -> list[Throu
 
     ``counts`` is a mapping ``{snr_db: c}`` or an iterable of ``(snr_db, c)`` pairs or of
     :class:`ThroughputPoint`; ``c`` is any object with ``slots``, ``delivered_bits`` and
-    ``max_bits`` attributes (the simulator's per-point slot counts).
+    ``max_bits`` attributes (the simulator's per-point slot counts), and optionally
+    ``blocks`` and ``first_transmission_errors``.
 
     >>> from types import SimpleNamespace as C
     >>> throughput_points({1.0: C(slots=10, delivered_bits=700, max_bits=1000)})[0].fraction
@@ -288,7 +305,11 @@ def throughput_points(counts: Mapping[float, Any] | Iterable[Any]) -> list[Throu
             for attr in ("slots", "delivered_bits", "max_bits"):
                 if not hasattr(c, attr):
                     raise TypeError(f"counts at snr_db={snr} has no attribute {attr!r}")
-            p = ThroughputPoint(float(snr), int(c.slots), int(c.delivered_bits), int(c.max_bits))
+            blocks = getattr(c, "blocks", None)
+            first = getattr(c, "first_transmission_errors", None)
+            p = ThroughputPoint(float(snr), int(c.slots), int(c.delivered_bits), int(c.max_bits),
+                                None if blocks is None else int(blocks),
+                                None if first is None else int(first))
         if p.slots < 1 or p.max_bits < 1 or not 0 <= p.delivered_bits <= p.max_bits:
             raise ValueError(f"bad counts at snr_db={p.snr_db}: slots={p.slots}, "
                              f"delivered_bits={p.delivered_bits}, max_bits={p.max_bits}; "
@@ -309,7 +330,9 @@ class ConformanceResult:
     ``throughput`` is the fraction of maximum throughput at ``test_snr_db`` (measured there,
     or interpolated when ``measured_at_test`` is false) with its confidence interval
     ``throughput_low``..``throughput_high``; ``passed`` is ``throughput >= 0.7``;
-    ``margin_db`` = test SNR - crossing SNR (``None`` when the crossing is not bracketed).
+    ``margin_db`` = test SNR - crossing SNR (``None`` when the crossing is not bracketed);
+    ``first_transmission_bler``: the fraction of blocks whose first transmission failed at
+    the test SNR (``None`` when not measured there or not counted).
     """
 
     requirement: PUSCHRequirement
@@ -321,6 +344,13 @@ class ConformanceResult:
     crossing: Crossing
     margin_db: float | None
     passed: bool
+    first_transmission_bler: float | None = None
+
+    @property
+    def margin_interval(self) -> tuple[float, float]:
+        """Interval of the margin: test SNR minus the crossing's interval (dB, may be
+        infinite when the crossing is not bracketed)."""
+        return self.test_snr_db - self.crossing.high, self.test_snr_db - self.crossing.low
 
     @property
     def verdict(self) -> str:
@@ -372,32 +402,32 @@ def verdict(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequirement, 
         i = int(near[np.argmin(np.abs(x[near] - t_snr))])
         lo, hi = throughput_interval(y[i:i + 1], n[i:i + 1], confidence)
         tp, tp_lo, tp_hi, measured = float(y[i]), float(lo[0]), float(hi[0]), True
+        first = pts[i].first_transmission_bler
     else:
         if not x[0] < t_snr < x[-1]:
             raise ValueError(f"the test SNR {t_snr} dB of {req.label} is outside the measured "
                              f"range {x[0]}..{x[-1]} dB; simulate at the test SNR")
         mid, lo_c, hi_c = _repaired_curves(x, y, n, float(confidence))
         tp, tp_lo, tp_hi = (float(np.interp(t_snr, x, c)) for c in (mid, lo_c, hi_c))
-        measured = False
+        measured, first = False, None
     margin = t_snr - crossing.snr_db if crossing.bracketed else None
     return ConformanceResult(req, t_snr, tp, tp_lo, tp_hi, measured, crossing, margin,
-                             tp >= TARGET_THROUGHPUT)
+                             tp >= TARGET_THROUGHPUT, first)
 
 
-def snr_points_around(req: PUSCHRequirement, quick: bool = False) -> list[float]:
-    """SNR grid (dB) to simulate for one requirement row, always including its test SNR.
-
-    Normal: test SNR - 2 dB .. + 1 dB in 0.5 dB steps (7 points), so that a receiver that
+def snr_points_around(req: PUSCHRequirement) -> list[float]:
+    """SNR grid (dB) of a full conformance run of one requirement row, always including its
+    test SNR: test SNR - 2 dB .. + 1 dB in 0.5 dB steps (7 points), so that a receiver that
     passes, and whose 70 % crossing lies up to about 2 dB better than the test SNR, is
-    bracketed. Quick: test SNR - 1, 0, + 1 dB (3 points): the verdict and a coarse crossing.
+    bracketed. (A quick run searches for the crossing instead:
+    :mod:`softran.sim.conformance_search`.)
 
     >>> from softran.sim.requirements import pusch_requirements
     >>> req = pusch_requirements(frc="A3-10", n_rx=2)[0]
-    >>> snr_points_around(req), snr_points_around(req, quick=True)
-    ([-3.5, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5], [-2.5, -1.5, -0.5])
+    >>> snr_points_around(req)
+    [-3.5, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5]
     """
-    if not isinstance(quick, bool):
-        raise TypeError(f"quick must be a bool, got {type(quick).__name__}")
+    if not isinstance(req, PUSCHRequirement):
+        raise TypeError(f"req must be a PUSCHRequirement, got {type(req).__name__}")
     t = test_snr_db(req)
-    offsets = (-1.0, 0.0, 1.0) if quick else (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)
-    return [round(t + o, 2) for o in offsets]
+    return [round(t + o, 2) for o in (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)]

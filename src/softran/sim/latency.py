@@ -112,6 +112,12 @@ class LatencyConfig:
             check_choice("chains[]", c, CHAINS)
         object.__setattr__(self, "chains", tuple(c for c in CHAINS if c in chains))
         check_int("seed", self.seed, 0)
+        from softran.nr.tables import MCS_TABLE_NAMES
+
+        check_choice("ul_mcs_table", self.ul_mcs_table, MCS_TABLE_NAMES)
+        check_choice("dl_mcs_table", self.dl_mcs_table, MCS_TABLE_NAMES)
+        _ul_configs(self)       # the UL and DL allocations exist (a reserved MCS is refused)
+        _dl_allocation(self)
 
     @property
     def slot_s(self) -> float:
@@ -196,6 +202,19 @@ def _ul_configs(cfg: LatencyConfig) -> tuple[Any, Any]:
     return carrier, pusch
 
 
+def _dl_allocation(cfg: LatencyConfig) -> tuple[Any, Any]:
+    from softran.nr import CarrierConfig, PUSCHConfig
+
+    carrier = CarrierConfig(subcarrier_spacing=cfg.scs, n_size_grid=cfg.n_prb)
+    # the PDSCH allocation of TS 38.214 §5.1 with mapping type A and DM-RS type 1 on symbols
+    # 2 and 11 has the PUSCH's RE pattern (TS 38.211 §7.4.1.1 = §6.4.1.1 without transform
+    # precoding): its indices and DM-RS positions serve the RE mapping
+    alloc = PUSCHConfig(prb_set=range(cfg.n_prb), n_layers=cfg.dl_layers, mcs_index=cfg.dl_mcs,
+                        mcs_table=cfg.dl_mcs_table,
+                        dmrs=dict(additional_position=1, num_cdm_groups_without_data=2))
+    return carrier, alloc
+
+
 def snr_at_throughput(cfg: LatencyConfig, target: float = 0.7, *, slots: int = 64,
                       steps: int = 8, low: float = -10.0, high: float = 40.0) -> float:
     """SNR (dB per RE and receive antenna) at which one transmission of the UL slot of
@@ -218,8 +237,7 @@ def snr_at_throughput(cfg: LatencyConfig, target: float = 0.7, *, slots: int = 6
     noise = torch.randn(wave.shape, dtype=wave.dtype, generator=gen)
     for _ in range(steps):
         mid = 0.5 * (low + high)
-        rx.decoder.reset_soft_buffer(0)
-        _, err = rx(wave + math.sqrt(10.0 ** (-mid / 10.0)) * noise)
+        _, err = rx(wave + math.sqrt(10.0 ** (-mid / 10.0)) * noise, new_data=True)
         if 1.0 - float(err.float().mean()) >= target:
             high = mid
         else:
@@ -300,7 +318,6 @@ def _ul_chain(cfg: LatencyConfig, snr_db: float, notes: dict[str, str]) -> _Chai
 
 
 def _dl_chain(cfg: LatencyConfig, notes: dict[str, str]) -> _Chain:
-    from softran.nr import CarrierConfig, PUSCHConfig
     from softran.nr.coding.crc import crc_encode
     from softran.nr.coding.ldpc import ldpc_encode
     from softran.nr.coding.ldpc.rate_match import rate_match_ldpc
@@ -313,13 +330,7 @@ def _dl_chain(cfg: LatencyConfig, notes: dict[str, str]) -> _Chain:
     from softran.nr.pusch.indices import pusch_indices
     from softran.nr.scrambling import pdsch_scramble
 
-    carrier = CarrierConfig(subcarrier_spacing=cfg.scs, n_size_grid=cfg.n_prb)
-    # the PDSCH allocation of TS 38.214 §5.1 with mapping type A and DM-RS type 1 on symbols
-    # 2 and 11 has the PUSCH's RE pattern (TS 38.211 §7.4.1.1 = §6.4.1.1 without transform
-    # precoding): its indices and DM-RS positions serve the RE mapping
-    alloc = PUSCHConfig(prb_set=range(cfg.n_prb), n_layers=cfg.dl_layers, mcs_index=cfg.dl_mcs,
-                        mcs_table=cfg.dl_mcs_table,
-                        dmrs=dict(additional_position=1, num_cdm_groups_without_data=2))
+    carrier, alloc = _dl_allocation(cfg)
     info = dlsch_info(alloc.tb_size, alloc.code_rate)
     ind, _ = pusch_indices(carrier, alloc)
     dmrs_ind = pusch_dmrs_indices(carrier, alloc)

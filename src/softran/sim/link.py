@@ -16,8 +16,9 @@ Contract of :meth:`Link.run` (``snr_db``, ``n_slots``, ``seed``):
   intact: the residual block errors after HARQ), ``bits`` / ``bit_errors`` (payload bits of the
   finished blocks and their errors after the last transmission), ``delivered_bits`` (payload of
   the blocks delivered intact) and ``max_bits`` (the payload a perfect link delivers in the
-  same slots: TBS per transmission). Throughput (fraction of the maximum) is
-  ``delivered_bits / max_bits``.
+  same slots: TBS per transmission) and ``first_transmission_errors`` (blocks whose first
+  transmission was NACKed; its ratio to ``blocks`` is the first-transmission BLER, the BLER
+  without HARQ). Throughput (fraction of the maximum) is ``delivered_bits / max_bits``.
 * The result depends on ``(snr_db, n_slots, seed)`` and the scenario only: the same arguments
   give the same counts on every engine and in any order.
 
@@ -41,18 +42,33 @@ from softran.validation import check_allocation
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
 
-__all__ = ["Link", "LinkConfigError", "SlotCounts", "check_batch_memory", "check_link_config",
-           "link_kinds", "make_link", "register_link"]
+__all__ = ["LINK_SECTIONS", "Link", "LinkConfigError", "SlotCounts", "check_batch_memory",
+           "check_link_config", "link_kinds", "link_section", "link_value", "make_link",
+           "register_link"]
+
+
+#: counts that may be ``None`` (not counted); every other count is an int >= 0
+_OPTIONAL_COUNTS = frozenset({"first_transmission_errors"})
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
 
 
 @dataclass(frozen=True)
 class SlotCounts:
     """Additive counts of a batch of slots (see the module docstring for each field).
 
-    >>> a = SlotCounts(slots=3, transmissions=3, blocks=2, block_errors=1, max_bits=300)
-    >>> (a + a).slots, (a + a).block_errors
-    (6, 2)
+    ``first_transmission_errors`` is ``None`` where it was not counted (batches stored by a
+    softran that did not count it); a sum with ``None`` in it is ``None``: unknown.
+
+    >>> a = SlotCounts(slots=3, transmissions=3, blocks=2, block_errors=1, max_bits=300,
+    ...                first_transmission_errors=1)
+    >>> (a + a).slots, (a + a).block_errors, (a + a).first_transmission_errors
+    (6, 2, 2)
     >>> SlotCounts.zero() + a == a
+    True
+    >>> (a + SlotCounts(slots=1)).first_transmission_errors is None
     True
     """
 
@@ -65,10 +81,13 @@ class SlotCounts:
     bit_errors: int = 0
     delivered_bits: int = 0
     max_bits: int = 0
+    first_transmission_errors: int | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if v is None and f.name in _OPTIONAL_COUNTS:
+                continue
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"SlotCounts.{f.name} = {v!r} is not allowed; it must be an "
                                  "integer >= 0")
@@ -76,7 +95,7 @@ class SlotCounts:
     @classmethod
     def zero(cls) -> SlotCounts:
         """All counts 0."""
-        return cls()
+        return cls(**{n: 0 for n in cls.field_names()})
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -86,7 +105,8 @@ class SlotCounts:
     def __add__(self, other: SlotCounts) -> SlotCounts:
         if not isinstance(other, SlotCounts):
             return NotImplemented
-        return SlotCounts(**{n: getattr(self, n) + getattr(other, n) for n in self.field_names()})
+        return SlotCounts(**{n: _add(getattr(self, n), getattr(other, n))
+                             for n in self.field_names()})
 
     def as_dict(self) -> dict[str, int]:
         """The counts as a plain dict (field name -> int)."""
@@ -115,22 +135,45 @@ class LinkConfigError(ValueError):
         super().__init__(f"{key}: {message}")
 
 
+def link_value(key: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """``fn(*args, **kw)`` with its ``TypeError`` / ``ValueError`` turned into a
+    :class:`LinkConfigError` naming the scenario key ``key`` (first line of the message).
+
+    >>> link_value("pucch.format", int, "x")
+    Traceback (most recent call last):
+    softran.sim.link.LinkConfigError: pucch.format: invalid literal for int() with base 10: 'x'
+    """
+    try:
+        return fn(*args, **kw)
+    except LinkConfigError:
+        raise
+    except (TypeError, ValueError) as err:
+        raise LinkConfigError(key, str(err).splitlines()[0]) from None
+
+
 #: check(scenario) -> canonical [pusch] table (defaults filled); raises LinkConfigError
 LinkCheck = Callable[["Scenario"], dict[str, Any]]
 #: factory(scenario, device) -> Link
 LinkFactory = Callable[["Scenario", str], Link]
 
 _REGISTRY: dict[str, tuple[LinkFactory, LinkCheck]] = {}
+#: the scenario table that holds each link's parameters (default ``"pusch"``)
+_SECTIONS: dict[str, str] = {}
+#: scenario tables a link may name as its own (fields of :class:`~softran.sim.Scenario`)
+LINK_SECTIONS: tuple[str, ...] = ("pusch", "pdsch", "pucch", "prach")
 _KIND = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-def register_link(kind: str, factory: LinkFactory, check: LinkCheck) -> None:
+def register_link(kind: str, factory: LinkFactory, check: LinkCheck,
+                  section: str = "pusch") -> None:
     """Register a link under ``kind`` (the ``[scenario] link`` value).
 
     ``check(scenario)`` validates the scenario for this link without building it (cheap) and
     returns the canonical ``[pusch]`` table with its defaults filled in (it is hashed, so
     spell values canonically); it raises :class:`LinkConfigError` naming the dotted key.
     ``factory(scenario, device)`` builds the link on ``device`` (``"cpu"``, ``"cuda"``).
+    ``section`` names the scenario table of the link's parameters: ``"pusch"`` (default),
+    ``"pdsch"``, ``"pucch"`` or ``"prach"``; ``check`` then validates and returns that table.
 
     >>> register_link("Bad Kind", lambda s, d: None, lambda s: {})
     Traceback (most recent call last):
@@ -140,7 +183,10 @@ def register_link(kind: str, factory: LinkFactory, check: LinkCheck) -> None:
         raise ValueError(f"kind = {kind!r} is not allowed; use lower-case letters, digits and '-'")
     if not callable(factory) or not callable(check):
         raise TypeError("factory and check must be callables")
+    if section not in LINK_SECTIONS:
+        raise ValueError(f"section = {section!r} is not allowed; allowed: {LINK_SECTIONS}")
     _REGISTRY[kind] = (factory, check)
+    _SECTIONS[kind] = section
 
 
 def link_kinds() -> tuple[str, ...]:
@@ -168,6 +214,17 @@ def _entry(kind: str) -> tuple[LinkFactory, LinkCheck]:
         raise LinkConfigError("scenario.link", f"{kind!r} is not an available link; allowed: "
                               + ", ".join(repr(k) for k in link_kinds()))
     return _REGISTRY[kind]
+
+
+def link_section(kind: str) -> str:
+    """The scenario table that holds the parameters of link ``kind`` (importing its module
+    when needed).
+
+    >>> link_section("sch-awgn")
+    'pusch'
+    """
+    _entry(kind)
+    return _SECTIONS.get(kind, "pusch")
 
 
 def check_link_config(scenario: Scenario) -> dict[str, Any]:

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from softran.sim.spectrum import welch_psd
+
 if TYPE_CHECKING:
     from softran.sim.stopping import PointResult
 
@@ -24,16 +26,10 @@ def power_spectrum(waveform: torch.Tensor, sample_rate: float, nfft: int = 1024
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Welch estimate (Hann window, 50 % overlap) of the power spectral density of a 1-D
     complex waveform, in dB relative to its peak; returns (frequency in Hz, PSD in dB)."""
-    x = waveform.detach().cpu().numpy().reshape(-1)
-    nfft = min(nfft, x.size)
-    window = np.hanning(nfft)
-    hop = nfft // 2
-    n_seg = 1 + (x.size - nfft) // hop
-    idx = np.arange(nfft)[None, :] + hop * np.arange(n_seg)[:, None]
-    psd = np.mean(np.abs(np.fft.fft(x[idx] * window, axis=-1)) ** 2, axis=0)
-    psd = np.fft.fftshift(psd)
-    freq = np.fft.fftshift(np.fft.fftfreq(nfft, 1 / sample_rate))
-    return freq, 10 * np.log10(psd / psd.max() + 1e-30)
+    x = waveform.detach().cpu().reshape(-1)
+    freq, psd = welch_psd(x, sample_rate, min(nfft, x.numel()))
+    psd = psd.numpy()
+    return freq.numpy(), 10 * np.log10(psd / psd.max() + 1e-30)
 
 
 def plot_grid_and_spectrum(grid: torch.Tensor, waveform: torch.Tensor, sample_rate: float,

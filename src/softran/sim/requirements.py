@@ -38,6 +38,7 @@ __all__ = [
     "PUSCHRequirement",
     "frc",
     "pusch_requirements",
+    "read_data_csv",
     "test_snr_db",
     "test_tolerance_db",
 ]
@@ -344,3 +345,13 @@ def test_snr_db(req: PUSCHRequirement) -> float:
 # collecting them as tests wherever they are imported.
 test_snr_db.__test__ = False  # type: ignore[attr-defined]
 test_tolerance_db.__test__ = False  # type: ignore[attr-defined]
+
+
+def read_data_csv(name: str) -> list[dict[str, str]]:
+    """The rows of CSV data file ``name`` of ``softran/sim/data`` as dicts keyed by its
+    header (``#`` source lines skipped); the one reader of that folder.
+
+    >>> read_data_csv("ts38104_frc_pusch.csv")[0]["name"]
+    'G-FR1-A3-8'
+    """
+    return _read_csv(name)

@@ -33,9 +33,10 @@ from typing import Any
 import numpy as np
 
 from softran.sim.link import SlotCounts, make_link
+from softran.sim.progress import RunProgress
 from softran.sim.scenario import Scenario, validate_scenario
 from softran.sim.scenario_sections import ENGINES
-from softran.sim.stopping import PointResult, rule_holds
+from softran.sim.stopping import PointResult, point_result, rule_holds
 from softran.sim.store import ResultsStore
 from softran.validation import check_int, check_name
 
@@ -95,6 +96,7 @@ class _Point:
     def __init__(self, snr_db: float, mdb: int, stored: dict[int, SlotCounts],
                  scenario: Scenario) -> None:
         self.snr_db, self.mdb, self.stored = snr_db, mdb, stored
+        self.key = (scenario.stream_hash, mdb)
         self.rule = scenario.stopping
         self.batch_slots = scenario.run.batch_slots
         # every batch occupies at least batch_slots slots: the rule holds after this many
@@ -122,57 +124,17 @@ class _Point:
         return b if b < self.b_max else None
 
 
-class _Progress:
-    def __init__(self, points: list[_Point], enabled: bool, title: str) -> None:
-        self._bar = None
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                             MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                             TimeElapsedColumn(), transient=False,
-                             console=Console(stderr=True))
-        self._bar.start()
-        from rich.markup import escape
-
-        self._bar.console.print(escape(title))
-        self._tasks = [self._bar.add_task(f"SNR {p.snr_db:8.3f} dB", total=p.b_max, info="")
-                       for p in points]
-        for p, t in zip(points, self._tasks, strict=True):
-            self.update(p, t)
-
-    def update(self, p: _Point, task: Any) -> None:
-        if self._bar is None:
-            return
-        c = p.total
-        info = (f"blocks {c.blocks}, errors {c.block_errors}"
-                + (f", BLER {c.block_errors / c.blocks:.3g}" if c.blocks else ""))
-        self._bar.update(task, completed=p.b_max if p.done else p.n_counted, info=info)
-
-    def update_point(self, points: list[_Point], i: int) -> None:
-        if self._bar is not None:
-            self.update(points[i], self._tasks[i])
-
-    def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+def _show(progress: RunProgress, p: _Point, new: bool = False) -> None:
+    progress.update(p.key, p.total, p.n_counted, p.done, p.b_max, new=new)
 
 
 def _run_sequential(scenario: Scenario, points: list[_Point], store: ResultsStore,
                     submit: Callable[..., tuple[dict[str, int], float]],
-                    progress: _Progress, engine: str) -> None:
-    for i, p in enumerate(points):
+                    progress: RunProgress, engine: str) -> None:
+    for p in points:
         while (b := p.next_batch()) is not None:
             _store(scenario, p, b, *submit(p, b), store, engine)
-            progress.update_point(points, i)
+            _show(progress, p, new=True)
 
 
 def _store(scenario: Scenario, p: _Point, b: int, counts: dict[str, int], elapsed: float,
@@ -187,7 +149,7 @@ def _store(scenario: Scenario, p: _Point, b: int, counts: dict[str, int], elapse
 
 def _run_parallel(scenario: Scenario, points: list[_Point], store: ResultsStore,
                   submit: Callable[[_Point, int], Any], wait_any: Callable[[set[Any]], set[Any]],
-                  window: int, progress: _Progress, engine: str) -> None:
+                  window: int, progress: RunProgress, engine: str) -> None:
     in_flight: dict[Any, tuple[int, int]] = {}
     while True:
         while len(in_flight) < window:  # fill: the point with the fewest batches running
@@ -207,17 +169,23 @@ def _run_parallel(scenario: Scenario, points: list[_Point], store: ResultsStore,
             points[i].in_flight.discard(b)
             counts, elapsed = fut.result()
             _store(scenario, points[i], b, counts, elapsed, store, engine)
-            progress.update_point(points, i)
+            _show(progress, points[i], new=True)
 
 
 def simulate(scenario: Scenario, store: ResultsStore | str | os.PathLike[str], *,
              engine: str | None = None, workers: int | None = None,
-             scheduler: str | None = None, progress: bool = True) -> list[PointResult]:
+             scheduler: str | None = None, progress: bool | RunProgress = True,
+             record: bool = True) -> list[PointResult]:
     """Run ``scenario`` until every SNR point meets its stopping rule; returns the points.
 
     ``engine``, ``workers``, ``scheduler`` default to the scenario's ``[run]`` values (see the
     module docstring); ``scheduler`` implies ``engine="dask"``. ``store`` is a
     :class:`ResultsStore` or the path of one. Results are identical on every engine.
+    ``progress``: show it on stderr (True), not (False), or on a
+    :class:`~softran.sim.progress.RunProgress` that also counts what the run found stored and
+    what it computed (a caller that follows several runs passes the same one). ``record``:
+    list the scenario in the store (``softran results ls``); its batches are stored either
+    way.
 
     >>> import tempfile, pathlib
     >>> from softran.sim.scenario import load_scenario
@@ -258,22 +226,26 @@ def simulate(scenario: Scenario, store: ResultsStore | str | os.PathLike[str], *
     if not isinstance(store, ResultsStore):
         with ResultsStore(store) as opened:
             return simulate(scenario, opened, engine=engine, workers=workers,
-                            scheduler=scheduler, progress=progress)
+                            scheduler=scheduler, progress=progress, record=record)
 
-    store.add_scenario(scenario)
+    if record:
+        store.add_scenario(scenario)
     points = [_Point(snr, mdb, store.batches(scenario.stream_hash, mdb), scenario)
               for snr, mdb in zip(scenario.snr.points_db or (), scenario.snr.points_mdb,
                                   strict=True)]
     config = json.dumps(scenario.to_dict(), sort_keys=True)
     device = scenario.run.device
-    bar = _Progress(points, progress,
-                    f"{scenario.scenario.name} [{scenario.content_hash[:12]}], engine {engine}")
+    bar = progress if isinstance(progress, RunProgress) else RunProgress(bool(progress))
+    bar.begin(f"{scenario.scenario.name} [{scenario.content_hash[:12]}], engine {engine}",
+              [(p.key, p.snr_db, p.n_counted, p.done, p.b_max) for p in points])
 
     def args(p: _Point, b: int) -> tuple[Any, ...]:
         return (config, device, p.snr_db, scenario.run.batch_slots,
                 batch_seed(scenario.run.seed, p.mdb, b))
 
     try:
+        for p in points:
+            _show(bar, p)
         if all(p.next_batch() is None for p in points):
             pass  # everything is stored: nothing to start
         elif engine == "inprocess":
@@ -290,13 +262,16 @@ def simulate(scenario: Scenario, store: ResultsStore | str | os.PathLike[str], *
         else:
             _run_dask(scenario, points, store, args, workers, scheduler, bar)
     finally:
-        bar.stop()
+        bar.end()
+    if not record:
+        return [point_result(p.snr_db, [p.stored[b] for b in range(p.n_counted)],
+                             scenario.stopping) for p in points]
     return store.points(scenario.content_hash)
 
 
 def _run_dask(scenario: Scenario, points: list[_Point], store: ResultsStore,
               args: Callable[[_Point, int], tuple[Any, ...]], workers: int | None,
-              scheduler: str | None, bar: _Progress) -> None:
+              scheduler: str | None, bar: RunProgress) -> None:
     import logging
 
     import distributed

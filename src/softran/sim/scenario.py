@@ -1,7 +1,8 @@
 """Simulation scenarios: TOML files validated into a :class:`Scenario` (pydantic v2).
 
 A scenario names the link, the carrier (TS 38.211 §4, :class:`~softran.nr.CarrierConfig`),
-the link's PUSCH configuration, the propagation channel (AWGN; TS 38.104 Annex G / TS 38.101-4
+the link's PUSCH configuration (``[pusch]``; the ``pdsch`` link has a ``[pdsch]`` table instead,
+:class:`~softran.sim.scenario_sections.PDSCHSection`), the propagation channel (AWGN; TS 38.104 Annex G / TS 38.101-4
 Annex B TDL profiles such as ``TDLB100-400``; TR 38.901 TDL/CDL), oscillator impairments
 (frequency offset, phase noise), the antennas, the SNR points
 (per RE and receive antenna, TS 38.104 §8), HARQ (TS 38.214 §6.1.2.1), the stopping rule per
@@ -43,7 +44,7 @@ Two hashes identify results (sha256 of canonical JSON, independent of key order,
 and comments):
 
 * :attr:`Scenario.stream_hash`: what the outcome of one batch depends on (link, carrier,
-  pusch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``,
+  pusch or pdsch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``,
   ``run.seed``, ``run.device``; the random streams of CPU and CUDA differ). Batches are
   stored under it.
 * :attr:`Scenario.content_hash`: the stream plus the SNR points and the stopping rule, i.e.
@@ -60,7 +61,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from softran.sim.scenario_sections import (
     AntennasSection,
@@ -100,7 +101,11 @@ class Scenario(Section):
 
     scenario: ScenarioSection
     carrier: dict[str, Any] = Field(default_factory=dict)
-    pusch: dict[str, Any]
+    pusch: dict[str, Any] | None = None
+    pdsch: dict[str, Any] | None = None
+    #: the parameters of the ``pucch`` / ``prach`` links (:mod:`softran.sim.links.pucch`, ...)
+    pucch: dict[str, Any] | None = None
+    prach: dict[str, Any] | None = None
     channel: ChannelSection = Field(default_factory=ChannelSection)
     impairments: ImpairmentsSection = Field(default_factory=ImpairmentsSection)
     antennas: AntennasSection = Field(default_factory=AntennasSection)
@@ -111,6 +116,35 @@ class Scenario(Section):
     ntn: NTNSection | None = None
     #: the TOML text it was read from ("" when built from a dict)
     source_text: str = Field(default="", exclude=True, repr=False)
+
+    @model_validator(mode="after")
+    def _link_table(self) -> Scenario:
+        """Each link reads one table (:func:`~softran.sim.link.link_section`): ``[pusch]`` (the
+        PUSCH links, required), ``[pdsch]`` (the ``pdsch`` link, required,
+        :class:`~softran.sim.scenario_sections.PDSCHSection`), ``[pucch]`` / ``[prach]``
+        (optional: all defaults). The tables of other links are refused."""
+        from softran.sim.link import LINK_SECTIONS, LinkConfigError, link_kinds, link_section
+
+        link = self.scenario.link
+        try:
+            own = link_section(link)
+        except LinkConfigError:
+            return self  # an unknown link: check_link_config names it
+        table = getattr(self, own)
+        if table is None and own in ("pusch", "pdsch"):
+            need = "(required)" if own == "pusch" else f"(required by link {link!r})"
+            raise ValueError(f"@{own}: missing section {need}")
+        if table is None:
+            object.__setattr__(self, own, {})
+        for name in LINK_SECTIONS:
+            if name == own or getattr(self, name) is None:
+                continue
+            if name == "pusch":
+                raise ValueError(f"@pusch: not used by link {link!r} (its table is [{own}]); "
+                                 "remove it")
+            users = ", ".join(repr(k) for k in link_kinds() if link_section(k) == name)
+            raise ValueError(f"@{name}: only used by link {users}, not {link!r}; remove it")
+        return self
 
     @property
     def carrier_config(self) -> Any:
@@ -142,13 +176,18 @@ class Scenario(Section):
             fields["harq"] = {"max_transmissions", "rv_sequence"}
         if self.ntn is not None:
             fields["ntn"] = True
+        for name in ("pdsch", "pucch", "prach"):  # only when used: PUSCH hashes are unchanged
+            if getattr(self, name) is not None:
+                fields[name] = True
         return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
 
     @cached_property
     def content_hash(self) -> str:
         """sha256 (hex) of everything that changes the reported results (module docstring)."""
-        text = self.stream_hash + self._canonical({
-            "snr": {"points_db"}, "stopping": True})
+        stopping: Any = True
+        if self.stopping.target_throughput is None:  # off: the hash of earlier versions
+            stopping = set(type(self.stopping).model_fields) - {"target_throughput"}
+        text = self.stream_hash + self._canonical({"snr": {"points_db"}, "stopping": stopping})
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -220,7 +259,7 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
     Traceback (most recent call last):
     softran.sim.scenario.ScenarioError: scenario: stopping.max_slot: unknown key; allowed: ...
     """
-    from softran.sim.link import LinkConfigError, check_link_config
+    from softran.sim.link import LinkConfigError, check_link_config, link_section
 
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict, got {type(data).__name__}")
@@ -236,10 +275,11 @@ def validate_scenario(data: dict[str, Any], *, source: str = "scenario",
         raise ScenarioError(f"{source}: {err}") from None
     try:
         pusch = check_link_config(scenario)
+        section = link_section(scenario.scenario.link)
     except LinkConfigError as err:
         raise ScenarioError(f"{source}: {err}") from None
-    # the canonical [pusch] table (defaults filled) is what is hashed
-    object.__setattr__(scenario, "pusch", dict(pusch))
+    # the canonical link table (defaults filled) is what is hashed
+    object.__setattr__(scenario, section, dict(pusch))
     return scenario
 
 

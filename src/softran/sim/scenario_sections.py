@@ -1,7 +1,8 @@
 """The tables of a scenario file (:mod:`softran.sim.scenario`): one pydantic model per table
 (``[scenario]``, ``[channel]``, ``[impairments]``, ``[antennas]``, ``[snr]``, ``[harq]``,
-``[stopping]``, ``[run]``, ``[ntn]``), each with fixed keys, its defaults and the checks of its values.
-``[carrier]`` and ``[pusch]`` are checked by :class:`softran.nr.CarrierConfig` and the link.
+``[stopping]``, ``[run]``, ``[ntn]``), each with fixed keys, its defaults and the checks of its
+values. ``[carrier]`` and ``[pusch]`` are checked by :class:`softran.nr.CarrierConfig` and the
+link; ``[pdsch]`` (the ``pdsch`` link's table) by :class:`PDSCHSection` and then the link.
 
 A bad value raises ``ValueError`` inside pydantic, which records the key's location; the
 scenario loader turns it into one line that names the file and the dotted key.
@@ -25,6 +26,7 @@ __all__ = [
     "HARQSection",
     "ImpairmentsSection",
     "NTNSection",
+    "PDSCHSection",
     "RunSection",
     "SNRSection",
     "ScenarioSection",
@@ -399,7 +401,9 @@ class StoppingSection(Section):
 
     ``target_block_errors`` (default 100; 0 disables), ``min_slots`` (default 0),
     ``max_slots`` (default 10000), ``ci_level`` (default 0.95), ``ci_relative_width``
-    (stop once the Wilson BLER interval is at most this fraction of the BLER; default off).
+    (stop once the Wilson BLER interval is at most this fraction of the BLER; default off),
+    ``target_throughput`` (stop once the throughput's interval lies on one side of this
+    fraction of the maximum, e.g. 0.7 for TS 38.104 §8.2; default off).
     """
 
     target_block_errors: int = 100
@@ -407,6 +411,7 @@ class StoppingSection(Section):
     max_slots: int = 10_000
     ci_level: float = 0.95
     ci_relative_width: float | None = None
+    target_throughput: float | None = None
 
     @field_validator("target_block_errors", "min_slots", mode="before")
     @classmethod
@@ -430,6 +435,17 @@ class StoppingSection(Section):
     @classmethod
     def _rel(cls, v: Any) -> float | None:
         return None if v is None else _value_error(check_positive, "ci_relative_width", v)
+
+    @field_validator("target_throughput", mode="before")
+    @classmethod
+    def _target_throughput(cls, v: Any) -> float | None:
+        if v is None:
+            return None
+        v = _real("target_throughput", v)
+        if not 0 < v < 1:
+            raise ValueError(f"target_throughput = {v} is out of range; allowed: "
+                             "0 < target_throughput < 1")
+        return v
 
     @model_validator(mode="after")
     def _order(self) -> StoppingSection:
@@ -575,4 +591,67 @@ class NTNSection(Section):
             raise ValueError(f"@delay_spread: {self.channel} has fixed delays; remove it")
         if self.geometry == "pass" and self.min_elevation >= 90.0:
             raise ValueError("@min_elevation: a pass needs min_elevation < 90 degrees")
+        return self
+
+
+class PDSCHSection(Section):
+    """``[pdsch]``: the ``pdsch`` link (:mod:`softran.sim.links.pdsch`).
+
+    Either ``frc``, a TS 38.101-4 PDSCH reference channel ``"R.PDSCH.1-1.1"`` ..
+    ``"R.PDSCH.1-1.4"`` (``data/ts38101_4_frc_pdsch.csv``; it fixes the allocation, MCS, DM-RS
+    and PRB bundling, and the carrier defaults to its SCS and grid), or the PDSCH itself:
+    ``n_prb``, ``prb_start`` (default 0), ``mcs_index`` + ``mcs_table`` or ``modulation`` +
+    ``target_code_rate``, ``n_layers`` (1..8, = ``antennas.n_tx``), ``mapping_type``,
+    ``symbol_allocation``, ``dmrs_type``, ``dmrs_additional_position``, ``dmrs_max_length``,
+    ``num_cdm_groups_without_data``, ``prb_bundling`` (2, 4 or ``"wideband"``), ``rnti``.
+    Receiver options (allowed with ``frc``): ``channel_estimation`` (``"estimated"``,
+    ``"perfect"``), ``detector`` (``"mmse-irc"``, ``"mmse"``), ``max_iterations`` (LDPC).
+    Values are checked by :class:`~softran.nr.PDSCHConfig` when the link is built.
+    """
+
+    frc: str | None = None
+    n_prb: int | None = None
+    prb_start: int | None = None
+    mcs_index: int | None = None
+    mcs_table: str | None = None
+    modulation: str | None = None
+    target_code_rate: float | None = None
+    n_layers: int | None = None
+    mapping_type: str | None = None
+    symbol_allocation: tuple[int, int] | None = None
+    dmrs_type: int | None = None
+    dmrs_additional_position: int | None = None
+    dmrs_max_length: int | None = None
+    num_cdm_groups_without_data: int | None = None
+    prb_bundling: int | str | None = None
+    rnti: int | None = None
+    channel_estimation: str = "estimated"
+    detector: str = "mmse-irc"
+    max_iterations: int = 12
+
+    @field_validator("channel_estimation", mode="before")
+    @classmethod
+    def _estimation(cls, v: Any) -> str:
+        return _value_error(check_name, "channel_estimation", v, ("estimated", "perfect"))
+
+    @field_validator("detector", mode="before")
+    @classmethod
+    def _detector(cls, v: Any) -> str:
+        return _value_error(check_name, "detector", v, ("mmse-irc", "mmse"))
+
+    @field_validator("max_iterations", mode="before")
+    @classmethod
+    def _iterations(cls, v: Any) -> int:
+        return _value_error(check_int, "max_iterations", v, 1, 100)
+
+    @model_validator(mode="after")
+    def _frc_alone(self) -> PDSCHSection:
+        if self.frc is not None:
+            for key in ("n_prb", "prb_start", "mcs_index", "mcs_table", "modulation",
+                        "target_code_rate", "n_layers", "mapping_type", "symbol_allocation",
+                        "dmrs_type", "dmrs_additional_position", "dmrs_max_length",
+                        "num_cdm_groups_without_data", "prb_bundling", "rnti"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"@{key}: not allowed together with frc (the reference "
+                                     "channel fixes it); remove it or drop frc")
         return self

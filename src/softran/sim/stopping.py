@@ -10,7 +10,10 @@ The rule (``[stopping]`` of the scenario) holds on cumulative counts ``c`` when
 * ``c.slots >= max_slots``; or, once ``c.slots >= min_slots``,
 * ``c.block_errors >= target_block_errors`` (when ``target_block_errors > 0``); or
 * ``ci_relative_width`` is set, ``c.block_errors > 0`` and the Wilson interval of the BLER at
-  ``ci_level`` is at most ``ci_relative_width * BLER`` wide.
+  ``ci_level`` is at most ``ci_relative_width * BLER`` wide; or
+* ``target_throughput`` is set and the throughput's interval at ``ci_level`` (below) lies
+  on one side of it: the point is conclusively above or below the target (TS 38.141-1
+  §8.2.1.5 judges the throughput against 70 % of the maximum).
 
 Intervals: the BLER (block errors over blocks) gets the Wilson score interval (Wilson 1927),
 which keeps its coverage for small counts and never leaves [0, 1]. The throughput
@@ -33,7 +36,8 @@ from softran.sim.link import SlotCounts
 if TYPE_CHECKING:
     from softran.sim.scenario_sections import StoppingSection
 
-__all__ = ["PointResult", "point_result", "rule_holds", "stop_index", "wilson_interval"]
+__all__ = ["PointResult", "point_result", "rule_holds", "stop_index", "throughput_ci",
+           "wilson_interval"]
 
 
 def wilson_interval(k: float, n: float, level: float = 0.95) -> tuple[float, float]:
@@ -82,8 +86,27 @@ def rule_holds(c: SlotCounts, rule: StoppingSection) -> bool:
         return True
     if rule.ci_relative_width is not None and c.block_errors > 0:
         lo, hi = wilson_interval(c.block_errors, c.blocks, rule.ci_level)
-        return hi - lo <= rule.ci_relative_width * c.block_errors / c.blocks
+        if hi - lo <= rule.ci_relative_width * c.block_errors / c.blocks:
+            return True
+    if rule.target_throughput is not None and c.max_bits:
+        lo, hi = throughput_ci(c, rule.ci_level)
+        return lo >= rule.target_throughput or hi < rule.target_throughput
     return False
+
+
+def throughput_ci(c: SlotCounts, level: float = 0.95) -> tuple[float, float]:
+    """Wilson interval of the throughput ``delivered_bits / max_bits`` of counts ``c``, as a
+    proportion over ``c.transmissions`` trials (module docstring); ``(0, 1)`` without bits.
+
+    >>> lo, hi = throughput_ci(SlotCounts(slots=100, transmissions=100, delivered_bits=95,
+    ...                                   max_bits=100))
+    >>> round(lo, 4), round(hi, 4)
+    (0.8882, 0.9785)
+    """
+    if not c.max_bits:
+        return 0.0, 1.0
+    thr = c.delivered_bits / c.max_bits
+    return wilson_interval(min(thr * c.transmissions, c.transmissions), c.transmissions, level)
 
 
 def stop_index(batches: Sequence[SlotCounts], rule: StoppingSection) -> int | None:
@@ -110,8 +133,11 @@ class PointResult:
     """Results of one SNR point: the counts of batches ``0..n_batches-1`` and their rates.
 
     ``done``: the stopping rule holds at batch ``n_batches - 1``. ``bler`` = block errors /
-    blocks (after HARQ), ``transmission_bler`` = NACKs / transmissions, ``throughput`` =
-    delivered / max bits; ``nan`` with no blocks. Intervals as in the module docstring.
+    blocks (after HARQ), ``transmission_bler`` = NACKs / transmissions,
+    ``first_transmission_bler`` = blocks whose first transmission failed / blocks (the BLER
+    without HARQ; ``None`` where it was not counted), ``throughput`` = delivered / max
+    bits; ``nan`` with no blocks (:attr:`started` is false). Intervals as in the module
+    docstring.
     """
 
     snr_db: float
@@ -123,12 +149,19 @@ class PointResult:
     transmission_bler: float
     throughput: float
     throughput_ci: tuple[float, float]
+    first_transmission_bler: float | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether any block of this point was simulated (the rates are ``nan`` until then)."""
+        return self.counts.blocks > 0
 
     def as_row(self) -> dict[str, float | int | bool]:
         """Flat dict for tables and exports."""
         return {"snr_db": self.snr_db, "n_batches": self.n_batches, "done": self.done,
                 **self.counts.as_dict(), "bler": self.bler, "bler_lo": self.bler_ci[0],
                 "bler_hi": self.bler_ci[1], "transmission_bler": self.transmission_bler,
+                "first_transmission_bler": self.first_transmission_bler,
                 "throughput": self.throughput, "throughput_lo": self.throughput_ci[0],
                 "throughput_hi": self.throughput_ci[1]}
 
@@ -154,9 +187,10 @@ def point_result(snr_db: float, batches: Sequence[SlotCounts],
     bler = c.block_errors / c.blocks if c.blocks else nan
     tx_bler = c.transmission_errors / c.transmissions if c.transmissions else nan
     thr = c.delivered_bits / c.max_bits if c.max_bits else nan
-    thr_ci = (wilson_interval(min(thr * c.transmissions, c.transmissions),
-                              c.transmissions, rule.ci_level)
-              if c.max_bits else (0.0, 1.0))
+    first = c.first_transmission_errors
     return PointResult(snr_db=snr_db, counts=c, n_batches=len(used), done=b_stop is not None,
                        bler=bler, bler_ci=wilson_interval(c.block_errors, c.blocks, rule.ci_level),
-                       transmission_bler=tx_bler, throughput=thr, throughput_ci=thr_ci)
+                       transmission_bler=tx_bler, throughput=thr,
+                       throughput_ci=throughput_ci(c, rule.ci_level),
+                       first_transmission_bler=(None if first is None
+                                                else first / c.blocks if c.blocks else nan))

@@ -10,6 +10,9 @@ Tables:
   elapsed, engine, created)``: one row per batch, unique on ``(stream, snr_mdb,
   batch_index)`` (stream = :attr:`~softran.sim.Scenario.stream_hash`, SNR in milli-dB).
 
+A store written before a count existed (``first_transmission_errors``) gets the column when it
+is opened; its old batches hold ``NULL`` there, read as ``None`` (not counted).
+
 Each batch is written in its own transaction, so a killed run loses at most the batches that
 were running; a batch that is already stored is never written again (``INSERT OR IGNORE``:
 the outcome of a batch is a function of its key). Results of a scenario are re-aggregated
@@ -30,9 +33,14 @@ from softran.sim.link import SlotCounts
 from softran.sim.scenario import Scenario, validate_scenario
 from softran.sim.stopping import PointResult, point_result
 
-__all__ = ["ResultsStore", "ScenarioRecord"]
+__all__ = ["DEFAULT_STORE", "ResultsStore", "ScenarioRecord"]
+
+#: the results store of the command line and of ``make demo`` when none is named
+DEFAULT_STORE = Path("out") / "results.db"
 
 _COUNTS = SlotCounts.field_names()
+#: counts that later versions added; old stores get the column (NULL: not counted)
+_ADDED_COUNTS = ("first_transmission_errors",)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS scenarios (
@@ -41,10 +49,15 @@ CREATE TABLE IF NOT EXISTS scenarios (
 CREATE TABLE IF NOT EXISTS batches (
     stream TEXT NOT NULL, snr_mdb INTEGER NOT NULL, batch_index INTEGER NOT NULL,
     snr_db REAL NOT NULL, n_slots INTEGER NOT NULL,
-    {", ".join(f"{f} INTEGER NOT NULL" for f in _COUNTS)},
+    {", ".join(f"{f} INTEGER" + ("" if f in _ADDED_COUNTS else " NOT NULL")
+               for f in _COUNTS)},
     seed INTEGER NOT NULL, elapsed REAL NOT NULL, engine TEXT NOT NULL, created TEXT NOT NULL,
     PRIMARY KEY (stream, snr_mdb, batch_index));
 """
+
+
+_BATCH_COLUMNS = ("stream", "snr_mdb", "batch_index", "snr_db", "n_slots", *_COUNTS, "seed",
+                  "elapsed", "engine", "created")
 
 
 def _now() -> str:
@@ -66,7 +79,9 @@ class ScenarioRecord:
 
 
 class ResultsStore:
-    """The SQLite results store at ``path`` (created when missing).
+    """The SQLite results store at ``path``: created when missing (``create``, the default),
+    else it must exist and hold a results store. A file that is not one raises ``ValueError``
+    naming it; so does a folder that does not exist.
 
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as d:
@@ -78,15 +93,39 @@ class ResultsStore:
     True
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
+        name = str(self.path)
         if self.path.parent and not self.path.parent.exists():
-            raise ValueError(f"store = {str(self.path)!r}: folder {str(self.path.parent)!r} "
+            raise ValueError(f"store = {name!r}: folder {str(self.path.parent)!r} "
                              "does not exist")
-        self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        if self.path.is_dir():
+            raise ValueError(f"store = {name!r} is a folder; give the store's file name")
+        if not create and not self.path.is_file():
+            raise ValueError(f"store = {name!r} does not exist")
+        db = None
+        try:
+            db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            if not create and db.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                    "('scenarios', 'batches')").fetchone()[0] != 2:
+                raise ValueError(f"store = {name!r} is an SQLite database but not a softran "
+                                 "results store (no scenarios and batches tables)")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(batches)")}
+            for col in _ADDED_COUNTS:
+                if col not in columns:
+                    db.execute(f"ALTER TABLE batches ADD COLUMN {col} INTEGER")
+        except (sqlite3.Error, ValueError) as err:
+            if db is not None:
+                db.close()
+            if isinstance(err, ValueError):
+                raise
+            raise ValueError(f"store = {name!r} cannot be used as a results store (SQLite: "
+                             f"{err})") from None
+        self._db = db
 
     def close(self) -> None:
         """Close the database connection."""
@@ -121,7 +160,8 @@ class ResultsStore:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             cur = self._db.execute(
-                f"INSERT OR IGNORE INTO batches VALUES ({', '.join('?' * len(values))})", values)
+                f"INSERT OR IGNORE INTO batches ({', '.join(_BATCH_COLUMNS)}) VALUES "
+                f"({', '.join('?' * len(values))})", values)
         return cur.rowcount == 1
 
     # ---- reading -------------------------------------------------------------------

@@ -69,6 +69,39 @@ def test_early_termination_off_runs_all_iterations() -> None:
         assert torch.equal(bits, cbs) and iters.tolist() == [7, 7]
 
 
+def test_sum_product_stops_each_block_on_its_own(monkeypatch) -> None:
+    # three blocks: noiseless (1 iteration), noisy (a few), hopeless (all 12, fails). Each
+    # leaves the batch after its own stopping iteration; results are those of decoding it
+    # alone.
+    bgn, zc, n_it = 2, 16, 12
+    cbs, d = random_blocks(bgn, zc, 3, seed=41)
+    llr = torch.stack([8.0 * (1.0 - 2.0 * d[0].float()),
+                       awgn_llr(d[1], 2.5, 0.4, d.shape[-1], seed=42),
+                       awgn_llr(d[2], -3.0, 0.4, d.shape[-1], seed=43)])
+    sizes: list[int] = []
+    real = decode_module._syndrome_ok
+
+    def spy(L, active, plan, index):
+        sizes.append(L.shape[0])
+        return real(L, active, plan, index)
+
+    monkeypatch.setattr(decode_module, "_syndrome_ok", spy)
+    bits, iters, ok = ldpc_decode(llr, bgn, n_it, algorithm="sum-product",
+                                  return_parity_check=True)
+    monkeypatch.setattr(decode_module, "_syndrome_ok", real)
+    assert iters[0] == 1 and 1 < iters[1] < n_it and iters[2] == n_it
+    assert ok.tolist() == [True, True, False]
+    assert torch.equal(bits[:2], cbs[:2])
+    # the checks after iteration i see only the blocks still running
+    running = [int((iters > i).sum()) for i in range(n_it)]
+    assert sizes == running and sizes[:2] == [3, 2] and sizes[-1] == 1
+    for b in range(3):
+        alone = ldpc_decode(llr[b:b + 1], bgn, n_it, algorithm="sum-product",
+                            return_parity_check=True)
+        assert torch.equal(alone[0][0], bits[b]) and int(alone[1][0]) == int(iters[b])
+        assert bool(alone[2][0]) == bool(ok[b])
+
+
 def test_filler_bits_as_infinite_llrs() -> None:
     bgn, zc = 1, 64
     k = 22 * zc

@@ -83,14 +83,16 @@ def test_harq_incremental_redundancy_any_rv_order():
     tb = torch.randint(0, 2, (16, tbs), dtype=torch.uint8, generator=gen)
     enc, dec = DLSCHEncoder(rate), DLSCHDecoder(rate, tbs)
     for order in ([0, 2, 3, 1], [3, 1, 0, 2]):
-        dec.reset_soft_buffer(5)
         errors = []
-        for rv in order:
+        decoded, acked = torch.zeros_like(tb), torch.zeros(16, dtype=torch.bool)
+        for i, rv in enumerate(order):
             llr = _awgn_llr(enc(tb, "QPSK", 1, g, rv=rv), "QPSK", -3.0, gen)
-            out, err = dec(llr, "QPSK", 1, rv=rv, harq_process=5)
+            out, err = dec(llr, "QPSK", 1, rv=rv, harq_process=5, new_data=i == 0)
             errors.append(int(err.sum()))
+            decoded = torch.where((~err & ~acked)[:, None], out, decoded)
+            acked |= ~err
         assert errors[0] == 16  # first transmission alone: every TB fails
-        assert errors[-1] == 0 and torch.equal(out, tb)
+        assert bool(acked.all()) and torch.equal(decoded, tb)
     # after a reset the buffer is gone: one transmission alone fails again
     dec.reset_soft_buffer(5)
     assert dec.soft_buffer(5) is None
@@ -100,14 +102,15 @@ def test_harq_incremental_redundancy_any_rv_order():
 
 def test_harq_processes_are_independent():
     enc, dec = ULSCHEncoder(0.5), ULSCHDecoder(0.5, 800)
-    tb = torch.randint(0, 2, (3, 800), dtype=torch.uint8,
-            generator=torch.Generator().manual_seed(1007))
-    llr = 5.0 * (1 - 2 * enc(tb, "QPSK", 1, 1600).float())
-    dec(llr, "QPSK", 1, harq_process=0)
+    gen = torch.Generator().manual_seed(4)
+    tb = torch.randint(0, 2, (3, 800), dtype=torch.uint8, generator=gen)
+    # Es/N0 -6 dB: one transmission fails, so the process keeps its soft bits
+    llr = _awgn_llr(enc(tb, "QPSK", 1, 1600), "QPSK", -6.0, gen)
+    assert dec(llr, "QPSK", 1, harq_process=0)[1].all()
     assert dec.soft_buffer(1) is None and dec.soft_buffer(0) is not None
     # combining the same RV twice doubles the buffer (Chase combining)
     first = dec.soft_buffer(0).clone()
-    dec(llr, "QPSK", 1, harq_process=0)
+    assert dec(llr, "QPSK", 1, harq_process=0)[1].all()
     finite = first.isfinite()
     assert torch.equal(dec.soft_buffer(0)[finite], 2 * first[finite])
 
@@ -163,3 +166,92 @@ def test_decoder_refuses_nan_llrs():
     llr[0, 17] = float("nan")
     with pytest.raises(ValueError, match=r"llr contains NaN \(first at index \(0, 17\)\)"):
         dec(llr, "QPSK", 1)
+
+
+# ---- new data indicator: never a stale block ----------------------------------------
+
+def _noiseless(enc, tb, g, rv=0, amplitude=6.0):
+    return amplitude * (1 - 2 * enc(tb, "QPSK", 1, g, rv=rv).float())
+
+
+@pytest.mark.parametrize("new_data", [False, True])
+def test_a_new_block_after_a_decoded_one_is_decoded_not_repeated(new_data):
+    # the scenario: TB A decodes on process 0; a different TB B on process 0, rv 0,
+    # without reset_soft_buffer: B comes back, never A with error False
+    enc, dec = ULSCHEncoder(0.5), ULSCHDecoder(0.5, 800)
+    gen = torch.Generator().manual_seed(21)
+    a, b = (torch.randint(0, 2, (4, 800), dtype=torch.uint8, generator=gen) for _ in range(2))
+    out, err = dec(_noiseless(enc, a, 1600), "QPSK", 1, harq_process=0)
+    assert not err.any() and torch.equal(out, a)
+    assert dec.soft_buffer(0) is None  # a decoded block clears its process
+    out, err = dec(_noiseless(enc, b, 1600), "QPSK", 1, harq_process=0, new_data=new_data)
+    assert not err.any() and torch.equal(out, b)
+
+
+def test_new_data_after_a_failed_block_clears_the_soft_bits():
+    # A fails (Es/N0 -6 dB) and stays in the buffer; B arrives as new data: decoded from
+    # its own LLRs (combined with A's, it would fail)
+    enc, dec = ULSCHEncoder(0.5), ULSCHDecoder(0.5, 800)
+    gen = torch.Generator().manual_seed(22)
+    a, b = (torch.randint(0, 2, (4, 800), dtype=torch.uint8, generator=gen) for _ in range(2))
+    assert dec(_awgn_llr(enc(a, "QPSK", 1, 1600), "QPSK", -6.0, gen), "QPSK", 1)[1].all()
+    out, err = dec(_noiseless(enc, b, 1600, amplitude=2.0), "QPSK", 1, new_data=True)
+    assert not err.any() and torch.equal(out, b)
+    # the same with a tensor NDI per block: blocks 0 and 2 new, 1 and 3 retransmissions
+    assert dec(_awgn_llr(enc(a, "QPSK", 1, 1600), "QPSK", -6.0, gen), "QPSK", 1)[1].all()
+    flags = torch.tensor([True, False, True, False])
+    out, err = dec(_noiseless(enc, b, 1600, amplitude=2.0), "QPSK", 1, new_data=flags)
+    assert torch.equal(out[flags], b[flags]) and not err[flags].any()
+    assert not any(torch.equal(out[i], a[i]) and not err[i] for i in range(4))
+
+
+def test_a_retransmission_combines_and_new_data_does_not():
+    # Es/N0 -2 dB, R 1/2: one transmission fails, two combined (rv 0 + rv 2) decode
+    enc, dec = ULSCHEncoder(0.5), ULSCHDecoder(0.5, 2000)
+    gen = torch.Generator().manual_seed(23)
+    tb = torch.randint(0, 2, (16, 2000), dtype=torch.uint8, generator=gen)
+    first = _awgn_llr(enc(tb, "QPSK", 1, 4000, rv=0), "QPSK", -2.0, gen)
+    second = _awgn_llr(enc(tb, "QPSK", 1, 4000, rv=2), "QPSK", -2.0, gen)
+    assert dec(first, "QPSK", 1, rv=0, harq_process=1, new_data=True)[1].all()
+    out, err = dec(second, "QPSK", 1, rv=2, harq_process=1)  # new_data=False: combine
+    assert not err.any() and torch.equal(out, tb)
+    assert dec(first, "QPSK", 1, rv=0, harq_process=1, new_data=True)[1].all()
+    assert dec(second, "QPSK", 1, rv=2, harq_process=1, new_data=True)[1].all()
+
+
+def test_new_data_clears_the_decoded_code_blocks():
+    # C = 2: A's code block 0 decodes, block 1 does not (only the first half sent). New
+    # data B must not inherit A's code block 0: its blocks are decoded from B's LLRs.
+    tbs, rate, g = 10_000, 0.5, 20_000
+    gen = torch.Generator().manual_seed(24)
+    a, b = (torch.randint(0, 2, (2, tbs), dtype=torch.uint8, generator=gen) for _ in range(2))
+    enc, dec = DLSCHEncoder(rate), DLSCHDecoder(rate, tbs)
+    half = _noiseless(enc, a, g)
+    half[:, g // 2:] = 0.0
+    assert dec(half, "QPSK", 1, harq_process=2)[1].all()
+    assert (dec.last_cb_crc[:, 0] == 0).all()
+    out, err = dec(_noiseless(enc, b, g), "QPSK", 1, harq_process=2, new_data=True)
+    assert not err.any() and torch.equal(out, b)
+    assert (dec.last_iterations[:, 0] >= 1).all()  # block 0 decoded again, from B
+
+
+def test_new_data_bad_input():
+    dec = ULSCHDecoder(0.5, 800)
+    llr = torch.zeros(2, 1600)
+    with pytest.raises(TypeError, match="new_data"):
+        dec(llr, "QPSK", 1, new_data=1)
+    with pytest.raises(ValueError, match="new_data"):
+        dec(llr, "QPSK", 1, new_data=torch.tensor([True]))
+    with pytest.raises(TypeError, match="early_termination"):
+        ULSCHDecoder(0.5, 800, early_termination=1)
+
+
+def test_early_termination_is_a_decoder_option():
+    enc = ULSCHEncoder(0.5)
+    tb = torch.randint(0, 2, (2, 800), dtype=torch.uint8, generator=torch.Generator().manual_seed(3))
+    llr = _noiseless(enc, tb, 1600)
+    for early, expected in ((True, 1), (False, 7)):
+        dec = ULSCHDecoder(0.5, 800, max_iterations=7, early_termination=early)
+        out, err = dec(llr, "QPSK", 1)
+        assert not err.any() and torch.equal(out, tb)
+        assert (dec.last_iterations == expected).all()

@@ -307,20 +307,24 @@ def test_harq_soft_combining_of_rv_0_2_3_1_decodes():
     tx, rx, gen = _harq_link(8)
     tb = transport_blocks(8, tx.tb_size, gen)
     errors = []
-    for rv in (0, 2, 3, 1):
+    decoded, acked = torch.zeros_like(tb), torch.zeros(8, dtype=torch.bool)
+    for i, rv in enumerate((0, 2, 3, 1)):
         wave = tx(tb, rv)
-        out, err = rx(wave + noise(wave.shape, HARQ_N0, gen), rv=rv, harq_process=3)
+        out, err = rx(wave + noise(wave.shape, HARQ_N0, gen), rv=rv, harq_process=3,
+                      new_data=i == 0)
         errors.append(int(err.sum()))
+        decoded = torch.where((~err & ~acked)[:, None], out, decoded)
+        acked |= ~err
     # rv 0 alone fails everywhere (5 dB short); four combined transmissions (+6 dB and
-    # incremental redundancy) decode every block
+    # incremental redundancy) decode every block (a decoded block clears its soft bits, so
+    # a later retransmission of it alone fails: the HARQ entity stops at the ACK)
     assert errors[0] == 8
-    assert errors[-1] == 0 and torch.equal(out, tb)
+    assert bool(acked.all()) and torch.equal(decoded, tb)
     # the same four transmissions without combining: every one fails
-    rx.decoder.reset_soft_buffer(3)
     for rv in (0, 2, 3, 1):
         wave = tx(tb, rv)
-        rx.decoder.reset_soft_buffer(0)
-        _, err = rx(wave + noise(wave.shape, HARQ_N0, gen), rv=rv, harq_process=0)
+        _, err = rx(wave + noise(wave.shape, HARQ_N0, gen), rv=rv, harq_process=0,
+                    new_data=True)
         assert int(err.sum()) == 8
 
 
@@ -345,18 +349,69 @@ def test_harq_processes_keep_separate_soft_buffers():
     # own combined soft bits (a shared buffer would mix two codewords and fail both)
     tx, rx, gen = _harq_link(9)
     tbs = {1: transport_blocks(4, tx.tb_size, gen), 6: transport_blocks(4, tx.tb_size, gen)}
-    results = {}
-    for rv in (0, 2, 3, 1):
+    first_errors = {}
+    acked = {p: torch.zeros(4, dtype=torch.bool) for p in tbs}
+    decoded = {p: torch.zeros_like(tb) for p, tb in tbs.items()}
+    for i, rv in enumerate((0, 2, 3, 1)):
         for process, tb in tbs.items():
             wave = tx(tb, rv)
-            results[process, rv] = rx(wave + noise(wave.shape, HARQ_N0, gen), rv=rv,
-                                      harq_process=process)
+            out, err = rx(wave + noise(wave.shape, HARQ_N0, gen), rv=rv,
+                          harq_process=process, new_data=i == 0)
+            if i == 0:
+                first_errors[process] = int(err.sum())
+                assert rx.decoder.soft_buffer(process) is not None
+            decoded[process] = torch.where((~err & ~acked[process])[:, None], out,
+                                           decoded[process])
+            acked[process] |= ~err
     for process, tb in tbs.items():
-        assert int(results[process, 0][1].sum()) == 4
-        out, err = results[process, 1]
-        assert not err.any() and torch.equal(out, tb)
-        assert rx.decoder.soft_buffer(process) is not None
+        assert first_errors[process] == 4
+        assert bool(acked[process].all()) and torch.equal(decoded[process], tb)
     assert rx.decoder.soft_buffer(0) is None
+
+
+def test_a_new_block_on_a_decoded_process_is_never_the_old_one():
+    # the scenario: TB A decodes on process 0; then a different TB B on process 0,
+    # rv 0, without reset_soft_buffer(0). B comes back with error False, not A.
+    c, p = carrier(), pusch_config()
+    tx, rx = PUSCHTransmitter(c, p), PUSCHReceiver(c, p, n_rx=1)
+    gen = torch.Generator().manual_seed(31)
+    a, b = transport_blocks(2, p.tb_size, gen), transport_blocks(2, p.tb_size, gen)
+    for new_data in (False, True):
+        out, err = rx(tx(a) + noise((2, 1, rx.slot_length), 1e-3, gen))
+        assert not err.any() and torch.equal(out, a)
+        out, err = rx(tx(b) + noise((2, 1, rx.slot_length), 1e-3, gen), new_data=new_data)
+        assert not err.any() and torch.equal(out, b)
+
+
+def test_new_data_clears_a_failed_block_and_a_retransmission_combines():
+    tx, rx, gen = _harq_link(12)
+    a, b = transport_blocks(4, tx.tb_size, gen), transport_blocks(4, tx.tb_size, gen)
+    wave_a = tx(a)
+    assert rx(wave_a + noise(wave_a.shape, HARQ_N0, gen), harq_process=4)[1].all()
+    # B as new data at 30 dB decodes from its own soft bits (combined with A's it fails)
+    wave_b = tx(b)
+    out, err = rx(wave_b + noise(wave_b.shape, 1e-3, gen), harq_process=4, new_data=True)
+    assert not err.any() and torch.equal(out, b)
+    # B as a "retransmission" of the failed A: combined with A's soft bits, never A
+    assert rx(wave_a + noise(wave_a.shape, HARQ_N0, gen), harq_process=4)[1].all()
+    out, err = rx(wave_b + noise(wave_b.shape, 1e-3, gen), harq_process=4, new_data=False)
+    assert not any(torch.equal(out[i], a[i]) and not err[i] for i in range(4))
+
+
+def test_early_termination_is_a_receiver_option():
+    c, p = carrier(), pusch_config()
+    tx = PUSCHTransmitter(c, p)
+    gen = torch.Generator().manual_seed(32)
+    tb = transport_blocks(2, p.tb_size, gen)
+    y = tx(tb)  # noiseless, 1 x 1: one LDPC iteration suffices
+    for early in (True, False):
+        rx = PUSCHReceiver(c, p, n_rx=1, max_iterations=9, early_termination=early)
+        assert rx.decoder.early_termination is early
+        out, err = rx(y)
+        assert not err.any() and torch.equal(out, tb)
+        assert bool((rx.decoder.last_iterations < 9).all()) is early
+    with pytest.raises(TypeError, match="early_termination"):
+        PUSCHReceiver(c, p, n_rx=1, early_termination="yes")
 
 
 # ---- bad inputs ---------------------------------------------------------------------

@@ -77,11 +77,26 @@ from softran.nr.coding.sch_info import (
     ldpc_segment_info,
     ulsch_info,
 )
+from softran.nr.coding.small_block import (
+    SMALL_BLOCK_MAX,
+    reed_muller_basis,
+    small_block_decode,
+    small_block_encode,
+    small_block_placeholders,
+)
 from softran.nr.coding.tbs import (
     MAX_CODE_RATE,
     code_rate_fraction,
     tbs,
     tbs_from_n_info,
+)
+from softran.nr.coding.uci import (
+    UCIDecodeResult,
+    UCISegmentInfo,
+    uci_crc_length,
+    uci_decode,
+    uci_encode,
+    uci_segment_info,
 )
 
 __all__ = [
@@ -150,4 +165,15 @@ __all__ = [
     "tbs",
     "tbs_from_n_info",
     "ulsch_info",
+    "SMALL_BLOCK_MAX",
+    "UCIDecodeResult",
+    "UCISegmentInfo",
+    "reed_muller_basis",
+    "small_block_decode",
+    "small_block_encode",
+    "small_block_placeholders",
+    "uci_crc_length",
+    "uci_decode",
+    "uci_encode",
+    "uci_segment_info",
 ]

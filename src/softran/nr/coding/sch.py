@@ -10,6 +10,18 @@ clause they cite and in the base-graph/CRC helper they call (:func:`dlsch_info` 
 :func:`ulsch_info`). The decoders keep one soft buffer per HARQ process and combine
 retransmissions of any redundancy version by adding their rate-recovered LLRs (incremental
 redundancy, Chase combining when the RV repeats).
+
+**HARQ state** (TS 38.321 §5.4.2.2 new data indicator; MATLAB ``nrULSCHDecoder``). Each call
+says whether it carries a new transport block (``new_data=True``: the NDI toggled, as the
+gNB knows from its own scheduling) or a retransmission of the one the process holds
+(``new_data=False``, the default). New data clears the process's soft buffer and its decoded
+code blocks before the LLRs are added; a retransmission combines. A transport block that
+decodes (``error`` False) clears its process too, as MATLAB's decoders do, so the next call
+on the process starts afresh whatever ``new_data`` says. A decoder therefore never returns a
+block that was not decoded from the LLRs of this call or from the combined buffer of this
+transport block's transmissions: the default keeps every caller that resets a process (or
+passes ``new_data``) before a new transport block correct, and a caller that sends a new
+block after a decoded one gets it decoded, not the old one again.
 """
 
 from __future__ import annotations
@@ -26,7 +38,7 @@ from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ulsch_info
-from softran.validation import check_allocation, check_bits, check_int, check_tensor
+from softran.validation import check_allocation, check_bits, check_bool, check_int, check_tensor
 
 __all__ = ["DLSCHDecoder", "DLSCHEncoder", "ULSCHDecoder", "ULSCHEncoder"]
 
@@ -78,7 +90,8 @@ class _SCHDecoder(torch.nn.Module):
         self.algorithm = algorithm
         self.scaling = scaling
         self.offset = offset
-        self.early_termination = early_termination
+        #: stop each code block's LDPC decoding when its parity checks hold
+        self.early_termination = check_bool("early_termination", early_termination)
         self.n_harq_processes = check_int("n_harq_processes", n_harq_processes, 1, 32)
         self._soft: dict[int, torch.Tensor] = {}
         self._done: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
@@ -101,41 +114,54 @@ class _SCHDecoder(torch.nn.Module):
         return self._soft.get(harq_process)
 
     def forward(self, llr: torch.Tensor, modulation: str, n_layers: int, rv: int = 0,
-                harq_process: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+                harq_process: int = 0, *, new_data: bool | torch.Tensor = False
+                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode soft bits ``llr`` [..., G] (LLR = ln P(0)/P(1)).
 
-        The rate-recovered LLRs are added to the soft buffer of ``harq_process`` (kept until
-        :meth:`reset_soft_buffer`; a buffer of another batch shape is replaced), then decoded.
-        Code blocks that an earlier transmission of the process decoded (parity checks held
-        and CRC24B passed, or with one code block the TB CRC passed) are not decoded again:
-        the code-block CRC ends their decoding for the rest of the HARQ process.
+        ``new_data``: the new data indicator of this transmission (module notes): True (or a
+        bool tensor [...] per transport block) clears the process's soft buffer and decoded
+        code blocks first; False combines with them. The rate-recovered LLRs are added to
+        the soft buffer of ``harq_process`` (a buffer of another batch shape is replaced),
+        then decoded. Code blocks that an earlier transmission of the same transport block
+        decoded (parity checks held and CRC24B passed) are not decoded again: the code-block
+        CRC ends their decoding for the rest of the transport block. A code block that
+        received no soft bit at all is not decoded and counts as failed. A transport block
+        that decodes clears its part of the process (soft bits and decoded code blocks).
         Returns ``(tb, error)``: uint8 [..., A] and bool [...]. ``error`` is True where the
         TB CRC fails or where a code block ends without satisfying its LDPC parity checks: the
         second guards against false CRC passes, e.g. a TB whose systematic bits were all
         erased (rv 1/2 alone) decodes to all zeros, which passes the zero-initialised CRCs of
-        TS 38.212 §5.1. A code block that received no soft bit at all counts as failed.
+        TS 38.212 §5.1.
         """
         llr = check_tensor("llr", llr, min_dim=1)  # NaN: refused by rate_recover_ldpc
         harq_process = check_int("harq_process", harq_process, 0, self.n_harq_processes - 1)
         info = self.sch_info
         recovered = rate_recover_ldpc(llr, info.a, self.target_code_rate, rv, modulation,
                                       n_layers, n_ref=self.n_ref)
+        shape = recovered.shape[:-2]
+        fresh = _new_data_mask(new_data, shape, recovered.device)
         buffer = self._soft.get(harq_process)
         done = self._done.get(harq_process)
         if buffer is not None and buffer.shape == recovered.shape:
-            recovered = buffer + recovered
+            recovered = torch.where(fresh[..., None, None], 0.0, buffer) + recovered
+            if done is not None:
+                done = (done[0], done[1] & ~fresh[..., None])
         else:
             done = None
-        self._soft[harq_process] = recovered
         n, k = recovered.shape[-1], info.k
         flat = recovered.reshape(-1, n)
+        # a code block that received no soft bit at all (fillers aside) would decode to the
+        # all-zero codeword, which satisfies every check and every CRC: it is not decoded
+        received = ((flat != 0) & flat.isfinite()).any(-1)
         bits = flat.new_zeros(flat.shape[0], k, dtype=torch.uint8)
         iterations = flat.new_zeros(flat.shape[0], dtype=torch.int32)
-        parity_ok = flat.new_ones(flat.shape[0], dtype=torch.bool)
-        todo = torch.ones(flat.shape[0], dtype=torch.bool, device=flat.device)
+        parity_ok = received.clone()
+        todo = received.clone()
         if done is not None:  # code blocks decoded by an earlier transmission are kept
-            todo = ~done[1].reshape(-1)
-            bits = done[0].reshape(-1, k).clone()
+            kept = done[1].reshape(-1)
+            todo &= ~kept
+            bits = torch.where(kept[:, None], done[0].reshape(-1, k), bits)
+            parity_ok |= kept
         if bool(todo.any()):
             b, it, ok = ldpc_decode(flat[todo], info.bgn, self.max_iterations,
                                     algorithm=self.algorithm, scaling=self.scaling,
@@ -143,23 +169,39 @@ class _SCHDecoder(torch.nn.Module):
                                     early_termination=self.early_termination,
                                     return_parity_check=True)
             bits[todo], iterations[todo], parity_ok[todo] = b, it, ok
-        shape = recovered.shape[:-1]
-        bits, iterations, parity_ok = (bits.reshape(*shape, k), iterations.reshape(shape),
-                                       parity_ok.reshape(shape))
-        # a code block that received no soft bit at all (fillers aside) decodes to the
-        # all-zero codeword, which satisfies every check and every CRC: it is not decoded
-        parity_ok = parity_ok & ((recovered != 0) & recovered.isfinite()).any(-1)
+        bits, iterations, parity_ok = (bits.reshape(*shape, -1, k), iterations.reshape(*shape, -1),
+                                       parity_ok.reshape(*shape, -1))
         blk, cb_crc = code_block_desegment_ldpc(bits, info.bgn, info.b)
         tb, tb_crc = crc_decode(blk, info.crc)
         error = (tb_crc != 0) | ~parity_ok.all(-1)
         # a code block is done when its parity checks hold and its CRC24B passes (C > 1),
         # or, with a single code block, when the whole TB passed
         cb_done = parity_ok & (cb_crc == 0) if info.c > 1 else ~error.unsqueeze(-1)
-        self._done[harq_process] = (bits, cb_done)
+        # a decoded transport block clears its part of the process (module notes)
+        decoded = ~error
+        if bool(decoded.all()):
+            self._soft.pop(harq_process, None)
+            self._done.pop(harq_process, None)
+        else:
+            self._soft[harq_process] = torch.where(decoded[..., None, None], 0.0, recovered)
+            self._done[harq_process] = (bits, cb_done & error.unsqueeze(-1))
         self.last_iterations = iterations
         self.last_cb_crc = cb_crc
         self.last_parity_ok = parity_ok
         return tb, error
+
+
+def _new_data_mask(new_data: bool | torch.Tensor, shape: torch.Size,
+                   device: torch.device) -> torch.Tensor:
+    """``new_data`` (a bool, or a bool tensor of the batch shape) as a bool tensor [...]."""
+    if isinstance(new_data, bool):
+        return torch.full(shape, new_data, dtype=torch.bool, device=device)
+    if not isinstance(new_data, torch.Tensor) or new_data.dtype != torch.bool:
+        raise TypeError(f"new_data must be a bool or a bool tensor, got {new_data!r}")
+    if tuple(new_data.shape) != tuple(shape):
+        raise ValueError(f"new_data has shape {tuple(new_data.shape)}; it must be a bool or "
+                         f"have the batch shape of llr, {tuple(shape)}")
+    return new_data.to(device)
 
 
 class DLSCHEncoder(_SCHEncoder):

@@ -49,6 +49,7 @@ from softran.nr.pusch.ptrs import (
 from softran.nr.pusch.receiver import (
     PUSCH_DETECTORS,
     PUSCHReceiver,
+    PUSCHUCIResult,
 )
 from softran.nr.pusch.reference_config import (
     PUSCHDMRSConfig,
@@ -58,6 +59,17 @@ from softran.nr.pusch.transmitter import (
     PUSCHTransmitter,
 )
 
+from softran.nr.pusch.uci import (
+    UCI_SCALING,
+    PUSCHUCIConfig,
+    UCIMultiplexLayout,
+    ULSCHUCIInfo,
+    beta_offset,
+    ulsch_demultiplex,
+    ulsch_multiplex,
+    ulsch_multiplex_layout,
+    ulsch_uci_info,
+)
 __all__ = [
     "PUSCH_DETECTORS",
     "PUSCH_MODULATIONS",
@@ -91,4 +103,14 @@ __all__ = [
     "pusch_ptrs",
     "pusch_ptrs_indices",
     "pusch_ptrs_symbols",
+    "UCI_SCALING",
+    "PUSCHUCIConfig",
+    "PUSCHUCIResult",
+    "UCIMultiplexLayout",
+    "ULSCHUCIInfo",
+    "beta_offset",
+    "ulsch_demultiplex",
+    "ulsch_multiplex",
+    "ulsch_multiplex_layout",
+    "ulsch_uci_info",
 ]

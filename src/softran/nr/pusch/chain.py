@@ -52,7 +52,8 @@ def pusch_precoding_matrix(config: PUSCHConfig, *, device: torch.device | str | 
 
 
 def pusch(cw: torch.Tensor, carrier: CarrierConfig, config: PUSCHConfig, *,
-          precode_output: bool = False) -> torch.Tensor:
+          precode_output: bool = False, x_placeholders: torch.Tensor | None = None,
+          y_placeholders: torch.Tensor | None = None) -> torch.Tensor:
     """PUSCH symbols of a coded UL-SCH codeword (TS 38.211 §6.3.1.1 - §6.3.1.4).
 
     Args:
@@ -61,6 +62,9 @@ def pusch(cw: torch.Tensor, carrier: CarrierConfig, config: PUSCHConfig, *,
         carrier: the carrier (its cell identity is n_ID when ``config.n_id`` is None).
         config: the PUSCH.
         precode_output: apply the codebook precoder (§6.3.1.5) as MATLAB does.
+        x_placeholders, y_placeholders: the 'x' / 'y' bits of a multiplexed 1-2 bit HARQ-ACK
+            (bool ``[G]`` or of the shape of ``cw``; TS 38.211 §6.3.1.1, from
+            :func:`~softran.nr.pusch.uci.ulsch_multiplex_layout`).
 
     Returns:
         complex64 ``[..., n_layers, n_re]`` in the order of
@@ -81,7 +85,8 @@ def pusch(cw: torch.Tensor, carrier: CarrierConfig, config: PUSCHConfig, *,
         raise ValueError(f"cw has {cw.shape[-1]} bits in its last dimension; this PUSCH "
                          f"carries G = {g} (n_re {config.n_re} x {config.n_layers} layers x "
                          f"Q_m {config.qm})")
-    scrambled = pusch_scramble(cw, _n_id(carrier, config), config.rnti)
+    scrambled = pusch_scramble(cw, _n_id(carrier, config), config.rnti,
+                               **_placeholders(cw, x_placeholders, y_placeholders))
     symbols = symbol_modulate(scrambled, config.modulation)
     layers = layer_map(symbols, config.n_layers)
     if config.transform_precoding:
@@ -93,8 +98,21 @@ def pusch(cw: torch.Tensor, carrier: CarrierConfig, config: PUSCHConfig, *,
     return layers
 
 
+def _placeholders(like: torch.Tensor, x: torch.Tensor | None, y: torch.Tensor | None
+                  ) -> dict[str, torch.Tensor]:
+    """The placeholder masks expanded to the codeword's shape (keyword arguments of the
+    scramblers; empty without placeholders)."""
+    out = {}
+    for name, mask in (("x_placeholders", x), ("y_placeholders", y)):
+        if mask is not None:
+            out[name] = mask.to(like.device).expand(like.shape)
+    return out
+
+
 def pusch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PUSCHConfig,
-                 noise_var: float | torch.Tensor, *, method: str = "maxlog") -> torch.Tensor:
+                 noise_var: float | torch.Tensor, *, method: str = "maxlog",
+                 x_placeholders: torch.Tensor | None = None,
+                 y_placeholders: torch.Tensor | None = None) -> torch.Tensor:
     """Soft bits of received (equalised) PUSCH symbols: the inverse of :func:`pusch`
     (TS 38.211 §6.3.1.4 - §6.3.1.1), MATLAB ``nrPUSCHDecode``.
 
@@ -106,6 +124,8 @@ def pusch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PUSCHCon
             transform precoding the variance of each deprecoded symbol is the mean of its
             OFDM symbol's ``12 n_prb`` values (the IDFT spreads the noise evenly).
         method: ``"maxlog"`` or ``"exact"`` demapping.
+        x_placeholders, y_placeholders: as for :func:`pusch` (LLR 0 at an 'x', the LLR of the
+            repeated bit at a 'y').
 
     Returns:
         descrambled LLRs ``[..., G]`` float32 (``LLR = ln P(0)/P(1)``).
@@ -139,4 +159,5 @@ def pusch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PUSCHCon
         nv = layer_demap(nv.contiguous())
     y = layer_demap(x)
     llr = symbol_demodulate(y, config.modulation, nv, method=method)
-    return pusch_descramble(llr, _n_id(carrier, config), config.rnti)
+    return pusch_descramble(llr, _n_id(carrier, config), config.rnti,
+                            **_placeholders(llr, x_placeholders, y_placeholders))

@@ -20,25 +20,23 @@ Conventions shared with the rest of softran.nr:
 from __future__ import annotations
 
 import functools
-import numbers
-from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
 from softran.nr.coding.tbs import code_rate_fraction, tbs
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.datafiles import read_csv
-from softran.nr.pusch.allocation import data_re_mask, dmrs_port_table, dmrs_symbol_positions
+from softran.nr.dmrs import dmrs_port_table
+from softran.nr.pusch.allocation import data_re_mask, dmrs_symbol_positions
 from softran.nr.pusch.reference_config import PUSCHDMRSConfig, PUSCHPTRSConfig
-from softran.nr.tables import MCS_TABLE_NAMES, mcs, modulation_order
+from softran.nr.shared_channel import SharedChannelConfigBase
+from softran.nr.tables import MCS_TABLE_NAMES, mcs
 from softran.validation import (
-    ValidatedModel,
     check_bool,
     check_choice,
     check_int,
-    check_int_list,
     check_name,
 )
 
@@ -70,7 +68,7 @@ def _is_2a3b5c(n: int) -> bool:
     return n == 1
 
 
-class PUSCHConfig(ValidatedModel):
+class PUSCHConfig(SharedChannelConfigBase):
     """A PUSCH transmission: allocation, layers, DM-RS, PT-RS, MCS / code rate.
 
     TS 38.211 §6.3.1, §6.4.1.1, §6.4.1.2; TS 38.214 §6.1.2.1 (Table 6.1.2.1-1), §6.1.4.
@@ -109,74 +107,23 @@ class PUSCHConfig(ValidatedModel):
     ([2, 11], 3600, 1352, 7200)
     """
 
-    n_size_bwp: int | None = None
-    n_start_bwp: int | None = None
-    modulation: str = "QPSK"
-    n_layers: int = 1
-    mapping_type: str = "A"
-    symbol_allocation: tuple[int, int] = (0, 14)
-    prb_set: tuple[int, ...] = tuple(range(52))
+    MODULATIONS: ClassVar[tuple[str, ...]] = PUSCH_MODULATIONS
+    MAX_LAYERS: ClassVar[int] = 4
+    MCS_TABLES: ClassVar[tuple[str, ...]] = MCS_TABLE_NAMES
+
+    # n_size_bwp, n_start_bwp, modulation, n_layers, mapping_type, symbol_allocation,
+    # prb_set, n_id, rnti, mcs_index, mcs_table, target_code_rate, x_overhead, tb_scaling:
+    # SharedChannelConfigBase
     transform_precoding: bool = False
     transmission_scheme: str = "non-codebook"
     n_antenna_ports: int = 1
     tpmi: int = 0
-    n_id: int | None = None
-    rnti: int = 1
     dmrs: PUSCHDMRSConfig = Field(default_factory=PUSCHDMRSConfig)
     enable_ptrs: bool = False
     ptrs: PUSCHPTRSConfig = Field(default_factory=PUSCHPTRSConfig)
-    mcs_index: int | None = None
-    mcs_table: str = "qam64"
     tp_pi2bpsk: bool = False
-    target_code_rate: float | None = None
-    x_overhead: int = 0
-    tb_scaling: float = 1.0
 
     # ---- field validators -------------------------------------------------------------
-    @field_validator("n_size_bwp", mode="before")
-    @classmethod
-    def _n_size_bwp(cls, v: Any) -> int | None:
-        return None if v is None else check_int("n_size_bwp", v, 1, 275)
-
-    @field_validator("n_start_bwp", mode="before")
-    @classmethod
-    def _n_start_bwp(cls, v: Any) -> int | None:
-        return None if v is None else check_int("n_start_bwp", v, 0, 2473)
-
-    @field_validator("modulation", mode="before")
-    @classmethod
-    def _modulation(cls, v: Any) -> str:
-        return check_name("modulation", v, PUSCH_MODULATIONS)
-
-    @field_validator("n_layers", mode="before")
-    @classmethod
-    def _n_layers(cls, v: Any) -> int:
-        return check_int("n_layers", v, 1, 4)
-
-    @field_validator("mapping_type", mode="before")
-    @classmethod
-    def _mapping_type(cls, v: Any) -> str:
-        return check_name("mapping_type", v, ("A", "B"))
-
-    @field_validator("symbol_allocation", mode="before")
-    @classmethod
-    def _symbol_allocation(cls, v: Any) -> tuple[int, int]:
-        if isinstance(v, (str, bytes)) or not isinstance(v, Iterable):
-            raise TypeError(f"symbol_allocation must be a pair (S, L), got {type(v).__name__}")
-        items = tuple(v)
-        if len(items) != 2:
-            raise ValueError(f"symbol_allocation = {items} must be a pair (S, L)")
-        return (check_int("symbol_allocation[0] (S)", items[0], 0, 13),
-                check_int("symbol_allocation[1] (L)", items[1], 1, 14))
-
-    @field_validator("prb_set", mode="before")
-    @classmethod
-    def _prb_set(cls, v: Any) -> tuple[int, ...]:
-        prbs = check_int_list("prb_set", v, 0, 274)
-        if not prbs:
-            raise ValueError("prb_set is empty; allocate at least one PRB")
-        return tuple(sorted(prbs))
-
     @field_validator("transform_precoding", "enable_ptrs", "tp_pi2bpsk", mode="before")
     @classmethod
     def _bools(cls, v: Any, info: Any) -> bool:
@@ -197,16 +144,6 @@ class PUSCHConfig(ValidatedModel):
     def _tpmi(cls, v: Any) -> int:
         return check_int("tpmi", v, 0, 27)
 
-    @field_validator("n_id", mode="before")
-    @classmethod
-    def _n_id(cls, v: Any) -> int | None:
-        return None if v is None else check_int("n_id", v, 0, 1023)
-
-    @field_validator("rnti", mode="before")
-    @classmethod
-    def _rnti(cls, v: Any) -> int:
-        return check_int("rnti", v, 0, 65535)
-
     @field_validator("dmrs", mode="before")
     @classmethod
     def _dmrs(cls, v: Any) -> Any:
@@ -220,39 +157,6 @@ class PUSCHConfig(ValidatedModel):
         if not isinstance(v, (PUSCHPTRSConfig, dict)):
             raise TypeError(f"ptrs must be a PUSCHPTRSConfig, got {type(v).__name__}")
         return v
-
-    @field_validator("mcs_index", mode="before")
-    @classmethod
-    def _mcs_index(cls, v: Any) -> int | None:
-        return None if v is None else check_int("mcs_index", v, 0, 31)
-
-    @field_validator("mcs_table", mode="before")
-    @classmethod
-    def _mcs_table(cls, v: Any) -> str:
-        return check_name("mcs_table", v, MCS_TABLE_NAMES)
-
-    @field_validator("target_code_rate", mode="before")
-    @classmethod
-    def _target_code_rate(cls, v: Any) -> float | None:
-        if v is None:
-            return None
-        code_rate_fraction("target_code_rate", v)
-        return float(v)
-
-    @field_validator("x_overhead", mode="before")
-    @classmethod
-    def _x_overhead(cls, v: Any) -> int:
-        return check_choice("x_overhead", check_int("x_overhead", v), (0, 6, 12, 18))
-
-    @field_validator("tb_scaling", mode="before")
-    @classmethod
-    def _tb_scaling(cls, v: Any) -> float:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"tb_scaling must be a number, got {type(v).__name__}")
-        if float(v) not in (1.0, 0.5, 0.25):
-            raise ValueError(f"tb_scaling = {v} is not allowed; allowed: 1, 0.5, 0.25 "
-                             "(TS 38.214 Table 5.1.3.2-2)")
-        return float(v)
 
     # ---- cross-field rules ------------------------------------------------------------
     @model_validator(mode="after")
@@ -289,20 +193,11 @@ class PUSCHConfig(ValidatedModel):
                                  f"which is not one of the DM-RS ports {list(self.dmrs_ports)}")
         return self
 
-    def _sync_mcs(self) -> None:
-        """With ``mcs_index`` set, modulation and target_code_rate follow the MCS table; an
-        explicitly assigned value that disagrees is an error."""
-        if self.mcs_index is None:
-            return
-        modulation, rate = mcs(self.mcs_index, self.mcs_table, tp_pi2bpsk=self.tp_pi2bpsk)
-        for name, value in (("modulation", modulation), ("target_code_rate", rate)):
-            if name in self.model_fields_set and getattr(self, name) != value:
-                raise ValueError(
-                    f"{name} = {getattr(self, name)!r} disagrees with mcs_index = "
-                    f"{self.mcs_index} of mcs_table = {self.mcs_table!r} ({value!r}); set "
-                    f"mcs_index = None to choose {name} freely")
-            object.__setattr__(self, name, value)
-            self.__pydantic_fields_set__.discard(name)
+    def _mcs_entry(self) -> tuple[str, float]:
+        """(modulation, rate) of the MCS; ``tp_pi2bpsk`` selects pi/2-BPSK in the
+        transform-precoding tables (TS 38.214 §6.1.4.1)."""
+        assert self.mcs_index is not None
+        return mcs(self.mcs_index, self.mcs_table, tp_pi2bpsk=self.tp_pi2bpsk)
 
     def _check_symbol_allocation(self, cyclic_prefix: str) -> None:
         s, length = self.symbol_allocation
@@ -350,28 +245,8 @@ class PUSCHConfig(ValidatedModel):
         if not isinstance(carrier, CarrierConfig):
             raise TypeError(f"carrier must be a CarrierConfig, got {type(carrier).__name__}")
         self._cross()  # nested configs may have changed since the last validation
-        start, size = self.bwp(carrier)
-        grid_end = carrier.n_start_grid + carrier.n_size_grid
-        if start < carrier.n_start_grid or start + size > grid_end:
-            raise ValueError(
-                f"the BWP (n_start_bwp = {start}, n_size_bwp = {size}) is not inside the carrier "
-                f"grid (n_start_grid = {carrier.n_start_grid}, n_size_grid = "
-                f"{carrier.n_size_grid}): CRBs {start}..{start + size - 1} vs "
-                f"{carrier.n_start_grid}..{carrier.n_start_grid + carrier.n_size_grid - 1}")
-        if self.prb_set[-1] >= size:
-            raise ValueError(f"prb_set contains PRB {self.prb_set[-1]}, outside the BWP: "
-                             f"allowed 0..{size - 1} (BWP size {size})")
+        self._check_bwp(carrier, "PRB")
         self._check_symbol_allocation(carrier.cyclic_prefix)
-
-    def bwp(self, carrier: CarrierConfig) -> tuple[int, int]:
-        """(N_BWP^start, N_BWP^size): the BWP as CRB start and size, the carrier grid for None.
-
-        >>> PUSCHConfig().bwp(CarrierConfig(n_start_grid=10, n_size_grid=52))
-        (10, 52)
-        """
-        start = carrier.n_start_grid if self.n_start_bwp is None else self.n_start_bwp
-        size = carrier.n_size_grid if self.n_size_bwp is None else self.n_size_bwp
-        return start, size
 
     # ---- derived values ---------------------------------------------------------------
     @property
@@ -386,16 +261,6 @@ class PUSCHConfig(ValidatedModel):
         port)."""
         ports = self.ptrs.ptrs_ports
         return (min(self.dmrs_ports),) if ports is None else ports
-
-    @property
-    def qm(self) -> int:
-        """Q_m, bits per modulation symbol."""
-        return modulation_order(self.modulation)
-
-    @property
-    def n_prb(self) -> int:
-        """n_PRB, the number of allocated PRBs."""
-        return len(self.prb_set)
 
     @property
     def dmrs_symbols(self) -> list[int]:

@@ -7,7 +7,8 @@
   j with DM-RS port p~_j, *before* TPMI precoding (MATLAB precodes the DM-RS of a codebook
   PUSCH onto the antenna ports; here the transmitter precodes the whole layer grid afterwards).
 * :func:`pusch_dmrs_cdm` -- CDM group, Delta, w_f and w_t of each layer (Tables 6.4.1.1.3-1/-2)
-  for receivers.
+  for receivers, as a :class:`~softran.nr.dmrs.DMRSCDMInfo` (the shared-channel type, also
+  exported here).
 * :func:`pusch_dmrs_c_init`, :func:`pusch_dmrs_sequence`, :func:`pusch_dmrs_low_papr_group` --
   the sequence-generation steps of §6.4.1.1.1.1 and §6.4.1.1.1.2.
 
@@ -23,17 +24,11 @@ DM-RS always uses the type 1 low-PAPR sequence here.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import torch
 
 from softran.nr.config import N_SC_RB, CarrierConfig
-from softran.nr.pusch.allocation import (
-    dmrs_port_table,
-    dmrs_re_pattern,
-    dmrs_symbol_positions,
-    dmrs_symbols_l_prime,
-)
+from softran.nr.dmrs import DMRSCDMInfo, dmrs_c_init, dmrs_cdm_info, dmrs_re_pattern
+from softran.nr.pusch.allocation import dmrs_symbol_positions, dmrs_symbols_l_prime
 from softran.nr.pusch.config import PUSCHConfig
 from softran.nr.sequences import low_papr_sequence, prbs, prbs_qpsk
 from softran.validation import check_int
@@ -87,18 +82,6 @@ def pusch_dmrs_symbols(carrier: CarrierConfig, pusch: PUSCHConfig) -> list[int]:
     return dmrs_symbol_positions(pusch)
 
 
-class DMRSCDMInfo(NamedTuple):
-    """Per-layer DM-RS code-division parameters (TS 38.211 Tables 6.4.1.1.3-1/-2).
-
-    ``cdm_group`` lambda and ``delta`` Delta: int64 ``[n_layers]``; ``w_f``: float32
-    ``[n_layers, 2]`` (w_f(k'), k' = 0, 1); ``w_t``: float32 ``[n_layers, 2]`` (w_t(l'))."""
-
-    cdm_group: torch.Tensor
-    delta: torch.Tensor
-    w_f: torch.Tensor
-    w_t: torch.Tensor
-
-
 def pusch_dmrs_cdm(pusch: PUSCHConfig, *, device: DeviceLike = None) -> DMRSCDMInfo:
     """CDM group, Delta and orthogonal cover codes of each layer's DM-RS port.
 
@@ -110,14 +93,7 @@ def pusch_dmrs_cdm(pusch: PUSCHConfig, *, device: DeviceLike = None) -> DMRSCDMI
     ([0, 0, 1, 1], [1.0, -1.0, 1.0, -1.0])
     """
     _check_pusch(pusch)
-    table = dmrs_port_table(pusch.dmrs.dmrs_type)
-    rows = [table[p] for p in pusch.dmrs_ports]
-    return DMRSCDMInfo(
-        cdm_group=torch.tensor([r[0] for r in rows], dtype=torch.int64, device=device),
-        delta=torch.tensor([r[1] for r in rows], dtype=torch.int64, device=device),
-        w_f=torch.tensor([r[2] for r in rows], dtype=torch.float32, device=device),
-        w_t=torch.tensor([r[3] for r in rows], dtype=torch.float32, device=device),
-    )
+    return dmrs_cdm_info(pusch.dmrs.dmrs_type, pusch.dmrs_ports, device=device)
 
 
 def _n_id_and_n_scid(carrier: CarrierConfig, pusch: PUSCHConfig,
@@ -154,9 +130,7 @@ def pusch_dmrs_c_init(carrier: CarrierConfig, pusch: PUSCHConfig, l: int,
     l = check_int("l", l, 0, carrier.symbols_per_slot - 1)
     cdm_group = check_int("cdm_group", cdm_group, 0, 2)
     n_id, n_scid, lam = _n_id_and_n_scid(carrier, pusch, cdm_group)
-    n_symb = carrier.symbols_per_slot
-    return ((1 << 17) * (n_symb * carrier.slot_in_frame + l + 1) * (2 * n_id + 1)
-            + (1 << 17) * (lam // 2) + 2 * n_id + n_scid) % (1 << 31)
+    return dmrs_c_init(carrier.symbols_per_slot, carrier.slot_in_frame, l, n_id, n_scid, lam)
 
 
 def pusch_dmrs_sequence(carrier: CarrierConfig, pusch: PUSCHConfig, l: int, length: int,

@@ -15,12 +15,8 @@ from dataclasses import dataclass
 import torch
 
 from softran.nr.config import N_SC_RB, CarrierConfig
-from softran.nr.pusch.allocation import (
-    data_re_mask,
-    dmrs_port_table,
-    dmrs_symbols_l_prime,
-    ptrs_relative_symbols,
-)
+from softran.nr.dmrs import dmrs_port_table
+from softran.nr.pusch.allocation import data_re_mask, dmrs_symbols_l_prime, ptrs_relative_symbols
 from softran.nr.pusch.config import PUSCHConfig
 
 __all__ = ["PUSCHIndicesInfo", "pusch_indices"]

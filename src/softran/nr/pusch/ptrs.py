@@ -19,14 +19,9 @@ from __future__ import annotations
 import torch
 
 from softran.nr.config import N_SC_RB, CarrierConfig
-from softran.nr.pusch.allocation import (
-    dmrs_port_table,
-    dmrs_re_pattern,
-    dmrs_symbols_l_prime,
-    ptrs_k_ref,
-    ptrs_rbs,
-    ptrs_relative_symbols,
-)
+from softran.nr.dmrs import dmrs_port_table, dmrs_re_pattern
+from softran.nr.ptrs import ptrs_k_ref
+from softran.nr.pusch.allocation import dmrs_symbols_l_prime, ptrs_rbs, ptrs_relative_symbols
 from softran.nr.pusch.config import PUSCHConfig
 from softran.nr.pusch.dmrs import pusch_dmrs_c_init
 from softran.nr.sequences import prbs_qpsk

@@ -13,9 +13,12 @@ TS 38.212 §6.2). A perfect-CSI mode takes the true channel instead of the estim
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 from softran.nr.coding.sch import ULSCHDecoder
+from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info
 from softran.nr.pusch.chain import pusch_decode
@@ -23,6 +26,7 @@ from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
 from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
 from softran.nr.pusch.indices import pusch_indices
 from softran.nr.pusch.ptrs import pusch_ptrs, pusch_ptrs_indices
+from softran.nr.pusch.uci import PUSCHUCIConfig, ulsch_demultiplex, ulsch_multiplex_layout
 from softran.nr.receiver import (
     channel_estimate,
     common_phase_correct,
@@ -33,12 +37,22 @@ from softran.nr.receiver import (
 )
 from softran.validation import check_choice, check_finite, check_int, check_tensor
 
-__all__ = ["PUSCH_DETECTORS", "PUSCHReceiver"]
+__all__ = ["PUSCH_DETECTORS", "PUSCHReceiver", "PUSCHUCIResult"]
 
 #: detectors of :class:`PUSCHReceiver`: MMSE with the interference-plus-noise covariance
 #: estimated per PRB block (IRC), MMSE with a per-antenna noise variance, and (1 layer)
 #: maximum-ratio combining, which equals MMSE for one layer with unbiased scaling.
 PUSCH_DETECTORS = ("mmse-irc", "mmse")
+
+
+class PUSCHUCIResult(NamedTuple):
+    """The UCI decoded from a PUSCH (TS 38.212 §6.3.2): a
+    :class:`~softran.nr.coding.uci.UCIDecodeResult` (bits, crc_ok, metric) per part, or None
+    for a part the PUSCH does not carry."""
+
+    ack: UCIDecodeResult | None
+    csi1: UCIDecodeResult | None
+    csi2: UCIDecodeResult | None
 
 
 class PUSCHReceiver(torch.nn.Module):
@@ -57,11 +71,20 @@ class PUSCHReceiver(torch.nn.Module):
             PT-RS (used when ``config`` has PT-RS, CP-OFDM; default True).
         n_ref, max_iterations, n_harq_processes: UL-SCH decoder options
             (:class:`~softran.nr.ULSCHDecoder`).
+        early_termination: stop each code block's LDPC decoding as soon as its parity
+            checks hold (default True); False runs ``max_iterations`` every time.
+        uci: a :class:`~softran.nr.pusch.uci.PUSCHUCIConfig`: the PUSCH carries UCI
+            multiplexed with the UL-SCH (TS 38.212 §6.2.7); ``forward`` separates it, decodes
+            each part (:func:`~softran.nr.uci_decode`) into ``last_uci``
+            (:class:`PUSCHUCIResult`) and passes the UL-SCH bits on.
         device: where the receiver runs.
 
-    ``forward(rx, rv=0, harq_process=0, *, h=None, noise_var=None)``: ``rx`` is a waveform
-    ``[batch, n_rx, T]`` of one slot (``T = slot_length``) or a grid
-    ``[batch, n_rx, n_symbols, K]``; ``h`` (perfect CSI) the
+    ``forward(rx, rv=0, harq_process=0, *, new_data=False, h=None, noise_var=None)``:
+    ``rx`` is a waveform ``[batch, n_rx, T]`` of one slot (``T = slot_length``) or a grid
+    ``[batch, n_rx, n_symbols, K]``; ``new_data`` the new data indicator the gNB scheduled
+    (True, or a bool tensor ``[batch]``: a new transport block, the HARQ process's soft bits
+    are cleared; False: a retransmission, combined; a decoded block clears its process, see
+    :mod:`softran.nr.coding.sch`); ``h`` (perfect CSI) the
     effective channel of each layer ``[batch, n_rx, n_layers, n_symbols, K]`` with
     ``noise_var`` its noise variance per RE (number or ``[batch, n_rx]``). Returns
     ``(tb, error)``: uint8 ``[batch, A]`` and bool ``[batch]``. After a call
@@ -87,9 +110,17 @@ class PUSCHReceiver(torch.nn.Module):
                  time_interpolation: str = "linear", prb_block: int = 4,
                  n_ref: int | None = None, max_iterations: int = 12,
                  n_harq_processes: int = 16, phase_tracking: bool = True,
-                 device: torch.device | str | None = None) -> None:
+                 early_termination: bool = True,
+                 device: torch.device | str | None = None,
+                 uci: PUSCHUCIConfig | None = None) -> None:
         super().__init__()
         check_pusch_config(carrier, config, "config")
+        if uci is not None and not isinstance(uci, PUSCHUCIConfig):
+            raise TypeError(f"uci must be a PUSCHUCIConfig or None, got {type(uci).__name__}")
+        self.uci = uci
+        self.uci_layout = None if uci is None else ulsch_multiplex_layout(config, uci)
+        #: the UCI decoded by the last call (None without ``uci``)
+        self.last_uci: PUSCHUCIResult | None = None
         self.carrier = carrier.model_copy()
         self.config = config.model_copy(deep=True)
         self.n_rx = check_int("n_rx", n_rx, 1)
@@ -122,6 +153,7 @@ class PUSCHReceiver(torch.nn.Module):
             self.ptrs_symbols = pusch_ptrs(self.carrier, self.config, device=dev)
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
+                                    early_termination=early_termination,
                                     n_harq_processes=n_harq_processes)
         self.last_h: torch.Tensor | None = None
         self.last_noise_var: torch.Tensor | None = None
@@ -229,7 +261,10 @@ class PUSCHReceiver(torch.nn.Module):
         layer demapping, soft demapping and descrambling: :func:`~softran.nr.pusch_decode`);
         a zero channel (infinite ``noise_var_eff``) gives erasures."""
         nv_eff = torch.nan_to_num(noise_var_eff, posinf=1e30).clamp_min(1e-12)
-        return pusch_decode(x_hat, self.carrier, self.config, nv_eff)
+        marks = {} if self.uci_layout is None else {
+            "x_placeholders": self.uci_layout.x_placeholders,
+            "y_placeholders": self.uci_layout.y_placeholders}
+        return pusch_decode(x_hat, self.carrier, self.config, nv_eff, **marks)
 
     def llr(self, rx: torch.Tensor, *, h: torch.Tensor | None = None,
             noise_var: float | torch.Tensor | None = None) -> torch.Tensor:
@@ -238,11 +273,27 @@ class PUSCHReceiver(torch.nn.Module):
         x_hat, nv_eff = self.equalize(grid, h, noise_var)
         return self.demap(x_hat, nv_eff)
 
+    def decode_uci(self, llr: torch.Tensor) -> torch.Tensor:
+        """Separate the UCI from the codeword LLRs ``[batch, G]`` (TS 38.212 §6.2.7), decode
+        it into ``last_uci`` and return the UL-SCH LLRs ``[batch, G_UL-SCH]``."""
+        uci, qm = self.uci, self.config.qm
+        assert uci is not None
+        ulsch, ack, csi1, csi2 = ulsch_demultiplex(self.config, uci, llr)
+        self.last_uci = PUSCHUCIResult(
+            uci_decode(ack, uci.n_ack, qm) if uci.n_ack else None,
+            uci_decode(csi1, uci.n_csi1, qm) if uci.n_csi1 else None,
+            uci_decode(csi2, uci.n_csi2, qm) if uci.n_csi2 else None)
+        return ulsch
+
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
-                h: torch.Tensor | None = None, noise_var: float | torch.Tensor | None = None
+                new_data: bool | torch.Tensor = False, h: torch.Tensor | None = None,
+                noise_var: float | torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
         llr = self.llr(rx, h=h, noise_var=noise_var)
+        if self.uci is not None:
+            llr = self.decode_uci(llr)
         cfg = self.config
-        return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process)
+        return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process,
+                            new_data=new_data)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from softran.nr.modulation import symbol_demodulate, symbol_modulate
@@ -51,9 +52,10 @@ def _scrambling_sequence(n_cell_id: object, v: object, batch: torch.Size,
     """c(i + v M_bit), i = 0..M_bit - 1, c_init = N_ID^cell (§7.3.3.1): uint8 ``[*batch, 864]``."""
     cell = check_int_or_tensor("n_cell_id", n_cell_id, 0, _MAX_CELL_ID, device)
     v_t = check_int_or_tensor("v", v, 0, 7, device)
-    try:
-        shape = torch.broadcast_shapes(cell.shape, v_t.shape, batch)
-    except RuntimeError:
+    try:  # numpy's: torch.broadcast_shapes imports sympy on its first call (seconds)
+        shape = torch.Size(np.broadcast_shapes(tuple(cell.shape), tuple(v_t.shape),
+                                               tuple(batch)))
+    except ValueError:
         shape = None
     if shape != batch:
         raise ValueError(f"n_cell_id of shape {tuple(cell.shape)} and v of shape "

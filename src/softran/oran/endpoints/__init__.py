@@ -13,8 +13,9 @@ antennas) and emits, per slot:
   :func:`~softran.oran.rate.fronthaul_bitrate` over UDP/IPv4: as many PRBs per message as
   fit, at most 255 unless one message takes the whole carrier (numPrbu = 0).
 
-It also sends uplink C-plane (:meth:`ODU.request_uplink`) and rebuilds uplink grids from the
-uplink U-plane it receives (:meth:`ODU.uplink_grid`).
+It also sends uplink C-plane (:meth:`ODU.request_uplink`), waits for the answering uplink on
+the slot timeline and reports what did not come (:meth:`ODU.wait_uplink`), and rebuilds uplink
+grids from the uplink U-plane it receives (:meth:`ODU.uplink_grid`).
 
 :class:`ORU` receives C-plane and U-plane, rebuilds the downlink grid per eAxC and symbol
 (:meth:`ORU.downlink_grid`) and answers uplink C-plane with uplink U-plane for exactly the
@@ -66,8 +67,8 @@ transport, clock, counters, slot buffers, receive path),
 from softran.oran.endpoints.config import ENDPOINT_METHODS, FULL_SCALE_12DB, FronthaulConfig
 from softran.oran.endpoints.endpoint import MALFORMED_REASONS
 from softran.oran.endpoints.loopback import loopback_pair
-from softran.oran.endpoints.odu import ODU
+from softran.oran.endpoints.odu import ODU, UplinkShortfall
 from softran.oran.endpoints.oru import ORU
 
 __all__ = ["ENDPOINT_METHODS", "FULL_SCALE_12DB", "MALFORMED_REASONS", "ODU", "ORU",
-           "FronthaulConfig", "loopback_pair"]
+           "FronthaulConfig", "UplinkShortfall", "loopback_pair"]

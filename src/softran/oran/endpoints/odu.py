@@ -6,6 +6,9 @@ uplink grids from the U-plane the O-RU answers with (see :mod:`softran.oran.endp
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -13,9 +16,48 @@ from softran.oran.compression import CompressedPRBs
 from softran.oran.counters import Flow
 from softran.oran.endpoints.endpoint import Endpoint
 from softran.oran.timing import TimingWindows, slot_after
-from softran.validation import check_int
+from softran.validation import check_int, check_positive
 
-__all__ = ["ODU"]
+__all__ = ["ODU", "UplinkShortfall"]
+
+
+def _ranges(values: np.ndarray) -> str:
+    """``"0-3, 7"`` for the sorted distinct integers ``values``."""
+    out, vals = [], sorted({int(v) for v in values})
+    start = prev = vals[0] if vals else 0
+    for v in vals[1:] + [None]:
+        if v is not None and v == prev + 1:
+            prev = v
+            continue
+        out.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if v is not None:
+            start = prev = v
+    return ", ".join(out)
+
+
+@dataclass(frozen=True)
+class UplinkShortfall:
+    """The uplink PRBs of one requested slot that had not arrived when
+    :meth:`ODU.wait_uplink` gave up: ``missing`` of ``expected`` PRBs, on these eAxC IDs
+    and symbols.
+
+    >>> str(UplinkShortfall(1, 0, 3, 48, 96, (0, 1), (0, 1, 2, 3)))
+    'frame 1 subframe 0 slot 3: 48 of 96 PRBs missing (eAxC 0-1, symbols 0-3)'
+    """
+
+    frame_id: int
+    subframe_id: int
+    slot_id: int
+    missing: int
+    expected: int
+    eaxc_ids: tuple[int, ...]
+    symbols: tuple[int, ...]
+
+    def __str__(self) -> str:
+        return (f"frame {self.frame_id} subframe {self.subframe_id} slot {self.slot_id}: "
+                f"{self.missing} of {self.expected} PRBs missing (eAxC "
+                f"{_ranges(np.array(self.eaxc_ids))}, symbols "
+                f"{_ranges(np.array(self.symbols))})")
 
 
 class ODU(Endpoint):
@@ -118,6 +160,82 @@ class ODU(Endpoint):
             buf.expected[:, l0:l0 + n, :] = True
             self._send_all(packets)
         return len(packets)
+
+    def _outstanding(self) -> list[tuple[tuple[str, int, int, int], int, int]]:
+        """Uplink slots still waiting for PRBs: ``(key, missing, expected)``."""
+        out = []
+        for key, buf in self._slots.items():
+            if key[0] == "UL" and buf.expected.any():
+                missing = int((buf.expected & ~buf.received).sum())
+                if missing:
+                    out.append((key, missing, int(buf.expected.sum())))
+        return out
+
+    def _uplink_due_ns(self, keys: list[tuple[str, int, int, int]]) -> int:
+        """Clock time by which the uplink of ``keys`` is due on the slot timeline."""
+        cfg = self.config
+        now = self.clock.now_ns()
+        slot_ns = 1_000_000 // cfg.slots_per_subframe
+        if not self.paced:  # sent as fast as possible: the O-RU answers slot after slot
+            return now + len(keys) * slot_ns
+        w = cfg.windows or TimingWindows()
+        return max(self._air("UL", f, sf, s, cfg.n_symbols - 1) for _, f, sf, s in keys) \
+            + slot_ns // cfg.n_symbols + w.ta4_max
+
+    def wait_uplink(self, grace: float = 1.0, *, poll: float = 0.005
+                    ) -> list[UplinkShortfall]:
+        """Wait for the uplink U-plane that :meth:`request_uplink` asked for; return what is
+        still missing when the wait ends (an empty list: everything arrived).
+
+        The uplink of a slot is due on the slot timeline: for a paced O-DU at the end of its
+        last symbol's air time plus ``T_a4,max`` (the O-DU's uplink reception window,
+        :class:`~softran.oran.timing.TimingWindows`, O-RAN.WG4.CUS.0 reference §4.2); for
+        an unpaced one, one slot duration per outstanding slot from now (the O-RU answers
+        slot after slot). The wait ends when every requested PRB has arrived, or ``grace``
+        seconds after the due time; each arrival of uplink PRBs restarts the ``grace``
+        period (a loaded O-RU that is still answering is waited for). Without a running
+        receive loop (:meth:`start`) the wait receives itself.
+
+        >>> from softran.oran.endpoints import FronthaulConfig, loopback_pair
+        >>> odu, oru = loopback_pair(FronthaulConfig(n_prb=24, eaxc_ids=(0,)), loopback=True)
+        >>> grid = torch.zeros(1, 14, 288, dtype=torch.complex64)
+        >>> n = odu.send_slot(grid, 0, 0, 0); oru.start()
+        >>> odu.request_uplink(0, 0, 0), odu.wait_uplink(grace=2.0)
+        (1, [])
+        >>> oru.stop(); odu.request_uplink(0, 0, 1)     # the O-RU no longer answers
+        1
+        >>> [str(m) for m in odu.wait_uplink(grace=0.05)]
+        ['frame 0 subframe 0 slot 1: 336 of 336 PRBs missing (eAxC 0, symbols 0-13)']
+        >>> odu.close(); oru.close()
+        """
+        grace = check_positive("grace", grace)
+        poll = check_positive("poll", poll)
+        with self._lock:
+            outstanding = self._outstanding()
+            due_ns = self._uplink_due_ns([k for k, _, _ in outstanding]) if outstanding else 0
+        deadline = time.monotonic() + max(0, due_ns - self.clock.now_ns()) / 1e9 + grace
+        before = sum(m for _, m, _ in outstanding)
+        while outstanding and time.monotonic() < deadline:
+            if self._thread is None:
+                self.receive(timeout=poll)
+            else:
+                time.sleep(poll)
+            with self._lock:
+                outstanding = self._outstanding()
+            now_missing = sum(m for _, m, _ in outstanding)
+            if now_missing < before:  # uplink is arriving: wait on
+                before = now_missing
+                deadline = max(deadline, time.monotonic() + grace)
+        out = []
+        with self._lock:
+            for key, missing, expected in self._outstanding():
+                buf = self._slots[key]
+                gap = buf.expected & ~buf.received
+                eaxc = tuple(self.config.eaxc_ids[k] for k in np.flatnonzero(gap.any((1, 2))))
+                symbols = tuple(int(v) for v in np.flatnonzero(gap.any((0, 2))))
+                out.append(UplinkShortfall(key[1], key[2], key[3], missing, expected, eaxc,
+                                           symbols))
+        return out
 
     def next_slot(self) -> tuple[int, int, int]:
         """(frame_id, subframe_id, slot_id) of the first slot whose downlink C-plane is

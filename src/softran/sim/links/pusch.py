@@ -28,6 +28,11 @@ realisation from the batch's seed stream. ``[channel] model``:
   uniform linear arrays of vertically polarised isotropic elements at half-wavelength
   spacing on both sides.
 
+The fading channels realise fractional path delays with a band-limited interpolator whose
+output lags by ``filter_delay`` samples (:mod:`softran.channel.delay_line`); the link removes
+that lag (ideal timing, as the receiver has no timing estimation), so the perfect-CSI channel
+(``frequency_response`` at the FFT window centres) and the waveform agree.
+
 ``[pusch]`` keys: ``frc`` (a TS 38.104 Annex A FRC name such as ``"G-FR1-A3-8"``; then the
 PUSCH fields below are not allowed and the carrier defaults to the FRC's SCS and PRBs), or
 ``n_prb``, ``mcs_index`` + ``mcs_table`` or ``modulation`` + ``target_code_rate``,
@@ -47,10 +52,6 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from softran.channel.antenna import AntennaArray
-from softran.channel.cdl import CDLChannel
-from softran.channel.impairments import FrequencyOffset, PhaseNoise
-from softran.channel.tdl import TDLChannel
 from softran.nr import (
     PUSCH_DETECTORS,
     CarrierConfig,
@@ -61,7 +62,14 @@ from softran.nr import (
     ulsch_info,
 )
 from softran.sim.harq import HARQModel
-from softran.sim.link import LinkConfigError, SlotCounts, check_batch_memory, register_link
+from softran.sim.link import (
+    LinkConfigError,
+    SlotCounts,
+    check_batch_memory,
+    link_value,
+    register_link,
+)
+from softran.sim.links._radio import RadioLink, check_canonical_table
 from softran.sim.links.sch_awgn import harq_counts
 from softran.validation import check_allocation, check_int
 
@@ -79,13 +87,7 @@ _RX_KEYS = ("channel_estimation", "detector", "max_iterations")
 _ESTIMATION = ("estimated", "perfect")
 
 
-def _key(key: str, fn: Any, *args: Any, **kw: Any) -> Any:
-    try:
-        return fn(*args, **kw)
-    except LinkConfigError:
-        raise
-    except (TypeError, ValueError) as err:
-        raise LinkConfigError(key, str(err).splitlines()[0]) from None
+_key = link_value
 
 
 def _pusch_from_table(table: dict[str, Any], n_tx: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -205,16 +207,11 @@ def pusch_link_config(scenario: Scenario) -> dict[str, Any]:
 
 
 def _canonical(table: dict[str, Any]) -> dict[str, Any]:
-    allowed = {"pusch", "carrier", "channel_estimation", "detector", "max_iterations", "frc"}
-    for key in table:
-        if key not in allowed:
-            raise LinkConfigError(f"pusch.{key}", "unknown key in a canonical pusch table")
-    _key("pusch.carrier", CarrierConfig, **table["carrier"])
-    _key("pusch.pusch", PUSCHConfig, **table["pusch"])
-    return dict(table)
+    return check_canonical_table(table, "pusch", PUSCHConfig, (
+        "pusch", "carrier", "channel_estimation", "detector", "max_iterations", "frc"))
 
 
-class PUSCHLink:
+class PUSCHLink(RadioLink):
     """PUSCH link with HARQ (module docstring); implements :class:`~softran.sim.Link`.
 
     >>> from softran.nr import CarrierConfig, PUSCHConfig
@@ -252,110 +249,12 @@ class PUSCHLink:
         #: average transmitted energy per data RE, summed over the ports (the SNR's P)
         self.signal_energy = (float(config.n_layers) if w is None
                               else float(w.abs().square().sum()))
-        info = self.tx.info
-        cps = info.slot_cyclic_prefix_lengths(self.carrier.n_slot)
-        starts, t = [], 0
-        for cp in cps:
-            starts.append(t + cp + info.nfft // 2)
-            t += cp + info.nfft
-        #: sample index of the middle of each symbol's FFT window (perfect CSI)
-        self.symbol_centres = torch.tensor(starts, dtype=torch.int64)
-        r = torch.arange(self.n_rx, dtype=torch.float64)[:, None]
-        c = torch.arange(self.n_tx, dtype=torch.float64)[None, :]
-        self.awgn_h = torch.polar(torch.ones(self.n_rx, self.n_tx, dtype=torch.float64),
-                                  2 * math.pi * r * c / max(self.n_rx, self.n_tx)
-                                  ).to(torch.complex64).to(self.device)
+        self._init_radio()
 
     def bytes_per_slot(self) -> int:
         """Estimated memory of one slot of :meth:`run` (its dominant tensors), for the memory
         check of ``n_slots`` (and of ``run.batch_slots`` when a scenario is validated)."""
         return _bytes_per_slot(self.carrier, self.config, self.n_rx)
-
-    def _impairments(self, table: dict[str, Any]) -> dict[str, Any]:
-        """Checked ``[impairments]`` keys (see :class:`~softran.sim.scenario.ImpairmentsSection`);
-        the blocks are built once here so that a bad value fails before any slot runs."""
-        from softran.sim.scenario_sections import ImpairmentsSection
-
-        section = ImpairmentsSection(**table)
-        fs = self.tx.sample_rate
-        if section.frequency_offset:
-            FrequencyOffset(section.frequency_offset, fs)
-        if section.phase_noise != "none":
-            self._phase_noise(section.model_dump(), seed=0)
-        return section.model_dump()
-
-    def _phase_noise(self, imp: dict[str, Any], seed: int) -> PhaseNoise:
-        if imp["phase_noise"] == "wiener":
-            return PhaseNoise(self.tx.sample_rate, "wiener", linewidth=imp["linewidth"],
-                              seed=seed)
-        return PhaseNoise(self.tx.sample_rate, "TR38.803",
-                          carrier_frequency=imp["carrier_frequency"],
-                          parameter_set=imp["parameter_set"], seed=seed)
-
-    def oscillator(self, gen: torch.Generator) -> PhaseNoise | None:
-        """The phase-noise oscillator of one :meth:`run` (seeded from ``gen``), or None."""
-        if self.impairments["phase_noise"] == "none":
-            return None
-        seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=self.device))
-        return self._phase_noise(self.impairments, seed)
-
-    def _impair(self, y: torch.Tensor, oscillator: PhaseNoise | None) -> torch.Tensor:
-        """Frequency offset and phase noise on the received waveform ``[B, n_rx, T]``.
-
-        The oscillator runs on: the B slots of a call are consecutive stretches of one
-        realisation (B*T samples in one stream, one FIR pass instead of B), and the next call
-        continues it. Each slot's phase noise has the model's statistics; neighbouring slots
-        are correlated the way consecutive slots of one radio are."""
-        imp = self.impairments
-        if imp["frequency_offset"]:
-            y = FrequencyOffset(imp["frequency_offset"], self.tx.sample_rate)(y)
-        if oscillator is not None:
-            b, _, t = y.shape
-            ones = torch.ones(1, 1, b * t, dtype=y.dtype, device=y.device)
-            y = y * oscillator(ones).reshape(b, 1, t)
-        return y
-
-    def _fading(self, seed: int) -> torch.nn.Module | None:
-        ch = self.channel
-        model = ch.get("model", "AWGN")
-        fs = self.tx.sample_rate
-        if model == "AWGN":
-            return None
-        corr = ch.get("correlation", "low")
-        corr = None if corr == "low" else corr
-        if model.upper().startswith("CDL"):
-            arr_tx = AntennaArray(n_cols=self.n_tx)
-            arr_rx = AntennaArray(n_cols=self.n_rx)
-            return CDLChannel(model, ch["delay_spread"] * 1e-9, ch["max_doppler"],
-                              tx_array=arr_tx, rx_array=arr_rx, sample_rate=fs, uplink=True,
-                              seed=seed)
-        ds = ch.get("delay_spread")
-        return TDLChannel(ch["profile"], None if ds is None else ds * 1e-9,
-                          ch["max_doppler"], self.n_tx, self.n_rx, fs, seed=seed,
-                          correlation=corr)
-
-    def _propagate(self, wave: torch.Tensor, gen: torch.Generator
-                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Faded waveform and (perfect CSI) the effective channel per layer on the grid."""
-        seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=self.device))
-        fading = self._fading(seed)
-        n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
-        if fading is None:
-            y = torch.einsum("rt,bts->brs", self.awgn_h, wave)
-            h_ports = self.awgn_h[None, :, :, None, None].expand(wave.shape[0], -1, -1,
-                                                                 n_sym, k)
-        else:
-            y = fading(wave)
-            h_ports = None
-            if self.perfect:
-                resp = fading.frequency_response(k, 1e3 * self.carrier.subcarrier_spacing,
-                                                 self.symbol_centres)  # [B, R, P, K, L]
-                h_ports = resp.permute(0, 1, 2, 4, 3)
-        if not self.perfect:
-            return y, None
-        w = self.tx.precoder
-        h = h_ports if w is None else torch.einsum("brpsk,pv->brvsk", h_ports, w)
-        return y, h
 
     def run(self, snr_db: float, n_slots: int, seed: int) -> SlotCounts:
         """Simulate ``n_slots`` new transport blocks, each retransmitted until acknowledged or
@@ -372,7 +271,6 @@ class PUSCHLink:
         acked = torch.zeros_like(active)
         n_tx = torch.zeros(n_slots, dtype=torch.int64, device=dev)
         decoder = self.rx.decoder
-        decoder.reset_soft_buffer(0)
         oscillator = self.oscillator(gen)
         allowed = (None if self.harq_model is None
                    else self.harq_model.allowed_transmissions(n_slots, dev))
@@ -382,17 +280,18 @@ class PUSCHLink:
                 break
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             wave = self.tx(tb[idx], rv)
-            y, h = self._propagate(wave, gen)
+            y, h = self.propagate(wave, gen)
             y = self._impair(y, oscillator)
             noise = torch.randn(y.shape, dtype=y.dtype, generator=gen, device=dev)
             y = y + noise * math.sqrt(n0)
             llr_active = self.rx.llr(y, h=h, noise_var=n0 if self.perfect else None)
-            # finished blocks get zero LLRs: the soft buffer keeps one shape and their code
-            # blocks, already decoded, are not decoded again
+            # finished blocks get zero LLRs: the soft buffer keeps one shape and a block with
+            # no soft bits is not decoded (a decoded block has cleared its soft bits)
             llr = torch.zeros(n_slots, g, dtype=llr_active.dtype, device=dev)
             llr[idx] = llr_active
+            # the first transmission is new data (NDI toggled), the others retransmissions
             out, err = decoder(llr, self.config.modulation, self.config.n_layers, rv=rv,
-                               harq_process=0)
+                               harq_process=0, new_data=i == 0)
             n_tx += active
             decoded = torch.where(active.unsqueeze(-1), out, decoded)
             acked |= active & ~err

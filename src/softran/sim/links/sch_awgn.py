@@ -65,6 +65,8 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
     passed (TS 38.212 §6.2.1) at the last of them, and ``decoded`` holds its bits after that
     last transmission. Every transmission but an acknowledged last one is a NACK. A block is
     delivered when it was acknowledged and its bits are right; otherwise it is a block error.
+    A block's first transmission failed when it was sent again or, sent once, not
+    acknowledged.
 
     Shapes: ``tb``, ``decoded`` uint8 ``[B, A]``; ``acked`` bool ``[B]``;
     ``n_transmissions`` int ``[B]`` (>= 1).
@@ -74,6 +76,8 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
     >>> c = harq_counts(tb, dec, torch.tensor([True, True, False]), torch.tensor([1, 2, 4]))
     >>> c.slots, c.transmission_errors, c.block_errors, c.bit_errors, c.delivered_bits, c.max_bits
     (7, 5, 1, 2, 16, 56)
+    >>> c.first_transmission_errors
+    2
     """
     a = tb.shape[-1]
     wrong = (decoded != tb)
@@ -84,7 +88,8 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
         transmission_errors=n_tx - int(acked.sum()),
         blocks=tb.shape[0], block_errors=tb.shape[0] - int(delivered.sum()),
         bits=tb.numel(), bit_errors=int(wrong.sum()),
-        delivered_bits=a * int(delivered.sum()), max_bits=a * n_tx)
+        delivered_bits=a * int(delivered.sum()), max_bits=a * n_tx,
+        first_transmission_errors=int(((n_transmissions > 1) | ~acked).sum()))
 
 
 class SCHAWGNLink:
@@ -151,21 +156,22 @@ class SCHAWGNLink:
         active = torch.ones(n_slots, dtype=torch.bool, device=dev)
         acked = torch.zeros_like(active)
         n_tx = torch.zeros(n_slots, dtype=torch.int64, device=dev)
-        self.decoder.reset_soft_buffer(0)
         for i in range(self.max_transmissions):
             if not bool(active.any()):
                 break
             rv = self.rv_sequence[i % len(self.rv_sequence)]
             idx = active.nonzero().flatten()
             # only the active blocks are sent; the finished ones get zero LLRs so that the
-            # soft buffer keeps one shape (their code blocks are done and not decoded again)
+            # soft buffer keeps one shape (a block with no soft bits is not decoded)
             cw = self.encoder(tb[idx], self.modulation, self.n_layers, self.g, rv=rv)
             x = symbol_modulate(cw, self.modulation)
             noise = torch.randn(x.shape, dtype=x.dtype, generator=gen, device=dev)
             y = x + noise * math.sqrt(n0 / self.n_rx)
             llr = torch.zeros(n_slots, self.g, dtype=torch.float32, device=dev)
             llr[idx] = symbol_demodulate(y, self.modulation, n0 / self.n_rx)
-            out, err = self.decoder(llr, self.modulation, self.n_layers, rv=rv, harq_process=0)
+            # the first transmission is new data (NDI toggled), the others retransmissions
+            out, err = self.decoder(llr, self.modulation, self.n_layers, rv=rv, harq_process=0,
+                                    new_data=i == 0)
             n_tx += active
             decoded = torch.where(active.unsqueeze(-1), out, decoded)
             acked |= active & ~err

@@ -15,7 +15,9 @@ Three algorithms over the parity-check matrix H of ``base_graph.parity_check_mat
 * ``"sum-product"``: flooding belief propagation with the exact tanh rule
   ``R = 2 atanh(prod tanh(Q/2))`` in float64, the accuracy reference (torch only). The products
   exclude the own edge through prefix / suffix products (no division); |prod| is limited to
-  1 - 1e-15, so messages saturate at about +-35.
+  1 - 1e-15, so messages saturate at about +-35. With early termination a block leaves the
+  batch after the iteration that satisfies its checks: the others go on without it, so a
+  batch costs the sum of its blocks' iterations, not the slowest block's times the batch.
 
 Shared conventions (MATLAB ``nrLDPCDecode``):
 
@@ -198,13 +200,19 @@ def _decode_sum_product(llr: torch.Tensor, plan: DecodePlan, max_iterations: int
     l_ch = torch.zeros(b, n_flat, dtype=torch.float64, device=dev)
     l_ch[:, 2 * zc:plan.n_cols * zc] = llr.to(torch.float64).clamp(-LLR_SATURATION,
                                                                     LLR_SATURATION)
-    shape = (b, plan.n_rows, plan.d_max, zc)
-    R = torch.zeros(shape, dtype=torch.float64, device=dev)
-    send = index.valid.unsqueeze(0) & active.view(b, plan.n_rows, 1, 1)
-    L = l_ch
-    running = torch.ones(b, dtype=torch.bool, device=dev)
     iterations = torch.full((b,), max_iterations, dtype=torch.int32, device=dev)
+    stopped = torch.zeros(b, dtype=torch.bool, device=dev)
+    final = l_ch.clone()  # each block's posteriors when it stops
+    # the running blocks only: a block whose hard decisions satisfy every check leaves the
+    # batch (per-block early termination, as the layered kernels do)
+    run = torch.arange(b, device=dev)
+    l_run, act = l_ch, active
+    R = torch.zeros((b, plan.n_rows, plan.d_max, zc), dtype=torch.float64, device=dev)
+    L = l_ch
     for it in range(max_iterations):
+        n = run.numel()
+        shape = (n, plan.n_rows, plan.d_max, zc)
+        send = index.valid.unsqueeze(0) & act.view(n, plan.n_rows, 1, 1)
         q = L[:, index.pad_idx].view(shape) - R
         tq = torch.where(index.valid, torch.tanh(0.5 * q), 1.0)
         prefix = torch.cumprod(tq, dim=2)
@@ -212,16 +220,20 @@ def _decode_sum_product(llr: torch.Tensor, plan: DecodePlan, max_iterations: int
         prod = torch.ones_like(tq)
         prod[:, :, 1:] = prefix[:, :, :-1]
         prod[:, :, :-1] *= suffix[:, :, 1:]
-        r_new = torch.where(send, 2.0 * torch.atanh(prod.clamp(-_TANH_MAX, _TANH_MAX)), 0.0)
-        R = torch.where(running.view(b, 1, 1, 1), r_new, R)
-        L_new = l_ch.index_add(1, index.pad_idx, R.view(b, -1))
-        L = torch.where(running.view(b, 1), L_new, L)
+        R = torch.where(send, 2.0 * torch.atanh(prod.clamp(-_TANH_MAX, _TANH_MAX)), 0.0)
+        L = l_run.index_add(1, index.pad_idx, R.view(n, -1))
         if early:
-            iterations, running = _early_stop(it, L, active, plan, index, running, iterations)
-            if not bool(running.any()):
-                break
-    return (L[:, :plan.kb * zc] < 0).to(torch.uint8), _signed(iterations, L, active, plan,
-                                                              index, running, early)
+            ok = _syndrome_ok(L[:, :plan.n_cols * zc], act, plan, index)
+            if bool(ok.any()):
+                done = run[ok]
+                final[done], iterations[done], stopped[done] = L[ok], it + 1, True
+                keep = ~ok
+                run, L, R, l_run, act = run[keep], L[keep], R[keep], l_run[keep], act[keep]
+                if run.numel() == 0:
+                    break
+    final[run] = L
+    return (final[:, :plan.kb * zc] < 0).to(torch.uint8), _signed(iterations, final, active,
+                                                                  plan, index, ~stopped, early)
 
 
 def _decode_layered_numba(llr: torch.Tensor, plan: DecodePlan, max_iterations: int,

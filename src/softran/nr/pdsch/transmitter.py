@@ -1,0 +1,145 @@
+"""PDSCH transmitter block of the gNB: transport blocks -> resource grid -> OFDM waveform.
+
+TS 38.212 §7.2 (DL-SCH), TS 38.211 §7.3.1 (PDSCH), §7.4.1.1 (DM-RS), §7.4.1.2 (PT-RS),
+§5.3.1 (OFDM); precoding per PRG as TS 38.214 §5.1.2.3. Built from the level-1 functions
+:class:`~softran.nr.DLSCHEncoder`, :func:`~softran.nr.pdsch.chain.pdsch`,
+:func:`~softran.nr.pdsch.dmrs.pdsch_dmrs`, :func:`~softran.nr.pdsch.ptrs.pdsch_ptrs` and
+:func:`~softran.nr.ofdm_modulate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from softran.nr.coding.sch import DLSCHEncoder
+from softran.nr.config import N_SC_RB, CarrierConfig
+from softran.nr.ofdm import ofdm_info, ofdm_modulate
+from softran.nr.pdsch.chain import pdsch
+from softran.nr.pdsch.config import PDSCHConfig, check_pdsch_config
+from softran.nr.pdsch.dmrs import pdsch_dmrs, pdsch_dmrs_indices
+from softran.nr.pdsch.indices import pdsch_indices
+from softran.nr.pdsch.ptrs import pdsch_ptrs, pdsch_ptrs_indices
+from softran.nr.pdsch.vrb_mapping import prg_index
+from softran.validation import check_bits, check_int, check_tensor
+
+__all__ = ["PDSCHTransmitter"]
+
+
+class PDSCHTransmitter(torch.nn.Module):
+    """One PDSCH in one slot: DL-SCH encoding of each codeword, PDSCH modulation and layer
+    mapping, DM-RS / PT-RS, the layer grid, optional PRG-wise precoding onto antenna ports and
+    OFDM modulation.
+
+    Args:
+        carrier: the carrier (``n_slot`` sets the DM-RS / PT-RS sequences).
+        config: the PDSCH (its MCS or ``target_code_rate`` sets the LDPC rate).
+        nfft, sample_rate: OFDM size, as :func:`~softran.nr.ofdm_info`.
+        n_ref: limited-buffer rate matching N_ref (TS 38.212 §5.4.2.1), ``None``: full buffer.
+        precoding: W per PRG ``[n_prg, n_ports, n_layers]`` (or ``[n_ports, n_layers]``) as
+            :func:`~softran.nr.pdsch.chain.pdsch_precode` with ``config.prg_bundle_size``;
+            None: the layers are the ports (identity).
+        ptrs_power_db: PT-RS EPRE relative to one layer's data EPRE (TS 38.214 Table 4.1-2
+            *epre-Ratio*; 0 dB by default).
+        device: where the grids and waveforms are built.
+
+    ``forward(tb, rv)``: ``tb`` uint8 ``[batch, A]`` (one codeword) or a list of two
+    ``[batch, A_q]`` -> waveform complex64 ``[batch, n_ports, T]``. After a call
+    ``last_layer_grid`` and ``last_grid`` hold the layer and port grids.
+
+    >>> c = CarrierConfig(n_size_grid=25)
+    >>> p = PDSCHConfig(prb_set=range(25), mcs_index=2)
+    >>> tx = PDSCHTransmitter(c, p)
+    >>> tb = torch.randint(0, 2, (2, p.tb_sizes[0]), dtype=torch.uint8)
+    >>> tuple(tx(tb).shape), tx.sample_rate
+    ((2, 1, 7680), 7680000.0)
+    """
+
+    def __init__(self, carrier: CarrierConfig, config: PDSCHConfig, *, nfft: int | None = None,
+                 sample_rate: float | None = None, n_ref: int | None = None,
+                 precoding: torch.Tensor | None = None, ptrs_power_db: float = 0.0,
+                 device: torch.device | str | None = None) -> None:
+        super().__init__()
+        check_pdsch_config(carrier, config, "config")
+        self.carrier = carrier.model_copy()
+        self.config = config.model_copy(deep=True)
+        self.device = torch.device("cpu") if device is None else torch.device(device)
+        self.info = ofdm_info(self.carrier, nfft=nfft, sample_rate=sample_rate)
+        self.nfft = self.info.nfft
+        self.sample_rate = float(self.info.sample_rate)
+        cfg, dev = self.config, self.device
+        self.encoders = torch.nn.ModuleList(
+            DLSCHEncoder(cfg.code_rate, n_ref=n_ref) for _ in range(cfg.n_codewords))
+        self.tb_sizes = cfg.tb_sizes
+        self.indices, self.indices_info = pdsch_indices(self.carrier, cfg, device=dev)
+        self.dmrs_indices = pdsch_dmrs_indices(self.carrier, cfg, device=dev)
+        self.dmrs_symbols = pdsch_dmrs(self.carrier, cfg, device=dev)
+        self.ptrs_indices = pdsch_ptrs_indices(self.carrier, cfg, device=dev)
+        amp = 10.0 ** (float(ptrs_power_db) / 20.0)
+        self.ptrs_symbols = pdsch_ptrs(self.carrier, cfg, device=dev) * amp
+        self.n_layers = cfg.n_layers
+        n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
+        self.grid_shape = (self.n_layers, n_sym, k)
+        #: precoder per subcarrier ``[K, n_ports, n_layers]`` or None (identity)
+        self.precoder: torch.Tensor | None = None
+        if precoding is not None:
+            w = check_tensor("precoding", precoding, min_dim=2).to(dev, torch.complex64)
+            w = w.unsqueeze(0) if w.dim() == 2 else w
+            if w.dim() != 3 or w.shape[-1] != self.n_layers:
+                raise ValueError(f"precoding must be [n_prg, n_ports, n_layers={self.n_layers}]"
+                                 f" or [n_ports, n_layers], got {tuple(precoding.shape)}")
+            crb = self.carrier.n_start_grid + torch.arange(k, device=dev) // N_SC_RB
+            prg = prg_index(crb, cfg.prg_bundle_size)
+            if int(prg.max()) >= w.shape[0]:
+                raise ValueError(f"precoding holds {w.shape[0]} PRG matrices; the carrier "
+                                 f"needs {int(prg.max()) + 1} (prg_bundle_size = "
+                                 f"{cfg.prg_bundle_size})")
+            self.precoder = w[prg]
+        self.n_ports = self.n_layers if self.precoder is None else self.precoder.shape[1]
+        self.last_grid: torch.Tensor | None = None
+        self.last_layer_grid: torch.Tensor | None = None
+
+    def _check_tb(self, tb: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        tbs = [tb] if isinstance(tb, torch.Tensor) else list(tb)
+        if len(tbs) != len(self.tb_sizes):
+            raise ValueError(f"this PDSCH carries {len(self.tb_sizes)} transport block(s), got "
+                             f"{len(tbs)}")
+        out = []
+        for q, (t, a) in enumerate(zip(tbs, self.tb_sizes, strict=True)):
+            t = check_bits("tb", t, min_dim=2)
+            if t.dim() != 2 or t.shape[-1] != a:
+                raise ValueError(f"tb must have shape [batch, A={a}] (codeword {q}), got "
+                                 f"{tuple(t.shape)}")
+            out.append(t.to(self.device))
+        if len({t.shape[0] for t in out}) != 1:
+            raise ValueError("the transport blocks of the two codewords must share the batch size")
+        return out
+
+    def layer_grid(self, tb: torch.Tensor | Sequence[torch.Tensor], rv: int = 0) -> torch.Tensor:
+        """Layer grid ``[batch, n_layers, n_symbols, K]`` with data, DM-RS and PT-RS."""
+        tbs = self._check_tb(tb)
+        rv = check_int("rv", rv, 0, 3)
+        cfg = self.config
+        # the blocks are 0/1 (checked in _check_tb): as bool the encoder need not check
+        # every value again
+        cws = [enc(t.view(torch.bool), cfg.modulation, v, g, rv) for enc, t, v, g in
+               zip(self.encoders, tbs, cfg.codeword_layers, self.indices_info.G, strict=True)]
+        sym = pdsch(cws if len(cws) > 1 else cws[0], self.carrier, cfg)  # [B, v, n_re]
+        batch = tbs[0].shape[0]
+        n = self.n_layers * self.grid_shape[1] * self.grid_shape[2]
+        grid = torch.zeros(batch, n, dtype=torch.complex64, device=self.device)
+        grid[:, self.indices.reshape(-1)] = sym.reshape(batch, -1)
+        grid[:, self.dmrs_indices.reshape(-1)] = self.dmrs_symbols.reshape(-1)
+        if self.ptrs_indices.numel():
+            grid[:, self.ptrs_indices] = self.ptrs_symbols
+        return grid.reshape(batch, *self.grid_shape)
+
+    def forward(self, tb: torch.Tensor | Sequence[torch.Tensor], rv: int = 0) -> torch.Tensor:
+        """Waveform ``[batch, n_ports, T]`` of the transport block(s) ``tb``."""
+        layers = self.layer_grid(tb, rv)
+        grid = layers if self.precoder is None else torch.einsum(
+            "kpv,bvsk->bpsk", self.precoder, layers)
+        self.last_layer_grid = layers
+        self.last_grid = grid
+        return ofdm_modulate(grid, self.carrier, nfft=self.nfft)
