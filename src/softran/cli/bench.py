@@ -66,6 +66,9 @@ def bench_latency(
     snr: Annotated[float | None, typer.Option(
         help="Uplink SNR per RE and antenna, dB (default: 2 dB above the 70 % throughput "
              "point).")] = None,
+    ldpc_kernel: Annotated[str, typer.Option(
+        help="LDPC decoder kernel: numba-int8 (fixed point), numba (float), torch.")
+    ] = "numba-int8",
     width: Annotated[int, typer.Option(help="BFP mantissa width of the fronthaul.")] = 9,
     slots: Annotated[int, typer.Option(help="Slots measured per chain (>= 1).")] = 1000,
     warmup: Annotated[int, typer.Option(help="Unmeasured slots first (JIT, caches).")] = 50,
@@ -96,8 +99,8 @@ def bench_latency(
                          "written beside it as .png)")
     cfg = LatencyConfig(n_prb=prb, scs=scs, n_rx=rx, ul_mcs=mcs, ul_mcs_table=mcs_table,
                         dl_mcs=dl_mcs, dl_mcs_table=dl_mcs_table, dl_layers=dl_layers,
-                        snr_db=snr, bfp_width=width, n_slots=slots, warmup=warmup,
-                        chains=chains)
+                        snr_db=snr, ldpc_kernel=ldpc_kernel, bfp_width=width, n_slots=slots,
+                        warmup=warmup, chains=chains)
     progress = _Progress(quiet)
     try:
         report = measure_latency(cfg, progress=progress)

@@ -71,7 +71,9 @@ class LatencyConfig:
     the fronthaul), ``ul_mcs`` / ``dl_mcs`` MCS indices of ``ul_mcs_table`` /
     ``dl_mcs_table`` (``"qam64"``, ``"qam256"``, ...), ``dl_layers`` 1..4, ``snr_db`` the UL
     SNR per RE and receive antenna (None: 2 dB above the 70 % throughput point),
-    ``max_iterations`` of the LDPC decoder, ``bfp_width`` the BFP mantissa width,
+    ``max_iterations`` of the LDPC decoder, ``ldpc_kernel`` its ``kernel``
+    (:func:`~softran.nr.coding.ldpc.ldpc_decode`; default the fixed-point ``"numba-int8"``,
+    ``"numba"`` the float one), ``bfp_width`` the BFP mantissa width,
     ``n_slots`` measured slots after ``warmup`` unmeasured ones, ``chains`` a subset of
     :data:`CHAINS`, ``seed`` for every random draw.
     """
@@ -86,6 +88,7 @@ class LatencyConfig:
     dl_layers: int = 2
     snr_db: float | None = None
     max_iterations: int = 12
+    ldpc_kernel: str = "numba-int8"
     bfp_width: int = 9
     n_slots: int = 1000
     warmup: int = 50
@@ -102,6 +105,7 @@ class LatencyConfig:
         if self.snr_db is not None:
             check_real("snr_db", self.snr_db, -20.0, 60.0)
         check_int("max_iterations", self.max_iterations, 1, 100)
+        check_choice("ldpc_kernel", self.ldpc_kernel, ("numba", "numba-int8", "torch"))
         check_int("bfp_width", self.bfp_width, 1, 16)
         check_int("n_slots", self.n_slots, 1, 1_000_000)
         check_int("warmup", self.warmup, 0, 1_000_000)
@@ -230,7 +234,8 @@ def snr_at_throughput(cfg: LatencyConfig, target: float = 0.7, *, slots: int = 6
 
     carrier, pusch = _ul_configs(cfg)
     tx = PUSCHTransmitter(carrier, pusch)
-    rx = PUSCHReceiver(carrier, pusch, n_rx=cfg.n_rx, max_iterations=cfg.max_iterations)
+    rx = PUSCHReceiver(carrier, pusch, n_rx=cfg.n_rx, max_iterations=cfg.max_iterations,
+                       ldpc_kernel=cfg.ldpc_kernel)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
     tb = torch.randint(0, 2, (slots, pusch.tb_size), dtype=torch.uint8, generator=gen)
     wave = tx(tb).expand(-1, cfg.n_rx, -1)
@@ -254,7 +259,8 @@ def _ul_chain(cfg: LatencyConfig, snr_db: float, notes: dict[str, str]) -> _Chai
 
     carrier, pusch = _ul_configs(cfg)
     tx = PUSCHTransmitter(carrier, pusch)
-    rx = PUSCHReceiver(carrier, pusch, n_rx=cfg.n_rx, max_iterations=cfg.max_iterations)
+    rx = PUSCHReceiver(carrier, pusch, n_rx=cfg.n_rx, max_iterations=cfg.max_iterations,
+                       ldpc_kernel=cfg.ldpc_kernel)
     dec = rx.decoder
     info = dec.sch_info
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -292,7 +298,7 @@ def _ul_chain(cfg: LatencyConfig, snr_db: float, notes: dict[str, str]) -> _Chai
     def ldpc(c: dict[str, Any]) -> None:
         llr = c["cb_llr"]
         c["bits"], c["iterations"] = ldpc_decode(llr.reshape(-1, llr.shape[-1]), info.bgn,
-                                                 dec.max_iterations)
+                                                 dec.max_iterations, kernel=cfg.ldpc_kernel)
 
     def crc(c: dict[str, Any]) -> None:
         blk, cb_err = code_block_desegment_ldpc(c["bits"].reshape(1, info.c, info.k), info.bgn,
@@ -306,7 +312,8 @@ def _ul_chain(cfg: LatencyConfig, snr_db: float, notes: dict[str, str]) -> _Chai
         stats["blocks"] += c["iterations"].numel()
         notes["UL"] = (f"{cfg.n_prb} PRB {pusch.modulation} MCS {cfg.ul_mcs} ({cfg.ul_mcs_table})"
                        f", 1 layer, {cfg.n_rx} rx, TBS {pusch.tb_size}, C = {info.c} code "
-                       f"block(s) BG{info.bgn} Zc = {info.zc}; AWGN {snr_db:.2f} dB: BLER "
+                       f"block(s) BG{info.bgn} Zc = {info.zc}, LDPC kernel "
+                       f"{cfg.ldpc_kernel}; AWGN {snr_db:.2f} dB: BLER "
                        f"{stats['errors'] / stats['slots']:.3g}, mean LDPC iterations "
                        f"{stats['iterations'] / max(stats['blocks'], 1):.2f}")
 

@@ -205,3 +205,42 @@ def test_bad_kernel_uses() -> None:
         ldpc_decode(good, 2, algorithm="sum-product", kernel="numba-int8")
     with pytest.raises(ValueError, match="kernel"):
         ldpc_decode(good, 2, kernel="int8")
+
+
+# ------------------------------------------------------------------ through the receivers
+
+
+def test_ulsch_decoder_with_fixed_point_kernel() -> None:
+    from softran.nr.coding.sch import ULSCHDecoder, ULSCHEncoder
+
+    gen = torch.Generator().manual_seed(30)
+    tb = torch.randint(0, 2, (3, 4000), dtype=torch.uint8, generator=gen)
+    enc = ULSCHEncoder(0.4)
+    g = 10800
+    cw = enc(tb, "16QAM", 1, g)
+    noise = torch.randn(cw.shape, generator=gen)
+    llr = 2.0 * ((1.0 - 2.0 * cw.float()) + 0.6 * noise) / 0.36
+    fixed = ULSCHDecoder(0.4, 4000, ldpc_kernel="numba-int8")
+    ref = ULSCHDecoder(0.4, 4000, ldpc_kernel="torch")
+    out_f, err_f = fixed(llr, "16QAM", 1, new_data=True)
+    out_r, err_r = ref(llr, "16QAM", 1, new_data=True)
+    assert not bool(err_f.any()) and not bool(err_r.any())
+    assert torch.equal(out_f, tb) and torch.equal(out_r, tb)
+    with pytest.raises(ValueError, match="ldpc_kernel"):
+        ULSCHDecoder(0.4, 4000, ldpc_kernel="int8")
+
+
+def test_pusch_receiver_with_fixed_point_kernel() -> None:
+    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
+
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+    cfg = PUSCHConfig(prb_set=range(24), mcs_index=10)
+    tx = PUSCHTransmitter(carrier, cfg)
+    gen = torch.Generator().manual_seed(31)
+    tb = torch.randint(0, 2, (2, cfg.tb_size), dtype=torch.uint8, generator=gen)
+    wave = tx(tb).expand(-1, 2, -1)
+    rx_wave = wave + 0.05 * torch.randn(wave.shape, dtype=wave.dtype, generator=gen)
+    rx = PUSCHReceiver(carrier, cfg, n_rx=2, ldpc_kernel="numba-int8")
+    assert rx.decoder.ldpc_kernel == "numba-int8"
+    out, err = rx(rx_wave, new_data=True)
+    assert not bool(err.any()) and torch.equal(out, tb)
