@@ -180,15 +180,33 @@ def _wiener_weights(rel: torch.Tensor, width: torch.Tensor, eps: torch.Tensor) -
     shape = torch.broadcast_shapes(width.shape, eps.shape)
     width_f = width.expand(shape).reshape(-1)
     eps_f = eps.expand(shape).reshape(-1)
-    out = torch.empty(width_f.numel(), *rel.shape, dtype=rel.dtype, device=rel.device)
     values, inverse = torch.unique(width_f, return_inverse=True)
-    for j, value in enumerate(values.tolist()):
-        sel = (inverse == j).nonzero().squeeze(-1)
-        v, lam, proj = _sinc_eig(rel, value)
-        coef = proj / (lam + eps_f[sel, None, None])                   # [n, U, L]
-        out[sel] = (v @ coef.unsqueeze(-1)).squeeze(-1)
+    v, lam, proj = _sinc_eig_stack(rel, tuple(values.tolist()))         # [W, U, L(, L)]
+    coef = proj[inverse] / (lam[inverse] + eps_f[:, None, None])       # [n, U, L]
+    out = (v[inverse] @ coef.unsqueeze(-1)).squeeze(-1)                # [n, U, L]
     out = out / out.sum(-1, keepdim=True)
     return out.reshape(*shape, *rel.shape)
+
+
+_EIG_STACK_CACHE: dict[tuple[str, bytes, tuple[int, ...], tuple[float, ...]],
+                       tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+
+def _sinc_eig_stack(rel: torch.Tensor, widths: tuple[float, ...]
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`_sinc_eig` of every width, stacked: ``V [W, U, L, L]``, ``lam [W, U, L]``,
+    ``V^T r_p [W, U, L]`` (cached per geometry and set of widths: a receiver asks for the
+    same candidates every slot)."""
+    key = (str(rel.device), rel.detach().cpu().numpy().tobytes(), tuple(rel.shape), widths)
+    hit = _EIG_STACK_CACHE.get(key)
+    if hit is not None:
+        return hit
+    parts = [_sinc_eig(rel, w) for w in widths]
+    out = tuple(torch.stack([p[i] for p in parts]) for i in range(3))
+    if len(_EIG_STACK_CACHE) >= _EIG_CACHE_SIZE:
+        _EIG_STACK_CACHE.pop(next(iter(_EIG_STACK_CACHE)))
+    _EIG_STACK_CACHE[key] = out  # type: ignore[assignment]
+    return out  # type: ignore[return-value]
 
 
 def _apply(g: torch.Tensor, idx: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
