@@ -62,6 +62,12 @@ def _measure(threads: int, label: str) -> list[Row]:
         k = cbs.shape[1]
         rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, {label}",
                      cbs.numel() / t / 1e6, "Mbit/s"))
+        if threads == 1:
+            t = best_cpu_time(lambda llr=llr, bgn=bgn: ldpc_decode(llr, bgn, ITERATIONS,
+                                                                   early_termination=False),
+                              repeats=3)
+            rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, {label}, CPU time",
+                         cbs.numel() / t / 1e6, "Mbit/s"))
         bits, _ = ldpc_decode(llr, bgn, ITERATIONS, early_termination=False, kernel="numba-int8")
         if not torch.equal(bits, cbs):
             raise RuntimeError(f"fixed-point decoding failed in the case BG{bgn} r={rate:.2f}")

@@ -61,7 +61,11 @@ __all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_reference", "fixed_scalin
            "quantize_llr"]
 
 #: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
-LLR_TARGET = 8.0
+#: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
+#: iterations with early termination 5.7 / 4.5 / 3.9 / 3.8 for targets 6 / 8 / 16 / 24 against
+#: 3.6 for the float decoder at 8.3 dB, and 9.2 (one failure) / 7.6 / 7.3 against 7.3 for
+#: targets 8 / 16 / 24 at 6.5 dB; on BPSK over AWGN 16 is as good as 8 or better.
+LLR_TARGET = 16.0
 _SAT = 1e20          # decode.LLR_SATURATION (not imported: decode imports this module)
 
 
@@ -115,7 +119,7 @@ def quantize_llr(llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
     >>> q, s = quantize_llr(torch.tensor([[1.0, -3.0, 0.0, float("inf")]]))
     >>> q.tolist(), s.tolist()
-    ([[4, -12, 0, 127]], [4.0])
+    ([[8, -24, 0, 127]], [8.0])
     """
     x = np.ascontiguousarray(llr.detach().to(torch.float32).numpy())
     q = np.empty(x.shape, dtype=np.int8)
