@@ -4,7 +4,10 @@ Decoder cases: layered normalised min-sum, 10 iterations, early termination off,
 32 code blocks; LLRs of BPSK over AWGN (exact LLRs 2y/sigma^2) at an Eb/N0 where every block
 decodes; for code rate r the first E = K/r bits of the N-bit codeword buffer are transmitted
 and the rest get LLR 0 (rows whose parity is not transmitted are skipped by the decoder).
-Each case runs on one thread (numba and torch set to 1) and on all threads. Where CUDA is
+Each case runs on one thread (numba and torch set to 1) and on all threads, with the float
+Numba kernel and the fixed-point one (``kernel="numba-int8"``: 8-bit messages); on one thread
+the fixed-point rows are in CPU time (``time.process_time``: what a free core needs on this
+shared machine) and in wall time, and the load average is printed with them. Where CUDA is
 usable the same cases (and the encoder) also run on the GPU with batches of 2048 code blocks:
 the Triton kernels (when Triton is installed) and the torch paths, timed with device
 synchronisation.
@@ -17,7 +20,9 @@ import math
 import numba
 import torch
 
-from bench.timing import Row, best_time
+import os
+
+from bench.timing import Row, best_cpu_time, best_time
 from softran.nr.coding.ldpc import base_graph_dims, ldpc_decode, ldpc_encode
 
 BLOCKS = 32
@@ -57,6 +62,26 @@ def _measure(threads: int, label: str) -> list[Row]:
         k = cbs.shape[1]
         rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, {label}",
                      cbs.numel() / t / 1e6, "Mbit/s"))
+        if threads == 1:
+            t = best_cpu_time(lambda llr=llr, bgn=bgn: ldpc_decode(llr, bgn, ITERATIONS,
+                                                                   early_termination=False),
+                              repeats=3)
+            rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, {label}, CPU time",
+                         cbs.numel() / t / 1e6, "Mbit/s"))
+        bits, _ = ldpc_decode(llr, bgn, ITERATIONS, early_termination=False, kernel="numba-int8")
+        if not torch.equal(bits, cbs):
+            raise RuntimeError(f"fixed-point decoding failed in the case BG{bgn} r={rate:.2f}")
+
+        def fixed(llr=llr, bgn=bgn) -> None:
+            ldpc_decode(llr, bgn, ITERATIONS, early_termination=False, kernel="numba-int8")
+
+        t = best_time(fixed, repeats=3)
+        rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, numba-int8, {label}",
+                     cbs.numel() / t / 1e6, "Mbit/s"))
+        if threads == 1:
+            t = best_cpu_time(fixed, repeats=3)
+            rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, numba-int8, "
+                         f"{label}, CPU time", cbs.numel() / t / 1e6, "Mbit/s"))
     cbs, _ = _case(1, 384, 1 / 3, 2.0, seed=9)
     t = best_time(lambda: ldpc_encode(cbs, 1), repeats=3)
     rows.append((f"encode BG1 K={cbs.shape[1]}, {label}", cbs.numel() / t / 1e6, "Mbit/s"))
@@ -110,6 +135,7 @@ def run() -> list[Row]:
                                           kernel="torch"), repeats=2)
         rows.append(("decode BG1 K=8448 r=1/3 10 it, torch reference path (4 blocks), 1 thread",
                      cbs.numel() / t / 1e6, "Mbit/s"))
+        rows.append(("load average (1 min) after the one-thread cases", os.getloadavg()[0], ""))
         n_all = numba.config.NUMBA_NUM_THREADS  # all the threads numba may use (CPU count)
         rows += _measure(n_all, f"{n_all} threads")
         if torch.cuda.is_available():

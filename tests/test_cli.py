@@ -28,7 +28,8 @@ def test_commands_and_groups_in_registration_order():
     names = command.list_commands(typer.Context(command))
     # commands first, then groups, each as registered in softran.cli.app
     assert names == ["info", "generate", "simulate", "cellsearch", "conformance", "optical",
-                     "results", "waveform", "fronthaul", "ntn", "measure", "cell"]
+                     "results", "waveform", "fronthaul", "ntn", "measure", "cell",
+                     "bench"]
 
 
 def test_unwritable_output_is_one_line_exit_2(tmp_path, capsys):

@@ -80,6 +80,7 @@ ROLES: dict[tuple[tuple[str, ...], str], str] = {
     (("cell", "run"), "out"): "output-folder",
     (("cell", "run"), "pcap"): "output-file",
     (("cell", "run"), "plot"): "figure",
+    (("bench", "latency"), "out"): "output-file",
 }
 # text options whose every value is plausible (an address), and so has no bad name
 FREE_TEXT = {(("simulate",), "scheduler"), (("conformance", "pusch"), "scheduler"),

@@ -206,3 +206,19 @@ def test_bad_bits_and_llrs() -> None:
         pusch_descramble(torch.tensor([0.0, 1.0, 2.0, float("nan")]), 0, 0)
     with pytest.raises(ValueError, match="at least 1 dimension"):
         pdsch_descramble(torch.tensor(1.0), 0, 0)
+
+
+def test_cached_sequence_is_the_gold_sequence_every_call():
+    """The per-identity cache of the slot path returns c(i) of TS 38.211 §5.2.1 on every call
+    (nothing a caller does to its output changes the next call's)."""
+    from softran.nr.scrambling import pusch_descramble, pusch_scramble
+    from softran.nr.sequences import prbs
+
+    c = prbs(321 * 2 ** 15 + 77, 1000)
+    zeros = torch.zeros(3, 1000, dtype=torch.uint8)
+    for _ in range(3):
+        out = pusch_scramble(zeros, 77, 321)
+        assert torch.equal(out, c.expand(3, -1))
+        out ^= 1                                               # the caller owns its output
+        llr = pusch_descramble(torch.ones(1000), 77, 321)
+        assert torch.equal(llr, 1.0 - 2.0 * c.float())

@@ -20,6 +20,7 @@ from softran.cli import ntn
 from softran.cli import measure
 from softran.cli import cell
 from softran.cli.terminal import invoke, use_command_class
+from softran.cli import bench
 
 __all__ = ["app", "main", "run"]
 
@@ -62,6 +63,7 @@ app.add_typer(fronthaul.fronthaul_app, name="fronthaul")
 app.add_typer(ntn.ntn_app, name="ntn")
 app.add_typer(measure.measure_app, name="measure")
 app.add_typer(cell.cell_app, name="cell")
+app.add_typer(bench.bench_app, name="bench")
 
 use_command_class(app)  # usage lines: SCENARIO, not {scenario} (after the registrations)
 

@@ -68,7 +68,8 @@ def generate(
     typer.echo(f"carrier    {n_prb} PRB x 12 = {carrier.n_subcarriers} subcarriers at {scs} kHz "
                f"({carrier.n_subcarriers * scs / 1e3:.2f} MHz occupied), cell {n_cell_id}, "
                f"slot {n_slot}")
-    typer.echo(f"ofdm       nfft {slot.info.nfft}, sample rate {slot.info.sample_rate / 1e6:.2f} MHz, "
+    typer.echo(f"ofdm       nfft {slot.info.nfft}, "
+               f"sample rate {slot.info.sample_rate / 1e6:.2f} MHz, "
                f"{wf.numel()} samples, PAPR {papr_db:.1f} dB")
     typer.echo(f"content    {int(slot.data_mask.sum())} {modulation} data REs "
                f"({slot.data_bits.numel()} bits)")

@@ -10,7 +10,8 @@ UL_DCI.request, TX_DATA.request), :mod:`~softran.fapi.ul_tti` (UL_TTI.request wi
 PUSCH / PUCCH / SRS PDUs), :mod:`~softran.fapi.indications` (SLOT, RX_DATA, CRC, UCI, SRS,
 RACH indications), :mod:`~softran.fapi.codec` (message header, :func:`encode`,
 :func:`decode`), :mod:`~softran.fapi.transport` (P5 over TCP, P7 over UDP),
-:mod:`~softran.fapi.payload_bits` (DCI / UCI bit payloads in bytes). Every decoder raises only :class:`FAPIDecodeError` (a ``ValueError``).
+:mod:`~softran.fapi.payload_bits` (DCI / UCI bit payloads in bytes). Every decoder raises
+only :class:`FAPIDecodeError` (a ``ValueError``).
 
 Version and sources: the layouts are those of SCF 222.10.02, checked field by field against
 two public implementations of it (NVIDIA Aerial's ``scf_5g_fapi.h``, OpenAirInterface's

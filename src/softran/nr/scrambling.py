@@ -66,7 +66,26 @@ def _sequence(c_init: torch.Tensor, batch: torch.Size, g: int, what: str) -> tor
     if shape != tuple(batch):
         raise ValueError(f"the scrambling identities (shape {tuple(c_init.shape)}) do not "
                          f"broadcast to the leading dimensions {tuple(batch)} of the {what}")
-    return prbs(c_init, g)                                       # [*c_init.shape, g]
+    return _prbs_cached(c_init, g)                               # [*c_init.shape, g]
+
+
+#: c(0..g-1) of single CPU identities already generated, per (c_init, shape, g): a cell
+#: scrambles every slot with the same few identities (no Gold sequence on the slot path
+#: after the first slot). The tensors are never modified in place.
+_PRBS_CACHE: dict[tuple[int, tuple[int, ...], int], torch.Tensor] = {}
+_PRBS_CACHE_SIZE = 64
+
+
+def _prbs_cached(c_init: torch.Tensor, g: int) -> torch.Tensor:
+    if c_init.numel() != 1 or c_init.device.type != "cpu":
+        return prbs(c_init, g)
+    key = (int(c_init), tuple(c_init.shape), g)
+    hit = _PRBS_CACHE.get(key)
+    if hit is None:
+        if len(_PRBS_CACHE) >= _PRBS_CACHE_SIZE:
+            _PRBS_CACHE.pop(next(iter(_PRBS_CACHE)))
+        hit = _PRBS_CACHE[key] = prbs(c_init, g)
+    return hit
 
 
 def _mask(name: str, mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor | None:

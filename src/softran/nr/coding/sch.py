@@ -33,12 +33,13 @@ from typing import Any
 import torch
 
 from softran.nr.coding.crc import crc_decode, crc_encode
-from softran.nr.coding.ldpc.decode import ldpc_decode
+from softran.nr.coding.ldpc.decode import DECODE_KERNELS, ldpc_decode
 from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ulsch_info
 from softran.validation import check_allocation, check_bits, check_bool, check_int, check_tensor
+from softran.validation import check_choice
 
 __all__ = ["DLSCHDecoder", "DLSCHEncoder", "ULSCHDecoder", "ULSCHEncoder"]
 
@@ -77,7 +78,7 @@ class _SCHDecoder(torch.nn.Module):
                  n_ref: int | None = None, max_iterations: int = 12,
                  algorithm: str = "layered-min-sum", scaling: float = 0.75,
                  offset: float = 0.5, early_termination: bool = True,
-                 n_harq_processes: int = 16) -> None:
+                 n_harq_processes: int = 16, ldpc_kernel: str = "auto") -> None:
         super().__init__()
         self.sch_info = self._info(transport_block_length, target_code_rate)
         # one transport block's soft buffer [C, N] float32 must fit, whatever the batch
@@ -93,6 +94,9 @@ class _SCHDecoder(torch.nn.Module):
         #: stop each code block's LDPC decoding when its parity checks hold
         self.early_termination = check_bool("early_termination", early_termination)
         self.n_harq_processes = check_int("n_harq_processes", n_harq_processes, 1, 32)
+        #: the ``kernel`` of :func:`~softran.nr.coding.ldpc.ldpc_decode` ("numba-int8": the
+        #: fixed-point CPU kernel)
+        self.ldpc_kernel = check_choice("ldpc_kernel", ldpc_kernel, DECODE_KERNELS)
         self._soft: dict[int, torch.Tensor] = {}
         self._done: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         #: LDPC iterations used per code block in the last call, [..., C] (0 for a block
@@ -167,7 +171,7 @@ class _SCHDecoder(torch.nn.Module):
                                     algorithm=self.algorithm, scaling=self.scaling,
                                     offset=self.offset,
                                     early_termination=self.early_termination,
-                                    return_parity_check=True)
+                                    kernel=self.ldpc_kernel, return_parity_check=True)
             bits[todo], iterations[todo], parity_ok[todo] = b, it, ok
         bits, iterations, parity_ok = (bits.reshape(*shape, -1, k), iterations.reshape(*shape, -1),
                                        parity_ok.reshape(*shape, -1))

@@ -73,6 +73,8 @@ class PUSCHReceiver(torch.nn.Module):
             (:class:`~softran.nr.ULSCHDecoder`).
         early_termination: stop each code block's LDPC decoding as soon as its parity
             checks hold (default True); False runs ``max_iterations`` every time.
+        ldpc_kernel: the LDPC decoder's ``kernel`` (:func:`~softran.nr.coding.ldpc.ldpc_decode`;
+            ``"numba-int8"`` is the fixed-point CPU kernel, about 3x faster).
         uci: a :class:`~softran.nr.pusch.uci.PUSCHUCIConfig`: the PUSCH carries UCI
             multiplexed with the UL-SCH (TS 38.212 §6.2.7); ``forward`` separates it, decodes
             each part (:func:`~softran.nr.uci_decode`) into ``last_uci``
@@ -112,7 +114,7 @@ class PUSCHReceiver(torch.nn.Module):
                  n_harq_processes: int = 16, phase_tracking: bool = True,
                  early_termination: bool = True,
                  device: torch.device | str | None = None,
-                 uci: PUSCHUCIConfig | None = None) -> None:
+                 uci: PUSCHUCIConfig | None = None, ldpc_kernel: str = "auto") -> None:
         super().__init__()
         check_pusch_config(carrier, config, "config")
         if uci is not None and not isinstance(uci, PUSCHUCIConfig):
@@ -154,7 +156,7 @@ class PUSCHReceiver(torch.nn.Module):
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
                                     early_termination=early_termination,
-                                    n_harq_processes=n_harq_processes)
+                                    n_harq_processes=n_harq_processes, ldpc_kernel=ldpc_kernel)
         self.last_h: torch.Tensor | None = None
         self.last_noise_var: torch.Tensor | None = None
         self.last_sinr: torch.Tensor | None = None
@@ -190,19 +192,46 @@ class PUSCHReceiver(torch.nn.Module):
             return tuple(dmrs)
         return ()
 
+    def estimate(self, grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """DM-RS channel estimate of a received grid (TS 38.211 §6.4.1.1 references):
+        ``(h [batch, n_rx, n_layers, n_symbols, K], noise_var [batch, n_rx])``, as
+        :func:`~softran.nr.receiver.channel_estimate` with this receiver's options."""
+        return channel_estimate(grid, self.dmrs_indices, self.dmrs_symbols,
+                                cdm_lengths=self.cdm_lengths,
+                                freq_smoothing=self.freq_smoothing,
+                                time_interpolation=self.time_interpolation,
+                                subcarrier_spacing=1e3 * self.carrier.subcarrier_spacing)
+
+    def covariance(self, grid: torch.Tensor, h: torch.Tensor, noise_var: torch.Tensor
+                   ) -> torch.Tensor:
+        """The disturbance the detector whitens: with ``"mmse-irc"`` the interference-plus-
+        noise covariance per PRB block (:func:`~softran.nr.receiver.noise_covariance`)
+        ``[batch, n_rx, n_rx, n_blocks]``; with ``"mmse"`` ``noise_var`` itself."""
+        if self.detector != "mmse-irc":
+            return noise_var
+        return noise_covariance(grid, h, self.dmrs_indices, self.dmrs_symbols,
+                                prb_block=self.prb_block, noise_var=noise_var)
+
+    def detect(self, grid: torch.Tensor, h: torch.Tensor, noise: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """MMSE(-IRC) detection of the data REs: ``(x_hat, noise_var_eff)``, both
+        ``[batch, n_layers, n_re]`` (:func:`~softran.nr.receiver.mmse_equalize`); ``noise`` is
+        what :meth:`covariance` returns."""
+        pos = self.data_positions
+        y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
+        hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
+        if self.detector == "mmse-irc":
+            noise = noise[..., self._data_blocks]                     # [B, R, R, n_re]
+        return mmse_equalize(y, hd, noise)
+
     def equalize(self, grid: torch.Tensor, h: torch.Tensor | None = None,
                  noise_var: float | torch.Tensor | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """Channel estimation and detection: ``(x_hat, noise_var_eff)``, both
         ``[batch, n_layers, n_re]`` (data REs in :func:`~softran.nr.pusch.indices` order)."""
-        scs = 1e3 * self.carrier.subcarrier_spacing
         estimated = h is None
         if h is None:
-            h, nv = channel_estimate(grid, self.dmrs_indices, self.dmrs_symbols,
-                                     cdm_lengths=self.cdm_lengths,
-                                     freq_smoothing=self.freq_smoothing,
-                                     time_interpolation=self.time_interpolation,
-                                     subcarrier_spacing=scs)
+            h, nv = self.estimate(grid)
         else:
             h = check_tensor("h", h, min_dim=5).to(self.device)
             if not h.is_complex():
@@ -224,31 +253,27 @@ class PUSCHReceiver(torch.nn.Module):
             phase = interpolate_phase(cpe, anchors=self._phase_anchors(estimated))
             grid = common_phase_correct(grid, phase)
             self.last_phase = phase
-        pos = self.data_positions
-        y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
-        hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
-        if self.detector == "mmse-irc":
-            r = noise_covariance(grid, h, self.dmrs_indices, self.dmrs_symbols,
-                                 prb_block=self.prb_block, noise_var=nv)
-            noise = r[..., self._data_blocks]                         # [B, R, R, n_re]
-        else:
-            noise = nv
-        x_hat, nv_eff = mmse_equalize(y, hd, noise)
+        x_hat, nv_eff = self.detect(grid, h, self.covariance(grid, h, nv))
         self.last_h, self.last_noise_var = h, nv
         self.last_sinr = 1.0 / nv_eff
         return x_hat, nv_eff
+
+    def demap(self, x_hat: torch.Tensor, noise_var_eff: torch.Tensor) -> torch.Tensor:
+        """Descrambled soft bits ``[batch, G]`` of detected symbols (transform deprecoding,
+        layer demapping, soft demapping and descrambling: :func:`~softran.nr.pusch_decode`);
+        a zero channel (infinite ``noise_var_eff``) gives erasures."""
+        nv_eff = torch.nan_to_num(noise_var_eff, posinf=1e30).clamp_min(1e-12)
+        marks = {} if self.uci_layout is None else {
+            "x_placeholders": self.uci_layout.x_placeholders,
+            "y_placeholders": self.uci_layout.y_placeholders}
+        return pusch_decode(x_hat, self.carrier, self.config, nv_eff, **marks)
 
     def llr(self, rx: torch.Tensor, *, h: torch.Tensor | None = None,
             noise_var: float | torch.Tensor | None = None) -> torch.Tensor:
         """Descrambled soft bits ``[batch, G]`` of the codeword (before rate recovery)."""
         grid = self.grid(rx)
         x_hat, nv_eff = self.equalize(grid, h, noise_var)
-        # a zero channel gives an infinite noise variance: those bits are erasures
-        nv_eff = torch.nan_to_num(nv_eff, posinf=1e30).clamp_min(1e-12)
-        marks = {} if self.uci_layout is None else {
-            "x_placeholders": self.uci_layout.x_placeholders,
-            "y_placeholders": self.uci_layout.y_placeholders}
-        return pusch_decode(x_hat, self.carrier, self.config, nv_eff, **marks)
+        return self.demap(x_hat, nv_eff)
 
     def decode_uci(self, llr: torch.Tensor) -> torch.Tensor:
         """Separate the UCI from the codeword LLRs ``[batch, G]`` (TS 38.212 §6.2.7), decode

@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import torch
 
@@ -180,15 +181,33 @@ def _wiener_weights(rel: torch.Tensor, width: torch.Tensor, eps: torch.Tensor) -
     shape = torch.broadcast_shapes(width.shape, eps.shape)
     width_f = width.expand(shape).reshape(-1)
     eps_f = eps.expand(shape).reshape(-1)
-    out = torch.empty(width_f.numel(), *rel.shape, dtype=rel.dtype, device=rel.device)
     values, inverse = torch.unique(width_f, return_inverse=True)
-    for j, value in enumerate(values.tolist()):
-        sel = (inverse == j).nonzero().squeeze(-1)
-        v, lam, proj = _sinc_eig(rel, value)
-        coef = proj / (lam + eps_f[sel, None, None])                   # [n, U, L]
-        out[sel] = (v @ coef.unsqueeze(-1)).squeeze(-1)
+    v, lam, proj = _sinc_eig_stack(rel, tuple(values.tolist()))         # [W, U, L(, L)]
+    coef = proj[inverse] / (lam[inverse] + eps_f[:, None, None])       # [n, U, L]
+    out = (v[inverse] @ coef.unsqueeze(-1)).squeeze(-1)                # [n, U, L]
     out = out / out.sum(-1, keepdim=True)
     return out.reshape(*shape, *rel.shape)
+
+
+_EIG_STACK_CACHE: dict[tuple[str, bytes, tuple[int, ...], tuple[float, ...]],
+                       tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+
+def _sinc_eig_stack(rel: torch.Tensor, widths: tuple[float, ...]
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`_sinc_eig` of every width, stacked: ``V [W, U, L, L]``, ``lam [W, U, L]``,
+    ``V^T r_p [W, U, L]`` (cached per geometry and set of widths: a receiver asks for the
+    same candidates every slot)."""
+    key = (str(rel.device), rel.detach().cpu().numpy().tobytes(), tuple(rel.shape), widths)
+    hit = _EIG_STACK_CACHE.get(key)
+    if hit is not None:
+        return hit
+    parts = [_sinc_eig(rel, w) for w in widths]
+    out = tuple(torch.stack([p[i] for p in parts]) for i in range(3))
+    if len(_EIG_STACK_CACHE) >= _EIG_CACHE_SIZE:
+        _EIG_STACK_CACHE.pop(next(iter(_EIG_STACK_CACHE)))
+    _EIG_STACK_CACHE[key] = out  # type: ignore[assignment]
+    return out  # type: ignore[return-value]
 
 
 def _apply(g: torch.Tensor, idx: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -278,6 +297,53 @@ def _wiener_smooth(g: torch.Tensor, kb: torch.Tensor, width_given: float | None,
     return _apply(g, idx_s, w_s)
 
 
+@dataclass(frozen=True)
+class _LayoutTerms:
+    """What :func:`channel_estimate` derives from the reference layout alone (the same slot
+    after slot for a receiver): block centres, the noise fit's windows and weights, the
+    frequency and time interpolation."""
+
+    kb: torch.Tensor        # [P, M] float64 block centres
+    idx_q: torch.Tensor     # [M, L] windows of the local quadratic fit
+    w_q: torch.Tensor       # [P, M, L] its weights
+    a_sq: torch.Tensor      # [P, M, L] squared residual weights (noise factor)
+    k_out: torch.Tensor     # [Ka] subcarriers of the resource blocks holding references
+    left: torch.Tensor      # [P, Ka] frequency interpolation
+    right: torch.Tensor
+    t: torch.Tensor
+    tw: torch.Tensor        # [n_symbols, G] float64 time interpolation weights
+
+
+_LAYOUT_CACHE: dict[tuple[object, ...], _LayoutTerms] = {}
+_LAYOUT_CACHE_SIZE = 64
+
+
+def _layout_terms(layout: RefLayout, time_mode: str) -> _LayoutTerms:
+    device = layout.k.device
+    key = (str(device), layout.k.detach().cpu().numpy().tobytes(), tuple(layout.k.shape),
+           layout.symbols.detach().cpu().numpy().tobytes(), layout.n_layers,
+           layout.n_symbols, layout.n_subcarriers, layout.fd, layout.td, time_mode)
+    hit = _LAYOUT_CACHE.get(key)
+    if hit is not None:
+        return hit
+    n_blocks = layout.n_blocks
+    kb = layout.block_k()
+    l_q = min(5, n_blocks)
+    idx_q = _windows(n_blocks, l_q, device)
+    rel_q, inv_q = _geometry(kb, idx_q)
+    w_q = _polyfit_weights(rel_q, min(2, l_q - 2))[inv_q]               # [P, M, L]
+    a = (idx_q == torch.arange(n_blocks, device=device)[:, None]).to(torch.float64) - w_q
+    prbs = torch.unique(layout.k // N_SC_RB)
+    k_out = (prbs[:, None] * N_SC_RB + torch.arange(N_SC_RB, device=device)).flatten()
+    left, right, t = _freq_interpolation(kb, k_out)
+    out = _LayoutTerms(kb, idx_q, w_q, a.square(), k_out, left, right, t,
+                       _time_weights(layout, time_mode, device))
+    if len(_LAYOUT_CACHE) >= _LAYOUT_CACHE_SIZE:
+        _LAYOUT_CACHE.pop(next(iter(_LAYOUT_CACHE)))
+    _LAYOUT_CACHE[key] = out
+    return out
+
+
 def _check_smoothing(freq_smoothing: object) -> int | str:
     if isinstance(freq_smoothing, str):
         return check_choice("freq_smoothing", freq_smoothing, ("auto",))
@@ -364,6 +430,7 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
                        layout.fd, layout.td)
     ref_symbols = ref_symbols.to(device)
 
+    terms = _layout_terms(layout, time_mode)
     g_raw = least_squares(rx_grid, layout, ref_symbols)                # [..., R, P, n_ref]
     if timing_compensation:
         g, phi = slope_compensated_despread(g_raw, layout)            # [..., R, P, G, M]
@@ -371,16 +438,12 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
         g = despread(g_raw, layout)
         phi = torch.zeros(g.shape[:-4], dtype=torch.float64, device=device)
     c = block_noise_factor(ref_symbols, layout)                        # [..., P, G, M]
-    kb = layout.block_k()                                              # [P, M] float64
+    kb = terms.kb                                                      # [P, M] float64
 
     # noise variance from the residual of a local quadratic fit (module docstring, step 4)
-    l_q = min(5, n_blocks)
-    idx_q = _windows(n_blocks, l_q, device)
-    rel_q, inv_q = _geometry(kb, idx_q)
-    w_q = _polyfit_weights(rel_q, min(2, l_q - 2))[inv_q]               # [P, M, L]
+    idx_q, w_q = terms.idx_q, terms.w_q                                # [M, L], [P, M, L]
     resid = g - _apply(g, idx_q, w_q)
-    a = (idx_q == torch.arange(n_blocks, device=device)[:, None]).to(torch.float64) - w_q
-    factor = (c[..., idx_q] * a.square().to(c.dtype).unsqueeze(-3)).sum(-1)   # [..., P, G, M]
+    factor = (c[..., idx_q] * terms.a_sq.to(c.dtype).unsqueeze(-3)).sum(-1)  # [..., P, G, M]
     num = resid.abs().square().sum(dim=(-3, -2, -1))                   # [..., R]
     noise_var = num / factor.sum(dim=(-3, -2, -1)).unsqueeze(-1)
 
@@ -400,9 +463,7 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
                                          1.0 / smoothing, dtype=torch.float64, device=device))
 
     # frequency interpolation to the resource blocks holding references (step 6)
-    prbs = torch.unique(layout.k // N_SC_RB)
-    k_out = (prbs[:, None] * N_SC_RB + torch.arange(N_SC_RB, device=device)).flatten()
-    left, right, t = _freq_interpolation(kb, k_out)
+    k_out, left, right, t = terms.k_out, terms.left, terms.right, terms.t
     shape = (*hb.shape[:-1], k_out.numel())
     t = t.to(hb.real.dtype)[:, None, :]                                # [P, 1, Ka]
     hf = (torch.gather(hb, -1, left[:, None, :].expand(shape)) * (1 - t)
@@ -412,7 +473,7 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
         hf = hf * rot.to(hf.dtype)
 
     # time interpolation (step 7)
-    tw = _time_weights(layout, time_mode, device).to(hf.dtype)         # [n_symbols, G]
+    tw = terms.tw.to(hf.dtype)                                         # [n_symbols, G]
     ht = torch.einsum("...gk,lg->...lk", hf, tw)                       # [..., R, P, S, Ka]
     h = torch.zeros((*ht.shape[:-1], n_sc), dtype=rx_grid.dtype, device=device)
     h[..., k_out] = ht.to(rx_grid.dtype)

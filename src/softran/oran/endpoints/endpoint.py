@@ -217,6 +217,13 @@ class Endpoint:
                 self.clock.sleep_until(due)
             self._send_now(pdu, flow)
 
+    def send_packets(self, packets: list[tuple[int, bytes, Flow]]) -> None:
+        """Send ``(due_ns, pdu, flow)`` messages (e.g. of
+        :meth:`~softran.oran.endpoints.ODU.slot_packets`) in order, counting them; a paced
+        endpoint waits for each due time."""
+        with self._lock:
+            self._send_all(packets)
+
     def _air(self, direction: str, frame_id: int, subframe_id: int, slot_id: int,
              symbol: int) -> int:
         t = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id, symbol)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from softran.oran.compression import CompressedPRBs
 from softran.oran.counters import Flow
 from softran.oran.endpoints.endpoint import Endpoint
 from softran.oran.timing import TimingWindows, slot_after
@@ -104,9 +105,23 @@ class ODU(Endpoint):
                      ) -> list[tuple[int, bytes, Flow]]:
         """The downlink messages of one slot, ``(due_ns, pdu, flow)``, in sending order
         (C-plane per eAxC, then U-plane symbol by symbol); sequence IDs are consumed."""
+        return self.compressed_slot_packets(self.config.compress_grid(grid), frame_id,
+                                            subframe_id, slot_id, start_symbol=start_symbol,
+                                            num_symbols=num_symbols)
+
+    def compressed_slot_packets(self, c: CompressedPRBs, frame_id: int, subframe_id: int,
+                                slot_id: int, *, start_symbol: int = 0,
+                                num_symbols: int | None = None) -> list[tuple[int, bytes, Flow]]:
+        """:meth:`slot_packets` of a grid already compressed by ``config.compress_grid``
+        (PRBs ``[n_eaxc, n_symbols, n_prb]``)."""
         f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
                                             num_symbols)
-        c = self.config.compress_grid(grid)
+        if not isinstance(c, CompressedPRBs):
+            raise TypeError(f"c must be CompressedPRBs, got {type(c).__name__}")
+        want = (len(self.config.eaxc_ids), self.config.n_symbols, self.config.n_prb)
+        if (*c.batch_shape, c.n_prb) != want:
+            raise ValueError(f"c holds PRBs of shape {(*c.batch_shape, c.n_prb)}; this "
+                             f"configuration needs [n_eaxc, n_symbols, n_prb] = {list(want)}")
         raw = np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(
             len(self.config.eaxc_ids), self.config.n_symbols, self.config.n_prb, -1)
         due_of = None
@@ -126,8 +141,7 @@ class ODU(Endpoint):
         """
         packets = self.slot_packets(grid, frame_id, subframe_id, slot_id,
                                     start_symbol=start_symbol, num_symbols=num_symbols)
-        with self._lock:
-            self._send_all(packets)
+        self.send_packets(packets)
         return len(packets)
 
     def request_uplink(self, frame_id: int, subframe_id: int, slot_id: int, *,

@@ -15,6 +15,7 @@ from softran.nr.coding.ldpc.decode import (
     LLR_SATURATION,
     ldpc_decode,
 )
+from softran.nr.coding.ldpc.decode import DECODE_KERNELS
 from softran.nr.coding.ldpc.encode import (
     ldpc_encode,
 )
@@ -35,6 +36,7 @@ from softran.nr.coding.ldpc.segment import (
 
 __all__ = [
     "LLR_SATURATION",
+    "DECODE_KERNELS",
     "BaseGraph",
     "DecodePlan",
     "EncodePlan",

@@ -1,0 +1,561 @@
+"""Fixed-point layered min-sum LDPC decoding on the CPU (TS 38.212 §5.3.2 codes): 8-bit
+messages, 16-bit posteriors.
+
+The fast path of :func:`~softran.nr.coding.ldpc.ldpc_decode` for ``kernel="numba-int8"``
+(see ``decode.py``). The float kernels stay the
+reference; this module also holds :func:`decode_fixed_reference`, the same integer algorithm
+written with torch operations (vectorised over blocks and Zc, a loop over layers), against
+which the Numba kernel is tested bit for bit.
+
+The algorithm, per code block
+-----------------------------
+1. **Quantisation.** The block's scale is ``s = LLR_TARGET / mean|llr|`` over its finite,
+   nonzero input LLRs below ``LLR_SATURATION`` (1 if there are none). Each LLR becomes
+   ``q = clamp(round_half_away(s * llr), -127, 127)`` (+-inf and saturated LLRs go to
+   +-127). Normalised min-sum is invariant to the scale of its input, so the scale only
+   trades resolution against headroom: the mean magnitude sits at ``LLR_TARGET`` levels.
+2. **Layered min-sum**, the float kernels' schedule (rows of the base graph in order, a
+   layer = Zc checks, the same row skipping). Posteriors L are int16, clamped to
+   +-``L_MAX`` = 16383; check-to-variable messages R are int8. For each edge k of a row:
+   ``t_k = L_k - R_k`` and its 8-bit view ``u_k = clamp(t_k, -128, 127)``; ``m1``, ``m2``
+   the two smallest ``min(|u_k|, 127)``; the message magnitude is ``m2`` for an edge whose
+   ``min(|u_k|, 127)`` equals ``m1`` (the smallest: with a tie ``m2 = m1``, so this is the
+   textbook rule without an edge index) and ``m1`` for the others, then normalised,
+   ``(m num) >> 4`` with ``num = round(16 scaling)`` (0.75 is exact), or offset,
+   ``max(m - o, 0)`` with ``o = min(round(s offset), 127)``; its sign is the product of the
+   other edges' signs (``u < 0`` is negative). Then ``L_k = clamp(L_k + R_k,new - R_k,old)``.
+   The posteriors must not saturate at 8 bits: a layered update subtracts the old message
+   from the posterior, and an 8-bit posterior that has lost its excess over 127 drifts
+   towards 0 once it converged (measured: BG1 Zc = 384 blocks that decode in 6 iterations
+   fail at 10 without early termination).
+3. **Early termination** after each iteration: the parity of the sign bits of the posteriors
+   over each active row (an XOR of 16-bit words over the row's edges, stopping at the first
+   failing row).
+4. **Output**: hard decisions ``L < 0`` of the first K columns; iteration counts as the float
+   kernels (negative when the final hard decisions fail a parity check).
+
+Layout: L is ``[n_cols][2 Zc]`` int16, each column stored twice in a row, so that the
+cyclically shifted view of a column (shift p) is the contiguous run ``[p, p + Zc)``; after a
+row writes a column at that run, the two copies are made equal again (``_sync_column``).
+Every loop over z counts from 0 with unsigned offsets and has no branches, so LLVM
+vectorises it (8- and 16-bit lanes through the intrinsics below). Row processing is fused:
+one pass over the row's edges (two edges at a time) computes ``u`` and updates the running
+minima and the sign parity; a second pass writes R and L.
+
+Workspaces: one per call (per thread with ``prange``), reused for every block of the call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from llvmlite import ir
+from numba import njit, prange
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+from softran.nr.coding.ldpc.decode_kernels import kernel_threads
+from softran.nr.coding.ldpc.plan import DecodePlan
+
+__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_reference", "fixed_scaling",
+           "quantize_llr"]
+
+#: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
+#: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
+#: iterations with early termination 5.7 / 4.5 / 3.9 / 3.8 for targets 6 / 8 / 16 / 24 against
+#: 3.6 for the float decoder at 8.3 dB, and 9.2 (one failure) / 7.6 / 7.3 against 7.3 for
+#: targets 8 / 16 / 24 at 6.5 dB; on BPSK over AWGN 16 is as good as 8 or better.
+LLR_TARGET = 16.0
+_SAT = 1e20          # decode.LLR_SATURATION (not imported: decode imports this module)
+
+
+def fixed_scaling(scaling: float) -> int:
+    """The normalised min-sum factor as ``num / 16`` (``num = round(16 * scaling)``, >= 1).
+
+    >>> fixed_scaling(0.75), fixed_scaling(1.0), fixed_scaling(0.01)
+    (12, 16, 1)
+    """
+    return max(1, int(round(16.0 * float(scaling))))
+
+
+# ------------------------------------------------------------------------------ quantising
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _block_scale(x, target, sat):  # pragma: no cover - compiled
+    acc = 0.0
+    n = 0
+    for i in range(x.shape[0]):
+        a = abs(np.float64(x[i]))
+        if a > 0.0 and a < sat:
+            acc += a
+            n += 1
+    if n == 0 or acc <= 0.0:
+        return 1.0
+    return target * n / acc
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _quantize_into(x, scale, q):  # pragma: no cover - compiled
+    s = np.float32(scale)
+    for i in range(x.shape[0]):
+        v = x[i] * s
+        v = v if v < np.float32(127.0) else np.float32(127.0)
+        v = v if v > np.float32(-127.0) else np.float32(-127.0)
+        r = np.floor(v + np.float32(0.5)) if v >= 0 else -np.floor(np.float32(0.5) - v)
+        q[i] = np.int8(r)
+
+
+@njit(cache=True, nogil=True)
+def _quantize_blocks(llr, target, sat, q, scales):  # pragma: no cover - compiled
+    for b in range(llr.shape[0]):
+        scales[b] = _block_scale(llr[b], target, sat)
+        _quantize_into(llr[b], scales[b], q[b])
+
+
+def quantize_llr(llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(q, scale)``: the int8 LLRs ``[B, N]`` and float64 scales ``[B]`` of step 1 of the
+    module docstring for float LLRs ``[B, N]``.
+
+    >>> q, s = quantize_llr(torch.tensor([[1.0, -3.0, 0.0, float("inf")]]))
+    >>> q.tolist(), s.tolist()
+    ([[8, -24, 0, 127]], [8.0])
+    """
+    x = np.ascontiguousarray(llr.detach().to(torch.float32).numpy())
+    q = np.empty(x.shape, dtype=np.int8)
+    scales = np.empty(x.shape[0], dtype=np.float64)
+    _quantize_blocks(x, LLR_TARGET, _SAT, q, scales)
+    return torch.from_numpy(q), torch.from_numpy(scales)
+
+
+# ------------------------------------------------------------------------ narrow integers
+# Numba widens every integer operation to 64 bits, and LLVM does not narrow a 16-bit
+# subtraction followed by a clamp back: the loops would run 4 lanes wide. These intrinsics
+# emit the 8- and 16-bit operations directly (32 / 16 lanes with AVX2).
+
+_I8, _I16, _I1 = ir.IntType(8), ir.IntType(16), ir.IntType(1)
+_NB = {8: types.int8, 16: types.int16}
+
+
+def _llvm_fn(builder: ir.IRBuilder, name: str, ret: ir.Type, *args: ir.Type) -> ir.Function:
+    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ret, list(args)), name)
+
+
+def _binary(op: str, bits: int):  # returns a Numba intrinsic
+    nb, it = _NB[bits], ir.IntType(bits)
+
+    def typer(typingctx, a, b):
+        def codegen(context, builder, signature, args):
+            x, y = args
+            if op in ("add", "sub", "mul", "xor"):
+                return getattr(builder, op)(x, y)
+            return builder.call(_llvm_fn(builder, f"llvm.{op}.i{bits}", it, it, it), [x, y])
+        return nb(nb, nb), codegen
+
+    typer.__name__ = f"_{op}{bits}"
+    return intrinsic(typer)
+
+
+_add16, _sub16, _mul16 = _binary("add", 16), _binary("sub", 16), _binary("mul", 16)
+_min16, _max16 = _binary("smin", 16), _binary("smax", 16)
+_min8, _max8, _xor8 = _binary("smin", 8), _binary("smax", 8), _binary("xor", 8)
+_xor16 = _binary("xor", 16)
+
+
+@intrinsic
+def _widen(typingctx, a):
+    """int8 -> int16 (sign extension)."""
+    def codegen(context, builder, signature, args):
+        return builder.sext(args[0], _I16)
+    return types.int16(types.int8), codegen
+
+
+@intrinsic
+def _sat8(typingctx, a):
+    """int16 -> int8, clamped to -128..127."""
+    def codegen(context, builder, signature, args):
+        v = builder.call(_llvm_fn(builder, "llvm.smin.i16", _I16, _I16, _I16),
+                         [args[0], ir.Constant(_I16, 127)])
+        v = builder.call(_llvm_fn(builder, "llvm.smax.i16", _I16, _I16, _I16),
+                         [v, ir.Constant(_I16, -128)])
+        return builder.trunc(v, _I8)
+    return types.int8(types.int16), codegen
+
+
+@intrinsic
+def _mag8(typingctx, a):
+    """min(|a|, 127) of an int8 (|-128| -> 127)."""
+    def codegen(context, builder, signature, args):
+        v = builder.call(_llvm_fn(builder, "llvm.abs.i8", _I8, _I8, _I1),
+                         [args[0], ir.Constant(_I1, 0)])
+        return builder.call(_llvm_fn(builder, "llvm.umin.i8", _I8, _I8, _I8),
+                            [v, ir.Constant(_I8, 127)])
+    return types.int8(types.int8), codegen
+
+
+@intrinsic
+def _shr4(typingctx, a):
+    """a >> 4 (arithmetic) of an int16."""
+    def codegen(context, builder, signature, args):
+        return builder.ashr(args[0], ir.Constant(_I16, 4))
+    return types.int16(types.int16), codegen
+
+
+@intrinsic
+def _neg8(typingctx, a):
+    """-a of an int8 (a > -128)."""
+    def codegen(context, builder, signature, args):
+        return builder.neg(args[0])
+    return types.int8(types.int8), codegen
+
+
+# ------------------------------------------------------------------------------- the kernel
+
+
+@njit(cache=True, nogil=True)
+def _syndrome_ok(L, active, row_ptr, cols, shifts, zc, acc):  # pragma: no cover - compiled
+    """True if the hard decisions (sign bits of L) satisfy every active check."""
+    for i in range(row_ptr.shape[0] - 1):
+        if not active[i]:
+            continue
+        for zz in range(zc):
+            acc[np.uint64(zz)] = 0
+        for e in range(row_ptr[i], row_ptr[i + 1]):
+            o = np.uint64(2 * cols[e] * zc + shifts[e])
+            for zz in range(zc):
+                j = np.uint64(zz)
+                acc[j] = _xor16(acc[j], L[o + j])
+        s = np.int16(0)
+        for zz in range(zc):
+            s |= acc[np.uint64(zz)]
+        if s < 0:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sync_column(L, cb, p, zc):  # pragma: no cover - compiled
+    """Column at [cb, cb + 2 zc) was written at [cb + p, cb + p + zc): restore both copies."""
+    c_u = np.uint64(cb)
+    z_u = np.uint64(zc)
+    p_u = np.uint64(p)
+    for zz in range(zc - p):
+        j = np.uint64(zz)
+        L[c_u + z_u + p_u + j] = L[c_u + p_u + j]
+    for zz in range(p):
+        j = np.uint64(zz)
+        L[c_u + j] = L[c_u + z_u + j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _row_pass1(L, R, m1, m2, sg, zc, l_off, rb):  # pragma: no cover - compiled
+    """One edge: u = sat8(L - R) and the running two minima of min(|u|, 127) and sign
+    parity. Indices are unsigned offsets plus a counter from 0 (a signed or offset counter
+    keeps LLVM from vectorising)."""
+    l_u = np.uint64(l_off)
+    r_u = np.uint64(rb)
+    for zz in range(zc):
+        j = np.uint64(zz)
+        tv = _sat8(_sub16(L[l_u + j], _widen(R[r_u + j])))
+        a1 = m1[j]
+        a2 = m2[j]
+        s = sg[j]
+        a = _mag8(tv)
+        m2[j] = _min8(_max8(a, a1), a2)
+        m1[j] = _min8(a, a1)
+        sg[j] = _xor8(s, tv)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _row_pass1_pair(L, R, m1, m2, sg, zc, l_off, rb, l_off2, rb2):  # pragma: no cover
+    """Two edges at once (half the loads and stores of the running minima)."""
+    l_u = np.uint64(l_off)
+    r_u = np.uint64(rb)
+    l_v = np.uint64(l_off2)
+    r_v = np.uint64(rb2)
+    for zz in range(zc):
+        j = np.uint64(zz)
+        ta = _sat8(_sub16(L[l_u + j], _widen(R[r_u + j])))
+        tb = _sat8(_sub16(L[l_v + j], _widen(R[r_v + j])))
+        a1 = m1[j]
+        a2 = m2[j]
+        s = sg[j]
+        a = _mag8(ta)
+        b = _mag8(tb)
+        lo = _min8(a, b)
+        hi = _max8(a, b)
+        m2[j] = _min8(_max8(a1, lo), _min8(a2, hi))
+        m1[j] = _min8(a1, lo)
+        sg[j] = _xor8(s, _xor8(ta, tb))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _row_pass2(L, R, m1, s1, s2, sg, zc, l_off, rb, l_max, l_min):  # pragma: no cover
+    """One edge: u = sat8(L - R_old) again (L of this column is unchanged since pass 1),
+    R_new = +-m (scaled ``s2`` for the edge of the smallest magnitude ``m1``, ``s1`` for the
+    others; sign: product of the other edges' signs), L = clamp(L + R_new - R_old)."""
+    l_u = np.uint64(l_off)
+    r_u = np.uint64(rb)
+    for zz in range(zc):
+        j = np.uint64(zz)
+        a1 = m1[j]
+        b1 = s1[j]
+        b2 = s2[j]
+        s = sg[j]
+        l_old = L[l_u + j]
+        r_old = R[r_u + j]
+        tv = _sat8(_sub16(l_old, _widen(r_old)))
+        m = b2 if _mag8(tv) == a1 else b1
+        r = _neg8(m) if _xor8(tv, s) < 0 else m
+        R[r_u + j] = r
+        v = _add16(l_old, _sub16(_widen(r), _widen(r_old)))
+        L[l_u + j] = _max16(_min16(v, l_max), l_min)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scale_magnitudes(m, out, zc, algo, num, off):  # pragma: no cover - compiled
+    """out = (m num) >> 4 (normalised) or max(m - off, 0) (offset); at most 127."""
+    if algo == 0:
+        for zz in range(zc):
+            z = np.uint64(zz)
+            out[z] = _sat8(_shr4(_mul16(_widen(m[z]), num)))
+    else:
+        for zz in range(zc):
+            z = np.uint64(zz)
+            out[z] = _sat8(_max16(_sub16(_widen(m[z]), off), np.int16(0)))
+
+
+@njit(cache=True, nogil=True)
+def _iterate(L, R, m1, m2, s1, s2, sg, acc, active, row_ptr, cols, shifts, zc, max_it, algo, num,
+             off, early, l_max):  # pragma: no cover - compiled
+    """Layered min-sum on one block (module docstring); returns the iterations run, negative
+    when the final hard decisions fail a parity check."""
+    n_rows = row_ptr.shape[0] - 1
+    l_min = np.int16(-l_max)
+    for it in range(max_it):
+        for i in range(n_rows):
+            if not active[i]:
+                continue
+            e0 = row_ptr[i]
+            d = row_ptr[i + 1] - e0
+            for zz in range(zc):
+                z = np.uint64(zz)
+                m1[z] = np.int8(127)
+                m2[z] = np.int8(127)
+                sg[z] = np.int8(0)
+            kk = 0
+            while kk + 1 < d:
+                e = e0 + kk
+                _row_pass1_pair(L, R, m1, m2, sg, zc, 2 * cols[e] * zc + shifts[e], e * zc,
+                                2 * cols[e + 1] * zc + shifts[e + 1], (e + 1) * zc)
+                kk += 2
+            if kk < d:
+                e = e0 + kk
+                _row_pass1(L, R, m1, m2, sg, zc, 2 * cols[e] * zc + shifts[e], e * zc)
+            _scale_magnitudes(m1, s1, zc, algo, num, off)
+            _scale_magnitudes(m2, s2, zc, algo, num, off)
+            for kk in range(d):
+                e = e0 + kk
+                cb = 2 * cols[e] * zc
+                p = shifts[e]
+                _row_pass2(L, R, m1, s1, s2, sg, zc, cb + p, e * zc, l_max, l_min)
+                _sync_column(L, cb, p, zc)
+        if early and _syndrome_ok(L, active, row_ptr, cols, shifts, zc, acc):
+            return it + 1
+    if not early and _syndrome_ok(L, active, row_ptr, cols, shifts, zc, acc):
+        return max_it
+    return -max_it
+
+
+#: Largest posterior magnitude (int16 posteriors, clamped; L - R never overflows).
+L_MAX = 16383
+
+
+@njit(cache=True, nogil=True)
+def _decode_one(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo, scaling_num,
+                offset, early, target, sat, q, L, R, m1, m2, s1, s2, sg, acc,
+                active):  # pragma: no cover - compiled
+    scale = _block_scale(llr, target, sat)
+    _quantize_into(llr, scale, q)
+    for j in range(4 * zc):
+        L[j] = 0
+    for c in range(2, n_cols):
+        for z in range(zc):
+            v = np.int16(q[(c - 2) * zc + z])
+            L[2 * c * zc + z] = v
+            L[2 * c * zc + zc + z] = v
+    # row skipping: a row whose degree-1 column holds only zeros changes nothing
+    for i in range(row_ptr.shape[0] - 1):
+        c = deg1[i]
+        on = True
+        if c >= 0:
+            s = np.int8(0)
+            for z in range(zc):
+                s |= q[(c - 2) * zc + z]
+            on = s != 0
+        active[i] = on
+    for j in range(R.shape[0]):
+        R[j] = 0
+    off = int(np.floor(offset * scale + 0.5))
+    off = off if off < 127 else 127
+    used = _iterate(L, R, m1, m2, s1, s2, sg, acc, active, row_ptr, cols, shifts, zc, max_it, algo,
+                    np.int16(scaling_num), np.int16(off), early, np.int16(L_MAX))
+    for c in range(bits.shape[0] // zc):
+        for z in range(zc):
+            bits[c * zc + z] = 1 if L[2 * c * zc + z] < 0 else 0
+    return used
+
+
+@njit(cache=True, nogil=True)
+def _scratch(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compiled
+    return (np.empty((n_cols - 2) * zc, dtype=np.int8),   # q: quantised input LLRs
+            np.empty(2 * n_cols * zc, dtype=np.int16),  # L: posteriors, each column twice
+            np.empty(n_edges * zc, dtype=np.int8),      # R: check-to-variable messages
+            np.empty(zc, dtype=np.int8),                # m1, m2: two smallest |u|
+            np.empty(zc, dtype=np.int8),
+            np.empty(zc, dtype=np.int8),                # s1, s2: their message magnitudes
+            np.empty(zc, dtype=np.int8),
+            np.empty(zc, dtype=np.int8),                # sg: XOR of the row's u (sign parity)
+            np.empty(zc, dtype=np.int16),               # acc: syndrome accumulator
+            np.empty(n_rows, dtype=np.bool_))           # active rows
+
+
+@njit(cache=True, nogil=True)
+def _decode_serial(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, d_max, max_it,
+                   algo, scaling_num, offset, early, target, sat):  # pragma: no cover
+    q, L, R, m1, m2, s1, s2, sg, acc, active = _scratch(row_ptr.shape[0] - 1, cols.shape[0], n_cols,
+                                                   d_max, zc)
+    for b in range(llr.shape[0]):
+        iters[b] = _decode_one(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols, max_it,
+                               algo, scaling_num, offset, early, target, sat, q, L, R, m1, m2,
+                               s1, s2, sg, acc, active)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _decode_parallel(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, d_max, max_it,
+                     algo, scaling_num, offset, early, target, sat):  # pragma: no cover
+    for b in prange(llr.shape[0]):
+        q, L, R, m1, m2, s1, s2, sg, acc, active = _scratch(row_ptr.shape[0] - 1, cols.shape[0],
+                                                       n_cols, d_max, zc)
+        iters[b] = _decode_one(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols, max_it,
+                               algo, scaling_num, offset, early, target, sat, q, L, R, m1, m2,
+                               s1, s2, sg, acc, active)
+
+
+def decode_fixed(llr: torch.Tensor, plan: DecodePlan, max_iterations: int, offset_ms: bool,
+                 scaling: float, offset: float, early: bool
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decode float LLRs ``[B, (n_cols - 2) Zc]`` (CPU) of TS 38.212 §5.3.2 code blocks
+    with the fixed-point kernel (module docstring): ``(bits uint8 [B, K], iterations int32
+    [B])``, iterations negative where the final hard decisions fail a parity check (the
+    convention of ``decode.py``'s kernels). ``offset_ms`` selects offset min-sum (``offset``
+    in LLR units), else normalised min-sum with ``scaling``; ``early`` stops a block when its
+    parity checks hold.
+
+    >>> from softran.nr.coding.ldpc import ldpc_encode
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> cbs = torch.randint(0, 2, (2, 10 * 16), dtype=torch.uint8,
+    ...                     generator=torch.Generator().manual_seed(1))
+    >>> llr = 4.0 * (1 - 2 * ldpc_encode(cbs, 2).float())
+    >>> llr[0, 7] = -llr[0, 7]              # one wrong hard decision, corrected by the layers
+    >>> bits, iters = decode_fixed(llr, decode_plan(2, 16), 8, False, 0.75, 0.5, True)
+    >>> bool(torch.equal(bits, cbs)), iters.tolist()
+    (True, [1, 1])
+    """
+    x = llr.detach().contiguous()
+    if x.dtype != torch.float32:
+        x = x.to(torch.float32)
+    b = x.shape[0]
+    bits = np.empty((b, plan.kb * plan.zc), dtype=np.uint8)
+    iterations = np.empty(b, dtype=np.int32)
+    with kernel_threads(b) as parallel:
+        fn = _decode_parallel if parallel else _decode_serial
+        fn(x.numpy(), bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
+           np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
+           np.int64(max_iterations), np.int64(1 if offset_ms else 0),
+           np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
+           np.float64(LLR_TARGET), np.float64(_SAT))
+    return torch.from_numpy(bits), torch.from_numpy(iterations)
+
+
+# ------------------------------------------------------------------------ torch reference
+
+
+def decode_fixed_reference(llr: torch.Tensor, plan: DecodePlan, max_iterations: int,
+                           offset_ms: bool, scaling: float, offset: float, early: bool
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The algorithm of the module docstring (TS 38.212 §5.3.2 codes) in plain torch
+    integer operations (int32 tensors), vectorised over blocks and Zc: the reference the Numba
+    kernel must match bit for bit (bits and signed iteration counts, as
+    :func:`decode_fixed`, same arguments).
+
+    >>> from softran.nr.coding.ldpc import ldpc_encode
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> cbs = torch.randint(0, 2, (2, 10 * 8), dtype=torch.uint8,
+    ...                     generator=torch.Generator().manual_seed(2))
+    >>> llr = 3.0 * (1 - 2 * ldpc_encode(cbs, 2).float())
+    >>> llr[1, :5] = 0.0                                        # five erasures
+    >>> plan = decode_plan(2, 8)
+    >>> ref = decode_fixed_reference(llr, plan, 5, False, 0.75, 0.5, True)
+    >>> fast = decode_fixed(llr, plan, 5, False, 0.75, 0.5, True)
+    >>> bool(torch.equal(ref[0], cbs)), torch.equal(ref[1], fast[1]), ref[1].tolist()
+    (True, True, [1, 1])
+    """
+    zc, n_cols = plan.zc, plan.n_cols
+    q, scale = quantize_llr(llr)
+    b = q.shape[0]
+    L = torch.zeros(b, n_cols, zc, dtype=torch.int32)
+    L[:, 2:] = q.to(torch.int32).view(b, n_cols - 2, zc)
+    deg1 = torch.from_numpy(plan.deg1_col)
+    nonzero = (L != 0).any(-1)                                        # [B, n_cols]
+    active = torch.where(deg1 >= 0, nonzero[:, deg1.clamp_min(0)], True)   # [B, n_rows]
+    R = torch.zeros(b, plan.cols.shape[0], zc, dtype=torch.int32)
+    num = fixed_scaling(scaling)
+    off = torch.floor(torch.as_tensor(offset * scale.numpy()) + 0.5).clamp(max=127).to(
+        torch.int32).view(b, 1)
+    z = torch.arange(zc)
+    rows = []
+    for i in range(plan.n_rows):
+        e = torch.arange(int(plan.row_ptr[i]), int(plan.row_ptr[i + 1]))
+        c = torch.from_numpy(plan.cols[e.numpy()])
+        p = torch.from_numpy(plan.shifts[e.numpy()])
+        rows.append((e, c, (z[None, :] + p[:, None]) % zc))
+
+    def syndrome_ok() -> torch.Tensor:
+        hard = (L < 0).to(torch.int32)
+        fail = torch.zeros(b, dtype=torch.bool)
+        for i, (_, c, pos) in enumerate(rows):
+            par = hard[:, c[:, None], pos].sum(1) % 2                   # [B, zc]
+            fail |= (par != 0).any(-1) & active[:, i]
+        return ~fail
+
+    running = torch.ones(b, dtype=torch.bool)
+    iterations = torch.full((b,), max_iterations, dtype=torch.int32)
+    for it in range(max_iterations):
+        for i, (e, c, pos) in enumerate(rows):
+            on = (active[:, i] & running).view(b, 1, 1)
+            r_old = R[:, e]
+            u = (L[:, c[:, None], pos] - r_old).clamp(-128, 127)        # [B, d, zc]
+            a = u.abs().clamp(max=127)
+            srt = a.sort(dim=1).values
+            m1, m2 = srt[:, 0], srt[:, 1]
+            if offset_ms:
+                s1, s2 = (m1 - off).clamp_min(0), (m2 - off).clamp_min(0)
+            else:
+                s1, s2 = ((m1 * num) >> 4).clamp(max=127), ((m2 * num) >> 4).clamp(max=127)
+            mag = torch.where(a == m1.unsqueeze(1), s2.unsqueeze(1), s1.unsqueeze(1))
+            neg = u < 0
+            parity = neg.sum(1, keepdim=True) % 2 == 1
+            r = torch.where(neg ^ parity, -mag, mag)
+            new_l = (L[:, c[:, None], pos] + r - r_old).clamp(-L_MAX, L_MAX)
+            R[:, e] = torch.where(on, r, r_old)
+            L[:, c[:, None], pos] = torch.where(on, new_l, L[:, c[:, None], pos])
+        if early:
+            ok = syndrome_ok() & running
+            iterations = torch.where(ok, it + 1, iterations).to(torch.int32)
+            running &= ~ok
+            if not bool(running.any()):
+                break
+    ok = ~running if early else syndrome_ok()
+    bits = (L[:, :plan.kb].reshape(b, -1) < 0).to(torch.uint8)
+    return bits, torch.where(ok, iterations, -iterations).to(torch.int32)
