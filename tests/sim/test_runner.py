@@ -173,6 +173,30 @@ def test_inprocess_matches_direct_link_and_never_recomputes(tmp_path, monkeypatc
     assert len(calls) < 2 * 8                             # not all 8 batches per point again
 
 
+def test_batches_of_an_older_results_version_are_not_resumed(tmp_path, monkeypatch):
+    # a store filled by code of an older RESULTS_VERSION: the current code recomputes every
+    # batch (its stream hash differs) instead of silently resuming the old ones
+    import softran.sim.link as link
+
+    monkeypatch.setattr(link, "RESULTS_VERSION", link.RESULTS_VERSION - 1)
+    old = _scenario(points="1.0")
+    old_stream = old.stream_hash
+    simulate(old, tmp_path / "r.db", progress=False)
+    monkeypatch.undo()
+    new = _scenario(points="1.0")
+    assert new.stream_hash != old_stream
+    calls = []
+    real = runner.run_batch
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_batch", counting)
+    (p,) = simulate(new, tmp_path / "r.db", progress=False)
+    assert calls and p.n_batches == len(calls)            # every batch of the point ran again
+
+
 def test_engines_give_the_same_counts(tmp_path):
     s = _scenario()
     reference = simulate(s, tmp_path / "a.db", progress=False)

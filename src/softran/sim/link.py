@@ -42,10 +42,20 @@ from softran.validation import check_allocation
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
 
-__all__ = ["LINK_SECTIONS", "Link", "LinkConfigError", "SlotCounts", "check_batch_memory",
+__all__ = ["LINK_SECTIONS", "RESULTS_VERSION", "Link", "LinkConfigError", "SlotCounts", "check_batch_memory",
            "check_link_config", "link_kinds", "link_section", "link_value", "make_link",
            "register_link"]
 
+
+#: Version of the results that links return. It is part of every scenario's
+#: :attr:`~softran.sim.Scenario.stream_hash`, so a results store never resumes batches that
+#: older code computed: **bump it in any change that alters the counts a link returns for the
+#: same scenario, SNR, slots and seed** (a fidelity fix, a receiver change, another use of the
+#: random stream, a new count). 1: softran before the version existed (the stream hash had no
+#: version component; version 1 keeps those hashes); 2: band-limited fractional delays in the
+#: fading channels, HARQ new-data indicator (the ``fidelity`` merge), and the counts
+#: ``delivered_transmissions`` / ``transmissions_squared`` of the throughput interval.
+RESULTS_VERSION = 2
 
 #: counts that may be ``None`` (not counted); every other count is an int >= 0
 _OPTIONAL_COUNTS = frozenset({"first_transmission_errors"})
