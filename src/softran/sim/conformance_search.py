@@ -136,7 +136,7 @@ def search_step(points: list[ThroughputPoint], test_snr_db: float, max_slots: in
     pts = throughput_points(points)
     x = np.array([p.snr_db for p in pts])
     y = np.array([p.fraction for p in pts])
-    n = np.array([p.slots for p in pts], dtype=np.float64)
+    n = np.array([p.effective_slots for p in pts], dtype=np.float64)
     c = throughput_crossing(x, y, n, TARGET_THROUGHPUT, plan.confidence)
     lowest, highest = float(x[0]), float(x[-1])
     span = highest - lowest
