@@ -186,7 +186,9 @@ def _wiener_weights(rel: torch.Tensor, width: torch.Tensor, eps: torch.Tensor) -
         sel = (inverse == j).nonzero().squeeze(-1)
         v, lam, proj = _sinc_eig(rel, value)
         coef = proj / (lam + eps_f[sel, None, None])                   # [n, U, L]
-        out[sel] = (v @ coef.unsqueeze(-1)).squeeze(-1)
+        # V_u @ coef[n, u] for every n as one batched product over u (a broadcast matmul
+        # would copy V n times)
+        out[sel] = torch.bmm(v, coef.permute(1, 2, 0)).permute(2, 0, 1)
     out = out / out.sum(-1, keepdim=True)
     return out.reshape(*shape, *rel.shape)
 
