@@ -72,7 +72,7 @@ def test_prach_scenario_defaults_the_time_error_tolerance():
 def test_pusch_scenario_hashes_are_unchanged(monkeypatch):
     # computed with the code before the pucch / prach tables existed (commit 02cc598), which
     # had no results version: RESULTS_VERSION 1 keeps those hashes, a later one changes them
-    import softran.sim.link as link
+    from softran.sim import link
 
     current = link.RESULTS_VERSION
     monkeypatch.setattr(link, "RESULTS_VERSION", 1)

@@ -179,7 +179,7 @@ def test_inprocess_matches_direct_link_and_never_recomputes(tmp_path, monkeypatc
 def test_batches_of_an_older_results_version_are_not_resumed(tmp_path, monkeypatch):
     # a store filled by code of an older RESULTS_VERSION: the current code recomputes every
     # batch (its stream hash differs) instead of silently resuming the old ones
-    import softran.sim.link as link
+    from softran.sim import link
 
     monkeypatch.setattr(link, "RESULTS_VERSION", link.RESULTS_VERSION - 1)
     old = _scenario(points="1.0")

@@ -16,6 +16,6 @@ import os
 # before torch loads its OpenMP runtime, and inherited by the simulator's worker processes.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from softran.cli.app import app, main, run  # noqa: E402
+from softran.cli.app import app, main, run
 
 __all__ = ["app", "main", "run"]

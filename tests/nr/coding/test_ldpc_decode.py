@@ -373,6 +373,6 @@ def test_the_kernels_leave_torchs_thread_count_alone():
             "torch.set_num_threads(2)\n"
             "with kernel_threads(8): pass\n"
             "assert torch.get_num_threads() == 2, torch.get_num_threads()\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                           timeout=120)
     assert done.returncode == 0, done.stderr
