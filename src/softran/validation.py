@@ -215,7 +215,9 @@ def check_bits(name: str, bits: Any, *, min_dim: int = 1) -> torch.Tensor:
     bits = check_tensor(name, bits, min_dim=min_dim)
     if bits.is_floating_point() or bits.is_complex():
         raise TypeError(f"{name} must be an integer or bool tensor of 0/1 bits, got dtype {bits.dtype}")
-    if bits.dtype != torch.bool and bits.numel() and bool(((bits != 0) & (bits != 1)).any()):
+    # 0/1 exactly when min >= 0 and max <= 1 (integers): one reduction, no temporaries
+    if bits.dtype != torch.bool and bits.numel() and (
+            int(bits.max()) > 1 or (bits.dtype != torch.uint8 and int(bits.min()) < 0)):
         bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
         raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
     return bits.to(torch.uint8)

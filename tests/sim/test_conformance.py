@@ -362,7 +362,7 @@ def test_crossing_ci_contains_estimate_and_shrinks(fracs, n, k):
     (dict(snr_db=[0.0, 0.0], throughput_fraction=[0.5, 0.9], n_slots=10), ValueError),
     (dict(snr_db=[0.0, float("nan")], throughput_fraction=[0.5, 0.9], n_slots=10), ValueError),
     (dict(snr_db=[0.0, 1.0], throughput_fraction=[0.5, 0.9], n_slots=0), ValueError),
-    (dict(snr_db=[0.0, 1.0], throughput_fraction=[0.5, 0.9], n_slots=[10, 2.5]), ValueError),
+    (dict(snr_db=[0.0, 1.0], throughput_fraction=[0.5, 0.9], n_slots=[10, 0.5]), ValueError),
     (dict(snr_db=[0.0, 1.0], throughput_fraction=[0.5, 0.9], n_slots=[10]), ValueError),
     (dict(snr_db=[0.0, 1.0], throughput_fraction=[0.5, 0.9], n_slots=10, target=1.0), ValueError),
     (dict(snr_db=[0.0, 1.0], throughput_fraction=[0.5, 0.9], n_slots=10, confidence=1.0),

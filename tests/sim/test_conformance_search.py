@@ -33,12 +33,52 @@ def _batch(rng: np.random.Generator, y: float, n: int = 100) -> SlotCounts:
     s = int(t.sum())
     return SlotCounts(slots=s, transmissions=s, transmission_errors=s - int(ok.sum()),
                       blocks=n, block_errors=int((~ok).sum()), delivered_bits=int(ok.sum()),
-                      max_bits=s, first_transmission_errors=int((t > 1).sum()))
+                      max_bits=s, first_transmission_errors=int((t > 1).sum()),
+                      delivered_transmissions=int(t[ok].sum()),
+                      transmissions_squared=int((t * t).sum()))
+
+
+def _combining_model(crossing: float, slope: float):
+    """A HARQ link with combining gain: the first transmission succeeds with probability
+    ``p(x)`` (logistic in dB), the k-th, given that the earlier ones failed, with
+    ``1 - (1 - p)^(1, 3, 6, 10)[k]``. Returns ``batch(rng, x)`` and the exact crossing of
+    70 % of its throughput ``E[delivered] / E[transmissions]`` (bisection)."""
+    powers = np.array([1, 3, 6, 10])
+
+    def q(x: float) -> np.ndarray:
+        p = 1.0 / (1.0 + math.exp(-slope * 4 * (x - crossing)))
+        return 1 - (1 - p) ** powers
+
+    def exact(x: float) -> float:
+        qq = q(x)
+        return float((1 - np.prod(1 - qq)) / np.cumprod(np.r_[1.0, 1 - qq[:-1]]).sum())
+
+    lo, hi = crossing - 20, crossing + 20
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if exact(mid) < 0.7 else (lo, mid)
+
+    def batch(rng: np.random.Generator, x: float, n: int = 100) -> SlotCounts:
+        ok_at = rng.random((n, 4)) < q(x)
+        ok = ok_at.any(1)
+        t = np.where(ok, ok_at.argmax(1) + 1, 4)
+        s = int(t.sum())
+        return SlotCounts(slots=s, transmissions=s, transmission_errors=s - int(ok.sum()),
+                          blocks=n, block_errors=int((~ok).sum()),
+                          delivered_bits=int(ok.sum()), max_bits=s,
+                          first_transmission_errors=int(((t > 1) | ~ok).sum()),
+                          delivered_transmissions=int(t[ok].sum()),
+                          transmissions_squared=int((t * t).sum()))
+
+    return batch, (lo + hi) / 2
 
 
 def _search(seed: int, crossing: float, slope: float, test_snr: float = -1.7,
-            plan: SearchPlan = PLAN):
+            plan: SearchPlan = PLAN, batch=None):
     rng = np.random.default_rng(seed)
+    if batch is None:
+        def batch(rng, x):
+            return _batch(rng, _throughput(x, crossing, slope))
     stored: dict[float, list[SlotCounts]] = {}
     points, cap, steps = [test_snr], plan.min_slots, []
     while True:
@@ -50,19 +90,22 @@ def _search(seed: int, crossing: float, slope: float, test_snr: float = -1.7,
             total, i = SlotCounts.zero(), 0
             while True:
                 if i == len(batches):
-                    batches.append(_batch(rng, _throughput(x, crossing, slope)))
+                    batches.append(batch(rng, x))
                 total, i = total + batches[i], i + 1
                 if rule_holds(total, rule):
                     break
             measured.append(ThroughputPoint(x, total.slots, total.delivered_bits,
-                                            total.max_bits))
+                                            total.max_bits, total.blocks,
+                                            total.first_transmission_errors,
+                                            total.delivered_transmissions,
+                                            total.transmissions_squared))
         step = search_step(measured, test_snr, cap, plan)
         steps.append(step)
         if step.done:
             x = np.array([p.snr_db for p in measured])
             o = np.argsort(x)
             c = throughput_crossing(x[o], np.array([p.fraction for p in measured])[o],
-                                    np.array([p.slots for p in measured])[o])
+                                    np.array([p.effective_slots for p in measured])[o])
             return c, steps, stored
         if step.snr_db is not None:
             points.append(step.snr_db)
@@ -105,3 +148,22 @@ def test_crossing_out_of_reach_stops_and_bad_input():
     with pytest.raises(ValueError, match="slots_limit = 50 is below min_slots = 100"):
         SearchPlan(min_slots=100, slots_limit=50)
     assert SearchStep(None, None, "x").done and not SearchStep(1.0, None, "x").done
+
+
+def test_search_interval_covers_the_exact_crossing_of_a_link_with_combining_gain():
+    # a link whose retransmissions gain from soft combining (as the PUSCH's do: the slots are
+    # not Bernoulli trials), with a crossing about 3 dB below the test SNR and the demo row's
+    # slope (0.125 a dB): the 95 % crossing interval holds the exact crossing in about 95 %
+    # of the searches. Every point stops at the first batch whose interval excludes 70 %
+    # (sequential looks), which costs a few points of coverage: 0.92 measured over 200
+    # searches. Allowance 0.03 for the looks, and 3 binomial sd of the count of 100 searches.
+    runs = 100
+    batch, exact = _combining_model(-5.5, 0.21)
+    covered, widths = 0, []
+    for seed in range(runs):
+        c, steps, _ = _search(100 + seed, -5.5, 0.21, batch=batch)
+        assert c.bracketed and steps[-1].done
+        covered += c.low <= exact <= c.high
+        widths.append(c.high - c.low)
+    assert covered / runs >= 0.95 - 0.03 - 3 * math.sqrt(0.95 * 0.05 / runs)
+    assert np.median(widths) <= 0.5 and max(widths) < 0.8

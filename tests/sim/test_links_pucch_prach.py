@@ -69,8 +69,13 @@ def test_prach_scenario_defaults_the_time_error_tolerance():
     assert own.prach["time_error_tolerance"] == 3.0
 
 
-def test_pusch_scenario_hashes_are_unchanged():
-    # computed with the code before the pucch / prach tables existed (commit 02cc598)
+def test_pusch_scenario_hashes_are_unchanged(monkeypatch):
+    # computed with the code before the pucch / prach tables existed (commit 02cc598), which
+    # had no results version: RESULTS_VERSION 1 keeps those hashes, a later one changes them
+    from softran.sim import link
+
+    current = link.RESULTS_VERSION
+    monkeypatch.setattr(link, "RESULTS_VERSION", 1)
     s = validate_scenario({"scenario": {"name": "h", "link": "pusch"},
                            "pusch": {"frc": "G-FR1-A3-8"}, "channel": {"model": "TDLB100-400"},
                            "antennas": {"n_rx": 2}, "snr": {"points_db": [1.0, 2.0]}})
@@ -79,6 +84,10 @@ def test_pusch_scenario_hashes_are_unchanged():
                            "pusch": {"n_prb": 2, "target_code_rate": 0.5},
                            "snr": {"points_db": [1.0]}})
     assert s.content_hash == "a89a7bb5831386b5d17d08573bbebea49c61e90cdb9e9424a7a7596439322525"
+    monkeypatch.setattr(link, "RESULTS_VERSION", current)
+    assert current > 1
+    again = validate_scenario(s.to_dict())
+    assert again.content_hash != s.content_hash and again.stream_hash != s.stream_hash
 
 
 def test_pucch_link_counts_are_deterministic_and_metric_specific():

@@ -63,7 +63,9 @@ def test_harq_counts_by_hand():
     # first transmissions: blocks 1, 2, 3 were sent again, so 3 of them failed
     assert c == SlotCounts(slots=9, transmissions=9, transmission_errors=6, blocks=4,
                            block_errors=1, bits=20, bit_errors=3, delivered_bits=15,
-                           max_bits=45, first_transmission_errors=3)
+                           max_bits=45, first_transmission_errors=3,
+                           # delivered: blocks 0, 1, 3 (1 + 2 + 3); squares 1 + 4 + 9 + 9
+                           delivered_transmissions=6, transmissions_squared=23)
     # an acknowledged block with wrong bits (CRC false pass) is not delivered
     c = harq_counts(tb[:1], decoded[2:3], torch.tensor([True]), torch.tensor([1]))
     assert (c.transmission_errors, c.block_errors, c.delivered_bits) == (0, 1, 0)
@@ -95,7 +97,8 @@ def test_link_harq_throughput_by_hand():
     assert c == SlotCounts(slots=60, transmissions=60, transmission_errors=30, blocks=30,
                            block_errors=0, bits=30 * 528, bit_errors=0,
                            delivered_bits=30 * 528, max_bits=60 * 528,
-                           first_transmission_errors=30)
+                           first_transmission_errors=30,
+                           delivered_transmissions=60, transmissions_squared=30 * 2 ** 2)
     # with one transmission allowed, all blocks fail
     one = SCHAWGNLink("QPSK", 0.9, 2, max_transmissions=1).run(3.5, 30, seed=4)
     assert (one.slots, one.block_errors, one.delivered_bits) == (30, 30, 0)
@@ -171,6 +174,30 @@ def test_inprocess_matches_direct_link_and_never_recomputes(tmp_path, monkeypatc
     (p0, p1) = simulate(longer, tmp_path / "r.db", progress=False)
     assert p0.counts.slots >= 64 and p1.counts.slots >= 64
     assert len(calls) < 2 * 8                             # not all 8 batches per point again
+
+
+def test_batches_of_an_older_results_version_are_not_resumed(tmp_path, monkeypatch):
+    # a store filled by code of an older RESULTS_VERSION: the current code recomputes every
+    # batch (its stream hash differs) instead of silently resuming the old ones
+    from softran.sim import link
+
+    monkeypatch.setattr(link, "RESULTS_VERSION", link.RESULTS_VERSION - 1)
+    old = _scenario(points="1.0")
+    old_stream = old.stream_hash
+    simulate(old, tmp_path / "r.db", progress=False)
+    monkeypatch.undo()
+    new = _scenario(points="1.0")
+    assert new.stream_hash != old_stream
+    calls = []
+    real = runner.run_batch
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_batch", counting)
+    (p,) = simulate(new, tmp_path / "r.db", progress=False)
+    assert calls and p.n_batches == len(calls)            # every batch of the point ran again
 
 
 def test_engines_give_the_same_counts(tmp_path):

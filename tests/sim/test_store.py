@@ -125,7 +125,8 @@ def test_a_store_without_the_first_transmission_column_is_upgraded(tmp_path):
         store.add_scenario(s)
     # the schema of a store written before first_transmission_errors was counted
     con = sqlite3.connect(db)
-    old = [f for f in SlotCounts.field_names() if f != "first_transmission_errors"]
+    added = ("first_transmission_errors", "delivered_transmissions", "transmissions_squared")
+    old = [f for f in SlotCounts.field_names() if f not in added]
     con.executescript("DROP TABLE batches; CREATE TABLE batches (stream TEXT NOT NULL, "
                       "snr_mdb INTEGER NOT NULL, batch_index INTEGER NOT NULL, snr_db REAL NOT "
                       "NULL, n_slots INTEGER NOT NULL, "

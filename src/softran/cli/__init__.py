@@ -8,6 +8,14 @@ each (:mod:`~softran.cli.info`, :mod:`~softran.cli.waveform`, :mod:`~softran.cli
 :mod:`softran.cli.terminal` holds what they share (console, one-line errors, exit codes).
 """
 
+import os
+
+# OpenMP threads that wait by spinning take the cores that the other threads (and other
+# programs) need: on a busy machine torch's intra-op threads then ran a simulation 10-20x
+# slower (measured on 2 shared cores). Passive waiting unless the user chose otherwise; set
+# before torch loads its OpenMP runtime, and inherited by the simulator's worker processes.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from softran.cli.app import app, main, run
 
 __all__ = ["app", "main", "run"]

@@ -9,13 +9,14 @@ throughput (payload x slots). :func:`verdict` applies exactly this rule; the SNR
 the measured curve crosses 70 % (:func:`throughput_crossing`) and the margin to the test
 SNR are reported for information.
 
-Statistics. In a slot either a transport block is delivered (its CRC passes, after 1..4
-transmissions) or not, so the throughput fraction measured over ``n`` slots is a
-proportion of ``n`` slot outcomes. Its confidence interval here is the Wilson score
-interval with ``n`` = number of slots. The slot outcomes of one HARQ process are not
-independent (a failed first transmission makes a delivery in the slot of the retransmission
-more likely), so this is an approximation; it is exact for independent slots and it does not
-collapse to zero width at 0 % or 100 % as the normal (Wald) interval does.
+Statistics. The throughput fraction of a point is read as a proportion over ``n`` trials
+and gets the Wilson score interval, which does not collapse to zero width at 0 % or 100 % as
+the normal (Wald) interval does. The slots are not independent trials: a failed first
+transmission makes a delivery in the slot of the retransmission more likely. The measured
+points therefore use ``n`` = :attr:`ThroughputPoint.effective_slots`, the effective number of
+trials of the ratio estimator delivered blocks / transmissions over independent blocks
+(:func:`~softran.sim.stopping.throughput_trials`, which derives it); where a point lacks the
+counts it needs, its slots.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from softran.sim.requirements import TARGET_THROUGHPUT, PUSCHRequirement, test_snr_db
+from softran.sim.stopping import throughput_trials
 from softran.validation import check_int
 
 __all__ = [
@@ -76,8 +78,9 @@ def _slot_counts(n_slots: Any, size: int) -> np.ndarray:
     arr = _float_vector("n_slots", n_slots)
     if arr.size != size:
         raise ValueError(f"n_slots has {arr.size} entries but there are {size} SNR points")
-    if np.any(arr < 1) or np.any(arr != np.round(arr)):
-        raise ValueError(f"n_slots = {arr.tolist()} is not allowed; each must be an integer >= 1")
+    if np.any(arr < 1):
+        raise ValueError(f"n_slots = {arr.tolist()} is not allowed; each must be >= 1 (a "
+                         "count of slots, or an effective number of trials)")
     return arr
 
 
@@ -92,8 +95,9 @@ def _z(confidence: Any) -> float:
 def throughput_interval(throughput_fraction: Any, n_slots: Any, confidence: float = 0.95
                         ) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided Wilson score interval of a throughput fraction measured over ``n_slots``
-    slots (TS 38.141-1 §8.2 throughput; each slot delivers its TB or not; see the module
-    note on HARQ dependence).
+    slots (TS 38.141-1 §8.2 throughput; each slot delivers its TB or not), or over an
+    effective number of trials (:attr:`ThroughputPoint.effective_slots`, the module note on
+    HARQ dependence; it need not be an integer).
 
     ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``, z the two-sided normal
     quantile of ``confidence``.
@@ -249,7 +253,9 @@ def throughput_crossing(snr_db: Any, throughput_fraction: Any, n_slots: Any,
 class ThroughputPoint:
     """Measured throughput at one SNR: ``delivered_bits`` of ``max_bits`` over ``slots``;
     optionally the ``blocks`` and how many of their first transmissions failed
-    (``first_transmission_errors``), for the first-transmission BLER."""
+    (``first_transmission_errors``), for the first-transmission BLER, and the per-block sums
+    of the throughput's interval (``delivered_transmissions``, ``transmissions_squared``:
+    :class:`~softran.sim.SlotCounts`; the slots are then one per transmission)."""
 
     snr_db: float
     slots: int
@@ -257,6 +263,25 @@ class ThroughputPoint:
     max_bits: int
     blocks: int | None = None
     first_transmission_errors: int | None = None
+    delivered_transmissions: int | None = None
+    transmissions_squared: int | None = None
+
+    @property
+    def effective_slots(self) -> float:
+        """The effective number of independent trials of the throughput (the ratio
+        estimator over blocks, :func:`~softran.sim.stopping.throughput_trials`), or
+        ``slots`` where the blocks and the sums it needs were not counted.
+
+        >>> ThroughputPoint(0.0, 143, 100, 143, 100, 43, 143, 229).effective_slots > 143
+        True
+        >>> ThroughputPoint(0.0, 143, 100, 143).effective_slots
+        143.0
+        """
+        if self.blocks is None:
+            return float(self.slots)
+        return max(1.0, throughput_trials(self.fraction, self.blocks, self.slots,
+                                          self.delivered_transmissions,
+                                          self.transmissions_squared))
 
     @property
     def fraction(self) -> float:
@@ -283,7 +308,8 @@ def throughput_points(counts: Mapping[float, Any] | Iterable[Any]) -> list[Throu
     ``counts`` is a mapping ``{snr_db: c}`` or an iterable of ``(snr_db, c)`` pairs or of
     :class:`ThroughputPoint`; ``c`` is any object with ``slots``, ``delivered_bits`` and
     ``max_bits`` attributes (the simulator's per-point slot counts), and optionally
-    ``blocks`` and ``first_transmission_errors``.
+    ``blocks``, ``first_transmission_errors``, ``delivered_transmissions`` and
+    ``transmissions_squared``.
 
     >>> from types import SimpleNamespace as C
     >>> throughput_points({1.0: C(slots=10, delivered_bits=700, max_bits=1000)})[0].fraction
@@ -305,11 +331,11 @@ def throughput_points(counts: Mapping[float, Any] | Iterable[Any]) -> list[Throu
             for attr in ("slots", "delivered_bits", "max_bits"):
                 if not hasattr(c, attr):
                     raise TypeError(f"counts at snr_db={snr} has no attribute {attr!r}")
-            blocks = getattr(c, "blocks", None)
-            first = getattr(c, "first_transmission_errors", None)
+            opt = [getattr(c, name, None) for name in (
+                "blocks", "first_transmission_errors", "delivered_transmissions",
+                "transmissions_squared")]
             p = ThroughputPoint(float(snr), int(c.slots), int(c.delivered_bits), int(c.max_bits),
-                                None if blocks is None else int(blocks),
-                                None if first is None else int(first))
+                                *(None if v is None else int(v) for v in opt))
         if p.slots < 1 or p.max_bits < 1 or not 0 <= p.delivered_bits <= p.max_bits:
             raise ValueError(f"bad counts at snr_db={p.snr_db}: slots={p.slots}, "
                              f"delivered_bits={p.delivered_bits}, max_bits={p.max_bits}; "
@@ -395,7 +421,7 @@ def verdict(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequirement, 
     t_snr = test_snr_db(req)
     x = np.array([p.snr_db for p in pts])
     y = np.array([p.fraction for p in pts])
-    n = np.array([p.slots for p in pts], dtype=np.float64)
+    n = np.array([p.effective_slots for p in pts], dtype=np.float64)
     crossing = throughput_crossing(x, y, n, TARGET_THROUGHPUT, confidence)
     near = np.flatnonzero(np.abs(x - t_snr) <= float(snr_tolerance_db))
     if near.size:

@@ -118,7 +118,7 @@ def plot_conformance(points: Mapping[float, Any] | Iterable[Any], req: PUSCHRequ
     pts = throughput_points(points)
     x = np.array([p.snr_db for p in pts])
     y = np.array([p.fraction for p in pts])
-    n = np.array([p.slots for p in pts], dtype=np.float64)
+    n = np.array([p.effective_slots for p in pts], dtype=np.float64)
     lo, hi = throughput_interval(y, n, confidence)
     mid = isotonic_increasing(y, n)
     crossing = throughput_crossing(x, y, n, TARGET_THROUGHPUT, confidence)

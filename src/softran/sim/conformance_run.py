@@ -108,7 +108,8 @@ class ConformanceRun:
 def _throughput_points(points: list[PointResult]) -> list[ThroughputPoint]:
     return [ThroughputPoint(p.snr_db, p.counts.slots, p.counts.delivered_bits,
                             p.counts.max_bits, p.counts.blocks,
-                            p.counts.first_transmission_errors)
+                            p.counts.first_transmission_errors,
+                            p.counts.delivered_transmissions, p.counts.transmissions_squared)
             for p in points if p.counts.slots]
 
 

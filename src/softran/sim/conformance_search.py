@@ -20,7 +20,8 @@ measured so far, what to simulate next (:func:`search_step`):
    Then, while the crossing's interval is wider than ``width_db``: while a point
    that bounds the interval or lies in it is still open (its throughput interval holds
    70 %), give the points more slots (raise ``max_slots``, by the square of the width ratio,
-   1.5x to 2x); when they are all settled and two of them are more than ``width_db`` apart,
+   1.25x to 2x: the interval narrows as one over the square root of the slots); when they
+   are all settled and two of them are more than ``width_db`` apart,
    add a point half-way between them. Once both points of the pair are settled (their
    intervals exclude 70 %), the crossing's interval lies between them.
 
@@ -136,7 +137,7 @@ def search_step(points: list[ThroughputPoint], test_snr_db: float, max_slots: in
     pts = throughput_points(points)
     x = np.array([p.snr_db for p in pts])
     y = np.array([p.fraction for p in pts])
-    n = np.array([p.slots for p in pts], dtype=np.float64)
+    n = np.array([p.effective_slots for p in pts], dtype=np.float64)
     c = throughput_crossing(x, y, n, TARGET_THROUGHPUT, plan.confidence)
     lowest, highest = float(x[0]), float(x[-1])
     span = highest - lowest
@@ -157,7 +158,7 @@ def search_step(points: list[ThroughputPoint], test_snr_db: float, max_slots: in
             return SearchStep(None, None, f"stop: budget spent ({reason}; max_slots = "
                                           f"{max_slots})")
         width = c.high - c.low
-        factor = min(2.0, max(1.5, (width / plan.width_db) ** 2)) if math.isfinite(width) \
+        factor = min(2.0, max(1.25, (width / plan.width_db) ** 2)) if math.isfinite(width) \
             else 2.0
         q = plan.slot_quantum
         new = min(plan.slots_limit, max(max_slots + q, math.ceil(max_slots * factor / q) * q))

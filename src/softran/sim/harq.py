@@ -112,9 +112,12 @@ class HARQModel:
 
     def counts(self, base: SlotCounts, transmissions: torch.Tensor, tbs: int) -> SlotCounts:
         """``base`` (the counts of :func:`~softran.sim.links.sch_awgn.harq_counts`) with
-        ``slots`` and ``max_bits`` taken from the timeline (module notes)."""
+        ``slots`` and ``max_bits`` taken from the timeline (module notes); the per-block sums of
+        the throughput interval are not counted (``None``)."""
         slots = self.timeline(transmissions)
         elapsed = (max(slots) + 1) if slots else 0
         fields = base.as_dict()
-        fields.update(slots=elapsed, max_bits=tbs * elapsed)
+        # the timeline's slots are not a sum over blocks: no per-block throughput interval
+        fields.update(slots=elapsed, max_bits=tbs * elapsed, delivered_transmissions=None,
+                      transmissions_squared=None)
         return SlotCounts(**fields)

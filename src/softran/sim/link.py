@@ -19,6 +19,11 @@ Contract of :meth:`Link.run` (``snr_db``, ``n_slots``, ``seed``):
   same slots: TBS per transmission) and ``first_transmission_errors`` (blocks whose first
   transmission was NACKed; its ratio to ``blocks`` is the first-transmission BLER, the BLER
   without HARQ). Throughput (fraction of the maximum) is ``delivered_bits / max_bits``.
+  Two optional counts give the throughput its HARQ-aware interval (:mod:`softran.sim.stopping`):
+  ``delivered_transmissions`` (the transmissions of the delivered blocks, summed) and
+  ``transmissions_squared`` (the square of each block's number of transmissions, summed);
+  a link counts them when its throughput is a ratio over blocks of one TBS, one slot per
+  transmission (``slots == transmissions``, ``max_bits`` = TBS x transmissions).
 * The result depends on ``(snr_db, n_slots, seed)`` and the scenario only: the same arguments
   give the same counts on every engine and in any order.
 
@@ -42,13 +47,24 @@ from softran.validation import check_allocation
 if TYPE_CHECKING:
     from softran.sim.scenario import Scenario
 
-__all__ = ["LINK_SECTIONS", "Link", "LinkConfigError", "SlotCounts", "check_batch_memory",
+__all__ = ["LINK_SECTIONS", "RESULTS_VERSION", "Link", "LinkConfigError", "SlotCounts", "check_batch_memory",
            "check_link_config", "link_kinds", "link_section", "link_value", "make_link",
            "register_link"]
 
 
+#: Version of the results that links return. It is part of every scenario's
+#: :attr:`~softran.sim.Scenario.stream_hash`, so a results store never resumes batches that
+#: older code computed: **bump it in any change that alters the counts a link returns for the
+#: same scenario, SNR, slots and seed** (a fidelity fix, a receiver change, another use of the
+#: random stream, a new count). 1: softran before the version existed (the stream hash had no
+#: version component; version 1 keeps those hashes); 2: band-limited fractional delays in the
+#: fading channels, HARQ new-data indicator (the ``fidelity`` merge), and the counts
+#: ``delivered_transmissions`` / ``transmissions_squared`` of the throughput interval.
+RESULTS_VERSION = 2
+
 #: counts that may be ``None`` (not counted); every other count is an int >= 0
-_OPTIONAL_COUNTS = frozenset({"first_transmission_errors"})
+_OPTIONAL_COUNTS = frozenset({"first_transmission_errors", "delivered_transmissions",
+                              "transmissions_squared"})
 
 
 def _add(a: int | None, b: int | None) -> int | None:
@@ -59,8 +75,9 @@ def _add(a: int | None, b: int | None) -> int | None:
 class SlotCounts:
     """Additive counts of a batch of slots (see the module docstring for each field).
 
-    ``first_transmission_errors`` is ``None`` where it was not counted (batches stored by a
-    softran that did not count it); a sum with ``None`` in it is ``None``: unknown.
+    ``first_transmission_errors``, ``delivered_transmissions`` and ``transmissions_squared``
+    are ``None`` where they were not counted (batches stored by a softran that did not count
+    them, links that do not); a sum with ``None`` in it is ``None``: unknown.
 
     >>> a = SlotCounts(slots=3, transmissions=3, blocks=2, block_errors=1, max_bits=300,
     ...                first_transmission_errors=1)
@@ -82,6 +99,8 @@ class SlotCounts:
     delivered_bits: int = 0
     max_bits: int = 0
     first_transmission_errors: int | None = None
+    delivered_transmissions: int | None = None
+    transmissions_squared: int | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -45,8 +45,10 @@ and comments):
 
 * :attr:`Scenario.stream_hash`: what the outcome of one batch depends on (link, carrier,
   pusch or pdsch, channel, impairments (when any is on), antennas, harq, ``run.batch_slots``,
-  ``run.seed``, ``run.device``; the random streams of CPU and CUDA differ). Batches are
-  stored under it.
+  ``run.seed``, ``run.device``; the random streams of CPU and CUDA differ) and the version of
+  the link results (:data:`~softran.sim.link.RESULTS_VERSION`, bumped when a change of the
+  code alters them, so that a store never resumes batches computed by older code). Batches
+  are stored under it.
 * :attr:`Scenario.content_hash`: the stream plus the SNR points and the stopping rule, i.e.
   everything that changes the reported results. ``scenario.name``, ``run.engine``,
   ``run.workers`` and ``run.scheduler`` are excluded. Scenarios that differ only in their SNR
@@ -182,7 +184,12 @@ class Scenario(Section):
         for name in ("pdsch", "pucch", "prach"):  # only when used: PUSCH hashes are unchanged
             if getattr(self, name) is not None:
                 fields[name] = True
-        return hashlib.sha256(self._canonical(fields).encode()).hexdigest()
+        from softran.sim.link import RESULTS_VERSION
+
+        text = self._canonical(fields)
+        if RESULTS_VERSION > 1:  # version 1: the hash of softran before the version existed
+            text += f"|results-version={RESULTS_VERSION}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @cached_property
     def content_hash(self) -> str:

@@ -10,8 +10,9 @@ Tables:
   elapsed, engine, created)``: one row per batch, unique on ``(stream, snr_mdb,
   batch_index)`` (stream = :attr:`~softran.sim.Scenario.stream_hash`, SNR in milli-dB).
 
-A store written before a count existed (``first_transmission_errors``) gets the column when it
-is opened; its old batches hold ``NULL`` there, read as ``None`` (not counted).
+A store written before a count existed (``first_transmission_errors``,
+``delivered_transmissions``, ``transmissions_squared``) gets the column when it is opened; its
+old batches hold ``NULL`` there, read as ``None`` (not counted).
 
 Each batch is written in its own transaction, so a killed run loses at most the batches that
 were running; a batch that is already stored is never written again (``INSERT OR IGNORE``:
@@ -40,7 +41,8 @@ DEFAULT_STORE = Path("out") / "results.db"
 
 _COUNTS = SlotCounts.field_names()
 #: counts that later versions added; old stores get the column (NULL: not counted)
-_ADDED_COUNTS = ("first_transmission_errors",)
+_ADDED_COUNTS = ("first_transmission_errors", "delivered_transmissions",
+                 "transmissions_squared")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS scenarios (

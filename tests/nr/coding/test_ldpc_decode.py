@@ -357,3 +357,22 @@ def test_final_parity_check_flag(kernel, algorithm, early):
     assert ok.tolist() == [True] * 3 + [False] * 3
     assert (iters > 0).all() and (iters <= 2).all()
     assert torch.equal(bits[:3], cbs)
+
+
+def test_the_kernels_leave_torchs_thread_count_alone():
+    # Numba's OpenMP layer sets OpenMP's thread count (torch's) when it launches its threads
+    # and in set_num_threads: a single-threaded worker (the simulator's process pool) must
+    # stay single-threaded after an LDPC call. A fresh process: the launch happens once.
+    import subprocess
+    import sys
+
+    code = ("import torch; torch.set_num_threads(1)\n"
+            "from softran.nr.coding.ldpc.decode_kernels import kernel_threads\n"
+            "with kernel_threads(8) as parallel: assert not parallel\n"
+            "assert torch.get_num_threads() == 1, torch.get_num_threads()\n"
+            "torch.set_num_threads(2)\n"
+            "with kernel_threads(8): pass\n"
+            "assert torch.get_num_threads() == 2, torch.get_num_threads()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -67,6 +67,9 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
     delivered when it was acknowledged and its bits are right; otherwise it is a block error.
     A block's first transmission failed when it was sent again or, sent once, not
     acknowledged.
+    ``delivered_transmissions`` sums the transmissions of the delivered blocks and
+    ``transmissions_squared`` the squares of every block's transmissions (the throughput's
+    interval, :func:`~softran.sim.stopping.throughput_ci`).
 
     Shapes: ``tb``, ``decoded`` uint8 ``[B, A]``; ``acked`` bool ``[B]``;
     ``n_transmissions`` int ``[B]`` (>= 1).
@@ -76,8 +79,8 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
     >>> c = harq_counts(tb, dec, torch.tensor([True, True, False]), torch.tensor([1, 2, 4]))
     >>> c.slots, c.transmission_errors, c.block_errors, c.bit_errors, c.delivered_bits, c.max_bits
     (7, 5, 1, 2, 16, 56)
-    >>> c.first_transmission_errors
-    2
+    >>> c.first_transmission_errors, c.delivered_transmissions, c.transmissions_squared
+    (2, 3, 21)
     """
     a = tb.shape[-1]
     wrong = (decoded != tb)
@@ -89,7 +92,9 @@ def harq_counts(tb: torch.Tensor, decoded: torch.Tensor, acked: torch.Tensor,
         blocks=tb.shape[0], block_errors=tb.shape[0] - int(delivered.sum()),
         bits=tb.numel(), bit_errors=int(wrong.sum()),
         delivered_bits=a * int(delivered.sum()), max_bits=a * n_tx,
-        first_transmission_errors=int(((n_transmissions > 1) | ~acked).sum()))
+        first_transmission_errors=int(((n_transmissions > 1) | ~acked).sum()),
+        delivered_transmissions=int(n_transmissions[delivered].sum()),
+        transmissions_squared=int(n_transmissions.square().sum()))
 
 
 class SCHAWGNLink:

@@ -51,8 +51,13 @@ def kernel_threads(n_blocks: int) -> Iterator[bool]:
     calling thread is restored afterwards. Only one parallel kernel runs at a time (Numba's
     default workqueue threading layer does not allow concurrent parallel regions); a call from
     another Python thread meanwhile runs the serial kernel (the kernels release the GIL).
+    Torch's thread count is left as it was (Numba's OpenMP layer shares it).
     """
-    n = min(numba.get_num_threads(), torch.get_num_threads(), n_blocks)
+    torch_threads = torch.get_num_threads()
+    n = min(numba.get_num_threads(), torch_threads, n_blocks)
+    # with Numba's OpenMP layer, launching its threads (the first get_num_threads) and
+    # set_num_threads also set OpenMP's thread count, which is torch's: keep torch's
+    _keep_torch_threads(torch_threads)
     if n <= 1 or not _PARALLEL_LOCK.acquire(blocking=False):
         yield False
         return
@@ -62,7 +67,13 @@ def kernel_threads(n_blocks: int) -> Iterator[bool]:
         yield True
     finally:
         numba.set_num_threads(old)
+        _keep_torch_threads(torch_threads)
         _PARALLEL_LOCK.release()
+
+
+def _keep_torch_threads(n: int) -> None:
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
 
 
 # ----------------------------------------------------------------------------------- encoder
