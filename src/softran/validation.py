@@ -215,9 +215,14 @@ def check_bits(name: str, bits: Any, *, min_dim: int = 1) -> torch.Tensor:
     bits = check_tensor(name, bits, min_dim=min_dim)
     if bits.is_floating_point() or bits.is_complex():
         raise TypeError(f"{name} must be an integer or bool tensor of 0/1 bits, got dtype {bits.dtype}")
-    if bits.dtype != torch.bool and bits.numel() and bool(((bits != 0) & (bits != 1)).any()):
-        bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
-        raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
+    if bits.dtype != torch.bool and bits.numel():
+        # one reduction pass (max, or min and max for signed types); the offending value is
+        # looked for only when there is one
+        bad_range = (int(bits.max()) > 1 if bits.dtype == torch.uint8
+                     else any(int(v) not in (0, 1) for v in torch.aminmax(bits)))
+        if bad_range:
+            bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
+            raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
     return bits.to(torch.uint8)
 
 

@@ -21,13 +21,23 @@ The tables ``S(e)`` (``e < B + L``) and the powers ``A_B^m`` are built by doubli
 products and is cached per polynomial, block size and device. Products run in float32,
 whose integer sums are exact below 2^24 (at most ``B = 1024`` terms in step 1; step 2
 switches to float64 when ``J L >= 2^24``).
+
+On the CPU the same remainder is computed byte-wise instead (a classic table-driven CRC,
+MSB first): the bits are packed into bytes (``numpy.packbits``; the first ``K mod 8`` bits
+are shifted in one at a time), and a Numba kernel runs the register
+``R <- (R << 8) XOR T[(R >> 24) XOR byte]`` over each row, with the L-bit remainder held
+left-aligned in a 32-bit word and ``T[i]`` the register after shifting byte ``i`` through
+it. Both paths give the same bits (tests compare them on random messages of every
+length and polynomial).
 """
 
 from __future__ import annotations
 
 import functools
 
+import numpy as np
 import torch
+from numba import njit
 
 from softran.validation import check_bits, check_int, check_name
 
@@ -105,12 +115,63 @@ def _block_powers(poly: str, b: int, j_pow2: int, device: torch.device) -> torch
     return p.to(device)
 
 
-def _remainder(bits: torch.Tensor, poly: str) -> torch.Tensor:
-    """uint8 ``[..., L]``: a(D) D^L mod g(D) of uint8 bits ``[..., K]`` (MSB first)."""
+@functools.cache
+def _byte_table(poly: str) -> tuple[np.ndarray, int]:
+    """(T, G): the byte table int64 ``[256]`` and the polynomial without its D^L term,
+    both left-aligned in 32 bits (bit 31 = D^{L-1})."""
+    exps = CRC_POLYNOMIALS[poly]
+    big_l = exps[0]
+    g = sum(1 << (31 - big_l + 1 + e) for e in exps[1:]) & 0xFFFFFFFF
+    table = np.zeros(256, dtype=np.int64)
+    for i in range(256):
+        r = i << 24
+        for _ in range(8):
+            r = ((r << 1) ^ g) & 0xFFFFFFFF if r & 0x80000000 else (r << 1) & 0xFFFFFFFF
+        table[i] = r
+    return table, g
+
+
+@njit(cache=True, nogil=True)
+def _crc_rows(bits, lead, packed, table, g):  # pragma: no cover - compiled
+    """Left-aligned CRC register per row: the ``lead`` first bits of ``bits[r]`` one at a
+    time, then the bytes ``packed[r]`` (int64 arithmetic, masked to 32 bits)."""
+    mask = np.int64(0xFFFFFFFF)
+    out = np.empty(bits.shape[0], dtype=np.int64)
+    for r in range(bits.shape[0]):
+        reg = np.int64(0)
+        for i in range(lead):
+            reg ^= np.int64(bits[r, i]) << 31
+            reg = ((reg << 1) & mask) ^ (g * (reg >> 31))
+        for i in range(packed.shape[1]):
+            reg = ((reg << 8) & mask) ^ table[(reg >> 24) ^ np.int64(packed[r, i])]
+        out[r] = reg
+    return out
+
+
+def _remainder_cpu(bits: torch.Tensor, poly: str) -> torch.Tensor:
+    """:func:`_remainder` by the byte table (CPU tensors, K >= 1)."""
+    big_l = CRC_POLYNOMIALS[poly][0]
+    batch, k = bits.shape[:-1], bits.shape[-1]
+    flat = bits.reshape(-1, k).contiguous().numpy()
+    lead = k % 8
+    packed = np.packbits(flat[:, lead:], axis=-1)
+    table, g = _byte_table(poly)
+    reg = torch.from_numpy(_crc_rows(flat, lead, packed, table, np.int64(g)))
+    shifts = torch.arange(31, 31 - big_l, -1, dtype=torch.int64)
+    return ((reg.unsqueeze(-1) >> shifts) & 1).to(torch.uint8).reshape(*batch, big_l)
+
+
+def _remainder(bits: torch.Tensor, poly: str, *, table: bool = True) -> torch.Tensor:
+    """uint8 ``[..., L]``: a(D) D^L mod g(D) of uint8 bits ``[..., K]`` (MSB first).
+
+    CPU tensors use the byte table unless ``table`` is False (the matrix method, which
+    every device runs)."""
     big_l = CRC_POLYNOMIALS[poly][0]
     batch, k = bits.shape[:-1], bits.shape[-1]
     if k == 0:
         return torch.zeros(*batch, big_l, dtype=torch.uint8, device=bits.device)
+    if table and bits.device.type == "cpu":
+        return _remainder_cpu(bits, poly)
     b = min(k, _BLOCK)
     j = -(-k // b)
     flat = bits.reshape(-1, k)
