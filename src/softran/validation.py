@@ -223,7 +223,9 @@ def check_bits(name: str, bits: Any, *, min_dim: int = 1) -> torch.Tensor:
         if bad_range:
             bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
             raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
-    return bits.to(torch.uint8)
+    # a bool tensor holds bytes 0/1: viewed as uint8 without a copy (a uint8 one is returned
+    # as it is, too)
+    return bits.view(torch.uint8) if bits.dtype == torch.bool else bits.to(torch.uint8)
 
 
 def check_int_tensor(name: str, value: torch.Tensor, low: int, high: int) -> torch.Tensor:

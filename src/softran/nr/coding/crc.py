@@ -41,7 +41,7 @@ from numba import njit
 
 from softran.validation import check_bits, check_int, check_name
 
-__all__ = ["CRC_POLYNOMIALS", "crc_decode", "crc_encode", "crc_length"]
+__all__ = ["CRC_POLYNOMIALS", "crc_decode", "crc_encode", "crc_length", "crc_parity"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -196,6 +196,19 @@ def _mask_bits(mask: object, big_l: int, device: torch.device) -> torch.Tensor:
     return ((mask >> torch.arange(big_l - 1, -1, -1, device=device)) & 1).to(torch.uint8)
 
 
+def crc_parity(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
+    """The CRC parity bits p_0 .. p_{L-1} of TS 38.212 §5.1 alone (XOR ``mask``), the tail
+    that :func:`crc_encode` appends.
+
+    >>> crc_parity(torch.tensor([1, 0, 1, 1], dtype=torch.uint8), "6")
+    tensor([1, 0, 1, 1, 0, 1], dtype=torch.uint8)
+    """
+    bits = check_bits("bits", bits, min_dim=1)
+    poly = _check_poly(poly)
+    big_l = CRC_POLYNOMIALS[poly][0]
+    return _remainder(bits, poly) ^ _mask_bits(mask, big_l, bits.device)
+
+
 def crc_encode(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     """Append the CRC parity bits of TS 38.212 §5.1 (MATLAB ``nrCRCEncode``).
 
@@ -218,10 +231,7 @@ def crc_encode(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     tensor([16, 16, 16])
     """
     bits = check_bits("bits", bits, min_dim=1)
-    poly = _check_poly(poly)
-    big_l = CRC_POLYNOMIALS[poly][0]
-    parity = _remainder(bits, poly) ^ _mask_bits(mask, big_l, bits.device)
-    return torch.cat([bits, parity], dim=-1)
+    return torch.cat([bits, crc_parity(bits.view(torch.bool), poly, mask)], dim=-1)
 
 
 def crc_decode(bits: torch.Tensor, poly: str, mask: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

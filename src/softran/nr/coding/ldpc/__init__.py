@@ -18,6 +18,9 @@ from softran.nr.coding.ldpc.decode import (
 from softran.nr.coding.ldpc.encode import (
     ldpc_encode,
 )
+from softran.nr.coding.ldpc.encode_rate_match import (
+    ldpc_encode_rate_match,
+)
 from softran.nr.coding.ldpc.plan import (
     DecodePlan,
     EncodePlan,
@@ -26,6 +29,7 @@ from softran.nr.coding.ldpc.plan import (
 )
 from softran.nr.coding.ldpc.rate_match import (
     rate_match_ldpc,
+    rate_match_segments,
     rate_recover_ldpc,
 )
 from softran.nr.coding.ldpc.segment import (
@@ -47,10 +51,12 @@ __all__ = [
     "encode_plan",
     "ldpc_decode",
     "ldpc_encode",
+    "ldpc_encode_rate_match",
     "lifting_size_for_length",
     "lifting_size_set",
     "lifting_sizes",
     "parity_check_matrix",
     "rate_match_ldpc",
+    "rate_match_segments",
     "rate_recover_ldpc",
 ]

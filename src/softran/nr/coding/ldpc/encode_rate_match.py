@@ -1,0 +1,203 @@
+"""Code block segmentation, LDPC encoding and rate matching in one pass on the CPU
+(TS 38.212 §5.2.2, §5.3.2, §5.4.2, §5.5): the transmit side of the DL-SCH / UL-SCH chain.
+
+:func:`ldpc_encode_rate_match` gives exactly the bits of
+
+    rate_match_ldpc(ldpc_encode(code_block_segment_ldpc(blk, bgn), bgn), G, rv, ...)
+
+but a Numba kernel does all three per code block while the block is in the cache, and it
+computes only the parity columns that rate matching reads. Which those are depends on
+(E_r, rv, N_cb): at high code rates with rv 0 only the 4 core parity columns of the base
+graph are read, so the extension rows of the parity-check matrix are skipped. For each
+code block the kernel
+
+1. copies the block's data bits, its CRC24B (C > 1, computed beforehand for all blocks at
+   once by :func:`~softran.nr.coding.crc.crc_parity`) and zeros for the filler bits
+   into a work buffer of the columns of the lifted base graph;
+2. runs the steps of the encoding schedule (:func:`~softran.nr.coding.ldpc.plan.encode_plan`)
+   whose target is needed: the columns read by rate matching and, backwards, every column
+   a kept step reads;
+3. gathers the E_r rate-matched, interleaved bits with the cached index of
+   :func:`~softran.nr.coding.ldpc.rate_match.rate_match_segments` into the output.
+
+Other devices run the three public functions one after the other.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import torch
+from numba import njit
+
+from softran.nr.coding.crc import crc_parity
+from softran.nr.coding.ldpc.encode import ldpc_encode
+from softran.nr.coding.ldpc.plan import encode_plan
+from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_match_segments
+from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
+from softran.nr.coding.sch_info import ldpc_segment_info
+from softran.nr.tables import modulation_order
+from softran.validation import check_allocation, check_bits, check_int
+
+__all__ = ["ldpc_encode_rate_match"]
+
+
+@functools.lru_cache(maxsize=256)
+def _needed_steps(bgn: int, zc: int, columns: frozenset[int]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The steps of the encoding schedule that produce ``columns`` (and what they read):
+    (tgt_col, tgt_shift, src_ptr, src_col, src_shift) like the plan's, in schedule order."""
+    plan = encode_plan(bgn, zc)
+    need = set(columns)
+    keep = []
+    for s in range(plan.tgt_col.shape[0] - 1, -1, -1):
+        if int(plan.tgt_col[s]) in need:
+            keep.append(s)
+            need.update(int(c) for c in plan.src_col[plan.src_ptr[s]:plan.src_ptr[s + 1]])
+    keep.reverse()
+    src = [np.arange(plan.src_ptr[s], plan.src_ptr[s + 1]) for s in keep]
+    edges = np.concatenate(src) if src else np.zeros(0, dtype=np.int64)
+    ptr = np.zeros(len(keep) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(e) for e in src])
+    return (plan.tgt_col[keep].astype(np.int64), plan.tgt_shift[keep].astype(np.int64), ptr,
+            plan.src_col[edges].astype(np.int64), plan.src_shift[edges].astype(np.int64))
+
+
+@njit(cache=True, nogil=True)
+def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, src_ptr, src_col,
+                            src_shift, zc, n_buf_cols, c_lo, idx_lo, idx_hi,
+                            out):  # pragma: no cover - compiled
+    """Per code block r of each batch row b: data bits ``data[b, r*(K'-L):(r+1)*(K'-L)]``,
+    CRC ``parity[b*C + r]``, zero fillers, the kept schedule steps (shift P split into two
+    contiguous runs, unsigned indices so that the byte loops vectorise), then
+    ``out[b, offset_r + j] = buf[idx[j]]``."""
+    n_data = k_prime - parity.shape[1]
+    buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
+    acc = np.empty(zc, dtype=np.uint8)
+    e_lo = idx_lo.shape[0]
+    e_hi = idx_hi.shape[0]
+    for row in range(out.shape[0] * c):
+        b = row // c
+        r = row - b * c
+        d0 = r * n_data
+        for q in range(n_data):
+            buf[q] = data[b, d0 + q]
+        for q in range(parity.shape[1]):
+            buf[n_data + q] = parity[row, q]
+        for q in range(k_prime, kbz):
+            buf[q] = 0
+        for s in range(tgt_col.shape[0]):
+            for z in range(zc):
+                acc[z] = 0
+            for e in range(src_ptr[s], src_ptr[s + 1]):
+                base = src_col[e] * zc
+                p = src_shift[e]
+                n1 = zc - p
+                o1 = base + p
+                for z in range(n1):
+                    acc[z] ^= buf[np.uint64(o1 + z)]
+                o2 = base - n1
+                for z in range(n1, zc):
+                    acc[z] ^= buf[np.uint64(o2 + z)]
+            base = tgt_col[s] * zc
+            p = tgt_shift[s]
+            n1 = zc - p
+            o1 = base + p
+            for z in range(n1):
+                buf[np.uint64(o1 + z)] = acc[z]
+            o2 = base - n1
+            for z in range(n1, zc):
+                buf[np.uint64(o2 + z)] = acc[z]
+        if r < c_lo:
+            off = r * e_lo
+            for j in range(e_lo):
+                out[b, off + j] = buf[idx_lo[j]]
+        else:
+            off = c_lo * e_lo + (r - c_lo) * e_hi
+            for j in range(e_hi):
+                out[b, off + j] = buf[idx_hi[j]]
+
+
+@functools.lru_cache(maxsize=256)
+def _gather_plan(bgn: int, zc: int, c: int, fill_start: int, fill_len: int, out_len: int,
+                 rv: int, qm: int, n_layers: int, n_ref: int | None
+                 ) -> tuple[int, np.ndarray, np.ndarray, frozenset[int]]:
+    """(C_lo, idx_lo, idx_hi, parity columns read): rate-matching indices as positions in
+    the work buffer (codeword position + 2 Z_c, int64) and the columns they touch."""
+    segs = rate_match_segments(bgn, zc, c, fill_start, fill_len, out_len, rv, qm, n_layers,
+                               n_ref)
+    empty = np.zeros(0, dtype=np.int64)
+    idx = {r0: (seg + 2 * zc).numpy().astype(np.int64) for r0, _, seg in segs}
+    c_lo = segs[0][1] if segs and segs[0][0] == 0 else 0
+    idx_lo = idx.get(0, empty) if c_lo else empty
+    idx_hi = idx.get(c_lo, empty) if c_lo < c else empty
+    kb = 22 if bgn == 1 else 10
+    cols = frozenset(int(v) for v in np.unique(np.concatenate([idx_lo, idx_hi]) // zc) if v >= kb)
+    return c_lo, idx_lo, idx_hi, cols
+
+
+def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, modulation: str,
+                           n_layers: int = 1, *, n_ref: int | None = None) -> torch.Tensor:
+    """Segment, LDPC-encode and rate-match a block in one pass (TS 38.212 §5.2.2, §5.3.2,
+    §5.4.2, §5.5; MATLAB ``nrCodeBlockSegmentLDPC`` + ``nrLDPCEncode`` + ``nrRateMatchLDPC``).
+
+    Bit for bit equal to ``rate_match_ldpc(ldpc_encode(code_block_segment_ldpc(blk, bgn),
+    bgn), out_len, rv, modulation, n_layers, n_ref=n_ref)``; on the CPU one Numba kernel
+    does it per code block and computes only the parity bits that rate matching reads
+    (module notes); other devices run the three functions.
+
+    Parameters
+    ----------
+    blk : ``[..., B]`` 0/1 bits (uint8, bool or integer): a transport block with its CRC.
+    bgn : LDPC base graph, 1 or 2.
+    out_len, rv, modulation, n_layers, n_ref : G and the rest, as :func:`rate_match_ldpc`.
+
+    Returns
+    -------
+    ``[..., out_len]`` uint8.
+
+    >>> blk = torch.randint(0, 2, (2, 3000), dtype=torch.uint8)
+    >>> f = ldpc_encode_rate_match(blk, 2, 4000, 0, "16QAM")
+    >>> ref = rate_match_ldpc(ldpc_encode(code_block_segment_ldpc(blk, 2), 2), 4000, 0, "16QAM")
+    >>> tuple(f.shape), bool(torch.equal(f, ref))
+    ((2, 4000), True)
+    """
+    blk = check_bits("blk", blk, min_dim=1)
+    bgn = check_int("bgn", bgn, 1, 2)
+    out_len = check_int("out_len", out_len, 0)
+    b = blk.shape[-1]
+    if blk.device.type != "cpu" or b < 1 or out_len == 0 or blk.numel() == 0:
+        cbs = code_block_segment_ldpc(blk, bgn)
+        return rate_match_ldpc(ldpc_encode(cbs, bgn), out_len, rv, modulation, n_layers,
+                               n_ref=n_ref)
+    rv = check_int("rv", rv, 0, 3)
+    qm = modulation_order(modulation)
+    n_layers = check_int("n_layers", n_layers, 1, 4)
+    if out_len % (n_layers * qm):
+        raise ValueError(f"out_len = {out_len} must be a multiple of n_layers * Qm = {n_layers} "
+                         f"* {qm} = {n_layers * qm} (TS 38.212 §5.4.2.1)")
+    if n_ref is not None:
+        n_ref = check_int("n_ref", n_ref, 1)
+    batch = blk.shape[:-1]
+    check_allocation("out_len", out_len, out_len * max(blk.numel() // b, 1))
+    seg = ldpc_segment_info(b, bgn)
+    flat = blk.reshape(-1, b)
+    if seg.pad:
+        flat = torch.cat([flat, flat.new_zeros(flat.shape[0], seg.pad)], dim=-1)
+    data = flat.contiguous()
+    if seg.c > 1:
+        parity = crc_parity(data.reshape(-1, seg.k_prime - seg.l_cb).view(torch.bool), "24B")
+    else:
+        parity = data.new_zeros(data.shape[0], 0)
+    # fillers c_K'..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
+    fill_start = max(0, seg.k_prime - 2 * seg.zc)
+    fill_len = seg.k - 2 * seg.zc - fill_start
+    c_lo, idx_lo, idx_hi, cols = _gather_plan(bgn, seg.zc, seg.c, fill_start, fill_len, out_len,
+                                              rv, qm, n_layers, n_ref)
+    steps = _needed_steps(bgn, seg.zc, cols)
+    plan = encode_plan(bgn, seg.zc)
+    out = torch.empty(data.shape[0], out_len, dtype=torch.uint8)
+    _encode_rate_match_rows(data.numpy(), parity.numpy(), seg.k_prime, plan.kb * seg.zc, seg.c,
+                            *steps, seg.zc, plan.n_buf_cols, c_lo, idx_lo, idx_hi, out.numpy())
+    return out.reshape(*batch, out_len)
