@@ -17,8 +17,10 @@ code block the kernel
 2. runs the steps of the encoding schedule (:func:`~softran.nr.coding.ldpc.plan.encode_plan`)
    whose target is needed: the columns read by rate matching and, backwards, every column
    a kept step reads;
-3. gathers the E_r rate-matched, interleaved bits with the cached index of
-   :func:`~softran.nr.coding.ldpc.rate_match.rate_match_segments` into the output.
+3. selects the E_r bits as runs of consecutive buffer positions (bit selection reads the
+   circular buffer in order, skipping the filler bits; the runs come from the cached index of
+   :func:`~softran.nr.coding.ldpc.rate_match.rate_match_segments`) and interleaves them into
+   the output (f_{i Qm + m} = e_{m E/Qm + i}).
 
 Other devices run the three public functions one after the other.
 """
@@ -66,75 +68,101 @@ def _needed_steps(bgn: int, zc: int, columns: frozenset[int]
 
 @njit(cache=True, nogil=True)
 def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, src_ptr, src_col,
-                            src_shift, zc, n_buf_cols, c_lo, idx_lo, idx_hi,
+                            src_shift, zc, n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi,
                             out):  # pragma: no cover - compiled
     """Per code block r of each batch row b: data bits ``data[b, r*(K'-L):(r+1)*(K'-L)]``,
     CRC ``parity[b*C + r]``, zero fillers, the kept schedule steps (shift P split into two
-    contiguous runs, unsigned indices so that the byte loops vectorise), then
-    ``out[b, offset_r + j] = buf[idx[j]]``."""
-    n_data = k_prime - parity.shape[1]
+    contiguous runs), bit selection as runs ``(start, length)`` of the work buffer
+    (``run_lo`` / ``run_hi`` ``[n, 2]``) and bit interleaving ``f_{i Qm + m} = e_{m E/Qm + i}``
+    into ``out[b, offset_r:]``. Indices are unsigned so that the byte loops have no
+    wraparound code and vectorise."""
+    u = np.uint64
+    n_data = u(k_prime - parity.shape[1])
+    zcu = u(zc)
     buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
     acc = np.empty(zc, dtype=np.uint8)
-    e_lo = idx_lo.shape[0]
-    e_hi = idx_hi.shape[0]
+    sel = np.empty(max(e_lo, e_hi), dtype=np.uint8)
     for row in range(out.shape[0] * c):
         b = row // c
         r = row - b * c
-        d0 = r * n_data
+        src = data[b]
+        d0 = u(r) * n_data
         for q in range(n_data):
-            buf[q] = data[b, d0 + q]
+            buf[u(q)] = src[d0 + u(q)]
+        par = parity[row]
         for q in range(parity.shape[1]):
-            buf[n_data + q] = parity[row, q]
+            buf[n_data + u(q)] = par[u(q)]
         for q in range(k_prime, kbz):
-            buf[q] = 0
+            buf[u(q)] = 0
         for s in range(tgt_col.shape[0]):
             for z in range(zc):
-                acc[z] = 0
+                acc[u(z)] = 0
             for e in range(src_ptr[s], src_ptr[s + 1]):
-                base = src_col[e] * zc
-                p = src_shift[e]
-                n1 = zc - p
-                o1 = base + p
+                p = u(src_shift[e])
+                o1 = u(src_col[e]) * zcu + p
+                n1 = zcu - p
                 for z in range(n1):
-                    acc[z] ^= buf[np.uint64(o1 + z)]
-                o2 = base - n1
-                for z in range(n1, zc):
-                    acc[z] ^= buf[np.uint64(o2 + z)]
-            base = tgt_col[s] * zc
-            p = tgt_shift[s]
-            n1 = zc - p
-            o1 = base + p
+                    acc[u(z)] ^= buf[o1 + u(z)]
+                o2 = o1 - zcu
+                for z in range(n1, zcu):
+                    acc[u(z)] ^= buf[o2 + u(z)]
+            p = u(tgt_shift[s])
+            o1 = u(tgt_col[s]) * zcu + p
+            n1 = zcu - p
             for z in range(n1):
-                buf[np.uint64(o1 + z)] = acc[z]
-            o2 = base - n1
-            for z in range(n1, zc):
-                buf[np.uint64(o2 + z)] = acc[z]
+                buf[o1 + u(z)] = acc[u(z)]
+            o2 = o1 - zcu
+            for z in range(n1, zcu):
+                buf[o2 + u(z)] = acc[u(z)]
         if r < c_lo:
-            off = r * e_lo
-            for j in range(e_lo):
-                out[b, off + j] = buf[idx_lo[j]]
+            e, runs, off = e_lo, run_lo, r * e_lo
         else:
-            off = c_lo * e_lo + (r - c_lo) * e_hi
-            for j in range(e_hi):
-                out[b, off + j] = buf[idx_hi[j]]
+            e, runs, off = e_hi, run_hi, c_lo * e_lo + (r - c_lo) * e_hi
+        k = u(0)
+        for t in range(runs.shape[0]):
+            s0 = u(runs[t, 0])
+            for q in range(u(runs[t, 1])):
+                sel[k + u(q)] = buf[s0 + u(q)]
+            k += u(runs[t, 1])
+        eq = u(e // qm)
+        dst = out[b]
+        o = u(off)
+        for m in range(qm):
+            mq = u(m) * eq
+            for i in range(eq):
+                dst[o + u(i) * u(qm) + u(m)] = sel[mq + u(i)]
+
+
+def _runs(pos: np.ndarray) -> np.ndarray:
+    """Maximal runs of consecutive positions of ``pos`` as int64 ``[n, 2]`` (start, length)."""
+    if pos.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    first = np.concatenate([[0], np.flatnonzero(np.diff(pos) != 1) + 1])
+    lengths = np.diff(np.concatenate([first, [pos.size]]))
+    return np.stack([pos[first], lengths], axis=1).astype(np.int64)
 
 
 @functools.lru_cache(maxsize=256)
 def _gather_plan(bgn: int, zc: int, c: int, fill_start: int, fill_len: int, out_len: int,
                  rv: int, qm: int, n_layers: int, n_ref: int | None
-                 ) -> tuple[int, np.ndarray, np.ndarray, frozenset[int]]:
-    """(C_lo, idx_lo, idx_hi, parity columns read): rate-matching indices as positions in
-    the work buffer (codeword position + 2 Z_c, int64) and the columns they touch."""
+                 ) -> tuple[int, int, np.ndarray, int, np.ndarray, frozenset[int]]:
+    """(C_lo, E_lo, runs_lo, E_hi, runs_hi, parity columns read): bit selection of each
+    segment of :func:`rate_match_segments` as runs of work-buffer positions (codeword
+    position + 2 Z_c) before interleaving, and the columns they touch."""
     segs = rate_match_segments(bgn, zc, c, fill_start, fill_len, out_len, rv, qm, n_layers,
                                n_ref)
-    empty = np.zeros(0, dtype=np.int64)
-    idx = {r0: (seg + 2 * zc).numpy().astype(np.int64) for r0, _, seg in segs}
+    sel = {}
+    for r0, _, idx in segs:
+        f_pos = idx.numpy().astype(np.int64) + 2 * zc
+        # undo the interleaving f_{i Qm + m} = e_{m E/Qm + i}: e in selection order
+        sel[r0] = f_pos.reshape(-1, qm).T.reshape(-1)
     c_lo = segs[0][1] if segs and segs[0][0] == 0 else 0
-    idx_lo = idx.get(0, empty) if c_lo else empty
-    idx_hi = idx.get(c_lo, empty) if c_lo < c else empty
+    empty = np.zeros(0, dtype=np.int64)
+    e_lo = sel.get(0, empty) if c_lo else empty
+    e_hi = sel.get(c_lo, empty) if c_lo < c else empty
     kb = 22 if bgn == 1 else 10
-    cols = frozenset(int(v) for v in np.unique(np.concatenate([idx_lo, idx_hi]) // zc) if v >= kb)
-    return c_lo, idx_lo, idx_hi, cols
+    cols = frozenset(int(v) for v in np.unique(np.concatenate([e_lo, e_hi]) // zc) if v >= kb)
+    return c_lo, e_lo.size, _runs(e_lo), e_hi.size, _runs(e_hi), cols
 
 
 def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, modulation: str,
@@ -193,11 +221,13 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     # fillers c_K'..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
     fill_start = max(0, seg.k_prime - 2 * seg.zc)
     fill_len = seg.k - 2 * seg.zc - fill_start
-    c_lo, idx_lo, idx_hi, cols = _gather_plan(bgn, seg.zc, seg.c, fill_start, fill_len, out_len,
-                                              rv, qm, n_layers, n_ref)
+    c_lo, e_lo, run_lo, e_hi, run_hi, cols = _gather_plan(bgn, seg.zc, seg.c, fill_start,
+                                                          fill_len, out_len, rv, qm, n_layers,
+                                                          n_ref)
     steps = _needed_steps(bgn, seg.zc, cols)
     plan = encode_plan(bgn, seg.zc)
     out = torch.empty(data.shape[0], out_len, dtype=torch.uint8)
     _encode_rate_match_rows(data.numpy(), parity.numpy(), seg.k_prime, plan.kb * seg.zc, seg.c,
-                            *steps, seg.zc, plan.n_buf_cols, c_lo, idx_lo, idx_hi, out.numpy())
+                            *steps, seg.zc, plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi,
+                            run_hi, out.numpy())
     return out.reshape(*batch, out_len)
