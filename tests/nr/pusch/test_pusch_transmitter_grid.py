@@ -28,7 +28,7 @@ from softran.nr.pusch import (
 ])
 def test_layer_grid_equals_level1_assembly(n_layers, modulation, dmrs, ptrs, tp, rv) -> None:
     c = CarrierConfig(n_size_grid=20, subcarrier_spacing=30, n_slot=3)
-    p = PUSCHConfig(prb_set=range(1, 19) if not tp else range(1, 19), n_layers=n_layers,
+    p = PUSCHConfig(prb_set=range(1, 19), n_layers=n_layers,
                     modulation=modulation, target_code_rate=0.6, dmrs=dmrs, enable_ptrs=ptrs,
                     transform_precoding=tp)
     gen = torch.Generator().manual_seed(n_layers + rv)
