@@ -51,6 +51,12 @@ def _id(name: str, value: object, high: int, device: torch.device) -> torch.Tens
     return torch.tensor(check_int(name, value, 0, high), dtype=torch.int64, device=device)
 
 
+#: Gold sequences of one c_init by (c_init, length, device): a slot's sequence is the same in
+#: every slot of a PUSCH / PDSCH configuration, so it is generated once (the 16 latest kept;
+#: callers only read it)
+_SEQUENCE_CACHE: dict[tuple[int, int, str], torch.Tensor] = {}
+
+
 def _sequence(c_init: torch.Tensor, batch: torch.Size, g: int, what: str) -> torch.Tensor:
     """c(0..g-1) for every entry of ``c_init``, checked to broadcast against ``batch``."""
     # broadcasting by hand: torch.broadcast_shapes imports sympy on its first call (~1 s)
@@ -66,7 +72,16 @@ def _sequence(c_init: torch.Tensor, batch: torch.Size, g: int, what: str) -> tor
     if shape != tuple(batch):
         raise ValueError(f"the scrambling identities (shape {tuple(c_init.shape)}) do not "
                          f"broadcast to the leading dimensions {tuple(batch)} of the {what}")
-    return prbs(c_init, g)                                       # [*c_init.shape, g]
+    if c_init.numel() != 1:
+        return prbs(c_init, g)                                   # [*c_init.shape, g]
+    key = (int(c_init), g, str(c_init.device))
+    seq = _SEQUENCE_CACHE.get(key)
+    if seq is None:
+        seq = prbs(c_init.reshape(()), g)
+        if len(_SEQUENCE_CACHE) >= 16:
+            _SEQUENCE_CACHE.pop(next(iter(_SEQUENCE_CACHE)))
+        _SEQUENCE_CACHE[key] = seq
+    return seq.reshape(*c_init.shape, g)
 
 
 def _mask(name: str, mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor | None:
