@@ -444,7 +444,10 @@ def ofdm_modulate(grid: torch.Tensor, carrier: CarrierConfig, *, nfft: int | Non
     bins = grid.new_zeros((*grid.shape[:-1], info.nfft))
     bins[..., :half] = grid[..., half:]
     bins[..., info.nfft - half:] = grid[..., :half]
-    x = torch.fft.ifft(bins, dim=-1, norm="ortho").flatten(-2)
+    if bins.requires_grad and torch.is_grad_enabled():
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho").flatten(-2)
+    else:  # in place: one buffer less to allocate (and fault in) per call
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho", out=bins).flatten(-2)
     idx1, w1, idx2, w2 = _modulation_plan(info, first, n_symbols, device, dtype)
     out = _take(x, idx1)
     if w1 is not None:
