@@ -28,6 +28,7 @@ from softran.nr.coding.ldpc.plan import (
     encode_plan,
 )
 from softran.nr.coding.ldpc.rate_match import (
+    check_rate_match_args,
     rate_match_ldpc,
     rate_match_segments,
     rate_recover_ldpc,
@@ -45,6 +46,7 @@ __all__ = [
     "base_graph",
     "base_graph_dims",
     "base_graph_edges",
+    "check_rate_match_args",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
     "decode_plan",

@@ -36,10 +36,13 @@ from numba import njit
 from softran.nr.coding.crc import crc_parity
 from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.plan import encode_plan
-from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_match_segments
+from softran.nr.coding.ldpc.rate_match import (
+    check_rate_match_args,
+    rate_match_ldpc,
+    rate_match_segments,
+)
 from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
 from softran.nr.coding.sch_info import ldpc_segment_info
-from softran.nr.tables import modulation_order
 from softran.validation import check_allocation, check_bits, check_int
 
 __all__ = ["ldpc_encode_rate_match"]
@@ -199,12 +202,7 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
         cbs = code_block_segment_ldpc(blk, bgn)
         return rate_match_ldpc(ldpc_encode(cbs, bgn), out_len, rv, modulation, n_layers,
                                n_ref=n_ref)
-    rv = check_int("rv", rv, 0, 3)
-    qm = modulation_order(modulation)
-    n_layers = check_int("n_layers", n_layers, 1, 4)
-    if out_len % (n_layers * qm):
-        raise ValueError(f"out_len = {out_len} must be a multiple of n_layers * Qm = {n_layers} "
-                         f"* {qm} = {n_layers * qm} (TS 38.212 §5.4.2.1)")
+    rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, out_len, "out_len")
     if n_ref is not None:
         n_ref = check_int("n_ref", n_ref, 1)
     batch = blk.shape[:-1]

@@ -26,7 +26,7 @@ from softran.nr.coding.sch_info import dlsch_info
 from softran.nr.tables import modulation_order
 from softran.validation import check_allocation, check_int, check_llr, check_tensor
 
-__all__ = ["rate_match_ldpc", "rate_match_segments", "rate_recover_ldpc"]
+__all__ = ["check_rate_match_args", "rate_match_ldpc", "rate_match_segments", "rate_recover_ldpc"]
 
 # k0 of TS 38.212 Table 5.4.2.1-2: k0 = floor(numerator[rv] N_cb / (denominator Z_c)) Z_c
 _K0_NUMERATORS: dict[int, tuple[int, int, int, int]] = {1: (0, 17, 33, 56), 2: (0, 13, 25, 43)}
@@ -103,8 +103,14 @@ def rate_match_segments(bgn: int, zc: int, c: int, fill_start: int, fill_len: in
                  for r0, r1, e in ((0, c_lo, e_lo), (c_lo, c, e_hi)) if r1 > r0 and e > 0)
 
 
-def _check_common(rv: Any, modulation: Any, n_layers: Any, g: int, g_name: str) -> tuple[int, int,
-                                                                                          int]:
+def check_rate_match_args(rv: Any, modulation: Any, n_layers: Any, g: int,
+                          g_name: str) -> tuple[int, int, int]:
+    """(rv, Q_m, N_L) checked for LDPC rate matching of ``g`` = G bits (TS 38.212 §5.4.2.1:
+    G a multiple of N_L Q_m); ``g_name`` names G in the error.
+
+    >>> check_rate_match_args(2, "16QAM", 2, 800, "out_len")
+    (2, 4, 2)
+    """
     rv = check_int("rv", rv, 0, 3)
     qm = modulation_order(modulation)
     n_layers = check_int("n_layers", n_layers, 1, 4)
@@ -171,7 +177,7 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
         raise TypeError(f"cw must be an integer tensor (int8, -1 for filler bits), got "
                         f"dtype {cw.dtype}")
     out_len = check_int("out_len", out_len, 0)
-    rv, qm, n_layers = _check_common(rv, modulation, n_layers, out_len, "out_len")
+    rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, out_len, "out_len")
     c, n = cw.shape[-2], cw.shape[-1]
     # output (gathered, then uint8) per batch entry, and the cached int64 index lists
     check_allocation("out_len", out_len, 2 * out_len * (cw.numel() // max(c * n, 1))
@@ -236,7 +242,7 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
     """
     llr = check_llr("llr", llr)
     g = llr.shape[-1]
-    rv, qm, n_layers = _check_common(rv, modulation, n_layers, g, "llr.shape[-1]")
+    rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, g, "llr.shape[-1]")
     info = dlsch_info(tbs, r)
     batch_size = llr.numel() // max(g, 1)
     # the float32 codeword buffer [..., C, N], the float32 copy of llr, the index lists
