@@ -5,46 +5,72 @@ One slot of a 100 MHz carrier at 30 kHz (273 PRB): PDSCH on all PRBs and 14 symb
 additional position and 2 CDM groups without data, no precoding: PDSCHTransmitter from the
 transport block to the 4-port waveform (DL-SCH CRC, segmentation, LDPC, rate matching,
 scrambling, 256QAM, layer mapping, DM-RS, the grid, OFDM at nfft 4096). Each stage is also
-timed alone, and each figure is given as wall time and as CPU time of the process (the
-machine may be shared: CPU time is what one thread spends whatever the load; the load
-average is printed when the script runs on its own).
+timed alone. The PUSCH transmitter runs the same case (273 PRB, 4 layers, MCS 27 of
+'qam256', same DM-RS; UL-SCH coding shares the DL-SCH code).
+
+Every figure is the median over N calls (after a warm-up call) of one call's CPU time of the
+process (``time.process_time``: what one thread spends, whatever else runs on the machine)
+and of its wall time; the minimum CPU time is given too. The load average is printed before
+and after (the machine may be shared: wall times then include waiting for a core).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from collections.abc import Callable
 
 import numba
 import torch
 
-from bench.timing import Row, best_time, threads
-from softran.nr import CarrierConfig, PDSCHConfig, PDSCHTransmitter
+from bench.timing import Row, threads
+from softran.nr import (
+    CarrierConfig,
+    DLSCHEncoder,
+    PDSCHConfig,
+    PDSCHTransmitter,
+    PUSCHConfig,
+    PUSCHTransmitter,
+)
 from softran.nr.modulation import symbol_modulate
 from softran.nr.ofdm import ofdm_modulate
 from softran.nr.pdsch.chain import pdsch
+
+N = 21
+DMRS = {"additional_position": 1, "num_cdm_groups_without_data": 2}
 
 
 def setup() -> tuple[PDSCHTransmitter, torch.Tensor]:
     carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=273)
     config = PDSCHConfig(prb_set=range(273), n_layers=4, mcs_table="qam256", mcs_index=27,
-                         dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
+                         dmrs=DMRS)
     tx = PDSCHTransmitter(carrier, config)
     gen = torch.Generator().manual_seed(0)
     tb = torch.randint(0, 2, (1, config.tb_sizes[0]), dtype=torch.uint8, generator=gen)
     return tx, tb
 
 
-def cpu_time(fn: Callable[[], object], repeats: int = 5) -> float:
-    """Best process CPU seconds of one call (after a warm-up call)."""
+def setup_pusch() -> tuple[PUSCHTransmitter, torch.Tensor]:
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=273)
+    config = PUSCHConfig(prb_set=range(273), n_layers=4, mcs_table="qam256", mcs_index=27,
+                         dmrs=DMRS)
+    tx = PUSCHTransmitter(carrier, config)
+    gen = torch.Generator().manual_seed(1)
+    tb = torch.randint(0, 2, (1, config.tb_size), dtype=torch.uint8, generator=gen)
+    return tx, tb
+
+
+def timings(fn: Callable[[], object], n: int = N) -> tuple[float, float, float]:
+    """(median CPU, min CPU, median wall) seconds of one call over ``n`` calls."""
     fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.process_time()
+    cpu, wall = [], []
+    for _ in range(n):
+        t0, w0 = time.process_time(), time.perf_counter()
         fn()
-        best = min(best, time.process_time() - t0)
-    return best
+        cpu.append(time.process_time() - t0)
+        wall.append(time.perf_counter() - w0)
+    return statistics.median(cpu), min(cpu), statistics.median(wall)
 
 
 def run() -> list[Row]:
@@ -52,23 +78,26 @@ def run() -> list[Row]:
     with threads(1):
         tx, tb = setup()
         cfg, g = tx.config, tx.indices_info.G[0]
-        enc = tx.encoders[0]
+        enc: DLSCHEncoder = tx.encoders[0]
         cw = enc(tb, cfg.modulation, cfg.n_layers, g, 0)
         layers = tx.layer_grid(tb)
+        ptx, ptb = setup_pusch()
         stages: list[tuple[str, Callable[[], object]]] = [
-            ("transmitter (TB -> waveform)", lambda: tx(tb)),
-            ("DL-SCH encoding", lambda: enc(tb, cfg.modulation, cfg.n_layers, g, 0)),
-            ("pdsch (scrambling, 256QAM, layers)", lambda: pdsch(cw, tx.carrier, cfg)),
-            ("  of which symbol_modulate", lambda: symbol_modulate(cw, cfg.modulation)),
-            ("OFDM modulation (4 ports)", lambda: ofdm_modulate(layers, tx.carrier,
-                                                                nfft=tx.nfft)),
+            ("PDSCH transmitter (TB -> waveform)", lambda: tx(tb)),
+            ("  DL-SCH encoding", lambda: enc(tb, cfg.modulation, cfg.n_layers, g, 0)),
+            ("  pdsch (scrambling, 256QAM, layers)", lambda: pdsch(cw, tx.carrier, cfg)),
+            ("    of which symbol_modulate", lambda: symbol_modulate(cw, cfg.modulation)),
+            ("  layer grid (encoding .. resource mapping)", lambda: tx.layer_grid(tb)),
+            ("  OFDM modulation (4 ports)", lambda: ofdm_modulate(layers, tx.carrier,
+                                                                  nfft=tx.nfft)),
+            ("PUSCH transmitter, same case (TB -> waveform)", lambda: ptx(ptb)),
         ]
         for name, fn in stages:
-            wall = best_time(fn, repeats=3, min_time=0.3)
-            cpu = cpu_time(fn)
-            case = f"PDSCH 273 PRB 4 layers 256QAM 1 slot, {name}, 1 thread"
-            rows.append((case + ", wall", wall * 1e3, "ms"))
-            rows.append((case + ", CPU", cpu * 1e3, "ms"))
+            cpu, cpu_min, wall = timings(fn)
+            case = f"273 PRB 4 layers 256QAM 1 slot, {name}, 1 thread"
+            rows.append((case + f", CPU median of {N}", cpu * 1e3, "ms"))
+            rows.append((case + f", CPU min of {N}", cpu_min * 1e3, "ms"))
+            rows.append((case + f", wall median of {N}", wall * 1e3, "ms"))
     return rows
 
 

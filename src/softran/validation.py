@@ -215,12 +215,17 @@ def check_bits(name: str, bits: Any, *, min_dim: int = 1) -> torch.Tensor:
     bits = check_tensor(name, bits, min_dim=min_dim)
     if bits.is_floating_point() or bits.is_complex():
         raise TypeError(f"{name} must be an integer or bool tensor of 0/1 bits, got dtype {bits.dtype}")
-    # 0/1 exactly when min >= 0 and max <= 1 (integers): one reduction, no temporaries
-    if bits.dtype != torch.bool and bits.numel() and (
-            int(bits.max()) > 1 or (bits.dtype != torch.uint8 and int(bits.min()) < 0)):
-        bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
-        raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
-    return bits.to(torch.uint8)
+    if bits.dtype != torch.bool and bits.numel():
+        # one reduction pass (max, or min and max for signed types); the offending value is
+        # looked for only when there is one
+        bad_range = (int(bits.max()) > 1 if bits.dtype == torch.uint8
+                     else any(int(v) not in (0, 1) for v in torch.aminmax(bits)))
+        if bad_range:
+            bad = bits[(bits != 0) & (bits != 1)].flatten()[0].item()
+            raise ValueError(f"{name} must contain only 0 and 1, found {bad}")
+    # a bool tensor holds bytes 0/1: viewed as uint8 without a copy (a uint8 one is returned
+    # as it is, too)
+    return bits.view(torch.uint8) if bits.dtype == torch.bool else bits.to(torch.uint8)
 
 
 def check_int_tensor(name: str, value: torch.Tensor, low: int, high: int) -> torch.Tensor:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from softran.nr.config import CarrierConfig
-from softran.nr.grid import resource_grid
+from softran.nr.grid import map_to_grid, resource_grid
 
 
 @pytest.mark.parametrize(("scs", "cp", "n_prb", "n_ports", "shape"), [
@@ -55,3 +57,26 @@ def test_bad_dtype() -> None:
 def test_bad_carrier() -> None:
     with pytest.raises(TypeError, match="carrier"):
         resource_grid({"n_size_grid": 52})  # type: ignore[arg-type]
+
+
+@given(n=st.integers(1, 3000), frac=st.floats(0.0, 1.0), batch=st.lists(st.integers(1, 3),
+       max_size=2), seed=st.integers(0, 2 ** 31 - 1))
+@settings(max_examples=40, deadline=None)
+def test_map_to_grid_equals_index_put(n: int, frac: float, batch: list[int], seed: int) -> None:
+    """The CPU kernel of map_to_grid writes what a copy of the base grid plus an index_put
+    writes, for any batch shape (values as strided views too)."""
+    gen = torch.Generator().manual_seed(seed)
+    base = torch.randn(n, dtype=torch.complex64, generator=gen)
+    index = torch.randperm(n, generator=gen)[:int(frac * n)]
+    values = torch.randn(*batch, index.numel(), 2, dtype=torch.complex64, generator=gen)[..., 0]
+    expected = base.expand(*batch, n).clone()
+    expected[..., index] = values
+    assert torch.equal(map_to_grid(base, index, values), expected)
+
+
+def test_map_to_grid_bad_inputs() -> None:
+    base = torch.zeros(4, dtype=torch.complex64)
+    with pytest.raises(ValueError, match="index must lie in 0..3"):
+        map_to_grid(base, torch.tensor([4]), torch.ones(1, 1, dtype=torch.complex64))
+    with pytest.raises(ValueError, match="values has 2 symbols"):
+        map_to_grid(base, torch.tensor([1]), torch.ones(1, 2, dtype=torch.complex64))

@@ -482,3 +482,21 @@ def test_nan_and_inf_are_refused_and_empty_batches_pass():
                                                                                         15360)
     assert ofdm_demodulate(torch.zeros(0, 2, 15360, dtype=torch.complex64), c).shape == (
         0, 2, 14, 624)
+
+
+
+def test_cpu_gather_keeps_autograd_and_conjugate_views() -> None:
+    """The CPU gather of the CP / FFT windows (numpy.take, exactness: the tests above) is
+    not used under autograd: gradients flow; a conjugated view demodulates like its copy."""
+    from softran.nr.ofdm import ofdm_demodulate
+
+    c = CarrierConfig(subcarrier_spacing=30, n_size_grid=11, n_slot=1)
+    gen = torch.Generator().manual_seed(5)
+    g = torch.randn(2, 3, 14, 132, dtype=torch.complex64, generator=gen)
+    w = ofdm_modulate(g, c, windowing=8)
+    gg = g.clone().requires_grad_(True)
+    wg = ofdm_modulate(gg, c, windowing=8)
+    assert torch.equal(wg.detach(), w)
+    wg.abs().sum().backward()
+    assert gg.grad is not None and bool(gg.grad.abs().sum() > 0)
+    assert torch.equal(ofdm_demodulate(w.conj(), c), ofdm_demodulate(w.conj().clone(), c))

@@ -222,3 +222,17 @@ def test_cached_sequence_is_the_gold_sequence_every_call():
         out ^= 1                                               # the caller owns its output
         llr = pusch_descramble(torch.ones(1000), 77, 321)
         assert torch.equal(llr, 1.0 - 2.0 * c.float())
+
+
+def test_cached_sequence_gives_the_same_bits_every_call() -> None:
+    """The Gold sequence of one c_init is generated once and reused: repeated calls (and a
+    caller that changes its output in place) still give b XOR c of TS 38.211 §6.3.1.1."""
+    gen = torch.Generator().manual_seed(4)
+    bits = torch.randint(0, 2, (2, 5000), dtype=torch.uint8, generator=gen)
+    expected = bits ^ prbs(321 * 2 ** 15 + 9, 5000)
+    first = pusch_scramble(bits, 9, 321)
+    first ^= 1
+    for n_id in (9, torch.tensor(9), torch.tensor([9])):
+        assert torch.equal(pusch_scramble(bits, n_id, 321).reshape(2, 5000), expected)
+    llr = 1.0 - 2.0 * bits.float()
+    assert torch.equal(pusch_descramble(llr, 9, 321), 1.0 - 2.0 * expected.float())

@@ -17,7 +17,8 @@ axis as a nested expression in the bits of that axis; with ``k = Qm / 2`` bits p
 
 divided by ``sqrt(2 (M - 1) / 3)`` = sqrt(2), sqrt(10), sqrt(42), sqrt(170), sqrt(682)
 (§5.1.3-§5.1.7). The table index of a symbol is its Qm bits read as a binary number,
-b(Qm i) first (most significant).
+b(Qm i) first (most significant). On the CPU a Numba kernel forms the index and reads the
+table in one pass; other devices use torch (index as a weighted sum, then a gather).
 
 Demodulation
 ------------
@@ -43,7 +44,9 @@ import functools
 import math
 import numbers
 
+import numpy as np
 import torch
+from numba import njit
 
 from softran.validation import (
     check_bits,
@@ -138,6 +141,20 @@ def constellation(modulation: str) -> torch.Tensor:
     return _table128(_check_modulation(modulation)).to(torch.complex64)
 
 
+@njit(cache=True, nogil=True)
+def _modulate_rows(bits, qm, pi2, table, out):  # pragma: no cover - compiled
+    """CPU kernel of :func:`symbol_modulate`: ``out[r, i] = table[index]``, the index being
+    the Q_m bits of symbol i read MSB first (plus 2 (i mod 2) for pi/2-BPSK)."""
+    for r in range(bits.shape[0]):
+        for i in range(out.shape[1]):
+            index = np.int64(0)
+            for q in range(qm):
+                index = (index << 1) | np.int64(bits[r, i * qm + q])
+            if pi2:
+                index += 2 * (i & 1)
+            out[r, i] = table[index]
+
+
 def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
     """Map bits to complex modulation symbols (TS 38.211 §5.1; MATLAB ``nrSymbolModulate``).
 
@@ -170,6 +187,12 @@ def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
         raise ValueError(f"bits has length {n} along its last dimension, which is not a "
                          f"multiple of Qm = {qm} for {modulation}")
     m = n // qm
+    if bits.device.type == "cpu" and bits.numel():
+        flat = bits.reshape(-1, n).contiguous()
+        out = torch.empty(flat.shape[0], m, dtype=torch.complex64)
+        _modulate_rows(flat.numpy(), qm, modulation == "pi/2-BPSK",
+                       _table(modulation, bits.device).numpy(), out.numpy())
+        return out.reshape(*bits.shape[:-1], m)
     if qm == 1:
         index = bits.to(torch.int64)
     else:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import torch
 
 from softran.nr.config import CarrierConfig
@@ -360,6 +361,15 @@ def _demodulation_plan(info: OFDMInfo, first: int, n_symbols: int, n_subcarriers
     return idx.reshape(-1).to(device), corr.to(device, dtype)
 
 
+def _take(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """``x.index_select(-1, idx)``; on the CPU without autograd by ``numpy.take`` (the same
+    elements, several times faster than torch's index_select along the last dimension)."""
+    if x.device.type == "cpu" and not (x.requires_grad and torch.is_grad_enabled()):
+        x = x.detach().resolve_conj().resolve_neg()
+        return torch.from_numpy(np.take(x.numpy(), idx.numpy(), axis=-1))
+    return x.index_select(-1, idx)
+
+
 # ---------------------------------------------------------------------------------------
 # modulation / demodulation
 # ---------------------------------------------------------------------------------------
@@ -434,11 +444,14 @@ def ofdm_modulate(grid: torch.Tensor, carrier: CarrierConfig, *, nfft: int | Non
     bins = grid.new_zeros((*grid.shape[:-1], info.nfft))
     bins[..., :half] = grid[..., half:]
     bins[..., info.nfft - half:] = grid[..., :half]
-    x = torch.fft.ifft(bins, dim=-1, norm="ortho").flatten(-2)
+    if bins.requires_grad and torch.is_grad_enabled():
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho").flatten(-2)
+    else:  # in place: one buffer less to allocate (and fault in) per call
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho", out=bins).flatten(-2)
     idx1, w1, idx2, w2 = _modulation_plan(info, first, n_symbols, device, dtype)
-    out = x.index_select(-1, idx1)
+    out = _take(x, idx1)
     if w1 is not None:
-        out = out * w1 + x.index_select(-1, idx2) * w2
+        out = out * w1 + _take(x, idx2) * w2
     return out
 
 
@@ -504,7 +517,7 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
         return waveform.new_zeros((*waveform.shape[:-1], n_symbols, carrier.n_subcarriers))
     idx, corr = _demodulation_plan(info, first, n_symbols, carrier.n_subcarriers, cp_fraction,
                                    carrier_frequency, waveform.device, waveform.dtype)
-    y = waveform.index_select(-1, idx).unflatten(-1, (n_symbols, info.nfft))
+    y = _take(waveform, idx).unflatten(-1, (n_symbols, info.nfft))
     y = torch.fft.fft(y, dim=-1, norm="ortho")
     half = carrier.n_subcarriers // 2
     return torch.cat((y[..., info.nfft - half:], y[..., :half]), dim=-1) * corr

@@ -51,6 +51,12 @@ def _id(name: str, value: object, high: int, device: torch.device) -> torch.Tens
     return torch.tensor(check_int(name, value, 0, high), dtype=torch.int64, device=device)
 
 
+#: Gold sequences of one c_init by (c_init, length, device): a slot's sequence is the same in
+#: every slot of a PUSCH / PDSCH configuration, so it is generated once (the 16 latest kept;
+#: callers only read it)
+_SEQUENCE_CACHE: dict[tuple[int, int, str], torch.Tensor] = {}
+
+
 def _sequence(c_init: torch.Tensor, batch: torch.Size, g: int, what: str) -> torch.Tensor:
     """c(0..g-1) for every entry of ``c_init``, checked to broadcast against ``batch``."""
     # broadcasting by hand: torch.broadcast_shapes imports sympy on its first call (~1 s)
@@ -66,26 +72,16 @@ def _sequence(c_init: torch.Tensor, batch: torch.Size, g: int, what: str) -> tor
     if shape != tuple(batch):
         raise ValueError(f"the scrambling identities (shape {tuple(c_init.shape)}) do not "
                          f"broadcast to the leading dimensions {tuple(batch)} of the {what}")
-    return _prbs_cached(c_init, g)                               # [*c_init.shape, g]
-
-
-#: c(0..g-1) of single CPU identities already generated, per (c_init, shape, g): a cell
-#: scrambles every slot with the same few identities (no Gold sequence on the slot path
-#: after the first slot). The tensors are never modified in place.
-_PRBS_CACHE: dict[tuple[int, tuple[int, ...], int], torch.Tensor] = {}
-_PRBS_CACHE_SIZE = 64
-
-
-def _prbs_cached(c_init: torch.Tensor, g: int) -> torch.Tensor:
-    if c_init.numel() != 1 or c_init.device.type != "cpu":
-        return prbs(c_init, g)
-    key = (int(c_init), tuple(c_init.shape), g)
-    hit = _PRBS_CACHE.get(key)
-    if hit is None:
-        if len(_PRBS_CACHE) >= _PRBS_CACHE_SIZE:
-            _PRBS_CACHE.pop(next(iter(_PRBS_CACHE)))
-        hit = _PRBS_CACHE[key] = prbs(c_init, g)
-    return hit
+    if c_init.numel() != 1:
+        return prbs(c_init, g)                                   # [*c_init.shape, g]
+    key = (int(c_init), g, str(c_init.device))
+    seq = _SEQUENCE_CACHE.get(key)
+    if seq is None:
+        seq = prbs(c_init.reshape(()), g)
+        if len(_SEQUENCE_CACHE) >= 16:
+            _SEQUENCE_CACHE.pop(next(iter(_SEQUENCE_CACHE)))
+        _SEQUENCE_CACHE[key] = seq
+    return seq.reshape(*c_init.shape, g)
 
 
 def _mask(name: str, mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor | None:

@@ -215,3 +215,15 @@ def test_random_long_messages_against_long_division() -> None:
         k = rng.randrange(3000, 12000)
         a = rand_bits((k,), k)
         assert crc_encode(a, poly)[k:].tolist() == long_division(a.tolist(), poly)
+
+
+@given(poly=st.sampled_from(POLYS), k=st.integers(1, 5000), batch=st.integers(1, 4),
+       seed=st.integers(0, 2 ** 31 - 1))
+@settings(max_examples=60, deadline=None)
+def test_byte_table_path_equals_matrix_path(poly: str, k: int, batch: int, seed: int) -> None:
+    """The CPU byte-table CRC and the matrix method (every device) give the same bits."""
+    from softran.nr.coding.crc import _remainder
+
+    gen = torch.Generator().manual_seed(seed)
+    bits = torch.randint(0, 2, (batch, k), dtype=torch.uint8, generator=gen)
+    assert torch.equal(_remainder(bits, poly), _remainder(bits, poly, table=False))

@@ -16,6 +16,7 @@ from softran.nr.coding.crc import (
     crc_decode,
     crc_encode,
     crc_length,
+    crc_parity,
 )
 from softran.nr.coding.dci import (
     DCI_CRC_LENGTH,
@@ -37,6 +38,7 @@ from softran.nr.coding.ldpc import (
     encode_plan,
     ldpc_decode,
     ldpc_encode,
+    ldpc_encode_rate_match,
     lifting_size_for_length,
     lifting_size_set,
     lifting_sizes,
@@ -134,6 +136,7 @@ __all__ = [
     "crc_decode",
     "crc_encode",
     "crc_length",
+    "crc_parity",
     "dci_decode",
     "dci_encode",
     "decode_plan",
@@ -142,6 +145,7 @@ __all__ = [
     "input_interleaver_pattern",
     "ldpc_decode",
     "ldpc_encode",
+    "ldpc_encode_rate_match",
     "ldpc_segment_info",
     "lifting_size_for_length",
     "lifting_size_set",

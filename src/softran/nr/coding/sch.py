@@ -34,9 +34,9 @@ import torch
 
 from softran.nr.coding.crc import crc_decode, crc_encode
 from softran.nr.coding.ldpc.decode import DECODE_KERNELS, ldpc_decode
-from softran.nr.coding.ldpc.encode import ldpc_encode
-from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
-from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc, code_block_segment_ldpc
+from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
+from softran.nr.coding.ldpc.rate_match import rate_recover_ldpc
+from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ulsch_info
 from softran.validation import check_allocation, check_bits, check_bool, check_int, check_tensor
 from softran.validation import check_choice
@@ -65,10 +65,10 @@ class _SCHEncoder(torch.nn.Module):
             raise ValueError(f"tb has shape {tuple(tb.shape)}: a transport block needs at least "
                              "one bit along the last dimension (TBS >= 1)")
         info = self.info(tb.shape[-1])
-        blk = crc_encode(tb, info.crc)
-        cbs = code_block_segment_ldpc(blk, info.bgn)
-        cw = ldpc_encode(cbs, info.bgn)
-        return rate_match_ldpc(cw, out_len, rv, modulation, n_layers, n_ref=self.n_ref)
+        blk = crc_encode(tb.view(torch.bool), info.crc)  # bits checked above
+        # segmentation, LDPC and rate matching (one pass per code block on the CPU)
+        return ldpc_encode_rate_match(blk.view(torch.bool), info.bgn, out_len, rv, modulation,
+                                      n_layers, n_ref=self.n_ref)
 
 
 class _SCHDecoder(torch.nn.Module):

@@ -15,6 +15,7 @@ import torch
 
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
+from softran.nr.grid import map_to_grid, reference_grid
 from softran.nr.ofdm import ofdm_info, ofdm_modulate
 from softran.nr.pdsch.chain import pdsch
 from softran.nr.pdsch.config import PDSCHConfig, check_pdsch_config
@@ -97,8 +98,15 @@ class PDSCHTransmitter(torch.nn.Module):
                                  f"{cfg.prg_bundle_size})")
             self.precoder = w[prg]
         self.n_ports = self.n_layers if self.precoder is None else self.precoder.shape[1]
-        self.last_grid: torch.Tensor | None = None
-        self.last_layer_grid: torch.Tensor | None = None
+        # resource mapping in one pass: the grid position of each layer-mapped symbol in
+        # symbol-major order (x^(j)(i) at i*v + j, the order of the modulated codeword for
+        # one codeword), onto a copy of a grid that already holds DM-RS and PT-RS
+        self._data_index = self.indices.transpose(0, 1).reshape(-1)
+        #: the DM-RS / PT-RS grid, or None where data REs overlap them (then the data is
+        #: written first and the reference signals over it, as the clause's order)
+        self._base_grid = reference_grid(
+            self.n_layers * n_sym * k, self._data_index,
+            [(self.dmrs_indices, self.dmrs_symbols), (self.ptrs_indices, self.ptrs_symbols)])
 
     def _check_tb(self, tb: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
         tbs = [tb] if isinstance(tb, torch.Tensor) else list(tb)
@@ -127,6 +135,11 @@ class PDSCHTransmitter(torch.nn.Module):
                zip(self.encoders, tbs, cfg.codeword_layers, self.indices_info.G, strict=True)]
         sym = pdsch(cws if len(cws) > 1 else cws[0], self.carrier, cfg)  # [B, v, n_re]
         batch = tbs[0].shape[0]
+        if self._base_grid is not None:
+            # [B, n_re, v] is the modulated codeword itself for one codeword (no copy)
+            grid = map_to_grid(self._base_grid, self._data_index,
+                               sym.transpose(-1, -2).reshape(batch, -1))
+            return grid.reshape(batch, *self.grid_shape)
         n = self.n_layers * self.grid_shape[1] * self.grid_shape[2]
         grid = torch.zeros(batch, n, dtype=torch.complex64, device=self.device)
         grid[:, self.indices.reshape(-1)] = sym.reshape(batch, -1)

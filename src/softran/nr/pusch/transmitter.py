@@ -13,6 +13,7 @@ import torch
 from softran.nr.coding.sch import ULSCHEncoder
 from softran.nr.coding.uci import uci_encode
 from softran.nr.config import CarrierConfig
+from softran.nr.grid import map_to_grid, reference_grid
 from softran.nr.ofdm import ofdm_info, ofdm_modulate
 from softran.nr.pusch.chain import pusch, pusch_precoding_matrix
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
@@ -91,6 +92,12 @@ class PUSCHTransmitter(torch.nn.Module):
                            self.carrier.n_subcarriers)
         self.last_grid: torch.Tensor | None = None
         self.last_layer_grid: torch.Tensor | None = None
+        # resource mapping in one pass onto a copy of the DM-RS / PT-RS grid (None where a
+        # data RE is also a reference-signal RE: then the clause's order, data first)
+        self._data_index = self.indices.transpose(0, 1).reshape(-1)
+        self._base_grid = reference_grid(
+            self.n_layers * self.grid_shape[1] * self.grid_shape[2], self._data_index,
+            [(self.dmrs_indices, self.dmrs_symbols), (self.ptrs_indices, self.ptrs_symbols)])
 
     def _multiplex_uci(self, cw: torch.Tensor, uci_bits: tuple[torch.Tensor | None, ...] | None
                        ) -> torch.Tensor:
@@ -131,6 +138,10 @@ class PUSCHTransmitter(torch.nn.Module):
                      "y_placeholders": self.uci_layout.y_placeholders}
         sym = pusch(cw, self.carrier, cfg, **marks)  # [B, v, n_re]
         batch = tb.shape[0]
+        if self._base_grid is not None:
+            grid = map_to_grid(self._base_grid, self._data_index,
+                               sym.transpose(-1, -2).reshape(batch, -1))
+            return grid.reshape(batch, *self.grid_shape)
         n = self.n_layers * self.grid_shape[1] * self.grid_shape[2]
         grid = torch.zeros(batch, n, dtype=torch.complex64, device=self.device)
         grid[:, self.indices.reshape(-1)] = sym.reshape(batch, -1)

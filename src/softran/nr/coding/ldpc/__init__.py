@@ -19,6 +19,9 @@ from softran.nr.coding.ldpc.decode import DECODE_KERNELS
 from softran.nr.coding.ldpc.encode import (
     ldpc_encode,
 )
+from softran.nr.coding.ldpc.encode_rate_match import (
+    ldpc_encode_rate_match,
+)
 from softran.nr.coding.ldpc.plan import (
     DecodePlan,
     EncodePlan,
@@ -26,7 +29,9 @@ from softran.nr.coding.ldpc.plan import (
     encode_plan,
 )
 from softran.nr.coding.ldpc.rate_match import (
+    check_rate_match_args,
     rate_match_ldpc,
+    rate_match_segments,
     rate_recover_ldpc,
 )
 from softran.nr.coding.ldpc.segment import (
@@ -43,16 +48,19 @@ __all__ = [
     "base_graph",
     "base_graph_dims",
     "base_graph_edges",
+    "check_rate_match_args",
     "code_block_desegment_ldpc",
     "code_block_segment_ldpc",
     "decode_plan",
     "encode_plan",
     "ldpc_decode",
     "ldpc_encode",
+    "ldpc_encode_rate_match",
     "lifting_size_for_length",
     "lifting_size_set",
     "lifting_sizes",
     "parity_check_matrix",
     "rate_match_ldpc",
+    "rate_match_segments",
     "rate_recover_ldpc",
 ]

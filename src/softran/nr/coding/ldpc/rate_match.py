@@ -26,7 +26,7 @@ from softran.nr.coding.sch_info import dlsch_info
 from softran.nr.tables import modulation_order
 from softran.validation import check_allocation, check_int, check_llr, check_tensor
 
-__all__ = ["rate_match_ldpc", "rate_recover_ldpc"]
+__all__ = ["check_rate_match_args", "rate_match_ldpc", "rate_match_segments", "rate_recover_ldpc"]
 
 # k0 of TS 38.212 Table 5.4.2.1-2: k0 = floor(numerator[rv] N_cb / (denominator Z_c)) Z_c
 _K0_NUMERATORS: dict[int, tuple[int, int, int, int]] = {1: (0, 17, 33, 56), 2: (0, 13, 25, 43)}
@@ -79,8 +79,38 @@ def _index(n_cb: int, k0: int, fill_start: int, fill_len: int, e: int, qm: int,
     return f_pos.to(device)
 
 
-def _check_common(rv: Any, modulation: Any, n_layers: Any, g: int, g_name: str) -> tuple[int, int,
-                                                                                          int]:
+def rate_match_segments(bgn: int, zc: int, c: int, fill_start: int, fill_len: int,
+                        out_len: int, rv: int, qm: int, n_layers: int,
+                        n_ref: int | None = None, device: torch.device | str = "cpu"
+                        ) -> tuple[tuple[int, int, torch.Tensor], ...]:
+    """Where each rate-matched bit comes from (TS 38.212 §5.4.2.1, §5.4.2.2, §5.5).
+
+    Code blocks ``r0 <= r < r1`` of one segment share E_r = ``len(idx)``; their output bits
+    ``f_j = d_{idx[j]}`` (``idx`` int64, positions in the codeword d of length N = 66 Z_c or
+    50 Z_c) follow each other in the concatenated output. The arguments are those of
+    :func:`rate_match_ldpc` with the filler run (``fill_start``, ``fill_len``) in d; they are
+    not checked again here. Segments with E_r = 0 are left out.
+
+    >>> [(r0, r1, idx.tolist()) for r0, r1, idx in rate_match_segments(2, 2, 1, 0, 0, 8, 0, 4, 1)]
+    [(0, 1, [0, 2, 4, 6, 1, 3, 5, 7])]
+    """
+    n = (66 if bgn == 1 else 50) * zc
+    n_cb = _n_cb(n, n_ref)
+    k0 = _k0(rv, bgn, n_cb, zc)
+    c_lo, e_lo, e_hi = _e_split(out_len, c, n_layers, qm)
+    dev = torch.device(device)
+    return tuple((r0, r1, _index(n_cb, k0, fill_start, fill_len, e, qm, dev))
+                 for r0, r1, e in ((0, c_lo, e_lo), (c_lo, c, e_hi)) if r1 > r0 and e > 0)
+
+
+def check_rate_match_args(rv: Any, modulation: Any, n_layers: Any, g: int,
+                          g_name: str) -> tuple[int, int, int]:
+    """(rv, Q_m, N_L) checked for LDPC rate matching of ``g`` = G bits (TS 38.212 §5.4.2.1:
+    G a multiple of N_L Q_m); ``g_name`` names G in the error.
+
+    >>> check_rate_match_args(2, "16QAM", 2, 800, "out_len")
+    (2, 4, 2)
+    """
     rv = check_int("rv", rv, 0, 3)
     qm = modulation_order(modulation)
     n_layers = check_int("n_layers", n_layers, 1, 4)
@@ -147,7 +177,7 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
         raise TypeError(f"cw must be an integer tensor (int8, -1 for filler bits), got "
                         f"dtype {cw.dtype}")
     out_len = check_int("out_len", out_len, 0)
-    rv, qm, n_layers = _check_common(rv, modulation, n_layers, out_len, "out_len")
+    rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, out_len, "out_len")
     c, n = cw.shape[-2], cw.shape[-1]
     # output (gathered, then uint8) per batch entry, and the cached int64 index lists
     check_allocation("out_len", out_len, 2 * out_len * (cw.numel() // max(c * n, 1))
@@ -158,15 +188,11 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
     batch = cw.shape[:-2]
     if cw.numel() == 0:
         return torch.zeros(*batch, out_len, dtype=torch.uint8, device=cw.device)
-    n_cb = _n_cb(n, n_ref)
-    k0 = _k0(rv, bgn, n_cb, zc)
     fill_start, fill_len = _fillers(cw, n)
-    c_lo, e_lo, e_hi = _e_split(out_len, c, n_layers, qm)
     parts = []
-    for r0, r1, e in ((0, c_lo, e_lo), (c_lo, c, e_hi)):
-        if r1 > r0 and e > 0:
-            idx = _index(n_cb, k0, fill_start, fill_len, e, qm, cw.device)
-            parts.append(cw[..., r0:r1, :].index_select(-1, idx).reshape(*batch, (r1 - r0) * e))
+    for r0, r1, idx in rate_match_segments(bgn, zc, c, fill_start, fill_len, out_len, rv, qm,
+                                           n_layers, n_ref, cw.device):
+        parts.append(cw[..., r0:r1, :].index_select(-1, idx).reshape(*batch, -1))
     if not parts:
         return torch.zeros(*batch, out_len, dtype=torch.uint8, device=cw.device)
     out = torch.cat(parts, dim=-1).to(torch.uint8)
@@ -216,7 +242,7 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
     """
     llr = check_llr("llr", llr)
     g = llr.shape[-1]
-    rv, qm, n_layers = _check_common(rv, modulation, n_layers, g, "llr.shape[-1]")
+    rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, g, "llr.shape[-1]")
     info = dlsch_info(tbs, r)
     batch_size = llr.numel() // max(g, 1)
     # the float32 codeword buffer [..., C, N], the float32 copy of llr, the index lists
@@ -228,21 +254,18 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
                          f"code block needs at least n_layers * Qm = {n_layers * qm} of them "
                          f"(G >= {info.c * n_layers * qm}; otherwise E_r of TS 38.212 §5.4.2.1 "
                          "is 0 for some of them)")
-    n_cb = _n_cb(info.n, n_ref)
-    k0 = _k0(rv, info.bgn, n_cb, info.zc)
     # fillers c_{K'}..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
     fill_start = max(0, info.k_prime - 2 * info.zc)
     fill_len = info.k - 2 * info.zc - fill_start
     batch = llr.shape[:-1]
     llr = llr.to(torch.float32)
     out = torch.zeros(*batch, info.c, info.n, dtype=torch.float32, device=llr.device)
-    c_lo, e_lo, e_hi = _e_split(g, info.c, n_layers, qm)
     offset = 0
-    for r0, r1, e in ((0, c_lo, e_lo), (c_lo, info.c, e_hi)):
-        if r1 > r0 and e > 0:
-            idx = _index(n_cb, k0, fill_start, fill_len, e, qm, llr.device)
-            src = llr[..., offset:offset + (r1 - r0) * e].reshape(*batch, r1 - r0, e)
-            out[..., r0:r1, :].index_add_(-1, idx, src)
-            offset += (r1 - r0) * e
+    for r0, r1, idx in rate_match_segments(info.bgn, info.zc, info.c, fill_start, fill_len, g,
+                                           rv, qm, n_layers, n_ref, llr.device):
+        e = idx.numel()
+        src = llr[..., offset:offset + (r1 - r0) * e].reshape(*batch, r1 - r0, e)
+        out[..., r0:r1, :].index_add_(-1, idx, src)
+        offset += (r1 - r0) * e
     out[..., fill_start:fill_start + fill_len] = float("inf")
     return out

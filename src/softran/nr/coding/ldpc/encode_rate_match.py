@@ -1,0 +1,231 @@
+"""Code block segmentation, LDPC encoding and rate matching in one pass on the CPU
+(TS 38.212 §5.2.2, §5.3.2, §5.4.2, §5.5): the transmit side of the DL-SCH / UL-SCH chain.
+
+:func:`ldpc_encode_rate_match` gives exactly the bits of
+
+    rate_match_ldpc(ldpc_encode(code_block_segment_ldpc(blk, bgn), bgn), G, rv, ...)
+
+but a Numba kernel does all three per code block while the block is in the cache, and it
+computes only the parity columns that rate matching reads. Which those are depends on
+(E_r, rv, N_cb): at high code rates with rv 0 only the 4 core parity columns of the base
+graph are read, so the extension rows of the parity-check matrix are skipped. For each
+code block the kernel
+
+1. copies the block's data bits, its CRC24B (C > 1, computed beforehand for all blocks at
+   once by :func:`~softran.nr.coding.crc.crc_parity`) and zeros for the filler bits
+   into a work buffer of the columns of the lifted base graph;
+2. runs the steps of the encoding schedule (:func:`~softran.nr.coding.ldpc.plan.encode_plan`)
+   whose target is needed: the columns read by rate matching and, backwards, every column
+   a kept step reads;
+3. selects the E_r bits as runs of consecutive buffer positions (bit selection reads the
+   circular buffer in order, skipping the filler bits; the runs come from the cached index of
+   :func:`~softran.nr.coding.ldpc.rate_match.rate_match_segments`) and interleaves them into
+   the output (f_{i Qm + m} = e_{m E/Qm + i}).
+
+Other devices run the three public functions one after the other.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import torch
+from numba import njit
+
+from softran.nr.coding.crc import crc_parity
+from softran.nr.coding.ldpc.encode import ldpc_encode
+from softran.nr.coding.ldpc.plan import encode_plan
+from softran.nr.coding.ldpc.rate_match import (
+    check_rate_match_args,
+    rate_match_ldpc,
+    rate_match_segments,
+)
+from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
+from softran.nr.coding.sch_info import ldpc_segment_info
+from softran.validation import check_allocation, check_bits, check_int
+
+__all__ = ["ldpc_encode_rate_match"]
+
+
+@functools.lru_cache(maxsize=256)
+def _needed_steps(bgn: int, zc: int, columns: frozenset[int]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The steps of the encoding schedule that produce ``columns`` (and what they read):
+    (tgt_col, tgt_shift, src_ptr, src_col, src_shift) like the plan's, in schedule order."""
+    plan = encode_plan(bgn, zc)
+    need = set(columns)
+    keep = []
+    for s in range(plan.tgt_col.shape[0] - 1, -1, -1):
+        if int(plan.tgt_col[s]) in need:
+            keep.append(s)
+            need.update(int(c) for c in plan.src_col[plan.src_ptr[s]:plan.src_ptr[s + 1]])
+    keep.reverse()
+    src = [np.arange(plan.src_ptr[s], plan.src_ptr[s + 1]) for s in keep]
+    edges = np.concatenate(src) if src else np.zeros(0, dtype=np.int64)
+    ptr = np.zeros(len(keep) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(e) for e in src])
+    return (plan.tgt_col[keep].astype(np.int64), plan.tgt_shift[keep].astype(np.int64), ptr,
+            plan.src_col[edges].astype(np.int64), plan.src_shift[edges].astype(np.int64))
+
+
+@njit(cache=True, nogil=True)
+def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, src_ptr, src_col,
+                            src_shift, zc, n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi,
+                            out):  # pragma: no cover - compiled
+    """Per code block r of each batch row b: data bits ``data[b, r*(K'-L):(r+1)*(K'-L)]``,
+    CRC ``parity[b*C + r]``, zero fillers, the kept schedule steps (shift P split into two
+    contiguous runs), bit selection as runs ``(start, length)`` of the work buffer
+    (``run_lo`` / ``run_hi`` ``[n, 2]``) and bit interleaving ``f_{i Qm + m} = e_{m E/Qm + i}``
+    into ``out[b, offset_r:]``. Indices are unsigned so that the byte loops have no
+    wraparound code and vectorise."""
+    u = np.uint64
+    n_data = u(k_prime - parity.shape[1])
+    zcu = u(zc)
+    buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
+    acc = np.empty(zc, dtype=np.uint8)
+    sel = np.empty(max(e_lo, e_hi), dtype=np.uint8)
+    for row in range(out.shape[0] * c):
+        b = row // c
+        r = row - b * c
+        src = data[b]
+        d0 = u(r) * n_data
+        for q in range(n_data):
+            buf[u(q)] = src[d0 + u(q)]
+        par = parity[row]
+        for q in range(parity.shape[1]):
+            buf[n_data + u(q)] = par[u(q)]
+        for q in range(k_prime, kbz):
+            buf[u(q)] = 0
+        for s in range(tgt_col.shape[0]):
+            for z in range(zc):
+                acc[u(z)] = 0
+            for e in range(src_ptr[s], src_ptr[s + 1]):
+                p = u(src_shift[e])
+                o1 = u(src_col[e]) * zcu + p
+                n1 = zcu - p
+                for z in range(n1):
+                    acc[u(z)] ^= buf[o1 + u(z)]
+                o2 = o1 - zcu
+                for z in range(n1, zcu):
+                    acc[u(z)] ^= buf[o2 + u(z)]
+            p = u(tgt_shift[s])
+            o1 = u(tgt_col[s]) * zcu + p
+            n1 = zcu - p
+            for z in range(n1):
+                buf[o1 + u(z)] = acc[u(z)]
+            o2 = o1 - zcu
+            for z in range(n1, zcu):
+                buf[o2 + u(z)] = acc[u(z)]
+        if r < c_lo:
+            e, runs, off = e_lo, run_lo, r * e_lo
+        else:
+            e, runs, off = e_hi, run_hi, c_lo * e_lo + (r - c_lo) * e_hi
+        k = u(0)
+        for t in range(runs.shape[0]):
+            s0 = u(runs[t, 0])
+            for q in range(u(runs[t, 1])):
+                sel[k + u(q)] = buf[s0 + u(q)]
+            k += u(runs[t, 1])
+        eq = u(e // qm)
+        dst = out[b]
+        o = u(off)
+        for m in range(qm):
+            mq = u(m) * eq
+            for i in range(eq):
+                dst[o + u(i) * u(qm) + u(m)] = sel[mq + u(i)]
+
+
+def _runs(pos: np.ndarray) -> np.ndarray:
+    """Maximal runs of consecutive positions of ``pos`` as int64 ``[n, 2]`` (start, length)."""
+    if pos.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    first = np.concatenate([[0], np.flatnonzero(np.diff(pos) != 1) + 1])
+    lengths = np.diff(np.concatenate([first, [pos.size]]))
+    return np.stack([pos[first], lengths], axis=1).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=256)
+def _gather_plan(bgn: int, zc: int, c: int, fill_start: int, fill_len: int, out_len: int,
+                 rv: int, qm: int, n_layers: int, n_ref: int | None
+                 ) -> tuple[int, int, np.ndarray, int, np.ndarray, frozenset[int]]:
+    """(C_lo, E_lo, runs_lo, E_hi, runs_hi, parity columns read): bit selection of each
+    segment of :func:`rate_match_segments` as runs of work-buffer positions (codeword
+    position + 2 Z_c) before interleaving, and the columns they touch."""
+    segs = rate_match_segments(bgn, zc, c, fill_start, fill_len, out_len, rv, qm, n_layers,
+                               n_ref)
+    sel = {}
+    for r0, _, idx in segs:
+        f_pos = idx.numpy().astype(np.int64) + 2 * zc
+        # undo the interleaving f_{i Qm + m} = e_{m E/Qm + i}: e in selection order
+        sel[r0] = f_pos.reshape(-1, qm).T.reshape(-1)
+    c_lo = segs[0][1] if segs and segs[0][0] == 0 else 0
+    empty = np.zeros(0, dtype=np.int64)
+    e_lo = sel.get(0, empty) if c_lo else empty
+    e_hi = sel.get(c_lo, empty) if c_lo < c else empty
+    kb = 22 if bgn == 1 else 10
+    cols = frozenset(int(v) for v in np.unique(np.concatenate([e_lo, e_hi]) // zc) if v >= kb)
+    return c_lo, e_lo.size, _runs(e_lo), e_hi.size, _runs(e_hi), cols
+
+
+def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, modulation: str,
+                           n_layers: int = 1, *, n_ref: int | None = None) -> torch.Tensor:
+    """Segment, LDPC-encode and rate-match a block in one pass (TS 38.212 §5.2.2, §5.3.2,
+    §5.4.2, §5.5; MATLAB ``nrCodeBlockSegmentLDPC`` + ``nrLDPCEncode`` + ``nrRateMatchLDPC``).
+
+    Bit for bit equal to ``rate_match_ldpc(ldpc_encode(code_block_segment_ldpc(blk, bgn),
+    bgn), out_len, rv, modulation, n_layers, n_ref=n_ref)``; on the CPU one Numba kernel
+    does it per code block and computes only the parity bits that rate matching reads
+    (module notes); other devices run the three functions.
+
+    Parameters
+    ----------
+    blk : ``[..., B]`` 0/1 bits (uint8, bool or integer): a transport block with its CRC.
+    bgn : LDPC base graph, 1 or 2.
+    out_len, rv, modulation, n_layers, n_ref : G and the rest, as :func:`rate_match_ldpc`.
+
+    Returns
+    -------
+    ``[..., out_len]`` uint8.
+
+    >>> blk = torch.randint(0, 2, (2, 3000), dtype=torch.uint8)
+    >>> f = ldpc_encode_rate_match(blk, 2, 4000, 0, "16QAM")
+    >>> ref = rate_match_ldpc(ldpc_encode(code_block_segment_ldpc(blk, 2), 2), 4000, 0, "16QAM")
+    >>> tuple(f.shape), bool(torch.equal(f, ref))
+    ((2, 4000), True)
+    """
+    blk = check_bits("blk", blk, min_dim=1)
+    bgn = check_int("bgn", bgn, 1, 2)
+    out_len = check_int("out_len", out_len, 0)
+    b = blk.shape[-1]
+    if blk.device.type != "cpu" or b < 1 or out_len == 0 or blk.numel() == 0:
+        cbs = code_block_segment_ldpc(blk, bgn)
+        return rate_match_ldpc(ldpc_encode(cbs, bgn), out_len, rv, modulation, n_layers,
+                               n_ref=n_ref)
+    rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, out_len, "out_len")
+    if n_ref is not None:
+        n_ref = check_int("n_ref", n_ref, 1)
+    batch = blk.shape[:-1]
+    check_allocation("out_len", out_len, out_len * max(blk.numel() // b, 1))
+    seg = ldpc_segment_info(b, bgn)
+    flat = blk.reshape(-1, b)
+    if seg.pad:
+        flat = torch.cat([flat, flat.new_zeros(flat.shape[0], seg.pad)], dim=-1)
+    data = flat.contiguous()
+    if seg.c > 1:
+        parity = crc_parity(data.reshape(-1, seg.k_prime - seg.l_cb).view(torch.bool), "24B")
+    else:
+        parity = data.new_zeros(data.shape[0], 0)
+    # fillers c_K'..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
+    fill_start = max(0, seg.k_prime - 2 * seg.zc)
+    fill_len = seg.k - 2 * seg.zc - fill_start
+    c_lo, e_lo, run_lo, e_hi, run_hi, cols = _gather_plan(bgn, seg.zc, seg.c, fill_start,
+                                                          fill_len, out_len, rv, qm, n_layers,
+                                                          n_ref)
+    steps = _needed_steps(bgn, seg.zc, cols)
+    plan = encode_plan(bgn, seg.zc)
+    out = torch.empty(data.shape[0], out_len, dtype=torch.uint8)
+    _encode_rate_match_rows(data.numpy(), parity.numpy(), seg.k_prime, plan.kb * seg.zc, seg.c,
+                            *steps, seg.zc, plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi,
+                            run_hi, out.numpy())
+    return out.reshape(*batch, out_len)

@@ -1,0 +1,73 @@
+"""The one-pass CPU path (segmentation + LDPC + rate matching, only the parity columns that
+are read) against the three reference functions, bit for bit (TS 38.212 §5.2.2-§5.5)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softran.nr.coding.ldpc import (
+    code_block_segment_ldpc,
+    ldpc_encode,
+    ldpc_encode_rate_match,
+    rate_match_ldpc,
+)
+from softran.nr.coding.sch_info import ldpc_segment_info
+
+QM = {"pi/2-BPSK": 1, "QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM": 8, "1024QAM": 10}
+
+
+def reference(blk: torch.Tensor, bgn: int, g: int, rv: int, mod: str, n_layers: int,
+              n_ref: int | None) -> torch.Tensor:
+    cw = ldpc_encode(code_block_segment_ldpc(blk, bgn), bgn, kernel="torch")
+    return rate_match_ldpc(cw, g, rv, mod, n_layers, n_ref=n_ref)
+
+
+@given(b=st.integers(1, 26000), bgn=st.sampled_from([1, 2]), rv=st.integers(0, 3),
+       mod=st.sampled_from(list(QM)), n_layers=st.integers(1, 4),
+       rate=st.floats(0.2, 0.98), limited=st.booleans(), batch=st.integers(1, 2),
+       seed=st.integers(0, 2 ** 31 - 1))
+@settings(max_examples=60, deadline=None)
+def test_equals_segment_encode_rate_match(b: int, bgn: int, rv: int, mod: str, n_layers: int,
+                                          rate: float, limited: bool, batch: int,
+                                          seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    blk = torch.randint(0, 2, (batch, b), dtype=torch.uint8, generator=gen)
+    nq = n_layers * QM[mod]
+    g = max(nq, int(b / rate) // nq * nq)
+    # limited buffer: N_ref between K - 2 Zc (some positions besides the fillers) and N
+    seg = ldpc_segment_info(b, bgn)
+    n_ref = (seg.k - 2 * seg.zc + 1 + seed % (seg.n - seg.k + 2 * seg.zc)) if limited else None
+    assert torch.equal(ldpc_encode_rate_match(blk, bgn, g, rv, mod, n_layers, n_ref=n_ref),
+                       reference(blk, bgn, g, rv, mod, n_layers, n_ref))
+
+
+@pytest.mark.parametrize("rv", [0, 1, 2, 3])
+def test_large_block_every_rv(rv: int) -> None:
+    """The issue's case: 1 179 888 bits (TBS + CRC24A), BG1, 256QAM, 4 layers (141 blocks)."""
+    gen = torch.Generator().manual_seed(rv)
+    blk = torch.randint(0, 2, (1, 1179888), dtype=torch.uint8, generator=gen)
+    g = 1257984
+    assert torch.equal(ldpc_encode_rate_match(blk, 1, g, rv, "256QAM", 4),
+                       reference(blk, 1, g, rv, "256QAM", 4, None))
+
+
+def test_few_bits_repetition_and_zero_output() -> None:
+    blk = torch.ones(3, 40, dtype=torch.uint8)
+    for g in (0, 8, 4000):  # nothing, a few bits, E > N_cb (repetition)
+        assert torch.equal(ldpc_encode_rate_match(blk, 2, g, 1, "QPSK", 2),
+                           reference(blk, 2, g, 1, "QPSK", 2, None))
+
+
+def test_bad_inputs() -> None:
+    blk = torch.zeros(1, 100, dtype=torch.uint8)
+    with pytest.raises(ValueError, match="blk must contain only 0 and 1, found 2"):
+        ldpc_encode_rate_match(blk + 2, 2, 200, 0, "QPSK")
+    with pytest.raises(ValueError, match="out_len = 201 must be a multiple"):
+        ldpc_encode_rate_match(blk, 2, 201, 0, "QPSK")
+    with pytest.raises(ValueError, match="rv"):
+        ldpc_encode_rate_match(blk, 2, 200, 4, "QPSK")
+    with pytest.raises(TypeError, match="blk"):
+        ldpc_encode_rate_match(blk.float(), 2, 200, 0, "QPSK")
