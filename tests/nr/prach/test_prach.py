@@ -76,8 +76,9 @@ def test_preamble_numbering_and_cyclic_shifts():
     assert m[:4] == ((1, 0), (1, 46), (1, 92), (138, 0))
     # type A (u = 56, d_u = 15, N_CS = 15): C_v = d_start floor(v/n_shift) + (v mod n_shift) N_CS
     assert prach_cyclic_shifts(56, 839, 15, "A") == tuple(45 * v for v in range(18))
-    with pytest.raises(NotImplementedError, match="type B"):
-        prach_cyclic_shifts(56, 839, 15, "B")
+    # type B (u = 56, d_u = 15 < L_RA / 5): d_start = 4 d_u + N_CS = 75, n_group = 11,
+    # nbar_shift = max(floor((839 - 60 - 825) / 15), 0) = 0 (tests/nr/prach/test_prach_type_b.py)
+    assert prach_cyclic_shifts(56, 839, 15, "B") == tuple(75 * v for v in range(11))
 
 
 def test_frequency_domain_sequence_is_the_dft_of_the_shifted_root():

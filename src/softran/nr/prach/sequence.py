@@ -15,9 +15,40 @@
     ``nbar_shift = min(max(floor((d_u - n_group d_start) / N_CS), 0), n_shift)``; otherwise no
     cyclic shift; ``C_v = d_start floor(v / n_shift) + (v mod n_shift) N_CS`` for
     ``v < n_shift n_group + nbar_shift``;
-  - restricted set type B: **not implemented** -- its cyclic-shift formulas (the ranges of d_u
-    up to 2 L_RA / 5 and the extra shift groups) were not found in any source available to
-    this project; :func:`prach_cyclic_shifts` raises ``NotImplementedError`` for it.
+  - restricted set type B (same d_u), six ranges of d_u, each giving n_shift, d_start, n_group,
+    nbar_shift and, in two of them, extra shift groups (n2 = n-double-bar_shift starting at
+    dbar_start, n3 = n-triple-bar_shift starting at d-double-bar_start):
+
+    * ``N_CS <= d_u < L_RA / 5``: ``n_shift = floor(d_u / N_CS)``, ``d_start = 4 d_u + n_shift
+      N_CS``, ``n_group = floor(L_RA / d_start)``, ``nbar_shift = max(floor((L_RA - 4 d_u -
+      n_group d_start) / N_CS), 0)``;
+    * ``L_RA / 5 <= d_u <= (L_RA - N_CS) / 4``: ``n_shift = floor((L_RA - 4 d_u) / N_CS)``,
+      ``d_start = L_RA - 4 d_u + n_shift N_CS``, ``n_group = floor(d_u / d_start)``,
+      ``nbar_shift = min(max(floor((d_u - n_group d_start) / N_CS), 0), n_shift)``;
+    * ``(L_RA + N_CS) / 4 <= d_u < 2 L_RA / 7``: ``n_shift = floor((4 d_u - L_RA) / N_CS)``,
+      ``d_start = 4 d_u - L_RA + n_shift N_CS``, ``n_group = floor(d_u / d_start)``,
+      ``nbar_shift = max(floor((L_RA - 3 d_u - n_group d_start) / N_CS), 0)``,
+      ``dbar_start = L_RA - 3 d_u + n_group d_start + nbar_shift N_CS``,
+      ``n2 = floor(min(d_u - n_group d_start, 4 d_u - L_RA - nbar_shift N_CS) / N_CS)``,
+      ``d2_start = L_RA - 2 d_u + n_group d_start + n2 N_CS``,
+      ``n3 = floor(((1 - min(1, nbar_shift)) (d_u - n_group d_start) + min(1, nbar_shift)
+      (4 d_u - L_RA - nbar_shift N_CS)) / N_CS) - n2``;
+    * ``2 L_RA / 7 <= d_u <= (L_RA - N_CS) / 3``: ``n_shift = floor((L_RA - 3 d_u) / N_CS)``,
+      ``d_start = L_RA - 3 d_u + n_shift N_CS``, ``n_group = floor(d_u / d_start)``,
+      ``nbar_shift = max(floor((4 d_u - L_RA - n_group d_start) / N_CS), 0)``,
+      ``dbar_start = d_u + n_group d_start + nbar_shift N_CS``,
+      ``n2 = floor(min(d_u - n_group d_start, L_RA - 3 d_u - nbar_shift N_CS) / N_CS)``, n3 = 0;
+    * ``(L_RA + N_CS) / 3 <= d_u < 2 L_RA / 5``: ``n_shift = floor((3 d_u - L_RA) / N_CS)``,
+      ``d_start = 3 d_u - L_RA + n_shift N_CS``, ``n_group = floor(d_u / d_start)``,
+      ``nbar_shift = max(floor((L_RA - 2 d_u - n_group d_start) / N_CS), 0)``, n2 = n3 = 0;
+    * ``2 L_RA / 5 <= d_u <= (L_RA - N_CS) / 2``: ``n_shift = floor((L_RA - 2 d_u) / N_CS)``,
+      ``d_start = 2 (L_RA - 2 d_u) + n_shift N_CS``, ``n_group = floor((L_RA - d_u) / d_start)``,
+      ``nbar_shift = max(floor((3 d_u - L_RA - n_group d_start) / N_CS), 0)``, n2 = n3 = 0;
+    * otherwise no cyclic shift.
+
+    With ``w = n_shift n_group + nbar_shift``: ``C_v = d_start floor(v / n_shift) + (v mod
+    n_shift) N_CS`` for v < w, ``C_v = dbar_start + (v - w) N_CS`` for w <= v < w + n2, and
+    ``C_v = d2_start + (v - w - n2) N_CS`` for w + n2 <= v < w + n2 + n3.
 
 * the 64 preambles of a cell are numbered in increasing cyclic shift of one root, then in
   increasing logical root index from *prach-RootSequenceIndex* (§6.3.3.1);
@@ -68,6 +99,8 @@ def prach_cyclic_shifts(u: int, l_ra: int, n_cs: int, restricted_set: str) -> tu
     (0, 46, 92)
     >>> prach_cyclic_shifts(56, 839, 15, "A")[:4]     # d_u = 15: d_start = 45, 18 groups
     (0, 45, 90, 135)
+    >>> prach_cyclic_shifts(92, 839, 22, "B")         # d_u = 228: 3 + 3 + 1 shifts
+    (0, 22, 44, 294, 316, 338, 588)
     """
     l_ra = check_choice("l_ra", check_int("l_ra", l_ra), (839, 139))
     u = check_int("u", u, 1, l_ra - 1)
@@ -77,12 +110,10 @@ def prach_cyclic_shifts(u: int, l_ra: int, n_cs: int, restricted_set: str) -> tu
         if n_cs == 0:
             return (0,)
         return tuple(v * n_cs for v in range(l_ra // n_cs))
-    if restricted_set == "B":
-        raise NotImplementedError(
-            "restricted set type B: the cyclic-shift formulas of TS 38.211 §6.3.3.1 for type B "
-            "are not implemented (no source for them was available); use 'unrestricted' or 'A'")
     q = pow(u, -1, l_ra)
     d_u = q if q < l_ra / 2 else l_ra - q
+    if restricted_set == "B":
+        return _type_b_shifts(d_u, l_ra, n_cs)
     if n_cs <= d_u < l_ra / 3:
         n_shift = d_u // n_cs
         d_start = 2 * d_u + n_shift * n_cs
@@ -97,6 +128,58 @@ def prach_cyclic_shifts(u: int, l_ra: int, n_cs: int, restricted_set: str) -> tu
         return ()
     count = n_shift * n_group + n_bar
     return tuple(d_start * (v // n_shift) + (v % n_shift) * n_cs for v in range(count))
+
+
+def _type_b_shifts(d_u: int, l_ra: int, n_cs: int) -> tuple[int, ...]:
+    """C_v of restricted set type B for one d_u (module docstring, TS 38.211 §6.3.3.1)."""
+    if n_cs == 0:
+        return ()
+    n2 = n3 = d2_start = d3_start = 0
+    if n_cs <= d_u < l_ra / 5:
+        n_shift = d_u // n_cs
+        d_start = 4 * d_u + n_shift * n_cs
+        n_group = l_ra // d_start
+        n_bar = max((l_ra - 4 * d_u - n_group * d_start) // n_cs, 0)
+    elif l_ra / 5 <= d_u <= (l_ra - n_cs) / 4:
+        n_shift = (l_ra - 4 * d_u) // n_cs
+        d_start = l_ra - 4 * d_u + n_shift * n_cs
+        n_group = d_u // d_start
+        n_bar = min(max((d_u - n_group * d_start) // n_cs, 0), n_shift)
+    elif (l_ra + n_cs) / 4 <= d_u < 2 * l_ra / 7:
+        n_shift = (4 * d_u - l_ra) // n_cs
+        d_start = 4 * d_u - l_ra + n_shift * n_cs
+        n_group = d_u // d_start
+        n_bar = max((l_ra - 3 * d_u - n_group * d_start) // n_cs, 0)
+        d2_start = l_ra - 3 * d_u + n_group * d_start + n_bar * n_cs
+        n2 = min(d_u - n_group * d_start, 4 * d_u - l_ra - n_bar * n_cs) // n_cs
+        d3_start = l_ra - 2 * d_u + n_group * d_start + n2 * n_cs
+        m = min(1, n_bar)
+        n3 = ((1 - m) * (d_u - n_group * d_start)
+              + m * (4 * d_u - l_ra - n_bar * n_cs)) // n_cs - n2
+    elif 2 * l_ra / 7 <= d_u <= (l_ra - n_cs) / 3:
+        n_shift = (l_ra - 3 * d_u) // n_cs
+        d_start = l_ra - 3 * d_u + n_shift * n_cs
+        n_group = d_u // d_start
+        n_bar = max((4 * d_u - l_ra - n_group * d_start) // n_cs, 0)
+        d2_start = d_u + n_group * d_start + n_bar * n_cs
+        n2 = min(d_u - n_group * d_start, l_ra - 3 * d_u - n_bar * n_cs) // n_cs
+    elif (l_ra + n_cs) / 3 <= d_u < 2 * l_ra / 5:
+        n_shift = (3 * d_u - l_ra) // n_cs
+        d_start = 3 * d_u - l_ra + n_shift * n_cs
+        n_group = d_u // d_start
+        n_bar = max((l_ra - 2 * d_u - n_group * d_start) // n_cs, 0)
+    elif 2 * l_ra / 5 <= d_u <= (l_ra - n_cs) / 2:
+        n_shift = (l_ra - 2 * d_u) // n_cs
+        d_start = 2 * (l_ra - 2 * d_u) + n_shift * n_cs
+        n_group = (l_ra - d_u) // d_start
+        n_bar = max((3 * d_u - l_ra - n_group * d_start) // n_cs, 0)
+    else:
+        return ()
+    w = n_shift * n_group + n_bar
+    first = [d_start * (v // n_shift) + (v % n_shift) * n_cs for v in range(w)]
+    second = [d2_start + k * n_cs for k in range(max(n2, 0))]
+    third = [d3_start + k * n_cs for k in range(max(n3, 0))]
+    return tuple(first + second + third)
 
 
 def prach_preamble_map(config: PRACHConfig) -> tuple[tuple[int, int], ...]:
