@@ -72,12 +72,6 @@ def layer_channel(h: torch.Tensor, w: torch.Tensor | None, c: CarrierConfig) -> 
     return eff[None, :, :, None, None].expand(-1, -1, -1, c.symbols_per_slot, c.n_subcarriers)
 
 
-def sinr_db(x_hat: torch.Tensor, x: torch.Tensor) -> float:
-    """Measured post-equalisation SINR ``mean|x|^2 / mean|x_hat - x|^2`` in dB."""
-    err = (x_hat - x).abs().square().mean()
-    return 10 * math.log10(float(x.abs().square().mean() / err))
-
-
 def sinr_db_per_slot(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """Measured post-equalisation SINR of each slot (batch element) in dB, ``[batch]``."""
     err = (x_hat - x).abs().square().flatten(1).mean(-1)
