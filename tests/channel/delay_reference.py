@@ -1,16 +1,14 @@
-"""Shared helpers of the channel tests."""
+"""The reference band-limited path delay of the channel tests (a helper module: a second
+``conftest.py`` beside tests/conftest.py clashes under ``--doctest-modules``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
 import torch
 
 from softran.channel.fractional_delay import fractional_delay_taps
 
 
-def _delayed(x: torch.Tensor, k: int, mu: float, n: int) -> torch.Tensor:
+def delayed(x: torch.Tensor, k: int, mu: float, n: int) -> torch.Tensor:
     """``x`` (complex ``[..., T]``, zero outside ``0..T-1``) delayed by ``k + mu`` samples,
     at sample ``n``, through the path interpolator of the TDL/CDL delay line (Kaiser sinc,
     K = 8, beta = 5: taps i = -7..8 weigh x[n - k - i]); complex128 ``[...]``."""
@@ -21,9 +19,3 @@ def _delayed(x: torch.Tensor, k: int, mu: float, n: int) -> torch.Tensor:
         if 0 <= j < x.shape[-1]:
             out = out + taps[a] * x[..., j].to(torch.complex128)
     return out
-
-
-@pytest.fixture
-def delayed() -> Callable[[torch.Tensor, int, float, int], torch.Tensor]:
-    """The reference band-limited path delay (see ``_delayed``)."""
-    return _delayed

@@ -5,6 +5,7 @@ import math
 
 import pytest
 import torch
+from delay_reference import delayed
 
 from softran.channel.antenna import AntennaArray
 from softran.channel.cdl import SPEED_OF_LIGHT, CDLChannel
@@ -261,7 +262,7 @@ def test_uplink_is_reciprocal_transpose():
 
 # ---------------------------------------------------------------- filtering and state
 
-def test_output_is_convolution_with_time_varying_gains(delayed):
+def test_output_is_convolution_with_time_varying_gains():
     # y[n] = sum_p g_p(n - D) x(n - D - d_p), D = filter_delay
     fs = 2e6
     xp = AntennaArray(n_pol=2)
