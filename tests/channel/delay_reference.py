@@ -1,5 +1,5 @@
-"""The reference band-limited path delay of the channel tests (a helper module, not a
-conftest: a second conftest.py beside tests/conftest.py collides under --doctest-modules)."""
+"""The reference band-limited path delay of the channel tests (a helper module: a second
+``conftest.py`` beside tests/conftest.py clashes under ``--doctest-modules``)."""
 
 from __future__ import annotations
 

@@ -5,17 +5,13 @@ import math
 
 import pytest
 import torch
-from delay_reference import delayed  # the reference band-limited path delay
+from delay_reference import delayed
 
 from softran.channel.antenna import AntennaArray
 from softran.channel.cdl import SPEED_OF_LIGHT, CDLChannel
-from softran.channel.cdl_profiles import (
-    CDL_PROFILE_NAMES,
-    CDLProfile,
-    cdl_profile,
-    ray_offset_angles,
-)
 from softran.channel.fractional_delay import fractional_delay_taps
+from softran.channel.cdl_profiles import (CDL_PROFILE_NAMES, CDLProfile, cdl_profile,
+                                          ray_offset_angles)
 
 ISO = AntennaArray()
 

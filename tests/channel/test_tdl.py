@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from delay_reference import delayed  # the reference band-limited path delay
+from delay_reference import delayed
 
 from softran.channel import TDLChannel, tdl_profile
 from softran.validation import max_allocation

@@ -308,8 +308,12 @@ def test_gn_matches_split_step_single_span():
     closed form's G_NLI(f_centre) applies) the SNR_NLI is 0.4 dB above the closed form at
     0 and 3 dBm; over the whole band 0.95 dB above (the NLI PSD falls towards the band
     edges; the closed form takes it flat at its centre value, so it is conservative).
-    Tolerances: centre |Δ| <= 0.75 dB (closed form 0.2 dB + flat-PSD ~0.3 dB + statistics
-    2048 samples, ~0.1 dB); whole band 0 <= Δ <= 1.5 dB.
+    Tolerances: model allowances -- centre |Δ| <= 0.5 dB (closed form vs the GN integral
+    0.25 dB, see test_single_channel_matches_gn_integral, + flat PSD ~0.3 dB), whole band
+    0 <= Δ <= 1.5 dB -- widened by 5 standard deviations of the measured SNR_NLI: the NLI
+    power is the mean of N squared magnitudes of (Gaussian) NLI samples, N = frequency bins
+    x 2 pols x 2 runs (2048 in the centre, 4096 in the band), so its spread is
+    10 / ln 10 / sqrt(N) dB: 0.096 / 0.068 dB, i.e. 0.48 / 0.34 dB at 5 sigma.
     """
     rs, fs, n = 32e9, 128e9, 4096
     span = fibre.FibreSpan(length_km=80.0, alpha_db_km=0.2, dispersion=16.7, slope=0.0,
@@ -329,8 +333,10 @@ def test_gn_matches_split_step_single_span():
         y = torch.fft.fft(fibre.ssfm(x, span, fs, step=400.0))
         y_lin = torch.fft.fft(fibre.ssfm(x, linear, fs, step=span.length))
         snr_gn = linear_to_db(1.0 / (eta * p ** 2))
-        for sel, lo, hi in ((f.abs() < rs / 4, -0.75, 0.75), (band, 0.0, 1.5)):
+        for sel, lo, hi in ((f.abs() < rs / 4, -0.5, 0.5), (band, 0.0, 1.5)):
             yb, yl = y[..., sel], y_lin[..., sel]
+            tol = 5 * 10 / math.log(10) / math.sqrt(yb.numel())        # 5 sigma, in dB
+            lo, hi = lo - tol, hi + tol
             a = (yb * yl.conj()).sum(-1, keepdim=True) / yl.abs().square().sum(-1, keepdim=True)
             nli = (yb - a * yl).abs().square().sum()
             sig = (a * yl).abs().square().sum()

@@ -32,6 +32,21 @@ def binomial_tol(p: float, n: int, k: float = 5.0) -> float:
     return k * math.sqrt(p * (1 - p) / n)
 
 
+def snr_tol_db(n: int, k: float = 5.0) -> float:
+    """k standard deviations (dB) of an SNR measured over n symbols: the noise power is the
+    mean of n squared magnitudes of circular Gaussian noise (exponential: standard deviation
+    = mean), so its relative spread is 1 / sqrt(n), i.e. 10 / ln 10 / sqrt(n) dB."""
+    return k * 10 / math.log(10) / math.sqrt(n)
+
+
+#: Implementation loss of the receiver DSP (CDC, Gardner, CMA/RDE) the back-to-back tests
+#: allow against the loaded SNR (a requirement on the DSP, not a statistical tolerance).
+DSP_LOSS_DB = 0.3
+#: The same with laser phase noise and a frequency offset, i.e. with the blind carrier
+#: recovery (FOE, BPS) too.
+FULL_CHAIN_LOSS_DB = 0.6
+
+
 def test_osnr_snr_conversion_by_hand():
     # SNR = OSNR + 10 log10(12.5 GHz / Rs): 20 dB at 32 GBd -> 20 - 4.0824 = 15.9176 dB
     assert osnr_to_snr(20.0, 32e9) == pytest.approx(20.0 - 10 * math.log10(32 / 12.5))
@@ -51,7 +66,10 @@ def test_back_to_back_ber_matches_awgn_theory():
     assert r.ber.shape == (2, 2) and r.n_symbols == 2 ** 14 - 128
     assert r.snr_loading_db == 15.0 and r.snr_ase_db == pytest.approx(15.0)
     snr_meas = float(r.snr_total_db.mean())
-    assert 14.7 < snr_meas < 15.15, snr_meas
+    # the DSP cannot beat the loading; it may lose up to DSP_LOSS_DB; 5 sigma of the SNR
+    # measured over 2 runs x 2 pols x 16256 symbols (0.017 dB) either side
+    tol = snr_tol_db(r.ber.numel() * r.n_symbols)
+    assert 15.0 - DSP_LOSS_DB - tol < snr_meas < 15.0 + tol, (snr_meas, tol)
     n_bits = r.ber.numel() * r.n_bits
     p = theoretical_ber("16QAM", snr_meas).item()
     assert abs(float(r.ber.mean()) - p) < binomial_tol(p, n_bits), (r.ber, p)
@@ -78,9 +96,20 @@ def test_back_to_back_full_chain_with_phase_noise_and_offset():
     assert r.snr_loading_db == pytest.approx(snr)
     n_bits = 2 * r.n_bits
     ber = float(r.ber_total)
-    assert ber < theoretical_ber("16QAM", snr - 0.6).item(), ber
+    p_penalty = theoretical_ber("16QAM", snr - FULL_CHAIN_LOSS_DB).item()
+    assert ber < p_penalty + binomial_tol(p_penalty, n_bits), (ber, p_penalty)
     p = theoretical_ber("16QAM", snr).item()
     assert ber > p - binomial_tol(p, n_bits), (ber, p)
+
+
+#: Model error allowed between the simulated SNR and the closed-form GN model near the
+#: optimum launch power (ASE-dominated; not a statistical tolerance).
+GN_MODEL_DB = 1.0
+#: Far above the optimum the closed-form GN model overestimates the NLI of one QAM channel
+#: (its Gaussian-signal assumption; the enhanced GN model corrects it) and takes the NLI PSD
+#: flat at its centre value: the simulation may be this much better (dB), and at most
+#: GN_OPTIMISTIC_DB worse. Model allowances, not statistical tolerances.
+GN_PESSIMISM_DB, GN_OPTIMISTIC_DB = 3.5, 0.5
 
 
 def test_two_spans_decode_below_400zr_threshold_and_match_gn():
@@ -104,7 +133,11 @@ def test_two_spans_decode_below_400zr_threshold_and_match_gn():
         "symbol_rate_gbd": 32, "channel_spacing_ghz": 50, "n_channels": 1},
         "spans": [{"length_km": 80, "count": 2}], "amplifier_per_span": {"noise_figure_db": 5}})
     gn = float(gsnr_vs_power(link, torch.tensor(0.0))[0])
-    assert abs(float(r.snr_total_db) - gn) < 1.0, (r.snr_db, gn)
+    # GN_MODEL_DB: the model's own error (closed form vs its integral 0.25 dB, flat NLI PSD
+    # and Gaussian-signal assumption, the DSP's loss); plus 5 sigma of the SNR measured over
+    # 2 pols x 3968 symbols (0.24 dB)
+    tol = snr_tol_db(2 * r.n_symbols)
+    assert abs(float(r.snr_total_db) - gn) < GN_MODEL_DB + tol, (r.snr_db, gn, tol)
 
 
 def test_snr_drops_far_above_the_nonlinear_optimum():
@@ -125,7 +158,10 @@ def test_snr_drops_far_above_the_nonlinear_optimum():
         "symbol_rate_gbd": 32, "channel_spacing_ghz": 50, "n_channels": 1},
         "spans": [{"length_km": 80, "count": 2}], "amplifier_per_span": {"noise_figure_db": 5}})
     gn = float(gsnr_vs_power(link, torch.tensor(8.0))[0])
-    assert -0.5 < float(high.snr_total_db) - gn < 3.5, (high.snr_db, gn)
+    # plus 5 sigma of the SNR measured over 2 pols x 3968 symbols (0.24 dB)
+    tol = snr_tol_db(2 * high.n_symbols)
+    assert -GN_OPTIMISTIC_DB - tol < float(high.snr_total_db) - gn < GN_PESSIMISM_DB + tol, (
+        high.snr_db, gn, tol)
 
 
 def test_toml_link_fronthaul():
@@ -137,7 +173,10 @@ def test_toml_link_fronthaul():
     assert r.symbol_rate == 32e9 and r.launch_power_dbm == 0.0 and r.n_spans == 1
     assert r.snr_loading_db == 20.0 and r.snr_ase_db == pytest.approx(20.0)
     assert r.accumulated_dispersion == pytest.approx(16.7e-6 * 20e3)
-    assert 19.0 < float(r.snr_total_db) < 20.3
+    # the full chain's loss at most, plus 5 sigma of the SNR measured over 2 pols x 3968
+    # symbols (0.24 dB)
+    tol = snr_tol_db(2 * r.n_symbols)
+    assert 20.0 - FULL_CHAIN_LOSS_DB - tol < float(r.snr_total_db) < 20.0 + tol, (r.snr_db, tol)
     assert float(r.ber_total) < FEC_THRESHOLDS["HD-FEC-7%"]
 
 

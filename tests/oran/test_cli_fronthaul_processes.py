@@ -4,12 +4,12 @@ exit 0 and every packet the O-DU counts as sent, the O-RU counts as received (pe
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 
 import pytest
+from process_events import BACKSTOP_S, Process
 
 _MAIN = "import sys; from softran.cli import main; sys.exit(main())"
 # The O-RU process as `softran fronthaul ru`, plus two events on stdout for the test to wait on:
@@ -67,33 +67,16 @@ def test_du_and_ru_processes_agree_on_every_flow() -> None:
     common = ["--n-prb", str(N_PRB), "--antennas", str(N_ANT), "--method", "bfp", "--width",
               "9"]
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
-    ru = subprocess.Popen(
-        [sys.executable, "-c", _RU_MAIN, "fronthaul", "ru", "--port", str(ru_port),
-         "--du-port", str(du_port), "--duration", "120", *common],   # 120 s: only a backstop
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        if ru.stdout.readline() != "ready\n":     # the O-RU's socket is open: it can receive
-            pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
+    with _start_ru(ru_port, du_port, common, env) as ru:
         du = subprocess.run(
             [sys.executable, "-c", _MAIN, "fronthaul", "du", "--port", str(du_port),
              "--ru-port", str(ru_port), "--slots", str(SLOTS), *common],
-            capture_output=True, text=True, env=env)
-        total = sum(row[0] for row in _flows(du.stdout).values())
-        received = 0
-        while du.returncode == 0 and received < total:         # until every packet arrived
-            line = ru.stdout.readline()
-            if not line:
-                pytest.fail(f"the O-RU stopped early: {ru.communicate(timeout=5)}")
-            if line.startswith("rx "):
-                received = int(line.split()[1])
-        ru.send_signal(signal.SIGINT)              # Ctrl-C: the O-RU prints and exits 0
-        ru_out, ru_err = ru.communicate(timeout=10)
-    finally:
-        if ru.poll() is None:
-            ru.kill()
-            ru.communicate()
+            capture_output=True, text=True, env=env, timeout=BACKSTOP_S, check=False)
+        if du.returncode == 0:                     # until every packet sent has arrived
+            _wait_received(ru, sum(row[0] for row in _flows(du.stdout).values()))
+        code, ru_out, ru_err = ru.interrupt()     # Ctrl-C: the O-RU prints and exits 0
     assert du.returncode == 0, du.stderr
-    assert ru.returncode == 0, ru_err
+    assert code == 0, ru_err
     sent, received = _flows(du.stdout), _flows(ru_out)
     # per eAxC: C-plane 1 message per slot, U-plane 14 per slot (24 PRBs fit one message)
     for e in range(N_ANT):
@@ -105,17 +88,23 @@ def test_du_and_ru_processes_agree_on_every_flow() -> None:
         in ru_out
 
 
-def _start_ru(ru_port: int, du_port: int, common: list[str],
-              env: dict[str, str]) -> subprocess.Popen[str]:
-    """An O-RU process whose socket is open (it can receive): waits for its "ready" line."""
-    ru = subprocess.Popen(
-        [sys.executable, "-c", _RU_MAIN, "fronthaul", "ru", "--port", str(ru_port),
-         "--du-port", str(du_port), "--duration", "120", *common],   # 120 s: only a backstop
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    if ru.stdout.readline() != "ready\n":
-        ru.kill()
-        pytest.fail(f"the O-RU did not start: {ru.communicate(timeout=5)}")
+def _start_ru(ru_port: int, du_port: int, common: list[str], env: dict[str, str]) -> Process:
+    """An O-RU process whose socket is open (it can receive): waits for its "ready" line.
+    Its ``--duration`` is only a backstop; the tests stop it with Ctrl-C."""
+    ru = Process([sys.executable, "-c", _RU_MAIN, "fronthaul", "ru", "--port", str(ru_port),
+                  "--du-port", str(du_port), "--duration", str(2 * BACKSTOP_S), *common],
+                 env=env)
+    if ru.out.wait_for(lambda line: line == "ready\n") is None:
+        with ru:
+            pass                                   # killed if still running
+        pytest.fail(f"the O-RU did not start: {ru.err.text()}")
     return ru
+
+
+def _wait_received(ru: Process, total: int) -> None:
+    """Until the O-RU reports ``total`` received packets (or stops, or the backstop expires:
+    the counters compared afterwards then say what is missing)."""
+    ru.out.wait_for(lambda line: line.startswith("rx ") and int(line.split()[1]) >= total)
 
 
 def test_du_waits_for_the_uplink_of_an_ru_process_and_reports_it() -> None:
@@ -125,17 +114,16 @@ def test_du_waits_for_the_uplink_of_an_ru_process_and_reports_it() -> None:
         pytest.skip(f"UDP sockets are not available: {err}")
     common = ["--n-prb", str(N_PRB), "--antennas", str(N_ANT)]
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
-    ru = _start_ru(ru_port, du_port, common, env)
-    try:
+    with _start_ru(ru_port, du_port, common, env) as ru:
         # a loaded O-RU answers late: the wait restarts with every arrival, and ends as soon
         # as every requested PRB is in
         du = subprocess.run(
             [sys.executable, "-c", _MAIN, "fronthaul", "du", "--port", str(du_port),
              "--ru-port", str(ru_port), "--slots", str(SLOTS), "--uplink", "--uplink-wait",
-             "30", *common], capture_output=True, text=True, env=env, timeout=120)
-    finally:
-        ru.send_signal(signal.SIGINT)
-        ru.communicate(timeout=20)
+             "30", *common], capture_output=True, text=True, env=env, timeout=BACKSTOP_S,
+            check=False)
+        code, _, ru_err = ru.interrupt()
+    assert code == 0, ru_err
     assert du.returncode == 0, du.stderr
     n = SLOTS * N_ANT * 14 * N_PRB
     assert f"uplink: complete, {n} of {n} PRBs in {SLOTS} slot(s)" in du.stdout

@@ -13,14 +13,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from test_cli_fronthaul_processes import _free_port, _start_ru  # one copy of the process helpers
+from process_events import BACKSTOP_S
+from test_cli_fronthaul_processes import (  # one copy of the process helpers
+    _flows,
+    _free_port,
+    _start_ru,
+    _wait_received,
+)
 
 from softran.cli import main
 from softran.oran import MACsecConfig, parse_ethernet_frame, read_pcap
@@ -133,20 +137,16 @@ def test_du_and_ru_processes_under_macsec() -> None:
     common = ["--n-prb", "24", "--antennas", "1", "--method", "bfp", "--width", "9",
               "--macsec-key", KEY]
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb"}
-    ru = _start_ru(ru_port, du_port, common, env)     # returns once the O-RU can receive
-    try:
+    with _start_ru(ru_port, du_port, common, env) as ru:   # returns once the O-RU can receive
         du = subprocess.run([sys.executable, "-c", _MAIN, "fronthaul", "du", "--port",
                              str(du_port), "--ru-port", str(ru_port), "--slots", "2", *common],
-                            capture_output=True, text=True, env=env, timeout=240, check=False)
-        time.sleep(0.5)
-        ru.send_signal(signal.SIGINT)
-        ru_out, ru_err = ru.communicate(timeout=120)
-    finally:
-        if ru.poll() is None:
-            ru.kill()
-            ru.communicate()
+                            capture_output=True, text=True, env=env, timeout=BACKSTOP_S,
+                            check=False)
+        if du.returncode == 0:
+            _wait_received(ru, sum(row[0] for row in _flows(du.stdout).values()))
+        code, ru_out, ru_err = ru.interrupt()
     assert du.returncode == 0, du.stderr
-    assert ru.returncode == 0, ru_err
+    assert code == 0, ru_err
 
     def counter(out: str, name: str) -> int:
         return int(next(line.split("│")[2] for line in out.splitlines()

@@ -174,31 +174,22 @@ batch_slots = 500
 
 def test_ctrl_c_says_how_to_resume_and_progress_is_plain_lines_when_piped(tmp_path):
     import os
-    import signal
-    import time
+
+    from process_events import Process
 
     path = tmp_path / "long.toml"
     path.write_text(LONG)
     db = tmp_path / "r.db"
-    proc = subprocess.Popen([sys.executable, "-m", "softran", "simulate", str(path), "--store",
-                             str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=tmp_path, env={**os.environ, "COLUMNS": "80"})
-    try:
-        deadline = time.monotonic() + 120
-        while True:                                    # until a first batch is stored
-            time.sleep(0.5)
-            assert proc.poll() is None and time.monotonic() < deadline
-            if db.exists():
-                with ResultsStore(db) as st:
-                    if st._db.execute("SELECT count(*) FROM batches").fetchone()[0]:
-                        break
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, err
+    with Process([sys.executable, "-m", "softran", "simulate", str(path), "--store", str(db)],
+                 cwd=tmp_path, env={**os.environ, "COLUMNS": "80"}) as proc:
+        # the first progress line comes once the first batch is stored (the runner stores a
+        # batch, then shows it): then Ctrl-C
+        first = proc.err.wait_for(lambda line: line.startswith("SNR "))
+        code, _, err = proc.interrupt()
+    assert first is not None, err
+    with ResultsStore(db) as st:
+        assert st._db.execute("SELECT count(*) FROM batches").fetchone()[0] >= 1
+    assert code == 130, err
     lines = err.strip().splitlines()
     # piped: plain lines (no bar), each point's counts as they come
     assert lines[0].startswith("long run [") and "engine inprocess" in lines[0]

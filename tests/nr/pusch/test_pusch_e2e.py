@@ -21,6 +21,7 @@ import math
 
 import pytest
 import torch
+from tolerances import mean_interval
 
 from softran.nr import (
     CarrierConfig,
@@ -71,10 +72,10 @@ def layer_channel(h: torch.Tensor, w: torch.Tensor | None, c: CarrierConfig) -> 
     return eff[None, :, :, None, None].expand(-1, -1, -1, c.symbols_per_slot, c.n_subcarriers)
 
 
-def sinr_db(x_hat: torch.Tensor, x: torch.Tensor) -> float:
-    """Measured post-equalisation SINR ``mean|x|^2 / mean|x_hat - x|^2`` in dB."""
-    err = (x_hat - x).abs().square().mean()
-    return 10 * math.log10(float(x.abs().square().mean() / err))
+def sinr_db_per_slot(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Measured post-equalisation SINR of each slot (batch element) in dB, ``[batch]``."""
+    err = (x_hat - x).abs().square().flatten(1).mean(-1)
+    return 10 * torch.log10(x.abs().square().flatten(1).mean(-1) / err)
 
 
 def sent_data_symbols(tx: PUSCHTransmitter, rx: PUSCHReceiver) -> torch.Tensor:
@@ -197,15 +198,24 @@ def test_codebook_perfect_csi_sinr_from_the_tpmi_table(n_ports, n_layers, tpmi, 
                                rtol=1e-4, atol=0.0)
 
 
+#: Largest channel-estimation loss (dB) against the perfect-CSI SINR that the DM-RS estimator
+#: is required to meet at 6 PRB and two DM-RS symbols in AWGN (a requirement on the
+#: estimator, not a statistical tolerance; measured 0.2 .. 0.5 dB).
+ESTIMATION_LOSS_DB = 1.0
+
+
 @pytest.mark.parametrize("n_layers,n_rx", [(1, 2), (2, 4)])
 def test_estimated_csi_sinr_and_noise_are_calibrated(n_layers, n_rx):
-    # 16 slots at 10 dB SNR, 6 PRB, DM-RS on symbols 2 and 11. Measured over 64 slots: the
-    # per-slot noise estimate is unbiased with a relative standard deviation of 29 % (1x2;
-    # 20 % 2x4), so the 16-slot mean has ~7 %: |mean/N0 - 1| < 0.25 is 3.5 sigma. The
-    # channel-estimation loss against the perfect-CSI SINR n_rx / N0 is 0.2 .. 0.5 dB; the
-    # SINR the receiver reports (from the mean post-equalisation noise variance, which
-    # scales the LLRs) ignores it: over 40 seeds it was 0.5 dB (1x2; 0.3 dB 2x4) above the
-    # measured SINR, -0.1 .. 1.3 dB, so the bounds below are about 3.5 sigma
+    # 16 slots at 10 dB SNR, 6 PRB, DM-RS on symbols 2 and 11; every slot has its own noise
+    # and its own channel and noise estimates, so the 16 per-slot values are independent and
+    # each comparison below allows the Student-t half-width of their mean (15 degrees of
+    # freedom, two-sided p = 1e-3: 4.07 s / sqrt(16); tests/tolerances.py) and no more:
+    # - the noise estimate is unbiased (channel_estimate, step 4): mean / N0 = 1 (per-slot
+    #   spread measured 14 % (1x2), 10 % (2x4): a half-width of about 0.14 / 0.10);
+    # - the measured SINR lies below the perfect-CSI SINR n_rx / N0 by the estimation loss,
+    #   between 0 and ESTIMATION_LOSS_DB;
+    # - the SINR the receiver reports (from the mean post-equalisation noise variance, which
+    #   scales the LLRs) ignores that loss: it exceeds the measured SINR by 0 .. the loss.
     c = carrier()
     p = pusch_config(n_layers=n_layers, dmrs=dict(additional_position=1))
     gen = torch.Generator().manual_seed(5)
@@ -214,12 +224,15 @@ def test_estimated_csi_sinr_and_noise_are_calibrated(n_layers, n_rx):
     wave = torch.einsum("rt,bts->brs", h, tx(transport_blocks(16, p.tb_size, gen)))
     n0 = 0.1
     x_hat, nv_eff = rx.equalize(rx.grid(wave + noise(wave.shape, n0, gen)))
-    assert abs(float(rx.last_noise_var.mean()) / n0 - 1) < 0.25
-    measured = sinr_db(x_hat, sent_data_symbols(tx, rx))
+    mean, half = mean_interval(rx.last_noise_var.mean(-1) / n0)
+    assert abs(mean - 1) <= half, (mean, half)
+    measured = sinr_db_per_slot(x_hat, sent_data_symbols(tx, rx))
     ideal = 10 * math.log10(n_rx / n0)
-    assert ideal - 1.0 < measured < ideal + 0.2
-    reported = -10 * math.log10(float(nv_eff.mean()))
-    assert -0.7 < reported - measured < 1.75
+    mean, half = mean_interval(measured)
+    assert ideal - ESTIMATION_LOSS_DB - half <= mean <= ideal + half, (mean, half, ideal)
+    reported = -10 * torch.log10(nv_eff.flatten(1).mean(-1))
+    mean, half = mean_interval(reported - measured)
+    assert -half <= mean <= ESTIMATION_LOSS_DB + half, (mean, half)
 
 
 def test_waveform_and_grid_input_give_the_same_result():
@@ -254,9 +267,9 @@ def test_grid_input_of_the_transmitted_grid_decodes():
     assert torch.equal(out, tb) and not err.any()
 
 
-def _interfered(detector: str, n0: float, gen_seed: int) -> tuple[float, torch.Tensor]:
+def _interfered(detector: str, n0: float, gen_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """1 layer, 1x2 (h = [1, 1]) plus a rank-1 Gaussian interferer with spatial signature
-    g = [1, j] at 10 N0 per antenna: (measured SINR dB, errors [8])."""
+    g = [1, j] at 10 N0 per antenna: (measured SINR dB per slot [8], errors [8])."""
     c, p = carrier(), pusch_config(modulation="QPSK", dmrs=dict(additional_position=1))
     gen = torch.Generator().manual_seed(gen_seed)
     tx, rx = PUSCHTransmitter(c, p), PUSCHReceiver(c, p, n_rx=2, detector=detector)
@@ -267,7 +280,7 @@ def _interfered(detector: str, n0: float, gen_seed: int) -> tuple[float, torch.T
     y = wave + g * s + noise(wave.shape, n0, gen)
     grid = rx.grid(y)
     x_hat, _ = rx.equalize(grid)
-    measured = sinr_db(x_hat, sent_data_symbols(tx, rx))
+    measured = sinr_db_per_slot(x_hat, sent_data_symbols(tx, rx))
     out, err = rx(y)
     assert torch.equal(out[~err], tb[~err])
     return measured, err
@@ -283,12 +296,20 @@ def test_mmse_irc_beats_mmse_with_a_strong_rank1_interferer():
     mmse, err_mmse = _interfered("mmse", n0, 21)
     expect_irc = 10 * math.log10((2 - 20 / 21) / n0)
     expect_mmse = 10 * math.log10(4 / 22 / n0)
-    # the measured SINR pools ~3000 REs x 8 slots, but every slot has its own channel and
-    # covariance estimate from 6 PRB of DM-RS: over 40 seeds IRC measured 4.0 .. 6.0 dB
-    # (theory 6.2), MMSE -2.2 .. -1.0 dB (theory -1.4), the difference at least 6.0 dB
-    assert expect_irc - 2.5 < irc < expect_irc + 0.5
-    assert expect_mmse - 1.5 < mmse < expect_mmse + 0.5
-    assert irc - mmse > 4.0
+    # Every slot has its own noise, interferer, channel and covariance estimate: the 8
+    # per-slot SINRs are independent, and each mean is compared with its theory allowing the
+    # Student-t half-width of 8 samples (two-sided p = 1e-3: 5.41 s / sqrt(8); measured per-
+    # slot spread 0.34 dB, a half-width of about 0.65 dB) below and above, plus the
+    # estimation loss (0 .. ESTIMATION_LOSS_DB) below. Both detectors see the same slots and
+    # noise (seed 21), so their difference is compared per slot too (paired): theory 7.6 dB,
+    # less IRC's estimation loss or more MMSE's.
+    for measured, expect in ((irc, expect_irc), (mmse, expect_mmse)):
+        mean, half = mean_interval(measured)
+        assert expect - ESTIMATION_LOSS_DB - half <= mean <= expect + half, (mean, half, expect)
+    mean, half = mean_interval(irc - mmse)
+    gap = expect_irc - expect_mmse
+    assert gap - ESTIMATION_LOSS_DB - half <= mean <= gap + ESTIMATION_LOSS_DB + half, (
+        mean, half, gap)
     # QPSK R 1/2 needs ~1-2 dB: IRC decodes (at most 2 of 8 errors over 40 seeds), MMSE
     # fails every slot
     assert err_irc.sum() <= 2 and err_mmse.sum() == 8
