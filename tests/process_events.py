@@ -73,14 +73,25 @@ def finish(proc: subprocess.Popen[str], timeout: float = BACKSTOP_S) -> int:
         raise
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default disposition."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Process:
     """A child process with text pipes whose lines are read as they come (:class:`Lines`):
     ``out`` and ``err``. Use it as a context manager: leaving it kills a process still running.
     """
 
     def __init__(self, args: list[str], **popen: object) -> None:
+        # pytest-xdist workers ignore SIGINT, and a child inherits an ignored signal: Python
+        # then installs no KeyboardInterrupt handler and Ctrl-C (interrupt) would do nothing.
+        # The child starts with SIGINT at its default, as from a shell.
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, **popen)  # type: ignore[call-overload]
+                                     text=True, preexec_fn=_default_sigint,
+                                     **popen)  # type: ignore[call-overload]
         self.out, self.err = Lines(self.proc.stdout), Lines(self.proc.stderr)
 
     def interrupt(self, timeout: float = BACKSTOP_S) -> tuple[int, str, str]:
