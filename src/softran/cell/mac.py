@@ -31,6 +31,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
+
 from softran.cell.dci import (
     DCI0_0,
     DCI1_0,
@@ -74,7 +76,7 @@ from softran.fapi import (
     UlTtiRequest,
     pack_payload,
 )
-from softran.nr import MIB, pdcch_candidates
+from softran.nr import MIB, k_ssb, pdcch_candidates
 
 __all__ = ["MAC", "UEContext"]
 
@@ -314,11 +316,12 @@ class MAC:
 
     def _ssb(self, sfn: int) -> SsbPdu:
         k0 = self.plan.ssb_first_subcarrier * self.plan.carrier.subcarrier_spacing // 15
-        k_ssb = k0 % 12                                   # 15 kHz units (FR1), TS 38.211 §7.4.3.1
+        kssb = k_ssb(self.plan.carrier, self.plan.ssb_first_subcarrier, 30)  # TS 38.211 §7.4.3.1
         mib = MIB(system_frame_number=sfn, sub_carrier_spacing_common=30,
-                  ssb_subcarrier_offset=k_ssb % 16, dmrs_type_a_position=2)
-        payload = int("".join(str(int(b)) for b in mib.pack().tolist()), 2)
-        return SsbPdu(phys_cell_id=self.cell_id, ssb_block_index=0, ssb_subcarrier_offset=k_ssb,
+                  ssb_subcarrier_offset=kssb % 16, dmrs_type_a_position=2)
+        bits = mib.pack().to(torch.int64)                 # MSB first: the BCH payload as a u32
+        payload = int((bits << torch.arange(bits.numel() - 1, -1, -1)).sum())
+        return SsbPdu(phys_cell_id=self.cell_id, ssb_block_index=0, ssb_subcarrier_offset=kssb,
                       ssb_offset_point_a=k0 // 12, bch_payload_flag=1, bch_payload=payload)
 
     def _schedule_rar(self, slot: int, dl_pdus: list, dl_dcis: list, tx: list,

@@ -92,6 +92,7 @@ from softran.nr.dmrs import (
 from softran.nr.downlink_slot import (
     DownlinkSlot,
     downlink_slot,
+    k_ssb,
 )
 from softran.nr.grid import (
     resource_grid,
@@ -371,6 +372,7 @@ __all__ = [
     "dmrs_positions",
     "dmrs_re_pattern",
     "downlink_slot",
+    "k_ssb",
     "interpolate_phase",
     "layer_demap",
     "layer_map",

@@ -22,7 +22,8 @@ from softran.nr.ssb.mib import MIB
 from softran.nr.ssb.waveform import SSB_CASE_SCS
 from softran.validation import check_choice, check_int
 
-__all__ = ["DownlinkSlot", "downlink_slot", "SSB_CASE_OF_SCS", "SSB_SUBCARRIERS", "SSB_SYMBOLS"]
+__all__ = ["DownlinkSlot", "downlink_slot", "k_ssb", "SSB_CASE_OF_SCS", "SSB_SUBCARRIERS",
+           "SSB_SYMBOLS"]
 
 #: Size of an SS/PBCH block, TS 38.211 §7.4.3.1: 240 subcarriers x 4 OFDM symbols.
 SSB_SUBCARRIERS = 240
@@ -56,10 +57,15 @@ class DownlinkSlot:
     mib: MIB | None = None
 
 
-def _k_ssb(carrier: CarrierConfig, k0: int, scs_common: int) -> int:
+def k_ssb(carrier: CarrierConfig, k0: int, scs_common: int) -> int:
     """k_SSB of a block whose subcarrier 0 is grid subcarrier ``k0`` (TS 38.211 §7.4.3.1):
     the offset from the common resource block below it, in 15 kHz units for FR1 (block type
-    A), in units of subCarrierSpacingCommon on a grid of 60 kHz resource blocks for FR2."""
+    A), in units of subCarrierSpacingCommon on a grid of 60 kHz resource blocks for FR2.
+
+    >>> k_ssb(CarrierConfig(subcarrier_spacing=30, n_size_grid=51), 14, 30)
+    4
+    """
+    k0 = check_int("k0", k0, 0)
     scs = carrier.subcarrier_spacing
     f_khz = (12 * carrier.n_start_grid + k0) * scs          # from point A
     if scs <= 30:
@@ -130,21 +136,21 @@ def downlink_slot(carrier: CarrierConfig, modulation: str = "256QAM", *,
 
     grid = resource_grid(carrier, 1)
     data_mask = torch.ones(n_symb, carrier.n_subcarriers, dtype=torch.bool)
-    k0 = k_ssb = None
+    k0 = kssb = None
     if first is not None:
         assert i_ssb is not None and l_max is not None and case is not None
         k0 = carrier.n_subcarriers // 2 - SSB_SUBCARRIERS // 2
         data_mask[first:first + SSB_SYMBOLS, k0:k0 + SSB_SUBCARRIERS] = False
         scs_common = 120 if fr2 else scs
-        k_ssb = _k_ssb(carrier, k0, mib.sub_carrier_spacing_common if mib else scs_common)
+        kssb = k_ssb(carrier, k0, mib.sub_carrier_spacing_common if mib else scs_common)
         if mib is None:
             mib = MIB(system_frame_number=sfn, sub_carrier_spacing_common=scs_common,
-                      ssb_subcarrier_offset=k_ssb % 16)
-        elif mib.ssb_subcarrier_offset != k_ssb % 16:
+                      ssb_subcarrier_offset=kssb % 16)
+        elif mib.ssb_subcarrier_offset != kssb % 16:
             raise ValueError(f"mib.ssb_subcarrier_offset = {mib.ssb_subcarrier_offset} does not "
-                             f"match k_SSB = {k_ssb} of the block's place (TS 38.211 §7.4.3.1)")
+                             f"match k_SSB = {kssb} of the block's place (TS 38.211 §7.4.3.1)")
         half_frame = (carrier.n_slot // (5 * carrier.slots_per_subframe)) % 2
-        cw = bch_encode(mib.pack(), mib.system_frame_number, half_frame, i_ssb, k_ssb, l_max,
+        cw = bch_encode(mib.pack(), mib.system_frame_number, half_frame, i_ssb, kssb, l_max,
                         carrier.n_cell_id)
         grid[0, first:first + SSB_SYMBOLS, k0:k0 + SSB_SUBCARRIERS] = ssb_grid(
             carrier.n_cell_id, cw, i_ssb, half_frame, l_max)
@@ -160,4 +166,4 @@ def downlink_slot(carrier: CarrierConfig, modulation: str = "256QAM", *,
     return DownlinkSlot(carrier=carrier, grid=grid, waveform=waveform, info=info,
                         data_bits=bits, data_mask=data_mask, ssb_first_subcarrier=k0,
                         ssb_first_symbol=first, modulation=modulation, ssb_case=case,
-                        l_max=l_max, ssb_index=i_ssb, k_ssb=k_ssb, mib=mib)
+                        l_max=l_max, ssb_index=i_ssb, k_ssb=kssb, mib=mib)
