@@ -77,6 +77,53 @@ class SatelliteDoppler:
         rot = torch.polar(torch.ones_like(cycles), 2.0 * math.pi * cycles)
         return rot.to(dtype)
 
+    def rotation_run(self, start: int, n: int, dtype: torch.dtype = torch.complex64,
+                     device: torch.device | str | None = None, block: int = 512
+                     ) -> torch.Tensor:
+        """The same rotation at the contiguous samples ``start .. start + n - 1`` ``[n]``,
+        without a transcendental per sample: with ``k = a B + b`` (block ``a`` of ``B``
+        samples, offset ``b``), ``cycles(start + k) = phi_a + alpha b + beta b^2 / 2 +
+        delta a b`` where ``phi_a`` is the phase at the block start and ``alpha``,
+        ``beta = rate / fs^2``, ``delta = rate B / fs^2`` per-sample constants; the
+        first three factors are an outer product of float64-accurate vectors, and the
+        cross term ``exp(j 2 pi delta a b)`` (zero without a rate, below 1e-2 rad in any
+        call shorter than ``0.01 fs^2 / (2 pi |rate| B)`` samples) is its Taylor series
+        to the 5th order, or the direct rotation beyond that.
+
+        >>> d = SatelliteDoppler(-4500.0, -300.0, 30.72e6)
+        >>> run = d.rotation_run(1000, 5000)
+        >>> bool((run - d.rotation(torch.arange(1000, 6000))).abs().max() < 1e-6)
+        True
+        """
+        if n <= 0:
+            return torch.ones(0, dtype=dtype, device=device)
+        n_blocks = -(-n // block)
+        fs = self.sample_rate
+        a = torch.arange(n_blocks, dtype=torch.float64)
+        b = torch.arange(block, dtype=torch.float64)
+        t_a = (start + a * block) / fs
+        phi = torch.remainder(self.shift * t_a + 0.5 * self.rate * t_a * t_a, 1.0)
+        t0 = start / fs
+        alpha = (self.shift + self.rate * t0) / fs
+        beta = self.rate / (fs * fs)
+        q = torch.remainder(alpha * b + 0.5 * beta * b * b, 1.0)
+        p_a = torch.polar(torch.ones_like(phi), 2.0 * math.pi * phi).to(dtype)
+        q_b = torch.polar(torch.ones_like(q), 2.0 * math.pi * q).to(dtype)
+        rot = p_a[:, None] * q_b[None, :]
+        if self.rate != 0.0:
+            delta = 2.0 * math.pi * beta * block
+            x_max = abs(delta) * (n_blocks - 1) * (block - 1)
+            if x_max < 1e-2:
+                x = torch.outer(a.to(torch.float32), b.to(torch.float32)).mul_(delta)
+                x2 = x * x
+                cos = 1.0 - x2 * (0.5 - x2 / 24.0)
+                sin = x * (1.0 - x2 * (1.0 / 6.0 - x2 / 120.0))
+                rot.mul_(torch.complex(cos, sin).to(dtype))
+            else:
+                k = start + torch.arange(n_blocks * block)
+                return self.rotation(k, dtype)[:n].to(device)
+        return rot.reshape(-1)[:n].to(device)
+
 
 class _CommonShift(torch.nn.Module):
     """A fading block followed by the common satellite Doppler rotation."""
@@ -118,8 +165,7 @@ class _CommonShift(torch.nn.Module):
         y = self.fading(waveform)
         n_t = y.shape[-1]
         if self.doppler.active:
-            n = torch.arange(self.sample_index, self.sample_index + n_t, device=y.device)
-            y = y * self.doppler.rotation(n, y.dtype)
+            y = y * self.doppler.rotation_run(self.sample_index, n_t, y.dtype, y.device)
         self.sample_index += n_t
         return y
 
