@@ -5,6 +5,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from softran.channel import (
     NTN_TDL_PROFILE_NAMES,
@@ -15,6 +17,7 @@ from softran.channel import (
     ntn_cdl_profile,
     ntn_tdl_profile,
 )
+from softran.channel.ntn import SatelliteDoppler
 
 
 def _lin(p_db):
@@ -141,3 +144,17 @@ def test_bad_input():
         NTNTDLChannel("NTN-TDL-A")
     with pytest.raises(ValueError, match="name"):
         ntn_tdl_profile("NTN-TDL-E")
+
+
+@settings(max_examples=40, deadline=None)
+@given(shift=st.floats(-20e3, 20e3), rate=st.floats(-2e3, 2e3),
+       start=st.integers(0, 10**9), n=st.integers(1, 70_000))
+def test_rotation_run_equals_per_sample_rotation(shift: float, rate: float, start: int,
+                                                 n: int) -> None:
+    """The block-factored rotation of a contiguous run is the per-sample rotation
+    exp(j 2 pi (f t + r t^2 / 2)) within float32 rounding."""
+    d = SatelliteDoppler(shift, rate, 30.72e6)
+    ref = d.rotation(torch.arange(start, start + n))
+    run = d.rotation_run(start, n)
+    assert run.shape == ref.shape
+    assert float((run - ref).abs().max()) < 1e-6
