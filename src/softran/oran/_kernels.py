@@ -10,6 +10,8 @@ tensors when :data:`ENABLED` is true:
   returns a status instead of raising: 1 = a value outside -32768..32767 (or NaN), 2 = a
   non-integer without ``scale``; the caller then runs the torch path, which raises the
   precise error.
+* :func:`bfp_to_float` -- BFP PRB wire bytes straight to float I/Q ``[N, 24]``: unpacking,
+  ``mantissa << exponent`` (Annex A.1.3) and the inverse fixed-point scaling in one pass.
 * :func:`pack_prbs` / :func:`unpack_prbs` -- PRB wire bytes ``udCompParam | 24 x w-bit
   two's complement, MSB first`` (clause 8.3.3) from / to int16 codes.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["ENABLED", "bfp_from_float", "pack_prbs", "unpack_prbs"]
+__all__ = ["ENABLED", "bfp_from_float", "bfp_to_float", "pack_prbs", "unpack_prbs"]
 
 #: Use the kernels for CPU tensors (tests switch this off to run the torch reference path).
 ENABLED: bool = True
@@ -195,4 +197,40 @@ def unpack_prbs(octets: np.ndarray, k: int, width: int) -> np.ndarray:
     """uint8 PRB bytes ``[N, k + 3w]`` -> int16 codes ``[N, 24]`` (udCompParam skipped)."""
     out = np.empty((octets.shape[0], 24), dtype=np.int16)
     _unpack(np.ascontiguousarray(octets), int(k), int(width), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _bfp_to_float(octets: np.ndarray, width: int, scale: float, use_scale: bool,
+                  out: np.ndarray) -> None:
+    n = octets.shape[0]
+    sign = 1 << (width - 1)
+    full = 1 << width
+    for p in range(n):
+        e = np.int64(octets[p, 0] & 0x0F)              # high nibble reserved (ignored)
+        pos = 1
+        acc = 0
+        bits = 0
+        for i in range(24):
+            while bits < width:
+                acc = (acc << 8) | np.int64(octets[p, pos])
+                pos += 1
+                bits += 8
+            bits -= width
+            u = (acc >> bits) & (full - 1)
+            acc &= (1 << bits) - 1
+            v = (u - full if u >= sign else u) << e
+            if use_scale:
+                out[p, i] = np.float32(np.float64(v) * scale)
+            else:
+                out[p, i] = np.float32(v)
+
+
+def bfp_to_float(octets: np.ndarray, width: int, scale: float | None) -> np.ndarray:
+    """uint8 BFP PRB bytes ``[N, 1 + 3w]`` -> float32 I/Q ``[N, 24]``: ``(m << e) * scale``
+    (computed in float64 and rounded once to float32, as the torch path; ``scale = None``:
+    the 16-bit integers themselves)."""
+    out = np.empty((octets.shape[0], 24), dtype=np.float32)
+    _bfp_to_float(np.ascontiguousarray(octets), int(width), 1.0 if scale is None else
+                  float(scale), scale is not None, out)
     return out
