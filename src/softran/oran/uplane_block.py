@@ -9,7 +9,8 @@ configured eAxC and the expected data direction, exactly one section with rb = 0
 lie inside the carrier and fill the message, and -- with the dynamic compression header --
 the configured udCompHdr. A plain message decodes with :func:`~softran.oran.uplane.
 decode_uplane` to the same fields; every other message is for the full decoder, which
-classifies what is wrong with it.
+classifies what is wrong with it. :func:`fill_uplane_block` writes such messages, the
+sending side of :func:`~softran.oran.uplane.encode_uplane_symbols`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from numba import njit
 
 from softran.validation import check_int
 
-__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "parse_uplane_block"]
+__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block"]
 
 #: Columns of :func:`parse_uplane_block`'s result.
 UPLANE_FIELDS: tuple[str, ...] = ("plain", "eaxc_index", "sequence_id", "frame_id",
@@ -127,4 +128,55 @@ def parse_uplane_block(block: np.ndarray, *, prb_bytes: int, n_prb_carrier: int,
     out = np.empty((block.shape[0], len(UPLANE_FIELDS)), dtype=np.int64)
     _parse(block, comp, prb_bytes, n_prb_carrier, slots_per_subframe, n_symbols, direction,
            lookup, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _fill(raw: np.ndarray, symbols: np.ndarray, timing: np.ndarray, eaxc_ids: np.ndarray,
+          seq: np.ndarray, header: np.ndarray, p0: int, n: int,
+          out: np.ndarray) -> None:  # pragma: no cover - compiled
+    n_sym, n_e, size = out.shape
+    head = header.shape[0]
+    width = raw.shape[3]
+    for i in range(n_sym):
+        l = symbols[i]
+        for k in range(n_e):
+            o = out[i, k]
+            for j in range(head):
+                o[j] = header[j]
+            o[4] = eaxc_ids[k] >> 8
+            o[5] = eaxc_ids[k] & 0xFF
+            o[6] = seq[i, k]
+            for j in range(4):
+                o[8 + j] = timing[i, j]
+            pos = head
+            for q in range(p0, p0 + n):
+                for j in range(width):
+                    o[pos] = raw[k, l, q, j]
+                    pos += 1
+
+
+def fill_uplane_block(raw: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
+                      eaxc_ids: np.ndarray, seq: np.ndarray, header: np.ndarray, p0: int,
+                      n: int) -> np.ndarray:
+    """uint8 ``[n_sym, n_eaxc, size]``: one-section U-plane messages of PRBs ``p0 .. p0 + n
+    - 1`` of ``raw`` ``[n_eaxc, n_symbols, n_prb, bytes_per_prb]`` per symbol ``symbols[i]``
+    and eAxC (O-RAN.WG4.CUS.0 clause 8.3): each starts with ``header`` (eCPRI common header,
+    section header and udCompHdr field; bytes 4-11 are overwritten), carries ecpriPcid
+    ``eaxc_ids[k]``, Sequence ID ``seq[i, k]`` (byte 6; byte 7 from ``header``), timing
+    header ``timing[i]`` (4 bytes) and the PRB bytes. The caller checks the fields
+    (:func:`~softran.oran.uplane.encode_uplane_symbols` does).
+
+    >>> raw = np.arange(2 * 14 * 3 * 2, dtype=np.uint8).reshape(2, 14, 3, 2)
+    >>> hdr = np.array([0x10, 0, 0, 16, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0x10, 0, 2], np.uint8)
+    >>> out = fill_uplane_block(raw, np.array([5]), np.array([[0x90, 1, 0, 5]], np.uint8),
+    ...                         np.array([0, 7]), np.array([[3, 4]]), hdr, 1, 2)
+    >>> out[0, 1].tolist()
+    [16, 0, 0, 16, 0, 7, 4, 128, 144, 1, 0, 5, 0, 16, 0, 2, 116, 117, 118, 119]
+    """
+    n_sym, n_e = len(symbols), len(eaxc_ids)
+    out = np.empty((n_sym, n_e, header.shape[0] + n * raw.shape[3]), dtype=np.uint8)
+    _fill(raw, np.asarray(symbols, dtype=np.int64), np.asarray(timing, dtype=np.uint8),
+          np.asarray(eaxc_ids, dtype=np.int64), np.asarray(seq, dtype=np.int64),
+          np.asarray(header, dtype=np.uint8), int(p0), int(n), out)
     return out

@@ -319,8 +319,8 @@ class Endpoint:
         hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
         chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in cfg.uplane_chunks]
         symbols = list(symbols)
-        timings = [TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id, l)
-                   for l in symbols]
+        timings = TimingHeader(int(direction == "DL"), frame_id, subframe_id,
+                               slot_id).with_symbols(symbols)
         flows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
         seq0 = [self._seq.get(f, 0) for f in flows]
         per_flow = len(symbols) * len(chunks)
@@ -549,15 +549,18 @@ class Endpoint:
             buf.raw[k, l, prbs] = np.frombuffer(s.prb_payload, dtype=np.uint8).reshape(n, -1)
             buf.received[k, l, prbs] = True
 
-    def _decode_cplane(self, ecpri_msg: EcpriMessage) -> CPlaneMessage:
-        """:func:`~softran.oran.cplane.decode_cplane`, remembering the last messages: the
-        sections of a message do not depend on its Sequence ID (payload byte 2) nor on the
-        frameId / subframeId / slotId / startSymbolId of its timing header (bytes 5-7), so a
-        message that differs from a remembered one only there is the remembered one with
-        those fields read anew."""
+    def _decode_cplane(self, ecpri_msg: EcpriMessage) -> tuple[CPlaneMessage, TimingHeader,
+                                                                int]:
+        """:func:`~softran.oran.cplane.decode_cplane` -> (message, its timing header, its
+        Sequence ID), remembering the last messages: the sections of a message do not depend
+        on its Sequence ID (payload byte 2) nor on the frameId / subframeId / slotId /
+        startSymbolId of its timing header (bytes 5-7), so for a message that differs from a
+        remembered one only there, the remembered message is returned with those fields read
+        anew (its own ``timing`` and ``seq`` are then stale)."""
         p = ecpri_msg.payload
         if len(p) < 8 or len(p) > 512:
-            return decode_cplane(ecpri_msg, self._cfg_c)
+            msg = decode_cplane(ecpri_msg, self._cfg_c)
+            return msg, msg.timing, msg.seq.sequence_id
         key = p[:2] + p[3:5] + p[8:]
         known = self._cplane_decoded.get(key)
         if known is None:
@@ -565,28 +568,27 @@ class Endpoint:
             if len(self._cplane_decoded) >= _CPLANE_CACHE:
                 self._cplane_decoded.clear()
             self._cplane_decoded[key] = msg
-            return msg
-        return dataclasses.replace(known, timing=TimingHeader.from_bytes(p[4:8]),
-                                   seq=SeqId(p[2], known.seq.e_bit, known.seq.subsequence_id))
+            return msg, msg.timing, msg.seq.sequence_id
+        return known, TimingHeader.from_bytes(p[4:8]), p[2]
 
     def _on_cplane(self, ecpri_msg: EcpriMessage, arrival: int) -> None:
         cfg = self.config
         try:
-            msg = self._decode_cplane(ecpri_msg)
+            msg, timing, seq_id = self._decode_cplane(ecpri_msg)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
-        k, direction = self._check_common(msg.eaxc_id, msg.timing, self._cplane_directions(),
+        k, direction = self._check_common(msg.eaxc_id, timing, self._cplane_directions(),
                                           "C")
         if msg.section_type != 1:
             flow = Flow("C", direction, msg.eaxc_id)
-            self.counters.rx_flow(flow).observe(msg.seq.sequence_id, len(ecpri_msg.payload) + 4)
+            self.counters.rx_flow(flow).observe(seq_id, len(ecpri_msg.payload) + 4)
             self.counters.ignored[f"section-type-{msg.section_type}"] += 1
             return
         if msg.ud_comp_hdr != cfg.ud_comp_hdr:
             raise _Malformed("inconsistent-udcomphdr",
                              f"C-plane udCompHdr = {msg.ud_comp_hdr}, configured "
                              f"{cfg.ud_comp_hdr}")
-        l0 = msg.timing.start_symbol_id
+        l0 = timing.start_symbol_id
         se4: list[int] = []
         for s in msg.sections:
             if cfg.method == "modulation" and direction == "DL":
@@ -601,12 +603,12 @@ class Endpoint:
                                  f"startSymbolId {l0} + numSymbol {s.num_symbol} > "
                                  f"{cfg.n_symbols}")
         flow = Flow("C", direction, msg.eaxc_id)
-        duplicate = self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+        duplicate = self.counters.rx_flow(flow).observe(seq_id,
                                                         len(ecpri_msg.payload) + 4)
-        self._classify(flow, msg.timing, arrival)
+        self._classify(flow, timing, arrival)
         if duplicate:
             return
-        t = msg.timing
+        t = timing
         key = (direction, t.frame_id, t.subframe_id, t.slot_id)
         receives_uplane = direction in self._uplane_directions()
         buf = self._slot(key) if receives_uplane else None

@@ -103,8 +103,14 @@ class ORU(Endpoint):
             assert cfg.windows is not None
             ta3 = cfg.windows.ta3_min
             due_of = lambda l: self._air("UL", f, sf, s, l) + ta3   # noqa: E731
-        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n)
-                  for p0, n in _chunks_of(np.sort(prbs), cfg.uplane_chunks[0][1])]
+        per = cfg.uplane_chunks[0][1]
+        if prbs.size and int(prbs[-1]) - int(prbs[0]) == prbs.size - 1:
+            # the C-plane's PRBs are increasing (start + j (rb + 1)): here one contiguous run
+            p_first = int(prbs[0])
+            runs = tuple((p_first + j, min(per, prbs.size - j)) for j in range(0, prbs.size, per))
+        else:
+            runs = _chunks_of(np.sort(prbs), per)
+        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in runs]
         symbols = range(l0, l0 + num_symbol)
         if not chunks or not symbols:
             return
@@ -112,13 +118,13 @@ class ORU(Endpoint):
         seq0 = self._seq.get(flow, 0)
         self._seq[flow] = (seq0 + len(symbols) * len(chunks)) % 256
         # one message per symbol and chunk, symbol by symbol (clause 8.3), encoded at once
-        pdus = encode_uplane_symbols(raw, [eaxc_id], [TimingHeader(0, f, sf, s, l)
-                                                      for l in symbols], chunks, [seq0],
+        pdus = encode_uplane_symbols(raw, [eaxc_id], TimingHeader(0, f, sf, s).with_symbols(
+                                         symbols), chunks, [seq0],
                                      section_id=SECTION_IDS["UL"],
                                      ud_comp_hdr=(cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
                                                   else None), fmt=self._fmt)
-        per = len(chunks)
-        self._queue([(due_of(l0 + i // per) if due_of else 0, pdu, flow)
+        n_c = len(chunks)
+        self._queue([(due_of(l0 + i // n_c) if due_of else 0, pdu, flow)
                      for i, pdu in enumerate(pdus)])
 
     def downlink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
