@@ -135,7 +135,7 @@ def parse_uplane_block(block: np.ndarray, *, prb_bytes: int, n_prb_carrier: int,
 def _fill(raw: np.ndarray, symbols: np.ndarray, timing: np.ndarray, eaxc_ids: np.ndarray,
           seq: np.ndarray, header: np.ndarray, p0: int, n: int,
           out: np.ndarray) -> None:  # pragma: no cover - compiled
-    n_sym, n_e, size = out.shape
+    n_sym, n_e = out.shape[0], out.shape[1]
     head = header.shape[0]
     width = raw.shape[3]
     for i in range(n_sym):

@@ -10,7 +10,6 @@ handling of bad input are described in :mod:`softran.oran.endpoints`.
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import itertools
 import logging
@@ -219,6 +218,9 @@ class Endpoint:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # the receive fast path: eAxC index per 16-bit eAxC ID, U-plane flows per eAxC index
+        #: decode runs of plain U-plane messages together (:meth:`handle_batch`); tests switch
+        #: it off to run the full decoder on every PDU, which must have the same effect
+        self.block_decoding = True
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
         # C-plane messages per (direction, eAxC, startSymbolId, numSymbol), sequence and
@@ -345,7 +347,8 @@ class Endpoint:
         with self._lock:
             arrival = self.clock.now_ns() if arrival_ns is None else arrival_ns
             try:
-                if isinstance(pdu, (bytes, bytearray)) and len(pdu) >= 16 and pdu[1] == 0:
+                if self.block_decoding and isinstance(pdu, (bytes, bytearray)) \
+                        and len(pdu) >= 16 and pdu[1] == 0:
                     block = np.frombuffer(pdu, dtype=np.uint8).reshape(1, -1)
                     fields = self._parse_uplane(block)
                     if fields[0, 0]:
@@ -374,7 +377,7 @@ class Endpoint:
                         continue
                     count = len(data) // size
                     n += count
-                    if size < 16 or data[1] != 0:
+                    if size < 16 or data[1] != 0 or not self.block_decoding:
                         for r in range(count):
                             self._handle_one(bytes(data[r * size:(r + 1) * size]), arrival)
                         continue
