@@ -82,10 +82,45 @@ def check_grid(name: str, grid: object, min_dim: int = 3) -> torch.Tensor:
     return check_finite(name, grid)
 
 
+#: parse_references results by the content of the references: a receiver passes the same
+#: DM-RS indices and symbols slot after slot, and a layout, once checked, stays valid
+_PARSE_CACHE: dict[tuple[object, ...], tuple[RefLayout, torch.Tensor]] = {}
+_PARSE_CACHE_SIZE = 32
+
+
+def _content_key(t: object) -> tuple[object, ...] | None:
+    """``(dtype, shape, bytes)`` of a plain CPU tensor (None for anything else)."""
+    if (not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.requires_grad
+            or t.is_conj() or t.is_neg() or t.layout != torch.strided):
+        return None
+    return (t.dtype, tuple(t.shape), t.contiguous().numpy().tobytes())
+
+
 def parse_references(ref_indices: object, ref_symbols: object, n_symbols: int,
                      n_subcarriers: int, cdm_lengths: object) -> tuple[RefLayout, torch.Tensor]:
-    """Validate the references; return their layout and ``ref_symbols`` (complex)."""
+    """Validate the references; return their layout and ``ref_symbols`` (complex).
+
+    References seen before (the same indices and symbols, by content, on the CPU) return
+    the layout object of the first call without checking again."""
     fd, td = check_cdm_lengths(cdm_lengths)
+    ki, ks = _content_key(ref_indices), _content_key(ref_symbols)
+    key = None
+    if ki is not None and ks is not None:
+        key = (ki, ks, n_symbols, n_subcarriers, fd, td)
+        hit = _PARSE_CACHE.get(key)
+        if hit is not None:
+            assert isinstance(ref_symbols, torch.Tensor)
+            return hit[0], ref_symbols
+    layout, sym = _parse_references(ref_indices, ref_symbols, n_symbols, n_subcarriers, fd, td)
+    if key is not None:
+        if len(_PARSE_CACHE) >= _PARSE_CACHE_SIZE:
+            _PARSE_CACHE.pop(next(iter(_PARSE_CACHE)))
+        _PARSE_CACHE[key] = (layout, sym)
+    return layout, sym
+
+
+def _parse_references(ref_indices: object, ref_symbols: object, n_symbols: int,
+                      n_subcarriers: int, fd: int, td: int) -> tuple[RefLayout, torch.Tensor]:
     idx = check_tensor("ref_indices", ref_indices, min_dim=2)
     if idx.dim() != 2 or idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
         raise TypeError(f"ref_indices must be a 2-D integer tensor [n_layers, n_ref], got "
