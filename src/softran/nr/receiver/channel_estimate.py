@@ -183,8 +183,13 @@ def _wiener_weights(rel: torch.Tensor, width: torch.Tensor, eps: torch.Tensor) -
     eps_f = eps.expand(shape).reshape(-1)
     values, inverse = torch.unique(width_f, return_inverse=True)
     v, lam, proj = _sinc_eig_stack(rel, tuple(values.tolist()))         # [W, U, L(, L)]
-    coef = proj[inverse] / (lam[inverse] + eps_f[:, None, None])       # [n, U, L]
-    out = (v[inverse] @ coef.unsqueeze(-1)).squeeze(-1)                # [n, U, L]
+    if values.numel() == inverse.numel() and bool(
+            (inverse == torch.arange(inverse.numel(), device=inverse.device)).all()):
+        pass                             # one width per row, in order: no gather (no copy)
+    else:
+        v, lam, proj = v[inverse], lam[inverse], proj[inverse]
+    coef = proj / (lam + eps_f[:, None, None])                         # [n, U, L]
+    out = (v @ coef.unsqueeze(-1)).squeeze(-1)                         # [n, U, L]
     out = out / out.sum(-1, keepdim=True)
     return out.reshape(*shape, *rel.shape)
 

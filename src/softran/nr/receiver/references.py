@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 import torch
 
+from softran.nr.receiver.despread_kernels import slope_despread
 from softran.validation import check_finite, check_int, check_tensor
+
+#: Use the Numba kernel of :func:`slope_compensated_despread` for CPU complex64 input (tests
+#: switch this off to run the torch reference).
+KERNELS: bool = True
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,24 @@ def slope_compensated_despread(g_raw: torch.Tensor, layout: RefLayout
     CDM layers into each other), re-estimates the residual slope and adds it.
     Returns (despread estimates with the slope removed ``[..., R, P, G, M]``, slope ``[...]``).
     """
+    if (KERNELS and g_raw.device.type == "cpu" and g_raw.dtype == torch.complex64
+            and not g_raw.requires_grad and g_raw.dim() >= 3):
+        hit = _SLOPE_TERMS.get(id(layout))
+        if hit is None or hit[0] is not layout:
+            kb = layout.block_k()
+            dk = kb[:, 1:] - kb[:, :-1]
+            d0 = float(dk.min())
+            k_ref = layout.k.to(torch.float64).repeat(1, layout.n_dsym)       # [P, n_ref]
+            hit = (layout, k_ref.numpy(), (torch.abs(dk - d0) < 1e-9).numpy(), d0)
+            if len(_SLOPE_TERMS) >= 64:
+                _SLOPE_TERMS.pop(next(iter(_SLOPE_TERMS)))
+            _SLOPE_TERMS[id(layout)] = hit
+        lead = g_raw.shape[:-3]
+        out, phi_np = slope_despread(
+            g_raw.reshape(-1, *g_raw.shape[-3:]).resolve_conj().resolve_neg().numpy(),
+            hit[1], hit[2], hit[3], layout.n_groups, layout.td, layout.n_blocks, layout.fd)
+        return (torch.from_numpy(out).reshape(*lead, *out.shape[1:]),
+                torch.from_numpy(phi_np).reshape(lead))
     kb = layout.block_k()
     k_ref = layout.k.to(torch.float64).repeat(1, layout.n_dsym)       # [P, n_ref]
     phi = phase_slope(despread(g_raw, layout), kb)
@@ -227,6 +250,10 @@ def slope_compensated_despread(g_raw: torch.Tensor, layout: RefLayout
         phi = phi + phase_slope(gd, kb)
     rot = torch.exp(-1j * phi[..., None, None, None] * k_ref).to(g_raw.dtype)
     return despread(g_raw * rot, layout), phi
+
+
+#: per layout object (checked by identity): (layout, k_ref, lag-one mask, d0) of the kernel
+_SLOPE_TERMS: dict[int, tuple[RefLayout, object, object, float]] = {}
 
 
 def block_noise_factor(ref_symbols: torch.Tensor, layout: RefLayout) -> torch.Tensor:
