@@ -223,6 +223,7 @@ class Endpoint:
         self.block_decoding = True
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
+        self._parse_args: dict[str, Any] | None = None
         # C-plane messages per (direction, eAxC, startSymbolId, numSymbol), sequence and
         # timing fields zero: a slot's message is a copy with those bytes filled in
         self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
@@ -415,14 +416,14 @@ class Endpoint:
         return None
 
     def _parse_uplane(self, block: np.ndarray) -> np.ndarray:
-        cfg = self.config
-        directions = self._uplane_directions()
-        return parse_uplane_block(block, prb_bytes=cfg.prb_bytes, n_prb_carrier=cfg.n_prb,
-                                  slots_per_subframe=cfg.slots_per_subframe,
-                                  n_symbols=cfg.n_symbols,
-                                  direction=int(directions[0] == "DL"), lookup=self._lookup,
-                                  ud_comp_hdr=(cfg.ud_comp_hdr.to_byte()
-                                               if cfg.ud_comp_hdr_present else None))
+        if self._parse_args is None:
+            cfg = self.config
+            self._parse_args = dict(
+                prb_bytes=cfg.prb_bytes, n_prb_carrier=cfg.n_prb,
+                slots_per_subframe=cfg.slots_per_subframe, n_symbols=cfg.n_symbols,
+                direction=int(self._uplane_directions()[0] == "DL"), lookup=self._lookup,
+                ud_comp_hdr=cfg.ud_comp_hdr.to_byte() if cfg.ud_comp_hdr_present else None)
+        return parse_uplane_block(block, **self._parse_args)
 
     def _uplane_run(self, block: np.ndarray, fields: np.ndarray, arrival: int) -> None:
         """Plain U-plane messages ``[m, size]`` of one slot and PRB range (their
@@ -460,8 +461,8 @@ class Endpoint:
         c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[ks]))
         p0, n = first[7], first[8]
         ls = fields[:, 6]
-        buf.raw[ks, ls, p0:p0 + n] = block[:, size - n * cfg.prb_bytes:].reshape(-1, n,
-                                                                              cfg.prb_bytes)
+        bpp = cfg.prb_bytes
+        buf.raw[ks, ls, p0:p0 + n] = block[:, size - n * bpp:].reshape(-1, n, bpp)
         buf.received[ks, ls, p0:p0 + n] = True
 
     def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
