@@ -709,25 +709,20 @@ class Endpoint:
                 blocks = recv_batch(timeout=wait,
                                     max_datagrams=None if max_packets is None
                                     else max_packets - n)
-                if not blocks:
-                    with self._lock:
-                        had = bool(self._pending)
-                        self._service_pending()
-                    if had:
-                        continue
-                    break
-                n += self.handle_batch(blocks)
+                got = self.handle_batch(blocks) if blocks else 0
+            else:
+                pdu = self.transport.recv(timeout=wait)
+                if pdu is not None:
+                    self.handle(pdu)
+                got = 0 if pdu is None else 1
+            if got:
+                n += got
                 continue
-            pdu = self.transport.recv(timeout=wait)
-            if pdu is None:
-                with self._lock:
-                    had = bool(self._pending)
-                    self._service_pending()
-                if had:
-                    continue
+            with self._lock:                        # nothing came: send what is due
+                had = bool(self._pending)
+                self._service_pending()
+            if not had:
                 break
-            self.handle(pdu)
-            n += 1
         return n
 
     def start(self) -> None:
