@@ -49,8 +49,8 @@ def report(r: SustainedRun, load: tuple[float, float]) -> str:
              f"{load[0]:.2f} -> {load[1]:.2f})",
              f"messages: sent {r.sent}, received {r.received}, lost {r.lost}, malformed "
              f"{r.malformed}; PRBs missing {r.prbs_missing}; late slots {r.late_slots}",
-             f"messages/s received {r.messages_per_s:,.0f}; O-RU receive path "
-             f"{r.oru_messages_per_s:,.0f} messages per CPU second",
+             f"messages/s received {r.messages_per_s:,.0f}; O-RU downlink receive "
+             f"path {r.oru_messages_per_s:,.0f} messages per CPU second",
              f"{'CPU us per slot':16} {'median':>8} {'p99':>8} {'max':>8} {'target':>8}"]
     for d in ("DL", "UL"):
         p = r.percentiles(d)
@@ -64,7 +64,8 @@ def run() -> list[Row]:
     rows: list[Row] = [
         ("51 PRB x 14 sym x 2 eAxC BFP-9, 10 s real time: messages lost", float(r.lost), "msgs"),
         ("... messages received per second (both directions)", r.messages_per_s, "msgs/s"),
-        ("... O-RU receive path, messages per CPU second", r.oru_messages_per_s, "msgs/s"),
+        ("... O-RU downlink receive path, messages per CPU second", r.oru_messages_per_s,
+         "msgs/s"),
         ("... PRBs missing", float(r.prbs_missing), "PRBs"),
         ("... slots that ended after the next was due", float(r.late_slots), "slots"),
     ]
