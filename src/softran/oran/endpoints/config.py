@@ -16,7 +16,6 @@ integer-valued 16-bit I/Q.
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass, field
 from typing import Any
 
