@@ -111,6 +111,15 @@ class SlotBuffer:
                          if cfg.method == "modulation" else None)
         assert self.raw.shape[-1] == b
 
+    def clear(self, cfg: FronthaulConfig) -> None:
+        """Back to the state of a new buffer (the buffer of an evicted slot serves the next)."""
+        self.raw[...] = _zero_prb(cfg)
+        self.received.fill(False)
+        self.expected.fill(False)
+        self.cplane_seen.fill(False)
+        if self.mod_comp is not None:
+            self.mod_comp.fill(-1)
+
     def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
         """The slot's grid ``[n_eaxc, n_symbols, 12 n_prb]`` complex64, decompressed in one call."""
         if self.mod_comp is not None:
@@ -402,10 +411,15 @@ class Endpoint:
         self.counters.rx_packets += 1
         self.counters.rx_bytes += len(pdu)
         try:
-            try:
-                messages = decode_ecpri(pdu)
-            except FronthaulDecodeError as err:
-                raise _Malformed(_category(err.reason), err.reason) from None
+            if (isinstance(pdu, (bytes, bytearray)) and len(pdu) >= 4 and pdu[0] == 0x10
+                    and (pdu[2] << 8 | pdu[3]) == len(pdu) - 4):
+                # one eCPRI message (revision 1, C = 0) filling the PDU: decode_ecpri's result
+                messages = [EcpriMessage(pdu[1], bytes(pdu[4:]))]
+            else:
+                try:
+                    messages = decode_ecpri(pdu)
+                except FronthaulDecodeError as err:
+                    raise _Malformed(_category(err.reason), err.reason) from None
             for msg in messages:
                 self._dispatch(msg, arrival)
         except _Malformed as bad:
@@ -636,19 +650,29 @@ class Endpoint:
     def _slot(self, key: SlotKey) -> SlotBuffer:
         buf = self._slots.get(key)
         if buf is None:
+            old = None
             while len(self._slots) >= self.max_slots:
                 old_key, old = self._slots.popitem(last=False)
                 self._close(old_key, old)
-            buf = self._slots[key] = SlotBuffer(self.config)
+            if old is not None:                  # the evicted buffer serves the new slot
+                old.clear(self.config)
+                buf = self._slots[key] = old
+            else:
+                buf = self._slots[key] = SlotBuffer(self.config)
         return buf
 
     def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
         c = self.counters
-        missing = buf.expected & ~buf.received
-        c.prbs_expected += int(buf.expected.sum())
-        c.prbs_received += int((buf.expected & buf.received).sum())
-        c.prbs_missing += int(missing.sum())
-        per = missing.sum(axis=2)
+        expected = int(np.count_nonzero(buf.expected))
+        if not expected:
+            return
+        received = int(np.count_nonzero(buf.expected & buf.received))
+        c.prbs_expected += expected
+        c.prbs_received += received
+        c.prbs_missing += expected - received
+        if received == expected:
+            return
+        per = (buf.expected & ~buf.received).sum(axis=2)
         for k, l in zip(*np.nonzero(per)):
             c.missing_by_symbol[(self.config.eaxc_ids[k], int(l))] += int(per[k, l])
 
