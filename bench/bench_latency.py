@@ -14,6 +14,7 @@ fronthaul (BFP-9, both directions through the endpoints over UDP loopback).
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 from bench.timing import Row
@@ -29,19 +30,20 @@ N_SLOTS = 1000
 
 
 def table(report: LatencyReport) -> str:
-    """The report as fixed-width text: one line per stage and chain total."""
+    """The report as fixed-width text within 80 columns: one line per stage and chain total
+    (µs per slot; the wall maximum and minima are in out/latency.csv)."""
     budget = report.slot_s * 1e6
-    lines = [f"{'chain':5} {'stage':46} {'CPU µs: median':>15} {'p99':>8} {'max':>8}  "
-             f"{'wall µs: median':>16} {'p99':>8} {'max':>8}  {'p99/slot':>8}"]
+    lines = [f"{'':3} {'stage':18} {'CPU med':>8} {'p99':>7} {'max':>7} {'wall med':>8} "
+             f"{'p99':>7} {'%slot':>6}"]
     for s in list(report.stages) + list(report.totals.values()):
         c, w = s.stats("cpu"), s.stats("wall")
-        lines.append(f"{s.chain:5} {s.stage:46} {c['median'] * 1e6:15.1f} {c['p99'] * 1e6:8.1f} "
-                     f"{c['max'] * 1e6:8.1f}  {w['median'] * 1e6:16.1f} {w['p99'] * 1e6:8.1f} "
-                     f"{w['max'] * 1e6:8.1f}  {c['p99'] * 1e6 / budget:8.1%}")
+        lines.append(f"{s.chain:3} {s.stage[:18]:18} {c['median'] * 1e6:8.0f} "
+                     f"{c['p99'] * 1e6:7.0f} {c['max'] * 1e6:7.0f} {w['median'] * 1e6:8.0f} "
+                     f"{w['p99'] * 1e6:7.0f} {c['p99'] * 1e6 / budget:6.0%}")
     lines.append(f"budget: one slot = {budget:.0f} µs; load average {report.load[0]:.2f} "
-                 f"before, {report.load[1]:.2f} after; reference workload "
-                 f"{report.reference_cpu.min() * 1e6:.1f} µs CPU (best)")
-    lines += [f"{k}: {v}" for k, v in report.notes.items()]
+                 f"before, {report.load[1]:.2f} after")
+    lines.append(f"reference workload {report.reference_cpu.min() * 1e6:.1f} µs CPU (best)")
+    lines += [textwrap.fill(f"{k}: {v}", 80) for k, v in report.notes.items()]
     return "\n".join(lines)
 
 

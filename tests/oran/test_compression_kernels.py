@@ -85,3 +85,30 @@ def test_bad_input_raises_the_same_error_with_kernels() -> None:
                 _kernels.ENABLED = True
     with pytest.raises(ValueError, match="outside"):
         compress(torch.full((1, 12), complex(float("nan"), 0)), "bfp", 9)
+
+
+@pytest.mark.parametrize("width", range(1, 17))
+@pytest.mark.parametrize("full_scale", [None, 3.981])
+def test_decompress_prb_bytes_equals_from_bytes_and_decompress(width: int,
+                                                               full_scale: float | None) -> None:
+    """The fused BFP bytes -> IQ kernel against the torch path, on random wire bytes (every
+    exponent 0..15, reserved high nibble set) and on compressed PRBs of every width."""
+    import numpy as np
+
+    from softran.oran.compression import decompress_prb_bytes
+
+    per = 1 + 3 * width
+    octets = np.random.default_rng(width).integers(0, 256, (3, 17, per), dtype=np.uint8)
+    iq = _iq(width, (2, 9), 6000.0)
+    if full_scale is not None:
+        iq = iq / 32768 * full_scale
+    wire = np.frombuffer(compress(iq, "bfp", width, full_scale=full_scale).to_bytes(),
+                         dtype=np.uint8).reshape(2, 9, per)
+    for data in (octets, wire):
+        ref = decompress(CompressedPRBs.from_bytes(data.tobytes(), data.shape[1], "bfp", width,
+                                                   batch_shape=data.shape[:1],
+                                                   full_scale=full_scale))
+        a, b = _both(lambda d=data: decompress_prb_bytes(d, "bfp", width, full_scale=full_scale))
+        assert torch.equal(a, ref) and torch.equal(b, ref)
+    with pytest.raises(ValueError, match="bytes per PRB"):
+        decompress_prb_bytes(octets[..., 1:], "bfp", width)

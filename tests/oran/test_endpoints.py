@@ -346,3 +346,79 @@ def test_full_100mhz_4_antenna_slot_bfp9() -> None:
     finally:
         odu.close()
         oru.close()
+
+
+def _same_state(a: ORU | ODU, b: ORU | ODU) -> None:
+    assert a.counters == b.counters
+    assert list(a._slots) == list(b._slots)
+    for key, buf in a._slots.items():
+        other = b._slots[key]
+        for name in ("raw", "received", "expected", "cplane_seen"):
+            assert (getattr(buf, name) == getattr(other, name)).all(), (key, name)
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_batched_receive_has_the_effect_of_the_full_decoder(windows: bool) -> None:
+    """Runs of plain U-plane messages decoded together (handle_batch, the UDP GRO path) leave
+    counters and slot buffers exactly as the full decoder of each PDU does -- with duplicates,
+    losses, reordering, malformed and non-plain messages inside the runs."""
+    from softran.oran.timing import SimulatedClock, TimingWindows
+
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9,
+                                       windows=TimingWindows() if windows else None)
+    clock = SimulatedClock()
+    sender = ODU(cfg, _NullTransport(), clock=clock)
+    pdus = []
+    for slot in ((3, 2, 0), (3, 2, 1), (3, 3, 0)):
+        pdus += [p for _, p, _ in sender.slot_packets(grid, *slot)]
+    plain = [p for p in pdus if p[1] == 0]
+    bad_slot = bytearray(plain[3])
+    bad_slot[10:12] = ((2 << 12) | (5 << 6) | 3).to_bytes(2, "big")     # slotId 5 at 30 kHz
+    bad_eaxc = bytearray(plain[4])
+    bad_eaxc[4:6] = (9).to_bytes(2, "big")
+    rb_one = bytearray(plain[5])
+    rb_one[13] |= 0x08                                      # rb = 1: every other PRB
+    rb_one[12:16] = ((1 << 20) | (1 << 19) | (0 << 8) | 25).to_bytes(4, "big")
+    rb_one = bytes(rb_one[:16 + 25 * 28])
+    rb_one = rb_one[:2] + (len(rb_one) - 4).to_bytes(2, "big") + rb_one[4:]
+    stream = (pdus[:10] + [pdus[7], pdus[8]] + [bytes(bad_slot), bytes(bad_eaxc), rb_one]
+              + pdus[10:20] + pdus[25:40] + [pdus[22], pdus[21]] + pdus[40:] + [plain[0][:20]])
+    a = ORU(cfg, _NullTransport(), clock=clock, max_slots=2)
+    b = ORU(cfg, _NullTransport(), clock=clock, max_slots=2)
+    b.block_decoding = False
+    blocks: list[tuple[bytes, int]] = []
+    for p in stream:                                        # consecutive equal sizes: one block
+        if blocks and blocks[-1][1] == len(p):
+            blocks[-1] = (blocks[-1][0] + p, len(p))
+        else:
+            blocks.append((p, len(p)))
+    assert max(len(d) // n for d, n in blocks) > 10
+    arrival = 10_000_000
+    assert a.handle_batch(blocks, arrival_ns=arrival) == len(stream)
+    for p in stream:
+        b.handle(p, arrival_ns=arrival)
+    assert a.counters.malformed["bad-header"] == 1 and a.counters.malformed["unknown-eaxc"] == 1
+    # repeats of pdus 7, 8 and the rb = 1 copy of a message already received
+    assert sum(r.duplicates for r in a.counters.rx.values()) == 3
+    _same_state(a, b)
+    a.close_slots()
+    b.close_slots()
+    assert a.counters == b.counters
+
+
+def test_cplane_from_the_template_is_the_encoded_message() -> None:
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9)
+    odu = ODU(cfg, _NullTransport())
+    for frame, subframe, slot, l0, n in ((0, 0, 0, 0, 14), (200, 9, 1, 3, 5), (7, 4, 1, 3, 5)):
+        out = odu._cplane("UL", frame, subframe, slot, l0, n)
+        for e, (_, pdu, flow) in zip((0, 1), out, strict=True):
+            seq = odu.counters.tx.get(flow)
+            want = encode_cplane(CPlaneMessage(
+                eaxc_id=e, timing=TimingHeader(0, frame, subframe, slot, l0), section_type=1,
+                seq=SeqId(pdu[6]), ud_comp_hdr=cfg.ud_comp_hdr,
+                sections=(Section1(section_id=2, start_prbc=0, num_prbc=N_PRB, num_symbol=n,
+                                   re_mask=0xFFF),)))
+            assert pdu == want and seq is None
+    # Sequence IDs run on per flow
+    assert [p[6] for _, p, _ in odu._cplane("UL", 0, 0, 0, 0, 14)] == [3, 3]

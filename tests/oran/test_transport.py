@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import socket
 
 import pytest
@@ -184,3 +185,33 @@ def test_decode_of_udp_received_pdu_is_ecpri() -> None:
         s.sendto(encode_cplane(MSG), ("127.0.0.1", port))
         s.close()
         assert decode_ecpri(a.recv(timeout=2.0))[0].message_type == 2
+
+
+def test_send_many_and_recv_batch_carry_each_datagram_unchanged() -> None:
+    """Runs of equal sizes go out as one GSO call and may come back coalesced (GRO): the
+    datagrams, their order and their boundaries are those of plain send / recv."""
+    a, b = UDPTransport(0), UDPTransport(0)
+    a.remote = b.local_address
+    try:
+        rng = random.Random(5)
+        pdus = [bytes([k]) * 1444 for k in range(30)] + [b"x" * 77, b""] + \
+            [bytes(rng.getrandbits(8) for _ in range(n)) for n in (5, 5, 5, 9, 9, 3)] + \
+            [bytes([k]) * 1000 for k in range(70)]          # more than 64 of one size
+        a.send_many(pdus)
+        got: list[bytes] = []
+        sizes = []
+        while len(got) < 60:
+            for data, size in b.recv_batch(timeout=2.0, max_datagrams=60 - len(got)):
+                sizes.append(size)
+                got += [bytes(data[i:i + size]) for i in range(0, len(data), size)] if size \
+                    else [b""]
+        assert len(got) == 60                               # max_datagrams is kept
+        while len(got) < len(pdus):
+            one = b.recv(timeout=2.0)                       # the rest, one by one
+            assert one is not None
+            got.append(one)
+        assert got == pdus
+        assert b.recv(timeout=0.05) is None and b.recv_batch(timeout=0.05) == []
+    finally:
+        a.close()
+        b.close()

@@ -83,6 +83,7 @@ def bench_latency(
     Median, 99th percentile and maximum of the CPU and the wall time of each stage of the
     uplink receive chain, the downlink transmit chain and the fronthaul, against the slot
     budget."""
+    from rich import box
     from rich.table import Table
 
     from softran.sim.latency import (
@@ -109,20 +110,21 @@ def bench_latency(
     finally:
         progress.stop()
     budget = report.slot_s * 1e6
-    table = Table(title=f"{prb} PRB, {scs} kHz, {rx} rx: per-slot latency, one thread, "
-                        f"{slots} slots (budget {budget:.0f} µs per slot)",
-                  title_justify="left")
-    table.add_column("chain")
-    table.add_column("stage")
-    for head in ("CPU median µs", "CPU p99", "CPU max", "wall median", "wall p99", "wall max",
-                 "p99 / slot"):
-        table.add_column(head, justify="right")
+    # fits 80 columns: short stage names, no borders, the wall maximum only in the CSV
+    table = Table(title=f"{prb} PRB, {scs} kHz, {rx} rx, {slots} slots, one thread: µs per "
+                        f"slot (budget {budget:.0f})",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  show_edge=False)
+    table.add_column("", no_wrap=True)
+    table.add_column("stage", no_wrap=True)
+    for head in ("CPU med", "p99", "max", "wall med", "p99", "%slot"):
+        table.add_column(head, justify="right", no_wrap=True)
     for s in list(report.stages) + list(report.totals.values()):
         c, w = s.stats("cpu"), s.stats("wall")
         style = "bold" if s.stage == "total" else None
-        table.add_row(s.chain, s.stage, *(f"{c[q] * 1e6:.1f}" for q in ("median", "p99", "max")),
-                      *(f"{w[q] * 1e6:.1f}" for q in ("median", "p99", "max")),
-                      f"{c['p99'] * 1e6 / budget:.1%}", style=style)
+        table.add_row(s.chain, s.stage, *(f"{c[q] * 1e6:.0f}" for q in ("median", "p99", "max")),
+                      *(f"{w[q] * 1e6:.0f}" for q in ("median", "p99")),
+                      f"{c['p99'] * 1e6 / budget:.0%}", style=style)
     console = make_console()
     console.print(table)
     console.print(f"load average {report.load[0]:.2f} before, {report.load[1]:.2f} after "

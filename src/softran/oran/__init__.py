@@ -27,6 +27,7 @@ from softran.oran.compression import (
     bytes_per_prb,
     compress,
     decompress,
+    decompress_prb_bytes,
     evm,
     parse_ud_comp_hdr,
     ud_comp_hdr,
@@ -75,7 +76,9 @@ from softran.oran.endpoints import (
     ODU,
     ORU,
     FronthaulConfig,
+    SustainedRun,
     loopback_pair,
+    run_sustained,
 )
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.modulation_compression import (
@@ -160,6 +163,12 @@ from softran.oran.uplane import (
     encode_uplane,
     pack_uncompressed,
     unpack_uncompressed,
+)
+from softran.oran.uplane_block import (
+    UPLANE_FIELDS,
+    eaxc_lookup,
+    fill_uplane_block,
+    parse_uplane_block,
 )
 
 __all__ = [
@@ -253,6 +262,7 @@ __all__ = [
     "decode_ecpri",
     "decode_uplane",
     "decompress",
+    "decompress_prb_bytes",
     "encode_cplane",
     "encode_delay_measurement",
     "encode_ecpri",
@@ -263,6 +273,12 @@ __all__ = [
     "fronthaul_bitrate",
     "ipv4_checksum",
     "loopback_pair",
+    "run_sustained",
+    "SustainedRun",
+    "UPLANE_FIELDS",
+    "eaxc_lookup",
+    "fill_uplane_block",
+    "parse_uplane_block",
     "mac_bytes",
     "make_sci",
     "mod_comp_scaler_code",

@@ -10,6 +10,8 @@ tensors when :data:`ENABLED` is true:
   returns a status instead of raising: 1 = a value outside -32768..32767 (or NaN), 2 = a
   non-integer without ``scale``; the caller then runs the torch path, which raises the
   precise error.
+* :func:`bfp_to_float` -- BFP PRB wire bytes straight to float I/Q ``[N, 24]``: unpacking,
+  ``mantissa << exponent`` (Annex A.1.3) and the inverse fixed-point scaling in one pass.
 * :func:`pack_prbs` / :func:`unpack_prbs` -- PRB wire bytes ``udCompParam | 24 x w-bit
   two's complement, MSB first`` (clause 8.3.3) from / to int16 codes.
 """
@@ -17,9 +19,9 @@ tensors when :data:`ENABLED` is true:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
-__all__ = ["ENABLED", "bfp_from_float", "pack_prbs", "unpack_prbs"]
+__all__ = ["ENABLED", "bfp_from_float", "bfp_to_float", "pack_prbs", "unpack_prbs"]
 
 #: Use the kernels for CPU tensors (tests switch this off to run the torch reference path).
 ENABLED: bool = True
@@ -27,6 +29,8 @@ ENABLED: bool = True
 
 #: PRBs per work item of :func:`_bfp_from_float` (its scratch rows stay in L1/L2 cache).
 _CHUNK = 256
+#: Up to this many PRBs :func:`bfp_from_float` runs on the calling thread alone.
+_SERIAL = 4096
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -133,35 +137,61 @@ def _bfp_from_float(x: np.ndarray, scale: float, width: int, round_sat: bool,
     return worst
 
 
+@njit(cache=True, nogil=True)
+def _bfp_from_float_serial(x: np.ndarray, scale: float, width: int, round_sat: bool,
+                           mant: np.ndarray, expo: np.ndarray) -> int:
+    n = x.shape[0]
+    worst = 0
+    for lo in range(0, n, _CHUNK):
+        status = _bfp_chunk(x, lo, min(lo + _CHUNK, n), scale, width, round_sat, mant, expo)
+        if status == 1:
+            return 1
+        worst = max(worst, status)
+    return worst
+
+
 def bfp_from_float(x: np.ndarray, scale: float, width: int, round_saturate: bool
                    ) -> tuple[np.ndarray, np.ndarray, int]:
     """``x`` float32 ``[N, 24]`` -> (mantissa int16 ``[N, 24]``, exponent int16 ``[N]``,
-    status); see the module docstring."""
+    status); see the module docstring. Up to :data:`_SERIAL` PRBs (a slot of a 20 MHz cell)
+    or with one Numba thread, one thread runs it without the parallel launch."""
     n = x.shape[0]
     mant = np.empty((n, 24), dtype=np.int16)
     expo = np.empty(n, dtype=np.int16)
-    status = _bfp_from_float(x, float(scale), int(width), bool(round_saturate), mant, expo)
+    kernel = _bfp_from_float_serial if n <= _SERIAL or get_num_threads() == 1 \
+        else _bfp_from_float
+    status = kernel(x, float(scale), int(width), bool(round_saturate), mant, expo)
     return mant, expo, int(status)
 
 
 @njit(cache=True, nogil=True)
 def _pack(codes: np.ndarray, param: np.ndarray, width: int, out: np.ndarray) -> None:
+    """A 64-bit accumulator written out 32 bits at a time (24 w bits = 3 w whole bytes)."""
     n, k = param.shape
     mask = (1 << width) - 1
+    uw = np.uint64(width)
     for p in range(n):
         for j in range(k):
             out[p, j] = param[p, j]
         pos = k
-        acc = 0
+        acc = np.uint64(0)
         bits = 0
         for i in range(24):
-            acc = (acc << width) | (np.int64(codes[p, i]) & mask)
+            acc = (acc << uw) | np.uint64(np.int64(codes[p, i]) & mask)
             bits += width
-            while bits >= 8:
-                bits -= 8
-                out[p, pos] = (acc >> bits) & 0xFF
-                pos += 1
-            acc &= (1 << bits) - 1
+            if bits >= 32:
+                bits -= 32
+                w32 = acc >> np.uint64(bits)
+                out[p, pos] = np.uint8((w32 >> np.uint64(24)) & np.uint64(0xFF))
+                out[p, pos + 1] = np.uint8((w32 >> np.uint64(16)) & np.uint64(0xFF))
+                out[p, pos + 2] = np.uint8((w32 >> np.uint64(8)) & np.uint64(0xFF))
+                out[p, pos + 3] = np.uint8(w32 & np.uint64(0xFF))
+                pos += 4
+                acc &= (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
+        while bits >= 8:
+            bits -= 8
+            out[p, pos] = np.uint8((acc >> np.uint64(bits)) & np.uint64(0xFF))
+            pos += 1
 
 
 def pack_prbs(codes: np.ndarray, param: np.ndarray, width: int) -> np.ndarray:
@@ -195,4 +225,54 @@ def unpack_prbs(octets: np.ndarray, k: int, width: int) -> np.ndarray:
     """uint8 PRB bytes ``[N, k + 3w]`` -> int16 codes ``[N, 24]`` (udCompParam skipped)."""
     out = np.empty((octets.shape[0], 24), dtype=np.int16)
     _unpack(np.ascontiguousarray(octets), int(k), int(width), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _bfp_to_float(flat: np.ndarray, per_prb: int, width: int, scale: float, use_scale: bool,
+                  out: np.ndarray) -> None:
+    """A 64-bit accumulator refilled 32 bits at a time; ``(m << e) * scale`` as
+    ``m * (2^e scale)`` (the same float64 product: scaling by 2^e is exact)."""
+    n = out.shape[0]
+    mask = np.uint64((1 << width) - 1)
+    sign = 1 << (width - 1)
+    full = 1 << width
+    for p in range(n):
+        base = p * per_prb
+        end = base + per_prb
+        e = np.int64(flat[base] & 0x0F)                # high nibble reserved (ignored)
+        se = np.float64(1 << e) * scale
+        pos = base + 1
+        acc = np.uint64(0)
+        bits = 0
+        for i in range(24):
+            if bits < width:
+                if pos + 4 <= end:
+                    acc = (acc << np.uint64(32)) | (np.uint64(flat[pos]) << np.uint64(24)) \
+                        | (np.uint64(flat[pos + 1]) << np.uint64(16)) \
+                        | (np.uint64(flat[pos + 2]) << np.uint64(8)) | np.uint64(flat[pos + 3])
+                    pos += 4
+                    bits += 32
+                else:
+                    while bits < width:
+                        acc = (acc << np.uint64(8)) | np.uint64(flat[pos])
+                        pos += 1
+                        bits += 8
+            bits -= width
+            u = np.int64((acc >> np.uint64(bits)) & mask)
+            m = u - full if u >= sign else u
+            if use_scale:
+                out[p, i] = np.float32(m * se)
+            else:
+                out[p, i] = np.float32(m << e)
+
+
+def bfp_to_float(octets: np.ndarray, width: int, scale: float | None) -> np.ndarray:
+    """uint8 BFP PRB bytes ``[N, 1 + 3w]`` -> float32 I/Q ``[N, 24]``: ``(m << e) * scale``
+    (computed in float64 and rounded once to float32, as the torch path; ``scale = None``:
+    the 16-bit integers themselves)."""
+    out = np.empty((octets.shape[0], 24), dtype=np.float32)
+    octets = np.ascontiguousarray(octets)
+    _bfp_to_float(octets.reshape(-1), octets.shape[1], int(width),
+                  1.0 if scale is None else float(scale), scale is not None, out)
     return out

@@ -90,6 +90,7 @@ __all__ = [
     "bytes_per_prb",
     "compress",
     "decompress",
+    "decompress_prb_bytes",
     "evm",
     "parse_ud_comp_hdr",
     "ud_comp_hdr",
@@ -312,6 +313,11 @@ class CompressedPRBs:
         '07b9987144e0'
         """
         lead = self.mantissa.shape[:-2]
+        if (self.method == "bfp" and _kernels.ENABLED and self.mantissa.device.type == "cpu"
+                and self.mantissa.dtype == torch.int16):        # the exponent is the one byte
+            codes = self.mantissa.reshape(-1, 2 * _N_RE).contiguous().numpy()
+            param = self.param.reshape(-1, 1).numpy().astype(np.uint8)
+            return _kernels.pack_prbs(codes, param, self.width).tobytes()
         if (self.method != "bfp-selective-re" and _kernels.ENABLED
                 and self.mantissa.device.type == "cpu"):       # Numba kernel, same bytes
             param_u8 = self.ud_comp_param()
@@ -590,6 +596,45 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
     return CompressedPRBs(method, width, m.to(torch.int16),
                           None if param is None else param.to(torch.int16), re_mask,
                           False, None, full_scale)
+
+
+def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,
+                         full_scale: float | None = None) -> torch.Tensor:
+    """IQ of PRB fields as on the wire: ``decompress(CompressedPRBs.from_bytes(...))`` of
+    uint8 ``octets`` ``[..., bytes_per_prb]`` (one PRB per row), complex64 ``[..., 12]``.
+
+    O-RAN.WG4.CUS.0 clause 8.3.3 (PRB fields) and Annex A (decompression). For BFP on the
+    CPU one Numba pass unpacks, expands (Annex A.1.3) and scales; the result is the same.
+    Not for ``"modulation"`` (its SE4 values are not in the bytes) or
+    ``"bfp-selective-re"`` (PRBs of varying size): use :meth:`CompressedPRBs.from_bytes`.
+
+    >>> c = compress(torch.tensor([[1024 - 3072j] * 12]), "bfp", 9)      # exponent 4, exact
+    >>> octets = np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(1, 28)
+    >>> decompress_prb_bytes(octets, "bfp", 9)[0, :2]
+    tensor([1024.-3072.j, 1024.-3072.j])
+    """
+    method = _check_method(method)
+    width = _check_width(method, width)
+    full_scale = _check_full_scale(full_scale)
+    if method in ("modulation", "bfp-selective-re"):
+        raise ValueError(f"method = {method!r}: use CompressedPRBs.from_bytes (the PRB bytes "
+                         "alone do not determine the IQ)")
+    if not isinstance(octets, np.ndarray) or octets.dtype != np.uint8 or octets.ndim < 1:
+        raise TypeError("octets must be a uint8 numpy array [..., bytes_per_prb]")
+    per_prb = bytes_per_prb(method, width)
+    if octets.shape[-1] != per_prb:
+        raise ValueError(f"octets has {octets.shape[-1]} bytes per PRB; {method!r} with "
+                         f"udIqWidth {width} needs {per_prb}")
+    lead = octets.shape[:-1]
+    if math.prod(lead) == 0:
+        return torch.zeros(*lead, _N_RE, dtype=torch.complex64)
+    if method == "bfp" and _kernels.ENABLED:
+        scale = None if full_scale is None else full_scale / 2.0 ** (NATIVE_BITS - 1)
+        x = _kernels.bfp_to_float(octets.reshape(-1, per_prb), width, scale)
+        return torch.from_numpy(x.view(np.complex64)).reshape(*lead, _N_RE)
+    c = CompressedPRBs.from_bytes(octets.tobytes(), lead[-1] if lead else 1, method, width,
+                                  batch_shape=lead[:-1], full_scale=full_scale)
+    return decompress(c).reshape(*lead, _N_RE)
 
 
 def decompress(c: CompressedPRBs) -> torch.Tensor:

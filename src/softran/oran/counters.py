@@ -114,6 +114,34 @@ class RxCounters:
             self._low = min(self._low, u)
         return False
 
+    def observe_many(self, sequence_ids: list[int], n_bytes: int) -> list[bool]:
+        """:meth:`observe` each of ``sequence_ids`` in order (messages of ``n_bytes`` each);
+        the duplicate flags. A run that continues the flow in order is counted at once.
+
+        >>> rx = RxCounters(); rx.observe(250, 10)
+        False
+        >>> rx.observe_many([251, 252, 253], 10), rx.observe_many([253, 255], 10)
+        ([False, False, False], [True, False])
+        >>> rx.packets, rx.duplicates, rx.lost, rx.bytes
+        (6, 1, 1, 60)
+        """
+        m = len(sequence_ids)
+        if m and self._low is not None:
+            first = check_int("sequence_id", sequence_ids[0], 0, 255)
+            step = (first - self._high + 128) % 256 - 128
+            if 0 < step and step + m - 1 <= 127 and max(sequence_ids) <= 255 and all(
+                    (b - a) % 256 == 1 for a, b in zip(sequence_ids, sequence_ids[1:])):
+                # all new and above the highest: what m calls of observe would count
+                u = self._high + step
+                self.packets += m
+                self.bytes += m * n_bytes
+                self._seen.update(range(u, u + m))
+                self._high = u + m - 1
+                if len(self._seen) > 2 * _SEEN_WINDOW:
+                    self._seen = {s for s in self._seen if s >= self._high - _SEEN_WINDOW}
+                return [False] * m
+        return [self.observe(s, n_bytes) for s in sequence_ids]
+
     def arrival(self, kind: str) -> None:
         """Count one arrival classified ``"early"``, ``"on_time"`` or ``"late"``."""
         kind = check_choice("kind", kind, ("early", "on_time", "late"))

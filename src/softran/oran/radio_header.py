@@ -109,6 +109,22 @@ class TimingHeader:
         word = (self.subframe_id << 12) | (self.slot_id << 6) | self.start_symbol_id
         return bytes([b0, self.frame_id]) + word.to_bytes(2, "big")
 
+    def with_symbols(self, symbols: range | list[int]) -> list[TimingHeader]:
+        """This header with each start symbol of ``symbols`` (0..13): the headers of a slot's
+        symbols, checked once.
+
+        >>> [t.start_symbol_id for t in TimingHeader(1, 3, 2, 1).with_symbols(range(2, 5))]
+        [2, 3, 4]
+        """
+        out = []
+        fields = dict(self.__dict__)
+        for l in symbols:
+            fields["start_symbol_id"] = check_int("start_symbol_id", l, 0, 13)
+            h = object.__new__(TimingHeader)
+            h.__dict__.update(fields)             # a frozen dataclass: its fields, checked
+            out.append(h)
+        return out
+
     @classmethod
     def from_bytes(cls, data: bytes) -> TimingHeader:
         """Decode the first 4 bytes of ``data``; raises :class:`FronthaulDecodeError`."""

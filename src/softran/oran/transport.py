@@ -8,7 +8,11 @@
   optional IEEE 802.1Q tag (PCP, DEI, VID) and EtherType 0xAEFE; frames shorter than the 60-byte
   minimum (without FCS) are zero padded, and the padding is harmless because eCPRI decoding is
   driven by ``ecpriPayload``.
-* :class:`UDPTransport` -- datagram socket send/receive (loopback by default);
+* :class:`UDPTransport` -- datagram socket send/receive (loopback by default); on Linux it
+  sends runs of equal-size PDUs as one UDP GSO call (:meth:`UDPTransport.send_many`, socket
+  option ``UDP_SEGMENT``: the kernel cuts them into ordinary datagrams) and accepts
+  coalesced receives (``UDP_GRO``), which it splits back into the datagrams that were sent
+  (:meth:`UDPTransport.recv_batch`);
   :class:`RawEthernetTransport` -- AF_PACKET raw socket (Linux, needs CAP_NET_RAW; raises
   :class:`TransportUnavailableError` otherwise);
 * :class:`ImpairedTransport` -- seeded loss / reordering / duplication around any transport.
@@ -16,9 +20,12 @@
 
 from __future__ import annotations
 
+import errno
 import random
 import socket
 import struct
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +56,17 @@ ECPRI_ETHERTYPE: int = 0xAEFE
 _VLAN_TPID = 0x8100
 _IPV4_ETHERTYPE = 0x0800
 _MIN_FRAME = 60          # bytes without the 4-byte FCS
+# Linux UDP segmentation / receive offload (include/uapi/linux/udp.h): one sendmsg carries up
+# to 64 equal-size datagrams; a socket with UDP_GRO may receive them as one buffer whose
+# control message gives the segment size
+_SOL_UDP = 17
+_UDP_SEGMENT = 103
+_UDP_GRO = 104
+_GSO_MAX_SEGMENTS = 64
+_UDP_MAX_PAYLOAD = 65507                  # 65535 - 20 (IPv4) - 8 (UDP)
+_RECV_BYTES = 65536
+_ANC_BYTES = socket.CMSG_SPACE(4) if hasattr(socket, "CMSG_SPACE") else 0
+_GSO_UNSUPPORTED = {errno.EINVAL, errno.EIO, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
 
 
 class TransportUnavailableError(OSError, RuntimeError):
@@ -293,10 +311,18 @@ class UDPTransport:
         remote_port: destination port of :meth:`send` (None: must be given per call).
         local_host, remote_host: addresses, loopback by default.
 
+    :meth:`send_many` sends a run of PDUs with as few system calls as it can (UDP GSO
+    where the kernel offers it); :meth:`recv_batch` returns every datagram that has arrived,
+    a coalesced (UDP GRO) receive split back into its datagrams. Each datagram on the wire is
+    the same as with :meth:`send` / :meth:`recv`.
+
     >>> a, b = UDPTransport(0), UDPTransport(0)
     >>> a.send(b"\\x10\\x00\\x00\\x00", port=b.local_address[1])
     >>> b.recv(timeout=1.0)
     b'\\x10\\x00\\x00\\x00'
+    >>> a.remote = b.local_address; a.send_many([b"abcd", b"efgh", b"ij"])
+    >>> [bytes(d[i:i + n]) for d, n in b.recv_batch(timeout=1.0) for i in range(0, len(d), n)]
+    [b'abcd', b'efgh', b'ij']
     >>> a.close(); b.close()
     """
 
@@ -319,6 +345,17 @@ class UDPTransport:
             self._sock.close()
             raise TransportUnavailableError(f"cannot bind UDP {local_host}:{local_port}: "
                                             f"{err}") from err
+        self._gso = hasattr(self._sock, "sendmsg") and _ANC_BYTES > 0
+        self._gro = False
+        if self._gso:
+            try:
+                self._sock.setsockopt(_SOL_UDP, _UDP_GRO, 1)
+                self._gro = True
+            except OSError:
+                pass
+        self._timeout: float | None | bool = False         # what settimeout was last given
+        # datagrams received but not yet returned: (data, size) = len(data) // size datagrams
+        self._held: deque[tuple[memoryview, int]] = deque()
 
     @property
     def local_address(self) -> tuple[str, int]:
@@ -332,13 +369,105 @@ class UDPTransport:
             raise ValueError("no destination: give remote_port or port")
         self._sock.sendto(bytes(data), (host or self.remote[0], port))
 
+    def send_many(self, pdus: Sequence[bytes]) -> None:
+        """Send each PDU as one datagram to the remote address, in order.
+
+        Runs of equal-size PDUs go out in one ``sendmsg`` with ``UDP_SEGMENT`` (Linux UDP
+        GSO, at most 64 datagrams and 65507 bytes a call), which the kernel cuts into the
+        same datagrams :meth:`send` would send; where the kernel refuses GSO the PDUs are
+        sent one by one (and GSO is not tried again).
+        """
+        port = self.remote[1]
+        if port is None:
+            raise ValueError("no destination: give remote_port")
+        addr = (self.remote[0], port)
+        sock = self._sock
+        n, i = len(pdus), 0
+        while i < n:
+            size = len(pdus[i])
+            end = min(n, i + _GSO_MAX_SEGMENTS, i + max(1, _UDP_MAX_PAYLOAD // max(size, 1)))
+            j = i + 1
+            while j < end and len(pdus[j]) == size:
+                j += 1
+            if j - i == 1 or not self._gso:
+                for k in range(i, j):
+                    sock.sendto(pdus[k], addr)
+            else:
+                try:
+                    sock.sendmsg(pdus[i:j], [(_SOL_UDP, _UDP_SEGMENT, struct.pack("=H", size))],
+                                 0, addr)
+                except OSError as err:
+                    if err.errno not in _GSO_UNSUPPORTED:
+                        raise
+                    self._gso = False
+                    for k in range(i, j):
+                        sock.sendto(pdus[k], addr)
+            i = j
+
+    def _settimeout(self, timeout: float | None) -> None:
+        if timeout != self._timeout:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
+
+    def _receive(self) -> None:
+        """One receive from the socket into :attr:`_held` (raises on timeout)."""
+        if not self._gro:
+            data = self._sock.recv(_RECV_BYTES)
+            self._held.append((memoryview(data), len(data)))      # size 0: one empty datagram
+            return
+        data, anc, _, _ = self._sock.recvmsg(_RECV_BYTES, _ANC_BYTES)
+        size = len(data)
+        for level, kind, value in anc:
+            if level == _SOL_UDP and kind == _UDP_GRO and len(value) >= 2:
+                size = struct.unpack("=H", value[:2])[0] or size
+        view = memoryview(data)
+        full = len(data) - len(data) % size if size else 0
+        if full:
+            self._held.append((view[:full], size))
+        if full < len(data) or not data:
+            self._held.append((view[full:], len(data) - full))
+
     def recv(self, timeout: float | None = None) -> bytes | None:
         """The next datagram, or None after ``timeout`` seconds (None: block)."""
-        self._sock.settimeout(timeout)
-        try:
-            return self._sock.recv(65535)
-        except (socket.timeout, BlockingIOError):
-            return None
+        if not self._held:
+            self._settimeout(timeout)
+            try:
+                self._receive()
+            except (socket.timeout, BlockingIOError):
+                return None
+        data, size = self._held.popleft()
+        if len(data) > size > 0:
+            self._held.appendleft((data[size:], size))
+            data = data[:size]
+        return bytes(data)
+
+    def recv_batch(self, timeout: float | None = None,
+                   max_datagrams: int | None = None) -> list[tuple[memoryview, int]]:
+        """Every datagram that has arrived (waiting up to ``timeout`` seconds for the first;
+        None: block), at most ``max_datagrams`` of them (the rest are returned by the next
+        call), as ``(data, size)`` blocks in arrival order: ``data`` holds
+        ``len(data) // size`` datagrams of ``size`` bytes each (size 0: one empty datagram).
+        Empty after a timeout.
+        """
+        limit = _RECV_BYTES if max_datagrams is None else max_datagrams
+        out: list[tuple[memoryview, int]] = []
+        got = 0
+        while got < limit:
+            if not self._held:
+                self._settimeout(timeout if not out else 0.0)
+                try:
+                    self._receive()
+                except (socket.timeout, BlockingIOError):
+                    break
+            data, size = self._held.popleft()
+            count = len(data) // size if size else 1
+            if got + count > limit:
+                take = (limit - got) * size
+                self._held.appendleft((data[take:], size))
+                data, count = data[:take], limit - got
+            out.append((data, size))
+            got += count
+        return out
 
     def close(self) -> None:
         """Close the socket."""

@@ -36,6 +36,7 @@ from softran.oran.bitfield import pack_signed, unpack_signed
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, encode_ecpri, single_message
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import TimingHeader, UdCompHdr, check_message_ids, ud_prb_bytes
+from softran.oran.uplane_block import fill_uplane_block
 from softran.validation import check_int, check_tensor
 
 __all__ = [
@@ -261,7 +262,8 @@ def encode_uplane_symbols(raw: np.ndarray, eaxc_ids: Sequence[int],
     seq0 = np.array([check_int("seq_start", q, 0, 255) for q in seq_start], dtype=np.int64)
     timing_bytes = np.frombuffer(b"".join(t.to_bytes() for t in timings),
                                  dtype=np.uint8).reshape(n_sym, 4)
-    pcid = np.array([[e >> 8, e & 0xFF] for e in eaxc], dtype=np.uint8)
+    sym = np.array(symbols, dtype=np.int64)
+    ids = np.array(eaxc, dtype=np.int64)
     per_chunk = []
     for c, (p0, num) in enumerate(chunks):
         what = f"chunks[{c}]"
@@ -276,20 +278,15 @@ def encode_uplane_symbols(raw: np.ndarray, eaxc_ids: Sequence[int],
         if size > _MAX_PAYLOAD:
             raise ValueError(f"{what}: U-plane payload of {size} bytes exceeds ecpriPayload's "
                              f"{_MAX_PAYLOAD}; split the symbol into several messages")
-        a = np.empty((n_sym, n_e, head + n * bpp), dtype=np.uint8)
-        a[..., 0], a[..., 1] = 0x10, EcpriMessageType.IQ_DATA
-        a[..., 2], a[..., 3] = size >> 8, size & 0xFF
-        a[..., 4:6] = pcid[None]
-        j = np.arange(n_sym)[:, None] * n_c + c                     # message index per flow
-        a[..., 6] = (seq0[None, :] + j) % 256
-        a[..., 7] = 0x80
-        a[..., 8:12] = timing_bytes[:, None]
         word = (section_id << 20) | (p0 << 8) | num
-        a[..., 12:16] = np.frombuffer(word.to_bytes(4, "big"), dtype=np.uint8)
-        if comp:
-            a[..., 16:18] = np.frombuffer(comp, dtype=np.uint8)
-        a[..., head:] = raw[:, symbols, p0:p0 + n].transpose(1, 0, 2, 3).reshape(n_sym, n_e, -1)
-        per_chunk.append(a)
+        header = np.frombuffer(bytes([0x10, EcpriMessageType.IQ_DATA, size >> 8, size & 0xFF,
+                                      0, 0, 0, 0x80, 0, 0, 0, 0]) + word.to_bytes(4, "big")
+                               + comp, dtype=np.uint8)
+        j = np.arange(n_sym)[:, None] * n_c + c                     # message index per flow
+        seq = (seq0[None, :] + j) % 256
+        per_chunk.append(fill_uplane_block(raw, sym, timing_bytes, ids, seq, header, p0, n))
+    if n_c == 1:
+        return [m.tobytes() for m in per_chunk[0].reshape(n_sym * n_e, -1)]
     return [per_chunk[c][i, k].tobytes() for i in range(n_sym) for k in range(n_e)
             for c in range(n_c)]
 

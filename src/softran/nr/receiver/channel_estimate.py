@@ -183,8 +183,13 @@ def _wiener_weights(rel: torch.Tensor, width: torch.Tensor, eps: torch.Tensor) -
     eps_f = eps.expand(shape).reshape(-1)
     values, inverse = torch.unique(width_f, return_inverse=True)
     v, lam, proj = _sinc_eig_stack(rel, tuple(values.tolist()))         # [W, U, L(, L)]
-    coef = proj[inverse] / (lam[inverse] + eps_f[:, None, None])       # [n, U, L]
-    out = (v[inverse] @ coef.unsqueeze(-1)).squeeze(-1)                # [n, U, L]
+    if values.numel() == inverse.numel() and bool(
+            (inverse == torch.arange(inverse.numel(), device=inverse.device)).all()):
+        pass                             # one width per row, in order: no gather (no copy)
+    else:
+        v, lam, proj = v[inverse], lam[inverse], proj[inverse]
+    coef = proj / (lam + eps_f[:, None, None])                         # [n, U, L]
+    out = (v @ coef.unsqueeze(-1)).squeeze(-1)                         # [n, U, L]
     out = out / out.sum(-1, keepdim=True)
     return out.reshape(*shape, *rel.shape)
 
@@ -344,6 +349,34 @@ def _layout_terms(layout: RefLayout, time_mode: str) -> _LayoutTerms:
     return out
 
 
+#: (layout of parse_references, symbols, device, time mode) -> what depends on them alone;
+#: parse_references returns the same layout object for the same references, so its id is
+#: the key (the entry keeps the object alive and is checked by identity)
+_REFERENCE_CACHE: dict[tuple[int, str, str], tuple[RefLayout, torch.Tensor, RefLayout,
+                                                  torch.Tensor, _LayoutTerms, torch.Tensor]] = {}
+
+
+def _reference_terms(parsed: RefLayout, ref_symbols: torch.Tensor, device: torch.device,
+                     time_mode: str) -> tuple[RefLayout, torch.Tensor, _LayoutTerms,
+                                              torch.Tensor]:
+    """The layout and symbols on ``device``, the layout terms and the block noise factors
+    ``c [..., P, G, M]`` (cached for the same references)."""
+    key = (id(parsed), str(device), time_mode)
+    hit = _REFERENCE_CACHE.get(key)
+    if hit is not None and hit[0] is parsed and hit[1] is ref_symbols:
+        return hit[2], hit[3], hit[4], hit[5]
+    layout = RefLayout(parsed.n_layers, parsed.n_symbols, parsed.n_subcarriers,
+                       parsed.symbols.to(device), parsed.k.to(device), parsed.pos.to(device),
+                       parsed.fd, parsed.td)
+    sym = ref_symbols.to(device)
+    terms = _layout_terms(layout, time_mode)
+    c = block_noise_factor(sym, layout)
+    if len(_REFERENCE_CACHE) >= _LAYOUT_CACHE_SIZE:
+        _REFERENCE_CACHE.pop(next(iter(_REFERENCE_CACHE)))
+    _REFERENCE_CACHE[key] = (parsed, ref_symbols, layout, sym, terms, c)
+    return layout, sym, terms, c
+
+
 def _check_smoothing(freq_smoothing: object) -> int | str:
     if isinstance(freq_smoothing, str):
         return check_choice("freq_smoothing", freq_smoothing, ("auto",))
@@ -425,19 +458,13 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
         raise ValueError(f"freq_smoothing = {smoothing} is larger than the {n_blocks} CDM "
                          "blocks per layer and symbol")
     device = rx_grid.device
-    layout = RefLayout(layout.n_layers, layout.n_symbols, layout.n_subcarriers,
-                       layout.symbols.to(device), layout.k.to(device), layout.pos.to(device),
-                       layout.fd, layout.td)
-    ref_symbols = ref_symbols.to(device)
-
-    terms = _layout_terms(layout, time_mode)
+    layout, ref_symbols, terms, c = _reference_terms(layout, ref_symbols, device, time_mode)
     g_raw = least_squares(rx_grid, layout, ref_symbols)                # [..., R, P, n_ref]
     if timing_compensation:
         g, phi = slope_compensated_despread(g_raw, layout)            # [..., R, P, G, M]
     else:
         g = despread(g_raw, layout)
         phi = torch.zeros(g.shape[:-4], dtype=torch.float64, device=device)
-    c = block_noise_factor(ref_symbols, layout)                        # [..., P, G, M]
     kb = terms.kb                                                      # [P, M] float64
 
     # noise variance from the residual of a local quadratic fit (module docstring, step 4)

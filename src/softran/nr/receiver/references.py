@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 import torch
 
+from softran.nr.receiver.despread_kernels import slope_despread
 from softran.validation import check_finite, check_int, check_tensor
+
+#: Use the Numba kernel of :func:`slope_compensated_despread` for CPU complex64 input (tests
+#: switch this off to run the torch reference).
+KERNELS: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,10 +87,45 @@ def check_grid(name: str, grid: object, min_dim: int = 3) -> torch.Tensor:
     return check_finite(name, grid)
 
 
+#: parse_references results by the content of the references: a receiver passes the same
+#: DM-RS indices and symbols slot after slot, and a layout, once checked, stays valid
+_PARSE_CACHE: dict[tuple[object, ...], tuple[RefLayout, torch.Tensor]] = {}
+_PARSE_CACHE_SIZE = 32
+
+
+def _content_key(t: object) -> tuple[object, ...] | None:
+    """``(dtype, shape, bytes)`` of a plain CPU tensor (None for anything else)."""
+    if (not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.requires_grad
+            or t.is_conj() or t.is_neg() or t.layout != torch.strided):
+        return None
+    return (t.dtype, tuple(t.shape), t.contiguous().numpy().tobytes())
+
+
 def parse_references(ref_indices: object, ref_symbols: object, n_symbols: int,
                      n_subcarriers: int, cdm_lengths: object) -> tuple[RefLayout, torch.Tensor]:
-    """Validate the references; return their layout and ``ref_symbols`` (complex)."""
+    """Validate the references; return their layout and ``ref_symbols`` (complex).
+
+    References seen before (the same indices and symbols, by content, on the CPU) return
+    the layout object of the first call without checking again."""
     fd, td = check_cdm_lengths(cdm_lengths)
+    ki, ks = _content_key(ref_indices), _content_key(ref_symbols)
+    key = None
+    if ki is not None and ks is not None:
+        key = (ki, ks, n_symbols, n_subcarriers, fd, td)
+        hit = _PARSE_CACHE.get(key)
+        if hit is not None:
+            assert isinstance(ref_symbols, torch.Tensor)
+            return hit[0], ref_symbols
+    layout, sym = _parse_references(ref_indices, ref_symbols, n_symbols, n_subcarriers, fd, td)
+    if key is not None:
+        if len(_PARSE_CACHE) >= _PARSE_CACHE_SIZE:
+            _PARSE_CACHE.pop(next(iter(_PARSE_CACHE)))
+        _PARSE_CACHE[key] = (layout, sym)
+    return layout, sym
+
+
+def _parse_references(ref_indices: object, ref_symbols: object, n_symbols: int,
+                      n_subcarriers: int, fd: int, td: int) -> tuple[RefLayout, torch.Tensor]:
     idx = check_tensor("ref_indices", ref_indices, min_dim=2)
     if idx.dim() != 2 or idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
         raise TypeError(f"ref_indices must be a 2-D integer tensor [n_layers, n_ref], got "
@@ -183,6 +223,24 @@ def slope_compensated_despread(g_raw: torch.Tensor, layout: RefLayout
     CDM layers into each other), re-estimates the residual slope and adds it.
     Returns (despread estimates with the slope removed ``[..., R, P, G, M]``, slope ``[...]``).
     """
+    if (KERNELS and g_raw.device.type == "cpu" and g_raw.dtype == torch.complex64
+            and not g_raw.requires_grad and g_raw.dim() >= 3):
+        hit = _SLOPE_TERMS.get(id(layout))
+        if hit is None or hit[0] is not layout:
+            kb = layout.block_k()
+            dk = kb[:, 1:] - kb[:, :-1]
+            d0 = float(dk.min())
+            k_ref = layout.k.to(torch.float64).repeat(1, layout.n_dsym)       # [P, n_ref]
+            hit = (layout, k_ref.numpy(), (torch.abs(dk - d0) < 1e-9).numpy(), d0)
+            if len(_SLOPE_TERMS) >= 64:
+                _SLOPE_TERMS.pop(next(iter(_SLOPE_TERMS)))
+            _SLOPE_TERMS[id(layout)] = hit
+        lead = g_raw.shape[:-3]
+        out, phi_np = slope_despread(
+            g_raw.reshape(-1, *g_raw.shape[-3:]).resolve_conj().resolve_neg().numpy(),
+            hit[1], hit[2], hit[3], layout.n_groups, layout.td, layout.n_blocks, layout.fd)
+        return (torch.from_numpy(out).reshape(*lead, *out.shape[1:]),
+                torch.from_numpy(phi_np).reshape(lead))
     kb = layout.block_k()
     k_ref = layout.k.to(torch.float64).repeat(1, layout.n_dsym)       # [P, n_ref]
     phi = phase_slope(despread(g_raw, layout), kb)
@@ -192,6 +250,10 @@ def slope_compensated_despread(g_raw: torch.Tensor, layout: RefLayout
         phi = phi + phase_slope(gd, kb)
     rot = torch.exp(-1j * phi[..., None, None, None] * k_ref).to(g_raw.dtype)
     return despread(g_raw * rot, layout), phi
+
+
+#: per layout object (checked by identity): (layout, k_ref, lag-one mask, d0) of the kernel
+_SLOPE_TERMS: dict[int, tuple[RefLayout, object, object, float]] = {}
 
 
 def block_noise_factor(ref_symbols: torch.Tensor, layout: RefLayout) -> torch.Tensor:

@@ -61,7 +61,9 @@ Modules: :mod:`~softran.oran.endpoints.config` (:class:`FronthaulConfig`, what b
 agree on), :mod:`~softran.oran.endpoints.endpoint` (what the O-DU and the O-RU share:
 transport, clock, counters, slot buffers, receive path),
 :mod:`~softran.oran.endpoints.odu` (:class:`ODU`), :mod:`~softran.oran.endpoints.oru`
-(:class:`ORU`), :mod:`~softran.oran.endpoints.loopback` (:func:`loopback_pair`).
+(:class:`ORU`), :mod:`~softran.oran.endpoints.loopback` (:func:`loopback_pair`),
+:mod:`~softran.oran.endpoints.sustained` (:func:`run_sustained`: slot after slot over UDP
+loopback, counting what was lost).
 """
 
 from softran.oran.endpoints.config import ENDPOINT_METHODS, FULL_SCALE_12DB, FronthaulConfig
@@ -69,6 +71,8 @@ from softran.oran.endpoints.endpoint import MALFORMED_REASONS
 from softran.oran.endpoints.loopback import loopback_pair
 from softran.oran.endpoints.odu import ODU, UplinkShortfall
 from softran.oran.endpoints.oru import ORU
+from softran.oran.endpoints.sustained import SustainedRun, run_sustained
 
 __all__ = ["ENDPOINT_METHODS", "FULL_SCALE_12DB", "MALFORMED_REASONS", "ODU", "ORU",
            "FronthaulConfig", "UplinkShortfall", "loopback_pair"]
+__all__ += ["SustainedRun", "run_sustained"]

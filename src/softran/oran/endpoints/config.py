@@ -15,6 +15,7 @@ integer-valued 16-bit I/Q.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,12 +192,13 @@ class FronthaulConfig:
         """2^mu."""
         return self.scs_khz // 15
 
-    @property
+    @functools.cached_property
     def prb_bytes(self) -> int:
-        """Bytes per PRB on the wire (udCompParam + IQ)."""
+        """Bytes per PRB on the wire (udCompParam + IQ); computed once (the receive path
+        asks for it per message)."""
         return bytes_per_prb(self.method, self.width)
 
-    @property
+    @functools.cached_property
     def ud_comp_hdr(self) -> UdCompHdr:
         """The udCompHdr of every C-plane (and, if dynamic, U-plane) section."""
         return UdCompHdr(self.width, _METHOD_CODE[self.method])

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from softran.oran.compression import CompressedPRBs, decompress
+from softran.oran.compression import CompressedPRBs, decompress, decompress_prb_bytes
 from softran.oran.counters import EndpointCounters, Flow
 from softran.oran.cplane import CPlaneConfig, CPlaneMessage, Section1, decode_cplane, encode_cplane
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, decode_ecpri
@@ -32,6 +32,7 @@ from softran.oran.radio_header import TimingHeader
 from softran.oran.section_extensions import ModCompParamsExt
 from softran.oran.timing import Clock, RealTimeClock, air_time_ns, classify_arrival
 from softran.oran.uplane import decode_uplane, encode_uplane_symbols
+from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block
 from softran.validation import check_int, check_positive
 
 __all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
@@ -99,7 +100,8 @@ class SlotBuffer:
 
     def __init__(self, cfg: FronthaulConfig) -> None:
         n_e, n_s, n_p, b = len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, cfg.prb_bytes
-        self.raw = np.tile(np.frombuffer(cfg.zero_prb(), dtype=np.uint8), (n_e, n_s, n_p, 1))
+        self.raw = np.empty((n_e, n_s, n_p, b), dtype=np.uint8)
+        self.raw[...] = _zero_prb(cfg)
         self.received = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.expected = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.cplane_seen = np.zeros(n_e, dtype=bool)
@@ -109,10 +111,23 @@ class SlotBuffer:
                          if cfg.method == "modulation" else None)
         assert self.raw.shape[-1] == b
 
+    def clear(self, cfg: FronthaulConfig) -> None:
+        """Back to the state of a new buffer (the buffer of an evicted slot serves the next)."""
+        self.raw[...] = _zero_prb(cfg)
+        self.received.fill(False)
+        self.expected.fill(False)
+        self.cplane_seen.fill(False)
+        if self.mod_comp is not None:
+            self.mod_comp.fill(-1)
+
     def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
         """The slot's grid ``[n_eaxc, n_symbols, 12 n_prb]`` complex64, decompressed in one call."""
         if self.mod_comp is not None:
             return self._modulation_grid(cfg)
+        if cfg.method != "bfp-selective-re":
+            return decompress_prb_bytes(self.raw, cfg.method, cfg.width,
+                                        full_scale=cfg.full_scale).reshape(
+                *self.raw.shape[:2], 12 * cfg.n_prb)
         c = CompressedPRBs.from_bytes(self.raw.tobytes(), cfg.n_prb, cfg.method, cfg.width,
                                       batch_shape=self.raw.shape[:2],
                                       full_scale=cfg.full_scale)
@@ -138,6 +153,20 @@ class SlotBuffer:
 
 
 SlotKey = tuple[str, int, int, int]          # (direction, frame_id, subframe_id, slot_id)
+
+_ZERO_PRB: dict[tuple[str, int, float | None, int], np.ndarray] = {}
+
+
+def _zero_prb(cfg: FronthaulConfig) -> np.ndarray:
+    """``cfg.zero_prb()`` as uint8, computed once per method, width and full scale."""
+    key = (cfg.method, cfg.width, cfg.full_scale, cfg.prb_bytes)
+    row = _ZERO_PRB.get(key)
+    if row is None:
+        row = _ZERO_PRB[key] = np.frombuffer(cfg.zero_prb(), dtype=np.uint8)
+    return row
+
+#: C-plane messages decoded per endpoint and remembered (see Endpoint._decode_cplane)
+_CPLANE_CACHE = 64
 
 
 def _grow_buffers(transport: object) -> None:
@@ -197,6 +226,17 @@ class Endpoint:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # the receive fast path: eAxC index per 16-bit eAxC ID, U-plane flows per eAxC index
+        #: decode runs of plain U-plane messages together (:meth:`handle_batch`); tests switch
+        #: it off to run the full decoder on every PDU, which must have the same effect
+        self.block_decoding = True
+        self._lookup = eaxc_lookup(config.eaxc_ids)
+        self._uflows: list[Flow] | None = None
+        self._parse_args: dict[str, Any] | None = None
+        # C-plane messages per (direction, eAxC, startSymbolId, numSymbol), sequence and
+        # timing fields zero: a slot's message is a copy with those bytes filled in
+        self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
+        self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
         _grow_buffers(transport)
 
     # -- sending ---------------------------------------------------------------------------
@@ -210,8 +250,23 @@ class Endpoint:
         self.transport.send(pdu)
         self.counters.count_tx(flow, len(pdu))
 
+    def _send_batch(self, packets: list[tuple[int, bytes, Flow]]) -> None:
+        """Send (due_ns, pdu, flow) now, in order: in one call where the transport has
+        ``send_many`` (UDP GSO), else one by one."""
+        send_many = getattr(self.transport, "send_many", None)
+        if send_many is None or len(packets) < 2:
+            for _, pdu, flow in packets:
+                self._send_now(pdu, flow)
+            return
+        send_many([pdu for _, pdu, _ in packets])
+        for _, pdu, flow in packets:
+            self.counters.count_tx(flow, len(pdu))
+
     def _send_all(self, packets: list[tuple[int, bytes, Flow]]) -> None:
         """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time."""
+        if not self.paced:
+            self._send_batch(packets)
+            return
         for due, pdu, flow in sorted(packets, key=lambda p: p[0]) if self.paced else packets:
             if self.paced:
                 self.clock.sleep_until(due)
@@ -248,13 +303,23 @@ class Endpoint:
             exts = (ModCompParamsExt(csf=int(csf), mod_comp_scaler=code),)
         for e in cfg.eaxc_ids:
             flow = Flow("C", direction, e)
-            section = Section1(section_id=SECTION_IDS[direction], start_prbc=0,
-                               num_prbc=cfg.n_prb if cfg.n_prb <= 255 else 0,
-                               num_symbol=num_symbols, re_mask=0xFFF, beam_id=0,
-                               extensions=exts)
-            msg = CPlaneMessage(eaxc_id=e, timing=timing, section_type=1, sections=(section,),
-                                seq=self._next_seq(flow), ud_comp_hdr=cfg.ud_comp_hdr)
-            out.append((due, encode_cplane(msg), flow))
+            key = (direction, e, start_symbol, num_symbols)
+            template = self._cplane_templates.get(key)
+            if template is None:
+                section = Section1(section_id=SECTION_IDS[direction], start_prbc=0,
+                                   num_prbc=cfg.n_prb if cfg.n_prb <= 255 else 0,
+                                   num_symbol=num_symbols, re_mask=0xFFF, beam_id=0,
+                                   extensions=exts)
+                msg = CPlaneMessage(eaxc_id=e, timing=timing, section_type=1,
+                                    sections=(section,), seq=SeqId(0),
+                                    ud_comp_hdr=cfg.ud_comp_hdr)
+                template = self._cplane_templates[key] = encode_cplane(msg)
+            pdu = bytearray(template)
+            # ecpriSeqid's Sequence ID and the timing header's frameId / subframeId / slotId
+            # (O-RAN.WG4.CUS.0 clauses 5.1.3.2.8, 7.5.2): bytes 6 and 9-11 of the PDU
+            pdu[6] = self._next_seq(flow).sequence_id
+            pdu[8:12] = timing.to_bytes()
+            out.append((due, bytes(pdu), flow))
         return out
 
     def _uplane(self, direction: str, raw: np.ndarray, frame_id: int, subframe_id: int,
@@ -266,8 +331,8 @@ class Endpoint:
         hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
         chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in cfg.uplane_chunks]
         symbols = list(symbols)
-        timings = [TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id, l)
-                   for l in symbols]
+        timings = TimingHeader(int(direction == "DL"), frame_id, subframe_id,
+                               slot_id).with_symbols(symbols)
         flows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
         seq0 = [self._seq.get(f, 0) for f in flows]
         per_flow = len(symbols) * len(chunks)
@@ -291,23 +356,128 @@ class Endpoint:
         """
         with self._lock:
             arrival = self.clock.now_ns() if arrival_ns is None else arrival_ns
-            self.counters.rx_packets += 1
-            self.counters.rx_bytes += len(pdu)
             try:
+                if self.block_decoding and isinstance(pdu, (bytes, bytearray)) \
+                        and len(pdu) >= 16 and pdu[1] == 0:
+                    block = np.frombuffer(pdu, dtype=np.uint8).reshape(1, -1)
+                    fields = self._parse_uplane(block)
+                    if fields[0, 0]:
+                        self._uplane_run(block, fields, arrival)
+                        return None
+                return self._handle_one(pdu, arrival)
+            finally:
+                self._service_pending()
+
+    def handle_batch(self, blocks: list[tuple[Any, int]], arrival_ns: int | None = None) -> int:
+        """Process received PDUs given as ``(data, size)`` blocks (``len(data) // size``
+        PDUs of ``size`` bytes each, as :meth:`UDPTransport.recv_batch
+        <softran.oran.transport.UDPTransport.recv_batch>` returns them; size 0: one empty
+        PDU), in order, with the same effect as :meth:`handle` of each. Runs of plain U-plane
+        messages of one slot (:mod:`softran.oran.uplane_block`) are decoded and stored
+        together. Returns the number of PDUs.
+        """
+        with self._lock:
+            arrival = self.clock.now_ns() if arrival_ns is None else arrival_ns
+            n = 0
+            try:
+                for data, size in blocks:
+                    if size <= 0:
+                        self._handle_one(b"", arrival)
+                        n += 1
+                        continue
+                    count = len(data) // size
+                    n += count
+                    if size < 16 or data[1] != 0 or not self.block_decoding:
+                        for r in range(count):
+                            self._handle_one(bytes(data[r * size:(r + 1) * size]), arrival)
+                        continue
+                    block = np.frombuffer(data, dtype=np.uint8, count=count * size).reshape(
+                        count, size)
+                    fields = self._parse_uplane(block)
+                    run = fields[:, 9]
+                    cuts = [0, *(np.flatnonzero(run[1:] != run[:-1]) + 1).tolist(), count]
+                    for i, j in zip(cuts[:-1], cuts[1:]):
+                        if fields[i, 0]:
+                            self._uplane_run(block[i:j], fields[i:j], arrival)
+                        else:
+                            for r in range(i, j):
+                                self._handle_one(block[r].tobytes(), arrival)
+            finally:
+                self._service_pending()
+            return n
+
+    def _handle_one(self, pdu: bytes, arrival: int) -> str | None:
+        """The full decoder's path of one PDU (every check, every malformed category)."""
+        self.counters.rx_packets += 1
+        self.counters.rx_bytes += len(pdu)
+        try:
+            if (isinstance(pdu, (bytes, bytearray)) and len(pdu) >= 4 and pdu[0] == 0x10
+                    and (pdu[2] << 8 | pdu[3]) == len(pdu) - 4):
+                # one eCPRI message (revision 1, C = 0) filling the PDU: decode_ecpri's result
+                messages = [EcpriMessage(pdu[1], bytes(pdu[4:]))]
+            else:
                 try:
                     messages = decode_ecpri(pdu)
                 except FronthaulDecodeError as err:
                     raise _Malformed(_category(err.reason), err.reason) from None
-                for msg in messages:
-                    self._dispatch(msg, arrival)
-            except _Malformed as bad:
-                self.counters.malformed[bad.category] += 1
-                logger.warning("%s dropped a malformed packet (%s): %s", self.role,
-                               bad.category, bad.reason)
-                return bad.category
-            finally:
-                self._service_pending()
-            return None
+            for msg in messages:
+                self._dispatch(msg, arrival)
+        except _Malformed as bad:
+            self.counters.malformed[bad.category] += 1
+            logger.warning("%s dropped a malformed packet (%s): %s", self.role,
+                           bad.category, bad.reason)
+            return bad.category
+        return None
+
+    def _parse_uplane(self, block: np.ndarray) -> np.ndarray:
+        if self._parse_args is None:
+            cfg = self.config
+            self._parse_args = dict(
+                prb_bytes=cfg.prb_bytes, n_prb_carrier=cfg.n_prb,
+                slots_per_subframe=cfg.slots_per_subframe, n_symbols=cfg.n_symbols,
+                direction=int(self._uplane_directions()[0] == "DL"), lookup=self._lookup,
+                ud_comp_hdr=cfg.ud_comp_hdr.to_byte() if cfg.ud_comp_hdr_present else None)
+        return parse_uplane_block(block, **self._parse_args)
+
+    def _uplane_run(self, block: np.ndarray, fields: np.ndarray, arrival: int) -> None:
+        """Plain U-plane messages ``[m, size]`` of one slot and PRB range (their
+        :func:`~softran.oran.uplane_block.parse_uplane_block` ``fields``): what
+        :meth:`_on_uplane` does with each, at once."""
+        cfg = self.config
+        m, size = block.shape
+        c = self.counters
+        c.rx_packets += m
+        c.rx_bytes += m * size
+        direction = self._uplane_directions()[0]
+        if self._uflows is None:
+            self._uflows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
+        flows = self._uflows
+        ks = fields[:, 1]
+        k_list = ks.tolist()
+        dup: list[bool] = [False] * m
+        for k in set(k_list):
+            rows = [r for r, kr in enumerate(k_list) if kr == k]
+            flags = c.rx_flow(flows[k]).observe_many(fields[rows, 2].tolist(), size)
+            for r, d in zip(rows, flags, strict=True):
+                dup[r] = d
+        first = fields[0].tolist()
+        if cfg.windows is not None:
+            for r in range(m):
+                t = TimingHeader(int(direction == "DL"), first[3], first[4], first[5],
+                                 int(fields[r, 6]))
+                self._classify(flows[k_list[r]], t, arrival)
+        if any(dup):
+            keep = ~np.array(dup)
+            if not keep.any():
+                return
+            block, fields, ks = block[keep], fields[keep], ks[keep]
+        buf = self._slot((direction, first[3], first[4], first[5]))
+        c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[ks]))
+        p0, n = first[7], first[8]
+        ls = fields[:, 6]
+        bpp = cfg.prb_bytes
+        buf.raw[ks, ls, p0:p0 + n] = block[:, size - n * bpp:].reshape(-1, n, bpp)
+        buf.received[ks, ls, p0:p0 + n] = True
 
     def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
         if msg.message_type == EcpriMessageType.IQ_DATA:
@@ -397,24 +567,46 @@ class Endpoint:
             buf.raw[k, l, prbs] = np.frombuffer(s.prb_payload, dtype=np.uint8).reshape(n, -1)
             buf.received[k, l, prbs] = True
 
+    def _decode_cplane(self, ecpri_msg: EcpriMessage) -> tuple[CPlaneMessage, TimingHeader,
+                                                                int]:
+        """:func:`~softran.oran.cplane.decode_cplane` -> (message, its timing header, its
+        Sequence ID), remembering the last messages: the sections of a message do not depend
+        on its Sequence ID (payload byte 2) nor on the frameId / subframeId / slotId /
+        startSymbolId of its timing header (bytes 5-7), so for a message that differs from a
+        remembered one only there, the remembered message is returned with those fields read
+        anew (its own ``timing`` and ``seq`` are then stale)."""
+        p = ecpri_msg.payload
+        if len(p) < 8 or len(p) > 512:
+            msg = decode_cplane(ecpri_msg, self._cfg_c)
+            return msg, msg.timing, msg.seq.sequence_id
+        key = p[:2] + p[3:5] + p[8:]
+        known = self._cplane_decoded.get(key)
+        if known is None:
+            msg = decode_cplane(ecpri_msg, self._cfg_c)
+            if len(self._cplane_decoded) >= _CPLANE_CACHE:
+                self._cplane_decoded.clear()
+            self._cplane_decoded[key] = msg
+            return msg, msg.timing, msg.seq.sequence_id
+        return known, TimingHeader.from_bytes(p[4:8]), p[2]
+
     def _on_cplane(self, ecpri_msg: EcpriMessage, arrival: int) -> None:
         cfg = self.config
         try:
-            msg = decode_cplane(ecpri_msg, self._cfg_c)
+            msg, timing, seq_id = self._decode_cplane(ecpri_msg)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
-        k, direction = self._check_common(msg.eaxc_id, msg.timing, self._cplane_directions(),
+        k, direction = self._check_common(msg.eaxc_id, timing, self._cplane_directions(),
                                           "C")
         if msg.section_type != 1:
             flow = Flow("C", direction, msg.eaxc_id)
-            self.counters.rx_flow(flow).observe(msg.seq.sequence_id, len(ecpri_msg.payload) + 4)
+            self.counters.rx_flow(flow).observe(seq_id, len(ecpri_msg.payload) + 4)
             self.counters.ignored[f"section-type-{msg.section_type}"] += 1
             return
         if msg.ud_comp_hdr != cfg.ud_comp_hdr:
             raise _Malformed("inconsistent-udcomphdr",
                              f"C-plane udCompHdr = {msg.ud_comp_hdr}, configured "
                              f"{cfg.ud_comp_hdr}")
-        l0 = msg.timing.start_symbol_id
+        l0 = timing.start_symbol_id
         se4: list[int] = []
         for s in msg.sections:
             if cfg.method == "modulation" and direction == "DL":
@@ -429,12 +621,12 @@ class Endpoint:
                                  f"startSymbolId {l0} + numSymbol {s.num_symbol} > "
                                  f"{cfg.n_symbols}")
         flow = Flow("C", direction, msg.eaxc_id)
-        duplicate = self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+        duplicate = self.counters.rx_flow(flow).observe(seq_id,
                                                         len(ecpri_msg.payload) + 4)
-        self._classify(flow, msg.timing, arrival)
+        self._classify(flow, timing, arrival)
         if duplicate:
             return
-        t = msg.timing
+        t = timing
         key = (direction, t.frame_id, t.subframe_id, t.slot_id)
         receives_uplane = direction in self._uplane_directions()
         buf = self._slot(key) if receives_uplane else None
@@ -458,19 +650,29 @@ class Endpoint:
     def _slot(self, key: SlotKey) -> SlotBuffer:
         buf = self._slots.get(key)
         if buf is None:
+            old = None
             while len(self._slots) >= self.max_slots:
                 old_key, old = self._slots.popitem(last=False)
                 self._close(old_key, old)
-            buf = self._slots[key] = SlotBuffer(self.config)
+            if old is not None:                  # the evicted buffer serves the new slot
+                old.clear(self.config)
+                buf = self._slots[key] = old
+            else:
+                buf = self._slots[key] = SlotBuffer(self.config)
         return buf
 
     def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
         c = self.counters
-        missing = buf.expected & ~buf.received
-        c.prbs_expected += int(buf.expected.sum())
-        c.prbs_received += int((buf.expected & buf.received).sum())
-        c.prbs_missing += int(missing.sum())
-        per = missing.sum(axis=2)
+        expected = int(np.count_nonzero(buf.expected))
+        if not expected:
+            return
+        received = int(np.count_nonzero(buf.expected & buf.received))
+        c.prbs_expected += expected
+        c.prbs_received += received
+        c.prbs_missing += expected - received
+        if received == expected:
+            return
+        per = (buf.expected & ~buf.received).sum(axis=2)
         for k, l in zip(*np.nonzero(per)):
             c.missing_by_symbol[(self.config.eaxc_ids[k], int(l))] += int(per[k, l])
 
@@ -499,6 +701,11 @@ class Endpoint:
     # -- loops -----------------------------------------------------------------------------
 
     def _service_pending(self) -> None:
+        if self._pending and not self.paced:
+            ready = sorted(self._pending)            # (due, order, ...): the queue order
+            self._pending.clear()
+            self._send_batch([(due, pdu, flow) for due, _, pdu, flow in ready])
+            return
         now = self.clock.now_ns() if self._pending and self.paced else 0
         while self._pending and (not self.paced or self._pending[0][0] <= now):
             _, _, pdu, flow = heapq.heappop(self._pending)
@@ -515,22 +722,31 @@ class Endpoint:
             max_packets = check_int("max_packets", max_packets, 0)
         timeout = check_positive("timeout", timeout)
         n = 0
+        recv_batch = getattr(self.transport, "recv_batch", None)
         while max_packets is None or n < max_packets:
             if self._stop.is_set():
                 break
             wait = timeout
             if self._pending and self.paced:
                 wait = min(wait, max(0.0, (self._pending[0][0] - self.clock.now_ns()) / 1e9))
-            pdu = self.transport.recv(timeout=wait)
-            if pdu is None:
-                with self._lock:
-                    had = bool(self._pending)
-                    self._service_pending()
-                if had:
-                    continue
+            if recv_batch is not None:              # everything that has arrived, at once
+                blocks = recv_batch(timeout=wait,
+                                    max_datagrams=None if max_packets is None
+                                    else max_packets - n)
+                got = self.handle_batch(blocks) if blocks else 0
+            else:
+                pdu = self.transport.recv(timeout=wait)
+                if pdu is not None:
+                    self.handle(pdu)
+                got = 0 if pdu is None else 1
+            if got:
+                n += got
+                continue
+            with self._lock:                        # nothing came: send what is due
+                had = bool(self._pending)
+                self._service_pending()
+            if not had:
                 break
-            self.handle(pdu)
-            n += 1
         return n
 
     def start(self) -> None:

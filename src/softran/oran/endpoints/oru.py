@@ -19,7 +19,7 @@ from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.endpoints.endpoint import SECTION_IDS, Endpoint, SlotBuffer, SlotKey
 from softran.oran.radio_header import TimingHeader
 from softran.oran.timing import Clock
-from softran.oran.uplane import UPlaneMessage, UPlaneSection, encode_uplane
+from softran.oran.uplane import encode_uplane_symbols
 
 __all__ = ["ORU"]
 
@@ -103,29 +103,29 @@ class ORU(Endpoint):
             assert cfg.windows is not None
             ta3 = cfg.windows.ta3_min
             due_of = lambda l: self._air("UL", f, sf, s, l) + ta3   # noqa: E731
-        packets = []
-        chunks = _chunks_of(np.sort(prbs), cfg.uplane_chunks[0][1])
-        for l in range(l0, l0 + num_symbol):
-            packets += self._uplane_one(raw, eaxc_id, f, sf, s, l, chunks,
-                                        due_of(l) if due_of else 0)
-        self._queue(packets)
-
-    def _uplane_one(self, raw: np.ndarray, eaxc_id: int, f: int, sf: int, s: int, l: int,
-                    chunks: tuple[tuple[int, int], ...], due: int
-                    ) -> list[tuple[int, bytes, Flow]]:
-        cfg = self.config
-        timing = TimingHeader(0, f, sf, s, l)
-        hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
+        per = cfg.uplane_chunks[0][1]
+        if prbs.size and int(prbs[-1]) - int(prbs[0]) == prbs.size - 1:
+            # the C-plane's PRBs are increasing (start + j (rb + 1)): here one contiguous run
+            p_first = int(prbs[0])
+            runs = tuple((p_first + j, min(per, prbs.size - j)) for j in range(0, prbs.size, per))
+        else:
+            runs = _chunks_of(np.sort(prbs), per)
+        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in runs]
+        symbols = range(l0, l0 + num_symbol)
+        if not chunks or not symbols:
+            return
         flow = Flow("U", "UL", eaxc_id)
-        out = []
-        for p0, n in chunks:
-            num = 0 if n == cfg.n_prb and n > 255 else n
-            section = UPlaneSection(section_id=SECTION_IDS["UL"], start_prbu=p0, num_prbu=num,
-                                    prb_payload=raw[0, l, p0:p0 + n].tobytes(), ud_comp_hdr=hdr)
-            msg = UPlaneMessage(eaxc_id=eaxc_id, timing=timing, sections=(section,),
-                                seq=self._next_seq(flow))
-            out.append((due, encode_uplane(msg, self._fmt), flow))
-        return out
+        seq0 = self._seq.get(flow, 0)
+        self._seq[flow] = (seq0 + len(symbols) * len(chunks)) % 256
+        # one message per symbol and chunk, symbol by symbol (clause 8.3), encoded at once
+        pdus = encode_uplane_symbols(raw, [eaxc_id], TimingHeader(0, f, sf, s).with_symbols(
+                                         symbols), chunks, [seq0],
+                                     section_id=SECTION_IDS["UL"],
+                                     ud_comp_hdr=(cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
+                                                  else None), fmt=self._fmt)
+        n_c = len(chunks)
+        self._queue([(due_of(l0 + i // n_c) if due_of else 0, pdu, flow)
+                     for i, pdu in enumerate(pdus)])
 
     def downlink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
         """The downlink grid rebuilt from received U-plane, ``[n_eaxc, n_symbols, 12 n_prb]``

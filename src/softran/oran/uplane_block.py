@@ -1,0 +1,182 @@
+"""The headers of many received U-plane messages at once (O-RAN.WG4.CUS.0 clause 8.3).
+
+A receiving endpoint gets the U-plane of a slot as a run of datagrams of one size (a UDP GRO
+receive hands them over in one buffer). :func:`parse_uplane_block` reads the header fields
+of every message of such a run ``[m, size]`` in one Numba pass and tells which messages are
+*plain*: one eCPRI message (revision 1, C = 0, type 0 = IQ data, ``ecpriPayload`` = the rest
+of the datagram), payloadVersion 1, a valid timing header inside the configured carrier, a
+configured eAxC and the expected data direction, exactly one section with rb = 0 whose PRBs
+lie inside the carrier and fill the message, and -- with the dynamic compression header --
+the configured udCompHdr. A plain message decodes with :func:`~softran.oran.uplane.
+decode_uplane` to the same fields; every other message is for the full decoder, which
+classifies what is wrong with it. :func:`fill_uplane_block` writes such messages, the
+sending side of :func:`~softran.oran.uplane.encode_uplane_symbols`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from softran.validation import check_int
+
+__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block"]
+
+#: Columns of :func:`parse_uplane_block`'s result.
+UPLANE_FIELDS: tuple[str, ...] = ("plain", "eaxc_index", "sequence_id", "frame_id",
+                                  "subframe_id", "slot_id", "symbol_id", "start_prbu", "n_prb",
+                                  "run")
+
+
+@njit(cache=True, nogil=True)
+def _parse(block: np.ndarray, comp_byte: int, prb_bytes: int, n_prb_carrier: int,
+           slots_per_subframe: int, n_symbols: int, direction: int, lookup: np.ndarray,
+           out: np.ndarray) -> None:  # pragma: no cover - compiled
+    m, size = block.shape
+    head = 16 if comp_byte < 0 else 18
+    for r in range(m):
+        b = block[r]
+        for c in range(10):
+            out[r, c] = 0
+        if size < head:
+            out[r, 9] = -1 - r
+            continue
+        eaxc = (np.int64(b[4]) << 8) | b[5]
+        word = (np.int64(b[10]) << 8) | b[11]
+        sec = (np.int64(b[12]) << 24) | (np.int64(b[13]) << 16) | (np.int64(b[14]) << 8) | b[15]
+        num = sec & 0xFF
+        start = (sec >> 8) & 0x3FF
+        n = num if num else n_prb_carrier
+        k = lookup[eaxc]
+        subframe, slot, symbol = word >> 12, (word >> 6) & 0x3F, word & 0x3F
+        ok = (b[0] == 0x10 and b[1] == 0
+              and ((np.int64(b[2]) << 8) | b[3]) == size - 4
+              and (b[8] >> 4) & 7 == 1 and (b[8] >> 7) == direction
+              and subframe <= 9 and slot < slots_per_subframe and symbol < n_symbols
+              and k >= 0 and (sec >> 19) & 1 == 0
+              and start + n <= n_prb_carrier and size == head + n * prb_bytes
+              and (comp_byte < 0 or b[16] == comp_byte))
+        if not ok:
+            out[r, 9] = -1 - r                         # a run of its own
+            continue
+        out[r, 0] = 1
+        out[r, 1] = k
+        out[r, 2] = b[6]
+        out[r, 3] = b[9]
+        out[r, 4] = subframe
+        out[r, 5] = slot
+        out[r, 6] = symbol
+        out[r, 7] = start
+        out[r, 8] = n
+        out[r, 9] = (((np.int64(b[9]) << 4 | subframe) << 6 | slot) << 10 | start) << 9 | num
+
+
+def eaxc_lookup(eaxc_ids: tuple[int, ...] | list[int]) -> np.ndarray:
+    """int32 ``[65536]``: the index of each 16-bit eAxC ID in ``eaxc_ids``, -1 elsewhere.
+
+    >>> eaxc_lookup([7, 3])[[3, 7, 8]].tolist()
+    [1, 0, -1]
+    """
+    out = np.full(1 << 16, -1, dtype=np.int32)
+    for k, e in enumerate(eaxc_ids):
+        out[check_int("eaxc_ids[]", e, 0, 0xFFFF)] = k
+    return out
+
+
+def parse_uplane_block(block: np.ndarray, *, prb_bytes: int, n_prb_carrier: int,
+                       slots_per_subframe: int, n_symbols: int, direction: int,
+                       lookup: np.ndarray, ud_comp_hdr: int | None = None) -> np.ndarray:
+    """Header fields of ``m`` U-plane messages of one size, uint8 ``block`` ``[m, size]``.
+
+    O-RAN.WG4.CUS.0 clause 8.3 (U-plane message: eCPRI common header, ecpriPcid,
+    ecpriSeqid, timing header, section header, PRB fields). Returns int64 ``[m, 10]`` with
+    the columns :data:`UPLANE_FIELDS`: ``plain`` (1 for a plain message, see the module
+    docstring; the other columns are then filled), the eAxC index (``lookup``, from
+    :func:`eaxc_lookup`), Sequence ID, frameId, subframeId, slotId, symbolId, startPrbu, the
+    number of PRBs (numPrbu, or ``n_prb_carrier`` for 0) and ``run``: a key that is equal
+    for plain messages of one slot and one PRB range (negative and distinct otherwise).
+    ``direction`` is the dataDirection expected (1 downlink, 0 uplink), ``prb_bytes`` the
+    bytes per PRB, ``ud_comp_hdr`` the udCompHdr byte each section must carry (None: no
+    udCompHdr field, static configuration).
+
+    >>> from softran.oran.radio_header import TimingHeader
+    >>> from softran.oran.uplane import encode_uplane_symbols
+    >>> raw = np.zeros((2, 14, 4, 28), dtype=np.uint8)
+    >>> t = [TimingHeader(1, 5, 2, 1, l) for l in (3, 4)]
+    >>> from softran.oran.uplane import UPlaneFormat
+    >>> from softran.oran.radio_header import UdCompHdr
+    >>> fmt = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=4)
+    >>> pdus = encode_uplane_symbols(raw, [0, 1], t, [(0, 4)], [7, 9], section_id=1, fmt=fmt)
+    >>> block = np.frombuffer(b"".join(pdus), dtype=np.uint8).reshape(4, -1)
+    >>> f = parse_uplane_block(block, prb_bytes=28, n_prb_carrier=4, slots_per_subframe=2,
+    ...                        n_symbols=14, direction=1, lookup=eaxc_lookup([0, 1]))
+    >>> f[:, :9].tolist()[1]      # plain, eAxC 1, seq 9, frame 5, subframe 2, slot 1, sym 3
+    [1, 1, 9, 5, 2, 1, 3, 0, 4]
+    >>> bool((f[:, 9] == f[0, 9]).all())
+    True
+    """
+    if not isinstance(block, np.ndarray) or block.dtype != np.uint8 or block.ndim != 2:
+        raise TypeError("block must be a uint8 numpy array [m, size]")
+    check_int("prb_bytes", prb_bytes, 1)
+    check_int("n_prb_carrier", n_prb_carrier, 1, 1024)
+    check_int("slots_per_subframe", slots_per_subframe, 1, 64)
+    check_int("n_symbols", n_symbols, 1, 14)
+    check_int("direction", direction, 0, 1)
+    comp = -1 if ud_comp_hdr is None else check_int("ud_comp_hdr", ud_comp_hdr, 0, 255)
+    if not isinstance(lookup, np.ndarray) or lookup.shape != (1 << 16,):
+        raise TypeError("lookup must be the int32 [65536] array of eaxc_lookup()")
+    out = np.empty((block.shape[0], len(UPLANE_FIELDS)), dtype=np.int64)
+    _parse(block, comp, prb_bytes, n_prb_carrier, slots_per_subframe, n_symbols, direction,
+           lookup, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _fill(raw: np.ndarray, symbols: np.ndarray, timing: np.ndarray, eaxc_ids: np.ndarray,
+          seq: np.ndarray, header: np.ndarray, p0: int, n: int,
+          out: np.ndarray) -> None:  # pragma: no cover - compiled
+    n_sym, n_e = out.shape[0], out.shape[1]
+    head = header.shape[0]
+    width = raw.shape[3]
+    for i in range(n_sym):
+        l = symbols[i]
+        for k in range(n_e):
+            o = out[i, k]
+            for j in range(head):
+                o[j] = header[j]
+            o[4] = eaxc_ids[k] >> 8
+            o[5] = eaxc_ids[k] & 0xFF
+            o[6] = seq[i, k]
+            for j in range(4):
+                o[8 + j] = timing[i, j]
+            pos = head
+            for q in range(p0, p0 + n):
+                for j in range(width):
+                    o[pos] = raw[k, l, q, j]
+                    pos += 1
+
+
+def fill_uplane_block(raw: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
+                      eaxc_ids: np.ndarray, seq: np.ndarray, header: np.ndarray, p0: int,
+                      n: int) -> np.ndarray:
+    """uint8 ``[n_sym, n_eaxc, size]``: one-section U-plane messages of PRBs ``p0 .. p0 + n
+    - 1`` of ``raw`` ``[n_eaxc, n_symbols, n_prb, bytes_per_prb]`` per symbol ``symbols[i]``
+    and eAxC (O-RAN.WG4.CUS.0 clause 8.3): each starts with ``header`` (eCPRI common header,
+    section header and udCompHdr field; bytes 4-11 are overwritten), carries ecpriPcid
+    ``eaxc_ids[k]``, Sequence ID ``seq[i, k]`` (byte 6; byte 7 from ``header``), timing
+    header ``timing[i]`` (4 bytes) and the PRB bytes. The caller checks the fields
+    (:func:`~softran.oran.uplane.encode_uplane_symbols` does).
+
+    >>> raw = np.arange(2 * 14 * 3 * 2, dtype=np.uint8).reshape(2, 14, 3, 2)
+    >>> hdr = np.array([0x10, 0, 0, 16, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0x10, 0, 2], np.uint8)
+    >>> out = fill_uplane_block(raw, np.array([5]), np.array([[0x90, 1, 0, 5]], np.uint8),
+    ...                         np.array([0, 7]), np.array([[3, 4]]), hdr, 1, 2)
+    >>> out[0, 1].tolist()
+    [16, 0, 0, 16, 0, 7, 4, 128, 144, 1, 0, 5, 0, 16, 0, 2, 116, 117, 118, 119]
+    """
+    n_sym, n_e = len(symbols), len(eaxc_ids)
+    out = np.empty((n_sym, n_e, header.shape[0] + n * raw.shape[3]), dtype=np.uint8)
+    _fill(raw, np.asarray(symbols, dtype=np.int64), np.asarray(timing, dtype=np.uint8),
+          np.asarray(eaxc_ids, dtype=np.int64), np.asarray(seq, dtype=np.int64),
+          np.asarray(header, dtype=np.uint8), int(p0), int(n), out)
+    return out

@@ -1,0 +1,89 @@
+"""Header fields of many U-plane messages at once: the same fields as decode_uplane, and a
+plain message is exactly one the endpoints' full decoder accepts with one rb = 0 section."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softran.oran import (
+    FronthaulDecodeError,
+    TimingHeader,
+    UdCompHdr,
+    UPlaneFormat,
+    decode_uplane,
+    eaxc_lookup,
+    fill_uplane_block,
+    parse_uplane_block,
+)
+from softran.oran.uplane import encode_uplane_symbols
+
+FMT = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=20)
+LOOKUP = eaxc_lookup([0x10, 0x11])
+
+
+def _parse(block: np.ndarray, direction: int = 1) -> np.ndarray:
+    return parse_uplane_block(block, prb_bytes=28, n_prb_carrier=20, slots_per_subframe=2,
+                              n_symbols=14, direction=direction, lookup=LOOKUP)
+
+
+def _messages(chunks: list[tuple[int, int]]) -> list[bytes]:
+    raw = np.random.default_rng(1).integers(0, 256, (2, 14, 20, 28), dtype=np.uint8)
+    timings = TimingHeader(1, 200, 9, 1).with_symbols([0, 7, 13])
+    return encode_uplane_symbols(raw, [0x10, 0x11], timings, chunks, [250, 3], section_id=5,
+                                 fmt=FMT)
+
+
+def test_fields_are_those_of_decode_uplane() -> None:
+    pdus = _messages([(0, 10), (10, 10)])
+    block = np.frombuffer(b"".join(pdus), dtype=np.uint8).reshape(len(pdus), -1)
+    f = _parse(block)
+    for row, pdu in zip(f, pdus, strict=True):
+        m = decode_uplane(pdu, FMT)
+        s = m.sections[0]
+        assert row.tolist()[:9] == [1, [0x10, 0x11].index(m.eaxc_id), m.seq.sequence_id,
+                                    m.timing.frame_id, m.timing.subframe_id, m.timing.slot_id,
+                                    m.timing.start_symbol_id, s.start_prbu, s.num_prbu]
+    # one run per slot and PRB range: the two chunks alternate
+    assert len(set(f[:, 9].tolist())) == 2 and (f[0::2, 9] == f[0, 9]).all()
+    assert (_parse(block, direction=0)[:, 0] == 0).all()     # uplink expected: none plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 16 + 10 * 28 - 1), st.integers(0, 255))
+def test_a_changed_byte_is_plain_only_if_the_full_decoder_accepts_it(pos: int,
+                                                                      value: int) -> None:
+    pdu = bytearray(_messages([(0, 10)])[0])
+    pdu[pos] = value
+    f = _parse(np.frombuffer(bytes(pdu), dtype=np.uint8).reshape(1, -1))[0]
+    try:
+        m = decode_uplane(bytes(pdu), FMT)
+        t = m.timing
+        accepted = (t.data_direction == 1 and m.eaxc_id in (0x10, 0x11) and t.slot_id < 2
+                    and len(m.sections) == 1 and m.sections[0].rb == 0
+                    and pdu[0] == 0x10 and int.from_bytes(pdu[2:4], "big") == len(pdu) - 4)
+    except FronthaulDecodeError:
+        accepted = False
+    assert bool(f[0]) == accepted
+    if accepted:
+        assert f[1:9].tolist() == [[0x10, 0x11].index(m.eaxc_id), m.seq.sequence_id,
+                                   t.frame_id, t.subframe_id, t.slot_id, t.start_symbol_id,
+                                   m.sections[0].start_prbu, m.sections[0].num_prbu]
+
+
+def test_fill_is_encode_uplane_symbols_and_bad_arguments() -> None:
+    raw = np.random.default_rng(2).integers(0, 256, (1, 14, 20, 28), dtype=np.uint8)
+    t = TimingHeader(1, 1, 2, 0).with_symbols([4])
+    want = encode_uplane_symbols(raw, [7], t, [(3, 5)], [9], section_id=1, fmt=FMT)[0]
+    header = np.frombuffer(want[:16], dtype=np.uint8)
+    got = fill_uplane_block(raw, np.array([4]), np.frombuffer(want[8:12], np.uint8)[None],
+                            np.array([7]), np.array([[9]]), header, 3, 5)
+    assert got[0, 0].tobytes() == want
+    with pytest.raises(TypeError, match="block"):
+        parse_uplane_block(np.zeros(5), prb_bytes=28, n_prb_carrier=20, slots_per_subframe=2,
+                           n_symbols=14, direction=1, lookup=LOOKUP)
+    with pytest.raises(ValueError, match="direction"):
+        parse_uplane_block(np.zeros((1, 5), np.uint8), prb_bytes=28, n_prb_carrier=20,
+                           slots_per_subframe=2, n_symbols=14, direction=2, lookup=LOOKUP)
