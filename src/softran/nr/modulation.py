@@ -213,6 +213,20 @@ def _modulate_into_rows(bits, seq, scramble, qm, pi2, table, index, out
     u = np.uint64
     n = u(out.shape[1])
     q8 = u(qm)
+    if qm == 8 and scramble and bits.shape[1] % 8 == 0:
+        # 256QAM: one symbol's 8 bit-bytes are one 64-bit word; XOR with c(i) word-wise and
+        # gather bit j of byte j into bit 7 - j of the index by one multiplication (the byte
+        # products never carry: each byte is 0 or 1)
+        c = seq.view(np.uint64)
+        for r in range(bits.shape[0]):
+            w = bits[r].view(np.uint64)
+            dst = out[r]
+            for i in range(index.shape[0]):
+                k = u(index[i])
+                if k >= n:
+                    return i
+                dst[k] = table[((w[i] ^ c[i]) * u(0x8040201008040201)) >> u(56)]
+        return -1
     for r in range(bits.shape[0]):
         src = bits[r]
         dst = out[r]

@@ -17,6 +17,7 @@ from softran.nr.pdsch.allocation import (
 from softran.nr.pdsch.chain import (
     pdsch,
     pdsch_decode,
+    pdsch_n_id,
     pdsch_precode,
 )
 from softran.nr.pdsch.config import (
@@ -77,6 +78,7 @@ __all__ = [
     "pdsch",
     "pdsch_data_re_mask",
     "pdsch_decode",
+    "pdsch_n_id",
     "pdsch_dmrs",
     "pdsch_dmrs_c_init",
     "pdsch_dmrs_cdm",

@@ -23,10 +23,17 @@ from softran.nr.pdsch.vrb_mapping import prg_index
 from softran.nr.scrambling import pdsch_descramble, pdsch_scrambling_sequence
 from softran.validation import check_bits, check_tensor
 
-__all__ = ["pdsch", "pdsch_decode", "pdsch_precode"]
+__all__ = ["pdsch", "pdsch_decode", "pdsch_n_id", "pdsch_precode"]
 
 
-def _n_id(carrier: CarrierConfig, config: PDSCHConfig) -> int:
+def pdsch_n_id(carrier: CarrierConfig, config: PDSCHConfig) -> int:
+    """n_ID of the PDSCH scrambling (TS 38.211 §7.3.1.1): *dataScramblingIdentityPDSCH*
+    (``config.n_id``) if configured, else N_ID^cell.
+
+    >>> pdsch_n_id(CarrierConfig(n_cell_id=7), PDSCHConfig()), pdsch_n_id(
+    ...     CarrierConfig(n_cell_id=7), PDSCHConfig(n_id=500))
+    (7, 500)
+    """
     return carrier.n_cell_id if config.n_id is None else config.n_id
 
 
@@ -67,7 +74,7 @@ def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
     """
     carrier, config = check_pdsch_config(carrier, config)
     cws = _codewords(cws, config.n_codewords)
-    n_id = _n_id(carrier, config)
+    n_id = pdsch_n_id(carrier, config)
     symbols = []
     for q, (cw, v) in enumerate(zip(cws, config.codeword_layers, strict=True)):
         cw = check_bits(f"cws[{q}]" if config.n_codewords > 1 else "cws", cw)
@@ -118,7 +125,7 @@ def pdsch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PDSCHCon
     y = layer_demap(x)
     ys = (y,) if isinstance(y, torch.Tensor) else y
     nvs = (nv,) * len(ys) if not isinstance(nv, tuple) else nv
-    n_id = _n_id(carrier, config)
+    n_id = pdsch_n_id(carrier, config)
     out = tuple(pdsch_descramble(symbol_demodulate(yq, config.modulation, nq, method=method),
                                  n_id, config.rnti, q)
                 for q, (yq, nq) in enumerate(zip(ys, nvs, strict=True)))
