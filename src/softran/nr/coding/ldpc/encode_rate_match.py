@@ -130,6 +130,17 @@ def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, s
         eq = u(e // qm)
         dst = out[b]
         o = u(off)
+        if qm == 8 and out.shape[1] % 8 == 0:
+            # Q_m = 8: the 8 bits of one symbol are one 64-bit word of the output (offsets
+            # and row length are multiples of 8), gathered from the 8 rows of e
+            dst64 = dst.view(np.uint64)
+            o64 = o >> u(3)
+            for i in range(eq):
+                w = u(0)
+                for m in range(8):
+                    w |= u(sel[u(m) * eq + u(i)]) << u(8 * m)
+                dst64[o64 + u(i)] = w
+            continue
         for m in range(qm):
             mq = u(m) * eq
             for i in range(eq):
