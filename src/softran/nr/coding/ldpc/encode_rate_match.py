@@ -11,9 +11,9 @@ computes only the parity columns that rate matching reads. Which those are depen
 graph are read, so the extension rows of the parity-check matrix are skipped. For each
 code block the kernel
 
-1. copies the block's data bits, its CRC24B (C > 1, computed beforehand for all blocks at
-   once by :func:`~softran.nr.coding.crc.crc_parity`) and zeros for the filler bits
-   into a work buffer of the columns of the lifted base graph;
+1. copies the block's data bits into a work buffer of the columns of the lifted base
+   graph, then their CRC24B (C > 1, from the copied bits by
+   :func:`~softran.nr.coding.crc.crc_register_of_bit_bytes`) and zeros for the filler bits;
 2. runs the steps of the encoding schedule (:func:`~softran.nr.coding.ldpc.plan.encode_plan`)
    whose target is needed: the columns read by rate matching and, backwards, every column
    a kept step reads;
@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_parity
+from softran.nr.coding.crc import crc_byte_tables, crc_register_of_bit_bytes
 from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.plan import encode_plan
 from softran.nr.coding.ldpc.rate_match import (
@@ -70,17 +70,18 @@ def _needed_steps(bgn: int, zc: int, columns: frozenset[int]
 
 
 @njit(cache=True, nogil=True)
-def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, src_ptr, src_col,
-                            src_shift, zc, n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi,
-                            out):  # pragma: no cover - compiled
+def _encode_rate_match_rows(data, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col, tgt_shift,
+                            src_ptr, src_col, src_shift, zc, n_buf_cols, qm, c_lo, e_lo, run_lo,
+                            e_hi, run_hi, out):  # pragma: no cover - compiled
     """Per code block r of each batch row b: data bits ``data[b, r*(K'-L):(r+1)*(K'-L)]``,
-    CRC ``parity[b*C + r]``, zero fillers, the kept schedule steps (shift P split into two
+    their CRC24B (L = ``l_cb`` = 24 bits, by the slicing-by-8 tables ``crc_table``; C > 1)
+    or none (L = 0), zero fillers, the kept schedule steps (shift P split into two
     contiguous runs), bit selection as runs ``(start, length)`` of the work buffer
     (``run_lo`` / ``run_hi`` ``[n, 2]``) and bit interleaving ``f_{i Qm + m} = e_{m E/Qm + i}``
     into ``out[b, offset_r:]``. Indices are unsigned so that the byte loops have no
     wraparound code and vectorise."""
     u = np.uint64
-    n_data = u(k_prime - parity.shape[1])
+    n_data = u(k_prime - l_cb)
     zcu = u(zc)
     buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
     acc = np.empty(zc, dtype=np.uint8)
@@ -92,9 +93,11 @@ def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, s
         d0 = u(r) * n_data
         for q in range(n_data):
             buf[u(q)] = src[d0 + u(q)]
-        par = parity[row]
-        for q in range(parity.shape[1]):
-            buf[n_data + u(q)] = par[u(q)]
+        if l_cb:
+            # the code block's CRC24B (TS 38.212 §5.2.2) from the bits just copied
+            reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
+            for q in range(l_cb):
+                buf[n_data + u(q)] = np.uint8((reg >> (31 - q)) & 1)
         for q in range(k_prime, kbz):
             buf[u(q)] = 0
         for s in range(tgt_col.shape[0]):
@@ -223,10 +226,7 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     if seg.pad:
         flat = torch.cat([flat, flat.new_zeros(flat.shape[0], seg.pad)], dim=-1)
     data = flat.contiguous()
-    if seg.c > 1:
-        parity = crc_parity(data.reshape(-1, seg.k_prime - seg.l_cb).view(torch.bool), "24B")
-    else:
-        parity = data.new_zeros(data.shape[0], 0)
+    table, g = crc_byte_tables("24B")    # the code blocks' CRC24B, in the kernel (C > 1)
     # fillers c_K'..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
     fill_start = max(0, seg.k_prime - 2 * seg.zc)
     fill_len = seg.k - 2 * seg.zc - fill_start
@@ -236,7 +236,7 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     steps = _needed_steps(bgn, seg.zc, cols)
     plan = encode_plan(bgn, seg.zc)
     out = torch.empty(data.shape[0], out_len, dtype=torch.uint8)
-    _encode_rate_match_rows(data.numpy(), parity.numpy(), seg.k_prime, plan.kb * seg.zc, seg.c,
-                            *steps, seg.zc, plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi,
+    _encode_rate_match_rows(data.numpy(), seg.l_cb if seg.c > 1 else 0, table, np.int64(g),
+                            seg.k_prime, plan.kb * seg.zc, seg.c, *steps, seg.zc, plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi,
                             run_hi, out.numpy())
     return out.reshape(*batch, out_len)
