@@ -470,6 +470,14 @@ def _cyclic_prefix_rows(x, cps, out):  # pragma: no cover - compiled
             o += nfft
 
 
+@functools.lru_cache(maxsize=64)
+def _cyclic_prefix_array(info: OFDMInfo, first: int, n_symbols: int) -> np.ndarray:
+    """N_CP,l in samples of the ``n_symbols`` symbols from ``first``, int64 (read only)."""
+    out = np.asarray(_symbol_timing(info, first, n_symbols)[0], dtype=np.int64)
+    out.flags.writeable = False
+    return out
+
+
 def _cyclic_prefix(x: torch.Tensor, info: OFDMInfo, first: int) -> torch.Tensor:
     """The waveform ``[..., T]`` of IFFT outputs ``x`` ``[..., n_symbols, nfft]``: cyclic
     prefixes inserted (and windowing applied) as :func:`ofdm_modulate` describes; a new
@@ -477,11 +485,10 @@ def _cyclic_prefix(x: torch.Tensor, info: OFDMInfo, first: int) -> torch.Tensor:
     n_symbols = x.shape[-2]
     if (info.windowing == 0 and x.device.type == "cpu" and x.is_contiguous()
             and not (x.requires_grad and torch.is_grad_enabled())):
-        cps, _ = _symbol_timing(info, first, n_symbols)
+        cps = _cyclic_prefix_array(info, first, n_symbols)
         rows = x.reshape(-1, n_symbols, info.nfft)
-        out = torch.empty(rows.shape[0], sum(cps) + n_symbols * info.nfft, dtype=x.dtype)
-        _cyclic_prefix_rows(rows.detach().numpy(), np.asarray(cps, dtype=np.int64),
-                            out.numpy())
+        out = torch.empty(rows.shape[0], int(cps.sum()) + n_symbols * info.nfft, dtype=x.dtype)
+        _cyclic_prefix_rows(rows.detach().numpy(), cps, out.numpy())
         return out.reshape(*x.shape[:-2], out.shape[-1])
     flat = x.flatten(-2)
     idx1, w1, idx2, w2 = _modulation_plan(info, first, n_symbols, x.device, x.dtype)

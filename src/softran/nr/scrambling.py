@@ -274,7 +274,12 @@ def pdsch_scrambling_sequence(n_id: int, n_rnti: int, q: int, length: int,
     q = check_int("q", q, 0, 1)
     length = check_int("length", length, 0)
     dev = torch.device("cpu") if device is None else torch.device(device)
-    return _sequence(_c_init(n_id, n_rnti, q, dev), torch.Size([]), length, "sequence")
+    c_init = (check_int("n_rnti", n_rnti, 0, _MAX_RNTI) * 2 ** 15 + q * 2 ** 14
+              + check_int("n_id", n_id, 0, _MAX_N_ID))
+    seq = _SEQUENCE_CACHE.get((c_init, length, str(dev)))   # once per slot: no tensors made
+    if seq is not None:
+        return seq
+    return _sequence(torch.tensor(c_init, device=dev), torch.Size([]), length, "sequence")
 
 
 def pdsch_descramble(llr: torch.Tensor, n_id: IntOrTensor, n_rnti: IntOrTensor,

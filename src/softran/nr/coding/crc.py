@@ -234,8 +234,14 @@ def _remainder_cpu(bits: torch.Tensor, poly: str) -> torch.Tensor:
         lead = k % 8
         packed = np.packbits(flat[:, lead:], axis=-1)
         reg = torch.from_numpy(_crc_rows(flat, lead, packed, table, np.int64(g)))
-    shifts = torch.arange(31, 31 - big_l, -1, dtype=torch.int64)
-    return ((reg.unsqueeze(-1) >> shifts) & 1).to(torch.uint8).reshape(*batch, big_l)
+    return ((reg.unsqueeze(-1) >> _register_shifts(big_l)) & 1).to(torch.uint8).reshape(
+        *batch, big_l)
+
+
+@functools.cache
+def _register_shifts(big_l: int) -> torch.Tensor:
+    """31, 30, ..., 32 - L: the shift of p_0 .. p_{L-1} in a left-aligned register."""
+    return torch.arange(31, 31 - big_l, -1, dtype=torch.int64)
 
 
 def _remainder(bits: torch.Tensor, poly: str, *, table: bool = True) -> torch.Tensor:
@@ -283,6 +289,8 @@ def crc_parity(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     bits = check_bits("bits", bits, min_dim=1)
     poly = _check_poly(poly)
     big_l = CRC_POLYNOMIALS[poly][0]
+    if check_int("mask", mask, 0, 2 ** big_l - 1) == 0:
+        return _remainder(bits, poly)
     return _remainder(bits, poly) ^ _mask_bits(mask, big_l, bits.device)
 
 
