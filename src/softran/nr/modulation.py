@@ -155,6 +155,18 @@ def _modulate_rows(bits, qm, pi2, table, out):  # pragma: no cover - compiled
             out[r, i] = table[index]
 
 
+def _check_bits_modulation(bits: object, modulation: object) -> tuple[torch.Tensor, str, int]:
+    """(bits as uint8, modulation name, Q_m), the length of the bits a multiple of Q_m."""
+    bits = check_bits("bits", bits, min_dim=1)
+    modulation = _check_modulation(modulation)
+    qm = _QM[modulation]
+    n = bits.shape[-1]
+    if n % qm:
+        raise ValueError(f"bits has length {n} along its last dimension, which is not a "
+                         f"multiple of Qm = {qm} for {modulation}")
+    return bits, modulation, qm
+
+
 def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
     """Map bits to complex modulation symbols (TS 38.211 §5.1; MATLAB ``nrSymbolModulate``).
 
@@ -179,13 +191,8 @@ def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
     >>> symbol_modulate(b, "16QAM") * 10 ** 0.5
     tensor([ 1.+1.j, -3.-3.j])
     """
-    bits = check_bits("bits", bits, min_dim=1)
-    modulation = _check_modulation(modulation)
-    qm = _QM[modulation]
+    bits, modulation, qm = _check_bits_modulation(bits, modulation)
     n = bits.shape[-1]
-    if n % qm:
-        raise ValueError(f"bits has length {n} along its last dimension, which is not a "
-                         f"multiple of Qm = {qm} for {modulation}")
     m = n // qm
     if bits.device.type == "cpu" and bits.numel():
         flat = bits.reshape(-1, n).contiguous()
@@ -285,13 +292,8 @@ def symbol_modulate_into(bits: torch.Tensor, modulation: str, out: torch.Tensor,
     >>> symbol_modulate_into(b, "QPSK", out, torch.tensor([3, 0]), sequence=c)[0, ::3]
     tensor([-0.7071-0.7071j, -0.7071-0.7071j])
     """
-    bits = check_bits("bits", bits, min_dim=1)
-    modulation = _check_modulation(modulation)
-    qm = _QM[modulation]
+    bits, modulation, qm = _check_bits_modulation(bits, modulation)
     n = bits.shape[-1]
-    if n % qm:
-        raise ValueError(f"bits has length {n} along its last dimension, which is not a "
-                         f"multiple of Qm = {qm} for {modulation}")
     out = check_tensor("out", out, min_dim=1)
     if not out.is_complex():
         raise TypeError(f"out must be a complex tensor, got dtype {out.dtype}")
