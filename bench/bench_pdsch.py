@@ -4,8 +4,10 @@ One slot of a 100 MHz carrier at 30 kHz (273 PRB): PDSCH on all PRBs and 14 symb
 (one codeword), 256QAM MCS 27 of 'qam256' (R 948/1024, TBS 1 179 864), DM-RS type 1 with one
 additional position and 2 CDM groups without data, no precoding: PDSCHTransmitter from the
 transport block to the 4-port waveform (DL-SCH CRC, segmentation, LDPC, rate matching,
-scrambling, 256QAM, layer mapping, DM-RS, the grid, OFDM at nfft 4096). Each stage is also
-timed alone. The PUSCH transmitter runs the same case (273 PRB, 4 layers, MCS 27 of
+scrambling, 256QAM, layer mapping, DM-RS, the grid, OFDM at nfft 4096). Each stage of its
+fused CPU path is also timed alone (encoding; scrambling, modulation, layer and resource
+mapping straight into the kept IFFT bins; IFFT and cyclic prefixes), and for comparison the
+level-1 functions ``pdsch`` and ``ofdm_modulate`` that build the same waveform step by step. The PUSCH transmitter runs the same case (273 PRB, 4 layers, MCS 27 of
 'qam256', same DM-RS; UL-SCH coding shares the DL-SCH code).
 
 Every figure is the median over N calls (after a warm-up call) of one call's CPU time of the
@@ -33,9 +35,10 @@ from softran.nr import (
     PUSCHConfig,
     PUSCHTransmitter,
 )
-from softran.nr.modulation import symbol_modulate
-from softran.nr.ofdm import ofdm_modulate
-from softran.nr.pdsch.chain import pdsch
+from softran.nr.modulation import symbol_modulate_into
+from softran.nr.ofdm import ofdm_modulate, ofdm_modulate_bins, ofdm_subcarrier_bins
+from softran.nr.pdsch.chain import pdsch, pdsch_n_id
+from softran.nr.scrambling import pdsch_scrambling_sequence
 
 N = 21
 DMRS = {"additional_position": 1, "num_cdm_groups_without_data": 2}
@@ -82,14 +85,29 @@ def run() -> list[Row]:
         cw = enc(tb, cfg.modulation, cfg.n_layers, g, 0)
         layers = tx.layer_grid(tb)
         ptx, ptb = setup_pusch()
+        # the fused path's stages on buffers of their own: IFFT bins of the 4 layers and the
+        # bin of every layer-mapped symbol (one codeword: symbol m -> layer m mod 4)
+        k, nfft = tx.carrier.n_subcarriers, tx.nfft
+        grid_index = tx.indices.transpose(0, 1).reshape(-1)
+        bin_index = (grid_index // k) * nfft + ofdm_subcarrier_bins(tx.carrier, nfft)[
+            grid_index % k]
+        bins = torch.zeros(1, cfg.n_layers, tx.carrier.symbols_per_slot, nfft,
+                           dtype=torch.complex64)
+        work = torch.empty_like(bins)
+        seq = pdsch_scrambling_sequence(pdsch_n_id(tx.carrier, cfg), cfg.rnti, 0, g)
+        cw_bool, seq_bool = cw.view(torch.bool), seq.view(torch.bool)
         stages: list[tuple[str, Callable[[], object]]] = [
             ("PDSCH transmitter (TB -> waveform)", lambda: tx(tb)),
             ("  DL-SCH encoding", lambda: enc(tb, cfg.modulation, cfg.n_layers, g, 0)),
-            ("  pdsch (scrambling, 256QAM, layers)", lambda: pdsch(cw, tx.carrier, cfg)),
-            ("    of which symbol_modulate", lambda: symbol_modulate(cw, cfg.modulation)),
+            ("  scrambling, 256QAM, layer + resource mapping into IFFT bins",
+             lambda: symbol_modulate_into(cw_bool, cfg.modulation, bins.view(1, -1),
+                                          bin_index, sequence=seq_bool)),
+            ("  IFFT + cyclic prefixes (4 ports, ofdm_modulate_bins)",
+             lambda: ofdm_modulate_bins(bins, tx.carrier, nfft=nfft, work=work)),
             ("  layer grid (encoding .. resource mapping)", lambda: tx.layer_grid(tb)),
-            ("  OFDM modulation (4 ports)", lambda: ofdm_modulate(layers, tx.carrier,
-                                                                  nfft=tx.nfft)),
+            ("level-1 pdsch (scrambling, 256QAM, layers)", lambda: pdsch(cw, tx.carrier, cfg)),
+            ("level-1 ofdm_modulate of the layer grid (4 ports)",
+             lambda: ofdm_modulate(layers, tx.carrier, nfft=nfft)),
             ("PUSCH transmitter, same case (TB -> waveform)", lambda: ptx(ptb)),
         ]
         for name, fn in stages:

@@ -18,6 +18,7 @@ from softran.nr.modulation import (
     constellation,
     symbol_demodulate,
     symbol_modulate,
+    symbol_modulate_into,
 )
 
 QM = {"pi/2-BPSK": 1, "BPSK": 1, "QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM": 8, "1024QAM": 10}
@@ -333,3 +334,44 @@ def test_cpu_kernel_equals_table_lookup(modulation: str, batch: list[int], m: in
     for b in (bits, bits.bool(), bits.to(torch.int32), bits.transpose(-1, 0).contiguous()
               .transpose(-1, 0)):
         assert torch.equal(symbol_modulate(b, modulation), expected)
+
+
+@pytest.mark.parametrize("modulation", MODULATIONS)
+def test_modulate_into_is_scramble_modulate_and_index_put(modulation: str) -> None:
+    """symbol_modulate_into = the plain torch path: bits XOR c (TS 38.211 §7.3.1.1), symbol
+    modulation (§5.1) and out[..., index] = symbols, bit for bit; the entries of out that
+    the index does not name keep their values (the kernel writes only the mapped REs)."""
+    gen = torch.Generator().manual_seed(QM[modulation])
+    qm, m, n_out = QM[modulation], 37, 100
+    bits = torch.randint(0, 2, (3, m * qm), dtype=torch.uint8, generator=gen)
+    seq = torch.randint(0, 2, (m * qm,), dtype=torch.uint8, generator=gen)
+    index = torch.randperm(n_out, generator=gen)[:m]
+    before = torch.randn(3, n_out, dtype=torch.complex64, generator=gen)
+    for sequence in (None, seq):
+        expected = before.clone()
+        b = bits if sequence is None else bits ^ sequence
+        expected[:, index] = symbol_modulate(b, modulation)
+        got = symbol_modulate_into(bits.bool(), modulation, before.clone(), index,
+                                   sequence=sequence)
+        assert torch.equal(got, expected)
+        # the torch path (complex128 out) gives the same values
+        wide = symbol_modulate_into(bits, modulation, before.clone().to(torch.complex128), index,
+                                    sequence=sequence)
+        assert torch.equal(wide, expected.to(torch.complex128))
+
+
+def test_modulate_into_bad_arguments() -> None:
+    bits = torch.zeros(2, 8, dtype=torch.uint8)
+    out = torch.zeros(2, 10, dtype=torch.complex64)
+    with pytest.raises(ValueError, match=r"index must lie in 0..9 .* got 10 at position 3"):
+        symbol_modulate_into(bits, "QPSK", out, torch.tensor([0, 1, 2, 10]))
+    with pytest.raises(ValueError, match=r"index must lie in 0..9 .* got -1"):
+        symbol_modulate_into(bits, "QPSK", out, torch.tensor([0, -1, 2, 3]))
+    with pytest.raises(ValueError, match=r"index must be int64 \[n / Qm\] = \[4\]"):
+        symbol_modulate_into(bits, "QPSK", out, torch.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match="leading dimensions must be those of bits"):
+        symbol_modulate_into(bits, "QPSK", out[:1], torch.arange(4))
+    with pytest.raises(TypeError, match="out must be a complex tensor"):
+        symbol_modulate_into(bits, "QPSK", out.real, torch.arange(4))
+    with pytest.raises(ValueError, match=r"sequence must have shape \(8,\)"):
+        symbol_modulate_into(bits, "QPSK", out, torch.arange(4), sequence=torch.zeros(7, dtype=torch.uint8))

@@ -16,7 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from softran.nr.config import CarrierConfig
-from softran.nr.ofdm import OFDMInfo, ofdm_demodulate, ofdm_info, ofdm_modulate
+from softran.nr.ofdm import (
+    OFDMInfo,
+    ofdm_demodulate,
+    ofdm_info,
+    ofdm_modulate,
+    ofdm_modulate_bins,
+    ofdm_subcarrier_bins,
+)
 from softran.validation import max_allocation
 
 
@@ -500,3 +507,52 @@ def test_cpu_gather_keeps_autograd_and_conjugate_views() -> None:
     wg.abs().sum().backward()
     assert gg.grad is not None and bool(gg.grad.abs().sum() > 0)
     assert torch.equal(ofdm_demodulate(w.conj(), c), ofdm_demodulate(w.conj().clone(), c))
+
+
+@pytest.mark.parametrize(("scs", "cp", "n_slot", "n_symbols", "windowing"), [
+    (15, "normal", 0, 14, 0), (30, "normal", 1, 28, 0), (60, "extended", 3, 12, 0),
+    (30, "normal", 0, 14, 8)])
+def test_modulate_bins_is_modulate_of_the_grid(scs: int, cp: str, n_slot: int, n_symbols: int,
+                                               windowing: int) -> None:
+    """ofdm_modulate_bins of the grid put at bins (k - K/2) mod nfft equals ofdm_modulate of
+    the grid bit for bit (the same IFFT and cyclic prefixes of TS 38.211 §5.3.1), and the
+    cyclic-prefix copy of the CPU equals the gather plan of autograd (TS 38.211 §5.3.1: the
+    prefix is the symbol's last N_CP,l samples)."""
+    c = CarrierConfig(subcarrier_spacing=scs, cyclic_prefix=cp, n_size_grid=11, n_slot=n_slot)
+    gen = torch.Generator().manual_seed(scs + n_slot)
+    grid = torch.randn(2, 3, n_symbols, 132, dtype=torch.complex64, generator=gen)
+    bins = torch.zeros(2, 3, n_symbols, 256, dtype=torch.complex64)
+    pos = ofdm_subcarrier_bins(c, nfft=256)
+    assert pos.tolist() == [(k - 66) % 256 for k in range(132)]
+    bins[..., pos] = grid
+    expected = ofdm_modulate(grid, c, nfft=256, windowing=windowing)
+    work = torch.empty_like(bins)
+    for w in (None, work):
+        got = ofdm_modulate_bins(bins, c, nfft=256, windowing=windowing, work=w)
+        assert torch.equal(got, expected)
+    via_gather = ofdm_modulate(grid.clone().requires_grad_(), c, nfft=256, windowing=windowing)
+    torch.testing.assert_close(via_gather.detach(), expected, rtol=0, atol=1e-6)
+    # the cyclic prefix by hand: symbol 0's first N_CP,0 samples are its last ones
+    cp0 = ofdm_info(c, nfft=256).slot_cyclic_prefix_lengths(n_slot, 1)[0]
+    if not windowing:
+        assert torch.equal(expected[..., :cp0], expected[..., 256:256 + cp0])
+
+
+def test_modulate_bins_work_buffer_is_not_the_result() -> None:
+    """A reused work buffer: each call's waveform is the caller's own (a later call with
+    other bins does not change it), and the bins are left unchanged."""
+    c = CarrierConfig(n_size_grid=11)
+    gen = torch.Generator().manual_seed(5)
+    b1 = torch.randn(1, 14, 256, dtype=torch.complex64, generator=gen)
+    b2 = torch.randn(1, 14, 256, dtype=torch.complex64, generator=gen)
+    keep = b1.clone()
+    work = torch.empty_like(b1)
+    w1 = ofdm_modulate_bins(b1, c, nfft=256, work=work)
+    first = w1.clone()
+    w2 = ofdm_modulate_bins(b2, c, nfft=256, work=work)
+    assert torch.equal(w1, first) and torch.equal(b1, keep)
+    assert torch.equal(w2, ofdm_modulate_bins(b2, c, nfft=256))
+    with pytest.raises(ValueError, match=r"bins has 128 bins .* nfft is 256"):
+        ofdm_modulate_bins(b1[..., :128], c, nfft=256)
+    with pytest.raises(ValueError, match="work must be a torch.complex64 tensor of shape"):
+        ofdm_modulate_bins(b1, c, nfft=256, work=work[..., :10])

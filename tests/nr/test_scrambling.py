@@ -236,3 +236,20 @@ def test_cached_sequence_gives_the_same_bits_every_call() -> None:
         assert torch.equal(pusch_scramble(bits, n_id, 321).reshape(2, 5000), expected)
     llr = 1.0 - 2.0 * bits.float()
     assert torch.equal(pusch_descramble(llr, 9, 321), 1.0 - 2.0 * expected.float())
+
+
+def test_pdsch_scrambling_sequence_is_the_gold_sequence_of_the_clause() -> None:
+    """c^(q) of TS 38.211 §7.3.1.1 (c_init = n_RNTI 2^15 + q 2^14 + n_ID) against the Gold
+    sequence written out bit by bit, and the same sequence pdsch_scramble XORs on."""
+    from softran.nr.scrambling import pdsch_scrambling_sequence
+
+    for q in (0, 1):
+        c = pdsch_scrambling_sequence(5, 1234, q, 300)
+        assert c.dtype == torch.uint8 and c.tolist() == gold(1234 * 2 ** 15 + q * 2 ** 14 + 5, 300)
+        bits = torch.randint(0, 2, (2, 300), dtype=torch.uint8,
+                             generator=torch.Generator().manual_seed(q))
+        assert torch.equal(pdsch_scramble(bits, 5, 1234, q), bits ^ c)
+    with pytest.raises(ValueError, match="q = 2"):
+        pdsch_scrambling_sequence(5, 1234, 2, 300)
+    with pytest.raises(ValueError, match="n_rnti = 70000"):
+        pdsch_scrambling_sequence(5, 70000, 0, 300)

@@ -238,6 +238,7 @@ from softran.nr.receiver import (
 from softran.nr.scrambling import (
     pdsch_descramble,
     pdsch_scramble,
+    pdsch_scrambling_sequence,
     pusch_descramble,
     pusch_scramble,
 )
@@ -419,6 +420,7 @@ __all__ = [
     "pdsch_ptrs_indices",
     "pdsch_ptrs_symbols",
     "pdsch_scramble",
+    "pdsch_scrambling_sequence",
     "polar_construct",
     "polar_decode",
     "polar_encode",

@@ -58,7 +58,7 @@ from softran.validation import (
 )
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
-           "symbol_modulate"]
+           "symbol_modulate", "symbol_modulate_into"]
 
 #: Modulation schemes of TS 38.211 §5.1, in the clause's order (names as MATLAB).
 MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "BPSK", "QPSK", "16QAM", "64QAM", "256QAM",
@@ -155,6 +155,18 @@ def _modulate_rows(bits, qm, pi2, table, out):  # pragma: no cover - compiled
             out[r, i] = table[index]
 
 
+def _check_bits_modulation(bits: object, modulation: object) -> tuple[torch.Tensor, str, int]:
+    """(bits as uint8, modulation name, Q_m), the length of the bits a multiple of Q_m."""
+    bits = check_bits("bits", bits, min_dim=1)
+    modulation = _check_modulation(modulation)
+    qm = _QM[modulation]
+    n = bits.shape[-1]
+    if n % qm:
+        raise ValueError(f"bits has length {n} along its last dimension, which is not a "
+                         f"multiple of Qm = {qm} for {modulation}")
+    return bits, modulation, qm
+
+
 def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
     """Map bits to complex modulation symbols (TS 38.211 §5.1; MATLAB ``nrSymbolModulate``).
 
@@ -179,13 +191,8 @@ def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
     >>> symbol_modulate(b, "16QAM") * 10 ** 0.5
     tensor([ 1.+1.j, -3.-3.j])
     """
-    bits = check_bits("bits", bits, min_dim=1)
-    modulation = _check_modulation(modulation)
-    qm = _QM[modulation]
+    bits, modulation, qm = _check_bits_modulation(bits, modulation)
     n = bits.shape[-1]
-    if n % qm:
-        raise ValueError(f"bits has length {n} along its last dimension, which is not a "
-                         f"multiple of Qm = {qm} for {modulation}")
     m = n // qm
     if bits.device.type == "cpu" and bits.numel():
         flat = bits.reshape(-1, n).contiguous()
@@ -202,6 +209,127 @@ def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
     if modulation == "pi/2-BPSK":
         index = index + 2 * (torch.arange(m, device=bits.device) % 2)
     return _table(modulation, bits.device)[index]
+
+
+@njit(cache=True, nogil=True)
+def _modulate_into_rows(bits, seq, scramble, qm, pi2, table, index, out
+                        ):  # pragma: no cover - compiled
+    """CPU kernel of :func:`symbol_modulate_into`: ``out[r, index[i]] = table[...]`` of the
+    Q_m bits of symbol i (XOR ``seq`` where ``scramble``). Returns the first i whose index
+    is outside ``out[r]`` (nothing written from there on), or -1."""
+    u = np.uint64
+    n = u(out.shape[1])
+    q8 = u(qm)
+    if qm == 8 and scramble and bits.shape[1] % 8 == 0:
+        # 256QAM: one symbol's 8 bit-bytes are one 64-bit word; XOR with c(i) word-wise and
+        # gather bit j of byte j into bit 7 - j of the index by one multiplication (the byte
+        # products never carry: each byte is 0 or 1)
+        c = seq.view(np.uint64)
+        for r in range(bits.shape[0]):
+            w = bits[r].view(np.uint64)
+            dst = out[r]
+            for i in range(index.shape[0]):
+                k = u(index[i])
+                if k >= n:
+                    return i
+                dst[k] = table[((w[i] ^ c[i]) * u(0x8040201008040201)) >> u(56)]
+        return -1
+    for r in range(bits.shape[0]):
+        src = bits[r]
+        dst = out[r]
+        for i in range(index.shape[0]):
+            k = u(index[i])
+            if k >= n:                          # also a negative index (wraps to >= 2^63)
+                return i
+            b0 = u(i) * q8
+            idx = u(0)
+            if scramble:
+                for q in range(qm):
+                    idx = (idx << u(1)) | u(src[b0 + u(q)] ^ seq[b0 + u(q)])
+            else:
+                for q in range(qm):
+                    idx = (idx << u(1)) | u(src[b0 + u(q)])
+            if pi2:
+                idx += u(2 * (i & 1))
+            dst[k] = table[idx]
+    return -1
+
+
+def symbol_modulate_into(bits: torch.Tensor, modulation: str, out: torch.Tensor,
+                         index: torch.Tensor, *, sequence: torch.Tensor | None = None
+                         ) -> torch.Tensor:
+    """Modulate bits and write the symbols at given positions of an existing tensor:
+    ``out[..., index[i]] = symbol_modulate(bits ^ sequence, modulation)[..., i]`` (TS 38.211
+    §5.1), with the bit scrambling of §7.3.1.1 / §6.3.1.1 (``sequence`` c(i)) fused in.
+
+    The transmit chain's scrambling, modulation and resource mapping in one pass on the CPU
+    (a Numba kernel for complex64 ``out``, no intermediate tensors): the bits are read once
+    and every symbol goes straight to its resource element, e.g. of a grid or of IFFT bins
+    reused from slot to slot. Other devices and dtypes run ``symbol_modulate`` and an
+    index_put; both give the same values (the same constellation table).
+
+    Parameters
+    ----------
+    bits : ``[..., n]`` uint8/bool 0/1 tensor, ``n`` a multiple of Q_m.
+    modulation : as :func:`symbol_modulate`.
+    out : complex tensor ``[..., N]`` (the leading dimensions of ``bits``), written in place
+        at ``index`` only (the other entries keep their values). If an index is out of range
+        the ValueError comes after the symbols before it have been written.
+    index : int64 ``[n / Q_m]``, positions in ``0..N-1`` (distinct, or later symbols win).
+    sequence : optional uint8/bool ``[n]`` 0/1 scrambling sequence (e.g.
+        :func:`~softran.nr.scrambling.pdsch_scrambling_sequence`), XORed onto every row of
+        ``bits``; None: no scrambling.
+
+    Returns
+    -------
+    ``out``.
+
+    >>> out = torch.zeros(1, 4, dtype=torch.complex64)
+    >>> b = torch.tensor([[0, 0, 1, 1]], dtype=torch.uint8)
+    >>> symbol_modulate_into(b, "QPSK", out, torch.tensor([3, 0]))
+    tensor([[-0.7071-0.7071j,  0.0000+0.0000j,  0.0000+0.0000j,  0.7071+0.7071j]])
+    >>> c = torch.tensor([1, 1, 0, 0], dtype=torch.uint8)
+    >>> symbol_modulate_into(b, "QPSK", out, torch.tensor([3, 0]), sequence=c)[0, ::3]
+    tensor([-0.7071-0.7071j, -0.7071-0.7071j])
+    """
+    bits, modulation, qm = _check_bits_modulation(bits, modulation)
+    n = bits.shape[-1]
+    out = check_tensor("out", out, min_dim=1)
+    if not out.is_complex():
+        raise TypeError(f"out must be a complex tensor, got dtype {out.dtype}")
+    if tuple(out.shape[:-1]) != tuple(bits.shape[:-1]):
+        raise ValueError(f"out has shape {tuple(out.shape)}; its leading dimensions must be "
+                         f"those of bits, {tuple(bits.shape[:-1])}")
+    index = check_tensor("index", index, min_dim=1)
+    if index.dtype != torch.int64 or index.dim() != 1 or index.numel() != n // qm:
+        raise ValueError(f"index must be int64 [n / Qm] = [{n // qm}], got {index.dtype} "
+                         f"{tuple(index.shape)}")
+    if sequence is not None:
+        sequence = check_bits("sequence", sequence)
+        if tuple(sequence.shape) != (n,):
+            raise ValueError(f"sequence must have shape ({n},) (the bits' last dimension), "
+                             f"got {tuple(sequence.shape)}")
+    big_n = out.shape[-1]
+    if bits.numel() == 0:
+        return out
+    cpu = (bits.device.type == out.device.type == index.device.type == "cpu"
+           and (sequence is None or sequence.device.type == "cpu"))
+    if cpu and out.dtype == torch.complex64 and out.is_contiguous() and not out.requires_grad:
+        rows = bits.reshape(-1, n).contiguous()           # uint8 (check_bits)
+        seq = rows.new_zeros(0) if sequence is None else sequence.contiguous()
+        bad = _modulate_into_rows(rows.numpy(), seq.numpy(), sequence is not None, qm,
+                                  modulation == "pi/2-BPSK", _table(modulation, out.device).numpy(),
+                                  index.contiguous().numpy(), out.view(-1, big_n).numpy())
+        if bad >= 0:
+            raise ValueError(f"index must lie in 0..{big_n - 1} (the last dimension of out), "
+                             f"got {int(index[bad])} at position {bad}")
+        return out
+    if index.numel() and (int(index.min()) < 0 or int(index.max()) >= big_n):
+        raise ValueError(f"index must lie in 0..{big_n - 1} (the last dimension of out), got "
+                         f"{int(index.min())}..{int(index.max())}")
+    b = bits if sequence is None else bits ^ sequence.to(bits.device)
+    out[..., index.to(out.device)] = symbol_modulate(b, modulation).to(out.device, out.dtype)
+    return out
 
 
 def _check_noise_var(noise_var: object, symbols: torch.Tensor,

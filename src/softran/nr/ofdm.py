@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from numba import njit
 
 from softran.nr.config import CarrierConfig
 from softran.validation import (
@@ -44,7 +45,8 @@ from softran.validation import (
     check_tensor,
 )
 
-__all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate"]
+__all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_modulate_bins",
+           "ofdm_subcarrier_bins"]
 
 #: κ = T_s / T_c (TS 38.211 §4.1).
 KAPPA = 64
@@ -445,14 +447,123 @@ def ofdm_modulate(grid: torch.Tensor, carrier: CarrierConfig, *, nfft: int | Non
     bins[..., :half] = grid[..., half:]
     bins[..., info.nfft - half:] = grid[..., :half]
     if bins.requires_grad and torch.is_grad_enabled():
-        x = torch.fft.ifft(bins, dim=-1, norm="ortho").flatten(-2)
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho")
     else:  # in place: one buffer less to allocate (and fault in) per call
-        x = torch.fft.ifft(bins, dim=-1, norm="ortho", out=bins).flatten(-2)
-    idx1, w1, idx2, w2 = _modulation_plan(info, first, n_symbols, device, dtype)
-    out = _take(x, idx1)
-    if w1 is not None:
-        out = out * w1 + _take(x, idx2) * w2
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho", out=bins)
+    return _cyclic_prefix(x, info, first)
+
+
+@njit(cache=True, nogil=True)
+def _cyclic_prefix_rows(x, cps, out):  # pragma: no cover - compiled
+    """``out[r]`` = for every symbol s: the last ``cps[s]`` samples of ``x[r, s]``, then
+    ``x[r, s]`` (x ``[R, S, nfft]``, out ``[R, T]``): two contiguous copies per symbol."""
+    nfft = x.shape[2]
+    for r in range(x.shape[0]):
+        dst = out[r]
+        o = 0
+        for s in range(x.shape[1]):
+            src = x[r, s]
+            cp = cps[s]
+            dst[o:o + cp] = src[nfft - cp:]
+            o += cp
+            dst[o:o + nfft] = src
+            o += nfft
+
+
+@functools.lru_cache(maxsize=64)
+def _cyclic_prefix_array(info: OFDMInfo, first: int, n_symbols: int) -> np.ndarray:
+    """N_CP,l in samples of the ``n_symbols`` symbols from ``first``, int64 (read only)."""
+    out = np.asarray(_symbol_timing(info, first, n_symbols)[0], dtype=np.int64)
+    out.flags.writeable = False
     return out
+
+
+def _cyclic_prefix(x: torch.Tensor, info: OFDMInfo, first: int) -> torch.Tensor:
+    """The waveform ``[..., T]`` of IFFT outputs ``x`` ``[..., n_symbols, nfft]``: cyclic
+    prefixes inserted (and windowing applied) as :func:`ofdm_modulate` describes; a new
+    tensor. On the CPU without windowing or autograd one Numba pass of block copies."""
+    n_symbols = x.shape[-2]
+    if (info.windowing == 0 and x.device.type == "cpu" and x.is_contiguous()
+            and not (x.requires_grad and torch.is_grad_enabled())):
+        cps = _cyclic_prefix_array(info, first, n_symbols)
+        rows = x.reshape(-1, n_symbols, info.nfft)
+        out = torch.empty(rows.shape[0], int(cps.sum()) + n_symbols * info.nfft, dtype=x.dtype)
+        _cyclic_prefix_rows(rows.detach().numpy(), cps, out.numpy())
+        return out.reshape(*x.shape[:-2], out.shape[-1])
+    flat = x.flatten(-2)
+    idx1, w1, idx2, w2 = _modulation_plan(info, first, n_symbols, x.device, x.dtype)
+    out = _take(flat, idx1)
+    if w1 is not None:
+        out = out * w1 + _take(flat, idx2) * w2
+    return out
+
+
+def ofdm_subcarrier_bins(carrier: CarrierConfig, nfft: int | None = None,
+                         sample_rate: float | None = None) -> torch.Tensor:
+    """The IFFT bin of every grid subcarrier k: ``(k - K/2) mod nfft``, int64 ``[K]`` (the
+    module's frequency convention, TS 38.211 §5.3.1 with k_0 = 0): where
+    :func:`ofdm_modulate_bins` expects subcarrier k.
+
+    >>> ofdm_subcarrier_bins(CarrierConfig(n_size_grid=1), nfft=128).tolist()
+    [122, 123, 124, 125, 126, 127, 0, 1, 2, 3, 4, 5]
+    """
+    carrier = _check_carrier(carrier)
+    info = ofdm_info(carrier, nfft, sample_rate)
+    k = carrier.n_subcarriers
+    return torch.remainder(torch.arange(k, dtype=torch.int64) - k // 2, info.nfft)
+
+
+def ofdm_modulate_bins(bins: torch.Tensor, carrier: CarrierConfig, *, nfft: int | None = None,
+                       sample_rate: float | None = None, windowing: int = 0,
+                       work: torch.Tensor | None = None) -> torch.Tensor:
+    """OFDM baseband signal generation (TS 38.211 §5.3.1) of a grid already laid out in IFFT
+    bins: :func:`ofdm_modulate` from its IFFT on, for a caller that builds (and keeps) the
+    bins itself, e.g. a transmitter that writes each slot's data straight into them.
+
+    ``ofdm_modulate(grid, carrier, ...) == ofdm_modulate_bins(bins, carrier, ...)`` when
+    ``bins[..., ofdm_subcarrier_bins(carrier, nfft)] = grid`` and the other bins are 0 (bins
+    outside the grid are transmitted as they are).
+
+    Parameters
+    ----------
+    bins : complex ``[..., n_symbols, nfft]``; the first symbol is symbol 0 of slot
+        ``carrier.n_slot``. Not changed.
+    carrier, nfft, sample_rate, windowing : as :func:`ofdm_modulate`.
+    work : optional complex tensor of the shape and dtype of ``bins`` that receives the IFFT
+        (a scratch buffer the caller reuses from call to call); None: a new one.
+
+    Returns
+    -------
+    Waveform ``[..., T]``, a new tensor (not a view of ``work``).
+
+    >>> c = CarrierConfig(subcarrier_spacing=15, n_size_grid=52)
+    >>> g = torch.randn(2, 14, 624, dtype=torch.complex64)
+    >>> b = torch.zeros(2, 14, 1024, dtype=torch.complex64)
+    >>> b[..., ofdm_subcarrier_bins(c, 1024)] = g
+    >>> torch.equal(ofdm_modulate_bins(b, c, nfft=1024), ofdm_modulate(g, c, nfft=1024))
+    True
+    """
+    carrier = _check_carrier(carrier)
+    bins = _check_complex("bins", bins, 2)
+    info = ofdm_info(carrier, nfft, sample_rate, windowing)
+    if bins.shape[-1] != info.nfft:
+        raise ValueError(f"bins has {bins.shape[-1]} bins (last dimension of shape "
+                         f"{tuple(bins.shape)}); nfft is {info.nfft}")
+    if bins.shape[-2] < 1 or bins.numel() == 0:
+        raise ValueError(f"bins must hold at least 1 OFDM symbol and 1 row, got shape "
+                         f"{tuple(bins.shape)}")
+    if work is not None:
+        work = check_tensor("work", work, min_dim=2)
+        if work.shape != bins.shape or work.dtype != bins.dtype or work.device != bins.device:
+            raise ValueError(f"work must be a {bins.dtype} tensor of shape {tuple(bins.shape)} "
+                             f"on {bins.device} (that of bins), got {work.dtype} "
+                             f"{tuple(work.shape)} on {work.device}")
+    grad = bins.requires_grad and torch.is_grad_enabled()
+    if work is None or grad:
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho")
+    else:
+        x = torch.fft.ifft(bins, dim=-1, norm="ortho", out=work)
+    return _cyclic_prefix(x, info, info.first_symbol(carrier.n_slot))
 
 
 def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int | None = None,

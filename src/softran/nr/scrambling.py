@@ -24,6 +24,7 @@ from softran.validation import check_bits, check_int, check_llr, check_tensor
 __all__ = [
     "pdsch_descramble",
     "pdsch_scramble",
+    "pdsch_scrambling_sequence",
     "pusch_descramble",
     "pusch_scramble",
 ]
@@ -53,7 +54,8 @@ def _id(name: str, value: object, high: int, device: torch.device) -> torch.Tens
 
 #: Gold sequences of one c_init by (c_init, length, device): a slot's sequence is the same in
 #: every slot of a PUSCH / PDSCH configuration, so it is generated once (the 16 latest kept;
-#: callers only read it)
+#: callers only read it). The one cache of scrambling sequences of the shared channels
+#: (:func:`pdsch_scrambling_sequence` hands its entries out).
 _SEQUENCE_CACHE: dict[tuple[int, int, str], torch.Tensor] = {}
 
 
@@ -252,6 +254,32 @@ def pdsch_scramble(bits: torch.Tensor, n_id: IntOrTensor, n_rnti: IntOrTensor,
     bits = check_bits("bits", bits, min_dim=1)
     q = check_int("q", q, 0, 1)
     return _scramble(bits, _c_init(n_id, n_rnti, q, bits.device), None, None)
+
+
+def pdsch_scrambling_sequence(n_id: int, n_rnti: int, q: int, length: int,
+                              device: torch.device | str | None = None) -> torch.Tensor:
+    """The PDSCH scrambling sequence c^(q)(0..length-1) of TS 38.211 §7.3.1.1 (the Gold
+    sequence of §5.2.1 with ``c_init = n_RNTI 2^15 + q 2^14 + n_ID``), uint8 ``[length]``,
+    from the cache :func:`pdsch_scramble` uses: generated once per (c_init, length, device).
+
+    The tensor is shared with later calls and must only be read (``pdsch_scramble(bits, ...)
+    == bits ^ pdsch_scrambling_sequence(...)``); for a fused transmit path that scrambles
+    while it modulates.
+
+    >>> from softran.nr.sequences import prbs
+    >>> c = pdsch_scrambling_sequence(17, 100, 1, 8)
+    >>> bool((c == prbs(100 * 2 ** 15 + 2 ** 14 + 17, 8)).all())
+    True
+    """
+    q = check_int("q", q, 0, 1)
+    length = check_int("length", length, 0)
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    c_init = (check_int("n_rnti", n_rnti, 0, _MAX_RNTI) * 2 ** 15 + q * 2 ** 14
+              + check_int("n_id", n_id, 0, _MAX_N_ID))
+    seq = _SEQUENCE_CACHE.get((c_init, length, str(dev)))   # once per slot: no tensors made
+    if seq is not None:
+        return seq
+    return _sequence(torch.tensor(c_init, device=dev), torch.Size([]), length, "sequence")
 
 
 def pdsch_descramble(llr: torch.Tensor, n_id: IntOrTensor, n_rnti: IntOrTensor,

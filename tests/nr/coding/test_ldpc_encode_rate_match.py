@@ -71,3 +71,26 @@ def test_bad_inputs() -> None:
         ldpc_encode_rate_match(blk, 2, 200, 4, "QPSK")
     with pytest.raises(TypeError, match="blk"):
         ldpc_encode_rate_match(blk.float(), 2, 200, 0, "QPSK")
+
+
+@given(a=st.integers(1, 30000), tail_len=st.integers(0, 30), bgn=st.sampled_from([1, 2]),
+       mod=st.sampled_from(list(QM)), batch=st.integers(1, 2), seed=st.integers(0, 2 ** 31 - 1))
+@settings(max_examples=30, deadline=None)
+def test_tail_is_the_block_concatenated(a: int, tail_len: int, bgn: int, mod: str, batch: int,
+                                        seed: int) -> None:
+    """``tail`` (e.g. a transport block's CRC) follows ``blk``: the bits of the one block
+    ``blk`` ++ ``tail``, through the same three functions (TS 38.212 §5.2.2, §5.3.2, §5.4.2)."""
+    gen = torch.Generator().manual_seed(seed)
+    blk = torch.randint(0, 2, (batch, a), dtype=torch.uint8, generator=gen)
+    tail = torch.randint(0, 2, (batch, tail_len), dtype=torch.uint8, generator=gen)
+    whole = torch.cat([blk, tail], dim=-1)
+    nq = 2 * QM[mod]
+    g = max(nq, int(whole.shape[-1] / 0.7) // nq * nq)
+    got = ldpc_encode_rate_match(blk, bgn, g, seed % 4, mod, 2, tail=tail)
+    assert torch.equal(got, reference(whole, bgn, g, seed % 4, mod, 2, None))
+
+
+def test_tail_must_match_the_block_rows() -> None:
+    with pytest.raises(ValueError, match=r"tail must have the leading dimensions \(2,\)"):
+        ldpc_encode_rate_match(torch.zeros(2, 100, dtype=torch.uint8), 2, 400, 0, "QPSK",
+                               tail=torch.zeros(3, 24, dtype=torch.uint8))

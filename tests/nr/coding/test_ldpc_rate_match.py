@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 
 from softran.nr.coding.ldpc.base_graph import lifting_sizes
 from softran.nr.coding.ldpc.encode import ldpc_encode
-from softran.nr.coding.ldpc.rate_match import rate_match_ldpc, rate_recover_ldpc
+from softran.nr.coding.ldpc.rate_match import (
+    rate_match_ldpc,
+    rate_match_segments,
+    rate_recover_ldpc,
+)
 from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
 from softran.nr.coding.sch_info import dlsch_info
 from softran.validation import max_allocation
@@ -350,3 +354,20 @@ def test_bad_inputs():
         rate_recover_ldpc(llr, 0, 0.5, 0, "QPSK")
     with pytest.raises(TypeError):
         rate_recover_ldpc(torch.zeros(100, dtype=torch.int64), 1000, 0.5, 0, "QPSK")
+
+
+def test_n_ref_that_leaves_only_filler_bits_is_a_clear_error() -> None:
+    """Limited-buffer rate matching (TS 38.212 §5.4.2.1) with N_cb = min(N, N_ref) no longer
+    than the filler run at d_0: bit selection skips every <NULL>, so nothing is left to send
+    -> ValueError naming n_ref, its value and what is allowed. One more bit of buffer is
+    allowed: then every e_k is d_10, the one non-filler bit (k0 = 0 for rv 0)."""
+    cw = torch.zeros(1, 100, dtype=torch.int8)          # BG2, Zc = 2: N = 50 Zc = 100
+    cw[0, :10] = -1                                      # fillers d_0..d_9
+    cw[0, 10] = 1
+    with pytest.raises(ValueError, match=r"n_ref = 10 leaves only filler bits.*allowed: "
+                                         r"n_ref > 10 \(TS 38.212 §5.4.2.1\)"):
+        rate_match_ldpc(cw, 8, 0, "QPSK", n_ref=10)
+    with pytest.raises(ValueError, match="n_ref = 3 leaves only filler bits"):
+        rate_match_segments(2, 2, 1, 0, 10, 8, 0, 2, 1, n_ref=3)
+    assert rate_match_ldpc(cw, 8, 0, "QPSK", n_ref=11).tolist() == [1] * 8
+    assert rate_match_ldpc(cw, 0, 0, "QPSK", n_ref=10).shape == (0,)     # nothing to send

@@ -9,6 +9,7 @@ import torch
 
 from softran.nr import DLSCHEncoder
 from softran.nr.config import CarrierConfig
+from softran.nr.ofdm import ofdm_modulate
 from softran.nr.pdsch import (
     PDSCHConfig,
     PDSCHDMRSConfig,
@@ -57,3 +58,50 @@ def test_layer_grid_equals_level1_assembly(n_layers, modulation, dmrs, ptrs, rv)
     tx = PDSCHTransmitter(c, p)
     got = tx.layer_grid(tbs if len(tbs) > 1 else tbs[0], rv)
     assert torch.equal(got, reference_grid(c, p, tbs, rv))
+
+
+@pytest.mark.parametrize("n_layers, modulation, dmrs, ptrs", [
+    (4, "256QAM", {"additional_position": 1, "num_cdm_groups_without_data": 2}, False),
+    (3, "64QAM", {"dmrs_type": 2, "additional_position": 2}, True),
+    (8, "256QAM", {"max_length": 2}, False),
+])
+def test_successive_slots_are_independent_and_equal_the_level1_chain(n_layers, modulation,
+                                                                     dmrs, ptrs) -> None:
+    """The transmitter keeps its IFFT bins and work buffer from call to call: two calls with
+    different transport blocks each give the waveform of the level-1 chain (DL-SCH, pdsch,
+    DM-RS / PT-RS, resource grid, ofdm_modulate: TS 38.211 §7.3.1, §5.3.1) bit for bit, the
+    first call's waveform and grid are not changed by the second (the caller owns them), and
+    a change of batch size in between gives the same rows."""
+    c = CarrierConfig(n_size_grid=20, subcarrier_spacing=30, n_slot=3)
+    p = PDSCHConfig(prb_set=range(1, 20), n_layers=n_layers, modulation=modulation,
+                    target_code_rate=0.7, dmrs=PDSCHDMRSConfig(**dmrs), enable_ptrs=ptrs,
+                    ptrs=PDSCHPTRSConfig(time_density=2))
+    gen = torch.Generator().manual_seed(10 + n_layers)
+    first = [torch.randint(0, 2, (1, a), dtype=torch.uint8, generator=gen) for a in p.tb_sizes]
+    second = [torch.randint(0, 2, (1, a), dtype=torch.uint8, generator=gen) for a in p.tb_sizes]
+    tx = PDSCHTransmitter(c, p)
+
+    def arg(tbs: list[torch.Tensor]) -> torch.Tensor | list[torch.Tensor]:
+        return tbs if len(tbs) > 1 else tbs[0]
+
+    w1 = tx(arg(first), 2)
+    grid1 = tx.last_layer_grid
+    kept_w1, kept_grid1 = w1.clone(), grid1.clone()
+    w2 = tx(arg(second), 2)
+    assert torch.equal(w1, kept_w1) and torch.equal(grid1, kept_grid1)
+    for tbs, w in ((first, w1), (second, w2)):
+        ref = reference_grid(c, p, tbs, 2)
+        assert torch.equal(w, ofdm_modulate(ref, c, nfft=tx.nfft))
+    assert torch.equal(grid1, reference_grid(c, p, first, 2))
+    assert torch.equal(tx.last_layer_grid, reference_grid(c, p, second, 2))
+    assert torch.equal(tx.last_grid, tx.last_layer_grid)
+    assert not torch.equal(w1, w2)
+    both = [torch.cat([a, b]) for a, b in zip(first, second, strict=True)]
+    assert torch.equal(tx(arg(both), 2), torch.cat([w1, w2]))
+    assert torch.equal(tx(arg(first), 2), w1)                  # back to batch 1
+
+
+def test_last_grids_before_any_call() -> None:
+    tx = PDSCHTransmitter(CarrierConfig(n_size_grid=6), PDSCHConfig(prb_set=range(6), mcs_index=2))
+    with pytest.raises(RuntimeError, match="exists* after a call"):
+        _ = tx.last_layer_grid

@@ -42,7 +42,8 @@ from numba import njit
 
 from softran.validation import check_bits, check_int, check_name
 
-__all__ = ["CRC_POLYNOMIALS", "crc_decode", "crc_encode", "crc_length", "crc_parity"]
+__all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_decode", "crc_encode", "crc_length",
+           "crc_parity", "crc_register_of_bit_bytes"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -162,17 +163,85 @@ def _crc_rows(bits, lead, packed, table, g):  # pragma: no cover - compiled
     return out
 
 
+def crc_byte_tables(poly: str) -> tuple[np.ndarray, int]:
+    """The slicing-by-8 tables of a CRC of TS 38.212 §5.1 and its polynomial, as Numba
+    kernels (:func:`crc_register_of_bit_bytes`) take them: ``(T, G)`` with ``T`` int64
+    ``[8, 256]`` (``T[k][i]``: the register after byte ``i`` followed by ``k`` zero bytes)
+    and ``G`` the polynomial without its D^L term, both left-aligned in 32 bits.
+
+    >>> t, g = crc_byte_tables("24A")
+    >>> t.shape, hex(g)
+    ((8, 256), '0x864cfb00')
+    """
+    return _byte_tables(_check_poly(poly))
+
+
+@njit(cache=True, nogil=True)
+def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
+    """Left-aligned CRC register (bit 31 = D^{L-1}; p_t is bit 31 - t) of the ``n`` first
+    entries of ``bits``, a C-contiguous uint8 array of 0/1 whose start is 8-byte aligned
+    (b_0 the highest power, TS 38.212 §5.1), for use inside other Numba kernels: 64 bits
+    at a time are packed to 8 bytes (one multiplication per 8 bits) and run through the
+    slicing-by-8 tables of :func:`crc_byte_tables`; the last ``n mod 8`` bits one by one."""
+    u = np.uint64
+    mask = np.int64(0xFFFFFFFF)
+    words = bits[:n - n % 8].view(np.uint64)            # 8 bits per word, b_{8j} in byte 0
+    n_bytes = words.shape[0]
+    reg = np.int64(0)
+    j = 0
+    m = u(0x8040201008040201)
+    s56 = u(56)
+    while j + 8 <= n_bytes:
+        x = reg ^ ((np.int64((words[j] * m) >> s56) << 24)
+                   | (np.int64((words[j + 1] * m) >> s56) << 16)
+                   | (np.int64((words[j + 2] * m) >> s56) << 8)
+                   | np.int64((words[j + 3] * m) >> s56))
+        reg = (table[7, x >> 24] ^ table[6, (x >> 16) & 255] ^ table[5, (x >> 8) & 255]
+               ^ table[4, x & 255] ^ table[3, np.int64((words[j + 4] * m) >> s56)]
+               ^ table[2, np.int64((words[j + 5] * m) >> s56)]
+               ^ table[1, np.int64((words[j + 6] * m) >> s56)]
+               ^ table[0, np.int64((words[j + 7] * m) >> s56)])
+        j += 8
+    while j < n_bytes:
+        byte = np.int64((words[j] * m) >> s56)
+        reg = ((reg << 8) & mask) ^ table[0, (reg >> 24) ^ byte]
+        j += 1
+    for i in range(n - n % 8, n):
+        reg ^= np.int64(bits[i]) << 31
+        reg = ((reg << 1) & mask) ^ (g * (reg >> 31))
+    return reg
+
+
+@njit(cache=True, nogil=True)
+def _crc_rows_aligned(bits, table, g):  # pragma: no cover - compiled
+    """:func:`crc_register_of_bit_bytes` of every row (rows 8-byte aligned)."""
+    out = np.empty(bits.shape[0], dtype=np.int64)
+    for r in range(bits.shape[0]):
+        out[r] = crc_register_of_bit_bytes(bits[r], bits.shape[1], table, g)
+    return out
+
+
 def _remainder_cpu(bits: torch.Tensor, poly: str) -> torch.Tensor:
     """:func:`_remainder` by the byte table (CPU tensors, K >= 1)."""
     big_l = CRC_POLYNOMIALS[poly][0]
     batch, k = bits.shape[:-1], bits.shape[-1]
     flat = bits.reshape(-1, k).contiguous().numpy()
-    lead = k % 8
-    packed = np.packbits(flat[:, lead:], axis=-1)
     table, g = _byte_tables(poly)
-    reg = torch.from_numpy(_crc_rows(flat, lead, packed, table, np.int64(g)))
-    shifts = torch.arange(31, 31 - big_l, -1, dtype=torch.int64)
-    return ((reg.unsqueeze(-1) >> shifts) & 1).to(torch.uint8).reshape(*batch, big_l)
+    if k % 8 == 0 and flat.ctypes.data % 8 == 0:
+        # bytes packed inside the kernel (no packed copy of the bits)
+        reg = torch.from_numpy(_crc_rows_aligned(flat, table, np.int64(g)))
+    else:
+        lead = k % 8
+        packed = np.packbits(flat[:, lead:], axis=-1)
+        reg = torch.from_numpy(_crc_rows(flat, lead, packed, table, np.int64(g)))
+    return ((reg.unsqueeze(-1) >> _register_shifts(big_l)) & 1).to(torch.uint8).reshape(
+        *batch, big_l)
+
+
+@functools.cache
+def _register_shifts(big_l: int) -> torch.Tensor:
+    """31, 30, ..., 32 - L: the shift of p_0 .. p_{L-1} in a left-aligned register."""
+    return torch.arange(31, 31 - big_l, -1, dtype=torch.int64)
 
 
 def _remainder(bits: torch.Tensor, poly: str, *, table: bool = True) -> torch.Tensor:
@@ -220,6 +289,8 @@ def crc_parity(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     bits = check_bits("bits", bits, min_dim=1)
     poly = _check_poly(poly)
     big_l = CRC_POLYNOMIALS[poly][0]
+    if check_int("mask", mask, 0, 2 ** big_l - 1) == 0:
+        return _remainder(bits, poly)
     return _remainder(bits, poly) ^ _mask_bits(mask, big_l, bits.device)
 
 

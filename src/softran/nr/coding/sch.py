@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from softran.nr.coding.crc import crc_decode, crc_encode
+from softran.nr.coding.crc import crc_decode, crc_parity
 from softran.nr.coding.ldpc.decode import DECODE_KERNELS, ldpc_decode
 from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
 from softran.nr.coding.ldpc.rate_match import rate_recover_ldpc
@@ -65,10 +65,12 @@ class _SCHEncoder(torch.nn.Module):
             raise ValueError(f"tb has shape {tuple(tb.shape)}: a transport block needs at least "
                              "one bit along the last dimension (TBS >= 1)")
         info = self.info(tb.shape[-1])
-        blk = crc_encode(tb.view(torch.bool), info.crc)  # bits checked above
+        # the transport block's CRC (TS 38.212 §7.2.1 / §6.2.1), handed on beside the block
+        # rather than appended (no copy of the block); bits checked above
+        parity = crc_parity(tb.view(torch.bool), info.crc)
         # segmentation, LDPC and rate matching (one pass per code block on the CPU)
-        return ldpc_encode_rate_match(blk.view(torch.bool), info.bgn, out_len, rv, modulation,
-                                      n_layers, n_ref=self.n_ref)
+        return ldpc_encode_rate_match(tb.view(torch.bool), info.bgn, out_len, rv, modulation,
+                                      n_layers, n_ref=self.n_ref, tail=parity.view(torch.bool))
 
 
 class _SCHDecoder(torch.nn.Module):

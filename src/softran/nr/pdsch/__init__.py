@@ -17,6 +17,7 @@ from softran.nr.pdsch.allocation import (
 from softran.nr.pdsch.chain import (
     pdsch,
     pdsch_decode,
+    pdsch_n_id,
     pdsch_precode,
 )
 from softran.nr.pdsch.config import (
@@ -85,6 +86,7 @@ __all__ = [
     "pdsch_dmrs_symbols",
     "pdsch_dmrs_symbols_l_prime",
     "pdsch_indices",
+    "pdsch_n_id",
     "pdsch_precode",
     "pdsch_ptrs",
     "pdsch_ptrs_indices",

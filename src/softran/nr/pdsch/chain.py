@@ -20,13 +20,20 @@ from softran.nr.layers import layer_demap, layer_map, precode
 from softran.nr.modulation import symbol_demodulate, symbol_modulate
 from softran.nr.pdsch.config import PDSCHConfig, check_pdsch_config
 from softran.nr.pdsch.vrb_mapping import prg_index
-from softran.nr.scrambling import pdsch_descramble, pdsch_scramble
+from softran.nr.scrambling import pdsch_descramble, pdsch_scrambling_sequence
 from softran.validation import check_bits, check_tensor
 
-__all__ = ["pdsch", "pdsch_decode", "pdsch_precode"]
+__all__ = ["pdsch", "pdsch_decode", "pdsch_n_id", "pdsch_precode"]
 
 
-def _n_id(carrier: CarrierConfig, config: PDSCHConfig) -> int:
+def pdsch_n_id(carrier: CarrierConfig, config: PDSCHConfig) -> int:
+    """n_ID of the PDSCH scrambling (TS 38.211 §7.3.1.1): *dataScramblingIdentityPDSCH*
+    (``config.n_id``) if configured, else N_ID^cell.
+
+    >>> pdsch_n_id(CarrierConfig(n_cell_id=7), PDSCHConfig()), pdsch_n_id(
+    ...     CarrierConfig(n_cell_id=7), PDSCHConfig(n_id=500))
+    (7, 500)
+    """
     return carrier.n_cell_id if config.n_id is None else config.n_id
 
 
@@ -40,25 +47,6 @@ def _codewords(cws: torch.Tensor | Sequence[torch.Tensor], n: int) -> list[torch
         raise ValueError(f"this PDSCH carries {n} codeword(s) (TS 38.211 Table 7.3.1.3-1), got "
                          f"{len(cws)}")
     return list(cws)
-
-
-#: scrambling sequences c^(q) by (n_ID, n_RNTI, q, G, device): a slot's sequence is the same
-#: for every slot of a PDSCH configuration, so it is generated once (kept for the 64 latest)
-_SEQUENCES: dict[tuple[int, int, int, int, str], torch.Tensor] = {}
-
-
-def _scrambling_sequence(n_id: int, rnti: int, q: int, g: int,
-                         device: torch.device) -> torch.Tensor:
-    """c^(q)(0..g-1) of TS 38.211 §7.3.1.1: :func:`~softran.nr.scrambling.pdsch_scramble` of
-    zeros (the one definition of the sequence), cached."""
-    key = (n_id, rnti, q, g, str(device))
-    seq = _SEQUENCES.get(key)
-    if seq is None:
-        seq = pdsch_scramble(torch.zeros(g, dtype=torch.uint8, device=device), n_id, rnti, q)
-        if len(_SEQUENCES) >= 64:
-            _SEQUENCES.pop(next(iter(_SEQUENCES)))
-        _SEQUENCES[key] = seq
-    return seq
 
 
 def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
@@ -86,7 +74,7 @@ def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
     """
     carrier, config = check_pdsch_config(carrier, config)
     cws = _codewords(cws, config.n_codewords)
-    n_id = _n_id(carrier, config)
+    n_id = pdsch_n_id(carrier, config)
     symbols = []
     for q, (cw, v) in enumerate(zip(cws, config.codeword_layers, strict=True)):
         cw = check_bits(f"cws[{q}]" if config.n_codewords > 1 else "cws", cw)
@@ -94,7 +82,7 @@ def pdsch(cws: torch.Tensor | Sequence[torch.Tensor], carrier: CarrierConfig,
         if g % (v * config.qm):
             raise ValueError(f"codeword {q} has {g} bits in its last dimension, not a multiple "
                              f"of {v} layers x Q_m {config.qm} (G = n_re x {v} x {config.qm})")
-        seq = _scrambling_sequence(n_id, config.rnti, q, g, cw.device)
+        seq = pdsch_scrambling_sequence(n_id, config.rnti, q, g, cw.device)
         # the scrambled bits are 0/1 (checked above): as bool, symbol_modulate need not
         # check every value again
         symbols.append(symbol_modulate((cw ^ seq).view(torch.bool), config.modulation))
@@ -137,7 +125,7 @@ def pdsch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PDSCHCon
     y = layer_demap(x)
     ys = (y,) if isinstance(y, torch.Tensor) else y
     nvs = (nv,) * len(ys) if not isinstance(nv, tuple) else nv
-    n_id = _n_id(carrier, config)
+    n_id = pdsch_n_id(carrier, config)
     out = tuple(pdsch_descramble(symbol_demodulate(yq, config.modulation, nq, method=method),
                                  n_id, config.rnti, q)
                 for q, (yq, nq) in enumerate(zip(ys, nvs, strict=True)))

@@ -5,6 +5,19 @@ TS 38.212 §7.2 (DL-SCH), TS 38.211 §7.3.1 (PDSCH), §7.4.1.1 (DM-RS), §7.4.1.
 :class:`~softran.nr.DLSCHEncoder`, :func:`~softran.nr.pdsch.chain.pdsch`,
 :func:`~softran.nr.pdsch.dmrs.pdsch_dmrs`, :func:`~softran.nr.pdsch.ptrs.pdsch_ptrs` and
 :func:`~softran.nr.ofdm_modulate`.
+
+The fused CPU path
+------------------
+On the CPU without precoding (and where no data RE is also a DM-RS / PT-RS RE) the
+transmitter keeps the slot's OFDM input from call to call: IFFT bins ``[batch, n_layers,
+n_symbols, nfft]`` that already hold the DM-RS, PT-RS and the zero guard bins, and a work
+buffer for the IFFT. Each call writes only the data REs: scrambling (the cached c^(q) of
+:func:`~softran.nr.scrambling.pdsch_scrambling_sequence`), modulation, layer mapping and
+resource mapping in one pass (:func:`~softran.nr.modulation.symbol_modulate_into`, with
+the bin of every layer-mapped symbol worked out once), then
+:func:`~softran.nr.ofdm.ofdm_modulate_bins`. The same values as the chain of level-1
+functions (the tests check it bit for bit); the waveform returned is always a new tensor
+the caller owns, and the buffers are rebuilt when the batch size changes.
 """
 
 from __future__ import annotations
@@ -16,13 +29,15 @@ import torch
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
-from softran.nr.ofdm import ofdm_info, ofdm_modulate
-from softran.nr.pdsch.chain import pdsch
+from softran.nr.modulation import symbol_modulate_into
+from softran.nr.ofdm import ofdm_info, ofdm_modulate, ofdm_modulate_bins, ofdm_subcarrier_bins
+from softran.nr.pdsch.chain import pdsch, pdsch_n_id
 from softran.nr.pdsch.config import PDSCHConfig, check_pdsch_config
 from softran.nr.pdsch.dmrs import pdsch_dmrs, pdsch_dmrs_indices
 from softran.nr.pdsch.indices import pdsch_indices
 from softran.nr.pdsch.ptrs import pdsch_ptrs, pdsch_ptrs_indices
 from softran.nr.pdsch.vrb_mapping import prg_index
+from softran.nr.scrambling import pdsch_scrambling_sequence
 from softran.validation import check_bits, check_int, check_tensor
 
 __all__ = ["PDSCHTransmitter"]
@@ -46,8 +61,10 @@ class PDSCHTransmitter(torch.nn.Module):
         device: where the grids and waveforms are built.
 
     ``forward(tb, rv)``: ``tb`` uint8 ``[batch, A]`` (one codeword) or a list of two
-    ``[batch, A_q]`` -> waveform complex64 ``[batch, n_ports, T]``. After a call
-    ``last_layer_grid`` and ``last_grid`` hold the layer and port grids.
+    ``[batch, A_q]`` -> waveform complex64 ``[batch, n_ports, T]``, a new tensor on every
+    call. After a call ``last_layer_grid`` and ``last_grid`` give the layer and port grids
+    of the latest call (new tensors; on the fused path, module notes, they are read from the
+    kept IFFT bins when asked for, so read them before the next call).
 
     >>> c = CarrierConfig(n_size_grid=25)
     >>> p = PDSCHConfig(prb_set=range(25), mcs_index=2)
@@ -107,6 +124,84 @@ class PDSCHTransmitter(torch.nn.Module):
         self._base_grid = reference_grid(
             self.n_layers * n_sym * k, self._data_index,
             [(self.dmrs_indices, self.dmrs_symbols), (self.ptrs_indices, self.ptrs_symbols)])
+        self._last_layer_grid: torch.Tensor | None = None
+        self._last_grid: torch.Tensor | None = None
+        #: the fused CPU path (module notes): per codeword the IFFT bin of each of its
+        #: modulated symbols (layer mapping of TS 38.211 Table 7.3.1.3-1: symbol m of a
+        #: codeword with v_q layers goes to its layer m mod v_q, RE m div v_q)
+        self._fused = (self.precoder is None and self._base_grid is not None
+                       and dev.type == "cpu")
+        self._n_id = pdsch_n_id(self.carrier, cfg)
+        self._bin_index: list[torch.Tensor] = []
+        self._workspace: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._bins_ready = False
+        if self._fused:
+            self._subcarrier_bins = ofdm_subcarrier_bins(self.carrier, nfft=self.nfft)
+            off = 0
+            for v in cfg.codeword_layers:
+                grid_index = self.indices[off:off + v].transpose(0, 1).reshape(-1)
+                self._bin_index.append(self._to_bins(grid_index).contiguous())
+                off += v
+            assert self._base_grid is not None
+            self._base_bins = torch.zeros(self.n_layers * n_sym, self.nfft,
+                                          dtype=torch.complex64)
+            self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
+
+    def _to_bins(self, grid_index: torch.Tensor) -> torch.Tensor:
+        """Flat layer-grid indices ``(layer n_symbols + l) K + k`` -> flat IFFT-bin indices
+        ``(layer n_symbols + l) nfft + bin(k)``."""
+        k = self.grid_shape[-1]
+        return (grid_index // k) * self.nfft + self._subcarrier_bins[grid_index % k]
+
+    def _bins(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The kept (IFFT bins, IFFT work buffer) for ``batch`` rows, made on first use."""
+        if self._workspace is None or self._workspace[0].shape[0] != batch:
+            shape = (batch, self.n_layers, self.grid_shape[1], self.nfft)
+            bins = self._base_bins.reshape(1, *shape[1:]).repeat(batch, 1, 1, 1)
+            self._workspace = (bins, torch.empty(shape, dtype=torch.complex64))
+        return self._workspace
+
+    def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
+        """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
+        cfg = self.config
+        batch = tbs[0].shape[0]
+        bins, _ = self._bins(batch)
+        self._bins_ready = False
+        flat = bins.view(batch, -1)
+        for q, (enc, t, v, g) in enumerate(zip(self.encoders, tbs, cfg.codeword_layers,
+                                               self.indices_info.G, strict=True)):
+            # 0/1 by construction: as bool no value is checked again
+            cw = enc(t.view(torch.bool), cfg.modulation, v, g, rv)
+            seq = pdsch_scrambling_sequence(self._n_id, cfg.rnti, q, g, self.device)
+            symbol_modulate_into(cw.view(torch.bool), cfg.modulation, flat,
+                                 self._bin_index[q], sequence=seq.view(torch.bool))
+        self._bins_ready = True
+        return bins
+
+    def _grid_from_bins(self) -> torch.Tensor:
+        if not self._bins_ready or self._workspace is None:
+            raise RuntimeError("no slot transmitted yet: last_layer_grid / last_grid exist "
+                                 "after a call")
+        return self._workspace[0].index_select(-1, self._subcarrier_bins)
+
+    @property
+    def last_layer_grid(self) -> torch.Tensor:
+        """Layer grid ``[batch, n_layers, n_symbols, K]`` of the latest call (a new tensor)."""
+        if self._fused:
+            return self._grid_from_bins()
+        if self._last_layer_grid is None:
+            raise RuntimeError("no slot transmitted yet: last_layer_grid exists after a call")
+        return self._last_layer_grid
+
+    @property
+    def last_grid(self) -> torch.Tensor:
+        """Port grid ``[batch, n_ports, n_symbols, K]`` of the latest call (the layer grid
+        without precoding)."""
+        if self._fused:
+            return self._grid_from_bins()
+        if self._last_grid is None:
+            raise RuntimeError("no slot transmitted yet: last_grid exists after a call")
+        return self._last_grid
 
     def _check_tb(self, tb: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
         tbs = [tb] if isinstance(tb, torch.Tensor) else list(tb)
@@ -128,6 +223,9 @@ class PDSCHTransmitter(torch.nn.Module):
         """Layer grid ``[batch, n_layers, n_symbols, K]`` with data, DM-RS and PT-RS."""
         tbs = self._check_tb(tb)
         rv = check_int("rv", rv, 0, 3)
+        if self._fused:
+            self._fill_bins(tbs, rv)
+            return self._grid_from_bins()
         cfg = self.config
         # the blocks are 0/1 (checked in _check_tb): as bool the encoder need not check
         # every value again
@@ -150,9 +248,13 @@ class PDSCHTransmitter(torch.nn.Module):
 
     def forward(self, tb: torch.Tensor | Sequence[torch.Tensor], rv: int = 0) -> torch.Tensor:
         """Waveform ``[batch, n_ports, T]`` of the transport block(s) ``tb``."""
+        if self._fused:
+            bins = self._fill_bins(self._check_tb(tb), check_int("rv", rv, 0, 3))
+            return ofdm_modulate_bins(bins, self.carrier, nfft=self.nfft, work=self._bins(
+                bins.shape[0])[1])
         layers = self.layer_grid(tb, rv)
         grid = layers if self.precoder is None else torch.einsum(
             "kpv,bvsk->bpsk", self.precoder, layers)
-        self.last_layer_grid = layers
-        self.last_grid = grid
+        self._last_layer_grid = layers
+        self._last_grid = grid
         return ofdm_modulate(grid, self.carrier, nfft=self.nfft)

@@ -11,9 +11,9 @@ computes only the parity columns that rate matching reads. Which those are depen
 graph are read, so the extension rows of the parity-check matrix are skipped. For each
 code block the kernel
 
-1. copies the block's data bits, its CRC24B (C > 1, computed beforehand for all blocks at
-   once by :func:`~softran.nr.coding.crc.crc_parity`) and zeros for the filler bits
-   into a work buffer of the columns of the lifted base graph;
+1. copies the block's data bits into a work buffer of the columns of the lifted base
+   graph, then their CRC24B (C > 1, from the copied bits by
+   :func:`~softran.nr.coding.crc.crc_register_of_bit_bytes`) and zeros for the filler bits;
 2. runs the steps of the encoding schedule (:func:`~softran.nr.coding.ldpc.plan.encode_plan`)
    whose target is needed: the columns read by rate matching and, backwards, every column
    a kept step reads;
@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_parity
+from softran.nr.coding.crc import crc_byte_tables, crc_register_of_bit_bytes
 from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.plan import encode_plan
 from softran.nr.coding.ldpc.rate_match import (
@@ -70,17 +70,19 @@ def _needed_steps(bgn: int, zc: int, columns: frozenset[int]
 
 
 @njit(cache=True, nogil=True)
-def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, src_ptr, src_col,
-                            src_shift, zc, n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi,
-                            out):  # pragma: no cover - compiled
-    """Per code block r of each batch row b: data bits ``data[b, r*(K'-L):(r+1)*(K'-L)]``,
-    CRC ``parity[b*C + r]``, zero fillers, the kept schedule steps (shift P split into two
+def _encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
+                            tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm, c_lo,
+                            e_lo, run_lo, e_hi, run_hi, out):  # pragma: no cover - compiled
+    """Per code block r of each batch row b: data bits ``r*(K'-L) .. (r+1)*(K'-L) - 1`` of
+    row b of ``data`` followed by ``tail`` (a block and its CRC / padding, not concatenated),
+    their CRC24B (L = ``l_cb`` = 24 bits, by the slicing-by-8 tables ``crc_table``; C > 1)
+    or none (L = 0), zero fillers, the kept schedule steps (shift P split into two
     contiguous runs), bit selection as runs ``(start, length)`` of the work buffer
     (``run_lo`` / ``run_hi`` ``[n, 2]``) and bit interleaving ``f_{i Qm + m} = e_{m E/Qm + i}``
     into ``out[b, offset_r:]``. Indices are unsigned so that the byte loops have no
     wraparound code and vectorise."""
     u = np.uint64
-    n_data = u(k_prime - parity.shape[1])
+    n_data = u(k_prime - l_cb)
     zcu = u(zc)
     buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
     acc = np.empty(zc, dtype=np.uint8)
@@ -90,11 +92,19 @@ def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, s
         r = row - b * c
         src = data[b]
         d0 = u(r) * n_data
-        for q in range(n_data):
+        n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
+        for q in range(n_src):
             buf[u(q)] = src[d0 + u(q)]
-        par = parity[row]
-        for q in range(parity.shape[1]):
-            buf[n_data + u(q)] = par[u(q)]
+        if n_src < n_data:
+            tl = tail[b]
+            t0 = d0 + n_src - u(data.shape[1])
+            for q in range(n_src, n_data):
+                buf[u(q)] = tl[t0 + u(q) - n_src]
+        if l_cb:
+            # the code block's CRC24B (TS 38.212 §5.2.2) from the bits just copied
+            reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
+            for q in range(l_cb):
+                buf[n_data + u(q)] = np.uint8((reg >> (31 - q)) & 1)
         for q in range(k_prime, kbz):
             buf[u(q)] = 0
         for s in range(tgt_col.shape[0]):
@@ -130,6 +140,17 @@ def _encode_rate_match_rows(data, parity, k_prime, kbz, c, tgt_col, tgt_shift, s
         eq = u(e // qm)
         dst = out[b]
         o = u(off)
+        if qm == 8 and out.shape[1] % 8 == 0:
+            # Q_m = 8: the 8 bits of one symbol are one 64-bit word of the output (offsets
+            # and row length are multiples of 8), gathered from the 8 rows of e
+            dst64 = dst.view(np.uint64)
+            o64 = o >> u(3)
+            for i in range(eq):
+                w = u(0)
+                for m in range(8):
+                    w |= u(sel[u(m) * eq + u(i)]) << u(8 * m)
+                dst64[o64 + u(i)] = w
+            continue
         for m in range(qm):
             mq = u(m) * eq
             for i in range(eq):
@@ -169,7 +190,8 @@ def _gather_plan(bgn: int, zc: int, c: int, fill_start: int, fill_len: int, out_
 
 
 def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, modulation: str,
-                           n_layers: int = 1, *, n_ref: int | None = None) -> torch.Tensor:
+                           n_layers: int = 1, *, n_ref: int | None = None,
+                           tail: torch.Tensor | None = None) -> torch.Tensor:
     """Segment, LDPC-encode and rate-match a block in one pass (TS 38.212 §5.2.2, §5.3.2,
     §5.4.2, §5.5; MATLAB ``nrCodeBlockSegmentLDPC`` + ``nrLDPCEncode`` + ``nrRateMatchLDPC``).
 
@@ -183,6 +205,9 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     blk : ``[..., B]`` 0/1 bits (uint8, bool or integer): a transport block with its CRC.
     bgn : LDPC base graph, 1 or 2.
     out_len, rv, modulation, n_layers, n_ref : G and the rest, as :func:`rate_match_ldpc`.
+    tail : optional ``[..., T]`` 0/1 bits that follow ``blk`` (e.g. its CRC parity from
+        :func:`~softran.nr.coding.crc.crc_parity`): the block is ``blk`` then ``tail``, so
+        that the caller need not concatenate a large transport block with its CRC.
 
     Returns
     -------
@@ -197,8 +222,18 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     blk = check_bits("blk", blk, min_dim=1)
     bgn = check_int("bgn", bgn, 1, 2)
     out_len = check_int("out_len", out_len, 0)
-    b = blk.shape[-1]
+    if tail is not None:
+        tail = check_bits("tail", tail, min_dim=1)
+        if tuple(tail.shape[:-1]) != tuple(blk.shape[:-1]) or tail.device != blk.device:
+            raise ValueError(f"tail must have the leading dimensions {tuple(blk.shape[:-1])} "
+                             f"and the device {blk.device} of blk, got {tuple(tail.shape)} "
+                             f"on {tail.device}")
+        if blk.device.type != "cpu" or blk.numel() == 0:
+            blk, tail = torch.cat([blk, tail], dim=-1), None
+    b = blk.shape[-1] + (0 if tail is None else tail.shape[-1])
     if blk.device.type != "cpu" or b < 1 or out_len == 0 or blk.numel() == 0:
+        if tail is not None:
+            blk = torch.cat([blk, tail], dim=-1)
         cbs = code_block_segment_ldpc(blk, bgn)
         return rate_match_ldpc(ldpc_encode(cbs, bgn), out_len, rv, modulation, n_layers,
                                n_ref=n_ref)
@@ -206,16 +241,15 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     if n_ref is not None:
         n_ref = check_int("n_ref", n_ref, 1)
     batch = blk.shape[:-1]
-    check_allocation("out_len", out_len, out_len * max(blk.numel() // b, 1))
+    check_allocation("out_len", out_len, out_len * max(blk.numel() // max(blk.shape[-1], 1), 1))
     seg = ldpc_segment_info(b, bgn)
-    flat = blk.reshape(-1, b)
+    data = blk.reshape(-1, blk.shape[-1]).contiguous()
+    # what follows blk in the code blocks: tail, then the zero padding of segmentation
+    parts = [] if tail is None else [tail.reshape(data.shape[0], tail.shape[-1])]
     if seg.pad:
-        flat = torch.cat([flat, flat.new_zeros(flat.shape[0], seg.pad)], dim=-1)
-    data = flat.contiguous()
-    if seg.c > 1:
-        parity = crc_parity(data.reshape(-1, seg.k_prime - seg.l_cb).view(torch.bool), "24B")
-    else:
-        parity = data.new_zeros(data.shape[0], 0)
+        parts.append(data.new_zeros(data.shape[0], seg.pad))
+    rest = torch.cat(parts, dim=-1).contiguous() if parts else data.new_zeros(data.shape[0], 0)
+    table, g = crc_byte_tables("24B")    # the code blocks' CRC24B, in the kernel (C > 1)
     # fillers c_K'..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
     fill_start = max(0, seg.k_prime - 2 * seg.zc)
     fill_len = seg.k - 2 * seg.zc - fill_start
@@ -225,7 +259,7 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     steps = _needed_steps(bgn, seg.zc, cols)
     plan = encode_plan(bgn, seg.zc)
     out = torch.empty(data.shape[0], out_len, dtype=torch.uint8)
-    _encode_rate_match_rows(data.numpy(), parity.numpy(), seg.k_prime, plan.kb * seg.zc, seg.c,
-                            *steps, seg.zc, plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi,
-                            run_hi, out.numpy())
+    _encode_rate_match_rows(data.numpy(), rest.numpy(), seg.l_cb if seg.c > 1 else 0, table,
+                            np.int64(g), seg.k_prime, plan.kb * seg.zc, seg.c, *steps, seg.zc,
+                            plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi, out.numpy())
     return out.reshape(*batch, out_len)

@@ -96,8 +96,13 @@ def rate_match_segments(bgn: int, zc: int, c: int, fill_start: int, fill_len: in
     """
     n = (66 if bgn == 1 else 50) * zc
     n_cb = _n_cb(n, n_ref)
-    k0 = _k0(rv, bgn, n_cb, zc)
     c_lo, e_lo, e_hi = _e_split(out_len, c, n_layers, qm)
+    if fill_start == 0 and n_cb <= fill_len and max(e_lo, e_hi) > 0:
+        # bit selection skips <NULL>: a circular buffer of filler bits only has nothing to send
+        raise ValueError(f"n_ref = {n_ref} leaves only filler bits in the circular buffer "
+                         f"(N_cb = min(N, N_ref) = {n_cb}; the filler bits are d_0..d_"
+                         f"{fill_len - 1}); allowed: n_ref > {fill_len} (TS 38.212 §5.4.2.1)")
+    k0 = _k0(rv, bgn, n_cb, zc)
     dev = torch.device(device)
     return tuple((r0, r1, _index(n_cb, k0, fill_start, fill_len, e, qm, dev))
                  for r0, r1, e in ((0, c_lo, e_lo), (c_lo, c, e_hi)) if r1 > r0 and e > 0)
