@@ -125,8 +125,7 @@ class InlineCell:
             self.pcap = PcapWriter(pcap, nanosecond=True)
             pipes[0].tap = lambda d: self._capture(d, ODU_MAC, ORU_MAC)
             pipes[1].tap = lambda d: self._capture(d, ORU_MAC, ODU_MAC)
-        self.phy = PHY(plan.carrier, plan.prach, odu=self.odu, pump=self.ru.pump,
-                       prach_source=self.ru.prach_samples)
+        self.phy = PHY(plan.carrier, plan.prach, odu=self.odu, pump=self.ru.pump)
         # each UE is registered: its 5G-S-TMSI tells the MAC whose traffic it is
         tmsi = [S_TMSI_BASE + k for k in range(len(config.ue))]
         self.mac = MAC(plan, dl_mcs=c.dl_mcs, ul_mcs=c.ul_mcs,

@@ -197,6 +197,8 @@ class Endpoint:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: the PRACH flow (:class:`softran.oran.prach.PRACHPath`), ``None``: no PRACH eAxC
+        self.prach: Any = None
         _grow_buffers(transport)
 
     # -- sending ---------------------------------------------------------------------------
@@ -205,6 +207,10 @@ class Endpoint:
         value = self._seq.get(flow, 0)
         self._seq[flow] = (value + 1) % 256
         return SeqId(value)
+
+    def next_seq(self, flow: Flow) -> SeqId:
+        """The next ecpriSeqid of ``flow`` (a flow this endpoint sends; counts on)."""
+        return self._next_seq(flow)
 
     def _send_now(self, pdu: bytes, flow: Flow) -> None:
         self.transport.send(pdu)
@@ -373,6 +379,12 @@ class Endpoint:
             msg = decode_uplane(ecpri_msg, self._fmt)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
+        if self.prach is not None and msg.eaxc_id == self.prach.eaxc_id:
+            flow = Flow("U", _DIRECTION[msg.timing.data_direction], msg.eaxc_id)
+            if not self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+                                                       len(ecpri_msg.payload) + 4):
+                self.prach.on_uplane(msg)
+            return
         k, direction = self._check_common(msg.eaxc_id, msg.timing, self._uplane_directions(),
                                           "U")
         for s in msg.sections:
@@ -403,6 +415,13 @@ class Endpoint:
             msg = decode_cplane(ecpri_msg, self._cfg_c)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
+        if self.prach is not None and msg.eaxc_id == self.prach.eaxc_id \
+                and msg.section_type == 3:
+            flow = Flow("C", _DIRECTION[msg.timing.data_direction], msg.eaxc_id)
+            if not self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+                                                       len(ecpri_msg.payload) + 4):
+                self._queue(self.prach.on_cplane(msg))
+            return
         k, direction = self._check_common(msg.eaxc_id, msg.timing, self._cplane_directions(),
                                           "C")
         if msg.section_type != 1:

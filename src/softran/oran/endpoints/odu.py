@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -158,6 +159,17 @@ class ODU(Endpoint):
             buf = self._slot(("UL", f, sf, s))
             buf.cplane_seen[:] = True
             buf.expected[:, l0:l0 + n, :] = True
+            self._send_all(packets)
+        return len(packets)
+
+    def request_prach(self, occasion: Any) -> int:
+        """Send the section type 3 C-plane of a PRACH occasion
+        (:class:`softran.oran.prach.PRACHOccasion`) on the PRACH eAxC; the O-RU answers with
+        its PRACH U-plane (:mod:`softran.oran.prach`). Needs :attr:`prach`."""
+        if self.prach is None:
+            raise ValueError("this O-DU has no PRACH flow: set odu.prach to a PRACHPath first")
+        packets = self.prach.cplane(occasion)
+        with self._lock:
             self._send_all(packets)
         return len(packets)
 
