@@ -26,7 +26,8 @@ from softran.oran.prach import TS_HZ, PRACHOccasion, PRACHPath
 from softran.oran.timing import SimulatedClock
 from softran.oran.transport import ImpairedTransport
 
-__all__ = ["PRACH_EAXC", "MemoryPipe", "RadioUnit", "attach_prach", "inline_fronthaul"]
+__all__ = ["PRACH_EAXC", "MemoryPipe", "RadioUnit", "attach_prach", "fronthaul_config",
+           "inline_fronthaul"]
 
 #: eAxC ID of the PRACH flow (RU port 1; the PUSCH / PUCCH uplink and the downlink use 0)
 PRACH_EAXC = 1
@@ -153,6 +154,20 @@ def attach_prach(odu: ODU | None, ru: RadioUnit | None) -> None:
                                  source=ru.prach_bins)
 
 
+def fronthaul_config(carrier: CarrierConfig, method: str = "bfp", width: int = 9
+                     ) -> FronthaulConfig:
+    """The cell's fronthaul: all PRBs of the carrier on eAxC 0, ``method`` / ``width``
+    compression, full scale 18 dB above a unit-power grid (headroom for the uplink sum of
+    UEs and noise).
+
+    >>> from softran.nr import CarrierConfig
+    >>> fronthaul_config(CarrierConfig(subcarrier_spacing=30, n_size_grid=51)).n_prb
+    51
+    """
+    return FronthaulConfig(n_prb=carrier.n_size_grid, scs_khz=carrier.subcarrier_spacing,
+                           eaxc_ids=(0,), method=method, width=width, full_scale=10 ** (18 / 20))
+
+
 def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int = 9,
                      loss: float = 0.0, seed: int = 0
                      ) -> tuple[ODU, RadioUnit, FronthaulConfig, tuple[MemoryPipe, MemoryPipe]]:
@@ -167,8 +182,7 @@ def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int 
     >>> cfg.n_prb, cfg.method
     (51, 'bfp')
     """
-    cfg = FronthaulConfig(n_prb=carrier.n_size_grid, scs_khz=carrier.subcarrier_spacing,
-                          eaxc_ids=(0,), method=method, width=width, full_scale=10 ** (18 / 20))
+    cfg = fronthaul_config(carrier, method, width)
     a, b = MemoryPipe.pair()
     du_t = ImpairedTransport(a, loss=loss, seed=seed) if loss else a
     ru_t = ImpairedTransport(b, loss=loss, seed=seed + 1) if loss else b
