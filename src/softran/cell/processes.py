@@ -62,6 +62,7 @@ from softran.cell.radio_unit import RadioUnit, attach_prach, fronthaul_config
 from softran.cell.run import (
     CellDU,
     CellResult,
+    SlotPacer,
     cell_air,
     cell_data,
     cell_ue,
@@ -79,7 +80,7 @@ from softran.oran.timing import SimulatedClock
 from softran.oran.transport import ImpairedTransport, TransportUnavailableError, UDPTransport
 from softran.validation import check_int, check_positive
 
-__all__ = ["CountingTransport", "ProcessCell", "SlotPacer", "recv_samples", "send_samples"]
+__all__ = ["CountingTransport", "ProcessCell", "recv_samples", "send_samples"]
 
 _HEADER = struct.Struct("<qq")            # slot, number of complex64 samples (-1: silent)
 
@@ -166,30 +167,6 @@ def recv_samples(sock: socket.socket) -> tuple[int, torch.Tensor | None] | None:
     return slot, x
 
 
-class SlotPacer:
-    """Real-time slots: :meth:`wait` returns when slot ``n`` is due (``n`` slot durations
-    after the first call), and records how late it started.
-
-    >>> p = SlotPacer(0.5); p.wait(0); p.late_slots
-    0
-    """
-
-    def __init__(self, slot_ms: float) -> None:
-        self.slot_s = check_positive("slot_ms", slot_ms) / 1e3
-        self.t0: float | None = None
-        self.late_slots = 0
-
-    def wait(self, n: int) -> None:
-        now = time.perf_counter()
-        if self.t0 is None:
-            self.t0 = now - n * self.slot_s
-        due = self.t0 + n * self.slot_s
-        if now < due:
-            time.sleep(due - now)
-        elif now > due + self.slot_s:
-            self.late_slots += 1
-
-
 # -- the children ------------------------------------------------------------------------------
 
 
@@ -200,16 +177,30 @@ def _child(role: str, conn: Connection, main: Callable[..., None], args: tuple) 
     try:
         main(conn, *args)
     except (EOFError, BrokenPipeError, ConnectionResetError):
-        os._exit(0)                              # the coordinator or a peer went away
-    except BaseException as exc:                 # noqa: BLE001 -- reported, then exit
+        return                                   # the coordinator or a peer went away
+    except Exception as exc:                     # reported as one line, then exit code 1
         try:
             last = traceback.extract_tb(exc.__traceback__)[-1]
             conn.send(("error", f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:"
                                 f"{last.lineno})"))
         except OSError:
             pass
-        os._exit(1)
-    os._exit(0)
+        raise SystemExit(1) from None
+
+
+class _Stopwatch:
+    """CPU and wall seconds per stage of one process."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.wall: dict[str, float] = defaultdict(float)
+
+    def timed(self, stage: str, fn: Callable[[], Any]) -> Any:
+        t0, w0 = time.process_time(), time.perf_counter()
+        out = fn()
+        self.cpu[stage] += time.process_time() - t0
+        self.wall[stage] += time.perf_counter() - w0
+        return out
 
 
 def _receive_until(endpoint: Any, counting: CountingTransport, total: int,
@@ -286,7 +277,7 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
             cap.close()
             conn.send(("end", mac_view(du.mac), dict(du.phy.times.total),
                        dict(du.phy.counters), dict(du.cpu), du.fapi_bytes,
-                       odu.counters.totals()))
+                       odu.counters.totals(), dict(du.wall)))
             return
 
 
@@ -303,7 +294,7 @@ def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: sock
     ru = RadioUnit(plan.carrier, ORU(fronthaul_config(plan.carrier, fh.method, fh.width),
                                      transport, clock=SimulatedClock()))
     attach_prach(None, ru)
-    cpu: dict[str, float] = defaultdict(float)
+    watch = _Stopwatch()
     slot_ms = 1.0 / plan.carrier.slots_per_subframe
     while True:
         msg = conn.recv()
@@ -311,16 +302,12 @@ def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: sock
             _, n, total = msg
             cap.slot(n, slot_ms)
             _receive_until(ru.oru, counting, total, backstop)
-            t0 = time.process_time()
-            w = ru.downlink(n)
-            cpu["o-ru"] += time.process_time() - t0
+            w = watch.timed("o-ru", lambda n=n: ru.downlink(n))
             send_samples(air, n, w)
             got = recv_samples(air)
             if got is None:
                 raise ConnectionResetError("the air closed its socket")
-            t0 = time.process_time()
-            ru.set_uplink(n, got[1])
-            cpu["o-ru"] += time.process_time() - t0
+            watch.timed("o-ru", lambda n=n, y=got[1]: ru.set_uplink(n, y))
             conn.send(("dl", n))
         elif msg[0] == "ul":
             _, n, total = msg
@@ -329,19 +316,17 @@ def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: sock
         else:
             air.close()
             cap.close()
-            conn.send(("end", dict(cpu), ru.oru.counters.totals()))
+            conn.send(("end", dict(watch.cpu), ru.oru.counters.totals(), dict(watch.wall)))
             return
 
 
 def _air_main(conn: Connection, config: CellConfig, ru: socket.socket,
               ues: list[socket.socket], sample_rate: float, slot_samples: int) -> None:
     air = cell_air(config, sample_rate)
-    cpu = 0.0
+    watch = _Stopwatch()
     while (got := recv_samples(ru)) is not None:
         n, w = got
-        t0 = time.process_time()
-        rx = air.downlink(w)
-        cpu += time.process_time() - t0
+        rx = watch.timed("air", lambda w=w: air.downlink(w))
         for sock, r in zip(ues, rx, strict=True):
             send_samples(sock, n, r)
         ul = []
@@ -350,13 +335,11 @@ def _air_main(conn: Connection, config: CellConfig, ru: socket.socket,
             if back is None:
                 raise ConnectionResetError("a UE closed its socket")
             ul.append(back[1])
-        t0 = time.process_time()
-        y = air.uplink(ul, slot_samples)
-        cpu += time.process_time() - t0
+        y = watch.timed("air", lambda ul=ul: air.uplink(ul, slot_samples))
         send_samples(ru, n, y)
     for sock in ues:
         sock.close()
-    conn.send(("end", {"air": cpu}))
+    conn.send(("end", dict(watch.cpu), dict(watch.wall)))
 
 
 def _ue_main(conn: Connection, config: CellConfig, k: int, ul: bytes, air: socket.socket
@@ -364,16 +347,14 @@ def _ue_main(conn: Connection, config: CellConfig, k: int, ul: bytes, air: socke
     c = config.cell
     plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
     ue = cell_ue(config, plan, k, ul)
-    cpu = 0.0
+    watch = _Stopwatch()
     while (got := recv_samples(air)) is not None:
         n, r = got
-        t0 = time.process_time()
-        ue.receive(n, r)
-        x = ue.transmit(n)
-        cpu += time.process_time() - t0
+        watch.timed("ue", lambda n=n, r=r: ue.receive(n, r))
+        x = watch.timed("ue", lambda n=n: ue.transmit(n))
         send_samples(air, n, x)
         conn.send(("slot", n, ue_view(ue)))
-    conn.send(("end", {"ue": cpu}))
+    conn.send(("end", dict(watch.cpu), dict(watch.wall)))
 
 
 # -- the coordinator ---------------------------------------------------------------------------
@@ -641,25 +622,31 @@ class ProcessCell:
         du = self._final.get("O-DU")
         ru = self._final.get("O-RU")
         cpu: dict[str, float] = defaultdict(float)
+        wall: dict[str, float] = defaultdict(float)
         phy_times: dict[str, float] = {}
         phy_counters: dict[str, int] = {}
         fapi_bytes = 0
         du_totals: dict[str, Any] = {}
         ru_totals: dict[str, Any] = {}
         mac = self.mac
+        du = self._final.get("O-DU")
         if du is not None:
-            _, mac, phy_times, phy_counters, du_cpu, fapi_bytes, du_totals = du
+            _, mac, phy_times, phy_counters, du_cpu, fapi_bytes, du_totals, du_wall = du
             cpu.update(du_cpu)
+            wall.update(du_wall)
+        ru = self._final.get("O-RU")
         if ru is not None:
-            cpu["o-ru"] += ru[1].get("o-ru", 0.0)
             ru_totals = ru[2]
         for role, final in self._final.items():
-            if role == "air" or role.startswith("UE"):
-                for k, v in final[1].items():
+            if role != "O-DU":
+                c, w = (final[1], final[3]) if role == "O-RU" else (final[1], final[2])
+                for k, v in c.items():
                     cpu[k] += v
+                for k, v in w.items():
+                    wall[k] += v
         return summarise(self.ues, mac, phy_times, phy_counters, dict(cpu), fapi_bytes,
                          du_totals, ru_totals, self.dl_data, self.ul_data, self.slot_ms,
-                         self.n_done)
+                         self.n_done, dict(wall))
 
 
 class _NoMac:

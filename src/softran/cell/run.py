@@ -34,8 +34,10 @@ from softran.fapi.codec import encode as fapi_encode
 from softran.oran.macsec import ODU_MAC, ORU_MAC
 from softran.oran.pcap import PcapWriter
 from softran.phy import PHY
+from softran.validation import check_positive
 
-__all__ = ["S_TMSI_BASE", "CellDU", "CellResult", "InlineCell", "UEResult", "cell_air",
+__all__ = ["S_TMSI_BASE", "CellDU", "CellResult", "InlineCell", "SlotPacer", "UEResult",
+           "cell_air",
            "cell_data", "cell_ue", "history_row", "mac_view", "summarise", "ue_view",
            "write_fapi"]
 
@@ -81,7 +83,7 @@ class UEResult:
 
 @dataclass
 class CellResult:
-    """A run: per-UE results, CPU seconds per slot per stage, counters, event log."""
+    """A run: per-UE results, CPU (and wall) seconds per slot per stage, counters, event log."""
 
     slots: int
     slot_ms: float
@@ -90,6 +92,33 @@ class CellResult:
     counters: dict[str, int]
     fronthaul: dict[str, int]
     log: list[tuple[float, str]] = field(default_factory=list)
+    #: wall seconds per slot per stage (the cell's stages; the PHY's are CPU only)
+    wall_per_slot: dict[str, float] = field(default_factory=dict)
+
+
+class SlotPacer:
+    """Real-time slots (``--realtime``): :meth:`wait` returns when slot ``n`` is due, ``n``
+    slot durations after the first slot, and counts the slots that started more than one
+    slot late (the run could not keep up).
+
+    >>> p = SlotPacer(0.5); p.wait(0); p.late_slots
+    0
+    """
+
+    def __init__(self, slot_ms: float) -> None:
+        self.slot_s = check_positive("slot_ms", slot_ms) / 1e3
+        self.t0: float | None = None
+        self.late_slots = 0
+
+    def wait(self, n: int) -> None:
+        now = time.perf_counter()
+        if self.t0 is None:
+            self.t0 = now - n * self.slot_s
+        due = self.t0 + n * self.slot_s
+        if now < due:
+            time.sleep(due - now)
+        elif now > due + self.slot_s:
+            self.late_slots += 1
 
 
 def cell_data(config: CellConfig) -> tuple[list[bytes], list[bytes]]:
@@ -130,14 +159,17 @@ class CellDU:
                        ul_bytes={t: len(d) for t, d in zip(tmsi, ul_data, strict=True)},
                        ul_link_adaptation=c.link_adaptation == "ul-snr")
         self.cpu: dict[str, float] = defaultdict(float) if cpu is None else cpu
+        #: wall seconds per stage, summed over slots
+        self.wall: dict[str, float] = defaultdict(float)
         self.capture = capture
         self.fapi_bytes = 0
 
     def timed(self, stage: str, fn: Callable[[], Any]) -> Any:
-        """``fn()``, its CPU time added to ``stage``."""
-        t0 = time.process_time()
+        """``fn()``, its CPU and wall time added to ``stage``."""
+        t0, w0 = time.process_time(), time.perf_counter()
         out = fn()
         self.cpu[stage] += time.process_time() - t0
+        self.wall[stage] += time.perf_counter() - w0
         return out
 
     def fapi(self, msg: Any, to_phy: bool) -> Any:
@@ -207,7 +239,8 @@ class InlineCell:
     """A cell of :class:`~softran.cell.config.CellConfig` in one process (module docstring).
 
     ``dl_data`` / ``ul_data``: the bytes the MAC sends to UE k / UE k sends (default: seeded
-    random bytes of the cell file's ``dl_bytes`` / ``ul_bytes``). ``pcap``: write every
+    random bytes of the cell file's ``dl_bytes`` / ``ul_bytes``). ``realtime``: start each slot
+    on the wall clock (:class:`SlotPacer`). ``pcap``: write every
     fronthaul message (eCPRI over Ethernet, O-DU MAC ``ODU_MAC``, O-RU ``ORU_MAC``) and every
     FAPI message (its SCF 222 encoding in a UDP datagram, MAC 10.0.0.1 -> PHY 10.0.0.2 port
     50001 for requests, back to 50000 for indications) to this file, stamped with simulated
@@ -218,7 +251,8 @@ class InlineCell:
     """
 
     def __init__(self, config: CellConfig, *, dl_data: list[bytes] | None = None,
-                 ul_data: list[bytes] | None = None, pcap: str | Path | None = None) -> None:
+                 ul_data: list[bytes] | None = None, pcap: str | Path | None = None,
+                 realtime: bool = False) -> None:
         self.config = config
         c = config.cell
         self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
@@ -248,6 +282,10 @@ class InlineCell:
         self.history: list[tuple[float, list[tuple[int, int, int, int, int, int]]]] = []
         self.slot_ms = 1.0 / plan.carrier.slots_per_subframe
         self.n_done = 0
+        #: ``realtime``: slots start on the wall clock
+        self.pacer = SlotPacer(self.slot_ms) if realtime else None
+        #: wall seconds of each slot
+        self.slot_wall: list[float] = []
 
     def _capture(self, data: bytes, src: str, dst: str) -> None:
         assert self.pcap is not None
@@ -274,6 +312,9 @@ class InlineCell:
 
     def step(self, n: int) -> None:
         """Run absolute slot ``n``."""
+        if self.pacer is not None:
+            self.pacer.wait(n)
+        t0 = time.perf_counter()
         self._ts = max(self._ts, round(n * self.slot_ms * 1e6))
         self.du.downlink(n)
         w = self._timed("o-ru", lambda: self.ru.downlink(n))
@@ -284,6 +325,7 @@ class InlineCell:
         y = self._timed("air", lambda: self.air.uplink(ul, self.slot_samples))
         self._timed("o-ru", lambda: self.ru.set_uplink(n, y))
         self.du.uplink(n)
+        self.slot_wall.append(time.perf_counter() - t0)
         self.n_done = n + 1
         self.history.append(((n + 1) * self.slot_ms, history_row(self.ues, self.mac)))
 
@@ -306,7 +348,7 @@ class InlineCell:
         return summarise(self.ues, self.mac, self.phy.times.total, dict(self.phy.counters),
                          dict(self.cpu), self.fapi_bytes, self.odu.counters.totals(),
                          self.ru.oru.counters.totals(), self.dl_data, self.ul_data,
-                         self.slot_ms, self.n_done)
+                         self.slot_ms, self.n_done, dict(self.du.wall))
 
 
 def write_fapi(pcap: PcapWriter, data: bytes, ts: int, to_phy: bool) -> None:
@@ -321,7 +363,8 @@ def write_fapi(pcap: PcapWriter, data: bytes, ts: int, to_phy: bool) -> None:
 def summarise(ues: list[Any], mac: Any, phy_times: dict[str, float], phy_counters: dict[str, int],
               cpu: dict[str, float], fapi_bytes: int, du_totals: dict[str, Any],
               ru_totals: dict[str, Any], dl_data: list[bytes], ul_data: list[bytes],
-              slot_ms: float, n_done: int) -> CellResult:
+              slot_ms: float, n_done: int, wall: dict[str, float] | None = None
+              ) -> CellResult:
     """The :class:`CellResult` of a run of ``n_done`` slots from the UEs (or their
     :func:`ue_view`), the MAC (or its :func:`mac_view`), the PHY's CPU seconds per stage
     (totals) and counters, the cell's CPU seconds per stage (totals), the fronthaul
@@ -367,7 +410,8 @@ def summarise(ues: list[Any], mac: Any, phy_times: dict[str, float], phy_counter
     counters = dict(phy_counters)
     counters["fapi bytes"] = fapi_bytes
     return CellResult(slots=n_done, slot_ms=ms, ues=out, cpu_per_slot=per_slot,
-                      counters=counters, fronthaul=fh, log=log)
+                      counters=counters, fronthaul=fh, log=log,
+                      wall_per_slot={k: v / n for k, v in (wall or {}).items()})
 
 
 def _counts(t: dict[str, Any]) -> dict[str, int]:
