@@ -174,6 +174,10 @@ def _child(role: str, conn: Connection, main: Callable[..., None], args: tuple) 
     """Run a child's ``main(conn, *args)``; an exception goes to the coordinator as one line.
     Ctrl-C is the coordinator's to handle (it stops the children)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Numba's parallel backend takes a multiprocessing lock -- a named semaphore that the
+    # resource tracker reports as leaked when the child is killed -- unless the start method
+    # is "spawn"; a child starts no processes, so its start method is only this switch
+    multiprocessing.set_start_method("spawn", force=True)
     try:
         main(conn, *args)
     except (EOFError, BrokenPipeError, ConnectionResetError):
@@ -360,13 +364,15 @@ def _ue_main(conn: Connection, config: CellConfig, k: int, ul: bytes, air: socke
 # -- the coordinator ---------------------------------------------------------------------------
 
 
-def _bind(port: int, what: str) -> UDPTransport:
+def _bind(port: int, given: int, what: str) -> UDPTransport:
+    """A UDP socket on 127.0.0.1:``port``; a port in use is one ``OSError`` naming the
+    ``--port`` value ``given``."""
     try:
         return UDPTransport(port)
     except TransportUnavailableError as err:
         cause = err.__cause__
         why = getattr(cause, "strerror", None) or str(err)
-        raise OSError(f"port = {port}: cannot bind the {what} (UDP 127.0.0.1:{port}): {why}; "
+        raise OSError(f"port = {given}: cannot bind the {what} (UDP 127.0.0.1:{port}): {why}; "
                       "choose another --port (or 0 for free ports)") from None
 
 
@@ -426,9 +432,9 @@ class ProcessCell:
         self._ended: set[str] = set()
         self._tmp = tempfile.TemporaryDirectory(prefix="softran-cell-") if pcap else None
         # sockets first: a port in use is reported before any process starts
-        du_udp = _bind(port, "O-DU fronthaul socket")
+        du_udp = _bind(port, port, "O-DU fronthaul socket")
         try:
-            ru_udp = _bind(port + 1 if port else 0, "O-RU fronthaul socket")
+            ru_udp = _bind(port + 1 if port else 0, port, "O-RU fronthaul socket")
         except OSError:
             du_udp.close()
             raise
