@@ -34,8 +34,11 @@ A datagram the kernel dropped would leave a receiver waiting: it gives up after
 (killed, or an exception) stops the cell with one :class:`ChildProcessError` naming it;
 the others are stopped.
 
-``realtime``: slot ``n`` starts no earlier than ``n`` slot durations after the first
-(:class:`SlotPacer`); the coordinator measures each slot's wall time against the budget.
+The O-DU sends each slot's downlink U-plane symbol by symbol
+(:class:`~softran.oran.pacing.SymbolPacer`): in simulated time in symbol order, with
+``realtime`` one symbol duration apart on the wall clock. ``realtime`` also starts slot ``n``
+no earlier than ``n`` slot durations after the first (:class:`~softran.cell.run.SlotPacer`);
+the coordinator measures each slot's wall time against the budget.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ from softran.cell.run import (
 from softran.nr import ofdm_info
 from softran.oran.endpoints import ODU, ORU
 from softran.oran.macsec import ODU_MAC, ORU_MAC
+from softran.oran.pacing import SymbolPacer
 from softran.oran.pcap import PcapWriter, read_pcap
 from softran.oran.timing import SimulatedClock
 from softran.oran.transport import ImpairedTransport, TransportUnavailableError, UDPTransport
@@ -243,7 +247,7 @@ class _Capture:
 
 
 def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[bytes],
-              ul: list[bytes], pcap: str | None, backstop: float) -> None:
+              ul: list[bytes], pcap: str | None, backstop: float, realtime: bool) -> None:
     c = config.cell
     plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
     fh = config.fronthaul
@@ -253,6 +257,7 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
     transport = ImpairedTransport(counting, loss=fh.loss, seed=c.seed) if fh.loss else counting
     odu = ODU(fronthaul_config(plan.carrier, fh.method, fh.width), transport,
               clock=SimulatedClock())
+    odu.pacer = SymbolPacer(odu.clock, realtime=realtime)
     attach_prach(odu, None)
 
     def pump() -> bool:
@@ -460,7 +465,7 @@ class ProcessCell:
         self._pcaps = [p for p in pcaps.values() if p]
         children: list[tuple[str, Callable[..., None], tuple]] = [
             ("O-DU", _odu_main, (config, du_udp, self.dl_data, self.ul_data, pcaps["du"],
-                                 self.backstop)),
+                                 self.backstop, self.pacer is not None)),
             ("O-RU", _oru_main, (config, ru_udp, ru_air[0], pcaps["ru"], self.backstop)),
             ("air", _air_main, (config, ru_air[1], [p[0] for p in ue_air], fs, slot_samples)),
         ]

@@ -32,6 +32,7 @@ from softran.cell.ue import UE
 from softran.fapi.codec import decode as fapi_decode
 from softran.fapi.codec import encode as fapi_encode
 from softran.oran.macsec import ODU_MAC, ORU_MAC
+from softran.oran.pacing import SymbolPacer
 from softran.oran.pcap import PcapWriter
 from softran.phy import PHY
 from softran.validation import check_positive
@@ -264,6 +265,10 @@ class InlineCell:
         fh = config.fronthaul
         self.odu, self.ru, self.fh_config, pipes = inline_fronthaul(
             plan.carrier, method=fh.method, width=fh.width, loss=fh.loss, seed=c.seed)
+        # the downlink U-plane symbol by symbol (simulated time: the O-RU takes each symbol
+        # as it comes; --realtime: one symbol duration apart on the wall clock)
+        self.odu.pacer = SymbolPacer(self.odu.clock, realtime=realtime,
+                                     between=lambda k: self.ru.pump())
         self.pcap: PcapWriter | None = None
         self._ts = 0
         if pcap is not None:

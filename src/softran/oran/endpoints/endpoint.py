@@ -30,7 +30,13 @@ from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import TimingHeader
 from softran.oran.section_extensions import ModCompParamsExt
-from softran.oran.timing import Clock, RealTimeClock, air_time_ns, classify_arrival
+from softran.oran.timing import (
+    Clock,
+    RealTimeClock,
+    TimingWindows,
+    air_time_ns,
+    classify_arrival,
+)
 from softran.oran.uplane import decode_uplane, encode_uplane_symbols
 from softran.validation import check_int, check_positive
 
@@ -199,6 +205,9 @@ class Endpoint:
         self._thread: threading.Thread | None = None
         #: the PRACH flow (:class:`softran.oran.prach.PRACHPath`), ``None``: no PRACH eAxC
         self.prach: Any = None
+        #: sends each slot's messages at their due times
+        #: (:class:`softran.oran.pacing.SymbolPacer`); ``None``: as fast as possible
+        self.pacer: Any = None
         _grow_buffers(transport)
 
     # -- sending ---------------------------------------------------------------------------
@@ -217,7 +226,11 @@ class Endpoint:
         self.counters.count_tx(flow, len(pdu))
 
     def _send_all(self, packets: list[tuple[int, bytes, Flow]]) -> None:
-        """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time."""
+        """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time; with
+        a ``pacer`` the pacer sends them."""
+        if self.pacer is not None:
+            self.pacer.send(packets, self._send_now)
+            return
         for due, pdu, flow in sorted(packets, key=lambda p: p[0]) if self.paced else packets:
             if self.paced:
                 self.clock.sleep_until(due)
@@ -242,10 +255,9 @@ class Endpoint:
         timing = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id,
                               start_symbol)
         due = 0
-        if self.paced:
-            assert cfg.windows is not None
-            adv = (cfg.windows.dl_cplane_advance_ns if direction == "DL"
-                   else cfg.windows.ul_cplane_advance_ns)
+        if self.paced or self.pacer is not None:
+            w = cfg.windows or TimingWindows()
+            adv = w.dl_cplane_advance_ns if direction == "DL" else w.ul_cplane_advance_ns
             due = self._air(direction, frame_id, subframe_id, slot_id, start_symbol) - adv
         out = []
         exts: tuple[ModCompParamsExt, ...] = ()

@@ -126,9 +126,8 @@ class ODU(Endpoint):
         raw = np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(
             len(self.config.eaxc_ids), self.config.n_symbols, self.config.n_prb, -1)
         due_of = None
-        if self.paced:
-            assert self.config.windows is not None
-            adv = self.config.windows.dl_uplane_advance_ns
+        if self.paced or self.pacer is not None:
+            adv = (self.config.windows or TimingWindows()).dl_uplane_advance_ns
             due_of = lambda l: self._air("DL", f, sf, s, l) - adv   # noqa: E731
         return (self._cplane("DL", f, sf, s, l0, n)
                 + self._uplane("DL", raw, f, sf, s, range(l0, l0 + n), due_of=due_of))
