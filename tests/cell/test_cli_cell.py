@@ -73,12 +73,15 @@ def test_every_example_cell_file_loads() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["--inline", "processes"])
 @pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.toml")))
-def test_example_cell_file_runs(name: str, tmp_path: Path, capsys) -> None:
-    # `make test-all`: every example attaches its UEs and delivers their bytes intact
+def test_example_cell_file_runs(name: str, mode: str, tmp_path: Path, capsys) -> None:
+    # `make test-all`: every example attaches its UEs and delivers their bytes intact, in one
+    # process and as separate processes
     import csv
 
-    assert main(["cell", "run", str(SCENARIOS / name), "--inline", "--out", str(tmp_path)]) == 0
+    args = ["cell", "run", str(SCENARIOS / name), "--out", str(tmp_path)]
+    assert main(args + ([mode] if mode == "--inline" else [])) == 0
     with open(tmp_path / "results.csv") as f:
         rows = list(csv.DictReader(f))
     assert rows and all(r["state"] == "attached" for r in rows), rows

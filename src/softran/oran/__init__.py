@@ -286,3 +286,14 @@ __all__ = [
     "unpack_signed",
     "unpack_uncompressed",
 ]
+
+# PRACH over the fronthaul and U-plane pacing (the cell's O-DU / O-RU)
+from softran.oran.pacing import SymbolPacer  # noqa: E402
+from softran.oran.prach import (  # noqa: E402
+    PRACH_SECTION_ID,
+    PRACHOccasion,
+    PRACHPath,
+    prach_occasion,
+)
+
+__all__ += ["PRACH_SECTION_ID", "PRACHOccasion", "PRACHPath", "SymbolPacer", "prach_occasion"]
