@@ -110,6 +110,10 @@ def cell_run(
                       soft_wrap=True)
     try:
         result = _run(cell, config, frames, console, t0)
+    except KeyboardInterrupt:
+        what = "the cell" if inline else ("the cell's processes (" + ", ".join(cell.pids) + ")")
+        typer.echo(f"softran: interrupted: stopped {what} after slot {cell.n_done}", err=True)
+        raise typer.Exit(130) from None
     finally:
         close = getattr(cell, "close", None)
         if callable(close):
