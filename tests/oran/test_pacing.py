@@ -35,7 +35,7 @@ def _slot(clock: object, realtime: bool) -> tuple[ODU, _Sink, SymbolPacer]:
 
 def test_simulated_pacing_sends_each_symbol_at_its_due_time() -> None:
     clock = SimulatedClock()
-    odu, sink, pacer = _slot(clock, realtime=False)
+    _, sink, pacer = _slot(clock, realtime=False)
     # 1 C-plane + 14 U-plane messages, one per group: no burst
     assert len(sink.log) == 15 and pacer.bursts == 15 and pacer.max_burst == 1
     adv = TimingWindows().dl_uplane_advance_ns
@@ -50,7 +50,7 @@ def test_simulated_pacing_sends_each_symbol_at_its_due_time() -> None:
 
 def test_realtime_pacing_spreads_the_slot_over_its_symbols() -> None:
     clock = RealTimeClock()
-    odu, sink, pacer = _slot(clock, realtime=True)
+    _, sink, _ = _slot(clock, realtime=True)
     sent_c = sink.log[0][1]
     sent = [t for _, t, _ in sink.log[1:]]
     # symbol l's U-plane leaves no earlier than the distance of its due time from the

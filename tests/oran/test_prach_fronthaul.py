@@ -46,7 +46,7 @@ def test_prach_through_the_endpoints() -> None:
     # the time samples
     delay = 9                                           # 293 ns at 30.72 MHz
     x, plan = _subframe_with_preamble(42, delay, 20.0, 7)
-    odu, ru, cfg, pipes = inline_fronthaul(plan.carrier)
+    odu, ru, _, pipes = inline_fronthaul(plan.carrier)
     sent: list[bytes] = []
     pipes[0].tap = sent.append
     ru.set_uplink(0, x[:, :15360])

@@ -186,11 +186,11 @@ def _child(role: str, conn: Connection, main: Callable[..., None], args: tuple) 
         main(conn, *args)
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return                                   # the coordinator or a peer went away
-    except Exception as exc:                     # reported as one line, then exit code 1
+    except Exception as exc:  # noqa: BLE001 -- reported as one line, then exit code 1
         try:
             last = traceback.extract_tb(exc.__traceback__)[-1]
-            conn.send(("error", f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:"
-                                f"{last.lineno})"))
+            where = f"{Path(last.filename).name}:{last.lineno}"
+            conn.send(("error", f"{type(exc).__name__}: {exc} ({where})"))
         except OSError:
             pass
         raise SystemExit(1) from None
@@ -661,8 +661,9 @@ class ProcessCell:
 
 
 class _NoMac:
-    ues: dict[int, Any] = {}
-    log: list[tuple[int, str]] = []
+    def __init__(self) -> None:
+        self.ues: dict[int, Any] = {}
+        self.log: list[tuple[int, str]] = []
 
 
 class _Closed:

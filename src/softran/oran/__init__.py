@@ -288,8 +288,8 @@ __all__ = [
 ]
 
 # PRACH over the fronthaul and U-plane pacing (the cell's O-DU / O-RU)
-from softran.oran.pacing import SymbolPacer  # noqa: E402
-from softran.oran.prach import (  # noqa: E402
+from softran.oran.pacing import SymbolPacer
+from softran.oran.prach import (
     PRACH_SECTION_ID,
     PRACHOccasion,
     PRACHPath,

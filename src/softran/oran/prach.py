@@ -41,7 +41,7 @@ from softran.oran.radio_header import TimingHeader
 from softran.oran.uplane import UPlaneMessage, UPlaneSection, encode_uplane
 from softran.validation import check_int
 
-__all__ = ["PRACH_SECTION_ID", "PRACHOccasion", "PRACHPath", "TS_HZ", "prach_occasion"]
+__all__ = ["PRACH_SECTION_ID", "TS_HZ", "PRACHOccasion", "PRACHPath", "prach_occasion"]
 
 #: T_s of the C-plane timeOffset / cpLength fields: 1 / 30.72 MHz (reference §2.2)
 TS_HZ = 30_720_000
