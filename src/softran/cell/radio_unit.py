@@ -6,8 +6,11 @@ message as bytes (O-RAN.WG4.CUS.0 encode / decode on both ends; optional seeded 
 Downlink: the grid the O-RU rebuilt from the U-plane (PRBs that did not arrive are 0) is
 OFDM-modulated (:func:`softran.nr.ofdm_modulate`, TS 38.211 §5.3.1) into the waveform of the
 slot. Uplink: the air's samples of a slot are OFDM-demodulated into the grid that the O-RU
-sends back as U-plane when the O-DU's uplink C-plane asks for it; the last two slots of
-samples are kept for the PHY's PRACH detector (the fronthaul's PRACH path is not modelled).
+sends back as U-plane when the O-DU's uplink C-plane asks for it. PRACH: the O-DU asks for
+each occasion with a C-plane section type 3 on the PRACH eAxC (:data:`PRACH_EAXC`); the O-RU
+cuts the occasion out of the samples of the slot, takes one FFT per PRACH symbol and answers
+with the PRACH band as U-plane (:mod:`softran.oran.prach`, O-RAN.WG4.CUS.0 clauses 7.4.5
+and 8); the last two slots of samples are kept for it.
 """
 
 from __future__ import annotations
@@ -19,10 +22,15 @@ import torch
 
 from softran.nr import CarrierConfig, ofdm_demodulate, ofdm_modulate
 from softran.oran.endpoints import ODU, ORU, FronthaulConfig
+from softran.oran.prach import TS_HZ, PRACHOccasion, PRACHPath
 from softran.oran.timing import SimulatedClock
 from softran.oran.transport import ImpairedTransport
 
-__all__ = ["MemoryPipe", "RadioUnit", "inline_fronthaul"]
+__all__ = ["PRACH_EAXC", "MemoryPipe", "RadioUnit", "attach_prach", "fronthaul_config",
+           "inline_fronthaul"]
+
+#: eAxC ID of the PRACH flow (RU port 1; the PUSCH / PUCCH uplink and the downlink use 0)
+PRACH_EAXC = 1
 
 
 class MemoryPipe:
@@ -61,7 +69,7 @@ class MemoryPipe:
 
 class RadioUnit:
     """The O-RU model (module docstring): ``downlink(slot)`` -> waveform, ``set_uplink(slot,
-    samples)``, ``prach_samples(slot)``.
+    samples)``; PRACH answers from :meth:`prach_bins`.
 
     >>> import torch
     >>> from softran.nr import CarrierConfig
@@ -79,7 +87,7 @@ class RadioUnit:
         self.carrier = carrier
         self.oru = oru
         self._ul_grids: dict[tuple[int, int, int], torch.Tensor] = {}
-        self._samples: deque[tuple[int, torch.Tensor]] = deque(maxlen=2)
+        self._by_key: dict[tuple[int, int, int], torch.Tensor] = {}
         oru.uplink_source = self._uplink_grid
 
     def _key(self, slot: int) -> tuple[int, int, int]:
@@ -104,19 +112,60 @@ class RadioUnit:
         self._ul_grids[key] = ofdm_demodulate(samples, carrier)
         while len(self._ul_grids) > 4:
             self._ul_grids.pop(next(iter(self._ul_grids)))
-        self._samples.append((slot, samples))
+        self._by_key[key] = samples
+        while len(self._by_key) > 2:
+            self._by_key.pop(next(iter(self._by_key)))
+
+    def prach_bins(self, occ: PRACHOccasion) -> torch.Tensor | None:
+        """The frequency-domain samples ``[num_symbol, 12 num_prbc]`` of a PRACH occasion
+        (section type 3 fields, :mod:`softran.oran.prach`): from ``time_offset + cp_length``
+        after the start of the slot, one orthonormal ``fft_size``-point FFT per PRACH symbol,
+        the subcarriers from ``freq_offset / 2`` on (``None`` without the slot's samples)."""
+        x = self._by_key.get(occ.key)
+        if x is None:
+            return None
+        fs = x.shape[-1] * self.carrier.slots_per_subframe * 1e3     # samples of 1 ms
+        first = round((occ.time_offset + occ.cp_length) * fs / TS_HZ)
+        n = occ.fft_size
+        useful = x[0, first:first + occ.num_symbol * n]
+        if useful.numel() != occ.num_symbol * n:
+            return None                      # an occasion beyond its slot: not modelled
+        y = torch.fft.fft(useful.reshape(occ.num_symbol, n), norm="ortho")
+        bins = (occ.freq_offset // 2 + torch.arange(12 * occ.num_prbc)) % n
+        return y[:, bins]
 
     def _uplink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor | None:
         return self._ul_grids.get((frame_id, subframe_id, slot_id))
 
-    def prach_samples(self, slot: int) -> torch.Tensor:
-        """Samples ``[1, 2 T]`` of the subframe whose second slot is ``slot``."""
-        have = dict(self._samples)
-        n = self.carrier.slots_per_subframe
-        first = slot - (slot % n)
-        parts = [have.get(s, torch.zeros_like(self._samples[-1][1])) for s in range(first,
-                                                                                   first + n)]
-        return torch.cat(parts, dim=-1)
+
+def attach_prach(odu: ODU | None, ru: RadioUnit | None) -> None:
+    """Give the O-DU endpoint and / or the O-RU of ``ru`` their PRACH flow on
+    :data:`PRACH_EAXC` (the O-RU's answers come from :meth:`RadioUnit.prach_bins`).
+
+    >>> from softran.nr import CarrierConfig
+    >>> odu, ru, _, _ = inline_fronthaul(CarrierConfig(subcarrier_spacing=30, n_size_grid=51))
+    >>> odu.prach.eaxc_id, ru.oru.prach.eaxc_id
+    (1, 1)
+    """
+    if odu is not None:
+        odu.prach = PRACHPath(odu.config, PRACH_EAXC, odu.next_seq)
+    if ru is not None:
+        ru.oru.prach = PRACHPath(ru.oru.config, PRACH_EAXC, ru.oru.next_seq,
+                                 source=ru.prach_bins)
+
+
+def fronthaul_config(carrier: CarrierConfig, method: str = "bfp", width: int = 9
+                     ) -> FronthaulConfig:
+    """The cell's fronthaul: all PRBs of the carrier on eAxC 0, ``method`` / ``width``
+    compression, full scale 18 dB above a unit-power grid (headroom for the uplink sum of
+    UEs and noise).
+
+    >>> from softran.nr import CarrierConfig
+    >>> fronthaul_config(CarrierConfig(subcarrier_spacing=30, n_size_grid=51)).n_prb
+    51
+    """
+    return FronthaulConfig(n_prb=carrier.n_size_grid, scs_khz=carrier.subcarrier_spacing,
+                           eaxc_ids=(0,), method=method, width=width, full_scale=10 ** (18 / 20))
 
 
 def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int = 9,
@@ -133,12 +182,13 @@ def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int 
     >>> cfg.n_prb, cfg.method
     (51, 'bfp')
     """
-    cfg = FronthaulConfig(n_prb=carrier.n_size_grid, scs_khz=carrier.subcarrier_spacing,
-                          eaxc_ids=(0,), method=method, width=width, full_scale=10 ** (18 / 20))
+    cfg = fronthaul_config(carrier, method, width)
     a, b = MemoryPipe.pair()
     du_t = ImpairedTransport(a, loss=loss, seed=seed) if loss else a
     ru_t = ImpairedTransport(b, loss=loss, seed=seed + 1) if loss else b
     clock = SimulatedClock()
     odu = ODU(cfg, du_t, clock=clock)
     oru = ORU(cfg, ru_t, clock=clock)
-    return odu, RadioUnit(carrier, oru), cfg, (a, b)
+    ru = RadioUnit(carrier, oru)
+    attach_prach(odu, ru)
+    return odu, ru, cfg, (a, b)

@@ -302,3 +302,14 @@ __all__ = [
     "unpack_signed",
     "unpack_uncompressed",
 ]
+
+# PRACH over the fronthaul and U-plane pacing (the cell's O-DU / O-RU)
+from softran.oran.pacing import SymbolPacer
+from softran.oran.prach import (
+    PRACH_SECTION_ID,
+    PRACHOccasion,
+    PRACHPath,
+    prach_occasion,
+)
+
+__all__ += ["PRACH_SECTION_ID", "PRACHOccasion", "PRACHPath", "SymbolPacer", "prach_occasion"]

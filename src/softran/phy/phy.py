@@ -16,9 +16,11 @@ soft combining per (RNTI, HARQ process)), PUCCH format 0 / 1 (:class:`~softran.n
 and PRACH (:class:`~softran.nr.PRACHDetector`). The carrier, the SS/PBCH burst and the PRACH
 configuration come from the cell plan (the PHY does not parse CONFIG.request TLVs).
 
-The PRACH is detected on time-domain samples of the PRACH subframe that the O-RU gives
-(``prach_source``): the fronthaul's PRACH path (C-plane section type 3 and its U-plane) is not
-modelled. A request for another slot than the current one, or a PDU the PHY cannot serve,
+The PRACH comes over the fronthaul when the O-DU endpoint has a PRACH flow (``odu.prach``):
+a C-plane section type 3 asks the O-RU for the occasion, whose answer -- the frequency-domain
+samples of each PRACH symbol (:mod:`softran.oran.prach`) -- the detector takes
+(:meth:`~softran.nr.PRACHDetector.detect_bins`); without one, from time-domain samples of the
+PRACH subframe (``prach_source``). A request for another slot than the current one, or a PDU the PHY cannot serve,
 gets an ERROR.indication (SCF 222 Table 3-31: SFN_OUT_OF_SYNC, MSG_SLOT_ERR, MSG_UL_DCI_ERR,
 MSG_TX_ERR) and is dropped; the PHY does not stop.
 """
@@ -133,7 +135,9 @@ class PHY:
         prach: the PRACH configuration of the cell.
         odu: the O-DU fronthaul endpoint (:class:`softran.oran.endpoints.ODU`), or ``None``
             to keep grids in the PHY (``last_dl_grid``; uplink from ``uplink_source``).
-        pump: called after each fronthaul send so an in-process O-RU can answer (inline mode).
+        pump: called after each fronthaul send so an in-process O-RU can answer (inline mode);
+            when it returns ``True`` everything the O-RU answered has been received (the
+            O-DU does not wait for more).
         prach_source: ``f(slot) -> samples [1, T]`` of the PRACH subframe, from its start.
         uplink_source: without an O-DU, ``f(slot) -> uplink grid [1, 14, K]``.
 
@@ -157,7 +161,7 @@ class PHY:
         self.carrier = carrier
         self.prach = prach
         self.odu = odu
-        self.pump = pump or (lambda: None)
+        self.pump: Callable[[], Any] = pump or (lambda: None)
         self.prach_source = prach_source
         self.uplink_source = uplink_source
         self.slot = 0                               # absolute slot being prepared
@@ -355,8 +359,11 @@ class PHY:
         if not pdus:
             return []
         sfn, s = self.sfn_slot(slot)
-        grid = self._uplink_grid(slot) if any(
-            isinstance(p, (PuschPdu, PucchPdu)) for p in pdus) else None
+        need_grid = any(isinstance(p, (PuschPdu, PucchPdu)) for p in pdus)
+        prach_fh = self.odu is not None and getattr(self.odu, "prach", None) is not None \
+            and any(isinstance(p, PrachPdu) for p in pdus)
+        grid = self._uplink_grid(slot, need_grid, prach_fh) \
+            if need_grid or prach_fh else None
         crcs, rx_data, ucis, rach = [], [], [], []
         for pdu in pdus:
             t0 = time.process_time()
@@ -386,24 +393,37 @@ class PHY:
             out.append(RachIndication(sfn=sfn, slot=s, pdus=tuple(rach)))
         return out
 
-    def _uplink_grid(self, slot: int) -> torch.Tensor:
+    def _fronthaul_key(self, slot: int) -> tuple[int, int, int]:
+        sfn, s = self.sfn_slot(slot)
+        spsf = self.carrier.slots_per_subframe
+        return sfn % 256, s // spsf, s % spsf
+
+    def _uplink_grid(self, slot: int, grid: bool = True, prach: bool = False
+                     ) -> torch.Tensor | None:
+        """The uplink grid of ``slot`` (``grid``) and / or its PRACH occasion (``prach``,
+        kept for :meth:`_prach_detect`), asked from the O-RU in one exchange."""
         t0 = time.process_time()
+        out = None
         if self.odu is None:
             assert self.uplink_source is not None
-            grid = self.uplink_source(slot)
+            out = self.uplink_source(slot)
         else:
-            sfn, s = self.sfn_slot(slot)
-            spsf = self.carrier.slots_per_subframe
-            key = (sfn % 256, s // spsf, s % spsf)
-            self.odu.request_uplink(*key)
-            self.pump()
-            self.odu.receive(timeout=1e-3)
-            grid = self.odu.uplink_grid(*key)
-            missing = int((~self.odu.uplink_received(*key)).sum())
-            if missing:
-                self.counters["uplink PRBs missing"] += missing
+            from softran.oran.prach import prach_occasion
+
+            key = self._fronthaul_key(slot)
+            if grid:
+                self.odu.request_uplink(*key)
+            if prach:
+                self.odu.request_prach(prach_occasion(self.carrier, self.prach, *key))
+            if not self.pump():
+                self.odu.receive(timeout=1e-3)
+            if grid:
+                out = self.odu.uplink_grid(*key)
+                missing = int((~self.odu.uplink_received(*key)).sum())
+                if missing:
+                    self.counters["uplink PRBs missing"] += missing
         self.times.add("fronthaul", time.process_time() - t0)
-        return grid
+        return out
 
     def _pusch(self, grid: torch.Tensor, pdu: PuschPdu, slot: int
                ) -> tuple[CrcPdu, RxDataPdu | None]:
@@ -461,12 +481,22 @@ class PHY:
                            harq=UciHarqF01(harq_confidence_level=0, harq_values=values))
 
     def _prach_detect(self, pdu: PrachPdu, slot: int) -> RachPdu | None:
-        if self.prach_source is None:
+        fronthaul = self.odu is not None and getattr(self.odu, "prach", None) is not None
+        if self.prach_source is None and not fronthaul:
             return None
         if self._prach_det is None:
             self._prach_det = PRACHDetector(self.carrier, self.prach, n_rx=1)
-        samples = self.prach_source(slot)
-        out = self._prach_det(samples.unsqueeze(0))
+        det = self._prach_det
+        if fronthaul:
+            y, got = self.odu.prach.samples(*self._fronthaul_key(slot))
+            if not bool(got.all()):
+                self.counters["prach PRBs missing"] += int((~got).sum())
+            _, kbar = self.prach.n_rb_ra(self.carrier)
+            bins = y[:, kbar:kbar + det.l_ra].reshape(1, 1, -1, det.l_ra)
+            out = det.detect_bins(bins)
+        else:
+            assert self.prach_source is not None
+            out = det(self.prach_source(slot).unsqueeze(0))
         found = out.detected.reshape(-1).nonzero().reshape(-1).tolist()
         self.counters["prach occasions"] += 1
         if not found:

@@ -194,6 +194,42 @@ class PRACHDetector(torch.nn.Module):
         useful = x[..., first:first + info.n_u].to(torch.complex64)
         groups = useful.reshape(b, self.n_rx, self.n_groups, self.group, info.n).sum(-2)
         y = torch.fft.fft(groups, norm="ortho")[..., self.bins]             # [B, R, G, L]
+        return self._detect(y, batch)
+
+    def detect_bins(self, bins: torch.Tensor) -> PRACHDetection:
+        """Detect the preambles from the frequency-domain PRACH samples of each repetition:
+        ``bins`` complex ``[..., n_rx, repetitions, L_RA]``, the L_RA PRACH subcarriers of an
+        orthonormal ``info.n``-point FFT of each period of the useful part (what an O-RAN
+        7.2x O-RU sends as PRACH U-plane, O-RAN.WG4.CUS.0 clause 8). Sums of ``group``
+        repetitions equal the FFT of the summed periods, so the result is that of
+        :meth:`forward` on the same samples.
+
+        >>> from softran.nr.prach import prach
+        >>> c = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+        >>> p = PRACHConfig(configuration_index=158, spectrum="unpaired",
+        ...                 subcarrier_spacing=30, zero_correlation_zone=14, preamble_index=5)
+        >>> det = PRACHDetector(c, p, n_rx=1)
+        >>> w = prach(c, p).reshape(1, 1, -1)
+        >>> i = det.info; u = w[..., i.start + i.n_cp:i.start + i.n_cp + i.n_u]
+        >>> y = torch.fft.fft(u.reshape(1, 1, i.repetitions, i.n), norm="ortho")[..., det.bins]
+        >>> det.detect_bins(y).detected.nonzero()[:, 1].tolist()
+        [5]
+        """
+        bins = check_tensor("bins", bins, min_dim=3)
+        if not bins.is_complex():
+            raise TypeError(f"bins must be complex, got dtype {bins.dtype}")
+        want = (self.n_rx, self.info.repetitions, self.l_ra)
+        if tuple(bins.shape[-3:]) != want:
+            raise ValueError(f"bins has shape {tuple(bins.shape)}; this detector needs [..., "
+                             f"n_rx, repetitions, L_RA] = [..., {', '.join(map(str, want))}]")
+        batch = bins.shape[:-3]
+        y = bins.reshape(-1, *want).to(self.device).to(torch.complex64)
+        y = y.reshape(y.shape[0], self.n_rx, self.n_groups, self.group, self.l_ra).sum(-2)
+        return self._detect(y, batch)
+
+    def _detect(self, y: torch.Tensor, batch: torch.Size) -> PRACHDetection:
+        """Steps 2-4 of the module docstring on the group sums ``y`` ``[B, R, G, L]``."""
+        b = y.shape[0]
         yr = torch.view_as_real(y)
         s2 = yr.square().sum(dim=(-1, -2)).clamp_min(torch.finfo(torch.float32).tiny)
         y = (y * torch.rsqrt(s2).unsqueeze(-1)).reshape(b, 1, -1, self.l_ra)  # [B, 1, RG, L]

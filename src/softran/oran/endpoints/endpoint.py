@@ -30,7 +30,13 @@ from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import TimingHeader
 from softran.oran.section_extensions import ModCompParamsExt
-from softran.oran.timing import Clock, RealTimeClock, air_time_ns, classify_arrival
+from softran.oran.timing import (
+    Clock,
+    RealTimeClock,
+    TimingWindows,
+    air_time_ns,
+    classify_arrival,
+)
 from softran.oran.uplane import decode_uplane, encode_uplane_symbols
 from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block
 from softran.validation import check_int, check_positive
@@ -237,6 +243,11 @@ class Endpoint:
         # timing fields zero: a slot's message is a copy with those bytes filled in
         self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
         self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
+        #: the PRACH flow (:class:`softran.oran.prach.PRACHPath`), ``None``: no PRACH eAxC
+        self.prach: Any = None
+        #: sends each slot's messages at their due times
+        #: (:class:`softran.oran.pacing.SymbolPacer`); ``None``: as fast as possible
+        self.pacer: Any = None
         _grow_buffers(transport)
 
     # -- sending ---------------------------------------------------------------------------
@@ -245,6 +256,10 @@ class Endpoint:
         value = self._seq.get(flow, 0)
         self._seq[flow] = (value + 1) % 256
         return SeqId(value)
+
+    def next_seq(self, flow: Flow) -> SeqId:
+        """The next ecpriSeqid of ``flow`` (a flow this endpoint sends; counts on)."""
+        return self._next_seq(flow)
 
     def _send_now(self, pdu: bytes, flow: Flow) -> None:
         self.transport.send(pdu)
@@ -263,7 +278,11 @@ class Endpoint:
             self.counters.count_tx(flow, len(pdu))
 
     def _send_all(self, packets: list[tuple[int, bytes, Flow]]) -> None:
-        """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time."""
+        """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time; with
+        a ``pacer`` the pacer sends them."""
+        if self.pacer is not None:
+            self.pacer.send(packets, self._send_now)
+            return
         if not self.paced:
             self._send_batch(packets)
             return
@@ -291,10 +310,9 @@ class Endpoint:
         timing = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id,
                               start_symbol)
         due = 0
-        if self.paced:
-            assert cfg.windows is not None
-            adv = (cfg.windows.dl_cplane_advance_ns if direction == "DL"
-                   else cfg.windows.ul_cplane_advance_ns)
+        if self.paced or self.pacer is not None:
+            w = cfg.windows or TimingWindows()
+            adv = w.dl_cplane_advance_ns if direction == "DL" else w.ul_cplane_advance_ns
             due = self._air(direction, frame_id, subframe_id, slot_id, start_symbol) - adv
         out = []
         exts: tuple[ModCompParamsExt, ...] = ()
@@ -543,6 +561,12 @@ class Endpoint:
             msg = decode_uplane(ecpri_msg, self._fmt)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
+        if self.prach is not None and msg.eaxc_id == self.prach.eaxc_id:
+            flow = Flow("U", _DIRECTION[msg.timing.data_direction], msg.eaxc_id)
+            if not self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+                                                       len(ecpri_msg.payload) + 4):
+                self.prach.on_uplane(msg)
+            return
         k, direction = self._check_common(msg.eaxc_id, msg.timing, self._uplane_directions(),
                                           "U")
         for s in msg.sections:
@@ -595,6 +619,15 @@ class Endpoint:
             msg, timing, seq_id = self._decode_cplane(ecpri_msg)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
+        if self.prach is not None and msg.eaxc_id == self.prach.eaxc_id \
+                and msg.section_type == 3:
+            # decoded afresh: a remembered message's own timing and seq are stale
+            msg = decode_cplane(ecpri_msg, self._cfg_c)
+            flow = Flow("C", _DIRECTION[msg.timing.data_direction], msg.eaxc_id)
+            if not self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+                                                       len(ecpri_msg.payload) + 4):
+                self._queue(self.prach.on_cplane(msg))
+            return
         k, direction = self._check_common(msg.eaxc_id, timing, self._cplane_directions(),
                                           "C")
         if msg.section_type != 1:

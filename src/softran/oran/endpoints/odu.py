@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -125,9 +126,8 @@ class ODU(Endpoint):
         raw = np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(
             len(self.config.eaxc_ids), self.config.n_symbols, self.config.n_prb, -1)
         due_of = None
-        if self.paced:
-            assert self.config.windows is not None
-            adv = self.config.windows.dl_uplane_advance_ns
+        if self.paced or self.pacer is not None:
+            adv = (self.config.windows or TimingWindows()).dl_uplane_advance_ns
             due_of = lambda l: self._air("DL", f, sf, s, l) - adv   # noqa: E731
         return (self._cplane("DL", f, sf, s, l0, n)
                 + self._uplane("DL", raw, f, sf, s, range(l0, l0 + n), due_of=due_of))
@@ -158,6 +158,17 @@ class ODU(Endpoint):
             buf = self._slot(("UL", f, sf, s))
             buf.cplane_seen[:] = True
             buf.expected[:, l0:l0 + n, :] = True
+            self._send_all(packets)
+        return len(packets)
+
+    def request_prach(self, occasion: Any) -> int:
+        """Send the section type 3 C-plane of a PRACH occasion
+        (:class:`softran.oran.prach.PRACHOccasion`) on the PRACH eAxC; the O-RU answers with
+        its PRACH U-plane (:mod:`softran.oran.prach`). Needs :attr:`prach`."""
+        if self.prach is None:
+            raise ValueError("this O-DU has no PRACH flow: set odu.prach to a PRACHPath first")
+        packets = self.prach.cplane(occasion)
+        with self._lock:
             self._send_all(packets)
         return len(packets)
 
