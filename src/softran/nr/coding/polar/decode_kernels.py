@@ -47,7 +47,7 @@ def _before(a, b):  # pragma: no cover - compiled
     """Strict order of the stable sort: ``a < b``, NaN after everything."""
     if a < b:
         return True
-    return b != b and a == a
+    return np.isnan(b) and not np.isnan(a)
 
 
 @njit(cache=True, nogil=True)
@@ -150,7 +150,7 @@ def _scl_one(llr, roles, m, nl, x_out, u_out, pm_out, alpha, beta, aptr, bptr, n
                         cand[p] = x
                         cidx[p] = o
                         nc += 1
-                nb = nc if nc < nl else nl
+                nb = min(nc, nl)
                 for j in range(nb):
                     o = cidx[j]
                     pm[j] = cand[j]
