@@ -4,8 +4,9 @@ The compiled counterpart of ``decode._scl_torch``, called only through ``polar_d
 codeword per loop iteration; a batch is split into one chunk per thread, and each chunk
 allocates its working arrays once. Each path has a physical row in the LLR array ``alpha``
 ``[L, N]`` (stage s at columns 2^s .. 2^(s+1) - 1; stage n is the channel) and in the
-partial-sum array ``beta`` ``[L, N]`` (signs, +1 for bit 0), and per stage a pointer to the
-row that holds its data (Tal-Vardy lazy copy): when the list is pruned, a surviving path only
+partial-sum array ``beta`` ``[L, 2N]`` (signs, +1 for bit 0; a node's partial sums are
+combined in place where they are next read, columns N .. 2N - 1 end as x), and per stage a
+pointer to the row that holds its data (Tal-Vardy lazy copy): when the list is pruned, a surviving path only
 takes over its parent's pointers (O(L log N) work instead of copying arrays). A stage is
 always rewritten for all paths at once, each into its own row, so rows never need copying.
 
@@ -52,7 +53,7 @@ def _before(a, b):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _scl_one(llr, roles, m, nl, x_out, u_out, pm_out, alpha, beta, aptr, bptr, new_aptr,
-             new_bptr, reg, new_reg, cand, cidx, v, parent, val, nxt, dec, par, pm,
+             new_bptr, reg, new_reg, cand, cidx, v, parent, dec, par, pm,
              n_info):  # pragma: no cover - compiled
     n = 1 << m
     f0 = np.float32(0.0)
@@ -181,28 +182,27 @@ def _scl_one(llr, roles, m, nl, x_out, u_out, pm_out, alpha, beta, aptr, bptr, n
                 reg[j, (i + 1) % 5] *= v[j]
         for j in range(na):
             dec[i, j] = v[j]
-        # partial sums: combine up while this node is a right child
+        # partial sums: combine up while this node is a right child, in place in the row's
+        # region of the stage where the combined node is a left child (stage n: x)
+        st = 0
+        while (i >> st) & 1:
+            st += 1
+        d0 = 1 << st
         for j in range(na):
-            val[j, 0] = v[j]
-        s = 0
-        while (i >> s) & 1:
-            h = 1 << s
-            for j in range(na):
+            beta[j, d0] = v[j]
+            for s in range(st):
+                h = 1 << s
                 rb = bptr[s, j]
                 for q in range(h):
-                    nxt[j, q] = beta[rb, h + q] * val[j, q]
-                    nxt[j, h + q] = val[j, q]
-            val, nxt = nxt, val
-            s += 1
-        if s < m:
-            h = 1 << s
+                    w = beta[j, d0 + q]
+                    beta[j, d0 + h + q] = w
+                    beta[j, d0 + q] = beta[rb, h + q] * w
+        if st < m:
             for j in range(na):
-                for q in range(h):
-                    beta[j, h + q] = val[j, q]
-                bptr[s, j] = j
+                bptr[st, j] = j
     for j in range(nl):
         for q in range(n):
-            x_out[j, q] = 1 if val[j, q] < 0 else 0
+            x_out[j, q] = 1 if beta[j, n + q] < 0 else 0
         pm_out[j] = pm[j]
         cur = j
         for i in range(n - 1, -1, -1):
@@ -219,7 +219,7 @@ def _scl_range(llr, roles, m, nl, x_out, u_out, pm_out, lo, hi):  # pragma: no c
         if roles[i] == 1:
             n_info += 1
     alpha = np.zeros((nl, n), dtype=np.float32)
-    beta = np.zeros((nl, n), dtype=np.float32)
+    beta = np.zeros((nl, 2 * n), dtype=np.float32)
     aptr = np.empty((m + 1, nl), dtype=np.int64)
     bptr = np.empty((m + 1, nl), dtype=np.int64)
     new_aptr = np.empty((m + 1, nl), dtype=np.int64)
@@ -230,14 +230,12 @@ def _scl_range(llr, roles, m, nl, x_out, u_out, pm_out, lo, hi):  # pragma: no c
     cidx = np.empty(2 * nl, dtype=np.int64)
     v = np.empty(nl, dtype=np.float32)
     parent = np.empty(nl, dtype=np.int64)
-    val = np.zeros((nl, n), dtype=np.float32)
-    nxt = np.zeros((nl, n), dtype=np.float32)
     dec = np.ones((n, nl), dtype=np.float32)
     par = np.zeros((n, nl), dtype=np.int64)
     pm = np.empty(nl, dtype=np.float32)
     for b in range(lo, hi):
         _scl_one(llr[b], roles, m, nl, x_out[b], u_out[b], pm_out[b], alpha, beta, aptr, bptr,
-                 new_aptr, new_bptr, reg, new_reg, cand, cidx, v, parent, val, nxt, dec, par,
+                 new_aptr, new_bptr, reg, new_reg, cand, cidx, v, parent, dec, par,
                  pm, n_info)
 
 
