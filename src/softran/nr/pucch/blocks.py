@@ -399,7 +399,9 @@ class PUCCHReceiver(torch.nn.Module):
                                     generator=g,
                                     dtype=torch.complex64).to(self.device)
                         for plan in self.hop_plan]
-                rho.append(self._decode(*self._equalize_hops(subs)).metric.float().cpu())
+                eq = (self._equalize_stacked(torch.cat(subs, -1), self._stack["crops"])
+                      if self._stack is not None else self._equalize_hops(subs))
+                rho.append(self._decode(*eq).metric.float().cpu())
             _DTX_CACHE[key] = float(torch.quantile(torch.cat(rho), 1.0 - self.false_alarm))
         return _DTX_CACHE[key]
 
