@@ -339,7 +339,9 @@ class PUCCHReceiver(torch.nn.Module):
 
     def _equalize_stacked(self, flat: torch.Tensor, index: torch.Tensor
                           ) -> tuple[torch.Tensor, torch.Tensor]:
-        """:meth:`_equalize_hops` with all hops at once (same operations, same values):
+        """:meth:`_equalize_hops` with all hops at once: the same estimate and combining (the
+        values agree to float32 rounding; the operations run on other tensor layouts), one
+        gather, one batched estimate and one combining instead of a loop over the hops.
         ``flat`` ``[B, R, T]`` and ``index`` one of the gathers of :meth:`_stacked_plan`."""
         st = self._stack
         assert st is not None
