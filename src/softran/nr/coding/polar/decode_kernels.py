@@ -252,9 +252,8 @@ def _scl_parallel(llr, roles, m, nl, x_out, u_out, pm_out, n_chunks):  # pragma:
                    (c + 1) * b // n_chunks)
 
 
-def scl_decode_blocks(llr: torch.Tensor, roles: Sequence[int] | np.ndarray, m: int, n_list: int, *,
-                      with_u: bool = False
-                      ) -> tuple[torch.Tensor, ...]:
+def scl_decode_blocks(llr: torch.Tensor, roles: Sequence[int] | np.ndarray, m: int,
+                      n_list: int, *, with_u: bool = False) -> tuple[torch.Tensor, ...]:
     """SCL-decode float32 CPU LLRs ``[B, N]`` (roles per leaf: 0 frozen, 1 info, 2 PC) into
     (x_hat uint8 ``[B, L, N]``, path metrics float32 ``[B, L]``), as ``decode._scl_torch``;
     ``with_u``: also the decoded u = x_hat G_N uint8 ``[B, L, N]`` of every path."""
