@@ -270,7 +270,36 @@ class PUCCHReceiver(torch.nn.Module):
                                   ref_val.conj().to(dev), space, data_local.to(dev),
                                   (kd[sel_d] - k0).to(dev), sel_d.nonzero().flatten().to(dev)))
         self.g = self.indices_info.G
+        self._stack = self._stacked_plan()
         self.threshold = (self._dtx_threshold() if self.n_bits <= SMALL_BLOCK_MAX else 0.0)
+
+    def _stacked_plan(self) -> dict[str, torch.Tensor] | None:
+        """When every hop has the same DM-RS layout (the same number of DM-RS symbols and
+        reference subcarriers, hence one delay subspace): the gathers that let
+        :meth:`equalize` estimate all hops in one batched pass, from the slot grid
+        (``grid``) or from the hops' cropped grids laid end to end (``crops``): the DM-RS REs
+        hop by hop, then the data REs in :func:`~softran.nr.pucch.pucch_indices` order;
+        ``h`` picks each data RE's estimate from the hops' estimates laid end to end."""
+        plans = self.hop_plan
+        first = plans[0]
+        if any(p[3].shape != first[3].shape or not torch.equal(p[4].u, first[4].u)
+               for p in plans[1:]):
+            return None
+        n_sc, k_grid = self.indices_info.n_sc, self.carrier.n_subcarriers
+        n_re = self.indices.numel()
+        grid_ref, crop_ref = [], []
+        crop_data = torch.empty(n_re, dtype=torch.int64, device=self.device)
+        h_index = torch.empty(n_re, dtype=torch.int64, device=self.device)
+        offset = 0
+        for i, (syms, k0, ref, _, _, data, data_k, sel) in enumerate(plans):
+            grid_ref.append((ref // n_sc + syms.start) * k_grid + ref % n_sc + k0)
+            crop_ref.append(ref + offset)
+            crop_data[sel] = data + offset
+            h_index[sel] = i * n_sc + data_k
+            offset += (syms.stop - syms.start) * n_sc
+        return {"grid": torch.cat([*grid_ref, self.indices]), "crops": torch.cat([*crop_ref,
+                                                                                  crop_data]),
+                "h": h_index, "ref_conj": torch.stack([p[3] for p in plans])}
 
     def grid(self, rx: torch.Tensor) -> torch.Tensor:
         """The received grid ``[batch, n_rx, n_symbols, K]`` of a waveform or grid input."""
@@ -302,9 +331,32 @@ class PUCCHReceiver(torch.nn.Module):
         pooled over the hops and antennas) and maximum-ratio combining: ``(x_hat,
         noise_var)``, each ``[batch, n_re]`` in :func:`~softran.nr.pucch.pucch_indices`
         order."""
+        if self._stack is not None:
+            return self._equalize_stacked(grid.flatten(-2), self._stack["grid"])
         n_sc = self.indices_info.n_sc
         return self._equalize_hops([grid[..., plan[0], plan[1]:plan[1] + n_sc].flatten(-2)
                                     for plan in self.hop_plan])   # symbols are contiguous
+
+    def _equalize_stacked(self, flat: torch.Tensor, index: torch.Tensor
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`_equalize_hops` with all hops at once: the same estimate and combining (the
+        values agree to float32 rounding; the operations run on other tensor layouts), one
+        gather, one batched estimate and one combining instead of a loop over the hops.
+        ``flat`` ``[B, R, T]`` and ``index`` one of the gathers of :meth:`_stacked_plan`."""
+        st = self._stack
+        assert st is not None
+        b = flat.shape[0]
+        ref_conj = st["ref_conj"]                                      # [H, L_d, N_ref]
+        n_hops = ref_conj.shape[0]
+        n_ref = ref_conj[0].numel()
+        y = flat.index_select(-1, index)                               # [B, R, H L_d N + n_re]
+        ls = ((y[..., :n_hops * n_ref] * ref_conj.flatten())           # LS, [B, R, H L_d N]
+              .unflatten(-1, (n_hops, *ref_conj.shape[-2:])).transpose(1, 2).contiguous())
+        h, energy, dof = subspace_estimate(ls, self.hop_plan[0][4])   # h [B, H, R, n_sc]
+        n0 = (energy.sum(-1) / (dof * n_hops)).clamp_min(1e-30)[:, None].expand(b, self.n_rx)
+        h_data = h.transpose(1, 2).flatten(-2).index_select(-1, st["h"])   # [B, R, n_re]
+        x, nv = mrc_combine(y[..., n_hops * n_ref:], h_data.unsqueeze(-2), n0)
+        return x[:, 0], torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12)
 
     def _equalize_hops(self, subs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`equalize` on the hops' cropped grids ``[B, R, L_hop n_sc]``."""
@@ -349,7 +401,9 @@ class PUCCHReceiver(torch.nn.Module):
                                     generator=g,
                                     dtype=torch.complex64).to(self.device)
                         for plan in self.hop_plan]
-                rho.append(self._decode(*self._equalize_hops(subs)).metric.float().cpu())
+                eq = (self._equalize_stacked(torch.cat(subs, -1), self._stack["crops"])
+                      if self._stack is not None else self._equalize_hops(subs))
+                rho.append(self._decode(*eq).metric.float().cpu())
             _DTX_CACHE[key] = float(torch.quantile(torch.cat(rho), 1.0 - self.false_alarm))
         return _DTX_CACHE[key]
 

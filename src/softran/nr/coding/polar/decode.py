@@ -27,11 +27,16 @@ passes, or without CRC).
 Two implementations give bit-identical results (same float32 operations in the same order):
 the torch reference (any device; per leaf O(1) batched tensor ops over codewords x paths,
 surviving paths copied with one gather of the live part of the state) and a Numba CPU kernel
-(``decode_kernels.py``: loops per codeword, paths share state through per-stage pointers).
+(``decode_kernels.py``: loops per codeword, paths share state through per-stage pointers,
+paths not yet born are not computed, and the decisions u of every path come back with x, so
+no polar transform is needed).
 """
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import torch
 
 from softran.nr.coding.crc import crc_decode
@@ -55,6 +60,15 @@ def _roles(code: PolarCode) -> list[int]:
     for q in code.pc:
         roles[q] = 2
     return roles
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(code: PolarCode) -> tuple[np.ndarray, torch.Tensor]:
+    """Per code, once: the roles of :func:`_roles` as int8 (the kernel's input) and the
+    information positions as an index tensor."""
+    roles = np.asarray(_roles(code), dtype=np.int8)
+    roles.flags.writeable = False
+    return roles, torch.tensor(code.info)
 
 
 def _ctz(i: int) -> int:
@@ -203,14 +217,16 @@ def polar_decode(llr: torch.Tensor, k: int, e: int, list_length: int = 8, n_max:
     flat = llr.reshape(-1, code.n).to(torch.float32)
     if flat.shape[0] == 0:
         return torch.zeros(*batch, code.k, dtype=torch.uint8, device=llr.device)
+    roles, info = _layout(code)
     if _use_numba(kernel, llr.device):
         from softran.nr.coding.polar.decode_kernels import scl_decode_blocks
 
-        x_hat, pm = scl_decode_blocks(flat.contiguous(), _roles(code), code.n_log2, list_length)
+        _, pm, u = scl_decode_blocks(flat.contiguous(), roles, code.n_log2, list_length,
+                                     with_u=True)
     else:
         x_hat, pm = _scl_torch(flat, code, list_length)
-    u = polar_transform(x_hat)
-    c_il = u[..., torch.tensor(code.info, device=llr.device)]
+        u = polar_transform(x_hat)
+    c_il = u[..., info.to(llr.device)]
     if i_il:
         c = torch.empty_like(c_il)
         c[..., input_interleaver_pattern(code.k).to(llr.device)] = c_il
