@@ -10,7 +10,8 @@ A cell file::
     frames = 4                  # frames of 10 ms to run
     dl_mcs = 9                  # fixed MCS of the downlink data (table qam64)
     ul_mcs = 9                  # MCS of the uplink data (until the first PUSCH SNR report)
-    link_adaptation = "fixed"   # or "ul-snr": uplink MCS from the PUSCH SNR of CRC.indication
+    link_adaptation = "fixed"   # or "ul-snr": uplink MCS from the PUSCH SNR of CRC.indication,
+                                # or "cqi": that and the downlink MCS from the UEs' CQI reports
     seed = 1
 
     [fronthaul]
@@ -60,8 +61,9 @@ class CellSection(_Section):
     @field_validator("link_adaptation")
     @classmethod
     def _la(cls, v: str) -> str:
-        if v not in ("fixed", "ul-snr"):
-            raise ValueError(f"link_adaptation = {v!r} is not allowed; allowed: fixed, ul-snr")
+        if v not in ("fixed", "ul-snr", "cqi"):
+            raise ValueError(f"link_adaptation = {v!r} is not allowed; allowed: fixed, ul-snr, "
+                             "cqi")
         return v
 
     @field_validator("subcarrier_spacing")

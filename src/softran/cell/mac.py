@@ -21,6 +21,12 @@ Per slot :meth:`MAC.slot` returns the requests (DL_TTI, UL_DCI, TX_DATA, UL_TTI)
   PUSCH CRC failure, gives a retransmission with the same NDI and the next redundancy
   version (0, 2, 3, 1), up to 4 transmissions; K1 chosen so that HARQ-ACK lands in an odd
   slot, K2 so that the PUSCH lands in an even slot (the plan keeps the two apart).
+* CSI (TS 38.214 §5.2): the plan's periodic one-port NZP CSI-RS and its CSI-IM (a zero-power
+  CSI-RS) in DL_TTI.request; a PUCCH format 2 PDU per attached UE in each CSI report slot
+  (CSI part 1 of :func:`softran.nr.csi_part1_size` bits); the UCI.indication's CQI, RI and
+  PMI are kept per UE. With downlink link adaptation each new downlink TB takes the MCS of
+  the UE's last CQI (:func:`softran.nr.mcs_for_cqi`: CQI table 1, MCS table qam64), the
+  fixed ``dl_mcs`` until the first report.
 """
 
 from __future__ import annotations
@@ -72,11 +78,14 @@ from softran.fapi import (
     TxDataPdu,
     TxDataRequest,
     UciIndication,
+    UciPucchF234,
     UlDciRequest,
     UlTtiRequest,
     pack_payload,
+    unpack_payload,
 )
-from softran.nr import MIB, k_ssb, pdcch_candidates
+from softran.nr import MIB, csi_part1_size, k_ssb, mcs_for_cqi, pdcch_candidates, unpack_csi_part1
+from softran.phy import csi_rs_pdu
 
 __all__ = ["MAC", "UEContext"]
 
@@ -128,6 +137,13 @@ class UEContext:
     ul_scheduled_bits: int = 0
     ul_bytes_ok: int = 0
     ul_snr_db: float | None = None
+    cqi: int | None = None
+    ri: int | None = None
+    pmi: int | None = None
+    csi_reports: int = 0
+    csi_missed: int = 0
+    cqi_history: list[tuple[int, int]] = field(default_factory=list)
+    dl_mcs_used: list[int] = field(default_factory=list)
 
 
 class MAC:
@@ -141,6 +157,8 @@ class MAC:
         ul_bytes: bytes each UE sends, by the same identity.
         ul_link_adaptation: choose each new uplink TB's MCS from the UE's last PUSCH SNR
             (CRC.indication UL_CQI, :meth:`ul_mcs_for`) instead of ``ul_mcs``.
+        dl_link_adaptation: choose each new downlink TB's MCS from the UE's last CQI report
+            (:meth:`dl_mcs_for`) instead of ``dl_mcs``.
 
     >>> from softran.cell.plan import cell_plan
     >>> mac = MAC(cell_plan(20))
@@ -153,10 +171,13 @@ class MAC:
     def __init__(self, plan: CellPlan, *, dl_mcs: int = 9, ul_mcs: int = 9,
                  dl_data: dict[int, bytes] | None = None,
                  ul_bytes: dict[int, int] | None = None,
-                 ul_link_adaptation: bool = False) -> None:
+                 ul_link_adaptation: bool = False, dl_link_adaptation: bool = False) -> None:
         self.plan = plan
         self.dl_mcs, self.ul_mcs = dl_mcs, ul_mcs
         self.ul_link_adaptation = bool(ul_link_adaptation)
+        self.dl_link_adaptation = bool(dl_link_adaptation)
+        self.csi_ports = plan.csi_rs.ports if plan.csi_rs is not None else 1
+        self._csi_of: dict[int, int] = {}                         # handle -> rnti (CSI)
         self.dl_data = dict(dl_data or {})
         self.ul_bytes = dict(ul_bytes or {})
         self.n_rb = plan.n_rb
@@ -253,10 +274,24 @@ class MAC:
                 best = m
         return best
 
+    def dl_mcs_for(self, ue: UEContext) -> int:
+        """The MCS of a new downlink TB of ``ue``: ``dl_mcs``, or with downlink link
+        adaptation the MCS of its last CQI (:func:`softran.nr.mcs_for_cqi`, CQI table 1 ->
+        MCS table qam64).
+
+        >>> from softran.cell.plan import cell_plan
+        >>> mac = MAC(cell_plan(20), dl_mcs=5, dl_link_adaptation=True)
+        >>> mac.dl_mcs_for(UEContext(1, 0)), [mac.dl_mcs_for(UEContext(1, 0, cqi=c)) for c in (3, 9, 15)]
+        (5, [2, 15, 28])
+        """
+        if not self.dl_link_adaptation or ue.cqi is None:
+            return self.dl_mcs
+        return mcs_for_cqi(ue.cqi, self.plan.csi_cqi_table)
+
     def _k1(self, ue: UEContext, slot: int) -> int | None:
         for k1 in range(1, 9):                       # dl-DataToUL-ACK of DCI 1_0: 1..8
             s = slot + k1
-            if s % 2 == 1 and s not in ue.ack_slots:
+            if s % 2 == 1 and s not in ue.ack_slots and not self.plan.is_csi_report_slot(s):
                 return k1
         return None
 
@@ -284,6 +319,7 @@ class MAC:
         pdsch_free = s != self.plan.ssb_slot
         if s == self.plan.ssb_slot:
             dl_pdus.append(self._ssb(sfn))
+        self._csi(slot, dl_pdus)
         if s == self.plan.sib1_slot and cces:
             pdu, tbs = self._pdsch(SI_RNTI, len(tx), 0, 8, 2, 0)
             bits = pack_dci(DCI1_0(fdra=riv(self.n_rb, 0, 8), mcs=2, rnti_type="si"), self.n_rb)
@@ -313,6 +349,35 @@ class MAC:
         out.append(UlTtiRequest(sfn=sfn, slot=s, pdus=tuple(self._ul_plan.pop(slot, []))))
         self._ul_rbs.pop(slot, None)
         return out
+
+    def _csi(self, slot: int, dl_pdus: list) -> None:
+        """The CSI-RS and CSI-IM of the slot; the PUCCH format 2 of each UE's CSI report."""
+        plan = self.plan
+        if plan.csi_rs is None or plan.csi_im is None:
+            return
+        carrier = plan.carrier_at(slot)
+        for res in (plan.csi_rs, plan.csi_im):
+            if res.is_active(carrier):
+                dl_pdus.append(csi_rs_pdu(res, bwp_size=self.n_rb))
+        if not plan.is_csi_report_slot(slot):
+            return
+        # the UE reports on the last CSI-RS before the CSI reference resource (4 2^mu slots
+        # back); only a UE attached by then has measured one
+        last = slot - 4 * 2 ** plan.carrier.mu
+        while last >= 0 and not plan.csi_rs.is_active(plan.carrier_at(last)):
+            last -= 1
+        for ue in self.ues.values():
+            if ue.state != "connected" or ue.attach_slot is None or ue.attach_slot > last:
+                continue
+            cfg = plan.pucch_csi(ue.index % 4, ue.rnti)   # r: Msg4's PUCCH resource
+            h = next(self._handles)
+            self._csi_of[h] = ue.rnti
+            self._ul_plan[slot].append(PucchPdu(
+                rnti=ue.rnti, handle=h, bwp_size=self.n_rb, bwp_start=0, subcarrier_spacing=1,
+                format_type=2, prb_start=cfg.prb_set[0], prb_size=len(cfg.prb_set),
+                start_symbol_index=cfg.symbol_allocation[0],
+                nr_of_symbols=cfg.symbol_allocation[1], data_scrambling_id=cfg.n_id,
+                dmrs_scrambling_id=cfg.n_id0, bit_len_csi_part1=csi_part1_size(self.csi_ports)))
 
     def _ssb(self, sfn: int) -> SsbPdu:
         k0 = self.plan.ssb_first_subcarrier * self.plan.carrier.subcarrier_spacing // 15
@@ -428,8 +493,9 @@ class MAC:
                     continue
                 h = free[0]
                 proc = ue.dl_harq.setdefault(h, HARQProcess())
-                proc.rb_start, proc.n_rbs, proc.mcs = 0, self.n_rb, self.dl_mcs
-                _, tbs = self._pdsch(ue.rnti, 0, 0, self.n_rb, self.dl_mcs, 0)
+                proc.rb_start, proc.n_rbs, proc.mcs = 0, self.n_rb, self.dl_mcs_for(ue)
+                ue.dl_mcs_used.append(proc.mcs)
+                _, tbs = self._pdsch(ue.rnti, 0, 0, self.n_rb, proc.mcs, 0)
                 room = tbs - (3 if tbs - 3 >= 256 else 2)
                 chunk = bytes(ue.dl_queue[:room])
                 del ue.dl_queue[:len(chunk)]
@@ -543,6 +609,9 @@ class MAC:
                         ue.ul_received += sub.payload
         elif isinstance(msg, UciIndication):
             for u in msg.ucis:
+                if isinstance(u, UciPucchF234) and u.handle in self._csi_of:
+                    self._on_csi(slot, u)
+                    continue
                 ue = self.ues.get(u.rnti)
                 h = self._ack_of.pop((slot, u.rnti), None)
                 if ue is None or h is None or u.harq is None:
@@ -567,6 +636,24 @@ class MAC:
                         proc.retx = True
                         if ue.state == "msg4":
                             self._msg4_queue.append(ue.rnti)
+
+    def _on_csi(self, slot: int, u: UciPucchF234) -> None:
+        """A periodic CSI report (CSI part 1 on PUCCH format 2)."""
+        rnti = self._csi_of.pop(u.handle)
+        ue = self.ues.get(rnti)
+        if ue is None:
+            return
+        part = u.csi_part1
+        if part is None or part.csi_crc == 1:               # DTX or CRC failure
+            ue.csi_missed += 1
+            return
+        bits = unpack_payload(part.csi_payload, part.csi_bit_len)
+        rep = unpack_csi_part1(bits, self.csi_ports)
+        ue.cqi, ue.ri, ue.pmi = rep.cqi, rep.ri, rep.pmi
+        ue.csi_reports += 1
+        ue.cqi_history.append((slot, rep.cqi))
+        self.log.append((slot, f"CSI from {rnti:#06x}: CQI {rep.cqi}, RI {rep.ri}, "
+                               f"PMI {rep.pmi}"))
 
     def expire(self, slot: int) -> None:
         """HARQ-ACKs that never came (the PHY had nothing to report): DTX, as a NACK."""

@@ -73,6 +73,9 @@ class UEResult:
     ul_mbps: float
     ul_tb_mbps: float
     ul_scheduled_mbps: float
+    cqi: int | None = None
+    csi_reports: int = 0
+    dl_mcs: int | None = None
 
 
 @dataclass
@@ -132,7 +135,8 @@ class InlineCell:
         self.mac = MAC(plan, dl_mcs=c.dl_mcs, ul_mcs=c.ul_mcs,
                        dl_data=dict(zip(tmsi, self.dl_data, strict=True)),
                        ul_bytes={t: len(d) for t, d in zip(tmsi, self.ul_data, strict=True)},
-                       ul_link_adaptation=c.link_adaptation == "ul-snr")
+                       ul_link_adaptation=c.link_adaptation in ("ul-snr", "cqi"),
+                       dl_link_adaptation=c.link_adaptation == "cqi")
         self.ues = [UE(plan, k, uplink_data=self.ul_data[k], seed=c.seed, s_tmsi=tmsi[k])
                     for k in range(len(config.ue))]
         fs = self.ues[0].sample_rate
@@ -254,7 +258,9 @@ class InlineCell:
                 ul_tb_mbps=(8 * ctx.ul_bytes_ok / t_s / 1e6) if ctx else 0.0,
                 dl_scheduled_mbps=(ctx.dl_scheduled_bits / t_s / 1e6) if ctx else 0.0,
                 ul_mbps=8 * len(ul_rx) / t_s / 1e6,
-                ul_scheduled_mbps=(ctx.ul_scheduled_bits / t_s / 1e6) if ctx else 0.0))
+                ul_scheduled_mbps=(ctx.ul_scheduled_bits / t_s / 1e6) if ctx else 0.0,
+                cqi=ctx.cqi if ctx else None, csi_reports=ctx.csi_reports if ctx else 0,
+                dl_mcs=ctx.dl_mcs_used[-1] if ctx and ctx.dl_mcs_used else None))
         cpu = {k: v / n for k, v in self.cpu.items()}
         cpu.update({f"phy {k}": v for k, v in self.phy.times.per_slot().items()})
         for k in cpu:

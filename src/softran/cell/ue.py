@@ -31,6 +31,14 @@ air its uplink samples of a slot (``transmit``). It is built from softran's NR b
   §4.2); the UE sends its uplink slot N_TA samples early (here: drops its first N_TA samples,
   which lie in the cyclic prefix while N_TA is below it). The UE's own slot timing is the
   gNB's: its downlink timing error (the one-way delay) stays within the cyclic prefix.
+* **CSI** (TS 38.214 §5.2.2), once attached: in each slot of the plan's NZP CSI-RS the UE
+  estimates the channel on its REs (least squares, then a 3-RB moving average scaled to the
+  unbiased wideband signal power, mean |h_LS|^2 - N0) and the noise plus interference N0 on
+  the CSI-IM REs (their mean power), and computes the wideband report
+  (:func:`softran.nr.csi_report`: RI, PMI, CQI of table 1). It sends the CSI part 1 bits
+  on PUCCH format 2 in the next CSI report slot at least 4 2^mu slots later (the CSI
+  reference resource), with the PUCCH resource r of its Msg4's DCI (a stand-in for the
+  PUCCH-Config of RRCSetup).
 """
 
 from __future__ import annotations
@@ -70,7 +78,11 @@ from softran.nr import (
     PUCCHTransmitter,
     PUSCHTransmitter,
     cell_search,
+    csi_report,
+    csi_rs,
+    csi_rs_indices,
     ofdm_demodulate,
+    pack_csi_part1,
     ofdm_info,
     pdcch_blind_decode,
     prach,
@@ -119,6 +131,9 @@ class UEStats:
     cfo_hz: float | None = None
     timing: float | None = None
     n_cell_id: int | None = None
+    cqi: int | None = None
+    csi_reports: int = 0
+    cqi_history: list[tuple[int, int, float]] = field(default_factory=list)
     events: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -179,6 +194,9 @@ class UE:
         self._pusch_tx: dict[tuple, PUSCHTransmitter] = {}
         self._pucch_tx: dict[tuple[int, int], PUCCHTransmitter] = {}
         self._prach: dict[tuple[int, int], torch.Tensor] = {}
+        self._csi_ref: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self._pucch_csi_tx: dict[tuple[int, int, int], PUCCHTransmitter] = {}
+        self.pucch_resource: int | None = None    # of the Msg4 DCI: the CSI PUCCH resource
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -214,6 +232,9 @@ class UE:
         x = self.cfo(samples)
         carrier = self.plan.carrier_at(slot)
         grid = ofdm_demodulate(x.unsqueeze(0), carrier) * self._ramp   # [1, 1, 14, K]
+        if (self.state == CONNECTED and self.plan.csi_rs is not None
+                and self.plan.csi_rs.is_active(carrier)):
+            self._measure_csi(slot, carrier, grid)
         rntis = self._rntis(slot)
         if not rntis:
             return
@@ -320,6 +341,7 @@ class UE:
             cr = [p for p in pdus if p.lcid == LCID_CONTENTION_RESOLUTION]
             if cr and cr[0].payload == self.ccch_sdu[:6]:
                 self.rnti = self.tc_rnti
+                self.pucch_resource = dci.pucch_resource
                 self.state = CONNECTED
                 self.stats.attach_slot = slot
                 self._log(slot, f"contention resolved: C-RNTI {self.rnti:#06x}")
@@ -331,6 +353,47 @@ class UE:
             if p.lcid == LCID_DRB:
                 self.received += p.payload
                 self.stats.dl_bytes += len(p.payload)
+
+    def measure_csi(self, slot: int, grid: torch.Tensor):
+        """The CSI report (:class:`softran.nr.CSIReport`) of the CSI-RS in the downlink grid
+        ``[1, 1, 14, K]`` of cell slot ``slot`` (module docstring)."""
+        plan = self.plan
+        assert plan.csi_rs is not None and plan.csi_im is not None
+        carrier = plan.carrier_at(slot)
+        key = slot % plan.slots_per_frame
+        ref = self._csi_ref.get(key)
+        if ref is None:
+            n = carrier.symbols_per_slot * carrier.n_subcarriers
+            ref = self._csi_ref[key] = (
+                csi_rs_indices(carrier, plan.csi_rs)[0], csi_rs(carrier, plan.csi_rs)[0],
+                torch.unique(csi_rs_indices(carrier, plan.csi_im) % n))
+        idx, x, im = ref
+        flat = grid.reshape(-1)
+        nv = max(float(flat[im].abs().square().mean()), 1e-12)
+        h = flat[idx] / x                                 # one RE per RB (row 2, density 1)
+        ones = torch.ones(1, 1, 3)
+        pad = torch.nn.functional.pad
+        count = torch.nn.functional.conv1d(pad(torch.ones(1, 1, h.numel()), (1, 1)), ones)[0, 0]
+        hs = torch.complex(*(torch.nn.functional.conv1d(pad(part.reshape(1, 1, -1), (1, 1)),
+                                                        ones)[0, 0] / count
+                             for part in (h.real, h.imag)))
+        # the smoothed channel keeps its shape across the band; its mean power is set to the
+        # unbiased wideband signal power mean |h_LS|^2 - N0 (at least a thousandth of N0)
+        signal = max(float(h.abs().square().mean()) - nv, 1e-3 * nv)
+        hs = hs * math.sqrt(signal / float(hs.abs().square().mean().clamp_min(1e-30)))
+        return csi_report(hs.reshape(-1, 1, 1), nv, cqi_table_index=plan.csi_cqi_table)
+
+    def _measure_csi(self, slot: int, carrier, grid: torch.Tensor) -> None:
+        rep = self.measure_csi(slot, grid)
+        self.stats.cqi = rep.cqi
+        self.stats.cqi_history.append((slot, rep.cqi, rep.sinr_db))
+        n_ref = 4 * 2 ** self.plan.carrier.mu            # CSI reference resource (slots)
+        s = slot + n_ref
+        while not self.plan.is_csi_report_slot(s):
+            s += 1
+        if self.pucch_resource is not None:
+            self._add_ul(s, ("csi", self.pucch_resource,
+                             pack_csi_part1(rep, self.plan.csi_rs.ports).reshape(1, -1)))
 
     def _on_rar(self, slot: int, data: bytes) -> None:
         subs = parse_rar_pdu(data)
@@ -428,6 +491,16 @@ class UE:
                 if tx is None:
                     tx = self._pusch_tx[key] = PUSCHTransmitter(carrier, cfg)
                 parts.append(tx(tb, rv)[0])
+            elif job[0] == "csi":
+                _, res, bits = job
+                assert self.rnti is not None
+                ckey = (res, self.rnti, slot % self.plan.slots_per_frame)
+                tx = self._pucch_csi_tx.get(ckey)
+                if tx is None:
+                    tx = self._pucch_csi_tx[ckey] = PUCCHTransmitter(
+                        carrier, self.plan.pucch_csi(res, self.rnti))
+                parts.append(tx(bits)[0])
+                self.stats.csi_reports += 1
             else:
                 _, res, ack = job
                 pkey = (res, slot % self.plan.slots_per_frame)
