@@ -94,3 +94,41 @@ def test_antenna_ports_tables():
     assert antenna_ports_1_1(0).cdm_groups_without_data == 1
     assert [antenna_ports_0_1(v).dmrs_ports for v in range(6)] == [(0,), (1,), (0,), (1,),
                                                                     (2,), (3,)]
+
+
+def test_mac_uses_1_1_and_0_1_in_the_ue_specific_search_space_after_attach():
+    from softran.cell.mac import MAC, UEContext
+    from softran.cell.plan import cell_plan
+    from softran.fapi import DlTtiRequest, UlDciRequest, unpack_payload
+    from softran.nr import pdcch_candidates
+
+    plan = cell_plan(20, cqi_table=2)
+    mac = MAC(plan, dl_mcs=9)
+    ue = UEContext(rnti=0x4601, index=0, state="connected", attach_slot=0)
+    ue.dl_queue += bytes(5000)
+    ue.ul_expected = 3000
+    mac.ues[ue.rnti] = ue
+    for slot in (2, 3, 4):
+        msgs = mac.slot(slot)
+        dl = next(m for m in msgs if isinstance(m, DlTtiRequest))
+        (pdcch,) = [p for p in dl.pdus if hasattr(p, "dl_dcis")]
+        ul = next(m for m in msgs if isinstance(m, UlDciRequest))
+        dcis = list(pdcch.dl_dcis) + list(ul.pdus[0].dl_dcis)
+        uss = [int(c) for c in pdcch_candidates(plan.coreset, plan.uss, n_rnti=ue.rnti,
+                                                  n_slot=slot)[2]]
+        cces = set()
+        for d in dcis:
+            assert d.aggregation_level == 2 and d.cce_index in uss
+            assert not cces.intersection({d.cce_index, d.cce_index + 1})
+            cces.update({d.cce_index, d.cce_index + 1})
+        (d_dl,), (d_ul,) = pdcch.dl_dcis, ul.pdus[0].dl_dcis
+        got_dl = unpack_dci_uss(unpack_payload(d_dl.payload, d_dl.payload_size_bits).tolist(),
+                                plan.n_rb)
+        got_ul = unpack_dci_uss(unpack_payload(d_ul.payload, d_ul.payload_size_bits).tolist(),
+                                plan.n_rb)
+        assert isinstance(got_dl, DCI1_1) and isinstance(got_ul, DCI0_1)
+        # no CQI yet: dl_mcs 9 of table qam64 (QPSK 679/1024, SE 1.3262) as the qam256 MCS of
+        # no larger efficiency: MCS 4 (QPSK 602, 1.1758) of Table 5.1.3.1-2
+        assert got_dl.mcs == 4
+        (pdsch,) = [p for p in dl.pdus if hasattr(p, "codewords")]
+        assert pdsch.codewords[0].mcs_table == 1                    # qam256

@@ -12,6 +12,7 @@ A cell file::
     ul_mcs = 9                  # MCS of the uplink data (until the first PUSCH SNR report)
     link_adaptation = "fixed"   # or "ul-snr": uplink MCS from the PUSCH SNR of CRC.indication,
                                 # or "cqi": that and the downlink MCS from the UEs' CQI reports
+    cqi_table = 1               # CQI table 1 (PDSCH of DCI 1_1: MCS table qam64) or 2 (qam256)
     seed = 1
 
     [fronthaul]
@@ -56,6 +57,7 @@ class CellSection(_Section):
     dl_mcs: int = Field(9, ge=0, le=28)
     ul_mcs: int = Field(9, ge=0, le=28)
     link_adaptation: str = "fixed"
+    cqi_table: int = Field(1, ge=1, le=2)
     seed: int = Field(1, ge=0)
 
     @field_validator("link_adaptation")

@@ -12,7 +12,11 @@ Per slot :meth:`MAC.slot` returns the requests (DL_TTI, UL_DCI, TX_DATA, UL_TTI)
   Msg3 on PUSCH (K2 = j + Delta + row offset); Msg4 with the UE Contention Resolution
   Identity MAC CE (the 48 bits of Msg3's CCCH SDU) and HARQ (retransmitted on NACK / DTX);
   the TC-RNTI becomes the C-RNTI when the UE acknowledges Msg4;
-* data: DCI 1_0 / 0_0 with C-RNTI in the common search space; one UE per slot and direction,
+* data: once a UE is attached (RRC setup done), DCI 1_1 / 0_1 with its C-RNTI in its
+  UE-specific search space (aggregation level 2; the plan's ``uss``), the PDSCH of DCI 1_1
+  with the plan's ``dl_mcs_table``; before that (Msg4 and its retransmissions) DCI 1_0 in
+  the common search space; the CCEs of one slot's DCIs never overlap; one UE per slot and
+  direction,
   round-robin over UEs with something to send (downlink: its byte queue; uplink: the test
   MAC knows each UE's configured uplink volume, there are no buffer status reports); fixed
   MCS (``dl_mcs`` / ``ul_mcs``, MCS table qam64), no link adaptation; all RBs on the
@@ -40,8 +44,9 @@ from typing import Any
 import torch
 
 from softran.cell.dci import (
-    DCI0_0,
+    DCI0_1,
     DCI1_0,
+    DCI1_1,
     RARGrant,
     dci_size_1_0,
     pack_dci,
@@ -84,7 +89,15 @@ from softran.fapi import (
     pack_payload,
     unpack_payload,
 )
-from softran.nr import MIB, csi_part1_size, k_ssb, mcs_for_cqi, pdcch_candidates, unpack_csi_part1
+from softran.nr import (
+    MIB,
+    csi_part1_size,
+    k_ssb,
+    mcs_for_cqi,
+    mcs_table,
+    pdcch_candidates,
+    unpack_csi_part1,
+)
 from softran.phy import csi_rs_pdu
 
 __all__ = ["MAC", "UEContext"]
@@ -106,6 +119,7 @@ class HARQProcess:
     tx: int = 0
     busy: bool = False
     retx: bool = False
+    dedicated: bool = False        # scheduled with DCI 1_1 / 0_1 (after RRC setup)
 
 
 @dataclass
@@ -203,10 +217,36 @@ class MAC:
         spf = self.plan.slots_per_frame
         return (slot // spf) % 1024, slot % spf
 
-    def _dci(self, rnti: int, cce: int, bits: list[int]) -> DlDci:
+    def _dci(self, rnti: int, cce: int, bits: list[int], al: int = 4) -> DlDci:
         return DlDci(rnti=rnti, scrambling_id=self.cell_id, scrambling_rnti=0, cce_index=cce,
-                     aggregation_level=4, payload_size_bits=len(bits),
+                     aggregation_level=al, payload_size_bits=len(bits),
                      payload=pack_payload(bits))
+
+    def _css_cce(self, cces: list[int]) -> int:
+        """The first free AL-4 candidate of the common search space (its CCEs marked used)."""
+        while cces:
+            c = cces.pop(0)
+            if not self._used.intersection(range(c, c + 4)):
+                self._used.update(range(c, c + 4))
+                return c
+        raise RuntimeError("no free common-search-space candidate (callers check first)")
+
+    def _css_free(self, cces: list[int]) -> bool:
+        return any(not self._used.intersection(range(c, c + 4)) for c in cces)
+
+    def _uss_cce(self, ue: UEContext, slot: int) -> int | None:
+        """A free AL-2 candidate of ``ue``'s UE-specific search space (TS 38.213 §10.1
+        hashing with its C-RNTI), its CCEs marked used; ``None`` when all are taken."""
+        uss = self.plan.uss
+        if uss is None:
+            return None
+        for c in pdcch_candidates(self.plan.coreset, uss, n_rnti=ue.rnti,
+                                  n_slot=slot % self.plan.slots_per_frame)[2]:
+            c = int(c)
+            if not self._used.intersection(range(c, c + 2)):
+                self._used.update(range(c, c + 2))
+                return c
+        return None
 
     def _pdcch(self, dcis: list[DlDci]) -> PdcchPdu:
         groups = [int(x) for x in self.plan.coreset.frequency_resources]
@@ -216,12 +256,13 @@ class MAC:
                         freq_domain_resource=bitmap, cce_reg_mapping_type=0,
                         reg_bundle_size=6, coreset_type=1, dl_dcis=tuple(dcis))
 
-    def _pdsch(self, rnti: int, index: int, rb_start: int, n_rbs: int, mcs: int, rv: int
-               ) -> tuple[PdschPdu, int]:
-        cfg = self.plan.pdsch(rnti, rb_start, n_rbs, mcs)
+    def _pdsch(self, rnti: int, index: int, rb_start: int, n_rbs: int, mcs: int, rv: int,
+               mcs_table: str = "qam64") -> tuple[PdschPdu, int]:
+        cfg = self.plan.pdsch(rnti, rb_start, n_rbs, mcs, mcs_table)
         tbs = cfg.tb_sizes[0] // 8
         cw = PdschCodeword(target_code_rate=round(float(cfg.code_rate) * 10240),
-                           qam_mod_order=cfg.qm, mcs_index=mcs, mcs_table=0, rv_index=rv,
+                           qam_mod_order=cfg.qm, mcs_index=mcs,
+                           mcs_table=("qam64", "qam256").index(mcs_table), rv_index=rv,
                            tb_size=tbs)
         pdu = PdschPdu(rnti=rnti, pdu_index=index, bwp_size=self.n_rb, bwp_start=0,
                        subcarrier_spacing=1, codewords=(cw,), data_scrambling_id=self.cell_id,
@@ -284,8 +325,15 @@ class MAC:
         >>> mac.dl_mcs_for(UEContext(1, 0)), [mac.dl_mcs_for(UEContext(1, 0, cqi=c)) for c in (3, 9, 15)]
         (5, [2, 15, 28])
         """
+        table = self.plan.dl_mcs_table
         if not self.dl_link_adaptation or ue.cqi is None:
-            return self.dl_mcs
+            if table == "qam64":
+                return self.dl_mcs
+            # dl_mcs is of table qam64: the MCS of the configured table with no larger
+            # spectral efficiency
+            se = mcs_table("qam64")[self.dl_mcs].spectral_efficiency or 0.0
+            return max((e.mcs_index for e in mcs_table(table) if not e.reserved
+                        and e.spectral_efficiency <= se), default=0)
         return mcs_for_cqi(ue.cqi, self.plan.csi_cqi_table)
 
     def _k1(self, ue: UEContext, slot: int) -> int | None:
@@ -314,8 +362,9 @@ class MAC:
         dl_dcis: list[DlDci] = []
         ul_dcis: list[DlDci] = []
         tx: list[TxDataPdu] = []
-        cces = list(pdcch_candidates(self.plan.coreset, self.plan.search_space, n_rnti=None,
-                                     n_slot=s)[4])
+        cces = [int(c) for c in pdcch_candidates(self.plan.coreset, self.plan.search_space,
+                                                 n_rnti=None, n_slot=s)[4]]
+        self._used: set[int] = set()
         pdsch_free = s != self.plan.ssb_slot
         if s == self.plan.ssb_slot:
             dl_pdus.append(self._ssb(sfn))
@@ -323,7 +372,7 @@ class MAC:
         if s == self.plan.sib1_slot and cces:
             pdu, tbs = self._pdsch(SI_RNTI, len(tx), 0, 8, 2, 0)
             bits = pack_dci(DCI1_0(fdra=riv(self.n_rb, 0, 8), mcs=2, rnti_type="si"), self.n_rb)
-            dl_dcis.append(self._dci(SI_RNTI, cces.pop(0), bits))
+            dl_dcis.append(self._dci(SI_RNTI, self._css_cce(cces), bits))
             dl_pdus.append(pdu)
             tx.append(TxDataPdu.of(pdu.pdu_index, self.sib1 + bytes(tbs - len(self.sib1))))
             pdsch_free = False
@@ -331,10 +380,9 @@ class MAC:
             pdsch_free = not self._schedule_rar(slot, dl_pdus, dl_dcis, tx, cces)
         if pdsch_free and cces:
             pdsch_free = not self._schedule_msg4(slot, dl_pdus, dl_dcis, tx, cces)
-        if pdsch_free and cces:
+        if pdsch_free:
             self._schedule_dl(slot, dl_pdus, dl_dcis, tx, cces)
-        if cces:
-            self._schedule_ul(slot, ul_dcis, cces)
+        self._schedule_ul(slot, ul_dcis, cces)
         if s in self.plan.prach_slots:
             self._ul_plan[slot].append(PrachPdu(phys_cell_id=self.cell_id, num_prach_ocas=1,
                                                 prach_format=0, num_ra=0,
@@ -426,13 +474,15 @@ class MAC:
             return False
         pdu, tbs = self._pdsch(rnti, len(tx), 0, 4, 2, 0)
         bits = pack_dci(DCI1_0(fdra=riv(self.n_rb, 0, 4), mcs=2, rnti_type="ra"), self.n_rb)
-        dl_dcis.append(self._dci(rnti, cces.pop(0), bits))
+        dl_dcis.append(self._dci(rnti, self._css_cce(cces), bits))
         dl_pdus.append(pdu)
         tx.append(TxDataPdu.of(pdu.pdu_index, build_rar_pdu(subs, tbs)))
         return True
 
     def _schedule_msg4(self, slot: int, dl_pdus: list, dl_dcis: list, tx: list,
                        cces: list[int]) -> bool:
+        if not self._css_free(cces):
+            return False
         for rnti in list(self._msg4_queue):
             ue = self.ues[rnti]
             proc = ue.dl_harq.setdefault(0, HARQProcess())
@@ -454,13 +504,23 @@ class MAC:
         return False
 
     def _send_dl(self, slot: int, ue: UEContext, h: int, proc: HARQProcess, k1: int,
-                 dl_pdus: list, dl_dcis: list, tx: list, cces: list[int]) -> None:
+                 dl_pdus: list, dl_dcis: list, tx: list, cces: list[int],
+                 cce: int | None = None) -> None:
+        """One PDSCH of ``proc``: DCI 1_1 on the UE-specific candidate ``cce`` (AL 2) for a
+        dedicated process, else DCI 1_0 on a common one."""
         rv = _RV[proc.tx % 4]
-        pdu, tbs = self._pdsch(ue.rnti, len(tx), proc.rb_start, proc.n_rbs, proc.mcs, rv)
-        bits = pack_dci(DCI1_0(fdra=riv(self.n_rb, proc.rb_start, proc.n_rbs), mcs=proc.mcs,
-                               ndi=proc.ndi, rv=rv, harq_process=h, harq_timing=k1 - 1,
-                               pucch_resource=ue.index % 4), self.n_rb)
-        dl_dcis.append(self._dci(ue.rnti, cces.pop(0), bits))
+        table = self.plan.dl_mcs_table if proc.dedicated else "qam64"
+        pdu, tbs = self._pdsch(ue.rnti, len(tx), proc.rb_start, proc.n_rbs, proc.mcs, rv, table)
+        fields = dict(fdra=riv(self.n_rb, proc.rb_start, proc.n_rbs), mcs=proc.mcs,
+                      ndi=proc.ndi, rv=rv, harq_process=h, harq_timing=k1 - 1,
+                      pucch_resource=ue.index % 4)
+        if proc.dedicated:
+            assert cce is not None
+            bits = pack_dci(DCI1_1(**fields), self.n_rb)
+            dl_dcis.append(self._dci(ue.rnti, cce, bits, al=2))
+        else:
+            bits = pack_dci(DCI1_0(**fields), self.n_rb)
+            dl_dcis.append(self._dci(ue.rnti, self._css_cce(cces), bits))
         dl_pdus.append(pdu)
         tx.append(TxDataPdu.of(pdu.pdu_index, proc.tb))
         if proc.tx:
@@ -486,6 +546,8 @@ class MAC:
                 continue
             if retx:
                 h, proc = retx[0]
+                if not proc.dedicated and not self._css_free(cces):
+                    continue
             elif ue.dl_queue:
                 free = [h for h in range(self.plan.harq_processes)
                         if not ue.dl_harq.get(h, HARQProcess()).busy]
@@ -494,8 +556,10 @@ class MAC:
                 h = free[0]
                 proc = ue.dl_harq.setdefault(h, HARQProcess())
                 proc.rb_start, proc.n_rbs, proc.mcs = 0, self.n_rb, self.dl_mcs_for(ue)
+                proc.dedicated = True
                 ue.dl_mcs_used.append(proc.mcs)
-                _, tbs = self._pdsch(ue.rnti, 0, 0, self.n_rb, proc.mcs, 0)
+                _, tbs = self._pdsch(ue.rnti, 0, 0, self.n_rb, proc.mcs, 0,
+                                     self.plan.dl_mcs_table)
                 room = tbs - (3 if tbs - 3 >= 256 else 2)
                 chunk = bytes(ue.dl_queue[:room])
                 del ue.dl_queue[:len(chunk)]
@@ -504,7 +568,10 @@ class MAC:
                 proc.tx = 0
             else:
                 continue
-            self._send_dl(slot, ue, h, proc, k1, dl_pdus, dl_dcis, tx, cces)
+            cce = self._uss_cce(ue, slot) if proc.dedicated else None
+            if proc.dedicated and cce is None:
+                continue
+            self._send_dl(slot, ue, h, proc, k1, dl_pdus, dl_dcis, tx, cces, cce)
             self._rr_dl = (self._rr_dl + k + 1) % len(ues)
             return
 
@@ -523,6 +590,9 @@ class MAC:
                 n_rbs = proc.n_rbs
             when = self._k2(slot, n_rbs)
             if when is None:
+                continue
+            cce = self._uss_cce(ue, slot)
+            if cce is None:
                 continue
             tdra, k2, rb0 = when
             if retx:
@@ -546,10 +616,10 @@ class MAC:
                                    proc.tx == 0, handle)
             self._ul_plan[slot + k2].append(pdu)
             self._ul_rbs[slot + k2] += proc.n_rbs
-            bits = pack_dci(DCI0_0(fdra=riv(self.n_rb, proc.rb_start, proc.n_rbs), tdra=tdra,
+            bits = pack_dci(DCI0_1(fdra=riv(self.n_rb, proc.rb_start, proc.n_rbs), tdra=tdra,
                                    mcs=proc.mcs, ndi=proc.ndi, rv=rv, harq_process=h),
                             self.n_rb)
-            ul_dcis.append(self._dci(ue.rnti, cces.pop(0), bits))
+            ul_dcis.append(self._dci(ue.rnti, cce, bits, al=2))
             if proc.tx:
                 ue.ul_retx += 1
             ue.ul_tx += 1

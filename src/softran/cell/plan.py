@@ -12,6 +12,13 @@ the uplink frequency range from this plan. The choices (TS references where a ru
 * CORESET: the first 48 RBs (8 groups of 6), 2 symbols, non-interleaved; one common search
   space (TS 38.213 §10.1) with 4 candidates at AL 4 and 2 at AL 8 that every RNTI uses
   (SI-RNTI, RA-RNTI, TC-RNTI, C-RNTI with DCI 1_0 / 0_0).
+* After RRC setup (the UE attached): DCI formats 1_1 / 0_1 (:mod:`softran.cell.dci`) in a
+  UE-specific search space of the same CORESET with 4 candidates at aggregation level 2
+  (the common search space has none at that level; the MAC keeps the CCEs of one slot's DCIs
+  apart); PDSCH-Config mcs-Table ``dl_mcs_table`` (qam64, or qam256 with CQI table 2) for the
+  PDSCH of DCI 1_1 (TS 38.214 §5.1.3.1; DCI 1_0 always uses qam64), antenna ports value 3 of
+  Table 7.3.1.2.2-1 (port 0, two CDM groups without data) and value 2 of Table 7.3.1.1.2-8
+  for the PUSCH: the same PDSCH / PUSCH as the fallback DCIs give.
 * PDSCH: TDRA row 1 of default table A (K0 = 0, symbols 2-13, mapping type A), DM-RS
   type 1 at position 2 with dmrs-AdditionalPosition pos2 (the default without a dedicated
   configuration), two CDM groups without data (TS 38.214 §5.1.6.2 for DCI 1_0). No PDSCH in
@@ -55,7 +62,7 @@ from softran.nr import (
     SearchSpaceConfig,
 )
 from softran.nr.bandwidth import n_rb_for_bandwidth
-from softran.validation import check_int
+from softran.validation import check_choice, check_int
 
 __all__ = ["CellPlan", "cell_plan"]
 
@@ -82,6 +89,8 @@ class CellPlan:
     csi_report_period: int = 20
     csi_report_offset: int = 11
     csi_cqi_table: int = 1
+    uss: SearchSpaceConfig | None = None
+    dl_mcs_table: str = "qam64"
 
     @property
     def n_rb(self) -> int:
@@ -102,9 +111,11 @@ class CellPlan:
         return self.carrier.model_copy(update={"n_slot": slot % (1024 * self.slots_per_frame),
                                                "n_frame": (slot // self.slots_per_frame) % 1024})
 
-    def pdsch(self, rnti: int, rb_start: int, n_rbs: int, mcs: int) -> PDSCHConfig:
-        """The PDSCH of a DCI 1_0 (module docstring), scrambled with ``rnti``."""
-        return _pdsch(self.carrier.n_cell_id, self.n_rb, rnti, rb_start, n_rbs, mcs)
+    def pdsch(self, rnti: int, rb_start: int, n_rbs: int, mcs: int, mcs_table: str = "qam64"
+              ) -> PDSCHConfig:
+        """The PDSCH of a DCI 1_0 or 1_1 (module docstring), scrambled with ``rnti``, MCS
+        ``mcs`` of ``mcs_table``."""
+        return _pdsch(self.carrier.n_cell_id, self.n_rb, rnti, rb_start, n_rbs, mcs, mcs_table)
 
     def pusch(self, rnti: int, rb_start: int, n_rbs: int, mcs: int) -> PUSCHConfig:
         """The PUSCH of a DCI 0_0 / RAR grant: all 14 symbols, mapping type A, DM-RS at
@@ -133,10 +144,11 @@ class CellPlan:
 
 
 @functools.lru_cache(maxsize=256)
-def _pdsch(n_id: int, n_rb: int, rnti: int, rb_start: int, n_rbs: int, mcs: int) -> PDSCHConfig:
+def _pdsch(n_id: int, n_rb: int, rnti: int, rb_start: int, n_rbs: int, mcs: int,
+           mcs_table: str = "qam64") -> PDSCHConfig:
     cfg = PDSCHConfig(n_size_bwp=n_rb, n_start_bwp=0, prb_set=range(rb_start, rb_start + n_rbs),
                       symbol_allocation=(2, 12), mapping_type="A", mcs_index=mcs,
-                      mcs_table="qam64", rnti=rnti, n_id=n_id)
+                      mcs_table=mcs_table, rnti=rnti, n_id=n_id)
     cfg.dmrs.additional_position = 2
     cfg.dmrs.num_cdm_groups_without_data = 2
     return cfg
@@ -164,9 +176,10 @@ def _pucch_csi(n_id: int, n_rb: int, prb: int, rnti: int) -> PUCCHConfig:
                        prb_set=(prb,), n_id=n_id, n_id0=n_id, rnti=rnti)
 
 
-def cell_plan(bandwidth_mhz: int = 20, n_cell_id: int = 101, subcarrier_spacing: int = 30
-              ) -> CellPlan:
-    """The plan of a cell of ``bandwidth_mhz`` (module docstring).
+def cell_plan(bandwidth_mhz: int = 20, n_cell_id: int = 101, subcarrier_spacing: int = 30,
+              cqi_table: int = 1) -> CellPlan:
+    """The plan of a cell of ``bandwidth_mhz`` (module docstring); ``cqi_table`` 1 or 2
+    (CSI-ReportConfig cqi-Table) with the PDSCH MCS table of its family (qam64 / qam256).
 
     >>> p = cell_plan(20)
     >>> p.n_rb, p.ssb_first_subcarrier, p.prach_slots, p.pucch_prb
@@ -192,4 +205,8 @@ def cell_plan(bandwidth_mhz: int = 20, n_cell_id: int = 101, subcarrier_spacing:
                          symbol_locations=[8], n_rb=n_rb, period=(20, 0))
     return CellPlan(carrier=carrier, coreset=coreset, search_space=ss, prach=prach,
                     prach_slots=(1, 5, 9, 13, 17), pucch_prb=37, pusch_prbs=38,
-                    csi_rs=csi_rs, csi_im=csi_im)
+                    csi_rs=csi_rs, csi_im=csi_im,
+                    csi_cqi_table=check_choice("cqi_table", cqi_table, (1, 2)),
+                    uss=SearchSpaceConfig(search_space_id=2, search_space_type="ue",
+                                          n_candidates=(0, 4, 0, 0, 0)),
+                    dl_mcs_table="qam256" if cqi_table == 2 else "qam64")

@@ -109,7 +109,8 @@ class InlineCell:
                  ul_data: list[bytes] | None = None, pcap: str | Path | None = None) -> None:
         self.config = config
         c = config.cell
-        self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
+        self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing,
+                                     c.cqi_table)
         g = torch.Generator().manual_seed(c.seed)
 
         def rand(n: int) -> bytes:

@@ -9,7 +9,9 @@ air its uplink samples of a slot (``transmit``). It is built from softran's NR b
   and pre-compensated on the uplink.
 * **PDCCH** (:func:`softran.nr.pdcch_blind_decode`) in the common search space of the plan
   with the RNTIs of its state: SI-RNTI (SIB1), RA-RNTI (TS 38.321 §5.1.3) in the RAR
-  window, TC-RNTI (Msg4), C-RNTI (data); DCI 1_0 / 0_0 fields (:mod:`softran.cell.dci`).
+  window, TC-RNTI (Msg4), C-RNTI; DCI 1_0 / 0_0 fields (:mod:`softran.cell.dci`). Once
+  attached it also monitors its UE-specific search space (the plan's ``uss``) for DCI 1_1
+  and 0_1 with its C-RNTI (the PDSCH of DCI 1_1 with the plan's ``dl_mcs_table``).
 * **PDSCH** (:class:`softran.nr.PDSCHReceiver`, HARQ soft combining per process; NDI toggled:
   new data): SIB1 (decoded with pycrate, :mod:`softran.cell.rrc`), the MAC RAR (TS 38.321
   §6.1.5 / §6.2.3), Msg4 with the UE Contention Resolution Identity MAC CE (§5.1.5), data
@@ -51,7 +53,14 @@ import torch
 
 from softran.cell.dci import (
     DCI0_0,
+    DCI0_1,
     DCI1_0,
+    DCI1_1,
+    antenna_ports_0_1,
+    antenna_ports_1_1,
+    dci_size_0_1,
+    dci_size_1_1,
+    unpack_dci_uss,
     RARGrant,
     dci_size_1_0,
     pdsch_time_allocation,
@@ -176,6 +185,7 @@ class UE:
         self.received = bytearray()
         self.n_bwp = plan.n_rb
         self.dci_size = dci_size_1_0(plan.n_rb)
+        self.uss_sizes = [dci_size_1_1(plan.n_rb), dci_size_0_1(plan.n_rb)]
         # random access
         self.preamble: int | None = None
         self.prach_slot: int | None = None        # cell slot of the next / last preamble
@@ -211,7 +221,7 @@ class UE:
     def _receiver(self, cfg, slot: int) -> PDSCHReceiver:
         """The PDSCH receiver of ``cfg`` in ``slot`` (DM-RS of the slot); the receivers of one
         configuration share their HARQ soft buffers."""
-        key = (cfg.rnti, cfg.prb_set[0], len(cfg.prb_set), cfg.mcs_index)
+        key = (cfg.rnti, cfg.prb_set[0], len(cfg.prb_set), cfg.mcs_index, cfg.mcs_table)
         skey = (*key, slot % self.plan.slots_per_frame)
         rx = self._rx.get(skey)
         if rx is None:
@@ -240,14 +250,24 @@ class UE:
             return
         found = pdcch_blind_decode(grid, carrier, self.plan.coreset, self.plan.search_space,
                                    rntis, self.dci_size)
+        dcis = []
         for det in found:
             bits = [int(b) for b in det.bits.tolist()]
             kind = "si" if det.rnti == SI_RNTI else "ra" if det.rnti == self.ra_rnti else "c"
-            dci = unpack_dci(bits, self.n_bwp, kind)
-            if isinstance(dci, DCI1_0):
-                self._on_downlink(slot, det.rnti, dci, grid)
+            dcis.append((det.rnti, unpack_dci(bits, self.n_bwp, kind)))
+        if self.state == CONNECTED and self.plan.uss is not None:
+            for det in pdcch_blind_decode(grid, carrier, self.plan.coreset, self.plan.uss,
+                                          rntis, self.uss_sizes):
+                try:
+                    dcis.append((det.rnti, unpack_dci_uss([int(b) for b in det.bits.tolist()],
+                                                          self.n_bwp)))
+                except ValueError as err:
+                    self._log(slot, f"DCI in the UE-specific search space dropped: {err}")
+        for rnti, dci in dcis:
+            if isinstance(dci, (DCI1_0, DCI1_1)):
+                self._on_downlink(slot, rnti, dci, grid)
             else:
-                self._on_uplink_grant(slot, det.rnti, dci)
+                self._on_uplink_grant(slot, rnti, dci)
 
     def _search(self, run_slot: int, samples: torch.Tensor) -> None:
         cells = cell_search(samples[0], self.sample_rate, scs=30, l_max=4)
@@ -297,14 +317,21 @@ class UE:
             return [self.rnti]
         return []
 
-    def _decode_pdsch(self, slot: int, rnti: int, dci: DCI1_0, grid: torch.Tensor,
+    def _decode_pdsch(self, slot: int, rnti: int, dci: DCI1_0 | DCI1_1, grid: torch.Tensor,
                       harq: int = 0) -> bytes | None:
         ta = pdsch_time_allocation(dci.tdra)
         if ta.k != 0 or (ta.s, ta.l) != (2, 12):
             self._log(slot, f"PDSCH TDRA row {dci.tdra + 1} not supported by the test UE")
             return None
+        table = "qam64"
+        if isinstance(dci, DCI1_1):
+            table = self.plan.dl_mcs_table
+            ports = antenna_ports_1_1(dci.antenna_ports)
+            if (ports.cdm_groups_without_data, ports.dmrs_ports) != (2, (0,)):
+                self._log(slot, f"DCI 1_1 antenna ports {dci.antenna_ports} not supported")
+                return None
         start, n = riv_decode(self.n_bwp, dci.fdra)
-        cfg = self.plan.pdsch(rnti, start, n, dci.mcs)
+        cfg = self.plan.pdsch(rnti, start, n, dci.mcs, table)
         rx = self._receiver(cfg, slot)
         new = dci.rnti_type != "c" or self.dl_ndi.get(harq) != dci.ndi
         if dci.rnti_type == "c":
@@ -316,7 +343,8 @@ class UE:
             return None
         return bits_to_bytes(tb)
 
-    def _on_downlink(self, slot: int, rnti: int, dci: DCI1_0, grid: torch.Tensor) -> None:
+    def _on_downlink(self, slot: int, rnti: int, dci: DCI1_0 | DCI1_1, grid: torch.Tensor
+                     ) -> None:
         if rnti == SI_RNTI:
             data = self._decode_pdsch(slot, rnti, dci, grid)
             if data is not None:
@@ -427,7 +455,13 @@ class UE:
         self._log(slot, f"RAR: RAPID {r.rapid}, TA {r.timing_advance}, TC-RNTI "
                         f"{r.tc_rnti:#06x}; Msg3 in slot {slot + ta.k}")
 
-    def _on_uplink_grant(self, slot: int, rnti: int, dci: DCI0_0) -> None:
+    def _on_uplink_grant(self, slot: int, rnti: int, dci: DCI0_0 | DCI0_1) -> None:
+        if isinstance(dci, DCI0_1):
+            ports = antenna_ports_0_1(dci.antenna_ports)
+            if (ports.cdm_groups_without_data, ports.dmrs_ports) != (2, (0,)) or not dci.ul_sch:
+                self._log(slot, f"DCI 0_1 antenna ports {dci.antenna_ports} / UL-SCH "
+                                f"{dci.ul_sch} not supported")
+                return
         ta = pusch_time_allocation(dci.tdra, self.plan.carrier.mu)
         start, n = riv_decode(self.n_bwp, dci.fdra)
         cfg = self.plan.pusch(rnti, start, n, dci.mcs)

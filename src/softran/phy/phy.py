@@ -349,7 +349,8 @@ class PHY:
 
     def _pdsch(self, grid: torch.Tensor, pdu: PdschPdu, payload: bytes, slot: int) -> None:
         cw = pdu.codewords[0]
-        key = (pdu.rnti, pdu.rb_start, pdu.rb_size, cw.mcs_index, pdu.start_symbol_index,
+        key = (pdu.rnti, pdu.rb_start, pdu.rb_size, cw.mcs_index, cw.mcs_table,
+               pdu.start_symbol_index,
                pdu.nr_of_symbols, pdu.dl_dmrs_symb_pos, slot % self.slots_per_frame)
         tx = self._pdsch_tx.get(key)
         if tx is None:
