@@ -16,7 +16,8 @@ Per slot :meth:`MAC.slot` returns the requests (DL_TTI, UL_DCI, TX_DATA, UL_TTI)
   UE-specific search space (aggregation level 2; the plan's ``uss``), the PDSCH of DCI 1_1
   with the plan's ``dl_mcs_table``; before that (Msg4 and its retransmissions) DCI 1_0 in
   the common search space; the CCEs of one slot's DCIs never overlap; one UE per slot and
-  direction,
+  direction, chosen round-robin (``scheduler="rr"``) or proportional-fair (``"pf"``,
+  :meth:`MAC.pf_metric`) among the UEs with something to send
   round-robin over UEs with something to send (downlink: its byte queue; uplink: the test
   MAC knows each UE's configured uplink volume, there are no buffer status reports); fixed
   MCS (``dl_mcs`` / ``ul_mcs``, MCS table qam64), no link adaptation; all RBs on the
@@ -99,6 +100,7 @@ from softran.nr import (
     unpack_csi_part1,
 )
 from softran.phy import csi_rs_pdu
+from softran.validation import check_choice, check_int
 
 __all__ = ["MAC", "UEContext"]
 
@@ -158,6 +160,9 @@ class UEContext:
     csi_missed: int = 0
     cqi_history: list[tuple[int, int]] = field(default_factory=list)
     dl_mcs_used: list[int] = field(default_factory=list)
+    dl_slots: list[int] = field(default_factory=list)
+    pf_avg_dl: float = 1.0
+    pf_avg_ul: float = 1.0
 
 
 class MAC:
@@ -173,6 +178,8 @@ class MAC:
             (CRC.indication UL_CQI, :meth:`ul_mcs_for`) instead of ``ul_mcs``.
         dl_link_adaptation: choose each new downlink TB's MCS from the UE's last CQI report
             (:meth:`dl_mcs_for`) instead of ``dl_mcs``.
+        scheduler: ``"rr"`` (round-robin) or ``"pf"`` (proportional fair, :meth:`pf_metric`).
+        pf_window: T_c, the averaging window of the proportional-fair average rate in slots.
 
     >>> from softran.cell.plan import cell_plan
     >>> mac = MAC(cell_plan(20))
@@ -185,11 +192,15 @@ class MAC:
     def __init__(self, plan: CellPlan, *, dl_mcs: int = 9, ul_mcs: int = 9,
                  dl_data: dict[int, bytes] | None = None,
                  ul_bytes: dict[int, int] | None = None,
-                 ul_link_adaptation: bool = False, dl_link_adaptation: bool = False) -> None:
+                 ul_link_adaptation: bool = False, dl_link_adaptation: bool = False,
+                 scheduler: str = "rr", pf_window: int = 50) -> None:
         self.plan = plan
         self.dl_mcs, self.ul_mcs = dl_mcs, ul_mcs
         self.ul_link_adaptation = bool(ul_link_adaptation)
         self.dl_link_adaptation = bool(dl_link_adaptation)
+        self.scheduler = check_choice("scheduler", scheduler, ("rr", "pf"))
+        self.pf_window = check_int("pf_window", pf_window, 1, 100_000)
+        self._served: dict[tuple[str, int], int] = defaultdict(int)   # (dir, rnti) -> bits
         self.csi_ports = plan.csi_rs.ports if plan.csi_rs is not None else 1
         self._csi_of: dict[int, int] = {}                         # handle -> rnti (CSI)
         self.dl_data = dict(dl_data or {})
@@ -336,6 +347,46 @@ class MAC:
                         and e.spectral_efficiency <= se), default=0)
         return mcs_for_cqi(ue.cqi, self.plan.csi_cqi_table)
 
+    def pf_metric(self, ue: UEContext, direction: str = "dl") -> float:
+        """The proportional-fair metric of ``ue`` (Kelly / Jalali et al.): the rate it would
+        get now, the TB bits of a new TB at its current MCS (:meth:`dl_mcs_for` on all RBs, or
+        :meth:`ul_mcs_for` on the uplink RBs), over its average served rate R, an exponential
+        average over T_c = ``pf_window`` slots, ``R <- (1 - 1/T_c) R + (1/T_c) b`` with b the
+        TB bits scheduled to it in the slot (0 when not scheduled), updated every slot for
+        every attached UE (:meth:`slot`). With rates that stay fixed PF shares the slots
+        equally, like round-robin; with rates that vary it serves each UE near its peaks.
+
+        >>> from softran.cell.plan import cell_plan
+        >>> mac = MAC(cell_plan(20), dl_link_adaptation=True, scheduler="pf")
+        >>> a, b = UEContext(1, 0, cqi=15), UEContext(2, 1, cqi=15, pf_avg_dl=2.0)
+        >>> mac.pf_metric(a) == 2 * mac.pf_metric(b)
+        True
+        """
+        if direction == "dl":
+            cfg = self.plan.pdsch(1, 0, self.n_rb, self.dl_mcs_for(ue), self.plan.dl_mcs_table)
+            return cfg.tb_sizes[0] / max(ue.pf_avg_dl, 1e-9)
+        cfg = self.plan.pusch(1, 0, self.plan.pusch_prbs, self.ul_mcs_for(ue))
+        return cfg.tb_size / max(ue.pf_avg_ul, 1e-9)
+
+    def _order(self, ues: list[UEContext], direction: str) -> list[UEContext]:
+        """The UEs in the order the scheduler tries them: round-robin from the pointer, or by
+        descending PF metric (UEs with a retransmission pending first)."""
+        if self.scheduler == "rr":
+            start = self._rr_dl if direction == "dl" else self._rr_ul
+            return [ues[(start + k) % len(ues)] for k in range(len(ues))]
+        harq = "dl_harq" if direction == "dl" else "ul_harq"
+        return sorted(ues, key=lambda u: (not any(p.busy and p.retx for p in
+                                                  getattr(u, harq).values()),
+                                          -self.pf_metric(u, direction)))
+
+    def _pf_update(self) -> None:
+        a = 1.0 / self.pf_window
+        for ue in self.ues.values():
+            if ue.state == "connected":
+                ue.pf_avg_dl = (1 - a) * ue.pf_avg_dl + a * self._served.get(("dl", ue.rnti), 0)
+                ue.pf_avg_ul = (1 - a) * ue.pf_avg_ul + a * self._served.get(("ul", ue.rnti), 0)
+        self._served.clear()
+
     def _k1(self, ue: UEContext, slot: int) -> int | None:
         for k1 in range(1, 9):                       # dl-DataToUL-ACK of DCI 1_0: 1..8
             s = slot + k1
@@ -383,6 +434,7 @@ class MAC:
         if pdsch_free:
             self._schedule_dl(slot, dl_pdus, dl_dcis, tx, cces)
         self._schedule_ul(slot, ul_dcis, cces)
+        self._pf_update()
         if s in self.plan.prach_slots:
             self._ul_plan[slot].append(PrachPdu(phys_cell_id=self.cell_id, num_prach_ocas=1,
                                                 prach_format=0, num_ra=0,
@@ -527,6 +579,8 @@ class MAC:
             ue.dl_retx += 1
         ue.dl_tx += 1
         ue.dl_scheduled_bits += 8 * tbs
+        ue.dl_slots.append(slot)
+        self._served[("dl", ue.rnti)] += 8 * tbs
         proc.tx += 1
         proc.busy, proc.retx = True, False
         ue.ack_slots.add(slot + k1)
@@ -538,20 +592,22 @@ class MAC:
         ues = [u for u in self.ues.values() if u.state == "connected"]
         if not ues:
             return
-        for k in range(len(ues)):
-            ue = ues[(self._rr_dl + k) % len(ues)]
+        for ue in self._order(ues, "dl"):
             retx = [(h, p) for h, p in ue.dl_harq.items() if p.busy and p.retx]
             k1 = self._k1(ue, slot)
             if k1 is None:
                 continue
+            cce = None
             if retx:
                 h, proc = retx[0]
                 if not proc.dedicated and not self._css_free(cces):
                     continue
+                if proc.dedicated and (cce := self._uss_cce(ue, slot)) is None:
+                    continue
             elif ue.dl_queue:
                 free = [h for h in range(self.plan.harq_processes)
                         if not ue.dl_harq.get(h, HARQProcess()).busy]
-                if not free:
+                if not free or (cce := self._uss_cce(ue, slot)) is None:
                     continue
                 h = free[0]
                 proc = ue.dl_harq.setdefault(h, HARQProcess())
@@ -568,17 +624,13 @@ class MAC:
                 proc.tx = 0
             else:
                 continue
-            cce = self._uss_cce(ue, slot) if proc.dedicated else None
-            if proc.dedicated and cce is None:
-                continue
             self._send_dl(slot, ue, h, proc, k1, dl_pdus, dl_dcis, tx, cces, cce)
-            self._rr_dl = (self._rr_dl + k + 1) % len(ues)
+            self._rr_dl = (ues.index(ue) + 1) % len(ues)
             return
 
     def _schedule_ul(self, slot: int, ul_dcis: list, cces: list[int]) -> None:
         ues = [u for u in self.ues.values() if u.state == "connected"]
-        for k in range(len(ues)):
-            ue = ues[(self._rr_ul + k) % len(ues)]
+        for ue in self._order(ues, "ul") if ues else []:
             retx = [(h, p) for h, p in ue.ul_harq.items() if p.busy and p.retx]
             pending = ue.ul_expected - len(ue.ul_received) - sum(
                 p.n_rbs and len(p.tb) for p in ue.ul_harq.values() if p.busy)
@@ -591,6 +643,10 @@ class MAC:
             when = self._k2(slot, n_rbs)
             if when is None:
                 continue
+            free = [h for h in range(self.plan.harq_processes)
+                    if not ue.ul_harq.get(h, HARQProcess()).busy]
+            if not retx and not free:
+                continue
             cce = self._uss_cce(ue, slot)
             if cce is None:
                 continue
@@ -598,10 +654,6 @@ class MAC:
             if retx:
                 proc.retx = False
             else:
-                free = [h for h in range(self.plan.harq_processes)
-                        if not ue.ul_harq.get(h, HARQProcess()).busy]
-                if not free:
-                    continue
                 h = free[0]
                 proc = ue.ul_harq.setdefault(h, HARQProcess())
                 proc.rb_start, proc.n_rbs, proc.mcs = rb0, n_rbs, self.ul_mcs_for(ue)
@@ -624,9 +676,10 @@ class MAC:
                 ue.ul_retx += 1
             ue.ul_tx += 1
             ue.ul_scheduled_bits += 8 * tbs
+            self._served[("ul", ue.rnti)] += 8 * tbs
             proc.tx += 1
             proc.busy = True
-            self._rr_ul = (self._rr_ul + k + 1) % len(ues)
+            self._rr_ul = (ues.index(ue) + 1) % len(ues)
             return
 
     # -- indications -----------------------------------------------------------------------

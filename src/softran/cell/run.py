@@ -137,7 +137,7 @@ class InlineCell:
                        dl_data=dict(zip(tmsi, self.dl_data, strict=True)),
                        ul_bytes={t: len(d) for t, d in zip(tmsi, self.ul_data, strict=True)},
                        ul_link_adaptation=c.link_adaptation in ("ul-snr", "cqi"),
-                       dl_link_adaptation=c.link_adaptation == "cqi")
+                       dl_link_adaptation=c.link_adaptation == "cqi", scheduler=c.scheduler)
         self.ues = [UE(plan, k, uplink_data=self.ul_data[k], seed=c.seed, s_tmsi=tmsi[k])
                     for k in range(len(config.ue))]
         fs = self.ues[0].sample_rate
