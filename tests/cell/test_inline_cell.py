@@ -121,3 +121,12 @@ def test_csi_reports_reach_the_mac(run) -> None:
         assert sent[slot + ue.offset] == cqi
     assert all(abs(db - 25.0) < 1.5 for _, _, db in ue.stats.cqi_history)
     assert ctx.cqi == 15
+
+
+def test_msg4_rrc_setup_and_dedicated_dcis(run) -> None:
+    # the UE took the RRCSetup from Msg4 and then got its data through DCI 1_1 / 0_1 (the
+    # bytes of test_attach_and_data_arrive_intact): its log names the RRCSetup
+    cell, _ = run
+    (ue,) = cell.ues
+    assert ue.rrc_setup
+    assert any(t.startswith("RRCSetup (transaction 0)") for _, t in ue.stats.events)

@@ -10,7 +10,8 @@ Per slot :meth:`MAC.slot` returns the requests (DL_TTI, UL_DCI, TX_DATA, UL_TTI)
   preamble a RAR (RA-RNTI of §5.1.3, MAC RAR of §6.2.3 with the timing advance command, a
   Temporary C-RNTI and the Msg3 grant, TS 38.213 §8.2) in the first free slot of the window;
   Msg3 on PUSCH (K2 = j + Delta + row offset); Msg4 with the UE Contention Resolution
-  Identity MAC CE (the 48 bits of Msg3's CCCH SDU) and HARQ (retransmitted on NACK / DTX);
+  Identity MAC CE (the 48 bits of Msg3's CCCH SDU) and the RRCSetup on the DL-CCCH
+  (:func:`softran.cell.rrc.encode_rrc_setup`), HARQ (retransmitted on NACK / DTX);
   the TC-RNTI becomes the C-RNTI when the UE acknowledges Msg4;
 * data: once a UE is attached (RRC setup done), DCI 1_1 / 0_1 with its C-RNTI in its
   UE-specific search space (aggregation level 2; the plan's ``uss``), the PDSCH of DCI 1_1
@@ -55,6 +56,7 @@ from softran.cell.dci import (
     riv,
 )
 from softran.cell.mac_pdu import (
+    LCID_CCCH,
     LCID_CCCH_48,
     LCID_CONTENTION_RESOLUTION,
     LCID_DRB,
@@ -66,7 +68,12 @@ from softran.cell.mac_pdu import (
 )
 from softran.cell.plan import CellPlan
 from softran.cell.rnti import SI_RNTI, ra_rnti
-from softran.cell.rrc import SIB1Info, decode_rrc_setup_request, encode_sib1
+from softran.cell.rrc import (
+    SIB1Info,
+    decode_rrc_setup_request,
+    encode_rrc_setup,
+    encode_sib1,
+)
 from softran.fapi import (
     CrcIndication,
     DlDci,
@@ -219,6 +226,7 @@ class MAC:
         self._rr_dl = 0
         self._rr_ul = 0
         self.sib1 = encode_sib1(SIB1Info(cell_identity=self.cell_id))
+        self.rrc_setup = encode_rrc_setup()
         self.dci_size = dci_size_1_0(self.n_rb)
         self.log: list[tuple[int, str]] = []
 
@@ -547,7 +555,8 @@ class MAC:
                 proc.rb_start, proc.n_rbs, proc.mcs = 0, 4, 2
                 _, tbs = self._pdsch(rnti, 0, 0, 4, 2, 0)
                 proc.tb = build_mac_pdu([MACSubPDU(LCID_CONTENTION_RESOLUTION,
-                                                   ue.ccch_sdu[:6])], tbs)
+                                                   ue.ccch_sdu[:6]),
+                                         MACSubPDU(LCID_CCCH, self.rrc_setup)], tbs)
                 proc.ndi ^= 1
                 proc.tx = 0
             self._send_dl(slot, ue, 0, proc, k1, dl_pdus, dl_dcis, tx, cces)

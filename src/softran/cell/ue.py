@@ -10,12 +10,13 @@ air its uplink samples of a slot (``transmit``). It is built from softran's NR b
 * **PDCCH** (:func:`softran.nr.pdcch_blind_decode`) in the common search space of the plan
   with the RNTIs of its state: SI-RNTI (SIB1), RA-RNTI (TS 38.321 §5.1.3) in the RAR
   window, TC-RNTI (Msg4), C-RNTI; DCI 1_0 / 0_0 fields (:mod:`softran.cell.dci`). Once
-  attached it also monitors its UE-specific search space (the plan's ``uss``) for DCI 1_1
-  and 0_1 with its C-RNTI (the PDSCH of DCI 1_1 with the plan's ``dl_mcs_table``).
+  attached with an RRCSetup it also monitors its UE-specific search space (the plan's
+  ``uss``) for DCI 1_1 and 0_1 with its C-RNTI (the PDSCH of DCI 1_1 with the plan's
+  ``dl_mcs_table``).
 * **PDSCH** (:class:`softran.nr.PDSCHReceiver`, HARQ soft combining per process; NDI toggled:
   new data): SIB1 (decoded with pycrate, :mod:`softran.cell.rrc`), the MAC RAR (TS 38.321
-  §6.1.5 / §6.2.3), Msg4 with the UE Contention Resolution Identity MAC CE (§5.1.5), data
-  (MAC SDUs of the DRB LCID).
+  §6.1.5 / §6.2.3), Msg4 with the UE Contention Resolution Identity MAC CE (§5.1.5) and the
+  RRCSetup on the DL-CCCH, data (MAC SDUs of the DRB LCID).
 * **PRACH** (:func:`softran.nr.prach`) at a PRACH occasion of the plan, a random preamble;
   RAR window ra-ResponseWindow; on failure the UE retries at a later occasion after a
   random backoff (TS 38.321 §5.1.4, Backoff Indicator if the RAR carried one).
@@ -69,6 +70,7 @@ from softran.cell.dci import (
     unpack_dci,
 )
 from softran.cell.mac_pdu import (
+    LCID_CCCH,
     LCID_CCCH_48,
     LCID_CONTENTION_RESOLUTION,
     LCID_DRB,
@@ -79,7 +81,7 @@ from softran.cell.mac_pdu import (
 )
 from softran.cell.plan import CellPlan
 from softran.cell.rnti import SI_RNTI, ra_rnti
-from softran.cell.rrc import decode_sib1, encode_rrc_setup_request
+from softran.cell.rrc import decode_rrc_setup, decode_sib1, encode_rrc_setup_request
 from softran.channel import FrequencyOffset
 from softran.fapi import pack_payload, unpack_payload
 from softran.nr import (
@@ -207,6 +209,7 @@ class UE:
         self._csi_ref: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
         self._pucch_csi_tx: dict[tuple[int, int, int], PUCCHTransmitter] = {}
         self.pucch_resource: int | None = None    # of the Msg4 DCI: the CSI PUCCH resource
+        self.rrc_setup = False                     # RRCSetup received in Msg4
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -255,7 +258,7 @@ class UE:
             bits = [int(b) for b in det.bits.tolist()]
             kind = "si" if det.rnti == SI_RNTI else "ra" if det.rnti == self.ra_rnti else "c"
             dcis.append((det.rnti, unpack_dci(bits, self.n_bwp, kind)))
-        if self.state == CONNECTED and self.plan.uss is not None:
+        if self.state == CONNECTED and self.rrc_setup and self.plan.uss is not None:
             for det in pdcch_blind_decode(grid, carrier, self.plan.coreset, self.plan.uss,
                                           rntis, self.uss_sizes):
                 try:
@@ -373,6 +376,15 @@ class UE:
                 self.state = CONNECTED
                 self.stats.attach_slot = slot
                 self._log(slot, f"contention resolved: C-RNTI {self.rnti:#06x}")
+                for p in pdus:
+                    if p.lcid == LCID_CCCH:
+                        try:
+                            tid, _ = decode_rrc_setup(p.payload)
+                        except ValueError as err:
+                            self._log(slot, f"DL-CCCH not an RRCSetup: {err}")
+                            continue
+                        self.rrc_setup = True
+                        self._log(slot, f"RRCSetup (transaction {tid})")
             else:
                 self.ul_jobs.get(slot + k1, []).clear()
                 self._ra_failed(slot, "contention resolution identity mismatch")
