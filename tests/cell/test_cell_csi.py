@@ -14,17 +14,19 @@ from softran.cell.plan import cell_plan
 from softran.cell.ue import UE
 from softran.fapi import (
     DlTtiRequest,
+    ErrorCode,
     UciCsiPart,
     UciIndication,
     UciPucchF234,
-    ErrorCode,
     UlTtiRequest,
     pack_payload,
     unpack_payload,
 )
+from softran.fapi.codec import decode as decode_message
+from softran.fapi.codec import encode as encode_message
 from softran.nr import (
-    CSIRSConfig,
     CSIReport,
+    CSIRSConfig,
     PUCCHTransmitter,
     cqi_select,
     csi_rs,
@@ -33,8 +35,6 @@ from softran.nr import (
     pack_csi_part1,
     unpack_csi_part1,
 )
-from softran.fapi.codec import decode as decode_message
-from softran.fapi.codec import encode as encode_message
 from softran.phy import PHY, csi_rs_config, csi_rs_pdu
 
 PLAN = cell_plan(20)
@@ -130,7 +130,7 @@ def test_phy_decodes_the_ues_csi_report_on_pucch_format_2():
     mac.ues[rnti] = ue
     phy.slot_indication(11)
     msgs = mac.slot(11)
-    ul = [m for m in msgs if isinstance(m, UlTtiRequest)][0]
+    ul = next(m for m in msgs if isinstance(m, UlTtiRequest))
     (pdu,) = [p for p in ul.pdus if getattr(p, "format_type", None) == 2]
     assert (pdu.prb_start, pdu.nr_of_symbols, pdu.bit_len_csi_part1) == (35, 2, 4)
     for m in msgs:
@@ -171,6 +171,6 @@ def test_mac_mcs_follows_the_reported_cqi():
 def test_harq_ack_never_lands_in_the_csi_report_slot():
     mac = MAC(PLAN)
     ue = UEContext(rnti=0x4601, index=0, state="connected")
-    for slot in range(0, 40):
+    for slot in range(40):
         k1 = mac._k1(ue, slot)
         assert k1 is not None and not PLAN.is_csi_report_slot(slot + k1)

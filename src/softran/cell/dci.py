@@ -24,16 +24,15 @@ __all__ = [
     "DCI0_1",
     "DCI1_0",
     "DCI1_1",
+    "RAR_GRANT_BITS",
     "AntennaPorts",
+    "RARGrant",
+    "TimeAllocation",
     "antenna_ports_0_1",
     "antenna_ports_1_1",
     "dci_size_0_1",
-    "dci_size_1_1",
-    "unpack_dci_uss",
-    "RAR_GRANT_BITS",
-    "RARGrant",
-    "TimeAllocation",
     "dci_size_1_0",
+    "dci_size_1_1",
     "fdra_bits",
     "pack_dci",
     "pdsch_time_allocation",
@@ -41,6 +40,7 @@ __all__ = [
     "riv",
     "riv_decode",
     "unpack_dci",
+    "unpack_dci_uss",
 ]
 
 #: Bits of the RAR UL grant, TS 38.213 Table 8.2-1 (14 + 4 + 4 + 3 + 1 + hopping flag 1).

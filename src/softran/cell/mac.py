@@ -572,9 +572,9 @@ class MAC:
         rv = _RV[proc.tx % 4]
         table = self.plan.dl_mcs_table if proc.dedicated else "qam64"
         pdu, tbs = self._pdsch(ue.rnti, len(tx), proc.rb_start, proc.n_rbs, proc.mcs, rv, table)
-        fields = dict(fdra=riv(self.n_rb, proc.rb_start, proc.n_rbs), mcs=proc.mcs,
-                      ndi=proc.ndi, rv=rv, harq_process=h, harq_timing=k1 - 1,
-                      pucch_resource=ue.index % 4)
+        fields = {"fdra": riv(self.n_rb, proc.rb_start, proc.n_rbs), "mcs": proc.mcs,
+                  "ndi": proc.ndi, "rv": rv, "harq_process": h, "harq_timing": k1 - 1,
+                  "pucch_resource": ue.index % 4}
         if proc.dedicated:
             assert cce is not None
             bits = pack_dci(DCI1_1(**fields), self.n_rb)
@@ -784,8 +784,8 @@ class MAC:
         ue.cqi, ue.ri, ue.pmi = rep.cqi, rep.ri, rep.pmi
         ue.csi_reports += 1
         ue.cqi_history.append((slot, rep.cqi))
-        self.log.append((slot, f"CSI from {rnti:#06x}: CQI {rep.cqi}, RI {rep.ri}, "
-                               f"PMI {rep.pmi}"))
+        self.log.append((slot, (f"CSI from {rnti:#06x}: CQI {rep.cqi}, RI {rep.ri}, "
+                                f"PMI {rep.pmi}")))
 
     def expire(self, slot: int) -> None:
         """HARQ-ACKs that never came (the PHY had nothing to report): DTX, as a NACK."""

@@ -53,8 +53,8 @@ from dataclasses import dataclass
 
 from softran.nr import (
     CarrierConfig,
-    CSIRSConfig,
     CORESETConfig,
+    CSIRSConfig,
     PDSCHConfig,
     PRACHConfig,
     PUCCHConfig,

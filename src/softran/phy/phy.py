@@ -472,8 +472,8 @@ class PHY:
                pdu.rnti if f2 else 0, slot % self.slots_per_frame)
         rx = self._pucch_rx.get(key)
         if rx is None:
-            extra = dict(n_id=pdu.data_scrambling_id, n_id0=pdu.dmrs_scrambling_id,
-                         rnti=pdu.rnti) if f2 else {}
+            extra = {"n_id": pdu.data_scrambling_id, "n_id0": pdu.dmrs_scrambling_id,
+                     "rnti": pdu.rnti} if f2 else {}
             cfg = PUCCHConfig(format=pdu.format_type, n_size_bwp=pdu.bwp_size,
                               n_start_bwp=pdu.bwp_start,
                               symbol_allocation=(pdu.start_symbol_index, pdu.nr_of_symbols),

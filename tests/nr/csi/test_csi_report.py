@@ -127,8 +127,7 @@ def test_report_rejects_bad_input():
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 2), st.integers(0, 3), st.integers(0, 15), st.integers(1, 2))
 def test_csi_part1_round_trip(ri, pmi, cqi, n_ports):
-    if ri > n_ports:
-        ri = n_ports
+    ri = min(ri, n_ports)
     pmi = 0 if n_ports == 1 else pmi % (4 if ri == 1 else 2)
     rep = CSIReport(ri=ri, pmi=pmi, cqi=cqi)
     bits = pack_csi_part1(rep, n_ports)
