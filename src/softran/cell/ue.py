@@ -125,6 +125,47 @@ def bits_to_bytes(bits: torch.Tensor) -> bytes:
     return pack_payload(bits.reshape(-1))
 
 
+class InOrderDelivery:
+    """The test UE's stand-in for RLC reordering (the test cell has no RLC): downlink MAC SDUs
+    are delivered in the order of their transport blocks' first transmissions, so a TB that
+    needs a HARQ retransmission does not let later TBs overtake it. A TB whose HARQ process
+    starts a new TB before it decoded was given up by the MAC (its bytes are lost); a TB
+    decoded twice (its ACK was lost) is delivered once.
+
+    >>> d = InOrderDelivery()
+    >>> d.new(0); d.new(1)
+    >>> d.decoded(1, b"B"), d.decoded(0, b"A"), d.decoded(0, b"A")
+    (b'', b'AB', b'')
+    """
+
+    def __init__(self) -> None:
+        self.next_seq = 0
+        self.seq = 0
+        self.pending: dict[int, bytes | None] = {}
+        self.of_process: dict[int, int] = {}
+
+    def new(self, harq: int) -> None:
+        """A new TB on HARQ process ``harq`` (NDI toggled)."""
+        old = self.of_process.get(harq)
+        if old is not None and old in self.pending and self.pending[old] is None:
+            self.pending[old] = b""                    # given up by the MAC: lost
+        self.of_process[harq] = self.seq
+        self.pending[self.seq] = None
+        self.seq += 1
+
+    def decoded(self, harq: int, data: bytes) -> bytes:
+        """The bytes deliverable now that the TB of ``harq`` decoded with ``data``."""
+        s = self.of_process.get(harq)
+        if s is None or s < self.next_seq or self.pending.get(s) is not None:
+            return b""
+        self.pending[s] = data
+        out = bytearray()
+        while self.pending.get(self.next_seq) is not None:
+            out += self.pending.pop(self.next_seq)
+            self.next_seq += 1
+        return bytes(out)
+
+
 @dataclass
 class UEStats:
     """What one UE counted: slots of cell search / attach, PDSCH / PUSCH transport blocks,
@@ -210,6 +251,7 @@ class UE:
         self._pucch_csi_tx: dict[tuple[int, int, int], PUCCHTransmitter] = {}
         self.pucch_resource: int | None = None    # of the Msg4 DCI: the CSI PUCCH resource
         self.rrc_setup = False                     # RRCSetup received in Msg4
+        self.in_order = InOrderDelivery()
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -339,6 +381,8 @@ class UE:
         new = dci.rnti_type != "c" or self.dl_ndi.get(harq) != dci.ndi
         if dci.rnti_type == "c":
             self.dl_ndi[harq] = dci.ndi
+            if new and self.state == CONNECTED:
+                self.in_order.new(harq)
         tb, err = rx(grid, rv=dci.rv, harq_process=harq, new_data=new)
         self.stats.dl_blocks += 1
         if bool(err.reshape(-1)[0]):
@@ -389,10 +433,10 @@ class UE:
                 self.ul_jobs.get(slot + k1, []).clear()
                 self._ra_failed(slot, "contention resolution identity mismatch")
             return
-        for p in pdus:
-            if p.lcid == LCID_DRB:
-                self.received += p.payload
-                self.stats.dl_bytes += len(p.payload)
+        chunk = b"".join(p.payload for p in pdus if p.lcid == LCID_DRB)
+        out = self.in_order.decoded(dci.harq_process, chunk)
+        self.received += out
+        self.stats.dl_bytes += len(out)
 
     def measure_csi(self, slot: int, grid: torch.Tensor):
         """The CSI report (:class:`softran.nr.CSIReport`) of the CSI-RS in the downlink grid
