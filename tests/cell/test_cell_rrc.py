@@ -40,3 +40,36 @@ def test_not_a_sib1() -> None:
         decode_sib1(b"\xff\xff")
     with pytest.raises(ValueError, match="cause"):
         encode_rrc_setup_request(1, "no-such-cause")
+
+
+def test_rrc_setup_round_trip_and_layout():
+    from softran.cell.rrc import decode_rrc_setup, encode_rrc_setup
+
+    for tid in range(4):
+        assert decode_rrc_setup(encode_rrc_setup(tid)) == (tid, 0)
+    # UPER by hand (TS 38.331 ASN.1): message CHOICE {c1, messageClassExtension} -> '0';
+    # c1 CHOICE {rrcReject, rrcSetup, spare2, spare1} -> '01'; rrc-TransactionIdentifier
+    # (0..3) -> 2 bits; criticalExtensions CHOICE {rrcSetup, future} -> '0'
+    for tid in range(4):
+        assert encode_rrc_setup(tid)[0] >> 2 == (0b001 << 3 | tid << 1 | 0)
+    import pytest
+    with pytest.raises(ValueError, match="DL-CCCH"):
+        decode_rrc_setup(b"\xff\xff")
+
+
+def test_msg4_carries_the_rrc_setup():
+    from softran.cell.mac import MAC, UEContext
+    from softran.cell.mac_pdu import LCID_CCCH, LCID_CONTENTION_RESOLUTION, parse_mac_pdu
+    from softran.cell.plan import cell_plan
+    from softran.cell.rrc import decode_rrc_setup, encode_rrc_setup_request
+    from softran.fapi import TxDataRequest
+
+    mac = MAC(cell_plan(20))
+    sdu = encode_rrc_setup_request(0x1234)
+    ue = UEContext(rnti=0x4601, index=0, state="msg4", ccch_sdu=sdu)
+    mac.ues[ue.rnti] = ue
+    mac._msg4_queue.append(ue.rnti)
+    tx = next(m for m in mac.slot(2) if isinstance(m, TxDataRequest))
+    subs = parse_mac_pdu(tx.pdus[0].payload, direction="DL")
+    assert [s.lcid for s in subs] == [LCID_CONTENTION_RESOLUTION, LCID_CCCH]
+    assert subs[0].payload == sdu[:6] and decode_rrc_setup(subs[1].payload) == (0, 0)

@@ -106,3 +106,27 @@ def test_pusch_snr_report_matches_the_channel(run) -> None:
     cell, _ = run
     (ctx,) = cell.mac.ues.values()
     assert ctx.ul_snr_db is not None and abs(ctx.ul_snr_db - 25.0) < 3.0
+
+
+def test_csi_reports_reach_the_mac(run) -> None:
+    # the UE measures the CSI-RS of slot 0 of each frame once attached and reports on PUCCH
+    # format 2 in slot 11; the MAC gets every report it scheduled, with the UE's CQI; a flat
+    # 25 dB link estimates within 1.5 dB and is above CQI 15's threshold (20.1 dB)
+    cell, _ = run
+    (ctx,) = cell.mac.ues.values()
+    (ue,) = cell.ues
+    assert ctx.csi_reports >= 2 and ctx.csi_missed == 0
+    sent = {s + 11: c for s, c, _ in ue.stats.cqi_history}
+    for slot, cqi in ctx.cqi_history:
+        assert sent[slot + ue.offset] == cqi
+    assert all(abs(db - 25.0) < 1.5 for _, _, db in ue.stats.cqi_history)
+    assert ctx.cqi == 15
+
+
+def test_msg4_rrc_setup_and_dedicated_dcis(run) -> None:
+    # the UE took the RRCSetup from Msg4 and then got its data through DCI 1_1 / 0_1 (the
+    # bytes of test_attach_and_data_arrive_intact): its log names the RRCSetup
+    cell, _ = run
+    (ue,) = cell.ues
+    assert ue.rrc_setup
+    assert any(t.startswith("RRCSetup (transaction 0)") for _, t in ue.stats.events)

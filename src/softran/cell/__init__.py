@@ -16,6 +16,16 @@ from softran.cell.dci import (
     riv_decode,
     unpack_dci,
 )
+from softran.cell.dci import (
+    DCI0_1,
+    DCI1_1,
+    AntennaPorts,
+    antenna_ports_0_1,
+    antenna_ports_1_1,
+    dci_size_0_1,
+    dci_size_1_1,
+    unpack_dci_uss,
+)
 from softran.cell.mac_pdu import (
     LCID_CCCH,
     LCID_CCCH_48,
@@ -57,4 +67,12 @@ __all__ = [
     "riv",
     "riv_decode",
     "unpack_dci",
+    "DCI0_1",
+    "DCI1_1",
+    "AntennaPorts",
+    "antenna_ports_0_1",
+    "antenna_ports_1_1",
+    "dci_size_0_1",
+    "dci_size_1_1",
+    "unpack_dci_uss",
 ]

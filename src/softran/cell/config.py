@@ -10,7 +10,10 @@ A cell file::
     frames = 4                  # frames of 10 ms to run
     dl_mcs = 9                  # fixed MCS of the downlink data (table qam64)
     ul_mcs = 9                  # MCS of the uplink data (until the first PUSCH SNR report)
-    link_adaptation = "fixed"   # or "ul-snr": uplink MCS from the PUSCH SNR of CRC.indication
+    link_adaptation = "fixed"   # or "ul-snr": uplink MCS from the PUSCH SNR of CRC.indication,
+                                # or "cqi": that and the downlink MCS from the UEs' CQI reports
+    cqi_table = 1               # CQI table 1 (PDSCH of DCI 1_1: MCS table qam64) or 2 (qam256)
+    scheduler = "rr"            # round-robin, or "pf": proportional fair (window 50 slots)
     seed = 1
 
     [fronthaul]
@@ -55,13 +58,23 @@ class CellSection(_Section):
     dl_mcs: int = Field(9, ge=0, le=28)
     ul_mcs: int = Field(9, ge=0, le=28)
     link_adaptation: str = "fixed"
+    cqi_table: int = Field(1, ge=1, le=2)
+    scheduler: str = "rr"
     seed: int = Field(1, ge=0)
 
     @field_validator("link_adaptation")
     @classmethod
     def _la(cls, v: str) -> str:
-        if v not in ("fixed", "ul-snr"):
-            raise ValueError(f"link_adaptation = {v!r} is not allowed; allowed: fixed, ul-snr")
+        if v not in ("fixed", "ul-snr", "cqi"):
+            raise ValueError(f"link_adaptation = {v!r} is not allowed; allowed: fixed, ul-snr, "
+                             "cqi")
+        return v
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, v: str) -> str:
+        if v not in ("rr", "pf"):
+            raise ValueError(f"scheduler = {v!r} is not allowed; allowed: rr, pf")
         return v
 
     @field_validator("subcarrier_spacing")

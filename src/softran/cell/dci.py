@@ -1,4 +1,6 @@
-"""DCI formats 1_0 and 0_0 as fields (TS 38.212 §7.3.1.2.1, §7.3.1.1.1), the RAR UL grant
+"""DCI formats 1_0 and 0_0 as fields (TS 38.212 §7.3.1.2.1, §7.3.1.1.1), formats 1_1 and 0_1
+with the field sizes of the test cell's dedicated configuration (§7.3.1.2.2, §7.3.1.1.2; see
+:func:`dci_size_1_1`, :func:`dci_size_0_1`), the RAR UL grant
 (TS 38.213 §8.2, Table 8.2-1), resource indication values (TS 38.214 §5.1.2.2.2, §6.1.2.2.2)
 and the default time-domain allocation tables A (TS 38.214 Tables 5.1.2.1.1-2, 6.1.2.1.1-2,
 -4, -5; ``cell/data/``).
@@ -19,11 +21,18 @@ from softran.validation import check_choice, check_int
 
 __all__ = [
     "DCI0_0",
+    "DCI0_1",
     "DCI1_0",
+    "DCI1_1",
     "RAR_GRANT_BITS",
+    "AntennaPorts",
     "RARGrant",
     "TimeAllocation",
+    "antenna_ports_0_1",
+    "antenna_ports_1_1",
+    "dci_size_0_1",
     "dci_size_1_0",
+    "dci_size_1_1",
     "fdra_bits",
     "pack_dci",
     "pdsch_time_allocation",
@@ -31,6 +40,7 @@ __all__ = [
     "riv",
     "riv_decode",
     "unpack_dci",
+    "unpack_dci_uss",
 ]
 
 #: Bits of the RAR UL grant, TS 38.213 Table 8.2-1 (14 + 4 + 4 + 3 + 1 + hopping flag 1).
@@ -129,9 +139,147 @@ class DCI0_0:
     tpc: int = 1
 
 
-def _layout(dci: DCI1_0 | DCI0_0 | type, n_bwp: int, rnti_type: str = "c"
+@dataclass(frozen=True)
+class DCI1_1:
+    """DCI format 1_1 with C-RNTI (TS 38.212 §7.3.1.2.2) in the test cell's configuration
+    (:func:`dci_size_1_1`): identifier (1 = DL), FDRA (type 1), TDRA, MCS / NDI / RV of TB 1,
+    HARQ process, DAI, TPC, PUCCH resource indicator, PDSCH-to-HARQ feedback timing
+    indicator, antenna ports (Table 7.3.1.2.2-1), SRS request, DMRS sequence initialization.
+    """
+
+    fdra: int
+    tdra: int = 0
+    mcs: int = 0
+    ndi: int = 0
+    rv: int = 0
+    harq_process: int = 0
+    dai: int = 0
+    tpc: int = 1
+    pucch_resource: int = 0
+    harq_timing: int = 0
+    antenna_ports: int = 3
+    srs_request: int = 0
+    dmrs_seq_init: int = 0
+    rnti_type: str = "c"
+
+
+@dataclass(frozen=True)
+class DCI0_1:
+    """DCI format 0_1 with C-RNTI (TS 38.212 §7.3.1.1.2) in the test cell's configuration
+    (:func:`dci_size_0_1`): identifier (0 = UL), FDRA (type 1), TDRA, MCS, NDI, RV, HARQ
+    process, 1st DAI, TPC, antenna ports (Table 7.3.1.1.2-8), SRS request, DMRS sequence
+    initialization, UL-SCH indicator."""
+
+    fdra: int
+    tdra: int = 0
+    mcs: int = 0
+    ndi: int = 0
+    rv: int = 0
+    harq_process: int = 0
+    dai: int = 0
+    tpc: int = 1
+    antenna_ports: int = 2
+    srs_request: int = 0
+    dmrs_seq_init: int = 0
+    ul_sch: int = 1
+
+
+#: Fields of DCI 1_1 in the test cell's configuration, in the order of TS 38.212 §7.3.1.2.2;
+#: ``None`` widths are the FDRA. Zero-width fields of the configuration: carrier indicator (no
+#: cross-carrier scheduling), BWP indicator (one BWP), VRB-to-PRB mapping (non-interleaved),
+#: PRB bundling size indicator, rate matching indicator, ZP CSI-RS trigger, TB 2 (one
+#: codeword), TCI (tci-PresentInDCI absent), CBGTI / CBGFI (no code block groups). TDRA 4
+#: bits: the default table A (16 rows, no pdsch-TimeDomainAllocationList); DAI 2: dynamic
+#: HARQ-ACK codebook, one serving cell; PDSCH-to-HARQ timing 3: dl-DataToUL-ACK {1..8};
+#: antenna ports 4: DMRS type 1, maxLength 1; SRS request 2; DMRS sequence initialization 1.
+_LAYOUT_1_1: tuple[tuple[str, int | None], ...] = (
+    ("_id", 1), ("fdra", None), ("tdra", 4), ("mcs", 5), ("ndi", 1), ("rv", 2),
+    ("harq_process", 4), ("dai", 2), ("tpc", 2), ("pucch_resource", 3), ("harq_timing", 3),
+    ("antenna_ports", 4), ("srs_request", 2), ("dmrs_seq_init", 1))
+#: Fields of DCI 0_1 (TS 38.212 §7.3.1.1.2). Zero-width in the configuration: carrier
+#: indicator, UL/SUL indicator, BWP indicator, frequency hopping flag (no hopping), 2nd DAI,
+#: SRS resource indicator (one SRS resource), precoding information and number of layers
+#: (one antenna port), CSI request (no aperiodic trigger states), CBGTI, PTRS-DMRS
+#: association (no PT-RS), beta_offset indicator (semi-static). 1st DAI 2 bits (dynamic
+#: codebook); antenna ports 3 (transform precoding disabled, DMRS type 1, maxLength 1, rank 1);
+#: DMRS sequence initialization 1 (transform precoding disabled); UL-SCH indicator 1.
+_LAYOUT_0_1: tuple[tuple[str, int | None], ...] = (
+    ("_id", 1), ("fdra", None), ("tdra", 4), ("mcs", 5), ("ndi", 1), ("rv", 2),
+    ("harq_process", 4), ("dai", 2), ("tpc", 2), ("antenna_ports", 3), ("srs_request", 2),
+    ("dmrs_seq_init", 1), ("ul_sch", 1))
+
+
+def dci_size_1_1(n_bwp: int) -> int:
+    """Payload size of DCI format 1_1 in the test cell's configuration (the fields of
+    :class:`DCI1_1`, TS 38.212 §7.3.1.2.2): FDRA type 1 of ``n_bwp`` RBs plus 34 bits.
+
+    >>> dci_size_1_1(51)
+    45
+    """
+    return fdra_bits(n_bwp) + sum(w for _, w in _LAYOUT_1_1 if w is not None)
+
+
+def dci_size_0_1(n_bwp: int) -> int:
+    """Payload size of DCI format 0_1 in the test cell's configuration (:class:`DCI0_1`,
+    TS 38.212 §7.3.1.1.2): FDRA type 1 plus 28 bits. It is not padded: formats 0_0 / 1_0 are
+    monitored only in the common search space, so the one-bit padding of §7.3.1.1.2 (0_1 of
+    the size of 0_0 / 1_0 in another UE-specific search space) does not apply.
+
+    >>> dci_size_0_1(51)
+    39
+    """
+    return fdra_bits(n_bwp) + sum(w for _, w in _LAYOUT_0_1 if w is not None)
+
+
+@dataclass(frozen=True)
+class AntennaPorts:
+    """One row of an antenna-ports table: DMRS CDM groups without data and DMRS ports."""
+
+    cdm_groups_without_data: int
+    dmrs_ports: tuple[int, ...]
+
+
+@functools.cache
+def _ports(name: str) -> dict[int, AntennaPorts]:
+    return {int(r["value"]): AntennaPorts(int(r["cdm_groups_without_data"]),
+                                          tuple(int(p) for p in r["dmrs_ports"].split()))
+            for r in read_csv(name)}
+
+
+def antenna_ports_1_1(value: int) -> AntennaPorts:
+    """Antenna port(s) field of DCI 1_1, TS 38.212 Table 7.3.1.2.2-1 (DMRS type 1,
+    maxLength 1, one codeword); a reserved value is a ``ValueError``.
+
+    >>> antenna_ports_1_1(3)
+    AntennaPorts(cdm_groups_without_data=2, dmrs_ports=(0,))
+    """
+    value = check_int("antenna_ports", value, 0, 15)
+    if value not in _ports("dci_antenna_ports_1_1.csv"):
+        raise ValueError(f"antenna_ports = {value} is reserved (TS 38.212 Table 7.3.1.2.2-1); "
+                         "allowed: 0..11")
+    return _ports("dci_antenna_ports_1_1.csv")[value]
+
+
+def antenna_ports_0_1(value: int) -> AntennaPorts:
+    """Antenna ports field of DCI 0_1, TS 38.212 Table 7.3.1.1.2-8 (transform precoding
+    disabled, DMRS type 1, maxLength 1, rank 1); a reserved value is a ``ValueError``.
+
+    >>> antenna_ports_0_1(2)
+    AntennaPorts(cdm_groups_without_data=2, dmrs_ports=(0,))
+    """
+    value = check_int("antenna_ports", value, 0, 7)
+    if value not in _ports("dci_antenna_ports_0_1.csv"):
+        raise ValueError(f"antenna_ports = {value} is reserved (TS 38.212 Table 7.3.1.1.2-8); "
+                         "allowed: 0..5")
+    return _ports("dci_antenna_ports_0_1.csv")[value]
+
+
+def _layout(dci: DCI1_0 | DCI0_0 | DCI1_1 | DCI0_1 | type, n_bwp: int, rnti_type: str = "c"
             ) -> list[tuple[str, int]]:
     f = fdra_bits(n_bwp)
+    for cls, fields in ((DCI1_1, _LAYOUT_1_1), (DCI0_1, _LAYOUT_0_1)):
+        if dci is cls or isinstance(dci, cls):
+            return [(name, f if w is None else w) for name, w in fields]
     if dci is DCI0_0 or isinstance(dci, DCI0_0):
         return [("_id", 1), ("fdra", f), ("tdra", 4), ("hopping", 1), ("mcs", 5), ("ndi", 1),
                 ("rv", 2), ("harq_process", 4), ("tpc", 2)]
@@ -146,26 +294,31 @@ def _layout(dci: DCI1_0 | DCI0_0 | type, n_bwp: int, rnti_type: str = "c"
             ("harq_timing", 3)]
 
 
-def pack_dci(dci: DCI1_0 | DCI0_0, n_bwp: int) -> list[int]:
-    """The payload bits (0/1, MSB first) of a DCI 1_0 / 0_0, of :func:`dci_size_1_0` bits
-    (format 0_0 zero-padded, TS 38.212 §7.3.1.0). A field value that does not fit its bits
-    is a ``ValueError``.
+def pack_dci(dci: DCI1_0 | DCI0_0 | DCI1_1 | DCI0_1, n_bwp: int) -> list[int]:
+    """The payload bits (0/1, MSB first) of a DCI: 1_0 / 0_0 of :func:`dci_size_1_0` bits
+    (format 0_0 zero-padded, TS 38.212 §7.3.1.0), 1_1 of :func:`dci_size_1_1`, 0_1 of
+    :func:`dci_size_0_1`. A field value that does not fit its bits is a ``ValueError``.
 
     >>> bits = pack_dci(DCI1_0(fdra=riv(51, 0, 51), mcs=9, harq_timing=3), 51)
     >>> len(bits), bits[0], "".join(map(str, bits[1:12]))
     (39, 1, '00001100101')
+    >>> len(pack_dci(DCI1_1(fdra=101, mcs=27), 51)), len(pack_dci(DCI0_1(fdra=5), 51))
+    (45, 39)
     """
-    if not isinstance(dci, (DCI1_0, DCI0_0)):
-        raise TypeError(f"dci must be a DCI1_0 or DCI0_0, got {type(dci).__name__}")
-    rnti_type = dci.rnti_type if isinstance(dci, DCI1_0) else "c"
-    check_choice("rnti_type", rnti_type, ("c", "ra", "si"))
+    if not isinstance(dci, (DCI1_0, DCI0_0, DCI1_1, DCI0_1)):
+        raise TypeError(f"dci must be a DCI1_0, DCI0_0, DCI1_1 or DCI0_1, got "
+                        f"{type(dci).__name__}")
+    rnti_type = dci.rnti_type if isinstance(dci, (DCI1_0, DCI1_1)) else "c"
+    check_choice("rnti_type", rnti_type, ("c",) if isinstance(dci, DCI1_1) else ("c", "ra", "si"))
     values = asdict(dci)
-    values["_id"] = 1 if isinstance(dci, DCI1_0) else 0
+    values["_id"] = 1 if isinstance(dci, (DCI1_0, DCI1_1)) else 0
     values["_reserved"] = 0
     out: list[int] = []
     for name, width in _layout(dci, n_bwp, rnti_type):
         v = check_int(name.lstrip("_"), values[name], 0, 2 ** width - 1)
         out += [(v >> (width - 1 - b)) & 1 for b in range(width)]
+    if isinstance(dci, (DCI1_1, DCI0_1)):
+        return out
     size = dci_size_1_0(n_bwp)
     return out + [0] * (size - len(out))
 
@@ -197,6 +350,36 @@ def unpack_dci(bits: list[int] | tuple[int, ...], n_bwp: int, rnti_type: str = "
     if cls is DCI1_0:
         return DCI1_0(**fields, rnti_type=rnti_type)
     return DCI0_0(**fields)
+
+
+def unpack_dci_uss(bits: list[int] | tuple[int, ...], n_bwp: int) -> DCI1_1 | DCI0_1:
+    """The DCI 1_1 or 0_1 of payload ``bits`` found in the UE-specific search space (inverse
+    of :func:`pack_dci`): :func:`dci_size_1_1` bits with identifier 1 are format 1_1,
+    :func:`dci_size_0_1` bits with identifier 0 format 0_1; anything else is a ``ValueError``.
+
+    >>> unpack_dci_uss(pack_dci(DCI0_1(fdra=462, mcs=20, ndi=1), 51), 51).mcs
+    20
+    """
+    bits = [check_int(f"bits[{i}]", b, 0, 1) for i, b in enumerate(bits)]
+    n = len(bits)
+    if n == dci_size_1_1(n_bwp) and bits and bits[0] == 1:
+        cls: type = DCI1_1
+    elif n == dci_size_0_1(n_bwp) and bits and bits[0] == 0:
+        cls = DCI0_1
+    else:
+        raise ValueError(f"bits ({n} bits, identifier {bits[0] if bits else '-'}) are neither "
+                         f"DCI 1_1 ({dci_size_1_1(n_bwp)} bits, identifier 1) nor DCI 0_1 "
+                         f"({dci_size_0_1(n_bwp)} bits, identifier 0) for n_bwp = {n_bwp}")
+    fields: dict[str, int] = {}
+    pos = 0
+    for name, width in _layout(cls, n_bwp):
+        v = 0
+        for b in bits[pos:pos + width]:
+            v = (v << 1) | b
+        pos += width
+        if not name.startswith("_"):
+            fields[name] = v
+    return cls(**fields)
 
 
 @dataclass(frozen=True)

@@ -249,7 +249,7 @@ class _Capture:
 def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[bytes],
               ul: list[bytes], pcap: str | None, backstop: float, realtime: bool) -> None:
     c = config.cell
-    plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
+    plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing, c.cqi_table)
     fh = config.fronthaul
     counting = CountingTransport(udp)
     cap = _Capture(pcap)
@@ -293,7 +293,7 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
 def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: socket.socket,
               pcap: str | None, backstop: float) -> None:
     c = config.cell
-    plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
+    plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing, c.cqi_table)
     fh = config.fronthaul
     counting = CountingTransport(udp)
     cap = _Capture(pcap)
@@ -354,7 +354,7 @@ def _air_main(conn: Connection, config: CellConfig, ru: socket.socket,
 def _ue_main(conn: Connection, config: CellConfig, k: int, ul: bytes, air: socket.socket
              ) -> None:
     c = config.cell
-    plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
+    plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing, c.cqi_table)
     ue = cell_ue(config, plan, k, ul)
     watch = _Stopwatch()
     while (got := recv_samples(air)) is not None:
@@ -414,7 +414,8 @@ class ProcessCell:
                  ) -> None:
         self.config = config
         c = config.cell
-        self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
+        self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing,
+                                     c.cqi_table)
         port = check_int("port", port, 0, 65534)
         self.backstop = check_positive("backstop", backstop)
         default_dl, default_ul = cell_data(config)

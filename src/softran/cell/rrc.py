@@ -1,7 +1,8 @@
 """The RRC messages of the test cell in TS 38.331 ASN.1 UPER, encoded and decoded by pycrate's
 NR RRC module (``pycrate_asn1dir.RRCNR``, generated from the TS 38.331 ASN.1): SIB1 on the
-BCCH-DL-SCH and RRCSetupRequest on the UL-CCCH (48 bits, the UE contention resolution
-identity of TS 38.321 §5.1.5). The MIB stays the bit-exact :class:`softran.nr.ssb.MIB`.
+BCCH-DL-SCH, RRCSetupRequest on the UL-CCCH (48 bits, the UE contention resolution
+identity of TS 38.321 §5.1.5) and RRCSetup on the DL-CCCH (in Msg4). The MIB stays the
+bit-exact :class:`softran.nr.ssb.MIB`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 
 from softran.validation import check_bytes, check_int
 
-__all__ = ["SIB1Info", "decode_rrc_setup_request", "decode_sib1", "encode_rrc_setup_request",
-           "encode_sib1"]
+__all__ = ["SIB1Info", "decode_rrc_setup", "decode_rrc_setup_request", "decode_sib1",
+           "encode_rrc_setup", "encode_rrc_setup_request", "encode_sib1"]
 
 _CAUSES = ("emergency", "highPriorityAccess", "mt-Access", "mo-Signalling", "mo-Data",
            "mo-VoiceCall", "mo-VideoCall", "mo-SMS", "mps-PriorityAccess",
@@ -126,3 +127,53 @@ def decode_rrc_setup_request(data: bytes) -> tuple[str, int, str]:
     if kind != "rrcSetupRequest":
         raise ValueError(f"data holds a {kind}, not an rrcSetupRequest")
     return ident_kind, ident[0], req["establishmentCause"]
+
+
+def encode_rrc_setup(transaction_id: int = 0, cell_group_id: int = 0) -> bytes:
+    """DL-CCCH-Message with rrcSetup (TS 38.331 §6.2.1, §6.2.2 RRCSetup): the
+    rrc-TransactionIdentifier, radioBearerConfig with SRB1 (srb-ToAddModList, srb-Identity 1)
+    and masterCellGroup, an OCTET STRING holding a UPER CellGroupConfig with ``cellGroupId``
+    only (the test cell's dedicated configuration, TS 38.331 §6.3.2, is the cell plan's, not
+    signalled); UPER.
+
+    >>> encode_rrc_setup().hex()
+    '204000100000'
+    >>> decode_rrc_setup(encode_rrc_setup(transaction_id=3))
+    (3, 0)
+    """
+    tid = check_int("transaction_id", transaction_id, 0, 3)
+    cg_id = check_int("cell_group_id", cell_group_id, 0, 3)
+    cg = _rrc().CellGroupConfig
+    cg.set_val({"cellGroupId": cg_id})
+    msg = _rrc().DL_CCCH_Message
+    msg.set_val({"message": ("c1", ("rrcSetup", {
+        "rrc-TransactionIdentifier": tid,
+        "criticalExtensions": ("rrcSetup", {
+            "radioBearerConfig": {"srb-ToAddModList": [{"srb-Identity": 1}]},
+            "masterCellGroup": bytes(cg.to_uper())})}))})
+    return bytes(msg.to_uper())
+
+
+def decode_rrc_setup(data: bytes) -> tuple[int, int]:
+    """``(rrc-TransactionIdentifier, cellGroupId)`` of a DL-CCCH-Message with rrcSetup (inverse
+    of :func:`encode_rrc_setup`); anything else is a ``ValueError``."""
+    data = check_bytes("data", data)
+    msg = _rrc().DL_CCCH_Message
+    try:
+        msg.from_uper(data)
+        kind, body = msg.get_val()["message"][1]
+    except Exception as err:  # noqa: BLE001 (pycrate's own error types)
+        raise ValueError(f"data is not a DL-CCCH-Message (TS 38.331 UPER): {err}") from None
+    if kind != "rrcSetup":
+        raise ValueError(f"data holds a {kind}, not an rrcSetup")
+    try:
+        _, setup = body["criticalExtensions"]
+        cg = setup["masterCellGroup"]
+        if isinstance(cg, (bytes, bytearray)):          # pycrate leaves it open or decodes it
+            cell_group = _rrc().CellGroupConfig
+            cell_group.from_uper(bytes(cg))
+            cg = ("CellGroupConfig", cell_group.get_val())
+        return body["rrc-TransactionIdentifier"], cg[1]["cellGroupId"]
+    except Exception as err:  # noqa: BLE001 (pycrate's own error types)
+        raise ValueError(f"data is a DL-CCCH-Message rrcSetup whose masterCellGroup does not "
+                         f"decode: {err}") from None

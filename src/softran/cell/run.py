@@ -80,6 +80,9 @@ class UEResult:
     ul_mbps: float
     ul_tb_mbps: float
     ul_scheduled_mbps: float
+    cqi: int | None = None
+    csi_reports: int = 0
+    dl_mcs: int | None = None
 
 
 @dataclass
@@ -158,7 +161,8 @@ class CellDU:
         self.mac = MAC(plan, dl_mcs=c.dl_mcs, ul_mcs=c.ul_mcs,
                        dl_data=dict(zip(tmsi, dl_data, strict=True)),
                        ul_bytes={t: len(d) for t, d in zip(tmsi, ul_data, strict=True)},
-                       ul_link_adaptation=c.link_adaptation == "ul-snr")
+                       ul_link_adaptation=c.link_adaptation in ("ul-snr", "cqi"),
+                       dl_link_adaptation=c.link_adaptation == "cqi", scheduler=c.scheduler)
         self.cpu: dict[str, float] = defaultdict(float) if cpu is None else cpu
         #: wall seconds per stage, summed over slots
         self.wall: dict[str, float] = defaultdict(float)
@@ -256,7 +260,8 @@ class InlineCell:
                  realtime: bool = False) -> None:
         self.config = config
         c = config.cell
-        self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing)
+        self.plan = plan = cell_plan(c.bandwidth_mhz, c.n_cell_id, c.subcarrier_spacing,
+                                     c.cqi_table)
         default_dl, default_ul = cell_data(config)
         self.dl_data = dl_data if dl_data is not None else default_dl
         self.ul_data = ul_data if ul_data is not None else default_ul
@@ -404,7 +409,9 @@ def summarise(ues: list[Any], mac: Any, phy_times: dict[str, float], phy_counter
             ul_tb_mbps=(8 * ctx.ul_bytes_ok / t_s / 1e6) if ctx else 0.0,
             dl_scheduled_mbps=(ctx.dl_scheduled_bits / t_s / 1e6) if ctx else 0.0,
             ul_mbps=8 * len(ul_rx) / t_s / 1e6,
-            ul_scheduled_mbps=(ctx.ul_scheduled_bits / t_s / 1e6) if ctx else 0.0))
+            ul_scheduled_mbps=(ctx.ul_scheduled_bits / t_s / 1e6) if ctx else 0.0,
+            cqi=ctx.cqi if ctx else None, csi_reports=ctx.csi_reports if ctx else 0,
+            dl_mcs=ctx.dl_mcs_used[-1] if ctx and ctx.dl_mcs_used else None))
     per_slot = {k: v / n for k, v in cpu.items()}
     per_slot.update({f"phy {k}": v / n for k, v in phy_times.items()})
     fh = {f"O-DU {k}": v for k, v in _counts(du_totals).items()}

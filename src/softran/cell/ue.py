@@ -9,11 +9,14 @@ air its uplink samples of a slot (``transmit``). It is built from softran's NR b
   and pre-compensated on the uplink.
 * **PDCCH** (:func:`softran.nr.pdcch_blind_decode`) in the common search space of the plan
   with the RNTIs of its state: SI-RNTI (SIB1), RA-RNTI (TS 38.321 §5.1.3) in the RAR
-  window, TC-RNTI (Msg4), C-RNTI (data); DCI 1_0 / 0_0 fields (:mod:`softran.cell.dci`).
+  window, TC-RNTI (Msg4), C-RNTI; DCI 1_0 / 0_0 fields (:mod:`softran.cell.dci`). Once
+  attached with an RRCSetup it also monitors its UE-specific search space (the plan's
+  ``uss``) for DCI 1_1 and 0_1 with its C-RNTI (the PDSCH of DCI 1_1 with the plan's
+  ``dl_mcs_table``).
 * **PDSCH** (:class:`softran.nr.PDSCHReceiver`, HARQ soft combining per process; NDI toggled:
   new data): SIB1 (decoded with pycrate, :mod:`softran.cell.rrc`), the MAC RAR (TS 38.321
-  §6.1.5 / §6.2.3), Msg4 with the UE Contention Resolution Identity MAC CE (§5.1.5), data
-  (MAC SDUs of the DRB LCID).
+  §6.1.5 / §6.2.3), Msg4 with the UE Contention Resolution Identity MAC CE (§5.1.5) and the
+  RRCSetup on the DL-CCCH, data (MAC SDUs of the DRB LCID).
 * **PRACH** (:func:`softran.nr.prach`) at a PRACH occasion of the plan, a random preamble;
   RAR window ra-ResponseWindow; on failure the UE retries at a later occasion after a
   random backoff (TS 38.321 §5.1.4, Backoff Indicator if the RAR carried one).
@@ -31,6 +34,14 @@ air its uplink samples of a slot (``transmit``). It is built from softran's NR b
   §4.2); the UE sends its uplink slot N_TA samples early (here: drops its first N_TA samples,
   which lie in the cyclic prefix while N_TA is below it). The UE's own slot timing is the
   gNB's: its downlink timing error (the one-way delay) stays within the cyclic prefix.
+* **CSI** (TS 38.214 §5.2.2), once attached: in each slot of the plan's NZP CSI-RS the UE
+  estimates the channel on its REs (least squares, then a 3-RB moving average scaled to the
+  unbiased wideband signal power, mean |h_LS|^2 - N0) and the noise plus interference N0 on
+  the CSI-IM REs (their mean power), and computes the wideband report
+  (:func:`softran.nr.csi_report`: RI, PMI, CQI of table 1). It sends the CSI part 1 bits
+  on PUCCH format 2 in the next CSI report slot at least 4 2^mu slots later (the CSI
+  reference resource), with the PUCCH resource r of its Msg4's DCI (a stand-in for the
+  PUCCH-Config of RRCSetup).
 """
 
 from __future__ import annotations
@@ -43,15 +54,23 @@ import torch
 
 from softran.cell.dci import (
     DCI0_0,
+    DCI0_1,
     DCI1_0,
+    DCI1_1,
     RARGrant,
+    antenna_ports_0_1,
+    antenna_ports_1_1,
+    dci_size_0_1,
     dci_size_1_0,
+    dci_size_1_1,
     pdsch_time_allocation,
     pusch_time_allocation,
     riv_decode,
     unpack_dci,
+    unpack_dci_uss,
 )
 from softran.cell.mac_pdu import (
+    LCID_CCCH,
     LCID_CCCH_48,
     LCID_CONTENTION_RESOLUTION,
     LCID_DRB,
@@ -62,7 +81,7 @@ from softran.cell.mac_pdu import (
 )
 from softran.cell.plan import CellPlan
 from softran.cell.rnti import SI_RNTI, ra_rnti
-from softran.cell.rrc import decode_sib1, encode_rrc_setup_request
+from softran.cell.rrc import decode_rrc_setup, decode_sib1, encode_rrc_setup_request
 from softran.channel import FrequencyOffset
 from softran.fapi import pack_payload, unpack_payload
 from softran.nr import (
@@ -70,8 +89,12 @@ from softran.nr import (
     PUCCHTransmitter,
     PUSCHTransmitter,
     cell_search,
+    csi_report,
+    csi_rs,
+    csi_rs_indices,
     ofdm_demodulate,
     ofdm_info,
+    pack_csi_part1,
     pdcch_blind_decode,
     prach,
 )
@@ -102,6 +125,47 @@ def bits_to_bytes(bits: torch.Tensor) -> bytes:
     return pack_payload(bits.reshape(-1))
 
 
+class InOrderDelivery:
+    """The test UE's stand-in for RLC reordering (the test cell has no RLC): downlink MAC SDUs
+    are delivered in the order of their transport blocks' first transmissions, so a TB that
+    needs a HARQ retransmission does not let later TBs overtake it. A TB whose HARQ process
+    starts a new TB before it decoded was given up by the MAC (its bytes are lost); a TB
+    decoded twice (its ACK was lost) is delivered once.
+
+    >>> d = InOrderDelivery()
+    >>> d.new(0); d.new(1)
+    >>> d.decoded(1, b"B"), d.decoded(0, b"A"), d.decoded(0, b"A")
+    (b'', b'AB', b'')
+    """
+
+    def __init__(self) -> None:
+        self.next_seq = 0
+        self.seq = 0
+        self.pending: dict[int, bytes | None] = {}
+        self.of_process: dict[int, int] = {}
+
+    def new(self, harq: int) -> None:
+        """A new TB on HARQ process ``harq`` (NDI toggled)."""
+        old = self.of_process.get(harq)
+        if old is not None and old in self.pending and self.pending[old] is None:
+            self.pending[old] = b""                    # given up by the MAC: lost
+        self.of_process[harq] = self.seq
+        self.pending[self.seq] = None
+        self.seq += 1
+
+    def decoded(self, harq: int, data: bytes) -> bytes:
+        """The bytes deliverable now that the TB of ``harq`` decoded with ``data``."""
+        s = self.of_process.get(harq)
+        if s is None or s < self.next_seq or self.pending.get(s) is not None:
+            return b""
+        self.pending[s] = data
+        out = bytearray()
+        while self.pending.get(self.next_seq) is not None:
+            out += self.pending.pop(self.next_seq)
+            self.next_seq += 1
+        return bytes(out)
+
+
 @dataclass
 class UEStats:
     """What one UE counted: slots of cell search / attach, PDSCH / PUSCH transport blocks,
@@ -119,6 +183,9 @@ class UEStats:
     cfo_hz: float | None = None
     timing: float | None = None
     n_cell_id: int | None = None
+    cqi: int | None = None
+    csi_reports: int = 0
+    cqi_history: list[tuple[int, int, float]] = field(default_factory=list)
     events: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -161,6 +228,7 @@ class UE:
         self.received = bytearray()
         self.n_bwp = plan.n_rb
         self.dci_size = dci_size_1_0(plan.n_rb)
+        self.uss_sizes = [dci_size_1_1(plan.n_rb), dci_size_0_1(plan.n_rb)]
         # random access
         self.preamble: int | None = None
         self.prach_slot: int | None = None        # cell slot of the next / last preamble
@@ -179,6 +247,11 @@ class UE:
         self._pusch_tx: dict[tuple, PUSCHTransmitter] = {}
         self._pucch_tx: dict[tuple[int, int], PUCCHTransmitter] = {}
         self._prach: dict[tuple[int, int], torch.Tensor] = {}
+        self._csi_ref: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self._pucch_csi_tx: dict[tuple[int, int, int], PUCCHTransmitter] = {}
+        self.pucch_resource: int | None = None    # of the Msg4 DCI: the CSI PUCCH resource
+        self.rrc_setup = False                     # RRCSetup received in Msg4
+        self.in_order = InOrderDelivery()
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -193,7 +266,7 @@ class UE:
     def _receiver(self, cfg, slot: int) -> PDSCHReceiver:
         """The PDSCH receiver of ``cfg`` in ``slot`` (DM-RS of the slot); the receivers of one
         configuration share their HARQ soft buffers."""
-        key = (cfg.rnti, cfg.prb_set[0], len(cfg.prb_set), cfg.mcs_index)
+        key = (cfg.rnti, cfg.prb_set[0], len(cfg.prb_set), cfg.mcs_index, cfg.mcs_table)
         skey = (*key, slot % self.plan.slots_per_frame)
         rx = self._rx.get(skey)
         if rx is None:
@@ -214,19 +287,32 @@ class UE:
         x = self.cfo(samples)
         carrier = self.plan.carrier_at(slot)
         grid = ofdm_demodulate(x.unsqueeze(0), carrier) * self._ramp   # [1, 1, 14, K]
+        if (self.state == CONNECTED and self.plan.csi_rs is not None
+                and self.plan.csi_rs.is_active(carrier)):
+            self._measure_csi(slot, carrier, grid)
         rntis = self._rntis(slot)
         if not rntis:
             return
         found = pdcch_blind_decode(grid, carrier, self.plan.coreset, self.plan.search_space,
                                    rntis, self.dci_size)
+        dcis = []
         for det in found:
             bits = [int(b) for b in det.bits.tolist()]
             kind = "si" if det.rnti == SI_RNTI else "ra" if det.rnti == self.ra_rnti else "c"
-            dci = unpack_dci(bits, self.n_bwp, kind)
-            if isinstance(dci, DCI1_0):
-                self._on_downlink(slot, det.rnti, dci, grid)
+            dcis.append((det.rnti, unpack_dci(bits, self.n_bwp, kind)))
+        if self.state == CONNECTED and self.rrc_setup and self.plan.uss is not None:
+            for det in pdcch_blind_decode(grid, carrier, self.plan.coreset, self.plan.uss,
+                                          rntis, self.uss_sizes):
+                try:
+                    dcis.append((det.rnti, unpack_dci_uss([int(b) for b in det.bits.tolist()],
+                                                          self.n_bwp)))
+                except ValueError as err:
+                    self._log(slot, f"DCI in the UE-specific search space dropped: {err}")
+        for rnti, dci in dcis:
+            if isinstance(dci, (DCI1_0, DCI1_1)):
+                self._on_downlink(slot, rnti, dci, grid)
             else:
-                self._on_uplink_grant(slot, det.rnti, dci)
+                self._on_uplink_grant(slot, rnti, dci)
 
     def _search(self, run_slot: int, samples: torch.Tensor) -> None:
         cells = cell_search(samples[0], self.sample_rate, scs=30, l_max=4)
@@ -276,18 +362,27 @@ class UE:
             return [self.rnti]
         return []
 
-    def _decode_pdsch(self, slot: int, rnti: int, dci: DCI1_0, grid: torch.Tensor,
+    def _decode_pdsch(self, slot: int, rnti: int, dci: DCI1_0 | DCI1_1, grid: torch.Tensor,
                       harq: int = 0) -> bytes | None:
         ta = pdsch_time_allocation(dci.tdra)
         if ta.k != 0 or (ta.s, ta.l) != (2, 12):
             self._log(slot, f"PDSCH TDRA row {dci.tdra + 1} not supported by the test UE")
             return None
+        table = "qam64"
+        if isinstance(dci, DCI1_1):
+            table = self.plan.dl_mcs_table
+            ports = antenna_ports_1_1(dci.antenna_ports)
+            if (ports.cdm_groups_without_data, ports.dmrs_ports) != (2, (0,)):
+                self._log(slot, f"DCI 1_1 antenna ports {dci.antenna_ports} not supported")
+                return None
         start, n = riv_decode(self.n_bwp, dci.fdra)
-        cfg = self.plan.pdsch(rnti, start, n, dci.mcs)
+        cfg = self.plan.pdsch(rnti, start, n, dci.mcs, table)
         rx = self._receiver(cfg, slot)
         new = dci.rnti_type != "c" or self.dl_ndi.get(harq) != dci.ndi
         if dci.rnti_type == "c":
             self.dl_ndi[harq] = dci.ndi
+            if new and self.state == CONNECTED:
+                self.in_order.new(harq)
         tb, err = rx(grid, rv=dci.rv, harq_process=harq, new_data=new)
         self.stats.dl_blocks += 1
         if bool(err.reshape(-1)[0]):
@@ -295,7 +390,8 @@ class UE:
             return None
         return bits_to_bytes(tb)
 
-    def _on_downlink(self, slot: int, rnti: int, dci: DCI1_0, grid: torch.Tensor) -> None:
+    def _on_downlink(self, slot: int, rnti: int, dci: DCI1_0 | DCI1_1, grid: torch.Tensor
+                     ) -> None:
         if rnti == SI_RNTI:
             data = self._decode_pdsch(slot, rnti, dci, grid)
             if data is not None:
@@ -320,17 +416,68 @@ class UE:
             cr = [p for p in pdus if p.lcid == LCID_CONTENTION_RESOLUTION]
             if cr and cr[0].payload == self.ccch_sdu[:6]:
                 self.rnti = self.tc_rnti
+                self.pucch_resource = dci.pucch_resource
                 self.state = CONNECTED
                 self.stats.attach_slot = slot
                 self._log(slot, f"contention resolved: C-RNTI {self.rnti:#06x}")
+                for p in pdus:
+                    if p.lcid == LCID_CCCH:
+                        try:
+                            tid, _ = decode_rrc_setup(p.payload)
+                        except ValueError as err:
+                            self._log(slot, f"DL-CCCH not an RRCSetup: {err}")
+                            continue
+                        self.rrc_setup = True
+                        self._log(slot, f"RRCSetup (transaction {tid})")
             else:
                 self.ul_jobs.get(slot + k1, []).clear()
                 self._ra_failed(slot, "contention resolution identity mismatch")
             return
-        for p in pdus:
-            if p.lcid == LCID_DRB:
-                self.received += p.payload
-                self.stats.dl_bytes += len(p.payload)
+        chunk = b"".join(p.payload for p in pdus if p.lcid == LCID_DRB)
+        out = self.in_order.decoded(dci.harq_process, chunk)
+        self.received += out
+        self.stats.dl_bytes += len(out)
+
+    def measure_csi(self, slot: int, grid: torch.Tensor):
+        """The CSI report (:class:`softran.nr.CSIReport`) of the CSI-RS in the downlink grid
+        ``[1, 1, 14, K]`` of cell slot ``slot`` (module docstring)."""
+        plan = self.plan
+        assert plan.csi_rs is not None and plan.csi_im is not None
+        carrier = plan.carrier_at(slot)
+        key = slot % plan.slots_per_frame
+        ref = self._csi_ref.get(key)
+        if ref is None:
+            n = carrier.symbols_per_slot * carrier.n_subcarriers
+            ref = self._csi_ref[key] = (
+                csi_rs_indices(carrier, plan.csi_rs)[0], csi_rs(carrier, plan.csi_rs)[0],
+                torch.unique(csi_rs_indices(carrier, plan.csi_im) % n))
+        idx, x, im = ref
+        flat = grid.reshape(-1)
+        nv = max(float(flat[im].abs().square().mean()), 1e-12)
+        h = flat[idx] / x                                 # one RE per RB (row 2, density 1)
+        ones = torch.ones(1, 1, 3)
+        pad = torch.nn.functional.pad
+        count = torch.nn.functional.conv1d(pad(torch.ones(1, 1, h.numel()), (1, 1)), ones)[0, 0]
+        hs = torch.complex(*(torch.nn.functional.conv1d(pad(part.reshape(1, 1, -1), (1, 1)),
+                                                        ones)[0, 0] / count
+                             for part in (h.real, h.imag)))
+        # the smoothed channel keeps its shape across the band; its mean power is set to the
+        # unbiased wideband signal power mean |h_LS|^2 - N0 (at least a thousandth of N0)
+        signal = max(float(h.abs().square().mean()) - nv, 1e-3 * nv)
+        hs = hs * math.sqrt(signal / float(hs.abs().square().mean().clamp_min(1e-30)))
+        return csi_report(hs.reshape(-1, 1, 1), nv, cqi_table_index=plan.csi_cqi_table)
+
+    def _measure_csi(self, slot: int, carrier, grid: torch.Tensor) -> None:
+        rep = self.measure_csi(slot, grid)
+        self.stats.cqi = rep.cqi
+        self.stats.cqi_history.append((slot, rep.cqi, rep.sinr_db))
+        n_ref = 4 * 2 ** self.plan.carrier.mu            # CSI reference resource (slots)
+        s = slot + n_ref
+        while not self.plan.is_csi_report_slot(s):
+            s += 1
+        if self.pucch_resource is not None:
+            self._add_ul(s, ("csi", self.pucch_resource,
+                             pack_csi_part1(rep, self.plan.csi_rs.ports).reshape(1, -1)))
 
     def _on_rar(self, slot: int, data: bytes) -> None:
         subs = parse_rar_pdu(data)
@@ -364,7 +511,13 @@ class UE:
         self._log(slot, f"RAR: RAPID {r.rapid}, TA {r.timing_advance}, TC-RNTI "
                         f"{r.tc_rnti:#06x}; Msg3 in slot {slot + ta.k}")
 
-    def _on_uplink_grant(self, slot: int, rnti: int, dci: DCI0_0) -> None:
+    def _on_uplink_grant(self, slot: int, rnti: int, dci: DCI0_0 | DCI0_1) -> None:
+        if isinstance(dci, DCI0_1):
+            ports = antenna_ports_0_1(dci.antenna_ports)
+            if (ports.cdm_groups_without_data, ports.dmrs_ports) != (2, (0,)) or not dci.ul_sch:
+                self._log(slot, f"DCI 0_1 antenna ports {dci.antenna_ports} / UL-SCH "
+                                f"{dci.ul_sch} not supported")
+                return
         ta = pusch_time_allocation(dci.tdra, self.plan.carrier.mu)
         start, n = riv_decode(self.n_bwp, dci.fdra)
         cfg = self.plan.pusch(rnti, start, n, dci.mcs)
@@ -428,6 +581,16 @@ class UE:
                 if tx is None:
                     tx = self._pusch_tx[key] = PUSCHTransmitter(carrier, cfg)
                 parts.append(tx(tb, rv)[0])
+            elif job[0] == "csi":
+                _, res, bits = job
+                assert self.rnti is not None
+                ckey = (res, self.rnti, slot % self.plan.slots_per_frame)
+                tx = self._pucch_csi_tx.get(ckey)
+                if tx is None:
+                    tx = self._pucch_csi_tx[ckey] = PUCCHTransmitter(
+                        carrier, self.plan.pucch_csi(res, self.rnti))
+                parts.append(tx(bits)[0])
+                self.stats.csi_reports += 1
             else:
                 _, res, ack = job
                 pkey = (res, slot % self.plan.slots_per_frame)

@@ -20,7 +20,8 @@ cell_app = typer.Typer(help="A whole cell: O-DU (MAC + FAPI PHY), fronthaul, O-R
 _COLUMNS = ("ue", "state", "rnti", "found_ms", "attach_ms", "preambles", "timing_advance",
             "dl_bytes", "dl_expected", "dl_intact", "ul_bytes", "ul_expected", "ul_intact",
             "dl_blocks", "dl_bler", "dl_retx", "ul_blocks", "ul_bler", "ul_retx", "dl_mbps",
-            "dl_tb_mbps", "dl_scheduled_mbps", "ul_mbps", "ul_tb_mbps", "ul_scheduled_mbps")
+            "dl_tb_mbps", "dl_scheduled_mbps", "ul_mbps", "ul_tb_mbps", "ul_scheduled_mbps",
+            "cqi", "csi_reports", "dl_mcs")
 
 
 def _fmt(v: Any) -> str:
@@ -174,14 +175,16 @@ def _report(cell: Any, result: Any, cell_file: Path, console: Any, realtime: boo
     fields = [("UE", "left"), ("state", "left"), ("attach (ms)", "right"),
               ("DL bytes", "right"), ("DL Mbit/s SDU/TB/sched", "right"), ("DL BLER", "right"),
               ("DL reTx", "right"), ("UL bytes", "right"), ("UL Mbit/s SDU/TB/sched", "right"),
-              ("UL BLER", "right"), ("UL reTx", "right"), ("TA", "right")]
+              ("UL BLER", "right"), ("UL reTx", "right"), ("TA", "right"), ("CQI", "right"),
+              ("DL MCS", "right")]
     records = [[
         str(u.ue), u.state, _fmt(u.attach_ms),
         f"{u.dl_bytes}/{u.dl_expected}" + (" ok" if u.dl_intact else ""),
         f"{u.dl_mbps:.2f}/{u.dl_tb_mbps:.2f}/{u.dl_scheduled_mbps:.2f}", f"{u.dl_bler:.3f}",
         str(u.dl_retx), f"{u.ul_bytes}/{u.ul_expected}" + (" ok" if u.ul_intact else ""),
         f"{u.ul_mbps:.2f}/{u.ul_tb_mbps:.2f}/{u.ul_scheduled_mbps:.2f}", f"{u.ul_bler:.3f}",
-        str(u.ul_retx), _fmt(u.timing_advance)] for u in result.ues]
+        str(u.ul_retx), _fmt(u.timing_advance), _fmt(u.cqi), _fmt(u.dl_mcs)]
+        for u in result.ues]
     table = record_table(f"{cell_file.name}: {result.slots} slots "
                          f"({result.slots * result.slot_ms:g} ms simulated)", fields, records,
                          width=console.width)

@@ -11,9 +11,10 @@ RX_DATA.indication, UCI.indication and RACH.indication (SCF 222.10.02 §3.4).
 PDUs served: SSB (bchPayloadFlag 1: the MAC gives the 24-bit MIB, the PHY adds the timing
 bits; SS/PBCH block of TS 38.211 §7.4.3.1 with bch_encode of TS 38.212 §7.1), PDCCH (DCI coding
 TS 38.212 §7.3, PDCCH TS 38.211 §7.3.2 with its DM-RS §7.4.1.3), PDSCH (one codeword,
-:class:`~softran.nr.PDSCHTransmitter`), PUSCH (:class:`~softran.nr.PUSCHReceiver` with HARQ
-soft combining per (RNTI, HARQ process)), PUCCH format 0 / 1 (:class:`~softran.nr.PUCCHReceiver`)
-and PRACH (:class:`~softran.nr.PRACHDetector`). The carrier, the SS/PBCH burst and the PRACH
+:class:`~softran.nr.PDSCHTransmitter`), CSI-RS (one port, or zero power; TS 38.211 §7.4.1.5,
+:mod:`softran.phy.csi_rs`), PUSCH (:class:`~softran.nr.PUSCHReceiver` with HARQ soft combining
+per (RNTI, HARQ process)), PUCCH format 0 / 1 (HARQ-ACK) and format 2 (CSI part 1, reported as
+UCI.indication format 2/3/4 PDU) (:class:`~softran.nr.PUCCHReceiver`) and PRACH (:class:`~softran.nr.PRACHDetector`). The carrier, the SS/PBCH burst and the PRACH
 configuration come from the cell plan (the PHY does not parse CONFIG.request TLVs).
 
 The PRACH comes over the fronthaul when the O-DU endpoint has a PRACH flow (``odu.prach``):
@@ -38,6 +39,7 @@ import torch
 from softran.fapi import (
     CrcIndication,
     CrcPdu,
+    CsiRsPdu,
     DlTtiRequest,
     ErrorCode,
     ErrorIndication,
@@ -54,11 +56,14 @@ from softran.fapi import (
     SlotIndication,
     SsbPdu,
     TxDataRequest,
+    UciCsiPart,
     UciHarqF01,
     UciIndication,
     UciPucchF01,
+    UciPucchF234,
     UlDciRequest,
     UlTtiRequest,
+    pack_payload,
     unpack_payload,
 )
 from softran.nr import (
@@ -74,6 +79,8 @@ from softran.nr import (
     PUSCHConfig,
     PUSCHReceiver,
     bch_encode,
+    csi_rs,
+    csi_rs_indices,
     dci_encode,
     pdcch,
     pdcch_dmrs,
@@ -82,6 +89,7 @@ from softran.nr import (
     ssb_grid,
 )
 from softran.nr.ofdm import INV_TC
+from softran.phy.csi_rs import csi_rs_config
 from softran.validation import check_int
 
 __all__ = ["PHY", "PHYTimes", "ul_cqi"]
@@ -147,11 +155,11 @@ class PHY:
     >>> phy, mac = PHY(plan.carrier, plan.prach), MAC(plan)
     >>> phy.slot_indication(0)
     SlotIndication(sfn=0, slot=0)
-    >>> [phy.handle(m) for m in mac.slot(0)]           # DL_TTI (SSB), UL_TTI: accepted
+    >>> [phy.handle(m) for m in mac.slot(0)]           # DL_TTI (SSB, CSI-RS), UL_TTI
     [[], []]
-    >>> grid = phy.downlink()                           # the SS/PBCH block: symbols 2-5
+    >>> grid = phy.downlink()                           # SS/PBCH block 2-5, CSI-RS 6
     >>> (grid[0].abs().sum(-1) > 0).nonzero().flatten().tolist()
-    [2, 3, 4, 5]
+    [2, 3, 4, 5, 6]
     """
 
     def __init__(self, carrier: CarrierConfig, prach: PRACHConfig, *, odu: Any = None,
@@ -235,7 +243,14 @@ class PHY:
             return (pdu.bwp_start + pdu.rb_start + pdu.rb_size <= n_rb and pdu.rb_size > 0
                     and pdu.start_symbol_index + pdu.nr_of_symbols <= 14)
         if isinstance(pdu, PucchPdu):
-            return pdu.format_type in (0, 1) and pdu.prb_start + pdu.prb_size <= n_rb
+            return pdu.format_type in (0, 1, 2) and pdu.prb_start + pdu.prb_size <= n_rb
+        if isinstance(pdu, CsiRsPdu):             # one antenna: one port, or zero power
+            try:
+                cfg = csi_rs_config(pdu)
+                cfg.check_carrier(self.carrier)
+            except ValueError:
+                return False
+            return cfg.ports == 1 or cfg.csirs_type == "zp"
         if isinstance(pdu, PdcchPdu):
             return all(d.aggregation_level in (1, 2, 4, 8, 16) for d in pdu.dl_dcis)
         return isinstance(pdu, (SsbPdu, PrachPdu))
@@ -258,6 +273,9 @@ class PHY:
             elif isinstance(pdu, PdcchPdu):
                 self._pdcch(grid, pdu, carrier)
                 stage = "pdcch"
+            elif isinstance(pdu, CsiRsPdu):
+                self._csi_rs(grid, pdu, carrier)
+                stage = "csi-rs"
             else:
                 stage = "pdsch"
                 payload = data.get(pdu.pdu_index)
@@ -312,6 +330,13 @@ class PHY:
                                         n_id=d.scrambling_id)
             self.counters["dci"] += 1
 
+    def _csi_rs(self, grid: torch.Tensor, pdu: CsiRsPdu, carrier: CarrierConfig) -> None:
+        """CSI-RS of TS 38.211 §7.4.1.5 (one port; zero power leaves its REs empty)."""
+        cfg = csi_rs_config(pdu)
+        idx = csi_rs_indices(carrier, cfg)[0]
+        grid[0].view(-1)[idx] = csi_rs(carrier, cfg)[0]
+        self.counters["csi-rs"] += cfg.csirs_type == "nzp"
+
     @staticmethod
     def _dmrs_additional(bitmap: int, start: int, length: int, kind: type = PDSCHConfig
                          ) -> int:
@@ -328,7 +353,8 @@ class PHY:
 
     def _pdsch(self, grid: torch.Tensor, pdu: PdschPdu, payload: bytes, slot: int) -> None:
         cw = pdu.codewords[0]
-        key = (pdu.rnti, pdu.rb_start, pdu.rb_size, cw.mcs_index, pdu.start_symbol_index,
+        key = (pdu.rnti, pdu.rb_start, pdu.rb_size, cw.mcs_index, cw.mcs_table,
+               pdu.start_symbol_index,
                pdu.nr_of_symbols, pdu.dl_dmrs_symb_pos, slot % self.slots_per_frame)
         tx = self._pdsch_tx.get(key)
         if tx is None:
@@ -457,23 +483,37 @@ class PHY:
                              pdu=payload)
         return crc, data
 
-    def _pucch(self, grid: torch.Tensor, pdu: PucchPdu, slot: int) -> UciPucchF01:
-        key = (pdu.format_type, pdu.prb_start, pdu.start_symbol_index, pdu.nr_of_symbols,
-               pdu.initial_cyclic_shift, pdu.time_domain_occ_idx, pdu.bit_len_harq,
-               slot % self.slots_per_frame)
+    def _pucch(self, grid: torch.Tensor, pdu: PucchPdu, slot: int
+               ) -> UciPucchF01 | UciPucchF234:
+        f2 = pdu.format_type == 2
+        n_bits = pdu.bit_len_csi_part1 if f2 else pdu.bit_len_harq
+        key = (pdu.format_type, pdu.prb_start, pdu.prb_size, pdu.start_symbol_index,
+               pdu.nr_of_symbols, pdu.initial_cyclic_shift, pdu.time_domain_occ_idx, n_bits,
+               pdu.rnti if f2 else 0, slot % self.slots_per_frame)
         rx = self._pucch_rx.get(key)
         if rx is None:
+            extra = {"n_id": pdu.data_scrambling_id, "n_id0": pdu.dmrs_scrambling_id,
+                     "rnti": pdu.rnti} if f2 else {}
             cfg = PUCCHConfig(format=pdu.format_type, n_size_bwp=pdu.bwp_size,
                               n_start_bwp=pdu.bwp_start,
                               symbol_allocation=(pdu.start_symbol_index, pdu.nr_of_symbols),
-                              prb_set=(pdu.prb_start,),
+                              prb_set=tuple(range(pdu.prb_start, pdu.prb_start + pdu.prb_size)),
                               initial_cyclic_shift=pdu.initial_cyclic_shift,
-                              occ_index=pdu.time_domain_occ_idx, hopping_id=pdu.hopping_id)
+                              occ_index=pdu.time_domain_occ_idx, hopping_id=pdu.hopping_id,
+                              **extra)
             rx = self._pucch_rx[key] = PUCCHReceiver(self._carrier(slot), cfg, n_rx=1,
-                                                     n_bits=pdu.bit_len_harq)
+                                                     n_bits=n_bits)
         det = rx(grid.unsqueeze(0))
         detected = bool(det.detected.reshape(-1)[0])
         bits = det.bits.reshape(-1).tolist()
+        if f2:
+            # CSI part 1 only (SCF 222 Table 3-71): csi_crc 0 CRC passed (polar, A >= 12),
+            # 2 no CRC (Reed-Muller, A <= 11) and detected, 1 failed or DTX
+            crc = (0 if n_bits >= 12 else 2) if detected else 1
+            self.counters["pucch"] += 1
+            return UciPucchF234(handle=pdu.handle, rnti=pdu.rnti, pucch_format=0,
+                                csi_part1=UciCsiPart(csi_crc=crc, csi_bit_len=n_bits,
+                                                     csi_payload=pack_payload(bits)))
         # SCF 222 Table 3-69: HARQ value 0 = pass (ACK), 1 = fail (NACK), 2 = not present
         values = tuple((0 if b else 1) if detected else 2 for b in bits)
         self.counters["pucch"] += 1
