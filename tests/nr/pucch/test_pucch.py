@@ -257,3 +257,21 @@ def test_measured_false_detection_on_noise_matches_the_target(cfg, a, n_rx):
     # a false ACK needs a detection and a decided ACK
     false_ack = int((out.detected[:, None] & (out.bits == 1)).sum())
     assert false_ack <= count * a
+
+
+@pytest.mark.parametrize("cfg, a", [
+    (PUCCHConfig(format=2, symbol_allocation=(12, 2), prb_set=range(9)), 22),
+    (PUCCHConfig(format=2, symbol_allocation=(13, 1), prb_set=range(4)), 4),
+    (PUCCHConfig(format=3, symbol_allocation=(0, 14), second_hop_prb=50,
+                 frequency_hopping="intra-slot"), 16),
+    (PUCCHConfig(format=3, symbol_allocation=(0, 4), prb_set=range(3)), 30),
+])
+def test_nothing_received_is_dtx(cfg, a):
+    """A grid of zeros (the PRBs were lost on the fronthaul) is DTX: no NaN, and the all-zero
+    word that zero LLRs decode to is not taken for a UCI although its CRC (zero initial
+    state, TS 38.212 §5.1) passes."""
+    carrier = CarrierConfig(n_size_grid=51)
+    rx = PUCCHReceiver(carrier, cfg, 2, a)
+    det = rx(torch.zeros(3, 2, 14, 51 * 12, dtype=torch.complex64))
+    assert not det.detected.any()
+    assert torch.isfinite(det.metric.float()).all()

@@ -356,7 +356,10 @@ class PUCCHReceiver(torch.nn.Module):
         n0 = (energy.sum(-1) / (dof * n_hops)).clamp_min(1e-30)[:, None].expand(b, self.n_rx)
         h_data = h.transpose(1, 2).flatten(-2).index_select(-1, st["h"])   # [B, R, n_re]
         x, nv = mrc_combine(y[..., n_hops * n_ref:], h_data.unsqueeze(-2), n0)
-        return x[:, 0], torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12)
+        # a hop with no energy at all (PRBs lost on the fronthaul arrive as zeros) has h = 0:
+        # its symbols carry nothing (0, noise variance 1e30), not NaN
+        return (torch.nan_to_num(x[:, 0]),
+                torch.nan_to_num(nv[:, 0], nan=1e30, posinf=1e30).clamp_min(1e-12))
 
     def _equalize_hops(self, subs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`equalize` on the hops' cropped grids ``[B, R, L_hop n_sc]``."""
@@ -377,8 +380,9 @@ class PUCCHReceiver(torch.nn.Module):
         nv_out = torch.zeros(b, n_re, dtype=torch.float32, device=dev)
         for h, y, sel in hops:
             x, nv = mrc_combine(y, h.unsqueeze(-2), n0)
-            x_hat.index_copy_(1, sel, x[:, 0])
-            nv_out.index_copy_(1, sel, torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12))
+            x_hat.index_copy_(1, sel, torch.nan_to_num(x[:, 0]))
+            nv_out.index_copy_(1, sel, torch.nan_to_num(nv[:, 0], nan=1e30, posinf=1e30)
+                               .clamp_min(1e-12))
         return x_hat, nv_out
 
     def _decode(self, x_hat: torch.Tensor, nv: torch.Tensor) -> UCIDecodeResult:
@@ -410,10 +414,13 @@ class PUCCHReceiver(torch.nn.Module):
     def _detect234(self, grid: torch.Tensor) -> PUCCHDetection:
         x_hat, nv = self.equalize(grid)
         out = self._decode(x_hat, nv)
+        # no energy on any RE (h = 0 everywhere: nothing arrived) is DTX; without this the
+        # all-zero LLRs decode to the all-zero word, whose CRC (zero initial state) passes
+        heard = (nv < 1e29).any(-1)
         if self.n_bits <= SMALL_BLOCK_MAX:
             metric = out.metric / self.threshold
-            return PUCCHDetection(out.bits, metric >= 1.0, metric)
-        return PUCCHDetection(out.bits, out.crc_ok, out.metric)
+            return PUCCHDetection(out.bits, (metric >= 1.0) & heard, metric)
+        return PUCCHDetection(out.bits, out.crc_ok & heard, out.metric)
 
     def forward(self, rx: torch.Tensor) -> PUCCHDetection:
         """Detect the PUCCH in ``rx`` (class docstring)."""
