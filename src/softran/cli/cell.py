@@ -35,19 +35,22 @@ def _fmt(v: Any) -> str:
 
 
 def _dashboard(cell: Any, n: int, total: int) -> Any:
-    """The live view: per UE state, bytes, BLER, HARQ retransmissions, TA; fronthaul."""
+    """The live view: per UE state, bytes, throughput (transport blocks received correctly),
+    BLER, HARQ retransmissions, CQI, TA; fronthaul counters."""
     from rich.table import Table
 
     r = cell.result()
-    table = Table(title=f"slot {n}/{total} ({n * cell.slot_ms:g} ms simulated)",
-                  title_justify="left")
-    for name in ("UE", "state", "DL bytes", "DL BLER", "DL reTx", "UL bytes", "UL BLER",
-                 "UL reTx", "TA"):
+    table = Table(title=f"slot {n}/{total} ({n * cell.slot_ms:g} ms simulated); DL | UL: kB "
+                  "received, Mbit/s, BLER, HARQ reTx", title_justify="left", box=None,
+                  pad_edge=False, padding=(0, 1))
+    for name in ("UE", "state", "DL kB", "Mbit/s", "BLER", "reTx", "UL kB", "Mbit/s", "BLER",
+                 "reTx", "CQI", "TA"):
         table.add_column(name, justify="left" if name in ("UE", "state") else "right")
     for u in r.ues:
-        table.add_row(str(u.ue), u.state, f"{u.dl_bytes}/{u.dl_expected}", f"{u.dl_bler:.3f}",
-                      str(u.dl_retx), f"{u.ul_bytes}/{u.ul_expected}", f"{u.ul_bler:.3f}",
-                      str(u.ul_retx), _fmt(u.timing_advance))
+        table.add_row(str(u.ue), u.state, f"{u.dl_bytes / 1e3:.1f}", f"{u.dl_tb_mbps:.2f}",
+                      f"{u.dl_bler:.2f}", str(u.dl_retx), f"{u.ul_bytes / 1e3:.1f}",
+                      f"{u.ul_tb_mbps:.2f}", f"{u.ul_bler:.2f}", str(u.ul_retx), _fmt(u.cqi),
+                      _fmt(u.timing_advance))
     table.caption = "fronthaul: " + ", ".join(f"{k} {v}" for k, v in r.fronthaul.items())
     return table
 
