@@ -225,7 +225,12 @@ class MAC:
         self._ack_of: dict[tuple[int, int], int] = {}             # (slot, rnti) -> harq
         self._rr_dl = 0
         self._rr_ul = 0
-        self.sib1 = encode_sib1(SIB1Info(cell_identity=self.cell_id))
+        self.sib1 = encode_sib1(SIB1Info(cell_identity=self.cell_id,
+                                         serving_cell=self.plan.serving_cell_common()))
+        #: RBs of the SIB1 PDSCH (from RB 0, MCS 2): the fewest, at least 8, that carry it
+        self.sib1_rbs = next(n for n in range(8, self.n_rb + 1)
+                             if self.plan.pdsch(SI_RNTI, 0, n, 2).tb_sizes[0] // 8
+                             >= len(self.sib1))
         self.rrc_setup = encode_rrc_setup()
         self.dci_size = dci_size_1_0(self.n_rb)
         self.log: list[tuple[int, str]] = []
@@ -429,8 +434,9 @@ class MAC:
             dl_pdus.append(self._ssb(sfn))
         self._csi(slot, dl_pdus)
         if s == self.plan.sib1_slot and cces:
-            pdu, tbs = self._pdsch(SI_RNTI, len(tx), 0, 8, 2, 0)
-            bits = pack_dci(DCI1_0(fdra=riv(self.n_rb, 0, 8), mcs=2, rnti_type="si"), self.n_rb)
+            pdu, tbs = self._pdsch(SI_RNTI, len(tx), 0, self.sib1_rbs, 2, 0)
+            bits = pack_dci(DCI1_0(fdra=riv(self.n_rb, 0, self.sib1_rbs), mcs=2,
+                                   rnti_type="si"), self.n_rb)
             dl_dcis.append(self._dci(SI_RNTI, self._css_cce(cces), bits))
             dl_pdus.append(pdu)
             tx.append(TxDataPdu.of(pdu.pdu_index, self.sib1 + bytes(tbs - len(self.sib1))))

@@ -1,9 +1,10 @@
 """The cell plan: the physical-layer setup that the test MAC, the PHY and the UEs share.
 
 In a full stack most of this reaches the UE in the MIB, SIB1 and RRCSetup. The test cell
-broadcasts the MIB (bit-exact) and a SIB1 (TS 38.331 UPER, :mod:`softran.cell.rrc`) but does
-not encode ServingCellConfigCommon: the UE takes the CORESET, search space, PRACH, PUCCH and
-the uplink frequency range from this plan. The choices (TS references where a rule applies):
+broadcasts the MIB (bit-exact) and a SIB1 (TS 38.331 UPER, :mod:`softran.cell.rrc`) with
+servingCellConfigCommon (:meth:`CellPlan.serving_cell_common`); the UE takes its random-access
+configuration from the SIB1 it decoded, and the CORESET, search space, PUCCH and the
+dedicated configuration from this plan. The choices (TS references where a rule applies):
 
 * FDD-like at 30 kHz: every slot carries downlink and uplink (paired spectrum), normal CP.
 * SS/PBCH block: case C, L_max = 4, block 0 only, in slot 0 of every frame (symbols 2-5),
@@ -51,6 +52,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from softran.cell.rrc import ServingCellCommon
 from softran.nr import (
     CarrierConfig,
     CORESETConfig,
@@ -136,6 +138,37 @@ class CellPlan:
     def is_csi_report_slot(self, slot: int) -> bool:
         """Whether absolute slot ``slot`` carries the periodic CSI reports."""
         return slot % self.csi_report_period == self.csi_report_offset
+
+    def serving_cell_common(self) -> ServingCellCommon:
+        """SIB1's servingCellConfigCommon for this plan (TS 38.331 ServingCellConfigCommonSIB):
+        the carrier and one BWP over it, offsetToPointA the 15 kHz RBs from point A to the
+        SS/PBCH block (k_SSB the rest, TS 38.211 §7.4.3.1), the block in every frame, the
+        PRACH (index, msg1-FrequencyStart, N_CS config, root, msg1-SubcarrierSpacing), the RAR
+        window and the contention resolution timer (in subframes) of the plan; paired
+        spectrum (no TDD pattern), n-TimingAdvanceOffset 0 (the UEs apply no N_TA,offset),
+        and the values the plan does not set: band n1, SS/PBCH block power 0 dBm,
+        preambleReceivedTargetPower -100 dBm (the test cell has no power control).
+
+        >>> c = cell_plan(20).serving_cell_common()
+        >>> c.offset_to_point_a, c.prach_configuration_index, c.ra_contention_resolution_timer
+        (31, 105, 8)
+        """
+        scs = self.carrier.subcarrier_spacing
+        f_khz = (12 * self.carrier.n_start_grid + self.ssb_first_subcarrier) * scs
+        return ServingCellCommon(
+            subcarrier_spacing=scs, n_rb=self.n_rb, offset_to_point_a=f_khz // 180,
+            ssb_periodicity_ms=10, n_timing_advance_offset=0,
+            prach_configuration_index=self.prach.configuration_index,
+            msg1_frequency_start=self.prach.frequency_start,
+            zero_correlation_zone=self.prach.zero_correlation_zone,
+            ra_response_window=self.ra_response_window,
+            ra_contention_resolution_timer=(self.contention_resolution_slots
+                                            // self.carrier.slots_per_subframe),
+            prach_root_sequence_index=self.prach.sequence_index,
+            prach_root_sequence_length=self.prach.l_ra,
+            msg1_subcarrier_spacing=(None if self.prach.subcarrier_spacing is None
+                                     else int(self.prach.subcarrier_spacing)),
+            restricted_set=self.prach.restricted_set)
 
     def prach_config(self, preamble_index: int = 0) -> PRACHConfig:
         """The cell's PRACH with ``preamble_index``."""

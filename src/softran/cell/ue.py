@@ -17,9 +17,15 @@ air its uplink samples of a slot (``transmit``). It is built from softran's NR b
   new data): SIB1 (decoded with pycrate, :mod:`softran.cell.rrc`), the MAC RAR (TS 38.321
   §6.1.5 / §6.2.3), Msg4 with the UE Contention Resolution Identity MAC CE (§5.1.5) and the
   RRCSetup on the DL-CCCH, data (MAC SDUs of the DRB LCID).
-* **PRACH** (:func:`softran.nr.prach`) at a PRACH occasion of the plan, a random preamble;
-  RAR window ra-ResponseWindow; on failure the UE retries at a later occasion after a
-  random backoff (TS 38.321 §5.1.4, Backoff Indicator if the RAR carried one).
+* **PRACH** (:func:`softran.nr.prach`) as SIB1's RACH-ConfigCommon sets it (not the plan:
+  prach-ConfigurationIndex, prach-RootSequenceIndex, zeroCorrelationZoneConfig,
+  msg1-FrequencyStart, msg1-SubcarrierSpacing, restrictedSetConfig), a random preamble at a
+  PRACH occasion of TS 38.211 Table 6.3.3.2-2 (SFN mod x = y, the subframes of the row; at
+  30 kHz the second slot of the subframe, n_slot^RA = 1, §5.3.2, which exists whether the
+  subframe has one PRACH slot or two); RAR window ra-ResponseWindow and contention resolution
+  timer ra-ContentionResolutionTimer from SIB1; on failure the UE retries at a later
+  occasion after a random backoff (TS 38.321 §5.1.4, Backoff Indicator if the RAR carried
+  one).
 * **Msg3** on PUSCH (:class:`softran.nr.PUSCHTransmitter`) with the RAR's grant and TC-RNTI:
   the UL CCCH SDU RRCSetupRequest (48 bits) whose bits are the contention resolution
   identity; K2 = j + Delta + row offset (TS 38.214 §6.1.2.1.1).
@@ -81,11 +87,17 @@ from softran.cell.mac_pdu import (
 )
 from softran.cell.plan import CellPlan
 from softran.cell.rnti import SI_RNTI, ra_rnti
-from softran.cell.rrc import decode_rrc_setup, decode_sib1, encode_rrc_setup_request
+from softran.cell.rrc import (
+    ServingCellCommon,
+    decode_rrc_setup,
+    decode_sib1,
+    encode_rrc_setup_request,
+)
 from softran.channel import FrequencyOffset
 from softran.fapi import pack_payload, unpack_payload
 from softran.nr import (
     PDSCHReceiver,
+    PRACHConfig,
     PUCCHTransmitter,
     PUSCHTransmitter,
     cell_search,
@@ -224,6 +236,8 @@ class UE:
         self.rnti: int | None = None
         self.tc_rnti: int | None = None
         self.sib1 = None
+        self.rach: ServingCellCommon | None = None    # SIB1's servingCellConfigCommon
+        self.prach_cfg: PRACHConfig | None = None     # the PRACH it describes
         self.uplink_buffer = bytearray(uplink_data)
         self.received = bytearray()
         self.n_bwp = plan.n_rb
@@ -396,8 +410,14 @@ class UE:
             data = self._decode_pdsch(slot, rnti, dci, grid)
             if data is not None:
                 self.sib1 = decode_sib1(data)
+                if self.sib1.serving_cell is None:
+                    self._log(slot, "SIB1 without servingCellConfigCommon: no random access")
+                    return
+                self._use_sib1(self.sib1.serving_cell)
                 self.state = RANDOM_ACCESS
-                self._log(slot, f"SIB1: cell identity {self.sib1.cell_identity}")
+                self._log(slot, f"SIB1: cell identity {self.sib1.cell_identity}, PRACH "
+                                f"configuration {self.prach_cfg.configuration_index}, root "
+                                f"{self.prach_cfg.sequence_index}")
                 self._schedule_preamble(slot)
             return
         if self.state == RANDOM_ACCESS and rnti == self.ra_rnti:
@@ -507,7 +527,9 @@ class UE:
                                          cfg.tb_size // 8, direction="UL"))
         self._add_ul(slot + ta.k, ("pusch", cfg, tb, 0))
         self.state = CONTENTION
-        self.cr_deadline = slot + ta.k + self.plan.contention_resolution_slots
+        assert self.rach is not None
+        self.cr_deadline = slot + ta.k + (self.rach.ra_contention_resolution_timer
+                                          * self.plan.carrier.slots_per_subframe)
         self._log(slot, f"RAR: RAPID {r.rapid}, TA {r.timing_advance}, TC-RNTI "
                         f"{r.tc_rnti:#06x}; Msg3 in slot {slot + ta.k}")
 
@@ -536,10 +558,31 @@ class UE:
 
     # -- random access -------------------------------------------------------------------
 
+    def _use_sib1(self, scc: ServingCellCommon) -> None:
+        """Take the random-access configuration from SIB1's servingCellConfigCommon (module
+        docstring); a PRACH the test UE cannot send is a ``ValueError``."""
+        if self.plan.carrier.subcarrier_spacing != 30 or scc.msg1_subcarrier_spacing != 30:
+            raise ValueError("the test UE sends PRACH of 30 kHz (msg1-SubcarrierSpacing) on a "
+                             f"30 kHz carrier; SIB1 has {scc.msg1_subcarrier_spacing} kHz")
+        probe = scc.prach_config()
+        self.rach = scc
+        self.prach_cfg = scc.prach_config(active_slot=1 if probe.table_row.prach_slots == 2
+                                          else 0)
+        self._prach.clear()
+
+    def _is_prach_slot(self, s: int) -> bool:
+        """Whether cell slot ``s`` is a PRACH slot of SIB1's configuration (module docstring)."""
+        assert self.prach_cfg is not None
+        row = self.prach_cfg.table_row
+        sps = self.plan.carrier.slots_per_subframe
+        spf = self.plan.slots_per_frame
+        return ((s // spf) % 1024 % row.x in row.y and (s % spf) // sps in row.slots
+                and s % sps == sps - 1)
+
     def _schedule_preamble(self, slot: int, delay: int = 0) -> None:
         spf = self.plan.slots_per_frame
         s = slot + 1 + delay
-        while s % spf not in self.plan.prach_slots:
+        while not self._is_prach_slot(s):
             s += 1
         self.preamble = self.rng.randrange(64)
         self.prach_slot = s
@@ -547,7 +590,8 @@ class UE:
         s_id, t_id = 0, s % spf
         self.ra_rnti = ra_rnti(s_id, t_id)
         # the window starts at the first PDCCH occasion after the preamble (the next slot)
-        self.ra_window = (s + 1, s + self.plan.ra_response_window)
+        assert self.rach is not None
+        self.ra_window = (s + 1, s + self.rach.ra_response_window)
 
     def _ra_failed(self, slot: int, why: str) -> None:
         self._log(slot, f"random access failed ({why}); retry")
@@ -613,7 +657,8 @@ class UE:
     def _prach_samples(self, carrier) -> torch.Tensor:
         key = (self.preamble, carrier.n_slot % 2)
         if key not in self._prach:
-            cfg = self.plan.prach_config(self.preamble)
+            assert self.prach_cfg is not None and self.preamble is not None
+            cfg = self.prach_cfg.model_copy(update={"preamble_index": self.preamble})
             w = prach(self.plan.carrier, cfg)                      # from the subframe start
             n = self.slot_samples
             w = torch.nn.functional.pad(w, (0, max(0, 2 * n - w.shape[-1])))

@@ -27,6 +27,7 @@ from softran.nr.pdcch.coreset import (
     cce_to_reg_bundles,
     pdcch_candidates,
 )
+from softran.nr.pdcch.type0 import Type0CORESET, type0_coreset
 
 __all__ = [
     "AGGREGATION_LEVELS",
@@ -34,6 +35,7 @@ __all__ = [
     "PDCCHDetection",
     "PDCCHResources",
     "SearchSpaceConfig",
+    "Type0CORESET",
     "cce_to_reg_bundles",
     "check_pdcch_setup",
     "pdcch",
@@ -46,4 +48,5 @@ __all__ = [
     "pdcch_dmrs_values",
     "pdcch_indices",
     "pdcch_resources",
+    "type0_coreset",
 ]
