@@ -89,6 +89,9 @@ class RadioUnit:
         self._ul_grids: dict[tuple[int, int, int], torch.Tensor] = {}
         self._by_key: dict[tuple[int, int, int], torch.Tensor] = {}
         oru.uplink_source = self._uplink_grid
+        # the uplink C-plane of a slot comes before its air time (with the downlink): the
+        # answer waits for the slot's samples (set_uplink)
+        oru.defer_uplink = True
 
     def _key(self, slot: int) -> tuple[int, int, int]:
         spf, spsf = self.carrier.slots_per_frame, self.carrier.slots_per_subframe
@@ -115,6 +118,7 @@ class RadioUnit:
         self._by_key[key] = samples
         while len(self._by_key) > 2:
             self._by_key.pop(next(iter(self._by_key)))
+        self.oru.answer_uplink(*key)
 
     def prach_bins(self, occ: PRACHOccasion) -> torch.Tensor | None:
         """The frequency-domain samples ``[num_symbol, 12 num_prbc]`` of a PRACH occasion
