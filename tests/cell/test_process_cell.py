@@ -53,6 +53,11 @@ def test_processes_give_the_inline_results(tmp_path: Path) -> None:
     assert procs.ues == inline.ues
     assert procs.ues[0].dl_intact and procs.ues[0].ul_intact
     assert procs.fronthaul == inline.fronthaul and procs.counters == inline.counters
+    # the O-RU's receive windows: its clock follows the O-DU's paced sends, every C-/U-plane
+    # message on time, as inline
+    fh = procs.fronthaul
+    assert fh["O-RU rx on time"] == fh["O-RU rx packets"] and \
+        fh["O-RU rx early"] == fh["O-RU rx late"] == 0
     # the pcap of the processes: every fronthaul message each end's socket sent, every FAPI
     # message of the O-DU
     packets = read_pcap(tmp_path / "cell.pcap")

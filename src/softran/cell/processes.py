@@ -61,7 +61,13 @@ import torch
 
 from softran.cell.config import CellConfig
 from softran.cell.plan import cell_plan
-from softran.cell.radio_unit import RadioUnit, attach_prach, fronthaul_config
+from softran.cell.radio_unit import (
+    RadioUnit,
+    attach_prach,
+    cell_clock,
+    fronthaul_config,
+    oru_fronthaul_config,
+)
 from softran.cell.run import (
     CellDU,
     CellResult,
@@ -80,7 +86,6 @@ from softran.oran.endpoints import ODU, ORU
 from softran.oran.macsec import ODU_MAC, ORU_MAC
 from softran.oran.pacing import SymbolPacer
 from softran.oran.pcap import PcapWriter, read_pcap
-from softran.oran.timing import SimulatedClock
 from softran.oran.transport import ImpairedTransport, TransportUnavailableError, UDPTransport
 from softran.validation import check_int, check_positive
 
@@ -220,6 +225,34 @@ def _receive_until(endpoint: Any, counting: CountingTransport, total: int,
             break
 
 
+def _receive_marks(endpoint: Any, counting: CountingTransport, marks: list[tuple[int, int]],
+                   backstop: float) -> None:
+    """:func:`_receive_until` for the O-RU, group by group of the O-DU's paced sends:
+    ``marks`` holds ``(t_ns, total)`` -- by simulated time ``t_ns`` the O-DU had sent
+    ``total`` datagrams -- and the O-RU's simulated clock is set to each ``t_ns`` before it
+    takes the datagrams up to ``total`` (as the inline O-RU takes each symbol when it is
+    sent): its receive windows see the O-DU's send times."""
+    for t_ns, total in marks:
+        if t_ns > endpoint.clock.now_ns():
+            endpoint.clock.set(t_ns)
+        _receive_until(endpoint, counting, total, backstop)
+
+
+class _Marks:
+    """The O-DU's ``(simulated time, datagrams sent)`` after each group its pacer sent."""
+
+    def __init__(self, clock: Any, counting: CountingTransport) -> None:
+        self.clock, self.counting, self.marks = clock, counting, []
+
+    def __call__(self, k: int) -> None:
+        self.marks.append((self.clock.now_ns(), self.counting.sent))
+
+    def take(self) -> list[tuple[int, int]]:
+        out = self.marks or [(self.clock.now_ns(), self.counting.sent)]
+        self.marks = []
+        return out
+
+
 class _Capture:
     """A child's share of the pcap: its fronthaul sends and (O-DU) the FAPI messages, stamped
     from the slot start + 1 ns per message, in a file of its own (merged at the end)."""
@@ -256,12 +289,13 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
     counting.tap = lambda d: cap.ethernet(d, ODU_MAC, ORU_MAC)
     transport = ImpairedTransport(counting, loss=fh.loss, seed=c.seed) if fh.loss else counting
     odu = ODU(fronthaul_config(plan.carrier, fh.method, fh.width), transport,
-              clock=SimulatedClock())
-    odu.pacer = SymbolPacer(odu.clock, realtime=realtime)
+              clock=cell_clock())
+    marks = _Marks(odu.clock, counting)
+    odu.pacer = SymbolPacer(odu.clock, realtime=realtime, between=marks)
     attach_prach(odu, None)
 
     def pump() -> bool:
-        conn.send(("cplane", counting.sent))
+        conn.send(("cplane", marks.take()))
         kind, total = conn.recv()
         assert kind == "uplane"
         _receive_until(odu, counting, total, backstop)
@@ -276,7 +310,7 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
             cap.slot(n, slot_ms)
             du.phy.pump = lambda: None
             du.downlink(n)
-            conn.send(("dl", n, counting.sent))
+            conn.send(("dl", n, marks.take()))
         elif msg[0] == "ul":
             n = msg[1]
             du.phy.pump = pump
@@ -300,17 +334,17 @@ def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: sock
     counting.tap = lambda d: cap.ethernet(d, ORU_MAC, ODU_MAC)
     transport = ImpairedTransport(counting, loss=fh.loss, seed=c.seed + 1) if fh.loss \
         else counting
-    ru = RadioUnit(plan.carrier, ORU(fronthaul_config(plan.carrier, fh.method, fh.width),
-                                     transport, clock=SimulatedClock()))
+    ru = RadioUnit(plan.carrier, ORU(oru_fronthaul_config(fronthaul_config(
+        plan.carrier, fh.method, fh.width)), transport, clock=cell_clock()))
     attach_prach(None, ru)
     watch = _Stopwatch()
     slot_ms = 1.0 / plan.carrier.slots_per_subframe
     while True:
         msg = conn.recv()
         if msg[0] == "dl":
-            _, n, total = msg
+            _, n, marks = msg
             cap.slot(n, slot_ms)
-            _receive_until(ru.oru, counting, total, backstop)
+            _receive_marks(ru.oru, counting, marks, backstop)
             w = watch.timed("o-ru", lambda n=n: ru.downlink(n))
             send_samples(air, n, w)
             got = recv_samples(air)
@@ -319,8 +353,8 @@ def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: sock
             watch.timed("o-ru", lambda n=n, y=got[1]: ru.set_uplink(n, y))
             conn.send(("dl", n))
         elif msg[0] == "ul":
-            _, n, total = msg
-            _receive_until(ru.oru, counting, total, backstop)
+            _, n, marks = msg
+            _receive_marks(ru.oru, counting, marks, backstop)
             conn.send(("ul", n, counting.sent))
         else:
             air.close()
