@@ -19,15 +19,19 @@ cell (:class:`~softran.cell.run.InlineCell`), so every process advances together
 random draw happens in the same order; a run gives the inline cell's results for the same
 cell file. Per slot:
 
-1. O-DU ``dl n``: SLOT.indication, the MAC's requests, the PHY's downlink C-/U-plane to the
-   O-RU; it answers with the number of datagrams its socket has sent so far.
-2. O-RU ``dl n k``: receives until its socket has taken ``k`` datagrams (each one is in the
-   socket by then; the count makes that an event, not a sleep), sends the slot's waveform to
-   the air, whose UEs answer with their uplink, and takes the air's uplink sum back.
-3. O-DU ``ul n``: the PHY asks for the uplink (section type 1) and the PRACH occasion
-   (section type 3); the coordinator tells the O-RU how many datagrams to take, the O-RU
-   answers with U-plane, the O-DU takes what the O-RU sent, decodes and hands the
-   indications to the MAC.
+1. O-DU ``dl n``: SLOT.indication, the MAC's requests, the PHY's downlink C-/U-plane and the
+   slot's uplink C-plane (section types 1 and 3) to the O-RU; it answers with the marks
+   ``(simulated time, datagrams its socket had sent)`` of each group its pacer sent.
+2. O-RU ``dl n marks``: for each mark, sets its simulated clock to the mark's time and
+   receives until its socket has taken that many datagrams (each one is in the socket by
+   then; the count makes that an event, not a sleep), so its receive windows see the O-DU's
+   send times; sends the slot's waveform to the air, whose UEs answer with their uplink, and
+   takes the air's uplink sum back -- then answers the held uplink C-plane with U-plane.
+3. O-DU ``ul n``: the PHY takes the uplink U-plane the O-RU sent (the coordinator relays the
+   datagram counts), decodes and hands the indications to the MAC.
+
+Each child's slot reply ends with its CPU seconds so far (``time.process_time``):
+:attr:`ProcessCell.process_cpu`, which the live dashboard shows.
 
 A datagram the kernel dropped would leave a receiver waiting: it gives up after
 ``backstop`` seconds and the loss shows in the sequence-ID counters. A child that dies
@@ -310,12 +314,12 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
             cap.slot(n, slot_ms)
             du.phy.pump = lambda: None
             du.downlink(n)
-            conn.send(("dl", n, marks.take()))
+            conn.send(("dl", n, marks.take(), time.process_time()))
         elif msg[0] == "ul":
             n = msg[1]
             du.phy.pump = pump
             du.uplink(n)
-            conn.send(("ul", n, mac_view(du.mac)))
+            conn.send(("ul", n, mac_view(du.mac), time.process_time()))
         else:                                    # "end"
             cap.close()
             conn.send(("end", mac_view(du.mac), dict(du.phy.times.total),
@@ -351,11 +355,11 @@ def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: sock
             if got is None:
                 raise ConnectionResetError("the air closed its socket")
             watch.timed("o-ru", lambda n=n, y=got[1]: ru.set_uplink(n, y))
-            conn.send(("dl", n))
+            conn.send(("dl", n, time.process_time()))
         elif msg[0] == "ul":
             _, n, marks = msg
             _receive_marks(ru.oru, counting, marks, backstop)
-            conn.send(("ul", n, counting.sent))
+            conn.send(("ul", n, counting.sent, time.process_time()))
         else:
             air.close()
             cap.close()
@@ -380,6 +384,7 @@ def _air_main(conn: Connection, config: CellConfig, ru: socket.socket,
             ul.append(back[1])
         y = watch.timed("air", lambda ul=ul: air.uplink(ul, slot_samples))
         send_samples(ru, n, y)
+        conn.send(("slot", n, time.process_time()))
     for sock in ues:
         sock.close()
     conn.send(("end", dict(watch.cpu), dict(watch.wall)))
@@ -396,7 +401,7 @@ def _ue_main(conn: Connection, config: CellConfig, k: int, ul: bytes, air: socke
         watch.timed("ue", lambda n=n, r=r: ue.receive(n, r))
         x = watch.timed("ue", lambda n=n: ue.transmit(n))
         send_samples(air, n, x)
-        conn.send(("slot", n, ue_view(ue)))
+        conn.send(("slot", n, ue_view(ue), time.process_time()))
     conn.send(("end", dict(watch.cpu), dict(watch.wall)))
 
 
@@ -464,6 +469,9 @@ class ProcessCell:
         self.slot_wall: list[float] = []
         self.history: list[tuple[float, list[tuple[int, int, int, int, int, int]]]] = []
         self.n_done = 0
+        #: CPU seconds (``time.process_time``) each child process had used at its last slot
+        #: reply, by role (``O-DU``, ``O-RU``, ``air``, ``UE k``)
+        self.process_cpu: dict[str, float] = {}
         self.ues: list[Any] = []
         self.mac: Any = mac_view(_NoMac())
         self._procs: dict[str, Any] = {}
@@ -570,6 +578,13 @@ class ProcessCell:
         self.stop()
         raise ChildProcessError(f"{text}; the cell stopped")
 
+    def _reply(self, role: str) -> Any:
+        """:meth:`_recv` of a child's slot reply, whose last element is the child's CPU
+        seconds so far (kept in :attr:`process_cpu`)."""
+        msg = self._recv(role)
+        self.process_cpu[role] = msg[-1]
+        return msg
+
     def step(self, n: int) -> None:
         """Run absolute slot ``n`` in every process (module docstring)."""
         if self.pacer is not None:
@@ -577,18 +592,20 @@ class ProcessCell:
         t0 = time.perf_counter()
         du, ru = self._conns["O-DU"], self._conns["O-RU"]
         du.send(("dl", n))
-        _, _, du_sent = self._recv("O-DU")
+        du_sent = self._reply("O-DU")[2]
         ru.send(("dl", n, du_sent))
-        self._recv("O-RU")
-        ues = [self._recv(f"UE {k}")[2] for k in range(len(self.config.ue))]
+        self._reply("O-RU")
+        ues = [self._reply(f"UE {k}")[2] for k in range(len(self.config.ue))]
+        self._reply("air")
         du.send(("ul", n))
         while True:
             msg = self._recv("O-DU")
             if msg[0] == "cplane":
                 ru.send(("ul", n, msg[1]))
-                _, _, ru_sent = self._recv("O-RU")
+                ru_sent = self._reply("O-RU")[2]
                 du.send(("uplane", ru_sent))
                 continue
+            self.process_cpu["O-DU"] = msg[-1]
             break
         self.ues, self.mac = ues, msg[2]
         self.slot_wall.append(time.perf_counter() - t0)
