@@ -82,6 +82,8 @@ class SymbolPacer:
                 self.clock.set(due)
             for i in group:
                 send_now(packets[i][1], packets[i][2])
+            if due == first_due:                 # the later groups wait from its send
+                start = time.perf_counter_ns()
             self.bursts += 1
             self.max_burst = max(self.max_burst, len(group))
             if self.between is not None:
