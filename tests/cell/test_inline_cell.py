@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from softran.cell.config import load_cell_config
+from softran.cell.radio_unit import PRACH_EAXC
 from softran.cell.run import InlineCell
 
 CELL = """
@@ -130,3 +131,20 @@ def test_msg4_rrc_setup_and_dedicated_dcis(run) -> None:
     (ue,) = cell.ues
     assert ue.rrc_setup
     assert any(t.startswith("RRCSetup (transaction 0)") for _, t in ue.stats.events)
+
+
+def test_every_fronthaul_message_reaches_the_oru_on_time(run) -> None:
+    """Simulated time, paced O-DU: each downlink C-/U-plane message, each uplink C-plane
+    (section type 1) and each PRACH C-plane (section type 3) arrives in its O-RU receive
+    window (T2a, O-RAN.WG4.CUS.0 reference §4.2) -- none early, none late, on every flow."""
+    cell, _ = run
+    rx = cell.ru.oru.counters.rx
+    kinds = {(f.plane, f.direction) for f in rx}
+    assert kinds == {("C", "DL"), ("U", "DL"), ("C", "UL")}
+    assert {f.eaxc_id for f in rx if f.plane == "C" and f.direction == "UL"} == {0, PRACH_EAXC}
+    for flow, c in rx.items():
+        assert c.packets > 0 and (c.early, c.late) == (0, 0), flow
+        assert c.on_time == c.packets, flow
+    # 80 slots: one downlink C-plane and 14 downlink U-plane messages each
+    t = cell.ru.oru.counters.totals()
+    assert t["rx_U_on_time"] == 80 * 14 and t["rx_C_on_time"] == t["rx_C_packets"] > 80

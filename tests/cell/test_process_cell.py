@@ -53,6 +53,27 @@ def test_processes_give_the_inline_results(tmp_path: Path) -> None:
     assert procs.ues == inline.ues
     assert procs.ues[0].dl_intact and procs.ues[0].ul_intact
     assert procs.fronthaul == inline.fronthaul and procs.counters == inline.counters
+    # the O-RU's receive windows: its clock follows the O-DU's paced sends, every C-/U-plane
+    # message on time, as inline
+    fh = procs.fronthaul
+    assert fh["O-RU rx on time"] == fh["O-RU rx packets"] and \
+        fh["O-RU rx early"] == fh["O-RU rx late"] == 0
+    # CPU seconds per process, from the slot replies: every child, each at least what its
+    # stages were timed (cpu_per_slot x slots, the same process_time clock) and the live
+    # dashboard shows them
+    from rich.console import Console
+
+    from softran.cli.cell import _dashboard
+
+    assert set(cell.process_cpu) == {"O-DU", "O-RU", "air", "UE 0"}
+    slots = procs.slots
+    for role, stages in (("UE 0", ("ue",)), ("air", ("air",)), ("O-RU", ("o-ru",)),
+                         ("O-DU", ("mac", "phy downlink", "phy uplink"))):
+        timed = sum(procs.cpu_per_slot.get(s, 0.0) for s in stages) * slots
+        assert 0 < timed <= cell.process_cpu[role] + 1e-6, (role, timed)
+    console = Console(width=80, record=True)
+    console.print(_dashboard(cell, 80, 80))
+    assert "CPU s per process: O-DU" in console.export_text()
     # the pcap of the processes: every fronthaul message each end's socket sent, every FAPI
     # message of the O-DU
     packets = read_pcap(tmp_path / "cell.pcap")

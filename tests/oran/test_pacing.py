@@ -64,3 +64,47 @@ def test_realtime_pacing_spreads_the_slot_over_its_symbols() -> None:
             + w.dl_cplane_advance_ns - w.dl_uplane_advance_ns
         assert t - t0 >= gap, (l, t - t0, gap)
     assert all(b >= a for a, b in zip(sent, sent[1:]))
+
+
+def test_uplink_and_prach_cplane_go_through_the_pacer_in_their_windows() -> None:
+    """The uplink C-plane (section type 1) and the PRACH C-plane (section type 3, PRACH
+    occasion starting at symbol 4) of a slot, sent with its downlink through the pacer: every
+    C-plane message leaves when the simulated clock is at its due time, and that time lies in
+    the T2a C-plane window of its direction before the air time of its first symbol
+    (O-RAN.WG4.CUS.0 reference §4.2): [t_air - 429 us, t_air - 285 us] by default."""
+    from softran.oran.cplane import decode_cplane
+    from softran.oran.ecpri import SeqId
+    from softran.oran.prach import PRACHOccasion, PRACHPath
+    from softran.oran.timing import air_time_ns, classify_arrival
+
+    clock = SimulatedClock(10_000_000)              # frame 1
+    cfg = FronthaulConfig(n_prb=24, scs_khz=30, eaxc_ids=(0,))
+    sink = _Sink(clock)
+    odu = ODU(cfg, sink, clock=clock)
+    odu.pacer = SymbolPacer(clock)
+    odu.prach = PRACHPath(cfg, 7, lambda flow: SeqId(0))
+    occ = PRACHOccasion(1, 0, 1, 4, 2, 1024, 1, 0, 288, 300, 12)
+    grid = torch.zeros(1, 14, 288, dtype=torch.complex64)
+    packets = (odu.slot_packets(grid, 1, 0, 1) + odu.uplink_packets(1, 0, 1)
+               + odu.prach_packets(occ))
+    odu.send_packets(packets)
+    assert len(sink.log) == 1 + 14 + 1 + 1
+    w = TimingWindows()
+    seen = []
+    for sent, _, pdu in sink.log:
+        if pdu[1] != 2:                             # eCPRI message type 2: real-time control
+            continue
+        msg = decode_cplane(pdu)
+        t = msg.timing
+        air = air_time_ns(t, 30, sent)
+        # the air time from TS 38.211 §5.3.1: frame 1, slot 1 of subframe 0, its first symbol
+        assert air == 10_000_000 + symbol_start_ns(30, 1, t.start_symbol_id)
+        lo, hi = (w.t2a_min_cp_dl, w.t2a_max_cp_dl) if t.data_direction else \
+            (w.t2a_min_cp_ul, w.t2a_max_cp_ul)
+        assert hi >= air - sent >= lo, (msg.section_type, air - sent)
+        assert classify_arrival(sent, air, lo, hi, before_air=True) == "on_time"
+        seen.append((t.data_direction, msg.section_type, t.start_symbol_id))
+    assert sorted(seen) == [(0, 1, 0), (0, 3, 4), (1, 1, 0)]
+    # the messages left in the order of their due times (the clock never went back)
+    times = [s for s, _, _ in sink.log]
+    assert times == sorted(times) and sorted(p[0] for p in packets) == times

@@ -19,15 +19,19 @@ cell (:class:`~softran.cell.run.InlineCell`), so every process advances together
 random draw happens in the same order; a run gives the inline cell's results for the same
 cell file. Per slot:
 
-1. O-DU ``dl n``: SLOT.indication, the MAC's requests, the PHY's downlink C-/U-plane to the
-   O-RU; it answers with the number of datagrams its socket has sent so far.
-2. O-RU ``dl n k``: receives until its socket has taken ``k`` datagrams (each one is in the
-   socket by then; the count makes that an event, not a sleep), sends the slot's waveform to
-   the air, whose UEs answer with their uplink, and takes the air's uplink sum back.
-3. O-DU ``ul n``: the PHY asks for the uplink (section type 1) and the PRACH occasion
-   (section type 3); the coordinator tells the O-RU how many datagrams to take, the O-RU
-   answers with U-plane, the O-DU takes what the O-RU sent, decodes and hands the
-   indications to the MAC.
+1. O-DU ``dl n``: SLOT.indication, the MAC's requests, the PHY's downlink C-/U-plane and the
+   slot's uplink C-plane (section types 1 and 3) to the O-RU; it answers with the marks
+   ``(simulated time, datagrams its socket had sent)`` of each group its pacer sent.
+2. O-RU ``dl n marks``: for each mark, sets its simulated clock to the mark's time and
+   receives until its socket has taken that many datagrams (each one is in the socket by
+   then; the count makes that an event, not a sleep), so its receive windows see the O-DU's
+   send times; sends the slot's waveform to the air, whose UEs answer with their uplink, and
+   takes the air's uplink sum back -- then answers the held uplink C-plane with U-plane.
+3. O-DU ``ul n``: the PHY takes the uplink U-plane the O-RU sent (the coordinator relays the
+   datagram counts), decodes and hands the indications to the MAC.
+
+Each child's slot reply ends with its CPU seconds so far (``time.process_time``):
+:attr:`ProcessCell.process_cpu`, which the live dashboard shows.
 
 A datagram the kernel dropped would leave a receiver waiting: it gives up after
 ``backstop`` seconds and the loss shows in the sequence-ID counters. A child that dies
@@ -61,7 +65,13 @@ import torch
 
 from softran.cell.config import CellConfig
 from softran.cell.plan import cell_plan
-from softran.cell.radio_unit import RadioUnit, attach_prach, fronthaul_config
+from softran.cell.radio_unit import (
+    RadioUnit,
+    attach_prach,
+    cell_clock,
+    fronthaul_config,
+    oru_fronthaul_config,
+)
 from softran.cell.run import (
     CellDU,
     CellResult,
@@ -80,7 +90,6 @@ from softran.oran.endpoints import ODU, ORU
 from softran.oran.macsec import ODU_MAC, ORU_MAC
 from softran.oran.pacing import SymbolPacer
 from softran.oran.pcap import PcapWriter, read_pcap
-from softran.oran.timing import SimulatedClock
 from softran.oran.transport import ImpairedTransport, TransportUnavailableError, UDPTransport
 from softran.validation import check_int, check_positive
 
@@ -220,6 +229,34 @@ def _receive_until(endpoint: Any, counting: CountingTransport, total: int,
             break
 
 
+def _receive_marks(endpoint: Any, counting: CountingTransport, marks: list[tuple[int, int]],
+                   backstop: float) -> None:
+    """:func:`_receive_until` for the O-RU, group by group of the O-DU's paced sends:
+    ``marks`` holds ``(t_ns, total)`` -- by simulated time ``t_ns`` the O-DU had sent
+    ``total`` datagrams -- and the O-RU's simulated clock is set to each ``t_ns`` before it
+    takes the datagrams up to ``total`` (as the inline O-RU takes each symbol when it is
+    sent): its receive windows see the O-DU's send times."""
+    for t_ns, total in marks:
+        if t_ns > endpoint.clock.now_ns():
+            endpoint.clock.set(t_ns)
+        _receive_until(endpoint, counting, total, backstop)
+
+
+class _Marks:
+    """The O-DU's ``(simulated time, datagrams sent)`` after each group its pacer sent."""
+
+    def __init__(self, clock: Any, counting: CountingTransport) -> None:
+        self.clock, self.counting, self.marks = clock, counting, []
+
+    def __call__(self, k: int) -> None:
+        self.marks.append((self.clock.now_ns(), self.counting.sent))
+
+    def take(self) -> list[tuple[int, int]]:
+        out = self.marks or [(self.clock.now_ns(), self.counting.sent)]
+        self.marks = []
+        return out
+
+
 class _Capture:
     """A child's share of the pcap: its fronthaul sends and (O-DU) the FAPI messages, stamped
     from the slot start + 1 ns per message, in a file of its own (merged at the end)."""
@@ -256,12 +293,13 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
     counting.tap = lambda d: cap.ethernet(d, ODU_MAC, ORU_MAC)
     transport = ImpairedTransport(counting, loss=fh.loss, seed=c.seed) if fh.loss else counting
     odu = ODU(fronthaul_config(plan.carrier, fh.method, fh.width), transport,
-              clock=SimulatedClock())
-    odu.pacer = SymbolPacer(odu.clock, realtime=realtime)
+              clock=cell_clock())
+    marks = _Marks(odu.clock, counting)
+    odu.pacer = SymbolPacer(odu.clock, realtime=realtime, between=marks)
     attach_prach(odu, None)
 
     def pump() -> bool:
-        conn.send(("cplane", counting.sent))
+        conn.send(("cplane", marks.take()))
         kind, total = conn.recv()
         assert kind == "uplane"
         _receive_until(odu, counting, total, backstop)
@@ -276,12 +314,12 @@ def _odu_main(conn: Connection, config: CellConfig, udp: UDPTransport, dl: list[
             cap.slot(n, slot_ms)
             du.phy.pump = lambda: None
             du.downlink(n)
-            conn.send(("dl", n, counting.sent))
+            conn.send(("dl", n, marks.take(), time.process_time()))
         elif msg[0] == "ul":
             n = msg[1]
             du.phy.pump = pump
             du.uplink(n)
-            conn.send(("ul", n, mac_view(du.mac)))
+            conn.send(("ul", n, mac_view(du.mac), time.process_time()))
         else:                                    # "end"
             cap.close()
             conn.send(("end", mac_view(du.mac), dict(du.phy.times.total),
@@ -300,28 +338,28 @@ def _oru_main(conn: Connection, config: CellConfig, udp: UDPTransport, air: sock
     counting.tap = lambda d: cap.ethernet(d, ORU_MAC, ODU_MAC)
     transport = ImpairedTransport(counting, loss=fh.loss, seed=c.seed + 1) if fh.loss \
         else counting
-    ru = RadioUnit(plan.carrier, ORU(fronthaul_config(plan.carrier, fh.method, fh.width),
-                                     transport, clock=SimulatedClock()))
+    ru = RadioUnit(plan.carrier, ORU(oru_fronthaul_config(fronthaul_config(
+        plan.carrier, fh.method, fh.width)), transport, clock=cell_clock()))
     attach_prach(None, ru)
     watch = _Stopwatch()
     slot_ms = 1.0 / plan.carrier.slots_per_subframe
     while True:
         msg = conn.recv()
         if msg[0] == "dl":
-            _, n, total = msg
+            _, n, marks = msg
             cap.slot(n, slot_ms)
-            _receive_until(ru.oru, counting, total, backstop)
+            _receive_marks(ru.oru, counting, marks, backstop)
             w = watch.timed("o-ru", lambda n=n: ru.downlink(n))
             send_samples(air, n, w)
             got = recv_samples(air)
             if got is None:
                 raise ConnectionResetError("the air closed its socket")
             watch.timed("o-ru", lambda n=n, y=got[1]: ru.set_uplink(n, y))
-            conn.send(("dl", n))
+            conn.send(("dl", n, time.process_time()))
         elif msg[0] == "ul":
-            _, n, total = msg
-            _receive_until(ru.oru, counting, total, backstop)
-            conn.send(("ul", n, counting.sent))
+            _, n, marks = msg
+            _receive_marks(ru.oru, counting, marks, backstop)
+            conn.send(("ul", n, counting.sent, time.process_time()))
         else:
             air.close()
             cap.close()
@@ -346,6 +384,7 @@ def _air_main(conn: Connection, config: CellConfig, ru: socket.socket,
             ul.append(back[1])
         y = watch.timed("air", lambda ul=ul: air.uplink(ul, slot_samples))
         send_samples(ru, n, y)
+        conn.send(("slot", n, time.process_time()))
     for sock in ues:
         sock.close()
     conn.send(("end", dict(watch.cpu), dict(watch.wall)))
@@ -362,7 +401,7 @@ def _ue_main(conn: Connection, config: CellConfig, k: int, ul: bytes, air: socke
         watch.timed("ue", lambda n=n, r=r: ue.receive(n, r))
         x = watch.timed("ue", lambda n=n: ue.transmit(n))
         send_samples(air, n, x)
-        conn.send(("slot", n, ue_view(ue)))
+        conn.send(("slot", n, ue_view(ue), time.process_time()))
     conn.send(("end", dict(watch.cpu), dict(watch.wall)))
 
 
@@ -430,6 +469,9 @@ class ProcessCell:
         self.slot_wall: list[float] = []
         self.history: list[tuple[float, list[tuple[int, int, int, int, int, int]]]] = []
         self.n_done = 0
+        #: CPU seconds (``time.process_time``) each child process had used at its last slot
+        #: reply, by role (``O-DU``, ``O-RU``, ``air``, ``UE k``)
+        self.process_cpu: dict[str, float] = {}
         self.ues: list[Any] = []
         self.mac: Any = mac_view(_NoMac())
         self._procs: dict[str, Any] = {}
@@ -536,6 +578,13 @@ class ProcessCell:
         self.stop()
         raise ChildProcessError(f"{text}; the cell stopped")
 
+    def _reply(self, role: str) -> Any:
+        """:meth:`_recv` of a child's slot reply, whose last element is the child's CPU
+        seconds so far (kept in :attr:`process_cpu`)."""
+        msg = self._recv(role)
+        self.process_cpu[role] = msg[-1]
+        return msg
+
     def step(self, n: int) -> None:
         """Run absolute slot ``n`` in every process (module docstring)."""
         if self.pacer is not None:
@@ -543,18 +592,20 @@ class ProcessCell:
         t0 = time.perf_counter()
         du, ru = self._conns["O-DU"], self._conns["O-RU"]
         du.send(("dl", n))
-        _, _, du_sent = self._recv("O-DU")
+        du_sent = self._reply("O-DU")[2]
         ru.send(("dl", n, du_sent))
-        self._recv("O-RU")
-        ues = [self._recv(f"UE {k}")[2] for k in range(len(self.config.ue))]
+        self._reply("O-RU")
+        ues = [self._reply(f"UE {k}")[2] for k in range(len(self.config.ue))]
+        self._reply("air")
         du.send(("ul", n))
         while True:
             msg = self._recv("O-DU")
             if msg[0] == "cplane":
                 ru.send(("ul", n, msg[1]))
-                _, _, ru_sent = self._recv("O-RU")
+                ru_sent = self._reply("O-RU")[2]
                 du.send(("uplane", ru_sent))
                 continue
+            self.process_cpu["O-DU"] = msg[-1]
             break
         self.ues, self.mac = ues, msg[2]
         self.slot_wall.append(time.perf_counter() - t0)

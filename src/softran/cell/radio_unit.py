@@ -15,6 +15,7 @@ and 8); the last two slots of samples are kept for it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Callable
 
@@ -23,11 +24,11 @@ import torch
 from softran.nr import CarrierConfig, ofdm_demodulate, ofdm_modulate
 from softran.oran.endpoints import ODU, ORU, FronthaulConfig
 from softran.oran.prach import TS_HZ, PRACHOccasion, PRACHPath
-from softran.oran.timing import SimulatedClock
+from softran.oran.timing import FRAME_NS, SimulatedClock, TimingWindows
 from softran.oran.transport import ImpairedTransport
 
-__all__ = ["PRACH_EAXC", "MemoryPipe", "RadioUnit", "attach_prach", "fronthaul_config",
-           "inline_fronthaul"]
+__all__ = ["CELL_CLOCK_START_NS", "PRACH_EAXC", "MemoryPipe", "RadioUnit", "attach_prach",
+           "cell_clock", "fronthaul_config", "inline_fronthaul", "oru_fronthaul_config"]
 
 #: eAxC ID of the PRACH flow (RU port 1; the PUSCH / PUCCH uplink and the downlink use 0)
 PRACH_EAXC = 1
@@ -89,6 +90,9 @@ class RadioUnit:
         self._ul_grids: dict[tuple[int, int, int], torch.Tensor] = {}
         self._by_key: dict[tuple[int, int, int], torch.Tensor] = {}
         oru.uplink_source = self._uplink_grid
+        # the uplink C-plane of a slot comes before its air time (with the downlink): the
+        # answer waits for the slot's samples (set_uplink)
+        oru.defer_uplink = True
 
     def _key(self, slot: int) -> tuple[int, int, int]:
         spf, spsf = self.carrier.slots_per_frame, self.carrier.slots_per_subframe
@@ -115,6 +119,7 @@ class RadioUnit:
         self._by_key[key] = samples
         while len(self._by_key) > 2:
             self._by_key.pop(next(iter(self._by_key)))
+        self.oru.answer_uplink(*key)
 
     def prach_bins(self, occ: PRACHOccasion) -> torch.Tensor | None:
         """The frequency-domain samples ``[num_symbol, 12 num_prbc]`` of a PRACH occasion
@@ -168,6 +173,38 @@ def fronthaul_config(carrier: CarrierConfig, method: str = "bfp", width: int = 9
                            eaxc_ids=(0,), method=method, width=width, full_scale=10 ** (18 / 20))
 
 
+#: Where the cell's simulated fronthaul clocks start: 1 ms before frame 0 of the second
+#: frameId period (256 frames, 2.56 s; frameId = SFN mod 256, O-RAN.WG4.CUS.0 clause 7.5.2),
+#: so the messages of slot 0 -- due up to ``T1a_max`` (429 us) before its air time -- have
+#: their send times on the clock (a clock started at frame 0 would send them late).
+CELL_CLOCK_START_NS: int = 256 * FRAME_NS - 1_000_000
+
+
+def cell_clock() -> SimulatedClock:
+    """A simulated fronthaul clock of the cell, at :data:`CELL_CLOCK_START_NS`.
+
+    >>> cell_clock().now_ns()
+    2559000000
+    """
+    return SimulatedClock(CELL_CLOCK_START_NS)
+
+
+def oru_fronthaul_config(config: FronthaulConfig) -> FronthaulConfig:
+    """The O-RU's share of the cell's fronthaul: ``config`` with its receive windows (the
+    T2a windows of downlink C-/U-plane and uplink C-plane, O-RAN.WG4.CUS.0 reference §4.2;
+    ``config.windows`` or the default :class:`~softran.oran.timing.TimingWindows`), so its
+    counters classify every C-/U-plane arrival as early, on time or late. The O-DU's share
+    has none: the O-RU model answers a slot's uplink when its samples are there, not at the
+    Ta3 transmit time, so the O-DU's Ta4 reception window would judge the model's timing.
+
+    >>> from softran.nr import CarrierConfig
+    >>> cfg = fronthaul_config(CarrierConfig(subcarrier_spacing=30, n_size_grid=51))
+    >>> cfg.windows is None, oru_fronthaul_config(cfg).windows.t2a_max_cp_ul
+    (True, 429000)
+    """
+    return dataclasses.replace(config, windows=config.windows or TimingWindows())
+
+
 def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int = 9,
                      loss: float = 0.0, seed: int = 0
                      ) -> tuple[ODU, RadioUnit, FronthaulConfig, tuple[MemoryPipe, MemoryPipe]]:
@@ -186,9 +223,9 @@ def inline_fronthaul(carrier: CarrierConfig, *, method: str = "bfp", width: int 
     a, b = MemoryPipe.pair()
     du_t = ImpairedTransport(a, loss=loss, seed=seed) if loss else a
     ru_t = ImpairedTransport(b, loss=loss, seed=seed + 1) if loss else b
-    clock = SimulatedClock()
+    clock = cell_clock()
     odu = ODU(cfg, du_t, clock=clock)
-    oru = ORU(cfg, ru_t, clock=clock)
+    oru = ORU(oru_fronthaul_config(cfg), ru_t, clock=clock)
     ru = RadioUnit(carrier, oru)
     attach_prach(odu, ru)
     return odu, ru, cfg, (a, b)

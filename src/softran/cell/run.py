@@ -429,4 +429,10 @@ def summarise(ues: list[Any], mac: Any, phy_times: dict[str, float], phy_counter
 def _counts(t: dict[str, Any]) -> dict[str, int]:
     """The totals of an endpoint's counters that the summary shows."""
     keys = ("tx_packets", "rx_packets", "rx_U_lost", "malformed", "prbs_missing")
-    return {k.replace("_", " "): int(t[k]) for k in keys if k in t}
+    out = {k.replace("_", " "): int(t[k]) for k in keys if k in t}
+    # arrivals against the receive windows (an endpoint with windows: the O-RU)
+    kinds = {k: sum(int(t.get(f"rx_{p}_{k}", 0)) for p in "CU")
+             for k in ("early", "on_time", "late")}
+    if any(kinds.values()):
+        out.update({f"rx {k.replace('_', ' ')}": v for k, v in kinds.items()})
+    return out

@@ -36,7 +36,8 @@ def _fmt(v: Any) -> str:
 
 def _dashboard(cell: Any, n: int, total: int) -> Any:
     """The live view: per UE state, bytes, throughput (transport blocks received correctly),
-    BLER, HARQ retransmissions, CQI, TA; fronthaul counters."""
+    BLER, HARQ retransmissions, CQI, TA; fronthaul counters; in process mode the CPU seconds
+    each process has used."""
     from rich.table import Table
 
     r = cell.result()
@@ -52,6 +53,10 @@ def _dashboard(cell: Any, n: int, total: int) -> Any:
                       f"{u.ul_tb_mbps:.2f}", f"{u.ul_bler:.2f}", str(u.ul_retx), _fmt(u.cqi),
                       _fmt(u.timing_advance))
     table.caption = "fronthaul: " + ", ".join(f"{k} {v}" for k, v in r.fronthaul.items())
+    cpu = getattr(cell, "process_cpu", None)
+    if cpu:                                      # separate processes: CPU seconds of each
+        table.caption += "\nCPU s per process: " + ", ".join(
+            f"{role} {sec:.1f}" for role, sec in cpu.items())
     return table
 
 

@@ -185,6 +185,7 @@ class PHY:
         self._pucch_rx: dict[tuple, PUCCHReceiver] = {}
         self._prach_det: PRACHDetector | None = None
         self.counters: dict[str, int] = defaultdict(int)
+        self._ul_asked: set[tuple[int, str]] = set()      # uplink C-plane sent with the DL
 
     # -- time ------------------------------------------------------------------------------
 
@@ -288,9 +289,11 @@ class PHY:
         self.last_dl_grid = grid
         if self.odu is not None:
             t0 = time.process_time()
-            sfn, s = self.sfn_slot(slot)
-            spsf = self.carrier.slots_per_subframe
-            self.odu.send_slot(grid, sfn % 256, s // spsf, s % spsf)
+            key = self._fronthaul_key(slot)
+            # the slot's uplink C-plane (section types 1 and 3) goes with its downlink: each
+            # message at its due time before the air time (the endpoint's pacer sorts them)
+            packets = self.odu.slot_packets(grid, *key) + self._uplink_cplane(slot)
+            self.odu.send_packets(packets)
             self.pump()
             self.times.add("fronthaul", time.process_time() - t0)
         return grid
@@ -385,9 +388,9 @@ class PHY:
         if not pdus:
             return []
         sfn, s = self.sfn_slot(slot)
-        need_grid = any(isinstance(p, (PuschPdu, PucchPdu)) for p in pdus)
-        prach_fh = self.odu is not None and getattr(self.odu, "prach", None) is not None \
-            and any(isinstance(p, PrachPdu) for p in pdus)
+        self._ul[slot] = pdus
+        need_grid, prach_fh = self._uplink_needs(slot)
+        del self._ul[slot]
         grid = self._uplink_grid(slot, need_grid, prach_fh) \
             if need_grid or prach_fh else None
         crcs, rx_data, ucis, rach = [], [], [], []
@@ -419,6 +422,31 @@ class PHY:
             out.append(RachIndication(sfn=sfn, slot=s, pdus=tuple(rach)))
         return out
 
+    def _uplink_needs(self, slot: int) -> tuple[bool, bool]:
+        """Whether the uplink requests of ``slot`` need its grid (PUSCH, PUCCH) and its PRACH
+        occasion from the O-RU."""
+        pdus = self._ul.get(slot, [])
+        need_grid = any(isinstance(p, (PuschPdu, PucchPdu)) for p in pdus)
+        prach_fh = self.odu is not None and getattr(self.odu, "prach", None) is not None \
+            and any(isinstance(p, PrachPdu) for p in pdus)
+        return need_grid, prach_fh
+
+    def _uplink_cplane(self, slot: int) -> list[Any]:
+        """The uplink C-plane of ``slot``'s requests (not sent), remembered as requested."""
+        from softran.oran.prach import prach_occasion
+
+        need_grid, prach_fh = self._uplink_needs(slot)
+        key = self._fronthaul_key(slot)
+        out = []
+        self._ul_asked = {a for a in self._ul_asked if a[0] > slot - 64}
+        if need_grid:
+            out += self.odu.uplink_packets(*key)
+            self._ul_asked.add((slot, "grid"))
+        if prach_fh:
+            out += self.odu.prach_packets(prach_occasion(self.carrier, self.prach, *key))
+            self._ul_asked.add((slot, "prach"))
+        return out
+
     def _fronthaul_key(self, slot: int) -> tuple[int, int, int]:
         sfn, s = self.sfn_slot(slot)
         spsf = self.carrier.slots_per_subframe
@@ -437,10 +465,13 @@ class PHY:
             from softran.oran.prach import prach_occasion
 
             key = self._fronthaul_key(slot)
-            if grid:
+            # asked with the downlink (_uplink_cplane), else now
+            if grid and (slot, "grid") not in self._ul_asked:
                 self.odu.request_uplink(*key)
-            if prach:
+            if prach and (slot, "prach") not in self._ul_asked:
                 self.odu.request_prach(prach_occasion(self.carrier, self.prach, *key))
+            self._ul_asked.discard((slot, "grid"))
+            self._ul_asked.discard((slot, "prach"))
             if not self.pump():
                 self.odu.receive(timeout=1e-3)
             if grid:

@@ -304,16 +304,24 @@ class Endpoint:
         return air_time_ns(t, self.config.scs_khz, self.clock.now_ns(),
                            cyclic_prefix=self.config.cyclic_prefix)
 
+    def _cplane_due(self, direction: str, frame_id: int, subframe_id: int, slot_id: int,
+                    start_symbol: int) -> int:
+        """When a paced sender (or one with a ``pacer``) sends a C-plane message whose first
+        symbol is ``start_symbol``: the air time of that symbol minus the middle of the T2a
+        C-plane window of its direction (O-RAN.WG4.CUS.0 reference §4.2); 0 (at once)
+        otherwise."""
+        if not (self.paced or self.pacer is not None):
+            return 0
+        w = self.config.windows or TimingWindows()
+        adv = w.dl_cplane_advance_ns if direction == "DL" else w.ul_cplane_advance_ns
+        return self._air(direction, frame_id, subframe_id, slot_id, start_symbol) - adv
+
     def _cplane(self, direction: str, frame_id: int, subframe_id: int, slot_id: int,
                 start_symbol: int, num_symbols: int) -> list[tuple[int, bytes, Flow]]:
         cfg = self.config
         timing = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id,
                               start_symbol)
-        due = 0
-        if self.paced or self.pacer is not None:
-            w = cfg.windows or TimingWindows()
-            adv = w.dl_cplane_advance_ns if direction == "DL" else w.ul_cplane_advance_ns
-            due = self._air(direction, frame_id, subframe_id, slot_id, start_symbol) - adv
+        due = self._cplane_due(direction, frame_id, subframe_id, slot_id, start_symbol)
         out = []
         exts: tuple[ModCompParamsExt, ...] = ()
         if cfg.method == "modulation":
@@ -624,9 +632,11 @@ class Endpoint:
             # decoded afresh: a remembered message's own timing and seq are stale
             msg = decode_cplane(ecpri_msg, self._cfg_c)
             flow = Flow("C", _DIRECTION[msg.timing.data_direction], msg.eaxc_id)
-            if not self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
-                                                       len(ecpri_msg.payload) + 4):
-                self._queue(self.prach.on_cplane(msg))
+            duplicate = self.counters.rx_flow(flow).observe(msg.seq.sequence_id,
+                                                            len(ecpri_msg.payload) + 4)
+            self._classify(flow, msg.timing, arrival)
+            if not duplicate:
+                self._on_prach_cplane(msg)
             return
         k, direction = self._check_common(msg.eaxc_id, timing, self._cplane_directions(),
                                           "C")
@@ -677,6 +687,10 @@ class Endpoint:
     def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
                     prbs: np.ndarray) -> None:
         """Hook: a C-plane section for this endpoint arrived (the O-RU answers UL C-plane)."""
+
+    def _on_prach_cplane(self, msg: CPlaneMessage) -> None:
+        """Hook: a section type 3 (PRACH) request arrived; queue its answer."""
+        self._queue(self.prach.on_cplane(msg))
 
     # -- slot buffers ----------------------------------------------------------------------
 

@@ -151,6 +151,36 @@ class ODU(Endpoint):
         if self.config.method == "modulation":
             raise ValueError("method = 'modulation' has no uplink: O-RAN.WG4.CUS.0 Annex A.5 "
                              "defines modulation compression for the downlink only")
+        with self._lock:
+            packets = self.uplink_packets(frame_id, subframe_id, slot_id,
+                                          start_symbol=start_symbol, num_symbols=num_symbols)
+            self._send_all(packets)
+        return len(packets)
+
+    def uplink_packets(self, frame_id: int, subframe_id: int, slot_id: int, *,
+                       start_symbol: int = 0, num_symbols: int | None = None
+                       ) -> list[tuple[int, bytes, Flow]]:
+        """The uplink C-plane of :meth:`request_uplink` as ``(due_ns, pdu, flow)``, not sent
+        (for :meth:`send_packets` with the downlink of a slot); the answering uplink is
+        expected from now on. A paced O-DU (or one with a ``pacer``) gives each message its
+        due time: the air time of its first symbol minus the middle of the uplink C-plane
+        window ``[T1a_min_cp_ul, T1a_max_cp_ul]`` (O-RAN.WG4.CUS.0 reference §4.2).
+
+        >>> from softran.oran.endpoints import FronthaulConfig, loopback_pair
+        >>> from softran.oran.pacing import SymbolPacer
+        >>> from softran.oran.timing import SimulatedClock, TimingWindows
+        >>> odu, oru = loopback_pair(FronthaulConfig(n_prb=24, eaxc_ids=(0,)),
+        ...                          clock=SimulatedClock())
+        >>> odu.pacer = SymbolPacer(odu.clock)
+        >>> [due for due, _, _ in odu.uplink_packets(0, 0, 1)]       # slot 1: air at 0.5 ms
+        [143000]
+        >>> 500_000 - TimingWindows().ul_cplane_advance_ns
+        143000
+        >>> odu.close(); oru.close()
+        """
+        if self.config.method == "modulation":
+            raise ValueError("method = 'modulation' has no uplink: O-RAN.WG4.CUS.0 Annex A.5 "
+                             "defines modulation compression for the downlink only")
         f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
                                             num_symbols)
         packets = self._cplane("UL", f, sf, s, l0, n)
@@ -158,19 +188,27 @@ class ODU(Endpoint):
             buf = self._slot(("UL", f, sf, s))
             buf.cplane_seen[:] = True
             buf.expected[:, l0:l0 + n, :] = True
-            self._send_all(packets)
-        return len(packets)
+        return packets
 
     def request_prach(self, occasion: Any) -> int:
         """Send the section type 3 C-plane of a PRACH occasion
         (:class:`softran.oran.prach.PRACHOccasion`) on the PRACH eAxC; the O-RU answers with
         its PRACH U-plane (:mod:`softran.oran.prach`). Needs :attr:`prach`."""
-        if self.prach is None:
-            raise ValueError("this O-DU has no PRACH flow: set odu.prach to a PRACHPath first")
-        packets = self.prach.cplane(occasion)
         with self._lock:
+            packets = self.prach_packets(occasion)
             self._send_all(packets)
         return len(packets)
+
+    def prach_packets(self, occasion: Any) -> list[tuple[int, bytes, Flow]]:
+        """The section type 3 C-plane of :meth:`request_prach` as ``(due_ns, pdu, flow)``,
+        not sent; paced (or with a ``pacer``), due at the air time of the occasion's first
+        symbol (its ``startSymbolId``) minus the middle of the uplink C-plane window, as for
+        :meth:`uplink_packets` (O-RAN.WG4.CUS.0 clause 7.5.2.3, reference §4.2)."""
+        if self.prach is None:
+            raise ValueError("this O-DU has no PRACH flow: set odu.prach to a PRACHPath first")
+        o = occasion
+        due = self._cplane_due("UL", o.frame_id, o.subframe_id, o.slot_id, o.start_symbol)
+        return [(due, pdu, flow) for _, pdu, flow in self.prach.cplane(occasion)]
 
     def _outstanding(self) -> list[tuple[tuple[str, int, int, int], int, int]]:
         """Uplink slots still waiting for PRBs: ``(key, missing, expected)``."""

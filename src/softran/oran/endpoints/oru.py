@@ -63,6 +63,51 @@ class ORU(Endpoint):
         self.loopback = bool(loopback)
         self.uplink_source = uplink_source
         self._ul_raw: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
+        #: hold the answer to an uplink C-plane (section types 1 and 3) whose slot has no
+        #: samples from ``uplink_source`` / the PRACH source yet, until :meth:`answer_uplink`
+        #: of that slot (an O-RU that gets its C-plane before the air time, as O-RAN times it)
+        self.defer_uplink = False
+        self._deferred: OrderedDict[tuple[int, int, int], list[Callable[[], None]]] = \
+            OrderedDict()
+
+    def _defer(self, key: tuple[int, int, int], answer: Callable[[], None]) -> None:
+        self._deferred.setdefault(key, []).append(answer)
+        while len(self._deferred) > self.max_slots:
+            self._deferred.popitem(last=False)
+
+    def answer_uplink(self, frame_id: int, subframe_id: int, slot_id: int) -> int:
+        """Answer the uplink C-plane of a slot held back by :attr:`defer_uplink` (now that its
+        samples are there) and send the answers that are due; returns the number of requests
+        answered.
+
+        >>> import torch
+        >>> from softran.oran.endpoints import FronthaulConfig, loopback_pair
+        >>> grids = {}
+        >>> odu, oru = loopback_pair(FronthaulConfig(n_prb=24, eaxc_ids=(0,)),
+        ...                          uplink_source=lambda f, sf, s: grids.get((f, sf, s)))
+        >>> oru.defer_uplink = True
+        >>> odu.request_uplink(0, 0, 1), oru.receive(1, timeout=1.0)   # held: no samples yet
+        (1, 1)
+        >>> grids[(0, 0, 1)] = torch.ones(1, 14, 288, dtype=torch.complex64)
+        >>> oru.answer_uplink(0, 0, 1), odu.wait_uplink(grace=2.0)
+        (1, [])
+        >>> odu.close(); oru.close()
+        """
+        with self._lock:
+            todo = self._deferred.pop((frame_id, subframe_id, slot_id), [])
+            for answer in todo:
+                answer()
+            self._service_pending()
+        return len(todo)
+
+    def _on_prach_cplane(self, msg: Any) -> None:
+        out = self.prach.on_cplane(msg)
+        if not out and self.defer_uplink:
+            t = msg.timing
+            self._defer((t.frame_id, t.subframe_id, t.slot_id),
+                        lambda: self._queue(self.prach.on_cplane(msg)))
+            return
+        self._queue(out)
 
     def _uplane_directions(self) -> tuple[str, ...]:
         return ("DL",)
@@ -92,6 +137,11 @@ class ORU(Endpoint):
                     prbs: np.ndarray) -> None:
         direction, f, sf, s = key
         if direction != "UL":
+            return
+        if self.defer_uplink and not self.loopback and (f, sf, s) not in self._ul_raw and (
+                self.uplink_source is not None and self.uplink_source(f, sf, s) is None):
+            self._defer((f, sf, s), lambda: self._on_section(key, k, eaxc_id, l0, num_symbol,
+                                                             prbs))
             return
         cfg = self.config
         if cfg.method == "modulation":                 # no uplink under modulation compression
