@@ -503,3 +503,28 @@ def test_bad_constructor_arguments(link):
         PUSCHReceiver(CarrierConfig(n_size_grid=4), rx.config, n_rx=2)
     with pytest.raises(ValueError, match=r"tb must have shape"):
         tx(torch.zeros(1, tx.tb_size + 1, dtype=torch.uint8))
+
+
+def test_lost_prbs_give_a_crc_failure_not_an_exception():
+    """PRBs lost on the fronthaul arrive as zeros: a slot with nothing at all decodes to a CRC
+    failure instead of stopping the receiver on a singular noise covariance; with the upper
+    half of its PRBs lost, every LLR is finite (zero where nothing arrived) and the low-rate
+    code (MCS 2, R = 193/1024) still recovers the block from the intact half."""
+    from softran.nr import ofdm_demodulate, ofdm_modulate
+
+    c = CarrierConfig(n_size_grid=24)
+    p = PUSCHConfig(prb_set=range(24), mcs_index=2)
+    tx, rx = PUSCHTransmitter(c, p), PUSCHReceiver(c, p, n_rx=2)
+    gen = torch.Generator().manual_seed(5)
+    tb = torch.randint(0, 2, (1, p.tb_size), dtype=torch.uint8, generator=gen)
+    w = tx(tb).expand(-1, 2, -1).contiguous()
+    _, err = rx(torch.zeros_like(w))
+    assert err.tolist() == [True]
+    grid = ofdm_demodulate(w, c)
+    grid[..., 12 * 12:] = 0                                   # PRBs 12..23 lost
+    half = ofdm_modulate(grid, c)
+    half = half + 1e-3 * torch.randn(half.shape, dtype=half.dtype, generator=gen)
+    llr = rx.llr(half)
+    assert bool(torch.isfinite(llr).all())
+    out, err = rx(half)
+    assert err.tolist() == [False] and torch.equal(out, tb)

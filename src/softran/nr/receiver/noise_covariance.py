@@ -116,4 +116,27 @@ def noise_covariance(rx_grid: torch.Tensor, h: torch.Tensor, ref_indices: torch.
         diag = torch.diagonal(cov, dim1=-3, dim2=-2).real.mean(-1)    # [..., n_blocks]
         eye = torch.eye(n_rx, dtype=cov.dtype, device=device)[..., None]
         cov = cov + loading * diag.unsqueeze(-2).unsqueeze(-2) * eye
-    return cov
+    return _fill_silent_blocks(cov)
+
+
+#: the covariance of a slot in which nothing at all arrived: a tiny multiple of the identity
+_SILENT_FLOOR = 1e-30
+
+
+def _fill_silent_blocks(cov: torch.Tensor) -> torch.Tensor:
+    """Blocks whose covariance has zero trace (nothing arrived there: PRBs lost on the
+    fronthaul come as zeros) get the mean of the other blocks, like blocks without reference
+    REs; where no block has any power, a tiny multiple of the identity. Their data then
+    equalise to 0 with zero LLRs instead of stopping the receiver on a singular matrix."""
+    trace = torch.diagonal(cov, dim1=-3, dim2=-2).real.sum(-1)           # [..., n_blocks]
+    silent = ~(trace > 0)
+    if not bool(silent.any()):
+        return cov
+    live = (~silent).to(cov.real.dtype)
+    n_live = live.sum(-1, keepdim=True)                                  # [..., 1]
+    mean_live = (cov * live[..., None, None, :]).sum(-1, keepdim=True) \
+        / n_live.clamp_min(1.0)[..., None, None, :]
+    n_rx = cov.shape[-2]
+    floor = torch.eye(n_rx, dtype=cov.dtype, device=cov.device)[..., None] * _SILENT_FLOOR
+    fill = torch.where((n_live > 0)[..., None, None, :], mean_live, floor)
+    return torch.where(silent[..., None, None, :], fill, cov)
