@@ -80,7 +80,8 @@ class SatelliteDoppler:
     def rotation_run(self, start: int, n: int, dtype: torch.dtype = torch.complex64,
                      device: torch.device | str | None = None, block: int = 512
                      ) -> torch.Tensor:
-        """The same rotation at the contiguous samples ``start .. start + n - 1`` ``[n]``,
+        """The TR 38.811 §6.9.2 rotation at the contiguous samples ``start .. start + n - 1``
+        ``[n]``,
         without a transcendental per sample: with ``k = a B + b`` (block ``a`` of ``B``
         samples, offset ``b``), ``cycles(start + k) = phi_a + alpha b + beta b^2 / 2 +
         delta a b`` where ``phi_a`` is the phase at the block start and ``alpha``,

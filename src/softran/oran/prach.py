@@ -78,7 +78,8 @@ class PRACHOccasion:
 
     @property
     def frame_structure(self) -> int:
-        """frameStructure: FFT size code (log2 N; 13 = 1536, 14 = 3072) << 4 | SCS code."""
+        """frameStructure of section type 3 (O-RAN.WG4.CUS.0 clause 7.4.5): FFT size code
+        (log2 N; 13 = 1536, 14 = 3072) << 4 | SCS code."""
         n = self.fft_size
         code = _FFT_CODE.get(n, int(math.log2(n)) if n & (n - 1) == 0 else -1)
         if not 4 <= code <= 14:

@@ -17,7 +17,8 @@ __all__ = ["type1_single_panel_codebook", "type1_single_panel_ranks"]
 
 
 def type1_single_panel_ranks(n_ports: int) -> tuple[int, ...]:
-    """The ranks (layers) the Type I single-panel codebook has for ``n_ports`` CSI-RS ports.
+    """The ranks (layers) the Type I single-panel codebook (TS 38.214 §5.2.2.2.1) has for
+    ``n_ports`` CSI-RS ports.
 
     >>> type1_single_panel_ranks(1), type1_single_panel_ranks(2)
     ((1,), (1, 2))
@@ -27,7 +28,8 @@ def type1_single_panel_ranks(n_ports: int) -> tuple[int, ...]:
 
 
 def type1_single_panel_codebook(n_ports: int, n_layers: int) -> torch.Tensor:
-    """The precoders W of ``n_layers`` layers for ``n_ports`` CSI-RS ports (module docstring),
+    """The precoders W of ``n_layers`` layers for ``n_ports`` CSI-RS ports (TS 38.214
+    §5.2.2.2.1 Table 5.2.2.2.1-1, module docstring),
     indexed by the PMI (i2 for two ports): complex64 ``[n_pmi, n_ports, n_layers]``.
 
     >>> w = type1_single_panel_codebook(2, 1)

@@ -72,7 +72,8 @@ def cqi_table(table: int = 1) -> tuple[CQIEntry, ...]:
 
 
 def cqi_sinr_threshold_db(cqi: int, table: int = 1, gap_db: float = CQI_GAP_DB) -> float:
-    """The SINR (dB) above which CQI ``cqi`` of ``table`` meets BLER <= 0.1 in the capacity-gap
+    """The SINR (dB) above which CQI ``cqi`` of ``table`` (TS 38.214 §5.2.2.1) meets BLER <= 0.1
+    in the capacity-gap
     model of the module docstring: ``10 log10(2^SE - 1) + gap_db``; ``-inf`` for CQI 0.
 
     >>> round(cqi_sinr_threshold_db(15), 2), round(cqi_sinr_threshold_db(1, gap_db=0), 2)

@@ -125,7 +125,8 @@ def pack_csi_part1(report: CSIReport, n_ports: int) -> torch.Tensor:
 
 
 def unpack_csi_part1(bits: torch.Tensor, n_ports: int) -> CSIReport:
-    """Inverse of :func:`pack_csi_part1` (the effective SINR is not carried: NaN).
+    """Inverse of :func:`pack_csi_part1` (TS 38.212 §6.3.1.1.2; the effective SINR is not
+    carried: NaN).
 
     >>> r = unpack_csi_part1(pack_csi_part1(CSIReport(2, 1, 7), 2), 2); (r.ri, r.pmi, r.cqi)
     (2, 1, 7)
