@@ -354,8 +354,9 @@ def unpack_dci(bits: list[int] | tuple[int, ...], n_bwp: int, rnti_type: str = "
 
 def unpack_dci_uss(bits: list[int] | tuple[int, ...], n_bwp: int) -> DCI1_1 | DCI0_1:
     """The DCI 1_1 or 0_1 (TS 38.212 §7.3.1.2.2 / §7.3.1.1.2) of payload ``bits`` found in the
-    UE-specific search space (inverse of :func:`pack_dci`): :func:`dci_size_1_1` bits with identifier 1 are format 1_1,
-    :func:`dci_size_0_1` bits with identifier 0 format 0_1; anything else is a ``ValueError``.
+    UE-specific search space (inverse of :func:`pack_dci`): :func:`dci_size_1_1` bits with
+    identifier 1 are format 1_1, :func:`dci_size_0_1` bits with identifier 0 format 0_1;
+    anything else is a ``ValueError``.
 
     >>> unpack_dci_uss(pack_dci(DCI0_1(fdra=462, mcs=20, ndi=1), 51), 51).mcs
     20
