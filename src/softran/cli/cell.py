@@ -223,6 +223,6 @@ def _report(cell: Any, result: Any, cell_file: Path, console: Any, realtime: boo
             over = sum(w > budget / 1e3 for w in walls)
             line += (f"; {over} of {len(walls)} slots over budget, {cell.pacer.late_slots} "
                      "started more than a slot late")
-        console.print(line, soft_wrap=True)
+        console.print(line)
     counters = {**result.counters, **result.fronthaul}
     console.print("counters: " + ", ".join(f"{k} {v}" for k, v in counters.items()))
