@@ -115,8 +115,7 @@ def cell_run(
 
         cell = ProcessCell(config, port=port, pcap=pcap, realtime=realtime)
         console.print("processes: " + ", ".join(f"{r} pid {p}" for r, p in cell.pids.items())
-                      + f"; fronthaul UDP ports {cell.ports[0]} (O-DU), {cell.ports[1]} (O-RU)",
-                      soft_wrap=True)
+                      + f"; fronthaul UDP ports {cell.ports[0]} (O-DU), {cell.ports[1]} (O-RU)")
     try:
         result = _run(cell, config, frames, console, t0)
     except KeyboardInterrupt:
