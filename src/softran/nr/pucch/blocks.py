@@ -356,10 +356,7 @@ class PUCCHReceiver(torch.nn.Module):
         n0 = (energy.sum(-1) / (dof * n_hops)).clamp_min(1e-30)[:, None].expand(b, self.n_rx)
         h_data = h.transpose(1, 2).flatten(-2).index_select(-1, st["h"])   # [B, R, n_re]
         x, nv = mrc_combine(y[..., n_hops * n_ref:], h_data.unsqueeze(-2), n0)
-        # a hop with no energy at all (PRBs lost on the fronthaul arrive as zeros) has h = 0:
-        # its symbols carry nothing (0, noise variance 1e30), not NaN
-        return (torch.nan_to_num(x[:, 0]),
-                torch.nan_to_num(nv[:, 0], nan=1e30, posinf=1e30).clamp_min(1e-12))
+        return x[:, 0], torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12)
 
     def _equalize_hops(self, subs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`equalize` on the hops' cropped grids ``[B, R, L_hop n_sc]``."""
@@ -380,9 +377,8 @@ class PUCCHReceiver(torch.nn.Module):
         nv_out = torch.zeros(b, n_re, dtype=torch.float32, device=dev)
         for h, y, sel in hops:
             x, nv = mrc_combine(y, h.unsqueeze(-2), n0)
-            x_hat.index_copy_(1, sel, torch.nan_to_num(x[:, 0]))
-            nv_out.index_copy_(1, sel, torch.nan_to_num(nv[:, 0], nan=1e30, posinf=1e30)
-                               .clamp_min(1e-12))
+            x_hat.index_copy_(1, sel, x[:, 0])
+            nv_out.index_copy_(1, sel, torch.nan_to_num(nv[:, 0], posinf=1e30).clamp_min(1e-12))
         return x_hat, nv_out
 
     def _decode(self, x_hat: torch.Tensor, nv: torch.Tensor) -> UCIDecodeResult:

@@ -283,11 +283,15 @@ def mrc_combine(y: torch.Tensor, h: torch.Tensor, noise: float | torch.Tensor = 
 
     Shapes and ``noise`` as :func:`mmse_equalize` with ``n_layers = 1`` (h
     ``[..., n_rx, 1, n_re]``); ``noise_var_eff = 1 / (h^H R^{-1} h)``, the inverse SNR after
-    combining (TS 38.211 §6.4.1.1 channel estimate, one layer).
+    combining (TS 38.211 §6.4.1.1 channel estimate, one layer). Where ``h`` is 0 on every
+    antenna (nothing arrived) the RE carries no information: ``x̂ = 0``, ``noise_var_eff =
+    inf``.
 
     >>> h = torch.tensor([[[1.0 + 0j]], [[1j]]])
     >>> mrc_combine(h[..., 0] * (0.5 - 0.5j), h, 0.2)
     (tensor([[0.5000-0.5000j]]), tensor([[0.1000]]))
+    >>> mrc_combine(h[..., 0], torch.zeros_like(h), 0.2)
+    (tensor([[0.+0.j]]), tensor([[inf]]))
     """
     y, h = _check(y, h)
     if h.shape[-2] != 1:
@@ -296,4 +300,6 @@ def mrc_combine(y: torch.Tensor, h: torch.Tensor, noise: float | torch.Tensor = 
     yw, hw = _whiten(y, h, noise)
     g, z = _gram(yw, hw)
     gain = g[0][0].unsqueeze(-2)                                       # [..., 1, N]
-    return z / gain, 1.0 / gain
+    live = gain > 0
+    x = torch.where(live, z / torch.where(live, gain, torch.ones_like(gain)), 0)
+    return x, 1.0 / gain
