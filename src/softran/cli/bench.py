@@ -119,9 +119,9 @@ def bench_latency(
     table.add_column("stage", no_wrap=True)
     for head in ("CPU med", "p99", "max", "wall med", "p99", "%slot"):
         table.add_column(head, justify="right", no_wrap=True)
-    for s in list(report.stages) + list(report.totals.values()):
+    for s in list(report.stages) + list(report.totals.values()) + list(report.calls):
         c, w = s.stats("cpu"), s.stats("wall")
-        style = "bold" if s.stage == "total" else None
+        style = "bold" if s.stage == "total" or s in report.calls else None
         table.add_row(s.chain, s.stage, *(f"{c[q] * 1e6:.0f}" for q in ("median", "p99", "max")),
                       *(f"{w[q] * 1e6:.0f}" for q in ("median", "p99")),
                       f"{c['p99'] * 1e6 / budget:.0%}", style=style)

@@ -151,7 +151,10 @@ class LatencyReport:
     """What :func:`measure_latency` measured.
 
     ``stages`` in chain order; ``totals`` per chain: the per-slot sum of its stages (the
-    percentiles of a chain are those of that sum, not sums of percentiles); ``notes`` per
+    percentiles of a chain are those of that sum, not sums of percentiles); ``calls`` the
+    chain done by one call of the public class on the same slots (``PUSCHReceiver()``:
+    waveform to transport block; ``PDSCHTransmitter()``: transport block to waveform, its
+    fused CPU path) -- what a cell pays, as opposed to the sum of the stages; ``notes`` per
     chain (SNR, BLER, LDPC iterations, messages per slot, ...); ``load`` the 1-minute load
     average before and after; ``reference_cpu`` the CPU seconds of a fixed arithmetic
     workload timed between slots (the machine's speed while measuring: compare runs by it).
@@ -163,6 +166,7 @@ class LatencyReport:
     notes: dict[str, str] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
     reference_cpu: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    calls: list[StageLatency] = field(default_factory=list)
 
     @property
     def slot_s(self) -> float:
@@ -193,8 +197,12 @@ class _Chain:
 
     def __init__(self, name: str, prepare: Callable[[int], dict[str, Any]],
                  stages: list[tuple[str, Callable[[dict[str, Any]], None]]],
-                 finish: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 finish: Callable[[dict[str, Any]], None] | None = None,
+                 calls: list[tuple[str, Callable[[dict[str, Any]], None]]] | None = None
+                 ) -> None:
         self.name, self.prepare, self.stages, self.finish = name, prepare, stages, finish
+        #: whole-chain calls timed on the same slot after the stages (not part of the total)
+        self.calls = [] if calls is None else calls
 
 
 def _ul_configs(cfg: LatencyConfig) -> tuple[Any, Any]:
@@ -269,7 +277,7 @@ def _ul_chain(cfg: LatencyConfig, snr_db: float, notes: dict[str, str]) -> _Chai
     tbs = torch.randint(0, 2, (n_pool, pusch.tb_size), dtype=torch.uint8, generator=gen)
     waves = tx(tbs)
     n0 = 10.0 ** (-snr_db / 10.0)
-    stats = {"slots": 0, "errors": 0, "iterations": 0, "blocks": 0}
+    stats = {"slots": 0, "errors": 0, "iterations": 0, "blocks": 0, "call_errors": 0}
 
     def prepare(i: int) -> dict[str, Any]:
         k = i % n_pool
@@ -309,23 +317,30 @@ def _ul_chain(cfg: LatencyConfig, snr_db: float, notes: dict[str, str]) -> _Chai
     def finish(c: dict[str, Any]) -> None:
         stats["slots"] += 1
         stats["errors"] += int(bool(c["tb_err"].any()) or not torch.equal(c["tb_out"], c["tb"]))
+        stats["call_errors"] += int(bool(c["call_err"].any())
+                                    or not torch.equal(c["call_tb"], c["tb"]))
         stats["iterations"] += int(c["iterations"].sum())
         stats["blocks"] += c["iterations"].numel()
         notes["UL"] = (f"{cfg.n_prb} PRB {pusch.modulation} MCS {cfg.ul_mcs} ({cfg.ul_mcs_table})"
                        f", 1 layer, {cfg.n_rx} rx, TBS {pusch.tb_size}, C = {info.c} code "
                        f"block(s) BG{info.bgn} Zc = {info.zc}, LDPC kernel "
                        f"{cfg.ldpc_kernel}; AWGN {snr_db:.2f} dB: BLER "
-                       f"{stats['errors'] / stats['slots']:.3g}, mean LDPC iterations "
+                       f"{stats['errors'] / stats['slots']:.3g} (PUSCHReceiver(): "
+                       f"{stats['call_errors'] / stats['slots']:.3g}), mean LDPC iterations "
                        f"{stats['iterations'] / max(stats['blocks'], 1):.2f}")
+
+    def whole(c: dict[str, Any]) -> None:
+        c["call_tb"], c["call_err"] = rx(c["wave"], new_data=True)
 
     stages = [("OFDM demodulation", ofdm), ("channel estimation", estimate),
               ("noise covariance", covariance), ("MMSE-IRC", detect),
               ("demap + descramble", demap), ("rate recovery", rate_recovery),
               ("LDPC decoding", ldpc), ("CRC", crc)]
-    return _Chain("UL", prepare, stages, finish)
+    return _Chain("UL", prepare, stages, finish, [("PUSCHReceiver()", whole)])
 
 
 def _dl_chain(cfg: LatencyConfig, notes: dict[str, str]) -> _Chain:
+    from softran.nr import PDSCHConfig, PDSCHTransmitter
     from softran.nr.coding.crc import crc_encode
     from softran.nr.coding.ldpc import ldpc_encode
     from softran.nr.coding.ldpc.rate_match import rate_match_ldpc
@@ -352,7 +367,8 @@ def _dl_chain(cfg: LatencyConfig, notes: dict[str, str]) -> _Chain:
     notes["DL"] = (f"{cfg.n_prb} PRB {alloc.modulation} MCS {cfg.dl_mcs} ({cfg.dl_mcs_table}), "
                    f"{cfg.dl_layers} layer(s) precoded onto {cfg.dl_layers} port(s), TBS "
                    f"{alloc.tb_size}, C = {info.c} code block(s) BG{info.bgn} Zc = {info.zc}, "
-                   f"G = {g}")
+                   f"G = {g}; PDSCHTransmitter(): the same TB and allocation, layers on "
+                   f"ports 1000.. without precoding")
 
     def prepare(i: int) -> dict[str, Any]:
         return {"tb": tbs[i % n_pool:i % n_pool + 1]}
@@ -385,10 +401,20 @@ def _dl_chain(cfg: LatencyConfig, notes: dict[str, str]) -> _Chain:
     def ofdm(c: dict[str, Any]) -> None:
         c["wave"] = ofdm_modulate(c["grid"], carrier)
 
+    # the same slot by the public transmitter: its fused CPU path (no precoding: layers on
+    # ports 1000.., TS 38.214 §5.1)
+    pdsch_tx = PDSCHTransmitter(carrier, PDSCHConfig(
+        prb_set=range(cfg.n_prb), n_layers=cfg.dl_layers, mcs_index=cfg.dl_mcs,
+        mcs_table=cfg.dl_mcs_table,
+        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2}))
+
+    def whole(c: dict[str, Any]) -> None:
+        c["call_wave"] = pdsch_tx(c["tb"])
+
     stages = [("DL-SCH encoding", encode), ("rate matching", rate_match),
               ("scrambling", scramble), ("modulation", modulate), ("layer mapping", layers),
               ("precoding", precoding), ("RE mapping", re_map), ("OFDM modulation", ofdm)]
-    return _Chain("DL", prepare, stages)
+    return _Chain("DL", prepare, stages, calls=[("PDSCHTransmitter()", whole)])
 
 
 def _fh_chain(cfg: LatencyConfig, notes: dict[str, str]) -> tuple[_Chain, Callable[[], None]]:
@@ -504,13 +530,15 @@ def measure_latency(config: LatencyConfig | None = None, *,
             closers.append(close)
             chains.append(fh)
         stages: list[StageLatency] = []
+        calls: list[StageLatency] = []
         totals: dict[str, StageLatency] = {}
         n = cfg.n_slots
         ref = np.zeros(n)
         _reference_work(10)
         for chain in chains:
-            wall = np.zeros((len(chain.stages), n))
-            cpu = np.zeros((len(chain.stages), n))
+            timed = chain.stages + chain.calls
+            wall = np.zeros((len(timed), n))
+            cpu = np.zeros((len(timed), n))
             total = cfg.warmup + n
             step = max(1, total // 10)
             for i in range(total):
@@ -518,7 +546,7 @@ def measure_latency(config: LatencyConfig | None = None, *,
                     progress(f"{chain.name} chain", i, total)
                 ctx = chain.prepare(i)
                 j = i - cfg.warmup
-                for s, (_, fn) in enumerate(chain.stages):
+                for s, (_, fn) in enumerate(timed):
                     c0 = time.thread_time()
                     w0 = time.perf_counter()
                     fn(ctx)
@@ -536,15 +564,19 @@ def measure_latency(config: LatencyConfig | None = None, *,
                         ref[j] = time.thread_time() - c0
             if progress is not None:
                 progress(f"{chain.name} chain", total, total)
-            for s, (name, _) in enumerate(chain.stages):
-                stages.append(StageLatency(chain.name, name, wall[s], cpu[s]))
-            totals[chain.name] = StageLatency(chain.name, "total", wall.sum(0), cpu.sum(0))
+            ns = len(chain.stages)
+            for s, (name, _) in enumerate(timed):
+                (stages if s < ns else calls).append(
+                    StageLatency(chain.name, name, wall[s], cpu[s]))
+            totals[chain.name] = StageLatency(chain.name, "total", wall[:ns].sum(0),
+                                              cpu[:ns].sum(0))
     finally:
         for close in closers:
             close()
         numba.set_num_threads(old[0])
         torch.set_num_threads(old[1])
-    return LatencyReport(cfg, stages, totals, notes, (load0, os.getloadavg()[0]), ref)
+    return LatencyReport(cfg, stages, totals, notes, (load0, os.getloadavg()[0]), ref,
+                         calls=calls)
 
 
 # ---------------------------------------------------------------------------------- outputs
@@ -572,7 +604,7 @@ def write_latency_csv(report: LatencyReport, path: str | Path) -> Path:
         w.writerow(["chain", "stage", "cpu_median_us", "cpu_p99_us", "cpu_max_us", "cpu_min_us",
                     "wall_median_us", "wall_p99_us", "wall_max_us", "wall_min_us",
                     "cpu_p99_share_of_slot", "slot_us", "n_slots", "load_before", "load_after"])
-        rows = list(report.stages) + list(report.totals.values())
+        rows = list(report.stages) + list(report.totals.values()) + list(report.calls)
         for s in rows:
             c, wl = s.stats("cpu"), s.stats("wall")
             w.writerow([s.chain, s.stage]
@@ -585,7 +617,8 @@ def write_latency_csv(report: LatencyReport, path: str | Path) -> Path:
 
 def plot_latency(report: LatencyReport, path: str | Path) -> Path:
     """A stacked bar per chain: the median CPU time of each stage, stacked, against the slot
-    budget (a horizontal line), with the chain's p99 marked; written to ``path`` (.png/.svg).
+    budget (a horizontal line), with the chain's p99 and the one-call median (``calls``, dashed)
+    marked; written to ``path`` (.png/.svg).
     """
     import matplotlib
 
@@ -611,6 +644,11 @@ def plot_latency(report: LatencyReport, path: str | Path) -> Path:
                         fontsize=7)
             bottom += h
             colour += 1
+        for s in (s for s in report.calls if s.chain == chain):
+            m = s.stats("cpu")["median"] * 1e6
+            ax.plot([x - 0.3, x + 0.3], [m, m], color="tab:blue", linestyle="--", linewidth=1.2)
+            ax.text(x - 0.36, m, f"{s.stage}\n{m:.0f} µs", fontsize=7, va="center",
+                    ha="right", color="tab:blue")
         p99 = report.totals[chain].stats("cpu")["p99"] * 1e6
         ax.plot([x - 0.35, x + 0.35], [p99, p99], color="black", linestyle=":", linewidth=1.2)
         ax.text(x + 0.36, p99, f"p99 {p99:.0f} µs", fontsize=7, va="center")
