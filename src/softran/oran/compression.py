@@ -270,6 +270,19 @@ class CompressedPRBs:
             raise ValueError(f"CompressedPRBs.mod_comp_scaler must be None for {method!r}")
         _check_full_scale(self.full_scale)
 
+    @classmethod
+    def _checked(cls, method: str, width: int, mantissa: torch.Tensor,
+                 param: torch.Tensor | None, full_scale: float | None) -> CompressedPRBs:
+        """A ``"bfp"`` / ``"block-scaling"`` / ``"mu-law"`` / ``"none"`` object whose fields
+        this module has just computed and checked (the slot path: ``__post_init__``'s checks
+        cost more than the BFP kernel itself); same object as the constructor's."""
+        self = object.__new__(cls)
+        for name, value in (("method", method), ("width", width), ("mantissa", mantissa),
+                            ("param", param), ("re_mask", None), ("csf", False),
+                            ("mod_comp_scaler", None), ("full_scale", full_scale)):
+            object.__setattr__(self, name, value)
+        return self
+
     @property
     def n_prb(self) -> int:
         """Number of PRBs along the PRB dimension."""
@@ -501,6 +514,23 @@ def _check_full_scale(full_scale: object) -> float | None:
     return None if full_scale is None else check_positive("full_scale", full_scale)
 
 
+def _bfp_kernel(iq: torch.Tensor, width: int, mode: str, full_scale: float | None
+                ) -> CompressedPRBs | None:
+    """``"bfp"`` of checked complex64 CPU ``iq`` by the Numba kernel (fixed point + Annex
+    A.1.2 in one pass); ``None`` on bad input (the torch path then raises the precise error)."""
+    x = torch.view_as_real(iq).reshape(-1, 2 * _N_RE)
+    if not x.is_contiguous():
+        x = x.contiguous()
+    scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
+    m_np, e_np, status = _kernels.bfp_from_float(x.numpy(), scale, width,
+                                                 mode == "round-saturate")
+    if status != 0:
+        return None
+    lead = iq.shape[:-1]
+    return CompressedPRBs._checked("bfp", width, torch.from_numpy(m_np).view(*lead, _N_RE, 2),
+                                   torch.from_numpy(e_np).view(lead), full_scale)
+
+
 def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-shift",
              full_scale: float | None = None, re_mask: torch.Tensor | None = None,
              csf: bool = True, mod_comp_scaler: float | None = None) -> CompressedPRBs:
@@ -540,6 +570,15 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
     >>> decompress(c)[:, 0]
     tensor([  1000.-1000.j, -32768.+0.j])
     """
+    if (method == "bfp" and _kernels.ENABLED and type(iq) is torch.Tensor
+            and iq.dtype == torch.complex64 and iq.device.type == "cpu" and iq.dim() >= 2
+            and iq.shape[-1] == _N_RE and type(width) is int and 1 <= width <= 16
+            and mode in BFP_MODES and re_mask is None and mod_comp_scaler is None
+            and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
+        # the slot path: the checks below, done cheaply for the common case
+        out = _bfp_kernel(iq, width, mode, full_scale)
+        if out is not None:
+            return out
     iq = _check_iq(iq)
     method = _check_method(method)
     width = _check_width(method, width)
@@ -568,16 +607,9 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
 
     if (method == "bfp" and _kernels.ENABLED and iq.device.type == "cpu"
             and iq.dtype == torch.complex64):
-        # Numba kernel: fixed point + Annex A.1.2 in one pass; on bad input (status != 0)
-        # fall through to the torch path, which raises the precise error
-        x = torch.view_as_real(iq).reshape(-1, 2 * _N_RE).contiguous().numpy()
-        scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
-        m_np, e_np, status = _kernels.bfp_from_float(x, scale, width, mode == "round-saturate")
-        if status == 0:
-            return CompressedPRBs("bfp", width,
-                                  torch.from_numpy(m_np).reshape(*iq.shape[:-1], _N_RE, 2),
-                                  torch.from_numpy(e_np).reshape(iq.shape[:-1]), None, False,
-                                  None, full_scale)
+        out = _bfp_kernel(iq, width, mode, full_scale)
+        if out is not None:
+            return out
     native = width if method == "none" else NATIVE_BITS
     v = to_fixed(iq, native, full_scale)
     param = None
@@ -613,6 +645,15 @@ def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,
     >>> decompress_prb_bytes(octets, "bfp", 9)[0, :2]
     tensor([1024.-3072.j, 1024.-3072.j])
     """
+    if (method == "bfp" and _kernels.ENABLED and type(octets) is np.ndarray
+            and octets.dtype == np.uint8 and octets.ndim >= 2 and type(width) is int
+            and 1 <= width <= 16 and octets.shape[-1] == _param_bytes("bfp") + 3 * width
+            and octets.size
+            and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
+        # the slot path: the checks below, done cheaply for the common case
+        scale = None if full_scale is None else full_scale / 2.0 ** (NATIVE_BITS - 1)
+        x = _kernels.bfp_to_float(octets.reshape(-1, octets.shape[-1]), width, scale)
+        return torch.from_numpy(x.view(np.complex64)).view(*octets.shape[:-1], _N_RE)
     method = _check_method(method)
     width = _check_width(method, width)
     full_scale = _check_full_scale(full_scale)
