@@ -159,6 +159,7 @@ from softran.oran.uplane import (
     UPlaneFormat,
     UPlaneMessage,
     UPlaneSection,
+    UPlaneSlotEncoder,
     decode_uplane,
     encode_uplane,
     pack_uncompressed,
@@ -169,6 +170,7 @@ from softran.oran.uplane_block import (
     eaxc_lookup,
     fill_uplane_block,
     parse_uplane_block,
+    refill_uplane_block,
 )
 
 __all__ = [
@@ -279,6 +281,8 @@ __all__ = [
     "eaxc_lookup",
     "fill_uplane_block",
     "parse_uplane_block",
+    "UPlaneSlotEncoder",
+    "refill_uplane_block",
     "mac_bytes",
     "make_sci",
     "mod_comp_scaler_code",

@@ -10,7 +10,9 @@ lie inside the carrier and fill the message, and -- with the dynamic compression
 the configured udCompHdr. A plain message decodes with :func:`~softran.oran.uplane.
 decode_uplane` to the same fields; every other message is for the full decoder, which
 classifies what is wrong with it. :func:`fill_uplane_block` writes such messages, the
-sending side of :func:`~softran.oran.uplane.encode_uplane_symbols`.
+sending side of :func:`~softran.oran.uplane.encode_uplane_symbols`, and
+:func:`refill_uplane_block` rewrites only what changes from slot to slot in messages
+written before (:class:`~softran.oran.uplane.UPlaneSlotEncoder`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from numba import njit
 
 from softran.validation import check_int
 
-__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block"]
+__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block",
+           "refill_uplane_block"]
 
 #: Columns of :func:`parse_uplane_block`'s result.
 UPLANE_FIELDS: tuple[str, ...] = ("plain", "eaxc_index", "sequence_id", "frame_id",
@@ -180,3 +183,60 @@ def fill_uplane_block(raw: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
           np.asarray(eaxc_ids, dtype=np.int64), np.asarray(seq, dtype=np.int64),
           np.asarray(header, dtype=np.uint8), int(p0), int(n), out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _refill(raw: np.ndarray, rows: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
+            seq0: np.ndarray, step: int, offset: int, p0: int, n: int,
+            out: np.ndarray) -> None:  # pragma: no cover - compiled
+    n_sym, n_e, size = out.shape
+    bpp = raw.shape[3]
+    head = size - n * bpp
+    for i in range(n_sym):
+        l = symbols[i]
+        for j in range(n_e):
+            o = out[i, j]
+            src = raw[rows[j], l]
+            o[6] = (seq0[j] + i * step + offset) & 0xFF
+            o[8] = timing[0]
+            o[9] = timing[1]
+            o[10] = timing[2]
+            o[11] = timing[3] | l
+            pos = head
+            for q in range(p0, p0 + n):
+                for b in range(bpp):
+                    o[pos] = src[q, b]
+                    pos += 1
+
+
+def refill_uplane_block(out: np.ndarray, raw: np.ndarray, rows: np.ndarray,
+                        symbols: np.ndarray, timing: bytes, seq0: np.ndarray, step: int,
+                        offset: int, p0: int, n: int) -> None:
+    """Rewrite, in place, what changes from slot to slot in one-section U-plane messages
+    ``out`` uint8 ``[n_sym, n_e, size]`` written before (O-RAN.WG4.CUS.0 clause 8.3): the
+    Sequence ID (byte 6) of message ``(i, j)`` = ``(seq0[j] + i * step + offset) mod 256``,
+    the timing header (bytes 8-11) = ``timing`` (4 bytes, symbolId 0) with symbolId
+    ``symbols[i]``, and the PRB bytes (the last ``n * bytes_per_prb`` of each message) =
+    ``raw[rows[j], symbols[i], p0 : p0 + n]`` (``raw`` uint8 ``[n_eaxc, n_symbols, n_prb,
+    bytes_per_prb]``).
+    Everything else (eCPRI common header, ecpriPcid, section header) stays as written. The
+    caller keeps the indices in range (:class:`~softran.oran.uplane.UPlaneSlotEncoder` does).
+
+    >>> from softran.oran.radio_header import TimingHeader
+    >>> raw = np.arange(2 * 14 * 3 * 2, dtype=np.uint8).reshape(2, 14, 3, 2)
+    >>> out = np.zeros((1, 1, 20), np.uint8)
+    >>> refill_uplane_block(out, raw, np.array([1]), np.array([5]),
+    ...                     TimingHeader(1, 1, 0, 0).to_bytes(), np.array([3]), 1, 1, 1, 2)
+    >>> out[0, 0].tolist()
+    [0, 0, 0, 0, 0, 0, 4, 0, 144, 1, 0, 5, 0, 0, 0, 0, 116, 117, 118, 119]
+    """
+    if not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.ndim == 3
+            and isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 4):
+        raise TypeError("out must be uint8 [n_sym, n_e, size] and raw uint8 [n_eaxc, "
+                        "n_symbols, n_prb, bytes_per_prb]")
+    if len(timing) != 4:
+        raise ValueError(f"timing must be the 4 timing header bytes, got {len(timing)}")
+    if n < 1 or n * raw.shape[3] + 16 > out.shape[2] or p0 < 0 or p0 + n > raw.shape[2]:
+        raise ValueError(f"PRBs {p0}..{p0 + n - 1} of out do not lie in raw's {raw.shape[2]}")
+    _refill(raw, rows, symbols, np.frombuffer(timing, dtype=np.uint8), seq0, int(step),
+            int(offset), int(p0), n, out)

@@ -37,7 +37,7 @@ from softran.oran.timing import (
     air_time_ns,
     classify_arrival,
 )
-from softran.oran.uplane import decode_uplane, encode_uplane_symbols
+from softran.oran.uplane import UPlaneSlotEncoder, decode_uplane
 from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block
 from softran.validation import check_int, check_positive
 
@@ -173,6 +173,8 @@ def _zero_prb(cfg: FronthaulConfig) -> np.ndarray:
 
 #: C-plane messages decoded per endpoint and remembered (see Endpoint._decode_cplane)
 _CPLANE_CACHE = 64
+#: U-plane message layouts per endpoint whose buffers are kept (see Endpoint._uplane_rows)
+_ENCODERS = 64
 
 
 def _grow_buffers(transport: object) -> None:
@@ -243,6 +245,10 @@ class Endpoint:
         # timing fields zero: a slot's message is a copy with those bytes filled in
         self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
         self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
+        # U-plane encoders per (direction, eAxC rows, symbols, chunks): (encoder, flows,
+        # flow of each message)
+        self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
+                                                           list[Flow]]] = {}
         #: the PRACH flow (:class:`softran.oran.prach.PRACHPath`), ``None``: no PRACH eAxC
         self.prach: Any = None
         #: sends each slot's messages at their due times
@@ -354,23 +360,49 @@ class Endpoint:
         """U-plane messages from raw PRB bytes ``[n_eaxc, n_symbols, n_prb, bytes]``: per symbol
         and eAxC, one message per configured PRB chunk."""
         cfg = self.config
-        hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
-        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in cfg.uplane_chunks]
-        symbols = list(symbols)
-        timings = TimingHeader(int(direction == "DL"), frame_id, subframe_id,
-                               slot_id).with_symbols(symbols)
-        flows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
-        seq0 = [self._seq.get(f, 0) for f in flows]
+        chunks = tuple((p0, 0 if n == cfg.n_prb and n > 255 else n)
+                       for p0, n in cfg.uplane_chunks)
+        symbols = tuple(symbols)
+        rows = tuple(range(len(cfg.eaxc_ids)))
+        return self._uplane_rows(direction, raw, rows, frame_id, subframe_id, slot_id,
+                                 symbols, chunks, due_of)
+
+    def _uplane_rows(self, direction: str, raw: np.ndarray, rows: tuple[int, ...],
+                     frame_id: int, subframe_id: int, slot_id: int, symbols: tuple[int, ...],
+                     chunks: tuple[tuple[int, int], ...],
+                     due_of: Callable[[int], int] | None = None
+                     ) -> list[tuple[int, bytes, Flow]]:
+        """U-plane messages of eAxC rows ``rows`` of ``raw``, symbol by symbol, eAxC, chunk
+        (``encode_uplane_symbols``), through a :class:`~softran.oran.uplane.UPlaneSlotEncoder`
+        kept per layout: only the changing bytes are written per slot."""
+        key = (direction, rows, symbols, chunks)
+        entry = self._uplane_encoders.get(key)
+        if entry is None:
+            cfg = self.config
+            if len(self._uplane_encoders) >= _ENCODERS:
+                self._uplane_encoders.clear()
+            ids = [cfg.eaxc_ids[k] for k in rows]
+            enc = UPlaneSlotEncoder(raw.shape, ids, rows, symbols, chunks,
+                                    section_id=SECTION_IDS[direction],
+                                    direction=int(direction == "DL"),
+                                    ud_comp_hdr=cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
+                                    else None, fmt=self._fmt)
+            flows = [Flow("U", direction, e) for e in ids]
+            per_msg = [flows[(i // len(chunks)) % len(flows)]
+                       for i in range(len(symbols) * len(flows) * len(chunks))]
+            entry = self._uplane_encoders[key] = (enc, flows, per_msg)
+        enc, flows, per_msg = entry
+        seq = self._seq
+        seq0 = [seq.get(f, 0) for f in flows]
         per_flow = len(symbols) * len(chunks)
         for f, q in zip(flows, seq0, strict=True):
-            self._seq[f] = (q + per_flow) % 256
-        pdus = encode_uplane_symbols(raw, cfg.eaxc_ids, timings, chunks, seq0,
-                                     section_id=SECTION_IDS[direction], ud_comp_hdr=hdr,
-                                     fmt=self._fmt)
-        dues = [due_of(l) if due_of is not None else 0 for l in symbols]
+            seq[f] = (q + per_flow) % 256
+        pdus = enc.encode(raw, frame_id, subframe_id, slot_id, seq0)
+        if due_of is None:
+            return list(zip(itertools.repeat(0), pdus, per_msg))
+        dues = [due_of(l) for l in symbols]
         per_symbol = len(flows) * len(chunks)
-        return [(dues[i // per_symbol], pdu, flows[(i // len(chunks)) % len(flows)])
-                for i, pdu in enumerate(pdus)]
+        return [(dues[i // per_symbol], pdu, per_msg[i]) for i, pdu in enumerate(pdus)]
 
     # -- receiving -------------------------------------------------------------------------
 
