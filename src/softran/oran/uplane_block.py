@@ -190,23 +190,23 @@ def _refill(raw: np.ndarray, rows: np.ndarray, symbols: np.ndarray, timing: np.n
             seq0: np.ndarray, step: int, offset: int, p0: int, n: int,
             out: np.ndarray) -> None:  # pragma: no cover - compiled
     n_sym, n_e, size = out.shape
+    n_s = raw.shape[1]
     bpp = raw.shape[3]
-    head = size - n * bpp
+    flat = raw.reshape(raw.shape[0] * n_s, raw.shape[2] * bpp)  # rows: (eAxC, symbol)
+    length = n * bpp
+    head = size - length
+    first = p0 * bpp
     for i in range(n_sym):
         l = symbols[i]
         for j in range(n_e):
             o = out[i, j]
-            src = raw[rows[j], l]
+            src = flat[rows[j] * n_s + l]
             o[6] = (seq0[j] + i * step + offset) & 0xFF
             o[8] = timing[0]
             o[9] = timing[1]
             o[10] = timing[2]
             o[11] = timing[3] | l
-            pos = head
-            for q in range(p0, p0 + n):
-                for b in range(bpp):
-                    o[pos] = src[q, b]
-                    pos += 1
+            o[head:] = src[first:first + length]
 
 
 def refill_uplane_block(out: np.ndarray, raw: np.ndarray, rows: np.ndarray,
@@ -238,5 +238,5 @@ def refill_uplane_block(out: np.ndarray, raw: np.ndarray, rows: np.ndarray,
         raise ValueError(f"timing must be the 4 timing header bytes, got {len(timing)}")
     if n < 1 or n * raw.shape[3] + 16 > out.shape[2] or p0 < 0 or p0 + n > raw.shape[2]:
         raise ValueError(f"PRBs {p0}..{p0 + n - 1} of out do not lie in raw's {raw.shape[2]}")
-    _refill(raw, rows, symbols, np.frombuffer(timing, dtype=np.uint8), seq0, int(step),
-            int(offset), int(p0), n, out)
+    _refill(np.ascontiguousarray(raw), rows, symbols, np.frombuffer(timing, dtype=np.uint8),
+            seq0, int(step), int(offset), int(p0), n, out)
