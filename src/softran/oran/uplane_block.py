@@ -12,7 +12,8 @@ decode_uplane` to the same fields; every other message is for the full decoder, 
 classifies what is wrong with it. :func:`fill_uplane_block` writes such messages, the
 sending side of :func:`~softran.oran.uplane.encode_uplane_symbols`, and
 :func:`refill_uplane_block` rewrites only what changes from slot to slot in messages
-written before (:class:`~softran.oran.uplane.UPlaneSlotEncoder`).
+written before (:class:`~softran.oran.uplane.UPlaneSlotEncoder`); on the receiving side
+:func:`store_uplane_block` puts the PRB bytes of plain messages into a slot buffer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from numba import njit
 from softran.validation import check_int
 
 __all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block",
-           "refill_uplane_block"]
+           "refill_uplane_block", "store_uplane_block"]
 
 #: Columns of :func:`parse_uplane_block`'s result.
 UPLANE_FIELDS: tuple[str, ...] = ("plain", "eaxc_index", "sequence_id", "frame_id",
@@ -240,3 +241,59 @@ def refill_uplane_block(out: np.ndarray, raw: np.ndarray, rows: np.ndarray,
         raise ValueError(f"PRBs {p0}..{p0 + n - 1} of out do not lie in raw's {raw.shape[2]}")
     _refill(np.ascontiguousarray(raw), rows, symbols, np.frombuffer(timing, dtype=np.uint8),
             seq0, int(step), int(offset), int(p0), n, out)
+
+
+@njit(cache=True, nogil=True)
+def _store(block: np.ndarray, fields: np.ndarray, keep: np.ndarray, raw: np.ndarray,
+           received: np.ndarray) -> int:  # pragma: no cover - compiled
+    m, size = block.shape
+    n_s = raw.shape[1]
+    bpp = raw.shape[3]
+    flat = raw.reshape(raw.shape[0] * n_s, raw.shape[2] * bpp)
+    for r in range(m):
+        if not keep[r]:
+            continue
+        k, l, p0, n = fields[r, 1], fields[r, 6], fields[r, 7], fields[r, 8]
+        length = n * bpp
+        if (fields[r, 0] != 1 or k < 0 or k >= raw.shape[0] or l < 0 or l >= n_s or p0 < 0
+                or n < 0 or p0 + n > raw.shape[2] or length > size):
+            return r                                   # not a plain message of this buffer
+        flat[k * n_s + l, p0 * bpp:p0 * bpp + length] = block[r, size - length:]
+        received[k, l, p0:p0 + n] = True
+    return -1
+
+
+def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
+                       raw: np.ndarray, received: np.ndarray) -> None:
+    """Store the PRB bytes of the plain U-plane messages ``block`` ``[m, size]`` whose
+    ``keep`` flag is set (their :func:`parse_uplane_block` ``fields``) into ``raw`` uint8
+    ``[n_eaxc, n_symbols, n_prb, bytes_per_prb]`` at (eAxC index, symbolId, startPrbu ..)
+    and set those PRBs in ``received`` bool ``[n_eaxc, n_symbols, n_prb]`` (O-RAN.WG4.CUS.0
+    clause 8.3.3: the PRB fields end the message). A kept row that is not plain, or whose
+    PRBs lie outside ``raw``, is a ``ValueError`` (rows before it are stored).
+
+    >>> from softran.oran.radio_header import TimingHeader, UdCompHdr
+    >>> from softran.oran.uplane import UPlaneFormat, encode_uplane_symbols
+    >>> sent = np.arange(1 * 14 * 4 * 28, dtype=np.uint8).reshape(1, 14, 4, 28)
+    >>> fmt = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=4)
+    >>> pdus = encode_uplane_symbols(sent, [0], [TimingHeader(1, 0, 0, 0, 5)], [(1, 3)], [0],
+    ...                              section_id=1, fmt=fmt)
+    >>> block = np.frombuffer(pdus[0], dtype=np.uint8).reshape(1, -1)
+    >>> f = parse_uplane_block(block, prb_bytes=28, n_prb_carrier=4, slots_per_subframe=1,
+    ...                        n_symbols=14, direction=1, lookup=eaxc_lookup([0]))
+    >>> raw = np.zeros_like(sent); got = np.zeros((1, 14, 4), bool)
+    >>> store_uplane_block(block, f, np.ones(1, bool), raw, got)
+    >>> bool((raw[0, 5, 1:] == sent[0, 5, 1:]).all()), got[0, 5].tolist(), int(raw[0, 5, 0].max())
+    (True, [False, True, True, True], 0)
+    """
+    if not (isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 4
+            and raw.flags.c_contiguous and isinstance(received, np.ndarray)
+            and received.dtype == np.bool_ and received.shape == raw.shape[:3]):
+        raise TypeError("raw must be C-contiguous uint8 [n_eaxc, n_symbols, n_prb, "
+                        "bytes_per_prb] and received bool [n_eaxc, n_symbols, n_prb]")
+    if fields.shape[0] != block.shape[0] or keep.shape != (block.shape[0],):
+        raise ValueError("fields and keep need one row per message of block")
+    bad = _store(block, fields, keep, raw, received)
+    if bad >= 0:
+        raise ValueError(f"message {bad} is not plain or its PRBs lie outside raw "
+                         f"{raw.shape[:3]}: fields {fields[bad].tolist()}")

@@ -10,6 +10,7 @@ handling of bad input are described in :mod:`softran.oran.endpoints`.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
@@ -38,7 +39,7 @@ from softran.oran.timing import (
     classify_arrival,
 )
 from softran.oran.uplane import UPlaneSlotEncoder, decode_uplane
-from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block
+from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block, store_uplane_block
 from softran.validation import check_int, check_positive
 
 __all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
@@ -175,6 +176,15 @@ def _zero_prb(cfg: FronthaulConfig) -> np.ndarray:
 _CPLANE_CACHE = 64
 #: U-plane message layouts per endpoint whose buffers are kept (see Endpoint._uplane_rows)
 _ENCODERS = 64
+
+
+@functools.lru_cache(maxsize=256)
+def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
+    """The PRBs of a C-plane section, ``start + j (rb + 1)`` (O-RAN.WG4.CUS.0 clause
+    7.5.3.2), remembered and read-only (the same sections come slot after slot)."""
+    prbs = start + np.arange(count) * (rb + 1)
+    prbs.flags.writeable = False
+    return prbs
 
 
 def _grow_buffers(transport: object) -> None:
@@ -510,32 +520,29 @@ class Endpoint:
         if self._uflows is None:
             self._uflows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
         flows = self._uflows
-        ks = fields[:, 1]
-        k_list = ks.tolist()
-        dup: list[bool] = [False] * m
+        k_list = fields[:, 1].tolist()
+        seq_list = fields[:, 2].tolist()
+        dup: list[bool] | None = None
         for k in set(k_list):
             rows = [r for r, kr in enumerate(k_list) if kr == k]
-            flags = c.rx_flow(flows[k]).observe_many(fields[rows, 2].tolist(), size)
-            for r, d in zip(rows, flags, strict=True):
-                dup[r] = d
+            flags = c.rx_flow(flows[k]).observe_many([seq_list[r] for r in rows], size)
+            if any(flags):
+                dup = [False] * m if dup is None else dup
+                for r, d in zip(rows, flags, strict=True):
+                    dup[r] = d
         first = fields[0].tolist()
         if cfg.windows is not None:
             for r in range(m):
                 t = TimingHeader(int(direction == "DL"), first[3], first[4], first[5],
                                  int(fields[r, 6]))
                 self._classify(flows[k_list[r]], t, arrival)
-        if any(dup):
-            keep = ~np.array(dup)
-            if not keep.any():
-                return
-            block, fields, ks = block[keep], fields[keep], ks[keep]
+        keep = np.ones(m, dtype=bool) if dup is None else ~np.array(dup)
+        if dup is not None and not keep.any():
+            return
         buf = self._slot((direction, first[3], first[4], first[5]))
-        c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[ks]))
-        p0, n = first[7], first[8]
-        ls = fields[:, 6]
-        bpp = cfg.prb_bytes
-        buf.raw[ks, ls, p0:p0 + n] = block[:, size - n * bpp:].reshape(-1, n, bpp)
-        buf.received[ks, ls, p0:p0 + n] = True
+        if not buf.cplane_seen.all():
+            c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[fields[keep, 1]]))
+        store_uplane_block(block, fields, keep, buf.raw, buf.received)
 
     def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
         if msg.message_type == EcpriMessageType.IQ_DATA:
@@ -708,9 +715,13 @@ class Endpoint:
         if buf is not None:
             buf.cplane_seen[k] = True
         for j, s in enumerate(msg.sections):
-            prbs = s.start_prbc + np.arange(s.prb_count(cfg.n_prb)) * (s.rb + 1)
+            prbs = _section_prbs(s.start_prbc, s.prb_count(cfg.n_prb), s.rb)
             if buf is not None:
-                buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
+                if s.rb == 0:                    # a contiguous run: a slice
+                    buf.expected[k, l0:l0 + s.num_symbol,
+                                 s.start_prbc:s.start_prbc + prbs.size] = True
+                else:
+                    buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
                 if se4:
                     assert buf.mod_comp is not None
                     buf.mod_comp[k, l0:l0 + s.num_symbol][:, prbs] = se4[j]
