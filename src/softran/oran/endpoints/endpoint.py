@@ -107,8 +107,7 @@ class SlotBuffer:
 
     def __init__(self, cfg: FronthaulConfig) -> None:
         n_e, n_s, n_p, b = len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, cfg.prb_bytes
-        self.raw = np.empty((n_e, n_s, n_p, b), dtype=np.uint8)
-        self.raw[...] = _zero_prb(cfg)
+        self.raw = _zero_raw(cfg).copy()
         self.received = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.expected = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.cplane_seen = np.zeros(n_e, dtype=bool)
@@ -120,7 +119,7 @@ class SlotBuffer:
 
     def clear(self, cfg: FronthaulConfig) -> None:
         """Back to the state of a new buffer (the buffer of an evicted slot serves the next)."""
-        self.raw[...] = _zero_prb(cfg)
+        np.copyto(self.raw, _zero_raw(cfg))
         self.received.fill(False)
         self.expected.fill(False)
         self.cplane_seen.fill(False)
@@ -171,6 +170,24 @@ def _zero_prb(cfg: FronthaulConfig) -> np.ndarray:
     if row is None:
         row = _ZERO_PRB[key] = np.frombuffer(cfg.zero_prb(), dtype=np.uint8)
     return row
+
+_ZERO_RAW: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _zero_raw(cfg: FronthaulConfig) -> np.ndarray:
+    """A slot of all-zero PRBs ``[n_eaxc, n_symbols, n_prb, prb_bytes]`` (read-only), made
+    once per configuration: clearing a slot buffer is then one copy."""
+    key = (cfg.method, cfg.width, cfg.full_scale, cfg.prb_bytes, len(cfg.eaxc_ids),
+           cfg.n_symbols, cfg.n_prb)
+    raw = _ZERO_RAW.get(key)
+    if raw is None:
+        if len(_ZERO_RAW) >= 16:
+            _ZERO_RAW.clear()
+        raw = np.empty(key[4:] + (cfg.prb_bytes,), dtype=np.uint8)
+        raw[...] = _zero_prb(cfg)
+        raw.flags.writeable = False
+        _ZERO_RAW[key] = raw
+    return raw
 
 #: C-plane messages decoded per endpoint and remembered (see Endpoint._decode_cplane)
 _CPLANE_CACHE = 64
