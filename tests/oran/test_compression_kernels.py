@@ -112,3 +112,19 @@ def test_decompress_prb_bytes_equals_from_bytes_and_decompress(width: int,
         assert torch.equal(a, ref) and torch.equal(b, ref)
     with pytest.raises(ValueError, match="bytes per PRB"):
         decompress_prb_bytes(octets[..., 1:], "bfp", width)
+
+
+def test_bfp_kernel_takes_views_conjugates_and_grad_tensors() -> None:
+    """The slot path reads contiguous IQ as a numpy view; a strided, conjugated or
+    grad-tracking tensor gives the same PRBs as its plain contiguous copy."""
+    iq = _iq(3, (4, 6), 5000.0)
+    plain = compress(iq.conj().resolve_conj().contiguous(), "bfp", 9)
+    for variant in (iq.conj(), iq.conj().resolve_conj().transpose(0, 1).contiguous()
+                    .transpose(0, 1), iq.conj().resolve_conj().clone().requires_grad_(True)):
+        c = compress(variant, "bfp", 9)
+        assert torch.equal(c.mantissa, plain.mantissa) and torch.equal(c.exponent,
+                                                                      plain.exponent)
+        assert c.to_bytes() == plain.to_bytes()
+    strided = CompressedPRBs("bfp", 9, plain.mantissa.transpose(0, 1).contiguous()
+                             .transpose(0, 1), plain.exponent.t().contiguous().t())
+    assert strided.to_bytes() == plain.to_bytes()

@@ -328,8 +328,13 @@ class CompressedPRBs:
         lead = self.mantissa.shape[:-2]
         if (self.method == "bfp" and _kernels.ENABLED and self.mantissa.device.type == "cpu"
                 and self.mantissa.dtype == torch.int16):        # the exponent is the one byte
-            codes = self.mantissa.reshape(-1, 2 * _N_RE).contiguous().numpy()
-            param = self.param.reshape(-1, 1).numpy().astype(np.uint8)
+            m, p = self.mantissa, self.param
+            if m.is_contiguous() and p.is_contiguous() and not m.is_neg():   # numpy views
+                codes = m.numpy().reshape(-1, 2 * _N_RE)
+                param = p.numpy().reshape(-1, 1).astype(np.uint8)
+            else:
+                codes = m.reshape(-1, 2 * _N_RE).contiguous().numpy()
+                param = p.reshape(-1, 1).numpy().astype(np.uint8)
             return _kernels.pack_prbs(codes, param, self.width).tobytes()
         if (self.method != "bfp-selective-re" and _kernels.ENABLED
                 and self.mantissa.device.type == "cpu"):       # Numba kernel, same bytes
@@ -518,17 +523,19 @@ def _bfp_kernel(iq: torch.Tensor, width: int, mode: str, full_scale: float | Non
                 ) -> CompressedPRBs | None:
     """``"bfp"`` of checked complex64 CPU ``iq`` by the Numba kernel (fixed point + Annex
     A.1.2 in one pass); ``None`` on bad input (the torch path then raises the precise error)."""
-    x = torch.view_as_real(iq).reshape(-1, 2 * _N_RE)
-    if not x.is_contiguous():
-        x = x.contiguous()
+    if iq.is_contiguous() and not iq.is_conj() and not iq.requires_grad:
+        x = iq.numpy().view(np.float32).reshape(-1, 2 * _N_RE)   # numpy views: no torch ops
+    else:
+        x = torch.view_as_real(iq.resolve_conj()).detach().reshape(-1, 2 * _N_RE).contiguous() \
+            .numpy()
     scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
-    m_np, e_np, status = _kernels.bfp_from_float(x.numpy(), scale, width,
-                                                 mode == "round-saturate")
+    m_np, e_np, status = _kernels.bfp_from_float(x, scale, width, mode == "round-saturate")
     if status != 0:
         return None
-    lead = iq.shape[:-1]
-    return CompressedPRBs._checked("bfp", width, torch.from_numpy(m_np).view(*lead, _N_RE, 2),
-                                   torch.from_numpy(e_np).view(lead), full_scale)
+    lead = tuple(iq.shape[:-1])
+    return CompressedPRBs._checked("bfp", width,
+                                   torch.from_numpy(m_np.reshape(lead + (_N_RE, 2))),
+                                   torch.from_numpy(e_np.reshape(lead)), full_scale)
 
 
 def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-shift",
@@ -653,7 +660,7 @@ def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,
         # the slot path: the checks below, done cheaply for the common case
         scale = None if full_scale is None else full_scale / 2.0 ** (NATIVE_BITS - 1)
         x = _kernels.bfp_to_float(octets.reshape(-1, octets.shape[-1]), width, scale)
-        return torch.from_numpy(x.view(np.complex64)).view(*octets.shape[:-1], _N_RE)
+        return torch.from_numpy(x.view(np.complex64).reshape(octets.shape[:-1] + (_N_RE,)))
     method = _check_method(method)
     width = _check_width(method, width)
     full_scale = _check_full_scale(full_scale)
