@@ -348,6 +348,7 @@ class UPlaneSlotEncoder:
             self._out.append(out)
             self._prbs.append((p0, _n_prb(num, fmt, f"chunks[{c}]", ValueError)))
         self._n = n_sym * n_e * n_c
+        self._seq0 = np.zeros(n_e, dtype=np.int64)
 
     def encode(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
                seq_start: Sequence[int]) -> list[bytes]:
@@ -358,10 +359,14 @@ class UPlaneSlotEncoder:
                              f"{getattr(raw, 'dtype', type(raw).__name__)} "
                              f"{getattr(raw, 'shape', '')}")
         timing = TimingHeader(self.direction, frame_id, subframe_id, slot_id).to_bytes()
-        seq0 = np.array(seq_start, dtype=np.int64)
-        if seq0.shape != self.rows.shape or seq0.min() < 0 or seq0.max() > 255:
+        seq_start = list(seq_start)
+        if len(seq_start) != self.rows.size or not all(
+                isinstance(q, (int, np.integer)) and not isinstance(q, bool) and 0 <= q <= 255
+                for q in seq_start):
             raise ValueError(f"seq_start must be {self.rows.size} Sequence IDs 0..255, got "
-                             f"{list(seq_start)}")
+                             f"{seq_start}")
+        seq0 = self._seq0
+        seq0[:] = seq_start
         n_c = len(self.chunks)
         for c, out in enumerate(self._out):
             p0, n = self._prbs[c]
