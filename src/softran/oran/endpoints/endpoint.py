@@ -171,6 +171,7 @@ def _zero_prb(cfg: FronthaulConfig) -> np.ndarray:
         row = _ZERO_PRB[key] = np.frombuffer(cfg.zero_prb(), dtype=np.uint8)
     return row
 
+
 _ZERO_RAW: dict[tuple[Any, ...], np.ndarray] = {}
 
 
