@@ -89,6 +89,7 @@ __all__ = [
     "CompressedPRBs",
     "bytes_per_prb",
     "compress",
+    "compress_prb_bytes",
     "decompress",
     "decompress_prb_bytes",
     "evm",
@@ -635,6 +636,41 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
     return CompressedPRBs(method, width, m.to(torch.int16),
                           None if param is None else param.to(torch.int16), re_mask,
                           False, None, full_scale)
+
+
+def compress_prb_bytes(iq: torch.Tensor, method: str, width: int, *,
+                       mode: str = "floor-shift",
+                       full_scale: float | None = None) -> np.ndarray:
+    """The PRB fields of :func:`compress` as on the wire: ``compress(iq, ...).to_bytes()`` as
+    uint8 ``[..., n_prb, bytes_per_prb]`` (one PRB per row).
+
+    O-RAN.WG4.CUS.0 clause 8.3.3 (PRB fields) and Annex A. For BFP of complex64 CPU IQ one
+    Numba pass quantises (Annex A.1.2) and packs; the bytes are the same. Methods with PRBs
+    of one size only (not ``"modulation"``, ``"bfp-selective-re"``: use :func:`compress`).
+
+    >>> iq = torch.zeros(2, 12, dtype=torch.complex64); iq[0, 0] = complex(-18000, 12500)
+    >>> b = compress_prb_bytes(iq, "bfp", 9)
+    >>> b.shape, b.tobytes() == compress(iq, "bfp", 9).to_bytes()
+    ((2, 28), True)
+    """
+    if method in ("modulation", "bfp-selective-re"):
+        raise ValueError(f"method = {method!r}: use compress (its PRBs are not plain bytes of "
+                         "one size)")
+    if (method == "bfp" and _kernels.ENABLED and type(iq) is torch.Tensor
+            and iq.dtype == torch.complex64 and iq.device.type == "cpu" and iq.dim() >= 2
+            and iq.shape[-1] == _N_RE and iq.is_contiguous() and not iq.is_conj()
+            and not iq.requires_grad and type(width) is int and 1 <= width <= 16
+            and mode in BFP_MODES and _param_bytes("bfp") == 1
+            and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
+        x = iq.numpy().view(np.float32).reshape(-1, 2 * _N_RE)
+        scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
+        out, status = _kernels.bfp_from_float_to_bytes(x, scale, width, mode == "round-saturate")
+        if status == 0:
+            return out.reshape(tuple(iq.shape[:-1]) + (out.shape[-1],))
+    c = compress(iq, method, width, mode=mode, full_scale=full_scale)   # checks, raises
+    per = bytes_per_prb(c.method, c.width)
+    return np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(
+        tuple(c.batch_shape) + (c.n_prb, per)).copy()
 
 
 def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,

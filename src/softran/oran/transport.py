@@ -459,13 +459,13 @@ class UDPTransport:
                 self._settimeout(0.0)
                 try:
                     self._receive()
-                except (socket.timeout, BlockingIOError):
+                except (TimeoutError, BlockingIOError):
                     if out or timeout == 0.0:
                         break
                     self._settimeout(timeout)
                     try:
                         self._receive()
-                    except (socket.timeout, BlockingIOError):
+                    except (TimeoutError, BlockingIOError):
                         break
             data, size = self._held.popleft()
             count = len(data) // size if size else 1

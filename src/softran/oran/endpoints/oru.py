@@ -123,8 +123,7 @@ class ORU(Endpoint):
             if grid is None:
                 raw = SlotBuffer(cfg).raw
             else:
-                raw = np.frombuffer(cfg.compress_grid(grid).to_bytes(), dtype=np.uint8).reshape(
-                    len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, -1)
+                raw = cfg.compress_grid_bytes(grid)
             self._ul_raw[(f, sf, s)] = raw
             while len(self._ul_raw) > self.max_slots:
                 self._ul_raw.popitem(last=False)
