@@ -112,3 +112,54 @@ def test_decompress_prb_bytes_equals_from_bytes_and_decompress(width: int,
         assert torch.equal(a, ref) and torch.equal(b, ref)
     with pytest.raises(ValueError, match="bytes per PRB"):
         decompress_prb_bytes(octets[..., 1:], "bfp", width)
+
+
+def test_bfp_kernel_takes_views_conjugates_and_grad_tensors() -> None:
+    """The slot path reads contiguous IQ as a numpy view; a strided, conjugated or
+    grad-tracking tensor gives the same PRBs as its plain contiguous copy."""
+    iq = _iq(3, (4, 6), 5000.0)
+    plain = compress(iq.conj().resolve_conj().contiguous(), "bfp", 9)
+    for variant in (iq.conj(), iq.conj().resolve_conj().transpose(0, 1).contiguous()
+                    .transpose(0, 1), iq.conj().resolve_conj().clone().requires_grad_(True)):
+        c = compress(variant, "bfp", 9)
+        assert torch.equal(c.mantissa, plain.mantissa) and torch.equal(c.exponent,
+                                                                      plain.exponent)
+        assert c.to_bytes() == plain.to_bytes()
+    strided = CompressedPRBs("bfp", 9, plain.mantissa.transpose(0, 1).contiguous()
+                             .transpose(0, 1), plain.exponent.t().contiguous().t())
+    assert strided.to_bytes() == plain.to_bytes()
+
+
+@pytest.mark.parametrize("width", [1, 4, 8, 9, 12, 14, 16])
+@pytest.mark.parametrize("mode", ["floor-shift", "round-saturate"])
+@pytest.mark.parametrize("full_scale", [None, 3.981])
+def test_compress_prb_bytes_equals_compress_to_bytes(width: int, mode: str,
+                                                     full_scale: float | None) -> None:
+    """The fused BFP quantise-and-pack kernel gives the bytes of compress().to_bytes(), with
+    the kernels and with the torch reference path."""
+    import numpy as np
+
+    from softran.oran.compression import compress_prb_bytes
+
+    iq = _iq(width + 100, (2, 3, 17), 7000.0)
+    if full_scale is not None:
+        iq = iq / 32768 * full_scale
+    want = compress(iq, "bfp", width, mode=mode, full_scale=full_scale).to_bytes()
+    a, b = _both(lambda: compress_prb_bytes(iq, "bfp", width, mode=mode,
+                                            full_scale=full_scale))
+    for got in (a, b):
+        assert got.dtype == np.uint8 and got.shape == (2, 3, 17, 1 + 3 * width)
+        assert got.tobytes() == want
+
+
+def test_compress_prb_bytes_other_methods_and_bad_input() -> None:
+    from softran.oran.compression import compress_prb_bytes
+
+    iq = _iq(4, (5,), 3000.0)
+    for method, width in (("none", 16), ("block-scaling", 8), ("mu-law", 8)):
+        assert compress_prb_bytes(iq, method, width).tobytes() == \
+            compress(iq, method, width).to_bytes()
+    with pytest.raises(ValueError, match="outside -32768..32767"):
+        compress_prb_bytes(torch.full((1, 12), 40000.0 + 0j), "bfp", 9)
+    with pytest.raises(ValueError, match="use compress"):
+        compress_prb_bytes(iq, "bfp-selective-re", 9)

@@ -87,3 +87,22 @@ def test_fill_is_encode_uplane_symbols_and_bad_arguments() -> None:
     with pytest.raises(ValueError, match="direction"):
         parse_uplane_block(np.zeros((1, 5), np.uint8), prb_bytes=28, n_prb_carrier=20,
                            slots_per_subframe=2, n_symbols=14, direction=2, lookup=LOOKUP)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(min_size=4, max_size=4))
+def test_timing_header_from_bytes_equals_the_checked_constructor(data: bytes) -> None:
+    """TimingHeader.from_bytes (its unchecked fast path included) gives exactly the object
+    the checking constructor gives for the same fields, and the same errors otherwise."""
+    word = (data[2] << 8) | data[3]
+    fields = dict(data_direction=data[0] >> 7, frame_id=data[1], subframe_id=word >> 12,
+                  slot_id=(word >> 6) & 0x3F, start_symbol_id=word & 0x3F,
+                  filter_index=data[0] & 0xF)
+    version = (data[0] >> 4) & 7
+    if version != 1 or fields["subframe_id"] > 9 or fields["start_symbol_id"] > 13:
+        with pytest.raises(FronthaulDecodeError):
+            TimingHeader.from_bytes(data)
+        return
+    h = TimingHeader.from_bytes(data)
+    assert h == TimingHeader(**fields) and h.to_bytes() == data
+    assert hash(h) == hash(TimingHeader(**fields))

@@ -86,3 +86,46 @@ def test_bad_inputs_name_what_is_wrong() -> None:
                               fmt=fmt)
     with pytest.raises(ValueError, match="section_id"):
         encode_uplane_symbols(raw, [1], t, [(0, 10)], [0], section_id=4096, fmt=fmt)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans(), st.sampled_from([
+    [(0, 0)], [(0, 10), (10, 10)], [(2, 5), (12, 3), (15, 5)]]), st.sampled_from([
+        [0], [1], [0, 1, 2], [2, 0]]), st.lists(st.integers(0, 13), min_size=1, max_size=5,
+                                                 unique=True))
+def test_slot_encoder_equals_the_reference_slot_after_slot(seed: int, dynamic: bool,
+                                                           chunks, rows, symbols) -> None:
+    """UPlaneSlotEncoder rewrites only Sequence IDs, timing and PRB bytes: every slot's
+    messages are byte for byte those of encode_uplane (new raw bytes, timing and Sequence
+    IDs each slot, wrapping past 255)."""
+    from softran.oran.uplane import UPlaneSlotEncoder
+
+    rng = np.random.default_rng(seed)
+    hdr = UdCompHdr(9, 1) if dynamic else None
+    fmt = UPlaneFormat(ud_comp_hdr_present=dynamic, static_comp_hdr=UdCompHdr(9, 1),
+                       n_prb_carrier=20)
+    ids = [0x10, 0x2A1, 7]
+    enc = UPlaneSlotEncoder((3, 14, 20, 28), [ids[r] for r in rows], rows, symbols, chunks,
+                            section_id=5, direction=0, ud_comp_hdr=hdr, fmt=fmt)
+    for _ in range(3):
+        raw = rng.integers(0, 256, (3, 14, 20, 28), dtype=np.uint8)
+        f, sf, s = (int(v) for v in rng.integers(0, [256, 10, 2]))
+        seq = [int(v) for v in rng.integers(240, 256, len(rows))]
+        timings = TimingHeader(0, f, sf, s).with_symbols(symbols)
+        want = reference(raw[rows], [ids[r] for r in rows], timings, chunks, seq, 5, hdr, fmt)
+        assert enc.encode(raw, f, sf, s, seq) == want
+
+
+def test_slot_encoder_checks_its_input() -> None:
+    from softran.oran.uplane import UPlaneSlotEncoder
+
+    enc = UPlaneSlotEncoder((1, 14, 4, 28), [0], [0], [0, 1], [(0, 4)], section_id=1,
+                            direction=1, fmt=UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1)))
+    with pytest.raises(ValueError, match="raw must be uint8 of shape"):
+        enc.encode(np.zeros((1, 14, 4, 27), np.uint8), 0, 0, 0, [0])
+    with pytest.raises(ValueError, match="seq_start"):
+        enc.encode(np.zeros((1, 14, 4, 28), np.uint8), 0, 0, 0, [256])
+    with pytest.raises(ValueError, match="subframe_id"):
+        enc.encode(np.zeros((1, 14, 4, 28), np.uint8), 0, 10, 0, [0])
+    with pytest.raises(ValueError, match="rows"):
+        UPlaneSlotEncoder((1, 14, 4, 28), [0], [1], [0], [(0, 4)], section_id=1, direction=1)

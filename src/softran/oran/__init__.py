@@ -27,6 +27,7 @@ from softran.oran.compression import (
     bytes_per_prb,
     compress,
     decompress,
+    compress_prb_bytes,
     decompress_prb_bytes,
     evm,
     parse_ud_comp_hdr,
@@ -159,6 +160,7 @@ from softran.oran.uplane import (
     UPlaneFormat,
     UPlaneMessage,
     UPlaneSection,
+    UPlaneSlotEncoder,
     decode_uplane,
     encode_uplane,
     pack_uncompressed,
@@ -169,6 +171,7 @@ from softran.oran.uplane_block import (
     eaxc_lookup,
     fill_uplane_block,
     parse_uplane_block,
+    refill_uplane_block,
 )
 
 __all__ = [
@@ -263,6 +266,7 @@ __all__ = [
     "decode_uplane",
     "decompress",
     "decompress_prb_bytes",
+    "compress_prb_bytes",
     "encode_cplane",
     "encode_delay_measurement",
     "encode_ecpri",
@@ -279,6 +283,8 @@ __all__ = [
     "eaxc_lookup",
     "fill_uplane_block",
     "parse_uplane_block",
+    "UPlaneSlotEncoder",
+    "refill_uplane_block",
     "mac_bytes",
     "make_sci",
     "mod_comp_scaler_code",

@@ -10,6 +10,8 @@ tensors when :data:`ENABLED` is true:
   returns a status instead of raising: 1 = a value outside -32768..32767 (or NaN), 2 = a
   non-integer without ``scale``; the caller then runs the torch path, which raises the
   precise error.
+* :func:`bfp_from_float_to_bytes` -- the same straight to the PRB wire bytes (exponent byte
+  + packed mantissas), one call.
 * :func:`bfp_to_float` -- BFP PRB wire bytes straight to float I/Q ``[N, 24]``: unpacking,
   ``mantissa << exponent`` (Annex A.1.3) and the inverse fixed-point scaling in one pass.
 * :func:`pack_prbs` / :func:`unpack_prbs` -- PRB wire bytes ``udCompParam | 24 x w-bit
@@ -21,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-__all__ = ["ENABLED", "bfp_from_float", "bfp_to_float", "pack_prbs", "unpack_prbs"]
+__all__ = ["ENABLED", "bfp_from_float", "bfp_from_float_to_bytes", "bfp_to_float", "pack_prbs",
+           "unpack_prbs"]
 
 #: Use the kernels for CPU tensors (tests switch this off to run the torch reference path).
 ENABLED: bool = True
@@ -276,3 +279,35 @@ def bfp_to_float(octets: np.ndarray, width: int, scale: float | None) -> np.ndar
     _bfp_to_float(octets.reshape(-1), octets.shape[1], int(width),
                   1.0 if scale is None else float(scale), scale is not None, out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _bfp_wire(x: np.ndarray, scale: float, width: int, round_sat: bool, mant: np.ndarray,
+              expo: np.ndarray, param: np.ndarray, out: np.ndarray) -> int:
+    status = _bfp_from_float_serial(x, scale, width, round_sat, mant, expo)
+    if status != 0:
+        return status
+    for p in range(expo.shape[0]):
+        param[p, 0] = np.uint8(expo[p])
+    _pack(mant, param, width, out)
+    return 0
+
+
+def bfp_from_float_to_bytes(x: np.ndarray, scale: float, width: int, round_saturate: bool
+                            ) -> tuple[np.ndarray, int]:
+    """:func:`bfp_from_float` then :func:`pack_prbs` with the exponent as udCompParam:
+    (uint8 PRB wire bytes ``[N, 1 + 3 width]``, status), in one call up to
+    :data:`_SERIAL` PRBs or with one Numba thread."""
+    n = x.shape[0]
+    out = np.empty((n, 1 + 3 * width), dtype=np.uint8)
+    if n > _SERIAL and get_num_threads() > 1:
+        mant, expo, status = bfp_from_float(x, scale, width, round_saturate)
+        if status == 0:
+            _pack(mant, expo.astype(np.uint8).reshape(n, 1), int(width), out)
+        return out, status
+    mant = np.empty((n, 24), dtype=np.int16)
+    expo = np.empty(n, dtype=np.int16)
+    param = np.empty((n, 1), dtype=np.uint8)
+    status = _bfp_wire(x, float(scale), int(width), bool(round_saturate), mant, expo, param,
+                       out)
+    return out, int(status)

@@ -89,6 +89,7 @@ __all__ = [
     "CompressedPRBs",
     "bytes_per_prb",
     "compress",
+    "compress_prb_bytes",
     "decompress",
     "decompress_prb_bytes",
     "evm",
@@ -270,6 +271,19 @@ class CompressedPRBs:
             raise ValueError(f"CompressedPRBs.mod_comp_scaler must be None for {method!r}")
         _check_full_scale(self.full_scale)
 
+    @classmethod
+    def _checked(cls, method: str, width: int, mantissa: torch.Tensor,
+                 param: torch.Tensor | None, full_scale: float | None) -> CompressedPRBs:
+        """A ``"bfp"`` / ``"block-scaling"`` / ``"mu-law"`` / ``"none"`` object whose fields
+        this module has just computed and checked (the slot path: ``__post_init__``'s checks
+        cost more than the BFP kernel itself); same object as the constructor's."""
+        self = object.__new__(cls)
+        for name, value in (("method", method), ("width", width), ("mantissa", mantissa),
+                            ("param", param), ("re_mask", None), ("csf", False),
+                            ("mod_comp_scaler", None), ("full_scale", full_scale)):
+            object.__setattr__(self, name, value)
+        return self
+
     @property
     def n_prb(self) -> int:
         """Number of PRBs along the PRB dimension."""
@@ -315,8 +329,13 @@ class CompressedPRBs:
         lead = self.mantissa.shape[:-2]
         if (self.method == "bfp" and _kernels.ENABLED and self.mantissa.device.type == "cpu"
                 and self.mantissa.dtype == torch.int16):        # the exponent is the one byte
-            codes = self.mantissa.reshape(-1, 2 * _N_RE).contiguous().numpy()
-            param = self.param.reshape(-1, 1).numpy().astype(np.uint8)
+            m, p = self.mantissa, self.param
+            if m.is_contiguous() and p.is_contiguous() and not m.is_neg():   # numpy views
+                codes = m.numpy().reshape(-1, 2 * _N_RE)
+                param = p.numpy().reshape(-1, 1).astype(np.uint8)
+            else:
+                codes = m.reshape(-1, 2 * _N_RE).contiguous().numpy()
+                param = p.reshape(-1, 1).numpy().astype(np.uint8)
             return _kernels.pack_prbs(codes, param, self.width).tobytes()
         if (self.method != "bfp-selective-re" and _kernels.ENABLED
                 and self.mantissa.device.type == "cpu"):       # Numba kernel, same bytes
@@ -501,6 +520,25 @@ def _check_full_scale(full_scale: object) -> float | None:
     return None if full_scale is None else check_positive("full_scale", full_scale)
 
 
+def _bfp_kernel(iq: torch.Tensor, width: int, mode: str, full_scale: float | None
+                ) -> CompressedPRBs | None:
+    """``"bfp"`` of checked complex64 CPU ``iq`` by the Numba kernel (fixed point + Annex
+    A.1.2 in one pass); ``None`` on bad input (the torch path then raises the precise error)."""
+    if iq.is_contiguous() and not iq.is_conj() and not iq.requires_grad:
+        x = iq.numpy().view(np.float32).reshape(-1, 2 * _N_RE)   # numpy views: no torch ops
+    else:
+        x = torch.view_as_real(iq.resolve_conj()).detach().reshape(-1, 2 * _N_RE).contiguous() \
+            .numpy()
+    scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
+    m_np, e_np, status = _kernels.bfp_from_float(x, scale, width, mode == "round-saturate")
+    if status != 0:
+        return None
+    lead = tuple(iq.shape[:-1])
+    return CompressedPRBs._checked("bfp", width,
+                                   torch.from_numpy(m_np.reshape(lead + (_N_RE, 2))),
+                                   torch.from_numpy(e_np.reshape(lead)), full_scale)
+
+
 def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-shift",
              full_scale: float | None = None, re_mask: torch.Tensor | None = None,
              csf: bool = True, mod_comp_scaler: float | None = None) -> CompressedPRBs:
@@ -540,6 +578,15 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
     >>> decompress(c)[:, 0]
     tensor([  1000.-1000.j, -32768.+0.j])
     """
+    if (method == "bfp" and _kernels.ENABLED and type(iq) is torch.Tensor
+            and iq.dtype == torch.complex64 and iq.device.type == "cpu" and iq.dim() >= 2
+            and iq.shape[-1] == _N_RE and type(width) is int and 1 <= width <= 16
+            and mode in BFP_MODES and re_mask is None and mod_comp_scaler is None
+            and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
+        # the slot path: the checks below, done cheaply for the common case
+        out = _bfp_kernel(iq, width, mode, full_scale)
+        if out is not None:
+            return out
     iq = _check_iq(iq)
     method = _check_method(method)
     width = _check_width(method, width)
@@ -568,16 +615,9 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
 
     if (method == "bfp" and _kernels.ENABLED and iq.device.type == "cpu"
             and iq.dtype == torch.complex64):
-        # Numba kernel: fixed point + Annex A.1.2 in one pass; on bad input (status != 0)
-        # fall through to the torch path, which raises the precise error
-        x = torch.view_as_real(iq).reshape(-1, 2 * _N_RE).contiguous().numpy()
-        scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
-        m_np, e_np, status = _kernels.bfp_from_float(x, scale, width, mode == "round-saturate")
-        if status == 0:
-            return CompressedPRBs("bfp", width,
-                                  torch.from_numpy(m_np).reshape(*iq.shape[:-1], _N_RE, 2),
-                                  torch.from_numpy(e_np).reshape(iq.shape[:-1]), None, False,
-                                  None, full_scale)
+        out = _bfp_kernel(iq, width, mode, full_scale)
+        if out is not None:
+            return out
     native = width if method == "none" else NATIVE_BITS
     v = to_fixed(iq, native, full_scale)
     param = None
@@ -598,6 +638,41 @@ def compress(iq: torch.Tensor, method: str, width: int, *, mode: str = "floor-sh
                           False, None, full_scale)
 
 
+def compress_prb_bytes(iq: torch.Tensor, method: str, width: int, *,
+                       mode: str = "floor-shift",
+                       full_scale: float | None = None) -> np.ndarray:
+    """The PRB fields of :func:`compress` as on the wire: ``compress(iq, ...).to_bytes()`` as
+    uint8 ``[..., n_prb, bytes_per_prb]`` (one PRB per row).
+
+    O-RAN.WG4.CUS.0 clause 8.3.3 (PRB fields) and Annex A. For BFP of complex64 CPU IQ one
+    Numba pass quantises (Annex A.1.2) and packs; the bytes are the same. Methods with PRBs
+    of one size only (not ``"modulation"``, ``"bfp-selective-re"``: use :func:`compress`).
+
+    >>> iq = torch.zeros(2, 12, dtype=torch.complex64); iq[0, 0] = complex(-18000, 12500)
+    >>> b = compress_prb_bytes(iq, "bfp", 9)
+    >>> b.shape, b.tobytes() == compress(iq, "bfp", 9).to_bytes()
+    ((2, 28), True)
+    """
+    if method in ("modulation", "bfp-selective-re"):
+        raise ValueError(f"method = {method!r}: use compress (its PRBs are not plain bytes of "
+                         "one size)")
+    if (method == "bfp" and _kernels.ENABLED and type(iq) is torch.Tensor
+            and iq.dtype == torch.complex64 and iq.device.type == "cpu" and iq.dim() >= 2
+            and iq.shape[-1] == _N_RE and iq.is_contiguous() and not iq.is_conj()
+            and not iq.requires_grad and type(width) is int and 1 <= width <= 16
+            and mode in BFP_MODES and _param_bytes("bfp") == 1
+            and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
+        x = iq.numpy().view(np.float32).reshape(-1, 2 * _N_RE)
+        scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
+        out, status = _kernels.bfp_from_float_to_bytes(x, scale, width, mode == "round-saturate")
+        if status == 0:
+            return out.reshape(tuple(iq.shape[:-1]) + (out.shape[-1],))
+    c = compress(iq, method, width, mode=mode, full_scale=full_scale)   # checks, raises
+    per = bytes_per_prb(c.method, c.width)
+    return np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(
+        tuple(c.batch_shape) + (c.n_prb, per)).copy()
+
+
 def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,
                          full_scale: float | None = None) -> torch.Tensor:
     """IQ of PRB fields as on the wire: ``decompress(CompressedPRBs.from_bytes(...))`` of
@@ -613,6 +688,15 @@ def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,
     >>> decompress_prb_bytes(octets, "bfp", 9)[0, :2]
     tensor([1024.-3072.j, 1024.-3072.j])
     """
+    if (method == "bfp" and _kernels.ENABLED and type(octets) is np.ndarray
+            and octets.dtype == np.uint8 and octets.ndim >= 2 and type(width) is int
+            and 1 <= width <= 16 and octets.shape[-1] == _param_bytes("bfp") + 3 * width
+            and octets.size
+            and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
+        # the slot path: the checks below, done cheaply for the common case
+        scale = None if full_scale is None else full_scale / 2.0 ** (NATIVE_BITS - 1)
+        x = _kernels.bfp_to_float(octets.reshape(-1, octets.shape[-1]), width, scale)
+        return torch.from_numpy(x.view(np.complex64).reshape(octets.shape[:-1] + (_N_RE,)))
     method = _check_method(method)
     width = _check_width(method, width)
     full_scale = _check_full_scale(full_scale)

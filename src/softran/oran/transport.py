@@ -353,7 +353,7 @@ class UDPTransport:
                 self._gro = True
             except OSError:
                 pass
-        self._timeout: float | None | bool = False         # what settimeout was last given
+        self._timeout: float | None = -1.0      # what settimeout was last given (-1: nothing)
         # datagrams received but not yet returned: (data, size) = len(data) // size datagrams
         self._held: deque[tuple[memoryview, int]] = deque()
 
@@ -454,11 +454,19 @@ class UDPTransport:
         got = 0
         while got < limit:
             if not self._held:
-                self._settimeout(timeout if not out else 0.0)
+                # what has arrived is taken without waiting (no poll, and the socket stays
+                # non-blocking between calls); only an empty first take waits for `timeout`
+                self._settimeout(0.0)
                 try:
                     self._receive()
-                except (socket.timeout, BlockingIOError):
-                    break
+                except (TimeoutError, BlockingIOError):
+                    if out or timeout == 0.0:
+                        break
+                    self._settimeout(timeout)
+                    try:
+                        self._receive()
+                    except (TimeoutError, BlockingIOError):
+                        break
             data, size = self._held.popleft()
             count = len(data) // size if size else 1
             if got + count > limit:

@@ -36,13 +36,14 @@ from softran.oran.bitfield import pack_signed, unpack_signed
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, encode_ecpri, single_message
 from softran.oran.errors import FronthaulDecodeError
 from softran.oran.radio_header import TimingHeader, UdCompHdr, check_message_ids, ud_prb_bytes
-from softran.oran.uplane_block import fill_uplane_block
+from softran.oran.uplane_block import fill_uplane_block, refill_uplane_block
 from softran.validation import check_int, check_tensor
 
 __all__ = [
     "UPlaneFormat",
     "UPlaneMessage",
     "UPlaneSection",
+    "UPlaneSlotEncoder",
     "decode_uplane",
     "encode_uplane",
     "encode_uplane_symbols",
@@ -289,6 +290,93 @@ def encode_uplane_symbols(raw: np.ndarray, eaxc_ids: Sequence[int],
         return [m.tobytes() for m in per_chunk[0].reshape(n_sym * n_e, -1)]
     return [per_chunk[c][i, k].tobytes() for i in range(n_sym) for k in range(n_e)
             for c in range(n_c)]
+
+
+class UPlaneSlotEncoder:
+    """:func:`encode_uplane_symbols` of one message layout, slot after slot, into buffers
+    written once (O-RAN.WG4.CUS.0 clause 8.3).
+
+    The layout -- the rows of ``raw`` sent and their eAxC IDs, the symbols, the chunks
+    ``(start_prbu, num_prbu)``, sectionId, dataDirection, udCompHdr, format -- is fixed at
+    construction, where :func:`encode_uplane_symbols` writes every message once; each
+    :meth:`encode` rewrites only the Sequence IDs, the timing headers and the PRB bytes
+    (:func:`~softran.oran.uplane_block.refill_uplane_block`) and returns the same bytes as
+    ``encode_uplane_symbols(raw[rows], eaxc_ids, TimingHeader(direction, frame_id,
+    subframe_id, slot_id).with_symbols(symbols), chunks, seq_start, ...)``.
+
+    >>> raw = np.zeros((2, 14, 2, 48), dtype=np.uint8); raw[1, 3] = 7
+    >>> enc = UPlaneSlotEncoder(raw.shape, [0x11], [1], [3, 4], [(0, 2)], section_id=1,
+    ...                         direction=1)
+    >>> msgs = enc.encode(raw, 3, 2, 1, [9])
+    >>> msgs == encode_uplane_symbols(raw[1:], [0x11], TimingHeader(1, 3, 2, 1).with_symbols(
+    ...     [3, 4]), [(0, 2)], [9], section_id=1)
+    True
+    >>> len(msgs), msgs[1][:16].hex(' ')
+    (2, '10 00 00 6c 00 11 0a 80 90 03 20 44 00 10 00 02')
+    """
+
+    def __init__(self, shape: Sequence[int], eaxc_ids: Sequence[int], rows: Sequence[int],
+                 symbols: Sequence[int], chunks: Sequence[tuple[int, int]], *,
+                 section_id: int, direction: int, ud_comp_hdr: UdCompHdr | None = None,
+                 fmt: UPlaneFormat | None = None) -> None:
+        self.shape = tuple(int(v) for v in shape)
+        if len(self.shape) != 4:
+            raise ValueError(f"shape must be [n_eaxc, n_symbols, n_prb, bytes_per_prb], got "
+                             f"{self.shape}")
+        self.rows = np.array([check_int("rows[]", r, 0, self.shape[0] - 1) for r in rows],
+                             dtype=np.int64)
+        self.symbols = np.array([check_int("symbols[]", l, 0, self.shape[1] - 1)
+                                 for l in symbols], dtype=np.int64)
+        self.direction = check_int("direction", direction, 0, 1)
+        self.chunks = tuple((int(p0), int(n)) for p0, n in chunks)
+        if not (self.rows.size and self.symbols.size and self.chunks):
+            raise ValueError("rows, symbols and chunks must not be empty")
+        zero = np.zeros(self.shape, dtype=np.uint8)
+        timings = TimingHeader(self.direction, 0, 0, 0).with_symbols(self.symbols.tolist())
+        n_sym, n_e, n_c = self.symbols.size, self.rows.size, len(self.chunks)
+        # the messages, written once by the reference encoder (which checks everything)
+        pdus = encode_uplane_symbols(zero[self.rows], eaxc_ids, timings, self.chunks,
+                                     [0] * n_e, section_id=section_id,
+                                     ud_comp_hdr=ud_comp_hdr, fmt=fmt)
+        fmt = UPlaneFormat() if fmt is None else fmt
+        self._out: list[np.ndarray] = []
+        self._prbs: list[tuple[int, int]] = []
+        for c, (p0, num) in enumerate(self.chunks):
+            size = len(pdus[c])
+            out = np.frombuffer(b"".join(pdus[c::n_c]), dtype=np.uint8).reshape(
+                n_sym, n_e, size).copy()
+            self._out.append(out)
+            self._prbs.append((p0, _n_prb(num, fmt, f"chunks[{c}]", ValueError)))
+        self._n = n_sym * n_e * n_c
+        self._seq0 = np.zeros(n_e, dtype=np.int64)
+
+    def encode(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
+               seq_start: Sequence[int]) -> list[bytes]:
+        """The messages of one slot, in the order of :func:`encode_uplane_symbols` (symbol,
+        then eAxC, then chunk); eAxC ``j`` numbered from ``seq_start[j]`` on."""
+        if not isinstance(raw, np.ndarray) or raw.dtype != np.uint8 or raw.shape != self.shape:
+            raise ValueError(f"raw must be uint8 of shape {self.shape}, got "
+                             f"{getattr(raw, 'dtype', type(raw).__name__)} "
+                             f"{getattr(raw, 'shape', '')}")
+        timing = TimingHeader(self.direction, frame_id, subframe_id, slot_id).to_bytes()
+        seq_start = list(seq_start)
+        if len(seq_start) != self.rows.size or not all(
+                isinstance(q, (int, np.integer)) and not isinstance(q, bool) and 0 <= q <= 255
+                for q in seq_start):
+            raise ValueError(f"seq_start must be {self.rows.size} Sequence IDs 0..255, got "
+                             f"{seq_start}")
+        seq0 = self._seq0
+        seq0[:] = seq_start
+        n_c = len(self.chunks)
+        for c, out in enumerate(self._out):
+            p0, n = self._prbs[c]
+            refill_uplane_block(out, raw, self.rows, self.symbols, timing, seq0, n_c, c, p0, n)
+        if n_c == 1:
+            size = self._out[0].shape[2]
+            data = self._out[0].tobytes()
+            return [data[o:o + size] for o in range(0, len(data), size)]
+        per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
+        return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
 
 
 def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -> UPlaneMessage:

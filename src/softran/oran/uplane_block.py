@@ -10,7 +10,10 @@ lie inside the carrier and fill the message, and -- with the dynamic compression
 the configured udCompHdr. A plain message decodes with :func:`~softran.oran.uplane.
 decode_uplane` to the same fields; every other message is for the full decoder, which
 classifies what is wrong with it. :func:`fill_uplane_block` writes such messages, the
-sending side of :func:`~softran.oran.uplane.encode_uplane_symbols`.
+sending side of :func:`~softran.oran.uplane.encode_uplane_symbols`, and
+:func:`refill_uplane_block` rewrites only what changes from slot to slot in messages
+written before (:class:`~softran.oran.uplane.UPlaneSlotEncoder`); on the receiving side
+:func:`store_uplane_block` puts the PRB bytes of plain messages into a slot buffer.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from numba import njit
 
 from softran.validation import check_int
 
-__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block"]
+__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block",
+           "refill_uplane_block", "store_uplane_block"]
 
 #: Columns of :func:`parse_uplane_block`'s result.
 UPLANE_FIELDS: tuple[str, ...] = ("plain", "eaxc_index", "sequence_id", "frame_id",
@@ -180,3 +184,124 @@ def fill_uplane_block(raw: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
           np.asarray(eaxc_ids, dtype=np.int64), np.asarray(seq, dtype=np.int64),
           np.asarray(header, dtype=np.uint8), int(p0), int(n), out)
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _copy(dst: np.ndarray, src: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``dst[:] = src`` for 1-D views as a loop from 0 (LLVM vectorises it; a Numba slice
+    assignment is several times slower)."""
+    for b in range(src.shape[0]):
+        dst[b] = src[b]
+
+
+@njit(cache=True, nogil=True)
+def _refill(raw: np.ndarray, rows: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
+            seq0: np.ndarray, step: int, offset: int, p0: int, n: int,
+            out: np.ndarray) -> None:  # pragma: no cover - compiled
+    n_sym, n_e, size = out.shape
+    n_s = raw.shape[1]
+    bpp = raw.shape[3]
+    flat = raw.reshape(raw.shape[0] * n_s, raw.shape[2] * bpp)  # rows: (eAxC, symbol)
+    length = n * bpp
+    head = size - length
+    first = p0 * bpp
+    for i in range(n_sym):
+        l = symbols[i]
+        for j in range(n_e):
+            o = out[i, j]
+            src = flat[rows[j] * n_s + l]
+            o[6] = (seq0[j] + i * step + offset) & 0xFF
+            o[8] = timing[0]
+            o[9] = timing[1]
+            o[10] = timing[2]
+            o[11] = timing[3] | l
+            _copy(o[head:], src[first:first + length])
+
+
+def refill_uplane_block(out: np.ndarray, raw: np.ndarray, rows: np.ndarray,
+                        symbols: np.ndarray, timing: bytes, seq0: np.ndarray, step: int,
+                        offset: int, p0: int, n: int) -> None:
+    """Rewrite, in place, what changes from slot to slot in one-section U-plane messages
+    ``out`` uint8 ``[n_sym, n_e, size]`` written before (O-RAN.WG4.CUS.0 clause 8.3): the
+    Sequence ID (byte 6) of message ``(i, j)`` = ``(seq0[j] + i * step + offset) mod 256``,
+    the timing header (bytes 8-11) = ``timing`` (4 bytes, symbolId 0) with symbolId
+    ``symbols[i]``, and the PRB bytes (the last ``n * bytes_per_prb`` of each message) =
+    ``raw[rows[j], symbols[i], p0 : p0 + n]`` (``raw`` uint8 ``[n_eaxc, n_symbols, n_prb,
+    bytes_per_prb]``).
+    Everything else (eCPRI common header, ecpriPcid, section header) stays as written. The
+    caller keeps the indices in range (:class:`~softran.oran.uplane.UPlaneSlotEncoder` does).
+
+    >>> from softran.oran.radio_header import TimingHeader
+    >>> raw = np.arange(2 * 14 * 3 * 2, dtype=np.uint8).reshape(2, 14, 3, 2)
+    >>> out = np.zeros((1, 1, 20), np.uint8)
+    >>> refill_uplane_block(out, raw, np.array([1]), np.array([5]),
+    ...                     TimingHeader(1, 1, 0, 0).to_bytes(), np.array([3]), 1, 1, 1, 2)
+    >>> out[0, 0].tolist()
+    [0, 0, 0, 0, 0, 0, 4, 0, 144, 1, 0, 5, 0, 0, 0, 0, 116, 117, 118, 119]
+    """
+    if not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.ndim == 3
+            and isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 4):
+        raise TypeError("out must be uint8 [n_sym, n_e, size] and raw uint8 [n_eaxc, "
+                        "n_symbols, n_prb, bytes_per_prb]")
+    if len(timing) != 4:
+        raise ValueError(f"timing must be the 4 timing header bytes, got {len(timing)}")
+    if n < 1 or n * raw.shape[3] + 16 > out.shape[2] or p0 < 0 or p0 + n > raw.shape[2]:
+        raise ValueError(f"PRBs {p0}..{p0 + n - 1} of out do not lie in raw's {raw.shape[2]}")
+    _refill(np.ascontiguousarray(raw), rows, symbols, np.frombuffer(timing, dtype=np.uint8),
+            seq0, int(step), int(offset), int(p0), n, out)
+
+
+@njit(cache=True, nogil=True)
+def _store(block: np.ndarray, fields: np.ndarray, keep: np.ndarray, raw: np.ndarray,
+           received: np.ndarray) -> int:  # pragma: no cover - compiled
+    m, size = block.shape
+    n_s = raw.shape[1]
+    bpp = raw.shape[3]
+    flat = raw.reshape(raw.shape[0] * n_s, raw.shape[2] * bpp)
+    for r in range(m):
+        if not keep[r]:
+            continue
+        k, l, p0, n = fields[r, 1], fields[r, 6], fields[r, 7], fields[r, 8]
+        length = n * bpp
+        if (fields[r, 0] != 1 or k < 0 or k >= raw.shape[0] or l < 0 or l >= n_s or p0 < 0
+                or n < 0 or p0 + n > raw.shape[2] or length > size):
+            return r                                   # not a plain message of this buffer
+        _copy(flat[k * n_s + l, p0 * bpp:p0 * bpp + length], block[r, size - length:])
+        received[k, l, p0:p0 + n] = True
+    return -1
+
+
+def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
+                       raw: np.ndarray, received: np.ndarray) -> None:
+    """Store the PRB bytes of the plain U-plane messages ``block`` ``[m, size]`` whose
+    ``keep`` flag is set (their :func:`parse_uplane_block` ``fields``) into ``raw`` uint8
+    ``[n_eaxc, n_symbols, n_prb, bytes_per_prb]`` at (eAxC index, symbolId, startPrbu ..)
+    and set those PRBs in ``received`` bool ``[n_eaxc, n_symbols, n_prb]`` (O-RAN.WG4.CUS.0
+    clause 8.3.3: the PRB fields end the message). A kept row that is not plain, or whose
+    PRBs lie outside ``raw``, is a ``ValueError`` (rows before it are stored).
+
+    >>> from softran.oran.radio_header import TimingHeader, UdCompHdr
+    >>> from softran.oran.uplane import UPlaneFormat, encode_uplane_symbols
+    >>> sent = np.arange(1 * 14 * 4 * 28, dtype=np.uint8).reshape(1, 14, 4, 28)
+    >>> fmt = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=4)
+    >>> pdus = encode_uplane_symbols(sent, [0], [TimingHeader(1, 0, 0, 0, 5)], [(1, 3)], [0],
+    ...                              section_id=1, fmt=fmt)
+    >>> block = np.frombuffer(pdus[0], dtype=np.uint8).reshape(1, -1)
+    >>> f = parse_uplane_block(block, prb_bytes=28, n_prb_carrier=4, slots_per_subframe=1,
+    ...                        n_symbols=14, direction=1, lookup=eaxc_lookup([0]))
+    >>> raw = np.zeros_like(sent); got = np.zeros((1, 14, 4), bool)
+    >>> store_uplane_block(block, f, np.ones(1, bool), raw, got)
+    >>> bool((raw[0, 5, 1:] == sent[0, 5, 1:]).all()), got[0, 5].tolist(), int(raw[0, 5, 0].max())
+    (True, [False, True, True, True], 0)
+    """
+    if not (isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 4
+            and raw.flags.c_contiguous and isinstance(received, np.ndarray)
+            and received.dtype == np.bool_ and received.shape == raw.shape[:3]):
+        raise TypeError("raw must be C-contiguous uint8 [n_eaxc, n_symbols, n_prb, "
+                        "bytes_per_prb] and received bool [n_eaxc, n_symbols, n_prb]")
+    if fields.shape[0] != block.shape[0] or keep.shape != (block.shape[0],):
+        raise ValueError("fields and keep need one row per message of block")
+    bad = _store(block, fields, keep, raw, received)
+    if bad >= 0:
+        raise ValueError(f"message {bad} is not plain or its PRBs lie outside raw "
+                         f"{raw.shape[:3]}: fields {fields[bad].tolist()}")

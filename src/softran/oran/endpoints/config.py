@@ -19,10 +19,17 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
 from softran.nr import CarrierConfig
-from softran.oran.compression import CompressedPRBs, bytes_per_prb, compress, decompress
+from softran.oran.compression import (
+    CompressedPRBs,
+    bytes_per_prb,
+    compress,
+    compress_prb_bytes,
+    decompress,
+)
 from softran.oran.modulation_compression import (
     mod_comp_scaler_code,
     mod_comp_scaler_value,
@@ -240,6 +247,31 @@ class FronthaulConfig:
             return self._compress_constellation(iq)
         return compress(iq, self.method, self.width, mode=self.bfp_mode,
                         full_scale=self.full_scale)
+
+    def compress_grid_bytes(self, grid: torch.Tensor) -> np.ndarray:
+        """``compress_grid(grid).to_bytes()`` as uint8 ``[n_eaxc, n_symbols, n_prb,
+        prb_bytes]``: the PRB fields of the grid's U-plane (O-RAN.WG4.CUS.0 clause 8.3.3),
+        quantised and packed in one pass for BFP (:func:`~softran.oran.compression.
+        compress_prb_bytes`).
+
+        >>> cfg = FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="bfp", width=9)
+        >>> g = torch.ones(1, 14, 288, dtype=torch.complex64)
+        >>> b = cfg.compress_grid_bytes(g)
+        >>> b.shape, b.tobytes() == cfg.compress_grid(g).to_bytes()
+        ((1, 14, 24, 28), True)
+        """
+        if self.method == "modulation":
+            return np.frombuffer(self.compress_grid(grid).to_bytes(), dtype=np.uint8).reshape(
+                len(self.eaxc_ids), self.n_symbols, self.n_prb, self.prb_bytes).copy()
+        grid = check_tensor("grid", grid, min_dim=3)
+        want = (len(self.eaxc_ids), self.n_symbols, 12 * self.n_prb)
+        if tuple(grid.shape) != want:
+            raise ValueError(f"grid has shape {tuple(grid.shape)}; this configuration needs "
+                             f"[n_eaxc, n_symbols, 12 n_prb] = {list(want)}")
+        if not grid.is_complex():
+            raise TypeError(f"grid must be complex, got {grid.dtype}")
+        return compress_prb_bytes(grid.reshape(*want[:2], self.n_prb, 12), self.method,
+                                  self.width, mode=self.bfp_mode, full_scale=self.full_scale)
 
     def _compress_constellation(self, iq: torch.Tensor) -> CompressedPRBs:
         """Annex A.5 codes of a constellation grid; a RE off the constellation is an error."""

@@ -10,6 +10,7 @@ handling of bad input are described in :mod:`softran.oran.endpoints`.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
@@ -37,8 +38,8 @@ from softran.oran.timing import (
     air_time_ns,
     classify_arrival,
 )
-from softran.oran.uplane import decode_uplane, encode_uplane_symbols
-from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block
+from softran.oran.uplane import UPlaneSlotEncoder, decode_uplane
+from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block, store_uplane_block
 from softran.validation import check_int, check_positive
 
 __all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
@@ -106,8 +107,7 @@ class SlotBuffer:
 
     def __init__(self, cfg: FronthaulConfig) -> None:
         n_e, n_s, n_p, b = len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, cfg.prb_bytes
-        self.raw = np.empty((n_e, n_s, n_p, b), dtype=np.uint8)
-        self.raw[...] = _zero_prb(cfg)
+        self.raw = _zero_raw(cfg).copy()
         self.received = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.expected = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.cplane_seen = np.zeros(n_e, dtype=bool)
@@ -119,7 +119,7 @@ class SlotBuffer:
 
     def clear(self, cfg: FronthaulConfig) -> None:
         """Back to the state of a new buffer (the buffer of an evicted slot serves the next)."""
-        self.raw[...] = _zero_prb(cfg)
+        np.copyto(self.raw, _zero_raw(cfg))
         self.received.fill(False)
         self.expected.fill(False)
         self.cplane_seen.fill(False)
@@ -171,8 +171,38 @@ def _zero_prb(cfg: FronthaulConfig) -> np.ndarray:
         row = _ZERO_PRB[key] = np.frombuffer(cfg.zero_prb(), dtype=np.uint8)
     return row
 
+
+_ZERO_RAW: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _zero_raw(cfg: FronthaulConfig) -> np.ndarray:
+    """A slot of all-zero PRBs ``[n_eaxc, n_symbols, n_prb, prb_bytes]`` (read-only), made
+    once per configuration: clearing a slot buffer is then one copy."""
+    key = (cfg.method, cfg.width, cfg.full_scale, cfg.prb_bytes, len(cfg.eaxc_ids),
+           cfg.n_symbols, cfg.n_prb)
+    raw = _ZERO_RAW.get(key)
+    if raw is None:
+        if len(_ZERO_RAW) >= 16:
+            _ZERO_RAW.clear()
+        raw = np.empty(key[4:] + (cfg.prb_bytes,), dtype=np.uint8)
+        raw[...] = _zero_prb(cfg)
+        raw.flags.writeable = False
+        _ZERO_RAW[key] = raw
+    return raw
+
 #: C-plane messages decoded per endpoint and remembered (see Endpoint._decode_cplane)
 _CPLANE_CACHE = 64
+#: U-plane message layouts per endpoint whose buffers are kept (see Endpoint._uplane_rows)
+_ENCODERS = 64
+
+
+@functools.lru_cache(maxsize=256)
+def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
+    """The PRBs of a C-plane section, ``start + j (rb + 1)`` (O-RAN.WG4.CUS.0 clause
+    7.5.3.2), remembered and read-only (the same sections come slot after slot)."""
+    prbs = start + np.arange(count) * (rb + 1)
+    prbs.flags.writeable = False
+    return prbs
 
 
 def _grow_buffers(transport: object) -> None:
@@ -243,6 +273,10 @@ class Endpoint:
         # timing fields zero: a slot's message is a copy with those bytes filled in
         self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
         self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
+        # U-plane encoders per (direction, eAxC rows, symbols, chunks): (encoder, flows,
+        # flow of each message)
+        self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
+                                                           list[Flow]]] = {}
         #: the PRACH flow (:class:`softran.oran.prach.PRACHPath`), ``None``: no PRACH eAxC
         self.prach: Any = None
         #: sends each slot's messages at their due times
@@ -354,23 +388,49 @@ class Endpoint:
         """U-plane messages from raw PRB bytes ``[n_eaxc, n_symbols, n_prb, bytes]``: per symbol
         and eAxC, one message per configured PRB chunk."""
         cfg = self.config
-        hdr = cfg.ud_comp_hdr if cfg.ud_comp_hdr_present else None
-        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in cfg.uplane_chunks]
-        symbols = list(symbols)
-        timings = TimingHeader(int(direction == "DL"), frame_id, subframe_id,
-                               slot_id).with_symbols(symbols)
-        flows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
-        seq0 = [self._seq.get(f, 0) for f in flows]
+        chunks = tuple((p0, 0 if n == cfg.n_prb and n > 255 else n)
+                       for p0, n in cfg.uplane_chunks)
+        symbols = tuple(symbols)
+        rows = tuple(range(len(cfg.eaxc_ids)))
+        return self._uplane_rows(direction, raw, rows, frame_id, subframe_id, slot_id,
+                                 symbols, chunks, due_of)
+
+    def _uplane_rows(self, direction: str, raw: np.ndarray, rows: tuple[int, ...],
+                     frame_id: int, subframe_id: int, slot_id: int, symbols: tuple[int, ...],
+                     chunks: tuple[tuple[int, int], ...],
+                     due_of: Callable[[int], int] | None = None
+                     ) -> list[tuple[int, bytes, Flow]]:
+        """U-plane messages of eAxC rows ``rows`` of ``raw``, symbol by symbol, eAxC, chunk
+        (``encode_uplane_symbols``), through a :class:`~softran.oran.uplane.UPlaneSlotEncoder`
+        kept per layout: only the changing bytes are written per slot."""
+        key = (direction, rows, symbols, chunks)
+        entry = self._uplane_encoders.get(key)
+        if entry is None:
+            cfg = self.config
+            if len(self._uplane_encoders) >= _ENCODERS:
+                self._uplane_encoders.clear()
+            ids = [cfg.eaxc_ids[k] for k in rows]
+            enc = UPlaneSlotEncoder(raw.shape, ids, rows, symbols, chunks,
+                                    section_id=SECTION_IDS[direction],
+                                    direction=int(direction == "DL"),
+                                    ud_comp_hdr=cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
+                                    else None, fmt=self._fmt)
+            flows = [Flow("U", direction, e) for e in ids]
+            per_msg = [flows[(i // len(chunks)) % len(flows)]
+                       for i in range(len(symbols) * len(flows) * len(chunks))]
+            entry = self._uplane_encoders[key] = (enc, flows, per_msg)
+        enc, flows, per_msg = entry
+        seq = self._seq
+        seq0 = [seq.get(f, 0) for f in flows]
         per_flow = len(symbols) * len(chunks)
         for f, q in zip(flows, seq0, strict=True):
-            self._seq[f] = (q + per_flow) % 256
-        pdus = encode_uplane_symbols(raw, cfg.eaxc_ids, timings, chunks, seq0,
-                                     section_id=SECTION_IDS[direction], ud_comp_hdr=hdr,
-                                     fmt=self._fmt)
-        dues = [due_of(l) if due_of is not None else 0 for l in symbols]
+            seq[f] = (q + per_flow) % 256
+        pdus = enc.encode(raw, frame_id, subframe_id, slot_id, seq0)
+        if due_of is None:
+            return list(zip(itertools.repeat(0), pdus, per_msg))
+        dues = [due_of(l) for l in symbols]
         per_symbol = len(flows) * len(chunks)
-        return [(dues[i // per_symbol], pdu, flows[(i // len(chunks)) % len(flows)])
-                for i, pdu in enumerate(pdus)]
+        return [(dues[i // per_symbol], pdu, per_msg[i]) for i, pdu in enumerate(pdus)]
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -478,32 +538,29 @@ class Endpoint:
         if self._uflows is None:
             self._uflows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
         flows = self._uflows
-        ks = fields[:, 1]
-        k_list = ks.tolist()
-        dup: list[bool] = [False] * m
+        k_list = fields[:, 1].tolist()
+        seq_list = fields[:, 2].tolist()
+        dup: list[bool] | None = None
         for k in set(k_list):
             rows = [r for r, kr in enumerate(k_list) if kr == k]
-            flags = c.rx_flow(flows[k]).observe_many(fields[rows, 2].tolist(), size)
-            for r, d in zip(rows, flags, strict=True):
-                dup[r] = d
+            flags = c.rx_flow(flows[k]).observe_many([seq_list[r] for r in rows], size)
+            if any(flags):
+                dup = [False] * m if dup is None else dup
+                for r, d in zip(rows, flags, strict=True):
+                    dup[r] = d
         first = fields[0].tolist()
         if cfg.windows is not None:
             for r in range(m):
                 t = TimingHeader(int(direction == "DL"), first[3], first[4], first[5],
                                  int(fields[r, 6]))
                 self._classify(flows[k_list[r]], t, arrival)
-        if any(dup):
-            keep = ~np.array(dup)
-            if not keep.any():
-                return
-            block, fields, ks = block[keep], fields[keep], ks[keep]
+        keep = np.ones(m, dtype=bool) if dup is None else ~np.array(dup)
+        if dup is not None and not keep.any():
+            return
         buf = self._slot((direction, first[3], first[4], first[5]))
-        c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[ks]))
-        p0, n = first[7], first[8]
-        ls = fields[:, 6]
-        bpp = cfg.prb_bytes
-        buf.raw[ks, ls, p0:p0 + n] = block[:, size - n * bpp:].reshape(-1, n, bpp)
-        buf.received[ks, ls, p0:p0 + n] = True
+        if not buf.cplane_seen.all():
+            c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[fields[keep, 1]]))
+        store_uplane_block(block, fields, keep, buf.raw, buf.received)
 
     def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
         if msg.message_type == EcpriMessageType.IQ_DATA:
@@ -676,9 +733,13 @@ class Endpoint:
         if buf is not None:
             buf.cplane_seen[k] = True
         for j, s in enumerate(msg.sections):
-            prbs = s.start_prbc + np.arange(s.prb_count(cfg.n_prb)) * (s.rb + 1)
+            prbs = _section_prbs(s.start_prbc, s.prb_count(cfg.n_prb), s.rb)
             if buf is not None:
-                buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
+                if s.rb == 0:                    # a contiguous run: a slice
+                    buf.expected[k, l0:l0 + s.num_symbol,
+                                 s.start_prbc:s.start_prbc + prbs.size] = True
+                else:
+                    buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
                 if se4:
                     assert buf.mod_comp is not None
                     buf.mod_comp[k, l0:l0 + s.num_symbol][:, prbs] = se4[j]

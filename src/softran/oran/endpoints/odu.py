@@ -106,9 +106,10 @@ class ODU(Endpoint):
                      ) -> list[tuple[int, bytes, Flow]]:
         """The downlink messages of one slot, ``(due_ns, pdu, flow)``, in sending order
         (C-plane per eAxC, then U-plane symbol by symbol); sequence IDs are consumed."""
-        return self.compressed_slot_packets(self.config.compress_grid(grid), frame_id,
-                                            subframe_id, slot_id, start_symbol=start_symbol,
-                                            num_symbols=num_symbols)
+        raw = self.config.compress_grid_bytes(grid)          # the grid is checked first
+        f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
+                                            num_symbols)
+        return self._raw_slot_packets(raw, f, sf, s, l0, n)
 
     def compressed_slot_packets(self, c: CompressedPRBs, frame_id: int, subframe_id: int,
                                 slot_id: int, *, start_symbol: int = 0,
@@ -125,6 +126,12 @@ class ODU(Endpoint):
                              f"configuration needs [n_eaxc, n_symbols, n_prb] = {list(want)}")
         raw = np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(
             len(self.config.eaxc_ids), self.config.n_symbols, self.config.n_prb, -1)
+        return self._raw_slot_packets(raw, f, sf, s, l0, n)
+
+    def _raw_slot_packets(self, raw: np.ndarray, f: int, sf: int, s: int, l0: int, n: int
+                          ) -> list[tuple[int, bytes, Flow]]:
+        """C-plane then U-plane of checked timing arguments and PRB bytes ``raw``
+        ``[n_eaxc, n_symbols, n_prb, prb_bytes]``."""
         due_of = None
         if self.paced or self.pacer is not None:
             adv = (self.config.windows or TimingWindows()).dl_uplane_advance_ns

@@ -14,12 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from softran.oran.counters import Flow
 from softran.oran.endpoints.config import FronthaulConfig
-from softran.oran.endpoints.endpoint import SECTION_IDS, Endpoint, SlotBuffer, SlotKey
-from softran.oran.radio_header import TimingHeader
+from softran.oran.endpoints.endpoint import Endpoint, SlotBuffer, SlotKey
 from softran.oran.timing import Clock
-from softran.oran.uplane import encode_uplane_symbols
 
 __all__ = ["ORU"]
 
@@ -126,8 +123,7 @@ class ORU(Endpoint):
             if grid is None:
                 raw = SlotBuffer(cfg).raw
             else:
-                raw = np.frombuffer(cfg.compress_grid(grid).to_bytes(), dtype=np.uint8).reshape(
-                    len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, -1)
+                raw = cfg.compress_grid_bytes(grid)
             self._ul_raw[(f, sf, s)] = raw
             while len(self._ul_raw) > self.max_slots:
                 self._ul_raw.popitem(last=False)
@@ -147,7 +143,7 @@ class ORU(Endpoint):
         if cfg.method == "modulation":                 # no uplink under modulation compression
             self.counters.ignored["uplink-modulation-compression"] += 1
             return
-        raw = self._uplink_raw(f, sf, s)[k:k + 1]
+        raw = self._uplink_raw(f, sf, s)
         due_of = None
         if self.paced:
             assert cfg.windows is not None
@@ -160,22 +156,12 @@ class ORU(Endpoint):
             runs = tuple((p_first + j, min(per, prbs.size - j)) for j in range(0, prbs.size, per))
         else:
             runs = _chunks_of(np.sort(prbs), per)
-        chunks = [(p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in runs]
-        symbols = range(l0, l0 + num_symbol)
+        chunks = tuple((p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in runs)
+        symbols = tuple(range(l0, l0 + num_symbol))
         if not chunks or not symbols:
             return
-        flow = Flow("U", "UL", eaxc_id)
-        seq0 = self._seq.get(flow, 0)
-        self._seq[flow] = (seq0 + len(symbols) * len(chunks)) % 256
         # one message per symbol and chunk, symbol by symbol (clause 8.3), encoded at once
-        pdus = encode_uplane_symbols(raw, [eaxc_id], TimingHeader(0, f, sf, s).with_symbols(
-                                         symbols), chunks, [seq0],
-                                     section_id=SECTION_IDS["UL"],
-                                     ud_comp_hdr=(cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
-                                                  else None), fmt=self._fmt)
-        n_c = len(chunks)
-        self._queue([(due_of(l0 + i // n_c) if due_of else 0, pdu, flow)
-                     for i, pdu in enumerate(pdus)])
+        self._queue(self._uplane_rows("UL", raw, (k,), f, sf, s, symbols, chunks, due_of))
 
     def downlink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
         """The downlink grid rebuilt from received U-plane, ``[n_eaxc, n_symbols, 12 n_prb]``
