@@ -42,8 +42,8 @@ from numba import njit
 
 from softran.validation import check_bits, check_int, check_name
 
-__all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_decode", "crc_encode", "crc_length",
-           "crc_parity", "crc_register_of_bit_bytes"]
+__all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
+           "crc_encode", "crc_length", "crc_parity", "crc_register_of_bit_bytes"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -61,6 +61,8 @@ _BLOCK = 1024           # block size B of step 1 (float32 sums stay <= 1024)
 
 
 def _check_poly(poly: object) -> str:
+    if isinstance(poly, str) and poly in CRC_POLYNOMIALS:     # the usual spelling: no search
+        return poly
     return check_name("poly", poly, CRC_POLYNOMIALS)
 
 
@@ -213,6 +215,47 @@ def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def crc_check_bit_bytes(bits, n, big_l, table, g, scratch):  # pragma: no cover - compiled
+    """The CRC check of TS 38.212 §5.1 of the ``n`` first entries of ``bits`` (uint8 0/1,
+    C-contiguous; any start) for use inside other Numba kernels: message b_0..b_{n-L-1}
+    followed by its L parity bits. Returns the recomputed parity XOR the received parity
+    as an L-bit integer (p_0 most significant; 0 = pass), by
+    :func:`crc_register_of_bit_bytes` of the message; ``scratch`` (uint8, 8-byte aligned,
+    at least ``n`` long) takes a copy of the message when ``bits`` does not start 8-byte
+    aligned (or is not C-contiguous)."""
+    k = n - big_l
+    if bits.ctypes.data % 8 == 0 and bits.flags.c_contiguous:
+        reg = crc_register_of_bit_bytes(bits, k, table, g)
+    else:
+        for i in range(k):
+            scratch[i] = bits[i]
+        reg = crc_register_of_bit_bytes(scratch, k, table, g)
+    parity = np.int64(0)
+    for t in range(big_l):
+        parity = (parity << 1) | np.int64(bits[k + t])
+    return (reg >> (32 - big_l)) ^ parity
+
+
+@njit(cache=True, nogil=True)
+def _crc_check_rows(bits, big_l, table, g, mask, data, err):  # pragma: no cover - compiled
+    """Per row of ``bits`` ``[R, K + L]`` (uint8): ``err[r]`` = syndrome XOR ``mask``
+    (:func:`crc_check_bit_bytes`), ``data[r]`` = the K message bits; returns the largest
+    byte seen (a value > 1 is not a bit)."""
+    k = data.shape[1]
+    scratch = np.empty(k + 8, dtype=np.uint8)
+    top = np.uint8(0)
+    for r in range(bits.shape[0]):
+        row = bits[r]
+        for i in range(row.shape[0]):
+            top = max(top, row[i])
+        err[r] = crc_check_bit_bytes(row, row.shape[0], big_l, table, g, scratch) ^ mask
+        dst = data[r]
+        for i in range(k):          # an explicit loop: Numba's slice assignment is ~20x slower
+            dst[i] = row[i]
+    return top
+
+
+@njit(cache=True, nogil=True)
 def _crc_rows_aligned(bits, table, g):  # pragma: no cover - compiled
     """:func:`crc_register_of_bit_bytes` of every row (rows 8-byte aligned)."""
     out = np.empty(bits.shape[0], dtype=np.int64)
@@ -340,9 +383,23 @@ def crc_decode(bits: torch.Tensor, poly: str, mask: int = 0) -> tuple[torch.Tens
     >>> crc_decode(cw, "16", mask=0x4601)[1], crc_decode(cw, "16")[1]
     (tensor([0, 0]), tensor([17921, 17921]))
     """
-    bits = check_bits("bits", bits, min_dim=1)
     poly = _check_poly(poly)
     big_l = CRC_POLYNOMIALS[poly][0]
+    if (isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dim() >= 1
+            and bits.shape[-1] >= big_l and bits.numel()
+            and bits.dtype in (torch.uint8, torch.int8, torch.bool)):
+        # one Numba pass: the check of the values, the syndrome and the copy of the message
+        mask = check_int("mask", mask, 0, 2 ** big_l - 1)
+        batch, n = bits.shape[:-1], bits.shape[-1]
+        rows = bits.contiguous().numpy()
+        rows = (rows if bits.dtype == torch.uint8 else rows.view(np.uint8)).reshape(-1, n)
+        data = np.empty((*batch, n - big_l), dtype=np.uint8)  # (torch's reshape costs µs)
+        err = np.empty(tuple(batch), dtype=np.int64)
+        table, g = _byte_tables(poly)
+        if _crc_check_rows(rows, big_l, table, g, mask, data.reshape(rows.shape[0], n - big_l),
+                           err.reshape(-1)) <= 1:
+            return torch.from_numpy(data), torch.from_numpy(err)
+    bits = check_bits("bits", bits, min_dim=1)
     n = bits.shape[-1]
     if n < big_l:
         raise ValueError(f"bits has length {n} along its last dimension, shorter than the "
