@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softran.nr.coding.crc import crc_decode, crc_encode, crc_length
+from softran.nr.coding.crc import crc_decode, crc_encode, crc_length, crc_parity
 
 # TS 38.212 §5.1, g_CRC(D) as the exponents of the non-zero terms (typed from the clause).
 G = {
@@ -249,7 +249,11 @@ def test_decode_kernel_equals_matrix_path(poly: str, k: int, offset: int, dtype)
     weights = 2 ** torch.arange(big_l - 1, -1, -1)
     assert data.dtype == torch.uint8 and torch.equal(data, bits[:, :k])
     assert torch.equal(err, (syn.long() * weights).sum(-1) ^ mask)
+    mask_bits = (mask >> torch.arange(big_l - 1, -1, -1)) & 1
+    parity = crc_parity(bits[:, :k].to(torch.bool), poly, mask=mask)   # bool: the kernel
+    assert torch.equal(parity, _remainder(bits[:, :k], poly, table=False) ^ mask_bits)
     one = raw[0].clone()[offset:]                           # contiguous, starts at offset
+    assert torch.equal(crc_parity(one[:k].view(torch.bool), poly, mask=mask), parity[0])
     assert torch.equal(crc_decode(one.to(dtype), poly, mask=mask)[1], err[0])
     bad = bits.to(torch.int8).clone()
     bad[1, -1] = -1

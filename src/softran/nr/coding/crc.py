@@ -43,7 +43,8 @@ from numba import njit
 from softran.validation import check_bits, check_int, check_name
 
 __all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
-           "crc_encode", "crc_length", "crc_parity", "crc_register_of_bit_bytes"]
+           "crc_encode", "crc_length", "crc_parity", "crc_register_of_bit_bytes",
+           "crc_scratch_size"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -215,6 +216,37 @@ def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _register_anywhere(bits, n, table, g, scratch):  # pragma: no cover - compiled
+    """:func:`crc_register_of_bit_bytes` of ``bits`` at any start (a copy into the aligned
+    ``scratch`` first where it does not start 8-byte aligned)."""
+    if bits.ctypes.data % 8 == 0 and bits.flags.c_contiguous:
+        return crc_register_of_bit_bytes(bits, n, table, g)
+    for i in range(n):
+        scratch[i] = bits[i]
+    return crc_register_of_bit_bytes(scratch, n, table, g)
+
+
+@njit(cache=True, nogil=True)
+def crc_scratch_size(rows):  # pragma: no cover - compiled
+    """The ``scratch`` length that :func:`crc_check_bit_bytes` needs for the rows of
+    ``rows`` (2-D uint8/bool, C-contiguous): 0 where every row starts 8-byte aligned, else
+    the row length."""
+    if rows.ctypes.data % 8 == 0 and (rows.shape[1] % 8 == 0 or rows.shape[0] == 1):
+        return 0
+    return rows.shape[1]
+
+
+@njit(cache=True, nogil=True)
+def _crc_parity_rows(bits, big_l, table, g, mask, out):  # pragma: no cover - compiled
+    """``out[r]`` = the L parity bits of row r of ``bits`` ``[R, K]`` (0/1) XOR ``mask``."""
+    scratch = np.empty(crc_scratch_size(bits), dtype=np.uint8)
+    for r in range(bits.shape[0]):
+        reg = _register_anywhere(bits[r], bits.shape[1], table, g, scratch)
+        for t in range(big_l):
+            out[r, t] = np.uint8(((reg >> (31 - t)) ^ (mask >> (big_l - 1 - t))) & 1)
+
+
+@njit(cache=True, nogil=True)
 def crc_check_bit_bytes(bits, n, big_l, table, g, scratch):  # pragma: no cover - compiled
     """The CRC check of TS 38.212 §5.1 of the ``n`` first entries of ``bits`` (uint8 0/1,
     C-contiguous; any start) for use inside other Numba kernels: message b_0..b_{n-L-1}
@@ -222,14 +254,9 @@ def crc_check_bit_bytes(bits, n, big_l, table, g, scratch):  # pragma: no cover 
     as an L-bit integer (p_0 most significant; 0 = pass), by
     :func:`crc_register_of_bit_bytes` of the message; ``scratch`` (uint8, 8-byte aligned,
     at least ``n`` long) takes a copy of the message when ``bits`` does not start 8-byte
-    aligned (or is not C-contiguous)."""
+    aligned (or is not C-contiguous); :func:`crc_scratch_size` says how long."""
     k = n - big_l
-    if bits.ctypes.data % 8 == 0 and bits.flags.c_contiguous:
-        reg = crc_register_of_bit_bytes(bits, k, table, g)
-    else:
-        for i in range(k):
-            scratch[i] = bits[i]
-        reg = crc_register_of_bit_bytes(scratch, k, table, g)
+    reg = _register_anywhere(bits, k, table, g, scratch)
     parity = np.int64(0)
     for t in range(big_l):
         parity = (parity << 1) | np.int64(bits[k + t])
@@ -242,7 +269,7 @@ def _crc_check_rows(bits, big_l, table, g, mask, data, err):  # pragma: no cover
     (:func:`crc_check_bit_bytes`), ``data[r]`` = the K message bits; returns the largest
     byte seen (a value > 1 is not a bit)."""
     k = data.shape[1]
-    scratch = np.empty(k + 8, dtype=np.uint8)
+    scratch = np.empty(crc_scratch_size(bits), dtype=np.uint8)
     top = np.uint8(0)
     for r in range(bits.shape[0]):
         row = bits[r]
@@ -272,19 +299,20 @@ def _remainder_cpu(bits: torch.Tensor, poly: str) -> torch.Tensor:
     table, g = _byte_tables(poly)
     if k % 8 == 0 and flat.ctypes.data % 8 == 0:
         # bytes packed inside the kernel (no packed copy of the bits)
-        reg = torch.from_numpy(_crc_rows_aligned(flat, table, np.int64(g)))
+        reg = _crc_rows_aligned(flat, table, np.int64(g))
     else:
         lead = k % 8
         packed = np.packbits(flat[:, lead:], axis=-1)
-        reg = torch.from_numpy(_crc_rows(flat, lead, packed, table, np.int64(g)))
-    return ((reg.unsqueeze(-1) >> _register_shifts(big_l)) & 1).to(torch.uint8).reshape(
-        *batch, big_l)
+        reg = _crc_rows(flat, lead, packed, table, np.int64(g))
+    # the bits of the register in numpy (a few torch operations cost more than the CRC)
+    out = ((reg[:, None] >> _register_shifts(big_l)) & 1).astype(np.uint8)
+    return torch.from_numpy(out.reshape(*batch, big_l))
 
 
 @functools.cache
-def _register_shifts(big_l: int) -> torch.Tensor:
+def _register_shifts(big_l: int) -> np.ndarray:
     """31, 30, ..., 32 - L: the shift of p_0 .. p_{L-1} in a left-aligned register."""
-    return torch.arange(31, 31 - big_l, -1, dtype=torch.int64)
+    return np.arange(31, 31 - big_l, -1, dtype=np.int64)
 
 
 def _remainder(bits: torch.Tensor, poly: str, *, table: bool = True) -> torch.Tensor:
@@ -329,9 +357,20 @@ def crc_parity(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     >>> crc_parity(torch.tensor([1, 0, 1, 1], dtype=torch.uint8), "6")
     tensor([1, 0, 1, 1, 0, 1], dtype=torch.uint8)
     """
-    bits = check_bits("bits", bits, min_dim=1)
     poly = _check_poly(poly)
     big_l = CRC_POLYNOMIALS[poly][0]
+    if (isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dtype == torch.bool
+            and bits.dim() >= 1 and bits.numel()):
+        # bool bits need no check: one Numba pass (the usual caller views its checked
+        # uint8 bits as bool)
+        mask = check_int("mask", mask, 0, 2 ** big_l - 1)
+        batch, k = bits.shape[:-1], bits.shape[-1]
+        out = np.empty((*batch, big_l), dtype=np.uint8)
+        table, g = _byte_tables(poly)
+        _crc_parity_rows(bits.contiguous().numpy().reshape(-1, k), big_l, table, g, mask,
+                         out.reshape(-1, big_l))
+        return torch.from_numpy(out)
+    bits = check_bits("bits", bits, min_dim=1)
     if check_int("mask", mask, 0, 2 ** big_l - 1) == 0:
         return _remainder(bits, poly)
     return _remainder(bits, poly) ^ _mask_bits(mask, big_l, bits.device)

@@ -15,7 +15,13 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_byte_tables, crc_check_bit_bytes, crc_decode, crc_encode
+from softran.nr.coding.crc import (
+    crc_byte_tables,
+    crc_check_bit_bytes,
+    crc_decode,
+    crc_encode,
+    crc_scratch_size,
+)
 from softran.nr.coding.sch_info import ldpc_segment_info
 from softran.validation import check_bits, check_int, check_tensor
 
@@ -75,7 +81,7 @@ def _desegment_rows(cbs, k_prime, l_cb, table, g, blk, err):  # pragma: no cover
     c = cbs.shape[1]
     n_data = k_prime - l_cb
     b_len = blk.shape[1]
-    scratch = np.empty(k_prime + 8, dtype=np.uint8)
+    scratch = np.empty(crc_scratch_size(cbs.reshape(-1, cbs.shape[2])), dtype=np.uint8)
     top = np.uint8(0)
     for row in range(cbs.shape[0] * c):
         b = row // c
