@@ -84,33 +84,34 @@ def _encode_one(c, parity, out_offset, buf, acc, tgt_col, tgt_shift, src_ptr, sr
                 src_shift, zc, kb, n_cols):  # pragma: no cover - compiled
     """One block: systematic bits into buf, then every schedule step; unsigned indices keep
     the byte loops free of wraparound code so that they vectorise."""
-    kbz = kb * zc
+    u = np.uint64
+    zcu = u(zc)
+    kbz = u(kb) * zcu
     for q in range(kbz):
         buf[q] = c[q]
     for s in range(tgt_col.shape[0]):
-        for z in range(zc):
+        for z in range(zcu):
             acc[z] = 0
         for e in range(src_ptr[s], src_ptr[s + 1]):
-            base = src_col[e] * zc
-            p = src_shift[e]
-            n1 = zc - p
-            o1 = base + p
+            p = u(src_shift[e])
+            o1 = u(src_col[e]) * zcu + p
+            n1 = zcu - p
             for z in range(n1):
-                acc[z] ^= buf[np.uint64(o1 + z)]
-            o2 = base - n1
-            for z in range(n1, zc):
-                acc[z] ^= buf[np.uint64(o2 + z)]
-        base = tgt_col[s] * zc
-        p = tgt_shift[s]
-        n1 = zc - p
-        o1 = base + p
+                acc[z] ^= buf[o1 + z]
+            o2 = o1 - zcu
+            for z in range(n1, zcu):
+                acc[z] ^= buf[o2 + z]
+        p = u(tgt_shift[s])
+        o1 = u(tgt_col[s]) * zcu + p
+        n1 = zcu - p
         for z in range(n1):
-            buf[np.uint64(o1 + z)] = acc[z]
-        o2 = base - n1
-        for z in range(n1, zc):
-            buf[np.uint64(o2 + z)] = acc[z]
-    for q in range((n_cols - kb) * zc):
-        parity[np.uint64(out_offset + q)] = buf[np.uint64(kbz + q)]
+            buf[o1 + z] = acc[z]
+        o2 = o1 - zcu
+        for z in range(n1, zcu):
+            buf[o2 + z] = acc[z]
+    off = u(out_offset)
+    for q in range(u(n_cols - kb) * zcu):
+        parity[off + q] = buf[kbz + q]
 
 
 @njit(cache=True, nogil=True)

@@ -204,6 +204,20 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
     batch = cw.shape[:-2]
     if cw.numel() == 0:
         return torch.zeros(*batch, out_len, dtype=torch.uint8, device=cw.device)
+    if cw.is_cpu and cw.dtype in (torch.int8, torch.uint8) and out_len:
+        # one Numba pass by the runs of the rate recovery plan (read the other way)
+        rows = cw.contiguous().numpy()
+        rows = (rows if cw.dtype == torch.uint8 else rows.view(np.uint8)).reshape(-1, c, n)
+        fill_start, fill_len, consecutive, shared = (
+            _filler_run(rows.reshape(-1, n)) if cw.dtype == torch.int8 else (0, 0, True, True))
+        if consecutive and shared:
+            if n_ref is not None:
+                n_ref = check_int("n_ref", n_ref, 1)
+            plan = _recover_plan(bgn, zc, c, fill_start, fill_len, out_len, rv, qm, n_layers,
+                                 n_ref)
+            out_np = np.empty((*batch, out_len), dtype=np.uint8)
+            if _rate_match_rows(rows, out_np.reshape(-1, out_len), qm, *plan) <= 1:
+                return torch.from_numpy(out_np)
     fill_start, fill_len = _fillers(cw, n)
     parts = []
     for r0, r1, idx in rate_match_segments(bgn, zc, c, fill_start, fill_len, out_len, rv, qm,
@@ -333,6 +347,94 @@ def _recover_rows(llr, out, qm, fill_start, fill_len, c_lo, e_lo, runs_lo, zeros
                     _take_every(dst[d0:d0 + n], src[s0:s0 + (n - 1) * qm + 1], qm)
             dst[fill_start:fill_start + fill_len] = inf
     return nan
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _put_every(dst, src, step):  # pragma: no cover - compiled
+    """``dst[q * step] = src[q]``; the step a constant in each branch (as :func:`_take_every`)
+    ; returns the largest value written."""
+    n = src.shape[0]
+    top = np.uint8(0)
+    for q in range(n):
+        top = max(top, src[q])
+    if step == 1:
+        for q in range(n):
+            dst[q] = src[q]
+    elif step == 2:
+        for q in range(n):
+            dst[2 * q] = src[q]
+    elif step == 4:
+        for q in range(n):
+            dst[4 * q] = src[q]
+    elif step == 6:
+        for q in range(n):
+            dst[6 * q] = src[q]
+    elif step == 8:
+        for q in range(n):
+            dst[8 * q] = src[q]
+    else:
+        for q in range(n):
+            dst[q * step] = src[q]
+    return top
+
+
+@njit(cache=True, nogil=True)
+def _rate_match_rows(cw, out, qm, c_lo, e_lo, runs_lo, zeros_lo, idx_lo, rep_lo, e_hi, runs_hi,
+                     zeros_hi, idx_hi, rep_hi):  # pragma: no cover - compiled
+    """Rate matching of every row of ``cw`` ``[R, C, N]`` (uint8; a filler -1 reads 255) into
+    ``out`` ``[R, G]`` by the plan of :func:`_recover_plan` (the same runs, read the other
+    way); returns the largest value sent (> 1: not a bit)."""
+    top = np.uint8(0)
+    c = cw.shape[1]
+    for b in range(cw.shape[0]):
+        dst = out[b]
+        for r in range(c):
+            if r < c_lo:
+                e, runs, idx, rep, off = e_lo, runs_lo, idx_lo, rep_lo, r * e_lo
+            else:
+                e, runs, idx, rep = e_hi, runs_hi, idx_hi, rep_hi
+                off = c_lo * e_lo + (r - c_lo) * e_hi
+            src = cw[b, r]
+            if rep:
+                for j in range(e):
+                    v = src[idx[j]]
+                    top = max(top, v)
+                    dst[off + j] = v
+            else:
+                for t in range(runs.shape[0]):
+                    d0, n, s0 = runs[t, 0], runs[t, 1], off + runs[t, 2]
+                    top = max(top, _put_every(dst[s0:s0 + (n - 1) * qm + 1], src[d0:d0 + n],
+                                              qm))
+    return top
+
+
+@njit(cache=True, nogil=True)
+def _filler_run(cw):  # pragma: no cover - compiled
+    """(start, length, consecutive, shared) of the fillers (255 = int8 -1) of the first code
+    block of ``cw`` ``[M, N]`` uint8: the first one and how many; whether they are one run;
+    whether every code block holds fillers there too."""
+    row = cw[0]
+    n_fill = 0
+    start = -1
+    for i in range(row.shape[0]):
+        if row[i] == 255:
+            n_fill += 1
+            if start < 0:
+                start = i
+    if n_fill == 0:
+        return 0, 0, True, True
+    consecutive = True
+    for i in range(start, start + n_fill):
+        if i >= row.shape[0] or row[i] != 255:
+            consecutive = False
+            break
+    shared = True
+    if consecutive:
+        for m in range(1, cw.shape[0]):
+            for i in range(start, start + n_fill):
+                if cw[m, i] != 255:
+                    shared = False
+    return start, n_fill, consecutive, shared
 
 
 def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: str,
