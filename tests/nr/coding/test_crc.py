@@ -252,6 +252,10 @@ def test_decode_kernel_equals_matrix_path(poly: str, k: int, offset: int, dtype)
     mask_bits = (mask >> torch.arange(big_l - 1, -1, -1)) & 1
     parity = crc_parity(bits[:, :k].to(torch.bool), poly, mask=mask)   # bool: the kernel
     assert torch.equal(parity, _remainder(bits[:, :k], poly, table=False) ^ mask_bits)
+    if k:                                                   # crc_encode's kernel too
+        enc = crc_encode(bits[:, :k].to(dtype) if dtype != torch.int8 else bits[:, :k], poly,
+                         mask=mask)
+        assert torch.equal(enc, torch.cat([bits[:, :k], parity], dim=-1))
     one = raw[0].clone()[offset:]                           # contiguous, starts at offset
     assert torch.equal(crc_parity(one[:k].view(torch.bool), poly, mask=mask), parity[0])
     assert torch.equal(crc_decode(one.to(dtype), poly, mask=mask)[1], err[0])

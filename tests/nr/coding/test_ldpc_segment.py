@@ -167,3 +167,20 @@ def test_desegment_kernel_refuses_non_bits():
     cbs[1, 5] = 0
     cbs[1, -1] = 7                              # a filler position: not inspected
     assert code_block_desegment_ldpc(cbs, 1, 9000)[1].tolist() == [0, 0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(b=st.integers(1, 30000), bgn=st.sampled_from([1, 2]), batch=st.integers(1, 3),
+       seed=st.integers(0, 1000))
+def test_segment_kernel_equals_torch_path(b, bgn, batch, seed):
+    # the CPU kernel (uint8 / bool blocks, any K, padding) against the torch path (int64
+    # blocks: CRC24B by crc_encode), and its value check
+    x = torch.randint(0, 2, (batch, b), generator=torch.Generator().manual_seed(seed),
+                      dtype=torch.uint8)
+    ref = code_block_segment_ldpc(x.long(), bgn)
+    for blk in (x, x.bool(), x[:, :b]):
+        out = code_block_segment_ldpc(blk, bgn)
+        assert out.dtype == torch.int8 and torch.equal(out, ref)
+    x[-1, -1] = 3
+    with pytest.raises(ValueError, match="blk must contain only 0 and 1, found 3"):
+        code_block_segment_ldpc(x, bgn)

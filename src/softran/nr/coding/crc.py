@@ -43,8 +43,8 @@ from numba import njit
 from softran.validation import check_bits, check_int, check_name
 
 __all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
-           "crc_encode", "crc_length", "crc_parity", "crc_register_of_bit_bytes",
-           "crc_scratch_size"]
+           "crc_encode", "crc_length", "crc_parity", "crc_register_anywhere",
+           "crc_register_of_bit_bytes", "crc_scratch_size"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -216,9 +216,10 @@ def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _register_anywhere(bits, n, table, g, scratch):  # pragma: no cover - compiled
-    """:func:`crc_register_of_bit_bytes` of ``bits`` at any start (a copy into the aligned
-    ``scratch`` first where it does not start 8-byte aligned)."""
+def crc_register_anywhere(bits, n, table, g, scratch):  # pragma: no cover - compiled
+    """:func:`crc_register_of_bit_bytes` of the ``n`` first bits of ``bits`` at any start (a
+    copy into the 8-byte aligned ``scratch``, :func:`crc_scratch_size` long, first where
+    ``bits`` does not start 8-byte aligned), for use inside other Numba kernels."""
     if bits.ctypes.data % 8 == 0 and bits.flags.c_contiguous:
         return crc_register_of_bit_bytes(bits, n, table, g)
     for i in range(n):
@@ -241,9 +242,29 @@ def _crc_parity_rows(bits, big_l, table, g, mask, out):  # pragma: no cover - co
     """``out[r]`` = the L parity bits of row r of ``bits`` ``[R, K]`` (0/1) XOR ``mask``."""
     scratch = np.empty(crc_scratch_size(bits), dtype=np.uint8)
     for r in range(bits.shape[0]):
-        reg = _register_anywhere(bits[r], bits.shape[1], table, g, scratch)
+        reg = crc_register_anywhere(bits[r], bits.shape[1], table, g, scratch)
         for t in range(big_l):
             out[r, t] = np.uint8(((reg >> (31 - t)) ^ (mask >> (big_l - 1 - t))) & 1)
+
+
+@njit(cache=True, nogil=True)
+def _crc_encode_rows(bits, big_l, table, g, mask, out):  # pragma: no cover - compiled
+    """``out[r]`` = row r of ``bits`` ``[R, K]`` (0/1) then its L parity bits XOR ``mask``;
+    returns the largest value of ``bits`` (> 1: not a bit)."""
+    k = bits.shape[1]
+    scratch = np.empty(crc_scratch_size(out), dtype=np.uint8)
+    top = np.uint8(0)
+    for r in range(bits.shape[0]):
+        src = bits[r]
+        dst = out[r]
+        for i in range(k):
+            top = max(top, np.uint8(src[i]))
+        for i in range(k):
+            dst[i] = src[i]
+        reg = crc_register_anywhere(dst, k, table, g, scratch)
+        for t in range(big_l):
+            dst[k + t] = np.uint8(((reg >> (31 - t)) ^ (mask >> (big_l - 1 - t))) & 1)
+    return top
 
 
 @njit(cache=True, nogil=True)
@@ -256,7 +277,7 @@ def crc_check_bit_bytes(bits, n, big_l, table, g, scratch):  # pragma: no cover 
     at least ``n`` long) takes a copy of the message when ``bits`` does not start 8-byte
     aligned (or is not C-contiguous); :func:`crc_scratch_size` says how long."""
     k = n - big_l
-    reg = _register_anywhere(bits, k, table, g, scratch)
+    reg = crc_register_anywhere(bits, k, table, g, scratch)
     parity = np.int64(0)
     for t in range(big_l):
         parity = (parity << 1) | np.int64(bits[k + t])
@@ -397,6 +418,18 @@ def crc_encode(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     >>> crc_encode(torch.zeros(3, 20, dtype=torch.uint8), "24C", mask=0xFFFF)[:, 20:].sum(-1)
     tensor([16, 16, 16])
     """
+    poly = _check_poly(poly)
+    if (isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dim() >= 1 and bits.numel()
+            and bits.dtype in (torch.uint8, torch.bool)):
+        # one Numba pass: the check of the bits, the copy and the parity
+        big_l = CRC_POLYNOMIALS[poly][0]
+        mask = check_int("mask", mask, 0, 2 ** big_l - 1)
+        batch, k = bits.shape[:-1], bits.shape[-1]
+        out = np.empty((*batch, k + big_l), dtype=np.uint8)
+        table, g = _byte_tables(poly)
+        if _crc_encode_rows(bits.contiguous().numpy().reshape(-1, k), big_l, table, g, mask,
+                            out.reshape(-1, k + big_l)) <= 1:
+            return torch.from_numpy(out)
     bits = check_bits("bits", bits, min_dim=1)
     return torch.cat([bits, crc_parity(bits.view(torch.bool), poly, mask)], dim=-1)
 
