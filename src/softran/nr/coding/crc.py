@@ -29,7 +29,9 @@ are shifted in one at a time), and a Numba kernel runs the register
 left-aligned in a 32-bit word and ``T[i]`` the register after shifting byte ``i`` through
 it; eight bytes at a time by "slicing-by-8" (the tables of a byte followed by 0..7 zero
 bytes, XORed: the remainder is linear in the message). Both paths give the same bits (tests compare them on random messages of every
-length and polynomial).
+length and polynomial). On the CPU, :func:`crc_encode`, :func:`crc_decode` and :func:`crc_parity`
+of uint8 / bool rows are one Numba pass each: the check of the bits, the copy and the
+register (a row that does not start 8-byte aligned is copied to an aligned scratch first).
 """
 
 from __future__ import annotations
