@@ -556,3 +556,23 @@ def test_modulate_bins_work_buffer_is_not_the_result() -> None:
         ofdm_modulate_bins(b1[..., :128], c, nfft=256)
     with pytest.raises(ValueError, match="work must be a torch.complex64 tensor of shape"):
         ofdm_modulate_bins(b1, c, nfft=256, work=work[..., :10])
+
+
+@pytest.mark.parametrize(("scs", "n_prb", "n_slot", "batch"),
+                         [(30, 51, 0, (1, 2)), (15, 25, 3, (3,)), (60, 11, 1, (1,))])
+def test_modulate_cpu_kernels_equal_the_torch_path(scs: int, n_prb: int, n_slot: int,
+                                                   batch: tuple[int, ...]) -> None:
+    """The CPU path of ofdm_modulate (grid to bins and cyclic prefixes by Numba) gives the
+    bits of the torch path that autograd takes (zero bins, two copies, gather plan), and the
+    finite check of the grid still names the first NaN / inf."""
+    c = CarrierConfig(subcarrier_spacing=scs, n_size_grid=n_prb, n_slot=n_slot)
+    gen = torch.Generator().manual_seed(n_prb)
+    g = torch.randn(*batch, 14, 12 * n_prb, dtype=torch.complex64, generator=gen)
+    ref = ofdm_modulate(g.clone().requires_grad_(True), c).detach()
+    assert torch.equal(ofdm_modulate(g, c), ref)
+    g.view(-1)[7] = float("nan")
+    with pytest.raises(ValueError, match=r"grid contains NaN \(first at index"):
+        ofdm_modulate(g, c)
+    g.view(-1)[7] = complex(float("inf"), 0.0)
+    with pytest.raises(ValueError, match="grid contains"):
+        ofdm_modulate(g, c)

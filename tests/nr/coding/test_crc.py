@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from softran.nr.coding.crc import crc_decode, crc_encode, crc_length
+from softran.nr.coding.crc import crc_decode, crc_encode, crc_length, crc_parity
 
 # TS 38.212 §5.1, g_CRC(D) as the exponents of the non-zero terms (typed from the clause).
 G = {
@@ -227,3 +227,39 @@ def test_byte_table_path_equals_matrix_path(poly: str, k: int, batch: int, seed:
     gen = torch.Generator().manual_seed(seed)
     bits = torch.randint(0, 2, (batch, k), dtype=torch.uint8, generator=gen)
     assert torch.equal(_remainder(bits, poly), _remainder(bits, poly, table=False))
+
+
+@pytest.mark.parametrize("poly", ["6", "11", "16", "24A", "24B", "24C"])
+@pytest.mark.parametrize("k, offset, dtype", [(0, 0, torch.uint8), (7, 1, torch.uint8),
+                                              (64, 3, torch.int8), (1000, 0, torch.bool),
+                                              (18960, 5, torch.uint8)])
+def test_decode_kernel_equals_matrix_path(poly: str, k: int, offset: int, dtype) -> None:
+    # the CPU kernel of crc_decode (message rows at any byte offset) against the matrix
+    # method: err = recomputed parity XOR received parity XOR mask, on random (mostly
+    # failing) parity bits
+    from softran.nr.coding.crc import _remainder
+
+    big_l = crc_length(poly)
+    gen = torch.Generator().manual_seed(k + offset)
+    raw = torch.randint(0, 2, (3, offset + k + big_l), generator=gen, dtype=torch.uint8)
+    bits = raw[:, offset:]                                  # not contiguous when offset > 0
+    mask = (1 << big_l) - 3
+    data, err = crc_decode(bits.to(dtype), poly, mask=mask)
+    syn = _remainder(bits[:, :k], poly, table=False) ^ bits[:, k:]
+    weights = 2 ** torch.arange(big_l - 1, -1, -1)
+    assert data.dtype == torch.uint8 and torch.equal(data, bits[:, :k])
+    assert torch.equal(err, (syn.long() * weights).sum(-1) ^ mask)
+    mask_bits = (mask >> torch.arange(big_l - 1, -1, -1)) & 1
+    parity = crc_parity(bits[:, :k].to(torch.bool), poly, mask=mask)   # bool: the kernel
+    assert torch.equal(parity, _remainder(bits[:, :k], poly, table=False) ^ mask_bits)
+    if k:                                                   # crc_encode's kernel too
+        enc = crc_encode(bits[:, :k].to(dtype) if dtype != torch.int8 else bits[:, :k], poly,
+                         mask=mask)
+        assert torch.equal(enc, torch.cat([bits[:, :k], parity], dim=-1))
+    one = raw[0].clone()[offset:]                           # contiguous, starts at offset
+    assert torch.equal(crc_parity(one[:k].view(torch.bool), poly, mask=mask), parity[0])
+    assert torch.equal(crc_decode(one.to(dtype), poly, mask=mask)[1], err[0])
+    bad = bits.to(torch.int8).clone()
+    bad[1, -1] = -1
+    with pytest.raises(ValueError, match="bits must contain only 0 and 1, found -1"):
+        crc_decode(bad, poly)

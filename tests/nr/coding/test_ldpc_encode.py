@@ -258,3 +258,26 @@ def test_bad_inputs() -> None:
         ldpc_encode(torch.zeros(44, dtype=torch.uint8), 1, kernel="cuda")
     with pytest.raises(ValueError, match="cbs"):
         ldpc_encode(torch.zeros((), dtype=torch.uint8), 1)
+
+
+@pytest.mark.parametrize("bgn, k_prime, zc", [(1, 8376, 384), (2, 3000, 320), (1, 500, 26)])
+def test_checked_cpu_encoder_equals_torch_kernel(bgn: int, k_prime: int, zc: int) -> None:
+    # the one-pass CPU encoder (int8 with -1 fillers, uint8, bool) against the torch
+    # schedule, and its value check
+    k = (22 if bgn == 1 else 10) * zc
+    gen = torch.Generator().manual_seed(k)
+    cbs = torch.randint(0, 2, (2, 3, k), generator=gen, dtype=torch.int8)
+    cbs[..., k_prime:] = -1
+    ref = ldpc_encode(cbs, bgn, kernel="torch")
+    assert torch.equal(ldpc_encode(cbs, bgn), ref)
+    ones = cbs.clamp_min(0)
+    ref = ldpc_encode(ones, bgn, kernel="torch")
+    for c in (ones.to(torch.uint8), ones.to(torch.bool)):
+        out = ldpc_encode(c, bgn)
+        assert out.dtype == torch.int8 and torch.equal(out, ref)
+    bad = cbs.clone()
+    bad[1, 2, 5] = 2
+    with pytest.raises(ValueError, match="only 0, 1 and -1"):
+        ldpc_encode(bad, bgn)
+    with pytest.raises(ValueError, match="only 0, 1 and -1"):
+        ldpc_encode(cbs.view(torch.uint8), bgn)          # -1 read as 255 in a uint8 block

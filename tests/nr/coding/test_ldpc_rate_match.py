@@ -371,3 +371,37 @@ def test_n_ref_that_leaves_only_filler_bits_is_a_clear_error() -> None:
         rate_match_segments(2, 2, 1, 0, 10, 8, 0, 2, 1, n_ref=3)
     assert rate_match_ldpc(cw, 8, 0, "QPSK", n_ref=11).tolist() == [1] * 8
     assert rate_match_ldpc(cw, 0, 0, "QPSK", n_ref=10).shape == (0,)     # nothing to send
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), tbs=st.integers(24, 30000), rate=st.sampled_from([0.1, 0.3, 0.5, 0.8]),
+       rv=st.integers(0, 3), mod=st.sampled_from(list(QM)), n_l=st.integers(1, 4),
+       limited=st.booleans(), batch=st.integers(1, 3), seed=st.integers(0, 1000))
+def test_recovery_kernel_equals_torch_path(data, tbs, rate, rv, mod, n_l, limited, batch, seed):
+    # the CPU kernel against the index_add_ path (which autograd takes), on random float
+    # LLRs with +-inf, from one group of soft bits per code block to > 3x repetition
+    info = dlsch_info(tbs, rate)
+    n_ref = data.draw(st.integers(info.n // 3, info.n + 50)) if limited else None
+    n_cb = info.n if n_ref is None else min(info.n, n_ref)
+    nq = n_l * QM[mod]
+    g = nq * data.draw(st.integers(info.c, max(info.c, (7 * info.c * n_cb) // (2 * nq))))
+    gen = torch.Generator().manual_seed(seed)
+    llr = torch.randn(batch, g, generator=gen) * 5
+    llr[:, torch.randint(0, g, (3,), generator=gen)] = float("inf")
+    fast = rate_recover_ldpc(llr, tbs, rate, rv, mod, n_l, n_ref=n_ref)
+    ref = rate_recover_ldpc(llr.clone().requires_grad_(), tbs, rate, rv, mod, n_l,
+                            n_ref=n_ref).detach()
+    assert fast.shape == ref.shape == (batch, info.c, info.n)
+    assert torch.equal(fast, ref)
+
+
+def test_recovery_kernel_refuses_nan_and_takes_other_layouts():
+    info = dlsch_info(5000, 0.5)
+    llr = torch.ones(2, 6000, dtype=torch.float64)[:, ::2]          # float64, strided
+    ref = rate_recover_ldpc(torch.ones(2, 3000), 5000, 0.5, 0, "QPSK")
+    assert torch.equal(rate_recover_ldpc(llr, 5000, 0.5, 0, "QPSK"), ref)
+    assert ref.shape == (2, info.c, info.n)
+    llr = torch.ones(3000)
+    llr[1234] = float("nan")
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index 1234\)"):
+        rate_recover_ldpc(llr, 5000, 0.5, 0, "QPSK")

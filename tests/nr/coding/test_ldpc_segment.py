@@ -134,3 +134,53 @@ def test_bad_inputs():
     bad[0, 0] = -1                                               # -1 outside the filler part
     with pytest.raises(ValueError, match="cbs"):
         code_block_desegment_ldpc(bad, 1, 100)
+
+
+@settings(max_examples=30, deadline=None)
+@given(b=st.integers(1, 30000), bgn=st.sampled_from([1, 2]), batch=st.integers(1, 3),
+       flips=st.integers(0, 3), seed=st.integers(0, 1000))
+def test_desegment_kernel_equals_torch_path(b, bgn, batch, flips, seed):
+    # the CPU kernel (uint8 / int8 code blocks, any K, fillers as -1 or junk) against the
+    # torch path (int64 code blocks): the same block and the same CRC24B syndromes, also
+    # with bit errors
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, 2, (batch, b), generator=gen, dtype=torch.uint8)
+    cbs = code_block_segment_ldpc(x, bgn)
+    seg = ldpc_segment_info(b, bgn)
+    for _ in range(flips):
+        i = int(torch.randint(0, seg.k_prime, (1,), generator=gen))
+        cbs[..., i] ^= 1
+    ref_blk, ref_err = code_block_desegment_ldpc(cbs.long(), bgn, b)
+    for cb in (cbs, cbs.clamp_min(0).to(torch.uint8)):
+        blk, err = code_block_desegment_ldpc(cb, bgn, b)
+        assert blk.dtype == torch.uint8 and err.dtype == torch.int64
+        assert torch.equal(blk, ref_blk) and torch.equal(err, ref_err)
+    if flips == 0:
+        assert torch.equal(ref_blk, x) and not ref_err.any()
+
+
+def test_desegment_kernel_refuses_non_bits():
+    cbs = code_block_segment_ldpc(torch.zeros(9000, dtype=torch.uint8), 1)
+    cbs[1, 5] = 2
+    with pytest.raises(ValueError, match="must contain only 0 and 1, found 2"):
+        code_block_desegment_ldpc(cbs, 1, 9000)
+    cbs[1, 5] = 0
+    cbs[1, -1] = 7                              # a filler position: not inspected
+    assert code_block_desegment_ldpc(cbs, 1, 9000)[1].tolist() == [0, 0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(b=st.integers(1, 30000), bgn=st.sampled_from([1, 2]), batch=st.integers(1, 3),
+       seed=st.integers(0, 1000))
+def test_segment_kernel_equals_torch_path(b, bgn, batch, seed):
+    # the CPU kernel (uint8 / bool blocks, any K, padding) against the torch path (int64
+    # blocks: CRC24B by crc_encode), and its value check
+    x = torch.randint(0, 2, (batch, b), generator=torch.Generator().manual_seed(seed),
+                      dtype=torch.uint8)
+    ref = code_block_segment_ldpc(x.long(), bgn)
+    for blk in (x, x.bool(), x[:, :b]):
+        out = code_block_segment_ldpc(blk, bgn)
+        assert out.dtype == torch.int8 and torch.equal(out, ref)
+    x[-1, -1] = 3
+    with pytest.raises(ValueError, match="blk must contain only 0 and 1, found 3"):
+        code_block_segment_ldpc(x, bgn)

@@ -29,7 +29,9 @@ are shifted in one at a time), and a Numba kernel runs the register
 left-aligned in a 32-bit word and ``T[i]`` the register after shifting byte ``i`` through
 it; eight bytes at a time by "slicing-by-8" (the tables of a byte followed by 0..7 zero
 bytes, XORed: the remainder is linear in the message). Both paths give the same bits (tests compare them on random messages of every
-length and polynomial).
+length and polynomial). On the CPU, :func:`crc_encode`, :func:`crc_decode` and :func:`crc_parity`
+of uint8 / bool rows are one Numba pass each: the check of the bits, the copy and the
+register (a row that does not start 8-byte aligned is copied to an aligned scratch first).
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ from numba import njit
 
 from softran.validation import check_bits, check_int, check_name
 
-__all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_decode", "crc_encode", "crc_length",
-           "crc_parity", "crc_register_of_bit_bytes"]
+__all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
+           "crc_encode", "crc_length", "crc_parity", "crc_register_anywhere",
+           "crc_register_of_bit_bytes", "crc_scratch_size"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -61,6 +64,8 @@ _BLOCK = 1024           # block size B of step 1 (float32 sums stay <= 1024)
 
 
 def _check_poly(poly: object) -> str:
+    if isinstance(poly, str) and poly in CRC_POLYNOMIALS:     # the usual spelling: no search
+        return poly
     return check_name("poly", poly, CRC_POLYNOMIALS)
 
 
@@ -213,6 +218,94 @@ def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def crc_register_anywhere(bits, n, table, g, scratch):  # pragma: no cover - compiled
+    """:func:`crc_register_of_bit_bytes` of the ``n`` first bits of ``bits`` at any start (a
+    copy into the 8-byte aligned ``scratch``, :func:`crc_scratch_size` long, first where
+    ``bits`` does not start 8-byte aligned), for use inside other Numba kernels."""
+    if bits.ctypes.data % 8 == 0 and bits.flags.c_contiguous:
+        return crc_register_of_bit_bytes(bits, n, table, g)
+    for i in range(n):
+        scratch[i] = bits[i]
+    return crc_register_of_bit_bytes(scratch, n, table, g)
+
+
+@njit(cache=True, nogil=True)
+def crc_scratch_size(rows):  # pragma: no cover - compiled
+    """The ``scratch`` length that :func:`crc_check_bit_bytes` needs for the rows of
+    ``rows`` (2-D uint8/bool, C-contiguous): 0 where every row starts 8-byte aligned, else
+    the row length."""
+    if rows.ctypes.data % 8 == 0 and (rows.shape[1] % 8 == 0 or rows.shape[0] == 1):
+        return 0
+    return rows.shape[1]
+
+
+@njit(cache=True, nogil=True)
+def _crc_parity_rows(bits, big_l, table, g, mask, out):  # pragma: no cover - compiled
+    """``out[r]`` = the L parity bits of row r of ``bits`` ``[R, K]`` (0/1) XOR ``mask``."""
+    scratch = np.empty(crc_scratch_size(bits), dtype=np.uint8)
+    for r in range(bits.shape[0]):
+        reg = crc_register_anywhere(bits[r], bits.shape[1], table, g, scratch)
+        for t in range(big_l):
+            out[r, t] = np.uint8(((reg >> (31 - t)) ^ (mask >> (big_l - 1 - t))) & 1)
+
+
+@njit(cache=True, nogil=True)
+def _crc_encode_rows(bits, big_l, table, g, mask, out):  # pragma: no cover - compiled
+    """``out[r]`` = row r of ``bits`` ``[R, K]`` (0/1) then its L parity bits XOR ``mask``;
+    returns the largest value of ``bits`` (> 1: not a bit)."""
+    k = bits.shape[1]
+    scratch = np.empty(crc_scratch_size(out), dtype=np.uint8)
+    top = np.uint8(0)
+    for r in range(bits.shape[0]):
+        src = bits[r]
+        dst = out[r]
+        for i in range(k):
+            top = max(top, np.uint8(src[i]))
+        for i in range(k):
+            dst[i] = src[i]
+        reg = crc_register_anywhere(dst, k, table, g, scratch)
+        for t in range(big_l):
+            dst[k + t] = np.uint8(((reg >> (31 - t)) ^ (mask >> (big_l - 1 - t))) & 1)
+    return top
+
+
+@njit(cache=True, nogil=True)
+def crc_check_bit_bytes(bits, n, big_l, table, g, scratch):  # pragma: no cover - compiled
+    """The CRC check of TS 38.212 §5.1 of the ``n`` first entries of ``bits`` (uint8 0/1,
+    C-contiguous; any start) for use inside other Numba kernels: message b_0..b_{n-L-1}
+    followed by its L parity bits. Returns the recomputed parity XOR the received parity
+    as an L-bit integer (p_0 most significant; 0 = pass), by
+    :func:`crc_register_of_bit_bytes` of the message; ``scratch`` (uint8, 8-byte aligned,
+    at least ``n`` long) takes a copy of the message when ``bits`` does not start 8-byte
+    aligned (or is not C-contiguous); :func:`crc_scratch_size` says how long."""
+    k = n - big_l
+    reg = crc_register_anywhere(bits, k, table, g, scratch)
+    parity = np.int64(0)
+    for t in range(big_l):
+        parity = (parity << 1) | np.int64(bits[k + t])
+    return (reg >> (32 - big_l)) ^ parity
+
+
+@njit(cache=True, nogil=True)
+def _crc_check_rows(bits, big_l, table, g, mask, data, err):  # pragma: no cover - compiled
+    """Per row of ``bits`` ``[R, K + L]`` (uint8): ``err[r]`` = syndrome XOR ``mask``
+    (:func:`crc_check_bit_bytes`), ``data[r]`` = the K message bits; returns the largest
+    byte seen (a value > 1 is not a bit)."""
+    k = data.shape[1]
+    scratch = np.empty(crc_scratch_size(bits), dtype=np.uint8)
+    top = np.uint8(0)
+    for r in range(bits.shape[0]):
+        row = bits[r]
+        for i in range(row.shape[0]):
+            top = max(top, row[i])
+        err[r] = crc_check_bit_bytes(row, row.shape[0], big_l, table, g, scratch) ^ mask
+        dst = data[r]
+        for i in range(k):          # an explicit loop: Numba's slice assignment is ~20x slower
+            dst[i] = row[i]
+    return top
+
+
+@njit(cache=True, nogil=True)
 def _crc_rows_aligned(bits, table, g):  # pragma: no cover - compiled
     """:func:`crc_register_of_bit_bytes` of every row (rows 8-byte aligned)."""
     out = np.empty(bits.shape[0], dtype=np.int64)
@@ -229,19 +322,20 @@ def _remainder_cpu(bits: torch.Tensor, poly: str) -> torch.Tensor:
     table, g = _byte_tables(poly)
     if k % 8 == 0 and flat.ctypes.data % 8 == 0:
         # bytes packed inside the kernel (no packed copy of the bits)
-        reg = torch.from_numpy(_crc_rows_aligned(flat, table, np.int64(g)))
+        reg = _crc_rows_aligned(flat, table, np.int64(g))
     else:
         lead = k % 8
         packed = np.packbits(flat[:, lead:], axis=-1)
-        reg = torch.from_numpy(_crc_rows(flat, lead, packed, table, np.int64(g)))
-    return ((reg.unsqueeze(-1) >> _register_shifts(big_l)) & 1).to(torch.uint8).reshape(
-        *batch, big_l)
+        reg = _crc_rows(flat, lead, packed, table, np.int64(g))
+    # the bits of the register in numpy (a few torch operations cost more than the CRC)
+    out = ((reg[:, None] >> _register_shifts(big_l)) & 1).astype(np.uint8)
+    return torch.from_numpy(out.reshape(*batch, big_l))
 
 
 @functools.cache
-def _register_shifts(big_l: int) -> torch.Tensor:
+def _register_shifts(big_l: int) -> np.ndarray:
     """31, 30, ..., 32 - L: the shift of p_0 .. p_{L-1} in a left-aligned register."""
-    return torch.arange(31, 31 - big_l, -1, dtype=torch.int64)
+    return np.arange(31, 31 - big_l, -1, dtype=np.int64)
 
 
 def _remainder(bits: torch.Tensor, poly: str, *, table: bool = True) -> torch.Tensor:
@@ -286,9 +380,20 @@ def crc_parity(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     >>> crc_parity(torch.tensor([1, 0, 1, 1], dtype=torch.uint8), "6")
     tensor([1, 0, 1, 1, 0, 1], dtype=torch.uint8)
     """
-    bits = check_bits("bits", bits, min_dim=1)
     poly = _check_poly(poly)
     big_l = CRC_POLYNOMIALS[poly][0]
+    if (isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dtype == torch.bool
+            and bits.dim() >= 1 and bits.numel()):
+        # bool bits need no check: one Numba pass (the usual caller views its checked
+        # uint8 bits as bool)
+        mask = check_int("mask", mask, 0, 2 ** big_l - 1)
+        batch, k = bits.shape[:-1], bits.shape[-1]
+        out = np.empty((*batch, big_l), dtype=np.uint8)
+        table, g = _byte_tables(poly)
+        _crc_parity_rows(bits.contiguous().numpy().reshape(-1, k), big_l, table, g, mask,
+                         out.reshape(-1, big_l))
+        return torch.from_numpy(out)
+    bits = check_bits("bits", bits, min_dim=1)
     if check_int("mask", mask, 0, 2 ** big_l - 1) == 0:
         return _remainder(bits, poly)
     return _remainder(bits, poly) ^ _mask_bits(mask, big_l, bits.device)
@@ -315,6 +420,18 @@ def crc_encode(bits: torch.Tensor, poly: str, mask: int = 0) -> torch.Tensor:
     >>> crc_encode(torch.zeros(3, 20, dtype=torch.uint8), "24C", mask=0xFFFF)[:, 20:].sum(-1)
     tensor([16, 16, 16])
     """
+    poly = _check_poly(poly)
+    if (isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dim() >= 1 and bits.numel()
+            and bits.dtype in (torch.uint8, torch.bool)):
+        # one Numba pass: the check of the bits, the copy and the parity
+        big_l = CRC_POLYNOMIALS[poly][0]
+        mask = check_int("mask", mask, 0, 2 ** big_l - 1)
+        batch, k = bits.shape[:-1], bits.shape[-1]
+        out = np.empty((*batch, k + big_l), dtype=np.uint8)
+        table, g = _byte_tables(poly)
+        if _crc_encode_rows(bits.contiguous().numpy().reshape(-1, k), big_l, table, g, mask,
+                            out.reshape(-1, k + big_l)) <= 1:
+            return torch.from_numpy(out)
     bits = check_bits("bits", bits, min_dim=1)
     return torch.cat([bits, crc_parity(bits.view(torch.bool), poly, mask)], dim=-1)
 
@@ -340,9 +457,23 @@ def crc_decode(bits: torch.Tensor, poly: str, mask: int = 0) -> tuple[torch.Tens
     >>> crc_decode(cw, "16", mask=0x4601)[1], crc_decode(cw, "16")[1]
     (tensor([0, 0]), tensor([17921, 17921]))
     """
-    bits = check_bits("bits", bits, min_dim=1)
     poly = _check_poly(poly)
     big_l = CRC_POLYNOMIALS[poly][0]
+    if (isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dim() >= 1
+            and bits.shape[-1] >= big_l and bits.numel()
+            and bits.dtype in (torch.uint8, torch.int8, torch.bool)):
+        # one Numba pass: the check of the values, the syndrome and the copy of the message
+        mask = check_int("mask", mask, 0, 2 ** big_l - 1)
+        batch, n = bits.shape[:-1], bits.shape[-1]
+        rows = bits.contiguous().numpy()
+        rows = (rows if bits.dtype == torch.uint8 else rows.view(np.uint8)).reshape(-1, n)
+        data = np.empty((*batch, n - big_l), dtype=np.uint8)  # (torch's reshape costs µs)
+        err = np.empty(tuple(batch), dtype=np.int64)
+        table, g = _byte_tables(poly)
+        if _crc_check_rows(rows, big_l, table, g, mask, data.reshape(rows.shape[0], n - big_l),
+                           err.reshape(-1)) <= 1:
+            return torch.from_numpy(data), torch.from_numpy(err)
+    bits = check_bits("bits", bits, min_dim=1)
     n = bits.shape[-1]
     if n < big_l:
         raise ValueError(f"bits has length {n} along its last dimension, shorter than the "

@@ -30,7 +30,9 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import torch
+from numba import njit
 
 from softran.nr.coding.crc import crc_decode, crc_parity
 from softran.nr.coding.ldpc.decode import DECODE_KERNELS, ldpc_decode
@@ -145,56 +147,99 @@ class _SCHDecoder(torch.nn.Module):
         recovered = rate_recover_ldpc(llr, info.a, self.target_code_rate, rv, modulation,
                                       n_layers, n_ref=self.n_ref)
         shape = recovered.shape[:-2]
-        fresh = _new_data_mask(new_data, shape, recovered.device)
         buffer = self._soft.get(harq_process)
         done = self._done.get(harq_process)
         if buffer is not None and buffer.shape == recovered.shape:
+            fresh = _new_data_mask(new_data, shape, recovered.device)
             recovered = torch.where(fresh[..., None, None], 0.0, buffer) + recovered
             if done is not None:
                 done = (done[0], done[1] & ~fresh[..., None])
         else:
+            if not isinstance(new_data, bool):
+                _new_data_mask(new_data, shape, recovered.device)    # checked all the same
             done = None
         n, k = recovered.shape[-1], info.k
         flat = recovered.reshape(-1, n)
         # a code block that received no soft bit at all (fillers aside) would decode to the
         # all-zero codeword, which satisfies every check and every CRC: it is not decoded
-        received = ((flat != 0) & flat.isfinite()).any(-1)
-        bits = flat.new_zeros(flat.shape[0], k, dtype=torch.uint8)
-        iterations = flat.new_zeros(flat.shape[0], dtype=torch.int32)
-        parity_ok = received.clone()
-        todo = received.clone()
-        if done is not None:  # code blocks decoded by an earlier transmission are kept
-            kept = done[1].reshape(-1)
-            todo &= ~kept
-            bits = torch.where(kept[:, None], done[0].reshape(-1, k), bits)
-            parity_ok |= kept
-        if bool(todo.any()):
-            b, it, ok = ldpc_decode(flat[todo], info.bgn, self.max_iterations,
-                                    algorithm=self.algorithm, scaling=self.scaling,
-                                    offset=self.offset,
-                                    early_termination=self.early_termination,
-                                    kernel=self.ldpc_kernel, return_parity_check=True)
-            bits[todo], iterations[todo], parity_ok[todo] = b, it, ok
+        received, received_all = _received(flat)
+        decode = {"algorithm": self.algorithm, "scaling": self.scaling, "offset": self.offset,
+                  "early_termination": self.early_termination, "kernel": self.ldpc_kernel,
+                  "return_parity_check": True}
+        if done is None and received_all:
+            # the usual case: every code block decoded, no indexing (copies) around the decoder
+            bits, iterations, parity_ok = ldpc_decode(flat, info.bgn, self.max_iterations,
+                                                      **decode)
+        else:
+            bits = flat.new_zeros(flat.shape[0], k, dtype=torch.uint8)
+            iterations = flat.new_zeros(flat.shape[0], dtype=torch.int32)
+            parity_ok = received.clone()
+            todo = received.clone()
+            if done is not None:  # code blocks decoded by an earlier transmission are kept
+                kept = done[1].reshape(-1)
+                todo &= ~kept
+                bits = torch.where(kept[:, None], done[0].reshape(-1, k), bits)
+                parity_ok |= kept
+            if bool(todo.any()):
+                b, it, ok = ldpc_decode(flat[todo], info.bgn, self.max_iterations, **decode)
+                bits[todo], iterations[todo], parity_ok[todo] = b, it, ok
         bits, iterations, parity_ok = (bits.reshape(*shape, -1, k), iterations.reshape(*shape, -1),
                                        parity_ok.reshape(*shape, -1))
         blk, cb_crc = code_block_desegment_ldpc(bits, info.bgn, info.b)
         tb, tb_crc = crc_decode(blk, info.crc)
-        error = (tb_crc != 0) | ~parity_ok.all(-1)
-        # a code block is done when its parity checks hold and its CRC24B passes (C > 1),
-        # or, with a single code block, when the whole TB passed
-        cb_done = parity_ok & (cb_crc == 0) if info.c > 1 else ~error.unsqueeze(-1)
+        if tb_crc.is_cpu:
+            # a few flags: as Python lists (torch's and numpy's reductions of a few elements
+            # cost 5 to 20 µs each)
+            flags = [c != 0 or not all(ok) for c, ok in zip(
+                tb_crc.numpy().reshape(-1).tolist(),
+                parity_ok.numpy().reshape(-1, info.c).tolist())]
+            error = torch.from_numpy(np.array(flags, dtype=np.bool_).reshape(tuple(shape)))
+            failed = any(flags)
+        else:
+            error = (tb_crc != 0) | ~parity_ok.all(-1)
+            failed = bool(error.any())
         # a decoded transport block clears its part of the process (module notes)
-        decoded = ~error
-        if bool(decoded.all()):
+        if not failed:
             self._soft.pop(harq_process, None)
             self._done.pop(harq_process, None)
         else:
-            self._soft[harq_process] = torch.where(decoded[..., None, None], 0.0, recovered)
+            # a code block is done when its parity checks hold and its CRC24B passes (C > 1),
+            # or, with a single code block, when the whole TB passed
+            cb_done = parity_ok & (cb_crc == 0) if info.c > 1 else ~error.unsqueeze(-1)
+            self._soft[harq_process] = torch.where(error[..., None, None], recovered, 0.0)
             self._done[harq_process] = (bits, cb_done & error.unsqueeze(-1))
-        self.last_iterations = iterations
-        self.last_cb_crc = cb_crc
-        self.last_parity_ok = parity_ok
+        # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
+        self.__dict__.update(last_iterations=iterations, last_cb_crc=cb_crc,
+                             last_parity_ok=parity_ok)
         return tb, error
+
+
+def _received(flat: torch.Tensor) -> tuple[torch.Tensor, bool]:
+    """Per row of ``flat`` ``[R, N]``: whether it holds a soft bit (an LLR neither 0 nor
+    ±inf), and whether all do; on the CPU by a scan that stops at the first one (one look
+    per row, usually)."""
+    if flat.is_cpu and flat.dtype == torch.float32 and flat.is_contiguous():
+        out = np.empty(flat.shape[0], dtype=np.bool_)
+        return torch.from_numpy(out), _received_rows(flat.numpy(), out) == flat.shape[0]
+    received = ((flat != 0) & flat.isfinite()).any(-1)
+    return received, bool(received.all())
+
+
+@njit(cache=True, nogil=True)
+def _received_rows(flat, out):  # pragma: no cover - compiled
+    """``out[r]``: row r of ``flat`` holds an LLR neither 0 nor ±inf; returns how many do."""
+    inf = np.float32(np.inf)
+    count = 0
+    for r in range(flat.shape[0]):
+        row = flat[r]
+        out[r] = False
+        for i in range(row.shape[0]):
+            v = abs(row[i])
+            if v != 0 and v < inf:      # NaN is refused before
+                out[r] = True
+                count += 1
+                break
+    return count
 
 
 def _new_data_mask(new_data: bool | torch.Tensor, shape: torch.Size,

@@ -12,6 +12,7 @@ rules exist once.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -71,6 +72,18 @@ def ldpc_segment_info(b: int, bgn: int) -> SegmentInfo:
     >>> s.k_prime, s.pad
     (4249, 1)
     """
+    try:    # the sizes are asked for on every slot: cached per (type, value) of the arguments
+        return _segment_info_cached(type(b), b, type(bgn), bgn)
+    except TypeError:       # an unhashable argument: no cache (the checks below refuse it)
+        return _segment_info(b, bgn)
+
+
+@functools.lru_cache(maxsize=1024)
+def _segment_info_cached(_tb: type, b: Any, _tg: type, bgn: Any) -> SegmentInfo:
+    return _segment_info(b, bgn)
+
+
+def _segment_info(b: Any, bgn: Any) -> SegmentInfo:
     bgn = check_int("bgn", bgn, 1, 2)
     b = check_int("b", b, 1)
     k_cb = K_CB[bgn]
@@ -142,6 +155,18 @@ def dlsch_info(tbs: int, target_code_rate: Any) -> SCHInfo:
     >>> info.c, info.k_prime, info.l_cb
     (152, 8432, 24)
     """
+    try:    # cached per (type, value) of the arguments, as ldpc_segment_info
+        return _dlsch_info_cached(type(tbs), tbs, type(target_code_rate), target_code_rate)
+    except TypeError:
+        return _dlsch_info(tbs, target_code_rate)
+
+
+@functools.lru_cache(maxsize=1024)
+def _dlsch_info_cached(_ta: type, tbs: Any, _tr: type, target_code_rate: Any) -> SCHInfo:
+    return _dlsch_info(tbs, target_code_rate)
+
+
+def _dlsch_info(tbs: Any, target_code_rate: Any) -> SCHInfo:
     a = check_int("tbs", tbs, 1)
     rate = code_rate_fraction("target_code_rate", target_code_rate)
     crc, crc_length = ("24A", 24) if a > 3824 else ("16", 16)

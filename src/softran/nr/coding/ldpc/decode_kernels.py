@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from numba import njit, prange
 
-__all__ = ["decode_blocks", "encode_blocks", "kernel_threads"]
+__all__ = ["decode_blocks", "encode_blocks", "encode_blocks_checked", "kernel_threads"]
 
 # nnan/ninf/nsz: inputs are saturated (no inf or NaN reach the kernels) and the sign of a zero
 # never matters (signs are taken with v < 0). No 'reassoc' or 'contract': results stay
@@ -84,33 +84,34 @@ def _encode_one(c, parity, out_offset, buf, acc, tgt_col, tgt_shift, src_ptr, sr
                 src_shift, zc, kb, n_cols):  # pragma: no cover - compiled
     """One block: systematic bits into buf, then every schedule step; unsigned indices keep
     the byte loops free of wraparound code so that they vectorise."""
-    kbz = kb * zc
+    u = np.uint64
+    zcu = u(zc)
+    kbz = u(kb) * zcu
     for q in range(kbz):
         buf[q] = c[q]
     for s in range(tgt_col.shape[0]):
-        for z in range(zc):
+        for z in range(zcu):
             acc[z] = 0
         for e in range(src_ptr[s], src_ptr[s + 1]):
-            base = src_col[e] * zc
-            p = src_shift[e]
-            n1 = zc - p
-            o1 = base + p
+            p = u(src_shift[e])
+            o1 = u(src_col[e]) * zcu + p
+            n1 = zcu - p
             for z in range(n1):
-                acc[z] ^= buf[np.uint64(o1 + z)]
-            o2 = base - n1
-            for z in range(n1, zc):
-                acc[z] ^= buf[np.uint64(o2 + z)]
-        base = tgt_col[s] * zc
-        p = tgt_shift[s]
-        n1 = zc - p
-        o1 = base + p
+                acc[z] ^= buf[o1 + z]
+            o2 = o1 - zcu
+            for z in range(n1, zcu):
+                acc[z] ^= buf[o2 + z]
+        p = u(tgt_shift[s])
+        o1 = u(tgt_col[s]) * zcu + p
+        n1 = zcu - p
         for z in range(n1):
-            buf[np.uint64(o1 + z)] = acc[z]
-        o2 = base - n1
-        for z in range(n1, zc):
-            buf[np.uint64(o2 + z)] = acc[z]
-    for q in range((n_cols - kb) * zc):
-        parity[np.uint64(out_offset + q)] = buf[np.uint64(kbz + q)]
+            buf[o1 + z] = acc[z]
+        o2 = o1 - zcu
+        for z in range(n1, zcu):
+            buf[o2 + z] = acc[z]
+    off = u(out_offset)
+    for q in range(u(n_cols - kb) * zcu):
+        parity[off + q] = buf[kbz + q]
 
 
 @njit(cache=True, nogil=True)
@@ -143,6 +144,52 @@ def encode_blocks(c: np.ndarray, out: np.ndarray, out_offset: int, tgt_col: np.n
     fn = _encode_parallel if parallel else _encode_serial
     fn(c, out, np.int64(out_offset), tgt_col, tgt_shift, src_ptr, src_col, src_shift,
        np.int64(zc), np.int64(kb), np.int64(n_cols), np.int64(n_buf_cols))
+
+
+@njit(cache=True, nogil=True)
+def _encode_checked(cbs, signed, out, tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, kb,
+                    n_cols, n_buf_cols):  # pragma: no cover - compiled
+    u = np.uint64
+    k = cbs.shape[1]
+    sys_len = k - 2 * zc
+    buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
+    acc = np.empty(zc, dtype=np.uint8)
+    clean = np.empty(k, dtype=np.uint8)
+    top = np.uint8(0)
+    one = np.uint8(1)
+    for b in range(cbs.shape[0]):
+        row = cbs[b]
+        # allowed values: 0, 1 (-> 1, 2 by v + 1) and with signed also 255 = -1 (-> 0): the
+        # largest v + 1 (signed) or v says whether all are (max-reductions vectorise)
+        if signed:
+            for q in range(u(k)):
+                top = max(top, np.uint8(row[q] + one))
+        else:
+            for q in range(u(k)):
+                top = max(top, np.uint8(row[q] + one) if row[q] < 255 else np.uint8(255))
+        for q in range(u(k)):
+            v = row[q]
+            clean[q] = v if v <= one else np.uint8(0)
+        dst = out[b]
+        sys_src = row[2 * zc:]
+        for q in range(u(sys_len)):
+            dst[q] = sys_src[q]
+        _encode_one(clean, dst, sys_len, buf, acc, tgt_col, tgt_shift, src_ptr, src_col,
+                    src_shift, zc, kb, n_cols)
+    return top <= 2
+
+
+def encode_blocks_checked(cbs: np.ndarray, signed: bool, out: np.ndarray, tgt_col: np.ndarray,
+                          tgt_shift: np.ndarray, src_ptr: np.ndarray, src_col: np.ndarray,
+                          src_shift: np.ndarray, zc: int, kb: int, n_cols: int,
+                          n_buf_cols: int) -> bool:
+    """:func:`encode_blocks` of the code blocks ``cbs`` (uint8 ``[B, K]``; with ``signed``
+    the bytes of int8 blocks whose fillers are -1 = 255, encoded as 0) into the whole codeword
+    ``out`` (int8 viewed as uint8 ``[B, N]``: the systematic bits K..2Zc first, fillers kept),
+    in one serial pass that also checks the values; returns False (``out`` undefined) where a
+    block holds a value other than 0 and 1 (and -1 with ``signed``)."""
+    return _encode_checked(cbs, signed, out, tgt_col, tgt_shift, src_ptr, src_col, src_shift,
+                           np.int64(zc), np.int64(kb), np.int64(n_cols), np.int64(n_buf_cols))
 
 
 # ----------------------------------------------------------------------------------- decoder

@@ -81,6 +81,27 @@ def _encode_numba(c: torch.Tensor, out: torch.Tensor, plan: EncodePlan) -> None:
                       plan.n_buf_cols, parallel)
 
 
+def _encode_numba_checked(cbs: torch.Tensor, bgn: int, zc: int, n_cols: int
+                          ) -> torch.Tensor | None:
+    """The CPU codewords int8 ``[..., N]`` of int8 / uint8 / bool ``cbs`` in one serial Numba
+    pass that checks the values too (None where one is not a bit or a filler: the caller
+    raises; None also where the blocks would run on several threads)."""
+    from softran.nr.coding.ldpc.decode_kernels import encode_blocks_checked, kernel_threads
+
+    k = cbs.shape[-1]
+    flat = cbs.detach().contiguous().numpy().reshape(-1, k)
+    with kernel_threads(flat.shape[0]) as parallel:
+        if parallel:
+            return None
+        plan = encode_plan(bgn, zc)
+        out = np.empty((*cbs.shape[:-1], (n_cols - 2) * zc), dtype=np.int8)
+        ok = encode_blocks_checked(flat.view(np.uint8), cbs.dtype == torch.int8,
+                                   out.reshape(-1, out.shape[-1]).view(np.uint8), plan.tgt_col,
+                                   plan.tgt_shift, plan.src_ptr, plan.src_col, plan.src_shift,
+                                   zc, plan.kb, plan.n_cols, plan.n_buf_cols)
+    return torch.from_numpy(out) if ok else None
+
+
 def ldpc_encode(cbs: torch.Tensor, bgn: int, *, kernel: str = "auto") -> torch.Tensor:
     """LDPC-encode code blocks with base graph ``bgn`` (TS 38.212 §5.3.2; MATLAB ``nrLDPCEncode``).
 
@@ -111,11 +132,18 @@ def ldpc_encode(cbs: torch.Tensor, bgn: int, *, kernel: str = "auto") -> torch.T
     _, n_cols, kb = base_graph_dims(bgn)
     k = cbs.shape[-1]
     zc = lifting_size_for_length("K (cbs.shape[-1])", k, bgn, kb)
+    if (kernel in ("auto", "numba") and cbs.is_cpu and cbs.numel()
+            and cbs.dtype in (torch.int8, torch.uint8, torch.bool)):
+        out = _encode_numba_checked(cbs, bgn, zc, n_cols)
+        if out is not None:
+            return out
     if cbs.dtype != torch.bool and cbs.numel():
         low, high = (0, int(cbs.max())) if cbs.dtype == torch.uint8 else map(
             int, torch.aminmax(cbs))
         if low < -1 or high > 1:
-            bad = cbs[(cbs != 0) & (cbs != 1) & (cbs != -1)].flatten()[0].item()
+            # (a uint8 255 is not -1, though torch compares it equal to the scalar -1)
+            bad = (cbs[cbs > 1] if cbs.dtype == torch.uint8
+                   else cbs[(cbs != 0) & (cbs != 1) & (cbs != -1)]).flatten()[0].item()
             raise ValueError(f"cbs must contain only 0, 1 and -1 (filler), found {bad}")
     if kernel == "numba" and cbs.device.type != "cpu":
         raise ValueError(f"kernel = 'numba' needs a CPU tensor, got device {cbs.device}")

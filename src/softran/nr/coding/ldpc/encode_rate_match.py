@@ -248,7 +248,11 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
     parts = [] if tail is None else [tail.reshape(data.shape[0], tail.shape[-1])]
     if seg.pad:
         parts.append(data.new_zeros(data.shape[0], seg.pad))
-    rest = torch.cat(parts, dim=-1).contiguous() if parts else data.new_zeros(data.shape[0], 0)
+    if len(parts) == 1:
+        rest = parts[0].contiguous()
+    else:
+        rest = (torch.cat(parts, dim=-1).contiguous() if parts
+                else data.new_zeros(data.shape[0], 0))
     table, g = crc_byte_tables("24B")    # the code blocks' CRC24B, in the kernel (C > 1)
     # fillers c_K'..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
     fill_start = max(0, seg.k_prime - 2 * seg.zc)

@@ -12,6 +12,15 @@ output length E they reduce to one index list ``idx`` of length E with
 The code blocks of a transport block share N, k0 and their filler positions and use at most
 two lengths E_r, so rate matching is at most two gathers and rate recovery at most two
 scatter-adds (``index_add_``, which sums repeated positions: soft combining when E > N_cb).
+
+On the CPU rate recovery is one Numba pass instead (:func:`rate_recover_ldpc`): per code
+block, without repetition (E_r no larger than the buffer's non-filler positions) each soft
+bit is written once to its codeword position as runs of consecutive positions (bit selection
+reads the circular buffer in order; a run ends at a wrap, a filler run or an interleaver
+row), the positions never read are zeroed and the fillers set to +inf; with repetition the
+block is zeroed and the soft bits are added in the order of the output, as ``index_add_``
+does. The runs come from the same cached index lists (same values, tested against the torch
+path).
 """
 
 from __future__ import annotations
@@ -19,7 +28,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
 import torch
+from numba import njit
 
 from softran.nr.coding.ldpc.base_graph import lifting_sizes
 from softran.nr.coding.sch_info import dlsch_info
@@ -193,6 +204,20 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
     batch = cw.shape[:-2]
     if cw.numel() == 0:
         return torch.zeros(*batch, out_len, dtype=torch.uint8, device=cw.device)
+    if cw.is_cpu and cw.dtype in (torch.int8, torch.uint8) and out_len:
+        # one Numba pass by the runs of the rate recovery plan (read the other way)
+        rows = cw.contiguous().numpy()
+        rows = (rows if cw.dtype == torch.uint8 else rows.view(np.uint8)).reshape(-1, c, n)
+        fill_start, fill_len, consecutive, shared = (
+            _filler_run(rows.reshape(-1, n)) if cw.dtype == torch.int8 else (0, 0, True, True))
+        if consecutive and shared:
+            if n_ref is not None:
+                n_ref = check_int("n_ref", n_ref, 1)
+            plan = _recover_plan(bgn, zc, c, fill_start, fill_len, out_len, rv, qm, n_layers,
+                                 n_ref)
+            out_np = np.empty((*batch, out_len), dtype=np.uint8)
+            if _rate_match_rows(rows, out_np.reshape(-1, out_len), qm, *plan) <= 1:
+                return torch.from_numpy(out_np)
     fill_start, fill_len = _fillers(cw, n)
     parts = []
     for r0, r1, idx in rate_match_segments(bgn, zc, c, fill_start, fill_len, out_len, rv, qm,
@@ -206,6 +231,210 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
         raise ValueError("cw must contain only 0, 1 and -1 (filler bits, one run at the same "
                          "positions in every code block)")
     return out
+
+
+_EMPTY_RUNS = np.zeros((0, 3), dtype=np.int64)
+_EMPTY_IDX = np.zeros(0, dtype=np.int64)
+
+
+def _segment_recover_plan(idx: np.ndarray, qm: int, n: int, fill_start: int, fill_len: int,
+                          n_valid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """(runs, zeros, idx, repeated) of one segment of E soft bits: ``runs`` int64 ``[n, 3]``
+    (codeword start, length, first soft bit; soft bits Q_m apart) writing every soft bit once
+    and ``zeros`` ``[n, 3]`` (start, length, 0) the non-filler positions never read, when no
+    position is read twice (E <= ``n_valid``); else ``repeated`` and ``idx`` (the codeword
+    position of each soft bit, output order) for a zero fill and a scatter-add."""
+    e = idx.size
+    if e > n_valid:
+        return _EMPTY_RUNS, _EMPTY_RUNS, idx.astype(np.int64), True
+    eq = e // qm
+    pos_e = idx.reshape(eq, qm).T.reshape(-1)             # bit selection order e_0..e_{E-1}
+    k = np.arange(e)
+    # a run: consecutive codeword positions within one interleaver row (m = k div E/Qm)
+    brk = np.flatnonzero((np.diff(pos_e) != 1) | (np.diff(k // eq) != 0)) + 1
+    first = np.concatenate([[0], brk])
+    length = np.diff(np.concatenate([first, [e]]))
+    src = (first % eq) * qm + first // eq                 # f index of e_k: (k mod E/Qm) Qm + m
+    runs = np.stack([pos_e[first], length, src], axis=1).astype(np.int64)
+    seen = np.zeros(n, dtype=bool)
+    seen[pos_e] = True
+    seen[fill_start:fill_start + fill_len] = True
+    free = np.flatnonzero(~seen)
+    if free.size:
+        zb = np.concatenate([[0], np.flatnonzero(np.diff(free) != 1) + 1])
+        zl = np.diff(np.concatenate([zb, [free.size]]))
+        zeros = np.stack([free[zb], zl, np.zeros_like(zl)], axis=1).astype(np.int64)
+    else:
+        zeros = _EMPTY_RUNS
+    return runs, zeros, _EMPTY_IDX, False
+
+
+@functools.lru_cache(maxsize=256)
+def _recover_plan(bgn: int, zc: int, c: int, fill_start: int, fill_len: int, g: int, rv: int,
+                  qm: int, n_layers: int, n_ref: int | None) -> tuple[object, ...]:
+    """(C_lo, E_lo, runs, zeros, idx, repeated of the first segment, E_hi, ... of the
+    second): :func:`_segment_recover_plan` of each segment of :func:`rate_match_segments`."""
+    n = (66 if bgn == 1 else 50) * zc
+    n_cb = _n_cb(n, n_ref)
+    n_valid = n_cb - max(0, min(fill_start + fill_len, n_cb) - fill_start)
+    segs = {r0: idx.numpy() for r0, _, idx in rate_match_segments(
+        bgn, zc, c, fill_start, fill_len, g, rv, qm, n_layers, n_ref)}
+    c_lo = _e_split(g, c, n_layers, qm)[0]
+    out: list[object] = [c_lo]
+    for r0, used in ((0, c_lo > 0), (c_lo, c_lo < c)):
+        if used and r0 in segs:
+            idx = segs[r0]
+            out += [idx.size, *_segment_recover_plan(idx, qm, n, fill_start, fill_len, n_valid)]
+        else:
+            out += [0, _EMPTY_RUNS, _EMPTY_RUNS, _EMPTY_IDX, False]
+    return tuple(out)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _take_every(dst, src, step):  # pragma: no cover - compiled
+    """``dst[q] = src[q * step]``; the step a constant in each branch (LLVM vectorises the
+    strided loads only then)."""
+    n = dst.shape[0]
+    if step == 1:
+        for q in range(n):
+            dst[q] = src[q]
+    elif step == 2:
+        for q in range(n):
+            dst[q] = src[2 * q]
+    elif step == 4:
+        for q in range(n):
+            dst[q] = src[4 * q]
+    elif step == 6:
+        for q in range(n):
+            dst[q] = src[6 * q]
+    elif step == 8:
+        for q in range(n):
+            dst[q] = src[8 * q]
+    else:
+        for q in range(n):
+            dst[q] = src[q * step]
+
+
+@njit(cache=True, nogil=True)
+def _recover_rows(llr, out, qm, fill_start, fill_len, c_lo, e_lo, runs_lo, zeros_lo, idx_lo,
+                  rep_lo, e_hi, runs_hi, zeros_hi, idx_hi, rep_hi):  # pragma: no cover
+    """Rate recovery of every row of ``llr`` ``[R, G]`` into ``out`` ``[R, C, N]`` float32 by
+    the plan of :func:`_recover_plan`; returns whether a soft bit was NaN."""
+    nan = False
+    c = out.shape[1]
+    inf = np.float32(np.inf)
+    for b in range(llr.shape[0]):
+        src = llr[b]
+        for q in range(src.shape[0]):
+            nan |= src[q] != src[q]
+        for r in range(c):
+            if r < c_lo:
+                e, runs, zeros, idx, rep, off = e_lo, runs_lo, zeros_lo, idx_lo, rep_lo, r * e_lo
+            else:
+                e, runs, zeros, idx, rep = e_hi, runs_hi, zeros_hi, idx_hi, rep_hi
+                off = c_lo * e_lo + (r - c_lo) * e_hi
+            dst = out[b, r]
+            if rep:
+                dst[:] = 0.0
+                for j in range(e):
+                    dst[idx[j]] += src[off + j]
+            else:
+                for t in range(zeros.shape[0]):
+                    z0 = zeros[t, 0]
+                    dst[z0:z0 + zeros[t, 1]] = 0.0
+                for t in range(runs.shape[0]):
+                    d0, n, s0 = runs[t, 0], runs[t, 1], off + runs[t, 2]
+                    _take_every(dst[d0:d0 + n], src[s0:s0 + (n - 1) * qm + 1], qm)
+            dst[fill_start:fill_start + fill_len] = inf
+    return nan
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _put_every(dst, src, step):  # pragma: no cover - compiled
+    """``dst[q * step] = src[q]``; the step a constant in each branch (as :func:`_take_every`)
+    ; returns the largest value written."""
+    n = src.shape[0]
+    top = np.uint8(0)
+    for q in range(n):
+        top = max(top, src[q])
+    if step == 1:
+        for q in range(n):
+            dst[q] = src[q]
+    elif step == 2:
+        for q in range(n):
+            dst[2 * q] = src[q]
+    elif step == 4:
+        for q in range(n):
+            dst[4 * q] = src[q]
+    elif step == 6:
+        for q in range(n):
+            dst[6 * q] = src[q]
+    elif step == 8:
+        for q in range(n):
+            dst[8 * q] = src[q]
+    else:
+        for q in range(n):
+            dst[q * step] = src[q]
+    return top
+
+
+@njit(cache=True, nogil=True)
+def _rate_match_rows(cw, out, qm, c_lo, e_lo, runs_lo, zeros_lo, idx_lo, rep_lo, e_hi, runs_hi,
+                     zeros_hi, idx_hi, rep_hi):  # pragma: no cover - compiled
+    """Rate matching of every row of ``cw`` ``[R, C, N]`` (uint8; a filler -1 reads 255) into
+    ``out`` ``[R, G]`` by the plan of :func:`_recover_plan` (the same runs, read the other
+    way); returns the largest value sent (> 1: not a bit)."""
+    top = np.uint8(0)
+    c = cw.shape[1]
+    for b in range(cw.shape[0]):
+        dst = out[b]
+        for r in range(c):
+            if r < c_lo:
+                e, runs, idx, rep, off = e_lo, runs_lo, idx_lo, rep_lo, r * e_lo
+            else:
+                e, runs, idx, rep = e_hi, runs_hi, idx_hi, rep_hi
+                off = c_lo * e_lo + (r - c_lo) * e_hi
+            src = cw[b, r]
+            if rep:
+                for j in range(e):
+                    v = src[idx[j]]
+                    top = max(top, v)
+                    dst[off + j] = v
+            else:
+                for t in range(runs.shape[0]):
+                    d0, n, s0 = runs[t, 0], runs[t, 1], off + runs[t, 2]
+                    top = max(top, _put_every(dst[s0:s0 + (n - 1) * qm + 1], src[d0:d0 + n],
+                                              qm))
+    return top
+
+
+@njit(cache=True, nogil=True)
+def _filler_run(cw):  # pragma: no cover - compiled
+    """(start, length, consecutive, shared) of the fillers (255 = int8 -1) of the first code
+    block of ``cw`` ``[M, N]`` uint8: the first one and how many; whether they are one run;
+    whether every code block holds fillers there too."""
+    row = cw[0]
+    n_fill = 0
+    start = -1
+    for i in range(row.shape[0]):
+        if row[i] == 255:
+            n_fill += 1
+            if start < 0:
+                start = i
+    if n_fill == 0:
+        return 0, 0, True, True
+    consecutive = True
+    for i in range(start, start + n_fill):
+        if i >= row.shape[0] or row[i] != 255:
+            consecutive = False
+            break
+    shared = True
+    if consecutive:
+        for m in range(1, cw.shape[0]):
+            for i in range(start, start + n_fill):
+                if cw[m, i] != 255:
+                    shared = False
+    return start, n_fill, consecutive, shared
 
 
 def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: str,
@@ -245,7 +474,13 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
     >>> out.shape, float(out[0, 0]), bool(out[0, 4024 - 2 * 192].isinf())
     (torch.Size([1, 12672]), 1.0, True)
     """
-    llr = check_llr("llr", llr)
+    llr = check_tensor("llr", llr, min_dim=1)
+    if not llr.is_floating_point():
+        check_llr("llr", llr)                                       # the TypeError
+    # the CPU kernel looks for NaN while it reads the soft bits (one pass less)
+    fast = llr.device.type == "cpu" and not (llr.requires_grad and torch.is_grad_enabled())
+    if not fast:
+        llr = check_llr("llr", llr)
     g = llr.shape[-1]
     rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, g, "llr.shape[-1]")
     info = dlsch_info(tbs, r)
@@ -263,6 +498,19 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
     fill_start = max(0, info.k_prime - 2 * info.zc)
     fill_len = info.k - 2 * info.zc - fill_start
     batch = llr.shape[:-1]
+    if fast and llr.numel():
+        if n_ref is not None:
+            n_ref = check_int("n_ref", n_ref, 1)
+        plan = _recover_plan(info.bgn, info.zc, info.c, fill_start, fill_len, g, rv, qm,
+                             n_layers, n_ref)
+        if llr.dtype != torch.float32 or not llr.is_contiguous():
+            llr = llr.to(torch.float32).contiguous()
+        out = torch.empty(*batch, info.c, info.n, dtype=torch.float32)
+        if _recover_rows(llr.detach().numpy().reshape(-1, g),
+                         out.numpy().reshape(-1, info.c, info.n), qm, fill_start, fill_len,
+                         *plan):
+            check_llr("llr", llr)                                   # the NaN error
+        return out
     llr = llr.to(torch.float32)
     out = torch.zeros(*batch, info.c, info.n, dtype=torch.float32, device=llr.device)
     offset = 0

@@ -2,18 +2,66 @@
 
 MATLAB namesakes: ``nrCodeBlockSegmentLDPC`` and ``nrCodeBlockDesegmentLDPC``. Sizes come
 from :func:`softran.nr.coding.sch_info.ldpc_segment_info`. All code blocks have the same K', so
-segmentation is a reshape, one batched CRC24B over the C blocks and a fill.
+segmentation is a reshape, one batched CRC24B over the C blocks and a fill. On the CPU
+desegmentation is one Numba pass (the check of the bits, the CRC24B of each code block by
+:func:`~softran.nr.coding.crc.crc_check_bit_bytes` and the copy into the block).
 """
 
 from __future__ import annotations
 
-import torch
+import functools
 
-from softran.nr.coding.crc import crc_decode, crc_encode
+import numpy as np
+import torch
+from numba import njit
+
+from softran.nr.coding.crc import (
+    crc_byte_tables,
+    crc_check_bit_bytes,
+    crc_decode,
+    crc_encode,
+    crc_register_anywhere,
+    crc_scratch_size,
+)
 from softran.nr.coding.sch_info import ldpc_segment_info
 from softran.validation import check_bits, check_int, check_tensor
 
 __all__ = ["code_block_desegment_ldpc", "code_block_segment_ldpc"]
+
+
+@njit(cache=True, nogil=True)
+def _segment_rows(blk, k_prime, l_cb, table, g, out):  # pragma: no cover - compiled
+    """Per batch row b and code block r of ``out`` ``[R, C, K]`` (uint8; int8 viewed): the
+    K' - L bits of ``blk[b]`` from r (K' - L) on (zeros past its end: the padding), their
+    CRC24B when ``l_cb`` = 24 and 255 (= -1) at the filler positions; returns the largest
+    value of ``blk`` (a value > 1 is not a bit)."""
+    c, k = out.shape[1], out.shape[2]
+    n_data = k_prime - l_cb
+    b_len = blk.shape[1]
+    scratch = np.empty(crc_scratch_size(out.reshape(-1, k)), dtype=np.uint8)
+    top = np.uint8(0)
+    for row in range(out.shape[0] * c):
+        b = row // c
+        r = row - b * c
+        dst = out[b, r]
+        o = r * n_data
+        m = max(0, min(n_data, b_len - o))
+        src = blk[b, o:o + m]
+        for i in range(m):
+            top = max(top, np.uint8(src[i]))
+        for i in range(m):
+            dst[i] = src[i]
+        pad = dst[m:n_data]
+        for i in range(n_data - m):
+            pad[i] = 0
+        if l_cb:
+            reg = crc_register_anywhere(dst, n_data, table, g, scratch)
+            for t in range(l_cb):
+                dst[n_data + t] = np.uint8((reg >> (31 - t)) & 1)
+        fill = dst[k_prime:]
+        for i in range(k - k_prime):
+            fill[i] = 255
+    return top
 
 
 def code_block_segment_ldpc(blk: torch.Tensor, bgn: int) -> torch.Tensor:
@@ -38,13 +86,21 @@ def code_block_segment_ldpc(blk: torch.Tensor, bgn: int) -> torch.Tensor:
     >>> cbs.shape, int((cbs == -1).sum(-1)[0])
     (torch.Size([2, 2080]), 56)
     """
-    blk = check_bits("blk", blk, min_dim=1)
+    blk = check_tensor("blk", blk, min_dim=1)
     bgn = check_int("bgn", bgn, 1, 2)
     b = blk.shape[-1]
     if b < 1:
         raise ValueError("blk must hold at least one bit along its last dimension, got 0")
     seg = ldpc_segment_info(b, bgn)
     batch = blk.shape[:-1]
+    if blk.is_cpu and blk.dtype in (torch.uint8, torch.bool) and blk.numel():
+        # one Numba pass: the check of the bits, the copy, the CRC24B and the fillers
+        out = np.empty((*batch, seg.c, seg.k), dtype=np.int8)
+        if _segment_rows(blk.contiguous().numpy().reshape(-1, b), seg.k_prime,
+                         seg.l_cb if seg.c > 1 else 0, *_crc24b_tables(),
+                         out.view(np.uint8).reshape(-1, seg.c, seg.k)) <= 1:
+            return torch.from_numpy(out)
+    blk = check_bits("blk", blk, min_dim=1)
     if seg.pad:
         blk = torch.cat([blk, blk.new_zeros(*batch, seg.pad)], dim=-1)
     data = blk.reshape(*batch, seg.c, seg.k_prime - seg.l_cb)
@@ -53,6 +109,43 @@ def code_block_segment_ldpc(blk: torch.Tensor, bgn: int) -> torch.Tensor:
     out = torch.full((*batch, seg.c, seg.k), -1, dtype=torch.int8, device=blk.device)
     out[..., :seg.k_prime] = data
     return out
+
+
+@functools.cache
+def _crc24b_tables() -> tuple[np.ndarray, int]:
+    return crc_byte_tables("24B")
+
+
+@njit(cache=True, nogil=True)
+def _desegment_rows(cbs, k_prime, l_cb, table, g, blk, err):  # pragma: no cover - compiled
+    """Per batch row b and code block r of ``cbs`` ``[R, C, K]`` (uint8): the CRC24B syndrome
+    (L = ``l_cb`` = 24; none when 0) into ``err[b, r]`` and the K' - L data bits into
+    ``blk[b]`` from r (K' - L) on, as far as ``blk`` ``[R, B]`` reaches; returns the largest
+    of the K' first bytes of every code block (a value > 1 is not a bit)."""
+    c = cbs.shape[1]
+    n_data = k_prime - l_cb
+    b_len = blk.shape[1]
+    scratch = np.empty(crc_scratch_size(cbs.reshape(-1, cbs.shape[2])), dtype=np.uint8)
+    top = np.uint8(0)
+    for row in range(cbs.shape[0] * c):
+        b = row // c
+        r = row - b * c
+        cb = cbs[b, r]
+        for i in range(k_prime):
+            top = max(top, cb[i])
+        if l_cb:
+            err[b, r] = crc_check_bit_bytes(cb, k_prime, l_cb, table, g, scratch)
+        else:
+            err[b, r] = 0
+        o = r * n_data
+        m = min(n_data, b_len - o)
+        if m > 0:
+            # an explicit loop (Numba's slice assignment is ~20x slower), indices from 0 (no
+            # wraparound test: it vectorises)
+            dst = blk[b, o:o + m]
+            for i in range(m):
+                dst[i] = cb[i]
+    return top
 
 
 def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
@@ -88,8 +181,17 @@ def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
     if tuple(cbs.shape[-2:]) != (seg.c, seg.k):
         raise ValueError(f"cbs has shape {tuple(cbs.shape)}; with blklen = {b} and bgn = {bgn} "
                          f"its last two dimensions must be (C, K) = ({seg.c}, {seg.k})")
-    data = check_bits("cbs (outside the filler positions)", cbs[..., :seg.k_prime], min_dim=2)
     batch = cbs.shape[:-2]
+    if cbs.is_cpu and cbs.dtype in (torch.uint8, torch.int8) and cbs.numel():
+        rows = cbs.contiguous().numpy()
+        rows = (rows if cbs.dtype == torch.uint8 else rows.view(np.uint8)).reshape(-1, seg.c, seg.k)
+        blk = np.empty((*batch, b), dtype=np.uint8)      # (torch's reshape costs µs)
+        err = np.empty((*batch, seg.c), dtype=np.int64)
+        table, g = _crc24b_tables()
+        if _desegment_rows(rows, seg.k_prime, seg.l_cb if seg.c > 1 else 0, table, g,
+                           blk.reshape(-1, b), err.reshape(-1, seg.c)) <= 1:
+            return torch.from_numpy(blk), torch.from_numpy(err)
+    data = check_bits("cbs (outside the filler positions)", cbs[..., :seg.k_prime], min_dim=2)
     if seg.c > 1:
         data, err = crc_decode(data, "24B")
     else:
