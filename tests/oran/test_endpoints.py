@@ -422,3 +422,21 @@ def test_cplane_from_the_template_is_the_encoded_message() -> None:
             assert pdu == want and seq is None
     # Sequence IDs run on per flow
     assert [p[6] for _, p, _ in odu._cplane("UL", 0, 0, 0, 0, 14)] == [3, 3]
+
+
+def test_compressed_and_byte_slot_packets_equal_slot_packets() -> None:
+    """The three ways into the downlink messages of a slot give the same bytes: a grid, its
+    CompressedPRBs and its packed PRB bytes (O-RAN.WG4.CUS.0 clause 8.3.3)."""
+    grid = _grid(2)
+    cfg = FronthaulConfig(n_prb=grid.shape[-1] // 12, eaxc_ids=(0, 1), method="bfp", width=9)
+    slot = (7, 3, 1)
+    want = [p for _, p, _ in ODU(cfg, _NullTransport()).slot_packets(grid, *slot)]
+    via_c = ODU(cfg, _NullTransport()).compressed_slot_packets(cfg.compress_grid(grid), *slot)
+    raw = cfg.compress_grid_bytes(grid)
+    via_b = ODU(cfg, _NullTransport()).compressed_slot_packets(raw, *slot)
+    assert [p for _, p, _ in via_c] == want
+    assert [p for _, p, _ in via_b] == want
+    with pytest.raises(ValueError, match="prb_bytes"):
+        ODU(cfg, _NullTransport()).compressed_slot_packets(raw[..., 1:], *slot)
+    with pytest.raises(TypeError, match="CompressedPRBs"):
+        ODU(cfg, _NullTransport()).compressed_slot_packets(grid, *slot)

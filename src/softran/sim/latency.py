@@ -439,7 +439,7 @@ def _fh_chain(cfg: LatencyConfig, notes: dict[str, str]) -> tuple[_Chain, Callab
         return {"t": slot_id(i)}
 
     def dl_compress(c: dict[str, Any]) -> None:
-        c["dl_c"] = fh.compress_grid(dl_grid)
+        c["dl_c"] = fh.compress_grid_bytes(dl_grid)     # the PRB wire bytes, as slot_packets
 
     def dl_encode(c: dict[str, Any]) -> None:
         c["dl_packets"] = odu.compressed_slot_packets(c["dl_c"], *c["t"])

@@ -111,16 +111,26 @@ class ODU(Endpoint):
                                             num_symbols)
         return self._raw_slot_packets(raw, f, sf, s, l0, n)
 
-    def compressed_slot_packets(self, c: CompressedPRBs, frame_id: int, subframe_id: int,
-                                slot_id: int, *, start_symbol: int = 0,
+    def compressed_slot_packets(self, c: CompressedPRBs | np.ndarray, frame_id: int,
+                                subframe_id: int, slot_id: int, *, start_symbol: int = 0,
                                 num_symbols: int | None = None) -> list[tuple[int, bytes, Flow]]:
         """:meth:`slot_packets` of a grid already compressed by ``config.compress_grid``
-        (PRBs ``[n_eaxc, n_symbols, n_prb]``)."""
+        (PRBs ``[n_eaxc, n_symbols, n_prb]``) or packed by ``config.compress_grid_bytes``
+        (uint8 ``[n_eaxc, n_symbols, n_prb, prb_bytes]``, what :meth:`slot_packets` does in
+        one call)."""
         f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
                                             num_symbols)
-        if not isinstance(c, CompressedPRBs):
-            raise TypeError(f"c must be CompressedPRBs, got {type(c).__name__}")
         want = (len(self.config.eaxc_ids), self.config.n_symbols, self.config.n_prb)
+        if isinstance(c, np.ndarray):
+            prb_bytes = self.config.prb_bytes
+            if c.dtype != np.uint8 or c.shape != (*want, prb_bytes):
+                raise ValueError(f"c as PRB bytes must be uint8 of shape [n_eaxc, n_symbols, "
+                                 f"n_prb, prb_bytes] = {[*want, prb_bytes]}, got {c.dtype} "
+                                 f"{list(c.shape)}")
+            return self._raw_slot_packets(c, f, sf, s, l0, n)
+        if not isinstance(c, CompressedPRBs):
+            raise TypeError(f"c must be CompressedPRBs or uint8 PRB bytes, got "
+                            f"{type(c).__name__}")
         if (*c.batch_shape, c.n_prb) != want:
             raise ValueError(f"c holds PRBs of shape {(*c.batch_shape, c.n_prb)}; this "
                              f"configuration needs [n_eaxc, n_symbols, n_prb] = {list(want)}")
