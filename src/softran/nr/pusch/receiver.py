@@ -20,6 +20,8 @@ import torch
 from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
+from softran.nr.layers import layer_demap
+from softran.nr.modulation import symbol_demodulate
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info
 from softran.nr.pusch.chain import pusch_decode
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
@@ -27,6 +29,7 @@ from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
 from softran.nr.pusch.indices import pusch_indices
 from softran.nr.pusch.ptrs import pusch_ptrs, pusch_ptrs_indices
 from softran.nr.pusch.uci import PUSCHUCIConfig, ulsch_demultiplex, ulsch_multiplex_layout
+from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.nr.receiver import (
     channel_estimate,
     common_phase_correct,
@@ -153,6 +156,15 @@ class PUSCHReceiver(torch.nn.Module):
         if self.phase_tracking:
             self.ptrs_indices = pusch_ptrs_indices(self.carrier, self.config, device=dev)
             self.ptrs_symbols = pusch_ptrs(self.carrier, self.config, device=dev)
+        cfg = self.config
+        #: what :meth:`demap` needs of the configuration, found once (the configuration is
+        #: this receiver's own copy): modulation, layers, data REs and the scrambling
+        #: sequence (TS 38.211 §6.3.1.1, c_init from n_ID or N_ID^cell); None where
+        #: pusch_decode runs in full (UCI placeholders, transform precoding)
+        self._demap_plan = None if (uci is not None or cfg.transform_precoding) else (
+            cfg.modulation, cfg.n_layers, cfg.n_re, pusch_scrambling_sequence(
+                self.carrier.n_cell_id if cfg.n_id is None else cfg.n_id, cfg.rnti,
+                cfg.num_coded_bits, device=dev))
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
                                     early_termination=early_termination,
@@ -263,6 +275,18 @@ class PUSCHReceiver(torch.nn.Module):
         layer demapping, soft demapping and descrambling: :func:`~softran.nr.pusch_decode`);
         a zero channel (infinite ``noise_var_eff``) gives erasures."""
         nv_eff = torch.nan_to_num(noise_var_eff, posinf=1e30).clamp_min(1e-12)
+        plan = self._demap_plan
+        if (plan is not None and isinstance(x_hat, torch.Tensor) and x_hat.dim() >= 2
+                and tuple(x_hat.shape[-2:]) == plan[1:3]):
+            # pusch_decode without re-deriving the configuration: layer demapping, then
+            # the soft demapper with the descrambling sign flip fused in
+            modulation, n_layers, _, seq = plan
+            if n_layers == 1:
+                y, nv = x_hat.flatten(-2), torch.broadcast_to(nv_eff, x_hat.shape).flatten(-2)
+            else:
+                y = layer_demap(x_hat)
+                nv = layer_demap(torch.broadcast_to(nv_eff, x_hat.shape).contiguous())
+            return symbol_demodulate(y, modulation, nv, sequence=seq)
         marks = {} if self.uci_layout is None else {
             "x_placeholders": self.uci_layout.x_placeholders,
             "y_placeholders": self.uci_layout.y_placeholders}
