@@ -229,12 +229,10 @@ class PUSCHReceiver(torch.nn.Module):
         """MMSE(-IRC) detection of the data REs: ``(x_hat, noise_var_eff)``, both
         ``[batch, n_layers, n_re]`` (:func:`~softran.nr.receiver.mmse_equalize`); ``noise`` is
         what :meth:`covariance` returns."""
-        pos = self.data_positions
-        y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
-        hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
-        if self.detector == "mmse-irc":
-            noise = noise[..., self._data_blocks]                     # [B, R, R, n_re]
-        return mmse_equalize(y, hd, noise)
+        # the data REs of the flattened grid (and, with IRC, the covariance block of each)
+        blocks = self._data_blocks if self.detector == "mmse-irc" else None
+        return mmse_equalize(grid.flatten(-2), h.flatten(-2), noise,
+                             index=self.data_positions, noise_index=blocks)
 
     def equalize(self, grid: torch.Tensor, h: torch.Tensor | None = None,
                  noise_var: float | torch.Tensor | None = None
