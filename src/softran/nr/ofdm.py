@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -36,6 +37,7 @@ import torch
 from numba import njit
 
 from softran.nr.config import CarrierConfig
+from softran.nr.ofdm_kernels import fft_windows, select_subcarriers
 from softran.validation import (
     check_allocation,
     check_finite,
@@ -52,6 +54,10 @@ __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_mo
 KAPPA = 64
 #: 1 / T_c in Hz: Δf_max * N_f = 480e3 * 4096 (TS 38.211 §4.1).
 INV_TC = 480_000 * 4096
+#: Use the Numba kernels of :func:`ofdm_demodulate` (complex64 on the CPU without autograd:
+#: :mod:`softran.nr.ofdm_kernels` around one FFT into a reused workspace); tests switch this
+#: off to run the torch reference.
+KERNELS: bool = True
 #: Largest share of the FFT that the grid may fill when nfft is chosen automatically
 #: (as MATLAB ``nrOFDMInfo``).
 MAX_OCCUPANCY = Fraction(85, 100)
@@ -602,7 +608,14 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
     (torch.Size([2, 14, 288]), True)
     """
     carrier = _check_carrier(carrier)
-    waveform = _check_complex("waveform", waveform, 2)
+    waveform = check_tensor("waveform", waveform, min_dim=2)
+    if waveform.dtype not in (torch.complex64, torch.complex128):
+        raise TypeError(f"waveform must be a complex64 or complex128 tensor, got dtype "
+                        f"{waveform.dtype}")
+    fast = (KERNELS and waveform.dtype == torch.complex64 and waveform.is_cpu
+            and not waveform.requires_grad and waveform.numel() > 0)
+    if not fast:                          # (the kernel checks the samples as it reads them)
+        check_finite("waveform", waveform)
     cp_fraction = check_real("cp_fraction", cp_fraction, 0.0, 1.0)
     carrier_frequency = check_real("carrier_frequency", carrier_frequency, 0.0)
     info = ofdm_info(carrier, nfft, sample_rate)
@@ -626,9 +639,68 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
                   sample_rate)
     if waveform.numel() == 0:  # an empty batch (FFT libraries refuse zero-size transforms)
         return waveform.new_zeros((*waveform.shape[:-1], n_symbols, carrier.n_subcarriers))
+    if fast:
+        out = _demodulate_kernel(waveform, info, first, n_symbols, carrier.n_subcarriers,
+                                 cp_fraction, carrier_frequency)
+        if out is not None:
+            return out
+        check_finite("waveform", waveform)   # the kernel found a sample that is not
     idx, corr = _demodulation_plan(info, first, n_symbols, carrier.n_subcarriers, cp_fraction,
                                    carrier_frequency, waveform.device, waveform.dtype)
     y = _take(waveform, idx).unflatten(-1, (n_symbols, info.nfft))
     y = torch.fft.fft(y, dim=-1, norm="ortho")
     half = carrier.n_subcarriers // 2
     return torch.cat((y[..., info.nfft - half:], y[..., :half]), dim=-1) * corr
+
+
+@functools.lru_cache(maxsize=64)
+def _kernel_plan(info: OFDMInfo, first: int, n_symbols: int, n_subcarriers: int,
+                 cp_fraction: float, carrier_frequency: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plan of :func:`_demodulation_plan` for the kernels: FFT window starts (int64
+    ``[n_symbols]``), the FFT bin of each subcarrier (int64 ``[K]``) and the phase
+    corrections (complex64 ``[n_symbols, K]``), read only."""
+    idx, corr = _demodulation_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
+                                   carrier_frequency, torch.device("cpu"), torch.complex64)
+    starts = idx.view(n_symbols, info.nfft)[:, 0].numpy().copy()
+    half = n_subcarriers // 2
+    bins = np.concatenate((np.arange(info.nfft - half, info.nfft), np.arange(half)))
+    out = (starts, bins.astype(np.int64), corr.numpy().copy())
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+#: FFT workspaces of :func:`ofdm_demodulate` by (rows, symbols, nfft, thread): the
+#: windows and their spectra, reused from call to call (one pair per thread, so that
+#: threads demodulating at the same time do not share one).
+_WORKSPACES: dict[tuple[int, int, int, int], tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def _demodulate_kernel(waveform: torch.Tensor, info: OFDMInfo, first: int, n_symbols: int,
+                       n_subcarriers: int, cp_fraction: float, carrier_frequency: float
+                       ) -> torch.Tensor | None:
+    """:func:`ofdm_demodulate` of a complex64 CPU waveform by the kernels of
+    :mod:`softran.nr.ofdm_kernels` around one batched FFT; None if a sample is not finite."""
+    starts, bins, corr = _kernel_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
+                                      carrier_frequency)
+    try:
+        wave = waveform.numpy()
+    except RuntimeError:                     # a lazy conjugate / negative view
+        wave = waveform.resolve_conj().resolve_neg().numpy()
+    wave = np.ascontiguousarray(wave.reshape(-1, wave.shape[-1]))
+    nfft = info.nfft
+    key = (wave.shape[0], n_symbols, nfft, threading.get_ident())
+    work = _WORKSPACES.get(key)
+    if work is None:
+        if len(_WORKSPACES) >= 32:
+            _WORKSPACES.pop(next(iter(_WORKSPACES)))
+        shape = (wave.shape[0], n_symbols, nfft)
+        work = _WORKSPACES[key] = (torch.empty(shape, dtype=torch.complex64),
+                                   torch.empty(shape, dtype=torch.complex64))
+    if fft_windows(wave, starts, work[0].numpy()):
+        return None
+    spec = torch.fft.fft(work[0], dim=-1, norm="ortho", out=work[1])
+    out = torch.empty(*waveform.shape[:-1], n_symbols, n_subcarriers, dtype=torch.complex64)
+    select_subcarriers(spec.numpy(), bins, corr, out.view(-1, n_symbols, n_subcarriers).numpy())
+    return out

@@ -179,7 +179,6 @@ class PUSCHReceiver(torch.nn.Module):
         rx = check_tensor("rx", rx, min_dim=3)
         if not rx.is_complex():
             raise TypeError(f"rx must be complex, got dtype {rx.dtype}")
-        check_finite("rx", rx)
         if rx.shape[1] != self.n_rx:
             raise ValueError(f"rx has {rx.shape[1]} receive antennas in dimension 1; this "
                              f"receiver has n_rx = {self.n_rx}")
@@ -189,11 +188,15 @@ class PUSCHReceiver(torch.nn.Module):
                 raise ValueError(f"rx waveform has {rx.shape[-1]} samples; one slot (n_slot = "
                                  f"{self.carrier.n_slot}) at nfft = {self.nfft} has "
                                  f"{self.slot_length}")
-            return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
+            try:                    # ofdm_demodulate checks the samples as it reads them
+                return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
+            except ValueError:
+                check_finite("rx", rx)      # the error names this argument
+                raise
         if rx.dim() != 4 or tuple(rx.shape[-2:]) != (n_sym, k):
             raise ValueError(f"rx must be a waveform [batch, n_rx, T] or a grid "
                              f"[batch, n_rx, {n_sym}, {k}], got {tuple(rx.shape)}")
-        return rx.to(self.device)
+        return check_finite("rx", rx).to(self.device)
 
     def _phase_anchors(self, estimated: bool) -> tuple[int, ...]:
         """Symbols whose CPE relative to the channel estimate is 0 by construction: the DM-RS
