@@ -28,64 +28,68 @@ DEMAP_BPSK = 1
 DEMAP_PI2_BPSK = 2
 
 
-@njit(cache=True, nogil=True)
-def _demap_16qam(x, nv, lev, seq, out):  # pragma: no cover - compiled
-    """:func:`maxlog_demap` for 16QAM (k = 2 bits per axis, written out)."""
-    n_b, n_v, m = x.shape
-    scramble = seq.shape[0] > 0
-    big = np.float32(np.inf)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _llr_16qam_axis(t, l0, l1, l2, l3, inv):  # pragma: no cover - compiled
+    """The two max-log LLRs (bit 0, bit 1) of 16QAM axis value ``t`` times ``inv``."""
+    e0 = t - l0
+    e1 = t - l1
+    e2 = t - l2
+    e3 = t - l3
+    d0 = e0 * e0
+    d1 = e1 * e1
+    d2 = e2 * e2
+    d3 = e3 * e3
+    return (((d2 if d2 < d3 else d3) - (d0 if d0 < d1 else d1)) * inv,
+            ((d1 if d1 < d3 else d3) - (d0 if d0 < d2 else d2)) * inv)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _demap_16qam_row(xf, nvr, l0, l1, l2, l3, seq, dst):  # pragma: no cover - compiled
+    """One layer of 16QAM symbols (``xf`` the float32 view of complex64 ``[m]``, ``nvr``
+    ``[m]``) into ``dst`` ``[4 m]`` with the signs of ``seq`` ``[4 m]``; branch-free so
+    that LLVM vectorises it. True if a value is not finite / not > 0."""
+    u = np.uint64
     one = np.float32(1.0)
     two = np.float32(2.0)
-    l0 = lev[0]
-    l1 = lev[1]
-    l2 = lev[2]
-    l3 = lev[3]
+    big = np.float32(np.inf)
+    bad = False
+    for i in range(nvr.shape[0]):
+        re = xf[u(2 * i)]
+        im = xf[u(2 * i + 1)]
+        nvv = nvr[u(i)]
+        bad |= (not (abs(re) + abs(im) < big)) | (not (nvv > 0)) | (not (nvv < big))
+        inv = one / nvv
+        a0, a1 = _llr_16qam_axis(re, l0, l1, l2, l3, inv)
+        b0, b1 = _llr_16qam_axis(im, l0, l1, l2, l3, inv)
+        o = u(4 * i)
+        dst[o] = a0 * (one - two * np.float32(seq[o]))
+        dst[o + u(1)] = b0 * (one - two * np.float32(seq[o + u(1)]))
+        dst[o + u(2)] = a1 * (one - two * np.float32(seq[o + u(2)]))
+        dst[o + u(3)] = b1 * (one - two * np.float32(seq[o + u(3)]))
+    return bad
+
+
+@njit(cache=True, nogil=True)
+def _demap_16qam(x, nv, lev, seq, out):  # pragma: no cover - compiled
+    """:func:`maxlog_demap` for one layer of 16QAM (k = 2 bits per axis, written out)."""
+    n_b, _, m = x.shape
+    if seq.shape[0] == 0:
+        seq = np.zeros(4 * m, dtype=np.uint8)
+    nvc = np.empty(m, dtype=np.float32)
     for b in range(n_b):
-        for l in range(n_v):  # noqa: E741 (the layer index)
+        row = np.ascontiguousarray(x[b, 0])
+        nvc[:] = nv[b, 0]                       # (a broadcast noise variance made a row)
+        if _demap_16qam_row(row.view(np.float32), nvc, lev[0], lev[1], lev[2], lev[3], seq,
+                            out[b]):
             for i in range(m):
-                s = x[b, l, i]
-                nvv = nv[b, l, i]
-                if not (abs(s.real) < big and abs(s.imag) < big):
+                s = x[b, 0, i]
+                if not (abs(s.real) + abs(s.imag) < np.float32(np.inf)):
                     return 1
-                if not (nvv > 0 and nvv < big):
-                    return 2
-                inv = one / nvv
-                o = (i * n_v + l) * 4
-                t = s.real
-                e0 = t - l0
-                e1 = t - l1
-                e2 = t - l2
-                e3 = t - l3
-                d0 = e0 * e0
-                d1 = e1 * e1
-                d2 = e2 * e2
-                d3 = e3 * e3
-                a0 = (min(d2, d3) - min(d0, d1)) * inv
-                a1 = (min(d1, d3) - min(d0, d2)) * inv
-                t = s.imag
-                e0 = t - l0
-                e1 = t - l1
-                e2 = t - l2
-                e3 = t - l3
-                d0 = e0 * e0
-                d1 = e1 * e1
-                d2 = e2 * e2
-                d3 = e3 * e3
-                b0 = (min(d2, d3) - min(d0, d1)) * inv
-                b1 = (min(d1, d3) - min(d0, d2)) * inv
-                if scramble:
-                    a0 = a0 * (one - two * np.float32(seq[o]))
-                    b0 = b0 * (one - two * np.float32(seq[o + 1]))
-                    a1 = a1 * (one - two * np.float32(seq[o + 2]))
-                    b1 = b1 * (one - two * np.float32(seq[o + 3]))
-                out[b, o] = a0
-                out[b, o + 1] = b0
-                out[b, o + 2] = a1
-                out[b, o + 3] = b1
+            return 2
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def maxlog_demap(x, nv, lev, k, mode, seq, out):  # pragma: no cover - compiled
     """Max-log LLRs of the symbols ``x`` complex64 ``[B, v, m]`` (v layers of one codeword)
     with noise variances ``nv`` float32 ``[B, v, m]`` (any strides, e.g. broadcast) into
@@ -98,7 +102,7 @@ def maxlog_demap(x, nv, lev, k, mode, seq, out):  # pragma: no cover - compiled
     Returns 0, or 1 at the first non-finite symbol, or 2 at the first noise variance that
     is not finite and > 0 (the output is then incomplete).
     """
-    if mode == DEMAP_QAM and k == 2:
+    if mode == DEMAP_QAM and k == 2 and x.shape[1] == 1:
         return _demap_16qam(x, nv, lev, seq, out)
     n_b, n_v, m = x.shape
     qm = 2 * k if mode == DEMAP_QAM else 1
