@@ -511,28 +511,46 @@ def _kernel_levels(modulation: str) -> tuple[np.ndarray, int, int]:
 def _demodulate_kernel(symbols: torch.Tensor, modulation: str, noise_var: object,
                        sequence: torch.Tensor | None) -> torch.Tensor | None:
     """Max-log LLRs by :func:`~softran.nr.modulation_kernels.maxlog_demap`; None where the
-    inputs need the reference's checks (which then raise the error)."""
-    m = symbols.shape[-1]
-    x = symbols.detach().resolve_conj().resolve_neg().reshape(-1, 1, m)
+    inputs need the reference's checks (which then raise the error). Few tensor calls:
+    numpy views of the inputs (copies only of lazily conjugated / broadcast ones)."""
+    shape = symbols.shape
+    m = shape[-1]
+    try:
+        x = symbols.numpy()
+    except RuntimeError:                     # a lazy conjugate / negative view
+        x = symbols.resolve_conj().resolve_neg().numpy()
+    x = x.reshape(-1, 1, m)
     if isinstance(noise_var, torch.Tensor):
-        if (noise_var.is_complex() or noise_var.dtype == torch.bool
-                or noise_var.device.type != "cpu" or noise_var.dim() > symbols.dim()):
-            return None
-        try:
-            nv = torch.broadcast_to(noise_var.detach().to(torch.float32), symbols.shape)
-        except RuntimeError:
-            return None
-        nv = nv.reshape(-1, 1, m)
+        if (noise_var.dtype != torch.float32 or not noise_var.is_cpu
+                or noise_var.requires_grad):
+            if (noise_var.is_complex() or noise_var.dtype == torch.bool
+                    or not noise_var.is_cpu):
+                return None
+            noise_var = noise_var.detach().to(torch.float32)
+        nv = noise_var.numpy()
+        if nv.shape != shape:
+            if nv.ndim > len(shape):
+                return None
+            try:
+                nv = np.broadcast_to(nv, shape)
+            except ValueError:
+                return None
+        nv = nv.reshape(-1, 1, m)            # (a view, also of a broadcast: strides 0)
     elif isinstance(noise_var, numbers.Real) and not isinstance(noise_var, bool):
-        nv = torch.tensor(float(noise_var), dtype=torch.float32).expand(x.shape)
+        nv = np.broadcast_to(np.float32(noise_var), x.shape)
     else:
         return None
     levels, k, mode = _kernel_levels(modulation)
-    seq = _NO_SEQUENCE if sequence is None else sequence.to(torch.uint8).numpy()
-    out = torch.empty(x.shape[0], m * _QM[modulation], dtype=torch.float32)
-    if maxlog_demap(x.numpy(), nv.numpy(), levels, k, mode, seq, out.numpy()):
+    if sequence is None:
+        seq = _NO_SEQUENCE
+    else:
+        seq = sequence.numpy()
+        if seq.dtype != np.uint8:
+            seq = seq.view(np.uint8)         # bool: the same bytes, 0 / 1
+    out = np.empty((x.shape[0], m * _QM[modulation]), dtype=np.float32)
+    if maxlog_demap(x, nv, levels, k, mode, seq, out):
         return None                          # a non-finite symbol or a bad noise variance
-    return out.reshape(*symbols.shape[:-1], out.shape[-1])
+    return torch.from_numpy(out).reshape(*shape[:-1], out.shape[-1])
 
 
 _NO_SEQUENCE = np.zeros(0, dtype=np.uint8)

@@ -283,7 +283,9 @@ class PUSCHReceiver(torch.nn.Module):
             # the soft demapper with the descrambling sign flip fused in
             modulation, n_layers, _, seq = plan
             if n_layers == 1:
-                y, nv = x_hat.flatten(-2), torch.broadcast_to(nv_eff, x_hat.shape).flatten(-2)
+                nv = nv_eff if nv_eff.shape == x_hat.shape else torch.broadcast_to(
+                    nv_eff, x_hat.shape)
+                y, nv = x_hat.flatten(-2), nv.flatten(-2)
             else:
                 y = layer_demap(x_hat)
                 nv = layer_demap(torch.broadcast_to(nv_eff, x_hat.shape).contiguous())

@@ -63,12 +63,12 @@ def _block_inverses(cov, b, linv):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, a00, a10r, a10i, a11
+def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, c00, c10r, c10i, c11
              ):  # pragma: no cover - compiled
-    """One layer, two antennas, REs ``src .. src + length - 1`` of one covariance block
-    (``L^{-1}`` = [[a00, 0], [a10, a11]]) into outputs ``dst ..``; real arithmetic on the
-    float32 views of the complex arrays, no branches (LLVM vectorises it). Returns True if
-    an input value is not finite."""
+    """One layer, two antennas, REs ``src .. src + length - 1`` into outputs ``dst ..``,
+    RE ``dst + t`` whitened by ``L^{-1}`` = [[c00, 0], [c10, c11]] at ``[dst + t]``; real
+    arithmetic on the float32 views of the complex arrays, no branches (LLVM vectorises
+    it). Returns True if an input value is not finite."""
     u = np.uint64
     one = np.float32(1.0)
     tiny = np.float32(1e-38)
@@ -76,6 +76,11 @@ def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, a00, a10r, a10i, a11
     bad = False
     for t in range(length):
         q = u(2 * (src + t))
+        e = u(dst + t)
+        a00 = c00[e]
+        a10r = c10r[e]
+        a10i = c10i[e]
+        a11 = c11[e]
         y0r = yf0[q]
         y0i = yf0[q + u(1)]
         y1r = yf1[q]
@@ -94,17 +99,17 @@ def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, a00, a10r, a10i, a11
         hw0i = a00 * h0i
         hw1r = a10r * h0r - a10i * h0i + a11 * h1r
         hw1i = a10r * h0i + a10i * h0r + a11 * h1i
-        gg = (hw0r * hw0r + hw0i * hw0i + hw1r * hw1r + hw1i * hw1i) + one   # G = |H̃|² + 1
+        g = hw0r * hw0r + hw0i * hw0i + hw1r * hw1r + hw1i * hw1i      # |H̃|², G = g + 1
         zr = hw0r * yw0r + hw0i * yw0i + hw1r * yw1r + hw1i * yw1i          # z = H̃^H ỹ
         zi = hw0r * yw0i - hw0i * yw0r + hw1r * yw1i - hw1i * yw1r
-        a = one / gg                           # A = G^{-1}, x̃ = A z
-        mu = one - a
-        # x̂ = x̃ / mu, error variance A / mu; mu = 0 (h = 0): x̂ = 0, variance inf
-        sc = a / (mu if mu > tiny else tiny) * np.float32(mu > 0)
-        o = u(2 * (dst + t))
-        xo[o] = zr * sc
-        xo[o + u(1)] = zi * sc
-        no[u(dst + t)] = a / mu
+        # A = 1 / (g + 1), mu = 1 - A = g / (g + 1): x̂ = A z / mu = z / g and A / mu = 1 / g
+        # (one division; the reference forms mu by the cancellation 1 - A); g = 0 (h = 0):
+        # x̂ = 0, error variance inf
+        inv = one / (g if g > tiny else tiny)
+        sc = inv * np.float32(g > 0)
+        xo[u(2) * e] = zr * sc
+        xo[u(2) * e + u(1)] = zi * sc
+        no[e] = inv if g > 0 else big
     return bad
 
 
@@ -122,9 +127,12 @@ def mmse_gather(y, h, cov, index, block, x_out, nv_out):  # pragma: no cover - c
     n_b, n_r, n_p, n_n = h.shape
     n_blk = cov.shape[3]
     n_re = index.shape[0]
-    for i in range(n_re):
-        if index[i] < 0 or index[i] >= n_n or block[i] < 0 or block[i] >= n_blk:
-            return 3
+    out_of_range = False
+    for i in range(n_re):                           # (branch-free: vectorised)
+        out_of_range |= ((index[i] < 0) | (index[i] >= n_n) | (block[i] < 0)
+                         | (block[i] >= n_blk))
+    if out_of_range:
+        return 3
     linv = np.zeros((n_blk, n_r, n_r), dtype=np.complex64)
     yw = np.zeros(n_r, dtype=np.complex64)
     hw = np.zeros((n_r, n_p), dtype=np.complex64)
@@ -133,13 +141,37 @@ def mmse_gather(y, h, cov, index, block, x_out, nv_out):  # pragma: no cover - c
     low = np.zeros((n_p, n_p), dtype=np.complex64)
     lin = np.zeros((n_p, n_p), dtype=np.complex64)
     u = np.zeros(n_p, dtype=np.complex64)
+    if n_p == 1 and n_r == 2:
+        c00 = np.empty(n_re, dtype=np.float32)
+        c10r = np.empty(n_re, dtype=np.float32)
+        c10i = np.empty(n_re, dtype=np.float32)
+        c11 = np.empty(n_re, dtype=np.float32)
+        l00 = np.empty(n_blk, dtype=np.float32)
+        l10r = np.empty(n_blk, dtype=np.float32)
+        l10i = np.empty(n_blk, dtype=np.float32)
+        l11 = np.empty(n_blk, dtype=np.float32)
+    else:
+        l00 = l10r = l10i = l11 = np.empty(0, dtype=np.float32)
+        c00 = c10r = c10i = c11 = np.empty(0, dtype=np.float32)
     one = np.float32(1.0)
     big = np.float32(np.inf)
     for b in range(n_b):
         if not _block_inverses(cov, b, linv):
             return 2
         if n_p == 1 and n_r == 2:
-            # runs of consecutive REs in one covariance block: a branch-free inner loop
+            # the whitening coefficients of every RE, then runs of consecutive REs: a
+            # branch-free inner loop with contiguous loads
+            for c in range(n_blk):
+                l00[c] = linv[c, 0, 0].real    # L^{-1} has a real diagonal
+                l10r[c] = linv[c, 1, 0].real
+                l10i[c] = linv[c, 1, 0].imag
+                l11[c] = linv[c, 1, 1].real
+            for i in range(n_re):
+                c = np.uint64(block[i])
+                c00[i] = l00[c]
+                c10r[i] = l10r[c]
+                c10i[i] = l10i[c]
+                c11[i] = l11[c]
             yf = y[b].view(np.float32)
             hf = h[b].view(np.float32)
             xo = x_out[b, 0].view(np.float32)
@@ -147,12 +179,10 @@ def mmse_gather(y, h, cov, index, block, x_out, nv_out):  # pragma: no cover - c
             i = 0
             while i < n_re:
                 j = i + 1
-                while j < n_re and index[j] == index[j - 1] + 1 and block[j] == block[i]:
+                while j < n_re and index[j] == index[j - 1] + 1:
                     j += 1
-                c = block[i]
                 if _run_1x2(yf[0], yf[1], hf[0, 0], hf[1, 0], xo, no, index[i], i, j - i,
-                            linv[c, 0, 0].real, linv[c, 1, 0].real, linv[c, 1, 0].imag,
-                            linv[c, 1, 1].real):
+                            c00, c10r, c10i, c11):
                     return 1
                 i = j
             continue
