@@ -656,25 +656,23 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
 @functools.lru_cache(maxsize=64)
 def _kernel_plan(info: OFDMInfo, first: int, n_symbols: int, n_subcarriers: int,
                  cp_fraction: float, carrier_frequency: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The plan of :func:`_demodulation_plan` for the kernels: FFT window starts (int64
-    ``[n_symbols]``), the FFT bin of each subcarrier (int64 ``[K]``) and the phase
-    corrections (complex64 ``[n_symbols, K]``), read only."""
+    ``[n_symbols]``) and the phase corrections (complex64 ``[n_symbols, K]``), read only.
+    (Subcarrier k is FFT bin (k - K/2) mod nfft: the upper half of the grid from bin 0.)"""
     idx, corr = _demodulation_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
                                    carrier_frequency, torch.device("cpu"), torch.complex64)
     starts = idx.view(n_symbols, info.nfft)[:, 0].numpy().copy()
-    half = n_subcarriers // 2
-    bins = np.concatenate((np.arange(info.nfft - half, info.nfft), np.arange(half)))
-    out = (starts, bins.astype(np.int64), corr.numpy().copy())
+    out = (starts, np.ascontiguousarray(corr.numpy()))
     for a in out:
         a.flags.writeable = False
     return out
 
 
 #: FFT workspaces of :func:`ofdm_demodulate` by (rows, symbols, nfft, thread): the
-#: windows and their spectra, reused from call to call (one pair per thread, so that
+#: windows, transformed in place, reused from call to call (one per thread, so that
 #: threads demodulating at the same time do not share one).
-_WORKSPACES: dict[tuple[int, int, int, int], tuple[torch.Tensor, torch.Tensor]] = {}
+_WORKSPACES: dict[tuple[int, int, int, int], torch.Tensor] = {}
 
 
 def _demodulate_kernel(waveform: torch.Tensor, info: OFDMInfo, first: int, n_symbols: int,
@@ -682,7 +680,7 @@ def _demodulate_kernel(waveform: torch.Tensor, info: OFDMInfo, first: int, n_sym
                        ) -> torch.Tensor | None:
     """:func:`ofdm_demodulate` of a complex64 CPU waveform by the kernels of
     :mod:`softran.nr.ofdm_kernels` around one batched FFT; None if a sample is not finite."""
-    starts, bins, corr = _kernel_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
+    starts, corr = _kernel_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
                                       carrier_frequency)
     try:
         wave = waveform.numpy()
@@ -696,11 +694,11 @@ def _demodulate_kernel(waveform: torch.Tensor, info: OFDMInfo, first: int, n_sym
         if len(_WORKSPACES) >= 32:
             _WORKSPACES.pop(next(iter(_WORKSPACES)))
         shape = (wave.shape[0], n_symbols, nfft)
-        work = _WORKSPACES[key] = (torch.empty(shape, dtype=torch.complex64),
-                                   torch.empty(shape, dtype=torch.complex64))
-    if fft_windows(wave, starts, work[0].numpy()):
+        work = _WORKSPACES[key] = torch.empty(shape, dtype=torch.complex64)
+    if fft_windows(wave, starts, work.numpy()):
         return None
-    spec = torch.fft.fft(work[0], dim=-1, norm="ortho", out=work[1])
+    spec = torch.fft.fft(work, dim=-1, norm="ortho", out=work)     # in place
     out = torch.empty(*waveform.shape[:-1], n_symbols, n_subcarriers, dtype=torch.complex64)
-    select_subcarriers(spec.numpy(), bins, corr, out.view(-1, n_symbols, n_subcarriers).numpy())
+    select_subcarriers(spec.numpy(), n_subcarriers // 2, corr,
+                       out.view(-1, n_symbols, n_subcarriers).numpy())
     return out
