@@ -572,6 +572,22 @@ def ofdm_modulate_bins(bins: torch.Tensor, carrier: CarrierConfig, *, nfft: int 
     return _cyclic_prefix(x, info, info.first_symbol(carrier.n_slot))
 
 
+@functools.lru_cache(maxsize=256)
+def _whole_symbols(info: OFDMInfo, first: int, n_samples: int) -> int:
+    """Whole OFDM symbols (CP + nfft) in ``n_samples`` samples from symbol ``first`` of a
+    subframe: whole subframes, then whole symbols of the partial subframe that follows."""
+    m = info.symbols_per_subframe
+    full, rest = divmod(n_samples, info.samples_per_subframe)
+    n_symbols = full * m
+    for i in range(m):
+        length = info.symbol_lengths[(first + i) % m]
+        if length > rest:
+            break
+        rest -= length
+        n_symbols += 1
+    return n_symbols
+
+
 def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int | None = None,
                     sample_rate: float | None = None, cp_fraction: float = 0.5,
                     carrier_frequency: float = 0.0) -> torch.Tensor:
@@ -621,16 +637,7 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
     info = ofdm_info(carrier, nfft, sample_rate)
     first = info.first_symbol(carrier.n_slot)
     n_samples = waveform.shape[-1]
-    # whole subframes, then whole symbols of the partial subframe that follows
-    m = info.symbols_per_subframe
-    full, rest = divmod(n_samples, info.samples_per_subframe)
-    n_symbols = full * m
-    for i in range(m):
-        length = info.symbol_lengths[(first + i) % m]
-        if length > rest:
-            break
-        rest -= length
-        n_symbols += 1
+    n_symbols = _whole_symbols(info, first, n_samples)
     if n_symbols == 0:
         raise ValueError(f"waveform has {n_samples} samples (last dimension of shape "
                          f"{tuple(waveform.shape)}), fewer than one OFDM symbol "
