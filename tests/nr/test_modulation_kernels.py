@@ -8,12 +8,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import softran.nr.modulation as modulation
 from softran.nr import (
     MODULATIONS,
     CarrierConfig,
     PUSCHConfig,
     PUSCHReceiver,
+    modulation,
     pusch,
     pusch_decode,
     symbol_demodulate,

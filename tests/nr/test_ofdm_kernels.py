@@ -10,8 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import softran.nr.ofdm as ofdm
-from softran.nr import CarrierConfig, ofdm_demodulate, ofdm_info, ofdm_modulate
+from softran.nr import CarrierConfig, ofdm, ofdm_demodulate, ofdm_info, ofdm_modulate
 
 
 def _both(fn):  # kernel on, then the torch reference

@@ -39,8 +39,9 @@ def _llr_16qam_axis(t, l0, l1, l2, l3, inv):  # pragma: no cover - compiled
     d1 = e1 * e1
     d2 = e2 * e2
     d3 = e3 * e3
-    return (((d2 if d2 < d3 else d3) - (d0 if d0 < d1 else d1)) * inv,
-            ((d1 if d1 < d3 else d3) - (d0 if d0 < d2 else d2)) * inv)
+    # (selects, not min(): the loop that inlines this stays branch-free)
+    return (((d2 if d2 < d3 else d3) - (d0 if d0 < d1 else d1)) * inv,  # noqa: FURB136
+            ((d1 if d1 < d3 else d3) - (d0 if d0 < d2 else d2)) * inv)  # noqa: FURB136
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -75,10 +76,9 @@ def _demap_16qam(x, nv, lev, seq, out):  # pragma: no cover - compiled
     n_b, _, m = x.shape
     if seq.shape[0] == 0:
         seq = np.zeros(4 * m, dtype=np.uint8)
-    nvc = np.empty(m, dtype=np.float32)
     for b in range(n_b):
         row = np.ascontiguousarray(x[b, 0])
-        nvc[:] = nv[b, 0]                       # (a broadcast noise variance made a row)
+        nvc = np.ascontiguousarray(nv[b, 0])    # (a copy only of a broadcast one)
         if _demap_16qam_row(row.view(np.float32), nvc, lev[0], lev[1], lev[2], lev[3], seq,
                             out[b]):
             for i in range(m):
@@ -117,7 +117,7 @@ def maxlog_demap(x, nv, lev, k, mode, seq, out):  # pragma: no cover - compiled
     l2 = lev[2] if n_lev > 2 else l0
     l3 = lev[3] if n_lev > 3 else l1
     for b in range(n_b):
-        for l in range(n_v):  # noqa: E741 (the layer index)
+        for l in range(n_v):  # the layer index
             for i in range(m):
                 s = x[b, l, i]
                 nvv = nv[b, l, i]

@@ -233,6 +233,6 @@ def test_n_re_without_ptrs_equals_the_data_mask(dmrs_type: int, cdm: int, mappin
         pytest.skip("not a valid DM-RS configuration")
     cfg = PUSCHConfig(prb_set=range(5), mapping_type=mapping, symbol_allocation=alloc,
                       transform_precoding=tp,
-                      dmrs=dict(dmrs_type=dmrs_type, num_cdm_groups_without_data=cdm,
-                                additional_position=add_pos))
+                      dmrs={"dmrs_type": dmrs_type, "num_cdm_groups_without_data": cdm,
+                            "additional_position": add_pos})
     assert cfg.n_re == int(data_re_mask(cfg).sum())

@@ -8,8 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import softran.nr.receiver.equalize as equalize
-from softran.nr.receiver import mmse_equalize
+from softran.nr.receiver import equalize, mmse_equalize
 
 
 def _both(fn):  # kernel on, then the torch reference
@@ -122,7 +121,7 @@ def test_pusch_receiver_detect_equals_gather_then_reference() -> None:
 
     carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
     cfg = PUSCHConfig(prb_set=range(24), mcs_index=16, mcs_table="qam64",
-                      dmrs=dict(additional_position=1, num_cdm_groups_without_data=2))
+                      dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
     tx, rx = PUSCHTransmitter(carrier, cfg), PUSCHReceiver(carrier, cfg, n_rx=2)
     gen = torch.Generator().manual_seed(8)
     tb = torch.randint(0, 2, (1, cfg.tb_size), dtype=torch.uint8, generator=gen)

@@ -29,7 +29,6 @@ from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
 from softran.nr.pusch.indices import pusch_indices
 from softran.nr.pusch.ptrs import pusch_ptrs, pusch_ptrs_indices
 from softran.nr.pusch.uci import PUSCHUCIConfig, ulsch_demultiplex, ulsch_multiplex_layout
-from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.nr.receiver import (
     channel_estimate,
     common_phase_correct,
@@ -38,6 +37,7 @@ from softran.nr.receiver import (
     noise_covariance,
     ptrs_common_phase_error,
 )
+from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.validation import check_choice, check_finite, check_int, check_tensor
 
 __all__ = ["PUSCH_DETECTORS", "PUSCHReceiver", "PUSCHUCIResult"]

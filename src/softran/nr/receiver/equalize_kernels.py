@@ -105,7 +105,7 @@ def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, c00, c10r, c10i, c11
         # A = 1 / (g + 1), mu = 1 - A = g / (g + 1): x̂ = A z / mu = z / g and A / mu = 1 / g
         # (one division; the reference forms mu by the cancellation 1 - A); g = 0 (h = 0):
         # x̂ = 0, error variance inf
-        inv = one / (g if g > tiny else tiny)
+        inv = one / (g if g > tiny else tiny)  # noqa: FURB136 (a select: branch-free)
         sc = inv * np.float32(g > 0)
         xo[u(2) * e] = zr * sc
         xo[u(2) * e + u(1)] = zi * sc
