@@ -665,12 +665,15 @@ def _kernel_plan(info: OFDMInfo, first: int, n_symbols: int, n_subcarriers: int,
                  cp_fraction: float, carrier_frequency: float
                  ) -> tuple[np.ndarray, np.ndarray]:
     """The plan of :func:`_demodulation_plan` for the kernels: FFT window starts (int64
-    ``[n_symbols]``) and the phase corrections (complex64 ``[n_symbols, K]``), read only.
+    ``[n_symbols]``) and the phase corrections times 1 / sqrt(nfft) (complex64
+    ``[n_symbols, K]``), read only.
     (Subcarrier k is FFT bin (k - K/2) mod nfft: the upper half of the grid from bin 0.)"""
     idx, corr = _demodulation_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
                                    carrier_frequency, torch.device("cpu"), torch.complex64)
     starts = idx.view(n_symbols, info.nfft)[:, 0].numpy().copy()
-    out = (starts, np.ascontiguousarray(corr.numpy()))
+    # the unitary FFT's 1 / sqrt(nfft) rides on the phase corrections (one pass less)
+    scaled = (corr.to(torch.complex128) / math.sqrt(info.nfft)).to(torch.complex64)
+    out = (starts, np.ascontiguousarray(scaled.numpy()))
     for a in out:
         a.flags.writeable = False
     return out
@@ -704,7 +707,7 @@ def _demodulate_kernel(waveform: torch.Tensor, info: OFDMInfo, first: int, n_sym
         work = _WORKSPACES[key] = torch.empty(shape, dtype=torch.complex64)
     if fft_windows(wave, starts, work.numpy()):
         return None
-    spec = torch.fft.fft(work, dim=-1, norm="ortho", out=work)     # in place
+    spec = torch.fft.fft(work, dim=-1, out=work)     # in place; unscaled (see _kernel_plan)
     out = torch.empty(*waveform.shape[:-1], n_symbols, n_subcarriers, dtype=torch.complex64)
     select_subcarriers(spec.numpy(), n_subcarriers // 2, corr,
                        out.view(-1, n_symbols, n_subcarriers).numpy())
