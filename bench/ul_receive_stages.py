@@ -1,7 +1,9 @@
 """Before/after figures of three UL receive stages of the 20 MHz PUSCH slot of
 ``softran bench latency --chain UL`` (51 PRB, 30 kHz, 1 layer, 2 Rx, 16QAM; TS 38.211
 §5.3.1 OFDM demodulation, MMSE-IRC detection, §5.1 / §6.3.1.1 demapping + descrambling):
-CPU time (``time.thread_time``) per call on one thread, median and 99th percentile.
+CPU time (``time.thread_time``) per call on one thread, median and 99th percentile;
+``--cold`` writes 32 MB between calls (outside the timed region) so that each call finds its
+inputs out of the caches, as in the chain, where channel estimation runs in between.
 
 ``python bench/ul_receive_stages.py [--calls N]`` measures the softran on the path;
 ``python bench/ul_receive_stages.py --compare OLD_SRC NEW_SRC [--rounds R]`` runs it
@@ -20,7 +22,7 @@ import sys
 import time
 
 
-def measure(calls: int) -> dict[str, list[float]]:
+def measure(calls: int, cold: bool = False) -> dict[str, list[float]]:
     import numba
     import numpy as np
     import torch
@@ -44,11 +46,14 @@ def measure(calls: int) -> dict[str, list[float]]:
               "MMSE-IRC": lambda: rx.detect(grid, h, cov),
               "demap + descramble": lambda: rx.demap(x, nve)}
     out: dict[str, list[float]] = {}
+    junk = np.zeros(1 << 22) if cold else None           # 32 MB
     for name, f in stages.items():
         for _ in range(30):
             f()
         t = np.empty(calls)
         for i in range(calls):
+            if junk is not None:
+                junk += 1.0
             t0 = time.thread_time()
             f()
             t[i] = time.thread_time() - t0
@@ -61,10 +66,11 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"))
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--cold", action="store_true", help="evict the caches between calls")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if not a.compare:
-        res = measure(a.calls)
+        res = measure(a.calls, a.cold)
         if a.json:
             print(json.dumps(res))
         else:
@@ -78,7 +84,8 @@ def main() -> int:
             env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
             load = os.getloadavg()[0]
             res = json.loads(subprocess.run(
-                [sys.executable, __file__, "--calls", str(a.calls), "--json"], env=env,
+                [sys.executable, __file__, "--calls", str(a.calls), "--json"]
+                + (["--cold"] if a.cold else []), env=env,
                 check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
             print(f"{r:>5} {label:4} {load:5.2f}  " + "  ".join(
                 f"{med:12.1f} / {p99:11.1f}" for med, p99 in res.values()), flush=True)
