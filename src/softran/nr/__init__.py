@@ -257,6 +257,7 @@ from softran.nr.scrambling import (
     pdsch_scrambling_sequence,
     pusch_descramble,
     pusch_scramble,
+    pusch_scrambling_sequence,
 )
 from softran.nr.sequences import (
     low_papr_sequence,
@@ -454,6 +455,7 @@ __all__ = [
     "pusch_codebook",
     "pusch_decode",
     "pusch_descramble",
+    "pusch_scrambling_sequence",
     "pusch_dmrs",
     "pusch_dmrs_cdm",
     "pusch_dmrs_indices",

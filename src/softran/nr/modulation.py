@@ -48,6 +48,12 @@ import numpy as np
 import torch
 from numba import njit
 
+from softran.nr.modulation_kernels import (
+    DEMAP_BPSK,
+    DEMAP_PI2_BPSK,
+    DEMAP_QAM,
+    maxlog_demap,
+)
 from softran.validation import (
     check_bits,
     check_choice,
@@ -69,6 +75,10 @@ _QM: dict[str, int] = {"pi/2-BPSK": 1, "BPSK": 1, "QPSK": 2, "16QAM": 4, "64QAM"
                        "256QAM": 8, "1024QAM": 10}
 
 _METHODS: tuple[str, ...] = ("maxlog", "exact")
+
+#: Use the Numba kernel of :func:`symbol_demodulate` (max-log LLRs of complex64 symbols on
+#: the CPU); tests switch this off to run the torch reference.
+KERNELS: bool = True
 
 
 def _check_modulation(modulation: object) -> str:
@@ -378,7 +388,8 @@ def _axes(symbols: torch.Tensor, modulation: str, real: torch.dtype) -> tuple[to
 
 def symbol_demodulate(symbols: torch.Tensor, modulation: str,
                       noise_var: float | torch.Tensor | None = None, *,
-                      method: str = "maxlog") -> torch.Tensor:
+                      method: str = "maxlog", sequence: torch.Tensor | None = None
+                      ) -> torch.Tensor:
     """Demap symbols to LLRs or hard bits (inverse of TS 38.211 §5.1).
 
     MATLAB namesake: ``nrSymbolDemodulate``.
@@ -392,6 +403,10 @@ def symbol_demodulate(symbols: torch.Tensor, modulation: str,
         positive values broadcastable to ``symbols`` (e.g. per-RE post-equalisation noise).
         ``None`` gives hard decisions.
     method : ``"maxlog"`` (default) or ``"exact"`` (log-sum-exp over the constellation).
+    sequence : optional uint8/bool ``[m * Q_m]`` scrambling sequence c(n) (e.g. of
+        TS 38.211 §6.3.1.1 / §7.3.1.1), only with ``noise_var``: the LLR of bit n changes
+        sign where c(n) is nonzero, i.e. the LLRs of the descrambled bits (the descrambler
+        fused into the demapper).
 
     Returns
     -------
@@ -399,17 +414,30 @@ def symbol_demodulate(symbols: torch.Tensor, modulation: str,
     (positive means 0), bit order as :func:`symbol_modulate`. Without: uint8 hard
     decisions ``[..., m * Q_m]``, the bits of the nearest constellation point.
 
+    Max-log LLRs of complex64 symbols on the CPU come from one Numba pass
+    (:mod:`softran.nr.modulation_kernels`, the same float32 operations as the torch code).
+
     >>> y = torch.tensor([1 + 1j, -1 + 1j], dtype=torch.complex64) / 2 ** 0.5
     >>> symbol_demodulate(y, "QPSK")
     tensor([0, 0, 1, 0], dtype=torch.uint8)
     >>> symbol_demodulate(y, "QPSK", 0.5)    # 2 sqrt(2) Re(y) / N0 = 4
     tensor([ 4.0000,  4.0000, -4.0000,  4.0000])
+    >>> symbol_demodulate(y, "QPSK", 0.5, sequence=torch.tensor([1, 0, 0, 1], dtype=torch.uint8))
+    tensor([-4.0000,  4.0000, -4.0000, -4.0000])
     """
     symbols = check_tensor("symbols", symbols, min_dim=1)
     if not symbols.is_complex():
         raise TypeError(f"symbols must be a complex tensor, got dtype {symbols.dtype}")
     modulation = _check_modulation(modulation)
     method = check_choice("method", method, _METHODS)
+    if sequence is not None:
+        sequence = _check_sequence(sequence, symbols, modulation, noise_var)
+    if (KERNELS and method == "maxlog" and noise_var is not None
+            and symbols.dtype == torch.complex64 and symbols.device.type == "cpu"
+            and not symbols.requires_grad and symbols.numel()):
+        out = _demodulate_kernel(symbols, modulation, noise_var, sequence)
+        if out is not None:
+            return out
     check_finite("symbols", symbols)
     real = torch.float64 if symbols.dtype == torch.complex128 else torch.float32
     nv = None if noise_var is None else _check_noise_var(noise_var, symbols, real)
@@ -446,4 +474,83 @@ def symbol_demodulate(symbols: torch.Tensor, modulation: str,
     llr = torch.stack(llrs, dim=-2)                         # [..., m, k, A]: bit 2 j + a
     if method == "maxlog":
         llr = llr / nv
-    return llr.to(torch.float32).reshape(out_shape)
+    llr = llr.to(torch.float32).reshape(out_shape)
+    if sequence is not None:
+        llr = torch.where(sequence.to(llr.device).bool(), -llr, llr)
+    return llr
+
+
+def _check_sequence(sequence: object, symbols: torch.Tensor, modulation: str,
+                    noise_var: object) -> torch.Tensor:
+    """The scrambling sequence of :func:`symbol_demodulate`: uint8/bool ``[m * Q_m]``."""
+    sequence = check_tensor("sequence", sequence, min_dim=1)
+    if sequence.dtype not in (torch.uint8, torch.bool):
+        raise TypeError(f"sequence must be a uint8 or bool tensor, got dtype {sequence.dtype}")
+    n = symbols.shape[-1] * _QM[modulation]
+    if tuple(sequence.shape) != (n,):
+        raise ValueError(f"sequence must have shape ({n},) (m * Qm bits), got "
+                         f"{tuple(sequence.shape)}")
+    if noise_var is None:
+        raise ValueError("sequence descrambles LLRs: it needs noise_var (hard decisions "
+                         "take no sequence)")
+    return sequence
+
+
+@functools.lru_cache(maxsize=16)
+def _kernel_levels(modulation: str) -> tuple[np.ndarray, int, int]:
+    """(levels of one axis in label order, float32 as the torch code's; k; kernel mode)."""
+    if modulation in ("BPSK", "pi/2-BPSK"):
+        mode = DEMAP_BPSK if modulation == "BPSK" else DEMAP_PI2_BPSK
+        return np.array([1.0, -1.0], dtype=np.float32), 1, mode
+    k = _QM[modulation] // 2
+    lev, norm = _pam(k)
+    levels = torch.tensor(lev, dtype=torch.float64).div(math.sqrt(norm)).to(torch.float32)
+    return levels.numpy(), k, DEMAP_QAM
+
+
+def _demodulate_kernel(symbols: torch.Tensor, modulation: str, noise_var: object,
+                       sequence: torch.Tensor | None) -> torch.Tensor | None:
+    """Max-log LLRs by :func:`~softran.nr.modulation_kernels.maxlog_demap`; None where the
+    inputs need the reference's checks (which then raise the error). Few tensor calls:
+    numpy views of the inputs (copies only of lazily conjugated / broadcast ones)."""
+    shape = symbols.shape
+    m = shape[-1]
+    try:
+        x = symbols.numpy()
+    except RuntimeError:                     # a lazy conjugate / negative view
+        x = symbols.resolve_conj().resolve_neg().numpy()
+    x = x.reshape(-1, 1, m)
+    if isinstance(noise_var, torch.Tensor):
+        if (noise_var.dtype != torch.float32 or not noise_var.is_cpu
+                or noise_var.requires_grad):
+            if (noise_var.is_complex() or noise_var.dtype == torch.bool
+                    or not noise_var.is_cpu):
+                return None
+            noise_var = noise_var.detach().to(torch.float32)
+        nv = noise_var.numpy()
+        if nv.shape != shape:
+            if nv.ndim > len(shape):
+                return None
+            try:
+                nv = np.broadcast_to(nv, shape)
+            except ValueError:
+                return None
+        nv = nv.reshape(-1, 1, m)            # (a view, also of a broadcast: strides 0)
+    elif isinstance(noise_var, numbers.Real) and not isinstance(noise_var, bool):
+        nv = np.broadcast_to(np.float32(noise_var), x.shape)
+    else:
+        return None
+    levels, k, mode = _kernel_levels(modulation)
+    if sequence is None:
+        seq = _NO_SEQUENCE
+    else:
+        seq = sequence.numpy()
+        if seq.dtype != np.uint8:
+            seq = seq.view(np.uint8)         # bool: the same bytes, 0 / 1
+    out = np.empty((x.shape[0], m * _QM[modulation]), dtype=np.float32)
+    if maxlog_demap(x, nv, levels, k, mode, seq, out):
+        return None                          # a non-finite symbol or a bad noise variance
+    return torch.from_numpy(out).reshape(*shape[:-1], out.shape[-1])
+
+
+_NO_SEQUENCE = np.zeros(0, dtype=np.uint8)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -36,6 +37,7 @@ import torch
 from numba import njit
 
 from softran.nr.config import CarrierConfig
+from softran.nr.ofdm_kernels import fft_windows, select_subcarriers
 from softran.validation import (
     check_allocation,
     check_finite,
@@ -52,6 +54,10 @@ __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_mo
 KAPPA = 64
 #: 1 / T_c in Hz: Δf_max * N_f = 480e3 * 4096 (TS 38.211 §4.1).
 INV_TC = 480_000 * 4096
+#: Use the Numba kernels of :func:`ofdm_demodulate` (complex64 on the CPU without autograd:
+#: :mod:`softran.nr.ofdm_kernels` around one FFT into a reused workspace); tests switch this
+#: off to run the torch reference.
+KERNELS: bool = True
 #: Largest share of the FFT that the grid may fill when nfft is chosen automatically
 #: (as MATLAB ``nrOFDMInfo``).
 MAX_OCCUPANCY = Fraction(85, 100)
@@ -614,6 +620,22 @@ def ofdm_modulate_bins(bins: torch.Tensor, carrier: CarrierConfig, *, nfft: int 
     return _cyclic_prefix(x, info, info.first_symbol(carrier.n_slot))
 
 
+@functools.lru_cache(maxsize=256)
+def _whole_symbols(info: OFDMInfo, first: int, n_samples: int) -> int:
+    """Whole OFDM symbols (CP + nfft) in ``n_samples`` samples from symbol ``first`` of a
+    subframe: whole subframes, then whole symbols of the partial subframe that follows."""
+    m = info.symbols_per_subframe
+    full, rest = divmod(n_samples, info.samples_per_subframe)
+    n_symbols = full * m
+    for i in range(m):
+        length = info.symbol_lengths[(first + i) % m]
+        if length > rest:
+            break
+        rest -= length
+        n_symbols += 1
+    return n_symbols
+
+
 def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int | None = None,
                     sample_rate: float | None = None, cp_fraction: float = 0.5,
                     carrier_frequency: float = 0.0) -> torch.Tensor:
@@ -650,22 +672,20 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
     (torch.Size([2, 14, 288]), True)
     """
     carrier = _check_carrier(carrier)
-    waveform = _check_complex("waveform", waveform, 2)
+    waveform = check_tensor("waveform", waveform, min_dim=2)
+    if waveform.dtype not in (torch.complex64, torch.complex128):
+        raise TypeError(f"waveform must be a complex64 or complex128 tensor, got dtype "
+                        f"{waveform.dtype}")
+    fast = (KERNELS and waveform.dtype == torch.complex64 and waveform.is_cpu
+            and not waveform.requires_grad and waveform.numel() > 0)
+    if not fast:                          # (the kernel checks the samples as it reads them)
+        check_finite("waveform", waveform)
     cp_fraction = check_real("cp_fraction", cp_fraction, 0.0, 1.0)
     carrier_frequency = check_real("carrier_frequency", carrier_frequency, 0.0)
     info = ofdm_info(carrier, nfft, sample_rate)
     first = info.first_symbol(carrier.n_slot)
     n_samples = waveform.shape[-1]
-    # whole subframes, then whole symbols of the partial subframe that follows
-    m = info.symbols_per_subframe
-    full, rest = divmod(n_samples, info.samples_per_subframe)
-    n_symbols = full * m
-    for i in range(m):
-        length = info.symbol_lengths[(first + i) % m]
-        if length > rest:
-            break
-        rest -= length
-        n_symbols += 1
+    n_symbols = _whole_symbols(info, first, n_samples)
     if n_symbols == 0:
         raise ValueError(f"waveform has {n_samples} samples (last dimension of shape "
                          f"{tuple(waveform.shape)}), fewer than one OFDM symbol "
@@ -674,9 +694,69 @@ def ofdm_demodulate(waveform: torch.Tensor, carrier: CarrierConfig, *, nfft: int
                   sample_rate)
     if waveform.numel() == 0:  # an empty batch (FFT libraries refuse zero-size transforms)
         return waveform.new_zeros((*waveform.shape[:-1], n_symbols, carrier.n_subcarriers))
+    if fast:
+        out = _demodulate_kernel(waveform, info, first, n_symbols, carrier.n_subcarriers,
+                                 cp_fraction, carrier_frequency)
+        if out is not None:
+            return out
+        check_finite("waveform", waveform)   # the kernel found a sample that is not
     idx, corr = _demodulation_plan(info, first, n_symbols, carrier.n_subcarriers, cp_fraction,
                                    carrier_frequency, waveform.device, waveform.dtype)
     y = _take(waveform, idx).unflatten(-1, (n_symbols, info.nfft))
     y = torch.fft.fft(y, dim=-1, norm="ortho")
     half = carrier.n_subcarriers // 2
     return torch.cat((y[..., info.nfft - half:], y[..., :half]), dim=-1) * corr
+
+
+@functools.lru_cache(maxsize=64)
+def _kernel_plan(info: OFDMInfo, first: int, n_symbols: int, n_subcarriers: int,
+                 cp_fraction: float, carrier_frequency: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The plan of :func:`_demodulation_plan` for the kernels: FFT window starts (int64
+    ``[n_symbols]``) and the phase corrections times 1 / sqrt(nfft) (complex64
+    ``[n_symbols, K]``), read only.
+    (Subcarrier k is FFT bin (k - K/2) mod nfft: the upper half of the grid from bin 0.)"""
+    idx, corr = _demodulation_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
+                                   carrier_frequency, torch.device("cpu"), torch.complex64)
+    starts = idx.view(n_symbols, info.nfft)[:, 0].numpy().copy()
+    # the unitary FFT's 1 / sqrt(nfft) rides on the phase corrections (one pass less)
+    scaled = (corr.to(torch.complex128) / math.sqrt(info.nfft)).to(torch.complex64)
+    out = (starts, np.ascontiguousarray(scaled.numpy()))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+#: FFT workspaces of :func:`ofdm_demodulate` by (rows, symbols, nfft, thread): the
+#: windows, transformed in place, reused from call to call (one per thread, so that
+#: threads demodulating at the same time do not share one).
+_WORKSPACES: dict[tuple[int, int, int, int], torch.Tensor] = {}
+
+
+def _demodulate_kernel(waveform: torch.Tensor, info: OFDMInfo, first: int, n_symbols: int,
+                       n_subcarriers: int, cp_fraction: float, carrier_frequency: float
+                       ) -> torch.Tensor | None:
+    """:func:`ofdm_demodulate` of a complex64 CPU waveform by the kernels of
+    :mod:`softran.nr.ofdm_kernels` around one batched FFT; None if a sample is not finite."""
+    starts, corr = _kernel_plan(info, first, n_symbols, n_subcarriers, cp_fraction,
+                                      carrier_frequency)
+    try:
+        wave = waveform.numpy()
+    except RuntimeError:                     # a lazy conjugate / negative view
+        wave = waveform.resolve_conj().resolve_neg().numpy()
+    wave = np.ascontiguousarray(wave.reshape(-1, wave.shape[-1]))
+    nfft = info.nfft
+    key = (wave.shape[0], n_symbols, nfft, threading.get_ident())
+    work = _WORKSPACES.get(key)
+    if work is None:
+        if len(_WORKSPACES) >= 32:
+            _WORKSPACES.pop(next(iter(_WORKSPACES)))
+        shape = (wave.shape[0], n_symbols, nfft)
+        work = _WORKSPACES[key] = torch.empty(shape, dtype=torch.complex64)
+    if fft_windows(wave, starts, work.numpy()):
+        return None
+    spec = torch.fft.fft(work, dim=-1, out=work)     # in place; unscaled (see _kernel_plan)
+    out = torch.empty(*waveform.shape[:-1], n_symbols, n_subcarriers, dtype=torch.complex64)
+    select_subcarriers(spec.numpy(), n_subcarriers // 2, corr,
+                       out.view(-1, n_symbols, n_subcarriers).numpy())
+    return out

@@ -27,6 +27,7 @@ __all__ = [
     "pdsch_scrambling_sequence",
     "pusch_descramble",
     "pusch_scramble",
+    "pusch_scrambling_sequence",
 ]
 
 #: n_RNTI is a 16-bit identity (TS 38.321 §7.1).
@@ -203,6 +204,31 @@ def pusch_descramble(llr: torch.Tensor, n_id: IntOrTensor, n_rnti: IntOrTensor, 
     llr = _check_llr(llr)
     c_init = _c_init(n_id, n_rnti, None, llr.device)
     return _descramble(llr, c_init, x_placeholders, y_placeholders)
+
+
+def pusch_scrambling_sequence(n_id: int, n_rnti: int, length: int,
+                              device: torch.device | str | None = None) -> torch.Tensor:
+    """The PUSCH scrambling sequence c(0..length-1) of TS 38.211 §6.3.1.1 (the Gold
+    sequence of §5.2.1 with ``c_init = n_RNTI 2^15 + n_ID``), uint8 ``[length]``, from the
+    cache :func:`pusch_scramble` uses: generated once per (c_init, length, device).
+
+    The tensor is shared with later calls and must only be read (``pusch_descramble(llr,
+    ...)`` equals ``llr`` with its sign flipped where this sequence is 1, without
+    placeholders); for a fused receive path that descrambles while it demaps.
+
+    >>> from softran.nr.sequences import prbs
+    >>> c = pusch_scrambling_sequence(17, 100, 8)
+    >>> bool((c == prbs(100 * 2 ** 15 + 17, 8)).all())
+    True
+    """
+    length = check_int("length", length, 0)
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    c_init = check_int("n_rnti", n_rnti, 0, _MAX_RNTI) * 2 ** 15 + check_int("n_id", n_id, 0,
+                                                                             _MAX_N_ID)
+    seq = _SEQUENCE_CACHE.get((c_init, length, str(dev)))   # once per slot: no tensors made
+    if seq is not None:
+        return seq
+    return _sequence(torch.tensor(c_init, device=dev), torch.Size([]), length, "sequence")
 
 
 def _check_llr(llr: torch.Tensor) -> torch.Tensor:

@@ -216,3 +216,23 @@ def test_codebook_layers_vs_ports_and_tb_size_needs_rate() -> None:
         _ = PUSCHConfig().tb_size
     with pytest.raises(ValueError, match="target_code_rate"):
         _ = PUSCHConfig(mcs_index=29).tb_size         # reserved index: no code rate
+
+
+@pytest.mark.parametrize("dmrs_type", [1, 2])
+@pytest.mark.parametrize("cdm", [1, 2, 3])
+@pytest.mark.parametrize(("mapping", "alloc", "add_pos", "tp"), [
+    ("A", (0, 14), 1, False), ("A", (0, 12), 3, False), ("B", (3, 7), 1, False),
+    ("A", (0, 14), 0, True), ("B", (2, 5), 0, False)])
+def test_n_re_without_ptrs_equals_the_data_mask(dmrs_type: int, cdm: int, mapping: str,
+                                                alloc: tuple[int, int], add_pos: int,
+                                                tp: bool) -> None:
+    """n_re without PT-RS comes from N'_RE per PRB (no mask): the count of the data RE mask."""
+    from softran.nr.pusch.allocation import data_re_mask
+
+    if cdm == 3 and dmrs_type == 1 or tp and (dmrs_type == 2 or cdm == 1):
+        pytest.skip("not a valid DM-RS configuration")
+    cfg = PUSCHConfig(prb_set=range(5), mapping_type=mapping, symbol_allocation=alloc,
+                      transform_precoding=tp,
+                      dmrs={"dmrs_type": dmrs_type, "num_cdm_groups_without_data": cdm,
+                            "additional_position": add_pos})
+    assert cfg.n_re == int(data_re_mask(cfg).sum())

@@ -25,7 +25,7 @@ from softran.nr.layers import (
 )
 from softran.nr.modulation import symbol_demodulate, symbol_modulate
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
-from softran.nr.scrambling import pusch_descramble, pusch_scramble
+from softran.nr.scrambling import pusch_descramble, pusch_scramble, pusch_scrambling_sequence
 from softran.validation import check_bits, check_finite, check_tensor
 
 __all__ = ["pusch", "pusch_decode", "pusch_precoding_matrix"]
@@ -141,7 +141,8 @@ def pusch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PUSCHCon
     x = check_tensor("symbols", symbols, min_dim=2)
     if not x.is_complex():
         raise TypeError(f"symbols must be complex, got dtype {x.dtype}")
-    check_finite("symbols", x)
+    if config.transform_precoding or x_placeholders is not None or y_placeholders is not None:
+        check_finite("symbols", x)       # (otherwise symbol_demodulate checks them)
     if x.shape[-2:] != (config.n_layers, config.n_re):
         raise ValueError(f"symbols must have shape [..., n_layers={config.n_layers}, "
                          f"n_re={config.n_re}], got {tuple(x.shape)}")
@@ -154,10 +155,20 @@ def pusch_decode(symbols: torch.Tensor, carrier: CarrierConfig, config: PUSCHCon
             shape = nv.shape
             nv = nv.reshape(*shape[:-1], -1, m_sc).mean(-1, keepdim=True)
             nv = nv.expand(*shape[:-1], shape[-1] // m_sc, m_sc).reshape(shape)
-    if isinstance(nv, torch.Tensor) and nv.numel() > 1:
-        nv = torch.broadcast_to(nv, x.shape)
-        nv = layer_demap(nv.contiguous())
-    y = layer_demap(x)
+    if config.n_layers == 1:             # layer demapping of one layer: the same values
+        y = x.flatten(-2)
+        if isinstance(nv, torch.Tensor) and nv.dim() >= 2:
+            nv = torch.broadcast_to(nv, x.shape).flatten(-2)
+    else:
+        if isinstance(nv, torch.Tensor) and nv.numel() > 1:
+            nv = torch.broadcast_to(nv, x.shape)
+            nv = layer_demap(nv.contiguous())
+        y = layer_demap(x)
+    if x_placeholders is None and y_placeholders is None:
+        # descrambling without placeholders is a sign flip: fused into the demapper
+        seq = pusch_scrambling_sequence(_n_id(carrier, config), config.rnti, y.shape[-1]
+                                        * config.qm, device=y.device)
+        return symbol_demodulate(y, config.modulation, nv, method=method, sequence=seq)
     llr = symbol_demodulate(y, config.modulation, nv, method=method)
     return pusch_descramble(llr, _n_id(carrier, config), config.rnti,
                             **_placeholders(llr, x_placeholders, y_placeholders))

@@ -282,6 +282,8 @@ class PUSCHConfig(SharedChannelConfigBase):
     def n_re(self) -> int:
         """Data REs per layer: the allocation less DM-RS REs of the CDM groups without data
         and less PT-RS REs (MATLAB ``Gd``)."""
+        if not self.enable_ptrs:         # every PRB alike: N'_RE per PRB (no mask to build)
+            return self.n_prb * self.n_re_per_prb
         return int(data_re_mask(self).sum())
 
     @property

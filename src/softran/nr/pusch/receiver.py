@@ -20,6 +20,8 @@ import torch
 from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
+from softran.nr.layers import layer_demap
+from softran.nr.modulation import symbol_demodulate
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info
 from softran.nr.pusch.chain import pusch_decode
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
@@ -35,6 +37,7 @@ from softran.nr.receiver import (
     noise_covariance,
     ptrs_common_phase_error,
 )
+from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.validation import check_choice, check_finite, check_int, check_tensor
 
 __all__ = ["PUSCH_DETECTORS", "PUSCHReceiver", "PUSCHUCIResult"]
@@ -153,6 +156,15 @@ class PUSCHReceiver(torch.nn.Module):
         if self.phase_tracking:
             self.ptrs_indices = pusch_ptrs_indices(self.carrier, self.config, device=dev)
             self.ptrs_symbols = pusch_ptrs(self.carrier, self.config, device=dev)
+        cfg = self.config
+        #: what :meth:`demap` needs of the configuration, found once (the configuration is
+        #: this receiver's own copy): modulation, layers, data REs and the scrambling
+        #: sequence (TS 38.211 §6.3.1.1, c_init from n_ID or N_ID^cell); None where
+        #: pusch_decode runs in full (UCI placeholders, transform precoding)
+        self._demap_plan = None if (uci is not None or cfg.transform_precoding) else (
+            cfg.modulation, cfg.n_layers, cfg.n_re, pusch_scrambling_sequence(
+                self.carrier.n_cell_id if cfg.n_id is None else cfg.n_id, cfg.rnti,
+                cfg.num_coded_bits, device=dev))
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
                                     early_termination=early_termination,
@@ -167,7 +179,6 @@ class PUSCHReceiver(torch.nn.Module):
         rx = check_tensor("rx", rx, min_dim=3)
         if not rx.is_complex():
             raise TypeError(f"rx must be complex, got dtype {rx.dtype}")
-        check_finite("rx", rx)
         if rx.shape[1] != self.n_rx:
             raise ValueError(f"rx has {rx.shape[1]} receive antennas in dimension 1; this "
                              f"receiver has n_rx = {self.n_rx}")
@@ -177,11 +188,15 @@ class PUSCHReceiver(torch.nn.Module):
                 raise ValueError(f"rx waveform has {rx.shape[-1]} samples; one slot (n_slot = "
                                  f"{self.carrier.n_slot}) at nfft = {self.nfft} has "
                                  f"{self.slot_length}")
-            return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
+            try:                    # ofdm_demodulate checks the samples as it reads them
+                return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
+            except ValueError:
+                check_finite("rx", rx)      # the error names this argument
+                raise
         if rx.dim() != 4 or tuple(rx.shape[-2:]) != (n_sym, k):
             raise ValueError(f"rx must be a waveform [batch, n_rx, T] or a grid "
                              f"[batch, n_rx, {n_sym}, {k}], got {tuple(rx.shape)}")
-        return rx.to(self.device)
+        return check_finite("rx", rx).to(self.device)
 
     def _phase_anchors(self, estimated: bool) -> tuple[int, ...]:
         """Symbols whose CPE relative to the channel estimate is 0 by construction: the DM-RS
@@ -217,12 +232,10 @@ class PUSCHReceiver(torch.nn.Module):
         """MMSE(-IRC) detection of the data REs: ``(x_hat, noise_var_eff)``, both
         ``[batch, n_layers, n_re]`` (:func:`~softran.nr.receiver.mmse_equalize`); ``noise`` is
         what :meth:`covariance` returns."""
-        pos = self.data_positions
-        y = grid.flatten(-2)[..., pos]                               # [B, R, n_re]
-        hd = h.flatten(-2)[..., pos]                                 # [B, R, v, n_re]
-        if self.detector == "mmse-irc":
-            noise = noise[..., self._data_blocks]                     # [B, R, R, n_re]
-        return mmse_equalize(y, hd, noise)
+        # the data REs of the flattened grid (and, with IRC, the covariance block of each)
+        blocks = self._data_blocks if self.detector == "mmse-irc" else None
+        return mmse_equalize(grid.flatten(-2), h.flatten(-2), noise,
+                             index=self.data_positions, noise_index=blocks)
 
     def equalize(self, grid: torch.Tensor, h: torch.Tensor | None = None,
                  noise_var: float | torch.Tensor | None = None
@@ -263,6 +276,20 @@ class PUSCHReceiver(torch.nn.Module):
         layer demapping, soft demapping and descrambling: :func:`~softran.nr.pusch_decode`);
         a zero channel (infinite ``noise_var_eff``) gives erasures."""
         nv_eff = torch.nan_to_num(noise_var_eff, posinf=1e30).clamp_min(1e-12)
+        plan = self._demap_plan
+        if (plan is not None and isinstance(x_hat, torch.Tensor) and x_hat.dim() >= 2
+                and tuple(x_hat.shape[-2:]) == plan[1:3]):
+            # pusch_decode without re-deriving the configuration: layer demapping, then
+            # the soft demapper with the descrambling sign flip fused in
+            modulation, n_layers, _, seq = plan
+            if n_layers == 1:
+                nv = nv_eff if nv_eff.shape == x_hat.shape else torch.broadcast_to(
+                    nv_eff, x_hat.shape)
+                y, nv = x_hat.flatten(-2), nv.flatten(-2)
+            else:
+                y = layer_demap(x_hat)
+                nv = layer_demap(torch.broadcast_to(nv_eff, x_hat.shape).contiguous())
+            return symbol_demodulate(y, modulation, nv, sequence=seq)
         marks = {} if self.uci_layout is None else {
             "x_placeholders": self.uci_layout.x_placeholders,
             "y_placeholders": self.uci_layout.y_placeholders}

@@ -30,14 +30,21 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 import torch
 
+from softran.nr.receiver.equalize_kernels import mmse_gather
 from softran.validation import check_finite, check_tensor
 
 __all__ = ["mmse_equalize", "mrc_combine", "zf_equalize"]
 
 #: Largest number of rx antennas / layers (the unrolled small-matrix algebra).
 MAX_DIM = 16
+
+#: Use the Numba kernel of :func:`mmse_equalize` (complex64 on the CPU with a covariance;
+#: :mod:`softran.nr.receiver.equalize_kernels`); tests switch this off to run the torch
+#: reference.
+KERNELS: bool = True
 
 
 Entries = list[list[torch.Tensor | None]]
@@ -214,7 +221,118 @@ def _solve_hpd(g: Entries, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     return torch.stack(x, -2), torch.stack(a_diag, -2)
 
 
-def mmse_equalize(y: torch.Tensor, h: torch.Tensor, noise: float | torch.Tensor
+def _check_index(name: str, index: object, n: int) -> torch.Tensor:
+    """An int64 ``[n_re]`` tensor of positions in 0..n-1."""
+    index = check_tensor(name, index, min_dim=1)
+    if index.dtype != torch.int64 or index.dim() != 1:
+        raise ValueError(f"{name} must be an int64 tensor [n_re], got {index.dtype} "
+                         f"{tuple(index.shape)}")
+    if index.numel() and (int(index.min()) < 0 or int(index.max()) >= n):
+        raise ValueError(f"{name} must lie in 0..{n - 1}, got {int(index.min())}.."
+                         f"{int(index.max())}")
+    return index
+
+
+def _gather(y: torch.Tensor, h: torch.Tensor, noise: object, index: torch.Tensor | None,
+            noise_index: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, object]:
+    """The REs ``index`` of y and h and the covariance ``noise_index`` of each (reference)."""
+    if index is not None:
+        if h.shape[-1] != y.shape[-1]:
+            raise ValueError(f"h [..., n_rx, n_layers, N] = {tuple(h.shape)} does not match "
+                             f"y [..., n_rx, N] = {tuple(y.shape)}")
+        index = _check_index("index", index, y.shape[-1]).to(y.device)
+        y, h = y[..., index], h[..., index]
+    if noise_index is not None:
+        if not (isinstance(noise, torch.Tensor) and noise.is_complex()
+                and noise.dim() == y.dim() + 1):
+            raise ValueError("noise_index selects blocks of a noise covariance "
+                             "[..., n_rx, n_rx, n_blocks]; noise is not one")
+        noise_index = _check_index("noise_index", noise_index, noise.shape[-1])
+        if noise_index.numel() != y.shape[-1]:
+            raise ValueError(f"noise_index has {noise_index.numel()} entries; one per RE "
+                             f"({y.shape[-1]}) is needed")
+        noise = noise[..., noise_index.to(noise.device)]
+    return y, h, noise
+
+
+def _mmse_kernel(y: object, h: object, noise: object, index: object, noise_index: object
+                 ) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """:func:`mmse_equalize` by :func:`~softran.nr.receiver.equalize_kernels.mmse_gather`
+    where it applies (CPU complex64 without autograd, a covariance, the leading dimensions
+    of y, h and the covariance equal); None otherwise or where the reference's checks must
+    run (they raise the error)."""
+    if not (isinstance(y, torch.Tensor) and isinstance(h, torch.Tensor)
+            and isinstance(noise, torch.Tensor)):
+        return None
+    if not (y.dtype == h.dtype == noise.dtype == torch.complex64 and y.is_cpu and h.is_cpu
+            and noise.is_cpu and not (y.requires_grad or h.requires_grad
+                                      or noise.requires_grad)):
+        return None
+    ys, hs, ns = y.shape, h.shape, noise.shape
+    d = len(ys)
+    if not (d >= 2 and len(hs) == len(ns) == d + 1):
+        return None
+    lead, n_r, n = ys[:-2], ys[-2], ys[-1]
+    n_p, n_blk = hs[-2], ns[-1]
+    if (hs[:-3] != lead or ns[:-3] != lead or hs[-3] != n_r or hs[-1] != n
+            or ns[-3] != n_r or ns[-2] != n_r or n_p > MAX_DIM or n_r > MAX_DIM):
+        return None
+    if index is None:
+        index = _arange(n)
+    elif not (isinstance(index, torch.Tensor) and index.dtype == torch.int64
+              and index.dim() == 1 and index.is_cpu):
+        return None
+    n_re = index.shape[0]
+    if noise_index is None:
+        if n_blk == 1:
+            noise_index = _zeros(n_re)
+        elif n_blk == n_re:
+            noise_index = _arange(n_re)
+        else:
+            return None
+    elif not (isinstance(noise_index, torch.Tensor) and noise_index.dtype == torch.int64
+              and noise_index.shape == (n_re,) and noise_index.is_cpu):
+        return None
+    x = torch.empty(*lead, n_p, n_re, dtype=torch.complex64)
+    nv = torch.empty(*lead, n_p, n_re, dtype=torch.float32)
+    xa, nva = x.numpy(), nv.numpy()
+    if mmse_gather(_rows(y, 2), _rows(h, 3), _rows(noise, 3), index.numpy(),
+                   noise_index.numpy(), xa.reshape(-1, n_p, n_re),
+                   nva.reshape(-1, n_p, n_re)):
+        return None
+    return x, nv
+
+
+def _rows(t: torch.Tensor, d: int) -> np.ndarray:
+    """The C-contiguous numpy view ``[rows, *t.shape[-d:]]`` of a tensor (a copy where it
+    is not contiguous or is conjugated / negated lazily)."""
+    try:
+        a = t.numpy()
+    except RuntimeError:                     # a lazy conjugate / negative view
+        a = t.resolve_conj().resolve_neg().numpy()
+    return np.ascontiguousarray(a.reshape(-1, *a.shape[len(a.shape) - d:]))
+
+
+_ARANGE: dict[int, torch.Tensor] = {}
+_ZEROS: dict[int, torch.Tensor] = {}
+
+
+def _arange(n: int) -> torch.Tensor:
+    hit = _ARANGE.get(n)
+    if hit is None:
+        hit = _ARANGE[n] = torch.arange(n)
+    return hit
+
+
+def _zeros(n: int) -> torch.Tensor:
+    hit = _ZEROS.get(n)
+    if hit is None:
+        hit = _ZEROS[n] = torch.zeros(n, dtype=torch.int64)
+    return hit
+
+
+def mmse_equalize(y: torch.Tensor, h: torch.Tensor, noise: float | torch.Tensor, *,
+                  index: torch.Tensor | None = None, noise_index: torch.Tensor | None = None
                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """Unbiased linear MMSE (or MMSE-IRC) MIMO equaliser with post-equalisation SINR.
 
@@ -229,6 +347,16 @@ def mmse_equalize(y: torch.Tensor, h: torch.Tensor, noise: float | torch.Tensor
     noise : noise variance ``E|n|²`` per RE: a number, or a real tensor broadcastable to
         ``[..., n_rx]`` (per antenna) -> MMSE; or a complex (Hermitian PD) covariance
         ``[..., n_rx, n_rx, n_re]`` or ``[..., n_rx, n_rx, 1]`` -> MMSE-IRC.
+    index : optional int64 ``[n_re]``: detect only the REs at these positions of the last
+        dimension of ``y`` and ``h`` (e.g. the data REs of a flattened ``[n_symbols, K]``
+        grid); the outputs then have ``n_re`` entries, as with ``y[..., index]``,
+        ``h[..., index]`` (the gather is fused into the detector).
+    noise_index : optional int64 ``[n_re]``, with a covariance ``noise`` of ``n_blocks``
+        entries in its last dimension: RE i uses ``noise[..., noise_index[i]]`` (e.g. the
+        PRB block of its subcarrier).
+
+    Complex64 on the CPU with a covariance runs one Numba pass over the REs
+    (:mod:`softran.nr.receiver.equalize_kernels`; the same estimator, float32 rounding).
 
     Returns
     -------
@@ -241,7 +369,20 @@ def mmse_equalize(y: torch.Tensor, h: torch.Tensor, noise: float | torch.Tensor
     >>> x, nv = mmse_equalize(y, h, 0.5)                       # SINR = 4 / 0.5 = 8
     >>> torch.view_as_real(x).round(decimals=4), nv
     (tensor([[[1., 1.]]]), tensor([[0.1250]]))
+    >>> r = torch.tensor([[[0.5 + 0j]], [[0j]]]).expand(2, 2, 1) + 0   # [2, 2, 1]: 0.5 I
+    >>> r[1, 1] = 0.5
+    >>> x, nv = mmse_equalize(y, h, r)
+    >>> torch.view_as_real(x).round(decimals=4), nv
+    (tensor([[[1., 1.]]]), tensor([[0.1250]]))
     """
+    if KERNELS:
+        out = _mmse_kernel(y, h, noise, index, noise_index)
+        if out is not None:
+            return out
+    if index is not None or noise_index is not None:
+        y = check_tensor("y", y, min_dim=2)
+        h = check_tensor("h", h, min_dim=3)
+        y, h, noise = _gather(y, h, noise, index, noise_index)
     y, h = _check(y, h)
     yw, hw = _whiten(y, h, noise)
     g, z = _gram(yw, hw, 1.0)

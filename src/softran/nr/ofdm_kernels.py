@@ -1,0 +1,75 @@
+"""Numba CPU kernels around the FFT of :func:`~softran.nr.ofdm_demodulate` (TS 38.211
+§5.3.1): cyclic prefix removal (copying each symbol's FFT window into a workspace) and the
+selection of the grid's subcarriers from the FFT bins with the phase correction of each.
+
+The torch code of ``ofdm_demodulate`` stays the reference (tests compare both): the gather
+of the FFT windows, the FFT, the reordering of the bins and the multiplication by the
+phase correction, as several tensor operations, become two passes here around one batched
+FFT into a workspace reused from call to call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["fft_windows", "select_subcarriers"]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _not_finite(f):  # pragma: no cover - compiled
+    """Whether a float32 array holds a NaN or an infinity (branch-free: vectorised)."""
+    big = np.float32(np.inf)
+    bad = False
+    for n in range(f.shape[0]):
+        bad |= not (abs(f[np.uint64(n)]) < big)
+    return bad
+
+
+@njit(cache=True, nogil=True)
+def fft_windows(wave, starts, out):  # pragma: no cover - compiled
+    """``out[r, s, :] = wave[r, starts[s] : starts[s] + nfft]`` (wave complex64 ``[R, T]``
+    C-contiguous, out ``[R, S, nfft]``): one contiguous copy per symbol. Returns 0, 1 if
+    a sample of the waveform (any, not only those copied) is not finite, 2 if a window
+    runs past the end of the waveform (nothing copied then)."""
+    n_r, n_s, nfft = out.shape
+    for s in range(n_s):
+        if starts[s] < 0 or starts[s] + nfft > wave.shape[1]:
+            return 2
+    for r in range(n_r):
+        if _not_finite(wave[r].view(np.float32)):
+            return 1
+    for r in range(n_r):
+        for s in range(n_s):
+            out[r, s, :] = wave[r, starts[s]:starts[s] + nfft]
+    return 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _phase_rows(src, cor, dst, n):  # pragma: no cover - compiled
+    """``dst[k] = src[k] * cor[k]``, k < n, on float32 views of complex64 rows."""
+    u = np.uint64
+    for k in range(n):
+        q = u(2 * k)
+        ar = src[q]
+        ai = src[q + u(1)]
+        br = cor[q]
+        bi = cor[q + u(1)]
+        dst[q] = ar * br - ai * bi
+        dst[q + u(1)] = ar * bi + ai * br
+
+
+@njit(cache=True, nogil=True)
+def select_subcarriers(spec, half, corr, out):  # pragma: no cover - compiled
+    """``out[r, s, k] = spec[r, s, (k - half) mod nfft] * corr[s, k]`` (spec complex64
+    ``[R, S, nfft]``, out ``[R, S, 2 half]``, all C-contiguous): the grid's subcarriers
+    (the upper half of the grid from bin 0, the lower half from bin nfft - half) picked
+    from the FFT bins and phase-corrected, as two contiguous runs per symbol."""
+    n_r, n_s, nfft = spec.shape
+    for r in range(n_r):
+        for s in range(n_s):
+            f = spec[r, s].view(np.float32)
+            c = corr[s].view(np.float32)
+            o = out[r, s].view(np.float32)
+            _phase_rows(f[2 * (nfft - half):], c, o, half)
+            _phase_rows(f, c[2 * half:], o[2 * half:], half)

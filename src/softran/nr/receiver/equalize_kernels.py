@@ -1,0 +1,257 @@
+"""Numba CPU kernel behind :func:`~softran.nr.receiver.mmse_equalize`: unbiased MMSE(-IRC)
+detection of the resource elements of a grid, with the gather of the data REs and of their
+disturbance covariance fused in.
+
+The torch code in ``equalize.py`` stays the reference (tests compare both). This kernel
+computes the estimator of that module's docstring RE by RE: the Cholesky factor
+``R = L L^H`` of each covariance block and its inverse once per block (complex128), then
+per RE ``ỹ = L^{-1} y``, ``H̃ = L^{-1} H``, ``G = H̃^H H̃ + I``, ``z = H̃^H ỹ``, the
+Cholesky solve of ``G x̃ = z`` with ``A_jj = (G^{-1})_jj``, and the unbiased output
+``x̂_j = x̃_j / (1 - A_jj)`` with error variance ``A_jj / (1 - A_jj)`` (0 and inf where
+``1 - A_jj <= 0``). Per-RE sums run in complex64 like the reference, so both agree to
+float32 rounding. One layer (the PUSCH case that matters) has its own loop: ``G`` is the
+scalar ``|H̃|^2 + 1``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["mmse_gather"]
+
+
+@njit(cache=True, nogil=True)
+def _block_inverses(cov, b, linv):  # pragma: no cover - compiled
+    """``linv[c]`` = L^{-1} (lower triangular, complex64) of every covariance block
+    ``cov[b, :, :, c]``; False if one is not finite or not positive definite."""
+    n_r = cov.shape[1]
+    low = np.zeros((n_r, n_r), dtype=np.complex128)
+    inv = np.zeros((n_r, n_r), dtype=np.complex128)
+    for c in range(cov.shape[3]):
+        for j in range(n_r):
+            for i in range(n_r):
+                v = cov[b, i, j, c]
+                if not (math.isfinite(v.real) and math.isfinite(v.imag)):
+                    return False
+        for j in range(n_r):                        # Cholesky, reading j <= i only
+            d = cov[b, j, j, c].real + 0.0
+            for k in range(j):
+                d -= low[j, k].real ** 2 + low[j, k].imag ** 2
+            if not d > 0:
+                return False
+            d = math.sqrt(d)
+            low[j, j] = d
+            for i in range(j + 1, n_r):
+                acc = complex(cov[b, i, j, c])
+                for k in range(j):
+                    acc -= low[i, k] * low[j, k].conjugate()
+                low[i, j] = acc / d
+        for i in range(n_r):                        # triangular inverse
+            inv[i, i] = 1.0 / low[i, i].real
+            for j in range(i):
+                acc = 0j
+                for k in range(j, i):
+                    acc += low[i, k] * inv[k, j]
+                inv[i, j] = -acc / low[i, i].real
+        for i in range(n_r):
+            for j in range(n_r):
+                linv[c, i, j] = inv[i, j] if j <= i else 0j
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, c00, c10r, c10i, c11
+             ):  # pragma: no cover - compiled
+    """One layer, two antennas, REs ``src .. src + length - 1`` into outputs ``dst ..``,
+    RE ``dst + t`` whitened by ``L^{-1}`` = [[c00, 0], [c10, c11]] at ``[dst + t]``; real
+    arithmetic on the float32 views of the complex arrays, no branches (LLVM vectorises
+    it). Returns True if an input value is not finite."""
+    u = np.uint64
+    one = np.float32(1.0)
+    tiny = np.float32(1e-38)
+    big = np.float32(np.inf)
+    bad = False
+    for t in range(length):
+        q = u(2 * (src + t))
+        e = u(dst + t)
+        a00 = c00[e]
+        a10r = c10r[e]
+        a10i = c10i[e]
+        a11 = c11[e]
+        y0r = yf0[q]
+        y0i = yf0[q + u(1)]
+        y1r = yf1[q]
+        y1i = yf1[q + u(1)]
+        h0r = hf0[q]
+        h0i = hf0[q + u(1)]
+        h1r = hf1[q]
+        h1i = hf1[q + u(1)]
+        bad |= not (abs(y0r) + abs(y0i) + abs(y1r) + abs(y1i) + abs(h0r) + abs(h0i)
+                    + abs(h1r) + abs(h1i) < big)
+        yw0r = a00 * y0r                       # ỹ = L^{-1} y, H̃ = L^{-1} h
+        yw0i = a00 * y0i
+        yw1r = a10r * y0r - a10i * y0i + a11 * y1r
+        yw1i = a10r * y0i + a10i * y0r + a11 * y1i
+        hw0r = a00 * h0r
+        hw0i = a00 * h0i
+        hw1r = a10r * h0r - a10i * h0i + a11 * h1r
+        hw1i = a10r * h0i + a10i * h0r + a11 * h1i
+        g = hw0r * hw0r + hw0i * hw0i + hw1r * hw1r + hw1i * hw1i      # |H̃|², G = g + 1
+        zr = hw0r * yw0r + hw0i * yw0i + hw1r * yw1r + hw1i * yw1i          # z = H̃^H ỹ
+        zi = hw0r * yw0i - hw0i * yw0r + hw1r * yw1i - hw1i * yw1r
+        # A = 1 / (g + 1), mu = 1 - A = g / (g + 1): x̂ = A z / mu = z / g and A / mu = 1 / g
+        # (one division; the reference forms mu by the cancellation 1 - A); g = 0 (h = 0):
+        # x̂ = 0, error variance inf
+        inv = one / (g if g > tiny else tiny)  # noqa: FURB136 (a select: branch-free)
+        sc = inv * np.float32(g > 0)
+        xo[u(2) * e] = zr * sc
+        xo[u(2) * e + u(1)] = zi * sc
+        no[e] = inv if g > 0 else big
+    return bad
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def mmse_gather(y, h, cov, index, block, x_out, nv_out):  # pragma: no cover - compiled
+    """MMSE(-IRC) of the REs ``index`` of ``y`` complex64 ``[B, R, N]`` through ``h``
+    complex64 ``[B, R, P, N]`` with the disturbance covariance ``cov[b, :, :, block[i]]``
+    (complex64 ``[B, R, R, n_blocks]``) at output RE i; writes ``x_out`` complex64 and
+    ``nv_out`` float32, both ``[B, P, n_re]``.
+
+    Returns 0, 1 where a y or h value read is not finite, 2 where a covariance block is not
+    finite / Hermitian positive definite, 3 where an index or block is out of range (the
+    outputs are then incomplete).
+    """
+    n_b, n_r, n_p, n_n = h.shape
+    n_blk = cov.shape[3]
+    n_re = index.shape[0]
+    out_of_range = False
+    for i in range(n_re):                           # (branch-free: vectorised)
+        out_of_range |= ((index[i] < 0) | (index[i] >= n_n) | (block[i] < 0)
+                         | (block[i] >= n_blk))
+    if out_of_range:
+        return 3
+    linv = np.zeros((n_blk, n_r, n_r), dtype=np.complex64)
+    yw = np.zeros(n_r, dtype=np.complex64)
+    hw = np.zeros((n_r, n_p), dtype=np.complex64)
+    g = np.zeros((n_p, n_p), dtype=np.complex64)
+    z = np.zeros(n_p, dtype=np.complex64)
+    low = np.zeros((n_p, n_p), dtype=np.complex64)
+    lin = np.zeros((n_p, n_p), dtype=np.complex64)
+    u = np.zeros(n_p, dtype=np.complex64)
+    if n_p == 1 and n_r == 2:
+        c00 = np.empty(n_re, dtype=np.float32)
+        c10r = np.empty(n_re, dtype=np.float32)
+        c10i = np.empty(n_re, dtype=np.float32)
+        c11 = np.empty(n_re, dtype=np.float32)
+        l00 = np.empty(n_blk, dtype=np.float32)
+        l10r = np.empty(n_blk, dtype=np.float32)
+        l10i = np.empty(n_blk, dtype=np.float32)
+        l11 = np.empty(n_blk, dtype=np.float32)
+    else:
+        l00 = l10r = l10i = l11 = np.empty(0, dtype=np.float32)
+        c00 = c10r = c10i = c11 = np.empty(0, dtype=np.float32)
+    one = np.float32(1.0)
+    big = np.float32(np.inf)
+    for b in range(n_b):
+        if not _block_inverses(cov, b, linv):
+            return 2
+        if n_p == 1 and n_r == 2:
+            # the whitening coefficients of every RE, then runs of consecutive REs: a
+            # branch-free inner loop with contiguous loads
+            for c in range(n_blk):
+                l00[c] = linv[c, 0, 0].real    # L^{-1} has a real diagonal
+                l10r[c] = linv[c, 1, 0].real
+                l10i[c] = linv[c, 1, 0].imag
+                l11[c] = linv[c, 1, 1].real
+            for i in range(n_re):
+                c = np.uint64(block[i])
+                c00[i] = l00[c]
+                c10r[i] = l10r[c]
+                c10i[i] = l10i[c]
+                c11[i] = l11[c]
+            yf = y[b].view(np.float32)
+            hf = h[b].view(np.float32)
+            xo = x_out[b, 0].view(np.float32)
+            no = nv_out[b, 0]
+            i = 0
+            while i < n_re:
+                j = i + 1
+                while j < n_re and index[j] == index[j - 1] + 1:
+                    j += 1
+                if _run_1x2(yf[0], yf[1], hf[0, 0], hf[1, 0], xo, no, index[i], i, j - i,
+                            c00, c10r, c10i, c11):
+                    return 1
+                i = j
+            continue
+        for i in range(n_re):
+            p = index[i]
+            c = block[i]
+            for r in range(n_r):
+                v = y[b, r, p]
+                if not (abs(v.real) < big and abs(v.imag) < big):
+                    return 1
+                for q in range(n_p):
+                    v = h[b, r, q, p]
+                    if not (abs(v.real) < big and abs(v.imag) < big):
+                        return 1
+            for r in range(n_r):                    # whitening: row r of L^{-1}
+                acc = np.complex64(0)
+                for s in range(r + 1):
+                    acc += linv[c, r, s] * y[b, s, p]
+                yw[r] = acc
+                for q in range(n_p):
+                    acc = np.complex64(0)
+                    for s in range(r + 1):
+                        acc += linv[c, r, s] * h[b, s, q, p]
+                    hw[r, q] = acc
+            for q in range(n_p):                    # G = H̃^H H̃ + I (lower), z = H̃^H ỹ
+                for t in range(q + 1):
+                    acc = np.complex64(0)
+                    for r in range(n_r):
+                        acc += hw[r, q].conjugate() * hw[r, t]
+                    g[q, t] = acc
+                g[q, q] = g[q, q].real + one
+                acc = np.complex64(0)
+                for r in range(n_r):
+                    acc += hw[r, q].conjugate() * yw[r]
+                z[q] = acc
+            for j in range(n_p):                    # Cholesky of G
+                d = g[j, j].real
+                for k in range(j):
+                    d -= low[j, k].real * low[j, k].real + low[j, k].imag * low[j, k].imag
+                d = np.float32(math.sqrt(d))
+                low[j, j] = d
+                for t in range(j + 1, n_p):
+                    acc = g[t, j]
+                    for k in range(j):
+                        acc -= low[t, k] * low[j, k].conjugate()
+                    low[t, j] = acc / d
+            for t in range(n_p):                    # L^{-1}
+                lin[t, t] = one / low[t, t].real
+                for j in range(t):
+                    acc = np.complex64(0)
+                    for k in range(j, t):
+                        acc += low[t, k] * lin[k, j]
+                    lin[t, j] = -acc / low[t, t].real
+            for t in range(n_p):                    # u = L^{-1} z
+                acc = np.complex64(0)
+                for j in range(t + 1):
+                    acc += lin[t, j] * z[j]
+                u[t] = acc
+            for j in range(n_p):                    # x̃ = L^{-H} u, A_jj = Σ_t |L^{-1}_tj|²
+                acc = np.complex64(0)
+                aj = np.float32(0.0)
+                for t in range(j, n_p):
+                    acc += lin[t, j].conjugate() * u[t]
+                    aj += lin[t, j].real * lin[t, j].real + lin[t, j].imag * lin[t, j].imag
+                mu = one - aj
+                if mu > 0:
+                    x_out[b, j, i] = acc / mu
+                    nv_out[b, j, i] = aj / mu
+                else:
+                    x_out[b, j, i] = 0
+                    nv_out[b, j, i] = big
+    return 0

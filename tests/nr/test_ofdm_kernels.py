@@ -1,0 +1,100 @@
+"""The Numba OFDM demodulation (window copy, one FFT into a reused workspace, subcarrier
+selection with phase correction) agrees with the torch reference of ofdm_demodulate."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softran.nr import CarrierConfig, ofdm, ofdm_demodulate, ofdm_info, ofdm_modulate
+
+
+def _both(fn):  # kernel on, then the torch reference
+    saved = ofdm.KERNELS
+    try:
+        ofdm.KERNELS = True
+        a = fn()
+        ofdm.KERNELS = False
+        b = fn()
+    finally:
+        ofdm.KERNELS = saved
+    return a, b
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> None:
+    assert a.shape == b.shape and a.dtype == b.dtype == torch.complex64
+    # the same FFT of the same samples; the phase corrections are the reference's own
+    assert torch.allclose(a, b, rtol=0, atol=1e-6 * float(b.abs().max())), float(
+        (a - b).abs().max())
+
+
+@pytest.mark.parametrize(("scs", "cp", "n_prb", "nfft", "n_slot", "extra"), [
+    (30, "normal", 51, 1024, 0, 0), (30, "normal", 51, 1024, 1, 100), (15, "normal", 52, 1536, 3, 0),
+    (60, "extended", 24, 512, 2, 7), (120, "normal", 66, 1024, 5, 0), (15, "normal", 1, 128, 0, 3)])
+@pytest.mark.parametrize("cp_fraction", [0.0, 0.5, 1.0])
+def test_kernel_equals_torch(scs: int, cp: str, n_prb: int, nfft: int, n_slot: int,
+                             extra: int, cp_fraction: float) -> None:
+    carrier = CarrierConfig(subcarrier_spacing=scs, cyclic_prefix=cp, n_size_grid=n_prb,
+                            n_slot=n_slot)
+    gen = torch.Generator().manual_seed(n_prb + nfft)
+    n_sym = carrier.symbols_per_slot
+    grid = torch.randn(2, 2, n_sym, 12 * n_prb, dtype=torch.complex64, generator=gen)
+    wave = ofdm_modulate(grid, carrier, nfft=nfft)
+    wave = torch.cat((wave, torch.randn(2, 2, extra, dtype=torch.complex64, generator=gen)), -1)
+    wave = wave + 0.1 * torch.randn(wave.shape, dtype=wave.dtype, generator=gen)
+    a, b = _both(lambda: ofdm_demodulate(wave, carrier, nfft=nfft, cp_fraction=cp_fraction))
+    _close(a, b)
+    a, b = _both(lambda: ofdm_demodulate(wave, carrier, nfft=nfft, cp_fraction=cp_fraction,
+                                         carrier_frequency=3.5e9))
+    _close(a, b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 3), st.booleans(), st.integers(1, 30), st.integers(0, 2 ** 31 - 1),
+       st.integers(1, 3), st.integers(0, 2))
+def test_kernel_equals_torch_property(mu: int, extended: bool, n_prb: int, seed: int,
+                                      n_rows: int, n_slot: int) -> None:
+    cp = "extended" if extended and mu == 2 else "normal"
+    carrier = CarrierConfig(subcarrier_spacing=15 << mu, cyclic_prefix=cp, n_size_grid=n_prb,
+                            n_slot=n_slot)
+    info = ofdm_info(carrier)
+    gen = torch.Generator().manual_seed(seed)
+    t = sum(info.slot_cyclic_prefix_lengths(n_slot)) + info.symbols_per_slot * info.nfft
+    wave = torch.randn(n_rows, t + seed % 50, dtype=torch.complex64, generator=gen)
+    _close(*_both(lambda: ofdm_demodulate(wave, carrier)))
+
+
+def test_workspace_is_reused_and_the_result_is_not() -> None:
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+    gen = torch.Generator().manual_seed(1)
+    info = ofdm_info(carrier)
+    t = sum(info.slot_cyclic_prefix_lengths(0)) + 14 * info.nfft
+    w1 = torch.randn(1, 2, t, dtype=torch.complex64, generator=gen)
+    w2 = torch.randn(1, 2, t, dtype=torch.complex64, generator=gen)
+    g1 = ofdm_demodulate(w1, carrier)
+    keep = g1.clone()
+    n_work = len(ofdm._WORKSPACES)
+    g2 = ofdm_demodulate(w2, carrier)
+    assert len(ofdm._WORKSPACES) == n_work           # the same workspace again
+    assert torch.equal(g1, keep) and not torch.equal(g1, g2)
+    # another thread gets its own workspace and the same result
+    out = []
+    th = threading.Thread(target=lambda: out.append(ofdm_demodulate(w1, carrier)))
+    th.start()
+    th.join()
+    assert torch.equal(out[0], g1)
+
+
+def test_kernel_refuses_non_finite_samples_anywhere() -> None:
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+    info = ofdm_info(carrier)
+    t = sum(info.slot_cyclic_prefix_lengths(0)) + 14 * info.nfft
+    for pos in (3, t - 1):                            # in a cyclic prefix, at the very end
+        w = torch.zeros(1, t, dtype=torch.complex64)
+        w[0, pos] = float("nan")
+        with pytest.raises(ValueError, match="waveform contains NaN"):
+            ofdm_demodulate(w, carrier)
