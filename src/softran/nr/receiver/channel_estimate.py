@@ -81,11 +81,21 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
+import softran.nr.receiver.references as references_module
 from softran.nr.config import N_SC_RB
+from softran.nr.receiver.estimate_kernels import (
+    SMOOTH_FIXED,
+    SMOOTH_GCV,
+    SMOOTH_GIVEN,
+    estimate_slot,
+    finite_total,
+)
 from softran.nr.receiver.references import (
     RefLayout,
     block_noise_factor,
@@ -433,8 +443,18 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
     >>> h.shape, torch.allclose(h, torch.full_like(h, 0.5 - 0.5j), atol=1e-4)
     (torch.Size([1, 1, 14, 48]), True)
     """
+    kernel = _kernel_input(rx_grid)
+    if kernel:
+        # references and options seen before (the same tensors, unchanged): one kernel call
+        key = _plan_key(rx_grid, ref_indices, ref_symbols, cdm_lengths, freq_smoothing,
+                        time_interpolation, delay_spread, subcarrier_spacing,
+                        timing_compensation)
+        plan = _PLANS.get(key)
+        if plan is not None and plan.matches(ref_indices, ref_symbols):
+            return _kernel_estimate(plan, rx_grid)
     rx_grid = check_grid("rx_grid", rx_grid)
     n_symbols, n_sc = rx_grid.shape[-2:]
+    ref_indices_in, ref_symbols_in = ref_indices, ref_symbols
     layout, ref_symbols = parse_references(ref_indices, ref_symbols, n_symbols, n_sc,
                                            cdm_lengths)
     smoothing = _check_smoothing(freq_smoothing)
@@ -458,6 +478,13 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
         raise ValueError(f"freq_smoothing = {smoothing} is larger than the {n_blocks} CDM "
                          "blocks per layer and symbol")
     device = rx_grid.device
+    if kernel and ref_symbols.dim() == 2:
+        plan = _build_plan(layout, ref_symbols, time_mode, smoothing, width_given,
+                           timing_compensation, ref_indices_in, ref_symbols_in)
+        if len(_PLANS) >= _LAYOUT_CACHE_SIZE:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = plan
+        return _kernel_estimate(plan, rx_grid)
     layout, ref_symbols, terms, c = _reference_terms(layout, ref_symbols, device, time_mode)
     g_raw = least_squares(rx_grid, layout, ref_symbols)                # [..., R, P, n_ref]
     if timing_compensation:
@@ -505,3 +532,223 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
     h = torch.zeros((*ht.shape[:-1], n_sc), dtype=rx_grid.dtype, device=device)
     h[..., k_out] = ht.to(rx_grid.dtype)
     return h, noise_var.to(torch.float32)
+
+
+# ------------------------------------------------------------------ CPU kernel (complex64)
+
+
+def _kernel_input(rx_grid: object) -> bool:
+    """Whether ``rx_grid`` goes to the Numba kernel: a plain complex64 CPU tensor with at
+    least one element and 3 dimensions, no autograd (and the kernels switched on)."""
+    return (references_module.KERNELS and isinstance(rx_grid, torch.Tensor)
+            and rx_grid.dtype == torch.complex64 and rx_grid.device.type == "cpu"
+            and rx_grid.dim() >= 3 and not rx_grid.requires_grad
+            and rx_grid.layout == torch.strided and rx_grid.numel() > 0)
+
+
+def _tagged(x: object) -> tuple[type, object]:
+    """A dict key part that tells 1 from True and 1.0 (they hash alike)."""
+    return (type(x), x if isinstance(x, (int, float, str, bool, type(None))) else id(x))
+
+
+def _plan_key(rx_grid: torch.Tensor, ref_indices: object, ref_symbols: object,
+              cdm_lengths: object, freq_smoothing: object, time_interpolation: object,
+              delay_spread: object, subcarrier_spacing: object,
+              timing_compensation: object) -> tuple[object, ...]:
+    cdm = (tuple(_tagged(x) for x in cdm_lengths) if isinstance(cdm_lengths, (tuple, list))
+           else _tagged(cdm_lengths))
+    return (id(ref_indices), id(ref_symbols), tuple(rx_grid.shape[-3:]), cdm,
+            _tagged(freq_smoothing), _tagged(time_interpolation), _tagged(delay_spread),
+            _tagged(subcarrier_spacing), _tagged(timing_compensation))
+
+
+@dataclass
+class _Plan:
+    """Everything :func:`~softran.nr.receiver.estimate_kernels.estimate_slot` needs that
+    depends on the references and options alone (numpy, CPU), and its workspaces."""
+
+    ref_indices: object
+    ref_symbols: object
+    versions: tuple[int, int]
+    n_layers: int
+    n_symbols: int
+    n_sc: int
+    n_ref: int
+    n_groups: int
+    n_blocks: int
+    consts: tuple[object, ...]       # pos .. min_loading (estimate_slot's arguments, in order)
+    mode: int
+    smooth: tuple[object, ...]       # gcv_vt, gcv_lam, gcv_proj
+    smooth_s: tuple[object, ...]     # s_vt, s_lam, s_proj, runs_s
+    w_fixed: np.ndarray | None
+    n_u: int
+    length: int                      # window of the smoother
+    interp: tuple[object, ...]       # k_out, k_runs, k_zero, left, right, t, tw
+    work: dict[tuple[int, int, int], tuple[np.ndarray, ...]] = field(default_factory=dict)
+
+    def matches(self, ref_indices: object, ref_symbols: object) -> bool:
+        return (self.ref_indices is ref_indices and self.ref_symbols is ref_symbols
+                and self.versions == (_version(ref_indices), _version(ref_symbols)))
+
+    def workspace(self, n_b: int, n_r: int) -> tuple[np.ndarray, ...]:
+        """(w_u, then estimate_slot's workspaces g_raw .. qa in order), one set per batch
+        size, antenna count and thread (the kernel releases the GIL)."""
+        key = (n_b, n_r, threading.get_ident())
+        hit = self.work.get(key)
+        if hit is not None:
+            return hit
+        n_p, n_g, n_m = self.n_layers, self.n_groups, self.n_blocks
+        n_ka = self.interp[0].size                                 # type: ignore[union-attr]
+        n_l = self.length
+        c64 = np.complex64
+        g = np.empty((n_b, n_r, n_p, n_g, n_m), c64)
+        hb = np.empty((n_r, n_p, n_g, n_m), c64)
+        hf = np.empty((n_g, n_ka), c64)
+        work = ((self.w_fixed if self.w_fixed is not None
+                 else np.empty((self.n_u, n_l), np.float32)),       # w_u
+                np.empty((n_b, n_r, n_p, self.n_ref), c64),        # g_raw
+                g, g.view(np.float32),                             # g, gf
+                np.empty(n_b, np.float64),                         # phi
+                np.empty((n_r, n_p, n_g, 2 * n_m), np.float32),    # fit
+                hb, hb.view(np.float32), hf, hf.view(np.float32),  # hb, hbf, hf, hff
+                np.empty(n_ka, c64),                               # rot
+                np.empty((n_r * n_p * n_g, n_m)),                  # gr
+                np.empty((n_r * n_p * n_g, n_m)),                  # gi
+                np.empty(n_m),                                     # s
+                np.empty((n_l, n_l)),                              # q
+                np.empty(n_l),                                     # wc
+                np.empty(n_l))                                     # qa
+        if len(self.work) >= 16:
+            self.work.pop(next(iter(self.work)))
+        self.work[key] = work
+        return work
+
+
+def _version(t: object) -> int:
+    return t._version if isinstance(t, torch.Tensor) else -1
+
+
+#: kernel plans by (id of the references, grid shape, options); the plan holds the
+#: reference tensors and their version counters, so a hit is checked by identity
+_PLANS: dict[tuple[object, ...], _Plan] = {}
+
+
+def _np(t: torch.Tensor, dtype: type) -> np.ndarray:
+    return np.ascontiguousarray(t.detach().cpu().numpy(), dtype=dtype)
+
+
+def _window_runs(idx: torch.Tensor, inv: torch.Tensor) -> np.ndarray:
+    """``[n, 5]`` runs ``(p, m0, m1, st0, u)``: blocks ``m0 <= m < m1`` of layer p whose
+    windows ``idx [M, L]`` start at ``st0 + m - m0`` and use geometry ``u = inv[p, m]``
+    (the interior of a uniform comb is one run; each edge block is its own)."""
+    start = idx[:, 0].numpy()
+    inv_np = inv.numpy()
+    n_p, n_m = inv_np.shape
+    off = start - np.arange(n_m)
+    rows = []
+    for p in range(n_p):
+        change = np.ones(n_m, dtype=bool)
+        change[1:] = (inv_np[p, 1:] != inv_np[p, :-1]) | (off[1:] != off[:-1])
+        first = np.flatnonzero(change)
+        last = np.append(first[1:], n_m)
+        rows.append(np.stack([np.full_like(first, p), first, last, start[first],
+                              inv_np[p, first]], -1))
+    return np.ascontiguousarray(np.concatenate(rows), dtype=np.int64)
+
+
+def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
+                smoothing: int | str, width_given: float | None, timing: bool,
+                ref_indices_in: object, ref_symbols_in: object) -> _Plan:
+    """The kernel's layout terms, computed by the torch reference's own helpers (so that
+    both paths use the same windows, weights and eigendecompositions)."""
+    cpu = torch.device("cpu")
+    layout, sym, terms, c = _reference_terms(parsed, ref_symbols, cpu, time_mode)
+    kb = terms.kb
+    n_blocks = layout.n_blocks
+    r = sym.to(torch.complex64)
+    rinv = r.conj() / (r.real.square() + r.imag.square())
+    dk = kb[:, 1:] - kb[:, :-1]
+    d0 = float(dk.min())
+    k_ref = layout.k.to(torch.float64).repeat(1, layout.n_dsym)
+    mask = torch.abs(dk - d0) < 1e-9
+    factor = (c[..., terms.idx_q] * terms.a_sq.to(c.dtype).unsqueeze(-3)).sum(-1)
+    l_q = terms.idx_q.shape[1]
+    rel_q, inv_q = _geometry(kb, terms.idx_q)
+    w_q = _polyfit_weights(rel_q, min(2, l_q - 2))                       # [Uq, Lq]
+    consts = (_np(layout.pos, np.int64), _np(rinv.resolve_conj(), np.complex64),
+              _np(k_ref, np.float64), _np(mask, np.bool_), d0, layout.td, layout.fd, timing,
+              _window_runs(terms.idx_q, inv_q), _np(w_q.to(torch.float32), np.float32),
+              float(factor.sum()), float(c.mean().to(torch.float64)), MIN_LOADING)
+    dummy3, dummy2 = np.zeros((1, 1, 1)), np.zeros((1, 1))
+    smooth: tuple[object, ...] = (dummy3, dummy2, dummy2)
+    w_fixed = None
+    if smoothing == "auto":
+        length = min(n_blocks, MAX_WINDOW)
+        centre = (length - 1) // 2
+        if width_given is None:
+            mode = SMOOTH_GCV
+            widths = tuple(torch.unique(torch.tensor(_WIDTHS, dtype=torch.float64)
+                                        / d0).tolist())
+            rel = ((torch.arange(length) - centre) * d0).to(torch.float64)[None]
+            v, lam, proj = _sinc_eig_stack(rel, widths)                 # [W, 1, L(, L)]
+            smooth = (_np(v[:, 0].mT, np.float64), _np(lam[:, 0], np.float64),
+                      _np(proj[:, 0], np.float64))
+        else:
+            mode = SMOOTH_GIVEN
+            widths = (float(width_given),)
+        idx_s = _windows(n_blocks, length, cpu)
+        rel_s, inv_s = _geometry(kb, idx_s)
+        parts = [_sinc_eig(rel_s, w) for w in widths]
+        smooth_s: tuple[object, ...] = (
+            _np(torch.stack([p[0].mT for p in parts]), np.float64),
+            _np(torch.stack([p[1] for p in parts]), np.float64),
+            _np(torch.stack([p[2] for p in parts]), np.float64),
+            _window_runs(idx_s, inv_s))
+        n_u = int(rel_s.shape[0])
+    else:
+        mode = SMOOTH_FIXED
+        length = int(smoothing)
+        idx_s = _windows(n_blocks, length, cpu)
+        w_fixed = np.full((1, length), np.float32(1.0 / length), dtype=np.float32)
+        smooth_s = (np.zeros((1, 1, 1, 1)), dummy3, dummy3,
+                    _window_runs(idx_s, torch.zeros((layout.n_layers, n_blocks),
+                                                    dtype=torch.int64)))
+        n_u = 1
+    k_out = _np(terms.k_out, np.int64)
+    brk = np.flatnonzero(np.diff(k_out) != 1) + 1
+    first = np.concatenate([[0], brk])
+    last = np.append(brk, k_out.size)
+    k_runs = np.ascontiguousarray(np.stack([first, last, k_out[first]], -1), dtype=np.int64)
+    keep = torch.ones(layout.n_subcarriers, dtype=torch.bool)
+    keep[terms.k_out] = False
+    interp = (k_out, k_runs, _np(torch.nonzero(keep).flatten(), np.int64),
+              _np(terms.left, np.int64), _np(terms.right, np.int64),
+              _np(terms.t.to(torch.float32), np.float32), _np(terms.tw.to(torch.float32),
+                                                               np.float32))
+    return _Plan(ref_indices_in, ref_symbols_in, (_version(ref_indices_in),
+                                                  _version(ref_symbols_in)),
+                 layout.n_layers, layout.n_symbols, layout.n_subcarriers,
+                 int(layout.pos.shape[1]), layout.n_groups, n_blocks, consts, mode, smooth,
+                 smooth_s, w_fixed, n_u, length, interp)
+
+
+def _kernel_estimate(plan: _Plan, rx_grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`channel_estimate` of a complex64 CPU grid by the Numba kernel."""
+    lead = rx_grid.shape[:-3]
+    n_r = rx_grid.shape[-3]
+    grid = rx_grid.resolve_conj().resolve_neg().reshape(-1, n_r, plan.n_symbols * plan.n_sc)
+    grid_np = grid.numpy()
+    if not grid_np.flags.c_contiguous:
+        grid_np = np.ascontiguousarray(grid_np)
+    n_b = grid_np.shape[0]
+    if finite_total(grid_np.reshape(-1).view(np.float32)) != 0.0:
+        check_grid("rx_grid", rx_grid)          # raises for NaN / inf
+    work = plan.workspace(n_b, n_r)
+    h = np.empty((n_b, n_r, plan.n_layers, plan.n_symbols, plan.n_sc), np.complex64)
+    nv = np.empty((n_b, n_r), np.float32)
+    n_pos = plan.n_blocks - plan.length + 1
+    step = max(1, (n_pos * n_r * plan.n_layers * plan.n_groups) // _GCV_WINDOWS)
+    estimate_slot(grid_np, *plan.consts, plan.mode, *plan.smooth, step, *plan.smooth_s,
+                  work[0], *plan.interp, *work[1:], h.view(np.float32), nv)
+    return (torch.from_numpy(h).reshape(*lead, n_r, plan.n_layers, plan.n_symbols, plan.n_sc),
+            torch.from_numpy(nv).reshape(*lead, n_r))
