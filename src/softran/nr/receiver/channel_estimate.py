@@ -98,6 +98,7 @@ from softran.nr.receiver.estimate_kernels import (
 )
 from softran.nr.receiver.references import (
     RefLayout,
+    kernel_ready,
     block_noise_factor,
     check_grid,
     despread,
@@ -443,15 +444,17 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
     >>> h.shape, torch.allclose(h, torch.full_like(h, 0.5 - 0.5j), atol=1e-4)
     (torch.Size([1, 1, 14, 48]), True)
     """
-    kernel = _kernel_input(rx_grid)
-    if kernel:
+    key = None
+    if references_module.KERNELS:
         # references and options seen before (the same tensors, unchanged): one kernel call
-        key = _plan_key(rx_grid, ref_indices, ref_symbols, cdm_lengths, freq_smoothing,
+        key = _plan_key(ref_indices, ref_symbols, cdm_lengths, freq_smoothing,
                         time_interpolation, delay_spread, subcarrier_spacing,
                         timing_compensation)
-        plan = _PLANS.get(key)
+        plan = None if key is None else _PLANS.get(key)
         if plan is not None and plan.matches(ref_indices, ref_symbols):
-            return _kernel_estimate(plan, rx_grid)
+            out = _kernel_estimate(plan, rx_grid)
+            if out is not None:
+                return out
     rx_grid = check_grid("rx_grid", rx_grid)
     n_symbols, n_sc = rx_grid.shape[-2:]
     ref_indices_in, ref_symbols_in = ref_indices, ref_symbols
@@ -478,13 +481,15 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
         raise ValueError(f"freq_smoothing = {smoothing} is larger than the {n_blocks} CDM "
                          "blocks per layer and symbol")
     device = rx_grid.device
-    if kernel and ref_symbols.dim() == 2:
+    if key is not None and ref_symbols.dim() == 2 and kernel_ready(rx_grid):
         plan = _build_plan(layout, ref_symbols, time_mode, smoothing, width_given,
                            timing_compensation, ref_indices_in, ref_symbols_in)
-        if len(_PLANS) >= _LAYOUT_CACHE_SIZE:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = plan
-        return _kernel_estimate(plan, rx_grid)
+        out = _kernel_estimate(plan, rx_grid)
+        if out is not None:
+            if len(_PLANS) >= _LAYOUT_CACHE_SIZE:
+                _PLANS.pop(next(iter(_PLANS)))
+            _PLANS[key] = plan
+            return out
     layout, ref_symbols, terms, c = _reference_terms(layout, ref_symbols, device, time_mode)
     g_raw = least_squares(rx_grid, layout, ref_symbols)                # [..., R, P, n_ref]
     if timing_compensation:
@@ -537,29 +542,23 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
 # ------------------------------------------------------------------ CPU kernel (complex64)
 
 
-def _kernel_input(rx_grid: object) -> bool:
-    """Whether ``rx_grid`` goes to the Numba kernel: a plain complex64 CPU tensor with at
-    least one element and 3 dimensions, no autograd (and the kernels switched on)."""
-    return (references_module.KERNELS and isinstance(rx_grid, torch.Tensor)
-            and rx_grid.dtype == torch.complex64 and rx_grid.device.type == "cpu"
-            and rx_grid.dim() >= 3 and not rx_grid.requires_grad
-            and rx_grid.layout == torch.strided and rx_grid.numel() > 0)
-
-
-def _tagged(x: object) -> tuple[type, object]:
-    """A dict key part that tells 1 from True and 1.0 (they hash alike)."""
-    return (type(x), x if isinstance(x, (int, float, str, bool, type(None))) else id(x))
-
-
-def _plan_key(rx_grid: torch.Tensor, ref_indices: object, ref_symbols: object,
-              cdm_lengths: object, freq_smoothing: object, time_interpolation: object,
-              delay_spread: object, subcarrier_spacing: object,
-              timing_compensation: object) -> tuple[object, ...]:
-    cdm = (tuple(_tagged(x) for x in cdm_lengths) if isinstance(cdm_lengths, (tuple, list))
-           else _tagged(cdm_lengths))
-    return (id(ref_indices), id(ref_symbols), tuple(rx_grid.shape[-3:]), cdm,
-            _tagged(freq_smoothing), _tagged(time_interpolation), _tagged(delay_spread),
-            _tagged(subcarrier_spacing), _tagged(timing_compensation))
+def _plan_key(ref_indices: object, ref_symbols: object, cdm_lengths: object,
+              freq_smoothing: object, time_interpolation: object, delay_spread: object,
+              subcarrier_spacing: object, timing_compensation: object
+              ) -> tuple[object, ...] | None:
+    """The key of a kernel plan: the references by identity and the options with their
+    types (1, 1.0 and True hash alike); None for options that cannot be a key."""
+    if type(cdm_lengths) is not tuple or len(cdm_lengths) != 2:
+        return None
+    key = (id(ref_indices), id(ref_symbols), cdm_lengths, type(cdm_lengths[0]),
+           type(cdm_lengths[1]), freq_smoothing, type(freq_smoothing), time_interpolation,
+           type(time_interpolation), delay_spread, type(delay_spread), subcarrier_spacing,
+           type(subcarrier_spacing), timing_compensation, type(timing_compensation))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 @dataclass
@@ -628,8 +627,8 @@ def _version(t: object) -> int:
     return t._version if isinstance(t, torch.Tensor) else -1
 
 
-#: kernel plans by (id of the references, grid shape, options); the plan holds the
-#: reference tensors and their version counters, so a hit is checked by identity
+#: kernel plans by (id of the references, options); the plan holds the reference tensors
+#: and their version counters, so a hit is checked by identity (and the grid's shape)
 _PLANS: dict[tuple[object, ...], _Plan] = {}
 
 
@@ -732,23 +731,35 @@ def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
                  smooth_s, w_fixed, n_u, length, interp)
 
 
-def _kernel_estimate(plan: _Plan, rx_grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """:func:`channel_estimate` of a complex64 CPU grid by the Numba kernel."""
-    lead = rx_grid.shape[:-3]
-    n_r = rx_grid.shape[-3]
-    grid = rx_grid.resolve_conj().resolve_neg().reshape(-1, n_r, plan.n_symbols * plan.n_sc)
-    grid_np = grid.numpy()
-    if not grid_np.flags.c_contiguous:
-        grid_np = np.ascontiguousarray(grid_np)
-    n_b = grid_np.shape[0]
-    if finite_total(grid_np.reshape(-1).view(np.float32)) != 0.0:
-        check_grid("rx_grid", rx_grid)          # raises for NaN / inf
+def _kernel_estimate(plan: _Plan, rx_grid: object
+                     ) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """:func:`channel_estimate` by the Numba kernel, or None where ``rx_grid`` is not a
+    plain complex64 CPU tensor ``[..., n_rx, n_symbols, K]`` of the plan's grid (no
+    autograd, no conjugate or negative bit: ``numpy()`` refuses those)."""
+    if type(rx_grid) is not torch.Tensor or rx_grid.dtype is not torch.complex64:
+        return None
+    try:
+        a = rx_grid.numpy()
+    except (RuntimeError, TypeError):
+        return None
+    shape = a.shape
+    if (a.ndim < 3 or a.size == 0 or shape[-2] != plan.n_symbols
+            or shape[-1] != plan.n_sc):
+        return None
+    lead, n_r = shape[:-3], shape[-3]
+    grid = a.reshape(-1, n_r, plan.n_symbols * plan.n_sc)
+    n_b = grid.shape[0]
     work = plan.workspace(n_b, n_r)
-    h = np.empty((n_b, n_r, plan.n_layers, plan.n_symbols, plan.n_sc), np.complex64)
-    nv = np.empty((n_b, n_r), np.float32)
+    h = np.empty((*lead, n_r, plan.n_layers, plan.n_symbols, plan.n_sc), np.complex64)
+    nv = np.empty((*lead, n_r), np.float32)
     n_pos = plan.n_blocks - plan.length + 1
     step = max(1, (n_pos * n_r * plan.n_layers * plan.n_groups) // _GCV_WINDOWS)
-    estimate_slot(grid_np, *plan.consts, plan.mode, *plan.smooth, step, *plan.smooth_s,
-                  work[0], *plan.interp, *work[1:], h.view(np.float32), nv)
-    return (torch.from_numpy(h).reshape(*lead, n_r, plan.n_layers, plan.n_symbols, plan.n_sc),
-            torch.from_numpy(nv).reshape(*lead, n_r))
+    finite = estimate_slot(grid, grid.reshape(-1).view(np.float32), *plan.consts, plan.mode,
+                           *plan.smooth, step, *plan.smooth_s, work[0], *plan.interp,
+                           *work[1:],
+                           h.view(np.float32).reshape(n_b, n_r, plan.n_layers,
+                                                      plan.n_symbols, 2 * plan.n_sc),
+                           nv.reshape(n_b, n_r))
+    if not finite:
+        check_grid("rx_grid", rx_grid)          # raises for NaN / inf
+    return torch.from_numpy(h), torch.from_numpy(nv)

@@ -280,7 +280,7 @@ def _interpolate(hb: np.ndarray, ph: float, k_out: np.ndarray, k_runs: np.ndarra
 
 
 @njit(cache=True, nogil=True)
-def estimate_slot(grid: np.ndarray, pos: np.ndarray, rinv: np.ndarray, k_ref: np.ndarray,
+def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: np.ndarray, k_ref: np.ndarray,
                   mask: np.ndarray, d0: float, td: int, fd: int, timing: bool,
                   runs_q: np.ndarray, w_q: np.ndarray, f_sum: float, c_mean: float,
                   min_loading: float, mode: int, gcv_vt: np.ndarray, gcv_lam: np.ndarray,
@@ -292,8 +292,10 @@ def estimate_slot(grid: np.ndarray, pos: np.ndarray, rinv: np.ndarray, k_ref: np
                   fit: np.ndarray, hb: np.ndarray, hbf: np.ndarray, hf: np.ndarray,
                   hff: np.ndarray, rot: np.ndarray, gr: np.ndarray, gi: np.ndarray,
                   s: np.ndarray, q: np.ndarray, wc: np.ndarray, qa: np.ndarray,
-                  hfl: np.ndarray, noise_var: np.ndarray) -> None:
-    """One call per slot: ``grid [N, R, S·K]`` complex64 -> the channel estimate (written
+                  hfl: np.ndarray, noise_var: np.ndarray) -> bool:
+    """One call per slot: ``grid [N, R, S·K]`` complex64 (``grid_f`` its flat float32
+    view, checked for NaN / inf: returns False if it holds one) -> the channel estimate
+    (written
     through ``hfl``, the float32 view ``[N, R, P, S, 2K]`` of a complex64
     ``[N, R, P, S, K]``) and ``noise_var [N, R]`` float32 (the steps of the module
     docstring).
@@ -312,6 +314,7 @@ def estimate_slot(grid: np.ndarray, pos: np.ndarray, rinv: np.ndarray, k_ref: np
     ``left``, ``right`` (int64) and ``t`` (float32) ``[P, Ka]``, time weights ``tw [S, G]``
     (float32). The rest are workspaces (``gf``, ``hbf``, ``hff``: float32 views of ``g``,
     ``hb``, ``hf``)."""
+    finite = finite_total(grid_f) == 0.0
     n_b, n_r, _ = grid.shape
     n_p, n_ref = pos.shape
     n_g, n_m = g.shape[3], g.shape[4]
@@ -356,3 +359,4 @@ def estimate_slot(grid: np.ndarray, pos: np.ndarray, rinv: np.ndarray, k_ref: np
         _filter_runs(gf[n], runs_s, w_u, hbf)
         _interpolate(hb, phi[n], k_out, k_runs, k_zero, left, right, t, tw, hf, hff, rot,
                      hfl[n])
+    return finite

@@ -26,6 +26,14 @@ from softran.validation import check_finite, check_int, check_tensor
 KERNELS: bool = True
 
 
+def kernel_ready(t: torch.Tensor) -> bool:
+    """Whether a Numba kernel can take the complex64 tensor ``t`` as a numpy array: kernels
+    switched on, on the CPU, strided, not empty, no autograd, no conjugate or negative bit."""
+    return (KERNELS and t.dtype == torch.complex64 and t.device.type == "cpu"
+            and t.layout == torch.strided and t.numel() > 0 and not t.requires_grad
+            and not t.is_conj() and not t.is_neg())
+
+
 @dataclass(frozen=True)
 class RefLayout:
     """Geometry of the references (all tensors on the device of the indices).
