@@ -747,7 +747,7 @@ def _kernel_estimate(plan: _Plan, rx_grid: object
             or shape[-1] != plan.n_sc):
         return None
     lead, n_r = shape[:-3], shape[-3]
-    grid = a.reshape(-1, n_r, plan.n_symbols * plan.n_sc)
+    grid = np.ascontiguousarray(a.reshape(-1, n_r, plan.n_symbols * plan.n_sc))
     n_b = grid.shape[0]
     work = plan.workspace(n_b, n_r)
     h = np.empty((*lead, n_r, plan.n_layers, plan.n_symbols, plan.n_sc), np.complex64)

@@ -271,12 +271,13 @@ def _kernel_covariance(plan: _Plan, rx_grid: object, h: object, noise_var: objec
     lead, n_r = shape[:-3], shape[-3]
     if nv is not None and nv.shape != (*lead, n_r):
         return None
-    y = y.reshape(-1, n_r, n_symbols * n_sc)
-    hh = hh.reshape(-1, n_r, plan.n_layers, n_symbols * n_sc)
+    y = np.ascontiguousarray(y.reshape(-1, n_r, n_symbols * n_sc))
+    hh = np.ascontiguousarray(hh.reshape(-1, n_r, plan.n_layers, n_symbols * n_sc))
     n_b = y.shape[0]
     e, acc = plan.workspace(n_r)
     cov = np.empty((*lead, n_r, n_r, plan.count.size), np.complex64)
-    status = covariance_slot(y, hh, plan.uniq, plan.x, plan.segments, plan.count, _NO_NV if nv is None else nv.reshape(n_b, n_r),
+    nv_np = _NO_NV if nv is None else np.ascontiguousarray(nv.reshape(n_b, n_r))
+    status = covariance_slot(y, hh, plan.uniq, plan.x, plan.segments, plan.count, nv_np,
                              nv is not None, plan.loading, e, acc,
                              cov.reshape(n_b, n_r, n_r, plan.count.size))
     if status == NOT_FINITE:
