@@ -578,7 +578,7 @@ class _Plan:
     consts: tuple[object, ...]       # pos .. min_loading (estimate_slot's arguments, in order)
     mode: int
     smooth: tuple[object, ...]       # gcv_vt, gcv_lam, gcv_proj
-    smooth_s: tuple[object, ...]     # s_vt, s_lam, s_proj, runs_s
+    smooth_s: tuple[object, ...]     # s_vt, s_lam, s_proj, j_of_u, runs_s
     w_fixed: np.ndarray | None
     n_u: int
     length: int                      # window of the smoother
@@ -605,6 +605,7 @@ class _Plan:
         hf = np.empty((n_g, n_ka), c64)
         work = ((self.w_fixed if self.w_fixed is not None
                  else np.empty((self.n_u, n_l), np.float32)),       # w_u
+                np.empty((4, self.n_ref)),                         # dwork
                 np.empty((n_b, n_r, n_p, self.n_ref), c64),        # g_raw
                 g, g.view(np.float32),                             # g, gf
                 np.empty(n_b, np.float64),                         # phi
@@ -697,11 +698,19 @@ def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
             widths = (float(width_given),)
         idx_s = _windows(n_blocks, length, cpu)
         rel_s, inv_s = _geometry(kb, idx_s)
-        parts = [_sinc_eig(rel_s, w) for w in widths]
+        # a uniform comb: every window holds the same blocks relative to each other, the
+        # output block at place j of it (then one eigendecomposition serves all windows)
+        lags = torch.arange(length, dtype=torch.float64)
+        j_of_u = torch.round(-rel_s[:, 0] / d0)
+        uniform = bool(((j_of_u >= 0) & (j_of_u < length)).all()) and bool(
+            (rel_s - (lags[None] - j_of_u[:, None]) * d0).abs().max() < 1e-9)
+        rel_eig = ((lags - centre) * d0)[None] if uniform else rel_s
+        parts = [_sinc_eig(rel_eig, w) for w in widths]
         smooth_s: tuple[object, ...] = (
             _np(torch.stack([p[0].mT for p in parts]), np.float64),
             _np(torch.stack([p[1] for p in parts]), np.float64),
             _np(torch.stack([p[2] for p in parts]), np.float64),
+            _np(j_of_u, np.int64) if uniform else np.zeros(0, np.int64),
             _window_runs(idx_s, inv_s))
         n_u = int(rel_s.shape[0])
     else:
@@ -709,7 +718,7 @@ def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
         length = int(smoothing)
         idx_s = _windows(n_blocks, length, cpu)
         w_fixed = np.full((1, length), np.float32(1.0 / length), dtype=np.float32)
-        smooth_s = (np.zeros((1, 1, 1, 1)), dummy3, dummy3,
+        smooth_s = (np.zeros((1, 1, 1, 1)), dummy3, dummy3, np.zeros(0, np.int64),
                     _window_runs(idx_s, torch.zeros((layout.n_layers, n_blocks),
                                                     dtype=torch.int64)))
         n_u = 1

@@ -20,78 +20,102 @@ __all__ = ["slope_despread", "slope_despread_into"]
 
 
 @njit(cache=True, nogil=True)
-def _rotations(phi: float, k_ref: np.ndarray, p: int, rot: np.ndarray) -> None:
-    """rot[i] = e^{-j phi k_ref[p, i]}: by recurrence along runs of equal subcarrier steps
-    (one cos/sin per run instead of per reference; complex128, error ~1e-16 per step)."""
+def _rotations(phi: float, k_ref: np.ndarray, p: int, rot_re: np.ndarray,
+               rot_im: np.ndarray) -> None:
+    """rot[i] = e^{-j phi k_ref[p, i]} (real and imaginary parts): by recurrence along runs
+    of equal subcarrier steps (one cos/sin per run instead of per reference; float64, error
+    ~1e-16 per step)."""
     prev_k = 0.0
     prev_d = -1.0
-    step = 1.0 + 0j
-    cur = 1.0 + 0j
+    s_re, s_im = 1.0, 0.0
+    c_re, c_im = 1.0, 0.0
     for i in range(k_ref.shape[1]):
         k = k_ref[p, i]
         d = k - prev_k
         if i > 0 and 0.0 < d <= 64.0:
             if d != prev_d:
-                step = complex(math.cos(-phi * d), math.sin(-phi * d))
+                s_re, s_im = math.cos(-phi * d), math.sin(-phi * d)
                 prev_d = d
-            cur = cur * step
+            c_re, c_im = c_re * s_re - c_im * s_im, c_re * s_im + c_im * s_re
         else:
-            cur = complex(math.cos(-phi * k), math.sin(-phi * k))
-        rot[i] = cur
+            c_re, c_im = math.cos(-phi * k), math.sin(-phi * k)
+        rot_re[i] = c_re
+        rot_im[i] = c_im
         prev_k = k
 
 
 @njit(cache=True, nogil=True)
 def _despread_one(g_raw: np.ndarray, n: int, phi: float, k_ref: np.ndarray, n_groups: int,
-                  td: int, n_blocks: int, fd: int, rot: np.ndarray, out: np.ndarray) -> None:
-    """out[r, p, grp, m] = mean over the block of g_raw[n, r, p, i] e^{-j phi k_i}."""
-    _, n_r, n_p, _ = g_raw.shape
+                  td: int, n_blocks: int, fd: int, work: np.ndarray, out: np.ndarray) -> None:
+    """out[r, p, grp, m] = mean over the block of g_raw[n, r, p, i] e^{-j phi k_i}
+    (``work [4, n_ref]`` float64: the rotation and the de-rotated row)."""
+    _, n_r, n_p, n_ref = g_raw.shape
     m_per = n_blocks * fd
     scale = 1.0 / (td * fd)
+    rot_re, rot_im, y_re, y_im = work[0], work[1], work[2], work[3]
     for p in range(n_p):
-        _rotations(phi, k_ref, p, rot)
+        if phi != 0.0:
+            _rotations(phi, k_ref, p, rot_re, rot_im)
         for r in range(n_r):
+            row = g_raw[n, r, p]
+            if phi != 0.0:
+                for i in range(n_ref):
+                    a = np.float64(row[i].real)
+                    b = np.float64(row[i].imag)
+                    y_re[i] = a * rot_re[i] - b * rot_im[i]
+                    y_im[i] = a * rot_im[i] + b * rot_re[i]
+            else:
+                for i in range(n_ref):
+                    y_re[i] = row[i].real
+                    y_im[i] = row[i].imag
             for grp in range(n_groups):
                 for m in range(n_blocks):
-                    acc = 0j
+                    acc_re = 0.0
+                    acc_im = 0.0
                     for t in range(td):
                         base = (grp * td + t) * m_per + m * fd
                         for f in range(fd):
-                            i = base + f
-                            acc += complex(g_raw[n, r, p, i]) * rot[i]
-                    out[r, p, grp, m] = acc * scale
+                            acc_re += y_re[base + f]
+                            acc_im += y_im[base + f]
+                    out[r, p, grp, m] = complex(acc_re * scale, acc_im * scale)
 
 
 @njit(cache=True, nogil=True)
 def _slope(g: np.ndarray, mask: np.ndarray, d0: float) -> float:
     """Argument of sum over r, p, groups, m of g[m+1] conj(g[m]) mask[p, m], over d0."""
     n_r, n_p, n_g, n_m = g.shape
-    acc = 0j
+    acc_re = 0.0
+    acc_im = 0.0
     for r in range(n_r):
         for p in range(n_p):
+            mp = mask[p]
             for grp in range(n_g):
+                row = g[r, p, grp]
                 for m in range(n_m - 1):
-                    if mask[p, m]:
-                        acc += complex(g[r, p, grp, m + 1]) * complex(g[r, p, grp, m]).conjugate()
-    return math.atan2(acc.imag, acc.real) / d0
+                    if mp[m]:
+                        a_re, a_im = np.float64(row[m + 1].real), np.float64(row[m + 1].imag)
+                        b_re, b_im = np.float64(row[m].real), np.float64(row[m].imag)
+                        acc_re += a_re * b_re + a_im * b_im
+                        acc_im += a_im * b_re - a_re * b_im
+    return math.atan2(acc_im, acc_re) / d0
 
 
 @njit(cache=True, nogil=True)
 def slope_despread_into(g_raw: np.ndarray, k_ref: np.ndarray, mask: np.ndarray, d0: float,
                         n_groups: int, td: int, n_blocks: int, fd: int, passes: int,
-                        out: np.ndarray, phi_out: np.ndarray) -> None:
+                        out: np.ndarray, phi_out: np.ndarray, work: np.ndarray) -> None:
     """:func:`slope_despread` writing into ``out [N, R, P, G, M]`` (complex64) and
-    ``phi_out [N]`` (float64): the compiled kernel, for other kernels to call."""
+    ``phi_out [N]`` (float64), with the workspace ``work [4, n_ref]`` (float64): the
+    compiled kernel, for other kernels to call."""
     n_b = g_raw.shape[0]
-    rot = np.empty(k_ref.shape[1], dtype=np.complex128)
     for n in range(n_b):
         o = out[n]
-        _despread_one(g_raw, n, 0.0, k_ref, n_groups, td, n_blocks, fd, rot, o)
+        _despread_one(g_raw, n, 0.0, k_ref, n_groups, td, n_blocks, fd, work, o)
         phi = _slope(o, mask, d0)
         for _ in range(passes):
-            _despread_one(g_raw, n, phi, k_ref, n_groups, td, n_blocks, fd, rot, o)
+            _despread_one(g_raw, n, phi, k_ref, n_groups, td, n_blocks, fd, work, o)
             phi = phi + _slope(o, mask, d0)
-        _despread_one(g_raw, n, phi, k_ref, n_groups, td, n_blocks, fd, rot, o)
+        _despread_one(g_raw, n, phi, k_ref, n_groups, td, n_blocks, fd, work, o)
         phi_out[n] = phi
 
 
@@ -118,5 +142,6 @@ def slope_despread(g_raw: np.ndarray, k_ref: np.ndarray, mask: np.ndarray, d0: f
     slope_despread_into(np.ascontiguousarray(g_raw, dtype=np.complex64),
                     np.ascontiguousarray(k_ref, dtype=np.float64),
                     np.ascontiguousarray(mask, dtype=np.bool_), float(d0), int(n_groups),
-                    int(td), int(n_blocks), int(fd), int(passes), out, phi)
+                    int(td), int(n_blocks), int(fd), int(passes), out, phi,
+                    np.empty((4, g_raw.shape[-1])))
     return out, phi

@@ -202,17 +202,46 @@ def _noise_fit(gf: np.ndarray, fit: np.ndarray, f_sum: float, nv_out: np.ndarray
 
 @njit(cache=True, nogil=True)
 def _wiener_weights(wi: int, eps: float, s_vt: np.ndarray, s_lam: np.ndarray,
-                    s_proj: np.ndarray, wc: np.ndarray, w_u: np.ndarray) -> None:
+                    s_proj: np.ndarray, j_of_u: np.ndarray, wc: np.ndarray, m: np.ndarray,
+                    w_u: np.ndarray) -> None:
     """``w_u [U, L]`` (float32): the Wiener weights ``V (lam + eps)^-1 V^T r_p`` of every
-    window geometry for candidate width ``wi``, normalised to sum 1."""
+    window geometry for candidate width ``wi``, normalised to sum 1.
+
+    General layout: ``s_vt [W, U, L, L]`` (V^T), ``s_lam``/``s_proj`` ``[W, U, L]`` per
+    geometry. Uniform comb (``j_of_u`` not empty): every window is the same comb, so
+    ``R_pp`` is one matrix (``s_vt [W, 1, L, L]``, ``s_lam [W, 1, L]``) and ``r_p`` its
+    column ``j_of_u[u]`` (the output block's place in the window): the weights are the
+    columns of ``V diag(lam / (lam + eps)) V^T`` (``m [L, L]`` workspace)."""
     n_u, n_ls = w_u.shape
+    if j_of_u.size:
+        for j in range(n_ls):
+            for l in range(n_ls):
+                m[j, l] = 0.0
+        for k in range(n_ls):
+            lam_k = s_lam[wi, 0, k]
+            d = lam_k / (lam_k + eps)
+            row = s_vt[wi, 0, k]
+            for j in range(n_ls):
+                t = row[j] * d
+                mj = m[j]
+                for l in range(n_ls):
+                    mj[l] += row[l] * t
+        for u in range(n_u):
+            mj = m[j_of_u[u]]
+            tot = 0.0
+            for l in range(n_ls):
+                tot += mj[l]
+            for l in range(n_ls):
+                w_u[u, l] = np.float32(mj[l] / tot)
+        return
     for u in range(n_u):
         for l in range(n_ls):
             wc[l] = 0.0
         for k in range(n_ls):
             cf = s_proj[wi, u, k] / (s_lam[wi, u, k] + eps)
+            row = s_vt[wi, u, k]
             for l in range(n_ls):
-                wc[l] += s_vt[wi, u, k, l] * cf
+                wc[l] += row[l] * cf
         tot = 0.0
         for l in range(n_ls):
             tot += wc[l]
@@ -285,10 +314,11 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
                   runs_q: np.ndarray, w_q: np.ndarray, f_sum: float, c_mean: float,
                   min_loading: float, mode: int, gcv_vt: np.ndarray, gcv_lam: np.ndarray,
                   gcv_proj: np.ndarray, gcv_step: int, s_vt: np.ndarray, s_lam: np.ndarray,
-                  s_proj: np.ndarray, runs_s: np.ndarray, w_u: np.ndarray,
+                  s_proj: np.ndarray, j_of_u: np.ndarray, runs_s: np.ndarray,
+                  w_u: np.ndarray,
                   k_out: np.ndarray, k_runs: np.ndarray, k_zero: np.ndarray,
                   left: np.ndarray, right: np.ndarray, t: np.ndarray, tw: np.ndarray,
-                  g_raw: np.ndarray, g: np.ndarray, gf: np.ndarray, phi: np.ndarray,
+                  dwork: np.ndarray, g_raw: np.ndarray, g: np.ndarray, gf: np.ndarray, phi: np.ndarray,
                   fit: np.ndarray, hb: np.ndarray, hbf: np.ndarray, hf: np.ndarray,
                   hff: np.ndarray, rot: np.ndarray, gr: np.ndarray, gi: np.ndarray,
                   s: np.ndarray, q: np.ndarray, wc: np.ndarray, qa: np.ndarray,
@@ -308,11 +338,13 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
     block noise factor; smoothing ``mode`` (``SMOOTH_*``), the GCV candidates
     ``gcv_vt [W, L, L]``, ``gcv_lam``/``gcv_proj`` ``[W, L]`` and window stride, the
     smoother's eigen terms ``s_vt [W, U, L, L]``, ``s_lam``/``s_proj`` ``[W, U, L]`` per
-    candidate and window geometry, its window runs ``runs_s`` and weights ``w_u [U, L]``
+    candidate and window geometry (or, for a uniform comb, those of the one window and the
+    place ``j_of_u [U]`` of the output block in each window; see ``_wiener_weights``), its
+    window runs ``runs_s`` and weights ``w_u [U, L]``
     (float32; given for ``SMOOTH_FIXED``, written otherwise); output subcarriers
     ``k_out [Ka]`` (runs ``k_runs``), the others ``k_zero``, frequency interpolation
     ``left``, ``right`` (int64) and ``t`` (float32) ``[P, Ka]``, time weights ``tw [S, G]``
-    (float32). The rest are workspaces (``gf``, ``hbf``, ``hff``: float32 views of ``g``,
+    (float32). The rest are workspaces (``dwork [4, n_ref]`` float64, ``gf``, ``hbf``, ``hff``: float32 views of ``g``,
     ``hb``, ``hf``)."""
     finite = finite_total(grid_f) == 0.0
     n_b, n_r, _ = grid.shape
@@ -325,7 +357,7 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
                 for i in range(n_ref):
                     g_raw[n, r, p, i] = grid[n, r, pos[p, i]] * rinv[p, i]
     if timing:
-        slope_despread_into(g_raw, k_ref, mask, d0, n_g, td, n_m, fd, 2, g, phi)
+        slope_despread_into(g_raw, k_ref, mask, d0, n_g, td, n_m, fd, 2, g, phi, dwork)
     else:
         scale = 1.0 / (td * fd)
         m_per = n_m * fd
@@ -355,7 +387,7 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
             if mode == SMOOTH_GCV:
                 wi = _gcv_width(gn, eps, gcv_vt, gcv_lam, gcv_proj, gcv_step, gr, gi, s, q, wc,
                                 qa)
-            _wiener_weights(wi, eps, s_vt, s_lam, s_proj, wc, w_u)
+            _wiener_weights(wi, eps, s_vt, s_lam, s_proj, j_of_u, wc, q, w_u)
         _filter_runs(gf[n], runs_s, w_u, hbf)
         _interpolate(hb, phi[n], k_out, k_runs, k_zero, left, right, t, tw, hf, hff, rot,
                      hfl[n])
