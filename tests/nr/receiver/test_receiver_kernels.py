@@ -231,3 +231,24 @@ def test_noise_covariance_kernel_refuses_bad_input() -> None:
         noise_covariance(rx, bad, ind, sym, noise_var=nv)
     with pytest.raises(ValueError, match="h must have shape"):
         noise_covariance(rx, h[..., :-12], ind, sym)
+
+
+def test_noise_covariance_after_the_estimate_checks_changed_tensors() -> None:
+    """The covariance takes the estimate's outputs without checking them again, unless they
+    were changed in place since."""
+    gen = torch.Generator().manual_seed(13)
+    ind, sym, k_grid = dmrs_type1(12, 1)
+    rx = _slot(ind, sym, k_grid, 1, 2, [0.0, 1.0], 0.1, gen)
+    h, nv = channel_estimate(rx, ind, sym)
+    a, b = _both(lambda: noise_covariance(rx, h, ind, sym, noise_var=nv))
+    assert torch.allclose(a, b, rtol=0, atol=2e-6 * float(b.abs().max()))
+    h[0, 1, 0, 4, 5] = float("inf")
+    with pytest.raises(ValueError, match="h contains inf"):
+        noise_covariance(rx, h, ind, sym, noise_var=nv)
+    nv[0, 0] = -1.0
+    with pytest.raises(ValueError, match="noise_var must be finite and >= 0"):
+        noise_covariance(rx, channel_estimate(rx, ind, sym)[0], ind, sym, noise_var=nv)
+    h2, _ = channel_estimate(rx, ind, sym)          # rx noted as checked
+    rx[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="rx_grid contains NaN"):
+        noise_covariance(rx, h2, ind, sym)

@@ -104,6 +104,7 @@ from softran.nr.receiver.references import (
     despread,
     least_squares,
     parse_references,
+    remember_checked,
     slope_compensated_despread,
 )
 from softran.validation import check_choice, check_int, check_positive
@@ -601,8 +602,6 @@ class _Plan:
         n_l = self.length
         c64 = np.complex64
         g = np.empty((n_b, n_r, n_p, n_g, n_m), c64)
-        hb = np.empty((n_r, n_p, n_g, n_m), c64)
-        hf = np.empty((n_g, n_ka), c64)
         work = ((self.w_fixed if self.w_fixed is not None
                  else np.empty((self.n_u, n_l), np.float32)),       # w_u
                 np.empty((4, self.n_ref)),                         # dwork
@@ -610,11 +609,13 @@ class _Plan:
                 g, g.view(np.float32),                             # g, gf
                 np.empty(n_b, np.float64),                         # phi
                 np.empty((n_r, n_p, n_g, 2 * n_m), np.float32),    # fit
-                hb, hb.view(np.float32), hf, hf.view(np.float32),  # hb, hbf, hf, hff
-                np.empty(n_ka, c64),                               # rot
-                np.empty((n_r * n_p * n_g, n_m)),                  # gr
-                np.empty((n_r * n_p * n_g, n_m)),                  # gi
-                np.empty(n_m),                                     # s
+                np.empty((n_r, n_p, n_g, 2 * n_m), np.float32),    # hbf
+                np.empty((n_g, 2 * n_ka), np.float32),             # hff
+                np.empty(2 * n_ka, np.float32),                    # rot
+                np.empty((n_r * n_p * n_g, n_m), np.float32),      # gr
+                np.empty((n_r * n_p * n_g, n_m), np.float32),      # gi
+                np.empty(n_m, np.float32),                         # s
+                np.empty(n_m),                                     # s64
                 np.empty((n_l, n_l)),                              # q
                 np.empty(n_l),                                     # wc
                 np.empty(n_l))                                     # qa
@@ -771,4 +772,9 @@ def _kernel_estimate(plan: _Plan, rx_grid: object
                            nv.reshape(n_b, n_r))
     if not finite:
         check_grid("rx_grid", rx_grid)          # raises for NaN / inf
-    return torch.from_numpy(h), torch.from_numpy(nv)
+    h_t, nv_t = torch.from_numpy(h), torch.from_numpy(nv)
+    # the next stage (noise_covariance) takes these without converting or checking again
+    remember_checked(rx_grid, a)
+    remember_checked(h_t, h)
+    remember_checked(nv_t, nv)
+    return h_t, nv_t

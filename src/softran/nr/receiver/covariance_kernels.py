@@ -36,11 +36,13 @@ def _finite(a: np.ndarray) -> bool:
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def covariance_slot(y: np.ndarray, h: np.ndarray, uniq: np.ndarray, x: np.ndarray,
+def covariance_slot(y: np.ndarray, h: np.ndarray, check_y: bool, check_h: bool,
+                    uniq: np.ndarray, x: np.ndarray,
                     segments: np.ndarray, count: np.ndarray, noise_var: np.ndarray,
                     use_nv: bool, loading: float, e: np.ndarray, acc: np.ndarray,
                     cov: np.ndarray) -> int:
-    """``y [N, R, S·K]``, ``h [N, R, P, S·K]`` complex64, the reference REs ``uniq [U]``
+    """``y [N, R, S·K]``, ``h [N, R, P, S·K]`` complex64 (checked for NaN / inf where
+    ``check_y``, ``check_h``), the reference REs ``uniq [U]``
     (positions in the flattened grid, ascending), their symbols ``x [P, U]`` (0 where a
     layer has no reference), ``segments [n, 3]``: runs ``(u0, u1, b)`` of consecutive
     references in block b, references per block ``count [B]`` (float64),
@@ -57,7 +59,7 @@ def covariance_slot(y: np.ndarray, h: np.ndarray, uniq: np.ndarray, x: np.ndarra
                 v = noise_var[n, r]
                 if not (v >= 0.0 and v < np.inf):
                     return BAD_NOISE_VAR
-    if not (_finite(y) and _finite(h)):
+    if (check_y and not _finite(y)) or (check_h and not _finite(h)):
         return NOT_FINITE
     e_re, e_im = e[0], e[1]
     for n in range(n_b):

@@ -55,7 +55,20 @@ def _despread_one(g_raw: np.ndarray, n: int, phi: float, k_ref: np.ndarray, n_gr
     rot_re, rot_im, y_re, y_im = work[0], work[1], work[2], work[3]
     for p in range(n_p):
         if phi != 0.0:
-            _rotations(phi, k_ref, p, rot_re, rot_im)
+            # the same subcarriers on every reference symbol: one symbol's rotations serve all
+            kp = k_ref[p]
+            periodic = True
+            for i in range(m_per, n_ref):
+                if kp[i] != kp[i - m_per]:
+                    periodic = False
+                    break
+            if periodic:
+                _rotations(phi, k_ref[p:p + 1, :m_per], 0, rot_re, rot_im)
+                for i in range(m_per, n_ref):
+                    rot_re[i] = rot_re[i - m_per]
+                    rot_im[i] = rot_im[i - m_per]
+            else:
+                _rotations(phi, k_ref, p, rot_re, rot_im)
         for r in range(n_r):
             row = g_raw[n, r, p]
             if phi != 0.0:
@@ -68,7 +81,16 @@ def _despread_one(g_raw: np.ndarray, n: int, phi: float, k_ref: np.ndarray, n_gr
                 for i in range(n_ref):
                     y_re[i] = row[i].real
                     y_im[i] = row[i].imag
+            o = out[r, p]
             for grp in range(n_groups):
+                og = o[grp]
+                if fd == 2 and td == 1:         # the NR case: pairs of references
+                    yr = y_re[grp * m_per:(grp + 1) * m_per]
+                    yi = y_im[grp * m_per:(grp + 1) * m_per]
+                    for m in range(n_blocks):
+                        og[m] = complex((yr[2 * m] + yr[2 * m + 1]) * scale,
+                                        (yi[2 * m] + yi[2 * m + 1]) * scale)
+                    continue
                 for m in range(n_blocks):
                     acc_re = 0.0
                     acc_im = 0.0
@@ -77,7 +99,7 @@ def _despread_one(g_raw: np.ndarray, n: int, phi: float, k_ref: np.ndarray, n_gr
                         for f in range(fd):
                             acc_re += y_re[base + f]
                             acc_im += y_im[base + f]
-                    out[r, p, grp, m] = complex(acc_re * scale, acc_im * scale)
+                    og[m] = complex(acc_re * scale, acc_im * scale)
 
 
 @njit(cache=True, nogil=True)

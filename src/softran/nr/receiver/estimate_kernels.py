@@ -27,7 +27,13 @@ from numba import njit
 
 from softran.nr.receiver.despread_kernels import slope_despread_into
 
-__all__ = ["SMOOTH_FIXED", "SMOOTH_GIVEN", "SMOOTH_GCV", "estimate_slot", "finite_total"]
+__all__ = ["EIG_SKIP", "SMOOTH_FIXED", "SMOOTH_GIVEN", "SMOOTH_GCV", "estimate_slot", "finite_total"]
+
+#: eigenvalues of the model correlation below this fraction of the loading ε are left out of
+#: the Wiener weights: their terms ``V_k λ_k V_jk / (λ_k + ε)`` are below 1e-10 of the
+#: weights (the sinc kernel's eigenvalues fall off steeply past its Shannon number; most of
+#: them are at rounding level)
+EIG_SKIP = 1e-10
 
 #: smoothing modes of :func:`estimate_slot`: Wiener with the width chosen by GCV among the
 #: candidates, Wiener with the one given width, fixed weights (moving average)
@@ -51,7 +57,7 @@ def finite_total(x: np.ndarray) -> float:
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _gcv_width(gn: np.ndarray, eps: float, vt: np.ndarray, lam: np.ndarray,
                proj: np.ndarray, step: int, gr: np.ndarray, gi: np.ndarray, s: np.ndarray,
-               q: np.ndarray, wc: np.ndarray, qa: np.ndarray) -> int:
+               s64: np.ndarray, q: np.ndarray, wc: np.ndarray, qa: np.ndarray) -> int:
     """Index of the candidate width with the smallest GCV score
     ``a^T Q a / (1 - w_c)²`` (``a = δ_c - w``) for the despread estimates ``gn [R, P, G, M]``.
 
@@ -74,6 +80,8 @@ def _gcv_width(gn: np.ndarray, eps: float, vt: np.ndarray, lam: np.ndarray,
         n_s = n_m - d
         for m in range(n_s):
             s[m] = 0.0
+        # lag products in float32 (as the reference's complex64 Gram matrix), their
+        # window sums in float64
         for j in range(n_rows):
             a0, a1 = gr[j, :n_s], gr[j, d:]
             b0, b1 = gi[j, :n_s], gi[j, d:]
@@ -83,20 +91,22 @@ def _gcv_width(gn: np.ndarray, eps: float, vt: np.ndarray, lam: np.ndarray,
             # window sums over n_pos consecutive positions, slid along i
             v = 0.0
             for m in range(n_pos):
-                v += s[m]
+                v += np.float64(s[m])
             for i in range(n_l - d):
                 if i > 0:
-                    v += s[i - 1 + n_pos] - s[i - 1]
+                    v += np.float64(s[i - 1 + n_pos]) - np.float64(s[i - 1])
                 q[i, i + d] = v
                 q[i + d, i] = v
         else:
             # prefix sums with stride `step`
+            for m in range(n_s):
+                s64[m] = s[m]
             for m in range(step, n_s):
-                s[m] += s[m - step]
+                s64[m] += s64[m - step]
             for i in range(n_l - d):
-                v = s[i + (n_pos - 1) * step]
+                v = s64[i + (n_pos - 1) * step]
                 if i >= step:
-                    v -= s[i - step]
+                    v -= s64[i - step]
                 q[i, i + d] = v
                 q[i + d, i] = v
     best = math.inf
@@ -104,10 +114,13 @@ def _gcv_width(gn: np.ndarray, eps: float, vt: np.ndarray, lam: np.ndarray,
     for w in range(n_w):
         for l in range(n_l):
             wc[l] = 0.0
-        for k in range(n_l):
+        for k in range(n_l - 1, -1, -1):            # eigenvalues ascending: largest first
+            if lam[w, k] < EIG_SKIP * eps:
+                break
             cf = proj[w, k] / (lam[w, k] + eps)
+            row = vt[w, k]
             for l in range(n_l):
-                wc[l] += vt[w, k, l] * cf
+                wc[l] += row[l] * cf
         tot = 0.0
         for l in range(n_l):
             tot += wc[l]
@@ -217,8 +230,10 @@ def _wiener_weights(wi: int, eps: float, s_vt: np.ndarray, s_lam: np.ndarray,
         for j in range(n_ls):
             for l in range(n_ls):
                 m[j, l] = 0.0
-        for k in range(n_ls):
+        for k in range(n_ls - 1, -1, -1):           # eigenvalues ascending: largest first
             lam_k = s_lam[wi, 0, k]
+            if lam_k < EIG_SKIP * eps:
+                break
             d = lam_k / (lam_k + eps)
             row = s_vt[wi, 0, k]
             for j in range(n_ls):
@@ -237,7 +252,9 @@ def _wiener_weights(wi: int, eps: float, s_vt: np.ndarray, s_lam: np.ndarray,
     for u in range(n_u):
         for l in range(n_ls):
             wc[l] = 0.0
-        for k in range(n_ls):
+        for k in range(n_ls - 1, -1, -1):           # eigenvalues ascending: largest first
+            if s_lam[wi, u, k] < EIG_SKIP * eps:
+                break
             cf = s_proj[wi, u, k] / (s_lam[wi, u, k] + eps)
             row = s_vt[wi, u, k]
             for l in range(n_ls):
@@ -250,37 +267,48 @@ def _wiener_weights(wi: int, eps: float, s_vt: np.ndarray, s_lam: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def _interpolate(hb: np.ndarray, ph: float, k_out: np.ndarray, k_runs: np.ndarray,
+def _interpolate(hbf: np.ndarray, ph: float, k_out: np.ndarray, k_runs: np.ndarray,
                  k_zero: np.ndarray, left: np.ndarray, right: np.ndarray, t: np.ndarray,
-                 tw: np.ndarray, hf: np.ndarray, hff: np.ndarray, rot: np.ndarray,
-                 hfl: np.ndarray) -> None:
-    """Frequency interpolation of ``hb [R, P, G, M]`` to ``k_out [Ka]`` with the phase slope
-    ``ph`` put back (into ``hf [G, Ka]``, ``hff`` its float32 view), then time
-    interpolation into ``hfl [R, P, S, 2K]`` (float32 view of the complex output; 0 on
-    ``k_zero``). ``k_runs [n, 3]``: runs ``(ka0, ka1, k0)`` of consecutive output
-    subcarriers ``k_out[ka0:ka1] = k0, k0 + 1, ...``."""
-    n_r, n_p, n_g, _ = hb.shape
+                 tw: np.ndarray, hff: np.ndarray, rot: np.ndarray, hfl: np.ndarray) -> None:
+    """Frequency interpolation of ``hbf [R, P, G, 2M]`` (block estimates, real and
+    imaginary parts interleaved) to ``k_out [Ka]`` with the phase slope ``ph`` put back
+    (into ``hff [G, 2Ka]``; ``rot [2Ka]`` float32 workspace), then time interpolation into
+    ``hfl [R, P, S, 2K]`` (float32 view of the complex output; 0 on ``k_zero``).
+    ``k_runs [n, 3]``: runs ``(ka0, ka1, k0)`` of consecutive output subcarriers
+    ``k_out[ka0:ka1] = k0, k0 + 1, ...``."""
+    n_r, n_p, n_g, _ = hbf.shape
     n_s = hfl.shape[2]
     n_ka = k_out.size
-    step_rot = complex(math.cos(ph), math.sin(ph))
-    cur = 0j
+    s_re, s_im = math.cos(ph), math.sin(ph)
+    c_re, c_im = 1.0, 0.0
     k_prev = -2
     for ka in range(n_ka):
         k = k_out[ka]
         if k == k_prev + 1:
-            cur = cur * step_rot
+            c_re, c_im = c_re * s_re - c_im * s_im, c_re * s_im + c_im * s_re
         else:
-            cur = complex(math.cos(ph * k), math.sin(ph * k))
+            c_re, c_im = math.cos(ph * k), math.sin(ph * k)
         k_prev = k
-        rot[ka] = cur
+        rot[2 * ka] = c_re
+        rot[2 * ka + 1] = c_im
+    one = np.float32(1.0)
     for r in range(n_r):
         for p in range(n_p):
+            lp, rp, tp = left[p], right[p], t[p]
             for grp in range(n_g):
+                src = hbf[r, p, grp]
+                dst = hff[grp]
                 for ka in range(n_ka):
-                    tk = t[p, ka]
-                    v = (hb[r, p, grp, left[p, ka]] * (np.float32(1.0) - tk)
-                         + hb[r, p, grp, right[p, ka]] * tk)
-                    hf[grp, ka] = v * rot[ka]
+                    tk = tp[ka]
+                    a = one - tk
+                    i0 = 2 * lp[ka]
+                    i1 = 2 * rp[ka]
+                    v_re = src[i0] * a + src[i1] * tk
+                    v_im = src[i0 + 1] * a + src[i1 + 1] * tk
+                    r_re = rot[2 * ka]
+                    r_im = rot[2 * ka + 1]
+                    dst[2 * ka] = v_re * r_re - v_im * r_im
+                    dst[2 * ka + 1] = v_re * r_im + v_im * r_re
             for l in range(n_s):
                 out = hfl[r, p, l]
                 for kz in range(k_zero.size):
@@ -309,19 +337,19 @@ def _interpolate(hb: np.ndarray, ph: float, k_out: np.ndarray, k_runs: np.ndarra
 
 
 @njit(cache=True, nogil=True)
-def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: np.ndarray, k_ref: np.ndarray,
-                  mask: np.ndarray, d0: float, td: int, fd: int, timing: bool,
-                  runs_q: np.ndarray, w_q: np.ndarray, f_sum: float, c_mean: float,
-                  min_loading: float, mode: int, gcv_vt: np.ndarray, gcv_lam: np.ndarray,
-                  gcv_proj: np.ndarray, gcv_step: int, s_vt: np.ndarray, s_lam: np.ndarray,
-                  s_proj: np.ndarray, j_of_u: np.ndarray, runs_s: np.ndarray,
-                  w_u: np.ndarray,
+def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: np.ndarray,
+                  k_ref: np.ndarray, mask: np.ndarray, d0: float, td: int, fd: int,
+                  timing: bool, runs_q: np.ndarray, w_q: np.ndarray, f_sum: float,
+                  c_mean: float, min_loading: float, mode: int, gcv_vt: np.ndarray,
+                  gcv_lam: np.ndarray, gcv_proj: np.ndarray, gcv_step: int,
+                  s_vt: np.ndarray, s_lam: np.ndarray, s_proj: np.ndarray,
+                  j_of_u: np.ndarray, runs_s: np.ndarray, w_u: np.ndarray,
                   k_out: np.ndarray, k_runs: np.ndarray, k_zero: np.ndarray,
                   left: np.ndarray, right: np.ndarray, t: np.ndarray, tw: np.ndarray,
-                  dwork: np.ndarray, g_raw: np.ndarray, g: np.ndarray, gf: np.ndarray, phi: np.ndarray,
-                  fit: np.ndarray, hb: np.ndarray, hbf: np.ndarray, hf: np.ndarray,
-                  hff: np.ndarray, rot: np.ndarray, gr: np.ndarray, gi: np.ndarray,
-                  s: np.ndarray, q: np.ndarray, wc: np.ndarray, qa: np.ndarray,
+                  dwork: np.ndarray, g_raw: np.ndarray, g: np.ndarray, gf: np.ndarray,
+                  phi: np.ndarray, fit: np.ndarray, hbf: np.ndarray, hff: np.ndarray,
+                  rot: np.ndarray, gr: np.ndarray, gi: np.ndarray, s: np.ndarray,
+                  s64: np.ndarray, q: np.ndarray, wc: np.ndarray, qa: np.ndarray,
                   hfl: np.ndarray, noise_var: np.ndarray) -> bool:
     """One call per slot: ``grid [N, R, S·K]`` complex64 (``grid_f`` its flat float32
     view, checked for NaN / inf: returns False if it holds one) -> the channel estimate
@@ -344,8 +372,8 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
     (float32; given for ``SMOOTH_FIXED``, written otherwise); output subcarriers
     ``k_out [Ka]`` (runs ``k_runs``), the others ``k_zero``, frequency interpolation
     ``left``, ``right`` (int64) and ``t`` (float32) ``[P, Ka]``, time weights ``tw [S, G]``
-    (float32). The rest are workspaces (``dwork [4, n_ref]`` float64, ``gf``, ``hbf``, ``hff``: float32 views of ``g``,
-    ``hb``, ``hf``)."""
+    (float32). The rest are workspaces (``dwork [4, n_ref]`` float64; ``gf`` the float32
+    view of ``g``)."""
     finite = finite_total(grid_f) == 0.0
     n_b, n_r, _ = grid.shape
     n_p, n_ref = pos.shape
@@ -385,10 +413,10 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
         if mode != SMOOTH_FIXED:
             wi = 0
             if mode == SMOOTH_GCV:
-                wi = _gcv_width(gn, eps, gcv_vt, gcv_lam, gcv_proj, gcv_step, gr, gi, s, q, wc,
-                                qa)
+                wi = _gcv_width(gn, eps, gcv_vt, gcv_lam, gcv_proj, gcv_step, gr, gi, s, s64,
+                                q, wc, qa)
             _wiener_weights(wi, eps, s_vt, s_lam, s_proj, j_of_u, wc, q, w_u)
         _filter_runs(gf[n], runs_s, w_u, hbf)
-        _interpolate(hb, phi[n], k_out, k_runs, k_zero, left, right, t, tw, hf, hff, rot,
+        _interpolate(hbf, phi[n], k_out, k_runs, k_zero, left, right, t, tw, hff, rot,
                      hfl[n])
     return finite

@@ -35,7 +35,12 @@ from softran.nr.receiver.covariance_kernels import (
     SILENT_FLOOR,
     covariance_slot,
 )
-from softran.nr.receiver.references import check_grid, kernel_ready, parse_references
+from softran.nr.receiver.references import (
+    check_grid,
+    checked_array,
+    kernel_ready,
+    parse_references,
+)
 from softran.validation import check_int, check_tensor
 
 __all__ = ["noise_covariance"]
@@ -256,11 +261,16 @@ def _kernel_covariance(plan: _Plan, rx_grid: object, h: object, noise_var: objec
     if (type(rx_grid) is not torch.Tensor or rx_grid.dtype is not torch.complex64
             or type(h) is not torch.Tensor or h.dtype is not torch.complex64):
         return None
+    # tensors the channel estimate checked or produced come with their numpy view
+    y, hh = checked_array(rx_grid), checked_array(h)
+    check_y, check_h = y is None, hh is None
     try:
-        y, hh = rx_grid.numpy(), h.numpy()
-        nv = None if noise_var is None else (
-            noise_var.numpy() if type(noise_var) is torch.Tensor
-            and noise_var.dtype is torch.float32 else False)
+        y = rx_grid.numpy() if y is None else y
+        hh = h.numpy() if hh is None else hh
+        nv = None if noise_var is None else checked_array(noise_var)
+        if nv is None and noise_var is not None:
+            nv = (noise_var.numpy() if type(noise_var) is torch.Tensor
+                  and noise_var.dtype is torch.float32 else False)
     except (RuntimeError, TypeError):
         return None
     n_symbols, n_sc = plan.n_symbols, plan.n_sc
@@ -277,8 +287,8 @@ def _kernel_covariance(plan: _Plan, rx_grid: object, h: object, noise_var: objec
     e, acc = plan.workspace(n_r)
     cov = np.empty((*lead, n_r, n_r, plan.count.size), np.complex64)
     nv_np = _NO_NV if nv is None else np.ascontiguousarray(nv.reshape(n_b, n_r))
-    status = covariance_slot(y, hh, plan.uniq, plan.x, plan.segments, plan.count, nv_np,
-                             nv is not None, plan.loading, e, acc,
+    status = covariance_slot(y, hh, check_y, check_h, plan.uniq, plan.x, plan.segments,
+                             plan.count, nv_np, nv is not None, plan.loading, e, acc,
                              cov.reshape(n_b, n_r, n_r, plan.count.size))
     if status == NOT_FINITE:
         check_grid("rx_grid", rx_grid)          # raises for NaN / inf

@@ -14,8 +14,10 @@ subcarriers on each of its symbols (true of TS 38.211 §6.4.1.1 / §7.4.1.1 DM-R
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from softran.nr.receiver.despread_kernels import slope_despread
@@ -32,6 +34,29 @@ def kernel_ready(t: torch.Tensor) -> bool:
     return (KERNELS and t.dtype == torch.complex64 and t.device.type == "cpu"
             and t.layout == torch.strided and t.numel() > 0 and not t.requires_grad
             and not t.is_conj() and not t.is_neg())
+
+
+#: numpy views of tensors that a kernel wrapper produced or found finite, by id: the receiver
+#: passes the grid and the channel estimate from one stage to the next, and each is checked
+#: (and converted) once. An entry holds a weak reference and the version counter, so it
+#: serves only while the tensor lives unchanged (in-place torch operations bump the version).
+_CHECKED: dict[int, tuple[weakref.ref[torch.Tensor], int, np.ndarray]] = {}
+_CHECKED_SIZE = 16
+
+
+def remember_checked(t: torch.Tensor, array: np.ndarray) -> None:
+    """Note that the CPU tensor ``t`` (viewed by numpy as ``array``) holds finite values."""
+    if len(_CHECKED) >= _CHECKED_SIZE:
+        _CHECKED.pop(next(iter(_CHECKED)))
+    _CHECKED[id(t)] = (weakref.ref(t), t._version, array)
+
+
+def checked_array(t: torch.Tensor) -> np.ndarray | None:
+    """The numpy view of ``t`` if :func:`remember_checked` noted it and it is unchanged."""
+    hit = _CHECKED.get(id(t))
+    if hit is not None and hit[0]() is t and hit[1] == t._version:
+        return hit[2]
+    return None
 
 
 @dataclass(frozen=True)
