@@ -28,11 +28,9 @@ def main() -> None:
     ap.add_argument("--label", default="")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    try:
-        import numba
-        numba.set_num_threads(1)
-    except Exception:  # pragma: no cover
-        pass
+    import numba
+
+    numba.set_num_threads(1)
     from softran.nr import PUSCHReceiver, PUSCHTransmitter
     from softran.sim.latency import LatencyConfig, _ul_configs
 

@@ -15,11 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_channel_estimate import awgn, dmrs_type1, tap_channel, transmit
 
-import softran.nr.receiver.references as references
 from softran.nr import CarrierConfig, PUSCHConfig
 from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
-from softran.nr.receiver import channel_estimate, noise_covariance
-
+from softran.nr.receiver import channel_estimate, noise_covariance, references
 
 _ESTIMATE = importlib.import_module("softran.nr.receiver.channel_estimate")
 _COVARIANCE = importlib.import_module("softran.nr.receiver.noise_covariance")
@@ -65,9 +63,9 @@ def _pusch_refs(n_prb: int, n_layers: int, dmrs_type: int, max_length: int,
     carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=n_prb)
     pusch = PUSCHConfig(prb_set=range(n_prb) if prb_set is None else prb_set,
                         n_layers=n_layers,
-                        dmrs=dict(dmrs_type=dmrs_type, max_length=max_length,
-                                  additional_position=additional_position,
-                                  num_cdm_groups_without_data=2 if dmrs_type == 1 else 3))
+                        dmrs={"dmrs_type": dmrs_type, "max_length": max_length,
+                                  "additional_position": additional_position,
+                                  "num_cdm_groups_without_data": 2 if dmrs_type == 1 else 3})
     return (pusch_dmrs_indices(carrier, pusch), pusch_dmrs(carrier, pusch), 12 * n_prb,
             (2, max_length))
 
@@ -99,9 +97,9 @@ def test_channel_estimate_kernel_equals_torch_pusch_dmrs(n_layers: int, dmrs_typ
 
 
 @pytest.mark.parametrize("options", [
-    dict(time_interpolation="average"), dict(freq_smoothing=1), dict(freq_smoothing=7),
-    dict(delay_spread=300e-9, subcarrier_spacing=30e3), dict(timing_compensation=False),
-    dict(subcarrier_spacing=30e3)])
+    {"time_interpolation": "average"}, {"freq_smoothing": 1}, {"freq_smoothing": 7},
+    {"delay_spread": 300e-9, "subcarrier_spacing": 30e3}, {"timing_compensation": False},
+    {"subcarrier_spacing": 30e3}])
 def test_channel_estimate_kernel_equals_torch_options(options: dict) -> None:
     gen = torch.Generator().manual_seed(len(str(options)))
     ind, sym, k_grid = dmrs_type1(51, 2)
@@ -178,16 +176,16 @@ def test_channel_estimate_kernel_refuses_bad_grids() -> None:
         with pytest.raises(ValueError, match="rx_grid contains"):
             channel_estimate(bad, ind, sym)
     # other dtypes and autograd go to the torch reference, same results
-    h64, nv64 = channel_estimate(rx.to(torch.complex128) + 0.1, ind, sym)
-    h32, nv32 = channel_estimate(rx + 0.1, ind, sym)
+    h64, _nv64 = channel_estimate(rx.to(torch.complex128) + 0.1, ind, sym)
+    h32, _nv32 = channel_estimate(rx + 0.1, ind, sym)
     assert torch.allclose(h64.to(torch.complex64), h32, atol=1e-6)
     req = (rx + 0.1).requires_grad_(True)
     assert torch.allclose(channel_estimate(req, ind, sym)[0].detach(), h32, atol=1e-6)
 
 
 @pytest.mark.parametrize(("n_layers", "options", "with_nv"), [
-    (1, {}, True), (2, {}, True), (4, dict(prb_block=2), True), (1, dict(loading=0.0), False),
-    (3, dict(prb_block=3, loading=0.1), True)])
+    (1, {}, True), (2, {}, True), (4, {"prb_block": 2}, True), (1, {"loading": 0.0}, False),
+    (3, {"prb_block": 3, "loading": 0.1}, True)])
 def test_noise_covariance_kernel_equals_torch(n_layers: int, options: dict,
                                               with_nv: bool) -> None:
     gen = torch.Generator().manual_seed(n_layers + 7 * len(options))

@@ -94,14 +94,13 @@ from softran.nr.receiver.estimate_kernels import (
     SMOOTH_GCV,
     SMOOTH_GIVEN,
     estimate_slot,
-    finite_total,
 )
 from softran.nr.receiver.references import (
     RefLayout,
-    kernel_ready,
     block_noise_factor,
     check_grid,
     despread,
+    kernel_ready,
     least_squares,
     parse_references,
     remember_checked,
@@ -586,9 +585,10 @@ class _Plan:
     interp: tuple[object, ...]       # k_out, k_runs, k_zero, left, right, t, tw
     work: dict[tuple[int, int, int], tuple[np.ndarray, ...]] = field(default_factory=dict)
 
-    def matches(self, ref_indices: object, ref_symbols: object) -> bool:
+    def matches(self, ref_indices: torch.Tensor, ref_symbols: torch.Tensor) -> bool:
         return (self.ref_indices is ref_indices and self.ref_symbols is ref_symbols
-                and self.versions == (_version(ref_indices), _version(ref_symbols)))
+                and ref_indices._version == self.versions[0]
+                and ref_symbols._version == self.versions[1])
 
     def workspace(self, n_b: int, n_r: int) -> tuple[np.ndarray, ...]:
         """(w_u, then estimate_slot's workspaces g_raw .. qa in order), one set per batch
@@ -753,23 +753,24 @@ def _kernel_estimate(plan: _Plan, rx_grid: object
     except (RuntimeError, TypeError):
         return None
     shape = a.shape
-    if (a.ndim < 3 or a.size == 0 or shape[-2] != plan.n_symbols
-            or shape[-1] != plan.n_sc):
+    n_symbols, n_sc, n_layers = plan.n_symbols, plan.n_sc, plan.n_layers
+    if a.ndim < 3 or a.size == 0 or shape[-2] != n_symbols or shape[-1] != n_sc:
         return None
     lead, n_r = shape[:-3], shape[-3]
-    grid = np.ascontiguousarray(a.reshape(-1, n_r, plan.n_symbols * plan.n_sc))
+    grid = a.reshape(-1, n_r, n_symbols * n_sc)
+    if not grid.flags.c_contiguous:
+        grid = np.ascontiguousarray(grid)
     n_b = grid.shape[0]
     work = plan.workspace(n_b, n_r)
-    h = np.empty((*lead, n_r, plan.n_layers, plan.n_symbols, plan.n_sc), np.complex64)
+    h = np.empty((*lead, n_r, n_layers, n_symbols, n_sc), np.complex64)
     nv = np.empty((*lead, n_r), np.float32)
+    one = len(lead) == 1
     n_pos = plan.n_blocks - plan.length + 1
-    step = max(1, (n_pos * n_r * plan.n_layers * plan.n_groups) // _GCV_WINDOWS)
-    finite = estimate_slot(grid, grid.reshape(-1).view(np.float32), *plan.consts, plan.mode,
-                           *plan.smooth, step, *plan.smooth_s, work[0], *plan.interp,
-                           *work[1:],
-                           h.view(np.float32).reshape(n_b, n_r, plan.n_layers,
-                                                      plan.n_symbols, 2 * plan.n_sc),
-                           nv.reshape(n_b, n_r))
+    step = max(1, (n_pos * n_r * n_layers * plan.n_groups) // _GCV_WINDOWS)
+    finite = estimate_slot(grid, *plan.consts, plan.mode, *plan.smooth, step, *plan.smooth_s,
+                           work[0], *plan.interp, *work[1:],
+                           h if one else h.reshape(n_b, n_r, n_layers, n_symbols, n_sc),
+                           nv if one else nv.reshape(n_b, n_r))
     if not finite:
         check_grid("rx_grid", rx_grid)          # raises for NaN / inf
     h_t, nv_t = torch.from_numpy(h), torch.from_numpy(nv)

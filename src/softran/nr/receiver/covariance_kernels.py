@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from softran.nr.receiver.estimate_kernels import all_finite
+
 __all__ = ["BAD_NOISE_VAR", "NOT_FINITE", "SILENT_FLOOR", "covariance_slot"]
 
 #: status of :func:`covariance_slot` when ``noise_var`` holds a negative or non-finite value
@@ -22,17 +24,6 @@ BAD_NOISE_VAR = 1
 NOT_FINITE = 2
 #: the covariance of a slot in which nothing at all arrived: a tiny multiple of the identity
 SILENT_FLOOR = 1e-30
-
-
-@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-def _finite(a: np.ndarray) -> bool:
-    """Whether the complex64 array ``a`` (C-contiguous) holds only finite values
-    (``Σ 0·x`` is NaN otherwise; reassociated, so that it vectorises)."""
-    flat = a.reshape(-1)
-    acc = np.float32(0.0)
-    for i in range(flat.size):
-        acc += flat[i].real * np.float32(0.0) + flat[i].imag * np.float32(0.0)
-    return acc == 0.0
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
@@ -59,7 +50,7 @@ def covariance_slot(y: np.ndarray, h: np.ndarray, check_y: bool, check_h: bool,
                 v = noise_var[n, r]
                 if not (v >= 0.0 and v < np.inf):
                     return BAD_NOISE_VAR
-    if (check_y and not _finite(y)) or (check_h and not _finite(h)):
+    if (check_y and not all_finite(y)) or (check_h and not all_finite(h)):
         return NOT_FINITE
     e_re, e_im = e[0], e[1]
     for n in range(n_b):

@@ -27,7 +27,8 @@ from numba import njit
 
 from softran.nr.receiver.despread_kernels import slope_despread_into
 
-__all__ = ["EIG_SKIP", "SMOOTH_FIXED", "SMOOTH_GIVEN", "SMOOTH_GCV", "estimate_slot", "finite_total"]
+__all__ = ["EIG_SKIP", "SMOOTH_FIXED", "SMOOTH_GCV", "SMOOTH_GIVEN", "all_finite",
+           "estimate_slot"]
 
 #: eigenvalues of the model correlation below this fraction of the loading ε are left out of
 #: the Wiener weights: their terms ``V_k λ_k V_jk / (λ_k + ε)`` are below 1e-10 of the
@@ -40,18 +41,19 @@ EIG_SKIP = 1e-10
 SMOOTH_GCV, SMOOTH_GIVEN, SMOOTH_FIXED = 0, 1, 2
 
 
-@njit(cache=True, nogil=True, fastmath={"reassoc"})
-def finite_total(x: np.ndarray) -> float:
-    """``Σ 0·x_i`` of a float32 1-D array: 0 when every value is finite, NaN otherwise
-    (reassociated, so that the sum vectorises; ``0·inf`` and ``0·NaN`` are NaN).
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def all_finite(a: np.ndarray) -> bool:
+    """Whether the C-contiguous complex64 array ``a`` holds only finite values (``Σ 0·x``
+    is NaN otherwise; reassociated, so that the sum vectorises).
 
-    >>> finite_total(np.array([1.0, 2.0], dtype=np.float32))
-    0.0
+    >>> all_finite(np.array([1.0, 2.0j], dtype=np.complex64))
+    True
     """
+    flat = a.reshape(-1)
     acc = np.float32(0.0)
-    for i in range(x.size):
-        acc += x[i] * np.float32(0.0)
-    return float(acc)
+    for i in range(flat.size):
+        acc += flat[i].real * np.float32(0.0) + flat[i].imag * np.float32(0.0)
+    return acc == 0.0
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
@@ -337,7 +339,7 @@ def _interpolate(hbf: np.ndarray, ph: float, k_out: np.ndarray, k_runs: np.ndarr
 
 
 @njit(cache=True, nogil=True)
-def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: np.ndarray,
+def estimate_slot(grid: np.ndarray, pos: np.ndarray, rinv: np.ndarray,
                   k_ref: np.ndarray, mask: np.ndarray, d0: float, td: int, fd: int,
                   timing: bool, runs_q: np.ndarray, w_q: np.ndarray, f_sum: float,
                   c_mean: float, min_loading: float, mode: int, gcv_vt: np.ndarray,
@@ -350,13 +352,10 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
                   phi: np.ndarray, fit: np.ndarray, hbf: np.ndarray, hff: np.ndarray,
                   rot: np.ndarray, gr: np.ndarray, gi: np.ndarray, s: np.ndarray,
                   s64: np.ndarray, q: np.ndarray, wc: np.ndarray, qa: np.ndarray,
-                  hfl: np.ndarray, noise_var: np.ndarray) -> bool:
-    """One call per slot: ``grid [N, R, S·K]`` complex64 (``grid_f`` its flat float32
-    view, checked for NaN / inf: returns False if it holds one) -> the channel estimate
-    (written
-    through ``hfl``, the float32 view ``[N, R, P, S, 2K]`` of a complex64
-    ``[N, R, P, S, K]``) and ``noise_var [N, R]`` float32 (the steps of the module
-    docstring).
+                  h: np.ndarray, noise_var: np.ndarray) -> bool:
+    """One call per slot: ``grid [N, R, S·K]`` complex64 (checked for NaN / inf: returns
+    False if it holds one) -> the channel estimate ``h [N, R, P, S, K]`` complex64 and
+    ``noise_var [N, R]`` float32 (the steps of the module docstring).
 
     Layout terms: ``pos``/``rinv`` ``[P, n_ref]`` (positions in the flattened grid and
     ``conj(r)/|r|²``), slope terms ``k_ref``, ``mask``, ``d0`` (see
@@ -374,7 +373,8 @@ def estimate_slot(grid: np.ndarray, grid_f: np.ndarray, pos: np.ndarray, rinv: n
     ``left``, ``right`` (int64) and ``t`` (float32) ``[P, Ka]``, time weights ``tw [S, G]``
     (float32). The rest are workspaces (``dwork [4, n_ref]`` float64; ``gf`` the float32
     view of ``g``)."""
-    finite = finite_total(grid_f) == 0.0
+    finite = all_finite(grid)
+    hfl = h.view(np.float32)                    # [N, R, P, S, 2K]
     n_b, n_r, _ = grid.shape
     n_p, n_ref = pos.shape
     n_g, n_m = g.shape[3], g.shape[4]

@@ -14,7 +14,6 @@ subcarriers on each of its symbols (true of TS 38.211 §6.4.1.1 / §7.4.1.1 DM-R
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,23 +37,24 @@ def kernel_ready(t: torch.Tensor) -> bool:
 
 #: numpy views of tensors that a kernel wrapper produced or found finite, by id: the receiver
 #: passes the grid and the channel estimate from one stage to the next, and each is checked
-#: (and converted) once. An entry holds a weak reference and the version counter, so it
-#: serves only while the tensor lives unchanged (in-place torch operations bump the version).
-_CHECKED: dict[int, tuple[weakref.ref[torch.Tensor], int, np.ndarray]] = {}
-_CHECKED_SIZE = 16
+#: (and converted) once. An entry holds the tensor (so that its id is not reused) and its
+#: version counter, so it serves only while the tensor is unchanged (in-place torch
+#: operations bump the version); the last few are kept.
+_CHECKED: dict[int, tuple[torch.Tensor, int, np.ndarray]] = {}
+_CHECKED_SIZE = 8
 
 
 def remember_checked(t: torch.Tensor, array: np.ndarray) -> None:
     """Note that the CPU tensor ``t`` (viewed by numpy as ``array``) holds finite values."""
     if len(_CHECKED) >= _CHECKED_SIZE:
-        _CHECKED.pop(next(iter(_CHECKED)))
-    _CHECKED[id(t)] = (weakref.ref(t), t._version, array)
+        del _CHECKED[next(iter(_CHECKED))]
+    _CHECKED[id(t)] = (t, t._version, array)
 
 
 def checked_array(t: torch.Tensor) -> np.ndarray | None:
     """The numpy view of ``t`` if :func:`remember_checked` noted it and it is unchanged."""
     hit = _CHECKED.get(id(t))
-    if hit is not None and hit[0]() is t and hit[1] == t._version:
+    if hit is not None and hit[0] is t and hit[1] == t._version:
         return hit[2]
     return None
 
