@@ -102,21 +102,32 @@ def _despread_one(g_raw: np.ndarray, n: int, phi: float, k_ref: np.ndarray, n_gr
                     og[m] = complex(acc_re * scale, acc_im * scale)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _slope(g: np.ndarray, mask: np.ndarray, d0: float) -> float:
     """Argument of sum over r, p, groups, m of g[m+1] conj(g[m]) mask[p, m], over d0."""
     n_r, n_p, n_g, n_m = g.shape
     acc_re = 0.0
     acc_im = 0.0
-    for r in range(n_r):
-        for p in range(n_p):
-            mp = mask[p]
+    for p in range(n_p):
+        mp = mask[p]
+        full = True
+        for m in range(n_m - 1):
+            full = full and mp[m]
+        for r in range(n_r):
             for grp in range(n_g):
                 row = g[r, p, grp]
+                a, b = row[1:], row[:-1]
+                if full:                        # every block pair at the smallest spacing
+                    for m in range(n_m - 1):
+                        a_re, a_im = np.float64(a[m].real), np.float64(a[m].imag)
+                        b_re, b_im = np.float64(b[m].real), np.float64(b[m].imag)
+                        acc_re += a_re * b_re + a_im * b_im
+                        acc_im += a_im * b_re - a_re * b_im
+                    continue
                 for m in range(n_m - 1):
                     if mp[m]:
-                        a_re, a_im = np.float64(row[m + 1].real), np.float64(row[m + 1].imag)
-                        b_re, b_im = np.float64(row[m].real), np.float64(row[m].imag)
+                        a_re, a_im = np.float64(a[m].real), np.float64(a[m].imag)
+                        b_re, b_im = np.float64(b[m].real), np.float64(b[m].imag)
                         acc_re += a_re * b_re + a_im * b_im
                         acc_im += a_im * b_re - a_re * b_im
     return math.atan2(acc_im, acc_re) / d0
