@@ -96,6 +96,7 @@ from softran.nr.receiver.estimate_kernels import (
     estimate_slot,
 )
 from softran.nr.receiver.references import (
+    KernelPlan,
     RefLayout,
     block_noise_factor,
     check_grid,
@@ -562,16 +563,10 @@ def _plan_key(ref_indices: object, ref_symbols: object, cdm_lengths: object,
 
 
 @dataclass
-class _Plan:
+class _Plan(KernelPlan):
     """Everything :func:`~softran.nr.receiver.estimate_kernels.estimate_slot` needs that
     depends on the references and options alone (numpy, CPU), and its workspaces."""
 
-    ref_indices: object
-    ref_symbols: object
-    versions: tuple[int, int]
-    n_layers: int
-    n_symbols: int
-    n_sc: int
     n_ref: int
     n_groups: int
     n_blocks: int
@@ -584,11 +579,6 @@ class _Plan:
     length: int                      # window of the smoother
     interp: tuple[object, ...]       # k_out, k_runs, k_zero, left, right, t, tw
     work: dict[tuple[int, int, int], tuple[np.ndarray, ...]] = field(default_factory=dict)
-
-    def matches(self, ref_indices: torch.Tensor, ref_symbols: torch.Tensor) -> bool:
-        return (self.ref_indices is ref_indices and self.ref_symbols is ref_symbols
-                and ref_indices._version == self.versions[0]
-                and ref_symbols._version == self.versions[1])
 
     def workspace(self, n_b: int, n_r: int) -> tuple[np.ndarray, ...]:
         """(w_u, then estimate_slot's workspaces g_raw .. qa in order), one set per batch
@@ -625,10 +615,6 @@ class _Plan:
         return work
 
 
-def _version(t: object) -> int:
-    return t._version if isinstance(t, torch.Tensor) else -1
-
-
 #: kernel plans by (id of the references, options); the plan holds the reference tensors
 #: and their version counters, so a hit is checked by identity (and the grid's shape)
 _PLANS: dict[tuple[object, ...], _Plan] = {}
@@ -659,7 +645,7 @@ def _window_runs(idx: torch.Tensor, inv: torch.Tensor) -> np.ndarray:
 
 def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
                 smoothing: int | str, width_given: float | None, timing: bool,
-                ref_indices_in: object, ref_symbols_in: object) -> _Plan:
+                ref_indices_in: torch.Tensor, ref_symbols_in: torch.Tensor) -> _Plan:
     """The kernel's layout terms, computed by the torch reference's own helpers (so that
     both paths use the same windows, weights and eigendecompositions)."""
     cpu = torch.device("cpu")
@@ -734,10 +720,9 @@ def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
               _np(terms.left, np.int64), _np(terms.right, np.int64),
               _np(terms.t.to(torch.float32), np.float32), _np(terms.tw.to(torch.float32),
                                                                np.float32))
-    return _Plan(ref_indices_in, ref_symbols_in, (_version(ref_indices_in),
-                                                  _version(ref_symbols_in)),
-                 layout.n_layers, layout.n_symbols, layout.n_subcarriers,
-                 int(layout.pos.shape[1]), layout.n_groups, n_blocks, consts, mode, smooth,
+    versions = (ref_indices_in._version, ref_symbols_in._version)
+    return _Plan(ref_indices_in, ref_symbols_in, versions, layout.n_layers, layout.n_symbols,
+                 layout.n_subcarriers, int(layout.pos.shape[1]), layout.n_groups, n_blocks, consts, mode, smooth,
                  smooth_s, w_fixed, n_u, length, interp)
 
 

@@ -56,6 +56,29 @@ def all_finite(a: np.ndarray) -> bool:
     return acc == 0.0
 
 
+@njit(cache=True, nogil=True)
+def _eig_weights(vt: np.ndarray, lam: np.ndarray, proj: np.ndarray, eps: float,
+                 out: np.ndarray) -> None:
+    """``out [L]``: the Wiener weights ``V (lam + eps)^-1 V^T r_p`` normalised to sum 1,
+    from ``vt [L, L]`` (V^T), ``lam [L]`` (ascending) and ``proj = V^T r_p [L]``; the
+    eigenvalues below ``EIG_SKIP eps`` are left out."""
+    n_l = out.size
+    for l in range(n_l):
+        out[l] = 0.0
+    for k in range(n_l - 1, -1, -1):                # eigenvalues ascending: largest first
+        if lam[k] < EIG_SKIP * eps:
+            break
+        cf = proj[k] / (lam[k] + eps)
+        row = vt[k]
+        for l in range(n_l):
+            out[l] += row[l] * cf
+    tot = 0.0
+    for l in range(n_l):
+        tot += out[l]
+    for l in range(n_l):
+        out[l] /= tot
+
+
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _gcv_width(gn: np.ndarray, eps: float, vt: np.ndarray, lam: np.ndarray,
                proj: np.ndarray, step: int, gr: np.ndarray, gi: np.ndarray, s: np.ndarray,
@@ -114,20 +137,7 @@ def _gcv_width(gn: np.ndarray, eps: float, vt: np.ndarray, lam: np.ndarray,
     best = math.inf
     best_w = 0
     for w in range(n_w):
-        for l in range(n_l):
-            wc[l] = 0.0
-        for k in range(n_l - 1, -1, -1):            # eigenvalues ascending: largest first
-            if lam[w, k] < EIG_SKIP * eps:
-                break
-            cf = proj[w, k] / (lam[w, k] + eps)
-            row = vt[w, k]
-            for l in range(n_l):
-                wc[l] += row[l] * cf
-        tot = 0.0
-        for l in range(n_l):
-            tot += wc[l]
-        for l in range(n_l):
-            wc[l] /= tot
+        _eig_weights(vt[w], lam[w], proj[w], eps, wc)
         w_c = wc[centre]
         for l in range(n_l):
             wc[l] = -wc[l]
@@ -252,20 +262,9 @@ def _wiener_weights(wi: int, eps: float, s_vt: np.ndarray, s_lam: np.ndarray,
                 w_u[u, l] = np.float32(mj[l] / tot)
         return
     for u in range(n_u):
+        _eig_weights(s_vt[wi, u], s_lam[wi, u], s_proj[wi, u], eps, wc)
         for l in range(n_ls):
-            wc[l] = 0.0
-        for k in range(n_ls - 1, -1, -1):           # eigenvalues ascending: largest first
-            if s_lam[wi, u, k] < EIG_SKIP * eps:
-                break
-            cf = s_proj[wi, u, k] / (s_lam[wi, u, k] + eps)
-            row = s_vt[wi, u, k]
-            for l in range(n_ls):
-                wc[l] += row[l] * cf
-        tot = 0.0
-        for l in range(n_ls):
-            tot += wc[l]
-        for l in range(n_ls):
-            w_u[u, l] = np.float32(wc[l] / tot)
+            w_u[u, l] = np.float32(wc[l])
 
 
 @njit(cache=True, nogil=True)

@@ -36,6 +36,7 @@ from softran.nr.receiver.covariance_kernels import (
     covariance_slot,
 )
 from softran.nr.receiver.references import (
+    KernelPlan,
     check_grid,
     checked_array,
     kernel_ready,
@@ -183,31 +184,17 @@ def _fill_silent_blocks(cov: torch.Tensor) -> torch.Tensor:
 # ------------------------------------------------------------------ CPU kernel (complex64)
 
 
-def _version(t: object) -> int:
-    return t._version if isinstance(t, torch.Tensor) else -1
-
-
 @dataclass
-class _Plan:
+class _Plan(KernelPlan):
     """What :func:`~softran.nr.receiver.covariance_kernels.covariance_slot` needs that
     depends on the references and options alone, and its workspaces."""
 
-    ref_indices: object
-    ref_symbols: object
-    versions: tuple[int, int]
-    n_layers: int
-    n_symbols: int
-    n_sc: int
     uniq: np.ndarray       # [U] reference REs (flattened [n_symbols, K] positions)
     x: np.ndarray          # [P, U] complex64
     segments: np.ndarray   # [n, 3] runs (u0, u1, block) of references in one block
     count: np.ndarray      # [B] float64
     loading: float
     work: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-
-    def matches(self, ref_indices: object, ref_symbols: object) -> bool:
-        return (self.ref_indices is ref_indices and self.ref_symbols is ref_symbols
-                and self.versions == (_version(ref_indices), _version(ref_symbols)))
 
     def workspace(self, n_r: int) -> tuple[np.ndarray, np.ndarray]:
         key = (n_r, threading.get_ident())          # one set per thread (nogil kernel)
@@ -226,8 +213,8 @@ _PLANS: dict[tuple[object, ...], _Plan] = {}
 
 
 def _build_plan(layout: object, ref_symbols: torch.Tensor, n_symbols: int, n_sc: int,
-                prb_block: int,
-                loading: float, ref_indices_in: object, ref_symbols_in: object) -> _Plan:
+                prb_block: int, loading: float, ref_indices_in: torch.Tensor,
+                ref_symbols_in: torch.Tensor) -> _Plan:
     """The reference REs, their symbols and blocks, as the torch reference computes them."""
     pos = layout.pos.cpu()                                             # type: ignore[attr-defined]
     n_layers = int(pos.shape[0])
@@ -238,9 +225,9 @@ def _build_plan(layout: object, ref_symbols: torch.Tensor, n_symbols: int, n_sc:
     n_blocks = -(-n_sc // (N_SC_RB * prb_block))
     count = torch.zeros(n_blocks, dtype=torch.float64)
     count.index_add_(0, block, torch.ones_like(block, dtype=torch.float64))
-    return _Plan(ref_indices_in, ref_symbols_in, (_version(ref_indices_in),
-                                                  _version(ref_symbols_in)), n_layers,
-                 n_symbols, n_sc, np.ascontiguousarray(uniq.numpy(), np.int64),
+    versions = (ref_indices_in._version, ref_symbols_in._version)
+    return _Plan(ref_indices_in, ref_symbols_in, versions, n_layers, n_symbols, n_sc,
+                 np.ascontiguousarray(uniq.numpy(), np.int64),
                  np.ascontiguousarray(x.resolve_conj().numpy()), _segments(block.numpy()),
                  count.numpy(), loading)
 

@@ -59,6 +59,26 @@ def checked_array(t: torch.Tensor) -> np.ndarray | None:
     return None
 
 
+@dataclass
+class KernelPlan:
+    """What a kernel wrapper keeps per references: the reference tensors themselves (so that
+    a later call is recognised by identity) with their version counters at planning time
+    (in-place changes bump them), and the grid they were parsed for."""
+
+    ref_indices: torch.Tensor
+    ref_symbols: torch.Tensor
+    versions: tuple[int, int]
+    n_layers: int
+    n_symbols: int
+    n_sc: int
+
+    def matches(self, ref_indices: object, ref_symbols: object) -> bool:
+        """Whether these are the plan's references, unchanged."""
+        return (self.ref_indices is ref_indices and self.ref_symbols is ref_symbols
+                and self.ref_indices._version == self.versions[0]
+                and self.ref_symbols._version == self.versions[1])
+
+
 @dataclass(frozen=True)
 class RefLayout:
     """Geometry of the references (all tensors on the device of the indices).
