@@ -722,8 +722,8 @@ def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
                                                                np.float32))
     versions = (ref_indices_in._version, ref_symbols_in._version)
     return _Plan(ref_indices_in, ref_symbols_in, versions, layout.n_layers, layout.n_symbols,
-                 layout.n_subcarriers, int(layout.pos.shape[1]), layout.n_groups, n_blocks, consts, mode, smooth,
-                 smooth_s, w_fixed, n_u, length, interp)
+                 layout.n_subcarriers, int(layout.pos.shape[1]), layout.n_groups, n_blocks,
+                 consts, mode, smooth, smooth_s, w_fixed, n_u, length, interp)
 
 
 def _kernel_estimate(plan: _Plan, rx_grid: object
