@@ -487,7 +487,7 @@ def channel_estimate(rx_grid: torch.Tensor, ref_indices: torch.Tensor,
                            timing_compensation, ref_indices_in, ref_symbols_in)
         out = _kernel_estimate(plan, rx_grid)
         if out is not None:
-            if len(_PLANS) >= _LAYOUT_CACHE_SIZE:
+            if len(_PLANS) >= _PLANS_SIZE:
                 _PLANS.pop(next(iter(_PLANS)))
             _PLANS[key] = plan
             return out
@@ -618,6 +618,9 @@ class _Plan(KernelPlan):
 #: kernel plans by (id of the references, options); the plan holds the reference tensors
 #: and their version counters, so a hit is checked by identity (and the grid's shape)
 _PLANS: dict[tuple[object, ...], _Plan] = {}
+#: plans kept (a plan of a gapped allocation holds an eigendecomposition per window geometry
+#: and candidate width, some MB; a uniform comb's, 0.2 MB)
+_PLANS_SIZE = 16
 
 
 def _np(t: torch.Tensor, dtype: type) -> np.ndarray:
