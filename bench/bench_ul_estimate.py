@@ -26,6 +26,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=400)
     ap.add_argument("--label", default="")
+    ap.add_argument("--thrash", type=float, default=0.0,
+                    help="MB of memory read between slots (cold caches, as in the chain)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     import numba
@@ -46,8 +48,11 @@ def main() -> None:
                                                            dtype=wave.dtype, generator=gen)
         grids.append(rx.grid(w.contiguous()))
     est, cov = [], []
+    junk = np.ones(int(args.thrash * 2**20) // 8)
     for i in range(50 + args.calls):
         g = grids[i % len(grids)]
+        if junk.size:
+            junk += 1.0                         # evict the caches (read and write)
         t0 = time.thread_time()
         h, nv = rx.estimate(g)
         t1 = time.thread_time()

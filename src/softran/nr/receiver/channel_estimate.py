@@ -694,13 +694,17 @@ def _build_plan(parsed: RefLayout, ref_symbols: torch.Tensor, time_mode: str,
         j_of_u = torch.round(-rel_s[:, 0] / d0)
         uniform = bool(((j_of_u >= 0) & (j_of_u < length)).all()) and bool(
             (rel_s - (lags[None] - j_of_u[:, None]) * d0).abs().max() < 1e-9)
-        rel_eig = ((lags - centre) * d0)[None] if uniform else rel_s
-        parts = [_sinc_eig(rel_eig, w) for w in widths]
+        if uniform and mode == SMOOTH_GCV:
+            # the GCV's interior window is that window: share its eigendecompositions (the
+            # kernel reads them every slot; one copy stays in cache)
+            eig: tuple[np.ndarray, ...] = tuple(a[:, None] for a in smooth)  # type: ignore
+        else:
+            rel_eig = ((lags - centre) * d0)[None] if uniform else rel_s
+            parts = [_sinc_eig(rel_eig, w) for w in widths]
+            eig = tuple(_np(torch.stack([p[i].mT if i == 0 else p[i] for p in parts]),
+                            np.float64) for i in range(3))
         smooth_s: tuple[object, ...] = (
-            _np(torch.stack([p[0].mT for p in parts]), np.float64),
-            _np(torch.stack([p[1] for p in parts]), np.float64),
-            _np(torch.stack([p[2] for p in parts]), np.float64),
-            _np(j_of_u, np.int64) if uniform else np.zeros(0, np.int64),
+            *eig, _np(j_of_u, np.int64) if uniform else np.zeros(0, np.int64),
             _window_runs(idx_s, inv_s))
         n_u = int(rel_s.shape[0])
     else:
