@@ -767,7 +767,5 @@ def _kernel_estimate(plan: _Plan, rx_grid: object
         check_grid("rx_grid", rx_grid)          # raises for NaN / inf
     h_t, nv_t = torch.from_numpy(h), torch.from_numpy(nv)
     # the next stage (noise_covariance) takes these without converting or checking again
-    remember_checked(rx_grid, a)
-    remember_checked(h_t, h)
-    remember_checked(nv_t, nv)
+    remember_checked((rx_grid, a), (h_t, h), (nv_t, nv))
     return h_t, nv_t

@@ -40,7 +40,17 @@ def covariance_slot(y: np.ndarray, h: np.ndarray, check_y: bool, check_h: bool,
     ``noise_var [N, R]`` float32 (used when ``use_nv``), relative ``loading`` ->
     ``cov [N, R, R, B]`` complex64. ``e [2, R, U]`` float32 (residual, real and imaginary
     parts) and ``acc [R, R, B, 2]`` float64 are workspaces. Returns 0,
-    :data:`BAD_NOISE_VAR` or :data:`NOT_FINITE` (then nothing is written)."""
+    :data:`BAD_NOISE_VAR` or :data:`NOT_FINITE` (then nothing is written).
+
+    >>> y = np.array([[[1.0, -1.0j]]], dtype=np.complex64)     # 1 rx, 2 reference REs
+    >>> h = np.zeros((1, 1, 1, 2), dtype=np.complex64)
+    >>> cov = np.empty((1, 1, 1, 1), dtype=np.complex64)
+    >>> covariance_slot(y, h, True, True, np.array([0, 1]), np.ones((1, 2), np.complex64),
+    ...                 np.array([[0, 2, 0]]), np.array([2.0]), np.zeros((1, 1), np.float32),
+    ...                 False, 0.0, np.empty((2, 1, 2), np.float32),
+    ...                 np.empty((1, 1, 1, 2)), cov), float(cov[0, 0, 0, 0].real)
+    (0, 1.0)
+    """
     n_b, n_r, _ = y.shape
     n_p, n_u = x.shape
     n_bl = count.size

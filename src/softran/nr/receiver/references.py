@@ -29,7 +29,11 @@ KERNELS: bool = True
 
 def kernel_ready(t: torch.Tensor) -> bool:
     """Whether a Numba kernel can take the complex64 tensor ``t`` as a numpy array: kernels
-    switched on, on the CPU, strided, not empty, no autograd, no conjugate or negative bit."""
+    switched on, on the CPU, strided, not empty, no autograd, no conjugate or negative bit.
+
+    >>> kernel_ready(torch.ones(2, dtype=torch.complex64)), kernel_ready(torch.ones(2))
+    (True, False)
+    """
     return (KERNELS and t.dtype == torch.complex64 and t.device.type == "cpu"
             and t.layout == torch.strided and t.numel() > 0 and not t.requires_grad
             and not t.is_conj() and not t.is_neg())
@@ -44,11 +48,19 @@ _CHECKED: dict[int, tuple[torch.Tensor, int, np.ndarray]] = {}
 _CHECKED_SIZE = 8
 
 
-def remember_checked(t: torch.Tensor, array: np.ndarray) -> None:
-    """Note that the CPU tensor ``t`` (viewed by numpy as ``array``) holds finite values."""
-    if len(_CHECKED) >= _CHECKED_SIZE:
-        del _CHECKED[next(iter(_CHECKED))]
-    _CHECKED[id(t)] = (t, t._version, array)
+def remember_checked(*pairs: tuple[torch.Tensor, np.ndarray]) -> None:
+    """Note that each CPU tensor ``t`` of the ``(t, array)`` pairs (viewed by numpy as
+    ``array``) holds finite values.
+
+    >>> t = torch.ones(3)
+    >>> remember_checked((t, t.numpy()))
+    >>> checked_array(t) is not None, checked_array(t.add_(1.0)) is None   # changed: gone
+    (True, True)
+    """
+    for t, array in pairs:
+        if len(_CHECKED) >= _CHECKED_SIZE:
+            del _CHECKED[next(iter(_CHECKED))]
+        _CHECKED[id(t)] = (t, t._version, array)
 
 
 def checked_array(t: torch.Tensor) -> np.ndarray | None:
