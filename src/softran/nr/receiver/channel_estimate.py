@@ -578,10 +578,11 @@ class _Plan(KernelPlan):
     n_u: int
     length: int                      # window of the smoother
     interp: tuple[object, ...]       # k_out, k_runs, k_zero, left, right, t, tw
-    work: dict[tuple[int, int, int], tuple[np.ndarray, ...]] = field(default_factory=dict)
+    work: dict[tuple[int, int, int], tuple[object, ...]] = field(default_factory=dict)
 
-    def workspace(self, n_b: int, n_r: int) -> tuple[np.ndarray, ...]:
-        """(w_u, then estimate_slot's workspaces g_raw .. qa in order), one set per batch
+    def workspace(self, n_b: int, n_r: int) -> tuple[object, ...]:
+        """estimate_slot's arguments after the grid and before the outputs (the plan's
+        terms, the GCV stride and the workspaces), with one set of workspaces per batch
         size, antenna count and thread (the kernel releases the GIL)."""
         key = (n_b, n_r, threading.get_ident())
         hit = self.work.get(key)
@@ -609,10 +610,14 @@ class _Plan(KernelPlan):
                 np.empty((n_l, n_l)),                              # q
                 np.empty(n_l),                                     # wc
                 np.empty(n_l))                                     # qa
+        n_pos = self.n_blocks - self.length + 1
+        step = max(1, (n_pos * n_r * n_p * n_g) // _GCV_WINDOWS)
+        args = (*self.consts, self.mode, *self.smooth, step, *self.smooth_s, work[0],
+                *self.interp, *work[1:])
         if len(self.work) >= 16:
             self.work.pop(next(iter(self.work)))
-        self.work[key] = work
-        return work
+        self.work[key] = args
+        return args
 
 
 #: kernel plans by (id of the references, options); the plan holds the reference tensors
@@ -753,14 +758,11 @@ def _kernel_estimate(plan: _Plan, rx_grid: object
     if not grid.flags.c_contiguous:
         grid = np.ascontiguousarray(grid)
     n_b = grid.shape[0]
-    work = plan.workspace(n_b, n_r)
+    args = plan.workspace(n_b, n_r)
     h = np.empty((*lead, n_r, n_layers, n_symbols, n_sc), np.complex64)
     nv = np.empty((*lead, n_r), np.float32)
     one = len(lead) == 1
-    n_pos = plan.n_blocks - plan.length + 1
-    step = max(1, (n_pos * n_r * n_layers * plan.n_groups) // _GCV_WINDOWS)
-    finite = estimate_slot(grid, *plan.consts, plan.mode, *plan.smooth, step, *plan.smooth_s,
-                           work[0], *plan.interp, *work[1:],
+    finite = estimate_slot(grid, *args,
                            h if one else h.reshape(n_b, n_r, n_layers, n_symbols, n_sc),
                            nv if one else nv.reshape(n_b, n_r))
     if not finite:
