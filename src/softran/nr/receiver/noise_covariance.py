@@ -21,11 +21,27 @@ mean covariance of the blocks that have them.
 from __future__ import annotations
 
 import math
+import threading
+from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
+import softran.nr.receiver.references as references_module
 from softran.nr.config import N_SC_RB
-from softran.nr.receiver.references import check_grid, parse_references
+from softran.nr.receiver.covariance_kernels import (
+    BAD_NOISE_VAR,
+    NOT_FINITE,
+    SILENT_FLOOR,
+    covariance_slot,
+)
+from softran.nr.receiver.references import (
+    KernelPlan,
+    check_grid,
+    checked_array,
+    kernel_ready,
+    parse_references,
+)
 from softran.validation import check_int, check_tensor
 
 __all__ = ["noise_covariance"]
@@ -66,8 +82,22 @@ def noise_covariance(rx_grid: torch.Tensor, h: torch.Tensor, ref_indices: torch.
     tensor([[ 1., -1.],
             [-1.,  1.]])
     """
+    key = None
+    if references_module.KERNELS:
+        # references and options seen before (the same tensors, unchanged): one kernel call
+        key = (id(ref_indices), id(ref_symbols), prb_block, type(prb_block), loading,
+               type(loading))
+        try:
+            plan = _PLANS.get(key)
+        except TypeError:                       # options that cannot be a key
+            plan = key = None
+        if plan is not None and plan.matches(ref_indices, ref_symbols):
+            out = _kernel_covariance(plan, rx_grid, h, noise_var)
+            if out is not None:
+                return out
     rx_grid = check_grid("rx_grid", rx_grid)
     n_rx, n_symbols, n_sc = rx_grid.shape[-3:]
+    ref_symbols_in = ref_symbols
     layout, ref_symbols = parse_references(ref_indices, ref_symbols, n_symbols, n_sc, (1, 1))
     h = check_grid("h", h, min_dim=4)
     n_layers = layout.n_layers
@@ -79,6 +109,16 @@ def noise_covariance(rx_grid: torch.Tensor, h: torch.Tensor, ref_indices: torch.
             0.0 <= float(loading) < math.inf):
         raise ValueError(f"loading = {loading!r} is not allowed; it must be a finite number >= 0")
     device = rx_grid.device
+    if (key is not None and ref_symbols.dim() == 2 and kernel_ready(rx_grid)
+            and kernel_ready(h)):
+        plan = _build_plan(layout, ref_symbols, n_symbols, n_sc, prb_block, float(loading),
+                           ref_indices, ref_symbols_in)
+        out = _kernel_covariance(plan, rx_grid, h, noise_var)
+        if out is not None:
+            if len(_PLANS) >= 64:
+                _PLANS.pop(next(iter(_PLANS)))
+            _PLANS[key] = plan
+            return out
     pos = layout.pos.to(device)                                        # [P, n_ref]
     uniq, where = torch.unique(pos, return_inverse=True)               # [U], [P, n_ref]
     n_u = uniq.numel()
@@ -119,8 +159,7 @@ def noise_covariance(rx_grid: torch.Tensor, h: torch.Tensor, ref_indices: torch.
     return _fill_silent_blocks(cov)
 
 
-#: the covariance of a slot in which nothing at all arrived: a tiny multiple of the identity
-_SILENT_FLOOR = 1e-30
+_SILENT_FLOOR = SILENT_FLOOR
 
 
 def _fill_silent_blocks(cov: torch.Tensor) -> torch.Tensor:
@@ -140,3 +179,111 @@ def _fill_silent_blocks(cov: torch.Tensor) -> torch.Tensor:
     floor = torch.eye(n_rx, dtype=cov.dtype, device=cov.device)[..., None] * _SILENT_FLOOR
     fill = torch.where((n_live > 0)[..., None, None, :], mean_live, floor)
     return torch.where(silent[..., None, None, :], fill, cov)
+
+
+# ------------------------------------------------------------------ CPU kernel (complex64)
+
+
+@dataclass
+class _Plan(KernelPlan):
+    """What :func:`~softran.nr.receiver.covariance_kernels.covariance_slot` needs that
+    depends on the references and options alone, and its workspaces."""
+
+    uniq: np.ndarray       # [U] reference REs (flattened [n_symbols, K] positions)
+    x: np.ndarray          # [P, U] complex64
+    segments: np.ndarray   # [n, 3] runs (u0, u1, block) of references in one block
+    count: np.ndarray      # [B] float64
+    loading: float
+    work: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def workspace(self, n_r: int) -> tuple[np.ndarray, np.ndarray]:
+        key = (n_r, threading.get_ident())          # one set per thread (nogil kernel)
+        hit = self.work.get(key)
+        if hit is None:
+            hit = (np.empty((2, n_r, self.uniq.size), np.float32),
+                   np.empty((n_r, n_r, self.count.size, 2), np.float64))
+            if len(self.work) >= 16:
+                self.work.pop(next(iter(self.work)))
+            self.work[key] = hit
+        return hit
+
+
+#: kernel plans by (id of the references, shapes, options), checked by identity
+_PLANS: dict[tuple[object, ...], _Plan] = {}
+
+
+def _build_plan(layout: object, ref_symbols: torch.Tensor, n_symbols: int, n_sc: int,
+                prb_block: int, loading: float, ref_indices_in: torch.Tensor,
+                ref_symbols_in: torch.Tensor) -> _Plan:
+    """The reference REs, their symbols and blocks, as the torch reference computes them."""
+    pos = layout.pos.cpu()                                             # type: ignore[attr-defined]
+    n_layers = int(pos.shape[0])
+    uniq, where = torch.unique(pos, return_inverse=True)
+    x = torch.zeros((n_layers, uniq.numel()), dtype=torch.complex64)
+    x.scatter_(-1, where, ref_symbols.cpu().to(torch.complex64))
+    block = (uniq % n_sc) // (N_SC_RB * prb_block)
+    n_blocks = -(-n_sc // (N_SC_RB * prb_block))
+    count = torch.zeros(n_blocks, dtype=torch.float64)
+    count.index_add_(0, block, torch.ones_like(block, dtype=torch.float64))
+    versions = (ref_indices_in._version, ref_symbols_in._version)
+    return _Plan(ref_indices_in, ref_symbols_in, versions, n_layers, n_symbols, n_sc,
+                 np.ascontiguousarray(uniq.numpy(), np.int64),
+                 np.ascontiguousarray(x.resolve_conj().numpy()), _segments(block.numpy()),
+                 count.numpy(), loading)
+
+
+def _segments(block: np.ndarray) -> np.ndarray:
+    """``[n, 3]`` runs ``(u0, u1, b)`` of consecutive entries of ``block`` equal to b."""
+    first = np.flatnonzero(np.concatenate([[True], block[1:] != block[:-1]]))
+    last = np.append(first[1:], block.size)
+    return np.ascontiguousarray(np.stack([first, last, block[first]], -1), dtype=np.int64)
+
+
+def _kernel_covariance(plan: _Plan, rx_grid: object, h: object, noise_var: object
+                       ) -> torch.Tensor | None:
+    """:func:`noise_covariance` by the Numba kernel, or None where the tensors do not fit it:
+    plain complex64 CPU ``rx_grid [..., n_rx, n_symbols, K]`` and ``h`` of the plan's grid
+    and layers with the same leading dimensions, ``noise_var`` None or float32
+    ``[..., n_rx]`` with them too (no autograd, no conjugate or negative bit)."""
+    if (type(rx_grid) is not torch.Tensor or rx_grid.dtype is not torch.complex64
+            or type(h) is not torch.Tensor or h.dtype is not torch.complex64):
+        return None
+    # tensors the channel estimate checked or produced come with their numpy view
+    y, hh = checked_array(rx_grid), checked_array(h)
+    check_y, check_h = y is None, hh is None
+    try:
+        y = rx_grid.numpy() if y is None else y
+        hh = h.numpy() if hh is None else hh
+        nv = None if noise_var is None else checked_array(noise_var)
+        if nv is None and noise_var is not None:
+            nv = (noise_var.numpy() if type(noise_var) is torch.Tensor
+                  and noise_var.dtype is torch.float32 else False)
+    except (RuntimeError, TypeError):
+        return None
+    n_symbols, n_sc = plan.n_symbols, plan.n_sc
+    shape = y.shape
+    if (nv is False or y.ndim < 3 or y.size == 0 or shape[-2:] != (n_symbols, n_sc)
+            or hh.shape != (*shape[:-2], plan.n_layers, n_symbols, n_sc)):
+        return None
+    lead, n_r = shape[:-3], shape[-3]
+    if nv is not None and nv.shape != (*lead, n_r):
+        return None
+    y = np.ascontiguousarray(y.reshape(-1, n_r, n_symbols * n_sc))
+    hh = np.ascontiguousarray(hh.reshape(-1, n_r, plan.n_layers, n_symbols * n_sc))
+    n_b = y.shape[0]
+    e, acc = plan.workspace(n_r)
+    cov = np.empty((*lead, n_r, n_r, plan.count.size), np.complex64)
+    nv_np = _NO_NV if nv is None else np.ascontiguousarray(nv.reshape(n_b, n_r))
+    status = covariance_slot(y, hh, check_y, check_h, plan.uniq, plan.x, plan.segments,
+                             plan.count, nv_np, nv is not None, plan.loading, e, acc,
+                             cov.reshape(n_b, n_r, n_r, plan.count.size))
+    if status == NOT_FINITE:
+        check_grid("rx_grid", rx_grid)          # raises for NaN / inf
+        check_grid("h", h)
+        return None
+    elif status == BAD_NOISE_VAR:
+        raise ValueError("noise_var must be finite and >= 0")
+    return torch.from_numpy(cov)
+
+
+_NO_NV = np.zeros((1, 1), np.float32)

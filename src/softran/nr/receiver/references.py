@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from softran.nr.receiver.despread_kernels import slope_despread
@@ -24,6 +25,70 @@ from softran.validation import check_finite, check_int, check_tensor
 #: Use the Numba kernel of :func:`slope_compensated_despread` for CPU complex64 input (tests
 #: switch this off to run the torch reference).
 KERNELS: bool = True
+
+
+def kernel_ready(t: torch.Tensor) -> bool:
+    """Whether a Numba kernel can take the complex64 tensor ``t`` as a numpy array: kernels
+    switched on, on the CPU, strided, not empty, no autograd, no conjugate or negative bit.
+
+    >>> kernel_ready(torch.ones(2, dtype=torch.complex64)), kernel_ready(torch.ones(2))
+    (True, False)
+    """
+    return (KERNELS and t.dtype == torch.complex64 and t.device.type == "cpu"
+            and t.layout == torch.strided and t.numel() > 0 and not t.requires_grad
+            and not t.is_conj() and not t.is_neg())
+
+
+#: numpy views of tensors that a kernel wrapper produced or found finite, by id: the receiver
+#: passes the grid and the channel estimate from one stage to the next, and each is checked
+#: (and converted) once. An entry holds the tensor (so that its id is not reused) and its
+#: version counter, so it serves only while the tensor is unchanged (in-place torch
+#: operations bump the version); the last few are kept.
+_CHECKED: dict[int, tuple[torch.Tensor, int, np.ndarray]] = {}
+_CHECKED_SIZE = 8
+
+
+def remember_checked(*pairs: tuple[torch.Tensor, np.ndarray]) -> None:
+    """Note that each CPU tensor ``t`` of the ``(t, array)`` pairs (viewed by numpy as
+    ``array``) holds finite values.
+
+    >>> t = torch.ones(3)
+    >>> remember_checked((t, t.numpy()))
+    >>> checked_array(t) is not None, checked_array(t.add_(1.0)) is None   # changed: gone
+    (True, True)
+    """
+    for t, array in pairs:
+        if len(_CHECKED) >= _CHECKED_SIZE:
+            del _CHECKED[next(iter(_CHECKED))]
+        _CHECKED[id(t)] = (t, t._version, array)
+
+
+def checked_array(t: torch.Tensor) -> np.ndarray | None:
+    """The numpy view of ``t`` if :func:`remember_checked` noted it and it is unchanged."""
+    hit = _CHECKED.get(id(t))
+    if hit is not None and hit[0] is t and hit[1] == t._version:
+        return hit[2]
+    return None
+
+
+@dataclass
+class KernelPlan:
+    """What a kernel wrapper keeps per references: the reference tensors themselves (so that
+    a later call is recognised by identity) with their version counters at planning time
+    (in-place changes bump them), and the grid they were parsed for."""
+
+    ref_indices: torch.Tensor
+    ref_symbols: torch.Tensor
+    versions: tuple[int, int]
+    n_layers: int
+    n_symbols: int
+    n_sc: int
+
+    def matches(self, ref_indices: object, ref_symbols: object) -> bool:
+        """Whether these are the plan's references, unchanged."""
+        return (self.ref_indices is ref_indices and self.ref_symbols is ref_symbols
+                and self.ref_indices._version == self.versions[0]
+                and self.ref_symbols._version == self.versions[1])
 
 
 @dataclass(frozen=True)

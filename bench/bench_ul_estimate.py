@@ -1,0 +1,75 @@
+"""CPU time per slot of the UL channel estimation and noise covariance (issue 18).
+
+The 20 MHz slot of ``softran bench latency --chain UL``: 51 PRB, 30 kHz, 1 layer, 2 rx,
+DM-RS type 1 on symbols 2 and 11 (2 CDM groups without data), Wiener smoothing, linear time
+interpolation, covariance per 4 PRBs. Prints ``time.thread_time`` median / p99 in µs over
+``--calls`` calls after warm-up, one thread, with the 1-minute load average.
+
+Before/after: run it with the old and the new sources first on PYTHONPATH, alternating::
+
+    for i in 1 2; do for s in /work/main/src $PWD/src; do
+        PYTHONPATH=$s python bench/bench_ul_estimate.py --label $s; done; done
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+
+import numpy as np
+import torch
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=400)
+    ap.add_argument("--label", default="")
+    ap.add_argument("--thrash", type=float, default=0.0,
+                    help="MB of memory read between slots (cold caches, as in the chain)")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    import numba
+
+    numba.set_num_threads(1)
+    from softran.nr import PUSCHReceiver, PUSCHTransmitter
+    from softran.sim.latency import LatencyConfig, _ul_configs
+
+    carrier, pusch = _ul_configs(LatencyConfig())
+    tx = PUSCHTransmitter(carrier, pusch)
+    rx = PUSCHReceiver(carrier, pusch, n_rx=2)
+    gen = torch.Generator().manual_seed(0)
+    tb = torch.randint(0, 2, (8, pusch.tb_size), dtype=torch.uint8, generator=gen)
+    wave = tx(tb).expand(-1, 2, -1)
+    grids = []
+    for i in range(8):
+        w = wave[i:i + 1] + math.sqrt(0.05) * torch.randn(wave[i:i + 1].shape,
+                                                           dtype=wave.dtype, generator=gen)
+        grids.append(rx.grid(w.contiguous()))
+    est, cov = [], []
+    junk = np.ones(int(args.thrash * 2**20) // 8)
+    for i in range(50 + args.calls):
+        g = grids[i % len(grids)]
+        if junk.size:
+            junk += 1.0                         # evict the caches (read and write)
+        t0 = time.thread_time()
+        h, nv = rx.estimate(g)
+        t1 = time.thread_time()
+        rx.covariance(g, h, nv)
+        t2 = time.thread_time()
+        if i >= 50:
+            est.append(t1 - t0)
+            cov.append(t2 - t1)
+    load = os.getloadavg()[0]
+
+    def fmt(x: list[float]) -> str:
+        a = 1e6 * np.asarray(x)
+        return f"{np.median(a):8.1f} / {np.quantile(a, 0.99):8.1f}"
+
+    print(f"{args.label:>28}  load {load:4.2f}  estimate med/p99 µs {fmt(est)}"
+          f"  covariance {fmt(cov)}")
+
+
+if __name__ == "__main__":
+    main()
