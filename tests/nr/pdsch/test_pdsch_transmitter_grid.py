@@ -153,8 +153,19 @@ def test_one_codeword_path_refuses_non_bits() -> None:
     with pytest.raises(ValueError, match="tb"):
         tx(bad)
     assert torch.equal(tx.last_layer_grid, reference_grid(c, p, [tb], 0))
+    a = tb.shape[1]
+    for offset, pos, value in ((3, 0, 255), (3, a - 1, 2), (0, a - 1, 3), (0, 0, 128)):
+        buf = torch.zeros(offset + a, dtype=torch.uint8)   # rows at any byte alignment
+        row = buf[offset:].view(1, a)
+        row.copy_(tb)
+        row[0, pos] = value
+        with pytest.raises(ValueError, match="tb"):
+            tx(row)
+        row[0, pos] = tb[0, pos]
+        assert torch.equal(tx(row), tx(tb))
     with pytest.raises(ValueError, match="tb"):
         tx(tb[:, 1:])
     with pytest.raises(ValueError, match="rv"):
         tx(tb, 4)
     assert torch.equal(tx(tb), ofdm_modulate(reference_grid(c, p, [tb], 0), c, nfft=tx.nfft))
+    assert torch.equal(tx.last_layer_grid, reference_grid(c, p, [tb], 0))

@@ -87,11 +87,26 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, cw, seq, qm, table, index
     to the bins ``index`` of ``bins`` ``[R, N]`` (:func:`modulate_into_rows`). Returns the
     OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
     written."""
-    top = np.uint8(0)
+    # OR of all bytes, 8 at a time where a row starts 8-byte aligned: a bit above bit 0 of
+    # any byte is a value other than 0 / 1
+    u = np.uint64
+    n = tb.shape[1]
+    n8 = n - n % 8
+    acc = u(0)
     for r in range(tb.shape[0]):
         row = tb[r]
-        for i in range(row.shape[0]):
-            top |= row[i]
+        if row.ctypes.data % 8 == 0:
+            words = row[:n8].view(np.uint64)
+            for j in range(words.shape[0]):
+                acc |= words[j]
+        else:
+            for i in range(n8):
+                acc |= u(row[i])
+        for i in range(n8, n):
+            acc |= u(row[i])
+    top = np.uint8(0)
+    for m in range(8):
+        top |= np.uint8((acc >> u(8 * m)) & u(255))
     if top > 1:
         return top
     scratch = np.empty(crc_scratch_size(tb), dtype=np.uint8)
