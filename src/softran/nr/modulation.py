@@ -58,7 +58,7 @@ from softran.validation import (
 )
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
-           "symbol_modulate", "symbol_modulate_into"]
+           "symbol_modulate", "symbol_modulate_into", "modulate_into_rows"]
 
 #: Modulation schemes of TS 38.211 §5.1, in the clause's order (names as MATLAB).
 MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "BPSK", "QPSK", "16QAM", "64QAM", "256QAM",

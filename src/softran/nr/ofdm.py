@@ -46,7 +46,7 @@ from softran.validation import (
 )
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_modulate_bins",
-           "ofdm_subcarrier_bins"]
+           "ofdm_subcarrier_bins", "cyclic_prefix_rows"]
 
 #: κ = T_s / T_c (TS 38.211 §4.1).
 KAPPA = 64
