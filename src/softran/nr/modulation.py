@@ -64,7 +64,7 @@ from softran.validation import (
 )
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
-           "symbol_modulate", "symbol_modulate_into"]
+           "symbol_modulate", "symbol_modulate_into", "modulate_into_rows"]
 
 #: Modulation schemes of TS 38.211 §5.1, in the clause's order (names as MATLAB).
 MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "BPSK", "QPSK", "16QAM", "64QAM", "256QAM",
@@ -222,7 +222,7 @@ def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
 
 
 @njit(cache=True, nogil=True)
-def _modulate_into_rows(bits, seq, scramble, qm, pi2, table, index, out
+def modulate_into_rows(bits, seq, scramble, qm, pi2, table, index, out
                         ):  # pragma: no cover - compiled
     """CPU kernel of :func:`symbol_modulate_into`: ``out[r, index[i]] = table[...]`` of the
     Q_m bits of symbol i (XOR ``seq`` where ``scramble``). Returns the first i whose index
@@ -327,7 +327,7 @@ def symbol_modulate_into(bits: torch.Tensor, modulation: str, out: torch.Tensor,
     if cpu and out.dtype == torch.complex64 and out.is_contiguous() and not out.requires_grad:
         rows = bits.reshape(-1, n).contiguous()           # uint8 (check_bits)
         seq = rows.new_zeros(0) if sequence is None else sequence.contiguous()
-        bad = _modulate_into_rows(rows.numpy(), seq.numpy(), sequence is not None, qm,
+        bad = modulate_into_rows(rows.numpy(), seq.numpy(), sequence is not None, qm,
                                   modulation == "pi/2-BPSK", _table(modulation, out.device).numpy(),
                                   index.contiguous().numpy(), out.view(-1, big_n).numpy())
         if bad >= 0:

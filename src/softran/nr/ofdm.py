@@ -48,7 +48,7 @@ from softran.validation import (
 )
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_modulate_bins",
-           "ofdm_subcarrier_bins"]
+           "ofdm_subcarrier_bins", "cyclic_prefix_rows"]
 
 #: κ = T_s / T_c (TS 38.211 §4.1).
 KAPPA = 64
@@ -502,7 +502,7 @@ def _grid_to_bins(grid, bins):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _cyclic_prefix_rows(x, cps, out):  # pragma: no cover - compiled
+def cyclic_prefix_rows(x, cps, out):  # pragma: no cover - compiled
     """``out[r]`` = for every symbol s: the last ``cps[s]`` samples of ``x[r, s]``, then
     ``x[r, s]`` (x ``[R, S, nfft]``, out ``[R, T]``): two contiguous copies per symbol."""
     nfft = x.shape[2]
@@ -542,7 +542,7 @@ def _cyclic_prefix(x: torch.Tensor, info: OFDMInfo, first: int) -> torch.Tensor:
         cps = _cyclic_prefix_array(info, first, n_symbols)
         rows = x.reshape(-1, n_symbols, info.nfft)
         out = torch.empty(rows.shape[0], int(cps.sum()) + n_symbols * info.nfft, dtype=x.dtype)
-        _cyclic_prefix_rows(rows.detach().numpy(), cps, out.numpy())
+        cyclic_prefix_rows(rows.detach().numpy(), cps, out.numpy())
         return out.reshape(*x.shape[:-2], out.shape[-1])
     flat = x.flatten(-2)
     idx1, w1, idx2, w2 = _modulation_plan(info, first, n_symbols, x.device, x.dtype)

@@ -105,3 +105,67 @@ def test_last_grids_before_any_call() -> None:
     tx = PDSCHTransmitter(CarrierConfig(n_size_grid=6), PDSCHConfig(prb_set=range(6), mcs_index=2))
     with pytest.raises(RuntimeError, match="exists* after a call"):
         _ = tx.last_layer_grid
+
+
+@pytest.mark.parametrize("n_prb, modulation, rate, n_layers, rv, dtype", [
+    (19, "256QAM", 0.85, 2, 0, torch.uint8),     # C > 1 (CRC24A, CRC24B per code block)
+    (19, "QPSK", 0.4, 1, 3, torch.bool),
+    (4, "16QAM", 0.3, 2, 1, torch.uint8),        # C = 1, CRC16
+    (11, "1024QAM", 0.7, 4, 2, torch.bool),
+    (17, "64QAM", 0.6, 3, 0, torch.uint8),
+])
+def test_one_codeword_path_equals_level1_chain(n_prb, modulation, rate, n_layers, rv,
+                                               dtype) -> None:
+    """One codeword given as a tensor takes forward's one-kernel path (TB CRC, LDPC, rate
+    matching, scrambling, modulation and mapping into the kept IFFT bins; IFFT; cyclic
+    prefixes): its waveform equals the level-1 chain's (TS 38.212 §7.2, TS 38.211 §7.3.1,
+    §5.3.1) and that of the same block given as a list (the step-by-step path) bit for bit,
+    for uint8 and bool blocks, a block that is not contiguous and a batch of 2."""
+    c = CarrierConfig(n_size_grid=20, subcarrier_spacing=30, n_slot=4)
+    p = PDSCHConfig(prb_set=range(1, 1 + n_prb), n_layers=n_layers, modulation=modulation,
+                    target_code_rate=rate,
+                    dmrs=PDSCHDMRSConfig(additional_position=1, num_cdm_groups_without_data=2))
+    (a,) = p.tb_sizes
+    gen = torch.Generator().manual_seed(n_prb * 10 + n_layers)
+    wide = torch.randint(0, 2, (2, a + 3), dtype=torch.uint8, generator=gen)
+    tb = wide[:, 3:]                                       # not contiguous
+    assert not tb.is_contiguous()
+    tx = PDSCHTransmitter(c, p)
+    w = tx(tb.to(dtype), rv)
+    ref = ofdm_modulate(reference_grid(c, p, [tb.contiguous()], rv), c, nfft=tx.nfft)
+    assert torch.equal(w, ref)
+    assert torch.equal(tx.last_layer_grid, reference_grid(c, p, [tb.contiguous()], rv))
+    assert torch.equal(tx([tb], rv), ref)                  # the step-by-step path
+    assert torch.equal(tx(tb[1:].contiguous(), rv), ref[1:])
+
+
+def test_one_codeword_path_refuses_non_bits() -> None:
+    """A value that is not a bit is refused naming tb (checked inside the kernel), before
+    anything is written: the previous slot's grid stays readable."""
+    c = CarrierConfig(n_size_grid=10, subcarrier_spacing=30)
+    p = PDSCHConfig(prb_set=range(10), n_layers=2, modulation="256QAM", target_code_rate=0.8)
+    tx = PDSCHTransmitter(c, p)
+    gen = torch.Generator().manual_seed(3)
+    tb = torch.randint(0, 2, (1, p.tb_sizes[0]), dtype=torch.uint8, generator=gen)
+    tx(tb)
+    bad = tb.clone()
+    bad[0, 100] = 2
+    with pytest.raises(ValueError, match="tb"):
+        tx(bad)
+    assert torch.equal(tx.last_layer_grid, reference_grid(c, p, [tb], 0))
+    a = tb.shape[1]
+    for offset, pos, value in ((3, 0, 255), (3, a - 1, 2), (0, a - 1, 3), (0, 0, 128)):
+        buf = torch.zeros(offset + a, dtype=torch.uint8)   # rows at any byte alignment
+        row = buf[offset:].view(1, a)
+        row.copy_(tb)
+        row[0, pos] = value
+        with pytest.raises(ValueError, match="tb"):
+            tx(row)
+        row[0, pos] = tb[0, pos]
+        assert torch.equal(tx(row), tx(tb))
+    with pytest.raises(ValueError, match="tb"):
+        tx(tb[:, 1:])
+    with pytest.raises(ValueError, match="rv"):
+        tx(tb, 4)
+    assert torch.equal(tx(tb), ofdm_modulate(reference_grid(c, p, [tb], 0), c, nfft=tx.nfft))
+    assert torch.equal(tx.last_layer_grid, reference_grid(c, p, [tb], 0))

@@ -18,19 +18,50 @@ the bin of every layer-mapped symbol worked out once), then
 :func:`~softran.nr.ofdm.ofdm_modulate_bins`. The same values as the chain of level-1
 functions (the tests check it bit for bit); the waveform returned is always a new tensor
 the caller owns, and the buffers are rebuilt when the batch size changes.
+
+With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
+(the slot's latency path): one kernel checks that the block holds bits, computes its CRC
+(TS 38.212 §7.2.1) into a kept tail buffer and runs
+:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows` (segmentation, CRC24B, LDPC, rate
+matching with the plan of the redundancy version, cached) into a kept codeword buffer and
+:func:`~softran.nr.modulation.modulate_into_rows` (scrambling, modulation, layer and
+resource mapping) into the kept bins; ``torch.fft.ifft`` writes the kept work buffer; and
+:func:`~softran.nr.ofdm.cyclic_prefix_rows` copies it with the cyclic prefixes into the new
+waveform. Inputs are checked once per call by type, dtype and shape; other inputs (a list,
+other dtypes) take the step-by-step path, which checks them fully.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
+from numba import njit
 
+from softran.nr.coding.crc import (
+    crc_byte_tables,
+    crc_length,
+    crc_register_anywhere,
+    crc_scratch_size,
+)
+from softran.nr.coding.ldpc.encode_rate_match import encode_rate_match_plan, encode_rate_match_rows
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
-from softran.nr.modulation import symbol_modulate_into
-from softran.nr.ofdm import ofdm_info, ofdm_modulate, ofdm_modulate_bins, ofdm_subcarrier_bins
+from softran.nr.modulation import (
+    bits_per_symbol,
+    constellation,
+    modulate_into_rows,
+    symbol_modulate_into,
+)
+from softran.nr.ofdm import (
+    cyclic_prefix_rows,
+    ofdm_info,
+    ofdm_modulate,
+    ofdm_modulate_bins,
+    ofdm_subcarrier_bins,
+)
 from softran.nr.pdsch.chain import pdsch, pdsch_n_id
 from softran.nr.pdsch.config import PDSCHConfig, check_pdsch_config
 from softran.nr.pdsch.dmrs import pdsch_dmrs, pdsch_dmrs_indices
@@ -41,6 +72,51 @@ from softran.nr.scrambling import pdsch_scrambling_sequence
 from softran.validation import check_bits, check_int, check_tensor
 
 __all__ = ["PDSCHTransmitter"]
+
+_BIT_DTYPES = (torch.uint8, torch.bool)
+
+
+@njit(cache=True, nogil=True)
+def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, cw, seq, qm, table, index,
+               bins):  # pragma: no cover - compiled
+    """The data of one codeword into the kept IFFT bins, one pass per step: the check that
+    ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
+    bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
+    segmentation, LDPC and rate matching (:func:`encode_rate_match_rows` with the plan
+    ``enc``) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
+    to the bins ``index`` of ``bins`` ``[R, N]`` (:func:`modulate_into_rows`). Returns the
+    OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
+    written."""
+    # OR of all bytes, 8 at a time where a row starts 8-byte aligned: a bit above bit 0 of
+    # any byte is a value other than 0 / 1
+    u = np.uint64
+    n = tb.shape[1]
+    n8 = n - n % 8
+    acc = u(0)
+    for r in range(tb.shape[0]):
+        row = tb[r]
+        if row.ctypes.data % 8 == 0:
+            words = row[:n8].view(np.uint64)
+            for j in range(words.shape[0]):
+                acc |= words[j]
+        else:
+            for i in range(n8):
+                acc |= u(row[i])
+        for i in range(n8, n):
+            acc |= u(row[i])
+    top = np.uint8(0)
+    for m in range(8):
+        top |= np.uint8((acc >> u(8 * m)) & u(255))
+    if top > 1:
+        return top
+    scratch = np.empty(crc_scratch_size(tb), dtype=np.uint8)
+    for r in range(tb.shape[0]):
+        reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
+        for t in range(crc_l):
+            tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
+    encode_rate_match_rows(tb, tail, *enc, cw)
+    modulate_into_rows(cw, seq, True, qm, False, table, index, bins)
+    return top
 
 
 class PDSCHTransmitter(torch.nn.Module):
@@ -133,7 +209,7 @@ class PDSCHTransmitter(torch.nn.Module):
                        and dev.type == "cpu")
         self._n_id = pdsch_n_id(self.carrier, cfg)
         self._bin_index: list[torch.Tensor] = []
-        self._workspace: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._workspace: tuple | None = None
         self._bins_ready = False
         if self._fused:
             self._subcarrier_bins = ofdm_subcarrier_bins(self.carrier, nfft=self.nfft)
@@ -146,6 +222,28 @@ class PDSCHTransmitter(torch.nn.Module):
             self._base_bins = torch.zeros(self.n_layers * n_sym, self.nfft,
                                           dtype=torch.complex64)
             self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
+        #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IFFT,
+        #: one for the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
+        #: tables, G, Q_m, constellation, c(i), bin index, CP lengths), or None
+        self._slot_plan: tuple | None = None
+        if self._fused and cfg.n_codewords == 1:
+            a, g = self.tb_sizes[0], self.indices_info.G[0]
+            poly = self.encoders[0].info(a).crc
+            crc_l = crc_length(poly)
+            table, gen = crc_byte_tables(poly)
+            qm = bits_per_symbol(cfg.modulation)
+            pad = encode_rate_match_plan(a + crc_l, self.encoders[0].info(a).bgn, g, 0, qm,
+                                         self.n_layers, self.encoders[0].n_ref).pad
+            seq = pdsch_scrambling_sequence(self._n_id, cfg.rnti, 0, g, dev)
+            cps = np.array(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot, n_sym),
+                           dtype=np.int64)
+            self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen), g, qm,
+                               constellation(cfg.modulation).numpy(),
+                               seq.contiguous().numpy().view(np.uint8),
+                               self._bin_index[0].numpy(), cps,
+                               int(cps.sum()) + n_sym * self.nfft)
+            #: the plan of encode_rate_match_rows per redundancy version, made on first use
+            self._slot_enc: dict[int, tuple] = {}
 
     def _to_bins(self, grid_index: torch.Tensor) -> torch.Tensor:
         """Flat layer-grid indices ``(layer n_symbols + l) K + k`` -> flat IFFT-bin indices
@@ -153,19 +251,30 @@ class PDSCHTransmitter(torch.nn.Module):
         k = self.grid_shape[-1]
         return (grid_index // k) * self.nfft + self._subcarrier_bins[grid_index % k]
 
-    def _bins(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The kept (IFFT bins, IFFT work buffer) for ``batch`` rows, made on first use."""
+    def _bins(self, batch: int) -> tuple:
+        """The kept (IFFT bins, IFFT work buffer) for ``batch`` rows, made on first use,
+        followed by what the one-codeword path of ``forward`` reuses: the bins as numpy
+        ``[batch, n_layers n_symbols nfft]``, the work buffer as numpy ``[batch n_layers,
+        n_symbols, nfft]``, the TB CRC + padding ``[batch, L + pad]`` (padding zero) and the
+        codeword ``[batch, G]`` (numpy uint8)."""
         if self._workspace is None or self._workspace[0].shape[0] != batch:
             shape = (batch, self.n_layers, self.grid_shape[1], self.nfft)
             bins = self._base_bins.reshape(1, *shape[1:]).repeat(batch, 1, 1, 1)
-            self._workspace = (bins, torch.empty(shape, dtype=torch.complex64))
+            work = torch.empty(shape, dtype=torch.complex64)
+            extra: tuple = ()
+            if self._slot_plan is not None:
+                tail_len, g = self._slot_plan[0], self.indices_info.G[0]
+                extra = (bins.numpy().reshape(batch, -1), work.numpy().reshape(-1, *shape[2:]),
+                         np.zeros((batch, tail_len), dtype=np.uint8),
+                         np.empty((batch, g), dtype=np.uint8))
+            self._workspace = (bins, work, *extra)
         return self._workspace
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
         cfg = self.config
         batch = tbs[0].shape[0]
-        bins, _ = self._bins(batch)
+        bins = self._bins(batch)[0]
         self._bins_ready = False
         flat = bins.view(batch, -1)
         for q, (enc, t, v, g) in enumerate(zip(self.encoders, tbs, cfg.codeword_layers,
@@ -219,6 +328,35 @@ class PDSCHTransmitter(torch.nn.Module):
             raise ValueError("the transport blocks of the two codewords must share the batch size")
         return out
 
+    def _forward_slot(self, tb: torch.Tensor, rv: int) -> torch.Tensor:
+        """``forward`` of one codeword on the fused CPU path: the bits by one Numba kernel
+        (:func:`_slot_data`), the IFFT into the kept work buffer, the cyclic prefixes by one
+        more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its values are
+        checked in the kernel); ``rv`` 0..3."""
+        (_, crc_l, table, gen, g, qm, points, seq, index, cps,
+         t_len) = self._slot_plan  # type: ignore[misc]
+        batch = tb.shape[0]
+        bins, work, bins_np, work_np, tail, cw = self._bins(batch)
+        enc = self._slot_enc.get(rv)
+        if enc is None:
+            enc = self._slot_enc[rv] = encode_rate_match_plan(
+                self.tb_sizes[0] + crc_l, self.encoders[0].info(self.tb_sizes[0]).bgn, g, rv,
+                qm, self.n_layers, self.encoders[0].n_ref).args
+        x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
+        if x.dtype != np.uint8:
+            x = x.view(np.uint8)
+        if _slot_data(x, tail, crc_l, table, gen, enc, cw, seq, qm, points, index,
+                      bins_np) > 1:
+            # nothing written: the latest slot's grid stays as it was
+            self._check_tb(tb)          # raises the ValueError naming tb
+            raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
+        state = self.__dict__           # plain attributes: no Module.__setattr__
+        torch.fft.ifft(bins, dim=-1, norm="ortho", out=work)
+        out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
+        cyclic_prefix_rows(work_np, cps, out.numpy().reshape(-1, t_len))
+        state["_bins_ready"] = True
+        return out
+
     def layer_grid(self, tb: torch.Tensor | Sequence[torch.Tensor], rv: int = 0) -> torch.Tensor:
         """Layer grid ``[batch, n_layers, n_symbols, K]`` with data, DM-RS and PT-RS."""
         tbs = self._check_tb(tb)
@@ -248,6 +386,10 @@ class PDSCHTransmitter(torch.nn.Module):
 
     def forward(self, tb: torch.Tensor | Sequence[torch.Tensor], rv: int = 0) -> torch.Tensor:
         """Waveform ``[batch, n_ports, T]`` of the transport block(s) ``tb``."""
+        if (self._slot_plan is not None and type(tb) is torch.Tensor and tb.dtype in _BIT_DTYPES
+                and tb.dim() == 2 and tb.shape[1] == self.tb_sizes[0] and tb.is_cpu
+                and type(rv) is int and 0 <= rv <= 3 and tb.shape[0] > 0):
+            return self._forward_slot(tb, rv)
         if self._fused:
             bins = self._fill_bins(self._check_tb(tb), check_int("rv", rv, 0, 3))
             return ofdm_modulate_bins(bins, self.carrier, nfft=self.nfft, work=self._bins(

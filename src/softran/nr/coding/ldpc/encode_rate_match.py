@@ -28,6 +28,7 @@ Other devices run the three public functions one after the other.
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -45,7 +46,8 @@ from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
 from softran.nr.coding.sch_info import ldpc_segment_info
 from softran.validation import check_allocation, check_bits, check_int
 
-__all__ = ["ldpc_encode_rate_match"]
+__all__ = ["EncodeRateMatchPlan", "encode_rate_match_plan", "encode_rate_match_rows",
+           "ldpc_encode_rate_match"]
 
 
 @functools.lru_cache(maxsize=256)
@@ -70,7 +72,7 @@ def _needed_steps(bgn: int, zc: int, columns: frozenset[int]
 
 
 @njit(cache=True, nogil=True)
-def _encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
+def encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                             tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm, c_lo,
                             e_lo, run_lo, e_hi, run_hi, out):  # pragma: no cover - compiled
     """Per code block r of each batch row b: data bits ``r*(K'-L) .. (r+1)*(K'-L) - 1`` of
@@ -242,17 +244,46 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
         n_ref = check_int("n_ref", n_ref, 1)
     batch = blk.shape[:-1]
     check_allocation("out_len", out_len, out_len * max(blk.numel() // max(blk.shape[-1], 1), 1))
-    seg = ldpc_segment_info(b, bgn)
+    plan = encode_rate_match_plan(b, bgn, out_len, rv, qm, n_layers, n_ref)
     data = blk.reshape(-1, blk.shape[-1]).contiguous()
     # what follows blk in the code blocks: tail, then the zero padding of segmentation
     parts = [] if tail is None else [tail.reshape(data.shape[0], tail.shape[-1])]
-    if seg.pad:
-        parts.append(data.new_zeros(data.shape[0], seg.pad))
+    if plan.pad:
+        parts.append(data.new_zeros(data.shape[0], plan.pad))
     if len(parts) == 1:
         rest = parts[0].contiguous()
     else:
         rest = (torch.cat(parts, dim=-1).contiguous() if parts
                 else data.new_zeros(data.shape[0], 0))
+    out = torch.empty(data.shape[0], out_len, dtype=torch.uint8)
+    encode_rate_match_rows(data.numpy(), rest.numpy(), *plan.args, out.numpy())
+    return out.reshape(*batch, out_len)
+
+
+class EncodeRateMatchPlan(NamedTuple):
+    """What :func:`encode_rate_match_rows` needs for one (B, bgn, G, rv, Q_m, v, N_ref):
+    ``pad``, the zero padding of segmentation after the block (TS 38.212 §5.2.2: the
+    ``tail`` rows of the kernel end with that many zeros), and ``args``, the kernel's
+    arguments between ``tail`` and ``out``."""
+
+    pad: int
+    args: tuple
+
+
+@functools.lru_cache(maxsize=256)
+def encode_rate_match_plan(b: int, bgn: int, out_len: int, rv: int, qm: int, n_layers: int,
+                           n_ref: int | None) -> EncodeRateMatchPlan:
+    """The plan of :func:`encode_rate_match_rows` for a block of ``b`` bits (with its CRC)
+    coded into ``out_len`` bits (G) of Q_m = ``qm`` bits per symbol on ``n_layers`` layers
+    (TS 38.212 §5.2.2, §5.3.2, §5.4.2; arguments already checked, as
+    :func:`ldpc_encode_rate_match` checks them), cached: for a caller that runs the kernel
+    inside its own Numba kernel.
+
+    >>> p = encode_rate_match_plan(3024, 2, 4000, 0, 4, 1, None)
+    >>> p.pad, len(p.args)
+    (0, 19)
+    """
+    seg = ldpc_segment_info(b, bgn)
     table, g = crc_byte_tables("24B")    # the code blocks' CRC24B, in the kernel (C > 1)
     # fillers c_K'..c_{K-1} sit at d_{K'-2Zc}..d_{K-2Zc-1} (§5.3.2: d_k = c_{k+2Zc})
     fill_start = max(0, seg.k_prime - 2 * seg.zc)
@@ -262,8 +293,6 @@ def ldpc_encode_rate_match(blk: torch.Tensor, bgn: int, out_len: int, rv: int, m
                                                           n_ref)
     steps = _needed_steps(bgn, seg.zc, cols)
     plan = encode_plan(bgn, seg.zc)
-    out = torch.empty(data.shape[0], out_len, dtype=torch.uint8)
-    _encode_rate_match_rows(data.numpy(), rest.numpy(), seg.l_cb if seg.c > 1 else 0, table,
-                            np.int64(g), seg.k_prime, plan.kb * seg.zc, seg.c, *steps, seg.zc,
-                            plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi, out.numpy())
-    return out.reshape(*batch, out_len)
+    return EncodeRateMatchPlan(seg.pad, (
+        seg.l_cb if seg.c > 1 else 0, table, np.int64(g), seg.k_prime, plan.kb * seg.zc, seg.c,
+        *steps, seg.zc, plan.n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi))
