@@ -47,6 +47,8 @@ Workspaces: one per call (per thread with ``prange``), reused for every block of
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import torch
 from llvmlite import ir
@@ -54,6 +56,29 @@ from numba import njit, prange
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
+from softran.nr.coding.ldpc._simd import (
+    LANES,
+    abs8,
+    add16,
+    any_negative16,
+    load8,
+    load16,
+    max8,
+    min8,
+    neg_where8,
+    sat8,
+    scale8,
+    select_eq8,
+    splat8,
+    store8,
+    store16,
+    sub8,
+    sub16,
+    widen,
+    xor8,
+    xor16,
+    zeros16,
+)
 from softran.nr.coding.ldpc.decode_kernels import kernel_threads
 from softran.nr.coding.ldpc.plan import DecodePlan
 
@@ -81,15 +106,17 @@ def fixed_scaling(scaling: float) -> int:
 # ------------------------------------------------------------------------------ quantising
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _block_scale(x, target, sat):  # pragma: no cover - compiled
+    """target / mean|x| over the finite nonzero x below sat (1 if none); the float64 sum is
+    reassociated (vectorised), the same in every kernel and in quantize_llr."""
     acc = 0.0
     n = 0
     for i in range(x.shape[0]):
         a = abs(np.float64(x[i]))
-        if a > 0.0 and a < sat:
-            acc += a
-            n += 1
+        ok = (a > 0.0) & (a < sat)
+        acc += a if ok else 0.0
+        n += 1 if ok else 0
     if n == 0 or acc <= 0.0:
         return 1.0
     return target * n / acc
@@ -468,6 +495,10 @@ def decode_fixed(llr: torch.Tensor, plan: DecodePlan, max_iterations: int, offse
     b = x.shape[0]
     bits = np.empty((b, plan.kb * plan.zc), dtype=np.uint8)
     iterations = np.empty(b, dtype=np.int32)
+    if plan.zc % LANES == 0:
+        _decode_vector(x.numpy(), bits, iterations, plan, max_iterations, offset_ms, scaling,
+                       offset, early)
+        return torch.from_numpy(bits), torch.from_numpy(iterations)
     with kernel_threads(b) as parallel:
         fn = _decode_parallel if parallel else _decode_serial
         fn(x.numpy(), bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
@@ -476,6 +507,35 @@ def decode_fixed(llr: torch.Tensor, plan: DecodePlan, max_iterations: int, offse
            np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
            np.float64(LLR_TARGET), np.float64(_SAT))
     return torch.from_numpy(bits), torch.from_numpy(iterations)
+
+
+_WORKSPACES = threading.local()
+
+
+def _workspace(plan: DecodePlan) -> tuple[np.ndarray, ...]:
+    """The serial vector kernel's scratch arrays for ``plan``, allocated once per thread."""
+    cache = getattr(_WORKSPACES, "by_plan", None)
+    if cache is None:
+        cache = _WORKSPACES.by_plan = {}
+    key = (plan.bgn, plan.zc)
+    ws = cache.get(key)
+    if ws is None:
+        ws = cache[key] = _scratch_v(plan.n_rows, plan.cols.shape[0], plan.n_cols, plan.d_max,
+                                     plan.zc)
+    return ws
+
+
+def _decode_vector(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray, plan: DecodePlan,
+                   max_iterations: int, offset_ms: bool, scaling: float, offset: float,
+                   early: bool) -> None:
+    args = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col, plan.zc, plan.n_cols)
+    tail = (max_iterations, 1 if offset_ms else 0, fixed_scaling(scaling), float(offset),
+            bool(early), LLR_TARGET, _SAT)
+    with kernel_threads(x.shape[0]) as parallel:
+        if parallel:
+            _decode_parallel_v(x, bits, iterations, *args, plan.d_max, *tail)
+        else:
+            _decode_serial_v(x, bits, iterations, *args, *tail, *_workspace(plan))
 
 
 # ------------------------------------------------------------------------ torch reference
@@ -559,3 +619,217 @@ def decode_fixed_reference(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
     ok = ~running if early else syndrome_ok()
     bits = (L[:, :plan.kb].reshape(b, -1) < 0).to(torch.uint8)
     return bits, torch.where(ok, iterations, -iterations).to(torch.int32)
+
+
+
+# ------------------------------------------------------------- the vector kernel (Zc % W == 0)
+# The same algorithm, bit for bit, with the loop over z outside the loop over a row's edges:
+# for each run of W = ``LANES`` checks of a layer, the running minima and the sign parity stay
+# in registers (``_simd``'s W-lane vectors) while pass 1 reads the row's edges (keeping
+# t = L - R and its 8-bit view per edge in the small buffers T, U) and pass 2 writes them.
+#
+# Layout of the posteriors: each column c has two buffers (ping-pong) of S = Zc + W int16,
+# ``L[(2 c + b) S : (2 c + b) S + Zc]``, of which ``cur[c]`` is current and holds L rotated by
+# ``rot[c]``: ``buf[z] = L_c[(z + rot[c]) mod Zc]``, its first W lanes mirrored at ``+ Zc``.
+# A row with shift p reads its edge's check lanes z0.. as the contiguous run at
+# ``(p - rot[c] + z0) mod Zc`` of the current buffer (the mirror covers the wrap) and writes
+# them in check order, from lane 0, to the other buffer, whose rotation becomes p: every
+# store is aligned to the vector width (misaligned stores cost about as much as the rest of
+# the pass). The clamp of L to +-L_MAX is left out: L = q + (the sum of the column's
+# messages) exactly, so |L| <= 127 (1 + max column degree) < L_MAX and the clamp never acts.
+
+_W = LANES
+_ALIGN = 64  # bytes
+
+
+@njit(cache=True, nogil=True)
+def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
+    """L[dst + z] = int16(q(x[src + z])) for z < n (step 1, branch-free)."""
+    s = np.float32(scale)
+    xs = x[src:src + n]
+    out = L[dst:dst + n]
+    for zz in range(n):
+        v = xs[zz] * s
+        v = min(max(v, np.float32(-127.0)), np.float32(127.0))
+        r = np.floor(abs(v) + np.float32(0.5))
+        out[zz] = np.int16(-r if v < 0 else r)
+
+
+@njit(cache=True, nogil=True)
+def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma: no cover
+    """True if the hard decisions (sign bits of L) satisfy every active check."""
+    for i in range(row_ptr.shape[0] - 1):
+        if not active[i]:
+            continue
+        e0 = row_ptr[i]
+        e1 = row_ptr[i + 1]
+        for z0 in range(0, zc, _W):
+            acc = zeros16()
+            for e in range(e0, e1):
+                c = cols[e]
+                r = shifts[e] - rot[c] + z0
+                r = r + zc if r < 0 else r
+                r = r - zc if r >= zc else r
+                acc = xor16(acc, load16(L, (2 * c + cur[c]) * S + r))
+            if any_negative16(acc):
+                return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, S, max_it,
+               algo, num, off, early):  # pragma: no cover - compiled
+    """Layered min-sum on one block (layout above); returns the iterations run, negative
+    when the final hard decisions fail a parity check."""
+    n_rows = row_ptr.shape[0] - 1
+    offv = splat8(off)
+    zero8 = splat8(0)
+    for it in range(max_it):
+        for i in range(n_rows):
+            if not active[i]:
+                continue
+            e0 = row_ptr[i]
+            d = row_ptr[i + 1] - e0
+            for k in range(d):
+                c = cols[e0 + k]
+                r = shifts[e0 + k] - rot[c]
+                RS[k] = r + zc if r < 0 else r
+                RD[k] = (2 * c + cur[c]) * S
+                WR[k] = (2 * c + 1 - cur[c]) * S
+            for z0 in range(0, zc, _W):
+                m1 = splat8(127)
+                m2 = splat8(127)
+                sg = zero8
+                for kk in range(d):
+                    k = np.uint64(kk)
+                    r = RS[k] + z0
+                    r = r - zc if r >= zc else r
+                    t = sub16(load16(L, RD[k] + r), widen(load8(R, (e0 + kk) * zc + z0)))
+                    u = sat8(t)
+                    store16(T, k * _W, t)
+                    store8(U, k * _W, u)
+                    a = abs8(u)
+                    m2 = min8(max8(a, m1), m2)
+                    m1 = min8(a, m1)
+                    sg = xor8(sg, u)
+                if algo == 0:
+                    s1 = scale8(m1, num)
+                    s2 = scale8(m2, num)
+                else:
+                    s1 = max8(sub8(m1, offv), zero8)
+                    s2 = max8(sub8(m2, offv), zero8)
+                for kk in range(d):
+                    k = np.uint64(kk)
+                    u = load8(U, k * _W)
+                    rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
+                    store8(R, (e0 + kk) * zc + z0, rn)
+                    v = add16(load16(T, k * _W), widen(rn))
+                    o = WR[k] + z0
+                    store16(L, o, v)
+                    if z0 == 0:
+                        store16(L, o + zc, v)
+            for k in range(d):
+                c = cols[e0 + k]
+                cur[c] = 1 - cur[c]
+                rot[c] = shifts[e0 + k]
+        if early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
+            return it + 1
+    if not early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
+        return max_it
+    return -max_it
+
+
+@intrinsic
+def _address(typingctx, arr):  # noqa: ANN001, ANN202
+    """The data address of an array, as an integer."""
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        return builder.ptrtoint(data, ir.IntType(64))
+    return types.int64(arr), codegen
+
+
+@njit(cache=True, nogil=True)
+def _aligned(n, dtype):  # pragma: no cover - compiled
+    """An uninitialised array of n elements whose data starts on an _ALIGN-byte boundary."""
+    raw = np.empty(n + _ALIGN, dtype=dtype)
+    size = raw.itemsize
+    skip = ((_ALIGN - _address(raw) % _ALIGN) % _ALIGN) // size
+    return raw[skip:skip + n]
+
+
+@njit(cache=True, nogil=True)
+def _scratch_v(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compiled
+    return (_aligned(2 * n_cols * (zc + _W), np.int16),   # L: posteriors (layout above)
+            _aligned(n_edges * zc, np.int8),              # R: check-to-variable messages
+            _aligned(d_max * _W, np.int16),               # T: a row's t = L - R, W lanes
+            _aligned(d_max * _W, np.int8),                # U: their 8-bit views
+            np.empty(d_max, dtype=np.int64),              # RD: read buffer of each edge
+            np.empty(d_max, dtype=np.int64),              # RS: read offset (rotation)
+            np.empty(d_max, dtype=np.int64),              # WR: write buffer of each edge
+            np.empty(n_cols, dtype=np.int64),             # cur: current buffer per column
+            np.empty(n_cols, dtype=np.int64),             # rot: its rotation
+            np.empty(n_rows, dtype=np.bool_))             # active rows
+
+
+@njit(cache=True, nogil=True)
+def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
+                  scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
+                  active):  # pragma: no cover - compiled
+    S = zc + _W
+    scale = _block_scale(llr, target, sat)
+    for c in range(n_cols):
+        cur[c] = 0
+        rot[c] = 0
+    L[:4 * S] = 0  # the punctured columns 0 and 1
+    for c in range(2, n_cols):
+        _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
+    for c in range(n_cols):
+        o = 2 * c * S
+        for z in range(_W):
+            L[o + zc + z] = L[o + z]
+    # row skipping: a row whose degree-1 column holds only zeros changes nothing
+    for i in range(row_ptr.shape[0] - 1):
+        c = deg1[i]
+        on = True
+        if c >= 0:
+            s = np.int16(0)
+            o = 2 * c * S
+            for z in range(zc):
+                s |= L[o + z]
+            on = s != 0
+        active[i] = on
+    R[:] = 0
+    off = int(np.floor(offset * scale + 0.5))
+    off = off if off < 127 else 127
+    used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, S,
+                      max_it, algo, scaling_num, off, early)
+    for c in range(bits.shape[0] // zc):
+        o = (2 * c + cur[c]) * S
+        r = rot[c]
+        # bit z is buf[(z - rot) mod Zc]: two runs
+        for z in range(r, zc):
+            bits[c * zc + z] = 1 if L[o + z - r] < 0 else 0
+        for z in range(r):
+            bits[c * zc + z] = 1 if L[o + zc - r + z] < 0 else 0
+    return used
+
+
+@njit(cache=True, nogil=True)
+def _decode_serial_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
+                     scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
+                     active):  # pragma: no cover - compiled
+    for b in range(llr.shape[0]):
+        iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
+                                 max_it, algo, scaling_num, offset, early, target, sat, L, R, T,
+                                 U, RD, RS, WR, cur, rot, active)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _decode_parallel_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, d_max, max_it,
+                       algo, scaling_num, offset, early, target, sat):  # pragma: no cover
+    for b in prange(llr.shape[0]):
+        L, R, T, U, RD, RS, WR, cur, rot, active = _scratch_v(row_ptr.shape[0] - 1, cols.shape[0],
+                                                              n_cols, d_max, zc)
+        iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
+                                 max_it, algo, scaling_num, offset, early, target, sat, L, R, T,
+                                 U, RD, RS, WR, cur, rot, active)

@@ -1,0 +1,212 @@
+"""Explicit 32-lane integer vectors for the Numba LDPC kernels (no standard clause: a
+code-generation helper of ``decode_kernels_fixed.py``).
+
+Numba has no SIMD types, and LLVM vectorises only innermost loops: a kernel that keeps a
+row's running minima in registers while it walks the row's edges (the loop over z outside
+the loop over edges) cannot be written with scalar code. These intrinsics give Numba two
+LLVM vector types, ``V8`` = ``<32 x i8>`` and ``V16`` = ``<32 x i16>``, held in registers
+(one / two AVX2 registers), with unaligned loads / stores from 1-D int8 / int16 arrays at an
+element offset and the handful of lane-wise operations the kernels need. No bounds checks:
+the callers guarantee ``offset + 32 <= len(array)``.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic, models, register_model
+
+LANES = 64
+
+_I1, _I8, _I16 = ir.IntType(1), ir.IntType(8), ir.IntType(16)
+
+
+class VecType(types.Type):
+    """A Numba type for ``<32 x iN>`` (N = 8 or 16)."""
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        super().__init__(name=f"v{LANES}i{bits}")
+
+
+V8 = VecType(8)
+V16 = VecType(16)
+
+
+@register_model(VecType)
+class _VecModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):  # noqa: ANN001 - Numba's signature
+        super().__init__(dmm, fe_type, ir.VectorType(ir.IntType(fe_type.bits), LANES))
+
+
+def _vty(bits: int) -> ir.VectorType:
+    return ir.VectorType(ir.IntType(bits), LANES)
+
+
+def _splat_const(bits: int, value: int) -> ir.Constant:
+    return ir.Constant(_vty(bits), [ir.Constant(ir.IntType(bits), value)] * LANES)
+
+
+def _ptr(context, builder, arrty, arr, off, bits):  # noqa: ANN001, ANN202
+    data = context.make_array(arrty)(context, builder, arr).data
+    p = builder.gep(data, [off])
+    return builder.bitcast(p, _vty(bits).as_pointer())
+
+
+def _fn(builder: ir.IRBuilder, name: str, ret: ir.Type, *args: ir.Type) -> ir.Function:
+    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ret, list(args)), name)
+
+
+@intrinsic
+def load8(typingctx, arr, off):  # noqa: ANN001, ANN201
+    """arr[off:off + 32] of an int8 array as a V8."""
+    def codegen(context, builder, sig, args):
+        v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 8))
+        v.align = 1
+        return v
+    return V8(arr, off), codegen
+
+
+@intrinsic
+def load16(typingctx, arr, off):  # noqa: ANN001, ANN201
+    """arr[off:off + 32] of an int16 array as a V16."""
+    def codegen(context, builder, sig, args):
+        v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 16))
+        v.align = 2
+        return v
+    return V16(arr, off), codegen
+
+
+@intrinsic
+def store8(typingctx, arr, off, v):  # noqa: ANN001, ANN201
+    """arr[off:off + 32] = v (int8 array, V8)."""
+    def codegen(context, builder, sig, args):
+        st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 8))
+        st.align = 1
+        return context.get_dummy_value()
+    return types.none(arr, off, v), codegen
+
+
+@intrinsic
+def store16(typingctx, arr, off, v):  # noqa: ANN001, ANN201
+    """arr[off:off + 32] = v (int16 array, V16)."""
+    def codegen(context, builder, sig, args):
+        st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 16))
+        st.align = 2
+        return context.get_dummy_value()
+    return types.none(arr, off, v), codegen
+
+
+@intrinsic
+def splat8(typingctx, x):  # noqa: ANN001, ANN201
+    """A V8 with every lane = x (an integer, truncated to 8 bits)."""
+    def codegen(context, builder, sig, args):
+        s = builder.trunc(args[0], _I8) if args[0].type.width > 8 else args[0]
+        v = builder.insert_element(ir.Constant(_vty(8), ir.Undefined), s, ir.Constant(ir.IntType(32), 0))
+        return builder.shuffle_vector(v, ir.Constant(_vty(8), ir.Undefined),
+                                      ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
+    return V8(x), codegen
+
+
+def _vbinary(op: str, vt: VecType):  # noqa: ANN202
+    bits = vt.bits
+
+    def typer(typingctx, a, b):  # noqa: ANN001, ANN202
+        def codegen(context, builder, sig, args):
+            x, y = args
+            if op in ("add", "sub", "xor", "or_"):
+                return getattr(builder, op)(x, y)
+            return builder.call(_fn(builder, f"llvm.{op}.v{LANES}i{bits}", _vty(bits), _vty(bits),
+                                    _vty(bits)), [x, y])
+        return vt(vt, vt), codegen
+
+    typer.__name__ = f"{op}{bits}"
+    return intrinsic(typer)
+
+
+add16, sub16, xor16, or16 = (_vbinary("add", V16), _vbinary("sub", V16), _vbinary("xor", V16),
+                             _vbinary("or_", V16))
+min8, max8, xor8 = _vbinary("smin", V8), _vbinary("smax", V8), _vbinary("xor", V8)
+sub8 = _vbinary("sub", V8)
+
+
+@intrinsic
+def widen(typingctx, a):  # noqa: ANN001, ANN201
+    """V8 -> V16, sign extension."""
+    def codegen(context, builder, sig, args):
+        return builder.sext(args[0], _vty(16))
+    return V16(V8), codegen
+
+
+@intrinsic
+def sat8(typingctx, a):  # noqa: ANN001, ANN201
+    """V16 -> V8 clamped to -127..127 (symmetric: |x| fits in 7 bits)."""
+    def codegen(context, builder, sig, args):
+        t = _vty(16)
+        v = builder.call(_fn(builder, f"llvm.smin.v{LANES}i16", t, t, t),
+                         [args[0], _splat_const(16, 127)])
+        v = builder.call(_fn(builder, f"llvm.smax.v{LANES}i16", t, t, t),
+                         [v, _splat_const(16, -127)])
+        return builder.trunc(v, _vty(8))
+    return V8(V16), codegen
+
+
+@intrinsic
+def abs8(typingctx, a):  # noqa: ANN001, ANN201
+    """|a| lane-wise (a > -128)."""
+    def codegen(context, builder, sig, args):
+        t = _vty(8)
+        return builder.call(_fn(builder, f"llvm.abs.v{LANES}i8", t, t, _I1),
+                            [args[0], ir.Constant(_I1, 0)])
+    return V8(V8), codegen
+
+
+@intrinsic
+def select_eq8(typingctx, x, y, a, b):  # noqa: ANN001, ANN201
+    """Lane-wise ``a if x == y else b``."""
+    def codegen(context, builder, sig, args):
+        return builder.select(builder.icmp_signed("==", args[0], args[1]), args[2], args[3])
+    return V8(V8, V8, V8, V8), codegen
+
+
+@intrinsic
+def neg_where8(typingctx, s, m):  # noqa: ANN001, ANN201
+    """Lane-wise ``-m if s < 0 else m`` (m > -128)."""
+    def codegen(context, builder, sig, args):
+        neg = builder.icmp_signed("<", args[0], _splat_const(8, 0))
+        return builder.select(neg, builder.neg(args[1]), args[1])
+    return V8(V8, V8), codegen
+
+
+@intrinsic
+def scale8(typingctx, m, num):  # noqa: ANN001, ANN201
+    """Lane-wise ``(m num) >> 4`` of a V8 with 0 <= m <= 127 and an integer 1 <= num <= 16
+    (the result is at most 127)."""
+    def codegen(context, builder, sig, args):
+        w = builder.sext(args[0], _vty(16))
+        n = builder.trunc(args[1], _I16) if args[1].type.width > 16 else args[1]
+        nv = builder.insert_element(ir.Constant(_vty(16), ir.Undefined), n,
+                                    ir.Constant(ir.IntType(32), 0))
+        nv = builder.shuffle_vector(nv, ir.Constant(_vty(16), ir.Undefined),
+                                    ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
+        p = builder.ashr(builder.mul(w, nv), _splat_const(16, 4))
+        return builder.trunc(p, _vty(8))
+    return V8(V8, num), codegen
+
+
+@intrinsic
+def any_negative16(typingctx, a):  # noqa: ANN001, ANN201
+    """True if some lane of the V16 is negative."""
+    def codegen(context, builder, sig, args):
+        t = _vty(16)
+        r = builder.call(_fn(builder, f"llvm.vector.reduce.or.v{LANES}i16", _I16, t), [args[0]])
+        return builder.icmp_signed("<", r, ir.Constant(_I16, 0))
+    return types.boolean(V16), codegen
+
+
+@intrinsic
+def zeros16(typingctx):  # noqa: ANN001, ANN201
+    """A V16 of zeros."""
+    def codegen(context, builder, sig, args):
+        return _splat_const(16, 0)
+    return V16(), codegen
