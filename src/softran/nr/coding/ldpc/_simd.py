@@ -140,14 +140,17 @@ def widen(typingctx, a):  # noqa: ANN001, ANN201
 
 @intrinsic
 def sat8(typingctx, a):  # noqa: ANN001, ANN201
-    """V16 -> V8 clamped to -127..127 (symmetric: |x| fits in 7 bits)."""
+    """V16 -> V8 clamped to -127..127 (symmetric: |x| fits in 7 bits). Written as the
+    saturating narrowing to -128..127 (one ``packsswb``) and a max with -127 on 8 bits."""
     def codegen(context, builder, sig, args):
-        t = _vty(16)
+        t, t8 = _vty(16), _vty(8)
         v = builder.call(_fn(builder, f"llvm.smin.v{LANES}i16", t, t, t),
                          [args[0], _splat_const(16, 127)])
         v = builder.call(_fn(builder, f"llvm.smax.v{LANES}i16", t, t, t),
-                         [v, _splat_const(16, -127)])
-        return builder.trunc(v, _vty(8))
+                         [v, _splat_const(16, -128)])
+        v = builder.trunc(v, t8)
+        return builder.call(_fn(builder, f"llvm.smax.v{LANES}i8", t8, t8, t8),
+                            [v, _splat_const(8, -127)])
     return V8(V16), codegen
 
 

@@ -655,6 +655,12 @@ def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
         out[zz] = np.int16(-r if v < 0 else r)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _hard_decisions(src, dst):  # pragma: no cover - compiled
+    for z in range(dst.shape[0]):
+        dst[z] = np.uint8(1) if src[z] < 0 else np.uint8(0)
+
+
 @njit(cache=True, nogil=True)
 def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma: no cover
     """True if the hard decisions (sign bits of L) satisfy every active check."""
@@ -785,17 +791,16 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
         _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
     for c in range(n_cols):
         o = 2 * c * S
-        for z in range(_W):
-            L[o + zc + z] = L[o + z]
+        L[o + zc:o + zc + _W] = L[o:o + _W]
     # row skipping: a row whose degree-1 column holds only zeros changes nothing
     for i in range(row_ptr.shape[0] - 1):
         c = deg1[i]
         on = True
         if c >= 0:
+            col = L[2 * c * S:2 * c * S + zc]
             s = np.int16(0)
-            o = 2 * c * S
             for z in range(zc):
-                s |= L[o + z]
+                s |= col[z]
             on = s != 0
         active[i] = on
     R[:] = 0
@@ -807,10 +812,8 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
         o = (2 * c + cur[c]) * S
         r = rot[c]
         # bit z is buf[(z - rot) mod Zc]: two runs
-        for z in range(r, zc):
-            bits[c * zc + z] = 1 if L[o + z - r] < 0 else 0
-        for z in range(r):
-            bits[c * zc + z] = 1 if L[o + zc - r + z] < 0 else 0
+        _hard_decisions(L[o:o + zc - r], bits[c * zc + r:(c + 1) * zc])
+        _hard_decisions(L[o + zc - r:o + zc], bits[c * zc:c * zc + r])
     return used
 
 
