@@ -35,7 +35,7 @@ V16 = VecType(16)
 
 @register_model(VecType)
 class _VecModel(models.PrimitiveModel):
-    def __init__(self, dmm, fe_type):  # noqa: ANN001 - Numba's signature
+    def __init__(self, dmm, fe_type):  # Numba's signature
         super().__init__(dmm, fe_type, ir.VectorType(ir.IntType(fe_type.bits), LANES))
 
 
@@ -47,7 +47,7 @@ def _splat_const(bits: int, value: int) -> ir.Constant:
     return ir.Constant(_vty(bits), [ir.Constant(ir.IntType(bits), value)] * LANES)
 
 
-def _ptr(context, builder, arrty, arr, off, bits):  # noqa: ANN001, ANN202
+def _ptr(context, builder, arrty, arr, off, bits):
     data = context.make_array(arrty)(context, builder, arr).data
     p = builder.gep(data, [off])
     return builder.bitcast(p, _vty(bits).as_pointer())
@@ -58,7 +58,7 @@ def _fn(builder: ir.IRBuilder, name: str, ret: ir.Type, *args: ir.Type) -> ir.Fu
 
 
 @intrinsic
-def load8(typingctx, arr, off):  # noqa: ANN001, ANN201
+def load8(typingctx, arr, off):
     """arr[off:off + 32] of an int8 array as a V8."""
     def codegen(context, builder, sig, args):
         v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 8))
@@ -68,7 +68,7 @@ def load8(typingctx, arr, off):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def load16(typingctx, arr, off):  # noqa: ANN001, ANN201
+def load16(typingctx, arr, off):
     """arr[off:off + 32] of an int16 array as a V16."""
     def codegen(context, builder, sig, args):
         v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 16))
@@ -78,7 +78,7 @@ def load16(typingctx, arr, off):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def store8(typingctx, arr, off, v):  # noqa: ANN001, ANN201
+def store8(typingctx, arr, off, v):
     """arr[off:off + 32] = v (int8 array, V8)."""
     def codegen(context, builder, sig, args):
         st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 8))
@@ -88,7 +88,7 @@ def store8(typingctx, arr, off, v):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def store16(typingctx, arr, off, v):  # noqa: ANN001, ANN201
+def store16(typingctx, arr, off, v):
     """arr[off:off + 32] = v (int16 array, V16)."""
     def codegen(context, builder, sig, args):
         st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 16))
@@ -98,7 +98,7 @@ def store16(typingctx, arr, off, v):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def splat8(typingctx, x):  # noqa: ANN001, ANN201
+def splat8(typingctx, x):
     """A V8 with every lane = x (an integer, truncated to 8 bits)."""
     def codegen(context, builder, sig, args):
         s = builder.trunc(args[0], _I8) if args[0].type.width > 8 else args[0]
@@ -108,10 +108,10 @@ def splat8(typingctx, x):  # noqa: ANN001, ANN201
     return V8(x), codegen
 
 
-def _vbinary(op: str, vt: VecType):  # noqa: ANN202
+def _vbinary(op: str, vt: VecType):
     bits = vt.bits
 
-    def typer(typingctx, a, b):  # noqa: ANN001, ANN202
+    def typer(typingctx, a, b):
         def codegen(context, builder, sig, args):
             x, y = args
             if op in ("add", "sub", "xor", "or_"):
@@ -131,7 +131,7 @@ sub8 = _vbinary("sub", V8)
 
 
 @intrinsic
-def widen(typingctx, a):  # noqa: ANN001, ANN201
+def widen(typingctx, a):
     """V8 -> V16, sign extension."""
     def codegen(context, builder, sig, args):
         return builder.sext(args[0], _vty(16))
@@ -139,7 +139,7 @@ def widen(typingctx, a):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def sat8(typingctx, a):  # noqa: ANN001, ANN201
+def sat8(typingctx, a):
     """V16 -> V8 clamped to -127..127 (symmetric: |x| fits in 7 bits). Written as the
     saturating narrowing to -128..127 (one ``packsswb``) and a max with -127 on 8 bits."""
     def codegen(context, builder, sig, args):
@@ -155,7 +155,7 @@ def sat8(typingctx, a):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def abs8(typingctx, a):  # noqa: ANN001, ANN201
+def abs8(typingctx, a):
     """|a| lane-wise (a > -128)."""
     def codegen(context, builder, sig, args):
         t = _vty(8)
@@ -165,7 +165,7 @@ def abs8(typingctx, a):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def select_eq8(typingctx, x, y, a, b):  # noqa: ANN001, ANN201
+def select_eq8(typingctx, x, y, a, b):
     """Lane-wise ``a if x == y else b``."""
     def codegen(context, builder, sig, args):
         return builder.select(builder.icmp_signed("==", args[0], args[1]), args[2], args[3])
@@ -173,7 +173,7 @@ def select_eq8(typingctx, x, y, a, b):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def neg_where8(typingctx, s, m):  # noqa: ANN001, ANN201
+def neg_where8(typingctx, s, m):
     """Lane-wise ``-m if s < 0 else m`` (m > -128)."""
     def codegen(context, builder, sig, args):
         neg = builder.icmp_signed("<", args[0], _splat_const(8, 0))
@@ -182,7 +182,7 @@ def neg_where8(typingctx, s, m):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def scale8(typingctx, m, num):  # noqa: ANN001, ANN201
+def scale8(typingctx, m, num):
     """Lane-wise ``(m num) >> 4`` of a V8 with 0 <= m <= 127 and an integer 1 <= num <= 16
     (the result is at most 127)."""
     def codegen(context, builder, sig, args):
@@ -198,7 +198,7 @@ def scale8(typingctx, m, num):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def any_negative16(typingctx, a):  # noqa: ANN001, ANN201
+def any_negative16(typingctx, a):
     """True if some lane of the V16 is negative."""
     def codegen(context, builder, sig, args):
         t = _vty(16)
@@ -208,7 +208,7 @@ def any_negative16(typingctx, a):  # noqa: ANN001, ANN201
 
 
 @intrinsic
-def zeros16(typingctx):  # noqa: ANN001, ANN201
+def zeros16(typingctx):
     """A V16 of zeros."""
     def codegen(context, builder, sig, args):
         return _splat_const(16, 0)

@@ -69,7 +69,7 @@ import torch
 from softran.nr.coding.ldpc.base_graph import base_graph_dims, lifting_size_for_length
 from softran.nr.coding.ldpc.plan import DecodePlan, decode_plan
 from softran.nr.coding.ldpc.triton_support import triton_usable
-from softran.validation import check_choice, check_int, check_llr, check_real
+from softran.validation import check_choice, check_int, check_llr, check_real, check_tensor
 
 __all__ = ["DECODE_KERNELS", "LLR_SATURATION", "ldpc_decode"]
 
@@ -277,12 +277,24 @@ def _decode_layered_triton(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
     return (L[:, :plan.kb * zc] < 0).to(torch.uint8), iterations
 
 
-def _decode_layered_fixed(llr: torch.Tensor, plan: DecodePlan, max_iterations: int,
-                          offset_ms: bool, scaling: float, offset: float, early: bool
-                          ) -> tuple[torch.Tensor, torch.Tensor]:
-    from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed
+def _decode_fixed_numpy(llr: torch.Tensor, flat: torch.Tensor, plan: DecodePlan,
+                        batch: torch.Size, max_iterations: int, offset_ms: bool, scaling: float,
+                        offset: float, early: bool, return_parity_check: bool
+                        ) -> tuple[torch.Tensor, ...]:
+    """``kernel="numba-int8"`` end to end on NumPy arrays (a few microseconds of tensor
+    conversions instead of a few torch operations per call)."""
+    from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_arrays
 
-    return decode_fixed(llr, plan, max_iterations, offset_ms, scaling, offset, early)
+    x = flat.to(torch.float32).contiguous().numpy()
+    bits, iterations = decode_fixed_arrays(x, plan, max_iterations, offset_ms, scaling, offset,
+                                           early)
+    if not iterations.all():     # a block with a NaN LLR was not decoded: the message
+        check_llr("llr", llr)
+    out = (torch.from_numpy(bits.reshape(*batch, plan.kb * plan.zc)),
+           torch.from_numpy(np.abs(iterations).reshape(batch)))
+    if return_parity_check:
+        return (*out, torch.from_numpy((iterations > 0).reshape(batch)))
+    return out
 
 
 def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
@@ -316,7 +328,12 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     >>> bool((bits == cbs).all()), iters.tolist()
     (True, [1, 1, 1])
     """
-    llr = check_llr("llr", llr)
+    # the fixed-point kernel finds NaN LLRs itself (while it scales each block), so that a
+    # small batch does not pay for a separate pass over the data: check_llr runs (and raises)
+    # only when the kernel reports one
+    nan_in_kernel = (kernel == "numba-int8" and isinstance(llr, torch.Tensor)
+                     and llr.is_floating_point())
+    llr = check_tensor("llr", llr, min_dim=1) if nan_in_kernel else check_llr("llr", llr)
     bgn = check_int("bgn", bgn, 1, 2)
     max_iterations = check_int("max_iterations", max_iterations, 1)
     algorithm = check_choice("algorithm", algorithm, _ALGORITHMS)
@@ -349,6 +366,10 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     plan = decode_plan(bgn, zc)
     batch = llr.shape[:-1]
     flat = llr.detach().reshape(-1, n)
+    if kernel == "numba-int8":
+        return _decode_fixed_numpy(llr, flat, plan, batch, max_iterations,
+                                   algorithm == "layered-offset-min-sum", scaling, offset,
+                                   early_termination, return_parity_check)
     if algorithm == "sum-product":
         bits, iterations = _decode_sum_product(flat, plan, max_iterations, early_termination)
     else:
@@ -360,7 +381,7 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
             else:
                 kernel = "triton" if triton_usable(llr.device) else "torch"
         run = {"numba": _decode_layered_numba, "triton": _decode_layered_triton,
-               "torch": _decode_layered_torch, "numba-int8": _decode_layered_fixed}[kernel]
+               "torch": _decode_layered_torch}[kernel]
         bits, iterations = run(flat, plan, max_iterations, offset_ms, scaling, offset,
                                early_termination)
     parity_ok = iterations > 0

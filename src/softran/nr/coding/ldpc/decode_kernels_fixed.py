@@ -82,8 +82,8 @@ from softran.nr.coding.ldpc._simd import (
 from softran.nr.coding.ldpc.decode_kernels import kernel_threads
 from softran.nr.coding.ldpc.plan import DecodePlan
 
-__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_reference", "fixed_scaling",
-           "quantize_llr"]
+__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_arrays", "decode_fixed_reference",
+           "fixed_scaling", "quantize_llr"]
 
 #: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
 #: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
@@ -108,15 +108,20 @@ def fixed_scaling(scaling: float) -> int:
 
 @njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _block_scale(x, target, sat):  # pragma: no cover - compiled
-    """target / mean|x| over the finite nonzero x below sat (1 if none); the float64 sum is
-    reassociated (vectorised), the same in every kernel and in quantize_llr."""
+    """target / mean|x| over the finite nonzero x below sat (1 if none), NaN if x holds a
+    NaN; the float64 sum is reassociated (vectorised), the same in every kernel and in
+    quantize_llr."""
     acc = 0.0
     n = 0
+    nan = 0
     for i in range(x.shape[0]):
         a = abs(np.float64(x[i]))
         ok = (a > 0.0) & (a < sat)
         acc += a if ok else 0.0
         n += 1 if ok else 0
+        nan += 1 if np.isnan(a) else 0
+    if nan:
+        return np.nan
     if n == 0 or acc <= 0.0:
         return 1.0
     return target * n / acc
@@ -403,6 +408,8 @@ def _decode_one(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo
                 offset, early, target, sat, q, L, R, m1, m2, s1, s2, sg, acc,
                 active):  # pragma: no cover - compiled
     scale = _block_scale(llr, target, sat)
+    if np.isnan(scale):     # a NaN input: the caller raises
+        return 0
     _quantize_into(llr, scale, q)
     for j in range(4 * zc):
         L[j] = 0
@@ -492,21 +499,42 @@ def decode_fixed(llr: torch.Tensor, plan: DecodePlan, max_iterations: int, offse
     x = llr.detach().contiguous()
     if x.dtype != torch.float32:
         x = x.to(torch.float32)
+    bits, iterations = decode_fixed_arrays(x.numpy(), plan, max_iterations, offset_ms, scaling,
+                                           offset, early)
+    return torch.from_numpy(bits), torch.from_numpy(iterations)
+
+
+def decode_fixed_arrays(x: np.ndarray, plan: DecodePlan, max_iterations: int, offset_ms: bool,
+                        scaling: float, offset: float, early: bool
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`decode_fixed` on NumPy arrays (TS 38.212 §5.3.2 codes), without the tensor
+    conversions: ``x`` C-contiguous float32 ``[B, (n_cols - 2) Zc]``; returns ``(bits uint8
+    [B, K], iterations int32 [B])``, iterations 0 for a block whose LLRs hold a NaN (not
+    decoded; the caller raises). The vector kernel (module docstring) runs where
+    ``Zc % LANES == 0``, the scalar one elsewhere.
+
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> x = np.full((2, 50 * 64), 5.0, dtype=np.float32)       # the all-zero codeword
+    >>> x[1, 3] = np.nan
+    >>> bits, iters = decode_fixed_arrays(x, decode_plan(2, 64), 4, False, 0.75, 0.5, True)
+    >>> int(bits[0].sum()), iters.tolist()
+    (0, [1, 0])
+    """
     b = x.shape[0]
-    bits = np.empty((b, plan.kb * plan.zc), dtype=np.uint8)
+    bits = np.zeros((b, plan.kb * plan.zc), dtype=np.uint8)
     iterations = np.empty(b, dtype=np.int32)
     if plan.zc % LANES == 0:
-        _decode_vector(x.numpy(), bits, iterations, plan, max_iterations, offset_ms, scaling,
-                       offset, early)
-        return torch.from_numpy(bits), torch.from_numpy(iterations)
+        _decode_vector(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
+                       early)
+        return bits, iterations
     with kernel_threads(b) as parallel:
         fn = _decode_parallel if parallel else _decode_serial
-        fn(x.numpy(), bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
+        fn(x, bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
            np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
            np.int64(max_iterations), np.int64(1 if offset_ms else 0),
            np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
            np.float64(LLR_TARGET), np.float64(_SAT))
-    return torch.from_numpy(bits), torch.from_numpy(iterations)
+    return bits, iterations
 
 
 _WORKSPACES = threading.local()
@@ -746,7 +774,7 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
 
 
 @intrinsic
-def _address(typingctx, arr):  # noqa: ANN001, ANN202
+def _address(typingctx, arr):
     """The data address of an array, as an integer."""
     def codegen(context, builder, sig, args):
         data = context.make_array(sig.args[0])(context, builder, args[0]).data
@@ -783,6 +811,8 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
                   active):  # pragma: no cover - compiled
     S = zc + _W
     scale = _block_scale(llr, target, sat)
+    if np.isnan(scale):     # a NaN input: the caller raises
+        return 0
     for c in range(n_cols):
         cur[c] = 0
         rot[c] = 0
@@ -805,7 +835,7 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
         active[i] = on
     R[:] = 0
     off = int(np.floor(offset * scale + 0.5))
-    off = off if off < 127 else 127
+    off = min(off, 127)
     used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, S,
                       max_it, algo, scaling_num, off, early)
     for c in range(bits.shape[0] // zc):
