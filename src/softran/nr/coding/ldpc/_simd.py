@@ -114,7 +114,7 @@ def _vbinary(op: str, vt: VecType):
     def typer(typingctx, a, b):
         def codegen(context, builder, sig, args):
             x, y = args
-            if op in ("add", "sub", "xor", "or_"):
+            if op in ("add", "sub", "xor"):
                 return getattr(builder, op)(x, y)
             return builder.call(_fn(builder, f"llvm.{op}.v{LANES}i{bits}", _vty(bits), _vty(bits),
                                     _vty(bits)), [x, y])
@@ -124,10 +124,10 @@ def _vbinary(op: str, vt: VecType):
     return intrinsic(typer)
 
 
-add16, sub16, xor16, or16 = (_vbinary("add", V16), _vbinary("sub", V16), _vbinary("xor", V16),
-                             _vbinary("or_", V16))
-min8, max8, xor8 = _vbinary("smin", V8), _vbinary("smax", V8), _vbinary("xor", V8)
+add16, sub16, xor16 = _vbinary("add", V16), _vbinary("sub", V16), _vbinary("xor", V16)
+max8, xor8 = _vbinary("smax", V8), _vbinary("xor", V8)
 sub8 = _vbinary("sub", V8)
+umin8, umax8 = _vbinary("umin", V8), _vbinary("umax", V8)
 
 
 @intrinsic
@@ -139,24 +139,21 @@ def widen(typingctx, a):
 
 
 @intrinsic
-def sat8(typingctx, a):
-    """V16 -> V8 clamped to -127..127 (symmetric: |x| fits in 7 bits). Written as the
-    saturating narrowing to -128..127 (one ``packsswb``) and a max with -127 on 8 bits."""
+def narrow8(typingctx, a):
+    """V16 -> V8 clamped to -128..127 (one saturating narrowing)."""
     def codegen(context, builder, sig, args):
-        t, t8 = _vty(16), _vty(8)
+        t = _vty(16)
         v = builder.call(_fn(builder, f"llvm.smin.v{LANES}i16", t, t, t),
                          [args[0], _splat_const(16, 127)])
         v = builder.call(_fn(builder, f"llvm.smax.v{LANES}i16", t, t, t),
                          [v, _splat_const(16, -128)])
-        v = builder.trunc(v, t8)
-        return builder.call(_fn(builder, f"llvm.smax.v{LANES}i8", t8, t8, t8),
-                            [v, _splat_const(8, -127)])
+        return builder.trunc(v, _vty(8))
     return V8(V16), codegen
 
 
 @intrinsic
 def abs8(typingctx, a):
-    """|a| lane-wise (a > -128)."""
+    """|a| lane-wise (|-128| = -128, i.e. 128 read as unsigned)."""
     def codegen(context, builder, sig, args):
         t = _vty(8)
         return builder.call(_fn(builder, f"llvm.abs.v{LANES}i8", t, t, _I1),

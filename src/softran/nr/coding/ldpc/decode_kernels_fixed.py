@@ -64,9 +64,8 @@ from softran.nr.coding.ldpc._simd import (
     load8,
     load16,
     max8,
-    min8,
+    narrow8,
     neg_where8,
-    sat8,
     scale8,
     select_eq8,
     splat8,
@@ -74,6 +73,8 @@ from softran.nr.coding.ldpc._simd import (
     store16,
     sub8,
     sub16,
+    umax8,
+    umin8,
     widen,
     xor8,
     xor16,
@@ -739,12 +740,16 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     r = RS[k] + z0
                     r = r - zc if r >= zc else r
                     t = sub16(load16(L, RD[k] + r), widen(load8(R, (e0 + kk) * zc + z0)))
-                    u = sat8(t)
+                    # u = t narrowed to -128..127; |u| as unsigned 0..128 (|-128| = 128):
+                    # with m1, m2 starting at 127 the unsigned minima are those of
+                    # min(|u|, 127), and pass 2's |u| == m1 differs from the rule only where
+                    # m1 = m2 = 127 (same message)
+                    u = narrow8(t)
                     store16(T, k * _W, t)
                     store8(U, k * _W, u)
                     a = abs8(u)
-                    m2 = min8(max8(a, m1), m2)
-                    m1 = min8(a, m1)
+                    m2 = umin8(umax8(a, m1), m2)
+                    m1 = umin8(a, m1)
                     sg = xor8(sg, u)
                 if algo == 0:
                     s1 = scale8(m1, num)
