@@ -194,7 +194,10 @@ def test_waterfall_within_0_1_db_bg2(algorithm: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("algorithm", LAYERED)
 @pytest.mark.parametrize("bgn,zc,rate,ebn0", [(1, 384, 1 / 3, 0.9), (2, 15, 0.4, 1.5),
-                                              (1, 208, 0.5, 1.6)])
+                                              (1, 208, 0.5, 1.6),
+                                              # the UL latency slot's code blocks (16QAM
+                                              # MCS 16: R = 658/1024), vector kernel
+                                              (1, 320, 0.64, 2.35)])
 def test_waterfall_within_0_1_db(algorithm: str, bgn: int, zc: int, rate: float,
                                  ebn0: float) -> None:
     n = 300

@@ -1,13 +1,25 @@
-"""Explicit 32-lane integer vectors for the Numba LDPC kernels (no standard clause: a
+"""Explicit 64-lane integer vectors for the Numba LDPC kernels (no standard clause: a
 code-generation helper of ``decode_kernels_fixed.py``).
 
 Numba has no SIMD types, and LLVM vectorises only innermost loops: a kernel that keeps a
 row's running minima in registers while it walks the row's edges (the loop over z outside
 the loop over edges) cannot be written with scalar code. These intrinsics give Numba two
-LLVM vector types, ``V8`` = ``<32 x i8>`` and ``V16`` = ``<32 x i16>``, held in registers
-(one / two AVX2 registers), with unaligned loads / stores from 1-D int8 / int16 arrays at an
-element offset and the handful of lane-wise operations the kernels need. No bounds checks:
-the callers guarantee ``offset + 32 <= len(array)``.
+LLVM vector types, ``V8`` = ``<LANES x i8>`` and ``V16`` = ``<LANES x i16>`` (LANES = 64),
+held in registers (two / four AVX2 registers), with loads / stores from 1-D int8 / int16
+arrays at an element offset and the handful of lane-wise operations the kernels need. LLVM
+lowers them to whatever vector width the CPU has (SSE, AVX2, AVX-512). No bounds checks:
+the callers guarantee ``offset + LANES <= len(array)``.
+
+>>> import numpy as np
+>>> from numba import njit
+>>> @njit
+... def lane_max(a, b, out):
+...     store8(out, 0, max8(load8(a, 0), load8(b, 0)))
+>>> a, b = np.arange(LANES, dtype=np.int8), np.full(LANES, 10, dtype=np.int8)
+>>> out = np.empty(LANES, dtype=np.int8)
+>>> lane_max(a, b, out)
+>>> out[:12].tolist()
+[10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 11]
 """
 
 from __future__ import annotations
@@ -22,7 +34,7 @@ _I1, _I8, _I16 = ir.IntType(1), ir.IntType(8), ir.IntType(16)
 
 
 class VecType(types.Type):
-    """A Numba type for ``<32 x iN>`` (N = 8 or 16)."""
+    """A Numba type for ``<LANES x iN>`` (N = 8 or 16)."""
 
     def __init__(self, bits: int) -> None:
         self.bits = bits
@@ -47,6 +59,14 @@ def _splat_const(bits: int, value: int) -> ir.Constant:
     return ir.Constant(_vty(bits), [ir.Constant(ir.IntType(bits), value)] * LANES)
 
 
+def _splat(builder: ir.IRBuilder, x: ir.Value, bits: int) -> ir.Value:
+    """A vector of ``bits``-bit lanes all equal to the scalar x (of that width)."""
+    undef = ir.Constant(_vty(bits), ir.Undefined)
+    v = builder.insert_element(undef, x, ir.Constant(ir.IntType(32), 0))
+    zeros = ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES)
+    return builder.shuffle_vector(v, undef, zeros)
+
+
 def _ptr(context, builder, arrty, arr, off, bits):
     data = context.make_array(arrty)(context, builder, arr).data
     p = builder.gep(data, [off])
@@ -59,7 +79,7 @@ def _fn(builder: ir.IRBuilder, name: str, ret: ir.Type, *args: ir.Type) -> ir.Fu
 
 @intrinsic
 def load8(typingctx, arr, off):
-    """arr[off:off + 32] of an int8 array as a V8."""
+    """arr[off:off + LANES] of an int8 array as a V8."""
     def codegen(context, builder, sig, args):
         v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 8))
         v.align = 1
@@ -69,7 +89,7 @@ def load8(typingctx, arr, off):
 
 @intrinsic
 def load16(typingctx, arr, off):
-    """arr[off:off + 32] of an int16 array as a V16."""
+    """arr[off:off + LANES] of an int16 array as a V16."""
     def codegen(context, builder, sig, args):
         v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 16))
         v.align = 2
@@ -79,7 +99,7 @@ def load16(typingctx, arr, off):
 
 @intrinsic
 def store8(typingctx, arr, off, v):
-    """arr[off:off + 32] = v (int8 array, V8)."""
+    """arr[off:off + LANES] = v (int8 array, V8)."""
     def codegen(context, builder, sig, args):
         st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 8))
         st.align = 1
@@ -89,7 +109,7 @@ def store8(typingctx, arr, off, v):
 
 @intrinsic
 def store16(typingctx, arr, off, v):
-    """arr[off:off + 32] = v (int16 array, V16)."""
+    """arr[off:off + LANES] = v (int16 array, V16)."""
     def codegen(context, builder, sig, args):
         st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 16))
         st.align = 2
@@ -102,9 +122,7 @@ def splat8(typingctx, x):
     """A V8 with every lane = x (an integer, truncated to 8 bits)."""
     def codegen(context, builder, sig, args):
         s = builder.trunc(args[0], _I8) if args[0].type.width > 8 else args[0]
-        v = builder.insert_element(ir.Constant(_vty(8), ir.Undefined), s, ir.Constant(ir.IntType(32), 0))
-        return builder.shuffle_vector(v, ir.Constant(_vty(8), ir.Undefined),
-                                      ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
+        return _splat(builder, s, 8)
     return V8(x), codegen
 
 
@@ -185,11 +203,7 @@ def scale8(typingctx, m, num):
     def codegen(context, builder, sig, args):
         w = builder.sext(args[0], _vty(16))
         n = builder.trunc(args[1], _I16) if args[1].type.width > 16 else args[1]
-        nv = builder.insert_element(ir.Constant(_vty(16), ir.Undefined), n,
-                                    ir.Constant(ir.IntType(32), 0))
-        nv = builder.shuffle_vector(nv, ir.Constant(_vty(16), ir.Undefined),
-                                    ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
-        p = builder.ashr(builder.mul(w, nv), _splat_const(16, 4))
+        p = builder.ashr(builder.mul(w, _splat(builder, n, 16)), _splat_const(16, 4))
         return builder.trunc(p, _vty(8))
     return V8(V8, num), codegen
 

@@ -34,15 +34,30 @@ The algorithm, per code block
 4. **Output**: hard decisions ``L < 0`` of the first K columns; iteration counts as the float
    kernels (negative when the final hard decisions fail a parity check).
 
-Layout: L is ``[n_cols][2 Zc]`` int16, each column stored twice in a row, so that the
-cyclically shifted view of a column (shift p) is the contiguous run ``[p, p + Zc)``; after a
-row writes a column at that run, the two copies are made equal again (``_sync_column``).
-Every loop over z counts from 0 with unsigned offsets and has no branches, so LLVM
-vectorises it (8- and 16-bit lanes through the intrinsics below). Row processing is fused:
-one pass over the row's edges (two edges at a time) computes ``u`` and updates the running
-minima and the sign parity; a second pass writes R and L.
+Two Numba kernels run this algorithm, bit for bit (both tested against the reference):
 
-Workspaces: one per call (per thread with ``prange``), reused for every block of the call.
+* the **vector kernel** where ``Zc % LANES == 0`` (``LANES`` = 64: Zc = 64, 128, 192, 256,
+  320, 384, ...). It is written with explicit 64-lane LLVM vectors (``_simd.py``) and
+  turns the loops around: for each run of 64 checks of a layer, pass 1 walks the row's
+  edges keeping ``m1``, ``m2`` and the sign parity in registers (and ``t``, ``u`` of each
+  edge in a small buffer), pass 2 writes R and L. Each column has two buffers (ping-pong),
+  the current one holding the column rotated by the shift of the row that wrote it last:
+  a row reads the shifted view as one contiguous run (the first 64 lanes are mirrored
+  after the end for the wrap) and writes its result in check order, from lane 0, to the
+  other buffer, so that every store is aligned (measured: misaligned stores cost about as
+  much as the rest of the row pass). The serial kernel's workspaces are allocated once per
+  (thread, base graph, Zc) and reused. See the comment above ``_iterate_v`` for the layout.
+* the **scalar kernel** for the other lifting sizes: L is ``[n_cols][2 Zc]`` int16, each
+  column stored twice in a row, so that the cyclically shifted view of a column (shift p) is
+  the contiguous run ``[p, p + Zc)``; after a row writes a column at that run, the two copies
+  are made equal again (``_sync_column``). Every loop over z counts from 0 with unsigned
+  offsets and has no branches, so LLVM vectorises it (8- and 16-bit lanes through the
+  intrinsics below). Row processing is fused: one pass over the row's edges (two edges at a
+  time) computes ``u`` and updates the running minima and the sign parity; a second pass
+  writes R and L. Workspaces: one per call (per thread with ``prange``).
+
+Both find NaN inputs while they scale a block (iteration count 0, the caller raises), so
+that :func:`~softran.nr.coding.ldpc.ldpc_decode` needs no separate pass over the LLRs.
 """
 
 from __future__ import annotations
