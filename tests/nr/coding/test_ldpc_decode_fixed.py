@@ -122,8 +122,9 @@ def test_other_scalings_match_reference(scaling: float) -> None:
     assert torch.equal(fast[0], ref[0]) and torch.equal(fast[1], ref[1])
 
 
-def test_threads_give_identical_results() -> None:
-    _, d = random_blocks(1, 96, 6, seed=2)
+@pytest.mark.parametrize("zc", [96, 128])  # the scalar and the vector kernel
+def test_threads_give_identical_results(zc: int) -> None:
+    _, d = random_blocks(1, zc, 6, seed=2)
     llr = awgn_llr(d, 1.0, 1 / 3, d.shape[-1], noise_like(d, 3))
     old_torch, old_numba = torch.get_num_threads(), numba.get_num_threads()
     try:

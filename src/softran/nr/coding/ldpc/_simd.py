@@ -224,3 +224,4 @@ def zeros16(typingctx):
     def codegen(context, builder, sig, args):
         return _splat_const(16, 0)
     return V16(), codegen
+
