@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -278,17 +279,62 @@ def _decode_layered_triton(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
     return (L[:, :plan.kb * zc] < 0).to(torch.uint8), iterations
 
 
-def _decode_fixed_numpy(llr: torch.Tensor, flat: torch.Tensor, plan: DecodePlan,
-                        batch: torch.Size, max_iterations: int, offset_ms: bool, scaling: float,
-                        offset: float, early: bool, return_parity_check: bool
-                        ) -> tuple[torch.Tensor, ...]:
+_OPTIONS_SEEN: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_decode_fixed_arrays: Any = None
+
+
+def _checked_options(bgn: Any, max_iterations: Any, algorithm: Any, scaling: Any, offset: Any,
+                     early_termination: Any, return_parity_check: Any, kernel: Any
+                     ) -> tuple[int, int, str, float, float, str]:
+    """ldpc_decode's scalar arguments, checked (``(bgn, max_iterations, algorithm, scaling,
+    offset, kernel)``, canonical). A combination that passed once is remembered (keyed by
+    the values and their types), so a slot loop pays the checks once, not per call."""
+    key: tuple[Any, ...] | None = (
+        bgn, type(bgn), max_iterations, type(max_iterations), algorithm, type(algorithm),
+        scaling, type(scaling), offset, type(offset), early_termination,
+        type(early_termination), return_parity_check, type(return_parity_check), kernel,
+        type(kernel))
+    try:
+        hit = _OPTIONS_SEEN.get(key)
+    except TypeError:          # an unhashable argument: checked below (and refused)
+        key, hit = None, None
+    if hit is not None:
+        return hit
+    bgn = check_int("bgn", bgn, 1, 2)
+    max_iterations = check_int("max_iterations", max_iterations, 1)
+    algorithm = check_choice("algorithm", algorithm, _ALGORITHMS)
+    scaling = check_real("scaling", scaling, 0.0, 1.0)
+    if scaling == 0.0:
+        raise ValueError("scaling = 0.0 is not allowed; it must be > 0 (and <= 1)")
+    offset = check_real("offset", offset, low=0.0)
+    if not isinstance(early_termination, bool):
+        raise TypeError(f"early_termination must be a bool, got {early_termination!r}")
+    if not isinstance(return_parity_check, bool):
+        raise TypeError(f"return_parity_check must be a bool, got {return_parity_check!r}")
+    kernel = check_choice("kernel", kernel, DECODE_KERNELS)
+    checked = (bgn, max_iterations, algorithm, scaling, offset, kernel)
+    if key is not None:
+        if len(_OPTIONS_SEEN) >= 256:
+            _OPTIONS_SEEN.clear()
+        _OPTIONS_SEEN[key] = checked
+    return checked
+
+
+def _decode_fixed_numpy(llr: torch.Tensor, plan: DecodePlan, batch: torch.Size,
+                        max_iterations: int, offset_ms: bool, scaling: float, offset: float,
+                        early: bool, return_parity_check: bool) -> tuple[torch.Tensor, ...]:
     """``kernel="numba-int8"`` end to end on NumPy arrays (a few microseconds of tensor
     conversions instead of a few torch operations per call)."""
-    from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_arrays
-
-    x = flat.to(torch.float32).contiguous().numpy()
-    bits, iterations = decode_fixed_arrays(x, plan, max_iterations, offset_ms, scaling, offset,
-                                           early)
+    global _decode_fixed_arrays
+    if _decode_fixed_arrays is None:    # imported on first use (Numba compiles on import)
+        from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_arrays
+        _decode_fixed_arrays = decode_fixed_arrays
+    x = llr.detach()
+    if x.dtype != torch.float32:
+        x = x.to(torch.float32)
+    x = np.ascontiguousarray(x.numpy().reshape(-1, llr.shape[-1]))
+    bits, iterations = _decode_fixed_arrays(x, plan, max_iterations, offset_ms, scaling, offset,
+                                            early)
     if not iterations.all():     # a block with a NaN LLR was not decoded: the message
         check_llr("llr", llr)
     out = (torch.from_numpy(bits.reshape(*batch, plan.kb * plan.zc)),
@@ -335,18 +381,9 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     nan_in_kernel = (kernel == "numba-int8" and isinstance(llr, torch.Tensor)
                      and llr.is_floating_point())
     llr = check_tensor("llr", llr, min_dim=1) if nan_in_kernel else check_llr("llr", llr)
-    bgn = check_int("bgn", bgn, 1, 2)
-    max_iterations = check_int("max_iterations", max_iterations, 1)
-    algorithm = check_choice("algorithm", algorithm, _ALGORITHMS)
-    scaling = check_real("scaling", scaling, 0.0, 1.0)
-    if scaling == 0.0:
-        raise ValueError("scaling = 0.0 is not allowed; it must be > 0 (and <= 1)")
-    offset = check_real("offset", offset, low=0.0)
-    if not isinstance(early_termination, bool):
-        raise TypeError(f"early_termination must be a bool, got {early_termination!r}")
-    if not isinstance(return_parity_check, bool):
-        raise TypeError(f"return_parity_check must be a bool, got {return_parity_check!r}")
-    kernel = check_choice("kernel", kernel, DECODE_KERNELS)
+    bgn, max_iterations, algorithm, scaling, offset, kernel = _checked_options(
+        bgn, max_iterations, algorithm, scaling, offset, early_termination,
+        return_parity_check, kernel)
     _, n_cols, kb = base_graph_dims(bgn)
     n = llr.shape[-1]
     zc = lifting_size_for_length("N (llr.shape[-1])", n, bgn, n_cols - 2)
@@ -366,11 +403,11 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
 
     plan = decode_plan(bgn, zc)
     batch = llr.shape[:-1]
-    flat = llr.detach().reshape(-1, n)
     if kernel == "numba-int8":
-        return _decode_fixed_numpy(llr, flat, plan, batch, max_iterations,
+        return _decode_fixed_numpy(llr, plan, batch, max_iterations,
                                    algorithm == "layered-offset-min-sum", scaling, offset,
                                    early_termination, return_parity_check)
+    flat = llr.detach().reshape(-1, n)
     if algorithm == "sum-product":
         bits, iterations = _decode_sum_product(flat, plan, max_iterations, early_termination)
     else:
