@@ -225,3 +225,22 @@ def zeros16(typingctx):
         return _splat_const(16, 0)
     return V16(), codegen
 
+
+
+@intrinsic
+def and16(typingctx, a, b):
+    """Lane-wise a & b of two V16."""
+    def codegen(context, builder, sig, args):
+        return builder.and_(args[0], args[1])
+    return V16(V16, V16), codegen
+
+
+@intrinsic
+def lanes_below16(typingctx, n):
+    """A V16 mask: all ones in lanes 0..n-1, zeros in the others."""
+    def codegen(context, builder, sig, args):
+        idx = ir.Constant(_vty(16), [ir.Constant(_I16, j) for j in range(LANES)])
+        m = builder.trunc(args[0], _I16) if args[0].type.width > 16 else args[0]
+        below = builder.icmp_signed("<", idx, _splat(builder, m, 16))
+        return builder.sext(below, _vty(16))
+    return V16(n), codegen

@@ -48,7 +48,7 @@ Kernels: the layered algorithms have four implementations behind ``kernel``:
   iterations (about 15 small kernels per layer);
 * ``"numba-int8"``: the fixed-point CPU kernels of ``decode_kernels_fixed.py`` (8-bit messages,
   16-bit posteriors, each block's LLRs quantised to a mean magnitude of 16 levels; explicit
-  64-lane vectors where Zc is a multiple of 64), about seven times the float kernel's
+  64-lane vectors for Zc >= 16), about seven times the float kernel's
   throughput on one thread (bench/bench_ldpc.py). It is not bit-exact with the float kernels (its own
   reference, ``decode_fixed_reference``, is): same decisions at high SNR, and a waterfall
   within 0.1 dB of the float decoder's (tests/nr/coding/test_ldpc_decode_fixed.py). Chosen

@@ -36,8 +36,9 @@ The algorithm, per code block
 
 Two Numba kernels run this algorithm, bit for bit (both tested against the reference):
 
-* the **vector kernel** where ``Zc % LANES == 0`` (``LANES`` = 64: Zc = 64, 128, 192, 256,
-  320, 384, ...). It is written with explicit 64-lane LLVM vectors (``_simd.py``) and
+* the **vector kernel** for Zc >= 16. It is written with explicit 64-lane LLVM vectors
+  (``_simd.py``; where Zc is not a multiple of 64 the last run of each layer computes
+  padding lanes that are never stored where they are read, see ``_iterate_v``) and
   turns the loops around: for each run of 64 checks of a layer, pass 1 walks the row's
   edges keeping ``m1``, ``m2`` and the sign parity in registers (and ``t``, ``u`` of each
   edge in a small buffer), pass 2 writes R and L. Each column has two buffers (ping-pong),
@@ -47,7 +48,7 @@ Two Numba kernels run this algorithm, bit for bit (both tested against the refer
   other buffer, so that every store is aligned (measured: misaligned stores cost about as
   much as the rest of the row pass). The serial kernel's workspaces are allocated once per
   (thread, base graph, Zc) and reused. See the comment above ``_iterate_v`` for the layout.
-* the **scalar kernel** for the other lifting sizes: L is ``[n_cols][2 Zc]`` int16, each
+* the **scalar kernel** for Zc < 16: L is ``[n_cols][2 Zc]`` int16, each
   column stored twice in a row, so that the cyclically shifted view of a column (shift p) is
   the contiguous run ``[p, p + Zc)``; after a row writes a column at that run, the two copies
   are made equal again (``_sync_column``). Every loop over z counts from 0 with unsigned
@@ -75,7 +76,9 @@ from softran.nr.coding.ldpc._simd import (
     LANES,
     abs8,
     add16,
+    and16,
     any_negative16,
+    lanes_below16,
     load8,
     load16,
     max8,
@@ -526,8 +529,8 @@ def decode_fixed_arrays(x: np.ndarray, plan: DecodePlan, max_iterations: int, of
     """:func:`decode_fixed` on NumPy arrays (TS 38.212 §5.3.2 codes), without the tensor
     conversions: ``x`` C-contiguous float32 ``[B, (n_cols - 2) Zc]``; returns ``(bits uint8
     [B, K], iterations int32 [B])``, iterations 0 for a block whose LLRs hold a NaN (not
-    decoded; the caller raises). The vector kernel (module docstring) runs where
-    ``Zc % LANES == 0``, the scalar one elsewhere.
+    decoded; the caller raises). The vector kernel (module docstring) runs for Zc >= 16,
+    the scalar one below.
 
     >>> from softran.nr.coding.ldpc.plan import decode_plan
     >>> x = np.full((2, 50 * 64), 5.0, dtype=np.float32)       # the all-zero codeword
@@ -539,7 +542,7 @@ def decode_fixed_arrays(x: np.ndarray, plan: DecodePlan, max_iterations: int, of
     b = x.shape[0]
     bits = np.zeros((b, plan.kb * plan.zc), dtype=np.uint8)
     iterations = np.empty(b, dtype=np.int32)
-    if plan.zc % LANES == 0:
+    if plan.zc >= _SCALAR_BELOW:
         _decode_vector(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
                        early)
         return bits, iterations
@@ -666,24 +669,31 @@ def decode_fixed_reference(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
 
 
 
-# ------------------------------------------------------------- the vector kernel (Zc % W == 0)
+# ---------------------------------------------------------------------------- the vector kernel
 # The same algorithm, bit for bit, with the loop over z outside the loop over a row's edges:
 # for each run of W = ``LANES`` checks of a layer, the running minima and the sign parity stay
 # in registers (``_simd``'s W-lane vectors) while pass 1 reads the row's edges (keeping
 # t = L - R and its 8-bit view per edge in the small buffers T, U) and pass 2 writes them.
 #
-# Layout of the posteriors: each column c has two buffers (ping-pong) of S = Zc + W int16,
-# ``L[(2 c + b) S : (2 c + b) S + Zc]``, of which ``cur[c]`` is current and holds L rotated by
-# ``rot[c]``: ``buf[z] = L_c[(z + rot[c]) mod Zc]``, its first W lanes mirrored at ``+ Zc``.
-# A row with shift p reads its edge's check lanes z0.. as the contiguous run at
-# ``(p - rot[c] + z0) mod Zc`` of the current buffer (the mirror covers the wrap) and writes
-# them in check order, from lane 0, to the other buffer, whose rotation becomes p: every
-# store is aligned to the vector width (misaligned stores cost about as much as the rest of
-# the pass). The clamp of L to +-L_MAX is left out: L = q + (the sum of the column's
-# messages) exactly, so |L| <= 127 (1 + max column degree) < L_MAX and the clamp never acts.
+# Layout of the posteriors: each column c has two buffers (ping-pong) of S = Zp + W int16
+# (Zp = Zc rounded up to a multiple of W), ``L[(2 c + b) S : ...]``, of which ``cur[c]`` is
+# current and holds L rotated by ``rot[c]``: ``buf[z] = L_c[(z + rot[c]) mod Zc]`` for
+# z < Zc, and the mirror ``buf[Zc + j] = buf[j mod Zc]`` for j < W. A row with shift p reads
+# its edge's check lanes z0.. as the contiguous run at ``(p - rot[c] + z0) mod Zc`` of the
+# current buffer (the mirror covers the wrap) and writes them in check order, from lane 0, to
+# the other buffer, whose rotation becomes p: every store is aligned to the vector width
+# (misaligned stores cost about as much as the rest of the pass). R is ``[edge][Zp]``.
+# Zc not a multiple of W: the last run of a layer (z0 = Zp - W) computes W - (Zc - z0)
+# padding lanes from whatever follows its reads; their L stores land in the mirror, which
+# the run z0 = 0, processed last, rewrites (the mirror store below); their R stores land in
+# R's padding; the syndrome masks them. A valid lane only ever reads positions < Zc + W.
+# The clamp of L to +-L_MAX is left out: L = q + (the sum of the column's messages)
+# exactly, so |L| <= 127 (1 + max column degree) < L_MAX and the clamp never acts.
 
 _W = LANES
 _ALIGN = 64  # bytes
+#: Lifting sizes below this run the scalar kernel (the vector kernel would compute 64 lanes)
+_SCALAR_BELOW = 16
 
 
 @njit(cache=True, nogil=True)
@@ -700,6 +710,12 @@ def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _padded(zc):  # pragma: no cover - compiled
+    """Zc rounded up to a multiple of W."""
+    return ((zc + _W - 1) // _W) * _W
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _hard_decisions(src, dst):  # pragma: no cover - compiled
     for z in range(dst.shape[0]):
         dst[z] = np.uint8(1) if src[z] < 0 else np.uint8(0)
@@ -707,7 +723,10 @@ def _hard_decisions(src, dst):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma: no cover
-    """True if the hard decisions (sign bits of L) satisfy every active check."""
+    """True if the hard decisions (sign bits of L) satisfy every active check (the lanes
+    past Zc of the last run of W masked out)."""
+    last = ((zc - 1) // _W) * _W
+    tail = lanes_below16(zc - last)
     for i in range(row_ptr.shape[0] - 1):
         if not active[i]:
             continue
@@ -721,14 +740,16 @@ def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma
                 r = r + zc if r < 0 else r
                 r = r - zc if r >= zc else r
                 acc = xor16(acc, load16(L, (2 * c + cur[c]) * S + r))
+            if z0 == last:
+                acc = and16(acc, tail)
             if any_negative16(acc):
                 return False
     return True
 
 
 @njit(cache=True, nogil=True)
-def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, S, max_it,
-               algo, num, off, early):  # pragma: no cover - compiled
+def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp, S,
+               max_it, algo, num, off, early):  # pragma: no cover - compiled
     """Layered min-sum on one block (layout above); returns the iterations run, negative
     when the final hard decisions fail a parity check."""
     n_rows = row_ptr.shape[0] - 1
@@ -746,7 +767,8 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                 RS[k] = r + zc if r < 0 else r
                 RD[k] = (2 * c + cur[c]) * S
                 WR[k] = (2 * c + 1 - cur[c]) * S
-            for z0 in range(0, zc, _W):
+            for ch in range(zp // _W - 1, -1, -1):   # the run holding lane 0 last
+                z0 = ch * _W
                 m1 = splat8(127)
                 m2 = splat8(127)
                 sg = zero8
@@ -754,7 +776,7 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     k = np.uint64(kk)
                     r = RS[k] + z0
                     r = r - zc if r >= zc else r
-                    t = sub16(load16(L, RD[k] + r), widen(load8(R, (e0 + kk) * zc + z0)))
+                    t = sub16(load16(L, RD[k] + r), widen(load8(R, (e0 + kk) * zp + z0)))
                     # u = t narrowed to -128..127; |u| as unsigned 0..128 (|-128| = 128):
                     # with m1, m2 starting at 127 the unsigned minima are those of
                     # min(|u|, 127), and pass 2's |u| == m1 differs from the rule only where
@@ -776,7 +798,7 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     k = np.uint64(kk)
                     u = load8(U, k * _W)
                     rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
-                    store8(R, (e0 + kk) * zc + z0, rn)
+                    store8(R, (e0 + kk) * zp + z0, rn)
                     v = add16(load16(T, k * _W), widen(rn))
                     o = WR[k] + z0
                     store16(L, o, v)
@@ -813,8 +835,9 @@ def _aligned(n, dtype):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _scratch_v(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compiled
-    return (_aligned(2 * n_cols * (zc + _W), np.int16),   # L: posteriors (layout above)
-            _aligned(n_edges * zc, np.int8),              # R: check-to-variable messages
+    zp = _padded(zc)
+    return (_aligned(2 * n_cols * (zp + _W), np.int16),   # L: posteriors (layout above)
+            _aligned(n_edges * zp, np.int8),              # R: check-to-variable messages
             _aligned(d_max * _W, np.int16),               # T: a row's t = L - R, W lanes
             _aligned(d_max * _W, np.int8),                # U: their 8-bit views
             np.empty(d_max, dtype=np.int64),              # RD: read buffer of each edge
@@ -829,7 +852,8 @@ def _scratch_v(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compil
 def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
                   scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
                   active):  # pragma: no cover - compiled
-    S = zc + _W
+    zp = _padded(zc)
+    S = zp + _W
     scale = _block_scale(llr, target, sat)
     if np.isnan(scale):     # a NaN input: the caller raises
         return 0
@@ -841,7 +865,8 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
         _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
     for c in range(n_cols):
         o = 2 * c * S
-        L[o + zc:o + zc + _W] = L[o:o + _W]
+        for j in range(_W):
+            L[o + zc + j] = L[o + j % zc]
     # row skipping: a row whose degree-1 column holds only zeros changes nothing
     for i in range(row_ptr.shape[0] - 1):
         c = deg1[i]
@@ -856,8 +881,8 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
     R[:] = 0
     off = int(np.floor(offset * scale + 0.5))
     off = min(off, 127)
-    used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, S,
-                      max_it, algo, scaling_num, off, early)
+    used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp,
+                      S, max_it, algo, scaling_num, off, early)
     for c in range(bits.shape[0] // zc):
         o = (2 * c + cur[c]) * S
         r = rot[c]
