@@ -682,7 +682,9 @@ def decode_fixed_reference(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
 # its edge's check lanes z0.. as the contiguous run at ``(p - rot[c] + z0) mod Zc`` of the
 # current buffer (the mirror covers the wrap) and writes them in check order, from lane 0, to
 # the other buffer, whose rotation becomes p: every store is aligned to the vector width
-# (misaligned stores cost about as much as the rest of the pass). R is ``[edge][Zp]``.
+# (misaligned stores cost about as much as the rest of the pass). R holds each row's
+# messages in the order the kernel visits them, run by run (``[row][run][edge][W]``, runs
+# from the last): one sequential stream per iteration.
 # Zc not a multiple of W: the last run of a layer (z0 = Zp - W) computes W - (Zc - z0)
 # padding lanes from whatever follows its reads; their L stores land in the mirror, which
 # the run z0 = 0, processed last, rewrites (the mirror store below); their R stores land in
@@ -769,6 +771,7 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                 WR[k] = (2 * c + 1 - cur[c]) * S
             for ch in range(zp // _W - 1, -1, -1):   # the run holding lane 0 last
                 z0 = ch * _W
+                rb = e0 * zp + (zp - _W - z0) * d       # R of this run: d x W, in order
                 m1 = splat8(127)
                 m2 = splat8(127)
                 sg = zero8
@@ -776,7 +779,7 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     k = np.uint64(kk)
                     r = RS[k] + z0
                     r = r - zc if r >= zc else r
-                    t = sub16(load16(L, RD[k] + r), widen(load8(R, (e0 + kk) * zp + z0)))
+                    t = sub16(load16(L, RD[k] + r), widen(load8(R, rb + kk * _W)))
                     # u = t narrowed to -128..127; |u| as unsigned 0..128 (|-128| = 128):
                     # with m1, m2 starting at 127 the unsigned minima are those of
                     # min(|u|, 127), and pass 2's |u| == m1 differs from the rule only where
@@ -798,7 +801,7 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     k = np.uint64(kk)
                     u = load8(U, k * _W)
                     rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
-                    store8(R, (e0 + kk) * zp + z0, rn)
+                    store8(R, rb + kk * _W, rn)
                     v = add16(load16(T, k * _W), widen(rn))
                     o = WR[k] + z0
                     store16(L, o, v)
