@@ -77,44 +77,33 @@ def _fn(builder: ir.IRBuilder, name: str, ret: ir.Type, *args: ir.Type) -> ir.Fu
     return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ret, list(args)), name)
 
 
-@intrinsic
-def load8(typingctx, arr, off):
-    """arr[off:off + LANES] of an int8 array as a V8."""
-    def codegen(context, builder, sig, args):
-        v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 8))
-        v.align = 1
-        return v
-    return V8(arr, off), codegen
+def _load(vt: VecType):  # returns a Numba intrinsic
+    def typer(typingctx, arr, off):
+        def codegen(context, builder, sig, args):
+            v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], vt.bits))
+            v.align = vt.bits // 8
+            return v
+        return vt(arr, off), codegen
+
+    typer.__name__ = f"load{vt.bits}"
+    typer.__doc__ = f"arr[off:off + LANES] of an int{vt.bits} array as a V{vt.bits}."
+    return intrinsic(typer)
 
 
-@intrinsic
-def load16(typingctx, arr, off):
-    """arr[off:off + LANES] of an int16 array as a V16."""
-    def codegen(context, builder, sig, args):
-        v = builder.load(_ptr(context, builder, sig.args[0], args[0], args[1], 16))
-        v.align = 2
-        return v
-    return V16(arr, off), codegen
+def _store(vt: VecType):  # returns a Numba intrinsic
+    def typer(typingctx, arr, off, v):
+        def codegen(context, builder, sig, args):
+            ptr = _ptr(context, builder, sig.args[0], args[0], args[1], vt.bits)
+            builder.store(args[2], ptr).align = vt.bits // 8
+            return context.get_dummy_value()
+        return types.none(arr, off, vt), codegen
+
+    typer.__name__ = f"store{vt.bits}"
+    typer.__doc__ = f"arr[off:off + LANES] = v (an int{vt.bits} array, a V{vt.bits})."
+    return intrinsic(typer)
 
 
-@intrinsic
-def store8(typingctx, arr, off, v):
-    """arr[off:off + LANES] = v (int8 array, V8)."""
-    def codegen(context, builder, sig, args):
-        st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 8))
-        st.align = 1
-        return context.get_dummy_value()
-    return types.none(arr, off, v), codegen
-
-
-@intrinsic
-def store16(typingctx, arr, off, v):
-    """arr[off:off + LANES] = v (int16 array, V16)."""
-    def codegen(context, builder, sig, args):
-        st = builder.store(args[2], _ptr(context, builder, sig.args[0], args[0], args[1], 16))
-        st.align = 2
-        return context.get_dummy_value()
-    return types.none(arr, off, v), codegen
+load8, load16, store8, store16 = _load(V8), _load(V16), _store(V8), _store(V16)
 
 
 @intrinsic
