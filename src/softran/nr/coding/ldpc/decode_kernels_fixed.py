@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import threading
 
+import numba
 import numpy as np
 import torch
 from llvmlite import ir
@@ -559,16 +560,19 @@ def decode_fixed_arrays(x: np.ndarray, plan: DecodePlan, max_iterations: int, of
 _WORKSPACES = threading.local()
 
 
-def _workspace(plan: DecodePlan) -> tuple[np.ndarray, ...]:
-    """The serial vector kernel's scratch arrays for ``plan``, allocated once per thread."""
+def _workspace(plan: DecodePlan, n_threads: int = 0) -> tuple[np.ndarray, ...]:
+    """The vector kernel's scratch arrays for ``plan``, allocated once per calling thread:
+    1-D for the serial kernel (``n_threads`` = 0), else stacked ``[n_threads, ...]`` for the
+    parallel one (one row per Numba thread)."""
     cache = getattr(_WORKSPACES, "by_plan", None)
     if cache is None:
         cache = _WORKSPACES.by_plan = {}
-    key = (plan.bgn, plan.zc)
+    key = (plan.bgn, plan.zc, n_threads)
     ws = cache.get(key)
     if ws is None:
-        ws = cache[key] = _scratch_v(plan.n_rows, plan.cols.shape[0], plan.n_cols, plan.d_max,
-                                     plan.zc)
+        dims = (plan.n_rows, plan.cols.shape[0], plan.n_cols, plan.d_max, plan.zc)
+        ws = cache[key] = (_scratch_v(*dims) if n_threads == 0
+                           else _scratch_threads(n_threads, *dims))
     return ws
 
 
@@ -580,7 +584,8 @@ def _decode_vector(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray, plan
             bool(early), LLR_TARGET, _SAT)
     with kernel_threads(x.shape[0]) as parallel:
         if parallel:
-            _decode_parallel_v(x, bits, iterations, *args, plan.d_max, *tail)
+            ws = _workspace(plan, numba.get_num_threads())
+            _decode_parallel_v(x, bits, iterations, *args, *tail, *ws)
         else:
             _decode_serial_v(x, bits, iterations, *args, *tail, *_workspace(plan))
 
@@ -905,12 +910,33 @@ def _decode_serial_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, 
                                  U, RD, RS, WR, cur, rot, active)
 
 
+@njit(cache=True, nogil=True)
+def _scratch_threads(n_threads, n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover
+    """_scratch_v's arrays stacked [n_threads, ...] (each row aligned: its size in bytes is a
+    multiple of _ALIGN)."""
+    zp = _padded(zc)
+    n_l, n_r, n_t = 2 * n_cols * (zp + _W), n_edges * zp, d_max * _W
+    return (_aligned(n_threads * n_l, np.int16).reshape((n_threads, n_l)),
+            _aligned(n_threads * n_r, np.int8).reshape((n_threads, n_r)),
+            _aligned(n_threads * n_t, np.int16).reshape((n_threads, n_t)),
+            _aligned(n_threads * n_t, np.int8).reshape((n_threads, n_t)),
+            np.empty((n_threads, d_max), dtype=np.int64),
+            np.empty((n_threads, d_max), dtype=np.int64),
+            np.empty((n_threads, d_max), dtype=np.int64),
+            np.empty((n_threads, n_cols), dtype=np.int64),
+            np.empty((n_threads, n_cols), dtype=np.int64),
+            np.empty((n_threads, n_rows), dtype=np.bool_))
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _decode_parallel_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, d_max, max_it,
-                       algo, scaling_num, offset, early, target, sat):  # pragma: no cover
+def _decode_parallel_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
+                       scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
+                       active):  # pragma: no cover - compiled
+    """The blocks over Numba's threads, each thread on its own row of the stacked
+    workspaces (_scratch_threads)."""
     for b in prange(llr.shape[0]):
-        L, R, T, U, RD, RS, WR, cur, rot, active = _scratch_v(row_ptr.shape[0] - 1, cols.shape[0],
-                                                              n_cols, d_max, zc)
+        t = numba.get_thread_id()
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
-                                 max_it, algo, scaling_num, offset, early, target, sat, L, R, T,
-                                 U, RD, RS, WR, cur, rot, active)
+                                 max_it, algo, scaling_num, offset, early, target, sat, L[t],
+                                 R[t], T[t], U[t], RD[t], RS[t], WR[t], cur[t], rot[t],
+                                 active[t])
