@@ -10,17 +10,19 @@ the fixed-point rows are in CPU time (``time.process_time``: what a free core ne
 shared machine) and in wall time, and the load average is printed with them. Where CUDA is
 usable the same cases (and the encoder) also run on the GPU with batches of 2048 code blocks:
 the Triton kernels (when Triton is installed) and the torch paths, timed with device
-synchronisation.
+synchronisation. A last one-thread case times one UL slot's LDPC stage (3 code blocks BG1
+Zc = 320 with early termination, as in ``softran bench latency``): median and 99th
+percentile of the CPU time per call.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import time
 
 import numba
 import torch
-
-import os
 
 from bench.timing import Row, best_cpu_time, best_time
 from softran.nr.coding.ldpc import base_graph_dims, ldpc_decode, ldpc_encode
@@ -82,9 +84,47 @@ def _measure(threads: int, label: str) -> list[Row]:
             t = best_cpu_time(fixed, repeats=3)
             rows.append((f"decode BG{bgn} K={k} r=1/{round(1 / rate)} 10 it, numba-int8, "
                          f"{label}, CPU time", cbs.numel() / t / 1e6, "Mbit/s"))
+    if threads == 1:
+        rows += _measure_ul_slot()
     cbs, _ = _case(1, 384, 1 / 3, 2.0, seed=9)
     t = best_time(lambda: ldpc_encode(cbs, 1), repeats=3)
     rows.append((f"encode BG1 K={cbs.shape[1]}, {label}", cbs.numel() / t / 1e6, "Mbit/s"))
+    return rows
+
+
+# the UL latency slot's LDPC stage (sim/latency.py: 51 PRB 16QAM MCS 16): 3 code blocks BG1
+# Zc = 320, R = 658/1024, early termination, max 12 iterations; BPSK-AWGN LLRs at an Eb/N0
+# where all decode in a few iterations
+UL_SLOT = (1, 320, 658 / 1024, 3.0)
+UL_SLOT_BLOCKS = 3
+UL_SLOT_CALLS = 300
+
+
+def _measure_ul_slot() -> list[Row]:
+    """Per-call CPU time (``time.thread_time``) median and p99 of ldpc_decode on one UL slot's
+    code blocks, fresh noise per call (a pool of 64 slots), one thread."""
+    bgn, zc, rate, ebn0 = UL_SLOT
+    cbs, llr = _case(bgn, zc, rate, ebn0, seed=11)
+    n = BLOCKS - BLOCKS % UL_SLOT_BLOCKS
+    pool = llr[:n].reshape(-1, UL_SLOT_BLOCKS, llr.shape[-1])
+    sent = cbs[:n].reshape(-1, UL_SLOT_BLOCKS, cbs.shape[-1])
+    rows: list[Row] = []
+    for kernel in ("numba", "numba-int8"):
+        for slot, tx in zip(pool, sent, strict=True):  # warm-up, and every slot decodes
+            if not torch.equal(ldpc_decode(slot, bgn, 12, kernel=kernel)[0], tx):
+                raise RuntimeError(f"decoding failed in the UL slot case ({kernel})")
+        times, iters = [], []
+        for i in range(UL_SLOT_CALLS):
+            slot = pool[i % len(pool)]
+            t0 = time.thread_time()
+            _, it = ldpc_decode(slot, bgn, 12, kernel=kernel)
+            times.append(time.thread_time() - t0)
+            iters.append(float(it.float().mean()))
+        times.sort()
+        label = (f"decode UL slot: {UL_SLOT_BLOCKS} blocks BG{bgn} Zc={zc} R=0.64, early term. "
+                 f"(mean {sum(iters) / len(iters):.1f} it), {kernel}, 1 thread, CPU time")
+        rows.append((f"{label}, median", 1e6 * times[len(times) // 2], "us"))
+        rows.append((f"{label}, p99", 1e6 * times[int(0.99 * (len(times) - 1))], "us"))
     return rows
 
 

@@ -84,7 +84,10 @@ def test_all_zero_block_keeps_scale_one() -> None:
                                                            marks=pytest.mark.slow),
                                               (1, 208, 0.5, 1.5),
                                               (2, 15, 0.4, 0.5), (2, 352, 0.25, 0.8),
-                                              (1, 2, 1 / 3, 2.0), (2, 7, 0.2, 1.0)])
+                                              (1, 2, 1 / 3, 2.0), (2, 7, 0.2, 1.0),
+                                              (1, 64, 1 / 3, 1.0), (2, 128, 0.5, 1.5),
+                                              (1, 320, 0.6, 2.2), (1, 16, 0.5, 2.0),
+                                              (2, 60, 0.3, 1.0)])
 def test_kernel_matches_integer_reference(algorithm: str, early: bool, bgn: int, zc: int,
                                           rate: float, ebn0: float) -> None:
     """Bit for bit: hard bits and signed iteration counts, also where decoding fails for some
@@ -119,8 +122,9 @@ def test_other_scalings_match_reference(scaling: float) -> None:
     assert torch.equal(fast[0], ref[0]) and torch.equal(fast[1], ref[1])
 
 
-def test_threads_give_identical_results() -> None:
-    _, d = random_blocks(1, 96, 6, seed=2)
+@pytest.mark.parametrize("zc", [12, 96])  # the scalar and the vector kernel
+def test_threads_give_identical_results(zc: int) -> None:
+    _, d = random_blocks(1, zc, 6, seed=2)
     llr = awgn_llr(d, 1.0, 1 / 3, d.shape[-1], noise_like(d, 3))
     old_torch, old_numba = torch.get_num_threads(), numba.get_num_threads()
     try:
@@ -191,12 +195,40 @@ def test_waterfall_within_0_1_db_bg2(algorithm: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("algorithm", LAYERED)
 @pytest.mark.parametrize("bgn,zc,rate,ebn0", [(1, 384, 1 / 3, 0.9), (2, 15, 0.4, 1.5),
-                                              (1, 208, 0.5, 1.6)])
+                                              (1, 208, 0.5, 1.6),
+                                              # the UL latency slot's code blocks (16QAM
+                                              # MCS 16: R = 658/1024)
+                                              (1, 320, 0.64, 2.35)])
 def test_waterfall_within_0_1_db(algorithm: str, bgn: int, zc: int, rate: float,
                                  ebn0: float) -> None:
     n = 300
     a, b, fixed_fail, _ = _waterfall_discordance(bgn, zc, rate, ebn0, n, algorithm)
     _assert_not_worse(a, b, fixed_fail, n)
+
+
+@pytest.mark.parametrize("zc", [52, 13])
+def test_nan_llr_refused(zc: int) -> None:
+    """The fixed-point kernels find a NaN while they scale the block (both kernels: Zc = 52
+    vector, 13 scalar); ldpc_decode then raises check_llr's error."""
+    llr = torch.full((2, 3, 66 * zc), 4.0)
+    llr[1, 2, 17] = math.nan
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index \(1, 2, 17\)\)"):
+        ldpc_decode(llr, 1, kernel="numba-int8")
+    with pytest.raises(TypeError, match="llr"):
+        ldpc_decode(torch.zeros(1, 66 * zc, dtype=torch.int32), 1, kernel="numba-int8")
+
+
+def test_batch_shape_and_parity_flag() -> None:
+    """Leading batch dimensions are kept; the parity flag is False for a block whose
+    decisions fail a check (here: random LLRs with one iteration)."""
+    cbs, d = random_blocks(1, 64, 6, seed=40)
+    llr = (4.0 * (1 - 2 * d.float())).view(2, 3, -1)
+    bits, iters, ok = ldpc_decode(llr, 1, 5, kernel="numba-int8", return_parity_check=True)
+    assert bits.shape == (2, 3, 22 * 64) and iters.shape == ok.shape == (2, 3)
+    assert torch.equal(bits.view(6, -1), cbs) and bool(ok.all()) and iters.tolist() == [[1] * 3] * 2
+    noise = torch.randn(llr.shape, generator=torch.Generator().manual_seed(41))
+    bits, iters, ok = ldpc_decode(noise, 1, 1, kernel="numba-int8", return_parity_check=True)
+    assert not bool(ok.any()) and iters.tolist() == [[1] * 3] * 2
 
 
 def test_bad_kernel_uses() -> None:

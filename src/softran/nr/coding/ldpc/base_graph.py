@@ -76,6 +76,9 @@ def lifting_sizes() -> tuple[int, ...]:
     return tuple(_lifting_table())
 
 
+_LIFTING_SET = frozenset(lifting_sizes())
+
+
 def lifting_size_set(zc: int) -> int:
     """Set index i_LS (0..7) of the lifting size ``zc`` (TS 38.212 Table 5.3.2-1).
 
@@ -202,6 +205,8 @@ def lifting_size_for_length(name: str, length: int, bgn: int, columns: int) -> i
     >>> lifting_size_for_length("K", 22 * 384, 1, 22)
     384
     """
+    if length % columns == 0 and length // columns in _LIFTING_SET:
+        return length // columns
     allowed = [columns * z for z in lifting_sizes()]
     if length not in allowed:
         raise ValueError(f"{name} = {length} is not allowed for bgn = {bgn}; allowed: "

@@ -34,19 +34,38 @@ The algorithm, per code block
 4. **Output**: hard decisions ``L < 0`` of the first K columns; iteration counts as the float
    kernels (negative when the final hard decisions fail a parity check).
 
-Layout: L is ``[n_cols][2 Zc]`` int16, each column stored twice in a row, so that the
-cyclically shifted view of a column (shift p) is the contiguous run ``[p, p + Zc)``; after a
-row writes a column at that run, the two copies are made equal again (``_sync_column``).
-Every loop over z counts from 0 with unsigned offsets and has no branches, so LLVM
-vectorises it (8- and 16-bit lanes through the intrinsics below). Row processing is fused:
-one pass over the row's edges (two edges at a time) computes ``u`` and updates the running
-minima and the sign parity; a second pass writes R and L.
+Two Numba kernels run this algorithm, bit for bit (both tested against the reference):
 
-Workspaces: one per call (per thread with ``prange``), reused for every block of the call.
+* the **vector kernel** for Zc >= 16. It is written with explicit 64-lane LLVM vectors
+  (``_simd.py``; where Zc is not a multiple of 64 the last run of each layer computes
+  padding lanes that are never stored where they are read, see ``_iterate_v``) and
+  turns the loops around: for each run of 64 checks of a layer, pass 1 walks the row's
+  edges keeping ``m1``, ``m2`` and the sign parity in registers (and ``t``, ``u`` of each
+  edge in a small buffer), pass 2 writes R and L. Each column has two buffers (ping-pong),
+  the current one holding the column rotated by the shift of the row that wrote it last:
+  a row reads the shifted view as one contiguous run (the first 64 lanes are mirrored
+  after the end for the wrap) and writes its result in check order, from lane 0, to the
+  other buffer, so that every store is aligned (measured: misaligned stores cost about as
+  much as the rest of the row pass). The serial kernel's workspaces are allocated once per
+  (thread, base graph, Zc) and reused. See the comment above ``_iterate_v`` for the layout.
+* the **scalar kernel** for Zc < 16: L is ``[n_cols][2 Zc]`` int16, each
+  column stored twice in a row, so that the cyclically shifted view of a column (shift p) is
+  the contiguous run ``[p, p + Zc)``; after a row writes a column at that run, the two copies
+  are made equal again (``_sync_column``). Every loop over z counts from 0 with unsigned
+  offsets and has no branches, so LLVM vectorises it (8- and 16-bit lanes through the
+  intrinsics below). Row processing is fused: one pass over the row's edges (two edges at a
+  time) computes ``u`` and updates the running minima and the sign parity; a second pass
+  writes R and L. Workspaces: one per call (per thread with ``prange``).
+
+Both find NaN inputs while they scale a block (iteration count 0, the caller raises), so
+that :func:`~softran.nr.coding.ldpc.ldpc_decode` needs no separate pass over the LLRs.
 """
 
 from __future__ import annotations
 
+import threading
+
+import numba
 import numpy as np
 import torch
 from llvmlite import ir
@@ -54,11 +73,37 @@ from numba import njit, prange
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
+from softran.nr.coding.ldpc._simd import (
+    LANES,
+    abs8,
+    add16,
+    and16,
+    any_negative16,
+    lanes_below16,
+    load8,
+    load16,
+    max8,
+    narrow8,
+    neg_where8,
+    scale8,
+    select_eq8,
+    splat8,
+    store8,
+    store16,
+    sub8,
+    sub16,
+    umax8,
+    umin8,
+    widen,
+    xor8,
+    xor16,
+    zeros16,
+)
 from softran.nr.coding.ldpc.decode_kernels import kernel_threads
 from softran.nr.coding.ldpc.plan import DecodePlan
 
-__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_reference", "fixed_scaling",
-           "quantize_llr"]
+__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_arrays", "decode_fixed_reference",
+           "fixed_scaling", "quantize_llr"]
 
 #: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
 #: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
@@ -81,15 +126,22 @@ def fixed_scaling(scaling: float) -> int:
 # ------------------------------------------------------------------------------ quantising
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _block_scale(x, target, sat):  # pragma: no cover - compiled
+    """target / mean|x| over the finite nonzero x below sat (1 if none), NaN if x holds a
+    NaN; the float64 sum is reassociated (vectorised), the same in every kernel and in
+    quantize_llr."""
     acc = 0.0
     n = 0
+    nan = 0
     for i in range(x.shape[0]):
         a = abs(np.float64(x[i]))
-        if a > 0.0 and a < sat:
-            acc += a
-            n += 1
+        ok = (a > 0.0) & (a < sat)
+        acc += a if ok else 0.0
+        n += 1 if ok else 0
+        nan += 1 if np.isnan(a) else 0
+    if nan:
+        return np.nan
     if n == 0 or acc <= 0.0:
         return 1.0
     return target * n / acc
@@ -376,6 +428,8 @@ def _decode_one(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo
                 offset, early, target, sat, q, L, R, m1, m2, s1, s2, sg, acc,
                 active):  # pragma: no cover - compiled
     scale = _block_scale(llr, target, sat)
+    if np.isnan(scale):     # a NaN input: the caller raises
+        return 0
     _quantize_into(llr, scale, q)
     for j in range(4 * zc):
         L[j] = 0
@@ -465,17 +519,75 @@ def decode_fixed(llr: torch.Tensor, plan: DecodePlan, max_iterations: int, offse
     x = llr.detach().contiguous()
     if x.dtype != torch.float32:
         x = x.to(torch.float32)
+    bits, iterations = decode_fixed_arrays(x.numpy(), plan, max_iterations, offset_ms, scaling,
+                                           offset, early)
+    return torch.from_numpy(bits), torch.from_numpy(iterations)
+
+
+def decode_fixed_arrays(x: np.ndarray, plan: DecodePlan, max_iterations: int, offset_ms: bool,
+                        scaling: float, offset: float, early: bool
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`decode_fixed` on NumPy arrays (TS 38.212 §5.3.2 codes), without the tensor
+    conversions: ``x`` C-contiguous float32 ``[B, (n_cols - 2) Zc]``; returns ``(bits uint8
+    [B, K], iterations int32 [B])``, iterations 0 for a block whose LLRs hold a NaN (not
+    decoded; the caller raises). The vector kernel (module docstring) runs for Zc >= 16,
+    the scalar one below.
+
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> x = np.full((2, 50 * 64), 5.0, dtype=np.float32)       # the all-zero codeword
+    >>> x[1, 3] = np.nan
+    >>> bits, iters = decode_fixed_arrays(x, decode_plan(2, 64), 4, False, 0.75, 0.5, True)
+    >>> int(bits[0].sum()), iters.tolist()
+    (0, [1, 0])
+    """
     b = x.shape[0]
-    bits = np.empty((b, plan.kb * plan.zc), dtype=np.uint8)
+    bits = np.zeros((b, plan.kb * plan.zc), dtype=np.uint8)
     iterations = np.empty(b, dtype=np.int32)
+    if plan.zc >= _SCALAR_BELOW:
+        _decode_vector(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
+                       early)
+        return bits, iterations
     with kernel_threads(b) as parallel:
         fn = _decode_parallel if parallel else _decode_serial
-        fn(x.numpy(), bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
+        fn(x, bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
            np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
            np.int64(max_iterations), np.int64(1 if offset_ms else 0),
            np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
            np.float64(LLR_TARGET), np.float64(_SAT))
-    return torch.from_numpy(bits), torch.from_numpy(iterations)
+    return bits, iterations
+
+
+_WORKSPACES = threading.local()
+
+
+def _workspace(plan: DecodePlan, n_threads: int = 0) -> tuple[np.ndarray, ...]:
+    """The vector kernel's scratch arrays for ``plan``, allocated once per calling thread:
+    1-D for the serial kernel (``n_threads`` = 0), else stacked ``[n_threads, ...]`` for the
+    parallel one (one row per Numba thread)."""
+    cache = getattr(_WORKSPACES, "by_plan", None)
+    if cache is None:
+        cache = _WORKSPACES.by_plan = {}
+    key = (plan.bgn, plan.zc, n_threads)
+    ws = cache.get(key)
+    if ws is None:
+        dims = (plan.n_rows, plan.cols.shape[0], plan.n_cols, plan.d_max, plan.zc)
+        ws = cache[key] = (_scratch_v(*dims) if n_threads == 0
+                           else _scratch_threads(n_threads, *dims))
+    return ws
+
+
+def _decode_vector(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray, plan: DecodePlan,
+                   max_iterations: int, offset_ms: bool, scaling: float, offset: float,
+                   early: bool) -> None:
+    args = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col, plan.zc, plan.n_cols)
+    tail = (max_iterations, 1 if offset_ms else 0, fixed_scaling(scaling), float(offset),
+            bool(early), LLR_TARGET, _SAT)
+    with kernel_threads(x.shape[0]) as parallel:
+        if parallel:
+            ws = _workspace(plan, numba.get_num_threads())
+            _decode_parallel_v(x, bits, iterations, *args, *tail, *ws)
+        else:
+            _decode_serial_v(x, bits, iterations, *args, *tail, *_workspace(plan))
 
 
 # ------------------------------------------------------------------------ torch reference
@@ -559,3 +671,272 @@ def decode_fixed_reference(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
     ok = ~running if early else syndrome_ok()
     bits = (L[:, :plan.kb].reshape(b, -1) < 0).to(torch.uint8)
     return bits, torch.where(ok, iterations, -iterations).to(torch.int32)
+
+
+
+# ---------------------------------------------------------------------------- the vector kernel
+# The same algorithm, bit for bit, with the loop over z outside the loop over a row's edges:
+# for each run of W = ``LANES`` checks of a layer, the running minima and the sign parity stay
+# in registers (``_simd``'s W-lane vectors) while pass 1 reads the row's edges (keeping
+# t = L - R and its 8-bit view per edge in the small buffers T, U) and pass 2 writes them.
+#
+# Layout of the posteriors: each column c has two buffers (ping-pong) of S = Zp + W int16
+# (Zp = Zc rounded up to a multiple of W), ``L[(2 c + b) S : ...]``, of which ``cur[c]`` is
+# current and holds L rotated by ``rot[c]``: ``buf[z] = L_c[(z + rot[c]) mod Zc]`` for
+# z < Zc, and the mirror ``buf[Zc + j] = buf[j mod Zc]`` for j < W. A row with shift p reads
+# its edge's check lanes z0.. as the contiguous run at ``(p - rot[c] + z0) mod Zc`` of the
+# current buffer (the mirror covers the wrap) and writes them in check order, from lane 0, to
+# the other buffer, whose rotation becomes p: every store is aligned to the vector width
+# (misaligned stores cost about as much as the rest of the pass). R holds each row's
+# messages in the order the kernel visits them, run by run (``[row][run][edge][W]``, runs
+# from the last): one sequential stream per iteration.
+# Zc not a multiple of W: the last run of a layer (z0 = Zp - W) computes W - (Zc - z0)
+# padding lanes from whatever follows its reads; their L stores land in the mirror, which
+# the run z0 = 0, processed last, rewrites (the mirror store below); their R stores land in
+# R's padding; the syndrome masks them. A valid lane only ever reads positions < Zc + W.
+# The clamp of L to +-L_MAX is left out: L = q + (the sum of the column's messages)
+# exactly, so |L| <= 127 (1 + max column degree) < L_MAX and the clamp never acts.
+
+_W = LANES
+_ALIGN = 64  # bytes
+#: Lifting sizes below this run the scalar kernel (the vector kernel would compute 64 lanes)
+_SCALAR_BELOW = 16
+
+
+@njit(cache=True, nogil=True)
+def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
+    """L[dst + z] = int16(q(x[src + z])) for z < n (step 1, branch-free)."""
+    s = np.float32(scale)
+    xs = x[src:src + n]
+    out = L[dst:dst + n]
+    for zz in range(n):
+        v = xs[zz] * s
+        v = min(max(v, np.float32(-127.0)), np.float32(127.0))
+        r = np.floor(abs(v) + np.float32(0.5))
+        out[zz] = np.int16(-r if v < 0 else r)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _padded(zc):  # pragma: no cover - compiled
+    """Zc rounded up to a multiple of W."""
+    return ((zc + _W - 1) // _W) * _W
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hard_decisions(src, dst):  # pragma: no cover - compiled
+    for z in range(dst.shape[0]):
+        dst[z] = np.uint8(1) if src[z] < 0 else np.uint8(0)
+
+
+@njit(cache=True, nogil=True)
+def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma: no cover
+    """True if the hard decisions (sign bits of L) satisfy every active check (the lanes
+    past Zc of the last run of W masked out)."""
+    last = ((zc - 1) // _W) * _W
+    tail = lanes_below16(zc - last)
+    for i in range(row_ptr.shape[0] - 1):
+        if not active[i]:
+            continue
+        e0 = row_ptr[i]
+        e1 = row_ptr[i + 1]
+        for z0 in range(0, zc, _W):
+            acc = zeros16()
+            for e in range(e0, e1):
+                c = cols[e]
+                r = shifts[e] - rot[c] + z0
+                r = r + zc if r < 0 else r
+                r = r - zc if r >= zc else r
+                acc = xor16(acc, load16(L, (2 * c + cur[c]) * S + r))
+            if z0 == last:
+                acc = and16(acc, tail)
+            if any_negative16(acc):
+                return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp, S,
+               max_it, algo, num, off, early):  # pragma: no cover - compiled
+    """Layered min-sum on one block (layout above); returns the iterations run, negative
+    when the final hard decisions fail a parity check."""
+    n_rows = row_ptr.shape[0] - 1
+    offv = splat8(off)
+    zero8 = splat8(0)
+    for it in range(max_it):
+        for i in range(n_rows):
+            if not active[i]:
+                continue
+            e0 = row_ptr[i]
+            d = row_ptr[i + 1] - e0
+            for k in range(d):
+                c = cols[e0 + k]
+                r = shifts[e0 + k] - rot[c]
+                RS[k] = r + zc if r < 0 else r
+                RD[k] = (2 * c + cur[c]) * S
+                WR[k] = (2 * c + 1 - cur[c]) * S
+            for ch in range(zp // _W - 1, -1, -1):   # the run holding lane 0 last
+                z0 = ch * _W
+                rb = e0 * zp + (zp - _W - z0) * d       # R of this run: d x W, in order
+                m1 = splat8(127)
+                m2 = splat8(127)
+                sg = zero8
+                for kk in range(d):
+                    k = np.uint64(kk)
+                    r = RS[k] + z0
+                    r = r - zc if r >= zc else r
+                    t = sub16(load16(L, RD[k] + r), widen(load8(R, rb + kk * _W)))
+                    # u = t narrowed to -128..127; |u| as unsigned 0..128 (|-128| = 128):
+                    # with m1, m2 starting at 127 the unsigned minima are those of
+                    # min(|u|, 127), and pass 2's |u| == m1 differs from the rule only where
+                    # m1 = m2 = 127 (same message)
+                    u = narrow8(t)
+                    store16(T, k * _W, t)
+                    store8(U, k * _W, u)
+                    a = abs8(u)
+                    m2 = umin8(umax8(a, m1), m2)
+                    m1 = umin8(a, m1)
+                    sg = xor8(sg, u)
+                if algo == 0:
+                    s1 = scale8(m1, num)
+                    s2 = scale8(m2, num)
+                else:
+                    s1 = max8(sub8(m1, offv), zero8)
+                    s2 = max8(sub8(m2, offv), zero8)
+                for kk in range(d):
+                    k = np.uint64(kk)
+                    u = load8(U, k * _W)
+                    rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
+                    store8(R, rb + kk * _W, rn)
+                    v = add16(load16(T, k * _W), widen(rn))
+                    o = WR[k] + z0
+                    store16(L, o, v)
+                    if z0 == 0:
+                        store16(L, o + zc, v)
+            for k in range(d):
+                c = cols[e0 + k]
+                cur[c] = 1 - cur[c]
+                rot[c] = shifts[e0 + k]
+        if early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
+            return it + 1
+    if not early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
+        return max_it
+    return -max_it
+
+
+@intrinsic
+def _address(typingctx, arr):
+    """The data address of an array, as an integer."""
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        return builder.ptrtoint(data, ir.IntType(64))
+    return types.int64(arr), codegen
+
+
+@njit(cache=True, nogil=True)
+def _aligned(n, dtype):  # pragma: no cover - compiled
+    """An uninitialised array of n elements whose data starts on an _ALIGN-byte boundary."""
+    raw = np.empty(n + _ALIGN, dtype=dtype)
+    size = raw.itemsize
+    skip = ((_ALIGN - _address(raw) % _ALIGN) % _ALIGN) // size
+    return raw[skip:skip + n]
+
+
+@njit(cache=True, nogil=True)
+def _scratch_v(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compiled
+    zp = _padded(zc)
+    return (_aligned(2 * n_cols * (zp + _W), np.int16),   # L: posteriors (layout above)
+            _aligned(n_edges * zp, np.int8),              # R: check-to-variable messages
+            _aligned(d_max * _W, np.int16),               # T: a row's t = L - R, W lanes
+            _aligned(d_max * _W, np.int8),                # U: their 8-bit views
+            np.empty(d_max, dtype=np.int64),              # RD: read buffer of each edge
+            np.empty(d_max, dtype=np.int64),              # RS: read offset (rotation)
+            np.empty(d_max, dtype=np.int64),              # WR: write buffer of each edge
+            np.empty(n_cols, dtype=np.int64),             # cur: current buffer per column
+            np.empty(n_cols, dtype=np.int64),             # rot: its rotation
+            np.empty(n_rows, dtype=np.bool_))             # active rows
+
+
+@njit(cache=True, nogil=True)
+def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
+                  scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
+                  active):  # pragma: no cover - compiled
+    zp = _padded(zc)
+    S = zp + _W
+    scale = _block_scale(llr, target, sat)
+    if np.isnan(scale):     # a NaN input: the caller raises
+        return 0
+    for c in range(n_cols):
+        cur[c] = 0
+        rot[c] = 0
+    L[:4 * S] = 0  # the punctured columns 0 and 1
+    for c in range(2, n_cols):
+        _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
+    for c in range(n_cols):
+        o = 2 * c * S
+        for j in range(_W):
+            L[o + zc + j] = L[o + j % zc]
+    # row skipping: a row whose degree-1 column holds only zeros changes nothing
+    for i in range(row_ptr.shape[0] - 1):
+        c = deg1[i]
+        on = True
+        if c >= 0:
+            col = L[2 * c * S:2 * c * S + zc]
+            s = np.int16(0)
+            for z in range(zc):
+                s |= col[z]
+            on = s != 0
+        active[i] = on
+    R[:] = 0
+    off = int(np.floor(offset * scale + 0.5))
+    off = min(off, 127)
+    used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp,
+                      S, max_it, algo, scaling_num, off, early)
+    for c in range(bits.shape[0] // zc):
+        o = (2 * c + cur[c]) * S
+        r = rot[c]
+        # bit z is buf[(z - rot) mod Zc]: two runs
+        _hard_decisions(L[o:o + zc - r], bits[c * zc + r:(c + 1) * zc])
+        _hard_decisions(L[o + zc - r:o + zc], bits[c * zc:c * zc + r])
+    return used
+
+
+@njit(cache=True, nogil=True)
+def _decode_serial_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
+                     scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
+                     active):  # pragma: no cover - compiled
+    for b in range(llr.shape[0]):
+        iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
+                                 max_it, algo, scaling_num, offset, early, target, sat, L, R, T,
+                                 U, RD, RS, WR, cur, rot, active)
+
+
+@njit(cache=True, nogil=True)
+def _scratch_threads(n_threads, n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover
+    """_scratch_v's arrays stacked [n_threads, ...] (each row aligned: its size in bytes is a
+    multiple of _ALIGN)."""
+    zp = _padded(zc)
+    n_l, n_r, n_t = 2 * n_cols * (zp + _W), n_edges * zp, d_max * _W
+    return (_aligned(n_threads * n_l, np.int16).reshape((n_threads, n_l)),
+            _aligned(n_threads * n_r, np.int8).reshape((n_threads, n_r)),
+            _aligned(n_threads * n_t, np.int16).reshape((n_threads, n_t)),
+            _aligned(n_threads * n_t, np.int8).reshape((n_threads, n_t)),
+            np.empty((n_threads, d_max), dtype=np.int64),
+            np.empty((n_threads, d_max), dtype=np.int64),
+            np.empty((n_threads, d_max), dtype=np.int64),
+            np.empty((n_threads, n_cols), dtype=np.int64),
+            np.empty((n_threads, n_cols), dtype=np.int64),
+            np.empty((n_threads, n_rows), dtype=np.bool_))
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _decode_parallel_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
+                       scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
+                       active):  # pragma: no cover - compiled
+    """The blocks over Numba's threads, each thread on its own row of the stacked
+    workspaces (_scratch_threads)."""
+    for b in prange(llr.shape[0]):
+        t = numba.get_thread_id()
+        iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
+                                 max_it, algo, scaling_num, offset, early, target, sat, L[t],
+                                 R[t], T[t], U[t], RD[t], RS[t], WR[t], cur[t], rot[t],
+                                 active[t])
