@@ -224,7 +224,8 @@ def symbol_modulate(bits: torch.Tensor, modulation: str) -> torch.Tensor:
 @njit(cache=True, nogil=True)
 def modulate_into_rows(bits, seq, scramble, qm, pi2, table, index, out
                         ):  # pragma: no cover - compiled
-    """CPU kernel of :func:`symbol_modulate_into`: ``out[r, index[i]] = table[...]`` of the
+    """CPU kernel of :func:`symbol_modulate_into` (TS 38.211 §5.1 mapping, §7.3.1.1
+    scrambling): ``out[r, index[i]] = table[...]`` of the
     Q_m bits of symbol i (XOR ``seq`` where ``scramble``). Returns the first i whose index
     is outside ``out[r]`` (nothing written from there on), or -1."""
     u = np.uint64

@@ -503,7 +503,8 @@ def _grid_to_bins(grid, bins):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def cyclic_prefix_rows(x, cps, out):  # pragma: no cover - compiled
-    """``out[r]`` = for every symbol s: the last ``cps[s]`` samples of ``x[r, s]``, then
+    """Cyclic-prefix insertion of TS 38.211 §5.3.1 (Numba): ``out[r]`` = for every symbol s:
+    the last ``cps[s]`` samples of ``x[r, s]``, then
     ``x[r, s]`` (x ``[R, S, nfft]``, out ``[R, T]``): two contiguous copies per symbol."""
     nfft = x.shape[2]
     for r in range(x.shape[0]):

@@ -28,9 +28,10 @@ are shifted in one at a time), and a Numba kernel runs the register
 ``R <- (R << 8) XOR T[(R >> 24) XOR byte]`` over each row, with the L-bit remainder held
 left-aligned in a 32-bit word and ``T[i]`` the register after shifting byte ``i`` through
 it; eight bytes at a time by "slicing-by-8" (the tables of a byte followed by 0..7 zero
-bytes, XORed: the remainder is linear in the message). Both paths give the same bits (tests compare them on random messages of every
-length and polynomial). On the CPU, :func:`crc_encode`, :func:`crc_decode` and :func:`crc_parity`
-of uint8 / bool rows are one Numba pass each: the check of the bits, the copy and the
+bytes, XORed: the remainder is linear in the message). Both paths give the same bits (tests
+compare them on random messages of every length and polynomial). On the CPU,
+:func:`crc_encode`, :func:`crc_decode` and :func:`crc_parity` of uint8 / bool rows are one
+Numba pass each: the check of the bits, the copy and the
 register (a row that does not start 8-byte aligned is copied to an aligned scratch first).
 """
 
@@ -219,7 +220,8 @@ def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def crc_register_anywhere(bits, n, table, g, scratch):  # pragma: no cover - compiled
-    """:func:`crc_register_of_bit_bytes` of the ``n`` first bits of ``bits`` at any start (a
+    """The CRC register of TS 38.212 §5.1:
+    :func:`crc_register_of_bit_bytes` of the ``n`` first bits of ``bits`` at any start (a
     copy into the 8-byte aligned ``scratch``, :func:`crc_scratch_size` long, first where
     ``bits`` does not start 8-byte aligned), for use inside other Numba kernels."""
     if bits.ctypes.data % 8 == 0 and bits.flags.c_contiguous:
@@ -231,9 +233,9 @@ def crc_register_anywhere(bits, n, table, g, scratch):  # pragma: no cover - com
 
 @njit(cache=True, nogil=True)
 def crc_scratch_size(rows):  # pragma: no cover - compiled
-    """The ``scratch`` length that :func:`crc_check_bit_bytes` needs for the rows of
-    ``rows`` (2-D uint8/bool, C-contiguous): 0 where every row starts 8-byte aligned, else
-    the row length."""
+    """The ``scratch`` length that :func:`crc_check_bit_bytes` (TS 38.212 §5.1) needs for
+    the rows of ``rows`` (2-D uint8/bool, C-contiguous): 0 where every row starts 8-byte
+    aligned, else the row length."""
     if rows.ctypes.data % 8 == 0 and (rows.shape[1] % 8 == 0 or rows.shape[0] == 1):
         return 0
     return rows.shape[1]

@@ -75,14 +75,15 @@ def _needed_steps(bgn: int, zc: int, columns: frozenset[int]
 def encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                             tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm, c_lo,
                             e_lo, run_lo, e_hi, run_hi, out):  # pragma: no cover - compiled
-    """Per code block r of each batch row b: data bits ``r*(K'-L) .. (r+1)*(K'-L) - 1`` of
-    row b of ``data`` followed by ``tail`` (a block and its CRC / padding, not concatenated),
-    their CRC24B (L = ``l_cb`` = 24 bits, by the slicing-by-8 tables ``crc_table``; C > 1)
-    or none (L = 0), zero fillers, the kept schedule steps (shift P split into two
-    contiguous runs), bit selection as runs ``(start, length)`` of the work buffer
+    """TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2 in one Numba pass (the kernel of
+    :func:`ldpc_encode_rate_match`). Per code block r of each batch row b: data bits ``r*(K'-L)
+    .. (r+1)*(K'-L) - 1`` of row b of ``data`` followed by ``tail`` (a block and its CRC /
+    padding, not concatenated), their CRC24B (L = ``l_cb`` = 24 bits, by the slicing-by-8 tables
+    ``crc_table``; C > 1) or none (L = 0), zero fillers, the kept schedule steps (shift P split
+    into two contiguous runs), bit selection as runs ``(start, length)`` of the work buffer
     (``run_lo`` / ``run_hi`` ``[n, 2]``) and bit interleaving ``f_{i Qm + m} = e_{m E/Qm + i}``
-    into ``out[b, offset_r:]``. Indices are unsigned so that the byte loops have no
-    wraparound code and vectorise."""
+    into ``out[b, offset_r:]``. Indices are unsigned so that the byte loops have no wraparound
+    code and vectorise."""
     u = np.uint64
     n_data = u(k_prime - l_cb)
     zcu = u(zc)
