@@ -24,6 +24,7 @@ C-plane based ``prbs_missing`` sees them for the U-plane).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -189,6 +190,35 @@ class EndpointCounters:
             c = self.tx[flow] = TxCounters()
         c.packets += 1
         c.bytes += n_bytes
+
+    def count_tx_many(self, flows: Iterable[Flow], pdus: Sequence[bytes]) -> None:
+        """:meth:`count_tx` of each sent message (``flows[i]``, ``len(pdus[i])`` bytes), in
+        bulk: messages of one size are counted per flow at once.
+
+        >>> c = EndpointCounters(); f, g = Flow("U", "DL", 0), Flow("U", "DL", 1)
+        >>> c.count_tx_many([f, g, f], [b"ab", b"cd", b"ef"]); c.count_tx_many([g], [b"xyz"])
+        >>> (c.tx[f].packets, c.tx[f].bytes), (c.tx[g].packets, c.tx[g].bytes)
+        ((2, 4), (2, 5))
+        """
+        sizes = list(map(len, pdus))
+        if not sizes:
+            return
+        if min(sizes) != max(sizes):
+            for flow, n in zip(flows, sizes, strict=True):
+                self.count_tx(flow, n)
+            return
+        size = sizes[0]
+        per_flow = Counter(flows)
+        if sum(per_flow.values()) != len(sizes):
+            raise ValueError(f"flows and pdus differ in length ({sum(per_flow.values())} "
+                             f"and {len(sizes)})")
+        tx = self.tx
+        for flow, m in per_flow.items():          # first-seen order, as count_tx would add
+            c = tx.get(flow)
+            if c is None:
+                c = tx[flow] = TxCounters()
+            c.packets += m
+            c.bytes += m * size
 
     def rx_flow(self, flow: Flow) -> RxCounters:
         """The receive counters of ``flow`` (created on first use)."""

@@ -14,10 +14,11 @@ import functools
 import heapq
 import itertools
 import logging
+import operator
 import socket
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,11 @@ _REASON_PATTERNS = (
     ("timing header", "bad-header"),
     ("fragmented", "bad-header"),
 )
+
+
+# fields of the (due_ns, pdu, flow) packets and of the (due_ns, order, pdu, flow) queue
+_DUE, _PDU, _FLOW = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+_QUEUED_PDU, _QUEUED_FLOW = operator.itemgetter(2), operator.itemgetter(3)
 
 
 class _Malformed(Exception):
@@ -256,6 +262,7 @@ class Endpoint:
         self._seq: dict[Flow, int] = {}
         self._slots: OrderedDict[SlotKey, SlotBuffer] = OrderedDict()
         self._pending: list[tuple[int, int, bytes, Flow]] = []
+        self._pending_sorted = True              # _pending is in (due, order) order
         self._order = itertools.count()
         self._cfg_c = CPlaneConfig(n_prb_carrier=config.n_prb)
         self._fmt = config.uplane_format
@@ -302,14 +309,17 @@ class Endpoint:
     def _send_batch(self, packets: list[tuple[int, bytes, Flow]]) -> None:
         """Send (due_ns, pdu, flow) now, in order: in one call where the transport has
         ``send_many`` (UDP GSO), else one by one."""
-        send_many = getattr(self.transport, "send_many", None)
-        if send_many is None or len(packets) < 2:
+        if len(packets) < 2 or getattr(self.transport, "send_many", None) is None:
             for _, pdu, flow in packets:
                 self._send_now(pdu, flow)
             return
-        send_many([pdu for _, pdu, _ in packets])
-        for _, pdu, flow in packets:
-            self.counters.count_tx(flow, len(pdu))
+        self._send_pdus(list(map(_PDU, packets)), map(_FLOW, packets))
+
+    def _send_pdus(self, pdus: list[bytes], flows: Iterable[Flow]) -> None:
+        """Send ``pdus`` (two or more) now, in order, in one ``send_many`` call; count them
+        in bulk."""
+        self.transport.send_many(pdus)
+        self.counters.count_tx_many(flows, pdus)
 
     def _send_all(self, packets: list[tuple[int, bytes, Flow]]) -> None:
         """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time; with
@@ -810,18 +820,35 @@ class Endpoint:
 
     def _service_pending(self) -> None:
         if self._pending and not self.paced:
-            ready = sorted(self._pending)            # (due, order, ...): the queue order
-            self._pending.clear()
-            self._send_batch([(due, pdu, flow) for due, _, pdu, flow in ready])
+            # (due, order, ...): the queue order; a queue filled in that order is not sorted
+            ready = self._pending if self._pending_sorted else sorted(self._pending)
+            self._pending = []
+            self._pending_sorted = True
+            if len(ready) >= 2 and getattr(self.transport, "send_many", None) is not None:
+                self._send_pdus(list(map(_QUEUED_PDU, ready)), map(_QUEUED_FLOW, ready))
+            else:
+                for _, _, pdu, flow in ready:
+                    self._send_now(pdu, flow)
             return
         now = self.clock.now_ns() if self._pending and self.paced else 0
         while self._pending and (not self.paced or self._pending[0][0] <= now):
             _, _, pdu, flow = heapq.heappop(self._pending)
             self._send_now(pdu, flow)
+        self._pending_sorted = not self._pending
 
     def _queue(self, packets: list[tuple[int, bytes, Flow]]) -> None:
+        if not packets:
+            return
+        pending = self._pending
+        dues = list(map(_DUE, packets))
+        if self._pending_sorted and (not pending or pending[-1][0] <= dues[0]) and \
+                dues == sorted(dues):
+            # in (due, order) order after what is queued: a sorted list, which is a heap too
+            pending.extend(zip(dues, self._order, map(_PDU, packets), map(_FLOW, packets)))
+            return
         for due, pdu, flow in packets:
-            heapq.heappush(self._pending, (due, next(self._order), pdu, flow))
+            heapq.heappush(pending, (due, next(self._order), pdu, flow))
+        self._pending_sorted = False
 
     def receive(self, max_packets: int | None = None, timeout: float = 1.0) -> int:
         """Receive and process PDUs until ``max_packets`` were handled, or no PDU came for
