@@ -19,7 +19,7 @@ import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -202,6 +202,26 @@ _CPLANE_CACHE = 64
 _ENCODERS = 64
 
 
+def _cplane_key(payload: bytes) -> bytes:
+    """The bytes of a C-plane eCPRI payload that fix what it does, whatever its Sequence ID
+    (byte 2) and its frameId / subframeId / slotId / startSymbolId (bytes 5-7)."""
+    return payload[:2] + payload[3:5] + payload[8:]
+
+
+class _CPlanePlan(NamedTuple):
+    """A checked section type 1 C-plane message layout: eAxC row, direction, eAxC ID, flow,
+    whether U-plane of its direction is received here, the largest numSymbol, and per
+    section ``(numSymbol, startPrbc, rb, PRBs, SE4 word or None)``."""
+
+    k: int
+    direction: str
+    eaxc_id: int
+    flow: Flow
+    receives_uplane: bool
+    max_symbols: int
+    sections: tuple[tuple[int, int, int, np.ndarray, int | None], ...]
+
+
 @functools.lru_cache(maxsize=256)
 def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
     """The PRBs of a C-plane section, ``start + j (rb + 1)`` (O-RAN.WG4.CUS.0 clause
@@ -280,6 +300,8 @@ class Endpoint:
         # timing fields zero: a slot's message is a copy with those bytes filled in
         self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
         self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
+        # what a checked section type 1 message of each remembered layout does (same keys)
+        self._cplane_plans: dict[bytes, _CPlanePlan] = {}
         # U-plane encoders per (direction, eAxC rows, symbols, chunks): (encoder, flows,
         # flow of each message)
         self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
@@ -507,6 +529,9 @@ class Endpoint:
         self.counters.rx_packets += 1
         self.counters.rx_bytes += len(pdu)
         try:
+            if self.block_decoding and self._cplane_plans and type(pdu) is bytes and \
+                    self._known_cplane(pdu, arrival):
+                return None
             if (isinstance(pdu, (bytes, bytearray)) and len(pdu) >= 4 and pdu[0] == 0x10
                     and (pdu[2] << 8 | pdu[3]) == len(pdu) - 4):
                 # one eCPRI message (revision 1, C = 0) filling the PDU: decode_ecpri's result
@@ -667,31 +692,32 @@ class Endpoint:
             buf.received[k, l, prbs] = True
 
     def _decode_cplane(self, ecpri_msg: EcpriMessage) -> tuple[CPlaneMessage, TimingHeader,
-                                                                int]:
+                                                                int, bytes | None]:
         """:func:`~softran.oran.cplane.decode_cplane` -> (message, its timing header, its
         Sequence ID), remembering the last messages: the sections of a message do not depend
         on its Sequence ID (payload byte 2) nor on the frameId / subframeId / slotId /
         startSymbolId of its timing header (bytes 5-7), so for a message that differs from a
         remembered one only there, the remembered message is returned with those fields read
-        anew (its own ``timing`` and ``seq`` are then stale)."""
+        anew (its own ``timing`` and ``seq`` are then stale). The last item is the key the
+        message is remembered under (``None``: not remembered)."""
         p = ecpri_msg.payload
         if len(p) < 8 or len(p) > 512:
             msg = decode_cplane(ecpri_msg, self._cfg_c)
-            return msg, msg.timing, msg.seq.sequence_id
-        key = p[:2] + p[3:5] + p[8:]
+            return msg, msg.timing, msg.seq.sequence_id, None
+        key = _cplane_key(p)
         known = self._cplane_decoded.get(key)
         if known is None:
             msg = decode_cplane(ecpri_msg, self._cfg_c)
             if len(self._cplane_decoded) >= _CPLANE_CACHE:
                 self._cplane_decoded.clear()
             self._cplane_decoded[key] = msg
-            return msg, msg.timing, msg.seq.sequence_id
-        return known, TimingHeader.from_bytes(p[4:8]), p[2]
+            return msg, msg.timing, msg.seq.sequence_id, key
+        return known, TimingHeader.from_bytes(p[4:8]), p[2], key
 
     def _on_cplane(self, ecpri_msg: EcpriMessage, arrival: int) -> None:
         cfg = self.config
         try:
-            msg, timing, seq_id = self._decode_cplane(ecpri_msg)
+            msg, timing, seq_id, cache_key = self._decode_cplane(ecpri_msg)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
         if self.prach is not None and msg.eaxc_id == self.prach.eaxc_id \
@@ -730,30 +756,67 @@ class Endpoint:
                 raise _Malformed("symbol-out-of-range",
                                  f"startSymbolId {l0} + numSymbol {s.num_symbol} > "
                                  f"{cfg.n_symbols}")
-        flow = Flow("C", direction, msg.eaxc_id)
-        duplicate = self.counters.rx_flow(flow).observe(seq_id,
-                                                        len(ecpri_msg.payload) + 4)
-        self._classify(flow, timing, arrival)
+        sections = tuple((s.num_symbol, s.start_prbc, s.rb,
+                          _section_prbs(s.start_prbc, s.prb_count(cfg.n_prb), s.rb),
+                          se4[j] if se4 else None) for j, s in enumerate(msg.sections))
+        plan = _CPlanePlan(k, direction, msg.eaxc_id, Flow("C", direction, msg.eaxc_id),
+                           direction in self._uplane_directions(),
+                           max((s[0] for s in sections), default=0), sections)
+        if cache_key is not None:             # the next message of this layout: _known_cplane
+            if len(self._cplane_plans) >= _CPLANE_CACHE:
+                self._cplane_plans.clear()
+            self._cplane_plans[cache_key] = plan
+        self._apply_cplane(plan, timing.frame_id, timing.subframe_id, timing.slot_id, l0,
+                           seq_id, len(ecpri_msg.payload) + 4, timing, arrival)
+
+    def _known_cplane(self, pdu: bytes, arrival: int) -> bool:
+        """What :meth:`_on_cplane` does with ``pdu``, an eCPRI PDU of one C-plane message,
+        when it repeats a section type 1 message already handled (every byte but the
+        Sequence ID and the timing header's frameId / subframeId / slotId / startSymbolId,
+        which are read here and checked as :meth:`_on_cplane` checks them) -- without
+        decoding it again. False (nothing done) otherwise: the full path then runs."""
+        n = len(pdu)
+        if n < 12 or n > 516 or pdu[0] != 0x10 or pdu[1] != 2 or \
+                (pdu[2] << 8 | pdu[3]) != n - 4:
+            return False
+        plan = self._cplane_plans.get(_cplane_key(pdu[4:]))
+        if plan is None:
+            return False
+        word = pdu[10] << 8 | pdu[11]
+        subframe, slot, l0 = word >> 12, (word >> 6) & 0x3F, word & 0x3F
+        if subframe > 9 or slot >= self.config.slots_per_subframe or \
+                l0 + plan.max_symbols > self.config.n_symbols:
+            return False                         # the full path names what is wrong
+        timing = TimingHeader.from_bytes(pdu[8:12]) if self.config.windows is not None \
+            else None
+        self._apply_cplane(plan, pdu[9], subframe, slot, l0, pdu[6], n, timing, arrival)
+        return True
+
+    def _apply_cplane(self, plan: _CPlanePlan, frame_id: int, subframe_id: int, slot_id: int,
+                      l0: int, seq_id: int, n_bytes: int, timing: TimingHeader | None,
+                      arrival: int) -> None:
+        """A checked section type 1 message of layout ``plan`` for a slot: count it, then
+        mark the PRBs it announces and hand each section to :meth:`_on_section`."""
+        duplicate = self.counters.rx_flow(plan.flow).observe(seq_id, n_bytes)
+        if timing is not None:
+            self._classify(plan.flow, timing, arrival)
         if duplicate:
             return
-        t = timing
-        key = (direction, t.frame_id, t.subframe_id, t.slot_id)
-        receives_uplane = direction in self._uplane_directions()
-        buf = self._slot(key) if receives_uplane else None
+        k = plan.k
+        key = (plan.direction, frame_id, subframe_id, slot_id)
+        buf = self._slot(key) if plan.receives_uplane else None
         if buf is not None:
             buf.cplane_seen[k] = True
-        for j, s in enumerate(msg.sections):
-            prbs = _section_prbs(s.start_prbc, s.prb_count(cfg.n_prb), s.rb)
+        for num_symbol, start, rb, prbs, se4 in plan.sections:
             if buf is not None:
-                if s.rb == 0:                    # a contiguous run: a slice
-                    buf.expected[k, l0:l0 + s.num_symbol,
-                                 s.start_prbc:s.start_prbc + prbs.size] = True
+                if rb == 0:                      # a contiguous run: a slice
+                    buf.expected[k, l0:l0 + num_symbol, start:start + prbs.size] = True
                 else:
-                    buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
-                if se4:
+                    buf.expected[k, l0:l0 + num_symbol][:, prbs] = True
+                if se4 is not None:
                     assert buf.mod_comp is not None
-                    buf.mod_comp[k, l0:l0 + s.num_symbol][:, prbs] = se4[j]
-            self._on_section(key, k, msg.eaxc_id, l0, s.num_symbol, prbs)
+                    buf.mod_comp[k, l0:l0 + num_symbol][:, prbs] = se4
+            self._on_section(key, k, plan.eaxc_id, l0, num_symbol, prbs)
 
     def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
                     prbs: np.ndarray) -> None:
