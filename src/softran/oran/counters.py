@@ -33,6 +33,10 @@ from softran.validation import check_choice, check_int
 __all__ = ["EndpointCounters", "Flow", "RxCounters", "TxCounters"]
 
 _SEEN_WINDOW = 1024
+# the Sequence IDs seen, unwrapped, each at index u mod _RING: every ID that can still be
+# asked about lies in [highest - _SEEN_WINDOW, highest + 127], fewer than _RING apart
+_RING = 2048
+_RING_MASK = _RING - 1
 
 
 class Flow(NamedTuple):
@@ -71,7 +75,7 @@ class RxCounters:
     late: int = 0
     _low: int | None = None
     _high: int = 0
-    _seen: set[int] = field(default_factory=set, repr=False)
+    _seen: list[int | None] = field(default_factory=lambda: [None] * _RING, repr=False)
 
     @property
     def unique(self) -> int:
@@ -98,18 +102,16 @@ class RxCounters:
         self.bytes += n_bytes
         if self._low is None:
             self._low = self._high = sequence_id
-            self._seen.add(sequence_id)
+            self._seen[sequence_id & _RING_MASK] = sequence_id
             return False
         step = (sequence_id - self._high + 128) % 256 - 128
         u = self._high + step
-        if u in self._seen or u < self._high - _SEEN_WINDOW:
+        if self._seen[u & _RING_MASK] == u or u < self._high - _SEEN_WINDOW:
             self.duplicates += 1
             return True
-        self._seen.add(u)
+        self._seen[u & _RING_MASK] = u
         if step > 0:
             self._high = u
-            if len(self._seen) > 2 * _SEEN_WINDOW:
-                self._seen = {s for s in self._seen if s >= u - _SEEN_WINDOW}
         else:
             self.out_of_order += 1
             self._low = min(self._low, u)
@@ -136,10 +138,13 @@ class RxCounters:
                 u = self._high + step
                 self.packets += m
                 self.bytes += m * n_bytes
-                self._seen.update(range(u, u + m))
+                i = u & _RING_MASK                 # m <= 127: at most one wrap of the ring
+                if i + m <= _RING:
+                    self._seen[i:i + m] = range(u, u + m)
+                else:
+                    self._seen[i:] = range(u, u + _RING - i)
+                    self._seen[:i + m - _RING] = range(u + _RING - i, u + m)
                 self._high = u + m - 1
-                if len(self._seen) > 2 * _SEEN_WINDOW:
-                    self._seen = {s for s in self._seen if s >= self._high - _SEEN_WINDOW}
                 return [False] * m
         return [self.observe(s, n_bytes) for s in sequence_ids]
 
