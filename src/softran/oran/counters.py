@@ -37,6 +37,8 @@ _SEEN_WINDOW = 1024
 # asked about lies in [highest - _SEEN_WINDOW, highest + 127], fewer than _RING apart
 _RING = 2048
 _RING_MASK = _RING - 1
+# 0, 1, ..., 255, 0, 1, ...: a run of m Sequence IDs from s on is _RUNS[s:s + m] (m <= 256)
+_RUNS = bytes(range(256)) * 2
 
 
 class Flow(NamedTuple):
@@ -132,8 +134,12 @@ class RxCounters:
         if m and self._low is not None:
             first = check_int("sequence_id", sequence_ids[0], 0, 255)
             step = (first - self._high + 128) % 256 - 128
-            if 0 < step and step + m - 1 <= 127 and max(sequence_ids) <= 255 and all(
-                    (b - a) % 256 == 1 for a, b in zip(sequence_ids, sequence_ids[1:])):
+            try:                                 # consecutive (mod 256) from first on
+                run = 0 < step and step + m - 1 <= 127 and \
+                    bytes(sequence_ids) == _RUNS[first:first + m]
+            except (TypeError, ValueError):      # not all 0..255: observe names it
+                run = False
+            if run:
                 # all new and above the highest: what m calls of observe would count
                 u = self._high + step
                 self.packets += m

@@ -202,6 +202,15 @@ _CPLANE_CACHE = 64
 _ENCODERS = 64
 
 
+def _picker(rows: list[int]) -> Callable[[list[int]], list[int]]:
+    """``f(values) -> [values[r] for r in rows]`` (``operator.itemgetter``, as a list)."""
+    if len(rows) == 1:
+        r = rows[0]
+        return lambda values: [values[r]]
+    get = operator.itemgetter(*rows)
+    return lambda values: list(get(values))
+
+
 def _cplane_key(payload: bytes) -> bytes:
     """The bytes of a C-plane eCPRI payload that fix what it does, whatever its Sequence ID
     (byte 2) and its frameId / subframeId / slotId / startSymbolId (bytes 5-7)."""
@@ -302,6 +311,8 @@ class Endpoint:
         self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
         # what a checked section type 1 message of each remembered layout does (same keys)
         self._cplane_plans: dict[bytes, _CPlanePlan] = {}
+        # U-plane runs: per sequence of eAxC rows, (row, its message indices, their picker)
+        self._row_groups: dict[tuple[int, ...], tuple[tuple[int, list[int], Any], ...]] = {}
         # U-plane encoders per (direction, eAxC rows, symbols, chunks): (encoder, flows,
         # flow of each message)
         self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
@@ -576,9 +587,15 @@ class Endpoint:
         k_list = fields[:, 1].tolist()
         seq_list = fields[:, 2].tolist()
         dup: list[bool] | None = None
-        for k in set(k_list):
-            rows = [r for r, kr in enumerate(k_list) if kr == k]
-            flags = c.rx_flow(flows[k]).observe_many([seq_list[r] for r in rows], size)
+        groups = self._row_groups.get(tuple(k_list))
+        if groups is None:                        # the rows of each eAxC, per row pattern
+            if len(self._row_groups) >= _CPLANE_CACHE:
+                self._row_groups.clear()
+            groups = self._row_groups[tuple(k_list)] = tuple(
+                (k, rows, _picker(rows)) for k in sorted(set(k_list))
+                for rows in [[r for r, kr in enumerate(k_list) if kr == k]])
+        for k, rows, pick in groups:
+            flags = c.rx_flow(flows[k]).observe_many(pick(seq_list), size)
             if any(flags):
                 dup = [False] * m if dup is None else dup
                 for r, d in zip(rows, flags, strict=True):
