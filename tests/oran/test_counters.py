@@ -43,3 +43,74 @@ def test_a_long_in_order_stream_prunes_and_still_finds_duplicates() -> None:
 def test_bad_sequence_id() -> None:
     with pytest.raises(ValueError, match="sequence_id"):
         RxCounters().observe_many([3, 256], 1)
+
+
+class _SetReference:
+    """The accounting of the module docstring, written plainly: every unwrapped Sequence ID
+    ever seen in a set (never pruned); one more than 1024 below the highest is a
+    duplicate (it cannot be told from one a window earlier)."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.high: int | None = None
+        self.low = 0
+        self.duplicates = self.out_of_order = 0
+
+    def observe(self, s: int) -> bool:
+        if self.high is None:
+            self.high = self.low = s
+            self.seen.add(s)
+            return False
+        u = self.high + (s - self.high + 128) % 256 - 128
+        if u in self.seen or u < self.high - 1024:
+            self.duplicates += 1
+            return True
+        self.seen.add(u)
+        if u > self.high:
+            self.high = u
+        else:
+            self.out_of_order += 1
+            self.low = min(self.low, u)
+        return False
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2000, 9000))
+def test_long_streams_with_loss_reorder_duplicates_match_a_plain_set(seed: int,
+                                                                     n: int) -> None:
+    """Long streams (past the 2048-entry ring of seen IDs several times) with losses,
+    reordering, burst losses (jumps ahead), late repeats and very late ones (which alias
+    recent IDs: 8 bits reach 128 back): the duplicate flags and
+    counters are those of a never-pruned set."""
+    import random
+
+    rng = random.Random(seed)
+    ids: list[int] = []
+    u = 0
+    while u < n:
+        r = rng.random()
+        u += 1
+        if r < 0.05:
+            continue                                    # lost
+        if r < 0.06:
+            u += rng.randrange(50, 127)                 # a burst lost: a jump ahead
+        ids.append(u)
+        if r > 0.97:
+            ids.append(u - rng.randrange(1, 100))       # late repeat or late first arrival
+        elif r > 0.94 and u > 1500:
+            ids.append(u - rng.randrange(1000, 1100))   # 4 wraps back: aliases a recent ID
+    for i in range(0, len(ids) - 3, 7):                 # swap neighbours now and then
+        if rng.random() < 0.2:
+            ids[i], ids[i + 2] = ids[i + 2], ids[i]
+    a, b, ref = RxCounters(), RxCounters(), _SetReference()
+    k = 0
+    while k < len(ids):
+        chunk = [u % 256 for u in ids[k:k + rng.randrange(1, 40)]]
+        k += len(chunk)
+        want = [ref.observe(s) for s in chunk]
+        assert a.observe_many(chunk, 1) == want
+        assert [b.observe(s, 1) for s in chunk] == want
+    for c in (a, b):
+        assert c.duplicates == ref.duplicates and c.out_of_order == ref.out_of_order
+        assert c.unique == len(ref.seen) and c.lowest == ref.low
+        assert c.lost == ref.high - ref.low + 1 - len(ref.seen)

@@ -440,3 +440,92 @@ def test_compressed_and_byte_slot_packets_equal_slot_packets() -> None:
         ODU(cfg, _NullTransport()).compressed_slot_packets(raw[..., 1:], *slot)
     with pytest.raises(TypeError, match="CompressedPRBs"):
         ODU(cfg, _NullTransport()).compressed_slot_packets(grid, *slot)
+
+
+class _ManyTransport(_NullTransport):
+    def send_many(self, pdus: list[bytes]) -> None:
+        self.sent.extend(pdus)
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_repeated_cplane_layouts_have_the_effect_of_the_full_decoder(windows: bool) -> None:
+    """C-plane messages that repeat a layout already handled (Endpoint._known_cplane: no new
+    decode) leave counters, slot buffers and the O-RU's uplink answers exactly as the full
+    decoder of each PDU does -- with duplicates, reordering, bad slotId / startSymbolId and
+    U-plane in between; the answers sent in bulk (send_many) are the ones sent one by one."""
+    from softran.oran.timing import SimulatedClock, TimingWindows
+
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9,
+                                       windows=TimingWindows() if windows else None)
+    clock = SimulatedClock()
+    sender = ODU(cfg, _NullTransport(), clock=clock)
+    pdus: list[bytes] = []
+    for slot in ((3, 2, 0), (3, 2, 1), (3, 3, 0), (4, 0, 1)):
+        pdus += [p for _, p, _ in sender.slot_packets(grid, *slot)]
+        pdus += [p for _, p, _ in sender.uplink_packets(*slot)]
+        pdus += [p for _, p, _ in sender.uplink_packets(*slot, start_symbol=3, num_symbols=5)]
+    cplane = [p for p in pdus if p[1] == 2]
+    assert len(cplane) == 24
+    bad_slot = bytearray(cplane[2])
+    bad_slot[10:12] = ((2 << 12) | (5 << 6) | 0).to_bytes(2, "big")     # slotId 5 at 30 kHz
+    bad_symbol = bytearray(cplane[4])
+    bad_symbol[10:12] = ((2 << 12) | (1 << 6) | 10).to_bytes(2, "big")  # 10 + 5 symbols > 14
+    bad_subframe = bytearray(cplane[2])
+    bad_subframe[10:12] = ((12 << 12) | (1 << 6) | 0).to_bytes(2, "big")
+    stream = (pdus[:40] + [cplane[1], cplane[3], bytes(bad_slot), bytes(bad_symbol),
+                           bytes(bad_subframe)] + pdus[40:90] + [cplane[9], cplane[8]]
+              + pdus[95:] + pdus[90:95])
+    a = ORU(cfg, _ManyTransport(), clock=clock, max_slots=3,
+            uplink_source=lambda f, sf, s: grid * (1 + s))
+    b = ORU(cfg, _NullTransport(), clock=clock, max_slots=3,
+            uplink_source=lambda f, sf, s: grid * (1 + s))
+    b.block_decoding = False
+    known = a._known_cplane
+    hits: list[bool] = []
+
+    def spy(pdu: bytes, arrival: int) -> bool:
+        hits.append(known(pdu, arrival))
+        return hits[-1]
+
+    a._known_cplane = spy                                   # type: ignore[method-assign]
+    arrival = 10_000_000
+    for i, p in enumerate(stream):
+        if i % 3:
+            a.handle_batch([(p, len(p))], arrival_ns=arrival)
+        else:
+            a.handle(p, arrival_ns=arrival)
+        b.handle(p, arrival_ns=arrival)
+    assert sum(hits) >= 15 and not all(hits)
+    assert a.counters.malformed["bad-header"] == 2
+    assert a.counters.malformed["symbol-out-of-range"] == 1
+    assert sum(r.duplicates for f, r in a.counters.rx.items() if f.plane == "C") == 4
+    assert a.transport.sent == b.transport.sent and len(a.transport.sent) > 100
+    _same_state(a, b)
+    a.close_slots()
+    b.close_slots()
+    assert a.counters == b.counters
+
+
+def test_send_queue_keeps_the_order_of_due_times() -> None:
+    """Queued answers go out by due time, then queue order, whether they were queued in
+    that order (kept as a sorted list) or not (a heap, sorted when sent)."""
+    cfg = FronthaulConfig.from_carrier(CARRIER, 1, method="bfp", width=9)
+    f, g = Flow("U", "UL", 0), Flow("U", "UL", 1)
+    for batches, want in (([[(0, b"a", f), (0, b"b", g)], [(0, b"c", f)]], b"abc"),
+                          ([[(5, b"a", f), (3, b"b", g)], [(4, b"c", f), (4, b"d", g)]],
+                           b"bcda"),
+                          ([[(1, b"a", f), (2, b"b", g)], [(1, b"c", f)], [(3, b"d", g)]],
+                           b"acbd")):
+        for transport in (_ManyTransport(), _NullTransport()):
+            oru = ORU(cfg, transport)
+            for batch in batches:
+                oru._queue(batch)
+            oru._service_pending()
+            assert b"".join(transport.sent) == want
+            assert oru.counters.tx[f].packets == sum(1 for p in want if p in b"ac")
+            n_g = sum(1 for p in want if p in b"bd")
+            assert oru.counters.tx[g].packets == oru.counters.tx[g].bytes == n_g
+            oru._queue([(0, b"e", g)])
+            oru._service_pending()
+            assert transport.sent[-1] == b"e" and oru.counters.tx[g].packets == n_g + 1

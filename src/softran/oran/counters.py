@@ -24,6 +24,7 @@ C-plane based ``prbs_missing`` sees them for the U-plane).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -32,6 +33,12 @@ from softran.validation import check_choice, check_int
 __all__ = ["EndpointCounters", "Flow", "RxCounters", "TxCounters"]
 
 _SEEN_WINDOW = 1024
+# the Sequence IDs seen, unwrapped, each at index u mod _RING: every ID that can still be
+# asked about lies in [highest - _SEEN_WINDOW, highest + 127], fewer than _RING apart
+_RING = 2048
+_RING_MASK = _RING - 1
+# 0, 1, ..., 255, 0, 1, ...: a run of m Sequence IDs from s on is _RUNS[s:s + m] (m <= 256)
+_RUNS = bytes(range(256)) * 2
 
 
 class Flow(NamedTuple):
@@ -70,7 +77,7 @@ class RxCounters:
     late: int = 0
     _low: int | None = None
     _high: int = 0
-    _seen: set[int] = field(default_factory=set, repr=False)
+    _seen: list[int | None] = field(default_factory=lambda: [None] * _RING, repr=False)
 
     @property
     def unique(self) -> int:
@@ -97,18 +104,16 @@ class RxCounters:
         self.bytes += n_bytes
         if self._low is None:
             self._low = self._high = sequence_id
-            self._seen.add(sequence_id)
+            self._seen[sequence_id & _RING_MASK] = sequence_id
             return False
         step = (sequence_id - self._high + 128) % 256 - 128
         u = self._high + step
-        if u in self._seen or u < self._high - _SEEN_WINDOW:
+        if self._seen[u & _RING_MASK] == u or u < self._high - _SEEN_WINDOW:
             self.duplicates += 1
             return True
-        self._seen.add(u)
+        self._seen[u & _RING_MASK] = u
         if step > 0:
             self._high = u
-            if len(self._seen) > 2 * _SEEN_WINDOW:
-                self._seen = {s for s in self._seen if s >= u - _SEEN_WINDOW}
         else:
             self.out_of_order += 1
             self._low = min(self._low, u)
@@ -129,16 +134,23 @@ class RxCounters:
         if m and self._low is not None:
             first = check_int("sequence_id", sequence_ids[0], 0, 255)
             step = (first - self._high + 128) % 256 - 128
-            if 0 < step and step + m - 1 <= 127 and max(sequence_ids) <= 255 and all(
-                    (b - a) % 256 == 1 for a, b in zip(sequence_ids, sequence_ids[1:])):
+            try:                                 # consecutive (mod 256) from first on
+                run = 0 < step and step + m - 1 <= 127 and \
+                    bytes(sequence_ids) == _RUNS[first:first + m]
+            except (TypeError, ValueError):      # not all 0..255: observe names it
+                run = False
+            if run:
                 # all new and above the highest: what m calls of observe would count
                 u = self._high + step
                 self.packets += m
                 self.bytes += m * n_bytes
-                self._seen.update(range(u, u + m))
+                i = u & _RING_MASK                 # m <= 127: at most one wrap of the ring
+                if i + m <= _RING:
+                    self._seen[i:i + m] = range(u, u + m)
+                else:
+                    self._seen[i:] = range(u, u + _RING - i)
+                    self._seen[:i + m - _RING] = range(u + _RING - i, u + m)
                 self._high = u + m - 1
-                if len(self._seen) > 2 * _SEEN_WINDOW:
-                    self._seen = {s for s in self._seen if s >= self._high - _SEEN_WINDOW}
                 return [False] * m
         return [self.observe(s, n_bytes) for s in sequence_ids]
 
@@ -189,6 +201,35 @@ class EndpointCounters:
             c = self.tx[flow] = TxCounters()
         c.packets += 1
         c.bytes += n_bytes
+
+    def count_tx_many(self, flows: Iterable[Flow], pdus: Sequence[bytes]) -> None:
+        """:meth:`count_tx` of each sent message (``flows[i]``, ``len(pdus[i])`` bytes), in
+        bulk: messages of one size are counted per flow at once.
+
+        >>> c = EndpointCounters(); f, g = Flow("U", "DL", 0), Flow("U", "DL", 1)
+        >>> c.count_tx_many([f, g, f], [b"ab", b"cd", b"ef"]); c.count_tx_many([g], [b"xyz"])
+        >>> (c.tx[f].packets, c.tx[f].bytes), (c.tx[g].packets, c.tx[g].bytes)
+        ((2, 4), (2, 5))
+        """
+        sizes = list(map(len, pdus))
+        if not sizes:
+            return
+        if min(sizes) != max(sizes):
+            for flow, n in zip(flows, sizes, strict=True):
+                self.count_tx(flow, n)
+            return
+        size = sizes[0]
+        per_flow = Counter(flows)
+        if sum(per_flow.values()) != len(sizes):
+            raise ValueError(f"flows and pdus differ in length ({sum(per_flow.values())} "
+                             f"and {len(sizes)})")
+        tx = self.tx
+        for flow, m in per_flow.items():          # first-seen order, as count_tx would add
+            c = tx.get(flow)
+            if c is None:
+                c = tx[flow] = TxCounters()
+            c.packets += m
+            c.bytes += m * size
 
     def rx_flow(self, flow: Flow) -> RxCounters:
         """The receive counters of ``flow`` (created on first use)."""

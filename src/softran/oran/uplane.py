@@ -25,6 +25,7 @@ Not supported: udCompLen (methods 5..8) and the selective-RE methods 5..8 in gen
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -358,7 +359,10 @@ class UPlaneSlotEncoder:
             raise ValueError(f"raw must be uint8 of shape {self.shape}, got "
                              f"{getattr(raw, 'dtype', type(raw).__name__)} "
                              f"{getattr(raw, 'shape', '')}")
-        timing = TimingHeader(self.direction, frame_id, subframe_id, slot_id).to_bytes()
+        if type(frame_id) is type(subframe_id) is type(slot_id) is int:   # not bool, not float
+            timing = _timing_bytes(self.direction, frame_id, subframe_id, slot_id)
+        else:
+            timing = TimingHeader(self.direction, frame_id, subframe_id, slot_id).to_bytes()
         seq_start = list(seq_start)
         if len(seq_start) != self.rows.size or not all(
                 isinstance(q, (int, np.integer)) and not isinstance(q, bool) and 0 <= q <= 255
@@ -377,6 +381,13 @@ class UPlaneSlotEncoder:
             return [data[o:o + size] for o in range(0, len(data), size)]
         per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
         return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
+
+
+@functools.lru_cache(maxsize=64)
+def _timing_bytes(direction: int, frame_id: int, subframe_id: int, slot_id: int) -> bytes:
+    """``TimingHeader(direction, frame_id, subframe_id, slot_id).to_bytes()`` (checked;
+    remembered: both eAxC of a slot, and its retries, ask for the same bytes)."""
+    return TimingHeader(direction, frame_id, subframe_id, slot_id).to_bytes()
 
 
 def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -> UPlaneMessage:

@@ -14,11 +14,12 @@ import functools
 import heapq
 import itertools
 import logging
+import operator
 import socket
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -76,6 +77,11 @@ _REASON_PATTERNS = (
     ("timing header", "bad-header"),
     ("fragmented", "bad-header"),
 )
+
+
+# fields of the (due_ns, pdu, flow) packets and of the (due_ns, order, pdu, flow) queue
+_DUE, _PDU, _FLOW = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+_QUEUED_PDU, _QUEUED_FLOW = operator.itemgetter(2), operator.itemgetter(3)
 
 
 class _Malformed(Exception):
@@ -196,6 +202,35 @@ _CPLANE_CACHE = 64
 _ENCODERS = 64
 
 
+def _picker(rows: list[int]) -> Callable[[list[int]], list[int]]:
+    """``f(values) -> [values[r] for r in rows]`` (``operator.itemgetter``, as a list)."""
+    if len(rows) == 1:
+        r = rows[0]
+        return lambda values: [values[r]]
+    get = operator.itemgetter(*rows)
+    return lambda values: list(get(values))
+
+
+def _cplane_key(payload: bytes) -> bytes:
+    """The bytes of a C-plane eCPRI payload that fix what it does, whatever its Sequence ID
+    (byte 2) and its frameId / subframeId / slotId / startSymbolId (bytes 5-7)."""
+    return payload[:2] + payload[3:5] + payload[8:]
+
+
+class _CPlanePlan(NamedTuple):
+    """A checked section type 1 C-plane message layout: eAxC row, direction, eAxC ID, flow,
+    whether U-plane of its direction is received here, the largest numSymbol, and per
+    section ``(numSymbol, startPrbc, rb, PRBs, SE4 word or None)``."""
+
+    k: int
+    direction: str
+    eaxc_id: int
+    flow: Flow
+    receives_uplane: bool
+    max_symbols: int
+    sections: tuple[tuple[int, int, int, np.ndarray, int | None], ...]
+
+
 @functools.lru_cache(maxsize=256)
 def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
     """The PRBs of a C-plane section, ``start + j (rb + 1)`` (O-RAN.WG4.CUS.0 clause
@@ -256,6 +291,7 @@ class Endpoint:
         self._seq: dict[Flow, int] = {}
         self._slots: OrderedDict[SlotKey, SlotBuffer] = OrderedDict()
         self._pending: list[tuple[int, int, bytes, Flow]] = []
+        self._pending_sorted = True              # _pending is in (due, order) order
         self._order = itertools.count()
         self._cfg_c = CPlaneConfig(n_prb_carrier=config.n_prb)
         self._fmt = config.uplane_format
@@ -273,6 +309,10 @@ class Endpoint:
         # timing fields zero: a slot's message is a copy with those bytes filled in
         self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
         self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
+        # what a checked section type 1 message of each remembered layout does (same keys)
+        self._cplane_plans: dict[bytes, _CPlanePlan] = {}
+        # U-plane runs: per sequence of eAxC rows, (row, its message indices, their picker)
+        self._row_groups: dict[tuple[int, ...], tuple[tuple[int, list[int], Any], ...]] = {}
         # U-plane encoders per (direction, eAxC rows, symbols, chunks): (encoder, flows,
         # flow of each message)
         self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
@@ -302,14 +342,17 @@ class Endpoint:
     def _send_batch(self, packets: list[tuple[int, bytes, Flow]]) -> None:
         """Send (due_ns, pdu, flow) now, in order: in one call where the transport has
         ``send_many`` (UDP GSO), else one by one."""
-        send_many = getattr(self.transport, "send_many", None)
-        if send_many is None or len(packets) < 2:
+        if len(packets) < 2 or getattr(self.transport, "send_many", None) is None:
             for _, pdu, flow in packets:
                 self._send_now(pdu, flow)
             return
-        send_many([pdu for _, pdu, _ in packets])
-        for _, pdu, flow in packets:
-            self.counters.count_tx(flow, len(pdu))
+        self._send_pdus(list(map(_PDU, packets)), map(_FLOW, packets))
+
+    def _send_pdus(self, pdus: list[bytes], flows: Iterable[Flow]) -> None:
+        """Send ``pdus`` (two or more) now, in order, in one ``send_many`` call; count them
+        in bulk."""
+        self.transport.send_many(pdus)
+        self.counters.count_tx_many(flows, pdus)
 
     def _send_all(self, packets: list[tuple[int, bytes, Flow]]) -> None:
         """Send (due_ns, pdu, flow) in order; a paced endpoint waits for each due time; with
@@ -497,6 +540,9 @@ class Endpoint:
         self.counters.rx_packets += 1
         self.counters.rx_bytes += len(pdu)
         try:
+            if self.block_decoding and self._cplane_plans and type(pdu) is bytes and \
+                    self._known_cplane(pdu, arrival):
+                return None
             if (isinstance(pdu, (bytes, bytearray)) and len(pdu) >= 4 and pdu[0] == 0x10
                     and (pdu[2] << 8 | pdu[3]) == len(pdu) - 4):
                 # one eCPRI message (revision 1, C = 0) filling the PDU: decode_ecpri's result
@@ -541,9 +587,15 @@ class Endpoint:
         k_list = fields[:, 1].tolist()
         seq_list = fields[:, 2].tolist()
         dup: list[bool] | None = None
-        for k in set(k_list):
-            rows = [r for r, kr in enumerate(k_list) if kr == k]
-            flags = c.rx_flow(flows[k]).observe_many([seq_list[r] for r in rows], size)
+        groups = self._row_groups.get(tuple(k_list))
+        if groups is None:                        # the rows of each eAxC, per row pattern
+            if len(self._row_groups) >= _CPLANE_CACHE:
+                self._row_groups.clear()
+            groups = self._row_groups[tuple(k_list)] = tuple(
+                (k, rows, _picker(rows)) for k in sorted(set(k_list))
+                for rows in [[r for r, kr in enumerate(k_list) if kr == k]])
+        for k, rows, pick in groups:
+            flags = c.rx_flow(flows[k]).observe_many(pick(seq_list), size)
             if any(flags):
                 dup = [False] * m if dup is None else dup
                 for r, d in zip(rows, flags, strict=True):
@@ -657,31 +709,32 @@ class Endpoint:
             buf.received[k, l, prbs] = True
 
     def _decode_cplane(self, ecpri_msg: EcpriMessage) -> tuple[CPlaneMessage, TimingHeader,
-                                                                int]:
+                                                                int, bytes | None]:
         """:func:`~softran.oran.cplane.decode_cplane` -> (message, its timing header, its
         Sequence ID), remembering the last messages: the sections of a message do not depend
         on its Sequence ID (payload byte 2) nor on the frameId / subframeId / slotId /
         startSymbolId of its timing header (bytes 5-7), so for a message that differs from a
         remembered one only there, the remembered message is returned with those fields read
-        anew (its own ``timing`` and ``seq`` are then stale)."""
+        anew (its own ``timing`` and ``seq`` are then stale). The last item is the key the
+        message is remembered under (``None``: not remembered)."""
         p = ecpri_msg.payload
         if len(p) < 8 or len(p) > 512:
             msg = decode_cplane(ecpri_msg, self._cfg_c)
-            return msg, msg.timing, msg.seq.sequence_id
-        key = p[:2] + p[3:5] + p[8:]
+            return msg, msg.timing, msg.seq.sequence_id, None
+        key = _cplane_key(p)
         known = self._cplane_decoded.get(key)
         if known is None:
             msg = decode_cplane(ecpri_msg, self._cfg_c)
             if len(self._cplane_decoded) >= _CPLANE_CACHE:
                 self._cplane_decoded.clear()
             self._cplane_decoded[key] = msg
-            return msg, msg.timing, msg.seq.sequence_id
-        return known, TimingHeader.from_bytes(p[4:8]), p[2]
+            return msg, msg.timing, msg.seq.sequence_id, key
+        return known, TimingHeader.from_bytes(p[4:8]), p[2], key
 
     def _on_cplane(self, ecpri_msg: EcpriMessage, arrival: int) -> None:
         cfg = self.config
         try:
-            msg, timing, seq_id = self._decode_cplane(ecpri_msg)
+            msg, timing, seq_id, cache_key = self._decode_cplane(ecpri_msg)
         except FronthaulDecodeError as err:
             raise _Malformed(_category(err.reason), err.reason) from None
         if self.prach is not None and msg.eaxc_id == self.prach.eaxc_id \
@@ -720,30 +773,67 @@ class Endpoint:
                 raise _Malformed("symbol-out-of-range",
                                  f"startSymbolId {l0} + numSymbol {s.num_symbol} > "
                                  f"{cfg.n_symbols}")
-        flow = Flow("C", direction, msg.eaxc_id)
-        duplicate = self.counters.rx_flow(flow).observe(seq_id,
-                                                        len(ecpri_msg.payload) + 4)
-        self._classify(flow, timing, arrival)
+        sections = tuple((s.num_symbol, s.start_prbc, s.rb,
+                          _section_prbs(s.start_prbc, s.prb_count(cfg.n_prb), s.rb),
+                          se4[j] if se4 else None) for j, s in enumerate(msg.sections))
+        plan = _CPlanePlan(k, direction, msg.eaxc_id, Flow("C", direction, msg.eaxc_id),
+                           direction in self._uplane_directions(),
+                           max((s[0] for s in sections), default=0), sections)
+        if cache_key is not None:             # the next message of this layout: _known_cplane
+            if len(self._cplane_plans) >= _CPLANE_CACHE:
+                self._cplane_plans.clear()
+            self._cplane_plans[cache_key] = plan
+        self._apply_cplane(plan, timing.frame_id, timing.subframe_id, timing.slot_id, l0,
+                           seq_id, len(ecpri_msg.payload) + 4, timing, arrival)
+
+    def _known_cplane(self, pdu: bytes, arrival: int) -> bool:
+        """What :meth:`_on_cplane` does with ``pdu``, an eCPRI PDU of one C-plane message,
+        when it repeats a section type 1 message already handled (every byte but the
+        Sequence ID and the timing header's frameId / subframeId / slotId / startSymbolId,
+        which are read here and checked as :meth:`_on_cplane` checks them) -- without
+        decoding it again. False (nothing done) otherwise: the full path then runs."""
+        n = len(pdu)
+        if n < 12 or n > 516 or pdu[0] != 0x10 or pdu[1] != 2 or \
+                (pdu[2] << 8 | pdu[3]) != n - 4:
+            return False
+        plan = self._cplane_plans.get(_cplane_key(pdu[4:]))
+        if plan is None:
+            return False
+        word = pdu[10] << 8 | pdu[11]
+        subframe, slot, l0 = word >> 12, (word >> 6) & 0x3F, word & 0x3F
+        if subframe > 9 or slot >= self.config.slots_per_subframe or \
+                l0 + plan.max_symbols > self.config.n_symbols:
+            return False                         # the full path names what is wrong
+        timing = TimingHeader.from_bytes(pdu[8:12]) if self.config.windows is not None \
+            else None
+        self._apply_cplane(plan, pdu[9], subframe, slot, l0, pdu[6], n, timing, arrival)
+        return True
+
+    def _apply_cplane(self, plan: _CPlanePlan, frame_id: int, subframe_id: int, slot_id: int,
+                      l0: int, seq_id: int, n_bytes: int, timing: TimingHeader | None,
+                      arrival: int) -> None:
+        """A checked section type 1 message of layout ``plan`` for a slot: count it, then
+        mark the PRBs it announces and hand each section to :meth:`_on_section`."""
+        duplicate = self.counters.rx_flow(plan.flow).observe(seq_id, n_bytes)
+        if timing is not None:
+            self._classify(plan.flow, timing, arrival)
         if duplicate:
             return
-        t = timing
-        key = (direction, t.frame_id, t.subframe_id, t.slot_id)
-        receives_uplane = direction in self._uplane_directions()
-        buf = self._slot(key) if receives_uplane else None
+        k = plan.k
+        key = (plan.direction, frame_id, subframe_id, slot_id)
+        buf = self._slot(key) if plan.receives_uplane else None
         if buf is not None:
             buf.cplane_seen[k] = True
-        for j, s in enumerate(msg.sections):
-            prbs = _section_prbs(s.start_prbc, s.prb_count(cfg.n_prb), s.rb)
+        for num_symbol, start, rb, prbs, se4 in plan.sections:
             if buf is not None:
-                if s.rb == 0:                    # a contiguous run: a slice
-                    buf.expected[k, l0:l0 + s.num_symbol,
-                                 s.start_prbc:s.start_prbc + prbs.size] = True
+                if rb == 0:                      # a contiguous run: a slice
+                    buf.expected[k, l0:l0 + num_symbol, start:start + prbs.size] = True
                 else:
-                    buf.expected[k, l0:l0 + s.num_symbol][:, prbs] = True
-                if se4:
+                    buf.expected[k, l0:l0 + num_symbol][:, prbs] = True
+                if se4 is not None:
                     assert buf.mod_comp is not None
-                    buf.mod_comp[k, l0:l0 + s.num_symbol][:, prbs] = se4[j]
-            self._on_section(key, k, msg.eaxc_id, l0, s.num_symbol, prbs)
+                    buf.mod_comp[k, l0:l0 + num_symbol][:, prbs] = se4
+            self._on_section(key, k, plan.eaxc_id, l0, num_symbol, prbs)
 
     def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
                     prbs: np.ndarray) -> None:
@@ -810,18 +900,35 @@ class Endpoint:
 
     def _service_pending(self) -> None:
         if self._pending and not self.paced:
-            ready = sorted(self._pending)            # (due, order, ...): the queue order
-            self._pending.clear()
-            self._send_batch([(due, pdu, flow) for due, _, pdu, flow in ready])
+            # (due, order, ...): the queue order; a queue filled in that order is not sorted
+            ready = self._pending if self._pending_sorted else sorted(self._pending)
+            self._pending = []
+            self._pending_sorted = True
+            if len(ready) >= 2 and getattr(self.transport, "send_many", None) is not None:
+                self._send_pdus(list(map(_QUEUED_PDU, ready)), map(_QUEUED_FLOW, ready))
+            else:
+                for _, _, pdu, flow in ready:
+                    self._send_now(pdu, flow)
             return
         now = self.clock.now_ns() if self._pending and self.paced else 0
         while self._pending and (not self.paced or self._pending[0][0] <= now):
             _, _, pdu, flow = heapq.heappop(self._pending)
             self._send_now(pdu, flow)
+        self._pending_sorted = not self._pending
 
     def _queue(self, packets: list[tuple[int, bytes, Flow]]) -> None:
+        if not packets:
+            return
+        pending = self._pending
+        dues = list(map(_DUE, packets))
+        if self._pending_sorted and (not pending or pending[-1][0] <= dues[0]) and \
+                dues == sorted(dues):
+            # in (due, order) order after what is queued: a sorted list, which is a heap too
+            pending.extend(zip(dues, self._order, map(_PDU, packets), map(_FLOW, packets)))
+            return
         for due, pdu, flow in packets:
-            heapq.heappush(self._pending, (due, next(self._order), pdu, flow))
+            heapq.heappush(pending, (due, next(self._order), pdu, flow))
+        self._pending_sorted = False
 
     def receive(self, max_packets: int | None = None, timeout: float = 1.0) -> int:
         """Receive and process PDUs until ``max_packets`` were handled, or no PDU came for

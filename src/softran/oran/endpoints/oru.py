@@ -60,6 +60,10 @@ class ORU(Endpoint):
         self.loopback = bool(loopback)
         self.uplink_source = uplink_source
         self._ul_raw: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
+        # (chunks, symbols) of the answer to a contiguous section, per (first PRB, PRBs, l0,
+        # numSymbol)
+        self._answer_layouts: dict[tuple[int, int, int, int],
+                                   tuple[tuple[tuple[int, int], ...], tuple[int, ...]]] = {}
         #: hold the answer to an uplink C-plane (section types 1 and 3) whose slot has no
         #: samples from ``uplink_source`` / the PRACH source yet, until :meth:`answer_uplink`
         #: of that slot (an O-RU that gets its C-plane before the air time, as O-RAN times it)
@@ -153,15 +157,29 @@ class ORU(Endpoint):
         if prbs.size and int(prbs[-1]) - int(prbs[0]) == prbs.size - 1:
             # the C-plane's PRBs are increasing (start + j (rb + 1)): here one contiguous run
             p_first = int(prbs[0])
-            runs = tuple((p_first + j, min(per, prbs.size - j)) for j in range(0, prbs.size, per))
+            layout = self._answer_layouts.get((p_first, prbs.size, l0, num_symbol))
+            if layout is None:
+                runs = tuple((p_first + j, min(per, prbs.size - j))
+                             for j in range(0, prbs.size, per))
+                layout = self._answer_layout(runs, l0, num_symbol)
+                if len(self._answer_layouts) >= 64:
+                    self._answer_layouts.clear()
+                self._answer_layouts[(p_first, prbs.size, l0, num_symbol)] = layout
         else:
-            runs = _chunks_of(np.sort(prbs), per)
-        chunks = tuple((p0, 0 if n == cfg.n_prb and n > 255 else n) for p0, n in runs)
-        symbols = tuple(range(l0, l0 + num_symbol))
+            layout = self._answer_layout(_chunks_of(np.sort(prbs), per), l0, num_symbol)
+        chunks, symbols = layout
         if not chunks or not symbols:
             return
         # one message per symbol and chunk, symbol by symbol (clause 8.3), encoded at once
         self._queue(self._uplane_rows("UL", raw, (k,), f, sf, s, symbols, chunks, due_of))
+
+    def _answer_layout(self, runs: tuple[tuple[int, int], ...], l0: int, num_symbol: int
+                       ) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+        """U-plane (startPrbu, numPrbu) chunks of PRB runs ``runs`` and the symbols
+        ``l0 .. l0 + num_symbol - 1`` of an uplink answer."""
+        n_prb = self.config.n_prb
+        return (tuple((p0, 0 if n == n_prb and n > 255 else n) for p0, n in runs),
+                tuple(range(l0, l0 + num_symbol)))
 
     def downlink_grid(self, frame_id: int, subframe_id: int, slot_id: int) -> torch.Tensor:
         """The downlink grid rebuilt from received U-plane, ``[n_eaxc, n_symbols, 12 n_prb]``
