@@ -171,8 +171,15 @@ class PUSCHReceiver(torch.nn.Module):
                                     n_harq_processes=n_harq_processes, ldpc_kernel=ldpc_kernel)
         self.last_h: torch.Tensor | None = None
         self.last_noise_var: torch.Tensor | None = None
-        self.last_sinr: torch.Tensor | None = None
+        self._last_nv_eff: torch.Tensor | None = None
         self.last_phase: torch.Tensor | None = None
+
+    @property
+    def last_sinr(self) -> torch.Tensor | None:
+        """Post-equalisation SINR per layer and data RE of the last call, linear
+        ``[batch, n_layers, n_re]`` (1 / the effective noise variance; computed when read)."""
+        nv_eff = self._last_nv_eff
+        return None if nv_eff is None else 1.0 / nv_eff
 
     def grid(self, rx: torch.Tensor) -> torch.Tensor:
         """The received grid ``[batch, n_rx, n_symbols, K]`` of a waveform or grid input."""
@@ -260,15 +267,14 @@ class PUSCHReceiver(torch.nn.Module):
             if not bool((torch.isfinite(nv) & (nv > 0)).all()):
                 raise ValueError(f"noise_var must be finite and > 0, got {noise_var!r}")
             nv = nv.expand(grid.shape[:-2]) if nv.dim() == 0 else nv
-        self.last_phase = None
+        phase = None
         if self.phase_tracking and self.ptrs_indices.numel():
             cpe = ptrs_common_phase_error(grid, h, self.ptrs_indices, self.ptrs_symbols)
             phase = interpolate_phase(cpe, anchors=self._phase_anchors(estimated))
             grid = common_phase_correct(grid, phase)
-            self.last_phase = phase
         x_hat, nv_eff = self.detect(grid, h, self.covariance(grid, h, nv))
-        self.last_h, self.last_noise_var = h, nv
-        self.last_sinr = 1.0 / nv_eff
+        # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
+        self.__dict__.update(last_h=h, last_noise_var=nv, _last_nv_eff=nv_eff, last_phase=phase)
         return x_hat, nv_eff
 
     def demap(self, x_hat: torch.Tensor, noise_var_eff: torch.Tensor) -> torch.Tensor:
