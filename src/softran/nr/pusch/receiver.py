@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.layers import layer_demap
-from softran.nr.modulation import symbol_demodulate
+from softran.nr.modulation import symbol_demodulate, symbol_demodulate_into
 from softran.nr.ofdm import ofdm_demodulate, ofdm_info
 from softran.nr.pusch.chain import pusch_decode
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
@@ -165,6 +166,10 @@ class PUSCHReceiver(torch.nn.Module):
             cfg.modulation, cfg.n_layers, cfg.n_re, pusch_scrambling_sequence(
                 self.carrier.n_cell_id if cfg.n_id is None else cfg.n_id, cfg.rnti,
                 cfg.num_coded_bits, device=dev))
+        #: one-layer slot path (:meth:`forward`): the scrambling sequence as a NumPy array
+        #: and, per batch size, the noise-variance and LLR buffers reused every slot
+        self._demap_seq = None if self._demap_plan is None else self._demap_plan[3].numpy()
+        self._demap_ws: dict[int, tuple[np.ndarray, torch.Tensor, np.ndarray]] = {}
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
                                     early_termination=early_termination,
@@ -301,6 +306,36 @@ class PUSCHReceiver(torch.nn.Module):
             "y_placeholders": self.uci_layout.y_placeholders}
         return pusch_decode(x_hat, self.carrier, self.config, nv_eff, **marks)
 
+    def _demap_slot(self, x_hat: torch.Tensor, noise_var_eff: torch.Tensor
+                    ) -> torch.Tensor | None:
+        """:meth:`demap` of one layer's detector output into this receiver's buffer for its
+        batch size (the same kernel and values; valid until the next slot of that size), the
+        noise variance sanitised as :meth:`demap` does in a kept buffer; None where the
+        inputs are not the detector's usual ones (:meth:`demap` then runs)."""
+        plan = self._demap_plan
+        if (plan is None or plan[1] != 1 or x_hat.dtype != torch.complex64
+                or noise_var_eff.dtype != torch.float32 or x_hat.dim() != 3
+                or tuple(x_hat.shape[1:]) != (1, plan[2]) or noise_var_eff.shape != x_hat.shape
+                or not (x_hat.is_cpu and noise_var_eff.is_cpu and x_hat.is_contiguous())
+                or x_hat.requires_grad or noise_var_eff.requires_grad):
+            return None
+        b = x_hat.shape[0]
+        ws = self._demap_ws.get(b)
+        if ws is None:
+            out = torch.empty(b, plan[2] * self.config.qm, dtype=torch.float32)
+            ws = self._demap_ws[b] = (np.empty((b, plan[2]), dtype=np.float32), out,
+                                      out.numpy())
+        nv, out, out_np = ws
+        # torch.nan_to_num(posinf=1e30).clamp_min(1e-12), same float32 values: fmax takes
+        # NaN and -inf to 1e-12, +inf is then set to 1e30 (rare: a zero channel)
+        np.fmax(noise_var_eff.numpy().reshape(b, -1), np.float32(1e-12), out=nv)
+        if nv.max() == np.inf:
+            nv[np.isposinf(nv)] = np.float32(1e30)
+        if not symbol_demodulate_into(x_hat.numpy().reshape(b, -1), nv, plan[0], out_np,
+                                      self._demap_seq):
+            return None                 # a non-finite symbol: demap raises its error
+        return out
+
     def llr(self, rx: torch.Tensor, *, h: torch.Tensor | None = None,
             noise_var: float | torch.Tensor | None = None) -> torch.Tensor:
         """Descrambled soft bits ``[batch, G]`` of the codeword (before rate recovery)."""
@@ -326,7 +361,11 @@ class PUSCHReceiver(torch.nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
-        llr = self.llr(rx, h=h, noise_var=noise_var)
+        x_hat, nv_eff = self.equalize(self.grid(rx), h, noise_var)
+        # the slot path: LLRs into a kept buffer (the decoder reads them and keeps none)
+        llr = self._demap_slot(x_hat, nv_eff)
+        if llr is None:
+            llr = self.demap(x_hat, nv_eff)
         if self.uci is not None:
             llr = self.decode_uci(llr)
         cfg = self.config
