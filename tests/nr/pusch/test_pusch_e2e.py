@@ -569,3 +569,15 @@ def test_forward_equals_llr_then_decoder():
         assert torch.equal(out, out_ref) and torch.equal(err, err_ref)
         assert torch.equal(rx.last_sinr, ref.last_sinr)
     assert set(rx._demap_ws) == {4}                  # the slot path ran
+
+
+def test_forward_slot_path_refuses_a_non_finite_sample_naming_rx(link):
+    _, rx, wave = link
+    bad = wave.contiguous().clone()
+    bad[0, 1, 77] = complex("nan")
+    with pytest.raises(ValueError, match="rx"):
+        rx(bad)
+    with pytest.raises(ValueError, match="rx"):
+        rx.grid(bad)
+    out, err = rx(wave.contiguous(), new_data=True)      # the kept buffers still serve
+    assert not err.any() and not out.any()

@@ -23,7 +23,7 @@ from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.layers import layer_demap
 from softran.nr.modulation import symbol_demodulate, symbol_demodulate_into
-from softran.nr.ofdm import ofdm_demodulate, ofdm_info
+from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
 from softran.nr.pusch.chain import pusch_decode
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
 from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
@@ -142,6 +142,8 @@ class PUSCHReceiver(torch.nn.Module):
         #: samples of one slot's waveform (the length a waveform input must have)
         self.slot_length = (sum(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot))
                             + self.carrier.symbols_per_slot * self.nfft)
+        #: the slot path's OFDM demodulator (checked once, its grid buffer kept)
+        self._ofdm = OFDMSlotDemodulator(self.carrier, nfft=self.nfft)
         dev = self.device
         ind, self.indices_info = pusch_indices(self.carrier, self.config, device=dev)
         n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
@@ -361,7 +363,18 @@ class PUSCHReceiver(torch.nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
-        x_hat, nv_eff = self.equalize(self.grid(rx), h, noise_var)
+        grid = None
+        if (isinstance(rx, torch.Tensor) and rx.dim() == 3 and rx.shape[1] == self.n_rx
+                and rx.shape[-1] == self.slot_length and rx.dtype == torch.complex64
+                and rx.is_cpu and self.device.type == "cpu"):
+            # the slot path: the grid into a kept buffer (nothing below keeps the grid)
+            try:
+                grid = self._ofdm.demodulate(rx)
+            except ValueError:
+                grid = None             # grid() raises the error, naming rx
+        if grid is None:
+            grid = self.grid(rx)
+        x_hat, nv_eff = self.equalize(grid, h, noise_var)
         # the slot path: LLRs into a kept buffer (the decoder reads them and keeps none)
         llr = self._demap_slot(x_hat, nv_eff)
         if llr is None:
