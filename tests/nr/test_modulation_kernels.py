@@ -126,3 +126,30 @@ def test_pusch_scrambling_sequence_is_the_descrambler() -> None:
     c = pusch_scrambling_sequence(17, 100, 100)
     assert torch.equal(torch.where(c.bool(), -llr, llr), pusch_descramble(llr, 17, 100))
     assert pusch_scrambling_sequence(17, 100, 100).data_ptr() == c.data_ptr()   # cached
+
+
+@pytest.mark.parametrize("mod", MODULATIONS)
+@pytest.mark.parametrize("scrambled", [False, True])
+def test_symbol_demodulate_into_equals_symbol_demodulate(mod, scrambled):
+    # the array entry (checked once by its caller, buffers kept) against the public function
+    import numpy as np
+
+    from softran.nr.modulation import bits_per_symbol, symbol_demodulate_into
+
+    gen = torch.Generator().manual_seed(41)
+    b, m = 3, 50
+    qm = bits_per_symbol(mod)
+    x = torch.randn(b, m, dtype=torch.complex64, generator=gen)
+    nv = torch.rand(b, m, generator=gen) + 0.01
+    seq = torch.randint(0, 2, (m * qm,), dtype=torch.uint8, generator=gen) if scrambled else None
+    ref = symbol_demodulate(x, mod, nv, sequence=seq)
+    out = np.empty((b, m * qm), dtype=np.float32)
+    assert symbol_demodulate_into(x.numpy(), nv.numpy(), mod, out,
+                                  None if seq is None else seq.numpy())
+    assert torch.equal(torch.from_numpy(out), ref)
+    bad = nv.clone()
+    bad[1, 7] = 0.0                                           # not > 0
+    assert not symbol_demodulate_into(x.numpy(), bad.numpy(), mod, out)
+    y = x.clone()
+    y[2, 3] = complex("nan")
+    assert not symbol_demodulate_into(y.numpy(), nv.numpy(), mod, out)

@@ -98,3 +98,44 @@ def test_kernel_refuses_non_finite_samples_anywhere() -> None:
         w[0, pos] = float("nan")
         with pytest.raises(ValueError, match="waveform contains NaN"):
             ofdm_demodulate(w, carrier)
+
+
+@pytest.mark.parametrize("fields, kw", [
+    (dict(subcarrier_spacing=30, n_size_grid=51), {}),
+    (dict(subcarrier_spacing=15, n_size_grid=25, n_slot=1), dict(cp_fraction=0.25)),
+    (dict(subcarrier_spacing=60, n_size_grid=11, cyclic_prefix="extended", n_slot=3),
+     dict(nfft=256, carrier_frequency=3.5e9)),
+    (dict(subcarrier_spacing=30, n_size_grid=24, n_slot=7), dict(nfft=1024, cp_fraction=1.0)),
+])
+def test_slot_demodulator_equals_ofdm_demodulate(fields, kw):
+    # the kept-buffer slot path against ofdm_demodulate and its torch reference, bit for bit
+    # against the former, on two slots through the same buffers, batch shapes [2], [1, 3]
+    from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate
+
+    c = CarrierConfig(**fields)
+    d = OFDMSlotDemodulator(c, **kw)
+    gen = torch.Generator().manual_seed(51)
+    for shape in ((2,), (1, 3), (2,)):
+        w = torch.randn(*shape, d.n_samples, dtype=torch.complex64, generator=gen)
+        out = d.demodulate(w)
+        fast, ref = _both(lambda: ofdm_demodulate(w, c, **kw))
+        assert torch.equal(out, fast)
+        torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+        assert d.demodulate(w).data_ptr() == out.data_ptr()     # the grid buffer is kept
+
+
+def test_slot_demodulator_falls_back_and_refuses_what_ofdm_demodulate_refuses():
+    from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate
+
+    c = CarrierConfig(subcarrier_spacing=30, n_size_grid=12)
+    d = OFDMSlotDemodulator(c)
+    gen = torch.Generator().manual_seed(52)
+    w = torch.randn(2, d.n_samples, dtype=torch.complex128, generator=gen)
+    assert torch.equal(d.demodulate(w), ofdm_demodulate(w, c))        # complex128: reference
+    w = w.to(torch.complex64)
+    assert torch.equal(d.demodulate(w.conj()), ofdm_demodulate(w.conj(), c))   # lazy conj
+    w[1, 100] = complex("nan")
+    with pytest.raises(ValueError, match="waveform"):
+        d.demodulate(w)
+    with pytest.raises(ValueError, match="cp_fraction"):
+        OFDMSlotDemodulator(c, cp_fraction=1.5)

@@ -64,7 +64,8 @@ from softran.validation import (
 )
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
-           "symbol_modulate", "symbol_modulate_into", "modulate_into_rows"]
+           "symbol_modulate", "symbol_modulate_into", "modulate_into_rows",
+           "symbol_demodulate_into"]
 
 #: Modulation schemes of TS 38.211 §5.1, in the clause's order (names as MATLAB).
 MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "BPSK", "QPSK", "16QAM", "64QAM", "256QAM",
@@ -555,3 +556,31 @@ def _demodulate_kernel(symbols: torch.Tensor, modulation: str, noise_var: object
 
 
 _NO_SEQUENCE = np.zeros(0, dtype=np.uint8)
+
+
+def symbol_demodulate_into(symbols: np.ndarray, noise_var: np.ndarray, modulation: str,
+                           out: np.ndarray, sequence: np.ndarray | None = None) -> bool:
+    """Max-log LLRs of :func:`symbol_demodulate` (the inverse of TS 38.211 §5.1, with the
+    descrambling of ``sequence`` fused in) on NumPy arrays, written into ``out``: for a
+    caller that has checked its inputs once and keeps its buffers (no tensor conversion,
+    no allocation). ``symbols`` complex64 ``[B, m]``, ``noise_var`` float32 ``[B, m]`` (any
+    strides), ``out`` C-contiguous float32 ``[B, m Q_m]``, ``sequence`` uint8 ``[m Q_m]`` or None. The
+    same kernel and values as :func:`symbol_demodulate` with ``method="maxlog"``.
+
+    Returns True, or False at a non-finite symbol or a noise variance that is not finite and
+    > 0 (``out`` is then incomplete: run :func:`symbol_demodulate` for its error).
+
+    >>> y = np.array([[1 + 1j, -1 + 1j]], dtype=np.complex64) / np.float32(2 ** 0.5)
+    >>> out = np.empty((1, 4), dtype=np.float32)
+    >>> symbol_demodulate_into(y, np.full((1, 2), 0.5, np.float32), "QPSK", out)
+    True
+    >>> out.round(4).tolist()                  # 2 sqrt(2) Re(y) / N0 = 4
+    [[4.0, 4.0, -4.0, 4.0]]
+    """
+    if modulation not in _QM:
+        modulation = _check_modulation(modulation)
+    levels, k, mode = _kernel_levels(modulation)
+    m = symbols.shape[-1]
+    return maxlog_demap(symbols.reshape(-1, 1, m), noise_var.reshape(-1, 1, m), levels, k,
+                        mode, _NO_SEQUENCE if sequence is None else sequence,
+                        out.reshape(-1, m * _QM[modulation])) == 0

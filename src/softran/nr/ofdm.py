@@ -48,7 +48,7 @@ from softran.validation import (
 )
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_modulate_bins",
-           "ofdm_subcarrier_bins", "cyclic_prefix_rows"]
+           "ofdm_subcarrier_bins", "cyclic_prefix_rows", "OFDMSlotDemodulator"]
 
 #: κ = T_s / T_c (TS 38.211 §4.1).
 KAPPA = 64
@@ -761,3 +761,75 @@ def _demodulate_kernel(waveform: torch.Tensor, info: OFDMInfo, first: int, n_sym
     select_subcarriers(spec.numpy(), n_subcarriers // 2, corr,
                        out.view(-1, n_symbols, n_subcarriers).numpy())
     return out
+
+
+class OFDMSlotDemodulator:
+    """:func:`ofdm_demodulate` of one slot of ``carrier`` (TS 38.211 §5.3.1), checked once:
+    for a receiver that demodulates the same slot shape every slot. The FFT workspace and
+    the output grid are kept per batch shape and reused (no allocation after the first
+    call), the arguments are checked at construction.
+
+    ``demodulate(waveform)``: the grid ``[..., n_ports, n_symbols, K]`` of a waveform
+    ``[..., n_ports, n_samples]`` (``n_samples`` the slot's length), the values of
+    :func:`ofdm_demodulate` with the same arguments. A complex64 contiguous CPU waveform is
+    demodulated into the kept grid: valid until the next call with the same batch shape
+    (copy it to keep it). Other inputs, and a waveform with a sample that is not finite (the
+    error), go through :func:`ofdm_demodulate` (a new tensor).
+
+    >>> c = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+    >>> g = torch.randn(2, 14, 288, dtype=torch.complex64)
+    >>> w = ofdm_modulate(g, c)
+    >>> d = OFDMSlotDemodulator(c)
+    >>> d.n_samples == w.shape[-1], bool(torch.equal(d.demodulate(w), ofdm_demodulate(w, c)))
+    (True, True)
+    """
+
+    def __init__(self, carrier: CarrierConfig, *, nfft: int | None = None,
+                 sample_rate: float | None = None, cp_fraction: float = 0.5,
+                 carrier_frequency: float = 0.0) -> None:
+        self.carrier = _check_carrier(carrier).model_copy()
+        self.cp_fraction = check_real("cp_fraction", cp_fraction, 0.0, 1.0)
+        self.carrier_frequency = check_real("carrier_frequency", carrier_frequency, 0.0)
+        self.nfft, self.sample_rate = nfft, sample_rate
+        info = ofdm_info(self.carrier, nfft, sample_rate)
+        first = info.first_symbol(self.carrier.n_slot)
+        #: samples of one slot (the waveform length :meth:`demodulate` takes)
+        self.n_samples = (sum(info.slot_cyclic_prefix_lengths(self.carrier.n_slot))
+                          + self.carrier.symbols_per_slot * info.nfft)
+        self.n_symbols = _whole_symbols(info, first, self.n_samples)
+        self._k = self.carrier.n_subcarriers
+        self._fft = info.nfft
+        self._plan = _kernel_plan(info, first, self.n_symbols, self._k, self.cp_fraction,
+                                  self.carrier_frequency)
+        self._buffers: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray, torch.Tensor,
+                                                   np.ndarray]] = {}
+
+    def demodulate(self, waveform: torch.Tensor) -> torch.Tensor:
+        """The grid of one slot's ``waveform`` (class docstring)."""
+        if not (KERNELS and isinstance(waveform, torch.Tensor)
+                and waveform.dtype == torch.complex64 and waveform.is_cpu
+                and waveform.dim() >= 2 and waveform.shape[-1] == self.n_samples
+                and waveform.is_contiguous() and waveform.numel()
+                and not waveform.requires_grad and not waveform.is_conj()
+                and not waveform.is_neg()):
+            return self._reference(waveform)
+        shape = tuple(waveform.shape[:-1])
+        bufs = self._buffers.get(shape)
+        if bufs is None:
+            rows = waveform.numel() // self.n_samples
+            work = torch.empty(rows, self.n_symbols, self._fft, dtype=torch.complex64)
+            out = torch.empty(*shape, self.n_symbols, self._k, dtype=torch.complex64)
+            bufs = self._buffers[shape] = (work, work.numpy(), out,
+                                           out.view(-1, self.n_symbols, self._k).numpy())
+        work, work_np, out, out_np = bufs
+        starts, corr = self._plan
+        if fft_windows(waveform.numpy().reshape(-1, self.n_samples), starts, work_np):
+            return self._reference(waveform)            # a sample that is not finite
+        torch.fft.fft(work, dim=-1, out=work)           # in place; unscaled (_kernel_plan)
+        select_subcarriers(work_np, self._k // 2, corr, out_np)
+        return out
+
+    def _reference(self, waveform: torch.Tensor) -> torch.Tensor:
+        return ofdm_demodulate(waveform, self.carrier, nfft=self.nfft,
+                               sample_rate=self.sample_rate, cp_fraction=self.cp_fraction,
+                               carrier_frequency=self.carrier_frequency)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from softran.nr.coding.ldpc.base_graph import lifting_sizes
 from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.rate_match import (
+    LDPCRateRecovery,
     rate_match_ldpc,
     rate_match_segments,
     rate_recover_ldpc,
@@ -405,3 +406,50 @@ def test_recovery_kernel_refuses_nan_and_takes_other_layouts():
     llr[1234] = float("nan")
     with pytest.raises(ValueError, match=r"llr contains NaN \(first at index 1234\)"):
         rate_recover_ldpc(llr, 5000, 0.5, 0, "QPSK")
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), tbs=st.integers(24, 30000), rate=st.sampled_from([0.1, 0.3, 0.5, 0.8]),
+       rv=st.integers(0, 3), mod=st.sampled_from(list(QM)), n_l=st.integers(1, 4),
+       limited=st.booleans(), batch=st.integers(1, 3), seed=st.integers(0, 1000))
+def test_rate_recovery_plan_equals_torch_path(data, tbs, rate, rv, mod, n_l, limited, batch,
+                                              seed):
+    # LDPCRateRecovery (checked once, buffer reused) against the index_add_ path, twice on
+    # different LLRs through the same buffer
+    info = dlsch_info(tbs, rate)
+    n_ref = data.draw(st.integers(info.n // 3, info.n + 50)) if limited else None
+    n_cb = info.n if n_ref is None else min(info.n, n_ref)
+    nq = n_l * QM[mod]
+    g = nq * data.draw(st.integers(info.c, max(info.c, (7 * info.c * n_cb) // (2 * nq))))
+    rr = LDPCRateRecovery(tbs, rate, rv, mod, n_l, g, n_ref=n_ref)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(2):
+        llr = torch.randn(batch, g, generator=gen) * 5
+        llr[:, torch.randint(0, g, (3,), generator=gen)] = float("inf")
+        ref = rate_recover_ldpc(llr.clone().requires_grad_(), tbs, rate, rv, mod, n_l,
+                                n_ref=n_ref).detach()
+        out = rr.recover(llr)
+        assert out.shape == ref.shape == (batch, info.c, info.n)
+        assert torch.equal(out, ref)
+
+
+def test_rate_recovery_plan_reuses_its_buffer_and_checks_once():
+    rr = LDPCRateRecovery(5000, 0.5, 0, "QPSK", 1, 3000)
+    a = rr.recover(torch.ones(2, 3000))
+    b = rr.recover(-torch.ones(2, 3000))
+    assert a.data_ptr() == b.data_ptr()                      # no allocation after the first
+    assert torch.equal(b, rate_recover_ldpc(-torch.ones(2, 3000), 5000, 0.5, 0, "QPSK"))
+    # other layouts and dtypes: the full function, a new tensor with the same values
+    c = rr.recover(torch.ones(2, 6000, dtype=torch.float64)[:, ::2])
+    assert c.data_ptr() != a.data_ptr()
+    assert torch.equal(c, rate_recover_ldpc(torch.ones(2, 3000), 5000, 0.5, 0, "QPSK"))
+    llr = torch.ones(3000)
+    llr[1234] = float("nan")
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index 1234\)"):
+        rr.recover(llr)
+    with pytest.raises(ValueError, match="llr.shape"):
+        rr.recover(torch.ones(2999))                         # not g: the full function's error
+    with pytest.raises(ValueError, match="g = 4 soft bits are too few for the C = 3"):
+        LDPCRateRecovery(20000, 0.5, 0, "QPSK", 1, 4)
+    with pytest.raises(ValueError, match="modulation"):
+        LDPCRateRecovery(5000, 0.5, 0, "8PSK", 1, 3000)

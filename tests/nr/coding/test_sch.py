@@ -86,7 +86,7 @@ def test_harq_incremental_redundancy_any_rv_order():
         errors = []
         decoded, acked = torch.zeros_like(tb), torch.zeros(16, dtype=torch.bool)
         for i, rv in enumerate(order):
-            llr = _awgn_llr(enc(tb, "QPSK", 1, g, rv=rv), "QPSK", -3.0, gen)
+            llr = _awgn_llr(enc(tb, "QPSK", 1, g, rv=rv), "QPSK", -1.5, gen)
             out, err = dec(llr, "QPSK", 1, rv=rv, harq_process=5, new_data=i == 0)
             errors.append(int(err.sum()))
             decoded = torch.where((~err & ~acked)[:, None], out, decoded)
@@ -96,7 +96,7 @@ def test_harq_incremental_redundancy_any_rv_order():
     # after a reset the buffer is gone: one transmission alone fails again
     dec.reset_soft_buffer(5)
     assert dec.soft_buffer(5) is None
-    llr = _awgn_llr(enc(tb, "QPSK", 1, g, rv=2), "QPSK", -3.0, gen)
+    llr = _awgn_llr(enc(tb, "QPSK", 1, g, rv=2), "QPSK", -1.5, gen)
     assert dec(llr, "QPSK", 1, rv=2, harq_process=5)[1].all()
 
 
@@ -255,3 +255,29 @@ def test_early_termination_is_a_decoder_option():
         out, err = dec(llr, "QPSK", 1)
         assert not err.any() and torch.equal(out, tb)
         assert (dec.last_iterations == expected).all()
+
+
+def test_reused_rate_recovery_buffer_never_changes_a_kept_soft_buffer():
+    # the decoder reuses its rate-recovery output buffer from the second call of a
+    # configuration on: a failed block's soft buffer (process 0) must stay the recovered LLRs
+    # of its own transmission while other calls (process 1, same rv) go through that buffer,
+    # and chase combining (rv 0 + rv 0) must give what a fresh decoder gives
+    from softran.nr.coding.ldpc.rate_match import rate_recover_ldpc
+
+    enc, dec = ULSCHEncoder(0.5), ULSCHDecoder(0.5, 2000)
+    gen = torch.Generator().manual_seed(24)
+    tb = torch.randint(0, 2, (8, 2000), dtype=torch.uint8, generator=gen)
+    first, other, second = (_awgn_llr(enc(tb, "QPSK", 1, 4000), "QPSK", -1.5, gen)
+                            for _ in range(3))
+    assert dec(other, "QPSK", 1, harq_process=1, new_data=True)[1].all()    # first call
+    assert dec(first, "QPSK", 1, harq_process=0, new_data=True)[1].all()    # buffer reused
+    kept = rate_recover_ldpc(first, 2000, 0.5, 0, "QPSK")
+    assert torch.equal(dec.soft_buffer(0), kept)
+    dec(other, "QPSK", 1, harq_process=1, new_data=True)
+    assert torch.equal(dec.soft_buffer(0), kept)
+    out, err = dec(second, "QPSK", 1, harq_process=0)                       # combine
+    fresh = ULSCHDecoder(0.5, 2000)
+    fresh(first, "QPSK", 1, harq_process=0, new_data=True)
+    out_ref, err_ref = fresh(second, "QPSK", 1, harq_process=0)
+    assert torch.equal(out, out_ref) and torch.equal(err, err_ref)
+    assert not err.all()                       # combining helped some blocks at -1.5 dB

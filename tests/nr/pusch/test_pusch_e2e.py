@@ -528,3 +528,56 @@ def test_lost_prbs_give_a_crc_failure_not_an_exception():
     assert bool(torch.isfinite(llr).all())
     out, err = rx(half)
     assert err.tolist() == [False] and torch.equal(out, tb)
+
+
+@pytest.mark.parametrize("modulation", ["QPSK", "16QAM", "64QAM", "256QAM"])
+def test_slot_demap_equals_demap(modulation):
+    # forward's one-layer demapping into kept buffers against the public demap, bit for bit,
+    # with the noise variances demap sanitises (inf, NaN, -inf, 0, below 1e-12, huge)
+    c = carrier()
+    p = pusch_config(modulation=modulation)
+    rx = PUSCHReceiver(c, p, n_rx=2)
+    gen = torch.Generator().manual_seed(31)
+    n_re = p.n_re
+    for batch in (1, 3, 1):
+        x = torch.randn(batch, 1, n_re, dtype=torch.complex64, generator=gen)
+        nv = torch.rand(batch, 1, n_re, generator=gen) * 0.5
+        nv[0, 0, :8] = torch.tensor([math.inf, math.nan, -math.inf, 0.0, 1e-15, 1e35, -1.0,
+                                     1e-12])
+        fast = rx._demap_slot(x, nv)
+        assert fast is not None and torch.equal(fast, rx.demap(x, nv))
+        again = rx._demap_slot(x, nv)
+        assert again is not None and again.data_ptr() == fast.data_ptr()   # buffer kept
+    x[0, 0, 5] = math.nan           # a non-finite symbol: left to demap (and its error)
+    assert rx._demap_slot(x, nv) is None
+    assert rx._demap_slot(x.to(torch.complex128), nv) is None
+
+
+def test_forward_equals_llr_then_decoder():
+    # the slot path of forward (kept buffers) decodes what llr() + the decoder decode
+    c = carrier()
+    p = pusch_config(modulation="16QAM", mcs_index=None, target_code_rate=0.6)
+    gen = torch.Generator().manual_seed(32)
+    tx = PUSCHTransmitter(c, p)
+    rx, ref = PUSCHReceiver(c, p, n_rx=2), PUSCHReceiver(c, p, n_rx=2)
+    for snr_db in (4.0, 8.0, 12.0, 8.0):
+        tb = transport_blocks(4, p.tb_size, gen)
+        wave = tx(tb).expand(-1, 2, -1)
+        y = wave + noise(wave.shape, 10 ** (-snr_db / 10), gen)
+        out, err = rx(y, new_data=True)
+        out_ref, err_ref = ref.decoder(ref.llr(y), p.modulation, 1, new_data=True)
+        assert torch.equal(out, out_ref) and torch.equal(err, err_ref)
+        assert torch.equal(rx.last_sinr, ref.last_sinr)
+    assert set(rx._demap_ws) == {4}                  # the slot path ran
+
+
+def test_forward_slot_path_refuses_a_non_finite_sample_naming_rx(link):
+    _, rx, wave = link
+    bad = wave.contiguous().clone()
+    bad[0, 1, 77] = complex("nan")
+    with pytest.raises(ValueError, match="rx"):
+        rx(bad)
+    with pytest.raises(ValueError, match="rx"):
+        rx.grid(bad)
+    out, err = rx(wave.contiguous(), new_data=True)      # the kept buffers still serve
+    assert not err.any() and not out.any()

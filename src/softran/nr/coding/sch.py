@@ -37,7 +37,7 @@ from numba import njit
 from softran.nr.coding.crc import crc_decode, crc_parity
 from softran.nr.coding.ldpc.decode import DECODE_KERNELS, ldpc_decode
 from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
-from softran.nr.coding.ldpc.rate_match import rate_recover_ldpc
+from softran.nr.coding.ldpc.rate_match import LDPCRateRecovery, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ulsch_info
 from softran.validation import check_allocation, check_bits, check_bool, check_int, check_tensor
@@ -103,6 +103,10 @@ class _SCHDecoder(torch.nn.Module):
         self.ldpc_kernel = check_choice("ldpc_kernel", ldpc_kernel, DECODE_KERNELS)
         self._soft: dict[int, torch.Tensor] = {}
         self._done: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        #: rate recovery per (G, rv, modulation, layers), checked once, with its output
+        #: buffer reused (nothing below keeps the recovered LLRs: combining and the kept
+        #: soft buffer make new tensors)
+        self._recovery: dict[tuple[Any, ...], LDPCRateRecovery] = {}
         #: LDPC iterations used per code block in the last call, [..., C] (0 for a block
         #: kept from an earlier transmission).
         self.last_iterations: torch.Tensor | None = None
@@ -144,8 +148,19 @@ class _SCHDecoder(torch.nn.Module):
         llr = check_tensor("llr", llr, min_dim=1)  # NaN: refused by rate_recover_ldpc
         harq_process = check_int("harq_process", harq_process, 0, self.n_harq_processes - 1)
         info = self.sch_info
-        recovered = rate_recover_ldpc(llr, info.a, self.target_code_rate, rv, modulation,
-                                      n_layers, n_ref=self.n_ref)
+        key = (llr.shape[-1], rv, modulation, n_layers)
+        recovery = self._recovery.get(key)
+        if recovery is None:
+            # the first call of a configuration: the full function (its checks and messages)
+            recovered = rate_recover_ldpc(llr, info.a, self.target_code_rate, rv, modulation,
+                                          n_layers, n_ref=self.n_ref)
+            if len(self._recovery) >= 64:
+                self._recovery.clear()
+            self._recovery[key] = LDPCRateRecovery(info.a, self.target_code_rate, rv,
+                                                   modulation, n_layers, llr.shape[-1],
+                                                   n_ref=self.n_ref)
+        else:
+            recovered = recovery.recover(llr)
         shape = recovered.shape[:-2]
         buffer = self._soft.get(harq_process)
         done = self._done.get(harq_process)

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.layers import layer_demap
-from softran.nr.modulation import symbol_demodulate
-from softran.nr.ofdm import ofdm_demodulate, ofdm_info
+from softran.nr.modulation import symbol_demodulate, symbol_demodulate_into
+from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
 from softran.nr.pusch.chain import pusch_decode
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
 from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
@@ -141,6 +142,8 @@ class PUSCHReceiver(torch.nn.Module):
         #: samples of one slot's waveform (the length a waveform input must have)
         self.slot_length = (sum(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot))
                             + self.carrier.symbols_per_slot * self.nfft)
+        #: the slot path's OFDM demodulator (checked once, its grid buffer kept)
+        self._ofdm = OFDMSlotDemodulator(self.carrier, nfft=self.nfft)
         dev = self.device
         ind, self.indices_info = pusch_indices(self.carrier, self.config, device=dev)
         n_sym, k = self.carrier.symbols_per_slot, self.carrier.n_subcarriers
@@ -165,14 +168,25 @@ class PUSCHReceiver(torch.nn.Module):
             cfg.modulation, cfg.n_layers, cfg.n_re, pusch_scrambling_sequence(
                 self.carrier.n_cell_id if cfg.n_id is None else cfg.n_id, cfg.rnti,
                 cfg.num_coded_bits, device=dev))
+        #: one-layer slot path (:meth:`forward`): the scrambling sequence as a NumPy array
+        #: and, per batch size, the noise-variance and LLR buffers reused every slot
+        self._demap_seq = None if self._demap_plan is None else self._demap_plan[3].numpy()
+        self._demap_ws: dict[int, tuple[np.ndarray, torch.Tensor, np.ndarray]] = {}
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
                                     early_termination=early_termination,
                                     n_harq_processes=n_harq_processes, ldpc_kernel=ldpc_kernel)
         self.last_h: torch.Tensor | None = None
         self.last_noise_var: torch.Tensor | None = None
-        self.last_sinr: torch.Tensor | None = None
+        self._last_nv_eff: torch.Tensor | None = None
         self.last_phase: torch.Tensor | None = None
+
+    @property
+    def last_sinr(self) -> torch.Tensor | None:
+        """Post-equalisation SINR per layer and data RE of the last call, linear
+        ``[batch, n_layers, n_re]`` (1 / the effective noise variance; computed when read)."""
+        nv_eff = self._last_nv_eff
+        return None if nv_eff is None else 1.0 / nv_eff
 
     def grid(self, rx: torch.Tensor) -> torch.Tensor:
         """The received grid ``[batch, n_rx, n_symbols, K]`` of a waveform or grid input."""
@@ -260,15 +274,14 @@ class PUSCHReceiver(torch.nn.Module):
             if not bool((torch.isfinite(nv) & (nv > 0)).all()):
                 raise ValueError(f"noise_var must be finite and > 0, got {noise_var!r}")
             nv = nv.expand(grid.shape[:-2]) if nv.dim() == 0 else nv
-        self.last_phase = None
+        phase = None
         if self.phase_tracking and self.ptrs_indices.numel():
             cpe = ptrs_common_phase_error(grid, h, self.ptrs_indices, self.ptrs_symbols)
             phase = interpolate_phase(cpe, anchors=self._phase_anchors(estimated))
             grid = common_phase_correct(grid, phase)
-            self.last_phase = phase
         x_hat, nv_eff = self.detect(grid, h, self.covariance(grid, h, nv))
-        self.last_h, self.last_noise_var = h, nv
-        self.last_sinr = 1.0 / nv_eff
+        # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
+        self.__dict__.update(last_h=h, last_noise_var=nv, _last_nv_eff=nv_eff, last_phase=phase)
         return x_hat, nv_eff
 
     def demap(self, x_hat: torch.Tensor, noise_var_eff: torch.Tensor) -> torch.Tensor:
@@ -295,6 +308,36 @@ class PUSCHReceiver(torch.nn.Module):
             "y_placeholders": self.uci_layout.y_placeholders}
         return pusch_decode(x_hat, self.carrier, self.config, nv_eff, **marks)
 
+    def _demap_slot(self, x_hat: torch.Tensor, noise_var_eff: torch.Tensor
+                    ) -> torch.Tensor | None:
+        """:meth:`demap` of one layer's detector output into this receiver's buffer for its
+        batch size (the same kernel and values; valid until the next slot of that size), the
+        noise variance sanitised as :meth:`demap` does in a kept buffer; None where the
+        inputs are not the detector's usual ones (:meth:`demap` then runs)."""
+        plan = self._demap_plan
+        if (plan is None or plan[1] != 1 or x_hat.dtype != torch.complex64
+                or noise_var_eff.dtype != torch.float32 or x_hat.dim() != 3
+                or tuple(x_hat.shape[1:]) != (1, plan[2]) or noise_var_eff.shape != x_hat.shape
+                or not (x_hat.is_cpu and noise_var_eff.is_cpu and x_hat.is_contiguous())
+                or x_hat.requires_grad or noise_var_eff.requires_grad):
+            return None
+        b = x_hat.shape[0]
+        ws = self._demap_ws.get(b)
+        if ws is None:
+            out = torch.empty(b, plan[2] * self.config.qm, dtype=torch.float32)
+            ws = self._demap_ws[b] = (np.empty((b, plan[2]), dtype=np.float32), out,
+                                      out.numpy())
+        nv, out, out_np = ws
+        # torch.nan_to_num(posinf=1e30).clamp_min(1e-12), same float32 values: fmax takes
+        # NaN and -inf to 1e-12, +inf is then set to 1e30 (rare: a zero channel)
+        np.fmax(noise_var_eff.numpy().reshape(b, -1), np.float32(1e-12), out=nv)
+        if nv.max() == np.inf:
+            nv[np.isposinf(nv)] = np.float32(1e30)
+        if not symbol_demodulate_into(x_hat.numpy().reshape(b, -1), nv, plan[0], out_np,
+                                      self._demap_seq):
+            return None                 # a non-finite symbol: demap raises its error
+        return out
+
     def llr(self, rx: torch.Tensor, *, h: torch.Tensor | None = None,
             noise_var: float | torch.Tensor | None = None) -> torch.Tensor:
         """Descrambled soft bits ``[batch, G]`` of the codeword (before rate recovery)."""
@@ -320,7 +363,22 @@ class PUSCHReceiver(torch.nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
         rv = check_int("rv", rv, 0, 3)
-        llr = self.llr(rx, h=h, noise_var=noise_var)
+        grid = None
+        if (isinstance(rx, torch.Tensor) and rx.dim() == 3 and rx.shape[1] == self.n_rx
+                and rx.shape[-1] == self.slot_length and rx.dtype == torch.complex64
+                and rx.is_cpu and self.device.type == "cpu"):
+            # the slot path: the grid into a kept buffer (nothing below keeps the grid)
+            try:
+                grid = self._ofdm.demodulate(rx)
+            except ValueError:
+                grid = None             # grid() raises the error, naming rx
+        if grid is None:
+            grid = self.grid(rx)
+        x_hat, nv_eff = self.equalize(grid, h, noise_var)
+        # the slot path: LLRs into a kept buffer (the decoder reads them and keeps none)
+        llr = self._demap_slot(x_hat, nv_eff)
+        if llr is None:
+            llr = self.demap(x_hat, nv_eff)
         if self.uci is not None:
             llr = self.decode_uci(llr)
         cfg = self.config

@@ -37,7 +37,8 @@ from softran.nr.coding.sch_info import dlsch_info
 from softran.nr.tables import modulation_order
 from softran.validation import check_allocation, check_int, check_llr, check_tensor
 
-__all__ = ["check_rate_match_args", "rate_match_ldpc", "rate_match_segments", "rate_recover_ldpc"]
+__all__ = ["LDPCRateRecovery", "check_rate_match_args", "rate_match_ldpc", "rate_match_segments",
+           "rate_recover_ldpc"]
 
 # k0 of TS 38.212 Table 5.4.2.1-2: k0 = floor(numerator[rv] N_cb / (denominator Z_c)) Z_c
 _K0_NUMERATORS: dict[int, tuple[int, int, int, int]] = {1: (0, 17, 33, 56), 2: (0, 13, 25, 43)}
@@ -522,3 +523,63 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
         offset += (r1 - r0) * e
     out[..., fill_start:fill_start + fill_len] = float("inf")
     return out
+
+
+class LDPCRateRecovery:
+    """:func:`rate_recover_ldpc` for one configuration, checked once (TS 38.212 §5.4.2,
+    §5.5): a receiver that recovers the same (``tbs``, ``r``, ``rv``, ``modulation``,
+    ``n_layers``, ``g``, ``n_ref``) every slot pays the argument checks, the plan look-up and
+    the output allocation once instead of per call.
+
+    ``recover(llr)``: the ``[..., C, N]`` float32 codeword LLRs of ``llr`` ``[..., g]``, the
+    values of :func:`rate_recover_ldpc`. On the CPU, for a float32 contiguous ``llr``, they
+    are written into a buffer this object keeps per batch shape and reuses: the result is
+    valid until the next call with the same batch shape (copy it to keep it). Other inputs
+    go through :func:`rate_recover_ldpc` (a new tensor). A NaN soft bit raises its
+    ``ValueError``.
+
+    >>> rr = LDPCRateRecovery(4000, 0.5, 0, "QPSK", 1, 4500)
+    >>> out = rr.recover(torch.ones(4500))
+    >>> bool(torch.equal(out, rate_recover_ldpc(torch.ones(4500), 4000, 0.5, 0, "QPSK")))
+    True
+    """
+
+    def __init__(self, tbs: int, r: Any, rv: int, modulation: str, n_layers: int, g: int, *,
+                 n_ref: int | None = None) -> None:
+        g = check_int("g", g, 1)
+        rv, qm, n_layers = check_rate_match_args(rv, modulation, n_layers, g, "g")
+        if n_ref is not None:
+            n_ref = check_int("n_ref", n_ref, 1)
+        info = dlsch_info(tbs, r)
+        check_allocation("tbs", tbs, 4 * (info.c * info.n + g) + 4 * 8 * g)
+        if g < info.c * n_layers * qm:
+            raise ValueError(f"g = {g} soft bits are too few for the C = {info.c} code "
+                             f"block(s) of tbs = {info.a}; every code block needs at least "
+                             f"n_layers * Qm = {n_layers * qm} of them (G >= "
+                             f"{info.c * n_layers * qm}, TS 38.212 §5.4.2.1)")
+        fill_start = max(0, info.k_prime - 2 * info.zc)
+        fill_len = info.k - 2 * info.zc - fill_start
+        self.tbs, self.r, self.rv, self.modulation = tbs, r, rv, modulation
+        self.n_layers, self.g, self.n_ref, self.qm = n_layers, g, n_ref, qm
+        self.c, self.n = info.c, info.n
+        self._fill = (fill_start, fill_len)
+        self._plan = _recover_plan(info.bgn, info.zc, info.c, fill_start, fill_len, g, rv, qm,
+                                   n_layers, n_ref)
+        self._out: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray]] = {}
+
+    def recover(self, llr: torch.Tensor) -> torch.Tensor:
+        """The codeword LLRs ``[..., C, N]`` of ``llr`` ``[..., g]`` (class docstring)."""
+        if not (isinstance(llr, torch.Tensor) and llr.dtype == torch.float32 and llr.is_cpu
+                and llr.dim() >= 1 and llr.shape[-1] == self.g and llr.is_contiguous()
+                and llr.numel() and not (llr.requires_grad and torch.is_grad_enabled())):
+            return rate_recover_ldpc(llr, self.tbs, self.r, self.rv, self.modulation,
+                                     self.n_layers, n_ref=self.n_ref)
+        batch = tuple(llr.shape[:-1])
+        hit = self._out.get(batch)
+        if hit is None:
+            out = torch.empty(*batch, self.c, self.n, dtype=torch.float32)
+            hit = self._out[batch] = (out, out.numpy().reshape(-1, self.c, self.n))
+        if _recover_rows(llr.detach().numpy().reshape(-1, self.g), hit[1], self.qm,
+                         *self._fill, *self._plan):
+            check_llr("llr", llr)                                   # the NaN error
+        return hit[0]
