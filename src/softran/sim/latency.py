@@ -647,8 +647,8 @@ def plot_latency(report: LatencyReport, path: str | Path) -> Path:
         for s in (s for s in report.calls if s.chain == chain):
             m = s.stats("cpu")["median"] * 1e6
             ax.plot([x - 0.3, x + 0.3], [m, m], color="tab:blue", linestyle="--", linewidth=1.2)
-            ax.text(x - 0.36, m, f"{s.stage}\n{m:.0f} µs", fontsize=7, va="center",
-                    ha="right", color="tab:blue")
+            ax.text(x + 0.32, m, f"{s.stage}\n{m:.0f} µs", fontsize=7, va="center",
+                    ha="left", color="tab:blue")
         p99 = report.totals[chain].stats("cpu")["p99"] * 1e6
         ax.plot([x - 0.35, x + 0.35], [p99, p99], color="black", linestyle=":", linewidth=1.2)
         ax.text(x + 0.36, p99, f"p99 {p99:.0f} µs", fontsize=7, va="center")
