@@ -7,6 +7,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernel_paths import kernel_then_reference
 
 from softran.nr import (
     MODULATIONS,
@@ -23,16 +24,8 @@ from softran.nr.scrambling import pusch_descramble, pusch_scrambling_sequence
 from softran.nr.sequences import prbs
 
 
-def _both(fn):  # kernel on, then the torch reference
-    saved = modulation.KERNELS
-    try:
-        modulation.KERNELS = True
-        a = fn()
-        modulation.KERNELS = False
-        b = fn()
-    finally:
-        modulation.KERNELS = saved
-    return a, b
+def _both(fn):  # kernel path on, then the torch reference
+    return kernel_then_reference(modulation, fn)
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> None:

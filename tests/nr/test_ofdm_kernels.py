@@ -9,20 +9,13 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernel_paths import kernel_then_reference
 
 from softran.nr import CarrierConfig, ofdm, ofdm_demodulate, ofdm_info, ofdm_modulate
 
 
-def _both(fn):  # kernel on, then the torch reference
-    saved = ofdm.KERNELS
-    try:
-        ofdm.KERNELS = True
-        a = fn()
-        ofdm.KERNELS = False
-        b = fn()
-    finally:
-        ofdm.KERNELS = saved
-    return a, b
+def _both(fn):  # kernel path on, then the torch reference
+    return kernel_then_reference(ofdm, fn)
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> None:

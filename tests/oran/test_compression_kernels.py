@@ -6,21 +6,14 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernel_paths import kernel_then_reference
 
 from softran.oran import _kernels
 from softran.oran.compression import CompressedPRBs, compress, decompress
 
 
-def _both(fn):  # run fn with the kernels on, then with the torch reference path
-    saved = _kernels.ENABLED
-    try:
-        _kernels.ENABLED = True
-        a = fn()
-        _kernels.ENABLED = False
-        b = fn()
-    finally:
-        _kernels.ENABLED = saved
-    return a, b
+def _both(fn):  # kernel path on, then the torch reference
+    return kernel_then_reference(_kernels, fn, switch="ENABLED")
 
 
 def _iq(seed: int, shape: tuple[int, ...], spread: float) -> torch.Tensor:

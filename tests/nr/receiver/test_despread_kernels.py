@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import pytest
 import torch
+from kernel_paths import kernel_then_reference
 from test_channel_estimate import awgn, dmrs_type1, tap_channel, transmit
 
 import softran.nr.receiver.references as references
 from softran.nr.receiver import channel_estimate
 
 
-def _both(fn):  # kernel on, then the torch reference
-    saved = references.KERNELS
-    try:
-        references.KERNELS = True
-        a = fn()
-        references.KERNELS = False
-        b = fn()
-    finally:
-        references.KERNELS = saved
-    return a, b
+def _both(fn):  # kernel path on, then the torch reference
+    return kernel_then_reference(references, fn)
 
 
 @pytest.mark.parametrize(("n_layers", "symbols", "td"), [(1, (2, 11), 1), (4, (2, 11), 1),

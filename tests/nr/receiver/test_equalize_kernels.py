@@ -7,20 +7,13 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernel_paths import kernel_then_reference
 
 from softran.nr.receiver import equalize, mmse_equalize
 
 
-def _both(fn):  # kernel on, then the torch reference
-    saved = equalize.KERNELS
-    try:
-        equalize.KERNELS = True
-        a = fn()
-        equalize.KERNELS = False
-        b = fn()
-    finally:
-        equalize.KERNELS = saved
-    return a, b
+def _both(fn):  # kernel path on, then the torch reference
+    return kernel_then_reference(equalize, fn)
 
 
 def _cn(shape: tuple[int, ...], gen: torch.Generator) -> torch.Tensor:
