@@ -235,14 +235,7 @@ class FronthaulConfig:
     def compress_grid(self, grid: torch.Tensor) -> CompressedPRBs:
         """Compress a grid ``[n_eaxc, n_symbols, 12 n_prb]`` into PRBs ``[n_eaxc, n_symbols,
         n_prb]`` with this configuration's method, width, mode and full scale."""
-        grid = check_tensor("grid", grid, min_dim=3)
-        want = (len(self.eaxc_ids), self.n_symbols, 12 * self.n_prb)
-        if tuple(grid.shape) != want:
-            raise ValueError(f"grid has shape {tuple(grid.shape)}; this configuration needs "
-                             f"[n_eaxc, n_symbols, 12 n_prb] = {list(want)}")
-        if not grid.is_complex():
-            raise TypeError(f"grid must be complex, got {grid.dtype}")
-        iq = grid.reshape(*want[:2], self.n_prb, 12)
+        iq = self._grid_prbs(grid)
         if self.method == "modulation":
             return self._compress_constellation(iq)
         return compress(iq, self.method, self.width, mode=self.bfp_mode,
@@ -263,6 +256,12 @@ class FronthaulConfig:
         if self.method == "modulation":
             return np.frombuffer(self.compress_grid(grid).to_bytes(), dtype=np.uint8).reshape(
                 len(self.eaxc_ids), self.n_symbols, self.n_prb, self.prb_bytes).copy()
+        return compress_prb_bytes(self._grid_prbs(grid), self.method, self.width,
+                                  mode=self.bfp_mode, full_scale=self.full_scale)
+
+    def _grid_prbs(self, grid: torch.Tensor) -> torch.Tensor:
+        """The checked grid ``[n_eaxc, n_symbols, 12 n_prb]`` viewed as PRBs ``[n_eaxc,
+        n_symbols, n_prb, 12]``."""
         grid = check_tensor("grid", grid, min_dim=3)
         want = (len(self.eaxc_ids), self.n_symbols, 12 * self.n_prb)
         if tuple(grid.shape) != want:
@@ -270,8 +269,7 @@ class FronthaulConfig:
                              f"[n_eaxc, n_symbols, 12 n_prb] = {list(want)}")
         if not grid.is_complex():
             raise TypeError(f"grid must be complex, got {grid.dtype}")
-        return compress_prb_bytes(grid.reshape(*want[:2], self.n_prb, 12), self.method,
-                                  self.width, mode=self.bfp_mode, full_scale=self.full_scale)
+        return grid.reshape(*want[:2], self.n_prb, 12)
 
     def _compress_constellation(self, iq: torch.Tensor) -> CompressedPRBs:
         """Annex A.5 codes of a constellation grid; a RE off the constellation is an error."""
