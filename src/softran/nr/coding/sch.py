@@ -35,7 +35,7 @@ import torch
 from numba import njit
 
 from softran.nr.coding.crc import crc_decode, crc_parity
-from softran.nr.coding.ldpc.decode import DECODE_KERNELS, ldpc_decode
+from softran.nr.coding.ldpc.decode import DECODE_KERNELS, LDPCDecoder, ldpc_decode
 from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
 from softran.nr.coding.ldpc.rate_match import LDPCRateRecovery, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
@@ -107,6 +107,10 @@ class _SCHDecoder(torch.nn.Module):
         #: buffer reused (nothing below keeps the recovered LLRs: combining and the kept
         #: soft buffer make new tensors)
         self._recovery: dict[tuple[Any, ...], LDPCRateRecovery] = {}
+        #: the LDPC decoder of the usual case (every code block decoded) with the options it
+        #: was made for, checked once; its bits buffer is reused, so the bits kept for HARQ
+        #: are copied
+        self._ldpc: tuple[tuple[Any, ...], LDPCDecoder] | None = None
         #: LDPC iterations used per code block in the last call, [..., C] (0 for a block
         #: kept from an earlier transmission).
         self.last_iterations: torch.Tensor | None = None
@@ -183,8 +187,18 @@ class _SCHDecoder(torch.nn.Module):
                   "return_parity_check": True}
         if done is None and received_all:
             # the usual case: every code block decoded, no indexing (copies) around the decoder
-            bits, iterations, parity_ok = ldpc_decode(flat, info.bgn, self.max_iterations,
-                                                      **decode)
+            options = (n, self.max_iterations, self.algorithm, self.scaling, self.offset,
+                       self.early_termination, self.ldpc_kernel)
+            if self._ldpc is None or self._ldpc[0] != options:
+                # the first call of these options: the full function (its checks and messages)
+                bits, iterations, parity_ok = ldpc_decode(flat, info.bgn, self.max_iterations,
+                                                          **decode)
+                self._ldpc = (options, LDPCDecoder(
+                    info.bgn, n, self.max_iterations, algorithm=self.algorithm,
+                    scaling=self.scaling, offset=self.offset,
+                    early_termination=self.early_termination, kernel=self.ldpc_kernel))
+            else:
+                bits, iterations, parity_ok = self._ldpc[1].decode(flat)
         else:
             bits = flat.new_zeros(flat.shape[0], k, dtype=torch.uint8)
             iterations = flat.new_zeros(flat.shape[0], dtype=torch.int32)
@@ -222,7 +236,7 @@ class _SCHDecoder(torch.nn.Module):
             # or, with a single code block, when the whole TB passed
             cb_done = parity_ok & (cb_crc == 0) if info.c > 1 else ~error.unsqueeze(-1)
             self._soft[harq_process] = torch.where(error[..., None, None], recovered, 0.0)
-            self._done[harq_process] = (bits, cb_done & error.unsqueeze(-1))
+            self._done[harq_process] = (bits.clone(), cb_done & error.unsqueeze(-1))
         # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
         self.__dict__.update(last_iterations=iterations, last_cb_crc=cb_crc,
                              last_parity_ok=parity_ok)

@@ -16,6 +16,7 @@ from softran.nr.coding.ldpc.decode import (
     ldpc_decode,
 )
 from softran.nr.coding.ldpc.decode import DECODE_KERNELS
+from softran.nr.coding.ldpc.decode import LDPCDecoder
 from softran.nr.coding.ldpc.encode import (
     ldpc_encode,
 )
@@ -41,6 +42,7 @@ from softran.nr.coding.ldpc.segment import (
 
 __all__ = [
     "LLR_SATURATION",
+    "LDPCDecoder",
     "DECODE_KERNELS",
     "BaseGraph",
     "DecodePlan",

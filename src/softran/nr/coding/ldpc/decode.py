@@ -73,7 +73,7 @@ from softran.nr.coding.ldpc.plan import DecodePlan, decode_plan
 from softran.nr.coding.ldpc.triton_support import triton_usable
 from softran.validation import check_choice, check_int, check_llr, check_real, check_tensor
 
-__all__ = ["DECODE_KERNELS", "LLR_SATURATION", "ldpc_decode"]
+__all__ = ["DECODE_KERNELS", "LLR_SATURATION", "LDPCDecoder", "ldpc_decode"]
 
 #: Magnitude at which input LLRs (including +-inf) are saturated inside the decoder.
 LLR_SATURATION = 1e20
@@ -428,3 +428,82 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     if return_parity_check:
         return bits, iterations, parity_ok.reshape(batch)
     return bits, iterations
+
+
+class LDPCDecoder:
+    """:func:`ldpc_decode` for one configuration, checked once (TS 38.212 §5.3.2 codes): a
+    receiver that decodes code blocks of the same base graph ``bgn`` and length ``n``
+    (N = 66*Zc or 50*Zc) with the same options every slot pays the argument checks and the
+    plan look-up once instead of per call.
+
+    ``decode(llr)``: ``(bits, iterations, parity_ok)`` of ``llr`` ``[..., n]``, the values of
+    ``ldpc_decode(llr, bgn, max_iterations, ..., return_parity_check=True)``. With
+    ``kernel="numba-int8"`` and a float32 contiguous CPU ``llr`` the kernel writes the bits
+    into an array this object keeps per batch shape and reuses: ``bits`` is valid until the
+    next call with the same batch shape (copy it to keep it); ``iterations`` and
+    ``parity_ok`` are new tensors. Other inputs and kernels go through :func:`ldpc_decode`
+    (new tensors). A NaN LLR raises :func:`ldpc_decode`'s ``ValueError``.
+
+    >>> from softran.nr.coding.ldpc import ldpc_encode
+    >>> cbs = torch.randint(0, 2, (3, 10 * 16), dtype=torch.uint8,
+    ...                     generator=torch.Generator().manual_seed(0))
+    >>> llr = 4.0 * (1 - 2 * ldpc_encode(cbs, 2).float())
+    >>> dec = LDPCDecoder(2, 50 * 16, 8, kernel="numba-int8")
+    >>> bits, iters, ok = dec.decode(llr)
+    >>> bool(torch.equal(bits, cbs)), iters.tolist(), ok.tolist()
+    (True, [1, 1, 1], [True, True, True])
+    """
+
+    def __init__(self, bgn: int, n: int, max_iterations: int = 8, *,
+                 algorithm: str = "layered-min-sum", scaling: float = 0.75,
+                 offset: float = 0.5, early_termination: bool = True,
+                 kernel: str = "auto") -> None:
+        bgn, max_iterations, algorithm, scaling, offset, kernel = _checked_options(
+            bgn, max_iterations, algorithm, scaling, offset, early_termination, True, kernel)
+        _, n_cols, kb = base_graph_dims(bgn)
+        n = check_int("n", n, 1)
+        zc = lifting_size_for_length("n", n, bgn, n_cols - 2)
+        if kernel in ("numba", "numba-int8") and algorithm == "sum-product":
+            raise ValueError(f"kernel = {kernel!r} is not allowed for algorithm = "
+                             "'sum-product'; allowed: 'auto' or 'torch'")
+        self.bgn, self.n, self.max_iterations, self.algorithm = bgn, n, max_iterations, algorithm
+        self.scaling, self.offset, self.kernel = scaling, offset, kernel
+        self.early_termination = early_termination
+        self._plan = decode_plan(bgn, zc)
+        self._k = kb * zc
+        self._run: Any = None
+        if kernel == "numba-int8":
+            from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_into
+            self._run = decode_fixed_into
+        self._bits: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray, np.ndarray]] = {}
+
+    def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(bits, iterations, parity_ok)`` of ``llr`` ``[..., n]`` (class docstring)."""
+        if (self._run is None or not isinstance(llr, torch.Tensor)
+                or llr.dtype != torch.float32 or not llr.is_cpu or llr.dim() < 1
+                or llr.shape[-1] != self.n or not llr.is_contiguous() or not llr.numel()
+                or (llr.requires_grad and torch.is_grad_enabled())):
+            return self._public(llr)
+        batch = tuple(llr.shape[:-1])
+        hit = self._bits.get(batch)
+        if hit is None:
+            if len(self._bits) >= 16:
+                self._bits.clear()
+            bits = torch.empty(*batch, self._k, dtype=torch.uint8)
+            hit = self._bits[batch] = (bits, bits.numpy().reshape(-1, self._k),
+                                       np.empty(llr.numel() // self.n, dtype=np.int32))
+        bits, flat_bits, iterations = hit
+        self._run(llr.detach().numpy().reshape(-1, self.n), flat_bits, iterations, self._plan,
+                  self.max_iterations, self.algorithm == "layered-offset-min-sum", self.scaling,
+                  self.offset, self.early_termination)
+        if not iterations.all():     # a NaN LLR: ldpc_decode's error
+            return self._public(llr)
+        return (bits, torch.from_numpy(np.abs(iterations).reshape(batch)),
+                torch.from_numpy((iterations > 0).reshape(batch)))
+
+    def _public(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        out = ldpc_decode(llr, self.bgn, self.max_iterations, algorithm=self.algorithm,
+                          scaling=self.scaling, offset=self.offset,
+                          early_termination=self.early_termination, kernel=self.kernel,
+                          return_parity_check=True)
+        return out  # type: ignore[return-value]

@@ -102,8 +102,8 @@ from softran.nr.coding.ldpc._simd import (
 from softran.nr.coding.ldpc.decode_kernels import kernel_threads
 from softran.nr.coding.ldpc.plan import DecodePlan
 
-__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_arrays", "decode_fixed_reference",
-           "fixed_scaling", "quantize_llr"]
+__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_arrays", "decode_fixed_into",
+           "decode_fixed_reference", "fixed_scaling", "quantize_llr"]
 
 #: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
 #: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
@@ -543,10 +543,31 @@ def decode_fixed_arrays(x: np.ndarray, plan: DecodePlan, max_iterations: int, of
     b = x.shape[0]
     bits = np.zeros((b, plan.kb * plan.zc), dtype=np.uint8)
     iterations = np.empty(b, dtype=np.int32)
+    decode_fixed_into(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
+                      early)
+    return bits, iterations
+
+
+def decode_fixed_into(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray,
+                      plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
+                      offset: float, early: bool) -> None:
+    """:func:`decode_fixed_arrays` into caller-kept arrays (TS 38.212 §5.3.2 codes): ``bits``
+    C-contiguous uint8 ``[B, K]`` and ``iterations`` int32 ``[B]`` are overwritten (a block
+    whose LLRs hold a NaN gets iteration count 0 and its bits are left as they were), so a
+    slot loop allocates nothing.
+
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> x = np.full((1, 50 * 64), -5.0, dtype=np.float32)      # all ones: not a codeword
+    >>> bits, iters = np.empty((1, 10 * 64), np.uint8), np.empty(1, np.int32)
+    >>> decode_fixed_into(x, bits, iters, decode_plan(2, 64), 2, False, 0.75, 0.5, True)
+    >>> iters.tolist()
+    [-2]
+    """
+    b = x.shape[0]
     if plan.zc >= _SCALAR_BELOW:
         _decode_vector(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
                        early)
-        return bits, iterations
+        return
     with kernel_threads(b) as parallel:
         fn = _decode_parallel if parallel else _decode_serial
         fn(x, bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
@@ -554,7 +575,6 @@ def decode_fixed_arrays(x: np.ndarray, plan: DecodePlan, max_iterations: int, of
            np.int64(max_iterations), np.int64(1 if offset_ms else 0),
            np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
            np.float64(LLR_TARGET), np.float64(_SAT))
-    return bits, iterations
 
 
 _WORKSPACES = threading.local()

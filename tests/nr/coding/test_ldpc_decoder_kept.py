@@ -1,0 +1,128 @@
+"""``LDPCDecoder`` (ldpc_decode for one configuration, kept buffers, TS 38.212 §5.3.2 codes)
+against ``ldpc_decode`` itself: identical bits, iteration counts and parity flags over random
+and noisy LLRs, across batch shapes, with and without early termination; the same errors;
+and HARQ through the UL-SCH decoder (which keeps one) equal to a fresh decoder's."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from softran.nr.coding.ldpc import LDPCDecoder, base_graph_dims, ldpc_decode, ldpc_encode
+from softran.nr.coding.sch import ULSCHDecoder, ULSCHEncoder
+
+
+def _noisy(bgn: int, zc: int, shape: tuple[int, ...], ebn0_db: float, seed: int
+           ) -> torch.Tensor:
+    """BPSK-over-AWGN LLRs of random codewords [*shape, N]; the last quarter not sent."""
+    gen = torch.Generator().manual_seed(seed)
+    _, _, kb = base_graph_dims(bgn)
+    cbs = torch.randint(0, 2, (*shape, kb * zc), generator=gen, dtype=torch.uint8)
+    d = ldpc_encode(cbs.reshape(-1, kb * zc), bgn).reshape(*shape, -1)
+    sigma2 = 1.0 / (2.0 * 0.4 * 10.0 ** (ebn0_db / 10.0))
+    y = (1.0 - 2.0 * d.float()) + math.sqrt(sigma2) * torch.randn(d.shape, generator=gen)
+    llr = 2.0 * y / sigma2
+    llr[..., 3 * llr.shape[-1] // 4:] = 0.0
+    return llr
+
+
+def _reference(llr: torch.Tensor, dec: LDPCDecoder) -> tuple[torch.Tensor, ...]:
+    return ldpc_decode(llr, dec.bgn, dec.max_iterations, algorithm=dec.algorithm,
+                       scaling=dec.scaling, offset=dec.offset,
+                       early_termination=dec.early_termination, kernel=dec.kernel,
+                       return_parity_check=True)
+
+
+def _same(a: tuple[torch.Tensor, ...], b: tuple[torch.Tensor, ...]) -> bool:
+    return all(x.dtype == y.dtype and x.shape == y.shape and torch.equal(x, y)
+               for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("bgn, zc", [(1, 320), (2, 64), (2, 8)])
+@pytest.mark.parametrize("early", [True, False])
+@pytest.mark.parametrize("algorithm", ["layered-min-sum", "layered-offset-min-sum"])
+def test_kept_decoder_equals_ldpc_decode(bgn, zc, early, algorithm):
+    n = (66 if bgn == 1 else 50) * zc
+    dec = LDPCDecoder(bgn, n, 6, algorithm=algorithm, early_termination=early,
+                      kernel="numba-int8")
+    # noise from clean to hopeless (some blocks stop early, some fail their checks), random
+    # LLRs, batch shapes changing and coming back (the kept buffers per shape)
+    cases = [_noisy(bgn, zc, (3,), ebn0, 10 * i + zc) for i, ebn0 in enumerate((6.0, 1.5, -2.0))]
+    cases += [_noisy(bgn, zc, (2, 3), 1.0, 7), torch.randn(5, n, generator=torch.Generator()
+                                                           .manual_seed(zc)) * 4.0,
+              _noisy(bgn, zc, (3,), 0.5, 99), _noisy(bgn, zc, (1,), 8.0, 5)]
+    held = []
+    for llr in cases:
+        got = dec.decode(llr)
+        ref = _reference(llr, dec)
+        assert _same(got, ref)
+        held.append((got[1], got[2], ref))
+    # iterations and parity flags are new tensors each call (only the bits are reused)
+    for it, ok, ref in held:
+        assert torch.equal(it, ref[1]) and torch.equal(ok, ref[2])
+    assert any(not bool(r[2].all()) for _, _, r in held)          # some blocks failed
+    assert any(bool((r[1] < 6).any()) for _, _, r in held) == early
+
+
+def test_other_inputs_and_kernels_go_through_ldpc_decode():
+    llr = _noisy(2, 16, (4,), 2.0, 3)
+    for kernel, x in [("numba-int8", llr.double()), ("numba-int8", llr.t().contiguous().t()),
+                      ("numba", llr), ("torch", llr)]:
+        dec = LDPCDecoder(2, 50 * 16, 5, kernel=kernel)
+        assert _same(dec.decode(x), _reference(x, dec))
+
+
+def test_errors_are_those_of_ldpc_decode():
+    dec = LDPCDecoder(1, 66 * 32, 4, kernel="numba-int8")
+    llr = _noisy(1, 32, (3,), 3.0, 1)
+    dec.decode(llr)
+    llr[1, 17] = float("nan")
+    with pytest.raises(ValueError) as kept:
+        dec.decode(llr)
+    with pytest.raises(ValueError) as public:
+        _reference(llr, dec)
+    assert str(kept.value) == str(public.value) and "llr" in str(kept.value)
+    with pytest.raises(ValueError, match="n"):
+        LDPCDecoder(1, 1000, kernel="numba-int8")
+    with pytest.raises(ValueError, match="kernel"):
+        LDPCDecoder(1, 66 * 32, kernel="numba-int9")
+    with pytest.raises(ValueError, match="max_iterations"):
+        LDPCDecoder(1, 66 * 32, 0)
+
+
+def test_ulsch_harq_with_kept_decoder_equals_fresh_decoder():
+    # the kept decoder's bits buffer is reused: a failed block's decoded code blocks (kept for
+    # HARQ) must not change when other processes decode through the same buffer
+    kernel, snr_db = "numba-int8", 1.5
+    enc = ULSCHEncoder(0.5)
+    dec = ULSCHDecoder(0.5, 20000, ldpc_kernel=kernel, max_iterations=8)
+    gen = torch.Generator().manual_seed(31)
+    tb, tb_other = torch.randint(0, 2, (2, 4, 20000), dtype=torch.uint8, generator=gen)
+
+    def awgn(rv: int, snr_db: float, blocks: torch.Tensor = tb) -> torch.Tensor:
+        x = 1.0 - 2.0 * enc(blocks, "QPSK", 1, 40_000, rv=rv).float()
+        sigma2 = 10 ** (-snr_db / 10)
+        return 2.0 * (x + math.sqrt(sigma2) * torch.randn(x.shape, generator=gen)) / sigma2
+
+    first, other, second = awgn(0, snr_db), awgn(0, 3.0, tb_other), awgn(2, 0.0)
+    dec(other, "QPSK", 1, harq_process=1, new_data=True)             # first call: public
+    out0, err0 = dec(first, "QPSK", 1, harq_process=0, new_data=True)   # kept decoder
+    # some code blocks of failed transport blocks decoded: kept for the retransmission
+    assert ((dec.last_cb_crc == 0) & dec.last_parity_ok & err0[:, None]).any()
+    dec(other, "QPSK", 1, harq_process=1, new_data=True)             # same buffer again
+    out, err = dec(second, "QPSK", 1, rv=2, harq_process=0)          # combine
+    fresh = ULSCHDecoder(0.5, 20000, ldpc_kernel=kernel, max_iterations=8)
+    ref0, rerr0 = fresh(first, "QPSK", 1, harq_process=0, new_data=True)
+    ref, rerr = fresh(second, "QPSK", 1, rv=2, harq_process=0)
+    assert torch.equal(out0, ref0) and torch.equal(err0, rerr0)
+    assert torch.equal(out, ref) and torch.equal(err, rerr)
+    assert torch.equal(dec.last_iterations, fresh.last_iterations)
+    assert torch.equal(dec.last_parity_ok, fresh.last_parity_ok)
+    # a changed option takes effect (a new kept decoder)
+    dec.max_iterations = fresh.max_iterations = 2
+    for d in (dec, fresh):
+        d(first, "QPSK", 1, harq_process=2, new_data=True)
+    assert torch.equal(dec.last_iterations, fresh.last_iterations)
+    assert int(dec.last_iterations.max()) <= 2
