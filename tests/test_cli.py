@@ -88,3 +88,16 @@ def test_generate_writes_recording_and_picture(tmp_path, capsys):
     assert meta["softran:n_cell_id"] == 5
     png = base.with_suffix(".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ctrl_c_in_a_command_is_one_line_exit_130(monkeypatch, capsys):
+    """Typer turns Ctrl-C into a silent exit code 130; the command line says it."""
+    import softran.sim.latency as latency
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(latency, "measure_latency", interrupted)
+    assert main(["bench", "latency", "--slots", "1", "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert err == "softran: interrupted\n"

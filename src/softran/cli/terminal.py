@@ -85,6 +85,10 @@ def check_figure_path(name: str, path: Path | None) -> Path | None:
     return Path(path)
 
 
+class Interrupted(Exception):
+    """Ctrl-C inside a command (raised by :class:`Command` so that :func:`invoke` can say it)."""
+
+
 class Command(typer.core.TyperCommand):
     """The class of every ``softran`` command: its usage line names the arguments in upper
     case, required ones bare and optional ones in brackets
@@ -95,6 +99,12 @@ class Command(typer.core.TyperCommand):
         for param in self.params:
             if param.param_type_name == "argument" and param.metavar is None and param.name:
                 param.metavar = param.name.upper()
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:   # Typer would turn it into a silent exit code 130
+            raise Interrupted from exc
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -161,7 +171,7 @@ def invoke(command: Any, args: list[str], prog_name: str = "softran") -> int:
     except (ValueError, TypeError, OSError) as exc:  # bad input; a file that cannot be written
         typer.echo(f"{prog_name}: error: {one_line(exc)}", err=True)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         typer.echo(f"{prog_name}: interrupted", err=True)
         return 130
     except Exception as exc:  # a bug: still one line, unless asked for the traceback
