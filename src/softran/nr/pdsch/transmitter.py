@@ -22,7 +22,7 @@ the caller owns, and the buffers are rebuilt when the batch size changes.
 With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
 (the slot's latency path): one kernel checks that the block holds bits, computes its CRC
 (TS 38.212 §7.2.1) into a kept tail buffer and runs
-:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows` (segmentation, CRC24B, LDPC, rate
+:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows_into` (segmentation, CRC24B, LDPC, rate
 matching with the plan of the redundancy version, cached) into a kept codeword buffer and
 :func:`~softran.nr.modulation.modulate_into_rows` (scrambling, modulation, layer and
 resource mapping) into the kept bins; ``torch.fft.ifft`` writes the kept work buffer; and
@@ -43,9 +43,12 @@ from softran.nr.coding.crc import (
     crc_byte_tables,
     crc_length,
     crc_register_anywhere,
-    crc_scratch_size,
 )
-from softran.nr.coding.ldpc.encode_rate_match import encode_rate_match_plan, encode_rate_match_rows
+from softran.nr.coding.ldpc.encode_rate_match import (
+    encode_rate_match_plan,
+    encode_rate_match_rows_into,
+    encode_rate_match_workspace,
+)
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
@@ -77,13 +80,14 @@ _BIT_DTYPES = (torch.uint8, torch.bool)
 
 
 @njit(cache=True, nogil=True)
-def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, cw, seq, qm, table, index,
+def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, cw, seq, qm, table, index,
                bins):  # pragma: no cover - compiled
     """The data of one codeword into the kept IFFT bins, one pass per step: the check that
     ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
-    segmentation, LDPC and rate matching (:func:`encode_rate_match_rows` with the plan
-    ``enc``) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
+    segmentation, LDPC and rate matching (:func:`encode_rate_match_rows_into` with the plan
+    ``enc`` and the kept work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned,
+    then those of :func:`encode_rate_match_workspace`)) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
     to the bins ``index`` of ``bins`` ``[R, N]`` (:func:`modulate_into_rows`). Returns the
     OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
     written."""
@@ -109,12 +113,12 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, cw, seq, qm, table, index
         top |= np.uint8((acc >> u(8 * m)) & u(255))
     if top > 1:
         return top
-    scratch = np.empty(crc_scratch_size(tb), dtype=np.uint8)
+    scratch, buf, acc, sel = work
     for r in range(tb.shape[0]):
         reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
         for t in range(crc_l):
             tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
-    encode_rate_match_rows(tb, tail, *enc, cw)
+    encode_rate_match_rows_into(tb, tail, *enc, cw, buf, acc, sel)
     modulate_into_rows(cw, seq, True, qm, False, table, index, bins)
     return top
 
@@ -242,8 +246,9 @@ class PDSCHTransmitter(torch.nn.Module):
                                seq.contiguous().numpy().view(np.uint8),
                                self._bin_index[0].numpy(), cps,
                                int(cps.sum()) + n_sym * self.nfft)
-            #: the plan of encode_rate_match_rows per redundancy version, made on first use
-            self._slot_enc: dict[int, tuple] = {}
+            #: per redundancy version, made on first use: the plan of
+            #: encode_rate_match_rows_into and the kept work buffers of _slot_data
+            self._slot_enc: dict[int, tuple[tuple, tuple]] = {}
 
     def _to_bins(self, grid_index: torch.Tensor) -> torch.Tensor:
         """Flat layer-grid indices ``(layer n_symbols + l) K + k`` -> flat IFFT-bin indices
@@ -337,15 +342,18 @@ class PDSCHTransmitter(torch.nn.Module):
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
         bins, work, bins_np, work_np, tail, cw = self._bins(batch)
-        enc = self._slot_enc.get(rv)
-        if enc is None:
-            enc = self._slot_enc[rv] = encode_rate_match_plan(
+        kept = self._slot_enc.get(rv)
+        if kept is None:
+            plan = encode_rate_match_plan(
                 self.tb_sizes[0] + crc_l, self.encoders[0].info(self.tb_sizes[0]).bgn, g, rv,
-                qm, self.n_layers, self.encoders[0].n_ref).args
+                qm, self.n_layers, self.encoders[0].n_ref)
+            kept = self._slot_enc[rv] = (plan.args, (
+                np.empty(self.tb_sizes[0], dtype=np.uint8), *encode_rate_match_workspace(plan)))
+        enc, kernel_work = kept
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
-        if _slot_data(x, tail, crc_l, table, gen, enc, cw, seq, qm, points, index,
+        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, cw, seq, qm, points, index,
                       bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb
