@@ -125,44 +125,6 @@ def test_kept_workspace_gives_the_reference_every_call(b: int, bgn: int, mod: st
                 w[:] = 1                   # whatever a previous call left
         tail = np.zeros((2, plan.pad), dtype=np.uint8)
         out = np.empty((2, g), dtype=np.uint8)
-        encode_rate_match_rows_into(blk.numpy(), tail, *plan.args, out, *ws, 0,
-                                    plan.args[1], plan.args[2])
+        encode_rate_match_rows_into(blk.numpy(), tail, *plan.args, out, *ws)
         assert torch.equal(torch.from_numpy(out), reference(blk, bgn, g, rv, mod, n_layers,
                                                             None))
-
-
-@given(a=st.integers(1, 20000), bgn=st.sampled_from([1, 2]), rv=st.integers(0, 3),
-       mod=st.sampled_from(list(QM)), rate=st.floats(0.2, 0.95), offset=st.integers(0, 7),
-       seed=st.integers(0, 2 ** 31 - 1))
-@settings(max_examples=30, deadline=None)
-def test_transport_block_crc_in_the_kernel(a: int, bgn: int, rv: int, mod: str, rate: float,
-                                           offset: int, seed: int) -> None:
-    """tb_crc_l > 0: the kernel computes the transport block's CRC (CRC24A, or CRC16 for
-    A <= 3824, TS 38.212 §7.2.1) as it copies the block into the code blocks, writes it to
-    the tail, and codes block + CRC as the reference functions do (TS 38.212 §5.1,
-    §5.2.2-§5.5) bit for bit, for rows at any byte alignment."""
-    import numpy as np
-
-    from softran.nr.coding.crc import crc_byte_tables, crc_encode, crc_length
-    from softran.nr.coding.ldpc.encode_rate_match import (
-        encode_rate_match_plan,
-        encode_rate_match_rows_into,
-        encode_rate_match_workspace,
-    )
-    gen = torch.Generator().manual_seed(seed)
-    poly = "24A" if a > 3824 else "16"
-    crc_l = crc_length(poly)
-    qm = QM[mod]
-    g = max(qm, int((a + crc_l) / rate) // qm * qm)
-    wide = torch.randint(0, 2, (2, a + offset), dtype=torch.uint8, generator=gen)
-    tb = wide.numpy()[:, offset:]                    # rows at any alignment
-    plan = encode_rate_match_plan(a + crc_l, bgn, g, rv, qm, 1, None)
-    tail = np.full((2, crc_l + plan.pad), 7, dtype=np.uint8)
-    tail[:, crc_l:] = 0
-    out = np.empty((2, g), dtype=np.uint8)
-    table, gen_poly = crc_byte_tables(poly)
-    encode_rate_match_rows_into(tb, tail, *plan.args, out, *encode_rate_match_workspace(plan),
-                                crc_l, table, np.int64(gen_poly))
-    blk = crc_encode(torch.from_numpy(np.ascontiguousarray(tb)), poly)
-    assert torch.equal(torch.from_numpy(tail[:, :crc_l]), blk[:, a:])
-    assert torch.equal(torch.from_numpy(out), reference(blk, bgn, g, rv, mod, 1, None))

@@ -47,8 +47,7 @@ from softran.validation import check_bits, check_int, check_name
 
 __all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
            "crc_encode", "crc_length", "crc_parity", "crc_register_anywhere",
-           "crc_register_of_bit_bytes", "crc_scratch_size",
-           "crc_register_continue"]
+           "crc_register_of_bit_bytes", "crc_scratch_size"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -190,19 +189,11 @@ def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
     (b_0 the highest power, TS 38.212 §5.1), for use inside other Numba kernels: 64 bits
     at a time are packed to 8 bytes (one multiplication per 8 bits) and run through the
     slicing-by-8 tables of :func:`crc_byte_tables`; the last ``n mod 8`` bits one by one."""
-    return crc_register_continue(bits, n, table, g, np.int64(0))
-
-
-@njit(cache=True, nogil=True)
-def crc_register_continue(bits, n, table, g, reg):  # pragma: no cover - compiled
-    """:func:`crc_register_of_bit_bytes` (TS 38.212 §5.1) of the ``n`` first entries of
-    ``bits`` continuing from the register ``reg`` of the bits before them: the register of
-    a block given in pieces (any lengths), each read where it already is."""
     u = np.uint64
     mask = np.int64(0xFFFFFFFF)
     words = bits[:n - n % 8].view(np.uint64)            # 8 bits per word, b_{8j} in byte 0
     n_bytes = words.shape[0]
-    reg = np.int64(reg)
+    reg = np.int64(0)
     j = 0
     m = u(0x8040201008040201)
     s56 = u(56)

@@ -42,6 +42,7 @@ from numba import njit
 from softran.nr.coding.crc import (
     crc_byte_tables,
     crc_length,
+    crc_register_anywhere,
 )
 from softran.nr.coding.ldpc.encode_rate_match import (
     encode_rate_match_plan,
@@ -85,9 +86,8 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, cw, seq, qm, table,
     ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
     segmentation, LDPC and rate matching (:func:`encode_rate_match_rows_into` with the plan
-    ``enc`` and the kept work buffers ``work`` of :func:`encode_rate_match_workspace`; the
-    TB CRC computed there, as the block is copied into the code blocks) into ``cw``
-    ``[R, G]``, then scrambling with ``seq``, modulation and mapping
+    ``enc`` and the kept work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned,
+    then those of :func:`encode_rate_match_workspace`)) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
     to the bins ``index`` of ``bins`` ``[R, N]`` (:func:`modulate_into_rows`). Returns the
     OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
     written."""
@@ -113,8 +113,12 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, cw, seq, qm, table,
         top |= np.uint8((acc >> u(8 * m)) & u(255))
     if top > 1:
         return top
-    buf, acc, sel = work
-    encode_rate_match_rows_into(tb, tail, *enc, cw, buf, acc, sel, crc_l, crc_table, crc_g)
+    scratch, buf, acc, sel = work
+    for r in range(tb.shape[0]):
+        reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
+        for t in range(crc_l):
+            tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
+    encode_rate_match_rows_into(tb, tail, *enc, cw, buf, acc, sel)
     modulate_into_rows(cw, seq, True, qm, False, table, index, bins)
     return top
 
@@ -389,7 +393,8 @@ class PDSCHTransmitter(torch.nn.Module):
             plan = encode_rate_match_plan(
                 self.tb_sizes[0] + crc_l, self.encoders[0].info(self.tb_sizes[0]).bgn, g, rv,
                 qm, self.n_layers, self.encoders[0].n_ref)
-            kept = self._slot_enc[rv] = (plan.args, encode_rate_match_workspace(plan))
+            kept = self._slot_enc[rv] = (plan.args, (
+                np.empty(self.tb_sizes[0], dtype=np.uint8), *encode_rate_match_workspace(plan)))
         enc, kernel_work = kept
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:

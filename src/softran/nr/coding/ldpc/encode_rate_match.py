@@ -34,11 +34,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import (
-    crc_byte_tables,
-    crc_register_continue,
-    crc_register_of_bit_bytes,
-)
+from softran.nr.coding.crc import crc_byte_tables, crc_register_of_bit_bytes
 from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.plan import encode_plan
 from softran.nr.coding.ldpc.rate_match import (
@@ -96,8 +92,7 @@ def encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, 
     sel = np.empty(max(e_lo, e_hi), dtype=np.uint8)
     encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                                 tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm,
-                                c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc, sel, 0,
-                                crc_table, crc_g)
+                                c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc, sel)
 
 
 def encode_rate_match_workspace(plan: EncodeRateMatchPlan
@@ -119,23 +114,16 @@ def encode_rate_match_workspace(plan: EncodeRateMatchPlan
 @njit(cache=True, nogil=True)
 def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                                 tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm,
-                                c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc, sel,
-                                tb_crc_l, tb_table, tb_g):  # pragma: no cover - compiled
+                                c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc,
+                                sel):  # pragma: no cover - compiled
     """:func:`encode_rate_match_rows` (TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2) with its
     work buffers given: ``buf`` (``n_buf_cols * zc`` bytes), ``acc`` (``zc``) and ``sel``
     (``max(e_lo, e_hi)``), as :func:`encode_rate_match_workspace` makes them; nothing is
     allocated. ``buf`` may hold the values a previous call left: every position the kernel
-    reads it writes first within the same code block.
-
-    ``tb_crc_l`` > 0: the rows of ``data`` are transport blocks whose CRC (TS 38.212
-    §7.2.1 / §6.2.1: L = ``tb_crc_l`` bits, slicing-by-8 tables ``tb_table``, generator
-    ``tb_g``) the kernel computes from the bits as it copies them into the code blocks and
-    writes to ``tail[b, :tb_crc_l]`` before a code block reads it (the transport block is
-    read once); 0: ``tail`` is read as given."""
+    reads it writes first within the same code block."""
     u = np.uint64
     n_data = u(k_prime - l_cb)
     zcu = u(zc)
-    tb_reg = np.int64(0)
     for row in range(out.shape[0] * c):
         b = row // c
         r = row - b * c
@@ -144,13 +132,6 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
         n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
         for q in range(n_src):
             buf[u(q)] = src[d0 + u(q)]
-        if tb_crc_l:
-            if r == 0:
-                tb_reg = np.int64(0)
-            tb_reg = crc_register_continue(buf, n_src, tb_table, tb_g, tb_reg)
-            if n_src < n_data:
-                for q in range(tb_crc_l):
-                    tail[b, q] = np.uint8((tb_reg >> (31 - q)) & 1)
         if n_src < n_data:
             tl = tail[b]
             t0 = d0 + n_src - u(data.shape[1])
