@@ -507,23 +507,28 @@ def cyclic_prefix_rows(x, cps, out):  # pragma: no cover - compiled
     """Cyclic-prefix insertion of TS 38.211 §5.3.1 (Numba): ``out[r]`` = for every symbol s:
     the last ``cps[s]`` samples of ``x[r, s]``, then
     ``x[r, s]`` (x ``[R, S, nfft]``, out ``[R, T]``): two contiguous copies per symbol."""
-    nfft = x.shape[2]
     for r in range(x.shape[0]):
         o = 0
         for s in range(x.shape[1]):
-            src = x[r, s]
-            cp = cps[s]
-            # explicit loops over views from 0: Numba's array-to-slice assignment runs ~20x
-            # slower than these (which become memcpy)
-            head = out[r, o:o + cp]
-            tail = src[nfft - cp:]
-            for i in range(cp):
-                head[i] = tail[i]
-            o += cp
-            body = out[r, o:o + nfft]
-            for i in range(nfft):
-                body[i] = src[i]
-            o += nfft
+            o = _prefixed_symbol(x[r, s], cps[s], out[r], o)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prefixed_symbol(src, cp, row, o):  # pragma: no cover - compiled
+    """``row[o:]`` = the last ``cp`` samples of ``src`` then ``src``; returns the offset
+    after them."""
+    nfft = src.shape[0]
+    # explicit loops over views from 0: Numba's array-to-slice assignment runs ~20x
+    # slower than these (which become memcpy)
+    head = row[o:o + cp]
+    tail = src[nfft - cp:]
+    for i in range(cp):
+        head[i] = tail[i]
+    o += cp
+    body = row[o:o + nfft]
+    for i in range(nfft):
+        body[i] = src[i]
+    return o + nfft
 
 
 @njit(cache=True, nogil=True)
@@ -540,21 +545,10 @@ def cyclic_prefix_gather(x, rows, cps, out):  # pragma: no cover - compiled
     >>> out.real.astype(int).tolist()
     [[7, 4, 5, 6, 7, 3, 0, 1, 2, 3]]
     """
-    nfft = x.shape[1]
     for r in range(rows.shape[0]):
         o = 0
         for s in range(rows.shape[1]):
-            src = x[rows[r, s]]
-            cp = cps[s]
-            head = out[r, o:o + cp]
-            tail = src[nfft - cp:]
-            for i in range(cp):
-                head[i] = tail[i]
-            o += cp
-            body = out[r, o:o + nfft]
-            for i in range(nfft):
-                body[i] = src[i]
-            o += nfft
+            o = _prefixed_symbol(x[rows[r, s]], cps[s], out[r], o)
 
 
 @functools.lru_cache(maxsize=64)
