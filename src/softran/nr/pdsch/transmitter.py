@@ -22,12 +22,15 @@ the caller owns, and the buffers are rebuilt when the batch size changes.
 With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
 (the slot's latency path): one kernel checks that the block holds bits, computes its CRC
 (TS 38.212 §7.2.1) into a kept tail buffer and runs
-:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows_into` (segmentation, CRC24B, LDPC, rate
-matching with the plan of the redundancy version, cached) into a kept codeword buffer and
-:func:`~softran.nr.modulation.modulate_into_rows` (scrambling, modulation, layer and
-resource mapping) into the kept bins; ``torch.fft.ifft`` writes the kept work buffer; and
-:func:`~softran.nr.ofdm.cyclic_prefix_rows` copies it with the cyclic prefixes into the new
-waveform. Inputs are checked once per call by type, dtype and shape; other inputs (a list,
+:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows_into` (segmentation,
+CRC24B, LDPC, rate matching with the plan of the redundancy version, cached, and kept work
+buffers) into a kept codeword buffer and :func:`~softran.nr.modulation.modulate_into_rows`
+(scrambling, modulation, layer and resource mapping) into the kept bins of the IFFT rows
+(layer, symbol) that hold data; ``torch.fft.ifft`` transforms only those rows into the kept
+work buffer (the rows without data, such as DM-RS symbols of CDM groups without data, are
+the same every slot: transformed once, with the whole slot's rows, and kept); and
+:func:`~softran.nr.ofdm.cyclic_prefix_gather` copies both with the cyclic prefixes into the
+new waveform. Inputs are checked once per call by type, dtype and shape; other inputs (a list,
 other dtypes) take the step-by-step path, which checks them fully.
 """
 
