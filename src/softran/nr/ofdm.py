@@ -48,7 +48,8 @@ from softran.validation import (
 )
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_modulate_bins",
-           "ofdm_subcarrier_bins", "cyclic_prefix_rows", "OFDMSlotDemodulator"]
+           "ofdm_subcarrier_bins", "cyclic_prefix_rows", "OFDMSlotDemodulator",
+           "cyclic_prefix_gather"]
 
 #: κ = T_s / T_c (TS 38.211 §4.1).
 KAPPA = 64
@@ -506,23 +507,48 @@ def cyclic_prefix_rows(x, cps, out):  # pragma: no cover - compiled
     """Cyclic-prefix insertion of TS 38.211 §5.3.1 (Numba): ``out[r]`` = for every symbol s:
     the last ``cps[s]`` samples of ``x[r, s]``, then
     ``x[r, s]`` (x ``[R, S, nfft]``, out ``[R, T]``): two contiguous copies per symbol."""
-    nfft = x.shape[2]
     for r in range(x.shape[0]):
         o = 0
         for s in range(x.shape[1]):
-            src = x[r, s]
-            cp = cps[s]
-            # explicit loops over views from 0: Numba's array-to-slice assignment runs ~20x
-            # slower than these (which become memcpy)
-            head = out[r, o:o + cp]
-            tail = src[nfft - cp:]
-            for i in range(cp):
-                head[i] = tail[i]
-            o += cp
-            body = out[r, o:o + nfft]
-            for i in range(nfft):
-                body[i] = src[i]
-            o += nfft
+            o = _prefixed_symbol(x[r, s], cps[s], out[r], o)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prefixed_symbol(src, cp, row, o):  # pragma: no cover - compiled
+    """``row[o:]`` = the last ``cp`` samples of ``src`` then ``src``; returns the offset
+    after them."""
+    nfft = src.shape[0]
+    # explicit loops over views from 0: Numba's array-to-slice assignment runs ~20x
+    # slower than these (which become memcpy)
+    head = row[o:o + cp]
+    tail = src[nfft - cp:]
+    for i in range(cp):
+        head[i] = tail[i]
+    o += cp
+    body = row[o:o + nfft]
+    for i in range(nfft):
+        body[i] = src[i]
+    return o + nfft
+
+
+@njit(cache=True, nogil=True)
+def cyclic_prefix_gather(x, rows, cps, out):  # pragma: no cover - compiled
+    """:func:`cyclic_prefix_rows` (TS 38.211 §5.3.1) with the IFFT outputs gathered:
+    symbol s of ``out[r]`` is the row ``x[rows[r, s]]`` (x ``[N, nfft]``, rows ``[R, S]``
+    int64, out ``[R, T]``), so that rows shared by several symbols (a symbol that is the
+    same every slot) are kept once. ``rows[r, s] = r S + s`` is :func:`cyclic_prefix_rows`.
+
+    >>> import numpy as np
+    >>> x = np.arange(8, dtype=np.complex64).reshape(2, 4)
+    >>> out = np.empty((1, 10), dtype=np.complex64)
+    >>> cyclic_prefix_gather(x, np.array([[1, 0]]), np.array([1, 1]), out)
+    >>> out.real.astype(int).tolist()
+    [[7, 4, 5, 6, 7, 3, 0, 1, 2, 3]]
+    """
+    for r in range(rows.shape[0]):
+        o = 0
+        for s in range(rows.shape[1]):
+            o = _prefixed_symbol(x[rows[r, s]], cps[s], out[r], o)
 
 
 @functools.lru_cache(maxsize=64)

@@ -22,12 +22,15 @@ the caller owns, and the buffers are rebuilt when the batch size changes.
 With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
 (the slot's latency path): one kernel checks that the block holds bits, computes its CRC
 (TS 38.212 §7.2.1) into a kept tail buffer and runs
-:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows` (segmentation, CRC24B, LDPC, rate
-matching with the plan of the redundancy version, cached) into a kept codeword buffer and
-:func:`~softran.nr.modulation.modulate_into_rows` (scrambling, modulation, layer and
-resource mapping) into the kept bins; ``torch.fft.ifft`` writes the kept work buffer; and
-:func:`~softran.nr.ofdm.cyclic_prefix_rows` copies it with the cyclic prefixes into the new
-waveform. Inputs are checked once per call by type, dtype and shape; other inputs (a list,
+:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows_into` (segmentation,
+CRC24B, LDPC, rate matching with the plan of the redundancy version, cached, and kept work
+buffers) into a kept codeword buffer and :func:`~softran.nr.modulation.modulate_into_rows`
+(scrambling, modulation, layer and resource mapping) into the kept bins of the IFFT rows
+(layer, symbol) that hold data; ``torch.fft.ifft`` transforms only those rows into the kept
+work buffer (the rows without data, such as DM-RS symbols of CDM groups without data, are
+the same every slot: transformed once, with the whole slot's rows, and kept); and
+:func:`~softran.nr.ofdm.cyclic_prefix_gather` copies both with the cyclic prefixes into the
+new waveform. Inputs are checked once per call by type, dtype and shape; other inputs (a list,
 other dtypes) take the step-by-step path, which checks them fully.
 """
 
@@ -43,9 +46,12 @@ from softran.nr.coding.crc import (
     crc_byte_tables,
     crc_length,
     crc_register_anywhere,
-    crc_scratch_size,
 )
-from softran.nr.coding.ldpc.encode_rate_match import encode_rate_match_plan, encode_rate_match_rows
+from softran.nr.coding.ldpc.encode_rate_match import (
+    encode_rate_match_plan,
+    encode_rate_match_rows_into,
+    encode_rate_match_workspace,
+)
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
@@ -56,7 +62,7 @@ from softran.nr.modulation import (
     symbol_modulate_into,
 )
 from softran.nr.ofdm import (
-    cyclic_prefix_rows,
+    cyclic_prefix_gather,
     ofdm_info,
     ofdm_modulate,
     ofdm_modulate_bins,
@@ -77,13 +83,14 @@ _BIT_DTYPES = (torch.uint8, torch.bool)
 
 
 @njit(cache=True, nogil=True)
-def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, cw, seq, qm, table, index,
+def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, cw, seq, qm, table, index,
                bins):  # pragma: no cover - compiled
     """The data of one codeword into the kept IFFT bins, one pass per step: the check that
     ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
-    segmentation, LDPC and rate matching (:func:`encode_rate_match_rows` with the plan
-    ``enc``) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
+    segmentation, LDPC and rate matching (:func:`encode_rate_match_rows_into` with the plan
+    ``enc`` and the kept work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned,
+    then those of :func:`encode_rate_match_workspace`)) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
     to the bins ``index`` of ``bins`` ``[R, N]`` (:func:`modulate_into_rows`). Returns the
     OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
     written."""
@@ -109,12 +116,12 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, cw, seq, qm, table, index
         top |= np.uint8((acc >> u(8 * m)) & u(255))
     if top > 1:
         return top
-    scratch = np.empty(crc_scratch_size(tb), dtype=np.uint8)
+    scratch, buf, acc, sel = work
     for r in range(tb.shape[0]):
         reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
         for t in range(crc_l):
             tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
-    encode_rate_match_rows(tb, tail, *enc, cw)
+    encode_rate_match_rows_into(tb, tail, *enc, cw, buf, acc, sel)
     modulate_into_rows(cw, seq, True, qm, False, table, index, bins)
     return top
 
@@ -211,6 +218,8 @@ class PDSCHTransmitter(torch.nn.Module):
         self._bin_index: list[torch.Tensor] = []
         self._workspace: tuple | None = None
         self._bins_ready = False
+        #: whether the latest grid is in the slot path's data rows (else in the full bins)
+        self._grid_in_rows = False
         if self._fused:
             self._subcarrier_bins = ofdm_subcarrier_bins(self.carrier, nfft=self.nfft)
             off = 0
@@ -237,13 +246,27 @@ class PDSCHTransmitter(torch.nn.Module):
             seq = pdsch_scrambling_sequence(self._n_id, cfg.rnti, 0, g, dev)
             cps = np.array(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot, n_sym),
                            dtype=np.int64)
+            # the IFFT rows (layer, symbol) that hold data; the others (DM-RS symbols
+            # without data, empty symbols) are the same every slot: their IFFT is kept
+            # (made with the workspace) and only the data rows are kept as bins and
+            # transformed, the data bin index counted in those rows
+            full_index = self._bin_index[0]
+            n_rows = self.n_layers * n_sym
+            data_rows = torch.unique(full_index // self.nfft)
+            const_rows = torch.ones(n_rows, dtype=torch.bool)
+            const_rows[data_rows] = False
+            row_pos = torch.full((n_rows,), -1, dtype=torch.int64)
+            row_pos[data_rows] = torch.arange(data_rows.numel())
+            self._slot_rows = (data_rows, const_rows.nonzero().reshape(-1), row_pos)
+            index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
             self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen), g, qm,
                                constellation(cfg.modulation).numpy(),
                                seq.contiguous().numpy().view(np.uint8),
-                               self._bin_index[0].numpy(), cps,
+                               index.contiguous().numpy(), cps,
                                int(cps.sum()) + n_sym * self.nfft)
-            #: the plan of encode_rate_match_rows per redundancy version, made on first use
-            self._slot_enc: dict[int, tuple] = {}
+            #: per redundancy version, made on first use: the plan of
+            #: encode_rate_match_rows_into and the kept work buffers of _slot_data
+            self._slot_enc: dict[int, tuple[tuple, tuple]] = {}
 
     def _to_bins(self, grid_index: torch.Tensor) -> torch.Tensor:
         """Flat layer-grid indices ``(layer n_symbols + l) K + k`` -> flat IFFT-bin indices
@@ -263,12 +286,35 @@ class PDSCHTransmitter(torch.nn.Module):
             work = torch.empty(shape, dtype=torch.complex64)
             extra: tuple = ()
             if self._slot_plan is not None:
-                tail_len, g = self._slot_plan[0], self.indices_info.G[0]
-                extra = (bins.numpy().reshape(batch, -1), work.numpy().reshape(-1, *shape[2:]),
-                         np.zeros((batch, tail_len), dtype=np.uint8),
-                         np.empty((batch, g), dtype=np.uint8))
+                extra = self._slot_workspace(batch)
             self._workspace = (bins, work, *extra)
         return self._workspace
+
+    def _slot_workspace(self, batch: int) -> tuple:
+        """What the one-codeword path of ``forward`` reuses for ``batch`` rows: the data
+        rows' bins ``[batch, D nfft]`` (numpy, DM-RS / PT-RS / zero bins in place), the IFFT
+        output rows ``[batch D + C, nfft]`` (numpy: the data rows, then the C rows that are
+        the same every slot, transformed here once), the TB CRC + padding ``[batch, L +
+        pad]`` (padding zero), the codeword ``[batch, G]``, the data bins and their IFFT as
+        tensors ``[batch D, nfft]``, and the IFFT row of each (port row, symbol) ``[batch
+        n_layers, n_symbols]`` (int64)."""
+        tail_len, g = self._slot_plan[0], self.indices_info.G[0]  # type: ignore[index]
+        data_rows, const_rows, row_pos = self._slot_rows
+        n_d, n_c, nfft, n_sym = data_rows.numel(), const_rows.numel(), self.nfft, \
+            self.grid_shape[1]
+        dbins = self._base_bins[data_rows].repeat(batch, 1)
+        work = torch.empty(batch * n_d + n_c, nfft, dtype=torch.complex64)
+        if n_c:
+            # the whole slot's rows as ofdm_modulate_bins transforms them, the kept ones kept
+            whole = torch.fft.ifft(self._base_bins, dim=-1, norm="ortho")
+            work[batch * n_d:] = whole[const_rows]
+        const_pos = torch.zeros_like(row_pos)
+        const_pos[const_rows] = torch.arange(n_c)
+        b = torch.arange(batch).reshape(-1, 1)
+        src = torch.where(row_pos >= 0, b * n_d + row_pos, batch * n_d + const_pos)
+        return (dbins.numpy().reshape(batch, -1), work.numpy(),
+                np.zeros((batch, tail_len), dtype=np.uint8), np.empty((batch, g), dtype=np.uint8),
+                dbins, work[:batch * n_d], src.reshape(batch * self.n_layers, n_sym).numpy())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
@@ -276,6 +322,7 @@ class PDSCHTransmitter(torch.nn.Module):
         batch = tbs[0].shape[0]
         bins = self._bins(batch)[0]
         self._bins_ready = False
+        self._grid_in_rows = False
         flat = bins.view(batch, -1)
         for q, (enc, t, v, g) in enumerate(zip(self.encoders, tbs, cfg.codeword_layers,
                                                self.indices_info.G, strict=True)):
@@ -291,7 +338,14 @@ class PDSCHTransmitter(torch.nn.Module):
         if not self._bins_ready or self._workspace is None:
             raise RuntimeError("no slot transmitted yet: last_layer_grid / last_grid exist "
                                  "after a call")
-        return self._workspace[0].index_select(-1, self._subcarrier_bins)
+        bins = self._workspace[0]
+        if self._grid_in_rows:
+            # the slot path's data rows over the reference-signal rows
+            data_rows = self._slot_rows[0]
+            bins = self._base_bins.repeat(bins.shape[0], 1, 1)
+            bins[:, data_rows] = self._workspace[6].view(bins.shape[0], data_rows.numel(), -1)
+            bins = bins.view(self._workspace[0].shape)
+        return bins.index_select(-1, self._subcarrier_bins)
 
     @property
     def last_layer_grid(self) -> torch.Tensor:
@@ -336,25 +390,29 @@ class PDSCHTransmitter(torch.nn.Module):
         (_, crc_l, table, gen, g, qm, points, seq, index, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        bins, work, bins_np, work_np, tail, cw = self._bins(batch)
-        enc = self._slot_enc.get(rv)
-        if enc is None:
-            enc = self._slot_enc[rv] = encode_rate_match_plan(
+        _, _, bins_np, work_np, tail, cw, dbins, dwork, rows = self._bins(batch)
+        kept = self._slot_enc.get(rv)
+        if kept is None:
+            plan = encode_rate_match_plan(
                 self.tb_sizes[0] + crc_l, self.encoders[0].info(self.tb_sizes[0]).bgn, g, rv,
-                qm, self.n_layers, self.encoders[0].n_ref).args
+                qm, self.n_layers, self.encoders[0].n_ref)
+            kept = self._slot_enc[rv] = (plan.args, (
+                np.empty(self.tb_sizes[0], dtype=np.uint8), *encode_rate_match_workspace(plan)))
+        enc, kernel_work = kept
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
-        if _slot_data(x, tail, crc_l, table, gen, enc, cw, seq, qm, points, index,
+        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, cw, seq, qm, points, index,
                       bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
         state = self.__dict__           # plain attributes: no Module.__setattr__
-        torch.fft.ifft(bins, dim=-1, norm="ortho", out=work)
+        torch.fft.ifft(dbins, dim=-1, norm="ortho", out=dwork)
         out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
-        cyclic_prefix_rows(work_np, cps, out.numpy().reshape(-1, t_len))
+        cyclic_prefix_gather(work_np, rows, cps, out.numpy().reshape(-1, t_len))
         state["_bins_ready"] = True
+        state["_grid_in_rows"] = True
         return out
 
     def layer_grid(self, tb: torch.Tensor | Sequence[torch.Tensor], rv: int = 0) -> torch.Tensor:

@@ -47,6 +47,7 @@ from softran.nr.coding.sch_info import ldpc_segment_info
 from softran.validation import check_allocation, check_bits, check_int
 
 __all__ = ["EncodeRateMatchPlan", "encode_rate_match_plan", "encode_rate_match_rows",
+           "encode_rate_match_rows_into", "encode_rate_match_workspace",
            "ldpc_encode_rate_match"]
 
 
@@ -83,13 +84,46 @@ def encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, 
     into two contiguous runs), bit selection as runs ``(start, length)`` of the work buffer
     (``run_lo`` / ``run_hi`` ``[n, 2]``) and bit interleaving ``f_{i Qm + m} = e_{m E/Qm + i}``
     into ``out[b, offset_r:]``. Indices are unsigned so that the byte loops have no wraparound
-    code and vectorise."""
-    u = np.uint64
-    n_data = u(k_prime - l_cb)
-    zcu = u(zc)
+    code and vectorise. Allocates its work buffers on every call: a caller on a latency path
+    keeps them (:func:`encode_rate_match_workspace`) and calls
+    :func:`encode_rate_match_rows_into`."""
     buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
     acc = np.empty(zc, dtype=np.uint8)
     sel = np.empty(max(e_lo, e_hi), dtype=np.uint8)
+    encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
+                                tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm,
+                                c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc, sel)
+
+
+def encode_rate_match_workspace(plan: EncodeRateMatchPlan
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Work buffers ``(buf, acc, sel)`` of :func:`encode_rate_match_rows_into` for the plan
+    ``plan`` of :func:`encode_rate_match_plan` (TS 38.212 §5.3.2 / §5.4.2: the columns of
+    the lifted base graph, one lifted column, the E_r selected bits), to keep and reuse from
+    call to call; they fit every plan with the same Z_c, base graph and larger or equal E_r.
+
+    >>> p = encode_rate_match_plan(3024, 2, 4000, 0, 4, 1, None)
+    >>> [w.size for w in encode_rate_match_workspace(p)]
+    [17920, 320, 4000]
+    """
+    (_, _, _, _, _, _, _, _, _, _, _, zc, n_buf_cols, _, _, e_lo, _, e_hi, _) = plan.args
+    return (np.zeros(n_buf_cols * zc, dtype=np.uint8), np.empty(zc, dtype=np.uint8),
+            np.empty(max(e_lo, e_hi), dtype=np.uint8))
+
+
+@njit(cache=True, nogil=True)
+def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
+                                tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm,
+                                c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc,
+                                sel):  # pragma: no cover - compiled
+    """:func:`encode_rate_match_rows` (TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2) with its
+    work buffers given: ``buf`` (``n_buf_cols * zc`` bytes), ``acc`` (``zc``) and ``sel``
+    (``max(e_lo, e_hi)``), as :func:`encode_rate_match_workspace` makes them; nothing is
+    allocated. ``buf`` may hold the values a previous call left: every position the kernel
+    reads it writes first within the same code block."""
+    u = np.uint64
+    n_data = u(k_prime - l_cb)
+    zcu = u(zc)
     for row in range(out.shape[0] * c):
         b = row // c
         r = row - b * c
