@@ -151,16 +151,7 @@ def maxlog_demap(x, nv, lev, k, mode, seq, out):  # pragma: no cover - compiled
                             v = v * (one - two * np.float32(seq[o + a]))
                         out[b, o + a] = v
                     elif k == 2:
-                        e0 = t - l0
-                        e1 = t - l1
-                        e2 = t - l2
-                        e3 = t - l3
-                        d0 = e0 * e0
-                        d1 = e1 * e1
-                        d2 = e2 * e2
-                        d3 = e3 * e3
-                        v0 = (min(d2, d3) - min(d0, d1)) * inv
-                        v1 = (min(d1, d3) - min(d0, d2)) * inv
+                        v0, v1 = _llr_16qam_axis(t, l0, l1, l2, l3, inv)
                         if scramble:
                             v0 = v0 * (one - two * np.float32(seq[o + a]))
                             v1 = v1 * (one - two * np.float32(seq[o + a + 2]))
