@@ -91,10 +91,11 @@ def _demap_16qam(x, nv, lev, seq, out):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def maxlog_demap(x, nv, lev, k, mode, seq, out):  # pragma: no cover - compiled
-    """Max-log LLRs of the symbols ``x`` complex64 ``[B, v, m]`` (v layers of one codeword)
-    with noise variances ``nv`` float32 ``[B, v, m]`` (any strides, e.g. broadcast) into
-    ``out`` float32 ``[B, v m Q_m]``; ``lev`` float32 the levels of one axis in label order
-    (``k`` bits each; BPSK: ``[1, -1]``, k = 1), ``mode`` one of :data:`DEMAP_QAM`,
+    """Max-log demapping (the inverse of TS 38.211 §5.1) with the descrambling of §6.3.1.1 /
+    §7.3.1.1 folded in: max-log LLRs of the symbols ``x`` complex64 ``[B, v, m]`` (v layers
+    of one codeword) with noise variances ``nv`` float32 ``[B, v, m]`` (any strides, e.g.
+    broadcast) into ``out`` float32 ``[B, v m Q_m]``; ``lev`` float32 the levels of one axis
+    in label order (``k`` bits each; BPSK: ``[1, -1]``, k = 1), ``mode`` one of :data:`DEMAP_QAM`,
     :data:`DEMAP_BPSK`, :data:`DEMAP_PI2_BPSK`; ``seq`` uint8 ``[v m Q_m]`` the scrambling
     sequence c(n) (an empty array: no descrambling). The distances are divided by N0 as a
     multiplication by 1 / N0 (within 2 float32 ulp of the torch code's division).

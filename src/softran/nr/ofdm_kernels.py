@@ -28,7 +28,8 @@ def _not_finite(f):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def fft_windows(wave, starts, out):  # pragma: no cover - compiled
-    """``out[r, s, :] = wave[r, starts[s] : starts[s] + nfft]`` (wave complex64 ``[R, T]``
+    """Cyclic-prefix removal (TS 38.211 §5.3.1 inverse): ``out[r, s, :] = wave[r, starts[s] :
+    starts[s] + nfft]`` (wave complex64 ``[R, T]``
     C-contiguous, out ``[R, S, nfft]``): one contiguous copy per symbol. Returns 0, 1 if
     a sample of the waveform (any, not only those copied) is not finite, 2 if a window
     runs past the end of the waveform (nothing copied then)."""
@@ -61,7 +62,8 @@ def _phase_rows(src, cor, dst, n):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def select_subcarriers(spec, half, corr, out):  # pragma: no cover - compiled
-    """``out[r, s, k] = spec[r, s, (k - half) mod nfft] * corr[s, k]`` (spec complex64
+    """Subcarrier selection after the FFT (TS 38.211 §5.3.1, §5.4 phase): ``out[r, s, k] =
+    spec[r, s, (k - half) mod nfft] * corr[s, k]`` (spec complex64
     ``[R, S, nfft]``, out ``[R, S, 2 half]``, all C-contiguous): the grid's subcarriers
     (the upper half of the grid from bin 0, the lower half from bin nfft - half) picked
     from the FFT bins and phase-corrected, as two contiguous runs per symbol."""

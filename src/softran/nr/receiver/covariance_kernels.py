@@ -32,8 +32,9 @@ def covariance_slot(y: np.ndarray, h: np.ndarray, check_y: bool, check_h: bool,
                     segments: np.ndarray, count: np.ndarray, noise_var: np.ndarray,
                     use_nv: bool, loading: float, e: np.ndarray, acc: np.ndarray,
                     cov: np.ndarray) -> int:
-    """``y [N, R, S·K]``, ``h [N, R, P, S·K]`` complex64 (checked for NaN / inf where
-    ``check_y``, ``check_h``), the reference REs ``uniq [U]``
+    """Interference-plus-noise covariance per PRB block from the DM-RS residual (references
+    of TS 38.211 §6.4.1.1 / §7.4.1.1): ``y [N, R, S·K]``, ``h [N, R, P, S·K]`` complex64
+    (checked for NaN / inf where ``check_y``, ``check_h``), the reference REs ``uniq [U]``
     (positions in the flattened grid, ascending), their symbols ``x [P, U]`` (0 where a
     layer has no reference), ``segments [n, 3]``: runs ``(u0, u1, b)`` of consecutive
     references in block b, references per block ``count [B]`` (float64),

@@ -115,7 +115,8 @@ def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, c00, c10r, c10i, c11
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def mmse_gather(y, h, cov, index, block, x_out, nv_out):  # pragma: no cover - compiled
-    """MMSE(-IRC) of the REs ``index`` of ``y`` complex64 ``[B, R, N]`` through ``h``
+    """MMSE(-IRC) detection (a receiver algorithm; the data REs of TS 38.211 §6.3.1.6 /
+    §7.3.1.6) of the REs ``index`` of ``y`` complex64 ``[B, R, N]`` through ``h``
     complex64 ``[B, R, P, N]`` with the disturbance covariance ``cov[b, :, :, block[i]]``
     (complex64 ``[B, R, R, n_blocks]``) at output RE i; writes ``x_out`` complex64 and
     ``nv_out`` float32, both ``[B, P, n_re]``.

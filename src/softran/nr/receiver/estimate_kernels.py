@@ -352,7 +352,8 @@ def estimate_slot(grid: np.ndarray, pos: np.ndarray, rinv: np.ndarray,
                   rot: np.ndarray, gr: np.ndarray, gi: np.ndarray, s: np.ndarray,
                   s64: np.ndarray, q: np.ndarray, wc: np.ndarray, qa: np.ndarray,
                   h: np.ndarray, noise_var: np.ndarray) -> bool:
-    """One call per slot: ``grid [N, R, S·K]`` complex64 (checked for NaN / inf: returns
+    """DM-RS channel estimate of one slot (references of TS 38.211 §6.4.1.1 / §7.4.1.1).
+    One call per slot: ``grid [N, R, S·K]`` complex64 (checked for NaN / inf: returns
     False if it holds one) -> the channel estimate ``h [N, R, P, S, K]`` complex64 and
     ``noise_var [N, R]`` float32 (the steps of the module docstring).
 
