@@ -29,10 +29,11 @@ def measure(calls: int, cold: bool = False) -> dict[str, list[float]]:
 
     torch.set_num_threads(1)
     numba.set_num_threads(1)
-    from softran.nr import PUSCHReceiver, PUSCHTransmitter
-    from softran.sim.latency import LatencyConfig, _ul_configs
+    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
 
-    carrier, pusch = _ul_configs(LatencyConfig(chains=("UL",)))
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
+    pusch = PUSCHConfig(prb_set=range(51), mcs_index=16, mcs_table="qam64",
+                        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
     tx, rx = PUSCHTransmitter(carrier, pusch), PUSCHReceiver(carrier, pusch, n_rx=2)
     gen = torch.Generator().manual_seed(0)
     tb = torch.randint(0, 2, (1, pusch.tb_size), dtype=torch.uint8, generator=gen)
