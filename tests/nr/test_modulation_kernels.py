@@ -146,3 +146,26 @@ def test_symbol_demodulate_into_equals_symbol_demodulate(mod, scrambled):
     y = x.clone()
     y[2, 3] = complex("nan")
     assert not symbol_demodulate_into(y.numpy(), nv.numpy(), mod, out)
+
+
+def test_symbol_demodulate_into_refuses_what_the_kernel_would_write_past():
+    import numpy as np
+
+    from softran.nr.modulation import symbol_demodulate_into
+
+    x = np.ones((2, 5), np.complex64)
+    nv = np.ones((2, 5), np.float32)
+    out = np.empty((2, 20), np.float32)
+    assert symbol_demodulate_into(x, nv, "16QAM", out)
+    with pytest.raises(ValueError, match="out must be"):
+        symbol_demodulate_into(x, nv, "16QAM", np.empty((2, 19), np.float32))
+    with pytest.raises(ValueError, match="out must be"):
+        symbol_demodulate_into(x, nv, "16QAM", np.empty((2, 40), np.float32)[:, ::2])
+    with pytest.raises(ValueError, match="noise_var must be"):
+        symbol_demodulate_into(x, nv[:, :4], "16QAM", out)
+    with pytest.raises(ValueError, match="sequence must be"):
+        symbol_demodulate_into(x, nv, "16QAM", out, np.zeros(19, np.uint8))
+    with pytest.raises(TypeError, match="symbols must be"):
+        symbol_demodulate_into(x.astype(np.complex128), nv, "16QAM", out)
+    with pytest.raises(ValueError, match="modulation"):
+        symbol_demodulate_into(x, nv, "32QAM", out)

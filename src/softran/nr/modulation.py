@@ -564,7 +564,8 @@ def symbol_demodulate_into(symbols: np.ndarray, noise_var: np.ndarray, modulatio
     descrambling of ``sequence`` fused in) on NumPy arrays, written into ``out``: for a
     caller that has checked its inputs once and keeps its buffers (no tensor conversion,
     no allocation). ``symbols`` complex64 ``[B, m]``, ``noise_var`` float32 ``[B, m]`` (any
-    strides), ``out`` C-contiguous float32 ``[B, m Q_m]``, ``sequence`` uint8 ``[m Q_m]`` or None. The
+    strides), ``out`` C-contiguous float32 ``[B, m Q_m]``, ``sequence`` uint8 ``[m Q_m]`` or
+    None (checked by cheap attribute tests: TypeError / ValueError naming the argument). The
     same kernel and values as :func:`symbol_demodulate` with ``method="maxlog"``.
 
     Returns True, or False at a non-finite symbol or a noise variance that is not finite and
@@ -580,7 +581,29 @@ def symbol_demodulate_into(symbols: np.ndarray, noise_var: np.ndarray, modulatio
     if modulation not in _QM:
         modulation = _check_modulation(modulation)
     levels, k, mode = _kernel_levels(modulation)
-    m = symbols.shape[-1]
+    m = symbols.shape[-1] if symbols.ndim == 2 else -1
+    n_bits = m * _QM[modulation]
+    # cheap attribute checks: the kernel writes without bounds checks
+    if not (isinstance(symbols, np.ndarray) and symbols.dtype == np.complex64 and m >= 0):
+        raise TypeError(f"symbols must be a complex64 ndarray [B, m], got "
+                        f"{getattr(symbols, 'dtype', type(symbols).__name__)} "
+                        f"{list(getattr(symbols, 'shape', ()))}")
+    if not (isinstance(noise_var, np.ndarray) and noise_var.dtype == np.float32
+            and noise_var.shape == symbols.shape):
+        raise ValueError(f"noise_var must be float32 of the symbols' shape "
+                         f"{list(symbols.shape)}, got {getattr(noise_var, 'dtype', None)} "
+                         f"{list(getattr(noise_var, 'shape', ()))}")
+    if not (isinstance(out, np.ndarray) and out.dtype == np.float32
+            and out.shape == (symbols.shape[0], n_bits) and out.flags.c_contiguous):
+        raise ValueError(f"out must be a C-contiguous float32 ndarray [B, m Q_m] = "
+                         f"{[symbols.shape[0], n_bits]}, got {getattr(out, 'dtype', None)} "
+                         f"{list(getattr(out, 'shape', ()))}")
+    if sequence is not None and not (isinstance(sequence, np.ndarray)
+                                     and sequence.dtype == np.uint8 and sequence.ndim == 1
+                                     and sequence.shape[0] >= n_bits):
+        raise ValueError(f"sequence must be a uint8 ndarray of >= m Q_m = {n_bits} entries or "
+                         f"None, got {getattr(sequence, 'dtype', type(sequence).__name__)} "
+                         f"{list(getattr(sequence, 'shape', ()))}")
     return maxlog_demap(symbols.reshape(-1, 1, m), noise_var.reshape(-1, 1, m), levels, k,
                         mode, _NO_SEQUENCE if sequence is None else sequence,
                         out.reshape(-1, m * _QM[modulation])) == 0
