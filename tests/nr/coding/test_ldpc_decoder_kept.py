@@ -126,3 +126,25 @@ def test_ulsch_harq_with_kept_decoder_equals_fresh_decoder():
         d(first, "QPSK", 1, harq_process=2, new_data=True)
     assert torch.equal(dec.last_iterations, fresh.last_iterations)
     assert int(dec.last_iterations.max()) <= 2
+
+
+def test_decode_fixed_into_refuses_arrays_the_kernel_would_write_past():
+    import numpy as np
+
+    from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_into
+    from softran.nr.coding.ldpc.plan import decode_plan
+
+    plan = decode_plan(2, 64)
+    x = np.full((2, 50 * 64), 5.0, np.float32)
+    bits, iters = np.empty((2, 640), np.uint8), np.empty(2, np.int32)
+    decode_fixed_into(x, bits, iters, plan, 4, False, 0.75, 0.5, True)
+    assert iters.tolist() == [1, 1] and not bits.any()         # the all-zero codeword
+    args = (plan, 4, False, 0.75, 0.5, True)
+    with pytest.raises(ValueError, match="x must be"):
+        decode_fixed_into(x[:, :-64], bits, iters, *args)
+    with pytest.raises(ValueError, match="x must be"):
+        decode_fixed_into(x.astype(np.float64), bits, iters, *args)
+    with pytest.raises(ValueError, match="bits must be"):
+        decode_fixed_into(x, bits[:1], iters, *args)
+    with pytest.raises(ValueError, match="iterations must be"):
+        decode_fixed_into(x, bits, iters.astype(np.int64), *args)

@@ -562,8 +562,27 @@ def decode_fixed_into(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray,
     >>> decode_fixed_into(x, bits, iters, decode_plan(2, 64), 2, False, 0.75, 0.5, True)
     >>> iters.tolist()
     [-2]
+
+    The arrays are checked by cheap attribute tests (the kernels write without bounds
+    checks): a wrong dtype, shape or layout is a ValueError naming the argument.
     """
+    n = (plan.n_cols - 2) * plan.zc
+    if not (isinstance(x, np.ndarray) and x.dtype == np.float32 and x.ndim == 2
+            and x.shape[1] == n and x.flags.c_contiguous):
+        raise ValueError(f"x must be C-contiguous float32 [B, (n_cols - 2) Zc] = [B, {n}], got "
+                         f"{getattr(x, 'dtype', type(x).__name__)} "
+                         f"{list(getattr(x, 'shape', ()))}")
     b = x.shape[0]
+    k = plan.kb * plan.zc
+    if not (isinstance(bits, np.ndarray) and bits.dtype == np.uint8
+            and bits.shape == (b, k) and bits.flags.c_contiguous):
+        raise ValueError(f"bits must be C-contiguous uint8 [B, K] = {[b, k]}, got "
+                         f"{getattr(bits, 'dtype', None)} {list(getattr(bits, 'shape', ()))}")
+    if not (isinstance(iterations, np.ndarray) and iterations.dtype == np.int32
+            and iterations.shape == (b,)):
+        raise ValueError(f"iterations must be int32 [B] = [{b}], got "
+                         f"{getattr(iterations, 'dtype', None)} "
+                         f"{list(getattr(iterations, 'shape', ()))}")
     if plan.zc >= _SCALAR_BELOW:
         _decode_vector(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
                        early)
