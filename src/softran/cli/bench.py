@@ -83,6 +83,7 @@ def bench_latency(
     Median, 99th percentile and maximum of the CPU and the wall time of each stage of the
     uplink receive chain, the downlink transmit chain and the fronthaul, against the slot
     budget."""
+    import numpy as np
     from rich import box
     from rich.table import Table
 
@@ -92,7 +93,6 @@ def bench_latency(
         plot_latency,
         write_latency_csv,
     )
-
     from softran.validation import check_choice
 
     chains = tuple(check_choice("chain", c.upper(), ("UL", "DL", "FH")) for c in chain) \
@@ -129,6 +129,11 @@ def bench_latency(
     console.print(table)
     console.print(f"load average {report.load[0]:.2f} before, {report.load[1]:.2f} after "
                   "(CPU time is what a free core needs; wall time includes waiting for one)")
+    if report.reference_cpu.size:
+        ref = report.reference_cpu * 1e6
+        console.print(f"reference workload (a fixed arithmetic loop: the host's speed, to "
+                      f"compare runs) best {ref.min():.1f} µs, median {np.median(ref):.1f} µs "
+                      "CPU", highlight=False)
     for k, v in report.notes.items():
         console.print(f"{k}: {v}", highlight=False)
     if out is not None:
