@@ -29,6 +29,7 @@ from softran.nr.config import CarrierConfig
 from softran.nr.layers import layer_demap
 from softran.nr.modulation import maxlog_demap_levels, symbol_demodulate, symbol_demodulate_into
 from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
+from softran.nr.ofdm_kernels import select_subcarriers
 from softran.nr.pusch.chain import pusch_decode
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
 from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
@@ -224,6 +225,14 @@ class PUSCHReceiver(torch.nn.Module):
                 raise ValueError(f"rx waveform has {rx.shape[-1]} samples; one slot (n_slot = "
                                  f"{self.carrier.n_slot}) at nfft = {self.nfft} has "
                                  f"{self.slot_length}")
+            spec = self._ofdm.spectrum(rx) if self.device.type == "cpu" else None
+            if spec is not None:
+                # the slot demodulator's kernels (the values of ofdm_demodulate) into a new
+                # grid, without ofdm_demodulate's per-call planning
+                out = torch.empty((*rx.shape[:-1], n_sym, k), dtype=torch.complex64)
+                select_subcarriers(spec, k // 2, self._ofdm.corrections,
+                                   out.view(-1, n_sym, k).numpy())
+                return out
             try:                    # ofdm_demodulate checks the samples as it reads them
                 return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
             except ValueError:
