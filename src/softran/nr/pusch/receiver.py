@@ -111,7 +111,17 @@ class PUSCHReceiver(torch.nn.Module):
     ``(tb, error)``: uint8 ``[batch, A]`` and bool ``[batch]``. After a call
     ``last_h``, ``last_noise_var``, ``last_sinr`` (post-equalisation SINR per layer and
     data RE, linear) and ``last_phase`` (the common phase error corrected per OFDM symbol,
-    radians ``[batch, n_symbols]``, or None without phase tracking) are kept for inspection.
+    radians ``[batch, n_symbols]``, or None without phase tracking) are kept for inspection
+    (on the slot path below, views of buffers the next call of that batch size overwrites:
+    copy them to keep them).
+
+    The slot path: a complex64 CPU waveform of one slot with the IRC detector, the estimated
+    channel, no PT-RS phase tracking, no UCI and no transform precoding runs its front end
+    (from the FFT to the descrambled LLRs) as one compiled pass on buffers kept per batch
+    size (:mod:`softran.nr.receiver.front_end_kernels`; the same kernels and values as
+    :meth:`grid`, :meth:`estimate`, :meth:`covariance`, :meth:`detect` and :meth:`demap`
+    one by one, which the receiver's first slot runs, planning them, and which run where
+    the pass does not apply), then hands the LLRs to the decoder in one call.
 
     >>> from softran.nr import PUSCHTransmitter
     >>> c = CarrierConfig(n_size_grid=25)
