@@ -15,6 +15,9 @@ each slot a different noisy waveform (16 in turn, as the latency bench), 2 dB ab
 70 % throughput point of one transmission (AWGN 8.6 dB).
 
 ``python bench/ul_front_end.py [--calls N]`` measures the softran on the path;
+``python bench/ul_front_end.py --ab [--calls N]`` measures one receiver with its one-pass
+front end on and off (``softran.nr.pusch.receiver.KERNELS``; off: the stages), alternating
+call by call in one process (robust to the host's drift);
 ``python bench/ul_front_end.py --compare OLD_SRC NEW_SRC [--rounds R]`` runs it
 alternately with ``PYTHONPATH=OLD_SRC`` and ``NEW_SRC``, R rounds each, and prints both
 with the load average of each round.
@@ -87,13 +90,79 @@ def measure(calls: int, snr_db: float = 8.6) -> dict[str, list[float]]:
     return out
 
 
+def measure_ab(calls: int, snr_db: float = 8.6) -> dict[str, list[float]]:
+    """``PUSCHReceiver()`` and the front end in the chain, the one-pass front end on and
+    off alternating call by call (module docstring)."""
+    import importlib
+
+    import numba
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(1)
+    numba.set_num_threads(1)
+    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
+
+    module = importlib.import_module("softran.nr.pusch.receiver")
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
+    pusch = PUSCHConfig(prb_set=range(51), mcs_index=16, mcs_table="qam64",
+                        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
+    tx, rx = PUSCHTransmitter(carrier, pusch), PUSCHReceiver(carrier, pusch, n_rx=2)
+    gen = torch.Generator().manual_seed(0)
+    waves = tx(torch.randint(0, 2, (16, pusch.tb_size), dtype=torch.uint8, generator=gen))
+    n0 = 10.0 ** (-snr_db / 10.0)
+    pool = []
+    for i in range(16):
+        w = waves[i:i + 1].expand(-1, 2, -1)
+        pool.append((w + math.sqrt(n0) * torch.randn(w.shape, dtype=w.dtype,
+                                                     generator=gen)).contiguous())
+
+    def front(w: torch.Tensor) -> torch.Tensor:
+        out = rx._front_end(w) if module.KERNELS else None
+        return rx._front_end_stages(w, None, None) if out is None else out
+
+    saved = module.KERNELS
+    res: dict[str, list[float]] = {}
+    try:
+        for i in range(60):
+            module.KERNELS = bool(i & 1)
+            rx(pool[i % 16], new_data=True)
+        for row in ("PUSCHReceiver()", "front end in chain"):
+            t = {True: np.empty(calls), False: np.empty(calls)}
+            for i in range(calls):
+                w = pool[i % 16]
+                for on in (True, False):
+                    module.KERNELS = on
+                    t0 = time.thread_time()
+                    if row == "PUSCHReceiver()":
+                        rx(w, new_data=True)
+                        t[on][i] = time.thread_time() - t0
+                    else:
+                        llr = front(w)
+                        t[on][i] = time.thread_time() - t0
+                        rx.decoder(llr, pusch.modulation, 1, new_data=True)
+            for on, label in ((False, "stages"), (True, "one pass")):
+                res[f"{row}, {label}"] = [float(np.median(t[on])) * 1e6,
+                                          float(np.quantile(t[on], 0.99)) * 1e6]
+    finally:
+        module.KERNELS = saved
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"))
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--ab", action="store_true",
+                    help="the one-pass front end on / off, alternating in one process")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.ab:
+        print(f"load {os.getloadavg()[0]:.2f}")
+        for k, (med, p99) in measure_ab(a.calls).items():
+            print(f"{k:32s} median {med:8.1f} us   p99 {p99:8.1f} us")
+        return 0
     if not a.compare:
         res = measure(a.calls)
         if a.json:
