@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -132,3 +133,31 @@ def test_slot_demodulator_falls_back_and_refuses_what_ofdm_demodulate_refuses():
         d.demodulate(w)
     with pytest.raises(ValueError, match="cp_fraction"):
         OFDMSlotDemodulator(c, cp_fraction=1.5)
+
+
+@pytest.mark.parametrize("cp_fraction", [0.0, 0.5, 1.0])
+def test_fft_windows_checks_every_sample_and_copies_the_windows(cp_fraction):
+    # one pass: the windows checked as they are copied, the samples between them checked
+    # only; a NaN or an infinity anywhere (before the first window, inside a window, in
+    # the part of a cyclic prefix between two windows, at the end) is found
+    from softran.nr.ofdm import OFDMSlotDemodulator
+    from softran.nr.ofdm_kernels import fft_windows
+
+    c = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+    d = OFDMSlotDemodulator(c, cp_fraction=cp_fraction)
+    starts = d._plan[0]
+    nfft, t = ofdm_info(c).nfft, d.n_samples
+    gen = torch.Generator().manual_seed(53)
+    w = torch.randn(2, t, dtype=torch.complex64, generator=gen).numpy()
+    out = np.empty((2, len(starts), nfft), np.complex64)
+    assert fft_windows(w, starts, out) == 0
+    for s, a in enumerate(starts):
+        assert np.array_equal(out[:, s], w[:, a:a + nfft])
+    ends = starts + nfft
+    positions = {0, int(starts[0]), int(starts[3]) + 17, int(ends[3]) - 1, t - 1}
+    positions |= {int(e) for e in ends[:-1] if e < t}          # a sample after a window
+    for pos in sorted(positions):
+        for bad in (complex(np.nan, 0.0), complex(0.0, np.inf), complex(-np.inf, 1.0)):
+            v = w.copy()
+            v[1, pos] = bad
+            assert fft_windows(v, starts, out) == 1, (pos, bad)

@@ -65,7 +65,7 @@ from softran.validation import (
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
            "symbol_modulate", "symbol_modulate_into", "modulate_into_rows",
-           "symbol_demodulate_into"]
+           "symbol_demodulate_into", "maxlog_demap_levels"]
 
 #: Modulation schemes of TS 38.211 §5.1, in the clause's order (names as MATLAB).
 MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "BPSK", "QPSK", "16QAM", "64QAM", "256QAM",
@@ -607,3 +607,17 @@ def symbol_demodulate_into(symbols: np.ndarray, noise_var: np.ndarray, modulatio
     return maxlog_demap(symbols.reshape(-1, 1, m), noise_var.reshape(-1, 1, m), levels, k,
                         mode, _NO_SEQUENCE if sequence is None else sequence,
                         out.reshape(-1, m * _QM[modulation])) == 0
+
+
+def maxlog_demap_levels(modulation: str) -> tuple[np.ndarray, int, int]:
+    """``(levels, k, mode)``: the arguments of
+    :func:`~softran.nr.modulation_kernels.maxlog_demap` for a modulation of TS 38.211 §5.1
+    (the levels of one axis in label order, float32 as :func:`symbol_demodulate` computes
+    them; bits per axis; the kernel's mode), for a caller that runs the demapping kernel
+    inside a larger compiled pass. Unknown modulation: ValueError naming it.
+
+    >>> levels, k, mode = maxlog_demap_levels("16QAM")
+    >>> (levels * np.sqrt(10)).round(4).tolist(), k, mode       # 1, 3, -1, -3 over sqrt(10)
+    ([1.0, 3.0, -1.0, -3.0], 2, 0)
+    """
+    return _kernel_levels(_check_modulation(modulation))

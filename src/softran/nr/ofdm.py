@@ -832,13 +832,36 @@ class OFDMSlotDemodulator:
 
     def demodulate(self, waveform: torch.Tensor) -> torch.Tensor:
         """The grid of one slot's ``waveform`` (class docstring)."""
+        spec = self.spectrum(waveform)
+        if spec is None:
+            return self._reference(waveform)            # other inputs; a non-finite sample
+        out, out_np = self._buffers[tuple(waveform.shape[:-1])][2:]
+        select_subcarriers(spec, self._k // 2, self.corrections, out_np)
+        return out
+
+    def spectrum(self, waveform: torch.Tensor) -> np.ndarray | None:
+        """The unscaled FFT bins ``[rows, n_symbols, nfft]`` of every symbol's FFT window
+        (TS 38.211 §5.3.1: the cyclic prefix removed; rows = the waveform's rows) in this
+        demodulator's kept workspace (valid until the next call with the same batch shape),
+        for a caller that selects the subcarriers itself:
+        :func:`~softran.nr.ofdm_kernels.select_subcarriers` with ``n_subcarriers // 2`` and
+        :attr:`corrections` makes the grid of :meth:`demodulate`. None where
+        :meth:`demodulate` would not take its kernel path (see the class docstring) or a
+        sample is not finite.
+
+        >>> c = CarrierConfig(subcarrier_spacing=30, n_size_grid=24)
+        >>> w = ofdm_modulate(torch.randn(2, 14, 288, dtype=torch.complex64), c)
+        >>> d = OFDMSlotDemodulator(c)
+        >>> d.spectrum(w).shape, d.spectrum(w.to(torch.complex128)) is None
+        ((2, 14, 512), True)
+        """
         if not (KERNELS and isinstance(waveform, torch.Tensor)
                 and waveform.dtype == torch.complex64 and waveform.is_cpu
                 and waveform.dim() >= 2 and waveform.shape[-1] == self.n_samples
                 and waveform.is_contiguous() and waveform.numel()
                 and not waveform.requires_grad and not waveform.is_conj()
                 and not waveform.is_neg()):
-            return self._reference(waveform)
+            return None
         shape = tuple(waveform.shape[:-1])
         bufs = self._buffers.get(shape)
         if bufs is None:
@@ -847,13 +870,18 @@ class OFDMSlotDemodulator:
             out = torch.empty(*shape, self.n_symbols, self._k, dtype=torch.complex64)
             bufs = self._buffers[shape] = (work, work.numpy(), out,
                                            out.view(-1, self.n_symbols, self._k).numpy())
-        work, work_np, out, out_np = bufs
-        starts, corr = self._plan
-        if fft_windows(waveform.numpy().reshape(-1, self.n_samples), starts, work_np):
-            return self._reference(waveform)            # a sample that is not finite
+        work, work_np = bufs[:2]
+        if fft_windows(waveform.numpy().reshape(-1, self.n_samples), self._plan[0], work_np):
+            return None                                 # a sample that is not finite
         torch.fft.fft(work, dim=-1, out=work)           # in place; unscaled (_kernel_plan)
-        select_subcarriers(work_np, self._k // 2, corr, out_np)
-        return out
+        return work_np
+
+    @property
+    def corrections(self) -> np.ndarray:
+        """The phase correction of each grid subcarrier times 1 / sqrt(nfft) (complex64
+        ``[n_symbols, K]``, read only; TS 38.211 §5.3.1 window position, §5.4 phase): what
+        :meth:`spectrum`'s bins are multiplied by."""
+        return self._plan[1]
 
     def _reference(self, waveform: torch.Tensor) -> torch.Tensor:
         return ofdm_demodulate(waveform, self.carrier, nfft=self.nfft,

@@ -34,16 +34,37 @@ def fft_windows(wave, starts, out):  # pragma: no cover - compiled
     a sample of the waveform (any, not only those copied) is not finite, 2 if a window
     runs past the end of the waveform (nothing copied then)."""
     n_r, n_s, nfft = out.shape
+    n_t = wave.shape[1]
     for s in range(n_s):
-        if starts[s] < 0 or starts[s] + nfft > wave.shape[1]:
+        if starts[s] < 0 or starts[s] + nfft > n_t:
             return 2
+    # one pass: each window checked as it is copied, the samples between windows checked
+    bad = False
     for r in range(n_r):
-        if _not_finite(wave[r].view(np.float32)):
-            return 1
-    for r in range(n_r):
+        f = wave[r].view(np.float32)
+        done = 0                                # samples before this are checked
         for s in range(n_s):
-            out[r, s, :] = wave[r, starts[s]:starts[s] + nfft]
-    return 0
+            a = starts[s]
+            if a > done:
+                bad |= _not_finite(f[2 * done:2 * a])
+            bad |= _copy_checked(f[2 * a:2 * (a + nfft)], out[r, s].view(np.float32))
+            done = max(done, a + nfft)
+        if n_t > done:
+            bad |= _not_finite(f[2 * done:])
+    return 1 if bad else 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _copy_checked(src, dst):  # pragma: no cover - compiled
+    """``dst[:] = src`` (float32, one length), and whether a value is not finite
+    (branch-free: vectorised)."""
+    big = np.float32(np.inf)
+    bad = False
+    for n in range(src.shape[0]):
+        v = src[np.uint64(n)]
+        bad |= not (abs(v) < big)
+        dst[np.uint64(n)] = v
+    return bad
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -13,17 +13,23 @@ TS 38.212 §6.2). A perfect-CSI mode takes the true channel instead of the estim
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
+import softran.nr.modulation as modulation_module
+import softran.nr.ofdm as ofdm_module
+import softran.nr.receiver.equalize as equalize_module
+import softran.nr.receiver.references as references_module
 from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.layers import layer_demap
-from softran.nr.modulation import symbol_demodulate, symbol_demodulate_into
+from softran.nr.modulation import maxlog_demap_levels, symbol_demodulate, symbol_demodulate_into
 from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
+from softran.nr.ofdm_kernels import select_subcarriers
 from softran.nr.pusch.chain import pusch_decode
 from softran.nr.pusch.config import PUSCHConfig, check_pusch_config
 from softran.nr.pusch.dmrs import pusch_dmrs, pusch_dmrs_indices
@@ -38,6 +44,9 @@ from softran.nr.receiver import (
     noise_covariance,
     ptrs_common_phase_error,
 )
+from softran.nr.receiver.channel_estimate import channel_estimate_slot_args
+from softran.nr.receiver.front_end_kernels import front_end_slot
+from softran.nr.receiver.noise_covariance import noise_covariance_slot_args
 from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.validation import check_choice, check_finite, check_int, check_tensor
 
@@ -47,6 +56,12 @@ __all__ = ["PUSCH_DETECTORS", "PUSCHReceiver", "PUSCHUCIResult"]
 #: estimated per PRB block (IRC), MMSE with a per-antenna noise variance, and (1 layer)
 #: maximum-ratio combining, which equals MMSE for one layer with unbiased scaling.
 PUSCH_DETECTORS = ("mmse-irc", "mmse")
+
+#: whether :meth:`PUSCHReceiver.forward` runs its front end (waveform -> LLRs) as one compiled
+#: pass where it can (:mod:`softran.nr.receiver.front_end_kernels`); tests switch this off to
+#: compare it with the stage-by-stage path (which the kernel switches of each stage's module
+#: select between their kernels and the torch reference).
+KERNELS: bool = True
 
 
 class PUSCHUCIResult(NamedTuple):
@@ -96,7 +111,17 @@ class PUSCHReceiver(torch.nn.Module):
     ``(tb, error)``: uint8 ``[batch, A]`` and bool ``[batch]``. After a call
     ``last_h``, ``last_noise_var``, ``last_sinr`` (post-equalisation SINR per layer and
     data RE, linear) and ``last_phase`` (the common phase error corrected per OFDM symbol,
-    radians ``[batch, n_symbols]``, or None without phase tracking) are kept for inspection.
+    radians ``[batch, n_symbols]``, or None without phase tracking) are kept for inspection
+    (on the slot path below, views of buffers the next call of that batch size overwrites:
+    copy them to keep them).
+
+    The slot path: a complex64 CPU waveform of one slot with the IRC detector, the estimated
+    channel, no PT-RS phase tracking, no UCI and no transform precoding runs its front end
+    (from the FFT to the descrambled LLRs) as one compiled pass on buffers kept per batch
+    size (:mod:`softran.nr.receiver.front_end_kernels`; the same kernels and values as
+    :meth:`grid`, :meth:`estimate`, :meth:`covariance`, :meth:`detect` and :meth:`demap`
+    one by one, which the receiver's first slot runs, planning them, and which run where
+    the pass does not apply), then hands the LLRs to the decoder in one call.
 
     >>> from softran.nr import PUSCHTransmitter
     >>> c = CarrierConfig(n_size_grid=25)
@@ -172,6 +197,14 @@ class PUSCHReceiver(torch.nn.Module):
         #: and, per batch size, the noise-variance and LLR buffers reused every slot
         self._demap_seq = None if self._demap_plan is None else self._demap_plan[3].numpy()
         self._demap_ws: dict[int, tuple[np.ndarray, torch.Tensor, np.ndarray]] = {}
+        #: whether :meth:`forward`'s front end can run as one compiled pass
+        #: (:meth:`_front_end`): the IRC detector on the estimated channel, without PT-RS
+        #: phase tracking, UCI or transform precoding, on the CPU; its workspaces per
+        #: (batch size, thread)
+        self._fused = (self.detector == "mmse-irc" and self._demap_plan is not None
+                       and not (self.phase_tracking and self.ptrs_indices.numel())
+                       and self.device.type == "cpu")
+        self._fused_ws: dict[tuple[int, int], _FrontEndWorkspace] = {}
         self.decoder = ULSCHDecoder(self.config.code_rate, self.config.tb_size, n_ref=n_ref,
                                     max_iterations=max_iterations,
                                     early_termination=early_termination,
@@ -202,6 +235,14 @@ class PUSCHReceiver(torch.nn.Module):
                 raise ValueError(f"rx waveform has {rx.shape[-1]} samples; one slot (n_slot = "
                                  f"{self.carrier.n_slot}) at nfft = {self.nfft} has "
                                  f"{self.slot_length}")
+            spec = self._ofdm.spectrum(rx) if self.device.type == "cpu" else None
+            if spec is not None:
+                # the slot demodulator's kernels (the values of ofdm_demodulate) into a new
+                # grid, without ofdm_demodulate's per-call planning
+                out = torch.empty((*rx.shape[:-1], n_sym, k), dtype=torch.complex64)
+                select_subcarriers(spec, k // 2, self._ofdm.corrections,
+                                   out.view(-1, n_sym, k).numpy())
+                return out
             try:                    # ofdm_demodulate checks the samples as it reads them
                 return ofdm_demodulate(rx.to(self.device), self.carrier, nfft=self.nfft)
             except ValueError:
@@ -226,10 +267,13 @@ class PUSCHReceiver(torch.nn.Module):
         ``(h [batch, n_rx, n_layers, n_symbols, K], noise_var [batch, n_rx])``, as
         :func:`~softran.nr.receiver.channel_estimate` with this receiver's options."""
         return channel_estimate(grid, self.dmrs_indices, self.dmrs_symbols,
-                                cdm_lengths=self.cdm_lengths,
-                                freq_smoothing=self.freq_smoothing,
-                                time_interpolation=self.time_interpolation,
-                                subcarrier_spacing=1e3 * self.carrier.subcarrier_spacing)
+                                **self._estimate_options())
+
+    def _estimate_options(self) -> dict[str, object]:
+        """The options :meth:`estimate` gives :func:`~softran.nr.receiver.channel_estimate`."""
+        return {"cdm_lengths": self.cdm_lengths, "freq_smoothing": self.freq_smoothing,
+                "time_interpolation": self.time_interpolation,
+                "subcarrier_spacing": 1e3 * self.carrier.subcarrier_spacing}
 
     def covariance(self, grid: torch.Tensor, h: torch.Tensor, noise_var: torch.Tensor
                    ) -> torch.Tensor:
@@ -357,12 +401,10 @@ class PUSCHReceiver(torch.nn.Module):
             uci_decode(csi2, uci.n_csi2, qm) if uci.n_csi2 else None)
         return ulsch
 
-    def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
-                new_data: bool | torch.Tensor = False, h: torch.Tensor | None = None,
-                noise_var: float | torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Decode a PUSCH slot; see the class docstring."""
-        rv = check_int("rv", rv, 0, 3)
+    def _front_end_stages(self, rx: torch.Tensor, h: torch.Tensor | None,
+                          noise_var: float | torch.Tensor | None) -> torch.Tensor:
+        """:meth:`forward`'s front end stage by stage (the grid, :meth:`equalize`, the
+        demapping): descrambled LLRs ``[batch, G]``, in a kept buffer where it can."""
         grid = None
         if (isinstance(rx, torch.Tensor) and rx.dim() == 3 and rx.shape[1] == self.n_rx
                 and rx.shape[-1] == self.slot_length and rx.dtype == torch.complex64
@@ -379,8 +421,109 @@ class PUSCHReceiver(torch.nn.Module):
         llr = self._demap_slot(x_hat, nv_eff)
         if llr is None:
             llr = self.demap(x_hat, nv_eff)
+        return llr
+
+    def _front_end(self, rx: torch.Tensor) -> torch.Tensor | None:
+        """:meth:`forward`'s front end of a complex64 CPU waveform of one slot as one
+        compiled pass after the FFT (:func:`~softran.nr.receiver.front_end_kernels.
+        front_end_slot`: the same kernels as the stages, the same values): descrambled
+        LLRs ``[batch, G]`` in a kept buffer, ``last_h``, ``last_noise_var`` and the SINR
+        views of kept buffers too (valid until the next slot of this batch size). None
+        where it does not apply, before the stages have planned their kernels (the first
+        slot) or where a stage refuses (the stages then run one by one and raise the
+        error)."""
+        if not (KERNELS and ofdm_module.KERNELS and references_module.KERNELS
+                and equalize_module.KERNELS and modulation_module.KERNELS):
+            return None
+        key = (rx.shape[0], threading.get_ident())
+        ws = self._fused_ws.get(key)
+        if ws is None or not ws.fits(self):
+            ws = _FrontEndWorkspace.build(self, rx.shape[0])
+            if ws is None:
+                return None
+            if len(self._fused_ws) >= 16:
+                self._fused_ws.pop(next(iter(self._fused_ws)))
+            self._fused_ws[key] = ws
+        spec = self._ofdm.spectrum(rx)
+        if spec is None:
+            return None                         # not finite (or not contiguous, ...)
+        if front_end_slot(spec, self.carrier.n_subcarriers // 2, self._ofdm.corrections,
+                          *ws.args):
+            return None
+        # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
+        self.__dict__.update(last_h=ws.h, last_noise_var=ws.noise_var, _last_nv_eff=ws.nv_eff,
+                             last_phase=None)
+        return ws.llr
+
+    def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
+                new_data: bool | torch.Tensor = False, h: torch.Tensor | None = None,
+                noise_var: float | torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decode a PUSCH slot; see the class docstring."""
+        rv = check_int("rv", rv, 0, 3)
+        llr = None
+        if (self._fused and h is None and isinstance(rx, torch.Tensor) and rx.dim() == 3
+                and rx.shape[1] == self.n_rx and rx.shape[-1] == self.slot_length
+                and rx.dtype == torch.complex64 and rx.is_cpu):
+            llr = self._front_end(rx)
+        if llr is None:
+            llr = self._front_end_stages(rx, h, noise_var)
         if self.uci is not None:
             llr = self.decode_uci(llr)
+        # the hand-off to the back end: rate recovery, LDPC decoding and CRC of the LLRs
         cfg = self.config
         return self.decoder(llr, cfg.modulation, cfg.n_layers, rv=rv, harq_process=harq_process,
                             new_data=new_data)
+
+
+class _FrontEndWorkspace:
+    """The buffers and plan terms of :meth:`PUSCHReceiver._front_end` for one batch size
+    and thread, and what they were built from (checked every slot: the receiver's options
+    and DM-RS tensors, unchanged)."""
+
+    def __init__(self, source: tuple[object, ...], args: tuple[object, ...], h: torch.Tensor,
+                 noise_var: torch.Tensor, nv_eff: torch.Tensor, llr: torch.Tensor) -> None:
+        self.source, self.args = source, args
+        self.h, self.noise_var, self.nv_eff, self.llr = h, noise_var, nv_eff, llr
+
+    @staticmethod
+    def _source(rx: PUSCHReceiver) -> tuple[object, ...]:
+        return (rx.freq_smoothing, rx.time_interpolation, rx.prb_block, rx.cdm_lengths,
+                id(rx.dmrs_indices), rx.dmrs_indices._version, id(rx.dmrs_symbols),
+                rx.dmrs_symbols._version)
+
+    def fits(self, rx: PUSCHReceiver) -> bool:
+        """Whether the receiver's options and references are those it was built for."""
+        return self.source == self._source(rx)
+
+    @classmethod
+    def build(cls, rx: PUSCHReceiver, n_b: int) -> _FrontEndWorkspace | None:
+        """The workspace, or None before the stages' kernels have planned these references
+        and options (the first slot runs the stages)."""
+        n_sym, k, n_r = rx.carrier.symbols_per_slot, rx.carrier.n_subcarriers, rx.n_rx
+        cfg = rx.config
+        est = channel_estimate_slot_args(rx.dmrs_indices, rx.dmrs_symbols, n_sym, k, n_b, n_r,
+                                         **rx._estimate_options())
+        cov_args = noise_covariance_slot_args(rx.dmrs_indices, rx.dmrs_symbols, n_sym, k, n_r,
+                                              prb_block=rx.prb_block)
+        if est is None or cov_args is None:
+            return None
+        n_p, n_re = cfg.n_layers, cfg.n_re
+        n_blocks = -(-k // (12 * rx.prb_block))
+        c64, f32 = np.complex64, np.float32
+        grid = np.empty((n_b, n_r, n_sym * k), c64)
+        h = np.empty((n_b, n_r, n_p, n_sym, k), c64)
+        nv = np.empty((n_b, n_r), f32)
+        cov = np.empty((n_b, n_r, n_r, n_blocks), c64)
+        x = np.empty((n_b, n_p, n_re), c64)
+        nv_eff = np.empty((n_b, n_p, n_re), f32)
+        nv_demap = np.empty((n_b, n_p, n_re), f32)
+        llr = torch.empty(n_b, n_re * n_p * cfg.qm, dtype=torch.float32)
+        levels, bits, mode = maxlog_demap_levels(cfg.modulation)
+        index = np.ascontiguousarray(rx.data_positions.numpy(), np.int64)
+        block = np.ascontiguousarray(rx._data_blocks.numpy(), np.int64)
+        args = (grid.reshape(n_b * n_r, n_sym, k), grid, est, h,
+                h.reshape(n_b, n_r, n_p, n_sym * k), nv, cov_args, cov, index, block, x,
+                nv_eff, nv_demap, levels, bits, mode, rx._demap_seq, llr.numpy())
+        return cls(cls._source(rx), args, torch.from_numpy(h), torch.from_numpy(nv),
+                   torch.from_numpy(nv_eff), llr)

@@ -109,7 +109,7 @@ from softran.nr.receiver.references import (
 )
 from softran.validation import check_choice, check_int, check_positive
 
-__all__ = ["channel_estimate"]
+__all__ = ["channel_estimate", "channel_estimate_slot_args"]
 
 _TIME_INTERPOLATIONS = ("linear", "average")
 #: Largest window of the Wiener smoother, in CDM blocks.
@@ -771,3 +771,40 @@ def _kernel_estimate(plan: _Plan, rx_grid: object
     # the next stage (noise_covariance) takes these without converting or checking again
     remember_checked((rx_grid, a), (h_t, h), (nv_t, nv))
     return h_t, nv_t
+
+
+def channel_estimate_slot_args(ref_indices: torch.Tensor, ref_symbols: torch.Tensor,
+                               n_symbols: int, n_subcarriers: int, n_batch: int, n_rx: int, *,
+                               cdm_lengths: tuple[int, int] = (2, 1),
+                               freq_smoothing: int | str = "auto",
+                               time_interpolation: str = "linear",
+                               delay_spread: float | None = None,
+                               subcarrier_spacing: float | None = None,
+                               timing_compensation: bool = True) -> tuple[object, ...] | None:
+    """The arguments of :func:`~softran.nr.receiver.estimate_kernels.estimate_slot` between
+    the grid and its outputs (the plan's layout terms and workspaces for ``n_batch`` x
+    ``n_rx`` on this thread) for the DM-RS references of TS 38.211 §6.4.1.1 / §7.4.1.1 and
+    options that :func:`channel_estimate` has already run its kernel with, on a
+    ``[n_symbols, n_subcarriers]`` grid: for a caller that runs the kernel itself inside a
+    larger compiled pass. None where there is no such plan (the same tensors, unchanged,
+    and the same options with the same types as that call; run :func:`channel_estimate`
+    once first). The workspaces are shared with :func:`channel_estimate` on this thread.
+
+    >>> k = torch.arange(0, 48, 2)
+    >>> ind = torch.cat([2 * 48 + k, 11 * 48 + k])[None]
+    >>> sym = torch.ones(1, 48, dtype=torch.complex64)
+    >>> channel_estimate_slot_args(ind, sym, 14, 48, 1, 1) is None          # not yet planned
+    True
+    >>> _ = channel_estimate(torch.ones(1, 14, 48, dtype=torch.complex64), ind, sym)
+    >>> len(channel_estimate_slot_args(ind, sym, 14, 48, 1, 1)) > 0
+    True
+    """
+    if not references_module.KERNELS:
+        return None
+    key = _plan_key(ref_indices, ref_symbols, cdm_lengths, freq_smoothing, time_interpolation,
+                    delay_spread, subcarrier_spacing, timing_compensation)
+    plan = None if key is None else _PLANS.get(key)
+    if (plan is None or not plan.matches(ref_indices, ref_symbols)
+            or (plan.n_symbols, plan.n_sc) != (n_symbols, n_subcarriers)):
+        return None
+    return plan.workspace(n_batch, n_rx)

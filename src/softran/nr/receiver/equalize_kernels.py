@@ -63,10 +63,10 @@ def _block_inverses(cov, b, linv):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, c00, c10r, c10i, c11
+def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, a00, a10r, a10i, a11
              ):  # pragma: no cover - compiled
     """One layer, two antennas, REs ``src .. src + length - 1`` into outputs ``dst ..``,
-    RE ``dst + t`` whitened by ``L^{-1}`` = [[c00, 0], [c10, c11]] at ``[dst + t]``; real
+    whitened by ``L^{-1}`` = [[a00, 0], [a10r + j a10i, a11]] (one covariance block); real
     arithmetic on the float32 views of the complex arrays, no branches (LLVM vectorises
     it). Returns True if an input value is not finite."""
     u = np.uint64
@@ -77,10 +77,6 @@ def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, c00, c10r, c10i, c11
     for t in range(length):
         q = u(2 * (src + t))
         e = u(dst + t)
-        a00 = c00[e]
-        a10r = c10r[e]
-        a10i = c10i[e]
-        a11 = c11[e]
         y0r = yf0[q]
         y0i = yf0[q + u(1)]
         y1r = yf1[q]
@@ -142,48 +138,27 @@ def mmse_gather(y, h, cov, index, block, x_out, nv_out):  # pragma: no cover - c
     low = np.zeros((n_p, n_p), dtype=np.complex64)
     lin = np.zeros((n_p, n_p), dtype=np.complex64)
     u = np.zeros(n_p, dtype=np.complex64)
-    if n_p == 1 and n_r == 2:
-        c00 = np.empty(n_re, dtype=np.float32)
-        c10r = np.empty(n_re, dtype=np.float32)
-        c10i = np.empty(n_re, dtype=np.float32)
-        c11 = np.empty(n_re, dtype=np.float32)
-        l00 = np.empty(n_blk, dtype=np.float32)
-        l10r = np.empty(n_blk, dtype=np.float32)
-        l10i = np.empty(n_blk, dtype=np.float32)
-        l11 = np.empty(n_blk, dtype=np.float32)
-    else:
-        l00 = l10r = l10i = l11 = np.empty(0, dtype=np.float32)
-        c00 = c10r = c10i = c11 = np.empty(0, dtype=np.float32)
     one = np.float32(1.0)
     big = np.float32(np.inf)
     for b in range(n_b):
         if not _block_inverses(cov, b, linv):
             return 2
         if n_p == 1 and n_r == 2:
-            # the whitening coefficients of every RE, then runs of consecutive REs: a
-            # branch-free inner loop with contiguous loads
-            for c in range(n_blk):
-                l00[c] = linv[c, 0, 0].real    # L^{-1} has a real diagonal
-                l10r[c] = linv[c, 1, 0].real
-                l10i[c] = linv[c, 1, 0].imag
-                l11[c] = linv[c, 1, 1].real
-            for i in range(n_re):
-                c = np.uint64(block[i])
-                c00[i] = l00[c]
-                c10r[i] = l10r[c]
-                c10i[i] = l10i[c]
-                c11[i] = l11[c]
+            # runs of consecutive REs in one covariance block: a branch-free inner loop
+            # with contiguous loads and the block's whitening coefficients in registers
             yf = y[b].view(np.float32)
             hf = h[b].view(np.float32)
             xo = x_out[b, 0].view(np.float32)
             no = nv_out[b, 0]
             i = 0
             while i < n_re:
+                c = block[i]
                 j = i + 1
-                while j < n_re and index[j] == index[j - 1] + 1:
+                while j < n_re and index[j] == index[j - 1] + 1 and block[j] == c:
                     j += 1
                 if _run_1x2(yf[0], yf[1], hf[0, 0], hf[1, 0], xo, no, index[i], i, j - i,
-                            c00, c10r, c10i, c11):
+                            linv[c, 0, 0].real, linv[c, 1, 0].real, linv[c, 1, 0].imag,
+                            linv[c, 1, 1].real):    # L^{-1} has a real diagonal
                     return 1
                 i = j
             continue

@@ -44,7 +44,7 @@ from softran.nr.receiver.references import (
 )
 from softran.validation import check_int, check_tensor
 
-__all__ = ["noise_covariance"]
+__all__ = ["noise_covariance", "noise_covariance_slot_args"]
 
 
 def noise_covariance(rx_grid: torch.Tensor, h: torch.Tensor, ref_indices: torch.Tensor,
@@ -287,3 +287,40 @@ def _kernel_covariance(plan: _Plan, rx_grid: object, h: object, noise_var: objec
 
 
 _NO_NV = np.zeros((1, 1), np.float32)
+
+
+def noise_covariance_slot_args(ref_indices: torch.Tensor, ref_symbols: torch.Tensor,
+                               n_symbols: int, n_subcarriers: int, n_rx: int, *,
+                               prb_block: int = 4, loading: float = 1e-2
+                               ) -> tuple[object, ...] | None:
+    """``(uniq, x, segments, count, loading, e, acc)``: the arguments of
+    :func:`~softran.nr.receiver.covariance_kernels.covariance_slot` that depend on the
+    DM-RS references of TS 38.211 §6.4.1.1 and the options (with its workspaces for
+    ``n_rx`` antennas on this thread), for references and options that
+    :func:`noise_covariance` has already run its kernel with on a
+    ``[n_symbols, n_subcarriers]`` grid; None where there is no such plan (run
+    :func:`noise_covariance` once first). For a caller that runs the kernel itself inside a
+    larger compiled pass.
+
+    >>> ind, sym = torch.arange(0, 24, 2)[None], torch.ones(1, 12, dtype=torch.complex64)
+    >>> noise_covariance_slot_args(ind, sym, 1, 24, 2, prb_block=2) is None
+    True
+    >>> _ = noise_covariance(torch.ones(2, 1, 24, dtype=torch.complex64),
+    ...                      torch.zeros(2, 1, 1, 24, dtype=torch.complex64), ind, sym,
+    ...                      prb_block=2)
+    >>> noise_covariance_slot_args(ind, sym, 1, 24, 2, prb_block=2)[3].tolist()  # REs per block
+    [12.0]
+    """
+    if not references_module.KERNELS:
+        return None
+    key = (id(ref_indices), id(ref_symbols), prb_block, type(prb_block), loading,
+           type(loading))
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:
+        return None
+    if (plan is None or not plan.matches(ref_indices, ref_symbols)
+            or (plan.n_symbols, plan.n_sc) != (n_symbols, n_subcarriers)):
+        return None
+    e, acc = plan.workspace(n_rx)
+    return (plan.uniq, plan.x, plan.segments, plan.count, plan.loading, e, acc)
