@@ -375,3 +375,34 @@ def test_modulate_into_bad_arguments() -> None:
         symbol_modulate_into(bits, "QPSK", out.real, torch.arange(4))
     with pytest.raises(ValueError, match=r"sequence must have shape \(8,\)"):
         symbol_modulate_into(bits, "QPSK", out, torch.arange(4), sequence=torch.zeros(7, dtype=torch.uint8))
+
+
+@pytest.mark.parametrize("modulation", ["BPSK", "QPSK", "16QAM", "64QAM", "256QAM", "1024QAM"])
+def test_map_labels_into_rows_is_modulate_and_index_put(modulation: str) -> None:
+    """map_labels_into_rows with the labels of the bits (Q_m bits read as a number, the first
+    the most significant, TS 38.211 §5.1) = symbol_modulate and out[..., index] = symbols,
+    bit for bit; the other entries keep their values; an index outside out is reported
+    (its position) with nothing written from there on."""
+    import numpy as np
+
+    from softran.nr.modulation import constellation, map_labels_into_rows
+    gen = torch.Generator().manual_seed(20 + QM[modulation])
+    qm, m, n_out = QM[modulation], 37, 100
+    bits = torch.randint(0, 2, (3, m * qm), dtype=torch.uint8, generator=gen)
+    index = torch.randperm(n_out, generator=gen)[:m]
+    before = torch.randn(3, n_out, dtype=torch.complex64, generator=gen)
+    weights = 1 << np.arange(qm - 1, -1, -1, dtype=np.int64)
+    labels = (bits.numpy().astype(np.int64).reshape(3, m, qm) @ weights).astype(
+        np.uint8 if qm <= 8 else np.uint16)
+    expected = before.clone()
+    expected[:, index] = symbol_modulate(bits, modulation)
+    out = before.clone()
+    table = constellation(modulation).numpy()
+    assert map_labels_into_rows(labels, table, index.numpy(), out.numpy()) == -1
+    assert torch.equal(out, expected)
+    bad = index.clone()
+    bad[5] = n_out
+    out = before.clone()
+    assert map_labels_into_rows(labels, table, bad.numpy(), out.numpy()) == 5
+    assert torch.equal(out[0, index[:5]], expected[0, index[:5]])
+    assert torch.equal(out[1:], before[1:])

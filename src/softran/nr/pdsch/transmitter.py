@@ -48,8 +48,8 @@ from softran.nr.coding.crc import (
     crc_register_anywhere,
 )
 from softran.nr.coding.ldpc.encode_rate_match import (
+    encode_rate_match_labels_into,
     encode_rate_match_plan,
-    encode_rate_match_rows_into,
     encode_rate_match_workspace,
 )
 from softran.nr.coding.sch import DLSCHEncoder
@@ -58,7 +58,7 @@ from softran.nr.grid import map_to_grid, reference_grid
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
-    modulate_into_rows,
+    map_labels_into_rows,
     symbol_modulate_into,
 )
 from softran.nr.ofdm import (
@@ -83,15 +83,17 @@ _BIT_DTYPES = (torch.uint8, torch.bool)
 
 
 @njit(cache=True, nogil=True)
-def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, cw, seq, qm, table, index,
+def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table, index,
                bins):  # pragma: no cover - compiled
     """The data of one codeword into the kept IFFT bins, one pass per step: the check that
     ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
-    segmentation, LDPC and rate matching (:func:`encode_rate_match_rows_into` with the plan
-    ``enc`` and the kept work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned,
-    then those of :func:`encode_rate_match_workspace`)) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
-    to the bins ``index`` of ``bins`` ``[R, N]`` (:func:`modulate_into_rows`). Returns the
+    segmentation, LDPC, rate matching and scrambling (:func:`encode_rate_match_labels_into`
+    with the plan ``enc``, the scrambling bits c(n) packed per symbol ``mask`` and the kept
+    work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned, then those of
+    :func:`encode_rate_match_workspace`)) into the symbol labels ``labels`` ``[R, G /
+    Q_m]``, then modulation and mapping to the bins ``index`` of ``bins`` ``[R, N]``
+    (:func:`map_labels_into_rows`). Returns the
     OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
     written."""
     # OR of all bytes, 8 at a time where a row starts 8-byte aligned: a bit above bit 0 of
@@ -121,8 +123,8 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, cw, seq, qm, table,
         reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
         for t in range(crc_l):
             tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
-    encode_rate_match_rows_into(tb, tail, *enc, cw, buf, acc, sel)
-    modulate_into_rows(cw, seq, True, qm, False, table, index, bins)
+    encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel)
+    map_labels_into_rows(labels, table, index, bins)
     return top
 
 
@@ -244,6 +246,11 @@ class PDSCHTransmitter(torch.nn.Module):
             pad = encode_rate_match_plan(a + crc_l, self.encoders[0].info(a).bgn, g, 0, qm,
                                          self.n_layers, self.encoders[0].n_ref).pad
             seq = pdsch_scrambling_sequence(self._n_id, cfg.rnti, 0, g, dev)
+            # c(n) packed as the symbol labels (TS 38.211 §5.1 bit order: c(i Q_m) the most
+            # significant bit of symbol i's label)
+            weights = 1 << np.arange(qm - 1, -1, -1, dtype=np.int64)
+            mask = (seq.numpy().astype(np.int64).reshape(-1, qm) @ weights).astype(
+                np.uint8 if qm <= 8 else np.uint16)
             cps = np.array(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot, n_sym),
                            dtype=np.int64)
             # the IFFT rows (layer, symbol) that hold data; the others (DM-RS symbols
@@ -260,8 +267,7 @@ class PDSCHTransmitter(torch.nn.Module):
             self._slot_rows = (data_rows, const_rows.nonzero().reshape(-1), row_pos)
             index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
             self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen), g, qm,
-                               constellation(cfg.modulation).numpy(),
-                               seq.contiguous().numpy().view(np.uint8),
+                               constellation(cfg.modulation).numpy(), mask,
                                index.contiguous().numpy(), cps,
                                int(cps.sum()) + n_sym * self.nfft)
             #: per redundancy version, made on first use: the plan of
@@ -295,7 +301,7 @@ class PDSCHTransmitter(torch.nn.Module):
         rows' bins ``[batch, D nfft]`` (numpy, DM-RS / PT-RS / zero bins in place), the IFFT
         output rows ``[batch D + C, nfft]`` (numpy: the data rows, then the C rows that are
         the same every slot, transformed here once), the TB CRC + padding ``[batch, L +
-        pad]`` (padding zero), the codeword ``[batch, G]``, the data bins and their IFFT as
+        pad]`` (padding zero), the symbol labels ``[batch, G / Q_m]``, the data bins and their IFFT as
         tensors ``[batch D, nfft]``, and the IFFT row of each (port row, symbol) ``[batch
         n_layers, n_symbols]`` (int64)."""
         tail_len, g = self._slot_plan[0], self.indices_info.G[0]  # type: ignore[index]
@@ -313,7 +319,8 @@ class PDSCHTransmitter(torch.nn.Module):
         b = torch.arange(batch).reshape(-1, 1)
         src = torch.where(row_pos >= 0, b * n_d + row_pos, batch * n_d + const_pos)
         return (dbins.numpy().reshape(batch, -1), work.numpy(),
-                np.zeros((batch, tail_len), dtype=np.uint8), np.empty((batch, g), dtype=np.uint8),
+                np.zeros((batch, tail_len), dtype=np.uint8),
+                np.empty((batch, g // self._slot_plan[5]), dtype=self._slot_plan[7].dtype),  # type: ignore[index]
                 dbins, work[:batch * n_d], src.reshape(batch * self.n_layers, n_sym).numpy())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
@@ -387,10 +394,10 @@ class PDSCHTransmitter(torch.nn.Module):
         (:func:`_slot_data`), the IFFT into the kept work buffer, the cyclic prefixes by one
         more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its values are
         checked in the kernel); ``rv`` 0..3."""
-        (_, crc_l, table, gen, g, qm, points, seq, index, cps,
+        (_, crc_l, table, gen, g, qm, points, mask, index, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        _, _, bins_np, work_np, tail, cw, dbins, dwork, rows = self._bins(batch)
+        _, _, bins_np, work_np, tail, labels, dbins, dwork, rows = self._bins(batch)
         kept = self._slot_enc.get(rv)
         if kept is None:
             plan = encode_rate_match_plan(
@@ -402,7 +409,7 @@ class PDSCHTransmitter(torch.nn.Module):
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
-        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, cw, seq, qm, points, index,
+        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, labels, mask, points, index,
                       bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb

@@ -46,9 +46,9 @@ from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
 from softran.nr.coding.sch_info import ldpc_segment_info
 from softran.validation import check_allocation, check_bits, check_int
 
-__all__ = ["EncodeRateMatchPlan", "encode_rate_match_plan", "encode_rate_match_rows",
-           "encode_rate_match_rows_into", "encode_rate_match_workspace",
-           "ldpc_encode_rate_match"]
+__all__ = ["EncodeRateMatchPlan", "encode_rate_match_labels_into", "encode_rate_match_plan",
+           "encode_rate_match_rows", "encode_rate_match_rows_into",
+           "encode_rate_match_workspace", "ldpc_encode_rate_match"]
 
 
 @functools.lru_cache(maxsize=256)
@@ -112,6 +112,69 @@ def encode_rate_match_workspace(plan: EncodeRateMatchPlan
 
 
 @njit(cache=True, nogil=True)
+def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
+                   tgt_shift, src_ptr, src_col, src_shift, zc, c_lo, e_lo, run_lo, e_hi,
+                   run_hi, buf, acc, sel):  # pragma: no cover - compiled
+    """Code block ``r`` of batch row ``b`` (``row = b C + r``) as
+    :func:`encode_rate_match_rows_into` describes it, up to bit selection (TS 38.212 §5.2.2,
+    §5.3.2, §5.4.2.1): its E_r selected bits e_0.. into ``sel``; returns (E_r, the offset
+    of its bits in the rate-matched output)."""
+    u = np.uint64
+    n_data = u(k_prime - l_cb)
+    zcu = u(zc)
+    b = row // c
+    r = row - b * c
+    src = data[b]
+    d0 = u(r) * n_data
+    n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
+    for q in range(n_src):
+        buf[u(q)] = src[d0 + u(q)]
+    if n_src < n_data:
+        tl = tail[b]
+        t0 = d0 + n_src - u(data.shape[1])
+        for q in range(n_src, n_data):
+            buf[u(q)] = tl[t0 + u(q) - n_src]
+    if l_cb:
+        # the code block's CRC24B (TS 38.212 §5.2.2) from the bits just copied
+        reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
+        for q in range(l_cb):
+            buf[n_data + u(q)] = np.uint8((reg >> (31 - q)) & 1)
+    for q in range(k_prime, kbz):
+        buf[u(q)] = 0
+    for s in range(tgt_col.shape[0]):
+        for z in range(zc):
+            acc[u(z)] = 0
+        for e in range(src_ptr[s], src_ptr[s + 1]):
+            p = u(src_shift[e])
+            o1 = u(src_col[e]) * zcu + p
+            n1 = zcu - p
+            for z in range(n1):
+                acc[u(z)] ^= buf[o1 + u(z)]
+            o2 = o1 - zcu
+            for z in range(n1, zcu):
+                acc[u(z)] ^= buf[o2 + u(z)]
+        p = u(tgt_shift[s])
+        o1 = u(tgt_col[s]) * zcu + p
+        n1 = zcu - p
+        for z in range(n1):
+            buf[o1 + u(z)] = acc[u(z)]
+        o2 = o1 - zcu
+        for z in range(n1, zcu):
+            buf[o2 + u(z)] = acc[u(z)]
+    if r < c_lo:
+        e, runs, off = e_lo, run_lo, r * e_lo
+    else:
+        e, runs, off = e_hi, run_hi, c_lo * e_lo + (r - c_lo) * e_hi
+    k = u(0)
+    for t in range(runs.shape[0]):
+        s0 = u(runs[t, 0])
+        for q in range(u(runs[t, 1])):
+            sel[k + u(q)] = buf[s0 + u(q)]
+        k += u(runs[t, 1])
+    return e, off
+
+
+@njit(cache=True, nogil=True)
 def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                                 tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm,
                                 c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc,
@@ -122,58 +185,11 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
     allocated. ``buf`` may hold the values a previous call left: every position the kernel
     reads it writes first within the same code block."""
     u = np.uint64
-    n_data = u(k_prime - l_cb)
-    zcu = u(zc)
     for row in range(out.shape[0] * c):
         b = row // c
-        r = row - b * c
-        src = data[b]
-        d0 = u(r) * n_data
-        n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
-        for q in range(n_src):
-            buf[u(q)] = src[d0 + u(q)]
-        if n_src < n_data:
-            tl = tail[b]
-            t0 = d0 + n_src - u(data.shape[1])
-            for q in range(n_src, n_data):
-                buf[u(q)] = tl[t0 + u(q) - n_src]
-        if l_cb:
-            # the code block's CRC24B (TS 38.212 §5.2.2) from the bits just copied
-            reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
-            for q in range(l_cb):
-                buf[n_data + u(q)] = np.uint8((reg >> (31 - q)) & 1)
-        for q in range(k_prime, kbz):
-            buf[u(q)] = 0
-        for s in range(tgt_col.shape[0]):
-            for z in range(zc):
-                acc[u(z)] = 0
-            for e in range(src_ptr[s], src_ptr[s + 1]):
-                p = u(src_shift[e])
-                o1 = u(src_col[e]) * zcu + p
-                n1 = zcu - p
-                for z in range(n1):
-                    acc[u(z)] ^= buf[o1 + u(z)]
-                o2 = o1 - zcu
-                for z in range(n1, zcu):
-                    acc[u(z)] ^= buf[o2 + u(z)]
-            p = u(tgt_shift[s])
-            o1 = u(tgt_col[s]) * zcu + p
-            n1 = zcu - p
-            for z in range(n1):
-                buf[o1 + u(z)] = acc[u(z)]
-            o2 = o1 - zcu
-            for z in range(n1, zcu):
-                buf[o2 + u(z)] = acc[u(z)]
-        if r < c_lo:
-            e, runs, off = e_lo, run_lo, r * e_lo
-        else:
-            e, runs, off = e_hi, run_hi, c_lo * e_lo + (r - c_lo) * e_hi
-        k = u(0)
-        for t in range(runs.shape[0]):
-            s0 = u(runs[t, 0])
-            for q in range(u(runs[t, 1])):
-                sel[k + u(q)] = buf[s0 + u(q)]
-            k += u(runs[t, 1])
+        e, off = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
+                                tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
+                                e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
         eq = u(e // qm)
         dst = out[b]
         o = u(off)
@@ -192,6 +208,42 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
             mq = u(m) * eq
             for i in range(eq):
                 dst[o + u(i) * u(qm) + u(m)] = sel[mq + u(i)]
+
+
+@njit(cache=True, nogil=True)
+def encode_rate_match_labels_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c,
+                                  tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc,
+                                  n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi, mask,
+                                  labels, buf, acc, sel):  # pragma: no cover - compiled
+    """:func:`encode_rate_match_rows_into` (TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2) with the
+    output given as symbol labels: ``labels[b, j]`` = the Q_m rate-matched bits
+    f_{j Q_m} .. f_{j Q_m + Q_m - 1} of row b (after the interleaving of §5.4.2.2) as a
+    number, f_{j Q_m} the most significant bit (the bit order of the constellation labels
+    of TS 38.211 §5.1), XOR ``mask[j]`` (e.g. the scrambling bits c(n) of TS 38.211
+    §7.3.1.1 packed the same way; zeros: no scrambling). ``labels`` ``[R, G / Q_m]`` and
+    ``mask`` ``[G / Q_m]`` are uint8 (Q_m <= 8) or uint16; work buffers as
+    :func:`encode_rate_match_workspace`, nothing allocated. The interleaving and the packing
+    are Q_m passes over E_r / Q_m labels per code block (vectorised), instead of a
+    bit-by-bit interleave."""
+    u = np.uint64
+    for row in range(labels.shape[0] * c):
+        b = row // c
+        e, off = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
+                                tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
+                                e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
+        eq = u(e // qm)
+        dst = labels[b][u(off // qm):]
+        msk = mask[u(off // qm):]
+        # f_{i Qm + m} = e_{m E/Qm + i}: row m of e is bit Q_m - 1 - m of every label,
+        # shifted in row by row (Horner: a doubling, which vectorises on bytes)
+        for i in range(eq):
+            dst[i] = sel[i]
+        for m in range(1, qm):
+            row_m = sel[u(m) * eq:]
+            for i in range(eq):
+                dst[i] = (dst[i] + dst[i]) | row_m[i]
+        for i in range(eq):
+            dst[i] ^= msk[i]
 
 
 def _runs(pos: np.ndarray) -> np.ndarray:
