@@ -88,7 +88,7 @@ def encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, 
     keeps them (:func:`encode_rate_match_workspace`) and calls
     :func:`encode_rate_match_rows_into`."""
     buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
-    acc = np.empty(zc, dtype=np.uint8)
+    acc = np.empty(2 * zc, dtype=np.uint8)
     sel = np.empty(max(e_lo, e_hi), dtype=np.uint8)
     encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                                 tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm,
@@ -99,15 +99,15 @@ def encode_rate_match_workspace(plan: EncodeRateMatchPlan
                                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Work buffers ``(buf, acc, sel)`` of :func:`encode_rate_match_rows_into` for the plan
     ``plan`` of :func:`encode_rate_match_plan` (TS 38.212 §5.3.2 / §5.4.2: the columns of
-    the lifted base graph, one lifted column, the E_r selected bits), to keep and reuse from
+    the lifted base graph, two lifted columns, the E_r selected bits), to keep and reuse from
     call to call; they fit every plan with the same Z_c, base graph and larger or equal E_r.
 
     >>> p = encode_rate_match_plan(3024, 2, 4000, 0, 4, 1, None)
     >>> [w.size for w in encode_rate_match_workspace(p)]
-    [17920, 320, 4000]
+    [17920, 640, 4000]
     """
     (_, _, _, _, _, _, _, _, _, _, _, zc, n_buf_cols, _, _, e_lo, _, e_hi, _) = plan.args
-    return (np.zeros(n_buf_cols * zc, dtype=np.uint8), np.empty(zc, dtype=np.uint8),
+    return (np.zeros(n_buf_cols * zc, dtype=np.uint8), np.empty(2 * zc, dtype=np.uint8),
             np.empty(max(e_lo, e_hi), dtype=np.uint8))
 
 
@@ -142,17 +142,20 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
     for q in range(k_prime, kbz):
         buf[u(q)] = 0
     for s in range(tgt_col.shape[0]):
-        for z in range(zc):
+        # sum over the step's edges of column c cyclically shifted by P: x_c[(z + P) mod Z]
+        # = the source column added, whole, at offset Z - P of a 2 Z accumulator, whose two
+        # halves summed give the result (one contiguous run of Z per edge: no split runs
+        # with short remainders that do not vectorise)
+        for z in range(2 * zc):
             acc[u(z)] = 0
         for e in range(src_ptr[s], src_ptr[s + 1]):
-            p = u(src_shift[e])
-            o1 = u(src_col[e]) * zcu + p
-            n1 = zcu - p
-            for z in range(n1):
-                acc[u(z)] ^= buf[o1 + u(z)]
-            o2 = o1 - zcu
-            for z in range(n1, zcu):
-                acc[u(z)] ^= buf[o2 + u(z)]
+            col = buf[u(src_col[e]) * zcu:]
+            dst = acc[zcu - u(src_shift[e]):]
+            for z in range(zcu):
+                dst[z] ^= col[z]
+        hi = acc[zcu:]
+        for z in range(zcu):
+            acc[z] ^= hi[z]
         p = u(tgt_shift[s])
         o1 = u(tgt_col[s]) * zcu + p
         n1 = zcu - p
@@ -180,7 +183,7 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
                                 c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc,
                                 sel):  # pragma: no cover - compiled
     """:func:`encode_rate_match_rows` (TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2) with its
-    work buffers given: ``buf`` (``n_buf_cols * zc`` bytes), ``acc`` (``zc``) and ``sel``
+    work buffers given: ``buf`` (``n_buf_cols * zc`` bytes), ``acc`` (``2 zc``) and ``sel``
     (``max(e_lo, e_hi)``), as :func:`encode_rate_match_workspace` makes them; nothing is
     allocated. ``buf`` may hold the values a previous call left: every position the kernel
     reads it writes first within the same code block."""
