@@ -166,7 +166,11 @@ def test_labels_are_the_rate_matched_bits_packed_per_symbol(b: int, bgn: int, mo
         tail = np.zeros((2, plan.pad), dtype=np.uint8)
         mask = (mask_bits.numpy().astype(np.int64).reshape(-1, qm) @ weights).astype(dtype)
         labels = np.full((2, g // qm), 7, dtype=dtype)
-        encode_rate_match_labels_into(blk.numpy(), tail, *plan.args, mask, labels, *ws)
+        top = encode_rate_match_labels_into(blk.numpy(), tail, *plan.args, mask, labels, *ws)
+        assert top == int(blk.max())           # the OR of the bytes read: bits only
         bits = reference(blk, bgn, g, rv, mod, n_layers, None) ^ mask_bits
         want = bits.numpy().astype(np.int64).reshape(2, -1, qm) @ weights
         assert np.array_equal(labels.astype(np.int64), want)
+    bad = blk.clone()
+    bad[1, seed % b] = 2 + seed % 200          # any value that is not a bit is reported
+    assert encode_rate_match_labels_into(bad.numpy(), tail, *plan.args, mask, labels, *ws) > 1

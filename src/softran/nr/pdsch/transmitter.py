@@ -93,37 +93,17 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table
     work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned, then those of
     :func:`encode_rate_match_workspace`)) into the symbol labels ``labels`` ``[R, G /
     Q_m]``, then modulation and mapping to the bins ``index`` of ``bins`` ``[R, N]``
-    (:func:`map_labels_into_rows`). Returns the
-    OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
-    written."""
-    # OR of all bytes, 8 at a time where a row starts 8-byte aligned: a bit above bit 0 of
-    # any byte is a value other than 0 / 1
-    u = np.uint64
-    n = tb.shape[1]
-    n8 = n - n % 8
-    acc = u(0)
-    for r in range(tb.shape[0]):
-        row = tb[r]
-        if row.ctypes.data % 8 == 0:
-            words = row[:n8].view(np.uint64)
-            for j in range(words.shape[0]):
-                acc |= words[j]
-        else:
-            for i in range(n8):
-                acc |= u(row[i])
-        for i in range(n8, n):
-            acc |= u(row[i])
-    top = np.uint8(0)
-    for m in range(8):
-        top |= np.uint8((acc >> u(8 * m)) & u(255))
-    if top > 1:
-        return top
+    (:func:`map_labels_into_rows`). Returns the OR of all bytes of ``tb`` (taken while the
+    encoder copies them into its code blocks): > 1 means a value that is not a bit, and
+    nothing was written to ``bins`` (only to the kept scratch buffers)."""
     scratch, buf, acc, sel = work
     for r in range(tb.shape[0]):
         reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
         for t in range(crc_l):
             tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
-    encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel)
+    top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel)
+    if top > 1:
+        return top
     map_labels_into_rows(labels, table, index, bins)
     return top
 

@@ -118,7 +118,8 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
     """Code block ``r`` of batch row ``b`` (``row = b C + r``) as
     :func:`encode_rate_match_rows_into` describes it, up to bit selection (TS 38.212 §5.2.2,
     §5.3.2, §5.4.2.1): its E_r selected bits e_0.. into ``sel``; returns (E_r, the offset
-    of its bits in the rate-matched output)."""
+    of its bits in the rate-matched output, the OR of the bytes of ``data`` it read: > 1
+    where one of them is not a bit)."""
     u = np.uint64
     n_data = u(k_prime - l_cb)
     zcu = u(zc)
@@ -127,8 +128,11 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
     src = data[b]
     d0 = u(r) * n_data
     n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
+    top = np.uint8(0)
     for q in range(n_src):
-        buf[u(q)] = src[d0 + u(q)]
+        v = src[d0 + u(q)]
+        buf[u(q)] = v
+        top |= v
     if n_src < n_data:
         tl = tail[b]
         t0 = d0 + n_src - u(data.shape[1])
@@ -174,7 +178,7 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
         for q in range(u(runs[t, 1])):
             sel[k + u(q)] = buf[s0 + u(q)]
         k += u(runs[t, 1])
-    return e, off
+    return e, off, top
 
 
 @njit(cache=True, nogil=True)
@@ -190,9 +194,9 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
     u = np.uint64
     for row in range(out.shape[0] * c):
         b = row // c
-        e, off = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
-                                tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
-                                e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
+        e, off, _ = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
+                                   tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
+                                   e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
         eq = u(e // qm)
         dst = out[b]
         o = u(off)
@@ -227,13 +231,16 @@ def encode_rate_match_labels_into(data, tail, l_cb, crc_table, crc_g, k_prime, k
     ``mask`` ``[G / Q_m]`` are uint8 (Q_m <= 8) or uint16; work buffers as
     :func:`encode_rate_match_workspace`, nothing allocated. The interleaving and the packing
     are Q_m passes over E_r / Q_m labels per code block (vectorised), instead of a
-    bit-by-bit interleave."""
+    bit-by-bit interleave. Returns the OR of all bytes of ``data`` (read while they are
+    copied): > 1 means a value that is not a bit (the labels are then meaningless)."""
     u = np.uint64
+    top = np.uint8(0)
     for row in range(labels.shape[0] * c):
         b = row // c
-        e, off = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
-                                tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
-                                e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
+        e, off, t = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
+                                   tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
+                                   e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
+        top |= t
         eq = u(e // qm)
         dst = labels[b][u(off // qm):]
         msk = mask[u(off // qm):]
@@ -247,6 +254,7 @@ def encode_rate_match_labels_into(data, tail, l_cb, crc_table, crc_g, k_prime, k
                 dst[i] = (dst[i] + dst[i]) | row_m[i]
         for i in range(eq):
             dst[i] ^= msk[i]
+    return top
 
 
 def _runs(pos: np.ndarray) -> np.ndarray:
