@@ -20,17 +20,20 @@ functions (the tests check it bit for bit); the waveform returned is always a ne
 the caller owns, and the buffers are rebuilt when the batch size changes.
 
 With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
-(the slot's latency path): one kernel checks that the block holds bits, computes its CRC
-(TS 38.212 §7.2.1) into a kept tail buffer and runs
-:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows_into` (segmentation,
-CRC24B, LDPC, rate matching with the plan of the redundancy version, cached, and kept work
-buffers) into a kept codeword buffer and :func:`~softran.nr.modulation.modulate_into_rows`
-(scrambling, modulation, layer and resource mapping) into the kept bins of the IFFT rows
-(layer, symbol) that hold data; ``torch.fft.ifft`` transforms only those rows into the kept
-work buffer (the rows without data, such as DM-RS symbols of CDM groups without data, are
-the same every slot: transformed once, with the whole slot's rows, and kept); and
-:func:`~softran.nr.ofdm.cyclic_prefix_gather` copies both with the cyclic prefixes into the
-new waveform. Inputs are checked once per call by type, dtype and shape; other inputs (a list,
+(the slot's latency path): one kernel computes the block's CRC (TS 38.212 §7.2.1) into a
+kept tail buffer and runs
+:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_labels_into`
+(segmentation, CRC24B, LDPC, rate matching with the plan of the redundancy version, cached,
+and kept work buffers; the check that the block holds bits, taken while its bytes are
+copied into the code blocks) into kept symbol labels with the scrambling c(n) of TS 38.211
+§7.3.1.1 XORed in (packed per symbol once), then
+:func:`~softran.nr.modulation.map_labels_into_rows` (modulation, layer and resource
+mapping) into the kept bins of the IFFT rows (layer, symbol) that hold data;
+``torch.fft.ifft`` transforms only those rows (the rows without data, such as DM-RS
+symbols of CDM groups without data, are the same every slot: transformed once, with the
+whole slot's rows, and kept); and :func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies
+both with the cyclic prefixes into the new waveform. Inputs are checked once per call by
+type, dtype and shape; other inputs (a list,
 other dtypes) take the step-by-step path, which checks them fully.
 """
 
@@ -62,7 +65,7 @@ from softran.nr.modulation import (
     symbol_modulate_into,
 )
 from softran.nr.ofdm import (
-    cyclic_prefix_gather,
+    cyclic_prefix_gather_two,
     ofdm_info,
     ofdm_modulate,
     ofdm_modulate_bins,
@@ -279,29 +282,31 @@ class PDSCHTransmitter(torch.nn.Module):
     def _slot_workspace(self, batch: int) -> tuple:
         """What the one-codeword path of ``forward`` reuses for ``batch`` rows: the data
         rows' bins ``[batch, D nfft]`` (numpy, DM-RS / PT-RS / zero bins in place), the IFFT
-        output rows ``[batch D + C, nfft]`` (numpy: the data rows, then the C rows that are
-        the same every slot, transformed here once), the TB CRC + padding ``[batch, L +
-        pad]`` (padding zero), the symbol labels ``[batch, G / Q_m]``, the data bins and their IFFT as
-        tensors ``[batch D, nfft]``, and the IFFT row of each (port row, symbol) ``[batch
-        n_layers, n_symbols]`` (int64)."""
+        of the C rows that are the same every slot ``[C, nfft]`` (numpy, transformed here
+        once), the TB CRC + padding ``[batch, L + pad]`` (padding zero), the symbol labels
+        ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, None, and the
+        IFFT row of each (port row, symbol) ``[batch n_layers, n_symbols]`` (int64: >= 0 a
+        row of the data rows' IFFT, < 0 the kept row -1 - i; see
+        :func:`~softran.nr.ofdm.cyclic_prefix_gather_two`)."""
         tail_len, g = self._slot_plan[0], self.indices_info.G[0]  # type: ignore[index]
         data_rows, const_rows, row_pos = self._slot_rows
         n_d, n_c, nfft, n_sym = data_rows.numel(), const_rows.numel(), self.nfft, \
             self.grid_shape[1]
         dbins = self._base_bins[data_rows].repeat(batch, 1)
-        work = torch.empty(batch * n_d + n_c, nfft, dtype=torch.complex64)
+        kept = torch.zeros(n_c, nfft, dtype=torch.complex64)
         if n_c:
             # the whole slot's rows as ofdm_modulate_bins transforms them, the kept ones kept
             whole = torch.fft.ifft(self._base_bins, dim=-1, norm="ortho")
-            work[batch * n_d:] = whole[const_rows]
+            kept = whole[const_rows].contiguous()
         const_pos = torch.zeros_like(row_pos)
         const_pos[const_rows] = torch.arange(n_c)
         b = torch.arange(batch).reshape(-1, 1)
-        src = torch.where(row_pos >= 0, b * n_d + row_pos, batch * n_d + const_pos)
-        return (dbins.numpy().reshape(batch, -1), work.numpy(),
+        src = torch.where(row_pos >= 0, b * n_d + row_pos, -1 - const_pos)
+        return (dbins.numpy().reshape(batch, -1), kept.numpy(),
                 np.zeros((batch, tail_len), dtype=np.uint8),
-                np.empty((batch, g // self._slot_plan[5]), dtype=self._slot_plan[7].dtype),  # type: ignore[index]
-                dbins, work[:batch * n_d], src.reshape(batch * self.n_layers, n_sym).numpy())
+                np.empty((batch, g // self._slot_plan[5]),  # type: ignore[index]
+                         dtype=self._slot_plan[7].dtype),  # type: ignore[index]
+                dbins, None, src.reshape(batch * self.n_layers, n_sym).numpy())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
@@ -371,13 +376,13 @@ class PDSCHTransmitter(torch.nn.Module):
 
     def _forward_slot(self, tb: torch.Tensor, rv: int) -> torch.Tensor:
         """``forward`` of one codeword on the fused CPU path: the bits by one Numba kernel
-        (:func:`_slot_data`), the IFFT into the kept work buffer, the cyclic prefixes by one
-        more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its values are
+        (:func:`_slot_data`), the IFFT of the data rows, the cyclic prefixes (with the kept
+        rows) by one more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its values are
         checked in the kernel); ``rv`` 0..3."""
         (_, crc_l, table, gen, g, qm, points, mask, index, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        _, _, bins_np, work_np, tail, labels, dbins, dwork, rows = self._bins(batch)
+        _, _, bins_np, kept_np, tail, labels, dbins, _, rows = self._bins(batch)
         kept = self._slot_enc.get(rv)
         if kept is None:
             plan = encode_rate_match_plan(
@@ -395,9 +400,11 @@ class PDSCHTransmitter(torch.nn.Module):
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
         state = self.__dict__           # plain attributes: no Module.__setattr__
-        torch.fft.ifft(dbins, dim=-1, norm="ortho", out=dwork)
+        # a new tensor (an out= argument would be one more copy inside torch)
+        spec = torch.fft.ifft(dbins, dim=-1, norm="ortho")
         out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
-        cyclic_prefix_gather(work_np, rows, cps, out.numpy().reshape(-1, t_len))
+        cyclic_prefix_gather_two(spec.numpy(), kept_np, rows, cps,
+                                 out.numpy().reshape(-1, t_len))
         state["_bins_ready"] = True
         state["_grid_in_rows"] = True
         return out
