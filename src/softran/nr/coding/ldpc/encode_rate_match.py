@@ -114,10 +114,11 @@ def encode_rate_match_workspace(plan: EncodeRateMatchPlan
 @njit(cache=True, nogil=True)
 def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                    tgt_shift, src_ptr, src_col, src_shift, zc, c_lo, e_lo, run_lo, e_hi,
-                   run_hi, buf, acc, sel):  # pragma: no cover - compiled
+                   run_hi, buf, acc, sel, select=True):  # pragma: no cover - compiled
     """Code block ``r`` of batch row ``b`` (``row = b C + r``) as
     :func:`encode_rate_match_rows_into` describes it, up to bit selection (TS 38.212 §5.2.2,
-    §5.3.2, §5.4.2.1): its E_r selected bits e_0.. into ``sel``; returns (E_r, the offset
+    §5.3.2, §5.4.2.1): its E_r selected bits e_0.. into ``sel`` (where ``select``; else
+    they stay in ``buf`` at the runs of the plan); returns (E_r, the offset
     of its bits in the rate-matched output, the OR of the bytes of ``data`` it read: > 1
     where one of them is not a bit)."""
     u = np.uint64
@@ -173,7 +174,7 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
     else:
         e, runs, off = e_hi, run_hi, c_lo * e_lo + (r - c_lo) * e_hi
     k = u(0)
-    for t in range(runs.shape[0]):
+    for t in range(runs.shape[0] if select else 0):
         s0 = u(runs[t, 0])
         for q in range(u(runs[t, 1])):
             sel[k + u(q)] = buf[s0 + u(q)]
@@ -229,29 +230,44 @@ def encode_rate_match_labels_into(data, tail, l_cb, crc_table, crc_g, k_prime, k
     of TS 38.211 §5.1), XOR ``mask[j]`` (e.g. the scrambling bits c(n) of TS 38.211
     §7.3.1.1 packed the same way; zeros: no scrambling). ``labels`` ``[R, G / Q_m]`` and
     ``mask`` ``[G / Q_m]`` are uint8 (Q_m <= 8) or uint16; work buffers as
-    :func:`encode_rate_match_workspace`, nothing allocated. The interleaving and the packing
-    are Q_m passes over E_r / Q_m labels per code block (vectorised), instead of a
-    bit-by-bit interleave. Returns the OR of all bytes of ``data`` (read while they are
-    copied): > 1 means a value that is not a bit (the labels are then meaningless)."""
+    :func:`encode_rate_match_workspace` (``sel`` unused), nothing allocated. The bit
+    selection, the interleaving and the packing are Q_m passes over E_r / Q_m labels per
+    code block (vectorised), reading the work buffer along the runs of bit selection,
+    instead of a copy and a bit-by-bit interleave. Returns the OR of all bytes of ``data``
+    (read while they are copied): > 1 means a value that is not a bit (the labels are then
+    meaningless)."""
     u = np.uint64
     top = np.uint8(0)
     for row in range(labels.shape[0] * c):
         b = row // c
-        e, off, t = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
-                                   tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
-                                   e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
-        top |= t
+        e, off, seen = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz,
+                                      c, tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc,
+                                      c_lo, e_lo, run_lo, e_hi, run_hi, buf, acc, sel, False)
+        top |= seen
+        runs = run_lo if row - b * c < c_lo else run_hi
         eq = u(e // qm)
         dst = labels[b][u(off // qm):]
         msk = mask[u(off // qm):]
         # f_{i Qm + m} = e_{m E/Qm + i}: row m of e is bit Q_m - 1 - m of every label,
-        # shifted in row by row (Horner: a doubling, which vectorises on bytes)
+        # shifted in row by row (Horner: a doubling, which vectorises on bytes); e read
+        # from the work buffer along the runs of bit selection (no copy into sel)
         for i in range(eq):
-            dst[i] = sel[i]
-        for m in range(1, qm):
-            row_m = sel[u(m) * eq:]
-            for i in range(eq):
-                dst[i] = (dst[i] + dst[i]) | row_m[i]
+            dst[i] = 0
+        t = 0
+        t_off = u(0)
+        for m in range(qm):
+            i = u(0)
+            while i < eq:
+                n = min(eq - i, u(runs[t, 1]) - t_off)
+                seg = buf[u(runs[t, 0]) + t_off:]
+                d = dst[i:]
+                for j in range(n):
+                    d[j] = (d[j] + d[j]) | seg[j]
+                i += n
+                t_off += n
+                if t_off == u(runs[t, 1]):
+                    t += 1
+                    t_off = u(0)
         for i in range(eq):
             dst[i] ^= msk[i]
     return top
