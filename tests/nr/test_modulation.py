@@ -406,3 +406,41 @@ def test_map_labels_into_rows_is_modulate_and_index_put(modulation: str) -> None
     assert map_labels_into_rows(labels, table, bad.numpy(), out.numpy()) == 5
     assert torch.equal(out[0, index[:5]], expected[0, index[:5]])
     assert torch.equal(out[1:], before[1:])
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+def test_label_runs_mapping_equals_the_indexed_mapping(stride: int) -> None:
+    """map_label_runs_into_rows over label_runs(index, stride) writes what
+    map_labels_into_rows writes with index (TS 38.211 §5.1 symbols at their positions), for
+    positions that count up in blocks (as layer-mapped REs do) and for random positions; a
+    run that does not fit in out is reported and nothing from it on is written."""
+    import numpy as np
+
+    from softran.nr.modulation import (
+        constellation,
+        label_runs,
+        map_label_runs_into_rows,
+        map_labels_into_rows,
+    )
+    gen = np.random.default_rng(stride)
+    table = constellation("256QAM").numpy()
+    n_out = 400
+    # symbol i on layer i mod stride (rows of 100), RE i div stride of two blocks
+    res = np.concatenate([np.arange(10, 40), np.arange(60, 75)])
+    layered = (np.arange(stride)[None, :] * 100 + res[:, None]).reshape(-1)
+    for index in (layered, np.sort(gen.permutation(n_out)[:120]), gen.permutation(n_out)[:120]):
+        labels = gen.integers(0, 256, (2, index.size)).astype(np.uint8)
+        want = np.zeros((2, n_out), dtype=np.complex64)
+        assert map_labels_into_rows(labels, table, index, want) == -1
+        got = np.zeros_like(want)
+        runs = label_runs(index, stride)
+        assert int(runs[:, 2].sum()) == index.size
+        if index is layered:
+            assert runs.shape[0] == 2 * stride  # two runs per layer
+        assert map_label_runs_into_rows(labels, table, runs, stride, got) == -1
+        assert np.array_equal(got, want)
+    runs = label_runs(np.arange(10), 1)
+    runs[0, 2] = n_out                          # past the end of out
+    got = np.zeros((1, n_out), dtype=np.complex64)
+    assert map_label_runs_into_rows(np.zeros((1, 10), dtype=np.uint8), table, runs, 1, got) == 0
+    assert not got.any()

@@ -27,8 +27,8 @@ kept tail buffer and runs
 and kept work buffers; the check that the block holds bits, taken while its bytes are
 copied into the code blocks) into kept symbol labels with the scrambling c(n) of TS 38.211
 §7.3.1.1 XORed in (packed per symbol once), then
-:func:`~softran.nr.modulation.map_labels_into_rows` (modulation, layer and resource
-mapping) into the kept bins of the IFFT rows (layer, symbol) that hold data;
+:func:`~softran.nr.modulation.map_label_runs_into_rows` (modulation, layer and resource
+mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer, symbol) that hold data;
 ``torch.fft.ifft`` transforms only those rows (the rows without data, such as DM-RS
 symbols of CDM groups without data, are the same every slot: transformed once, with the
 whole slot's rows, and kept); and :func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies
@@ -61,7 +61,8 @@ from softran.nr.grid import map_to_grid, reference_grid
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
-    map_labels_into_rows,
+    label_runs,
+    map_label_runs_into_rows,
     symbol_modulate_into,
 )
 from softran.nr.ofdm import (
@@ -86,8 +87,8 @@ _BIT_DTYPES = (torch.uint8, torch.bool)
 
 
 @njit(cache=True, nogil=True)
-def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table, index,
-               bins):  # pragma: no cover - compiled
+def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table, runs,
+               stride, bins):  # pragma: no cover - compiled
     """The data of one codeword into the kept IFFT bins, one pass per step: the check that
     ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
@@ -95,8 +96,8 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table
     with the plan ``enc``, the scrambling bits c(n) packed per symbol ``mask`` and the kept
     work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned, then those of
     :func:`encode_rate_match_workspace`)) into the symbol labels ``labels`` ``[R, G /
-    Q_m]``, then modulation and mapping to the bins ``index`` of ``bins`` ``[R, N]``
-    (:func:`map_labels_into_rows`). Returns the OR of all bytes of ``tb`` (taken while the
+    Q_m]``, then modulation and mapping to the bins of ``bins`` ``[R, N]`` given as the
+    runs ``runs`` of symbols ``stride`` apart (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while the
     encoder copies them into its code blocks): > 1 means a value that is not a bit, and
     nothing was written to ``bins`` (only to the kept scratch buffers)."""
     scratch, buf, acc, sel = work
@@ -107,7 +108,7 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table
     top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel)
     if top > 1:
         return top
-    map_labels_into_rows(labels, table, index, bins)
+    map_label_runs_into_rows(labels, table, runs, stride, bins)
     return top
 
 
@@ -218,7 +219,8 @@ class PDSCHTransmitter(torch.nn.Module):
             self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
         #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IFFT,
         #: one for the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
-        #: tables, G, Q_m, constellation, c(i), bin index, CP lengths), or None
+        #: tables, G, Q_m, constellation, c(i) packed per symbol, the data bins as runs
+        #: of label_runs, CP lengths), or None
         self._slot_plan: tuple | None = None
         if self._fused and cfg.n_codewords == 1:
             a, g = self.tb_sizes[0], self.indices_info.G[0]
@@ -251,7 +253,7 @@ class PDSCHTransmitter(torch.nn.Module):
             index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
             self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen), g, qm,
                                constellation(cfg.modulation).numpy(), mask,
-                               index.contiguous().numpy(), cps,
+                               label_runs(index.numpy(), self.n_layers), cps,
                                int(cps.sum()) + n_sym * self.nfft)
             #: per redundancy version, made on first use: the plan of
             #: encode_rate_match_rows_into and the kept work buffers of _slot_data
@@ -379,7 +381,7 @@ class PDSCHTransmitter(torch.nn.Module):
         (:func:`_slot_data`), the IFFT of the data rows, the cyclic prefixes (with the kept
         rows) by one more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its values are
         checked in the kernel); ``rv`` 0..3."""
-        (_, crc_l, table, gen, g, qm, points, mask, index, cps,
+        (_, crc_l, table, gen, g, qm, points, mask, runs, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
         _, _, bins_np, kept_np, tail, labels, dbins, _, rows = self._bins(batch)
@@ -394,8 +396,8 @@ class PDSCHTransmitter(torch.nn.Module):
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
-        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, labels, mask, points, index,
-                      bins_np) > 1:
+        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, labels, mask, points, runs,
+                      self.n_layers, bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
