@@ -28,13 +28,13 @@ and kept work buffers; the check that the block holds bits, taken while its byte
 copied into the code blocks) into kept symbol labels with the scrambling c(n) of TS 38.211
 §7.3.1.1 XORed in (packed per symbol once), then
 :func:`~softran.nr.modulation.map_label_runs_into_rows` (modulation, layer and resource
-mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer, symbol) that hold data;
-``torch.fft.ifft`` transforms only those rows (the rows without data, such as DM-RS
-symbols of CDM groups without data, are the same every slot: transformed once, with the
-whole slot's rows, and kept); and :func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies
-both with the cyclic prefixes into the new waveform. Inputs are checked once per call by
-type, dtype and shape; other inputs (a list,
-other dtypes) take the step-by-step path, which checks them fully.
+mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer,
+symbol) that hold data; ``torch.fft.ifft`` transforms only those rows (the rows without
+data, such as DM-RS symbols of CDM groups without data, are the same every slot:
+transformed once, with the whole slot's rows, and kept); and
+:func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies both with the cyclic prefixes into
+the new waveform. Inputs are checked once per call by type, dtype and shape; other inputs
+(a list, other dtypes) take the step-by-step path, which checks them fully.
 """
 
 from __future__ import annotations
@@ -97,9 +97,10 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table
     work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned, then those of
     :func:`encode_rate_match_workspace`)) into the symbol labels ``labels`` ``[R, G /
     Q_m]``, then modulation and mapping to the bins of ``bins`` ``[R, N]`` given as the
-    runs ``runs`` of symbols ``stride`` apart (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while the
-    encoder copies them into its code blocks): > 1 means a value that is not a bit, and
-    nothing was written to ``bins`` (only to the kept scratch buffers)."""
+    runs ``runs`` of symbols ``stride`` apart (:func:`map_label_runs_into_rows`). Returns
+    the OR of all bytes of ``tb`` (taken while the encoder copies them into its code
+    blocks): > 1 means a value that is not a bit, and nothing was written to ``bins``
+    (only to the kept scratch buffers)."""
     scratch, buf, acc, sel = work
     for r in range(tb.shape[0]):
         reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
@@ -267,10 +268,8 @@ class PDSCHTransmitter(torch.nn.Module):
 
     def _bins(self, batch: int) -> tuple:
         """The kept (IFFT bins, IFFT work buffer) for ``batch`` rows, made on first use,
-        followed by what the one-codeword path of ``forward`` reuses: the bins as numpy
-        ``[batch, n_layers n_symbols nfft]``, the work buffer as numpy ``[batch n_layers,
-        n_symbols, nfft]``, the TB CRC + padding ``[batch, L + pad]`` (padding zero) and the
-        codeword ``[batch, G]`` (numpy uint8)."""
+        followed by what the one-codeword path of ``forward`` reuses
+        (:meth:`_slot_workspace`)."""
         if self._workspace is None or self._workspace[0].shape[0] != batch:
             shape = (batch, self.n_layers, self.grid_shape[1], self.nfft)
             bins = self._base_bins.reshape(1, *shape[1:]).repeat(batch, 1, 1, 1)
@@ -379,8 +378,8 @@ class PDSCHTransmitter(torch.nn.Module):
     def _forward_slot(self, tb: torch.Tensor, rv: int) -> torch.Tensor:
         """``forward`` of one codeword on the fused CPU path: the bits by one Numba kernel
         (:func:`_slot_data`), the IFFT of the data rows, the cyclic prefixes (with the kept
-        rows) by one more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its values are
-        checked in the kernel); ``rv`` 0..3."""
+        rows) by one more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its
+        values are checked in the kernel); ``rv`` 0..3."""
         (_, crc_l, table, gen, g, qm, points, mask, runs, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
