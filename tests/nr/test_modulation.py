@@ -377,51 +377,16 @@ def test_modulate_into_bad_arguments() -> None:
         symbol_modulate_into(bits, "QPSK", out, torch.arange(4), sequence=torch.zeros(7, dtype=torch.uint8))
 
 
-@pytest.mark.parametrize("modulation", ["BPSK", "QPSK", "16QAM", "64QAM", "256QAM", "1024QAM"])
-def test_map_labels_into_rows_is_modulate_and_index_put(modulation: str) -> None:
-    """map_labels_into_rows with the labels of the bits (Q_m bits read as a number, the first
-    the most significant, TS 38.211 §5.1) = symbol_modulate and out[..., index] = symbols,
-    bit for bit; the other entries keep their values; an index outside out is reported
-    (its position) with nothing written from there on."""
-    import numpy as np
-
-    from softran.nr.modulation import constellation, map_labels_into_rows
-    gen = torch.Generator().manual_seed(20 + QM[modulation])
-    qm, m, n_out = QM[modulation], 37, 100
-    bits = torch.randint(0, 2, (3, m * qm), dtype=torch.uint8, generator=gen)
-    index = torch.randperm(n_out, generator=gen)[:m]
-    before = torch.randn(3, n_out, dtype=torch.complex64, generator=gen)
-    weights = 1 << np.arange(qm - 1, -1, -1, dtype=np.int64)
-    labels = (bits.numpy().astype(np.int64).reshape(3, m, qm) @ weights).astype(
-        np.uint8 if qm <= 8 else np.uint16)
-    expected = before.clone()
-    expected[:, index] = symbol_modulate(bits, modulation)
-    out = before.clone()
-    table = constellation(modulation).numpy()
-    assert map_labels_into_rows(labels, table, index.numpy(), out.numpy()) == -1
-    assert torch.equal(out, expected)
-    bad = index.clone()
-    bad[5] = n_out
-    out = before.clone()
-    assert map_labels_into_rows(labels, table, bad.numpy(), out.numpy()) == 5
-    assert torch.equal(out[0, index[:5]], expected[0, index[:5]])
-    assert torch.equal(out[1:], before[1:])
-
-
 @pytest.mark.parametrize("stride", [1, 2, 3, 4])
 def test_label_runs_mapping_equals_the_indexed_mapping(stride: int) -> None:
-    """map_label_runs_into_rows over label_runs(index, stride) writes what
-    map_labels_into_rows writes with index (TS 38.211 §5.1 symbols at their positions), for
-    positions that count up in blocks (as layer-mapped REs do) and for random positions; a
+    """map_label_runs_into_rows over label_runs(index, stride) = the symbols of the labels'
+    bits (symbol_modulate: TS 38.211 §5.1, the first of Q_m bits the most significant of
+    the label) put at out[..., index], for positions that count up in blocks (as
+    layer-mapped REs do) and for random positions; the other entries keep their values; a
     run that does not fit in out is reported and nothing from it on is written."""
     import numpy as np
 
-    from softran.nr.modulation import (
-        constellation,
-        label_runs,
-        map_label_runs_into_rows,
-        map_labels_into_rows,
-    )
+    from softran.nr.modulation import constellation, label_runs, map_label_runs_into_rows
     gen = np.random.default_rng(stride)
     table = constellation("256QAM").numpy()
     n_out = 400
@@ -430,15 +395,18 @@ def test_label_runs_mapping_equals_the_indexed_mapping(stride: int) -> None:
     layered = (np.arange(stride)[None, :] * 100 + res[:, None]).reshape(-1)
     for index in (layered, np.sort(gen.permutation(n_out)[:120]), gen.permutation(n_out)[:120]):
         labels = gen.integers(0, 256, (2, index.size)).astype(np.uint8)
-        want = np.zeros((2, n_out), dtype=np.complex64)
-        assert map_labels_into_rows(labels, table, index, want) == -1
-        got = np.zeros_like(want)
+        bits = (labels[..., None] >> np.arange(7, -1, -1)) & 1
+        before = gen.standard_normal((2, n_out)).astype(np.complex64)
+        want = torch.from_numpy(before.copy())
+        want[:, torch.from_numpy(index)] = symbol_modulate(
+            torch.from_numpy(bits.reshape(2, -1).astype(np.uint8)), "256QAM")
+        got = before.copy()
         runs = label_runs(index, stride)
         assert int(runs[:, 2].sum()) == index.size
         if index is layered:
             assert runs.shape[0] == 2 * stride  # two runs per layer
         assert map_label_runs_into_rows(labels, table, runs, stride, got) == -1
-        assert np.array_equal(got, want)
+        assert torch.equal(torch.from_numpy(got), want)
     runs = label_runs(np.arange(10), 1)
     runs[0, 2] = n_out                          # past the end of out
     got = np.zeros((1, n_out), dtype=np.complex64)

@@ -65,8 +65,7 @@ from softran.validation import (
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
            "symbol_modulate", "symbol_modulate_into", "modulate_into_rows",
-           "symbol_demodulate_into", "map_labels_into_rows", "label_runs",
-           "map_label_runs_into_rows"]
+           "symbol_demodulate_into", "label_runs", "map_label_runs_into_rows"]
 
 #: Modulation schemes of TS 38.211 §5.1, in the clause's order (names as MATLAB).
 MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "BPSK", "QPSK", "16QAM", "64QAM", "256QAM",
@@ -268,37 +267,6 @@ def modulate_into_rows(bits, seq, scramble, qm, pi2, table, index, out
     return -1
 
 
-@njit(cache=True, nogil=True)
-def map_labels_into_rows(labels, table, index, out):  # pragma: no cover - compiled
-    """Symbol mapping (TS 38.211 §5.1) of given labels to given positions: ``out[r,
-    index[i]] = table[labels[r, i]]`` (labels uint8 / uint16 ``[R, n]``, each below the
-    size of the constellation ``table`` in label order, as
-    :func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_labels_into` writes
-    them; index int64 ``[n]``; out complex ``[R, N]``): the resource mapping of modulated
-    symbols whose bits are already packed. Returns the first i whose index is outside
-    ``out[r]`` (nothing written from there on), or -1.
-
-    >>> import numpy as np
-    >>> out = np.zeros((1, 3), dtype=np.complex64)
-    >>> t = constellation("QPSK").numpy()
-    >>> map_labels_into_rows(np.array([[3, 0]], dtype=np.uint8), t, np.array([2, 0]), out)
-    -1
-    >>> bool(out[0, 2] == t[3] and out[0, 0] == t[0] and out[0, 1] == 0)
-    True
-    """
-    u = np.uint64
-    n = u(out.shape[1])
-    for r in range(labels.shape[0]):
-        src = labels[r]
-        dst = out[r]
-        for i in range(index.shape[0]):
-            k = u(index[i])
-            if k >= n:                          # also a negative index (wraps to >= 2^63)
-                return i
-            dst[k] = table[src[i]]
-    return -1
-
-
 def label_runs(index: np.ndarray, stride: int) -> np.ndarray:
     """The positions ``index`` ``[n]`` (int64) of symbols as runs for
     :func:`map_label_runs_into_rows`: rows ``(i0, k0, m)`` int64 ``[n_runs, 3]`` such that
@@ -325,11 +293,14 @@ def label_runs(index: np.ndarray, stride: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def map_label_runs_into_rows(labels, table, runs, stride, out):  # pragma: no cover - compiled
-    """:func:`map_labels_into_rows` (TS 38.211 §5.1 symbol mapping to given positions) with
-    the positions as runs of :func:`label_runs`: ``out[r, k0 + t] = table[labels[r, i0 + t
-    stride]]`` for each run ``(i0, k0, m)``, t < m (contiguous stores, no index per
-    symbol). Returns the first run that does not fit in ``out[r]`` (nothing written from
-    there on), or -1.
+    """Symbol mapping (TS 38.211 §5.1) of given labels to given positions, the positions as
+    runs of :func:`label_runs`: ``out[r, k0 + t] = table[labels[r, i0 + t stride]]`` for
+    each run ``(i0, k0, m)``, t < m (labels uint8 / uint16 ``[R, n]``, each below the size
+    of the constellation ``table`` in label order, as
+    :func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_labels_into` writes
+    them; out complex ``[R, N]``): the resource mapping of modulated symbols whose bits are
+    already packed, with contiguous stores and no index per symbol. Returns the first run
+    that does not fit in ``out[r]`` (nothing written from there on), or -1.
 
     >>> out = np.zeros((1, 4), dtype=np.complex64)
     >>> t = constellation("QPSK").numpy()
