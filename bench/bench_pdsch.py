@@ -10,7 +10,11 @@ mapping straight into the kept IFFT bins; IFFT and cyclic prefixes), and for com
 level-1 functions ``pdsch`` and ``ofdm_modulate`` that build the same waveform step by step. The PUSCH transmitter runs the same case (273 PRB, 4 layers, MCS 27 of
 'qam256', same DM-RS; UL-SCH coding shares the DL-SCH code).
 
-Every figure is the median over N calls (after a warm-up call) of one call's CPU time of the
+The 20 MHz cell of issue 18 (51 PRB, 2 layers, 256QAM MCS 27) adds one-call rows: thread CPU
+median and p99 over 300 calls, warm and with the caches flushed before each call
+(:func:`cell_20mhz_rows`).
+
+Every other figure is the median over N calls (after a warm-up call) of one call's CPU time of the
 process (``time.process_time``: what one thread spends, whatever else runs on the machine)
 and of its wall time; the minimum CPU time is given too. The load average is printed before
 and after (the machine may be shared: wall times then include waiting for a core).
@@ -116,6 +120,39 @@ def run() -> list[Row]:
             rows.append((case + f", CPU median of {N}", cpu * 1e3, "ms"))
             rows.append((case + f", CPU min of {N}", cpu_min * 1e3, "ms"))
             rows.append((case + f", wall median of {N}", wall * 1e3, "ms"))
+        rows.extend(cell_20mhz_rows())
+    return rows
+
+
+def cell_20mhz_rows(n: int = 300) -> list[Row]:
+    """The 20 MHz cell of the latency bench (issue 18: 51 PRB at 30 kHz, 2 layers, 256QAM MCS
+    27 of 'qam256', DM-RS with an additional position and 2 CDM groups without data): one
+    PDSCHTransmitter call's thread CPU time, median and 99th percentile over ``n`` calls,
+    warm (calls back to back) and cold (8 MB of other memory written before each call, as
+    the latency bench's stage chain does between its one-call rows)."""
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
+    config = PDSCHConfig(prb_set=range(51), n_layers=2, mcs_table="qam256", mcs_index=27,
+                         dmrs=DMRS)
+    tx = PDSCHTransmitter(carrier, config)
+    gen = torch.Generator().manual_seed(2)
+    tbs = torch.randint(0, 2, (16, config.tb_sizes[0]), dtype=torch.uint8, generator=gen)
+    junk = torch.zeros(8 << 20, dtype=torch.uint8)
+    rows: list[Row] = []
+    for cold in (False, True):
+        for i in range(20):
+            tx(tbs[i % 16:i % 16 + 1])
+        cpu = []
+        for i in range(n):
+            if cold:
+                junk.add_(1)
+            tb = tbs[i % 16:i % 16 + 1]
+            t0 = time.thread_time()
+            tx(tb)
+            cpu.append(time.thread_time() - t0)
+        cpu.sort()
+        case = f"51 PRB 2 layers 256QAM 1 slot, PDSCH transmitter, {'cold' if cold else 'warm'}"
+        rows.append((case + f", CPU median of {n}", cpu[n // 2] * 1e6, "us"))
+        rows.append((case + f", CPU p99 of {n}", cpu[int(0.99 * n)] * 1e6, "us"))
     return rows
 
 

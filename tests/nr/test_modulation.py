@@ -375,3 +375,40 @@ def test_modulate_into_bad_arguments() -> None:
         symbol_modulate_into(bits, "QPSK", out.real, torch.arange(4))
     with pytest.raises(ValueError, match=r"sequence must have shape \(8,\)"):
         symbol_modulate_into(bits, "QPSK", out, torch.arange(4), sequence=torch.zeros(7, dtype=torch.uint8))
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+def test_label_runs_mapping_equals_the_indexed_mapping(stride: int) -> None:
+    """map_label_runs_into_rows over label_runs(index, stride) = the symbols of the labels'
+    bits (symbol_modulate: TS 38.211 §5.1, the first of Q_m bits the most significant of
+    the label) put at out[..., index], for positions that count up in blocks (as
+    layer-mapped REs do) and for random positions; the other entries keep their values; a
+    run that does not fit in out is reported and nothing from it on is written."""
+    import numpy as np
+
+    from softran.nr.modulation import constellation, label_runs, map_label_runs_into_rows
+    gen = np.random.default_rng(stride)
+    table = constellation("256QAM").numpy()
+    n_out = 400
+    # symbol i on layer i mod stride (rows of 100), RE i div stride of two blocks
+    res = np.concatenate([np.arange(10, 40), np.arange(60, 75)])
+    layered = (np.arange(stride)[None, :] * 100 + res[:, None]).reshape(-1)
+    for index in (layered, np.sort(gen.permutation(n_out)[:120]), gen.permutation(n_out)[:120]):
+        labels = gen.integers(0, 256, (2, index.size)).astype(np.uint8)
+        bits = (labels[..., None] >> np.arange(7, -1, -1)) & 1
+        before = gen.standard_normal((2, n_out)).astype(np.complex64)
+        want = torch.from_numpy(before.copy())
+        want[:, torch.from_numpy(index)] = symbol_modulate(
+            torch.from_numpy(bits.reshape(2, -1).astype(np.uint8)), "256QAM")
+        got = before.copy()
+        runs = label_runs(index, stride)
+        assert int(runs[:, 2].sum()) == index.size
+        if index is layered:
+            assert runs.shape[0] == 2 * stride  # two runs per layer
+        assert map_label_runs_into_rows(labels, table, runs, stride, got) == -1
+        assert torch.equal(torch.from_numpy(got), want)
+    runs = label_runs(np.arange(10), 1)
+    runs[0, 2] = n_out                          # past the end of out
+    got = np.zeros((1, n_out), dtype=np.complex64)
+    assert map_label_runs_into_rows(np.zeros((1, 10), dtype=np.uint8), table, runs, 1, got) == 0
+    assert not got.any()

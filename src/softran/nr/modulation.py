@@ -65,7 +65,8 @@ from softran.validation import (
 
 __all__ = ["MODULATIONS", "bits_per_symbol", "constellation", "symbol_demodulate",
            "symbol_modulate", "symbol_modulate_into", "modulate_into_rows",
-           "symbol_demodulate_into", "maxlog_demap_levels"]
+           "symbol_demodulate_into", "maxlog_demap_levels", "label_runs",
+           "map_label_runs_into_rows"]
 
 #: Modulation schemes of TS 38.211 §5.1, in the clause's order (names as MATLAB).
 MODULATIONS: tuple[str, ...] = ("pi/2-BPSK", "BPSK", "QPSK", "16QAM", "64QAM", "256QAM",
@@ -264,6 +265,68 @@ def modulate_into_rows(bits, seq, scramble, qm, pi2, table, index, out
             if pi2:
                 idx += u(2 * (i & 1))
             dst[k] = table[idx]
+    return -1
+
+
+def label_runs(index: np.ndarray, stride: int) -> np.ndarray:
+    """The positions ``index`` ``[n]`` (int64) of symbols as runs for
+    :func:`map_label_runs_into_rows`: rows ``(i0, k0, m)`` int64 ``[n_runs, 3]`` such that
+    symbol ``i0 + t stride`` goes to ``k0 + t`` for t < m, the symbols of each residue
+    ``i mod stride`` in order (e.g. the layers of TS 38.211 §7.3.1.3: symbol i on layer
+    i mod v), split where the positions stop counting up by one.
+
+    >>> label_runs(np.array([5, 9, 6, 10, 7, 2]), 2).tolist()
+    [[0, 5, 3], [1, 9, 2], [5, 2, 1]]
+    """
+    index = np.asarray(index, dtype=np.int64)
+    runs = []
+    for lane in range(stride):
+        pos = index[lane::stride]
+        if pos.size == 0:
+            continue
+        cut = np.flatnonzero(np.diff(pos) != 1) + 1
+        first = np.concatenate([[0], cut])
+        length = np.diff(np.concatenate([first, [pos.size]]))
+        runs.append(np.stack([lane + stride * first, pos[first], length], axis=1))
+    return (np.concatenate(runs).astype(np.int64) if runs
+            else np.zeros((0, 3), dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def map_label_runs_into_rows(labels, table, runs, stride, out):  # pragma: no cover - compiled
+    """Symbol mapping (TS 38.211 §5.1) of given labels to given positions, the positions as
+    runs of :func:`label_runs`: ``out[r, k0 + t] = table[labels[r, i0 + t stride]]`` for
+    each run ``(i0, k0, m)``, t < m (labels uint8 / uint16 ``[R, n]``, each below the size
+    of the constellation ``table`` in label order, as
+    :func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_labels_into` writes
+    them; out complex ``[R, N]``): the resource mapping of modulated symbols whose bits are
+    already packed, with contiguous stores and no index per symbol. Returns the first run
+    that does not fit in ``out[r]`` (nothing written from there on), or -1.
+
+    >>> out = np.zeros((1, 4), dtype=np.complex64)
+    >>> t = constellation("QPSK").numpy()
+    >>> lab = np.array([[3, 0, 1]], dtype=np.uint8)
+    >>> map_label_runs_into_rows(lab, t, label_runs(np.array([1, 3, 2]), 2), 2, out)
+    -1
+    >>> bool(out[0, 1] == t[3] and out[0, 2] == t[1] and out[0, 3] == t[0])
+    True
+    """
+    u = np.uint64
+    n = out.shape[1]
+    step = u(stride)
+    for r in range(labels.shape[0]):
+        src = labels[r]
+        dst = out[r]
+        for q in range(runs.shape[0]):
+            i0 = runs[q, 0]
+            k0 = runs[q, 1]
+            m = runs[q, 2]
+            if k0 < 0 or m < 0 or k0 + m > n or i0 < 0 or i0 + (m - 1) * stride >= src.shape[0]:
+                return q
+            s = src[u(i0):]
+            d = dst[u(k0):]
+            for t in range(u(m)):
+                d[t] = table[s[t * step]]
     return -1
 
 

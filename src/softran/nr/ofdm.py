@@ -49,7 +49,7 @@ from softran.validation import (
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_modulate_bins",
            "ofdm_subcarrier_bins", "cyclic_prefix_rows", "OFDMSlotDemodulator",
-           "cyclic_prefix_gather"]
+           "cyclic_prefix_gather", "cyclic_prefix_gather_two"]
 
 #: κ = T_s / T_c (TS 38.211 §4.1).
 KAPPA = 64
@@ -549,6 +549,30 @@ def cyclic_prefix_gather(x, rows, cps, out):  # pragma: no cover - compiled
         o = 0
         for s in range(rows.shape[1]):
             o = _prefixed_symbol(x[rows[r, s]], cps[s], out[r], o)
+
+
+@njit(cache=True, nogil=True)
+def cyclic_prefix_gather_two(x, y, rows, cps, out):  # pragma: no cover - compiled
+    """:func:`cyclic_prefix_gather` (TS 38.211 §5.3.1) from two sets of IFFT outputs:
+    symbol s of ``out[r]`` is the row ``x[rows[r, s]]`` where ``rows[r, s] >= 0``, else
+    ``y[-1 - rows[r, s]]`` (x ``[N, nfft]``, y ``[M, nfft]``, out ``[R, T]``): e.g. the
+    symbols transformed in this slot and those kept from slot to slot, without first
+    copying them into one buffer.
+
+    >>> import numpy as np
+    >>> x = np.arange(4, dtype=np.complex64).reshape(1, 4)
+    >>> y = 10 + np.arange(4, dtype=np.complex64).reshape(1, 4)
+    >>> out = np.empty((1, 10), dtype=np.complex64)
+    >>> cyclic_prefix_gather_two(x, y, np.array([[-1, 0]]), np.array([1, 1]), out)
+    >>> out.real.astype(int).tolist()
+    [[13, 10, 11, 12, 13, 3, 0, 1, 2, 3]]
+    """
+    for r in range(rows.shape[0]):
+        o = 0
+        for s in range(rows.shape[1]):
+            k = rows[r, s]
+            src = x[k] if k >= 0 else y[-1 - k]
+            o = _prefixed_symbol(src, cps[s], out[r], o)
 
 
 @functools.lru_cache(maxsize=64)

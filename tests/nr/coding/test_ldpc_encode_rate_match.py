@@ -128,3 +128,49 @@ def test_kept_workspace_gives_the_reference_every_call(b: int, bgn: int, mod: st
         encode_rate_match_rows_into(blk.numpy(), tail, *plan.args, out, *ws)
         assert torch.equal(torch.from_numpy(out), reference(blk, bgn, g, rv, mod, n_layers,
                                                             None))
+
+
+@given(b=st.integers(1, 26000), bgn=st.sampled_from([1, 2]),
+       mod=st.sampled_from(["QPSK", "16QAM", "64QAM", "256QAM", "1024QAM"]),
+       n_layers=st.integers(1, 4), rate=st.floats(0.2, 0.95), seed=st.integers(0, 2 ** 31 - 1))
+@settings(max_examples=25, deadline=None)
+def test_labels_are_the_rate_matched_bits_packed_per_symbol(b: int, bgn: int, mod: str,
+                                                           n_layers: int, rate: float,
+                                                           seed: int) -> None:
+    """encode_rate_match_labels_into (one kept workspace over every rv, buffers dirty at the
+    start): label j of a row is the reference's bits f_{j Qm} .. f_{j Qm + Qm - 1} (TS 38.212
+    §5.4.2.2 order) read as a number, f_{j Qm} the most significant bit (TS 38.211 §5.1),
+    XOR the mask -- worked out here from the reference bits, for uint8 and uint16 labels."""
+    import numpy as np
+
+    from softran.nr.coding.ldpc.encode_rate_match import (
+        encode_rate_match_labels_into,
+        encode_rate_match_plan,
+        encode_rate_match_workspace,
+    )
+    gen = torch.Generator().manual_seed(seed)
+    qm = QM[mod]
+    nq = n_layers * qm
+    g = max(nq, int(b / rate) // nq * nq)
+    dtype = np.uint8 if qm <= 8 else np.uint16
+    weights = 1 << np.arange(qm - 1, -1, -1, dtype=np.int64)
+    ws = None
+    for rv in (0, 2, 3, 1, 0):
+        blk = torch.randint(0, 2, (2, b), dtype=torch.uint8, generator=gen)
+        mask_bits = torch.randint(0, 2, (g,), dtype=torch.uint8, generator=gen)
+        plan = encode_rate_match_plan(b, bgn, g, rv, qm, n_layers, None)
+        if ws is None:
+            ws = encode_rate_match_workspace(plan)
+            for w in ws:
+                w[:] = 1                   # whatever a previous call left
+        tail = np.zeros((2, plan.pad), dtype=np.uint8)
+        mask = (mask_bits.numpy().astype(np.int64).reshape(-1, qm) @ weights).astype(dtype)
+        labels = np.full((2, g // qm), 7, dtype=dtype)
+        top = encode_rate_match_labels_into(blk.numpy(), tail, *plan.args, mask, labels, *ws)
+        assert top == int(blk.max())           # the OR of the bytes read: bits only
+        bits = reference(blk, bgn, g, rv, mod, n_layers, None) ^ mask_bits
+        want = bits.numpy().astype(np.int64).reshape(2, -1, qm) @ weights
+        assert np.array_equal(labels.astype(np.int64), want)
+    bad = blk.clone()
+    bad[1, seed % b] = 2 + seed % 200          # any value that is not a bit is reported
+    assert encode_rate_match_labels_into(bad.numpy(), tail, *plan.args, mask, labels, *ws) > 1

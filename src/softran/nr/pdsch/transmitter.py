@@ -20,18 +20,21 @@ functions (the tests check it bit for bit); the waveform returned is always a ne
 the caller owns, and the buffers are rebuilt when the batch size changes.
 
 With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
-(the slot's latency path): one kernel checks that the block holds bits, computes its CRC
-(TS 38.212 §7.2.1) into a kept tail buffer and runs
-:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_rows_into` (segmentation,
-CRC24B, LDPC, rate matching with the plan of the redundancy version, cached, and kept work
-buffers) into a kept codeword buffer and :func:`~softran.nr.modulation.modulate_into_rows`
-(scrambling, modulation, layer and resource mapping) into the kept bins of the IFFT rows
-(layer, symbol) that hold data; ``torch.fft.ifft`` transforms only those rows into the kept
-work buffer (the rows without data, such as DM-RS symbols of CDM groups without data, are
-the same every slot: transformed once, with the whole slot's rows, and kept); and
-:func:`~softran.nr.ofdm.cyclic_prefix_gather` copies both with the cyclic prefixes into the
-new waveform. Inputs are checked once per call by type, dtype and shape; other inputs (a list,
-other dtypes) take the step-by-step path, which checks them fully.
+(the slot's latency path): one kernel computes the block's CRC (TS 38.212 §7.2.1) into a
+kept tail buffer and runs
+:func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_labels_into`
+(segmentation, CRC24B, LDPC, rate matching with the plan of the redundancy version, cached,
+and kept work buffers; the check that the block holds bits, taken while its bytes are
+copied into the code blocks) into kept symbol labels with the scrambling c(n) of TS 38.211
+§7.3.1.1 XORed in (packed per symbol once), then
+:func:`~softran.nr.modulation.map_label_runs_into_rows` (modulation, layer and resource
+mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer,
+symbol) that hold data; ``torch.fft.ifft`` transforms only those rows (the rows without
+data, such as DM-RS symbols of CDM groups without data, are the same every slot:
+transformed once, with the whole slot's rows, and kept); and
+:func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies both with the cyclic prefixes into
+the new waveform. Inputs are checked once per call by type, dtype and shape; other inputs
+(a list, other dtypes) take the step-by-step path, which checks them fully.
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ from softran.nr.coding.crc import (
     crc_register_anywhere,
 )
 from softran.nr.coding.ldpc.encode_rate_match import (
+    encode_rate_match_labels_into,
     encode_rate_match_plan,
-    encode_rate_match_rows_into,
     encode_rate_match_workspace,
 )
 from softran.nr.coding.sch import DLSCHEncoder
@@ -58,11 +61,12 @@ from softran.nr.grid import map_to_grid, reference_grid
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
-    modulate_into_rows,
+    label_runs,
+    map_label_runs_into_rows,
     symbol_modulate_into,
 )
 from softran.nr.ofdm import (
-    cyclic_prefix_gather,
+    cyclic_prefix_gather_two,
     ofdm_info,
     ofdm_modulate,
     ofdm_modulate_bins,
@@ -83,46 +87,29 @@ _BIT_DTYPES = (torch.uint8, torch.bool)
 
 
 @njit(cache=True, nogil=True)
-def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, cw, seq, qm, table, index,
-               bins):  # pragma: no cover - compiled
+def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table, runs,
+               stride, bins):  # pragma: no cover - compiled
     """The data of one codeword into the kept IFFT bins, one pass per step: the check that
     ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
-    segmentation, LDPC and rate matching (:func:`encode_rate_match_rows_into` with the plan
-    ``enc`` and the kept work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned,
-    then those of :func:`encode_rate_match_workspace`)) into ``cw`` ``[R, G]``, then scrambling with ``seq``, modulation and mapping
-    to the bins ``index`` of ``bins`` ``[R, N]`` (:func:`modulate_into_rows`). Returns the
-    OR of all bytes of ``tb``: > 1 means a value that is not a bit, and nothing was
-    written."""
-    # OR of all bytes, 8 at a time where a row starts 8-byte aligned: a bit above bit 0 of
-    # any byte is a value other than 0 / 1
-    u = np.uint64
-    n = tb.shape[1]
-    n8 = n - n % 8
-    acc = u(0)
-    for r in range(tb.shape[0]):
-        row = tb[r]
-        if row.ctypes.data % 8 == 0:
-            words = row[:n8].view(np.uint64)
-            for j in range(words.shape[0]):
-                acc |= words[j]
-        else:
-            for i in range(n8):
-                acc |= u(row[i])
-        for i in range(n8, n):
-            acc |= u(row[i])
-    top = np.uint8(0)
-    for m in range(8):
-        top |= np.uint8((acc >> u(8 * m)) & u(255))
-    if top > 1:
-        return top
+    segmentation, LDPC, rate matching and scrambling (:func:`encode_rate_match_labels_into`
+    with the plan ``enc``, the scrambling bits c(n) packed per symbol ``mask`` and the kept
+    work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned, then those of
+    :func:`encode_rate_match_workspace`)) into the symbol labels ``labels`` ``[R, G /
+    Q_m]``, then modulation and mapping to the bins of ``bins`` ``[R, N]`` given as the
+    runs ``runs`` of symbols ``stride`` apart (:func:`map_label_runs_into_rows`). Returns
+    the OR of all bytes of ``tb`` (taken while the encoder copies them into its code
+    blocks): > 1 means a value that is not a bit, and nothing was written to ``bins``
+    (only to the kept scratch buffers)."""
     scratch, buf, acc, sel = work
     for r in range(tb.shape[0]):
         reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
         for t in range(crc_l):
             tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
-    encode_rate_match_rows_into(tb, tail, *enc, cw, buf, acc, sel)
-    modulate_into_rows(cw, seq, True, qm, False, table, index, bins)
+    top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel)
+    if top > 1:
+        return top
+    map_label_runs_into_rows(labels, table, runs, stride, bins)
     return top
 
 
@@ -233,7 +220,8 @@ class PDSCHTransmitter(torch.nn.Module):
             self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
         #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IFFT,
         #: one for the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
-        #: tables, G, Q_m, constellation, c(i), bin index, CP lengths), or None
+        #: tables, G, Q_m, constellation, c(i) packed per symbol, the data bins as runs
+        #: of label_runs, CP lengths), or None
         self._slot_plan: tuple | None = None
         if self._fused and cfg.n_codewords == 1:
             a, g = self.tb_sizes[0], self.indices_info.G[0]
@@ -244,6 +232,11 @@ class PDSCHTransmitter(torch.nn.Module):
             pad = encode_rate_match_plan(a + crc_l, self.encoders[0].info(a).bgn, g, 0, qm,
                                          self.n_layers, self.encoders[0].n_ref).pad
             seq = pdsch_scrambling_sequence(self._n_id, cfg.rnti, 0, g, dev)
+            # c(n) packed as the symbol labels (TS 38.211 §5.1 bit order: c(i Q_m) the most
+            # significant bit of symbol i's label)
+            weights = 1 << np.arange(qm - 1, -1, -1, dtype=np.int64)
+            mask = (seq.numpy().astype(np.int64).reshape(-1, qm) @ weights).astype(
+                np.uint8 if qm <= 8 else np.uint16)
             cps = np.array(self.info.slot_cyclic_prefix_lengths(self.carrier.n_slot, n_sym),
                            dtype=np.int64)
             # the IFFT rows (layer, symbol) that hold data; the others (DM-RS symbols
@@ -260,9 +253,8 @@ class PDSCHTransmitter(torch.nn.Module):
             self._slot_rows = (data_rows, const_rows.nonzero().reshape(-1), row_pos)
             index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
             self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen), g, qm,
-                               constellation(cfg.modulation).numpy(),
-                               seq.contiguous().numpy().view(np.uint8),
-                               index.contiguous().numpy(), cps,
+                               constellation(cfg.modulation).numpy(), mask,
+                               label_runs(index.numpy(), self.n_layers), cps,
                                int(cps.sum()) + n_sym * self.nfft)
             #: per redundancy version, made on first use: the plan of
             #: encode_rate_match_rows_into and the kept work buffers of _slot_data
@@ -276,10 +268,8 @@ class PDSCHTransmitter(torch.nn.Module):
 
     def _bins(self, batch: int) -> tuple:
         """The kept (IFFT bins, IFFT work buffer) for ``batch`` rows, made on first use,
-        followed by what the one-codeword path of ``forward`` reuses: the bins as numpy
-        ``[batch, n_layers n_symbols nfft]``, the work buffer as numpy ``[batch n_layers,
-        n_symbols, nfft]``, the TB CRC + padding ``[batch, L + pad]`` (padding zero) and the
-        codeword ``[batch, G]`` (numpy uint8)."""
+        followed by what the one-codeword path of ``forward`` reuses
+        (:meth:`_slot_workspace`)."""
         if self._workspace is None or self._workspace[0].shape[0] != batch:
             shape = (batch, self.n_layers, self.grid_shape[1], self.nfft)
             bins = self._base_bins.reshape(1, *shape[1:]).repeat(batch, 1, 1, 1)
@@ -293,28 +283,31 @@ class PDSCHTransmitter(torch.nn.Module):
     def _slot_workspace(self, batch: int) -> tuple:
         """What the one-codeword path of ``forward`` reuses for ``batch`` rows: the data
         rows' bins ``[batch, D nfft]`` (numpy, DM-RS / PT-RS / zero bins in place), the IFFT
-        output rows ``[batch D + C, nfft]`` (numpy: the data rows, then the C rows that are
-        the same every slot, transformed here once), the TB CRC + padding ``[batch, L +
-        pad]`` (padding zero), the codeword ``[batch, G]``, the data bins and their IFFT as
-        tensors ``[batch D, nfft]``, and the IFFT row of each (port row, symbol) ``[batch
-        n_layers, n_symbols]`` (int64)."""
+        of the C rows that are the same every slot ``[C, nfft]`` (numpy, transformed here
+        once), the TB CRC + padding ``[batch, L + pad]`` (padding zero), the symbol labels
+        ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, None, and the
+        IFFT row of each (port row, symbol) ``[batch n_layers, n_symbols]`` (int64: >= 0 a
+        row of the data rows' IFFT, < 0 the kept row -1 - i; see
+        :func:`~softran.nr.ofdm.cyclic_prefix_gather_two`)."""
         tail_len, g = self._slot_plan[0], self.indices_info.G[0]  # type: ignore[index]
         data_rows, const_rows, row_pos = self._slot_rows
         n_d, n_c, nfft, n_sym = data_rows.numel(), const_rows.numel(), self.nfft, \
             self.grid_shape[1]
         dbins = self._base_bins[data_rows].repeat(batch, 1)
-        work = torch.empty(batch * n_d + n_c, nfft, dtype=torch.complex64)
+        kept = torch.zeros(n_c, nfft, dtype=torch.complex64)
         if n_c:
             # the whole slot's rows as ofdm_modulate_bins transforms them, the kept ones kept
             whole = torch.fft.ifft(self._base_bins, dim=-1, norm="ortho")
-            work[batch * n_d:] = whole[const_rows]
+            kept = whole[const_rows].contiguous()
         const_pos = torch.zeros_like(row_pos)
         const_pos[const_rows] = torch.arange(n_c)
         b = torch.arange(batch).reshape(-1, 1)
-        src = torch.where(row_pos >= 0, b * n_d + row_pos, batch * n_d + const_pos)
-        return (dbins.numpy().reshape(batch, -1), work.numpy(),
-                np.zeros((batch, tail_len), dtype=np.uint8), np.empty((batch, g), dtype=np.uint8),
-                dbins, work[:batch * n_d], src.reshape(batch * self.n_layers, n_sym).numpy())
+        src = torch.where(row_pos >= 0, b * n_d + row_pos, -1 - const_pos)
+        return (dbins.numpy().reshape(batch, -1), kept.numpy(),
+                np.zeros((batch, tail_len), dtype=np.uint8),
+                np.empty((batch, g // self._slot_plan[5]),  # type: ignore[index]
+                         dtype=self._slot_plan[7].dtype),  # type: ignore[index]
+                dbins, None, src.reshape(batch * self.n_layers, n_sym).numpy())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
@@ -384,13 +377,13 @@ class PDSCHTransmitter(torch.nn.Module):
 
     def _forward_slot(self, tb: torch.Tensor, rv: int) -> torch.Tensor:
         """``forward`` of one codeword on the fused CPU path: the bits by one Numba kernel
-        (:func:`_slot_data`), the IFFT into the kept work buffer, the cyclic prefixes by one
-        more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its values are
-        checked in the kernel); ``rv`` 0..3."""
-        (_, crc_l, table, gen, g, qm, points, seq, index, cps,
+        (:func:`_slot_data`), the IFFT of the data rows, the cyclic prefixes (with the kept
+        rows) by one more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its
+        values are checked in the kernel); ``rv`` 0..3."""
+        (_, crc_l, table, gen, g, qm, points, mask, runs, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        _, _, bins_np, work_np, tail, cw, dbins, dwork, rows = self._bins(batch)
+        _, _, bins_np, kept_np, tail, labels, dbins, _, rows = self._bins(batch)
         kept = self._slot_enc.get(rv)
         if kept is None:
             plan = encode_rate_match_plan(
@@ -402,15 +395,17 @@ class PDSCHTransmitter(torch.nn.Module):
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
-        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, cw, seq, qm, points, index,
-                      bins_np) > 1:
+        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, labels, mask, points, runs,
+                      self.n_layers, bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
         state = self.__dict__           # plain attributes: no Module.__setattr__
-        torch.fft.ifft(dbins, dim=-1, norm="ortho", out=dwork)
+        # a new tensor (an out= argument would be one more copy inside torch)
+        spec = torch.fft.ifft(dbins, dim=-1, norm="ortho")
         out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
-        cyclic_prefix_gather(work_np, rows, cps, out.numpy().reshape(-1, t_len))
+        cyclic_prefix_gather_two(spec.numpy(), kept_np, rows, cps,
+                                 out.numpy().reshape(-1, t_len))
         state["_bins_ready"] = True
         state["_grid_in_rows"] = True
         return out

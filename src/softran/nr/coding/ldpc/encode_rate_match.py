@@ -46,9 +46,9 @@ from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
 from softran.nr.coding.sch_info import ldpc_segment_info
 from softran.validation import check_allocation, check_bits, check_int
 
-__all__ = ["EncodeRateMatchPlan", "encode_rate_match_plan", "encode_rate_match_rows",
-           "encode_rate_match_rows_into", "encode_rate_match_workspace",
-           "ldpc_encode_rate_match"]
+__all__ = ["EncodeRateMatchPlan", "encode_rate_match_labels_into", "encode_rate_match_plan",
+           "encode_rate_match_rows", "encode_rate_match_rows_into",
+           "encode_rate_match_workspace", "ldpc_encode_rate_match"]
 
 
 @functools.lru_cache(maxsize=256)
@@ -88,7 +88,7 @@ def encode_rate_match_rows(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, 
     keeps them (:func:`encode_rate_match_workspace`) and calls
     :func:`encode_rate_match_rows_into`."""
     buf = np.zeros(n_buf_cols * zc, dtype=np.uint8)
-    acc = np.empty(zc, dtype=np.uint8)
+    acc = np.empty(2 * zc, dtype=np.uint8)
     sel = np.empty(max(e_lo, e_hi), dtype=np.uint8)
     encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                                 tgt_shift, src_ptr, src_col, src_shift, zc, n_buf_cols, qm,
@@ -99,16 +99,87 @@ def encode_rate_match_workspace(plan: EncodeRateMatchPlan
                                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Work buffers ``(buf, acc, sel)`` of :func:`encode_rate_match_rows_into` for the plan
     ``plan`` of :func:`encode_rate_match_plan` (TS 38.212 §5.3.2 / §5.4.2: the columns of
-    the lifted base graph, one lifted column, the E_r selected bits), to keep and reuse from
+    the lifted base graph, two lifted columns, the E_r selected bits), to keep and reuse from
     call to call; they fit every plan with the same Z_c, base graph and larger or equal E_r.
 
     >>> p = encode_rate_match_plan(3024, 2, 4000, 0, 4, 1, None)
     >>> [w.size for w in encode_rate_match_workspace(p)]
-    [17920, 320, 4000]
+    [17920, 640, 4000]
     """
     (_, _, _, _, _, _, _, _, _, _, _, zc, n_buf_cols, _, _, e_lo, _, e_hi, _) = plan.args
-    return (np.zeros(n_buf_cols * zc, dtype=np.uint8), np.empty(zc, dtype=np.uint8),
+    return (np.zeros(n_buf_cols * zc, dtype=np.uint8), np.empty(2 * zc, dtype=np.uint8),
             np.empty(max(e_lo, e_hi), dtype=np.uint8))
+
+
+@njit(cache=True, nogil=True)
+def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
+                   tgt_shift, src_ptr, src_col, src_shift, zc, c_lo, e_lo, run_lo, e_hi,
+                   run_hi, buf, acc, sel, select=True):  # pragma: no cover - compiled
+    """Code block ``r`` of batch row ``b`` (``row = b C + r``) as
+    :func:`encode_rate_match_rows_into` describes it, up to bit selection (TS 38.212 §5.2.2,
+    §5.3.2, §5.4.2.1): its E_r selected bits e_0.. into ``sel`` (where ``select``; else
+    they stay in ``buf`` at the runs of the plan); returns (E_r, the offset
+    of its bits in the rate-matched output, the OR of the bytes of ``data`` it read: > 1
+    where one of them is not a bit)."""
+    u = np.uint64
+    n_data = u(k_prime - l_cb)
+    zcu = u(zc)
+    b = row // c
+    r = row - b * c
+    src = data[b]
+    d0 = u(r) * n_data
+    n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
+    top = np.uint8(0)
+    for q in range(n_src):
+        v = src[d0 + u(q)]
+        buf[u(q)] = v
+        top |= v
+    if n_src < n_data:
+        tl = tail[b]
+        t0 = d0 + n_src - u(data.shape[1])
+        for q in range(n_src, n_data):
+            buf[u(q)] = tl[t0 + u(q) - n_src]
+    if l_cb:
+        # the code block's CRC24B (TS 38.212 §5.2.2) from the bits just copied
+        reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
+        for q in range(l_cb):
+            buf[n_data + u(q)] = np.uint8((reg >> (31 - q)) & 1)
+    for q in range(k_prime, kbz):
+        buf[u(q)] = 0
+    for s in range(tgt_col.shape[0]):
+        # sum over the step's edges of column c cyclically shifted by P: x_c[(z + P) mod Z]
+        # = the source column added, whole, at offset Z - P of a 2 Z accumulator, whose two
+        # halves summed give the result (one contiguous run of Z per edge: no split runs
+        # with short remainders that do not vectorise)
+        for z in range(2 * zc):
+            acc[u(z)] = 0
+        for e in range(src_ptr[s], src_ptr[s + 1]):
+            col = buf[u(src_col[e]) * zcu:]
+            dst = acc[zcu - u(src_shift[e]):]
+            for z in range(zcu):
+                dst[z] ^= col[z]
+        hi = acc[zcu:]
+        for z in range(zcu):
+            acc[z] ^= hi[z]
+        p = u(tgt_shift[s])
+        o1 = u(tgt_col[s]) * zcu + p
+        n1 = zcu - p
+        for z in range(n1):
+            buf[o1 + u(z)] = acc[u(z)]
+        o2 = o1 - zcu
+        for z in range(n1, zcu):
+            buf[o2 + u(z)] = acc[u(z)]
+    if r < c_lo:
+        e, runs, off = e_lo, run_lo, r * e_lo
+    else:
+        e, runs, off = e_hi, run_hi, c_lo * e_lo + (r - c_lo) * e_hi
+    k = u(0)
+    for t in range(runs.shape[0] if select else 0):
+        s0 = u(runs[t, 0])
+        for q in range(u(runs[t, 1])):
+            sel[k + u(q)] = buf[s0 + u(q)]
+        k += u(runs[t, 1])
+    return e, off, top
 
 
 @njit(cache=True, nogil=True)
@@ -117,63 +188,16 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
                                 c_lo, e_lo, run_lo, e_hi, run_hi, out, buf, acc,
                                 sel):  # pragma: no cover - compiled
     """:func:`encode_rate_match_rows` (TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2) with its
-    work buffers given: ``buf`` (``n_buf_cols * zc`` bytes), ``acc`` (``zc``) and ``sel``
+    work buffers given: ``buf`` (``n_buf_cols * zc`` bytes), ``acc`` (``2 zc``) and ``sel``
     (``max(e_lo, e_hi)``), as :func:`encode_rate_match_workspace` makes them; nothing is
     allocated. ``buf`` may hold the values a previous call left: every position the kernel
     reads it writes first within the same code block."""
     u = np.uint64
-    n_data = u(k_prime - l_cb)
-    zcu = u(zc)
     for row in range(out.shape[0] * c):
         b = row // c
-        r = row - b * c
-        src = data[b]
-        d0 = u(r) * n_data
-        n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
-        for q in range(n_src):
-            buf[u(q)] = src[d0 + u(q)]
-        if n_src < n_data:
-            tl = tail[b]
-            t0 = d0 + n_src - u(data.shape[1])
-            for q in range(n_src, n_data):
-                buf[u(q)] = tl[t0 + u(q) - n_src]
-        if l_cb:
-            # the code block's CRC24B (TS 38.212 §5.2.2) from the bits just copied
-            reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
-            for q in range(l_cb):
-                buf[n_data + u(q)] = np.uint8((reg >> (31 - q)) & 1)
-        for q in range(k_prime, kbz):
-            buf[u(q)] = 0
-        for s in range(tgt_col.shape[0]):
-            for z in range(zc):
-                acc[u(z)] = 0
-            for e in range(src_ptr[s], src_ptr[s + 1]):
-                p = u(src_shift[e])
-                o1 = u(src_col[e]) * zcu + p
-                n1 = zcu - p
-                for z in range(n1):
-                    acc[u(z)] ^= buf[o1 + u(z)]
-                o2 = o1 - zcu
-                for z in range(n1, zcu):
-                    acc[u(z)] ^= buf[o2 + u(z)]
-            p = u(tgt_shift[s])
-            o1 = u(tgt_col[s]) * zcu + p
-            n1 = zcu - p
-            for z in range(n1):
-                buf[o1 + u(z)] = acc[u(z)]
-            o2 = o1 - zcu
-            for z in range(n1, zcu):
-                buf[o2 + u(z)] = acc[u(z)]
-        if r < c_lo:
-            e, runs, off = e_lo, run_lo, r * e_lo
-        else:
-            e, runs, off = e_hi, run_hi, c_lo * e_lo + (r - c_lo) * e_hi
-        k = u(0)
-        for t in range(runs.shape[0]):
-            s0 = u(runs[t, 0])
-            for q in range(u(runs[t, 1])):
-                sel[k + u(q)] = buf[s0 + u(q)]
-            k += u(runs[t, 1])
+        e, off, _ = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
+                                   tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
+                                   e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
         eq = u(e // qm)
         dst = out[b]
         o = u(off)
@@ -192,6 +216,61 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
             mq = u(m) * eq
             for i in range(eq):
                 dst[o + u(i) * u(qm) + u(m)] = sel[mq + u(i)]
+
+
+@njit(cache=True, nogil=True)
+def encode_rate_match_labels_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c,
+                                  tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc,
+                                  n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi, mask,
+                                  labels, buf, acc, sel):  # pragma: no cover - compiled
+    """:func:`encode_rate_match_rows_into` (TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2) with the
+    output given as symbol labels: ``labels[b, j]`` = the Q_m rate-matched bits
+    f_{j Q_m} .. f_{j Q_m + Q_m - 1} of row b (after the interleaving of §5.4.2.2) as a
+    number, f_{j Q_m} the most significant bit (the bit order of the constellation labels
+    of TS 38.211 §5.1), XOR ``mask[j]`` (e.g. the scrambling bits c(n) of TS 38.211
+    §7.3.1.1 packed the same way; zeros: no scrambling). ``labels`` ``[R, G / Q_m]`` and
+    ``mask`` ``[G / Q_m]`` are uint8 (Q_m <= 8) or uint16; work buffers as
+    :func:`encode_rate_match_workspace` (``sel`` unused), nothing allocated. The bit
+    selection, the interleaving and the packing are Q_m passes over E_r / Q_m labels per
+    code block (vectorised), reading the work buffer along the runs of bit selection,
+    instead of a copy and a bit-by-bit interleave. Returns the OR of all bytes of ``data``
+    (read while they are copied): > 1 means a value that is not a bit (the labels are then
+    meaningless)."""
+    u = np.uint64
+    top = np.uint8(0)
+    for row in range(labels.shape[0] * c):
+        b = row // c
+        e, off, seen = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz,
+                                      c, tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc,
+                                      c_lo, e_lo, run_lo, e_hi, run_hi, buf, acc, sel, False)
+        top |= seen
+        runs = run_lo if row - b * c < c_lo else run_hi
+        eq = u(e // qm)
+        dst = labels[b][u(off // qm):]
+        msk = mask[u(off // qm):]
+        # f_{i Qm + m} = e_{m E/Qm + i}: row m of e is bit Q_m - 1 - m of every label,
+        # shifted in row by row (Horner: a doubling, which vectorises on bytes); e read
+        # from the work buffer along the runs of bit selection (no copy into sel)
+        for i in range(eq):
+            dst[i] = 0
+        t = 0
+        t_off = u(0)
+        for m in range(qm):
+            i = u(0)
+            while i < eq:
+                n = min(eq - i, u(runs[t, 1]) - t_off)
+                seg = buf[u(runs[t, 0]) + t_off:]
+                d = dst[i:]
+                for j in range(n):
+                    d[j] = (d[j] + d[j]) | seg[j]
+                i += n
+                t_off += n
+                if t_off == u(runs[t, 1]):
+                    t += 1
+                    t_off = u(0)
+        for i in range(eq):
+            dst[i] ^= msk[i]
+    return top
 
 
 def _runs(pos: np.ndarray) -> np.ndarray:
