@@ -296,27 +296,29 @@ def _recover_plan(bgn: int, zc: int, c: int, fill_start: int, fill_len: int, g: 
 
 @njit(cache=True, nogil=True, inline="always")
 def _take_every(dst, src, step):  # pragma: no cover - compiled
-    """``dst[q] = src[q * step]``; the step a constant in each branch (LLVM vectorises the
+    """``dst[q] = 0 + src[q * step]`` (the sum of the torch reference's scatter-add into
+    zeros: -0.0 becomes +0.0); the step a constant in each branch (LLVM vectorises the
     strided loads only then)."""
     n = dst.shape[0]
+    z = np.float32(0.0)
     if step == 1:
         for q in range(n):
-            dst[q] = src[q]
+            dst[q] = z + src[q]
     elif step == 2:
         for q in range(n):
-            dst[q] = src[2 * q]
+            dst[q] = z + src[2 * q]
     elif step == 4:
         for q in range(n):
-            dst[q] = src[4 * q]
+            dst[q] = z + src[4 * q]
     elif step == 6:
         for q in range(n):
-            dst[q] = src[6 * q]
+            dst[q] = z + src[6 * q]
     elif step == 8:
         for q in range(n):
-            dst[q] = src[8 * q]
+            dst[q] = z + src[8 * q]
     else:
         for q in range(n):
-            dst[q] = src[q * step]
+            dst[q] = z + src[q * step]
 
 
 @njit(cache=True, nogil=True)
