@@ -229,3 +229,48 @@ def test_crc_and_desegmentation_of_the_slot_path_equal_the_functions():
             assert np.array_equal(ok, parity)
             expected = (tb_crc.numpy() != 0) | ~parity.all(-1)
             assert np.array_equal(err, expected) and failed == int(expected.sum())
+
+
+@pytest.mark.parametrize("poly", ["24A", "16", "24B", "6"])
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.bool])
+def test_crc_decode_kernel_and_checked_call_equal_reference(poly, dtype):
+    from softran.nr.coding import crc
+
+    gen = torch.Generator().manual_seed(len(poly))
+    for shape in [(18984,), (2, 3, 1001), (1, 40)]:
+        bits = torch.randint(0, 2, shape, generator=gen, dtype=torch.uint8).to(dtype)
+        # the first call checks the shape, the second takes the checked path: both equal
+        # the torch reference
+        first, ref = kernel_then_reference(crc, lambda: crc_decode(bits, poly, mask=5))
+        second = crc_decode(bits, poly, mask=5)
+        for got in (first, second):
+            assert torch.equal(got[0], ref[0]) and torch.equal(got[1], ref[1])
+            assert got[0].dtype == ref[0].dtype and got[1].dtype == ref[1].dtype
+    if dtype != torch.bool:
+        bad = torch.zeros(1, 40, dtype=dtype)
+        crc_decode(bad, poly, mask=5)
+        bad[0, 3] = 2                      # the checked path refuses what the first call would
+        with pytest.raises(ValueError, match="bits"):
+            crc_decode(bad, poly, mask=5)
+
+
+@pytest.mark.parametrize("blklen, bgn", [(18984, 1), (4224, 2), (624, 2)])
+def test_desegment_kernel_and_checked_call_equal_reference(blklen, bgn):
+    from softran.nr.coding.ldpc import segment
+    from softran.nr.coding.ldpc.segment import code_block_segment_ldpc
+
+    gen = torch.Generator().manual_seed(blklen)
+    blk = torch.randint(0, 2, (2, blklen), generator=gen, dtype=torch.uint8)
+    cbs = code_block_segment_ldpc(blk, bgn)
+    flipped = cbs.clone()
+    flipped[1, 0, 7] ^= 1                                        # one CRC24B fails (C > 1)
+    for x in (cbs, flipped.clamp(min=0).to(torch.uint8)):
+        first, ref = kernel_then_reference(
+            segment, lambda x=x: code_block_desegment_ldpc(x, bgn, blklen))
+        second = code_block_desegment_ldpc(x, bgn, blklen)
+        for got in (first, second):
+            assert torch.equal(got[0], ref[0]) and torch.equal(got[1], ref[1])
+    bad = cbs.clone()
+    bad[0, 0, 1] = 3
+    with pytest.raises(ValueError, match="cbs"):
+        code_block_desegment_ldpc(bad, bgn, blklen)

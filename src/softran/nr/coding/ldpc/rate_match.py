@@ -26,6 +26,7 @@ path).
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -236,6 +237,11 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
                          "positions in every code block)")
     return out
 
+
+#: rate_recover_ldpc's configurations checked by an earlier call (llr shape, arguments and
+#: their types) -> (output shape, llr rows shape, output rows shape, rate_recover_rows args)
+_CHECKED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_RATE_TYPES = (float, int, Fraction)
 
 _EMPTY_RUNS = np.zeros((0, 3), dtype=np.int64)
 _EMPTY_IDX = np.zeros(0, dtype=np.int64)
@@ -494,7 +500,19 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
     >>> out.shape, float(out[0, 0]), bool(out[0, 4024 - 2 * 192].isinf())
     (torch.Size([1, 12672]), 1.0, True)
     """
-    llr = check_tensor("llr", llr, min_dim=1)
+    if (KERNELS and type(llr) is torch.Tensor and type(tbs) is int and type(r) in _RATE_TYPES
+            and type(rv) is int and type(modulation) is str and type(n_layers) is int
+            and (n_ref is None or type(n_ref) is int) and llr.dtype == torch.float32
+            and llr.is_cpu and not llr.requires_grad and llr.is_contiguous()):
+        # a configuration checked by an earlier call (same arguments and llr shape): the
+        # kernel into a new tensor, nothing else
+        hit = _CHECKED.get((llr.shape, tbs, r, type(r), rv, modulation, n_layers, n_ref))
+        if hit is not None:
+            out = torch.empty(hit[0], dtype=torch.float32)
+            if not rate_recover_rows(llr.numpy().reshape(hit[1]), out.numpy().reshape(hit[2]),
+                                     True, *hit[3]):
+                return out
+    llr = llr_in = check_tensor("llr", llr, min_dim=1)
     if not llr.is_floating_point():
         check_llr("llr", llr)                                       # the TypeError
     # the CPU kernel looks for NaN while it reads the soft bits (one pass less)
@@ -531,6 +549,12 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
                              out.numpy().reshape(-1, info.c, info.n), True, qm, fill_start,
                              fill_len, *plan):
             check_llr("llr", llr)                                   # the NaN error
+        if (llr is llr_in and type(llr) is torch.Tensor and not llr.requires_grad
+                and type(tbs) is int and type(r) in _RATE_TYPES and type(modulation) is str):
+            if len(_CHECKED) >= 256:
+                _CHECKED.clear()
+            _CHECKED[(llr.shape, tbs, r, type(r), rv, modulation, n_layers, n_ref)] = (
+                out.shape, (-1, g), (-1, info.c, info.n), (qm, fill_start, fill_len, *plan))
         return out
     llr = llr.to(torch.float32)
     out = torch.zeros(*batch, info.c, info.n, dtype=torch.float32, device=llr.device)
