@@ -309,9 +309,13 @@ class _SCHDecoder(torch.nn.Module):
             if not isinstance(new_data, bool):
                 _new_data_mask(new_data, shape[:-1], llr.device)     # checked all the same
             soft = ws.recovered_np
-        nan, n_received = sch_recover_rows(llr.numpy().reshape(ws.rows, -1), ws.recovered_np,
-                                           ws.dirty, soft, ws.fresh, combine, ws.received,
-                                           *ws.recovery.kernel_args)
+        if llr is ws.llr and llr.data_ptr() == ws.llr_ptr:
+            llr_np = ws.llr_np          # the caller's kept buffer again (a receiver's LLRs)
+        else:
+            llr_np = llr.numpy().reshape(ws.rows, -1)
+            ws.llr, ws.llr_ptr, ws.llr_np = llr, llr.data_ptr(), llr_np
+        nan, n_received = sch_recover_rows(llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh,
+                                           combine, ws.received, *ws.recovery.kernel_args)
         ws.dirty = combine
         if nan or n_received != ws.received.shape[0]:
             ws.dirty = True
@@ -320,8 +324,6 @@ class _SCHDecoder(torch.nn.Module):
             ws.run(ws.flat_np, ws.bits_np, ws.iterations, ws.plan, self.max_iterations,
                    self.algorithm == "layered-offset-min-sum", self.scaling, self.offset,
                    self.early_termination)
-            if not ws.iterations.all():
-                return None     # a NaN LLR (±inf combined): ldpc_decode's error
             bits_np = ws.bits_np
         else:
             bits_t, it, ok = ws.ldpc.decode(ws.flat)
@@ -338,6 +340,8 @@ class _SCHDecoder(torch.nn.Module):
                                 *ws.tables, ws.scratch, tb.reshape(ws.rows, a),
                                 cb_crc.reshape(ws.rows, c), iterations.reshape(ws.rows, c),
                                 parity_ok.reshape(ws.rows, c), error.reshape(ws.rows))
+        if failed < 0:
+            return None     # a NaN LLR (±inf combined) in the decoder: ldpc_decode's error
         self._last.update(iterations=iterations, cb_crc=cb_crc, parity_ok=parity_ok)
         tb_t, error_t = torch.from_numpy(tb), torch.from_numpy(error)
         if not failed:
@@ -392,6 +396,10 @@ class _SlotPath:
         self.flat = self.recovered.view(rows * c, n)
         self.flat_np = self.recovered_np.reshape(rows * c, n)
         self.dirty = True
+        # the caller's LLR tensor of the last call, its data pointer and NumPy view
+        self.llr: torch.Tensor | None = None
+        self.llr_ptr = 0
+        self.llr_np = np.zeros((rows, 0), dtype=np.float32)
         self.received = np.zeros(rows * c, dtype=np.bool_)
         self.fresh = np.zeros(rows, dtype=np.uint8)
         self.iterations = np.zeros(rows * c, dtype=np.int32)

@@ -92,9 +92,13 @@ def sch_check_rows(bits, iterations, a, k_prime, l_cb, l_tb, table_cb, g_cb, tab
     * ``error[b]``: the TB CRC failed or a code block's parity checks did not hold.
 
     ``scratch`` uint8, 8-byte aligned, at least max(A, K) long (rows that do not start
-    8-byte aligned are copied there for the CRC). Returns how many transport blocks failed.
+    8-byte aligned are copied there for the CRC). Returns how many transport blocks failed,
+    or -1 (nothing written) where an iteration count is 0 (the decoder met a NaN LLR).
     """
     n_rows, c = cb_crc.shape
+    for j in range(iterations.shape[0]):
+        if iterations[j] == 0:
+            return -1
     n_data = k_prime - l_cb
     failed = 0
     for b in range(n_rows):
