@@ -63,6 +63,13 @@ CRC_POLYNOMIALS: dict[str, tuple[int, ...]] = {
 
 _BLOCK = 1024           # block size B of step 1 (float32 sums stay <= 1024)
 
+#: Whether crc_decode runs its Numba kernel on the CPU (False: the torch reference)
+KERNELS: bool = True
+
+#: crc_decode's calls checked earlier: (bits shape, dtype, poly as given, mask) -> (rows
+#: shape, data shape, err shape, L, byte tables, polynomial)
+_CHECKED: dict[tuple[object, ...], tuple[object, ...]] = {}
+
 
 def _check_poly(poly: object) -> str:
     if isinstance(poly, str) and poly in CRC_POLYNOMIALS:     # the usual spelling: no search
@@ -459,9 +466,25 @@ def crc_decode(bits: torch.Tensor, poly: str, mask: int = 0) -> tuple[torch.Tens
     >>> crc_decode(cw, "16", mask=0x4601)[1], crc_decode(cw, "16")[1]
     (tensor([0, 0]), tensor([17921, 17921]))
     """
+    if (KERNELS and type(bits) is torch.Tensor and type(mask) is int and type(poly) is str
+            and bits.is_cpu
+            and bits.is_contiguous()):
+        # a shape checked by an earlier call: the kernel alone
+        hit = _CHECKED.get((bits.shape, bits.dtype, poly, mask))
+        if hit is not None:
+            rows, data_shape, err_shape, big_l, table, g = hit
+            data = np.empty(data_shape, dtype=np.uint8)
+            err = np.empty(err_shape, dtype=np.int64)
+            arr = bits.numpy()
+            if _crc_check_rows(arr.reshape(rows) if arr.dtype == np.uint8
+                               else arr.view(np.uint8).reshape(rows), big_l, table, g, mask,
+                               data.reshape(rows[0], rows[1] - big_l),
+                               err.reshape(-1)) <= 1:
+                return torch.from_numpy(data), torch.from_numpy(err)
+    poly_in = poly
     poly = _check_poly(poly)
     big_l = CRC_POLYNOMIALS[poly][0]
-    if (isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dim() >= 1
+    if (KERNELS and isinstance(bits, torch.Tensor) and bits.is_cpu and bits.dim() >= 1
             and bits.shape[-1] >= big_l and bits.numel()
             and bits.dtype in (torch.uint8, torch.int8, torch.bool)):
         # one Numba pass: the check of the values, the syndrome and the copy of the message
@@ -474,6 +497,11 @@ def crc_decode(bits: torch.Tensor, poly: str, mask: int = 0) -> tuple[torch.Tens
         table, g = _byte_tables(poly)
         if _crc_check_rows(rows, big_l, table, g, mask, data.reshape(rows.shape[0], n - big_l),
                            err.reshape(-1)) <= 1:
+            if type(mask) is int and type(poly_in) is str:
+                if len(_CHECKED) >= 256:
+                    _CHECKED.clear()
+                _CHECKED[(bits.shape, bits.dtype, poly_in, mask)] = (
+                    rows.shape, data.shape, err.shape, big_l, table, g)
             return torch.from_numpy(data), torch.from_numpy(err)
     bits = check_bits("bits", bits, min_dim=1)
     n = bits.shape[-1]

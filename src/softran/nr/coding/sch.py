@@ -34,16 +34,22 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_decode, crc_parity
+from softran.nr.coding.crc import crc_byte_tables, crc_decode, crc_length, crc_parity
 from softran.nr.coding.ldpc.decode import DECODE_KERNELS, LDPCDecoder, ldpc_decode
 from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
 from softran.nr.coding.ldpc.rate_match import LDPCRateRecovery, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
-from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ulsch_info
+from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ldpc_segment_info, ulsch_info
+from softran.nr.coding.sch_kernels import sch_check_rows, sch_recover_rows
 from softran.validation import check_allocation, check_bits, check_bool, check_int, check_tensor
 from softran.validation import check_choice
 
 __all__ = ["DLSCHDecoder", "DLSCHEncoder", "ULSCHDecoder", "ULSCHEncoder"]
+
+#: Whether the decoders run their CPU slot path (:mod:`softran.nr.coding.sch_kernels` around
+#: the LDPC decoder, kept workspaces) once a configuration has been decoded (False: the
+#: reference path every call, for tests)
+KERNELS: bool = True
 
 
 class _SCHEncoder(torch.nn.Module):
@@ -111,13 +117,34 @@ class _SCHDecoder(torch.nn.Module):
         #: was made for, checked once; its bits buffer is reused, so the bits kept for HARQ
         #: are copied
         self._ldpc: tuple[tuple[Any, ...], LDPCDecoder] | None = None
-        #: LDPC iterations used per code block in the last call, [..., C] (0 for a block
-        #: kept from an earlier transmission).
-        self.last_iterations: torch.Tensor | None = None
-        #: CRC24B syndrome per code block in the last call, [..., C] (0 = pass).
-        self.last_cb_crc: torch.Tensor | None = None
-        #: Whether each code block's LDPC parity checks held at the end, [..., C].
-        self.last_parity_ok: torch.Tensor | None = None
+        #: the slot path's workspaces (:class:`_SlotPath`) per (G, rv, modulation, layers,
+        #: batch shape)
+        self._slot: dict[tuple[Any, ...], _SlotPath] = {}
+        # the last call's per-code-block results (the properties last_*): tensors, or NumPy
+        # arrays of the slot path turned into tensors when read
+        self._last: dict[str, Any] = {"iterations": None, "cb_crc": None, "parity_ok": None}
+
+    @property
+    def last_iterations(self) -> torch.Tensor | None:
+        """LDPC iterations used per code block in the last call, int32 [..., C] (0 for a
+        block kept from an earlier transmission)."""
+        return self._last_tensor("iterations")
+
+    @property
+    def last_cb_crc(self) -> torch.Tensor | None:
+        """CRC24B syndrome per code block in the last call, int64 [..., C] (0 = pass)."""
+        return self._last_tensor("cb_crc")
+
+    @property
+    def last_parity_ok(self) -> torch.Tensor | None:
+        """Whether each code block's LDPC parity checks held at the end, bool [..., C]."""
+        return self._last_tensor("parity_ok")
+
+    def _last_tensor(self, name: str) -> torch.Tensor | None:
+        value = self._last[name]
+        if isinstance(value, np.ndarray):
+            value = self._last[name] = torch.from_numpy(value)
+        return value
 
     def reset_soft_buffer(self, harq_process: int = 0) -> None:
         """Forget the soft bits accumulated for ``harq_process`` (a new transport block)."""
@@ -151,6 +178,10 @@ class _SCHDecoder(torch.nn.Module):
         """
         llr = check_tensor("llr", llr, min_dim=1)  # NaN: refused by rate_recover_ldpc
         harq_process = check_int("harq_process", harq_process, 0, self.n_harq_processes - 1)
+        if KERNELS and self._ldpc is not None:
+            out = self._slot_path(llr, modulation, n_layers, rv, harq_process, new_data)
+            if out is not None:
+                return out
         info = self.sch_info
         key = (llr.shape[-1], rv, modulation, n_layers)
         recovery = self._recovery.get(key)
@@ -237,10 +268,157 @@ class _SCHDecoder(torch.nn.Module):
             cb_done = parity_ok & (cb_crc == 0) if info.c > 1 else ~error.unsqueeze(-1)
             self._soft[harq_process] = torch.where(error[..., None, None], recovered, 0.0)
             self._done[harq_process] = (bits.clone(), cb_done & error.unsqueeze(-1))
-        # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
-        self.__dict__.update(last_iterations=iterations, last_cb_crc=cb_crc,
-                             last_parity_ok=parity_ok)
+        self._last.update(iterations=iterations, cb_crc=cb_crc, parity_ok=parity_ok)
         return tb, error
+
+    def _slot_path(self, llr: torch.Tensor, modulation: str, n_layers: int, rv: int,
+                   harq_process: int, new_data: bool | torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """:meth:`forward` on the CPU in two Numba passes around the LDPC decoder
+        (:mod:`~softran.nr.coding.sch_kernels`) on kept workspaces, for a configuration the
+        reference path has decoded (and checked) before; the same results. None (nothing
+        changed) where it does not apply: the reference path runs instead."""
+        if not (llr.dtype == torch.float32 and llr.is_cpu and llr.is_contiguous()
+                and not (llr.requires_grad and torch.is_grad_enabled())):
+            return None
+        shape = llr.shape
+        key = (shape, rv, modulation, n_layers)
+        ws = self._slot.get(key)
+        options = (self.max_iterations, self.algorithm, self.scaling, self.offset,
+                   self.early_termination, self.ldpc_kernel)
+        if ws is None or ws.options != options:
+            ws = self._new_slot_path(key)
+            if ws is None:
+                return None
+        info = self.sch_info
+        buffer = self._soft.get(harq_process)
+        combine = buffer is not None and buffer.shape == ws.recovered.shape
+        if combine and not (buffer.dtype == torch.float32 and buffer.is_contiguous()):
+            return None
+        if combine:
+            if isinstance(new_data, bool):
+                ws.fresh[:] = new_data
+            else:
+                ws.fresh[:] = _new_data_mask(new_data, shape[:-1], llr.device).numpy().reshape(-1)
+            done = self._done.get(harq_process)
+            if done is not None and bool((done[1].numpy().reshape(ws.rows, -1)
+                                          & (ws.fresh == 0)[:, None]).any()):
+                return None     # code blocks kept from an earlier transmission
+            soft = buffer.numpy().reshape(ws.recovered_np.shape)
+        else:
+            if not isinstance(new_data, bool):
+                _new_data_mask(new_data, shape[:-1], llr.device)     # checked all the same
+            soft = ws.recovered_np
+        if llr is ws.llr and llr.data_ptr() == ws.llr_ptr:
+            llr_np = ws.llr_np          # the caller's kept buffer again (a receiver's LLRs)
+        else:
+            llr_np = llr.numpy().reshape(ws.rows, -1)
+            ws.llr, ws.llr_ptr, ws.llr_np = llr, llr.data_ptr(), llr_np
+        nan, n_received = sch_recover_rows(llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh,
+                                           combine, ws.received, *ws.recovery.kernel_args)
+        ws.dirty = combine
+        if nan or n_received != ws.received.shape[0]:
+            ws.dirty = True
+            return None         # the NaN error, or code blocks without a soft bit
+        if ws.run is not None:
+            ws.run(ws.flat_np, ws.bits_np, ws.iterations, ws.plan, self.max_iterations,
+                   self.algorithm == "layered-offset-min-sum", self.scaling, self.offset,
+                   self.early_termination)
+            bits_np = ws.bits_np
+        else:
+            bits_t, it, ok = ws.ldpc.decode(ws.flat)
+            bits_np = bits_t.numpy()
+            ws.iterations[:] = np.where(ok.numpy(), it.numpy(), -it.numpy())
+        batch = shape[:-1]
+        c, a = info.c, info.a
+        tb = np.empty((*batch, a), dtype=np.uint8)
+        error = np.empty(batch, dtype=np.bool_)
+        cb_crc = np.empty((*batch, c), dtype=np.int64)
+        iterations = np.empty((*batch, c), dtype=np.int32)
+        parity_ok = np.empty((*batch, c), dtype=np.bool_)
+        failed = sch_check_rows(bits_np, ws.iterations, a, ws.k_prime, ws.l_cb, ws.l_tb,
+                                *ws.tables, ws.scratch, tb.reshape(ws.rows, a),
+                                cb_crc.reshape(ws.rows, c), iterations.reshape(ws.rows, c),
+                                parity_ok.reshape(ws.rows, c), error.reshape(ws.rows))
+        if failed < 0:
+            return None     # a NaN LLR (±inf combined) in the decoder: ldpc_decode's error
+        self._last.update(iterations=iterations, cb_crc=cb_crc, parity_ok=parity_ok)
+        tb_t, error_t = torch.from_numpy(tb), torch.from_numpy(error)
+        if not failed:
+            # a decoded transport block clears its part of the process (module notes)
+            if buffer is not None or harq_process in self._done:
+                self._soft.pop(harq_process, None)
+                self._done.pop(harq_process, None)
+        else:
+            cb_ok = torch.from_numpy(parity_ok & (cb_crc == 0) if c > 1
+                                     else ~error[..., None])
+            ws.dirty = True
+            recovered = ws.recovered
+            self._soft[harq_process] = torch.where(error_t[..., None, None], recovered, 0.0)
+            self._done[harq_process] = (
+                torch.from_numpy(bits_np.reshape(*batch, c, -1)).clone(),
+                cb_ok & error_t.unsqueeze(-1))
+        return tb_t, error_t
+
+    def _new_slot_path(self, key: tuple[Any, ...]) -> _SlotPath | None:
+        """The workspace of the slot path for ``key`` (llr shape, rv, modulation, layers),
+        once the reference path has checked the configuration (its rate recovery and LDPC
+        decoder are kept); None before, or for a batch too large to keep."""
+        shape, rv, modulation, n_layers = key
+        recovery = self._recovery.get((shape[-1], rv, modulation, n_layers))
+        n = self.sch_info.n
+        options = (n, self.max_iterations, self.algorithm, self.scaling, self.offset,
+                   self.early_termination, self.ldpc_kernel)
+        if (recovery is None or self._ldpc is None or self._ldpc[0] != options
+                or not 0 < shape.numel() <= 1 << 24):
+            self._slot.pop(key, None)
+            return None
+        if len(self._slot) >= 16:
+            self._slot.clear()
+        ws = self._slot[key] = _SlotPath(self.sch_info, shape[:-1], recovery, self._ldpc[1])
+        ws.options = options[1:]
+        return ws
+
+
+class _SlotPath:
+    """The kept workspace of :meth:`_SCHDecoder._slot_path` for one (G, rv, modulation,
+    layers, batch shape): the decoder's input [..., C, N] float32 (its zeros and fillers
+    left in place between calls while ``dirty`` is False), its hard bits and iteration
+    counts, the received flags, the new data flags, the CRC tables and scratch."""
+
+    def __init__(self, info: SCHInfo, batch: torch.Size, recovery: LDPCRateRecovery,
+                 ldpc: LDPCDecoder) -> None:
+        c, n, k = info.c, info.n, info.k
+        self.rows = rows = max(1, int(np.prod(tuple(batch), dtype=np.int64)))
+        self.recovery, self.ldpc = recovery, ldpc
+        self.recovered = torch.zeros(*batch, c, n, dtype=torch.float32)
+        self.recovered_np = self.recovered.numpy().reshape(rows, c, n)
+        self.flat = self.recovered.view(rows * c, n)
+        self.flat_np = self.recovered_np.reshape(rows * c, n)
+        self.dirty = True
+        # the caller's LLR tensor of the last call, its data pointer and NumPy view
+        self.llr: torch.Tensor | None = None
+        self.llr_ptr = 0
+        self.llr_np = np.zeros((rows, 0), dtype=np.float32)
+        self.received = np.zeros(rows * c, dtype=np.bool_)
+        self.fresh = np.zeros(rows, dtype=np.uint8)
+        self.iterations = np.zeros(rows * c, dtype=np.int32)
+        #: the decoder options it was made for (max_iterations .. ldpc_kernel)
+        self.options: tuple[Any, ...] = ()
+        self.run: Any = None
+        if ldpc.kernel == "numba-int8":
+            # the fixed-point kernel into kept arrays (what LDPCDecoder.decode runs, without
+            # its per-call tensors)
+            from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_into
+            from softran.nr.coding.ldpc.plan import decode_plan
+
+            self.run, self.plan = decode_fixed_into, decode_plan(info.bgn, info.zc)
+            self.bits_np = np.zeros((rows * c, k), dtype=np.uint8)
+        seg = ldpc_segment_info(info.b, info.bgn)
+        self.k_prime, self.l_cb = seg.k_prime, (seg.l_cb if c > 1 else 0)
+        self.l_tb = crc_length(info.crc)
+        self.tables = (*crc_byte_tables("24B"), *crc_byte_tables(info.crc))
+        self.scratch = np.zeros(max(info.a, k) + 8, dtype=np.uint8)
 
 
 def _received(flat: torch.Tensor) -> tuple[torch.Tensor, bool]:

@@ -26,6 +26,7 @@ path).
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,10 @@ from softran.nr.tables import modulation_order
 from softran.validation import check_allocation, check_int, check_llr, check_tensor
 
 __all__ = ["LDPCRateRecovery", "check_rate_match_args", "rate_match_ldpc", "rate_match_segments",
-           "rate_recover_ldpc"]
+           "rate_recover_ldpc", "rate_recover_rows"]
+
+#: Whether the CPU rate recovery runs the Numba kernel (False: the torch reference, for tests)
+KERNELS: bool = True
 
 # k0 of TS 38.212 Table 5.4.2.1-2: k0 = floor(numerator[rv] N_cb / (denominator Z_c)) Z_c
 _K0_NUMERATORS: dict[int, tuple[int, int, int, int]] = {1: (0, 17, 33, 56), 2: (0, 13, 25, 43)}
@@ -234,6 +238,11 @@ def rate_match_ldpc(cw: torch.Tensor, out_len: int, rv: int, modulation: str,
     return out
 
 
+#: rate_recover_ldpc's configurations checked by an earlier call (llr shape, arguments and
+#: their types) -> (output shape, llr rows shape, output rows shape, rate_recover_rows args)
+_CHECKED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_RATE_TYPES = (float, int, Fraction)
+
 _EMPTY_RUNS = np.zeros((0, 3), dtype=np.int64)
 _EMPTY_IDX = np.zeros(0, dtype=np.int64)
 
@@ -293,34 +302,44 @@ def _recover_plan(bgn: int, zc: int, c: int, fill_start: int, fill_len: int, g: 
 
 @njit(cache=True, nogil=True, inline="always")
 def _take_every(dst, src, step):  # pragma: no cover - compiled
-    """``dst[q] = src[q * step]``; the step a constant in each branch (LLVM vectorises the
+    """``dst[q] = 0 + src[q * step]`` (the sum of the torch reference's scatter-add into
+    zeros: -0.0 becomes +0.0); the step a constant in each branch (LLVM vectorises the
     strided loads only then)."""
     n = dst.shape[0]
+    z = np.float32(0.0)
     if step == 1:
         for q in range(n):
-            dst[q] = src[q]
+            dst[q] = z + src[q]
     elif step == 2:
         for q in range(n):
-            dst[q] = src[2 * q]
+            dst[q] = z + src[2 * q]
     elif step == 4:
         for q in range(n):
-            dst[q] = src[4 * q]
+            dst[q] = z + src[4 * q]
     elif step == 6:
         for q in range(n):
-            dst[q] = src[6 * q]
+            dst[q] = z + src[6 * q]
     elif step == 8:
         for q in range(n):
-            dst[q] = src[8 * q]
+            dst[q] = z + src[8 * q]
     else:
         for q in range(n):
-            dst[q] = src[q * step]
+            dst[q] = z + src[q * step]
 
 
 @njit(cache=True, nogil=True)
-def _recover_rows(llr, out, qm, fill_start, fill_len, c_lo, e_lo, runs_lo, zeros_lo, idx_lo,
-                  rep_lo, e_hi, runs_hi, zeros_hi, idx_hi, rep_hi):  # pragma: no cover
-    """Rate recovery of every row of ``llr`` ``[R, G]`` into ``out`` ``[R, C, N]`` float32 by
-    the plan of :func:`_recover_plan`; returns whether a soft bit was NaN."""
+def rate_recover_rows(llr, out, fill, qm, fill_start, fill_len, c_lo, e_lo, runs_lo, zeros_lo,
+                      idx_lo, rep_lo, e_hi, runs_hi, zeros_hi, idx_hi,
+                      rep_hi):  # pragma: no cover - compiled
+    """LDPC rate recovery of TS 38.212 §5.4.2.1-§5.4.2.2 and §5.5 of every row of ``llr``
+    ``[R, G]`` (float32) into ``out`` ``[R, C, N]`` (float32), for use inside other Numba
+    kernels: the arguments after ``fill`` are :attr:`LDPCRateRecovery.kernel_args` (Q_m, the
+    filler run and the plan of the configuration). Returns whether a soft bit was NaN.
+
+    ``fill`` False leaves the positions that no soft bit reaches (zeros) and the filler
+    positions (+inf) as they are: a caller whose ``out`` already holds them from an earlier
+    call of the same configuration, and was not written since, saves their stores (code
+    blocks with repetition are always zeroed, their soft bits being summed)."""
     nan = False
     c = out.shape[1]
     inf = np.float32(np.inf)
@@ -336,17 +355,23 @@ def _recover_rows(llr, out, qm, fill_start, fill_len, c_lo, e_lo, runs_lo, zeros
                 off = c_lo * e_lo + (r - c_lo) * e_hi
             dst = out[b, r]
             if rep:
-                dst[:] = 0.0
+                for j in range(dst.shape[0]):   # explicit loops: they vectorise
+                    dst[j] = 0.0
                 for j in range(e):
                     dst[idx[j]] += src[off + j]
             else:
-                for t in range(zeros.shape[0]):
-                    z0 = zeros[t, 0]
-                    dst[z0:z0 + zeros[t, 1]] = 0.0
+                if fill:
+                    for t in range(zeros.shape[0]):
+                        z = dst[zeros[t, 0]:zeros[t, 0] + zeros[t, 1]]
+                        for j in range(z.shape[0]):
+                            z[j] = 0.0
                 for t in range(runs.shape[0]):
                     d0, n, s0 = runs[t, 0], runs[t, 1], off + runs[t, 2]
                     _take_every(dst[d0:d0 + n], src[s0:s0 + (n - 1) * qm + 1], qm)
-            dst[fill_start:fill_start + fill_len] = inf
+            if fill or rep:
+                f = dst[fill_start:fill_start + fill_len]
+                for j in range(f.shape[0]):
+                    f[j] = inf
     return nan
 
 
@@ -475,11 +500,24 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
     >>> out.shape, float(out[0, 0]), bool(out[0, 4024 - 2 * 192].isinf())
     (torch.Size([1, 12672]), 1.0, True)
     """
-    llr = check_tensor("llr", llr, min_dim=1)
+    if (KERNELS and type(llr) is torch.Tensor and type(tbs) is int and type(r) in _RATE_TYPES
+            and type(rv) is int and type(modulation) is str and type(n_layers) is int
+            and (n_ref is None or type(n_ref) is int) and llr.dtype == torch.float32
+            and llr.is_cpu and not llr.requires_grad and llr.is_contiguous()):
+        # a configuration checked by an earlier call (same arguments and llr shape): the
+        # kernel into a new tensor, nothing else
+        hit = _CHECKED.get((llr.shape, tbs, r, type(r), rv, modulation, n_layers, n_ref))
+        if hit is not None:
+            out = torch.empty(hit[0], dtype=torch.float32)
+            if not rate_recover_rows(llr.numpy().reshape(hit[1]), out.numpy().reshape(hit[2]),
+                                     True, *hit[3]):
+                return out
+    llr = llr_in = check_tensor("llr", llr, min_dim=1)
     if not llr.is_floating_point():
         check_llr("llr", llr)                                       # the TypeError
     # the CPU kernel looks for NaN while it reads the soft bits (one pass less)
-    fast = llr.device.type == "cpu" and not (llr.requires_grad and torch.is_grad_enabled())
+    fast = (KERNELS and llr.device.type == "cpu"
+            and not (llr.requires_grad and torch.is_grad_enabled()))
     if not fast:
         llr = check_llr("llr", llr)
     g = llr.shape[-1]
@@ -507,10 +545,16 @@ def rate_recover_ldpc(llr: torch.Tensor, tbs: int, r: Any, rv: int, modulation: 
         if llr.dtype != torch.float32 or not llr.is_contiguous():
             llr = llr.to(torch.float32).contiguous()
         out = torch.empty(*batch, info.c, info.n, dtype=torch.float32)
-        if _recover_rows(llr.detach().numpy().reshape(-1, g),
-                         out.numpy().reshape(-1, info.c, info.n), qm, fill_start, fill_len,
-                         *plan):
+        if rate_recover_rows(llr.detach().numpy().reshape(-1, g),
+                             out.numpy().reshape(-1, info.c, info.n), True, qm, fill_start,
+                             fill_len, *plan):
             check_llr("llr", llr)                                   # the NaN error
+        if (llr is llr_in and type(llr) is torch.Tensor and not llr.requires_grad
+                and type(tbs) is int and type(r) in _RATE_TYPES and type(modulation) is str):
+            if len(_CHECKED) >= 256:
+                _CHECKED.clear()
+            _CHECKED[(llr.shape, tbs, r, type(r), rv, modulation, n_layers, n_ref)] = (
+                out.shape, (-1, g), (-1, info.c, info.n), (qm, fill_start, fill_len, *plan))
         return out
     llr = llr.to(torch.float32)
     out = torch.zeros(*batch, info.c, info.n, dtype=torch.float32, device=llr.device)
@@ -562,14 +606,17 @@ class LDPCRateRecovery:
         self.tbs, self.r, self.rv, self.modulation = tbs, r, rv, modulation
         self.n_layers, self.g, self.n_ref, self.qm = n_layers, g, n_ref, qm
         self.c, self.n = info.c, info.n
-        self._fill = (fill_start, fill_len)
         self._plan = _recover_plan(info.bgn, info.zc, info.c, fill_start, fill_len, g, rv, qm,
                                    n_layers, n_ref)
+        #: the arguments of :func:`rate_recover_rows` after ``fill`` for this configuration
+        #: (Q_m, the filler run, the plan), for callers that run it inside their own kernel
+        self.kernel_args: tuple[Any, ...] = (qm, fill_start, fill_len, *self._plan)
         self._out: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray]] = {}
 
     def recover(self, llr: torch.Tensor) -> torch.Tensor:
         """The codeword LLRs ``[..., C, N]`` of ``llr`` ``[..., g]`` (class docstring)."""
-        if not (isinstance(llr, torch.Tensor) and llr.dtype == torch.float32 and llr.is_cpu
+        if not (KERNELS and isinstance(llr, torch.Tensor) and llr.dtype == torch.float32
+                and llr.is_cpu
                 and llr.dim() >= 1 and llr.shape[-1] == self.g and llr.is_contiguous()
                 and llr.numel() and not (llr.requires_grad and torch.is_grad_enabled())):
             return rate_recover_ldpc(llr, self.tbs, self.r, self.rv, self.modulation,
@@ -579,7 +626,7 @@ class LDPCRateRecovery:
         if hit is None:
             out = torch.empty(*batch, self.c, self.n, dtype=torch.float32)
             hit = self._out[batch] = (out, out.numpy().reshape(-1, self.c, self.n))
-        if _recover_rows(llr.detach().numpy().reshape(-1, self.g), hit[1], self.qm,
-                         *self._fill, *self._plan):
+        if rate_recover_rows(llr.detach().numpy().reshape(-1, self.g), hit[1], True,
+                             *self.kernel_args):
             check_llr("llr", llr)                                   # the NaN error
         return hit[0]

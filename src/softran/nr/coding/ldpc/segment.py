@@ -10,6 +10,7 @@ desegmentation is one Numba pass (the check of the bits, the CRC24B of each code
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,6 +28,13 @@ from softran.nr.coding.sch_info import ldpc_segment_info
 from softran.validation import check_bits, check_int, check_tensor
 
 __all__ = ["code_block_desegment_ldpc", "code_block_segment_ldpc"]
+
+#: Whether desegmentation runs its Numba kernel on the CPU (False: the torch reference)
+KERNELS: bool = True
+
+#: code_block_desegment_ldpc's shapes checked by an earlier call: (cbs shape, dtype, bgn,
+#: blklen) -> (rows shape, blk shape, err shape, K', L, batch rows)
+_CHECKED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 @njit(cache=True, nogil=True)
@@ -172,6 +180,20 @@ def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
     >>> bool((blk == x).all()), err.shape, int(err.abs().sum())
     (True, torch.Size([3, 2]), 0)
     """
+    if (KERNELS and type(cbs) is torch.Tensor and type(bgn) is int and type(blklen) is int
+            and cbs.is_cpu and cbs.is_contiguous()):
+        # a shape checked by an earlier call: the kernel alone
+        hit = _CHECKED.get((cbs.shape, cbs.dtype, bgn, blklen))
+        if hit is not None:
+            rows, blk_shape, err_shape, k_prime, l_cb, n_rows = hit
+            blk = np.empty(blk_shape, dtype=np.uint8)
+            err = np.empty(err_shape, dtype=np.int64)
+            arr = cbs.numpy()
+            if _desegment_rows(arr.reshape(rows) if arr.dtype == np.uint8
+                               else arr.view(np.uint8).reshape(rows), k_prime, l_cb,
+                               *_crc24b_tables(), blk.reshape(n_rows, blklen),
+                               err.reshape(rows[:2])) <= 1:
+                return torch.from_numpy(blk), torch.from_numpy(err)
     cbs = check_tensor("cbs", cbs, min_dim=2)
     if cbs.is_floating_point() or cbs.is_complex() or cbs.dtype == torch.bool:
         raise TypeError(f"cbs must be an integer tensor of hard bits, got dtype {cbs.dtype}")
@@ -182,7 +204,7 @@ def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
         raise ValueError(f"cbs has shape {tuple(cbs.shape)}; with blklen = {b} and bgn = {bgn} "
                          f"its last two dimensions must be (C, K) = ({seg.c}, {seg.k})")
     batch = cbs.shape[:-2]
-    if cbs.is_cpu and cbs.dtype in (torch.uint8, torch.int8) and cbs.numel():
+    if KERNELS and cbs.is_cpu and cbs.dtype in (torch.uint8, torch.int8) and cbs.numel():
         rows = cbs.contiguous().numpy()
         rows = (rows if cbs.dtype == torch.uint8 else rows.view(np.uint8)).reshape(-1, seg.c, seg.k)
         blk = np.empty((*batch, b), dtype=np.uint8)      # (torch's reshape costs µs)
@@ -190,6 +212,12 @@ def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
         table, g = _crc24b_tables()
         if _desegment_rows(rows, seg.k_prime, seg.l_cb if seg.c > 1 else 0, table, g,
                            blk.reshape(-1, b), err.reshape(-1, seg.c)) <= 1:
+            if type(bgn) is int and type(blklen) is int:
+                if len(_CHECKED) >= 256:
+                    _CHECKED.clear()
+                _CHECKED[(cbs.shape, cbs.dtype, bgn, blklen)] = (
+                    rows.shape, blk.shape, err.shape, seg.k_prime,
+                    seg.l_cb if seg.c > 1 else 0, rows.shape[0])
             return torch.from_numpy(blk), torch.from_numpy(err)
     data = check_bits("cbs (outside the filler positions)", cbs[..., :seg.k_prime], min_dim=2)
     if seg.c > 1:
