@@ -261,26 +261,25 @@ def _bfp_to_float(octets: np.ndarray, width: int, scale: float, use_scale: bool,
                   out: np.ndarray) -> None:
     """8 mantissas = ``width`` whole bytes, read as two 4-mantissa words with shifts fixed
     by ``width``; ``(m << e) * scale`` as ``m * (2^e scale)`` (the same float64 product:
-    scaling by 2^e is exact)."""
+    scaling by 2^e is exact; without ``scale``, ``m * 2^e`` is the integer ``m << e``)."""
     n = out.shape[0]
     mask = np.uint64((1 << width) - 1)
     sh = np.int64(64 - width)
     eight = np.uint64(8)
-    u = np.empty(24, dtype=np.int64)
+    nb = width if width < 8 else 8
     for p in range(n):
         src = octets[p]
         op = out[p]
         e = np.int64(src[0] & 0x0F)                    # high nibble reserved (ignored)
-        pos = 1
+        se = np.float64(1 << e) * scale if use_scale else np.float64(1 << e)
         for g in range(3):
-            nb = width if width < 8 else 8
-            t = np.uint64(0)
+            pos = 1 + g * width
+            t = np.uint64(0)                           # the first min(w, 8) bytes
             for j in range(nb):
                 t = (t << eight) | np.uint64(src[pos + j])
-            r = np.uint64(0)
+            r = np.uint64(0)                           # the other w - 8
             for j in range(nb, width):
                 r = (r << eight) | np.uint64(src[pos + j])
-            pos += width
             if width < 8:
                 hi = t >> np.uint64(4 * width)
                 lo = t
@@ -293,15 +292,10 @@ def _bfp_to_float(octets: np.ndarray, width: int, scale: float, use_scale: bool,
             b = 8 * g
             for i in range(4):
                 s = np.uint64((3 - i) * width)
-                u[b + i] = np.int64((hi >> s) & mask)
-                u[b + 4 + i] = np.int64((lo >> s) & mask)
-        if use_scale:
-            se = np.float64(1 << e) * scale
-            for i in range(24):
-                op[i] = np.float32(((u[i] << sh) >> sh) * se)    # sign-extended mantissa
-        else:
-            for i in range(24):
-                op[i] = np.float32(((u[i] << sh) >> sh) << e)
+                m0 = (np.int64((hi >> s) & mask) << sh) >> sh    # sign-extended mantissas
+                m1 = (np.int64((lo >> s) & mask) << sh) >> sh
+                op[b + i] = np.float32(m0 * se)
+                op[b + 4 + i] = np.float32(m1 * se)
 
 
 def bfp_to_float(octets: np.ndarray, width: int, scale: float | None) -> np.ndarray:
