@@ -559,11 +559,3 @@ def test_reused_slot_buffer_reads_zero_where_nothing_arrived() -> None:
     prb_mask = mask.repeat_interleave(12, dim=-1)
     assert torch.equal(got[~prb_mask], torch.zeros(int((~prb_mask).sum()), dtype=got.dtype))
     assert torch.equal(got[prb_mask], first[prb_mask])
-
-
-class _NullTransport:
-    def send(self, data: bytes) -> None:
-        pass
-
-    def recv(self, timeout: float | None = None) -> None:
-        return None
