@@ -266,7 +266,7 @@ def _bfp_to_float(octets: np.ndarray, width: int, scale: float, use_scale: bool,
     mask = np.uint64((1 << width) - 1)
     sh = np.int64(64 - width)
     eight = np.uint64(8)
-    nb = width if width < 8 else 8
+    nb = min(8, width)
     for p in range(n):
         src = octets[p]
         op = out[p]
