@@ -30,7 +30,7 @@ from softran.oran.cplane import CPlaneConfig, CPlaneMessage, Section1, decode_cp
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, decode_ecpri
 from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.errors import FronthaulDecodeError
-from softran.oran.radio_header import TimingHeader
+from softran.oran.radio_header import TimingHeader, timing_header_bytes
 from softran.oran.section_extensions import ModCompParamsExt
 from softran.oran.timing import (
     Clock,
@@ -139,9 +139,17 @@ class SlotBuffer:
         return self._raw
 
     def store_target(self) -> np.ndarray:
-        """The array behind :attr:`raw` for writing received PRBs into (their ``received``
-        flags set with them); the PRBs not received are made all-zero when :attr:`raw` is
-        read."""
+        """The array behind :attr:`raw` for writing received PRB fields into
+        (O-RAN.WG4.CUS.0 clause 8.3.3), their ``received`` flags set with them; after
+        :meth:`clear` the PRBs not received become all-zero PRBs when :attr:`raw` is read.
+
+        >>> from softran.oran.endpoints import FronthaulConfig
+        >>> cfg = FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="bfp", width=9)
+        >>> buf = SlotBuffer(cfg); buf.raw[0, 0, :2, 1] = 7; buf.clear(cfg)
+        >>> buf.store_target()[0, 0, 1, 1] = 5; buf.received[0, 0, 1] = True
+        >>> buf.raw[0, 0, :2, 1].tolist()        # PRB 0 not received: the zero PRB again
+        [0, 5]
+        """
         return self._raw
 
     def clear(self, cfg: FronthaulConfig) -> None:
@@ -229,13 +237,6 @@ _ENCODERS = 64
 
 #: one byte per value 0..255 (a Sequence ID as it goes on the wire)
 _BYTE: tuple[bytes, ...] = tuple(bytes((v,)) for v in range(256))
-
-
-@functools.lru_cache(maxsize=256)
-def _timing_bytes(direction: int, frame_id: int, subframe_id: int, slot_id: int,
-                  start_symbol: int) -> bytes:
-    """``TimingHeader(...).to_bytes()`` (checked; remembered: the slots of a frame repeat)."""
-    return TimingHeader(direction, frame_id, subframe_id, slot_id, start_symbol).to_bytes()
 
 
 def _picker(rows: list[int]) -> Callable[[list[int]], list[int]]:
@@ -436,8 +437,8 @@ class Endpoint:
     def _cplane(self, direction: str, frame_id: int, subframe_id: int, slot_id: int,
                 start_symbol: int, num_symbols: int) -> list[tuple[int, bytes, Flow]]:
         cfg = self.config
-        timing = _timing_bytes(int(direction == "DL"), frame_id, subframe_id, slot_id,
-                               start_symbol)
+        timing = timing_header_bytes(int(direction == "DL"), frame_id, subframe_id,
+                                     slot_id, start_symbol)
         due = self._cplane_due(direction, frame_id, subframe_id, slot_id, start_symbol)
         key = (direction, start_symbol, num_symbols)
         parts = self._cplane_parts.get(key)
