@@ -156,3 +156,26 @@ def test_compress_prb_bytes_other_methods_and_bad_input() -> None:
         compress_prb_bytes(torch.full((1, 12), 40000.0 + 0j), "bfp", 9)
     with pytest.raises(ValueError, match="use compress"):
         compress_prb_bytes(iq, "bfp-selective-re", 9)
+
+
+def test_compress_prb_bytes_takes_views_conjugates_and_grad_tensors() -> None:
+    """The slot path reads the IQ through numpy(); a conjugated, strided or grad-tracking
+    tensor (which numpy() refuses, or gives a strided array for) is packed to the bytes of
+    its plain contiguous copy (the reference path: strided and grad-tracking ones)."""
+    from softran.oran.compression import compress_prb_bytes
+
+    iq = _iq(8, (4, 6), 5000.0)
+    for full_scale in (None, 2.5):
+        x = iq if full_scale is None else iq / 32768 * full_scale
+        plain = x.conj().resolve_conj().contiguous()
+        want = compress(plain, "bfp", 9, full_scale=full_scale).to_bytes()
+        strided = plain.transpose(0, 1).contiguous().transpose(0, 1)
+        grad = plain.clone().requires_grad_(True)
+        for variant, both in ((x.conj(), False), (strided, True), (grad, True)):
+            for enabled in (True, False) if both else (True,):
+                _kernels.ENABLED = enabled
+                try:
+                    got = compress_prb_bytes(variant, "bfp", 9, full_scale=full_scale)
+                finally:
+                    _kernels.ENABLED = True
+                assert got.shape == (4, 6, 28) and got.tobytes() == want

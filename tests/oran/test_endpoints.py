@@ -529,3 +529,33 @@ def test_send_queue_keeps_the_order_of_due_times() -> None:
             oru._queue([(0, b"e", g)])
             oru._service_pending()
             assert transport.sent[-1] == b"e" and oru.counters.tx[g].packets == n_g + 1
+
+
+def test_reused_slot_buffer_reads_zero_where_nothing_arrived() -> None:
+    """A slot buffer that served an earlier slot (max_slots = 1) holds the all-zero PRB, not
+    the earlier slot's bytes, wherever the new slot's U-plane did not arrive."""
+    import numpy as np
+
+    cfg = FronthaulConfig(n_prb=24, eaxc_ids=(0, 1), method="bfp", width=9)
+    odu = ODU(cfg, _NullTransport())
+    oru = ORU(cfg, _NullTransport(), max_slots=1)
+    g = torch.randn(2, 14, 288, dtype=torch.complex64,
+                    generator=torch.Generator().manual_seed(3)) * 0.1 * FULL_SCALE_12DB
+    for _, pdu, _ in odu.slot_packets(g, 0, 0, 0):
+        oru.handle(pdu)
+    first = oru.downlink_grid(0, 0, 0)
+    assert first.abs().reshape(2, 14, 24, 12).amax(-1).min() > 0     # no PRB all zero
+    packets = odu.slot_packets(g, 0, 0, 1)
+    dropped = {5, 20}                      # two U-plane messages (after the 2 C-plane ones)
+    for i, (_, pdu, _) in enumerate(packets):
+        if i not in dropped:
+            oru.handle(pdu)
+    got = oru.downlink_grid(0, 0, 1)
+    mask = oru.downlink_received(0, 0, 1)
+    assert int((~mask).sum()) == 2 * 24
+    zero = np.frombuffer(cfg.zero_prb(), dtype=np.uint8)
+    buf = oru._slots[("DL", 0, 0, 1)]
+    assert (buf.raw[~mask.numpy()] == zero).all()
+    prb_mask = mask.repeat_interleave(12, dim=-1)
+    assert torch.equal(got[~prb_mask], torch.zeros(int((~prb_mask).sum()), dtype=got.dtype))
+    assert torch.equal(got[prb_mask], first[prb_mask])

@@ -101,6 +101,7 @@ from softran.oran.radio_header import (
     TimingHeader,
     UdCompHdr,
     bfw_comp_param_bytes,
+    timing_header_bytes,
     ud_comp_param_bytes,
     ud_prb_bytes,
 )
@@ -302,6 +303,7 @@ __all__ = [
     "sequence_gap",
     "slot_after",
     "symbol_start_ns",
+    "timing_header_bytes",
     "ud_comp_hdr",
     "ud_comp_param_bytes",
     "ud_prb_bytes",

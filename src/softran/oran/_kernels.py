@@ -167,34 +167,59 @@ def bfp_from_float(x: np.ndarray, scale: float, width: int, round_saturate: bool
     return mant, expo, int(status)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _put8(cp: np.ndarray, b: int, width: int, op: np.ndarray, pos: int) -> None:
+    """Codes ``cp[b:b + 8]`` as ``width`` whole bytes at ``op[pos:]``, MSB first: two
+    4-code words (``4 width`` <= 64 bits each) whose ``8 width`` bits are written out with
+    shifts fixed by ``width`` (no branch on the data)."""
+    uw = np.uint64(width)
+    mask = np.uint64((1 << width) - 1)
+    ff = np.uint64(0xFF)
+    hi = np.uint64(0)
+    lo = np.uint64(0)
+    for i in range(4):
+        hi = (hi << uw) | (np.uint64(np.int64(cp[b + i])) & mask)
+        lo = (lo << uw) | (np.uint64(np.int64(cp[b + 4 + i])) & mask)
+    if width < 8:                                       # all 8 w bits in one word
+        c = (hi << np.uint64(4 * width)) | lo
+        for j in range(width):
+            op[pos + j] = np.uint8((c >> np.uint64(8 * (width - 1 - j))) & ff)
+    else:                                               # the top 64 bits, then 8 w - 64
+        if width == 16:
+            t = hi
+        else:
+            t = (hi << np.uint64(64 - 4 * width)) | (lo >> np.uint64(8 * width - 64))
+        for j in range(8):
+            op[pos + j] = np.uint8((t >> np.uint64(56 - 8 * j)) & ff)
+        for j in range(width - 8):
+            op[pos + 8 + j] = np.uint8((lo >> np.uint64(8 * (width - 9 - j))) & ff)
+
+
 @njit(cache=True, nogil=True)
 def _pack(codes: np.ndarray, param: np.ndarray, width: int, out: np.ndarray) -> None:
-    """A 64-bit accumulator written out 32 bits at a time (24 w bits = 3 w whole bytes)."""
+    """udCompParam bytes, then 24 codes as 3 groups of :func:`_put8`."""
     n, k = param.shape
-    mask = (1 << width) - 1
-    uw = np.uint64(width)
     for p in range(n):
         for j in range(k):
             out[p, j] = param[p, j]
-        pos = k
-        acc = np.uint64(0)
-        bits = 0
-        for i in range(24):
-            acc = (acc << uw) | np.uint64(np.int64(codes[p, i]) & mask)
-            bits += width
-            if bits >= 32:
-                bits -= 32
-                w32 = acc >> np.uint64(bits)
-                out[p, pos] = np.uint8((w32 >> np.uint64(24)) & np.uint64(0xFF))
-                out[p, pos + 1] = np.uint8((w32 >> np.uint64(16)) & np.uint64(0xFF))
-                out[p, pos + 2] = np.uint8((w32 >> np.uint64(8)) & np.uint64(0xFF))
-                out[p, pos + 3] = np.uint8(w32 & np.uint64(0xFF))
-                pos += 4
-                acc &= (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
-        while bits >= 8:
-            bits -= 8
-            out[p, pos] = np.uint8((acc >> np.uint64(bits)) & np.uint64(0xFF))
-            pos += 1
+    for p in range(n):
+        cp = codes[p]
+        op = out[p][k:]
+        for g in range(3):
+            _put8(cp, 8 * g, width, op, g * width)
+
+
+@njit(cache=True, nogil=True)
+def _pack_bfp(mant: np.ndarray, expo: np.ndarray, width: int, out: np.ndarray) -> None:
+    """:func:`_pack` of BFP PRBs: the exponent (1-D) as the udCompParam byte."""
+    for p in range(out.shape[0]):
+        cp = mant[p]
+        op = out[p]
+        op[0] = np.uint8(expo[p])
+        pos = 1
+        for g in range(3):
+            _put8(cp, 8 * g, width, op, pos)
+            pos += width
 
 
 def pack_prbs(codes: np.ndarray, param: np.ndarray, width: int) -> np.ndarray:
@@ -232,42 +257,45 @@ def unpack_prbs(octets: np.ndarray, k: int, width: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _bfp_to_float(flat: np.ndarray, per_prb: int, width: int, scale: float, use_scale: bool,
+def _bfp_to_float(octets: np.ndarray, width: int, scale: float, use_scale: bool,
                   out: np.ndarray) -> None:
-    """A 64-bit accumulator refilled 32 bits at a time; ``(m << e) * scale`` as
-    ``m * (2^e scale)`` (the same float64 product: scaling by 2^e is exact)."""
+    """8 mantissas = ``width`` whole bytes, read as two 4-mantissa words with shifts fixed
+    by ``width``; ``(m << e) * scale`` as ``m * (2^e scale)`` (the same float64 product:
+    scaling by 2^e is exact; without ``scale``, ``m * 2^e`` is the integer ``m << e``)."""
     n = out.shape[0]
     mask = np.uint64((1 << width) - 1)
-    sign = 1 << (width - 1)
-    full = 1 << width
+    sh = np.int64(64 - width)
+    eight = np.uint64(8)
+    nb = min(8, width)
     for p in range(n):
-        base = p * per_prb
-        end = base + per_prb
-        e = np.int64(flat[base] & 0x0F)                # high nibble reserved (ignored)
-        se = np.float64(1 << e) * scale
-        pos = base + 1
-        acc = np.uint64(0)
-        bits = 0
-        for i in range(24):
-            if bits < width:
-                if pos + 4 <= end:
-                    acc = (acc << np.uint64(32)) | (np.uint64(flat[pos]) << np.uint64(24)) \
-                        | (np.uint64(flat[pos + 1]) << np.uint64(16)) \
-                        | (np.uint64(flat[pos + 2]) << np.uint64(8)) | np.uint64(flat[pos + 3])
-                    pos += 4
-                    bits += 32
-                else:
-                    while bits < width:
-                        acc = (acc << np.uint64(8)) | np.uint64(flat[pos])
-                        pos += 1
-                        bits += 8
-            bits -= width
-            u = np.int64((acc >> np.uint64(bits)) & mask)
-            m = u - full if u >= sign else u
-            if use_scale:
-                out[p, i] = np.float32(m * se)
+        src = octets[p]
+        op = out[p]
+        e = np.int64(src[0] & 0x0F)                    # high nibble reserved (ignored)
+        se = np.float64(1 << e) * scale if use_scale else np.float64(1 << e)
+        for g in range(3):
+            pos = 1 + g * width
+            t = np.uint64(0)                           # the first min(w, 8) bytes
+            for j in range(nb):
+                t = (t << eight) | np.uint64(src[pos + j])
+            r = np.uint64(0)                           # the other w - 8
+            for j in range(nb, width):
+                r = (r << eight) | np.uint64(src[pos + j])
+            if width < 8:
+                hi = t >> np.uint64(4 * width)
+                lo = t
+            elif width == 16:
+                hi = t
+                lo = r
             else:
-                out[p, i] = np.float32(m << e)
+                hi = t >> np.uint64(64 - 4 * width)
+                lo = (t << np.uint64(8 * width - 64)) | r
+            b = 8 * g
+            for i in range(4):
+                s = np.uint64((3 - i) * width)
+                m0 = (np.int64((hi >> s) & mask) << sh) >> sh    # sign-extended mantissas
+                m1 = (np.int64((lo >> s) & mask) << sh) >> sh
+                op[b + i] = np.float32(m0 * se)
+                op[b + 4 + i] = np.float32(m1 * se)
 
 
 def bfp_to_float(octets: np.ndarray, width: int, scale: float | None) -> np.ndarray:
@@ -276,20 +304,21 @@ def bfp_to_float(octets: np.ndarray, width: int, scale: float | None) -> np.ndar
     the 16-bit integers themselves)."""
     out = np.empty((octets.shape[0], 24), dtype=np.float32)
     octets = np.ascontiguousarray(octets)
-    _bfp_to_float(octets.reshape(-1), octets.shape[1], int(width),
-                  1.0 if scale is None else float(scale), scale is not None, out)
+    _bfp_to_float(octets, int(width), 1.0 if scale is None else float(scale),
+                  scale is not None, out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def _bfp_wire(x: np.ndarray, scale: float, width: int, round_sat: bool, mant: np.ndarray,
-              expo: np.ndarray, param: np.ndarray, out: np.ndarray) -> int:
+def _bfp_wire(x: np.ndarray, scale: float, width: int, round_sat: bool,
+              out: np.ndarray) -> int:
+    n = x.shape[0]
+    mant = np.empty((n, 24), dtype=np.int16)           # scratch: few arguments to dispatch
+    expo = np.empty(n, dtype=np.int16)
     status = _bfp_from_float_serial(x, scale, width, round_sat, mant, expo)
     if status != 0:
         return status
-    for p in range(expo.shape[0]):
-        param[p, 0] = np.uint8(expo[p])
-    _pack(mant, param, width, out)
+    _pack_bfp(mant, expo, width, out)
     return 0
 
 
@@ -305,9 +334,5 @@ def bfp_from_float_to_bytes(x: np.ndarray, scale: float, width: int, round_satur
         if status == 0:
             _pack(mant, expo.astype(np.uint8).reshape(n, 1), int(width), out)
         return out, status
-    mant = np.empty((n, 24), dtype=np.int16)
-    expo = np.empty(n, dtype=np.int16)
-    param = np.empty((n, 1), dtype=np.uint8)
-    status = _bfp_wire(x, float(scale), int(width), bool(round_saturate), mant, expo, param,
-                       out)
+    status = _bfp_wire(x, float(scale), int(width), bool(round_saturate), out)
     return out, int(status)

@@ -657,16 +657,20 @@ def compress_prb_bytes(iq: torch.Tensor, method: str, width: int, *,
         raise ValueError(f"method = {method!r}: use compress (its PRBs are not plain bytes of "
                          "one size)")
     if (method == "bfp" and _kernels.ENABLED and type(iq) is torch.Tensor
-            and iq.dtype == torch.complex64 and iq.device.type == "cpu" and iq.dim() >= 2
-            and iq.shape[-1] == _N_RE and iq.is_contiguous() and not iq.is_conj()
-            and not iq.requires_grad and type(width) is int and 1 <= width <= 16
-            and mode in BFP_MODES and _param_bytes("bfp") == 1
+            and type(width) is int and 1 <= width <= 16 and mode in BFP_MODES
             and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
-        x = iq.numpy().view(np.float32).reshape(-1, 2 * _N_RE)
-        scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
-        out, status = _kernels.bfp_from_float_to_bytes(x, scale, width, mode == "round-saturate")
-        if status == 0:
-            return out.reshape(tuple(iq.shape[:-1]) + (out.shape[-1],))
+        try:            # the slot path: numpy() is refused for a tensor that is not a plain
+            a = iq.numpy()            # CPU array (grad, conjugate or negative bit, device)
+        except (RuntimeError, TypeError):
+            a = None
+        if (a is not None and a.dtype == np.complex64 and a.ndim >= 2 and a.shape[-1] == _N_RE
+                and a.flags.c_contiguous and _param_bytes("bfp") == 1):
+            x = a.view(np.float32).reshape(-1, 2 * _N_RE)
+            scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
+            out, status = _kernels.bfp_from_float_to_bytes(x, scale, width,
+                                                           mode == "round-saturate")
+            if status == 0:
+                return out.reshape(a.shape[:-1] + (out.shape[-1],))
     c = compress(iq, method, width, mode=mode, full_scale=full_scale)   # checks, raises
     per = bytes_per_prb(c.method, c.width)
     return np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(

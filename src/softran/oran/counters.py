@@ -219,12 +219,24 @@ class EndpointCounters:
                 self.count_tx(flow, n)
             return
         size = sizes[0]
-        per_flow = Counter(flows)
-        if sum(per_flow.values()) != len(sizes):
-            raise ValueError(f"flows and pdus differ in length ({sum(per_flow.values())} "
-                             f"and {len(sizes)})")
+        # runs of one flow (a slot's messages come eAxC by eAxC, or alternate): a run ends
+        # where the next flow is another object; equal flows of separate runs add up
+        runs: list[tuple[Flow, int]] = []
+        prev: Flow | None = None
+        start = 0
+        i = 0
+        for i, flow in enumerate(flows):
+            if flow is not prev:
+                if prev is not None:
+                    runs.append((prev, i - start))
+                prev, start = flow, i
+        if prev is not None:
+            runs.append((prev, i + 1 - start))
+        total = i + 1 if prev is not None else 0
+        if total != len(sizes):
+            raise ValueError(f"flows and pdus differ in length ({total} and {len(sizes)})")
         tx = self.tx
-        for flow, m in per_flow.items():          # first-seen order, as count_tx would add
+        for flow, m in runs:                      # first-seen order, as count_tx would add
             c = tx.get(flow)
             if c is None:
                 c = tx[flow] = TxCounters()

@@ -25,7 +25,6 @@ Not supported: udCompLen (methods 5..8) and the selective-RE methods 5..8 in gen
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,7 +35,13 @@ from softran.oran._reader import Reader, build
 from softran.oran.bitfield import pack_signed, unpack_signed
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, encode_ecpri, single_message
 from softran.oran.errors import FronthaulDecodeError
-from softran.oran.radio_header import TimingHeader, UdCompHdr, check_message_ids, ud_prb_bytes
+from softran.oran.radio_header import (
+    TimingHeader,
+    UdCompHdr,
+    check_message_ids,
+    timing_header_bytes,
+    ud_prb_bytes,
+)
 from softran.oran.uplane_block import fill_uplane_block, refill_uplane_block
 from softran.validation import check_int, check_tensor
 
@@ -360,7 +365,7 @@ class UPlaneSlotEncoder:
                              f"{getattr(raw, 'dtype', type(raw).__name__)} "
                              f"{getattr(raw, 'shape', '')}")
         if type(frame_id) is type(subframe_id) is type(slot_id) is int:   # not bool, not float
-            timing = _timing_bytes(self.direction, frame_id, subframe_id, slot_id)
+            timing = timing_header_bytes(self.direction, frame_id, subframe_id, slot_id)
         else:
             timing = TimingHeader(self.direction, frame_id, subframe_id, slot_id).to_bytes()
         seq_start = list(seq_start)
@@ -381,13 +386,6 @@ class UPlaneSlotEncoder:
             return [data[o:o + size] for o in range(0, len(data), size)]
         per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
         return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
-
-
-@functools.lru_cache(maxsize=64)
-def _timing_bytes(direction: int, frame_id: int, subframe_id: int, slot_id: int) -> bytes:
-    """``TimingHeader(direction, frame_id, subframe_id, slot_id).to_bytes()`` (checked;
-    remembered: both eAxC of a slot, and its retries, ask for the same bytes)."""
-    return TimingHeader(direction, frame_id, subframe_id, slot_id).to_bytes()
 
 
 def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -> UPlaneMessage:

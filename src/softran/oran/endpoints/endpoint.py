@@ -30,7 +30,7 @@ from softran.oran.cplane import CPlaneConfig, CPlaneMessage, Section1, decode_cp
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, decode_ecpri
 from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.errors import FronthaulDecodeError
-from softran.oran.radio_header import TimingHeader
+from softran.oran.radio_header import TimingHeader, timing_header_bytes
 from softran.oran.section_extensions import ModCompParamsExt
 from softran.oran.timing import (
     Clock,
@@ -113,7 +113,12 @@ class SlotBuffer:
 
     def __init__(self, cfg: FronthaulConfig) -> None:
         n_e, n_s, n_p, b = len(cfg.eaxc_ids), cfg.n_symbols, cfg.n_prb, cfg.prb_bytes
-        self.raw = _zero_raw(cfg).copy()
+        self._cfg = cfg
+        self._zero = _zero_raw(cfg)
+        self._raw = self._zero.copy()
+        # True after clear(): the PRBs not received still hold an earlier slot's bytes, and
+        # become all-zero PRBs when raw is next read (most are overwritten by then)
+        self._stale = False
         self.received = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.expected = np.zeros((n_e, n_s, n_p), dtype=bool)
         self.cplane_seen = np.zeros(n_e, dtype=bool)
@@ -121,11 +126,39 @@ class SlotBuffer:
         # each PRB, -1 where none did
         self.mod_comp = (np.full((n_e, n_s, n_p), -1, dtype=np.int32)
                          if cfg.method == "modulation" else None)
-        assert self.raw.shape[-1] == b
+        assert self._raw.shape[-1] == b
+
+    @property
+    def raw(self) -> np.ndarray:
+        """uint8 ``[n_eaxc, n_symbols, n_prb, prb_bytes]``: the received PRB bytes, the
+        all-zero PRB where none was received."""
+        if self._stale:
+            self._stale = False
+            if not self.received.all():
+                np.copyto(self._raw, self._zero, where=~self.received[..., None])
+        return self._raw
+
+    def store_target(self) -> np.ndarray:
+        """The array behind :attr:`raw` for writing received PRB fields into
+        (O-RAN.WG4.CUS.0 clause 8.3.3), their ``received`` flags set with them; after
+        :meth:`clear` the PRBs not received become all-zero PRBs when :attr:`raw` is read.
+
+        >>> from softran.oran.endpoints import FronthaulConfig
+        >>> cfg = FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="bfp", width=9)
+        >>> buf = SlotBuffer(cfg); buf.raw[0, 0, :2, 1] = 7; buf.clear(cfg)
+        >>> buf.store_target()[0, 0, 1, 1] = 5; buf.received[0, 0, 1] = True
+        >>> buf.raw[0, 0, :2, 1].tolist()        # PRB 0 not received: the zero PRB again
+        [0, 5]
+        """
+        return self._raw
 
     def clear(self, cfg: FronthaulConfig) -> None:
         """Back to the state of a new buffer (the buffer of an evicted slot serves the next)."""
-        np.copyto(self.raw, _zero_raw(cfg))
+        if cfg is not self._cfg:
+            self._cfg, self._zero = cfg, _zero_raw(cfg)
+            if self._zero.shape != self._raw.shape:
+                self._raw = self._zero.copy()
+        self._stale = True
         self.received.fill(False)
         self.expected.fill(False)
         self.cplane_seen.fill(False)
@@ -200,6 +233,10 @@ def _zero_raw(cfg: FronthaulConfig) -> np.ndarray:
 _CPLANE_CACHE = 64
 #: U-plane message layouts per endpoint whose buffers are kept (see Endpoint._uplane_rows)
 _ENCODERS = 64
+
+
+#: one byte per value 0..255 (a Sequence ID as it goes on the wire)
+_BYTE: tuple[bytes, ...] = tuple(bytes((v,)) for v in range(256))
 
 
 def _picker(rows: list[int]) -> Callable[[list[int]], list[int]]:
@@ -305,9 +342,10 @@ class Endpoint:
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
         self._parse_args: dict[str, Any] | None = None
-        # C-plane messages per (direction, eAxC, startSymbolId, numSymbol), sequence and
-        # timing fields zero: a slot's message is a copy with those bytes filled in
-        self._cplane_templates: dict[tuple[str, int, int, int], bytes] = {}
+        # C-plane messages per (direction, startSymbolId, numSymbol), one per eAxC: (flow,
+        # the bytes before the Sequence ID, between it and the timing header, after it)
+        self._cplane_parts: dict[tuple[str, int, int],
+                                 list[tuple[Flow, bytes, bytes, bytes]]] = {}
         self._cplane_decoded: dict[bytes, CPlaneMessage] = {}
         # what a checked section type 1 message of each remembered layout does (same keys)
         self._cplane_plans: dict[bytes, _CPlanePlan] = {}
@@ -317,6 +355,9 @@ class Endpoint:
         # flow of each message)
         self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
                                                            list[Flow]]] = {}
+        # (rows, symbols, chunks) of the U-plane of all eAxC per symbol range (see _uplane)
+        self._uplane_layouts: dict[range, tuple[tuple[int, ...], tuple[int, ...],
+                                                tuple[tuple[int, int], ...]]] = {}
         #: the PRACH flow (:class:`softran.oran.prach.PRACHPath`), ``None``: no PRACH eAxC
         self.prach: Any = None
         #: sends each slot's messages at their due times
@@ -396,33 +437,40 @@ class Endpoint:
     def _cplane(self, direction: str, frame_id: int, subframe_id: int, slot_id: int,
                 start_symbol: int, num_symbols: int) -> list[tuple[int, bytes, Flow]]:
         cfg = self.config
-        timing = TimingHeader(int(direction == "DL"), frame_id, subframe_id, slot_id,
-                              start_symbol)
+        timing = timing_header_bytes(int(direction == "DL"), frame_id, subframe_id,
+                                     slot_id, start_symbol)
         due = self._cplane_due(direction, frame_id, subframe_id, slot_id, start_symbol)
-        out = []
-        exts: tuple[ModCompParamsExt, ...] = ()
-        if cfg.method == "modulation":
-            csf, code = cfg.mod_comp
-            exts = (ModCompParamsExt(csf=int(csf), mod_comp_scaler=code),)
-        for e in cfg.eaxc_ids:
-            flow = Flow("C", direction, e)
-            key = (direction, e, start_symbol, num_symbols)
-            template = self._cplane_templates.get(key)
-            if template is None:
+        key = (direction, start_symbol, num_symbols)
+        parts = self._cplane_parts.get(key)
+        if parts is None:
+            exts: tuple[ModCompParamsExt, ...] = ()
+            if cfg.method == "modulation":
+                csf, code = cfg.mod_comp
+                exts = (ModCompParamsExt(csf=int(csf), mod_comp_scaler=code),)
+            parts = []
+            for e in cfg.eaxc_ids:
                 section = Section1(section_id=SECTION_IDS[direction], start_prbc=0,
                                    num_prbc=cfg.n_prb if cfg.n_prb <= 255 else 0,
                                    num_symbol=num_symbols, re_mask=0xFFF, beam_id=0,
                                    extensions=exts)
-                msg = CPlaneMessage(eaxc_id=e, timing=timing, section_type=1,
-                                    sections=(section,), seq=SeqId(0),
+                msg = CPlaneMessage(eaxc_id=e, timing=TimingHeader.from_bytes(timing),
+                                    section_type=1, sections=(section,), seq=SeqId(0),
                                     ud_comp_hdr=cfg.ud_comp_hdr)
-                template = self._cplane_templates[key] = encode_cplane(msg)
-            pdu = bytearray(template)
-            # ecpriSeqid's Sequence ID and the timing header's frameId / subframeId / slotId
-            # (O-RAN.WG4.CUS.0 clauses 5.1.3.2.8, 7.5.2): bytes 6 and 9-11 of the PDU
-            pdu[6] = self._next_seq(flow).sequence_id
-            pdu[8:12] = timing.to_bytes()
-            out.append((due, bytes(pdu), flow))
+                template = encode_cplane(msg)
+                # a slot's message: ecpriSeqid's Sequence ID (byte 6) and the timing header
+                # (bytes 8-11: frameId / subframeId / slotId / startSymbolId, O-RAN.WG4.CUS.0
+                # clauses 5.1.3.2.8, 7.5.2) filled in between the fixed bytes
+                parts.append((Flow("C", direction, e), template[:6], template[7:8],
+                              template[12:]))
+            if len(self._cplane_parts) >= _ENCODERS:
+                self._cplane_parts.clear()
+            self._cplane_parts[key] = parts
+        seq = self._seq
+        out = []
+        for flow, head, mid, tail in parts:
+            q = seq.get(flow, 0)
+            seq[flow] = (q + 1) & 0xFF
+            out.append((due, b"".join((head, _BYTE[q], mid, timing, tail)), flow))
         return out
 
     def _uplane(self, direction: str, raw: np.ndarray, frame_id: int, subframe_id: int,
@@ -430,13 +478,18 @@ class Endpoint:
                 due_of: Callable[[int], int] | None = None) -> list[tuple[int, bytes, Flow]]:
         """U-plane messages from raw PRB bytes ``[n_eaxc, n_symbols, n_prb, bytes]``: per symbol
         and eAxC, one message per configured PRB chunk."""
-        cfg = self.config
-        chunks = tuple((p0, 0 if n == cfg.n_prb and n > 255 else n)
-                       for p0, n in cfg.uplane_chunks)
-        symbols = tuple(symbols)
-        rows = tuple(range(len(cfg.eaxc_ids)))
+        layout = self._uplane_layouts.get(symbols)
+        if layout is None:
+            cfg = self.config
+            chunks = tuple((p0, 0 if n == cfg.n_prb and n > 255 else n)
+                           for p0, n in cfg.uplane_chunks)
+            if len(self._uplane_layouts) >= _ENCODERS:
+                self._uplane_layouts.clear()
+            layout = self._uplane_layouts[symbols] = (tuple(range(len(cfg.eaxc_ids))),
+                                                      tuple(symbols), chunks)
+        rows, symbol_ids, chunks = layout
         return self._uplane_rows(direction, raw, rows, frame_id, subframe_id, slot_id,
-                                 symbols, chunks, due_of)
+                                 symbol_ids, chunks, due_of)
 
     def _uplane_rows(self, direction: str, raw: np.ndarray, rows: tuple[int, ...],
                      frame_id: int, subframe_id: int, slot_id: int, symbols: tuple[int, ...],
@@ -612,7 +665,7 @@ class Endpoint:
         buf = self._slot((direction, first[3], first[4], first[5]))
         if not buf.cplane_seen.all():
             c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[fields[keep, 1]]))
-        store_uplane_block(block, fields, keep, buf.raw, buf.received)
+        store_uplane_block(block, fields, keep, buf.store_target(), buf.received)
 
     def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
         if msg.message_type == EcpriMessageType.IQ_DATA:
@@ -705,7 +758,8 @@ class Endpoint:
         for s in msg.sections:
             n = s.num_prbu or cfg.n_prb
             prbs = s.start_prbu + np.arange(n) * (s.rb + 1)
-            buf.raw[k, l, prbs] = np.frombuffer(s.prb_payload, dtype=np.uint8).reshape(n, -1)
+            buf.store_target()[k, l, prbs] = np.frombuffer(s.prb_payload,
+                                                            dtype=np.uint8).reshape(n, -1)
             buf.received[k, l, prbs] = True
 
     def _decode_cplane(self, ecpri_msg: EcpriMessage) -> tuple[CPlaneMessage, TimingHeader,
