@@ -102,8 +102,9 @@ from softran.nr.coding.ldpc._simd import (
 from softran.nr.coding.ldpc.decode_kernels import kernel_threads
 from softran.nr.coding.ldpc.plan import DecodePlan
 
-__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_arrays", "decode_fixed_into",
-           "decode_fixed_reference", "fixed_scaling", "quantize_llr"]
+__all__ = ["LLR_TARGET", "FixedDecoder", "decode_fixed", "decode_fixed_arrays",
+           "decode_fixed_into", "decode_fixed_reference", "fixed_decoder", "fixed_scaling",
+           "quantize_llr"]
 
 #: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
 #: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
@@ -129,20 +130,22 @@ def fixed_scaling(scaling: float) -> int:
 @njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _block_scale(x, target, sat):  # pragma: no cover - compiled
     """target / mean|x| over the finite nonzero x below sat (1 if none), NaN if x holds a
-    NaN; the float64 sum is reassociated (vectorised), the same in every kernel and in
-    quantize_llr."""
+    NaN; the float64 sums are reassociated (vectorised), the same in every kernel and in
+    quantize_llr. Every accumulator is a float64 (an integer count beside float64 sums
+    halves LLVM's vector loop's speed): the count is exact below 2**53, and the sum of all
+    |x| (no overflow in float64; +inf stays +inf) is NaN only where some x is."""
     acc = 0.0
-    n = 0
-    nan = 0
+    n = 0.0
+    tot = 0.0
     for i in range(x.shape[0]):
         a = abs(np.float64(x[i]))
         ok = (a > 0.0) & (a < sat)
         acc += a if ok else 0.0
-        n += 1 if ok else 0
-        nan += 1 if np.isnan(a) else 0
-    if nan:
+        n += 1.0 if ok else 0.0
+        tot += a
+    if np.isnan(tot):
         return np.nan
-    if n == 0 or acc <= 0.0:
+    if n == 0.0 or acc <= 0.0:
         return 1.0
     return target * n / acc
 
@@ -583,17 +586,93 @@ def decode_fixed_into(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray,
         raise ValueError(f"iterations must be int32 [B] = [{b}], got "
                          f"{getattr(iterations, 'dtype', None)} "
                          f"{list(getattr(iterations, 'shape', ()))}")
-    if plan.zc >= _SCALAR_BELOW:
-        _decode_vector(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
-                       early)
-        return
-    with kernel_threads(b) as parallel:
-        fn = _decode_parallel if parallel else _decode_serial
-        fn(x, bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
-           np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
-           np.int64(max_iterations), np.int64(1 if offset_ms else 0),
-           np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
-           np.float64(LLR_TARGET), np.float64(_SAT))
+    fixed_decoder(plan, max_iterations, offset_ms, scaling, offset, early).run(x, bits,
+                                                                              iterations)
+
+
+class FixedDecoder:
+    """The kernels of :func:`decode_fixed_into` for one configuration (TS 38.212 §5.3.2
+    codes), its arguments prepared once: ``run(x, bits, iterations)`` decodes into
+    caller-checked arrays (the shapes, dtypes and layout :func:`decode_fixed_into` checks;
+    nothing is checked here) and returns how many blocks held a NaN (iteration count 0).
+    A slot loop pays one Numba dispatch and a thread check per call. The serial vector
+    kernel's workspaces are kept per calling thread.
+
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> dec = FixedDecoder(decode_plan(2, 64), 4, False, 0.75, 0.5, True)
+    >>> x = np.full((2, 50 * 64), 5.0, dtype=np.float32)        # the all-zero codeword
+    >>> x[1, 0] = np.nan
+    >>> bits, iters = np.empty((2, 10 * 64), np.uint8), np.empty(2, np.int32)
+    >>> dec.run(x, bits, iters), iters.tolist(), int(bits[0].sum())
+    (1, [1, 0], 0)
+    """
+
+    def __init__(self, plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
+                 offset: float, early: bool) -> None:
+        self.plan = plan
+        self._vector = plan.zc >= _SCALAR_BELOW
+        if self._vector:
+            self._args: tuple = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col, plan.zc,
+                                 plan.n_cols, max_iterations, 1 if offset_ms else 0,
+                                 fixed_scaling(scaling), float(offset), bool(early),
+                                 LLR_TARGET, _SAT)
+        else:
+            self._args = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
+                          np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
+                          np.int64(max_iterations), np.int64(1 if offset_ms else 0),
+                          np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
+                          np.float64(LLR_TARGET), np.float64(_SAT))
+        self._owned: tuple[int, tuple[np.ndarray, ...]] = (-1, ())  # (thread, workspace)
+
+    def run(self, x: np.ndarray, bits: np.ndarray, iterations: np.ndarray) -> int:
+        """Decode ``x`` into ``bits`` and ``iterations`` (class docstring); the number of
+        blocks with a NaN LLR."""
+        b = x.shape[0]
+        if b <= 1 or torch.get_num_threads() <= 1:     # serial: no thread set-up at all
+            self._serial(x, bits, iterations)
+        else:
+            with kernel_threads(b) as parallel:
+                if not parallel:
+                    self._serial(x, bits, iterations)
+                elif self._vector:
+                    ws = _workspace(self.plan, numba.get_num_threads())
+                    _decode_parallel_v(x, bits, iterations, *self._args, *ws)
+                else:
+                    _decode_parallel(x, bits, iterations, *self._args)
+        return b - int(np.count_nonzero(iterations)) if b else 0
+
+    def _serial(self, x: np.ndarray, bits: np.ndarray, iterations: np.ndarray) -> None:
+        if not self._vector:
+            _decode_serial(x, bits, iterations, *self._args)
+            return
+        owned = self._owned      # one read: another thread may replace it meanwhile
+        ident = threading.get_ident()
+        if owned[0] != ident:
+            owned = self._owned = (ident, _workspace(self.plan))
+        _decode_serial_v(x, bits, iterations, *self._args, *owned[1])
+
+
+_DECODERS: dict[tuple, FixedDecoder] = {}
+
+
+def fixed_decoder(plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
+                  offset: float, early: bool) -> FixedDecoder:
+    """The :class:`FixedDecoder` of a configuration (TS 38.212 §5.3.2 codes), made once and
+    kept (at most 64 configurations; the oldest are dropped).
+
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> fixed_decoder(decode_plan(1, 8), 4, False, 0.75, 0.5, True) is fixed_decoder(
+    ...     decode_plan(1, 8), 4, False, 0.75, 0.5, True)
+    True
+    """
+    key = (plan.bgn, plan.zc, max_iterations, offset_ms, scaling, offset, early)
+    dec = _DECODERS.get(key)
+    if dec is None or dec.plan is not plan:
+        if len(_DECODERS) >= 64:
+            _DECODERS.clear()
+        dec = _DECODERS[key] = FixedDecoder(plan, max_iterations, offset_ms, scaling, offset,
+                                            early)
+    return dec
 
 
 _WORKSPACES = threading.local()
@@ -613,20 +692,6 @@ def _workspace(plan: DecodePlan, n_threads: int = 0) -> tuple[np.ndarray, ...]:
         ws = cache[key] = (_scratch_v(*dims) if n_threads == 0
                            else _scratch_threads(n_threads, *dims))
     return ws
-
-
-def _decode_vector(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray, plan: DecodePlan,
-                   max_iterations: int, offset_ms: bool, scaling: float, offset: float,
-                   early: bool) -> None:
-    args = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col, plan.zc, plan.n_cols)
-    tail = (max_iterations, 1 if offset_ms else 0, fixed_scaling(scaling), float(offset),
-            bool(early), LLR_TARGET, _SAT)
-    with kernel_threads(x.shape[0]) as parallel:
-        if parallel:
-            ws = _workspace(plan, numba.get_num_threads())
-            _decode_parallel_v(x, bits, iterations, *args, *tail, *ws)
-        else:
-            _decode_serial_v(x, bits, iterations, *args, *tail, *_workspace(plan))
 
 
 # ------------------------------------------------------------------------ torch reference
@@ -753,6 +818,16 @@ def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
         v = min(max(v, np.float32(-127.0)), np.float32(127.0))
         r = np.floor(abs(v) + np.float32(0.5))
         out[zz] = np.int16(-r if v < 0 else r)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _copy16(a, src, dst, n):  # pragma: no cover - compiled
+    """a[dst:dst + n] = a[src:src + n] (an indexed loop: LLVM vectorises it; no overlap)."""
+    s_u = np.uint64(src)
+    d_u = np.uint64(dst)
+    for zz in range(n):
+        j = np.uint64(zz)
+        a[d_u + j] = a[s_u + j]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -912,8 +987,11 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
         _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
     for c in range(n_cols):
         o = 2 * c * S
-        for j in range(_W):
-            L[o + zc + j] = L[o + j % zc]
+        if zc >= _W:      # a plain copy (a modulo per lane costs a division: ~20 us a block)
+            _copy16(L, o, o + zc, _W)
+        else:
+            for j in range(_W):
+                L[o + zc + j] = L[o + j % zc]
     # row skipping: a row whose degree-1 column holds only zeros changes nothing
     for i in range(row_ptr.shape[0] - 1):
         c = deg1[i]
