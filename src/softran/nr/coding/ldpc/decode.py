@@ -324,7 +324,8 @@ def _decode_fixed_numpy(llr: torch.Tensor, plan: DecodePlan, batch: torch.Size,
     conversions instead of a few torch operations per call)."""
     from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
 
-    dec = fixed_decoder(plan, max_iterations, offset_ms, scaling, offset, early)
+    dec = fixed_decoder(plan, max_iterations, offset_ms, scaling, offset, early,
+                        parity=return_parity_check)
     x = llr.detach()
     if x.dtype != torch.float32:
         x = x.to(torch.float32)
@@ -449,7 +450,7 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
                 _FIXED_SEEN.clear()
             _FIXED_SEEN[fast_key] = (fixed_decoder(
                 plan, max_iterations, algorithm == "layered-offset-min-sum", scaling, offset,
-                early_termination), kb * zc)
+                early_termination, parity=return_parity_check), kb * zc)
         return out
     flat = llr.detach().reshape(-1, n)
     if algorithm == "sum-product":

@@ -48,6 +48,8 @@ Two Numba kernels run this algorithm, bit for bit (both tested against the refer
   other buffer, so that every store is aligned (measured: misaligned stores cost about as
   much as the rest of the row pass). The serial kernel's workspaces are allocated once per
   (thread, base graph, Zc) and reused. See the comment above ``_iterate_v`` for the layout.
+  The first iteration does not read R (all zero), so R is never cleared; the final parity
+  check runs only where the caller keeps its result (``FixedDecoder``'s ``parity``).
 * the **scalar kernel** for Zc < 16: L is ``[n_cols][2 Zc]`` int16, each
   column stored twice in a row, so that the cyclically shifted view of a column (shift p) is
   the contiguous run ``[p, p + Zc)``; after a row writes a column at that run, the two copies
@@ -56,6 +58,10 @@ Two Numba kernels run this algorithm, bit for bit (both tested against the refer
   intrinsics below). Row processing is fused: one pass over the row's edges (two edges at a
   time) computes ``u`` and updates the running minima and the sign parity; a second pass
   writes R and L. Workspaces: one per call (per thread with ``prange``).
+
+:class:`FixedDecoder` holds one configuration's prepared kernel arguments (what
+:func:`~softran.nr.coding.ldpc.ldpc_decode` and ``LDPCDecoder`` call per slot: one Numba
+dispatch, no thread set-up on one thread, no checks).
 
 Both find NaN inputs while they scale a block (iteration count 0, the caller raises), so
 that :func:`~softran.nr.coding.ldpc.ldpc_decode` needs no separate pass over the LLRs.
@@ -596,7 +602,9 @@ class FixedDecoder:
     caller-checked arrays (the shapes, dtypes and layout :func:`decode_fixed_into` checks;
     nothing is checked here) and returns how many blocks held a NaN (iteration count 0).
     A slot loop pays one Numba dispatch and a thread check per call. The serial vector
-    kernel's workspaces are kept per calling thread.
+    kernel's workspaces are kept per calling thread. ``parity=False`` (no early
+    termination only) lets the vector kernel skip the final parity check when the caller
+    drops the sign of the iteration count: the counts are then positive.
 
     >>> from softran.nr.coding.ldpc.plan import decode_plan
     >>> dec = FixedDecoder(decode_plan(2, 64), 4, False, 0.75, 0.5, True)
@@ -608,14 +616,14 @@ class FixedDecoder:
     """
 
     def __init__(self, plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
-                 offset: float, early: bool) -> None:
+                 offset: float, early: bool, parity: bool = True) -> None:
         self.plan = plan
         self._vector = plan.zc >= _SCALAR_BELOW
         if self._vector:
             self._args: tuple = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col, plan.zc,
                                  plan.n_cols, max_iterations, 1 if offset_ms else 0,
                                  fixed_scaling(scaling), float(offset), bool(early),
-                                 LLR_TARGET, _SAT)
+                                 bool(parity), LLR_TARGET, _SAT)
         else:
             self._args = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
                           np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
@@ -656,7 +664,7 @@ _DECODERS: dict[tuple, FixedDecoder] = {}
 
 
 def fixed_decoder(plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
-                  offset: float, early: bool) -> FixedDecoder:
+                  offset: float, early: bool, parity: bool = True) -> FixedDecoder:
     """The :class:`FixedDecoder` of a configuration (TS 38.212 §5.3.2 codes), made once and
     kept (at most 64 configurations; the oldest are dropped).
 
@@ -665,13 +673,13 @@ def fixed_decoder(plan: DecodePlan, max_iterations: int, offset_ms: bool, scalin
     ...     decode_plan(1, 8), 4, False, 0.75, 0.5, True)
     True
     """
-    key = (plan.bgn, plan.zc, max_iterations, offset_ms, scaling, offset, early)
+    key = (plan.bgn, plan.zc, max_iterations, offset_ms, scaling, offset, early, parity)
     dec = _DECODERS.get(key)
     if dec is None or dec.plan is not plan:
         if len(_DECODERS) >= 64:
             _DECODERS.clear()
         dec = _DECODERS[key] = FixedDecoder(plan, max_iterations, offset_ms, scaling, offset,
-                                            early)
+                                            early, parity)
     return dec
 
 
@@ -870,9 +878,12 @@ def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma
 
 @njit(cache=True, nogil=True)
 def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp, S,
-               max_it, algo, num, off, early):  # pragma: no cover - compiled
+               max_it, algo, num, off, early, parity):  # pragma: no cover - compiled
     """Layered min-sum on one block (layout above); returns the iterations run, negative
-    when the final hard decisions fail a parity check."""
+    when the final hard decisions fail a parity check (checked only with ``early`` or
+    ``parity``; else the count is positive). R is not read in the first iteration (all
+    zero), so nothing needs to clear it: the first iteration writes every message of the
+    active rows, the only ones ever read."""
     n_rows = row_ptr.shape[0] - 1
     offv = splat8(off)
     zero8 = splat8(0)
@@ -898,7 +909,10 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     k = np.uint64(kk)
                     r = RS[k] + z0
                     r = r - zc if r >= zc else r
-                    t = sub16(load16(L, RD[k] + r), widen(load8(R, rb + kk * _W)))
+                    if it == 0:
+                        t = load16(L, RD[k] + r)
+                    else:
+                        t = sub16(load16(L, RD[k] + r), widen(load8(R, rb + kk * _W)))
                     # u = t narrowed to -128..127; |u| as unsigned 0..128 (|-128| = 128):
                     # with m1, m2 starting at 127 the unsigned minima are those of
                     # min(|u|, 127), and pass 2's |u| == m1 differs from the rule only where
@@ -932,7 +946,8 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                 rot[c] = shifts[e0 + k]
         if early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
             return it + 1
-    if not early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
+    if not early and (not parity
+                      or _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S)):
         return max_it
     return -max_it
 
@@ -972,8 +987,8 @@ def _scratch_v(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compil
 
 @njit(cache=True, nogil=True)
 def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                  scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
-                  active):  # pragma: no cover - compiled
+                  scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS, WR, cur,
+                  rot, active):  # pragma: no cover - compiled
     zp = _padded(zc)
     S = zp + _W
     scale = _block_scale(llr, target, sat)
@@ -1003,11 +1018,10 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
                 s |= col[z]
             on = s != 0
         active[i] = on
-    R[:] = 0
     off = int(np.floor(offset * scale + 0.5))
     off = min(off, 127)
     used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp,
-                      S, max_it, algo, scaling_num, off, early)
+                      S, max_it, algo, scaling_num, off, early, parity)
     for c in range(bits.shape[0] // zc):
         o = (2 * c + cur[c]) * S
         r = rot[c]
@@ -1019,12 +1033,12 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
 
 @njit(cache=True, nogil=True)
 def _decode_serial_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                     scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
-                     active):  # pragma: no cover - compiled
+                     scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS, WR,
+                     cur, rot, active):  # pragma: no cover - compiled
     for b in range(llr.shape[0]):
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
-                                 max_it, algo, scaling_num, offset, early, target, sat, L, R, T,
-                                 U, RD, RS, WR, cur, rot, active)
+                                 max_it, algo, scaling_num, offset, early, parity, target, sat,
+                                 L, R, T, U, RD, RS, WR, cur, rot, active)
 
 
 @njit(cache=True, nogil=True)
@@ -1047,13 +1061,13 @@ def _scratch_threads(n_threads, n_rows, n_edges, n_cols, d_max, zc):  # pragma: 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _decode_parallel_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                       scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
-                       active):  # pragma: no cover - compiled
+                       scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS,
+                       WR, cur, rot, active):  # pragma: no cover - compiled
     """The blocks over Numba's threads, each thread on its own row of the stacked
     workspaces (_scratch_threads)."""
     for b in prange(llr.shape[0]):
         t = numba.get_thread_id()
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
-                                 max_it, algo, scaling_num, offset, early, target, sat, L[t],
-                                 R[t], T[t], U[t], RD[t], RS[t], WR[t], cur[t], rot[t],
+                                 max_it, algo, scaling_num, offset, early, parity, target, sat,
+                                 L[t], R[t], T[t], U[t], RD[t], RS[t], WR[t], cur[t], rot[t],
                                  active[t])
