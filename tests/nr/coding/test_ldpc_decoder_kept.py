@@ -235,3 +235,16 @@ def test_fixed_decoder_from_two_threads_equals_one_thread():
     for i in range(2):
         assert all(np.array_equal(b, expect[i][0]) and np.array_equal(t, expect[i][1])
                    for b, t in got[i])
+
+
+def test_without_parity_flag_the_same_bits_and_counts():
+    """Without early termination and without return_parity_check the vector kernel skips
+    the final parity check: the same bits and (unsigned) counts as with the flag, for
+    blocks that pass and blocks that fail their checks."""
+    zc = 64
+    llr = torch.cat([_noisy(1, zc, (2,), 8.0, seed=30), _noisy(1, zc, (2,), -1.0, seed=31)])
+    bits, iters = ldpc_decode(llr, 1, 5, early_termination=False, kernel="numba-int8")
+    bits_p, iters_p, ok = ldpc_decode(llr, 1, 5, early_termination=False, kernel="numba-int8",
+                                      return_parity_check=True)
+    assert ok.tolist() == [True, True, False, False]
+    assert torch.equal(bits, bits_p) and iters.tolist() == iters_p.tolist() == [5] * 4
