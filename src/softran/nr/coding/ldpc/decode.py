@@ -280,6 +280,8 @@ def _decode_layered_triton(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
 
 
 _OPTIONS_SEEN: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
 def _checked_options(bgn: Any, max_iterations: Any, algorithm: Any, scaling: Any, offset: Any,
                      early_termination: Any, return_parity_check: Any, kernel: Any
                      ) -> tuple[int, int, str, float, float, str]:

@@ -670,7 +670,7 @@ _DECODERS: dict[tuple, FixedDecoder] = {}
 def fixed_decoder(plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
                   offset: float, early: bool, parity: bool = True) -> FixedDecoder:
     """The :class:`FixedDecoder` of a configuration (TS 38.212 §5.3.2 codes), made once and
-    kept (at most 64 configurations; the oldest are dropped).
+    kept (at most 64 configurations: the cache is emptied when full).
 
     >>> from softran.nr.coding.ldpc.plan import decode_plan
     >>> fixed_decoder(decode_plan(1, 8), 4, False, 0.75, 0.5, True) is fixed_decoder(
@@ -855,7 +855,8 @@ def _hard_decisions(src, dst):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp, S):  # pragma: no cover
+def _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp,
+                   S):  # pragma: no cover - compiled
     """True if the hard decisions (sign bits of L) satisfy every active check (the lanes
     past Zc of the last run of W masked out). A folded degree-1 edge's posterior is its
     channel value (never rewritten) plus the row's message."""
