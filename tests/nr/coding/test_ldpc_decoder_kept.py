@@ -148,3 +148,103 @@ def test_decode_fixed_into_refuses_arrays_the_kernel_would_write_past():
         decode_fixed_into(x, bits[:1], iters, *args)
     with pytest.raises(ValueError, match="iterations must be"):
         decode_fixed_into(x, bits, iters.astype(np.int64), *args)
+
+
+# ------------------------------------------- ldpc_decode's kept path (arguments seen before)
+
+
+@pytest.mark.parametrize("bgn, zc", [(1, 64), (2, 8)])
+def test_ldpc_decode_repeated_calls_equal_the_integer_reference(bgn, zc):
+    """A second call with the same arguments skips the checks and runs the kept
+    FixedDecoder: results equal decode_fixed_reference's for contiguous, strided, 1-D and
+    3-D inputs, on fresh output tensors each call."""
+    from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_reference
+    from softran.nr.coding.ldpc.plan import decode_plan
+
+    n = (66 if bgn == 1 else 50) * zc
+    plan = decode_plan(bgn, zc)
+    first = None
+    for seed, ebn0 in enumerate([1.0, 4.0]):
+        llr = _noisy(bgn, zc, (2, 3), ebn0, seed=seed)
+        wide = torch.zeros(2, 3, 2 * n)
+        wide[..., ::2] = llr
+        for x in (llr, wide[..., ::2], llr[1, 2], llr.reshape(6, n)):
+            out = ldpc_decode(x, bgn, 5, kernel="numba-int8", return_parity_check=True)
+            ref_bits, ref_it = decode_fixed_reference(x.reshape(-1, n), plan, 5, False, 0.75,
+                                                      0.5, True)
+            batch = x.shape[:-1]
+            assert torch.equal(out[0], ref_bits.reshape(*batch, -1))
+            assert torch.equal(out[1], ref_it.abs().reshape(batch))
+            assert torch.equal(out[2], (ref_it > 0).reshape(batch))
+            if first is None:
+                first = out[0]
+            elif out[0].shape == first.shape:
+                assert out[0].data_ptr() != first.data_ptr()
+
+
+def test_ldpc_decode_kept_path_still_refuses_bad_input():
+    """After a good call, a NaN LLR, a float bgn, a wrong length and a CUDA-less device
+    check are still refused with the checked path's messages."""
+    zc = 16
+    llr = _noisy(2, zc, (2,), 3.0, seed=9)
+    ldpc_decode(llr, 2, 4, kernel="numba-int8")
+    ldpc_decode(llr, 2, 4, kernel="numba-int8")
+    bad = llr.clone()
+    bad[1, 5] = math.nan
+    with pytest.raises(ValueError, match=r"llr contains NaN \(first at index \(1, 5\)\)"):
+        ldpc_decode(bad, 2, 4, kernel="numba-int8")
+    with pytest.raises((TypeError, ValueError), match="bgn"):
+        ldpc_decode(llr, 2.0, 4, kernel="numba-int8")
+    with pytest.raises(ValueError, match="N"):
+        ldpc_decode(llr[:, :-1], 2, 4, kernel="numba-int8")
+    with pytest.raises((TypeError, ValueError), match="max_iterations"):
+        ldpc_decode(llr, 2, 4.0, kernel="numba-int8")
+
+
+def test_fixed_decoder_from_two_threads_equals_one_thread():
+    """One kept FixedDecoder called from two Python threads at once (each its own
+    workspace) gives the results of calls one after the other."""
+    import threading
+
+    import numpy as np
+
+    from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
+    from softran.nr.coding.ldpc.plan import decode_plan
+
+    zc = 64
+    dec = fixed_decoder(decode_plan(1, zc), 8, False, 0.75, 0.5, True)
+    inputs = [_noisy(1, zc, (1,), e, seed=20 + i).numpy() for i, e in enumerate([1.5, 2.5])]
+    expect = []
+    for x in inputs:
+        bits, it = np.empty((1, 22 * zc), np.uint8), np.empty(1, np.int32)
+        dec.run(x, bits, it)
+        expect.append((bits.copy(), it.copy()))
+    got: list[list[tuple[np.ndarray, np.ndarray]]] = [[], []]
+
+    def work(i: int) -> None:
+        for _ in range(20):
+            bits, it = np.empty((1, 22 * zc), np.uint8), np.empty(1, np.int32)
+            dec.run(inputs[i], bits, it)
+            got[i].append((bits, it))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(2):
+        assert all(np.array_equal(b, expect[i][0]) and np.array_equal(t, expect[i][1])
+                   for b, t in got[i])
+
+
+def test_without_parity_flag_the_same_bits_and_counts():
+    """Without early termination and without return_parity_check the vector kernel skips
+    the final parity check: the same bits and (unsigned) counts as with the flag, for
+    blocks that pass and blocks that fail their checks."""
+    zc = 64
+    llr = torch.cat([_noisy(1, zc, (2,), 8.0, seed=30), _noisy(1, zc, (2,), -1.0, seed=31)])
+    bits, iters = ldpc_decode(llr, 1, 5, early_termination=False, kernel="numba-int8")
+    bits_p, iters_p, ok = ldpc_decode(llr, 1, 5, early_termination=False, kernel="numba-int8",
+                                      return_parity_check=True)
+    assert ok.tolist() == [True, True, False, False]
+    assert torch.equal(bits, bits_p) and iters.tolist() == iters_p.tolist() == [5] * 4

@@ -280,7 +280,6 @@ def _decode_layered_triton(llr: torch.Tensor, plan: DecodePlan, max_iterations: 
 
 
 _OPTIONS_SEEN: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-_decode_fixed_arrays: Any = None
 
 
 def _checked_options(bgn: Any, max_iterations: Any, algorithm: Any, scaling: Any, offset: Any,
@@ -325,23 +324,52 @@ def _decode_fixed_numpy(llr: torch.Tensor, plan: DecodePlan, batch: torch.Size,
                         early: bool, return_parity_check: bool) -> tuple[torch.Tensor, ...]:
     """``kernel="numba-int8"`` end to end on NumPy arrays (a few microseconds of tensor
     conversions instead of a few torch operations per call)."""
-    global _decode_fixed_arrays
-    if _decode_fixed_arrays is None:    # imported on first use (Numba compiles on import)
-        from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_arrays
-        _decode_fixed_arrays = decode_fixed_arrays
+    from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
+
+    dec = fixed_decoder(plan, max_iterations, offset_ms, scaling, offset, early,
+                        parity=return_parity_check)
     x = llr.detach()
     if x.dtype != torch.float32:
         x = x.to(torch.float32)
-    x = np.ascontiguousarray(x.numpy().reshape(-1, llr.shape[-1]))
-    bits, iterations = _decode_fixed_arrays(x, plan, max_iterations, offset_ms, scaling, offset,
-                                            early)
-    if not iterations.all():     # a block with a NaN LLR was not decoded: the message
+    return _run_fixed(llr, x, dec, batch, plan.kb * plan.zc, return_parity_check)
+
+
+def _run_fixed(llr: torch.Tensor, x: torch.Tensor, dec: Any, batch: tuple[int, ...], k: int,
+               return_parity_check: bool) -> tuple[torch.Tensor, ...]:
+    """``dec`` (a ``FixedDecoder``) on ``x`` (float32 CPU, the values of ``llr``): new
+    output tensors; a NaN LLR raises check_llr's error."""
+    xn = x.numpy()
+    if not xn.flags.c_contiguous:
+        xn = np.ascontiguousarray(xn)
+    xn = xn.reshape(-1, xn.shape[-1])
+    b = xn.shape[0]
+    bits = np.empty((b, k), dtype=np.uint8)
+    iterations = np.empty(b, dtype=np.int32)
+    if dec.run(xn, bits, iterations):   # a block with a NaN LLR was not decoded: the message
         check_llr("llr", llr)
-    out = (torch.from_numpy(bits.reshape(*batch, plan.kb * plan.zc)),
+    out = (torch.from_numpy(bits.reshape(*batch, k)),
            torch.from_numpy(np.abs(iterations).reshape(batch)))
     if return_parity_check:
         return (*out, torch.from_numpy((iterations > 0).reshape(batch)))
     return out
+
+
+# ldpc_decode's kernel="numba-int8" calls that passed every check once, keyed by the
+# arguments (values and types) and N: (FixedDecoder, K). A hit skips the checks and look-ups.
+_FIXED_SEEN: dict[tuple[Any, ...], tuple[Any, int]] = {}
+
+
+def _fixed_key(n: int, bgn: Any, max_iterations: Any, algorithm: Any, scaling: Any,
+               offset: Any, early_termination: Any, return_parity_check: Any
+               ) -> tuple[Any, ...] | None:
+    key = (n, bgn, type(bgn), max_iterations, type(max_iterations), algorithm,
+           type(algorithm), scaling, type(scaling), offset, type(offset), early_termination,
+           type(early_termination), return_parity_check, type(return_parity_check))
+    try:
+        hash(key)
+    except TypeError:          # an unhashable argument: the checks refuse it
+        return None
+    return key
 
 
 def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
@@ -377,7 +405,17 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     """
     # the fixed-point kernel finds NaN LLRs itself (while it scales each block), so that a
     # small batch does not pay for a separate pass over the data: check_llr runs (and raises)
-    # only when the kernel reports one
+    # only when the kernel reports one. A float32 CPU tensor with arguments seen before goes
+    # straight to the kept kernel call.
+    fast_key = None
+    if (kernel == "numba-int8" and type(llr) is torch.Tensor and llr.dtype == torch.float32
+            and llr.is_cpu and llr.dim() >= 1):
+        fast_key = _fixed_key(llr.shape[-1], bgn, max_iterations, algorithm, scaling, offset,
+                              early_termination, return_parity_check)
+        hit = _FIXED_SEEN.get(fast_key) if fast_key is not None else None
+        if hit is not None:
+            return _run_fixed(llr, llr.detach(), hit[0], llr.shape[:-1], hit[1],
+                              return_parity_check)
     nan_in_kernel = (kernel == "numba-int8" and isinstance(llr, torch.Tensor)
                      and llr.is_floating_point())
     llr = check_tensor("llr", llr, min_dim=1) if nan_in_kernel else check_llr("llr", llr)
@@ -404,9 +442,18 @@ def ldpc_decode(llr: torch.Tensor, bgn: int, max_iterations: int = 8, *,
     plan = decode_plan(bgn, zc)
     batch = llr.shape[:-1]
     if kernel == "numba-int8":
-        return _decode_fixed_numpy(llr, plan, batch, max_iterations,
-                                   algorithm == "layered-offset-min-sum", scaling, offset,
-                                   early_termination, return_parity_check)
+        out = _decode_fixed_numpy(llr, plan, batch, max_iterations,
+                                  algorithm == "layered-offset-min-sum", scaling, offset,
+                                  early_termination, return_parity_check)
+        if fast_key is not None:
+            from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
+
+            if len(_FIXED_SEEN) >= 256:
+                _FIXED_SEEN.clear()
+            _FIXED_SEEN[fast_key] = (fixed_decoder(
+                plan, max_iterations, algorithm == "layered-offset-min-sum", scaling, offset,
+                early_termination, parity=return_parity_check), kb * zc)
+        return out
     flat = llr.detach().reshape(-1, n)
     if algorithm == "sum-product":
         bits, iterations = _decode_sum_product(flat, plan, max_iterations, early_termination)
@@ -473,8 +520,10 @@ class LDPCDecoder:
         self._k = kb * zc
         self._run: Any = None
         if kernel == "numba-int8":
-            from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_into
-            self._run = decode_fixed_into
+            from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
+            self._run = fixed_decoder(self._plan, max_iterations,
+                                      algorithm == "layered-offset-min-sum", scaling, offset,
+                                      early_termination).run
         self._bits: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray, np.ndarray]] = {}
 
     def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -493,11 +542,9 @@ class LDPCDecoder:
             hit = self._bits[batch] = (bits, bits.numpy().reshape(-1, self._k),
                                        np.empty(llr.numel() // self.n, dtype=np.int32))
         bits, flat_bits, iterations = hit
-        self._run(llr.detach().numpy().reshape(-1, self.n), flat_bits, iterations, self._plan,
-                  self.max_iterations, self.algorithm == "layered-offset-min-sum", self.scaling,
-                  self.offset, self.early_termination)
-        if not iterations.all():     # a NaN LLR: ldpc_decode's error
-            return self._public(llr)
+        # the checks above are those of decode_fixed_into: the kept kernel call runs unchecked
+        if self._run(llr.detach().numpy().reshape(-1, self.n), flat_bits, iterations):
+            return self._public(llr)     # a NaN LLR: ldpc_decode's error
         return (bits, torch.from_numpy(np.abs(iterations).reshape(batch)),
                 torch.from_numpy((iterations > 0).reshape(batch)))
 

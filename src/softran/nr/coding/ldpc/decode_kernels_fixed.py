@@ -48,6 +48,12 @@ Two Numba kernels run this algorithm, bit for bit (both tested against the refer
   other buffer, so that every store is aligned (measured: misaligned stores cost about as
   much as the rest of the row pass). The serial kernel's workspaces are allocated once per
   (thread, base graph, Zc) and reused. See the comment above ``_iterate_v`` for the layout.
+  The first iteration does not read R (all zero), so R is never cleared; the final parity
+  check runs only where the caller keeps its result (``FixedDecoder``'s ``parity``). A
+  row's degree-1 parity column (the last edge of every extension row of both base graphs)
+  is folded: its posterior is its channel value plus the row's one message, so the row
+  reads the channel value and stores only the message (about 3 % of the time a block,
+  measured on BG1 Zc = 384).
 * the **scalar kernel** for Zc < 16: L is ``[n_cols][2 Zc]`` int16, each
   column stored twice in a row, so that the cyclically shifted view of a column (shift p) is
   the contiguous run ``[p, p + Zc)``; after a row writes a column at that run, the two copies
@@ -56,6 +62,10 @@ Two Numba kernels run this algorithm, bit for bit (both tested against the refer
   intrinsics below). Row processing is fused: one pass over the row's edges (two edges at a
   time) computes ``u`` and updates the running minima and the sign parity; a second pass
   writes R and L. Workspaces: one per call (per thread with ``prange``).
+
+:class:`FixedDecoder` holds one configuration's prepared kernel arguments (what
+:func:`~softran.nr.coding.ldpc.ldpc_decode` and ``LDPCDecoder`` call per slot: one Numba
+dispatch, no thread set-up on one thread, no checks).
 
 Both find NaN inputs while they scale a block (iteration count 0, the caller raises), so
 that :func:`~softran.nr.coding.ldpc.ldpc_decode` needs no separate pass over the LLRs.
@@ -102,8 +112,9 @@ from softran.nr.coding.ldpc._simd import (
 from softran.nr.coding.ldpc.decode_kernels import kernel_threads
 from softran.nr.coding.ldpc.plan import DecodePlan
 
-__all__ = ["LLR_TARGET", "decode_fixed", "decode_fixed_arrays", "decode_fixed_into",
-           "decode_fixed_reference", "fixed_scaling", "quantize_llr"]
+__all__ = ["LLR_TARGET", "FixedDecoder", "decode_fixed", "decode_fixed_arrays",
+           "decode_fixed_into", "decode_fixed_reference", "fixed_decoder", "fixed_scaling",
+           "quantize_llr"]
 
 #: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
 #: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
@@ -129,20 +140,22 @@ def fixed_scaling(scaling: float) -> int:
 @njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _block_scale(x, target, sat):  # pragma: no cover - compiled
     """target / mean|x| over the finite nonzero x below sat (1 if none), NaN if x holds a
-    NaN; the float64 sum is reassociated (vectorised), the same in every kernel and in
-    quantize_llr."""
+    NaN; the float64 sums are reassociated (vectorised), the same in every kernel and in
+    quantize_llr. Every accumulator is a float64 (an integer count beside float64 sums
+    halves LLVM's vector loop's speed): the count is exact below 2**53, and the sum of all
+    |x| (no overflow in float64; +inf stays +inf) is NaN only where some x is."""
     acc = 0.0
-    n = 0
-    nan = 0
+    n = 0.0
+    tot = 0.0
     for i in range(x.shape[0]):
         a = abs(np.float64(x[i]))
         ok = (a > 0.0) & (a < sat)
         acc += a if ok else 0.0
-        n += 1 if ok else 0
-        nan += 1 if np.isnan(a) else 0
-    if nan:
+        n += 1.0 if ok else 0.0
+        tot += a
+    if np.isnan(tot):
         return np.nan
-    if n == 0 or acc <= 0.0:
+    if n == 0.0 or acc <= 0.0:
         return 1.0
     return target * n / acc
 
@@ -583,17 +596,95 @@ def decode_fixed_into(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray,
         raise ValueError(f"iterations must be int32 [B] = [{b}], got "
                          f"{getattr(iterations, 'dtype', None)} "
                          f"{list(getattr(iterations, 'shape', ()))}")
-    if plan.zc >= _SCALAR_BELOW:
-        _decode_vector(x, bits, iterations, plan, max_iterations, offset_ms, scaling, offset,
-                       early)
-        return
-    with kernel_threads(b) as parallel:
-        fn = _decode_parallel if parallel else _decode_serial
-        fn(x, bits, iterations, plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
-           np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
-           np.int64(max_iterations), np.int64(1 if offset_ms else 0),
-           np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
-           np.float64(LLR_TARGET), np.float64(_SAT))
+    fixed_decoder(plan, max_iterations, offset_ms, scaling, offset, early).run(x, bits,
+                                                                              iterations)
+
+
+class FixedDecoder:
+    """The kernels of :func:`decode_fixed_into` for one configuration (TS 38.212 §5.3.2
+    codes), its arguments prepared once: ``run(x, bits, iterations)`` decodes into
+    caller-checked arrays (the shapes, dtypes and layout :func:`decode_fixed_into` checks;
+    nothing is checked here) and returns how many blocks held a NaN (iteration count 0).
+    A slot loop pays one Numba dispatch and a thread check per call. The serial vector
+    kernel's workspaces are kept per calling thread. ``parity=False`` (no early
+    termination only) lets the vector kernel skip the final parity check when the caller
+    drops the sign of the iteration count: the counts are then positive.
+
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> dec = FixedDecoder(decode_plan(2, 64), 4, False, 0.75, 0.5, True)
+    >>> x = np.full((2, 50 * 64), 5.0, dtype=np.float32)        # the all-zero codeword
+    >>> x[1, 0] = np.nan
+    >>> bits, iters = np.empty((2, 10 * 64), np.uint8), np.empty(2, np.int32)
+    >>> dec.run(x, bits, iters), iters.tolist(), int(bits[0].sum())
+    (1, [1, 0], 0)
+    """
+
+    def __init__(self, plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
+                 offset: float, early: bool, parity: bool = True) -> None:
+        self.plan = plan
+        self._vector = plan.zc >= _SCALAR_BELOW
+        if self._vector:
+            self._args: tuple = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col, plan.zc,
+                                 plan.n_cols, max_iterations, 1 if offset_ms else 0,
+                                 fixed_scaling(scaling), float(offset), bool(early),
+                                 bool(parity), LLR_TARGET, _SAT)
+        else:
+            self._args = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col,
+                          np.int64(plan.zc), np.int64(plan.n_cols), np.int64(plan.d_max),
+                          np.int64(max_iterations), np.int64(1 if offset_ms else 0),
+                          np.int64(fixed_scaling(scaling)), np.float64(offset), bool(early),
+                          np.float64(LLR_TARGET), np.float64(_SAT))
+        self._owned: tuple[int, tuple[np.ndarray, ...]] = (-1, ())  # (thread, workspace)
+
+    def run(self, x: np.ndarray, bits: np.ndarray, iterations: np.ndarray) -> int:
+        """Decode ``x`` into ``bits`` and ``iterations`` (class docstring); the number of
+        blocks with a NaN LLR."""
+        b = x.shape[0]
+        if b <= 1 or torch.get_num_threads() <= 1:     # serial: no thread set-up at all
+            self._serial(x, bits, iterations)
+        else:
+            with kernel_threads(b) as parallel:
+                if not parallel:
+                    self._serial(x, bits, iterations)
+                elif self._vector:
+                    ws = _workspace(self.plan, numba.get_num_threads())
+                    _decode_parallel_v(x, bits, iterations, *self._args, *ws)
+                else:
+                    _decode_parallel(x, bits, iterations, *self._args)
+        return b - int(np.count_nonzero(iterations)) if b else 0
+
+    def _serial(self, x: np.ndarray, bits: np.ndarray, iterations: np.ndarray) -> None:
+        if not self._vector:
+            _decode_serial(x, bits, iterations, *self._args)
+            return
+        owned = self._owned      # one read: another thread may replace it meanwhile
+        ident = threading.get_ident()
+        if owned[0] != ident:
+            owned = self._owned = (ident, _workspace(self.plan))
+        _decode_serial_v(x, bits, iterations, *self._args, *owned[1])
+
+
+_DECODERS: dict[tuple, FixedDecoder] = {}
+
+
+def fixed_decoder(plan: DecodePlan, max_iterations: int, offset_ms: bool, scaling: float,
+                  offset: float, early: bool, parity: bool = True) -> FixedDecoder:
+    """The :class:`FixedDecoder` of a configuration (TS 38.212 §5.3.2 codes), made once and
+    kept (at most 64 configurations: the cache is emptied when full).
+
+    >>> from softran.nr.coding.ldpc.plan import decode_plan
+    >>> fixed_decoder(decode_plan(1, 8), 4, False, 0.75, 0.5, True) is fixed_decoder(
+    ...     decode_plan(1, 8), 4, False, 0.75, 0.5, True)
+    True
+    """
+    key = (plan.bgn, plan.zc, max_iterations, offset_ms, scaling, offset, early, parity)
+    dec = _DECODERS.get(key)
+    if dec is None or dec.plan is not plan:
+        if len(_DECODERS) >= 64:
+            _DECODERS.clear()
+        dec = _DECODERS[key] = FixedDecoder(plan, max_iterations, offset_ms, scaling, offset,
+                                            early, parity)
+    return dec
 
 
 _WORKSPACES = threading.local()
@@ -613,20 +704,6 @@ def _workspace(plan: DecodePlan, n_threads: int = 0) -> tuple[np.ndarray, ...]:
         ws = cache[key] = (_scratch_v(*dims) if n_threads == 0
                            else _scratch_threads(n_threads, *dims))
     return ws
-
-
-def _decode_vector(x: np.ndarray, bits: np.ndarray, iterations: np.ndarray, plan: DecodePlan,
-                   max_iterations: int, offset_ms: bool, scaling: float, offset: float,
-                   early: bool) -> None:
-    args = (plan.row_ptr, plan.cols, plan.shifts, plan.deg1_col, plan.zc, plan.n_cols)
-    tail = (max_iterations, 1 if offset_ms else 0, fixed_scaling(scaling), float(offset),
-            bool(early), LLR_TARGET, _SAT)
-    with kernel_threads(x.shape[0]) as parallel:
-        if parallel:
-            ws = _workspace(plan, numba.get_num_threads())
-            _decode_parallel_v(x, bits, iterations, *args, *tail, *ws)
-        else:
-            _decode_serial_v(x, bits, iterations, *args, *tail, *_workspace(plan))
 
 
 # ------------------------------------------------------------------------ torch reference
@@ -756,6 +833,16 @@ def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _copy16(a, src, dst, n):  # pragma: no cover - compiled
+    """a[dst:dst + n] = a[src:src + n] (an indexed loop: LLVM vectorises it; no overlap)."""
+    s_u = np.uint64(src)
+    d_u = np.uint64(dst)
+    for zz in range(n):
+        j = np.uint64(zz)
+        a[d_u + j] = a[s_u + j]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _padded(zc):  # pragma: no cover - compiled
     """Zc rounded up to a multiple of W."""
     return ((zc + _W - 1) // _W) * _W
@@ -768,9 +855,11 @@ def _hard_decisions(src, dst):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma: no cover
+def _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp,
+                   S):  # pragma: no cover - compiled
     """True if the hard decisions (sign bits of L) satisfy every active check (the lanes
-    past Zc of the last run of W masked out)."""
+    past Zc of the last run of W masked out). A folded degree-1 edge's posterior is its
+    channel value (never rewritten) plus the row's message."""
     last = ((zc - 1) // _W) * _W
     tail = lanes_below16(zc - last)
     for i in range(row_ptr.shape[0] - 1):
@@ -778,14 +867,25 @@ def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma
             continue
         e0 = row_ptr[i]
         e1 = row_ptr[i + 1]
+        d = e1 - e0
+        fold = active[i] == 2
+        er = e1 - 1 if fold else e1
         for z0 in range(0, zc, _W):
             acc = zeros16()
-            for e in range(e0, e1):
+            for e in range(e0, er):
                 c = cols[e]
                 r = shifts[e] - rot[c] + z0
                 r = r + zc if r < 0 else r
                 r = r - zc if r >= zc else r
                 acc = xor16(acc, load16(L, (2 * c + cur[c]) * S + r))
+            if fold:
+                c = cols[er]
+                r = shifts[er] - rot[c] + z0
+                r = r + zc if r < 0 else r
+                r = r - zc if r >= zc else r
+                rb = e0 * zp + (zp - _W - z0) * d
+                acc = xor16(acc, add16(load16(L, (2 * c + cur[c]) * S + r),
+                                       widen(load8(R, rb + (d - 1) * _W))))
             if z0 == last:
                 acc = and16(acc, tail)
             if any_negative16(acc):
@@ -795,9 +895,17 @@ def _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):  # pragma
 
 @njit(cache=True, nogil=True)
 def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp, S,
-               max_it, algo, num, off, early):  # pragma: no cover - compiled
+               max_it, algo, num, off, early, parity):  # pragma: no cover - compiled
     """Layered min-sum on one block (layout above); returns the iterations run, negative
-    when the final hard decisions fail a parity check."""
+    when the final hard decisions fail a parity check (checked only with ``early`` or
+    ``parity``; else the count is positive). R is not read in the first iteration (all
+    zero), so nothing needs to clear it: the first iteration writes every message of the
+    active rows, the only ones ever read.
+
+    Folded rows (``active`` = 2): the last edge's column has degree 1 and is not output, so
+    its posterior is always its channel value q plus this row's message, and t = L - R = q:
+    the edge reads q (its buffer is never rewritten nor rotated) and writes only R (no
+    read of R, no T, no L store); the parity check adds R back. Bit for bit the same."""
     n_rows = row_ptr.shape[0] - 1
     offv = splat8(off)
     zero8 = splat8(0)
@@ -807,6 +915,8 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                 continue
             e0 = row_ptr[i]
             d = row_ptr[i + 1] - e0
+            fold = active[i] == 2
+            dr = d - 1 if fold else d          # edges with a stored posterior
             for k in range(d):
                 c = cols[e0 + k]
                 r = shifts[e0 + k] - rot[c]
@@ -819,11 +929,14 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                 m1 = splat8(127)
                 m2 = splat8(127)
                 sg = zero8
-                for kk in range(d):
+                for kk in range(dr):
                     k = np.uint64(kk)
                     r = RS[k] + z0
                     r = r - zc if r >= zc else r
-                    t = sub16(load16(L, RD[k] + r), widen(load8(R, rb + kk * _W)))
+                    if it == 0:
+                        t = load16(L, RD[k] + r)
+                    else:
+                        t = sub16(load16(L, RD[k] + r), widen(load8(R, rb + kk * _W)))
                     # u = t narrowed to -128..127; |u| as unsigned 0..128 (|-128| = 128):
                     # with m1, m2 starting at 127 the unsigned minima are those of
                     # min(|u|, 127), and pass 2's |u| == m1 differs from the rule only where
@@ -835,13 +948,23 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     m2 = umin8(umax8(a, m1), m2)
                     m1 = umin8(a, m1)
                     sg = xor8(sg, u)
+                if fold:
+                    k = np.uint64(dr)
+                    r = RS[k] + z0
+                    r = r - zc if r >= zc else r
+                    u = narrow8(load16(L, RD[k] + r))       # t = q
+                    store8(U, k * _W, u)
+                    a = abs8(u)
+                    m2 = umin8(umax8(a, m1), m2)
+                    m1 = umin8(a, m1)
+                    sg = xor8(sg, u)
                 if algo == 0:
                     s1 = scale8(m1, num)
                     s2 = scale8(m2, num)
                 else:
                     s1 = max8(sub8(m1, offv), zero8)
                     s2 = max8(sub8(m2, offv), zero8)
-                for kk in range(d):
+                for kk in range(dr):
                     k = np.uint64(kk)
                     u = load8(U, k * _W)
                     rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
@@ -851,13 +974,18 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     store16(L, o, v)
                     if z0 == 0:
                         store16(L, o + zc, v)
-            for k in range(d):
+                if fold:
+                    u = load8(U, np.uint64(dr) * _W)
+                    rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
+                    store8(R, rb + dr * _W, rn)
+            for k in range(dr):
                 c = cols[e0 + k]
                 cur[c] = 1 - cur[c]
                 rot[c] = shifts[e0 + k]
-        if early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
+        if early and _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp, S):
             return it + 1
-    if not early and _syndrome_ok_v(L, cur, rot, active, row_ptr, cols, shifts, zc, S):
+    if not early and (not parity
+                      or _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp, S)):
         return max_it
     return -max_it
 
@@ -892,13 +1020,13 @@ def _scratch_v(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compil
             np.empty(d_max, dtype=np.int64),              # WR: write buffer of each edge
             np.empty(n_cols, dtype=np.int64),             # cur: current buffer per column
             np.empty(n_cols, dtype=np.int64),             # rot: its rotation
-            np.empty(n_rows, dtype=np.bool_))             # active rows
+            np.empty(n_rows, dtype=np.int8))              # active rows (0, 1, 2: folded)
 
 
 @njit(cache=True, nogil=True)
 def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                  scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
-                  active):  # pragma: no cover - compiled
+                  scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS, WR, cur,
+                  rot, active):  # pragma: no cover - compiled
     zp = _padded(zc)
     S = zp + _W
     scale = _block_scale(llr, target, sat)
@@ -912,8 +1040,11 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
         _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
     for c in range(n_cols):
         o = 2 * c * S
-        for j in range(_W):
-            L[o + zc + j] = L[o + j % zc]
+        if zc >= _W:      # a plain copy (a modulo per lane costs a division: ~20 us a block)
+            _copy16(L, o, o + zc, _W)
+        else:
+            for j in range(_W):
+                L[o + zc + j] = L[o + j % zc]
     # row skipping: a row whose degree-1 column holds only zeros changes nothing
     for i in range(row_ptr.shape[0] - 1):
         c = deg1[i]
@@ -924,12 +1055,14 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
             for z in range(zc):
                 s |= col[z]
             on = s != 0
-        active[i] = on
-    R[:] = 0
+        # 2: the row's last edge is its degree-1 column, a parity column (not output):
+        # folded (see _iterate_v)
+        fold = c >= bits.shape[0] // zc and cols[row_ptr[i + 1] - 1] == c
+        active[i] = (2 if fold else 1) if on else 0
     off = int(np.floor(offset * scale + 0.5))
     off = min(off, 127)
     used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp,
-                      S, max_it, algo, scaling_num, off, early)
+                      S, max_it, algo, scaling_num, off, early, parity)
     for c in range(bits.shape[0] // zc):
         o = (2 * c + cur[c]) * S
         r = rot[c]
@@ -941,12 +1074,12 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
 
 @njit(cache=True, nogil=True)
 def _decode_serial_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                     scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
-                     active):  # pragma: no cover - compiled
+                     scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS, WR,
+                     cur, rot, active):  # pragma: no cover - compiled
     for b in range(llr.shape[0]):
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
-                                 max_it, algo, scaling_num, offset, early, target, sat, L, R, T,
-                                 U, RD, RS, WR, cur, rot, active)
+                                 max_it, algo, scaling_num, offset, early, parity, target, sat,
+                                 L, R, T, U, RD, RS, WR, cur, rot, active)
 
 
 @njit(cache=True, nogil=True)
@@ -964,18 +1097,18 @@ def _scratch_threads(n_threads, n_rows, n_edges, n_cols, d_max, zc):  # pragma: 
             np.empty((n_threads, d_max), dtype=np.int64),
             np.empty((n_threads, n_cols), dtype=np.int64),
             np.empty((n_threads, n_cols), dtype=np.int64),
-            np.empty((n_threads, n_rows), dtype=np.bool_))
+            np.empty((n_threads, n_rows), dtype=np.int8))
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _decode_parallel_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                       scaling_num, offset, early, target, sat, L, R, T, U, RD, RS, WR, cur, rot,
-                       active):  # pragma: no cover - compiled
+                       scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS,
+                       WR, cur, rot, active):  # pragma: no cover - compiled
     """The blocks over Numba's threads, each thread on its own row of the stacked
     workspaces (_scratch_threads)."""
     for b in prange(llr.shape[0]):
         t = numba.get_thread_id()
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
-                                 max_it, algo, scaling_num, offset, early, target, sat, L[t],
-                                 R[t], T[t], U[t], RD[t], RS[t], WR[t], cur[t], rot[t],
+                                 max_it, algo, scaling_num, offset, early, parity, target, sat,
+                                 L[t], R[t], T[t], U[t], RD[t], RS[t], WR[t], cur[t], rot[t],
                                  active[t])
