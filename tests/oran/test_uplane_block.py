@@ -12,6 +12,7 @@ from softran.oran import (
     FronthaulDecodeError,
     TimingHeader,
     UdCompHdr,
+    UPlaneBlockParser,
     UPlaneFormat,
     decode_uplane,
     eaxc_lookup,
@@ -49,6 +50,31 @@ def test_fields_are_those_of_decode_uplane() -> None:
     # one run per slot and PRB range: the two chunks alternate
     assert len(set(f[:, 9].tolist())) == 2 and (f[0::2, 9] == f[0, 9]).all()
     assert (_parse(block, direction=0)[:, 0] == 0).all()     # uplink expected: none plain
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 16 + 10 * 28 - 1),
+                          st.integers(0, 255)), max_size=6))
+def test_parser_is_parse_uplane_block_cut_into_runs(
+        changes: list[tuple[int, int, int]]) -> None:
+    """UPlaneBlockParser: the fields of parse_uplane_block and the boundaries where the run
+    key changes (worked out here with numpy), with some bytes of some messages changed."""
+    block = np.frombuffer(b"".join(_messages([(0, 10), (10, 10)])[:6] * 2),
+                          dtype=np.uint8).reshape(12, -1).copy()
+    block[6:, 11] ^= 0x40                                 # the second half: another slot
+    for r, pos, value in changes:
+        block[r, pos] = value
+    parser = UPlaneBlockParser(prb_bytes=28, n_prb_carrier=20, slots_per_subframe=2,
+                               n_symbols=14, direction=1, lookup=LOOKUP)
+    for m in (12, 5, 1, 0):
+        fields, cuts = parser(block[:m])
+        want = _parse(block[:m])
+        run = want[:, 9]
+        assert (fields == want).all()
+        assert cuts == [0, *(np.flatnonzero(run[1:] != run[:-1]) + 1).tolist(), m] if m \
+            else cuts == [0]
+    with pytest.raises(TypeError, match="block"):
+        parser(block[0])
 
 
 @settings(max_examples=300, deadline=None)

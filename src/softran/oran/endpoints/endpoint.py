@@ -40,7 +40,7 @@ from softran.oran.timing import (
     classify_arrival,
 )
 from softran.oran.uplane import UPlaneSlotEncoder, decode_uplane
-from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block, store_uplane_block
+from softran.oran.uplane_block import UPlaneBlockParser, eaxc_lookup, store_uplane_block
 from softran.validation import check_int, check_positive
 
 __all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
@@ -341,7 +341,7 @@ class Endpoint:
         self.block_decoding = True
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
-        self._parse_args: dict[str, Any] | None = None
+        self._parser: UPlaneBlockParser | None = None
         # C-plane messages per (direction, startSymbolId, numSymbol), one per eAxC: (flow,
         # the bytes before the Sequence ID, between it and the timing header, after it)
         self._cplane_parts: dict[tuple[str, int, int],
@@ -542,7 +542,7 @@ class Endpoint:
                 if self.block_decoding and isinstance(pdu, (bytes, bytearray)) \
                         and len(pdu) >= 16 and pdu[1] == 0:
                     block = np.frombuffer(pdu, dtype=np.uint8).reshape(1, -1)
-                    fields = self._parse_uplane(block)
+                    fields, _ = self._parse_uplane(block)
                     if fields[0, 0]:
                         self._uplane_run(block, fields, arrival)
                         return None
@@ -575,9 +575,10 @@ class Endpoint:
                         continue
                     block = np.frombuffer(data, dtype=np.uint8, count=count * size).reshape(
                         count, size)
-                    fields = self._parse_uplane(block)
-                    run = fields[:, 9]
-                    cuts = [0, *(np.flatnonzero(run[1:] != run[:-1]) + 1).tolist(), count]
+                    fields, cuts = self._parse_uplane(block)
+                    if len(cuts) == 2 and fields[0, 0]:         # one run: the whole block
+                        self._uplane_run(block, fields, arrival)
+                        continue
                     for i, j in zip(cuts[:-1], cuts[1:]):
                         if fields[i, 0]:
                             self._uplane_run(block[i:j], fields[i:j], arrival)
@@ -614,15 +615,15 @@ class Endpoint:
             return bad.category
         return None
 
-    def _parse_uplane(self, block: np.ndarray) -> np.ndarray:
-        if self._parse_args is None:
+    def _parse_uplane(self, block: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        if self._parser is None:
             cfg = self.config
-            self._parse_args = dict(
+            self._parser = UPlaneBlockParser(
                 prb_bytes=cfg.prb_bytes, n_prb_carrier=cfg.n_prb,
                 slots_per_subframe=cfg.slots_per_subframe, n_symbols=cfg.n_symbols,
                 direction=int(self._uplane_directions()[0] == "DL"), lookup=self._lookup,
                 ud_comp_hdr=cfg.ud_comp_hdr.to_byte() if cfg.ud_comp_hdr_present else None)
-        return parse_uplane_block(block, **self._parse_args)
+        return self._parser(block)
 
     def _uplane_run(self, block: np.ndarray, fields: np.ndarray, arrival: int) -> None:
         """Plain U-plane messages ``[m, size]`` of one slot and PRB range (their
