@@ -538,6 +538,29 @@ def test_uplink_answers_of_a_batch_are_the_answers_one_by_one() -> None:
     assert a.counters == b.counters
 
 
+def test_uplane_before_cplane_is_counted_as_by_the_full_decoder() -> None:
+    """U-plane of a slot whose C-plane came for one eAxC only (or not at all): the batched
+    receive counts uplane_without_cplane as handle() of each PDU does."""
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9)
+    sender = ODU(cfg, _NullTransport())
+    pdus = [p for _, p, _ in sender.slot_packets(grid, 1, 2, 0)]
+    pdus = pdus[:1] + pdus[2:] + [p for _, p, _ in sender.slot_packets(grid, 1, 2, 1)][2:]
+    a = ORU(cfg, _NullTransport())
+    b = ORU(cfg, _NullTransport())
+    blocks: list[tuple[bytes, int]] = []
+    for p in pdus:
+        if blocks and blocks[-1][1] == len(p):
+            blocks[-1] = (blocks[-1][0] + p, len(p))
+        else:
+            blocks.append((p, len(p)))
+    a.handle_batch(blocks)
+    for p in pdus:
+        b.handle(p)
+    assert a.counters.uplane_without_cplane == 14 + 28    # eAxC 1 of slot 0, all of slot 1
+    _same_state(a, b)
+
+
 def test_send_queue_keeps_the_order_of_due_times() -> None:
     """Queued answers go out by due time, then queue order, whether they were queued in
     that order (kept as a sorted list) or not (a heap, sorted when sent)."""

@@ -20,6 +20,7 @@ from softran.oran import (
     parse_uplane_block,
 )
 from softran.oran.uplane import encode_uplane_symbols
+from softran.oran.uplane_block import store_uplane_block
 
 FMT = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=20)
 LOOKUP = eaxc_lookup([0x10, 0x11])
@@ -113,6 +114,25 @@ def test_fill_is_encode_uplane_symbols_and_bad_arguments() -> None:
     with pytest.raises(ValueError, match="direction"):
         parse_uplane_block(np.zeros((1, 5), np.uint8), prb_bytes=28, n_prb_carrier=20,
                            slots_per_subframe=2, n_symbols=14, direction=2, lookup=LOOKUP)
+
+
+def test_store_counts_the_messages_without_cplane() -> None:
+    """store_uplane_block's count: the stored (kept) messages whose eAxC row has no C-plane."""
+    pdus = _messages([(0, 10), (10, 10)])          # 3 symbols x 2 eAxC x 2 chunks
+    block = np.frombuffer(b"".join(pdus), dtype=np.uint8).reshape(len(pdus), -1)
+    f = _parse(block)
+    keep = np.ones(len(pdus), bool)
+    keep[:3] = False                               # rows 0, 1 (eAxC row 0), 2 (row 1)
+    rows = f[:, 1]
+    for seen, want in (([True, True], 0), ([False, True], int((rows[3:] == 0).sum())),
+                       ([False, False], len(pdus) - 3)):
+        raw = np.zeros((2, 14, 20, 28), np.uint8)
+        got = np.zeros((2, 14, 20), bool)
+        assert store_uplane_block(block, f, keep, raw, got, np.array(seen)) == want
+        assert got.sum() == (len(pdus) - 3) * 10
+    assert store_uplane_block(block, f, keep, raw, got) == 0
+    with pytest.raises(TypeError, match="cplane_seen"):
+        store_uplane_block(block, f, keep, raw, got, np.ones(3, bool))
 
 
 @settings(max_examples=400, deadline=None)

@@ -315,11 +315,12 @@ def refill_uplane_block(out: np.ndarray, raw: np.ndarray, rows: np.ndarray,
 
 @njit(cache=True, nogil=True)
 def _store(block: np.ndarray, fields: np.ndarray, keep: np.ndarray, raw: np.ndarray,
-           received: np.ndarray) -> int:  # pragma: no cover - compiled
+           received: np.ndarray, cplane_seen: np.ndarray) -> int:  # pragma: no cover - compiled
     m, size = block.shape
     n_s = raw.shape[1]
     bpp = raw.shape[3]
     flat = raw.reshape(raw.shape[0] * n_s, raw.shape[2] * bpp)
+    without = 0
     for r in range(m):
         if not keep[r]:
             continue
@@ -330,17 +331,22 @@ def _store(block: np.ndarray, fields: np.ndarray, keep: np.ndarray, raw: np.ndar
             return r                                   # not a plain message of this buffer
         _copy(flat[k * n_s + l, p0 * bpp:p0 * bpp + length], block[r, size - length:])
         received[k, l, p0:p0 + n] = True
-    return -1
+        if not cplane_seen[k]:
+            without += 1
+    return -1 - without
 
 
 def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
-                       raw: np.ndarray, received: np.ndarray) -> None:
+                       raw: np.ndarray, received: np.ndarray,
+                       cplane_seen: np.ndarray | None = None) -> int:
     """Store the PRB bytes of the plain U-plane messages ``block`` ``[m, size]`` whose
     ``keep`` flag is set (their :func:`parse_uplane_block` ``fields``) into ``raw`` uint8
     ``[n_eaxc, n_symbols, n_prb, bytes_per_prb]`` at (eAxC index, symbolId, startPrbu ..)
     and set those PRBs in ``received`` bool ``[n_eaxc, n_symbols, n_prb]`` (O-RAN.WG4.CUS.0
     clause 8.3.3: the PRB fields end the message). A kept row that is not plain, or whose
-    PRBs lie outside ``raw``, is a ``ValueError`` (rows before it are stored).
+    PRBs lie outside ``raw``, is a ``ValueError`` (rows before it are stored). Returns how
+    many stored messages are of an eAxC row whose ``cplane_seen`` (bool ``[n_eaxc]``) is
+    False -- U-plane without C-plane (0 without ``cplane_seen``).
 
     >>> from softran.oran.radio_header import TimingHeader, UdCompHdr
     >>> from softran.oran.uplane import UPlaneFormat, encode_uplane_symbols
@@ -353,6 +359,7 @@ def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
     ...                        n_symbols=14, direction=1, lookup=eaxc_lookup([0]))
     >>> raw = np.zeros_like(sent); got = np.zeros((1, 14, 4), bool)
     >>> store_uplane_block(block, f, np.ones(1, bool), raw, got)
+    0
     >>> bool((raw[0, 5, 1:] == sent[0, 5, 1:]).all()), got[0, 5].tolist(), int(raw[0, 5, 0].max())
     (True, [False, True, True, True], 0)
     """
@@ -363,7 +370,13 @@ def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
                         "bytes_per_prb] and received bool [n_eaxc, n_symbols, n_prb]")
     if fields.shape[0] != block.shape[0] or keep.shape != (block.shape[0],):
         raise ValueError("fields and keep need one row per message of block")
-    bad = _store(block, fields, keep, raw, received)
+    if cplane_seen is None:
+        cplane_seen = np.ones(raw.shape[0], dtype=bool)
+    elif not (isinstance(cplane_seen, np.ndarray) and cplane_seen.dtype == np.bool_
+              and cplane_seen.shape == raw.shape[:1]):
+        raise TypeError("cplane_seen must be bool [n_eaxc]")
+    bad = _store(block, fields, keep, raw, received, cplane_seen)
     if bad >= 0:
         raise ValueError(f"message {bad} is not plain or its PRBs lie outside raw "
                          f"{raw.shape[:3]}: fields {fields[bad].tolist()}")
+    return -1 - bad

@@ -248,6 +248,14 @@ def _picker(rows: list[int]) -> Callable[[list[int]], list[int]]:
     return lambda values: list(get(values))
 
 
+@functools.lru_cache(maxsize=64)
+def _all_true(m: int) -> np.ndarray:
+    """bool ``[m]``, all True, read-only (every message of a run kept)."""
+    keep = np.ones(m, dtype=bool)
+    keep.flags.writeable = False
+    return keep
+
+
 def _cplane_key(payload: bytes) -> bytes:
     """The bytes of a C-plane eCPRI payload that fix what it does, whatever its Sequence ID
     (byte 2) and its frameId / subframeId / slotId / startSymbolId (bytes 5-7)."""
@@ -660,13 +668,12 @@ class Endpoint:
                 t = TimingHeader(int(direction == "DL"), first[3], first[4], first[5],
                                  int(fields[r, 6]))
                 self._classify(flows[k_list[r]], t, arrival)
-        keep = np.ones(m, dtype=bool) if dup is None else ~np.array(dup)
+        keep = _all_true(m) if dup is None else ~np.array(dup)
         if dup is not None and not keep.any():
             return
         buf = self._slot((direction, first[3], first[4], first[5]))
-        if not buf.cplane_seen.all():
-            c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[fields[keep, 1]]))
-        store_uplane_block(block, fields, keep, buf.store_target(), buf.received)
+        c.uplane_without_cplane += store_uplane_block(block, fields, keep, buf.store_target(),
+                                                      buf.received, buf.cplane_seen)
 
     def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
         if msg.message_type == EcpriMessageType.IQ_DATA:
