@@ -858,7 +858,7 @@ class Endpoint:
         if n < 12 or n > 516 or pdu[0] != 0x10 or pdu[1] != 2 or \
                 (pdu[2] << 8 | pdu[3]) != n - 4:
             return False
-        plan = self._cplane_plans.get(_cplane_key(pdu[4:]))
+        plan = self._cplane_plans.get(pdu[4:6] + pdu[7:9] + pdu[12:])   # _cplane_key(pdu[4:])
         if plan is None:
             return False
         word = pdu[10] << 8 | pdu[11]
@@ -996,8 +996,10 @@ class Endpoint:
         """Receive and process PDUs until ``max_packets`` were handled, or no PDU came for
         ``timeout`` seconds (real time). Returns the number handled."""
         if max_packets is not None:
-            max_packets = check_int("max_packets", max_packets, 0)
-        timeout = check_positive("timeout", timeout)
+            if type(max_packets) is not int or max_packets < 0:   # a plain int: checked here
+                max_packets = check_int("max_packets", max_packets, 0)
+        if type(timeout) is not float or not 0.0 < timeout < float("inf"):
+            timeout = check_positive("timeout", timeout)
         n = 0
         recv_batch = getattr(self.transport, "recv_batch", None)
         while max_packets is None or n < max_packets:
