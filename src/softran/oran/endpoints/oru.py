@@ -66,6 +66,8 @@ class ORU(Endpoint):
         # numSymbol)
         self._answer_layouts: dict[tuple[int, int, int, int],
                                    tuple[tuple[tuple[int, int], ...], tuple[int, ...]]] = {}
+        # the same per (id of a read-only PRB array, l0, numSymbol), with that array
+        self._layout_of: dict[tuple[int, int, int], tuple[np.ndarray, Any]] = {}
         #: hold the answer to an uplink C-plane (section types 1 and 3) whose slot has no
         #: samples from ``uplink_source`` / the PRACH source yet, until :meth:`answer_uplink`
         #: of that slot (an O-RU that gets its C-plane before the air time, as O-RAN times it)
@@ -164,7 +166,10 @@ class ORU(Endpoint):
             ta3 = cfg.windows.ta3_min
             due_of = lambda l: self._air("UL", f, sf, s, l) + ta3   # noqa: E731
         per = cfg.uplane_chunks[0][1]
-        if prbs.size and int(prbs[-1]) - int(prbs[0]) == prbs.size - 1:
+        known = self._layout_of.get((id(prbs), l0, num_symbol))
+        if known is not None and known[0] is prbs:  # the remembered (read-only) PRBs again
+            layout = known[1]
+        elif prbs.size and int(prbs[-1]) - int(prbs[0]) == prbs.size - 1:
             # the C-plane's PRBs are increasing (start + j (rb + 1)): here one contiguous run
             p_first = int(prbs[0])
             layout = self._answer_layouts.get((p_first, prbs.size, l0, num_symbol))
@@ -177,6 +182,10 @@ class ORU(Endpoint):
                 self._answer_layouts[(p_first, prbs.size, l0, num_symbol)] = layout
         else:
             layout = self._answer_layout(_chunks_of(np.sort(prbs), per), l0, num_symbol)
+        if known is None and not prbs.flags.writeable:
+            if len(self._layout_of) >= 64:
+                self._layout_of.clear()
+            self._layout_of[(id(prbs), l0, num_symbol)] = (prbs, layout)   # holds prbs: id kept
         chunks, symbols = layout
         if not chunks or not symbols:
             return
