@@ -995,9 +995,8 @@ class Endpoint:
     def receive(self, max_packets: int | None = None, timeout: float = 1.0) -> int:
         """Receive and process PDUs until ``max_packets`` were handled, or no PDU came for
         ``timeout`` seconds (real time). Returns the number handled."""
-        if max_packets is not None:
-            if type(max_packets) is not int or max_packets < 0:   # a plain int: checked here
-                max_packets = check_int("max_packets", max_packets, 0)
+        if max_packets is not None and (type(max_packets) is not int or max_packets < 0):
+            max_packets = check_int("max_packets", max_packets, 0)   # a plain int: checked here
         if type(timeout) is not float or not 0.0 < timeout < float("inf"):
             timeout = check_positive("timeout", timeout)
         n = 0

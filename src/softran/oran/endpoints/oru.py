@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.counters import Flow
+from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.endpoints.endpoint import Endpoint, SlotBuffer, SlotKey
 from softran.oran.timing import Clock
 
