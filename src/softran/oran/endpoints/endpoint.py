@@ -344,8 +344,9 @@ class Endpoint:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # the receive fast path: eAxC index per 16-bit eAxC ID, U-plane flows per eAxC index
-        #: decode runs of plain U-plane messages together (:meth:`handle_batch`); tests switch
-        #: it off to run the full decoder on every PDU, which must have the same effect
+        #: decode runs of plain U-plane messages together (:meth:`handle_batch`; the O-RU also
+        #: encodes the uplink answers of a batch together); tests switch it off to run the
+        #: full decoder on every PDU, which must have the same effect
         self.block_decoding = True
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
