@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+from numba import njit
 
 from softran.oran.compression import CompressedPRBs, decompress, decompress_prb_bytes
 from softran.oran.counters import EndpointCounters, Flow
@@ -283,6 +284,20 @@ def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
     prbs = start + np.arange(count) * (rb + 1)
     prbs.flags.writeable = False
     return prbs
+
+
+@njit(cache=True, nogil=True)
+def _expected_received(expected: np.ndarray, received: np.ndarray
+                       ) -> tuple[int, int]:  # pragma: no cover - compiled
+    """(PRBs expected, PRBs expected and received) of a slot's flattened flags, one pass."""
+    n_e = 0
+    n_r = 0
+    for i in range(expected.size):
+        if expected[i]:
+            n_e += 1
+            if received[i]:
+                n_r += 1
+    return n_e, n_r
 
 
 def _grow_buffers(transport: object) -> None:
@@ -924,10 +939,10 @@ class Endpoint:
 
     def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
         c = self.counters
-        expected = int(np.count_nonzero(buf.expected))
+        expected, received = _expected_received(buf.expected.reshape(-1),
+                                                buf.received.reshape(-1))
         if not expected:
             return
-        received = int(np.count_nonzero(buf.expected & buf.received))
         c.prbs_expected += expected
         c.prbs_received += received
         c.prbs_missing += expected - received
