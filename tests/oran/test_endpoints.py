@@ -507,6 +507,60 @@ def test_repeated_cplane_layouts_have_the_effect_of_the_full_decoder(windows: bo
     assert a.counters == b.counters
 
 
+def test_uplink_answers_of_a_batch_are_the_answers_one_by_one() -> None:
+    """Uplink C-plane arriving in one batch (handle_batch): the O-RU encodes the answers of
+    a slot's eAxC together (ORU._flush_held); the messages sent, their order, Sequence IDs and
+    the counters are those of answering each C-plane message on its own (the full decoder),
+    also with a repeated eAxC, other symbols and a PRACH-free section type 1 in between."""
+    from softran.oran.timing import SimulatedClock
+
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9)
+    clock = SimulatedClock()
+    sender = ODU(cfg, _NullTransport(), clock=clock)
+    pdus: list[bytes] = []
+    for slot in ((3, 2, 0), (3, 2, 1), (4, 0, 1)):
+        pdus += [p for _, p, _ in sender.uplink_packets(*slot)]
+        pdus += [p for _, p, _ in sender.uplink_packets(*slot, start_symbol=3, num_symbols=5)]
+    again = [p for _, p, _ in sender.uplink_packets(4, 0, 1)]      # the same slot again
+    pdus = pdus[:5] + [pdus[4]] + pdus[5:] + again[::-1] + [pdus[0]]  # + duplicates
+    a = ORU(cfg, _ManyTransport(), clock=clock, uplink_source=lambda f, sf, s: grid * (1 + s))
+    b = ORU(cfg, _ManyTransport(), clock=clock, uplink_source=lambda f, sf, s: grid * (1 + s))
+    b.block_decoding = False
+    size = len(pdus[0])
+    assert all(len(p) == size for p in pdus)
+    arrival = 10_000_000
+    assert a.handle_batch([(b"".join(pdus), size)], arrival_ns=arrival) == len(pdus)
+    assert b.handle_batch([(b"".join(pdus), size)], arrival_ns=arrival) == len(pdus)
+    assert len(a.transport.sent) == 2 * (3 * (14 + 5) + 14) and not a._held
+    assert a.transport.sent == b.transport.sent
+    _same_state(a, b)
+    assert a.counters == b.counters
+
+
+def test_uplane_before_cplane_is_counted_as_by_the_full_decoder() -> None:
+    """U-plane of a slot whose C-plane came for one eAxC only (or not at all): the batched
+    receive counts uplane_without_cplane as handle() of each PDU does."""
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9)
+    sender = ODU(cfg, _NullTransport())
+    pdus = [p for _, p, _ in sender.slot_packets(grid, 1, 2, 0)]
+    pdus = pdus[:1] + pdus[2:] + [p for _, p, _ in sender.slot_packets(grid, 1, 2, 1)][2:]
+    a = ORU(cfg, _NullTransport())
+    b = ORU(cfg, _NullTransport())
+    blocks: list[tuple[bytes, int]] = []
+    for p in pdus:
+        if blocks and blocks[-1][1] == len(p):
+            blocks[-1] = (blocks[-1][0] + p, len(p))
+        else:
+            blocks.append((p, len(p)))
+    a.handle_batch(blocks)
+    for p in pdus:
+        b.handle(p)
+    assert a.counters.uplane_without_cplane == 14 + 28    # eAxC 1 of slot 0, all of slot 1
+    _same_state(a, b)
+
+
 def test_send_queue_keeps_the_order_of_due_times() -> None:
     """Queued answers go out by due time, then queue order, whether they were queued in
     that order (kept as a sorted list) or not (a heap, sorted when sent)."""

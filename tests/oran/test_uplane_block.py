@@ -12,6 +12,7 @@ from softran.oran import (
     FronthaulDecodeError,
     TimingHeader,
     UdCompHdr,
+    UPlaneBlockParser,
     UPlaneFormat,
     decode_uplane,
     eaxc_lookup,
@@ -19,6 +20,7 @@ from softran.oran import (
     parse_uplane_block,
 )
 from softran.oran.uplane import encode_uplane_symbols
+from softran.oran.uplane_block import store_uplane_block
 
 FMT = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=20)
 LOOKUP = eaxc_lookup([0x10, 0x11])
@@ -49,6 +51,31 @@ def test_fields_are_those_of_decode_uplane() -> None:
     # one run per slot and PRB range: the two chunks alternate
     assert len(set(f[:, 9].tolist())) == 2 and (f[0::2, 9] == f[0, 9]).all()
     assert (_parse(block, direction=0)[:, 0] == 0).all()     # uplink expected: none plain
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 16 + 10 * 28 - 1),
+                          st.integers(0, 255)), max_size=6))
+def test_parser_is_parse_uplane_block_cut_into_runs(
+        changes: list[tuple[int, int, int]]) -> None:
+    """UPlaneBlockParser: the fields of parse_uplane_block and the boundaries where the run
+    key changes (worked out here with numpy), with some bytes of some messages changed."""
+    block = np.frombuffer(b"".join(_messages([(0, 10), (10, 10)])[:6] * 2),
+                          dtype=np.uint8).reshape(12, -1).copy()
+    block[6:, 11] ^= 0x40                                 # the second half: another slot
+    for r, pos, value in changes:
+        block[r, pos] = value
+    parser = UPlaneBlockParser(prb_bytes=28, n_prb_carrier=20, slots_per_subframe=2,
+                               n_symbols=14, direction=1, lookup=LOOKUP)
+    for m in (12, 5, 1, 0):
+        fields, cuts = parser(block[:m])
+        want = _parse(block[:m])
+        run = want[:, 9]
+        assert (fields == want).all()
+        assert cuts == [0, *(np.flatnonzero(run[1:] != run[:-1]) + 1).tolist(), m] if m \
+            else cuts == [0]
+    with pytest.raises(TypeError, match="block"):
+        parser(block[0])
 
 
 @settings(max_examples=300, deadline=None)
@@ -87,6 +114,25 @@ def test_fill_is_encode_uplane_symbols_and_bad_arguments() -> None:
     with pytest.raises(ValueError, match="direction"):
         parse_uplane_block(np.zeros((1, 5), np.uint8), prb_bytes=28, n_prb_carrier=20,
                            slots_per_subframe=2, n_symbols=14, direction=2, lookup=LOOKUP)
+
+
+def test_store_counts_the_messages_without_cplane() -> None:
+    """store_uplane_block's count: the stored (kept) messages whose eAxC row has no C-plane."""
+    pdus = _messages([(0, 10), (10, 10)])          # 3 symbols x 2 eAxC x 2 chunks
+    block = np.frombuffer(b"".join(pdus), dtype=np.uint8).reshape(len(pdus), -1)
+    f = _parse(block)
+    keep = np.ones(len(pdus), bool)
+    keep[:3] = False                               # rows 0, 1 (eAxC row 0), 2 (row 1)
+    rows = f[:, 1]
+    for seen, want in (([True, True], 0), ([False, True], int((rows[3:] == 0).sum())),
+                       ([False, False], len(pdus) - 3)):
+        raw = np.zeros((2, 14, 20, 28), np.uint8)
+        got = np.zeros((2, 14, 20), bool)
+        assert store_uplane_block(block, f, keep, raw, got, np.array(seen)) == want
+        assert got.sum() == (len(pdus) - 3) * 10
+    assert store_uplane_block(block, f, keep, raw, got) == 0
+    with pytest.raises(TypeError, match="cplane_seen"):
+        store_uplane_block(block, f, keep, raw, got, np.ones(3, bool))
 
 
 @settings(max_examples=400, deadline=None)

@@ -169,6 +169,7 @@ from softran.oran.uplane import (
 )
 from softran.oran.uplane_block import (
     UPLANE_FIELDS,
+    UPlaneBlockParser,
     eaxc_lookup,
     fill_uplane_block,
     parse_uplane_block,
@@ -284,6 +285,7 @@ __all__ = [
     "eaxc_lookup",
     "fill_uplane_block",
     "parse_uplane_block",
+    "UPlaneBlockParser",
     "UPlaneSlotEncoder",
     "refill_uplane_block",
     "mac_bytes",

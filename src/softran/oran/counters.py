@@ -99,7 +99,8 @@ class RxCounters:
 
     def observe(self, sequence_id: int, n_bytes: int) -> bool:
         """Count one received message; True if it is a duplicate."""
-        sequence_id = check_int("sequence_id", sequence_id, 0, 255)
+        if type(sequence_id) is not int or not 0 <= sequence_id <= 255:   # int: checked here
+            sequence_id = check_int("sequence_id", sequence_id, 0, 255)
         self.packets += 1
         self.bytes += n_bytes
         if self._low is None:
@@ -132,7 +133,9 @@ class RxCounters:
         """
         m = len(sequence_ids)
         if m and self._low is not None:
-            first = check_int("sequence_id", sequence_ids[0], 0, 255)
+            first = sequence_ids[0]
+            if type(first) is not int or not 0 <= first <= 255:
+                first = check_int("sequence_id", first, 0, 255)
             step = (first - self._high + 128) % 256 - 128
             try:                                 # consecutive (mod 256) from first on
                 run = 0 < step and step + m - 1 <= 127 and \

@@ -23,7 +23,7 @@ from numba import njit
 
 from softran.validation import check_int
 
-__all__ = ["UPLANE_FIELDS", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block",
+__all__ = ["UPLANE_FIELDS", "UPlaneBlockParser", "eaxc_lookup", "fill_uplane_block", "parse_uplane_block",
            "refill_uplane_block", "store_uplane_block"]
 
 #: Columns of :func:`parse_uplane_block`'s result.
@@ -73,6 +73,23 @@ def _parse(block: np.ndarray, comp_byte: int, prb_bytes: int, n_prb_carrier: int
         out[r, 7] = start
         out[r, 8] = n
         out[r, 9] = (((np.int64(b[9]) << 4 | subframe) << 6 | slot) << 10 | start) << 9 | num
+
+
+@njit(cache=True, nogil=True)
+def _parse_runs(block: np.ndarray, comp_byte: int, prb_bytes: int, n_prb_carrier: int,
+                slots_per_subframe: int, n_symbols: int, direction: int, lookup: np.ndarray,
+                out: np.ndarray, cuts: np.ndarray) -> int:  # pragma: no cover - compiled
+    _parse(block, comp_byte, prb_bytes, n_prb_carrier, slots_per_subframe, n_symbols,
+           direction, lookup, out)
+    m = block.shape[0]
+    n = 1
+    cuts[0] = 0
+    for r in range(1, m):
+        if out[r, 9] != out[r - 1, 9]:
+            cuts[n] = r
+            n += 1
+    cuts[n] = m
+    return n
 
 
 def eaxc_lookup(eaxc_ids: tuple[int, ...] | list[int]) -> np.ndarray:
@@ -133,6 +150,51 @@ def parse_uplane_block(block: np.ndarray, *, prb_bytes: int, n_prb_carrier: int,
     _parse(block, comp, prb_bytes, n_prb_carrier, slots_per_subframe, n_symbols, direction,
            lookup, out)
     return out
+
+
+class UPlaneBlockParser:
+    """:func:`parse_uplane_block` for one configuration (checked once), which also cuts the
+    block into its runs (O-RAN.WG4.CUS.0 clause 8.3): ``parser(block)`` returns the fields
+    and the list of run boundaries ``[0, .., m]`` -- messages ``cuts[i] .. cuts[i + 1] - 1``
+    share one ``run`` key (plain messages of one slot and PRB range; every other message is
+    a run of its own).
+
+    >>> from softran.oran.radio_header import TimingHeader, UdCompHdr
+    >>> from softran.oran.uplane import UPlaneFormat, encode_uplane_symbols
+    >>> fmt = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=4)
+    >>> pdus = encode_uplane_symbols(np.zeros((1, 14, 4, 28), np.uint8), [0],
+    ...                              [TimingHeader(1, 5, 2, 1, l) for l in (3, 4)], [(0, 4)],
+    ...                              [7], section_id=1, fmt=fmt)
+    >>> block = np.frombuffer(b"".join(pdus + pdus[:1]) + bytes(128), np.uint8).reshape(4, -1)
+    >>> parse = UPlaneBlockParser(prb_bytes=28, n_prb_carrier=4, slots_per_subframe=2,
+    ...                           n_symbols=14, direction=1, lookup=eaxc_lookup([0]))
+    >>> fields, cuts = parse(block)
+    >>> cuts, fields[:, 0].tolist()
+    ([0, 3, 4], [1, 1, 1, 0])
+    """
+
+    def __init__(self, *, prb_bytes: int, n_prb_carrier: int, slots_per_subframe: int,
+                 n_symbols: int, direction: int, lookup: np.ndarray,
+                 ud_comp_hdr: int | None = None) -> None:
+        parse_uplane_block(np.zeros((0, 16), np.uint8), prb_bytes=prb_bytes,
+                           n_prb_carrier=n_prb_carrier, slots_per_subframe=slots_per_subframe,
+                           n_symbols=n_symbols, direction=direction, lookup=lookup,
+                           ud_comp_hdr=ud_comp_hdr)          # the checks, once
+        self._args = (-1 if ud_comp_hdr is None else ud_comp_hdr, prb_bytes, n_prb_carrier,
+                      slots_per_subframe, n_symbols, direction, lookup)
+        self._cuts = np.empty(1, dtype=np.int64)
+
+    def __call__(self, block: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        if type(block) is not np.ndarray or block.dtype != np.uint8 or block.ndim != 2:
+            raise TypeError("block must be a uint8 numpy array [m, size]")
+        m = block.shape[0]
+        if self._cuts.shape[0] < m + 1:
+            self._cuts = np.empty(max(m + 1, 2 * self._cuts.shape[0]), dtype=np.int64)
+        out = np.empty((m, len(UPLANE_FIELDS)), dtype=np.int64)
+        if m == 0:
+            return out, [0]
+        n = _parse_runs(block, *self._args, out, self._cuts)
+        return out, ([0, m] if n == 1 else self._cuts[:n + 1].tolist())
 
 
 @njit(cache=True, nogil=True)
@@ -253,11 +315,12 @@ def refill_uplane_block(out: np.ndarray, raw: np.ndarray, rows: np.ndarray,
 
 @njit(cache=True, nogil=True)
 def _store(block: np.ndarray, fields: np.ndarray, keep: np.ndarray, raw: np.ndarray,
-           received: np.ndarray) -> int:  # pragma: no cover - compiled
+           received: np.ndarray, cplane_seen: np.ndarray) -> int:  # pragma: no cover - compiled
     m, size = block.shape
     n_s = raw.shape[1]
     bpp = raw.shape[3]
     flat = raw.reshape(raw.shape[0] * n_s, raw.shape[2] * bpp)
+    without = 0
     for r in range(m):
         if not keep[r]:
             continue
@@ -268,17 +331,22 @@ def _store(block: np.ndarray, fields: np.ndarray, keep: np.ndarray, raw: np.ndar
             return r                                   # not a plain message of this buffer
         _copy(flat[k * n_s + l, p0 * bpp:p0 * bpp + length], block[r, size - length:])
         received[k, l, p0:p0 + n] = True
-    return -1
+        if not cplane_seen[k]:
+            without += 1
+    return -1 - without
 
 
 def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
-                       raw: np.ndarray, received: np.ndarray) -> None:
+                       raw: np.ndarray, received: np.ndarray,
+                       cplane_seen: np.ndarray | None = None) -> int:
     """Store the PRB bytes of the plain U-plane messages ``block`` ``[m, size]`` whose
     ``keep`` flag is set (their :func:`parse_uplane_block` ``fields``) into ``raw`` uint8
     ``[n_eaxc, n_symbols, n_prb, bytes_per_prb]`` at (eAxC index, symbolId, startPrbu ..)
     and set those PRBs in ``received`` bool ``[n_eaxc, n_symbols, n_prb]`` (O-RAN.WG4.CUS.0
     clause 8.3.3: the PRB fields end the message). A kept row that is not plain, or whose
-    PRBs lie outside ``raw``, is a ``ValueError`` (rows before it are stored).
+    PRBs lie outside ``raw``, is a ``ValueError`` (rows before it are stored). Returns how
+    many stored messages are of an eAxC row whose ``cplane_seen`` (bool ``[n_eaxc]``) is
+    False -- U-plane without C-plane (0 without ``cplane_seen``).
 
     >>> from softran.oran.radio_header import TimingHeader, UdCompHdr
     >>> from softran.oran.uplane import UPlaneFormat, encode_uplane_symbols
@@ -291,6 +359,7 @@ def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
     ...                        n_symbols=14, direction=1, lookup=eaxc_lookup([0]))
     >>> raw = np.zeros_like(sent); got = np.zeros((1, 14, 4), bool)
     >>> store_uplane_block(block, f, np.ones(1, bool), raw, got)
+    0
     >>> bool((raw[0, 5, 1:] == sent[0, 5, 1:]).all()), got[0, 5].tolist(), int(raw[0, 5, 0].max())
     (True, [False, True, True, True], 0)
     """
@@ -301,7 +370,13 @@ def store_uplane_block(block: np.ndarray, fields: np.ndarray, keep: np.ndarray,
                         "bytes_per_prb] and received bool [n_eaxc, n_symbols, n_prb]")
     if fields.shape[0] != block.shape[0] or keep.shape != (block.shape[0],):
         raise ValueError("fields and keep need one row per message of block")
-    bad = _store(block, fields, keep, raw, received)
+    if cplane_seen is None:
+        cplane_seen = np.ones(raw.shape[0], dtype=bool)
+    elif not (isinstance(cplane_seen, np.ndarray) and cplane_seen.dtype == np.bool_
+              and cplane_seen.shape == raw.shape[:1]):
+        raise TypeError("cplane_seen must be bool [n_eaxc]")
+    bad = _store(block, fields, keep, raw, received, cplane_seen)
     if bad >= 0:
         raise ValueError(f"message {bad} is not plain or its PRBs lie outside raw "
                          f"{raw.shape[:3]}: fields {fields[bad].tolist()}")
+    return -1 - bad

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+from numba import njit
 
 from softran.oran.compression import CompressedPRBs, decompress, decompress_prb_bytes
 from softran.oran.counters import EndpointCounters, Flow
@@ -40,7 +41,7 @@ from softran.oran.timing import (
     classify_arrival,
 )
 from softran.oran.uplane import UPlaneSlotEncoder, decode_uplane
-from softran.oran.uplane_block import eaxc_lookup, parse_uplane_block, store_uplane_block
+from softran.oran.uplane_block import UPlaneBlockParser, eaxc_lookup, store_uplane_block
 from softran.validation import check_int, check_positive
 
 __all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
@@ -248,6 +249,14 @@ def _picker(rows: list[int]) -> Callable[[list[int]], list[int]]:
     return lambda values: list(get(values))
 
 
+@functools.lru_cache(maxsize=64)
+def _all_true(m: int) -> np.ndarray:
+    """bool ``[m]``, all True, read-only (every message of a run kept)."""
+    keep = np.ones(m, dtype=bool)
+    keep.flags.writeable = False
+    return keep
+
+
 def _cplane_key(payload: bytes) -> bytes:
     """The bytes of a C-plane eCPRI payload that fix what it does, whatever its Sequence ID
     (byte 2) and its frameId / subframeId / slotId / startSymbolId (bytes 5-7)."""
@@ -275,6 +284,20 @@ def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
     prbs = start + np.arange(count) * (rb + 1)
     prbs.flags.writeable = False
     return prbs
+
+
+@njit(cache=True, nogil=True)
+def _expected_received(expected: np.ndarray, received: np.ndarray
+                       ) -> tuple[int, int]:  # pragma: no cover - compiled
+    """(PRBs expected, PRBs expected and received) of a slot's flattened flags, one pass."""
+    n_e = 0
+    n_r = 0
+    for i in range(expected.size):
+        if expected[i]:
+            n_e += 1
+            if received[i]:
+                n_r += 1
+    return n_e, n_r
 
 
 def _grow_buffers(transport: object) -> None:
@@ -336,12 +359,13 @@ class Endpoint:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # the receive fast path: eAxC index per 16-bit eAxC ID, U-plane flows per eAxC index
-        #: decode runs of plain U-plane messages together (:meth:`handle_batch`); tests switch
-        #: it off to run the full decoder on every PDU, which must have the same effect
+        #: decode runs of plain U-plane messages together (:meth:`handle_batch`; the O-RU also
+        #: encodes the uplink answers of a batch together); tests switch it off to run the
+        #: full decoder on every PDU, which must have the same effect
         self.block_decoding = True
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
-        self._parse_args: dict[str, Any] | None = None
+        self._parser: UPlaneBlockParser | None = None
         # C-plane messages per (direction, startSymbolId, numSymbol), one per eAxC: (flow,
         # the bytes before the Sequence ID, between it and the timing header, after it)
         self._cplane_parts: dict[tuple[str, int, int],
@@ -542,7 +566,7 @@ class Endpoint:
                 if self.block_decoding and isinstance(pdu, (bytes, bytearray)) \
                         and len(pdu) >= 16 and pdu[1] == 0:
                     block = np.frombuffer(pdu, dtype=np.uint8).reshape(1, -1)
-                    fields = self._parse_uplane(block)
+                    fields, _ = self._parse_uplane(block)
                     if fields[0, 0]:
                         self._uplane_run(block, fields, arrival)
                         return None
@@ -575,9 +599,10 @@ class Endpoint:
                         continue
                     block = np.frombuffer(data, dtype=np.uint8, count=count * size).reshape(
                         count, size)
-                    fields = self._parse_uplane(block)
-                    run = fields[:, 9]
-                    cuts = [0, *(np.flatnonzero(run[1:] != run[:-1]) + 1).tolist(), count]
+                    fields, cuts = self._parse_uplane(block)
+                    if len(cuts) == 2 and fields[0, 0]:         # one run: the whole block
+                        self._uplane_run(block, fields, arrival)
+                        continue
                     for i, j in zip(cuts[:-1], cuts[1:]):
                         if fields[i, 0]:
                             self._uplane_run(block[i:j], fields[i:j], arrival)
@@ -614,15 +639,15 @@ class Endpoint:
             return bad.category
         return None
 
-    def _parse_uplane(self, block: np.ndarray) -> np.ndarray:
-        if self._parse_args is None:
+    def _parse_uplane(self, block: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        if self._parser is None:
             cfg = self.config
-            self._parse_args = dict(
+            self._parser = UPlaneBlockParser(
                 prb_bytes=cfg.prb_bytes, n_prb_carrier=cfg.n_prb,
                 slots_per_subframe=cfg.slots_per_subframe, n_symbols=cfg.n_symbols,
                 direction=int(self._uplane_directions()[0] == "DL"), lookup=self._lookup,
                 ud_comp_hdr=cfg.ud_comp_hdr.to_byte() if cfg.ud_comp_hdr_present else None)
-        return parse_uplane_block(block, **self._parse_args)
+        return self._parser(block)
 
     def _uplane_run(self, block: np.ndarray, fields: np.ndarray, arrival: int) -> None:
         """Plain U-plane messages ``[m, size]`` of one slot and PRB range (their
@@ -659,13 +684,12 @@ class Endpoint:
                 t = TimingHeader(int(direction == "DL"), first[3], first[4], first[5],
                                  int(fields[r, 6]))
                 self._classify(flows[k_list[r]], t, arrival)
-        keep = np.ones(m, dtype=bool) if dup is None else ~np.array(dup)
+        keep = _all_true(m) if dup is None else ~np.array(dup)
         if dup is not None and not keep.any():
             return
         buf = self._slot((direction, first[3], first[4], first[5]))
-        if not buf.cplane_seen.all():
-            c.uplane_without_cplane += int(np.count_nonzero(~buf.cplane_seen[fields[keep, 1]]))
-        store_uplane_block(block, fields, keep, buf.store_target(), buf.received)
+        c.uplane_without_cplane += store_uplane_block(block, fields, keep, buf.store_target(),
+                                                      buf.received, buf.cplane_seen)
 
     def _dispatch(self, msg: EcpriMessage, arrival: int) -> None:
         if msg.message_type == EcpriMessageType.IQ_DATA:
@@ -850,7 +874,7 @@ class Endpoint:
         if n < 12 or n > 516 or pdu[0] != 0x10 or pdu[1] != 2 or \
                 (pdu[2] << 8 | pdu[3]) != n - 4:
             return False
-        plan = self._cplane_plans.get(_cplane_key(pdu[4:]))
+        plan = self._cplane_plans.get(pdu[4:6] + pdu[7:9] + pdu[12:])   # _cplane_key(pdu[4:])
         if plan is None:
             return False
         word = pdu[10] << 8 | pdu[11]
@@ -915,10 +939,10 @@ class Endpoint:
 
     def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
         c = self.counters
-        expected = int(np.count_nonzero(buf.expected))
+        expected, received = _expected_received(buf.expected.reshape(-1),
+                                                buf.received.reshape(-1))
         if not expected:
             return
-        received = int(np.count_nonzero(buf.expected & buf.received))
         c.prbs_expected += expected
         c.prbs_received += received
         c.prbs_missing += expected - received
@@ -987,9 +1011,10 @@ class Endpoint:
     def receive(self, max_packets: int | None = None, timeout: float = 1.0) -> int:
         """Receive and process PDUs until ``max_packets`` were handled, or no PDU came for
         ``timeout`` seconds (real time). Returns the number handled."""
-        if max_packets is not None:
-            max_packets = check_int("max_packets", max_packets, 0)
-        timeout = check_positive("timeout", timeout)
+        if max_packets is not None and (type(max_packets) is not int or max_packets < 0):
+            max_packets = check_int("max_packets", max_packets, 0)   # a plain int: checked here
+        if type(timeout) is not float or not 0.0 < timeout < float("inf"):
+            timeout = check_positive("timeout", timeout)
         n = 0
         recv_batch = getattr(self.transport, "recv_batch", None)
         while max_packets is None or n < max_packets:

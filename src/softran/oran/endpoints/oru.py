@@ -7,6 +7,7 @@ the downlink it received (see :mod:`softran.oran.endpoints`).
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from softran.oran.counters import Flow
 from softran.oran.endpoints.config import FronthaulConfig
 from softran.oran.endpoints.endpoint import Endpoint, SlotBuffer, SlotKey
 from softran.oran.timing import Clock
@@ -64,12 +66,22 @@ class ORU(Endpoint):
         # numSymbol)
         self._answer_layouts: dict[tuple[int, int, int, int],
                                    tuple[tuple[tuple[int, int], ...], tuple[int, ...]]] = {}
+        # the same per (id of a read-only PRB array, l0, numSymbol), with that array
+        self._layout_of: dict[tuple[int, int, int], tuple[np.ndarray, Any]] = {}
         #: hold the answer to an uplink C-plane (section types 1 and 3) whose slot has no
         #: samples from ``uplink_source`` / the PRACH source yet, until :meth:`answer_uplink`
         #: of that slot (an O-RU that gets its C-plane before the air time, as O-RAN times it)
         self.defer_uplink = False
         self._deferred: OrderedDict[tuple[int, int, int], list[Callable[[], None]]] = \
             OrderedDict()
+        # uplink answers held while a batch is handled (handle_batch), encoded together when
+        # it ends or before anything else is queued: (raw, eAxC row, f, sf, s, symbols, chunks)
+        self._held: list[tuple[np.ndarray, int, int, int, int, tuple[int, ...],
+                               tuple[tuple[int, int], ...]]] = []
+        self._holding = False
+        # per (number of rows, symbols, chunks): the messages of one encode of several rows
+        # (symbol, row, chunk order) in the order of one encode per row (row, symbol, chunk)
+        self._row_orders: dict[tuple[int, int, int], Callable[[list[Any]], Any]] = {}
 
     def _defer(self, key: tuple[int, int, int], answer: Callable[[], None]) -> None:
         self._deferred.setdefault(key, []).append(answer)
@@ -154,7 +166,10 @@ class ORU(Endpoint):
             ta3 = cfg.windows.ta3_min
             due_of = lambda l: self._air("UL", f, sf, s, l) + ta3   # noqa: E731
         per = cfg.uplane_chunks[0][1]
-        if prbs.size and int(prbs[-1]) - int(prbs[0]) == prbs.size - 1:
+        known = self._layout_of.get((id(prbs), l0, num_symbol))
+        if known is not None and known[0] is prbs:  # the remembered (read-only) PRBs again
+            layout = known[1]
+        elif prbs.size and int(prbs[-1]) - int(prbs[0]) == prbs.size - 1:
             # the C-plane's PRBs are increasing (start + j (rb + 1)): here one contiguous run
             p_first = int(prbs[0])
             layout = self._answer_layouts.get((p_first, prbs.size, l0, num_symbol))
@@ -167,11 +182,68 @@ class ORU(Endpoint):
                 self._answer_layouts[(p_first, prbs.size, l0, num_symbol)] = layout
         else:
             layout = self._answer_layout(_chunks_of(np.sort(prbs), per), l0, num_symbol)
+        if known is None and not prbs.flags.writeable:
+            if len(self._layout_of) >= 64:
+                self._layout_of.clear()
+            self._layout_of[(id(prbs), l0, num_symbol)] = (prbs, layout)   # holds prbs: id kept
         chunks, symbols = layout
         if not chunks or not symbols:
             return
+        if self._holding and due_of is None and not self.loopback:
+            # held: the answers to the other eAxC of this slot in the batch are encoded with it
+            self._held.append((raw, k, f, sf, s, symbols, chunks))
+            return
         # one message per symbol and chunk, symbol by symbol (clause 8.3), encoded at once
         self._queue(self._uplane_rows("UL", raw, (k,), f, sf, s, symbols, chunks, due_of))
+
+    def handle_batch(self, blocks: list[tuple[Any, int]], arrival_ns: int | None = None) -> int:
+        with self._lock:
+            self._holding = self.block_decoding
+            try:
+                return super().handle_batch(blocks, arrival_ns)
+            finally:
+                self._holding = False
+                self._flush_held()
+
+    handle_batch.__doc__ = Endpoint.handle_batch.__doc__
+
+    def _queue(self, packets: list[tuple[int, bytes, Flow]]) -> None:
+        if self._held:
+            self._flush_held()
+        super()._queue(packets)
+
+    def _service_pending(self) -> None:
+        if self._held:
+            self._flush_held()
+        super()._service_pending()
+
+    def _flush_held(self) -> None:
+        """Queue the held uplink answers, in the order they were held: consecutive answers
+        for the same slot, symbols and chunks on distinct eAxC rows are encoded in one call,
+        their messages put in the order (and with the Sequence IDs) of one call per row."""
+        held, self._held = self._held, []
+        i = 0
+        while i < len(held):
+            raw, k, f, sf, s, symbols, chunks = held[i]
+            rows = [k]
+            j = i + 1
+            while j < len(held) and held[j][0] is raw and held[j][2:] == held[i][2:] and \
+                    held[j][1] not in rows:
+                rows.append(held[j][1])
+                j += 1
+            i = j
+            out = self._uplane_rows("UL", raw, tuple(rows), f, sf, s, symbols, chunks)
+            if len(rows) > 1:
+                key = (len(rows), len(symbols), len(chunks))
+                order = self._row_orders.get(key)
+                if order is None:
+                    n_r, n_s, n_c = key
+                    idx = [(l * n_r + r) * n_c + c for r in range(n_r) for l in range(n_s)
+                           for c in range(n_c)]
+                    get = operator.itemgetter(*idx)
+                    order = self._row_orders[key] = lambda xs, get=get: list(get(xs))
+                out = order(out)
+            super()._queue(out)
 
     def _answer_layout(self, runs: tuple[tuple[int, int], ...], l0: int, num_symbol: int
                        ) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
