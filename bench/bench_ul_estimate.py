@@ -15,7 +15,6 @@ slots. Before/after: run it with the old and the new sources first on PYTHONPATH
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
 from typing import TYPE_CHECKING
@@ -32,23 +31,15 @@ def measure(calls: int = 400, thrash_mb: float = 0.0) -> tuple[np.ndarray, np.nd
     after 50 warm-up ones, one thread; ``thrash_mb`` MB read and written between slots."""
     import numba
 
-    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
+    try:
+        from bench.ul_slot import noisy_slots, ul_slot
+    except ModuleNotFoundError:     # run as a script: bench/ is the first entry of sys.path
+        from ul_slot import noisy_slots, ul_slot
 
     torch.set_num_threads(1)
     numba.set_num_threads(1)
-    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
-    pusch = PUSCHConfig(prb_set=range(51), mcs_index=16, mcs_table="qam64",
-                        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
-    tx = PUSCHTransmitter(carrier, pusch)
-    rx = PUSCHReceiver(carrier, pusch, n_rx=2)
-    gen = torch.Generator().manual_seed(0)
-    tb = torch.randint(0, 2, (8, pusch.tb_size), dtype=torch.uint8, generator=gen)
-    wave = tx(tb).expand(-1, 2, -1)
-    grids = []
-    for i in range(8):
-        w = wave[i:i + 1] + math.sqrt(0.05) * torch.randn(wave[i:i + 1].shape,
-                                                           dtype=wave.dtype, generator=gen)
-        grids.append(rx.grid(w.contiguous()))
+    _, pusch, tx, rx = ul_slot()
+    grids = [rx.grid(w) for w in noisy_slots(tx, pusch.tb_size, 8, 0.05)]
     est, cov = [], []
     junk = np.ones(int(thrash_mb * 2**20) // 8)
     for i in range(50 + calls):

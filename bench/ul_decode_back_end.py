@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -43,29 +42,19 @@ def measure(calls: int) -> dict[str, list[float]]:
 
     torch.set_num_threads(1)
     numba.set_num_threads(1)
-    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
+    from ul_slot import noisy_slots, ul_slot
+
     from softran.nr.coding.crc import crc_decode
     from softran.nr.coding.ldpc import LDPCDecoder
     from softran.nr.coding.ldpc.rate_match import rate_recover_ldpc
     from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
 
-    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
-    pusch = PUSCHConfig(prb_set=range(51), mcs_index=16, mcs_table="qam64",
-                        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
-    tx = PUSCHTransmitter(carrier, pusch)
-    rx = PUSCHReceiver(carrier, pusch, n_rx=2, ldpc_kernel="numba-int8")
+    _, pusch, tx, rx = ul_slot(ldpc_kernel="numba-int8")
     dec = rx.decoder
     info = dec.sch_info
-    gen = torch.Generator().manual_seed(0)
     n_pool = 16
-    tbs = torch.randint(0, 2, (n_pool, pusch.tb_size), dtype=torch.uint8, generator=gen)
-    waves = tx(tbs)
-    n0 = 10.0 ** (-SNR_DB / 10.0)
-    slots = []
-    for k in range(n_pool):
-        w = waves[k:k + 1].expand(-1, 2, -1)
-        w = (w + math.sqrt(n0) * torch.randn(w.shape, dtype=w.dtype, generator=gen)).contiguous()
-        slots.append((w, rx.llr(w).clone()))
+    slots = [(w, rx.llr(w).clone())
+             for w in noisy_slots(tx, pusch.tb_size, n_pool, 10.0 ** (-SNR_DB / 10.0))]
     ldpc = LDPCDecoder(info.bgn, info.n, dec.max_iterations, kernel="numba-int8")
     ctx: dict[str, object] = {}
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -41,21 +40,10 @@ def measure(calls: int, snr_db: float = 8.6) -> dict[str, list[float]]:
 
     torch.set_num_threads(1)
     numba.set_num_threads(1)
-    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
+    from ul_slot import noisy_slots, ul_slot
 
-    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
-    pusch = PUSCHConfig(prb_set=range(51), mcs_index=16, mcs_table="qam64",
-                        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
-    tx, rx = PUSCHTransmitter(carrier, pusch), PUSCHReceiver(carrier, pusch, n_rx=2)
-    gen = torch.Generator().manual_seed(0)
-    tbs = torch.randint(0, 2, (16, pusch.tb_size), dtype=torch.uint8, generator=gen)
-    waves = tx(tbs)
-    n0 = 10.0 ** (-snr_db / 10.0)
-    pool = []
-    for i in range(16):
-        w = waves[i:i + 1].expand(-1, 2, -1)
-        pool.append((w + math.sqrt(n0) * torch.randn(w.shape, dtype=w.dtype,
-                                                     generator=gen)).contiguous())
+    _, pusch, tx, rx = ul_slot()
+    pool = noisy_slots(tx, pusch.tb_size, 16, 10.0 ** (-snr_db / 10.0))
 
     if hasattr(rx, "_front_end"):                      # the one-pass front end
         def front(w: torch.Tensor) -> object:
@@ -101,21 +89,11 @@ def measure_ab(calls: int, snr_db: float = 8.6) -> dict[str, list[float]]:
 
     torch.set_num_threads(1)
     numba.set_num_threads(1)
-    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
+    from ul_slot import noisy_slots, ul_slot
 
     module = importlib.import_module("softran.nr.pusch.receiver")
-    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
-    pusch = PUSCHConfig(prb_set=range(51), mcs_index=16, mcs_table="qam64",
-                        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
-    tx, rx = PUSCHTransmitter(carrier, pusch), PUSCHReceiver(carrier, pusch, n_rx=2)
-    gen = torch.Generator().manual_seed(0)
-    waves = tx(torch.randint(0, 2, (16, pusch.tb_size), dtype=torch.uint8, generator=gen))
-    n0 = 10.0 ** (-snr_db / 10.0)
-    pool = []
-    for i in range(16):
-        w = waves[i:i + 1].expand(-1, 2, -1)
-        pool.append((w + math.sqrt(n0) * torch.randn(w.shape, dtype=w.dtype,
-                                                     generator=gen)).contiguous())
+    _, pusch, tx, rx = ul_slot()
+    pool = noisy_slots(tx, pusch.tb_size, 16, 10.0 ** (-snr_db / 10.0))
 
     def front(w: torch.Tensor) -> torch.Tensor:
         out = rx._front_end(w) if module.KERNELS else None

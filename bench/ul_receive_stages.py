@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -29,16 +28,10 @@ def measure(calls: int, cold: bool = False) -> dict[str, list[float]]:
 
     torch.set_num_threads(1)
     numba.set_num_threads(1)
-    from softran.nr import CarrierConfig, PUSCHConfig, PUSCHReceiver, PUSCHTransmitter
+    from ul_slot import noisy_slots, ul_slot
 
-    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
-    pusch = PUSCHConfig(prb_set=range(51), mcs_index=16, mcs_table="qam64",
-                        dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
-    tx, rx = PUSCHTransmitter(carrier, pusch), PUSCHReceiver(carrier, pusch, n_rx=2)
-    gen = torch.Generator().manual_seed(0)
-    tb = torch.randint(0, 2, (1, pusch.tb_size), dtype=torch.uint8, generator=gen)
-    w = tx(tb).expand(-1, 2, -1)
-    w = (w + math.sqrt(0.1) * torch.randn(w.shape, dtype=w.dtype, generator=gen)).contiguous()
+    _, pusch, tx, rx = ul_slot()
+    w = noisy_slots(tx, pusch.tb_size, 1, 0.1)[0]
     grid = rx.grid(w)
     h, nv = rx.estimate(grid)
     cov = rx.covariance(grid, h, nv)
