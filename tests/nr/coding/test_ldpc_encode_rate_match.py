@@ -220,3 +220,7 @@ def test_labels_with_the_transport_block_crc_computed_inside(a: int, bgn: int, m
         bits = reference(torch.cat([blk, crc], dim=-1), bgn, g, rv, mod, 1, None)
         want = bits.numpy().astype(np.int64).reshape(2, -1, qm) @ weights
         assert np.array_equal(labels.astype(np.int64), want)
+    bad = blk.clone()
+    bad[0, seed % a] = 2 + seed % 254          # not a bit: reported (and no stray read)
+    assert encode_rate_match_labels_into(bad.numpy(), tail, *plan.args, mask, labels, *ws,
+                                         big_l, table, np.int64(gen_poly)) > 1

@@ -221,8 +221,9 @@ def _byte_step(reg, byte, table):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _bit_step(reg, bit, g):  # pragma: no cover - compiled
-    """The register after one bit."""
-    reg ^= np.int64(bit) << 31
+    """The register after one bit (its lowest bit: a byte that is not 0/1 gives a wrong
+    register, never one wider than 32 bits that would index past the tables)."""
+    reg ^= np.int64(bit & 1) << 31
     return ((reg << 1) & np.int64(0xFFFFFFFF)) ^ (g * (reg >> 31))
 
 

@@ -25,8 +25,9 @@ With one codeword given as a tensor, ``forward`` is a few calls around two Numba
 (the block's CRC of TS 38.212 §7.2.1 into a kept tail buffer, segmentation, CRC24B, LDPC,
 rate matching with the plan of the redundancy version, cached, and kept work buffers; the
 block's CRC and each code block's CRC24B in one pass over the copied bytes, and the check
-that the block holds bits, taken while its bytes are copied into the code blocks) into kept symbol labels with the scrambling c(n) of TS 38.211
-§7.3.1.1 XORed in (packed per symbol once), then
+that the block holds bits, taken while its bytes are copied into the code blocks) into kept
+symbol labels with the scrambling c(n) of TS 38.211 §7.3.1.1 XORed in (packed per symbol
+once), then
 :func:`~softran.nr.modulation.map_label_runs_into_rows` (modulation, layer and resource
 mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer,
 symbol) that hold data; ``torch.fft.ifft`` transforms only those rows (the rows without
@@ -92,11 +93,11 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table
     with the plan ``enc``, the scrambling bits c(n) packed per symbol ``mask`` and the kept
     work buffers ``work`` of :func:`encode_rate_match_workspace`; the TB CRC is computed
     there, in the same pass over the bytes as the code blocks' CRC) into the symbol labels
-    ``labels`` ``[R, G / Q_m]``, then modulation and mapping to the bins of ``bins`` ``[R, N]`` given as the
-    runs ``runs`` of symbols ``stride`` apart (:func:`map_label_runs_into_rows`). Returns
-    the OR of all bytes of ``tb`` (taken while the encoder copies them into its code
-    blocks): > 1 means a value that is not a bit, and nothing was written to ``bins``
-    (only to the kept scratch buffers)."""
+    ``labels`` ``[R, G / Q_m]``, then modulation and mapping to the bins of ``bins``
+    ``[R, N]`` given as the runs ``runs`` of symbols ``stride`` apart
+    (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while
+    the encoder copies them into its code blocks): > 1 means a value that is not a bit, and
+    nothing was written to ``bins`` (only to the kept scratch buffers)."""
     buf, acc, sel = work
     top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel, crc_l,
                                         crc_table, crc_g)
