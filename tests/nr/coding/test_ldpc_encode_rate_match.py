@@ -174,3 +174,53 @@ def test_labels_are_the_rate_matched_bits_packed_per_symbol(b: int, bgn: int, mo
     bad = blk.clone()
     bad[1, seed % b] = 2 + seed % 200          # any value that is not a bit is reported
     assert encode_rate_match_labels_into(bad.numpy(), tail, *plan.args, mask, labels, *ws) > 1
+
+
+@given(a=st.integers(1, 30000), bgn=st.sampled_from([1, 2]),
+       mod=st.sampled_from(["QPSK", "64QAM", "256QAM"]), rate=st.floats(0.2, 0.95),
+       seed=st.integers(0, 2 ** 31 - 1))
+@settings(max_examples=25, deadline=None)
+def test_labels_with_the_transport_block_crc_computed_inside(a: int, bgn: int, mod: str,
+                                                             rate: float, seed: int) -> None:
+    """encode_rate_match_labels_into with tb_l > 0 (the TB CRC of TS 38.212 §7.2.1 computed
+    in the kernel, in one pass with the code blocks' CRC24B): the tail's first L bits are
+    crc_parity of the block, and the labels are those of the block given with that CRC
+    (the reference chain, packed as the test above); the tail's dirty CRC bits are
+    overwritten, any block length (code block boundaries at any bit, not only bytes)."""
+    import numpy as np
+
+    from softran.nr.coding.crc import crc_byte_tables, crc_parity
+    from softran.nr.coding.ldpc.encode_rate_match import (
+        encode_rate_match_labels_into,
+        encode_rate_match_plan,
+        encode_rate_match_workspace,
+    )
+    gen = torch.Generator().manual_seed(seed)
+    poly = "24A" if a > 3824 else "16"
+    big_l = 24 if poly == "24A" else 16
+    qm = QM[mod]
+    g = max(qm, int((a + big_l) / rate) // qm * qm)
+    weights = 1 << np.arange(qm - 1, -1, -1, dtype=np.int64)
+    table, gen_poly = crc_byte_tables(poly)
+    ws = None
+    for rv in (0, 3):
+        blk = torch.randint(0, 2, (2, a), dtype=torch.uint8, generator=gen)
+        plan = encode_rate_match_plan(a + big_l, bgn, g, rv, qm, 1, None)
+        if ws is None:
+            ws = encode_rate_match_workspace(plan)
+        tail = np.zeros((2, big_l + plan.pad), dtype=np.uint8)
+        tail[:, :big_l] = 1                    # whatever a previous call left
+        mask = np.zeros(g // qm, dtype=np.uint8)
+        labels = np.empty((2, g // qm), dtype=np.uint8)
+        top = encode_rate_match_labels_into(blk.numpy(), tail, *plan.args, mask, labels, *ws,
+                                            big_l, table, np.int64(gen_poly))
+        assert top == int(blk.max())
+        crc = crc_parity(blk, poly)
+        assert np.array_equal(tail[:, :big_l], crc.numpy())
+        bits = reference(torch.cat([blk, crc], dim=-1), bgn, g, rv, mod, 1, None)
+        want = bits.numpy().astype(np.int64).reshape(2, -1, qm) @ weights
+        assert np.array_equal(labels.astype(np.int64), want)
+    bad = blk.clone()
+    bad[0, seed % a] = 2 + seed % 254          # not a bit: reported (and no stray read)
+    assert encode_rate_match_labels_into(bad.numpy(), tail, *plan.args, mask, labels, *ws,
+                                         big_l, table, np.int64(gen_poly)) > 1

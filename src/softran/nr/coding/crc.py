@@ -47,7 +47,8 @@ from softran.validation import check_bits, check_int, check_name
 
 __all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
            "crc_encode", "crc_length", "crc_parity", "crc_register_anywhere",
-           "crc_register_of_bit_bytes", "crc_scratch_size"]
+           "crc_register_continue", "crc_register_of_bit_bytes", "crc_registers_continue",
+           "crc_scratch_size"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -190,39 +191,112 @@ def crc_byte_tables(poly: str) -> tuple[np.ndarray, int]:
 
 
 @njit(cache=True, nogil=True)
+def _bytes8(words, j):  # pragma: no cover - compiled
+    """The 8 bytes packed from the 64 bits (one per byte) of ``words[j .. j+7]``, b_0 the
+    most significant bit of the first (one multiplication per 8 bits)."""
+    u = np.uint64
+    m = u(0x8040201008040201)
+    s56 = u(56)
+    return (np.int64((words[j] * m) >> s56), np.int64((words[j + 1] * m) >> s56),
+            np.int64((words[j + 2] * m) >> s56), np.int64((words[j + 3] * m) >> s56),
+            np.int64((words[j + 4] * m) >> s56), np.int64((words[j + 5] * m) >> s56),
+            np.int64((words[j + 6] * m) >> s56), np.int64((words[j + 7] * m) >> s56))
+
+
+@njit(cache=True, nogil=True)
+def _slice8(reg, b, table):  # pragma: no cover - compiled
+    """The register after the 8 bytes ``b`` (:func:`_bytes8`) by the slicing-by-8 tables
+    of :func:`crc_byte_tables`."""
+    x = reg ^ ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3])
+    return (table[7, x >> 24] ^ table[6, (x >> 16) & 255] ^ table[5, (x >> 8) & 255]
+            ^ table[4, x & 255] ^ table[3, b[4]] ^ table[2, b[5]] ^ table[1, b[6]]
+            ^ table[0, b[7]])
+
+
+@njit(cache=True, nogil=True)
+def _byte_step(reg, byte, table):  # pragma: no cover - compiled
+    """The register after one byte (table-driven, MSB first)."""
+    return ((reg << 8) & np.int64(0xFFFFFFFF)) ^ table[0, (reg >> 24) ^ byte]
+
+
+@njit(cache=True, nogil=True)
+def _bit_step(reg, bit, g):  # pragma: no cover - compiled
+    """The register after one bit (its lowest bit: a byte that is not 0/1 gives a wrong
+    register, never one wider than 32 bits that would index past the tables)."""
+    reg ^= np.int64(bit & 1) << 31
+    return ((reg << 1) & np.int64(0xFFFFFFFF)) ^ (g * (reg >> 31))
+
+
+@njit(cache=True, nogil=True)
 def crc_register_of_bit_bytes(bits, n, table, g):  # pragma: no cover - compiled
     """Left-aligned CRC register (bit 31 = D^{L-1}; p_t is bit 31 - t) of the ``n`` first
     entries of ``bits``, a C-contiguous uint8 array of 0/1 whose start is 8-byte aligned
     (b_0 the highest power, TS 38.212 §5.1), for use inside other Numba kernels: 64 bits
     at a time are packed to 8 bytes (one multiplication per 8 bits) and run through the
     slicing-by-8 tables of :func:`crc_byte_tables`; the last ``n mod 8`` bits one by one."""
-    u = np.uint64
-    mask = np.int64(0xFFFFFFFF)
+    return crc_register_continue(bits, n, table, g, np.int64(0))
+
+
+@njit(cache=True, nogil=True)
+def crc_register_continue(bits, n, table, g, reg):  # pragma: no cover - compiled
+    """:func:`crc_register_of_bit_bytes` (TS 38.212 §5.1) of the ``n`` first entries of
+    ``bits`` (8-byte aligned start) continuing from the register ``reg`` of the bits before
+    them (0: none): the register of a message given in pieces, each read where it is."""
     words = bits[:n - n % 8].view(np.uint64)            # 8 bits per word, b_{8j} in byte 0
     n_bytes = words.shape[0]
-    reg = np.int64(0)
+    reg = np.int64(reg)
     j = 0
-    m = u(0x8040201008040201)
-    s56 = u(56)
     while j + 8 <= n_bytes:
-        x = reg ^ ((np.int64((words[j] * m) >> s56) << 24)
-                   | (np.int64((words[j + 1] * m) >> s56) << 16)
-                   | (np.int64((words[j + 2] * m) >> s56) << 8)
-                   | np.int64((words[j + 3] * m) >> s56))
-        reg = (table[7, x >> 24] ^ table[6, (x >> 16) & 255] ^ table[5, (x >> 8) & 255]
-               ^ table[4, x & 255] ^ table[3, np.int64((words[j + 4] * m) >> s56)]
-               ^ table[2, np.int64((words[j + 5] * m) >> s56)]
-               ^ table[1, np.int64((words[j + 6] * m) >> s56)]
-               ^ table[0, np.int64((words[j + 7] * m) >> s56)])
+        reg = _slice8(reg, _bytes8(words, j), table)
         j += 8
+    u = np.uint64
+    m = u(0x8040201008040201)
     while j < n_bytes:
-        byte = np.int64((words[j] * m) >> s56)
-        reg = ((reg << 8) & mask) ^ table[0, (reg >> 24) ^ byte]
+        reg = _byte_step(reg, np.int64((words[j] * m) >> u(56)), table)
         j += 1
     for i in range(n - n % 8, n):
-        reg ^= np.int64(bits[i]) << 31
-        reg = ((reg << 1) & mask) ^ (g * (reg >> 31))
+        reg = _bit_step(reg, bits[i], g)
     return reg
+
+
+@njit(cache=True, nogil=True)
+def crc_registers_continue(bits, n, table_a, g_a, reg_a, table_b, g_b,
+                           reg_b):  # pragma: no cover - compiled
+    """:func:`crc_register_continue` (TS 38.212 §5.1) of two CRCs over the same ``n``
+    bits in one pass (each byte packed once, both registers stepped): ``(register a,
+    register b)`` continuing from ``reg_a`` and ``reg_b``, e.g. the CRC of a transport block
+    (§7.2.1) continued over a code block's share of it while that code block's own CRC
+    (§5.2.2) starts.
+
+    >>> import numpy as np
+    >>> bits = np.zeros(40, dtype=np.uint8); bits[3] = bits[33] = 1
+    >>> ta, ga = crc_byte_tables("24A"); tb, gb = crc_byte_tables("24B")
+    >>> a, b = crc_registers_continue(bits, 40, ta, ga, 0, tb, gb, 0)
+    >>> (a, b) == (crc_register_of_bit_bytes(bits, 40, ta, ga),
+    ...            crc_register_of_bit_bytes(bits, 40, tb, gb))
+    True
+    """
+    words = bits[:n - n % 8].view(np.uint64)
+    n_bytes = words.shape[0]
+    reg_a = np.int64(reg_a)
+    reg_b = np.int64(reg_b)
+    j = 0
+    while j + 8 <= n_bytes:
+        b8 = _bytes8(words, j)
+        reg_a = _slice8(reg_a, b8, table_a)
+        reg_b = _slice8(reg_b, b8, table_b)
+        j += 8
+    u = np.uint64
+    m = u(0x8040201008040201)
+    while j < n_bytes:
+        byte = np.int64((words[j] * m) >> u(56))
+        reg_a = _byte_step(reg_a, byte, table_a)
+        reg_b = _byte_step(reg_b, byte, table_b)
+        j += 1
+    for i in range(n - n % 8, n):
+        reg_a = _bit_step(reg_a, bits[i], g_a)
+        reg_b = _bit_step(reg_b, bits[i], g_b)
+    return reg_a, reg_b
 
 
 @njit(cache=True, nogil=True)

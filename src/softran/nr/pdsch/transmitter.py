@@ -20,13 +20,14 @@ functions (the tests check it bit for bit); the waveform returned is always a ne
 the caller owns, and the buffers are rebuilt when the batch size changes.
 
 With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
-(the slot's latency path): one kernel computes the block's CRC (TS 38.212 §7.2.1) into a
-kept tail buffer and runs
+(the slot's latency path): one kernel runs
 :func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_labels_into`
-(segmentation, CRC24B, LDPC, rate matching with the plan of the redundancy version, cached,
-and kept work buffers; the check that the block holds bits, taken while its bytes are
-copied into the code blocks) into kept symbol labels with the scrambling c(n) of TS 38.211
-§7.3.1.1 XORed in (packed per symbol once), then
+(the block's CRC of TS 38.212 §7.2.1 into a kept tail buffer, segmentation, CRC24B, LDPC,
+rate matching with the plan of the redundancy version, cached, and kept work buffers; the
+block's CRC and each code block's CRC24B in one pass over the copied bytes, and the check
+that the block holds bits, taken while its bytes are copied into the code blocks) into kept
+symbol labels with the scrambling c(n) of TS 38.211 §7.3.1.1 XORed in (packed per symbol
+once), then
 :func:`~softran.nr.modulation.map_label_runs_into_rows` (modulation, layer and resource
 mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer,
 symbol) that hold data; ``torch.fft.ifft`` transforms only those rows (the rows without
@@ -45,11 +46,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import (
-    crc_byte_tables,
-    crc_length,
-    crc_register_anywhere,
-)
+from softran.nr.coding.crc import crc_byte_tables, crc_length
 from softran.nr.coding.ldpc.encode_rate_match import (
     encode_rate_match_labels_into,
     encode_rate_match_plan,
@@ -94,19 +91,16 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
     segmentation, LDPC, rate matching and scrambling (:func:`encode_rate_match_labels_into`
     with the plan ``enc``, the scrambling bits c(n) packed per symbol ``mask`` and the kept
-    work buffers ``work`` = (CRC scratch of A bytes, 8-byte aligned, then those of
-    :func:`encode_rate_match_workspace`)) into the symbol labels ``labels`` ``[R, G /
-    Q_m]``, then modulation and mapping to the bins of ``bins`` ``[R, N]`` given as the
-    runs ``runs`` of symbols ``stride`` apart (:func:`map_label_runs_into_rows`). Returns
-    the OR of all bytes of ``tb`` (taken while the encoder copies them into its code
-    blocks): > 1 means a value that is not a bit, and nothing was written to ``bins``
-    (only to the kept scratch buffers)."""
-    scratch, buf, acc, sel = work
-    for r in range(tb.shape[0]):
-        reg = crc_register_anywhere(tb[r], tb.shape[1], crc_table, crc_g, scratch)
-        for t in range(crc_l):
-            tail[r, t] = np.uint8((reg >> (31 - t)) & 1)
-    top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel)
+    work buffers ``work`` of :func:`encode_rate_match_workspace`; the TB CRC is computed
+    there, in the same pass over the bytes as the code blocks' CRC) into the symbol labels
+    ``labels`` ``[R, G / Q_m]``, then modulation and mapping to the bins of ``bins``
+    ``[R, N]`` given as the runs ``runs`` of symbols ``stride`` apart
+    (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while
+    the encoder copies them into its code blocks): > 1 means a value that is not a bit, and
+    nothing was written to ``bins`` (only to the kept scratch buffers)."""
+    buf, acc, sel = work
+    top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel, crc_l,
+                                        crc_table, crc_g)
     if top > 1:
         return top
     map_label_runs_into_rows(labels, table, runs, stride, bins)
@@ -389,8 +383,7 @@ class PDSCHTransmitter(torch.nn.Module):
             plan = encode_rate_match_plan(
                 self.tb_sizes[0] + crc_l, self.encoders[0].info(self.tb_sizes[0]).bgn, g, rv,
                 qm, self.n_layers, self.encoders[0].n_ref)
-            kept = self._slot_enc[rv] = (plan.args, (
-                np.empty(self.tb_sizes[0], dtype=np.uint8), *encode_rate_match_workspace(plan)))
+            kept = self._slot_enc[rv] = (plan.args, encode_rate_match_workspace(plan))
         enc, kernel_work = kept
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:

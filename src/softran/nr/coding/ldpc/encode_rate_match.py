@@ -34,7 +34,12 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_byte_tables, crc_register_of_bit_bytes
+from softran.nr.coding.crc import (
+    crc_byte_tables,
+    crc_register_continue,
+    crc_register_of_bit_bytes,
+    crc_registers_continue,
+)
 from softran.nr.coding.ldpc.encode import ldpc_encode
 from softran.nr.coding.ldpc.plan import encode_plan
 from softran.nr.coding.ldpc.rate_match import (
@@ -114,13 +119,21 @@ def encode_rate_match_workspace(plan: EncodeRateMatchPlan
 @njit(cache=True, nogil=True)
 def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col,
                    tgt_shift, src_ptr, src_col, src_shift, zc, c_lo, e_lo, run_lo, e_hi,
-                   run_hi, buf, acc, sel, select=True):  # pragma: no cover - compiled
+                   run_hi, buf, acc, sel, select, tb_l, tb_table, tb_g,
+                   tb_reg):  # pragma: no cover - compiled
     """Code block ``r`` of batch row ``b`` (``row = b C + r``) as
     :func:`encode_rate_match_rows_into` describes it, up to bit selection (TS 38.212 §5.2.2,
     §5.3.2, §5.4.2.1): its E_r selected bits e_0.. into ``sel`` (where ``select``; else
     they stay in ``buf`` at the runs of the plan); returns (E_r, the offset
     of its bits in the rate-matched output, the OR of the bytes of ``data`` it read: > 1
-    where one of them is not a bit)."""
+    where one of them is not a bit, the transport block CRC register).
+
+    ``tb_l`` > 0: the rows of ``data`` are transport blocks whose CRC (TS 38.212 §7.2.1:
+    L = ``tb_l``, slicing-by-8 tables ``tb_table``, generator ``tb_g``) is computed here
+    from the copied bits, in the same pass as the code block's CRC24B
+    (:func:`~softran.nr.coding.crc.crc_registers_continue`), continuing from ``tb_reg``
+    (the register after the earlier code blocks of the row; reset at r = 0), and written to
+    ``tail[b, :tb_l]`` before the code block that ends the transport block reads it."""
     u = np.uint64
     n_data = u(k_prime - l_cb)
     zcu = u(zc)
@@ -134,6 +147,23 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
         v = src[d0 + u(q)]
         buf[u(q)] = v
         top |= v
+    reg = np.int64(0)
+    n_src8 = n_src - n_src % u(8)
+    if tb_l:
+        # the transport block's CRC continued over this code block's share of it, and
+        # (C > 1) the code block's own CRC started, in one pass over the bytes
+        if r == 0:
+            tb_reg = np.int64(0)
+        if l_cb:
+            tb_reg, reg = crc_registers_continue(buf, n_src8, tb_table, tb_g, tb_reg,
+                                                 crc_table, crc_g, reg)
+        else:
+            tb_reg = crc_register_continue(buf, n_src8, tb_table, tb_g, tb_reg)
+        tb_reg = crc_register_continue(buf[n_src8:], n_src - n_src8, tb_table, tb_g, tb_reg)
+        if n_src < n_data:
+            # the transport block ends here: its CRC into the tail, before it is read
+            for q in range(tb_l):
+                tail[b, q] = np.uint8((tb_reg >> (31 - q)) & 1)
     if n_src < n_data:
         tl = tail[b]
         t0 = d0 + n_src - u(data.shape[1])
@@ -141,7 +171,10 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
             buf[u(q)] = tl[t0 + u(q) - n_src]
     if l_cb:
         # the code block's CRC24B (TS 38.212 §5.2.2) from the bits just copied
-        reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
+        if tb_l:
+            reg = crc_register_continue(buf[n_src8:], n_data - n_src8, crc_table, crc_g, reg)
+        else:
+            reg = crc_register_of_bit_bytes(buf, n_data, crc_table, crc_g)
         for q in range(l_cb):
             buf[n_data + u(q)] = np.uint8((reg >> (31 - q)) & 1)
     for q in range(k_prime, kbz):
@@ -179,7 +212,7 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
         for q in range(u(runs[t, 1])):
             sel[k + u(q)] = buf[s0 + u(q)]
         k += u(runs[t, 1])
-    return e, off, top
+    return e, off, top, tb_reg
 
 
 @njit(cache=True, nogil=True)
@@ -195,9 +228,10 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
     u = np.uint64
     for row in range(out.shape[0] * c):
         b = row // c
-        e, off, _ = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c,
-                                   tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc, c_lo,
-                                   e_lo, run_lo, e_hi, run_hi, buf, acc, sel)
+        e, off, _, _ = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz,
+                                      c, tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc,
+                                      c_lo, e_lo, run_lo, e_hi, run_hi, buf, acc, sel, True, 0,
+                                      crc_table, crc_g, np.int64(0))
         eq = u(e // qm)
         dst = out[b]
         o = u(off)
@@ -222,7 +256,8 @@ def encode_rate_match_rows_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz
 def encode_rate_match_labels_into(data, tail, l_cb, crc_table, crc_g, k_prime, kbz, c,
                                   tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc,
                                   n_buf_cols, qm, c_lo, e_lo, run_lo, e_hi, run_hi, mask,
-                                  labels, buf, acc, sel):  # pragma: no cover - compiled
+                                  labels, buf, acc, sel, tb_l=0, tb_table=None,
+                                  tb_g=0):  # pragma: no cover - compiled
     """:func:`encode_rate_match_rows_into` (TS 38.212 §5.1, §5.2.2, §5.3.2, §5.4.2) with the
     output given as symbol labels: ``labels[b, j]`` = the Q_m rate-matched bits
     f_{j Q_m} .. f_{j Q_m + Q_m - 1} of row b (after the interleaving of §5.4.2.2) as a
@@ -235,14 +270,23 @@ def encode_rate_match_labels_into(data, tail, l_cb, crc_table, crc_g, k_prime, k
     code block (vectorised), reading the work buffer along the runs of bit selection,
     instead of a copy and a bit-by-bit interleave. Returns the OR of all bytes of ``data``
     (read while they are copied): > 1 means a value that is not a bit (the labels are then
-    meaningless)."""
+    meaningless).
+
+    ``tb_l`` > 0: the rows of ``data`` are transport blocks without their CRC, whose
+    L = ``tb_l`` CRC bits (TS 38.212 §7.2.1; slicing-by-8 tables ``tb_table`` and generator
+    ``tb_g`` of :func:`~softran.nr.coding.crc.crc_byte_tables`) the kernel computes in the
+    same pass over the bytes as the code blocks' CRC24B and writes to ``tail[:, :tb_l]``
+    (the rest of ``tail``: the zero padding of segmentation); 0: ``tail`` is read as
+    given."""
     u = np.uint64
     top = np.uint8(0)
+    tb_reg = np.int64(0)
     for row in range(labels.shape[0] * c):
         b = row // c
-        e, off, seen = _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz,
-                                      c, tgt_col, tgt_shift, src_ptr, src_col, src_shift, zc,
-                                      c_lo, e_lo, run_lo, e_hi, run_hi, buf, acc, sel, False)
+        e, off, seen, tb_reg = _encode_select(
+            data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt_col, tgt_shift,
+            src_ptr, src_col, src_shift, zc, c_lo, e_lo, run_lo, e_hi, run_hi, buf, acc, sel,
+            False, tb_l, crc_table if tb_table is None else tb_table, tb_g, tb_reg)
         top |= seen
         runs = run_lo if row - b * c < c_lo else run_hi
         eq = u(e // qm)

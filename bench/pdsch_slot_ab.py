@@ -1,0 +1,114 @@
+"""Before/after figures of one ``PDSCHTransmitter()`` call of the 20 MHz cell of
+``softran bench latency --chain DL`` (issue 18: 51 PRB, 30 kHz, 2 layers, 256QAM MCS 27 of
+the qam256 table, TBS 108552, C = 13 BG1 Zc = 384, DM-RS with an additional position and 2
+CDM groups without data). CPU time (``time.thread_time``) per call on one thread: minimum,
+10th percentile, median and 99th percentile over N calls, warm (calls back to back) and
+cold (8 MB of other memory written before each call), for
+
+* ``call``: the whole ``PDSCHTransmitter()`` call;
+* ``bits``: its share in the slot path's bit kernel (``transmitter._slot_data``: TB CRC,
+  segmentation, CB CRC, LDPC, rate matching, scrambling, modulation and mapping), timed by
+  wrapping the module's kernel (a private name, looked up once).
+
+``python bench/pdsch_slot_ab.py [--calls N]`` measures the softran on the path;
+``python bench/pdsch_slot_ab.py --compare OLD_SRC NEW_SRC [--rounds R]`` runs it
+alternately with ``PYTHONPATH=OLD_SRC`` and ``NEW_SRC`` (e.g. main's ``src`` and a
+branch's), R rounds each, and prints both with the load average of each round (the machine's
+speed drifts: compare rounds run in the same minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def measure(calls: int) -> dict[str, list[float]]:
+    import numba
+    import torch
+
+    torch.set_num_threads(1)
+    numba.set_num_threads(1)
+    from softran.nr import CarrierConfig, PDSCHConfig, PDSCHTransmitter
+
+    tx_mod = importlib.import_module("softran.nr.pdsch.transmitter")
+    kernel = tx_mod._slot_data
+    inside: list[int] = []
+
+    def timed(*args: object) -> object:
+        t0 = time.thread_time_ns()
+        r = kernel(*args)
+        inside.append(time.thread_time_ns() - t0)
+        return r
+
+    tx_mod._slot_data = timed
+    carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
+    config = PDSCHConfig(prb_set=range(51), n_layers=2, mcs_table="qam256", mcs_index=27,
+                         dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
+    tx = PDSCHTransmitter(carrier, config)
+    gen = torch.Generator().manual_seed(2)
+    tbs = torch.randint(0, 2, (16, config.tb_sizes[0]), dtype=torch.uint8, generator=gen)
+    junk = torch.zeros(8 << 20, dtype=torch.uint8)
+    out: dict[str, list[float]] = {}
+    for cold in (False, True):
+        for i in range(20):
+            tx(tbs[i % 16:i % 16 + 1])
+        inside.clear()
+        whole = []
+        for i in range(calls):
+            if cold:
+                junk.add_(1)
+            tb = tbs[i % 16:i % 16 + 1]
+            t0 = time.thread_time_ns()
+            tx(tb)
+            whole.append(time.thread_time_ns() - t0)
+        name = "cold" if cold else "warm"
+        out[f"call {name}"] = [t / 1e3 for t in whole]
+        out[f"bits {name}"] = [t / 1e3 for t in inside]
+    return out
+
+
+def summary(times: list[float]) -> str:
+    v = sorted(times)
+    n = len(v)
+    return (f"min {v[0]:6.1f}  p10 {v[n // 10]:6.1f}  median {v[n // 2]:6.1f}  "
+            f"p99 {v[int(0.99 * n)]:6.1f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=300)
+    ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"))
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.calls < 10 or a.rounds < 1:
+        print("--calls must be >= 10 and --rounds >= 1", file=sys.stderr)
+        return 2
+    if a.compare is None:
+        res = measure(a.calls)
+        if a.json:
+            print(json.dumps(res))
+        else:
+            for k, v in res.items():
+                print(f"{k:10s} {summary(v)} µs")
+        return 0
+    for r in range(a.rounds):
+        for label, src in zip(("old", "new"), a.compare, strict=True):
+            env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+            load = os.getloadavg()[0]
+            res = json.loads(subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "--calls", str(a.calls), "--json"],
+                env=env, capture_output=True, text=True, check=True).stdout)
+            for k, v in res.items():
+                print(f"round {r} {label} {k:10s} {summary(v)} µs  (load {load:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
