@@ -412,3 +412,15 @@ def test_label_runs_mapping_equals_the_indexed_mapping(stride: int) -> None:
     got = np.zeros((1, n_out), dtype=np.complex64)
     assert map_label_runs_into_rows(np.zeros((1, 10), dtype=np.uint8), table, runs, 1, got) == 0
     assert not got.any()
+
+
+@pytest.mark.parametrize(("index", "stride", "name"), [
+    (np.arange(4), 0, "stride"), (np.arange(4), -2, "stride"), (np.arange(4), 1.5, "stride"),
+    (np.arange(4).reshape(2, 2), 1, "index"), (np.arange(4.0), 1, "index")])
+def test_label_runs_refuses_bad_arguments(index: np.ndarray, stride: object, name: str) -> None:
+    """A stride below 1 or not an int, or positions that are not a 1-D integer array, are a
+    ValueError / TypeError naming the argument (no silently empty runs)."""
+    from softran.nr.modulation import label_runs
+
+    with pytest.raises((ValueError, TypeError), match=name):
+        label_runs(index, stride)  # type: ignore[arg-type]

@@ -58,6 +58,7 @@ from softran.validation import (
     check_bits,
     check_choice,
     check_finite,
+    check_int,
     check_name,
     check_positive,
     check_tensor,
@@ -278,7 +279,12 @@ def label_runs(index: np.ndarray, stride: int) -> np.ndarray:
     >>> label_runs(np.array([5, 9, 6, 10, 7, 2]), 2).tolist()
     [[0, 5, 3], [1, 9, 2], [5, 2, 1]]
     """
-    index = np.asarray(index, dtype=np.int64)
+    stride = check_int("stride", stride, 1)
+    index = np.asarray(index)
+    if index.ndim != 1 or not (index.dtype.kind in "iu" or index.size == 0):
+        raise ValueError(f"index must be a 1-D integer array, got shape {index.shape} dtype "
+                         f"{index.dtype}")
+    index = index.astype(np.int64, copy=False)
     runs = []
     for lane in range(stride):
         pos = index[lane::stride]
