@@ -44,8 +44,9 @@ def table(report: LatencyReport) -> str:
                      f"{w['p99'] * 1e6:7.0f} {c['p99'] * 1e6 / budget:6.0%}")
     lines.append(f"budget: one slot = {budget:.0f} µs; load average {report.load[0]:.2f} "
                  f"before, {report.load[1]:.2f} after")
-    lines.append(f"reference workload {report.reference_cpu.min() * 1e6:.1f} µs CPU (best), "
-                 f"{np.median(report.reference_cpu) * 1e6:.1f} µs (median): the host's speed")
+    ref = report.reference_cpu * 1e6
+    lines.append(f"reference workload (the host's speed and jitter) CPU best {ref.min():.1f}, "
+                 f"median {np.median(ref):.1f}, p99 {np.quantile(ref, 0.99):.1f} µs")
     lines += [textwrap.fill(f"{k}: {v}", 80) for k, v in report.notes.items()]
     return "\n".join(lines)
 

@@ -131,9 +131,10 @@ def bench_latency(
                   "(CPU time is what a free core needs; wall time includes waiting for one)")
     if report.reference_cpu.size:
         ref = report.reference_cpu * 1e6
-        console.print(f"reference workload (a fixed arithmetic loop: the host's speed, to "
-                      f"compare runs) best {ref.min():.1f} µs, median {np.median(ref):.1f} µs "
-                      "CPU", highlight=False)
+        console.print(f"reference workload (a fixed arithmetic loop: the host's speed and "
+                      f"jitter, to compare runs) CPU best {ref.min():.1f}, median "
+                      f"{np.median(ref):.1f}, p99 {np.quantile(ref, 0.99):.1f} µs",
+                      highlight=False)
     for k, v in report.notes.items():
         console.print(f"{k}: {v}", highlight=False)
     if out is not None:
