@@ -179,3 +179,22 @@ def test_compress_prb_bytes_takes_views_conjugates_and_grad_tensors() -> None:
                 finally:
                     _kernels.ENABLED = True
                 assert got.shape == (4, 6, 28) and got.tobytes() == want
+
+
+def test_bfp_takes_a_tensor_with_the_negative_bit() -> None:
+    """A lazily negated view (torch's negative bit, which numpy() refuses) compresses to the
+    bytes of its resolved copy, with the kernels and with the torch reference path."""
+    from softran.oran.compression import compress_prb_bytes
+
+    iq = _iq(9, (3, 5), 5000.0) / 32768 * 0.5      # float IQ, full scale 1
+    neg = torch._neg_view(iq)
+    assert neg.is_neg()
+    plain = neg.resolve_neg().contiguous()
+    want = compress(plain, "bfp", 9, full_scale=1.0).to_bytes()
+    for enabled in (True, False):
+        _kernels.ENABLED = enabled
+        try:
+            assert compress(neg, "bfp", 9, full_scale=1.0).to_bytes() == want
+            assert compress_prb_bytes(neg, "bfp", 9, full_scale=1.0).tobytes() == want
+        finally:
+            _kernels.ENABLED = True

@@ -524,11 +524,11 @@ def _bfp_kernel(iq: torch.Tensor, width: int, mode: str, full_scale: float | Non
                 ) -> CompressedPRBs | None:
     """``"bfp"`` of checked complex64 CPU ``iq`` by the Numba kernel (fixed point + Annex
     A.1.2 in one pass); ``None`` on bad input (the torch path then raises the precise error)."""
-    if iq.is_contiguous() and not iq.is_conj() and not iq.requires_grad:
+    if iq.is_contiguous() and not iq.is_conj() and not iq.is_neg() and not iq.requires_grad:
         x = iq.numpy().view(np.float32).reshape(-1, 2 * _N_RE)   # numpy views: no torch ops
     else:
-        x = torch.view_as_real(iq.resolve_conj()).detach().reshape(-1, 2 * _N_RE).contiguous() \
-            .numpy()
+        x = torch.view_as_real(iq.resolve_conj().resolve_neg()).detach() \
+            .reshape(-1, 2 * _N_RE).contiguous().numpy()
     scale = 0.0 if full_scale is None else 2.0 ** (NATIVE_BITS - 1) / full_scale
     m_np, e_np, status = _kernels.bfp_from_float(x, scale, width, mode == "round-saturate")
     if status != 0:
