@@ -22,10 +22,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
-import subprocess
 import sys
 import time
+
+from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
 
 
 def measure(calls: int) -> dict[str, list[float]]:
@@ -82,14 +82,8 @@ def summary(times: list[float]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=300)
-    ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"))
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-    a = ap.parse_args()
-    if a.calls < 10 or a.rounds < 1:
-        print("--calls must be >= 10 and --rounds >= 1", file=sys.stderr)
-        return 2
+    add_compare_arguments(ap)
+    a = parse_compare_arguments(ap)
     if a.compare is None:
         res = measure(a.calls)
         if a.json:
@@ -98,15 +92,9 @@ def main() -> int:
             for k, v in res.items():
                 print(f"{k:10s} {summary(v)} µs")
         return 0
-    for r in range(a.rounds):
-        for label, src in zip(("old", "new"), a.compare, strict=True):
-            env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
-            load = os.getloadavg()[0]
-            res = json.loads(subprocess.run(
-                [sys.executable, os.path.abspath(__file__), "--calls", str(a.calls), "--json"],
-                env=env, capture_output=True, text=True, check=True).stdout)
-            for k, v in res.items():
-                print(f"round {r} {label} {k:10s} {summary(v)} µs  (load {load:.2f})")
+    for r, label, load, res in compare_rounds(__file__, a):
+        for k, v in res.items():
+            print(f"round {r} {label} {k:10s} {summary(v)} µs  (load {load:.2f})")
     return 0
 
 

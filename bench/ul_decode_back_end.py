@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
+
+from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
 
 SNR_DB = 7.92
 
@@ -119,11 +118,8 @@ def measure(calls: int) -> dict[str, list[float]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=300)
-    ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"))
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-    a = ap.parse_args()
+    add_compare_arguments(ap)
+    a = parse_compare_arguments(ap)
     if not a.compare:
         res = measure(a.calls)
         if a.json:
@@ -132,15 +128,9 @@ def main() -> int:
             for k, (med, p99) in res.items():
                 print(f"{k:24s} median {med:8.1f} us   p99 {p99:8.1f} us")
         return 0
-    for r in range(a.rounds):
-        for label, src in (("old", a.compare[0]), ("new", a.compare[1])):
-            env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
-            load = os.getloadavg()[0]
-            res = json.loads(subprocess.run(
-                [sys.executable, __file__, "--calls", str(a.calls), "--json"], env=env,
-                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
-            print(f"round {r} {label} (load {load:.2f}): " + ", ".join(
-                f"{k} {med:.0f}/{p99:.0f}" for k, (med, p99) in res.items()), flush=True)
+    for r, label, load, res in compare_rounds(__file__, a):
+        print(f"round {r} {label} (load {load:.2f}): " + ", ".join(
+            f"{k} {med:.0f}/{p99:.0f}" for k, (med, p99) in res.items()), flush=True)
     return 0
 
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
+
+from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
 
 
 def measure(calls: int, snr_db: float = 8.6) -> dict[str, list[float]]:
@@ -129,13 +129,10 @@ def measure_ab(calls: int, snr_db: float = 8.6) -> dict[str, list[float]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=300)
-    ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"))
-    ap.add_argument("--rounds", type=int, default=2)
+    add_compare_arguments(ap)
     ap.add_argument("--ab", action="store_true",
                     help="the one-pass front end on / off, alternating in one process")
-    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-    a = ap.parse_args()
+    a = parse_compare_arguments(ap)
     if a.ab:
         print(f"load {os.getloadavg()[0]:.2f}")
         for k, (med, p99) in measure_ab(a.calls).items():
@@ -152,17 +149,11 @@ def main() -> int:
     print(f"{'round':>5} {'code':4} {'load':>5}  " + "  ".join(
         f"{s:>26}" for s in ("PUSCHReceiver() med/p99", "front end med/p99",
                              "front end in chain med/p99")) + "   BLER")
-    for r in range(a.rounds):
-        for label, src in (("old", a.compare[0]), ("new", a.compare[1])):
-            env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
-            load = os.getloadavg()[0]
-            res = json.loads(subprocess.run(
-                [sys.executable, __file__, "--calls", str(a.calls), "--json"], env=env,
-                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
-            bler = res.pop("BLER")[0]
-            print(f"{r:>5} {label:4} {load:5.2f}  " + "  ".join(
-                f"{med:12.1f} / {p99:11.1f}" for med, p99 in res.values())
-                + f"   {bler:.3f}", flush=True)
+    for r, label, load, res in compare_rounds(__file__, a):
+        bler = res.pop("BLER")[0]
+        print(f"{r:>5} {label:4} {load:5.2f}  " + "  ".join(
+            f"{med:12.1f} / {p99:11.1f}" for med, p99 in res.values())
+            + f"   {bler:.3f}", flush=True)
     return 0
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
+
+from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
 
 
 def measure(calls: int, cold: bool = False) -> dict[str, list[float]]:
@@ -57,12 +56,9 @@ def measure(calls: int, cold: bool = False) -> dict[str, list[float]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=300)
-    ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"))
-    ap.add_argument("--rounds", type=int, default=2)
+    add_compare_arguments(ap)
     ap.add_argument("--cold", action="store_true", help="evict the caches between calls")
-    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-    a = ap.parse_args()
+    a = parse_compare_arguments(ap)
     if not a.compare:
         res = measure(a.calls, a.cold)
         if a.json:
@@ -73,16 +69,9 @@ def main() -> int:
         return 0
     print(f"{'round':>5} {'code':4} {'load':>5}  " + "  ".join(
         f"{s:>26}" for s in ("OFDM demod med/p99", "MMSE-IRC med/p99", "demap med/p99")))
-    for r in range(a.rounds):
-        for label, src in (("old", a.compare[0]), ("new", a.compare[1])):
-            env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
-            load = os.getloadavg()[0]
-            res = json.loads(subprocess.run(
-                [sys.executable, __file__, "--calls", str(a.calls), "--json"]
-                + (["--cold"] if a.cold else []), env=env,
-                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
-            print(f"{r:>5} {label:4} {load:5.2f}  " + "  ".join(
-                f"{med:12.1f} / {p99:11.1f}" for med, p99 in res.values()), flush=True)
+    for r, label, load, res in compare_rounds(__file__, a, ["--cold"] if a.cold else []):
+        print(f"{r:>5} {label:4} {load:5.2f}  " + "  ".join(
+            f"{med:12.1f} / {p99:11.1f}" for med, p99 in res.values()), flush=True)
     return 0
 
 

@@ -1,0 +1,53 @@
+"""Old / new source trees measured alternately: the ``--compare OLD_SRC NEW_SRC`` of the
+issue-18 before/after scripts (``ul_front_end.py``, ``ul_decode_back_end.py``,
+``ul_receive_stages.py``, ``pdsch_slot_ab.py``).
+
+Each round runs the script once with ``PYTHONPATH=OLD_SRC`` and once with ``NEW_SRC``, in
+fresh processes, so that both trees meet the host's drift in the same minutes; the script's
+``--json`` run prints its figures as one JSON line, read back here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+
+def add_compare_arguments(ap: argparse.ArgumentParser) -> None:
+    """``--calls``, ``--compare OLD_SRC NEW_SRC``, ``--rounds`` and the hidden ``--json``."""
+    ap.add_argument("--calls", type=int, default=300, help="timed calls (>= 10)")
+    ap.add_argument("--compare", nargs=2, metavar=("OLD_SRC", "NEW_SRC"),
+                    help="alternate two source trees (their src folders)")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of --compare (>= 1)")
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+
+
+def parse_compare_arguments(ap: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse, and refuse bad values in one line with exit code 2 (argparse's error)."""
+    a = ap.parse_args()
+    if a.calls < 10:
+        ap.error(f"--calls {a.calls}: give at least 10")
+    if a.rounds < 1:
+        ap.error(f"--rounds {a.rounds}: give at least 1")
+    for src in a.compare or ():
+        if not os.path.isdir(src):
+            ap.error(f"--compare: {src!r} is not a folder")
+    return a
+
+
+def compare_rounds(script: str, a: argparse.Namespace, extra: Sequence[str] = ()
+                   ) -> Iterator[tuple[int, str, float, dict[str, Any]]]:
+    """``(round, "old" | "new", load average, figures)`` for each run of ``script``."""
+    for r in range(a.rounds):
+        for label, src in zip(("old", "new"), a.compare, strict=True):
+            env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+            load = os.getloadavg()[0]
+            out = subprocess.run([sys.executable, os.path.abspath(script), "--calls",
+                                  str(a.calls), "--json", *extra], env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            yield r, label, load, json.loads(out.strip().splitlines()[-1])
