@@ -51,3 +51,14 @@ def compare_rounds(script: str, a: argparse.Namespace, extra: Sequence[str] = ()
                                   str(a.calls), "--json", *extra], env=env, check=True,
                                  capture_output=True, text=True).stdout
             yield r, label, load, json.loads(out.strip().splitlines()[-1])
+
+
+def print_figures(res: dict[str, Any], as_json: bool) -> None:
+    """One run's ``{row: (median, p99)}`` in µs: the JSON line ``--json`` asks for (what
+    :func:`compare_rounds` reads back), else a line per row."""
+    if as_json:
+        print(json.dumps(res))
+        return
+    width = max(map(len, res), default=0)
+    for k, (med, p99) in res.items():
+        print(f"{k:{width}s} median {med:8.1f} us   p99 {p99:8.1f} us")

@@ -26,10 +26,14 @@ branch's), R rounds each, and prints both with the load average of each round.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
-from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
+from compare_trees import (
+    add_compare_arguments,
+    compare_rounds,
+    parse_compare_arguments,
+    print_figures,
+)
 
 SNR_DB = 7.92
 
@@ -121,12 +125,7 @@ def main() -> int:
     add_compare_arguments(ap)
     a = parse_compare_arguments(ap)
     if not a.compare:
-        res = measure(a.calls)
-        if a.json:
-            print(json.dumps(res))
-        else:
-            for k, (med, p99) in res.items():
-                print(f"{k:24s} median {med:8.1f} us   p99 {p99:8.1f} us")
+        print_figures(measure(a.calls), a.json)
         return 0
     for r, label, load, res in compare_rounds(__file__, a):
         print(f"round {r} {label} (load {load:.2f}): " + ", ".join(

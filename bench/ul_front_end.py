@@ -26,11 +26,15 @@ with the load average of each round.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
-from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
+from compare_trees import (
+    add_compare_arguments,
+    compare_rounds,
+    parse_compare_arguments,
+    print_figures,
+)
 
 
 def measure(calls: int, snr_db: float = 8.6) -> dict[str, list[float]]:
@@ -139,12 +143,7 @@ def main() -> int:
             print(f"{k:32s} median {med:8.1f} us   p99 {p99:8.1f} us")
         return 0
     if not a.compare:
-        res = measure(a.calls)
-        if a.json:
-            print(json.dumps(res))
-        else:
-            for k, (med, p99) in res.items():
-                print(f"{k:16s} median {med:8.1f} us   p99 {p99:8.1f} us")
+        print_figures(measure(a.calls), a.json)
         return 0
     print(f"{'round':>5} {'code':4} {'load':>5}  " + "  ".join(
         f"{s:>26}" for s in ("PUSCHReceiver() med/p99", "front end med/p99",

@@ -14,10 +14,14 @@ branch's), R rounds each, and prints both with the load average of each round.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
-from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
+from compare_trees import (
+    add_compare_arguments,
+    compare_rounds,
+    parse_compare_arguments,
+    print_figures,
+)
 
 
 def measure(calls: int, cold: bool = False) -> dict[str, list[float]]:
@@ -60,12 +64,7 @@ def main() -> int:
     ap.add_argument("--cold", action="store_true", help="evict the caches between calls")
     a = parse_compare_arguments(ap)
     if not a.compare:
-        res = measure(a.calls, a.cold)
-        if a.json:
-            print(json.dumps(res))
-        else:
-            for k, (med, p99) in res.items():
-                print(f"{k:20s} median {med:8.1f} us   p99 {p99:8.1f} us")
+        print_figures(measure(a.calls, a.cold), a.json)
         return 0
     print(f"{'round':>5} {'code':4} {'load':>5}  " + "  ".join(
         f"{s:>26}" for s in ("OFDM demod med/p99", "MMSE-IRC med/p99", "demap med/p99")))
