@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from softran.nr.coding.crc import crc_check_bit_bytes, crc_register_anywhere
+from softran.nr.coding.crc import crc_register_anywhere
 from softran.nr.coding.ldpc.rate_match import rate_recover_rows
+from softran.nr.coding.ldpc.segment import desegment_rows
 
 __all__ = ["sch_check_rows", "sch_recover_rows"]
 
@@ -100,26 +101,17 @@ def sch_check_rows(bits, iterations, a, k_prime, l_cb, l_tb, table_cb, g_cb, tab
         if iterations[j] == 0:
             return -1
     n_data = k_prime - l_cb
+    desegment_rows(bits.reshape(n_rows, c, bits.shape[1]), k_prime, l_cb, table_cb, g_cb,
+                   tb[:, :a], cb_crc, scratch)
     failed = 0
     for b in range(n_rows):
         ok_all = True
         dst = tb[b]
         for r in range(c):
-            cb = bits[b * c + r]
             it = iterations[b * c + r]
             iters_out[b, r] = abs(it)
             parity_ok[b, r] = it > 0
             ok_all &= it > 0
-            if l_cb:
-                cb_crc[b, r] = crc_check_bit_bytes(cb, k_prime, l_cb, table_cb, g_cb, scratch)
-            else:
-                cb_crc[b, r] = 0
-            o = r * n_data
-            m = min(n_data, a - o)
-            if m > 0:
-                part = dst[o:o + m]
-                for i in range(m):      # an explicit loop: it vectorises
-                    part[i] = cb[i]
         reg = crc_register_anywhere(dst, a, table_tb, g_tb, scratch)
         parity = np.int64(0)
         for t in range(l_tb):

@@ -124,16 +124,25 @@ def _crc24b_tables() -> tuple[np.ndarray, int]:
     return crc_byte_tables("24B")
 
 
+def _scratch(rows: np.ndarray) -> np.ndarray:
+    """The CRC scratch of :func:`desegment_rows` for code block rows ``[R, C, K]``."""
+    return np.empty(crc_scratch_size(rows.reshape(-1, rows.shape[2])), dtype=np.uint8)
+
+
 @njit(cache=True, nogil=True)
-def _desegment_rows(cbs, k_prime, l_cb, table, g, blk, err):  # pragma: no cover - compiled
-    """Per batch row b and code block r of ``cbs`` ``[R, C, K]`` (uint8): the CRC24B syndrome
-    (L = ``l_cb`` = 24; none when 0) into ``err[b, r]`` and the K' - L data bits into
-    ``blk[b]`` from r (K' - L) on, as far as ``blk`` ``[R, B]`` reaches; returns the largest
-    of the K' first bytes of every code block (a value > 1 is not a bit)."""
+def desegment_rows(cbs, k_prime, l_cb, table, g, blk, err, scratch):  # pragma: no cover
+    """Code block concatenation with the CRC24B check of TS 38.212 §5.2.2, the kernel of
+    :func:`code_block_desegment_ldpc` and of the SCH decoders' slot path: per batch row b and
+    code block r of ``cbs`` ``[R, C, K]`` (uint8 hard bits), the CRC24B syndrome (L =
+    ``l_cb`` = 24, tables ``table``, ``g`` of
+    :func:`~softran.nr.coding.crc.crc_byte_tables`; none when 0) into ``err[b, r]`` and
+    the K' - L data bits into ``blk[b]`` from r (K' - L) on, as far as ``blk`` ``[R, B]``
+    reaches. ``scratch``: uint8, at least :func:`~softran.nr.coding.crc.crc_scratch_size`
+    of the code block rows. No bounds checks (the callers' shapes are checked). Returns the
+    largest of the K' first bytes of every code block (a value > 1 is not a bit)."""
     c = cbs.shape[1]
     n_data = k_prime - l_cb
     b_len = blk.shape[1]
-    scratch = np.empty(crc_scratch_size(cbs.reshape(-1, cbs.shape[2])), dtype=np.uint8)
     top = np.uint8(0)
     for row in range(cbs.shape[0] * c):
         b = row // c
@@ -189,10 +198,11 @@ def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
             blk = np.empty(blk_shape, dtype=np.uint8)
             err = np.empty(err_shape, dtype=np.int64)
             arr = cbs.numpy()
-            if _desegment_rows(arr.reshape(rows) if arr.dtype == np.uint8
-                               else arr.view(np.uint8).reshape(rows), k_prime, l_cb,
-                               *_crc24b_tables(), blk.reshape(n_rows, blklen),
-                               err.reshape(rows[:2])) <= 1:
+            cb_rows = arr.reshape(rows) if arr.dtype == np.uint8 \
+                else arr.view(np.uint8).reshape(rows)
+            if desegment_rows(cb_rows, k_prime, l_cb, *_crc24b_tables(),
+                              blk.reshape(n_rows, blklen), err.reshape(rows[:2]),
+                              _scratch(cb_rows)) <= 1:
                 return torch.from_numpy(blk), torch.from_numpy(err)
     cbs = check_tensor("cbs", cbs, min_dim=2)
     if cbs.is_floating_point() or cbs.is_complex() or cbs.dtype == torch.bool:
@@ -210,8 +220,8 @@ def code_block_desegment_ldpc(cbs: torch.Tensor, bgn: int,
         blk = np.empty((*batch, b), dtype=np.uint8)      # (torch's reshape costs µs)
         err = np.empty((*batch, seg.c), dtype=np.int64)
         table, g = _crc24b_tables()
-        if _desegment_rows(rows, seg.k_prime, seg.l_cb if seg.c > 1 else 0, table, g,
-                           blk.reshape(-1, b), err.reshape(-1, seg.c)) <= 1:
+        if desegment_rows(rows, seg.k_prime, seg.l_cb if seg.c > 1 else 0, table, g,
+                          blk.reshape(-1, b), err.reshape(-1, seg.c), _scratch(rows)) <= 1:
             if type(bgn) is int and type(blklen) is int:
                 if len(_CHECKED) >= 256:
                     _CHECKED.clear()
