@@ -3,9 +3,12 @@
 the qam256 table, TBS 108552, C = 13 BG1 Zc = 384, DM-RS with an additional position and 2
 CDM groups without data). CPU time (``time.thread_time``) per call on one thread: minimum,
 10th percentile, median and 99th percentile over N calls, warm (calls back to back) and
-cold (8 MB of other memory written before each call), for
+cold (8 MB of other memory written before each call) and in the chain (after the stage
+functions of ``softran bench latency --chain DL`` on the same slot, as that bench times it),
+for
 
 * ``call``: the whole ``PDSCHTransmitter()`` call;
+* ``faults``: the minor page faults of one call (in the chain);
 * ``bits``: its share in the slot path's bit kernel (``transmitter._slot_data``: TB CRC,
   segmentation, CB CRC, LDPC, rate matching, scrambling, modulation and mapping), timed by
   wrapping the module's kernel (a private name, looked up once).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import resource
 import sys
 import time
 
@@ -70,6 +74,30 @@ def measure(calls: int) -> dict[str, list[float]]:
         name = "cold" if cold else "warm"
         out[f"call {name}"] = [t / 1e3 for t in whole]
         out[f"bits {name}"] = [t / 1e3 for t in inside]
+    # in the chain: the same call after the stages of `softran bench latency --chain DL`
+    # (its step-by-step reference chain) on the same slot, as the latency bench times it
+    # (the stage functions of the private _dl_chain, looked up once), with the minor page
+    # faults of the call
+    latency = importlib.import_module("softran.sim.latency")
+    chain = latency._dl_chain(latency.LatencyConfig(), {})
+    (_, call), = chain.calls
+    whole, faults = [], []
+    for i in range(20 + calls):
+        ctx = chain.prepare(i)
+        for _, fn in chain.stages:
+            fn(ctx)
+        if i == 20:
+            inside.clear()
+        f0 = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+        t0 = time.thread_time_ns()
+        call(ctx)
+        t1 = time.thread_time_ns()
+        if i >= 20:
+            whole.append(t1 - t0)
+            faults.append(resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - f0)
+    out["call chain"] = [t / 1e3 for t in whole]
+    out["bits chain"] = [t / 1e3 for t in inside]
+    out["faults chain"] = [float(f) for f in faults]
     return out
 
 

@@ -84,58 +84,27 @@ _BIT_DTYPES = (torch.uint8, torch.bool)
 
 
 @njit(cache=True, nogil=True)
-def _map_layer(labels, table, runs, run_ptr, fix_pos, fix_val, fix_ptr, layer, stride,
-               chunk):  # pragma: no cover - compiled
-    """Layer ``layer``'s data rows into the shared bins ``chunk`` ``[R, D nfft]``: first its
-    reference-signal / zero bins that differ from what the previous layer left there
-    (``fix_pos`` / ``fix_val`` from ``fix_ptr[layer]`` to ``fix_ptr[layer + 1]``), then its
-    symbols (TS 38.211 §5.1, §7.3.1.3: layer j takes the symbols j, j + v, ...) by
-    :func:`map_label_runs_into_rows` with its runs ``runs[run_ptr[layer]:run_ptr[layer +
-    1]]``."""
-    for r in range(chunk.shape[0]):
-        row = chunk[r]
-        for i in range(fix_ptr[layer], fix_ptr[layer + 1]):
-            row[fix_pos[i]] = fix_val[i]
-    map_label_runs_into_rows(labels, table, runs[run_ptr[layer]:run_ptr[layer + 1]], stride,
-                             chunk)
-
-
-@njit(cache=True, nogil=True)
 def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table, runs,
-               run_ptr, fix_pos, fix_val, fix_ptr, stride, chunk):  # pragma: no cover
-    """The data of one codeword, one pass per step: the check that ``tb`` ``[R, A]``
-    (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity bits into
-    ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
+               stride, bins):  # pragma: no cover - compiled
+    """The data of one codeword into the kept IFFT bins, one pass per step: the check that
+    ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
+    bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
     segmentation, LDPC, rate matching and scrambling (:func:`encode_rate_match_labels_into`
     with the plan ``enc``, the scrambling bits c(n) packed per symbol ``mask`` and the kept
     work buffers ``work`` of :func:`encode_rate_match_workspace`; the TB CRC is computed
     there, in the same pass over the bytes as the code blocks' CRC) into the symbol labels
-    ``labels`` ``[R, G / Q_m]``, then the first layer's modulation and mapping into the
-    shared data bins ``chunk`` (:func:`_map_layer`). Returns the OR of all bytes of ``tb``
-    (taken while the encoder copies them into its code blocks): > 1 means a value that is
-    not a bit, and nothing was written to ``chunk`` (only to ``labels`` and the kept
-    scratch buffers)."""
+    ``labels`` ``[R, G / Q_m]``, then modulation and mapping to the bins of ``bins``
+    ``[R, N]`` given as the runs ``runs`` of symbols ``stride`` apart
+    (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while
+    the encoder copies them into its code blocks): > 1 means a value that is not a bit, and
+    nothing was written to ``bins`` (only to the kept scratch buffers)."""
     buf, acc, sel = work
     top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel, crc_l,
                                         crc_table, crc_g)
     if top > 1:
         return top
-    _map_layer(labels, table, runs, run_ptr, fix_pos, fix_val, fix_ptr, 0, stride, chunk)
+    map_label_runs_into_rows(labels, table, runs, stride, bins)
     return top
-
-
-@njit(cache=True, nogil=True)
-def _slot_layer(spec, kept, rows, cps, out, layer, labels, table, runs, run_ptr, fix_pos,
-                fix_val, fix_ptr, stride, chunk):  # pragma: no cover - compiled
-    """Layer ``layer`` of the waveform ``out`` ``[R, v, T]`` from the IFFT ``spec`` of its
-    data rows and the kept rows ``kept`` (cyclic prefixes of TS 38.211 §5.3.1,
-    :func:`~softran.nr.ofdm.cyclic_prefix_gather_two` with the rows ``rows[layer]``), then
-    the next layer's data into ``chunk`` (:func:`_map_layer`), which ``spec`` no longer
-    needs."""
-    cyclic_prefix_gather_two(spec, kept, rows[layer], cps, out[:, layer])
-    if layer + 1 < stride:
-        _map_layer(labels, table, runs, run_ptr, fix_pos, fix_val, fix_ptr, layer + 1,
-                   stride, chunk)
 
 
 class PDSCHTransmitter(torch.nn.Module):
@@ -243,14 +212,11 @@ class PDSCHTransmitter(torch.nn.Module):
             self._base_bins = torch.zeros(self.n_layers * n_sym, self.nfft,
                                           dtype=torch.complex64)
             self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
-        #: the one-codeword path of ``forward`` (one Numba kernel for the bits, then per
-        #: layer the IFFT and one kernel for the cyclic prefixes; module notes): what
-        #: :meth:`_layer_plan` gives, or None
+        #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IFFT,
+        #: one for the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
+        #: tables, G, Q_m, constellation, c(i) packed per symbol, the data bins as runs
+        #: of label_runs, CP lengths), or None
         self._slot_plan: tuple | None = None
-        #: its kept buffers for the latest batch size (:meth:`_slot_workspace`) and which
-        #: of its two label buffers holds the latest slot
-        self._slot_ws: tuple | None = None
-        self._slot_cur = 0
         if self._fused and cfg.n_codewords == 1:
             a, g = self.tb_sizes[0], self.indices_info.G[0]
             poly = self.encoders[0].info(a).crc
@@ -269,58 +235,24 @@ class PDSCHTransmitter(torch.nn.Module):
                            dtype=np.int64)
             # the IFFT rows (layer, symbol) that hold data; the others (DM-RS symbols
             # without data, empty symbols) are the same every slot: their IFFT is kept
-            # (made with the workspace). The data rows are transformed layer by layer in one
-            # shared buffer of D rows (the data symbols, the same on every layer): the
-            # slot's bins and IFFT outputs in the cache are one layer's, not the slot's
+            # (made with the workspace) and only the data rows are kept as bins and
+            # transformed, the data bin index counted in those rows
             full_index = self._bin_index[0]
+            n_rows = self.n_layers * n_sym
             data_rows = torch.unique(full_index // self.nfft)
-            syms = [data_rows[data_rows // n_sym == j] % n_sym for j in range(self.n_layers)]
-            if all(torch.equal(t, syms[0]) for t in syms):
-                self._slot_plan = self._layer_plan(data_rows, syms[0], full_index, crc_l + pad,
-                                                   crc_l, table, gen, g, qm, mask, cps)
-        #: per redundancy version, made on first use: the plan of
-        #: encode_rate_match_rows_into and the kept work buffers of _slot_data
-        self._slot_enc: dict[int, tuple[tuple, tuple]] = {}
-
-    def _layer_plan(self, data_rows: torch.Tensor, syms: torch.Tensor, full_index: torch.Tensor,
-                    tail_len: int, crc_l: int, table: np.ndarray, gen: int, g: int, qm: int,
-                    mask: np.ndarray, cps: np.ndarray) -> tuple:
-        """The one-codeword path's plan: (L + pad of the TB CRC and segmentation, L, CRC
-        tables, G, Q_m, constellation, c(i) packed per symbol, the data bins of each layer
-        in the shared buffer of its D data rows as runs of :func:`label_runs` (lane j =
-        layer j) with their bounds per layer, the bins each layer sets before its data
-        (positions, values, bounds per layer: where its reference signals / zeros differ
-        from what the previous layer, cyclically, left), the data bins of all layers in the
-        data rows as runs (for ``last_layer_grid``), CP lengths, T, D, the data symbols,
-        the data rows (layer, symbol) of the slot)."""
-        v, nfft, n_sym = self.n_layers, self.nfft, self.grid_shape[1]
-        d = syms.numel()
-        pos = torch.full((n_sym,), -1, dtype=torch.int64)
-        pos[syms] = torch.arange(d)
-        row = full_index // nfft
-        chunk_index = pos[row % n_sym] * nfft + full_index % nfft
-        runs = label_runs(chunk_index.numpy(), v)
-        order = np.argsort(runs[:, 0] % v, kind="stable")
-        runs = np.ascontiguousarray(runs[order])
-        run_ptr = np.searchsorted(runs[:, 0] % v, np.arange(v + 1)).astype(np.int64)
-        base = self._base_bins.reshape(v, n_sym, nfft)[:, syms].reshape(v, -1).numpy()
-        data = np.zeros((v, d * nfft), dtype=bool)
-        ci = chunk_index.numpy()
-        for j in range(v):
-            data[j, ci[j::v]] = True
-        fix = [np.flatnonzero(~data[j] & (data[j - 1] | (base[j - 1] != base[j])))
-               for j in range(v)]
-        fix_ptr = np.zeros(v + 1, dtype=np.int64)
-        fix_ptr[1:] = np.cumsum([f.size for f in fix])
-        fix_pos = np.concatenate(fix).astype(np.int64)
-        fix_val = np.concatenate([base[j, f] for j, f in enumerate(fix)]).astype(np.complex64)
-        row_pos = torch.full((v * n_sym,), -1, dtype=torch.int64)
-        row_pos[data_rows] = torch.arange(data_rows.numel())
-        index = row_pos[row] * nfft + full_index % nfft
-        return (tail_len, crc_l, table, np.int64(gen), g, qm,
-                constellation(self.config.modulation).numpy(), mask, runs, run_ptr, fix_pos,
-                fix_val, fix_ptr, label_runs(index.numpy(), v), cps,
-                int(cps.sum()) + n_sym * nfft, d, syms, data_rows)
+            const_rows = torch.ones(n_rows, dtype=torch.bool)
+            const_rows[data_rows] = False
+            row_pos = torch.full((n_rows,), -1, dtype=torch.int64)
+            row_pos[data_rows] = torch.arange(data_rows.numel())
+            self._slot_rows = (data_rows, const_rows.nonzero().reshape(-1), row_pos)
+            index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
+            self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen), g, qm,
+                               constellation(cfg.modulation).numpy(), mask,
+                               label_runs(index.numpy(), self.n_layers), cps,
+                               int(cps.sum()) + n_sym * self.nfft)
+            #: per redundancy version, made on first use: the plan of
+            #: encode_rate_match_rows_into and the kept work buffers of _slot_data
+            self._slot_enc: dict[int, tuple[tuple, tuple]] = {}
 
     def _to_bins(self, grid_index: torch.Tensor) -> torch.Tensor:
         """Flat layer-grid indices ``(layer n_symbols + l) K + k`` -> flat IFFT-bin indices
@@ -328,49 +260,48 @@ class PDSCHTransmitter(torch.nn.Module):
         k = self.grid_shape[-1]
         return (grid_index // k) * self.nfft + self._subcarrier_bins[grid_index % k]
 
-    def _bins(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The kept (IFFT bins, IFFT work buffer) for ``batch`` rows, made on first use."""
+    def _bins(self, batch: int) -> tuple:
+        """The kept (IFFT bins, IFFT work buffer) for ``batch`` rows, made on first use,
+        followed by what the one-codeword path of ``forward`` reuses
+        (:meth:`_slot_workspace`)."""
         if self._workspace is None or self._workspace[0].shape[0] != batch:
             shape = (batch, self.n_layers, self.grid_shape[1], self.nfft)
             bins = self._base_bins.reshape(1, *shape[1:]).repeat(batch, 1, 1, 1)
-            self._workspace = (bins, torch.empty(shape, dtype=torch.complex64))
+            work = torch.empty(shape, dtype=torch.complex64)
+            extra: tuple = ()
+            if self._slot_plan is not None:
+                extra = self._slot_workspace(batch)
+            self._workspace = (bins, work, *extra)
         return self._workspace
 
     def _slot_workspace(self, batch: int) -> tuple:
-        """What the one-codeword path of ``forward`` reuses for ``batch`` rows, made when
-        the batch size changes: the shared data bins of one layer ``[batch, D nfft]``
-        (numpy, the first layer's DM-RS / PT-RS / zero bins in place) and the same as a
-        tensor ``[batch D, nfft]``, the IFFT of the C rows that are the same every slot
-        ``[C, nfft]`` (numpy, transformed here once), the TB CRC + padding ``[batch, L +
-        pad]`` (padding zero), two buffers of symbol labels ``[2, batch, G / Q_m]`` (the
-        latest slot's and the next one's: a block refused as not bits leaves the latest
-        slot's labels, and so its grid, as they were), and the IFFT row of each (layer,
-        batch row, symbol) ``[n_layers, batch, n_symbols]`` (int64: >= 0 a row of one
-        layer's IFFT, < 0 the kept row -1 - i; see
+        """What the one-codeword path of ``forward`` reuses for ``batch`` rows: the data
+        rows' bins ``[batch, D nfft]`` (numpy, DM-RS / PT-RS / zero bins in place), the IFFT
+        of the C rows that are the same every slot ``[C, nfft]`` (numpy, transformed here
+        once), the TB CRC + padding ``[batch, L + pad]`` (padding zero), the symbol labels
+        ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, None, and the
+        IFFT row of each (port row, symbol) ``[batch n_layers, n_symbols]`` (int64: >= 0 a
+        row of the data rows' IFFT, < 0 the kept row -1 - i; see
         :func:`~softran.nr.ofdm.cyclic_prefix_gather_two`)."""
-        plan = self._slot_plan
-        assert plan is not None
-        tail_len, g, qm, mask, d, syms, data_rows = (plan[0], plan[4], plan[5], plan[7],
-                                                     plan[16], plan[17], plan[18])
-        v, nfft, n_sym = self.n_layers, self.nfft, self.grid_shape[1]
-        const_rows = torch.ones(v * n_sym, dtype=torch.bool)
-        const_rows[data_rows] = False
-        n_c = int(const_rows.sum())
+        tail_len, g = self._slot_plan[0], self.indices_info.G[0]  # type: ignore[index]
+        data_rows, const_rows, row_pos = self._slot_rows
+        n_d, n_c, nfft, n_sym = data_rows.numel(), const_rows.numel(), self.nfft, \
+            self.grid_shape[1]
+        dbins = self._base_bins[data_rows].repeat(batch, 1)
         kept = torch.zeros(n_c, nfft, dtype=torch.complex64)
         if n_c:
             # the whole slot's rows as ofdm_modulate_bins transforms them, the kept ones kept
             whole = torch.fft.ifft(self._base_bins, dim=-1, norm="ortho")
             kept = whole[const_rows].contiguous()
-        const_pos = torch.zeros(v * n_sym, dtype=torch.int64)
+        const_pos = torch.zeros_like(row_pos)
         const_pos[const_rows] = torch.arange(n_c)
-        pos = torch.full((n_sym,), -1, dtype=torch.int64)
-        pos[syms] = torch.arange(d)
-        b = torch.arange(batch).reshape(1, -1, 1)
-        src = torch.where(pos >= 0, b * d + pos, -1 - const_pos.reshape(v, 1, n_sym))
-        chunk = self._base_bins.reshape(v, n_sym, nfft)[0, syms].repeat(batch, 1)
-        return (chunk.numpy().reshape(batch, -1), chunk, kept.numpy(),
+        b = torch.arange(batch).reshape(-1, 1)
+        src = torch.where(row_pos >= 0, b * n_d + row_pos, -1 - const_pos)
+        return (dbins.numpy().reshape(batch, -1), kept.numpy(),
                 np.zeros((batch, tail_len), dtype=np.uint8),
-                np.empty((2, batch, g // qm), dtype=mask.dtype), src.contiguous().numpy())
+                np.empty((batch, g // self._slot_plan[5]),  # type: ignore[index]
+                         dtype=self._slot_plan[7].dtype),  # type: ignore[index]
+                dbins, None, src.reshape(batch * self.n_layers, n_sym).numpy())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
@@ -391,25 +322,16 @@ class PDSCHTransmitter(torch.nn.Module):
         return bins
 
     def _grid_from_bins(self) -> torch.Tensor:
-        if not self._bins_ready:
+        if not self._bins_ready or self._workspace is None:
             raise RuntimeError("no slot transmitted yet: last_layer_grid / last_grid exist "
                                  "after a call")
+        bins = self._workspace[0]
         if self._grid_in_rows:
-            # the slot path's labels mapped again onto the data rows, over the reference rows
-            plan, ws = self._slot_plan, self._slot_ws
-            assert plan is not None and ws is not None
-            labels = ws[4][self._slot_cur]
-            data_rows = plan[18]
-            batch = labels.shape[0]
-            rows = self._base_bins[data_rows].repeat(batch, 1)
-            map_label_runs_into_rows(labels, plan[6], plan[13], self.n_layers,
-                                     rows.numpy().reshape(batch, -1))
-            bins = self._base_bins.repeat(batch, 1, 1)
-            bins[:, data_rows] = rows.view(batch, data_rows.numel(), -1)
-            bins = bins.view(batch, *self.grid_shape[:2], self.nfft)
-        else:
-            assert self._workspace is not None
-            bins = self._workspace[0]
+            # the slot path's data rows over the reference-signal rows
+            data_rows = self._slot_rows[0]
+            bins = self._base_bins.repeat(bins.shape[0], 1, 1)
+            bins[:, data_rows] = self._workspace[6].view(bins.shape[0], data_rows.numel(), -1)
+            bins = bins.view(self._workspace[0].shape)
         return bins.index_select(-1, self._subcarrier_bins)
 
     @property
@@ -448,20 +370,14 @@ class PDSCHTransmitter(torch.nn.Module):
         return out
 
     def _forward_slot(self, tb: torch.Tensor, rv: int) -> torch.Tensor:
-        """``forward`` of one codeword on the fused CPU path: the bits and the first layer's
-        data bins by one Numba kernel (:func:`_slot_data`), then per layer the IFFT of its
-        data rows and one kernel (:func:`_slot_layer`) for its cyclic prefixes into a new
-        waveform and the next layer's data bins. ``tb`` uint8/bool [batch, A] on the CPU
-        (its values are checked in the kernel); ``rv`` 0..3."""
-        (_, crc_l, table, gen, g, qm, points, mask, runs, run_ptr, fix_pos, fix_val, fix_ptr,
-         _, cps, t_len, _, _, _) = self._slot_plan  # type: ignore[misc]
-        state = self.__dict__           # plain attributes: no Module.__setattr__
+        """``forward`` of one codeword on the fused CPU path: the bits by one Numba kernel
+        (:func:`_slot_data`), the IFFT of the data rows, the cyclic prefixes (with the kept
+        rows) by one more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its
+        values are checked in the kernel); ``rv`` 0..3."""
+        (_, crc_l, table, gen, g, qm, points, mask, runs, cps,
+         t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        ws = self._slot_ws
-        if ws is None or ws[0].shape[0] != batch:
-            ws = state["_slot_ws"] = self._slot_workspace(batch)
-            state["_bins_ready"] = False
-        chunk_np, chunk, kept_np, tail, labels2, rows = ws
+        _, _, bins_np, kept_np, tail, labels, dbins, _, rows = self._bins(batch)
         kept = self._slot_enc.get(rv)
         if kept is None:
             plan = encode_rate_match_plan(
@@ -472,24 +388,17 @@ class PDSCHTransmitter(torch.nn.Module):
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
-        cur = 1 - self._slot_cur        # the latest slot's labels stay until this one is good
-        labels = labels2[cur]
-        v = self.n_layers
         if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, labels, mask, points, runs,
-                      run_ptr, fix_pos, fix_val, fix_ptr, v, chunk_np) > 1:
+                      self.n_layers, bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
-        state["_slot_cur"] = cur
-        out = torch.empty(batch, v, t_len, dtype=torch.complex64)
-        out_np = out.numpy()
-        ifft = torch.fft.ifft
-        for layer in range(v):
-            # the IFFT output (a new tensor: an out= argument would be one more copy inside
-            # torch) is freed when the kernel returns, before the next layer's is made
-            _slot_layer(ifft(chunk, dim=-1, norm="ortho").numpy(), kept_np, rows, cps, out_np,
-                        layer, labels, points, runs, run_ptr, fix_pos, fix_val, fix_ptr, v,
-                        chunk_np)
+        state = self.__dict__           # plain attributes: no Module.__setattr__
+        # a new tensor (an out= argument would be one more copy inside torch)
+        spec = torch.fft.ifft(dbins, dim=-1, norm="ortho")
+        out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
+        cyclic_prefix_gather_two(spec.numpy(), kept_np, rows, cps,
+                                 out.numpy().reshape(-1, t_len))
         state["_bins_ready"] = True
         state["_grid_in_rows"] = True
         return out
