@@ -46,9 +46,9 @@ from numba import njit
 from softran.validation import check_bits, check_int, check_name
 
 __all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
-           "crc_encode", "crc_length", "crc_parity", "crc_register_anywhere",
+           "crc_encode", "crc_length", "crc_pair_table", "crc_parity", "crc_register_anywhere",
            "crc_register_continue", "crc_register_of_bit_bytes", "crc_registers_continue",
-           "crc_scratch_size", "crc_pair_table"]
+           "crc_scratch_size"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
