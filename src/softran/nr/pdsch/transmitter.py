@@ -30,9 +30,12 @@ symbol labels with the scrambling c(n) of TS 38.211 §7.3.1.1 XORed in (packed p
 once), then
 :func:`~softran.nr.modulation.map_label_runs_into_rows` (modulation, layer and resource
 mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer,
-symbol) that hold data; ``torch.fft.ifft`` transforms only those rows (the rows without
+symbol) that hold data; the IDFT transforms only those rows (the rows without
 data, such as DM-RS symbols of CDM groups without data, are the same every slot:
-transformed once, with the whole slot's rows, and kept); and
+transformed once, with the whole slot's rows, and kept), by the kept MKL plan of
+:func:`~softran.nr.kept_idft.kept_inverse_dft` into a kept output (``torch.fft.ifft``'s
+bits without its per-call plan set-up; ``torch.fft.ifft`` itself where there is no such
+plan); and
 :func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies both with the cyclic prefixes into
 the new waveform. Inputs are checked once per call by type, dtype and shape; other inputs
 (a list, other dtypes) take the step-by-step path, which checks them fully.
@@ -55,6 +58,7 @@ from softran.nr.coding.ldpc.encode_rate_match import (
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
+from softran.nr.kept_idft import kept_inverse_dft
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
@@ -281,7 +285,10 @@ class PDSCHTransmitter(torch.nn.Module):
         rows' bins ``[batch, D nfft]`` (numpy, DM-RS / PT-RS / zero bins in place), the IFFT
         of the C rows that are the same every slot ``[C, nfft]`` (numpy, transformed here
         once), the TB CRC + padding ``[batch, L + pad]`` (padding zero), the symbol labels
-        ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, None, and the
+        ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, the kept IDFT
+        of the data rows (:func:`~softran.nr.kept_idft.kept_inverse_dft`: its call from the
+        data bins into a kept output ``[batch D, nfft]``, and that output) or None (then
+        ``torch.fft.ifft``), and the
         IFFT row of each (port row, symbol) ``[batch n_layers, n_symbols]`` (int64: >= 0 a
         row of the data rows' IFFT, < 0 the kept row -1 - i; see
         :func:`~softran.nr.ofdm.cyclic_prefix_gather_two`)."""
@@ -299,11 +306,16 @@ class PDSCHTransmitter(torch.nn.Module):
         const_pos[const_rows] = torch.arange(n_c)
         b = torch.arange(batch).reshape(-1, 1)
         src = torch.where(row_pos >= 0, b * n_d + row_pos, -1 - const_pos)
+        idft = kept_inverse_dft(nfft, batch * n_d)
+        spec = None
+        if idft is not None:
+            spec_np = np.empty((batch * n_d, nfft), dtype=np.complex64)
+            spec = (idft.bind(dbins.numpy(), spec_np), spec_np)
         return (dbins.numpy().reshape(batch, -1), kept.numpy(),
                 np.zeros((batch, tail_len), dtype=np.uint8),
                 np.empty((batch, g // self._slot_plan[6]),  # type: ignore[index]
                          dtype=self._slot_plan[8].dtype),  # type: ignore[index]
-                dbins, None, src.reshape(batch * self.n_layers, n_sym).numpy())
+                dbins, spec, src.reshape(batch * self.n_layers, n_sym).numpy())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
@@ -379,7 +391,7 @@ class PDSCHTransmitter(torch.nn.Module):
         (_, crc_l, table, gen, pair, g, qm, points, mask, runs, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        _, _, bins_np, kept_np, tail, labels, dbins, _, rows = self._bins(batch)
+        _, _, bins_np, kept_np, tail, labels, dbins, idft, rows = self._bins(batch)
         kept = self._slot_enc.get(rv)
         if kept is None:
             plan = encode_rate_match_plan(
@@ -396,11 +408,15 @@ class PDSCHTransmitter(torch.nn.Module):
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
         state = self.__dict__           # plain attributes: no Module.__setattr__
-        # a new tensor (an out= argument would be one more copy inside torch)
-        spec = torch.fft.ifft(dbins, dim=-1, norm="ortho")
+        if idft is not None:
+            # the kept MKL plan of torch.fft.ifft into the kept output (the same bits)
+            idft[0]()
+            spec = idft[1]
+        else:
+            # a new tensor (an out= argument would be one more copy inside torch)
+            spec = torch.fft.ifft(dbins, dim=-1, norm="ortho").numpy()
         out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
-        cyclic_prefix_gather_two(spec.numpy(), kept_np, rows, cps,
-                                 out.numpy().reshape(-1, t_len))
+        cyclic_prefix_gather_two(spec, kept_np, rows, cps, out.numpy().reshape(-1, t_len))
         state["_bins_ready"] = True
         state["_grid_in_rows"] = True
         return out
