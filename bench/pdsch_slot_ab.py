@@ -3,12 +3,18 @@
 the qam256 table, TBS 108552, C = 13 BG1 Zc = 384, DM-RS with an additional position and 2
 CDM groups without data). CPU time (``time.thread_time``) per call on one thread: minimum,
 10th percentile, median and 99th percentile over N calls, warm (calls back to back) and
-cold (8 MB of other memory written before each call), for
+cold (8 MB of other memory written before each call) and in the chain (after the stage
+functions of ``softran bench latency --chain DL`` on the same slot, as that bench times it),
+for
 
-* ``call``: the whole ``PDSCHTransmitter()`` call;
-* ``bits``: its share in the slot path's bit kernel (``transmitter._slot_data``: TB CRC,
-  segmentation, CB CRC, LDPC, rate matching, scrambling, modulation and mapping), timed by
-  wrapping the module's kernel (a private name, looked up once).
+* ``call``: the whole ``PDSCHTransmitter()`` call (with the wrappers below: about 1 µs);
+* its parts, timed by wrapping what the transmitter module calls (private names, looked up
+  once): ``bits``, the slot path's bit kernel (``transmitter._slot_data``: TB CRC,
+  segmentation, CB CRC, LDPC, rate matching, scrambling, modulation and mapping);
+  ``ifft``, ``torch.fft.ifft`` or the kept MKL plan of ``softran.nr.kept_idft``; ``cp``, the cyclic-prefix kernel
+  (``cyclic_prefix_gather_two``); ``rest``, the call less those three (Python, the output
+  tensor, numpy views);
+* ``faults``: the minor page faults of one call.
 
 ``python bench/pdsch_slot_ab.py [--calls N]`` measures the softran on the path;
 ``python bench/pdsch_slot_ab.py --compare OLD_SRC NEW_SRC [--rounds R]`` runs it
@@ -22,8 +28,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import resource
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
 
@@ -36,17 +45,52 @@ def measure(calls: int) -> dict[str, list[float]]:
     numba.set_num_threads(1)
     from softran.nr import CarrierConfig, PDSCHConfig, PDSCHTransmitter
 
+    # the parts of one call, timed by wrapping what the transmitter module calls (its
+    # private kernel _slot_data and the names it imported, looked up once) and torch's
+    # IFFT; they record only inside a timed call (the chain's stages also run IFFTs)
     tx_mod = importlib.import_module("softran.nr.pdsch.transmitter")
-    kernel = tx_mod._slot_data
-    inside: list[int] = []
+    parts = {"bits": 0, "ifft": 0, "cp": 0}
+    recording = [False]
 
-    def timed(*args: object) -> object:
+    def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if not recording[0]:
+                return fn(*args, **kwargs)
+            t0 = time.thread_time_ns()
+            r = fn(*args, **kwargs)
+            parts[name] += time.thread_time_ns() - t0
+            return r
+        return timed
+
+    tx_mod._slot_data = wrap("bits", tx_mod._slot_data)
+    tx_mod.cyclic_prefix_gather_two = wrap("cp", tx_mod.cyclic_prefix_gather_two)
+    torch.fft.ifft = wrap("ifft", torch.fft.ifft)
+    try:                    # the kept MKL plan of the IDFT (not in older trees)
+        kept_idft = importlib.import_module("softran.nr.kept_idft")
+        bind = kept_idft.KeptInverseDFT.bind
+        kept_idft.KeptInverseDFT.bind = lambda self, x, y: wrap("ifft", bind(self, x, y))
+    except ImportError:
+        pass
+    out: dict[str, list[float]] = {}
+
+    def timed_call(mode: str, fn: Callable[[Any], Any], arg: Any, keep: bool) -> None:
+        for k in parts:
+            parts[k] = 0
+        recording[0] = True
+        f0 = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
         t0 = time.thread_time_ns()
-        r = kernel(*args)
-        inside.append(time.thread_time_ns() - t0)
-        return r
+        fn(arg)
+        t1 = time.thread_time_ns()
+        faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - f0
+        recording[0] = False
+        if not keep:
+            return
+        row = {"call": (t1 - t0) / 1e3, **{k: v / 1e3 for k, v in parts.items()}}
+        row["rest"] = row["call"] - sum(v / 1e3 for v in parts.values())
+        row["faults"] = float(faults)
+        for k, v in row.items():
+            out.setdefault(f"{k} {mode}", []).append(v)
 
-    tx_mod._slot_data = timed
     carrier = CarrierConfig(subcarrier_spacing=30, n_size_grid=51)
     config = PDSCHConfig(prb_set=range(51), n_layers=2, mcs_table="qam256", mcs_index=27,
                          dmrs={"additional_position": 1, "num_cdm_groups_without_data": 2})
@@ -54,22 +98,22 @@ def measure(calls: int) -> dict[str, list[float]]:
     gen = torch.Generator().manual_seed(2)
     tbs = torch.randint(0, 2, (16, config.tb_sizes[0]), dtype=torch.uint8, generator=gen)
     junk = torch.zeros(8 << 20, dtype=torch.uint8)
-    out: dict[str, list[float]] = {}
-    for cold in (False, True):
-        for i in range(20):
-            tx(tbs[i % 16:i % 16 + 1])
-        inside.clear()
-        whole = []
-        for i in range(calls):
-            if cold:
+    for mode in ("warm", "cold"):
+        for i in range(20 + calls):
+            if mode == "cold":
                 junk.add_(1)
-            tb = tbs[i % 16:i % 16 + 1]
-            t0 = time.thread_time_ns()
-            tx(tb)
-            whole.append(time.thread_time_ns() - t0)
-        name = "cold" if cold else "warm"
-        out[f"call {name}"] = [t / 1e3 for t in whole]
-        out[f"bits {name}"] = [t / 1e3 for t in inside]
+            timed_call(mode, tx, tbs[i % 16:i % 16 + 1], i >= 20)
+    # in the chain: the same call after the stages of `softran bench latency --chain DL`
+    # (its step-by-step reference chain) on the same slot, as the latency bench times it
+    # (the stage functions of the private _dl_chain, looked up once)
+    latency = importlib.import_module("softran.sim.latency")
+    chain = latency._dl_chain(latency.LatencyConfig(), {})
+    (_, call), = chain.calls
+    for i in range(20 + calls):
+        ctx = chain.prepare(i)
+        for _, fn in chain.stages:
+            fn(ctx)
+        timed_call("chain", call, ctx, i >= 20)
     return out
 
 

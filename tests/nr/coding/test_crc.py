@@ -263,3 +263,38 @@ def test_decode_kernel_equals_matrix_path(poly: str, k: int, offset: int, dtype)
     bad[1, -1] = -1
     with pytest.raises(ValueError, match="bits must contain only 0 and 1, found -1"):
         crc_decode(bad, poly)
+
+
+@pytest.mark.parametrize("poly_a, poly_b", [("24A", "24B"), ("16", "24B"), ("24B", "11"),
+                                            ("24C", "6")])
+def test_pair_table_registers_equal_the_two_single_registers(poly_a, poly_b) -> None:
+    """crc_registers_continue with the pair table (the data-only bytes looked up once for
+    both CRCs) gives the registers of crc_register_continue for each CRC (TS 38.212 §5.1),
+    continuing from registers of earlier bits, for lengths that are and are not multiples of
+    8 and 64, and CRC parity bits equal to crc_parity's."""
+    from softran.nr.coding.crc import (
+        crc_byte_tables,
+        crc_pair_table,
+        crc_register_continue,
+        crc_registers_continue,
+    )
+
+    ta, ga = crc_byte_tables(poly_a)
+    tb, gb = crc_byte_tables(poly_b)
+    pair = crc_pair_table(ta, tb)
+    rng = np.random.default_rng(18)
+    for n in (0, 7, 64, 65, 200, 1000, 8424):
+        bits = rng.integers(0, 2, n + 64).astype(np.uint8)
+        head, body = bits[:64], bits[64:]
+        ra0 = crc_register_continue(head, 64, ta, ga, 0)
+        rb0 = crc_register_continue(head, 64, tb, gb, 0)
+        want = (crc_register_continue(body, n, ta, ga, ra0),
+                crc_register_continue(body, n, tb, gb, rb0))
+        assert crc_registers_continue(body, n, ta, ga, ra0, tb, gb, rb0, pair) == want
+        assert crc_registers_continue(body, n, ta, ga, ra0, tb, gb, rb0) == want
+        # the register of the whole message is its CRC parity, bit p_t at bit 31 - t
+        ra, rb = crc_registers_continue(bits, n + 64, ta, ga, 0, tb, gb, 0, pair)
+        for reg, poly in ((ra, poly_a), (rb, poly_b)):
+            ref = crc_parity(torch.from_numpy(bits), poly).numpy()
+            got = [(reg >> (31 - t)) & 1 for t in range(crc_length(poly))]
+            assert got == ref.tolist()

@@ -30,9 +30,12 @@ symbol labels with the scrambling c(n) of TS 38.211 §7.3.1.1 XORed in (packed p
 once), then
 :func:`~softran.nr.modulation.map_label_runs_into_rows` (modulation, layer and resource
 mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer,
-symbol) that hold data; ``torch.fft.ifft`` transforms only those rows (the rows without
+symbol) that hold data; the IDFT transforms only those rows (the rows without
 data, such as DM-RS symbols of CDM groups without data, are the same every slot:
-transformed once, with the whole slot's rows, and kept); and
+transformed once, with the whole slot's rows, and kept), by the kept MKL plan of
+:func:`~softran.nr.kept_idft.kept_inverse_dft` into a kept output (``torch.fft.ifft``'s
+bits without its per-call plan set-up; ``torch.fft.ifft`` itself where there is no such
+plan); and
 :func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies both with the cyclic prefixes into
 the new waveform. Inputs are checked once per call by type, dtype and shape; other inputs
 (a list, other dtypes) take the step-by-step path, which checks them fully.
@@ -46,7 +49,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_byte_tables, crc_length
+from softran.nr.coding.crc import crc_byte_tables, crc_length, crc_pair_table
 from softran.nr.coding.ldpc.encode_rate_match import (
     encode_rate_match_labels_into,
     encode_rate_match_plan,
@@ -55,6 +58,7 @@ from softran.nr.coding.ldpc.encode_rate_match import (
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
+from softran.nr.kept_idft import kept_inverse_dft
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
@@ -84,8 +88,8 @@ _BIT_DTYPES = (torch.uint8, torch.bool)
 
 
 @njit(cache=True, nogil=True)
-def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table, runs,
-               stride, bins):  # pragma: no cover - compiled
+def _slot_data(tb, tail, crc_l, crc_table, crc_g, crc_pair, enc, work, labels, mask, table,
+               runs, stride, bins):  # pragma: no cover - compiled
     """The data of one codeword into the kept IFFT bins, one pass per step: the check that
     ``tb`` ``[R, A]`` (uint8) holds bits, its CRC (TS 38.212 §7.2.1: L = ``crc_l`` parity
     bits into ``tail[:, :L]``; the rest of ``tail`` is the zero padding of segmentation),
@@ -97,10 +101,11 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, enc, work, labels, mask, table
     ``[R, N]`` given as the runs ``runs`` of symbols ``stride`` apart
     (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while
     the encoder copies them into its code blocks): > 1 means a value that is not a bit, and
-    nothing was written to ``bins`` (only to the kept scratch buffers)."""
+    nothing was written to ``bins`` (only to the kept scratch buffers). ``crc_pair``: the
+    TB CRC's and CRC24B's tables side by side (:func:`crc_pair_table`, C > 1)."""
     buf, acc, sel = work
     top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel, crc_l,
-                                        crc_table, crc_g)
+                                        crc_table, crc_g, crc_pair)
     if top > 1:
         return top
     map_label_runs_into_rows(labels, table, runs, stride, bins)
@@ -214,8 +219,8 @@ class PDSCHTransmitter(torch.nn.Module):
             self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
         #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IFFT,
         #: one for the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
-        #: tables, G, Q_m, constellation, c(i) packed per symbol, the data bins as runs
-        #: of label_runs, CP lengths), or None
+        #: tables, the TB CRC's and CRC24B's tables side by side, G, Q_m, constellation,
+        #: c(i) packed per symbol, the data bins as runs of label_runs, CP lengths), or None
         self._slot_plan: tuple | None = None
         if self._fused and cfg.n_codewords == 1:
             a, g = self.tb_sizes[0], self.indices_info.G[0]
@@ -246,7 +251,8 @@ class PDSCHTransmitter(torch.nn.Module):
             row_pos[data_rows] = torch.arange(data_rows.numel())
             self._slot_rows = (data_rows, const_rows.nonzero().reshape(-1), row_pos)
             index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
-            self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen), g, qm,
+            self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen),
+                               crc_pair_table(table, crc_byte_tables("24B")[0]), g, qm,
                                constellation(cfg.modulation).numpy(), mask,
                                label_runs(index.numpy(), self.n_layers), cps,
                                int(cps.sum()) + n_sym * self.nfft)
@@ -279,7 +285,10 @@ class PDSCHTransmitter(torch.nn.Module):
         rows' bins ``[batch, D nfft]`` (numpy, DM-RS / PT-RS / zero bins in place), the IFFT
         of the C rows that are the same every slot ``[C, nfft]`` (numpy, transformed here
         once), the TB CRC + padding ``[batch, L + pad]`` (padding zero), the symbol labels
-        ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, None, and the
+        ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, the kept IDFT
+        of the data rows (:func:`~softran.nr.kept_idft.kept_inverse_dft`: its call from the
+        data bins into a kept output ``[batch D, nfft]``, and that output) or None (then
+        ``torch.fft.ifft``), and the
         IFFT row of each (port row, symbol) ``[batch n_layers, n_symbols]`` (int64: >= 0 a
         row of the data rows' IFFT, < 0 the kept row -1 - i; see
         :func:`~softran.nr.ofdm.cyclic_prefix_gather_two`)."""
@@ -297,11 +306,16 @@ class PDSCHTransmitter(torch.nn.Module):
         const_pos[const_rows] = torch.arange(n_c)
         b = torch.arange(batch).reshape(-1, 1)
         src = torch.where(row_pos >= 0, b * n_d + row_pos, -1 - const_pos)
+        idft = kept_inverse_dft(nfft, batch * n_d)
+        spec = None
+        if idft is not None:
+            spec_np = np.empty((batch * n_d, nfft), dtype=np.complex64)
+            spec = (idft.bind(dbins.numpy(), spec_np), spec_np)
         return (dbins.numpy().reshape(batch, -1), kept.numpy(),
                 np.zeros((batch, tail_len), dtype=np.uint8),
-                np.empty((batch, g // self._slot_plan[5]),  # type: ignore[index]
-                         dtype=self._slot_plan[7].dtype),  # type: ignore[index]
-                dbins, None, src.reshape(batch * self.n_layers, n_sym).numpy())
+                np.empty((batch, g // self._slot_plan[6]),  # type: ignore[index]
+                         dtype=self._slot_plan[8].dtype),  # type: ignore[index]
+                dbins, spec, src.reshape(batch * self.n_layers, n_sym).numpy())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
@@ -374,10 +388,10 @@ class PDSCHTransmitter(torch.nn.Module):
         (:func:`_slot_data`), the IFFT of the data rows, the cyclic prefixes (with the kept
         rows) by one more into a new waveform. ``tb`` uint8/bool [batch, A] on the CPU (its
         values are checked in the kernel); ``rv`` 0..3."""
-        (_, crc_l, table, gen, g, qm, points, mask, runs, cps,
+        (_, crc_l, table, gen, pair, g, qm, points, mask, runs, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        _, _, bins_np, kept_np, tail, labels, dbins, _, rows = self._bins(batch)
+        _, _, bins_np, kept_np, tail, labels, dbins, idft, rows = self._bins(batch)
         kept = self._slot_enc.get(rv)
         if kept is None:
             plan = encode_rate_match_plan(
@@ -388,17 +402,21 @@ class PDSCHTransmitter(torch.nn.Module):
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
-        if _slot_data(x, tail, crc_l, table, gen, enc, kernel_work, labels, mask, points, runs,
-                      self.n_layers, bins_np) > 1:
+        if _slot_data(x, tail, crc_l, table, gen, pair, enc, kernel_work, labels, mask, points,
+                      runs, self.n_layers, bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
         state = self.__dict__           # plain attributes: no Module.__setattr__
-        # a new tensor (an out= argument would be one more copy inside torch)
-        spec = torch.fft.ifft(dbins, dim=-1, norm="ortho")
+        if idft is not None:
+            # the kept MKL plan of torch.fft.ifft into the kept output (the same bits)
+            idft[0]()
+            spec = idft[1]
+        else:
+            # a new tensor (an out= argument would be one more copy inside torch)
+            spec = torch.fft.ifft(dbins, dim=-1, norm="ortho").numpy()
         out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
-        cyclic_prefix_gather_two(spec.numpy(), kept_np, rows, cps,
-                                 out.numpy().reshape(-1, t_len))
+        cyclic_prefix_gather_two(spec, kept_np, rows, cps, out.numpy().reshape(-1, t_len))
         state["_bins_ready"] = True
         state["_grid_in_rows"] = True
         return out
