@@ -11,7 +11,7 @@ for
 * its parts, timed by wrapping what the transmitter module calls (private names, looked up
   once): ``bits``, the slot path's bit kernel (``transmitter._slot_data``: TB CRC,
   segmentation, CB CRC, LDPC, rate matching, scrambling, modulation and mapping);
-  ``ifft``, ``torch.fft.ifft`` or the kept MKL plan of ``softran.nr.kept_idft``; ``cp``, the cyclic-prefix kernel
+  ``ifft``, ``torch.fft.ifft`` or the kept MKL plan of ``softran.nr.kept_dft``; ``cp``, the cyclic-prefix kernel
   (``cyclic_prefix_gather_two``); ``rest``, the call less those three (Python, the output
   tensor, numpy views);
 * ``faults``: the minor page faults of one call.
@@ -66,9 +66,9 @@ def measure(calls: int) -> dict[str, list[float]]:
     tx_mod.cyclic_prefix_gather_two = wrap("cp", tx_mod.cyclic_prefix_gather_two)
     torch.fft.ifft = wrap("ifft", torch.fft.ifft)
     try:                    # the kept MKL plan of the IDFT (not in older trees)
-        kept_idft = importlib.import_module("softran.nr.kept_idft")
-        bind = kept_idft.KeptInverseDFT.bind
-        kept_idft.KeptInverseDFT.bind = lambda self, x, y: wrap("ifft", bind(self, x, y))
+        kept_dft = importlib.import_module("softran.nr.kept_dft")
+        bind = kept_dft.KeptDFT.bind
+        kept_dft.KeptDFT.bind = lambda self, x, y: wrap("ifft", bind(self, x, y))
     except ImportError:
         pass
     out: dict[str, list[float]] = {}

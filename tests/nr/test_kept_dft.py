@@ -1,6 +1,6 @@
-"""The kept MKL inverse DFT plan (softran.nr.kept_idft) against torch.fft.ifft(norm="ortho"),
-the reference of the OFDM modulator (TS 38.211 §5.3.1), bit for bit; and the PDSCH slot
-path with and without it."""
+"""The kept MKL DFT plans (softran.nr.kept_dft) against torch.fft.ifft / torch.fft.fft, the
+references of the OFDM modulator and demodulator (TS 38.211 §5.3.1), bit for bit; and the
+PDSCH slot path and the slot demodulator with and without them."""
 
 from __future__ import annotations
 
@@ -11,36 +11,42 @@ import pytest
 import torch
 
 from softran.nr.config import CarrierConfig
-from softran.nr.kept_idft import KeptInverseDFT, kept_inverse_dft
+from softran.nr.kept_dft import KeptDFT, kept_dft
 from softran.nr.ofdm import ofdm_modulate
 from softran.nr.pdsch import PDSCHConfig, PDSCHDMRSConfig, PDSCHTransmitter
 
-needs_mkl = pytest.mark.skipif(kept_inverse_dft(64, 1) is None,
+needs_mkl = pytest.mark.skipif(kept_dft(64, 1, inverse=True, norm="ortho") is None,
                                reason="no MKL DFTI in this torch build")
 
 
 @needs_mkl
 @pytest.mark.parametrize("n, rows", [(1024, 24), (2048, 1), (4096, 3), (128, 7), (12, 5)])
-def test_kept_plan_equals_torch_ifft_bit_for_bit(n, rows) -> None:
+@pytest.mark.parametrize("inverse, norm, in_place", [
+    (True, "ortho", False), (False, "backward", True), (False, "backward", False),
+    (False, "ortho", True), (True, "backward", True), (True, "forward", False),
+    (False, "forward", False)])
+def test_kept_plan_equals_torch_fft_bit_for_bit(n, rows, inverse, norm, in_place) -> None:
     """Several inputs through one bound plan (kept from call to call) each give
-    torch.fft.ifft's output exactly, including an input with zero rows and large values."""
-    plan = kept_inverse_dft(n, rows)
+    torch.fft.ifft's / torch.fft.fft's output exactly, including an input with zero rows and
+    large values."""
+    plan = kept_dft(n, rows, inverse=inverse, norm=norm, in_place=in_place)
     assert plan is not None
+    reference = torch.fft.ifft if inverse else torch.fft.fft
     gen = torch.Generator().manual_seed(n + rows)
     x = np.empty((rows, n), dtype=np.complex64)
-    out = np.empty((rows, n), dtype=np.complex64)
+    out = x if in_place else np.empty((rows, n), dtype=np.complex64)
     run = plan.bind(x, out)
     for scale in (1.0, 1e3, 0.0):
         x[:] = (torch.randn(rows, n, dtype=torch.complex64, generator=gen) * scale).numpy()
         x[rows // 2] = 0
+        want = reference(torch.from_numpy(x.copy()), dim=-1, norm=norm)
         run()
-        assert torch.equal(torch.from_numpy(out),
-                           torch.fft.ifft(torch.from_numpy(x), dim=-1, norm="ortho"))
+        assert torch.equal(torch.from_numpy(out), want)
 
 
 @needs_mkl
 def test_bind_refuses_wrong_buffers() -> None:
-    plan = KeptInverseDFT(16, 2)
+    plan = KeptDFT(16, 2, inverse=True)
     good = np.zeros((2, 16), dtype=np.complex64)
     for bad, match in ((np.zeros((2, 16), dtype=np.complex128), "complex64"),
                        (np.zeros((3, 16), dtype=np.complex64), r"\(2, 16\)"),
@@ -52,7 +58,12 @@ def test_bind_refuses_wrong_buffers() -> None:
     with pytest.raises(ValueError, match="overlap"):
         plan.bind(good, good)
     with pytest.raises(ValueError, match="n"):
-        KeptInverseDFT(0, 2)
+        KeptDFT(0, 2, inverse=True)
+    with pytest.raises(ValueError, match="norm = 'unit'"):
+        kept_dft(16, 2, inverse=False, norm="unit")
+    in_place = KeptDFT(16, 2, inverse=False, in_place=True)
+    with pytest.raises(ValueError, match="out must be x"):
+        in_place.bind(good, np.zeros((2, 16), dtype=np.complex64))
 
 
 def test_pdsch_slot_path_without_the_kept_plan(monkeypatch) -> None:
@@ -67,13 +78,36 @@ def test_pdsch_slot_path_without_the_kept_plan(monkeypatch) -> None:
     with_plan = PDSCHTransmitter(c, p)(tb)
     asked = []
 
-    def no_plan(n: int, rows: int) -> None:
-        asked.append((n, rows))
+    def no_plan(n: int, rows: int, **kw: object) -> None:
+        asked.append((n, rows, kw))
 
     monkeypatch.setattr(importlib.import_module("softran.nr.pdsch.transmitter"),
-                        "kept_inverse_dft", no_plan)
+                        "kept_dft", no_plan)
     tx = PDSCHTransmitter(c, p)
     without = tx(tb)
-    assert asked == [(tx.nfft, 24)]          # 2 layers x 12 data symbols, batch 1
+    # 2 layers x 12 data symbols, batch 1
+    assert asked == [(tx.nfft, 24, {"inverse": True, "norm": "ortho"})]
     assert torch.equal(without, with_plan)
     assert torch.equal(without, ofdm_modulate(tx.last_layer_grid, c, nfft=tx.nfft))
+
+
+def test_slot_demodulator_without_the_kept_plan(monkeypatch) -> None:
+    """The slot demodulator's spectrum by the kept forward plan (in place, unscaled) and,
+    where none is made, by torch.fft.fft: the same grid, equal to ofdm_demodulate's kernel
+    path on the same waveform."""
+    from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate
+
+    c = CarrierConfig(n_size_grid=24, subcarrier_spacing=30)
+    gen = torch.Generator().manual_seed(7)
+    w = ofdm_modulate(torch.randn(2, 14, 288, dtype=torch.complex64, generator=gen), c)
+    with_plan = OFDMSlotDemodulator(c).demodulate(w).clone()
+    asked = []
+
+    def no_plan(n: int, rows: int, **kw: object) -> None:
+        asked.append((n, rows, kw))
+
+    monkeypatch.setattr(importlib.import_module("softran.nr.ofdm"), "kept_dft", no_plan)
+    without = OFDMSlotDemodulator(c).demodulate(w)
+    assert asked == [(512, 28, {"inverse": False, "in_place": True})]
+    assert torch.equal(without, with_plan)
+    assert torch.equal(without, ofdm_demodulate(w, c))

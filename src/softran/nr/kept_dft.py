@@ -1,18 +1,17 @@
-"""A kept inverse DFT plan for the OFDM modulator's latency path (TS 38.211 §5.3.1: the
-useful part of each OFDM symbol is the IDFT of its subcarriers, unitary scaling as
-:mod:`softran.nr.ofdm`).
+"""Kept DFT plans for the OFDM latency paths (TS 38.211 §5.3.1: the useful part of each
+OFDM symbol is the IDFT of its subcarriers; the receiver's demodulator takes the DFT of
+each FFT window).
 
-``torch.fft.ifft`` on the CPU builds, sets up and commits an MKL DFTI descriptor on every
-call, then frees it: a few µs on a warm core, tens of µs when the slot's other work has
-evicted MKL's set-up code and tables from the caches. :class:`KeptInverseDFT` makes the
-descriptor once, with the settings ``torch.fft.ifft(x, dim=-1, norm="ortho")`` gives it for
-a C-contiguous complex64 ``[rows, n]`` tensor (single precision, complex domain, out of
-place, ``rows`` transforms ``n`` apart, unit strides, backward scale n^-1/2), and keeps it
-committed: each call is one ``DftiComputeBackward`` between two kept buffers. It uses the
-MKL that torch itself links (the DFTI functions of ``libtorch_cpu``); where that is not
-there (a torch built without MKL) or its output is not bit for bit that of
-``torch.fft.ifft`` on a probe input, :func:`kept_inverse_dft` returns None and the caller
-keeps ``torch.fft.ifft``.
+``torch.fft.fft`` / ``torch.fft.ifft`` on the CPU build, set up and commit an MKL DFTI
+descriptor on every call, then free it: a few µs on a warm core, tens of µs when the slot's
+other work has evicted MKL's set-up code and tables from the caches. :class:`KeptDFT` makes
+the descriptor once, with the settings torch gives it for a C-contiguous complex64
+``[rows, n]`` tensor along the last dimension (single precision, complex domain, ``rows``
+transforms ``n`` apart, unit strides, the ``norm`` scale), and keeps it committed: each call
+is one ``DftiComputeForward`` / ``DftiComputeBackward``. It uses the MKL that torch itself
+links (the DFTI functions of ``libtorch_cpu``); where that is not there (a torch built
+without MKL) or its output is not bit for bit torch's on a probe input, :func:`kept_dft`
+returns None and the caller keeps ``torch.fft``.
 """
 
 from __future__ import annotations
@@ -28,9 +27,10 @@ import torch
 
 from softran.validation import check_int
 
-__all__ = ["KeptInverseDFT", "kept_inverse_dft"]
+__all__ = ["KeptDFT", "kept_dft"]
 
 # mkl_dfti.h: configuration parameters and values
+_DFTI_FORWARD_SCALE = 4
 _DFTI_BACKWARD_SCALE = 5
 _DFTI_NUMBER_OF_TRANSFORMS = 7
 _DFTI_PLACEMENT = 11
@@ -39,6 +39,7 @@ _DFTI_OUTPUT_STRIDES = 13
 _DFTI_INPUT_DISTANCE = 14
 _DFTI_OUTPUT_DISTANCE = 15
 _DFTI_COMPLEX = 32
+_DFTI_INPLACE = 43
 _DFTI_NOT_INPLACE = 44
 
 
@@ -51,10 +52,11 @@ def _dfti() -> ctypes.CDLL | None:
         lib = ctypes.CDLL(os.path.join(os.path.dirname(torch.__file__), "lib",
                                        "libtorch_cpu.so"))
         for name in ("DftiCreateDescriptor_s_1d", "DftiSetValue", "DftiCommitDescriptor",
-                     "DftiComputeBackward", "DftiFreeDescriptor"):
+                     "DftiComputeForward", "DftiComputeBackward", "DftiFreeDescriptor"):
             getattr(lib, name)
     except (OSError, AttributeError):
         return None
+    lib.DftiComputeForward.restype = ctypes.c_long
     lib.DftiComputeBackward.restype = ctypes.c_long
     return lib
 
@@ -63,16 +65,20 @@ def _free(lib: ctypes.CDLL, handle: ctypes.c_void_p) -> None:
     lib.DftiFreeDescriptor(ctypes.byref(handle))
 
 
-class KeptInverseDFT:
-    """The committed MKL descriptor of ``torch.fft.ifft(x, dim=-1, norm="ortho")`` for
-    complex64 ``x`` ``[rows, n]`` (module notes; TS 38.211 §5.3.1), kept from call to call.
-    Raises RuntimeError where MKL's DFTI functions are not there or refuse the settings;
-    :func:`kept_inverse_dft` is the checked way to get one.
+_NORMS = ("backward", "ortho", "forward")
 
-    :meth:`bind` ``(x, out)`` checks two arrays once and returns a call without arguments
-    that writes the transform of ``x`` into ``out``.
 
-    >>> plan = KeptInverseDFT(8, 2)
+class KeptDFT:
+    """The committed MKL descriptor of ``torch.fft.ifft(x, dim=-1, norm=norm)`` (``inverse``)
+    or ``torch.fft.fft(x, dim=-1, norm=norm)`` for complex64 ``x`` ``[rows, n]`` (module
+    notes; TS 38.211 §5.3.1), kept from call to call; ``in_place``: the transform overwrites
+    its input. Raises RuntimeError where MKL's DFTI functions are not there or refuse the
+    settings; :func:`kept_dft` is the checked way to get one.
+
+    :meth:`bind` ``(x, out)`` checks the arrays once and returns a call without arguments
+    that writes the transform of ``x`` into ``out`` (``out`` is ``x`` for an in-place plan).
+
+    >>> plan = KeptDFT(8, 2, inverse=True, norm="ortho")
     >>> x = (np.arange(16) % 3).astype(np.complex64).reshape(2, 8)
     >>> out = np.empty_like(x)
     >>> plan.bind(x, out)()
@@ -80,9 +86,13 @@ class KeptInverseDFT:
     True
     """
 
-    def __init__(self, n: int, rows: int) -> None:
+    def __init__(self, n: int, rows: int, *, inverse: bool, norm: str = "backward",
+                 in_place: bool = False) -> None:
         self.n = check_int("n", n, 1)
         self.rows = check_int("rows", rows, 1)
+        if norm not in _NORMS:
+            raise ValueError(f"norm = {norm!r} is not allowed; allowed: {', '.join(_NORMS)}")
+        self.inverse, self.norm, self.in_place = bool(inverse), norm, bool(in_place)
         lib = _dfti()
         if lib is None:
             raise RuntimeError("MKL's DFTI functions are not in this torch build")
@@ -90,20 +100,24 @@ class KeptInverseDFT:
         handle = ctypes.c_void_p()
         c_int, c_long = ctypes.c_int, ctypes.c_long
         strides = (c_long * 2)(0, 1)
-        scale = float(np.float32(1.0 / np.sqrt(n)))   # as torch passes it (float -> double)
+        # the scale of the transform's direction, as torch passes it (float -> double)
+        scaled = norm == "ortho" or (norm == "backward") == self.inverse
+        scale = float(np.float32(1.0 / (np.sqrt(n) if norm == "ortho" else n)))
+        which = _DFTI_BACKWARD_SCALE if self.inverse else _DFTI_FORWARD_SCALE
+        placement = _DFTI_INPLACE if self.in_place else _DFTI_NOT_INPLACE
         steps = [
             lambda: lib.DftiCreateDescriptor_s_1d(ctypes.byref(handle), c_int(_DFTI_COMPLEX),
                                                   c_long(n)),
-            lambda: lib.DftiSetValue(handle, c_int(_DFTI_PLACEMENT), c_int(_DFTI_NOT_INPLACE)),
+            lambda: lib.DftiSetValue(handle, c_int(_DFTI_PLACEMENT), c_int(placement)),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_NUMBER_OF_TRANSFORMS), c_long(rows)),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_INPUT_DISTANCE), c_long(n)),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_OUTPUT_DISTANCE), c_long(n)),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_INPUT_STRIDES), strides),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_OUTPUT_STRIDES), strides),
-            lambda: lib.DftiSetValue(handle, c_int(_DFTI_BACKWARD_SCALE),
-                                     ctypes.c_double(scale)),
-            lambda: lib.DftiCommitDescriptor(handle),
         ]
+        if scaled:
+            steps.append(lambda: lib.DftiSetValue(handle, c_int(which), ctypes.c_double(scale)))
+        steps.append(lambda: lib.DftiCommitDescriptor(handle))
         for i, step in enumerate(steps):
             status = step()
             if status != 0:
@@ -115,54 +129,64 @@ class KeptInverseDFT:
 
     def bind(self, x: np.ndarray, out: np.ndarray) -> Callable[[], None]:
         """The transform of ``x`` into ``out`` (both complex64 C-contiguous ``[rows, n]``,
-        not overlapping, checked here) as a call without arguments; it keeps both arrays
-        (and this plan) alive."""
+        checked here; the same array for an in-place plan, not overlapping otherwise) as a
+        call without arguments; it keeps both arrays (and this plan) alive."""
         for name, a in (("x", x), ("out", out)):
             if (not isinstance(a, np.ndarray) or a.dtype != np.complex64
                     or a.shape != (self.rows, self.n) or not a.flags.c_contiguous):
                 raise ValueError(f"{name} must be a C-contiguous complex64 array of shape "
                                  f"{(self.rows, self.n)}, got {getattr(a, 'shape', type(a))} "
                                  f"{getattr(a, 'dtype', '')}")
-        if np.shares_memory(x, out):
+        if self.in_place:
+            if x.ctypes.data != out.ctypes.data:
+                raise ValueError("out must be x: the plan is in place")
+        elif np.shares_memory(x, out):
             raise ValueError("x and out must not overlap (the plan is out of place)")
         if not out.flags.writeable:
             raise ValueError("out must be writeable")
-        compute = self._lib.DftiComputeBackward
-        args = (self._handle, ctypes.c_void_p(x.ctypes.data), ctypes.c_void_p(out.ctypes.data))
+        lib = self._lib
+        compute = lib.DftiComputeBackward if self.inverse else lib.DftiComputeForward
+        ptrs = (ctypes.c_void_p(x.ctypes.data),) if self.in_place else \
+            (ctypes.c_void_p(x.ctypes.data), ctypes.c_void_p(out.ctypes.data))
+        args = (self._handle, *ptrs)
         keep = (self, x, out)
 
         def run() -> None:
             if compute(*args) != 0:
-                raise RuntimeError(f"MKL DftiComputeBackward failed ({keep[0].rows} x "
-                                   f"{keep[0].n})")
+                raise RuntimeError(f"MKL DFTI compute failed ({keep[0].rows} x {keep[0].n})")
         return run
 
 
 @functools.lru_cache(maxsize=64)
-def _bit_exact(n: int, rows: int) -> bool:
-    """Whether the kept plan gives ``torch.fft.ifft``'s bits on a probe input."""
-    gen = torch.Generator().manual_seed(n * 7919 + rows)
+def _bit_exact(n: int, rows: int, inverse: bool, norm: str, in_place: bool) -> bool:
+    """Whether the kept plan gives torch's bits on a probe input."""
+    gen = torch.Generator().manual_seed(n * 7919 + rows * 2 + inverse)
     x = torch.randn(rows, n, dtype=torch.complex64, generator=gen)
-    out = np.empty((rows, n), dtype=np.complex64)
-    KeptInverseDFT(n, rows).bind(x.numpy(), out)()
-    return bool(torch.equal(torch.from_numpy(out), torch.fft.ifft(x, dim=-1, norm="ortho")))
+    want = (torch.fft.ifft if inverse else torch.fft.fft)(x, dim=-1, norm=norm)
+    src = x.numpy().copy()
+    out = src if in_place else np.empty((rows, n), dtype=np.complex64)
+    KeptDFT(n, rows, inverse=inverse, norm=norm, in_place=in_place).bind(src, out)()
+    return bool(torch.equal(torch.from_numpy(out), want))
 
 
-def kept_inverse_dft(n: int, rows: int) -> KeptInverseDFT | None:
-    """A :class:`KeptInverseDFT` for ``rows`` transforms of length ``n`` (TS 38.211 §5.3.1),
-    or None where MKL's DFTI functions are not in this torch build or the plan does not give
-    ``torch.fft.ifft(x, dim=-1, norm="ortho")`` bit for bit on a probe input (checked once
-    per size).
+def kept_dft(n: int, rows: int, *, inverse: bool, norm: str = "backward",
+             in_place: bool = False) -> KeptDFT | None:
+    """A :class:`KeptDFT` for ``rows`` transforms of length ``n`` (TS 38.211 §5.3.1), or
+    None where MKL's DFTI functions are not in this torch build or the plan does not give
+    ``torch.fft.ifft`` / ``torch.fft.fft(x, dim=-1, norm=norm)`` bit for bit on a probe
+    input (checked once per set of arguments).
 
-    >>> plan = kept_inverse_dft(1024, 3)
+    >>> plan = kept_dft(1024, 3, inverse=True, norm="ortho")
     >>> plan is None or (plan.n, plan.rows) == (1024, 3)
     True
     """
     n = check_int("n", n, 1)
     rows = check_int("rows", rows, 1)
+    if norm not in _NORMS:
+        raise ValueError(f"norm = {norm!r} is not allowed; allowed: {', '.join(_NORMS)}")
     try:
-        if _dfti() is None or not _bit_exact(n, rows):
+        if _dfti() is None or not _bit_exact(n, rows, bool(inverse), norm, bool(in_place)):
             return None
-        return KeptInverseDFT(n, rows)
+        return KeptDFT(n, rows, inverse=inverse, norm=norm, in_place=in_place)
     except RuntimeError:
         return None

@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -37,6 +38,7 @@ import torch
 from numba import njit
 
 from softran.nr.config import CarrierConfig
+from softran.nr.kept_dft import kept_dft
 from softran.nr.ofdm_kernels import fft_windows, select_subcarriers
 from softran.validation import (
     check_allocation,
@@ -851,15 +853,16 @@ class OFDMSlotDemodulator:
         self._fft = info.nfft
         self._plan = _kernel_plan(info, first, self.n_symbols, self._k, self.cp_fraction,
                                   self.carrier_frequency)
+        # by batch shape: FFT work (tensor, numpy), grid (tensor, numpy), kept FFT or None
         self._buffers: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray, torch.Tensor,
-                                                   np.ndarray]] = {}
+                                                   np.ndarray, Callable[[], None] | None]] = {}
 
     def demodulate(self, waveform: torch.Tensor) -> torch.Tensor:
         """The grid of one slot's ``waveform`` (class docstring)."""
         spec = self.spectrum(waveform)
         if spec is None:
             return self._reference(waveform)            # other inputs; a non-finite sample
-        out, out_np = self._buffers[tuple(waveform.shape[:-1])][2:]
+        out, out_np = self._buffers[tuple(waveform.shape[:-1])][2:4]
         select_subcarriers(spec, self._k // 2, self.corrections, out_np)
         return out
 
@@ -892,12 +895,19 @@ class OFDMSlotDemodulator:
             rows = waveform.numel() // self.n_samples
             work = torch.empty(rows, self.n_symbols, self._fft, dtype=torch.complex64)
             out = torch.empty(*shape, self.n_symbols, self._k, dtype=torch.complex64)
+            # torch.fft.fft's transform as a kept MKL plan, in place (None: torch.fft.fft)
+            plan = kept_dft(self._fft, rows * self.n_symbols, inverse=False, in_place=True)
+            flat = work.numpy().reshape(-1, self._fft)
             bufs = self._buffers[shape] = (work, work.numpy(), out,
-                                           out.view(-1, self.n_symbols, self._k).numpy())
+                                           out.view(-1, self.n_symbols, self._k).numpy(),
+                                           None if plan is None else plan.bind(flat, flat))
         work, work_np = bufs[:2]
         if fft_windows(waveform.numpy().reshape(-1, self.n_samples), self._plan[0], work_np):
             return None                                 # a sample that is not finite
-        torch.fft.fft(work, dim=-1, out=work)           # in place; unscaled (_kernel_plan)
+        if bufs[4] is not None:
+            bufs[4]()                                   # in place; unscaled (_kernel_plan)
+        else:
+            torch.fft.fft(work, dim=-1, out=work)
         return work_np
 
     @property

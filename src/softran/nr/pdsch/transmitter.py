@@ -33,7 +33,7 @@ mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (la
 symbol) that hold data; the IDFT transforms only those rows (the rows without
 data, such as DM-RS symbols of CDM groups without data, are the same every slot:
 transformed once, with the whole slot's rows, and kept), by the kept MKL plan of
-:func:`~softran.nr.kept_idft.kept_inverse_dft` into a kept output (``torch.fft.ifft``'s
+:func:`~softran.nr.kept_dft.kept_dft` into a kept output (``torch.fft.ifft``'s
 bits without its per-call plan set-up; ``torch.fft.ifft`` itself where there is no such
 plan); and
 :func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies both with the cyclic prefixes into
@@ -58,7 +58,7 @@ from softran.nr.coding.ldpc.encode_rate_match import (
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
-from softran.nr.kept_idft import kept_inverse_dft
+from softran.nr.kept_dft import kept_dft
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
@@ -286,7 +286,7 @@ class PDSCHTransmitter(torch.nn.Module):
         of the C rows that are the same every slot ``[C, nfft]`` (numpy, transformed here
         once), the TB CRC + padding ``[batch, L + pad]`` (padding zero), the symbol labels
         ``[batch, G / Q_m]``, the data bins as a tensor ``[batch D, nfft]``, the kept IDFT
-        of the data rows (:func:`~softran.nr.kept_idft.kept_inverse_dft`: its call from the
+        of the data rows (:func:`~softran.nr.kept_dft.kept_dft`: its call from the
         data bins into a kept output ``[batch D, nfft]``, and that output) or None (then
         ``torch.fft.ifft``), and the
         IFFT row of each (port row, symbol) ``[batch n_layers, n_symbols]`` (int64: >= 0 a
@@ -306,7 +306,7 @@ class PDSCHTransmitter(torch.nn.Module):
         const_pos[const_rows] = torch.arange(n_c)
         b = torch.arange(batch).reshape(-1, 1)
         src = torch.where(row_pos >= 0, b * n_d + row_pos, -1 - const_pos)
-        idft = kept_inverse_dft(nfft, batch * n_d)
+        idft = kept_dft(nfft, batch * n_d, inverse=True, norm="ortho")
         spec = None
         if idft is not None:
             spec_np = np.empty((batch * n_d, nfft), dtype=np.complex64)
