@@ -360,6 +360,44 @@ class UPlaneSlotEncoder:
                seq_start: Sequence[int]) -> list[bytes]:
         """The messages of one slot, in the order of :func:`encode_uplane_symbols` (symbol,
         then eAxC, then chunk); eAxC ``j`` numbered from ``seq_start[j]`` on."""
+        self._refill(raw, frame_id, subframe_id, slot_id, seq_start)
+        n_c = len(self.chunks)
+        if n_c == 1:
+            size = self._out[0].shape[2]
+            data = self._out[0].tobytes()
+            return [data[o:o + size] for o in range(0, len(data), size)]
+        per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
+        return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
+
+    @property
+    def block_size(self) -> int | None:
+        """The size of every message when the layout has one chunk (its messages are then
+        the rows of one array, :meth:`encode_block`); ``None`` with several chunks."""
+        return self._out[0].shape[2] if len(self._out) == 1 else None
+
+    def encode_block(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
+                     seq_start: Sequence[int]) -> np.ndarray:
+        """:meth:`encode` of a one-chunk layout as uint8 ``[n_messages, size]``: row ``i`` is
+        message ``i`` of :meth:`encode`, byte for byte, written in place (the array is the
+        encoder's own and is rewritten by its next call: send it first, or copy it).
+
+        >>> raw = np.zeros((1, 14, 2, 48), dtype=np.uint8); raw[0, 5] = 3
+        >>> enc = UPlaneSlotEncoder(raw.shape, [0], [0], [4, 5], [(0, 2)], section_id=1,
+        ...                         direction=1)
+        >>> block = enc.encode_block(raw, 1, 0, 0, [7])
+        >>> block.shape, [bytes(r) for r in block] == enc.encode(raw, 1, 0, 0, [7])
+        ((2, 112), True)
+        """
+        if len(self._out) != 1:
+            raise ValueError(f"encode_block needs a layout of one chunk, this one has "
+                             f"{len(self._out)}: use encode")
+        self._refill(raw, frame_id, subframe_id, slot_id, seq_start)
+        out = self._out[0]
+        return out.reshape(-1, out.shape[2])
+
+    def _refill(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
+                seq_start: Sequence[int]) -> None:
+        """Rewrite the Sequence IDs, timing headers and PRB bytes of every message."""
         if not isinstance(raw, np.ndarray) or raw.dtype != np.uint8 or raw.shape != self.shape:
             raise ValueError(f"raw must be uint8 of shape {self.shape}, got "
                              f"{getattr(raw, 'dtype', type(raw).__name__)} "
@@ -380,12 +418,6 @@ class UPlaneSlotEncoder:
         for c, out in enumerate(self._out):
             p0, n = self._prbs[c]
             refill_uplane_block(out, raw, self.rows, self.symbols, timing, seq0, n_c, c, p0, n)
-        if n_c == 1:
-            size = self._out[0].shape[2]
-            data = self._out[0].tobytes()
-            return [data[o:o + size] for o in range(0, len(data), size)]
-        per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
-        return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
 
 
 def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -> UPlaneMessage:

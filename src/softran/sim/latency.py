@@ -442,13 +442,13 @@ def _fh_chain(cfg: LatencyConfig, notes: dict[str, str]) -> tuple[_Chain, Callab
         c["dl_c"] = fh.compress_grid_bytes(dl_grid)     # the PRB wire bytes, as slot_packets
 
     def dl_encode(c: dict[str, Any]) -> None:
-        c["dl_packets"] = odu.compressed_slot_packets(c["dl_c"], *c["t"])
+        c["dl_msgs"] = odu.compressed_slot_block(c["dl_c"], *c["t"])   # C-plane + U-plane
 
     def dl_send(c: dict[str, Any]) -> None:
-        odu.send_packets(c["dl_packets"])
+        odu.send_messages(c["dl_msgs"])
 
     def dl_receive(c: dict[str, Any]) -> None:
-        n = len(c["dl_packets"])
+        n = c["dl_msgs"].n_messages
         got = oru.receive(n, timeout=1.0)
         if got != n:
             raise RuntimeError(f"the O-RU received {got} of {n} downlink messages")
