@@ -402,6 +402,9 @@ class Endpoint:
         # flow of each message)
         self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
                                                            list[Flow]]] = {}
+        # ODU.slot_block: per (first symbol, symbols), the U-plane encoder, its flows and the
+        # messages per flow
+        self._bfp_plans: dict[tuple[int, int], tuple[UPlaneSlotEncoder, list[Flow], int]] = {}
         # (rows, symbols, chunks) of the U-plane of all eAxC per symbol range (see _uplane)
         self._uplane_layouts: dict[range, tuple[tuple[int, ...], tuple[int, ...],
                                                 tuple[tuple[int, int], ...]]] = {}
@@ -575,7 +578,8 @@ class Endpoint:
         """U-plane messages of eAxC rows ``rows`` of ``raw``, symbol by symbol, eAxC, chunk
         (``encode_uplane_symbols``), through a :class:`~softran.oran.uplane.UPlaneSlotEncoder`
         kept per layout: only the changing bytes are written per slot."""
-        enc, flows, per_msg = self._uplane_encoder(direction, raw, rows, symbols, chunks)
+        enc, flows, per_msg = self._uplane_encoder(direction, raw.shape, rows, symbols,
+                                                   chunks)
         seq0 = self._take_seq(flows, len(symbols) * len(chunks))
         pdus = enc.encode(raw, frame_id, subframe_id, slot_id, seq0)
         if due_of is None:
@@ -599,7 +603,7 @@ class Endpoint:
         """:meth:`_uplane_rows` (not paced) as one block of equal-size messages, the rows in
         the same order with the same bytes and Sequence IDs; ``None`` (nothing consumed)
         where the layout has several chunks."""
-        enc, flows, _ = self._uplane_encoder(direction, raw, rows, symbols, chunks)
+        enc, flows, _ = self._uplane_encoder(direction, raw.shape, rows, symbols, chunks)
         if enc.block_size is None:
             return None
         per_flow = len(symbols) * len(chunks)
@@ -607,7 +611,7 @@ class Endpoint:
         block = enc.encode_block(raw, frame_id, subframe_id, slot_id, seq0)
         return SlotMessages([], block, tuple(flows), per_flow)
 
-    def _uplane_encoder(self, direction: str, raw: np.ndarray, rows: tuple[int, ...],
+    def _uplane_encoder(self, direction: str, shape: tuple[int, ...], rows: tuple[int, ...],
                         symbols: tuple[int, ...], chunks: tuple[tuple[int, int], ...]
                         ) -> tuple[UPlaneSlotEncoder, list[Flow], list[Flow]]:
         """The encoder of a U-plane layout, its flows and the flow of each message."""
@@ -618,7 +622,7 @@ class Endpoint:
             if len(self._uplane_encoders) >= _ENCODERS:
                 self._uplane_encoders.clear()
             ids = [cfg.eaxc_ids[k] for k in rows]
-            enc = UPlaneSlotEncoder(raw.shape, ids, rows, symbols, chunks,
+            enc = UPlaneSlotEncoder(shape, ids, rows, symbols, chunks,
                                     section_id=SECTION_IDS[direction],
                                     direction=int(direction == "DL"),
                                     ud_comp_hdr=cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
