@@ -478,8 +478,8 @@ def _fh_chain(cfg: LatencyConfig, notes: dict[str, str]) -> tuple[_Chain, Callab
                        f"{counts['ul']} UL messages (C-plane + U-plane) per slot, UDP loopback")
 
     # names short enough for an 80-column table; the module docstring says what each does
-    stages = [("DL BFP+U-plane build", dl_build), ("DL UDP send", dl_send), ("DL O-RU receive", dl_receive),
-              ("DL BFP decompress", dl_decompress), ("UL C-plane", ul_request),
+    stages = [("DL BFP+U-plane build", dl_build), ("DL UDP send", dl_send),
+              ("DL O-RU receive", dl_receive), ("DL BFP decompress", dl_decompress), ("UL C-plane", ul_request),
               ("UL O-RU answer", ul_answer), ("UL O-DU receive", ul_receive),
               ("UL BFP decompress", ul_decompress)]
 
