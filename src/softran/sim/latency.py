@@ -26,7 +26,8 @@ Chains (one thread: torch and Numba are set to 1 thread while measuring):
 * **FH** -- the fronthaul of one slot, ``n_rx`` eAxCs x 14 symbols x ``n_prb`` PRBs with
   BFP-``bfp_width`` (O-RAN.WG4.CUS.0), through :class:`~softran.oran.endpoints.ODU` and
   :class:`~softran.oran.endpoints.ORU` over UDP loopback: downlink BFP compression straight
-  into the C- and U-plane messages ("DL BFP+U-plane build", one compiled pass), sending, O-RU reception (U-plane decoding into the slot buffer, "DL O-RU receive"), BFP
+  into the C- and U-plane messages ("DL BFP+U-plane build", one compiled pass), sending,
+  O-RU reception (U-plane decoding into the slot buffer, "DL O-RU receive"), BFP
   decompression; uplink C-plane, the O-RU's U-plane answer (compression, encoding, sending:
   "UL O-RU answer"), O-DU reception ("UL O-DU receive") and decompression.
 
@@ -479,9 +480,9 @@ def _fh_chain(cfg: LatencyConfig, notes: dict[str, str]) -> tuple[_Chain, Callab
 
     # names short enough for an 80-column table; the module docstring says what each does
     stages = [("DL BFP+U-plane build", dl_build), ("DL UDP send", dl_send),
-              ("DL O-RU receive", dl_receive), ("DL BFP decompress", dl_decompress), ("UL C-plane", ul_request),
-              ("UL O-RU answer", ul_answer), ("UL O-DU receive", ul_receive),
-              ("UL BFP decompress", ul_decompress)]
+              ("DL O-RU receive", dl_receive), ("DL BFP decompress", dl_decompress),
+              ("UL C-plane", ul_request), ("UL O-RU answer", ul_answer),
+              ("UL O-DU receive", ul_receive), ("UL BFP decompress", ul_decompress)]
 
     def close() -> None:
         odu.close()
