@@ -258,10 +258,10 @@ class ODU(Endpoint):
         ``grid``: complex ``[n_eaxc, n_symbols, 12 n_prb]``; symbols ``start_symbol ..
         start_symbol + num_symbols - 1`` are sent. Returns the number of messages sent.
         """
-        packets = self.slot_packets(grid, frame_id, subframe_id, slot_id,
-                                    start_symbol=start_symbol, num_symbols=num_symbols)
-        self.send_packets(packets)
-        return len(packets)
+        messages = self.slot_block(grid, frame_id, subframe_id, slot_id,
+                                   start_symbol=start_symbol, num_symbols=num_symbols)
+        self.send_messages(messages)          # the messages of slot_packets, in its order
+        return messages.n_messages
 
     def request_uplink(self, frame_id: int, subframe_id: int, slot_id: int, *,
                        start_symbol: int = 0, num_symbols: int | None = None) -> int:
