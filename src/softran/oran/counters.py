@@ -205,6 +205,19 @@ class EndpointCounters:
         c.packets += 1
         c.bytes += n_bytes
 
+    def count_tx_run(self, flow: Flow, n_packets: int, n_bytes: int) -> None:
+        """:meth:`count_tx` of ``n_packets`` sent messages of ``flow``, ``n_bytes`` each.
+
+        >>> c = EndpointCounters(); c.count_tx_run(Flow("U", "DL", 0), 14, 1444)
+        >>> c.tx[Flow("U", "DL", 0)]
+        TxCounters(packets=14, bytes=20216)
+        """
+        c = self.tx.get(flow)
+        if c is None:
+            c = self.tx[flow] = TxCounters()
+        c.packets += n_packets
+        c.bytes += n_packets * n_bytes
+
     def count_tx_many(self, flows: Iterable[Flow], pdus: Sequence[bytes]) -> None:
         """:meth:`count_tx` of each sent message (``flows[i]``, ``len(pdus[i])`` bytes), in
         bulk: messages of one size are counted per flow at once.

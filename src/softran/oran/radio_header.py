@@ -106,9 +106,9 @@ class TimingHeader:
 
     def to_bytes(self) -> bytes:
         """The 4 header bytes (CUS clause 7.5.2), e.g. ``90 03 20 40``."""
-        b0 = (self.data_direction << 7) | (self.payload_version << 4) | self.filter_index
-        word = (self.subframe_id << 12) | (self.slot_id << 6) | self.start_symbol_id
-        return bytes([b0, self.frame_id]) + word.to_bytes(2, "big")
+        return _timing_bytes(self.data_direction, self.frame_id, self.subframe_id,
+                             self.slot_id, self.start_symbol_id, self.filter_index,
+                             self.payload_version)
 
     def with_symbols(self, symbols: range | list[int]) -> list[TimingHeader]:
         """This header with each start symbol of ``symbols`` (0..13): the headers of a slot's
@@ -152,17 +152,30 @@ class TimingHeader:
         return build(cls, "timing header", **fields)
 
 
-@functools.lru_cache(maxsize=512)
+def _timing_bytes(data_direction: int, frame_id: int, subframe_id: int, slot_id: int,
+                  start_symbol_id: int, filter_index: int = 0,
+                  payload_version: int = PAYLOAD_VERSION) -> bytes:
+    """The 4 timing header bytes of fields already in range (CUS clause 7.5.2)."""
+    word = (subframe_id << 12) | (slot_id << 6) | start_symbol_id
+    return bytes(((data_direction << 7) | (payload_version << 4) | filter_index, frame_id,
+                  word >> 8, word & 0xFF))
+
+
 def timing_header_bytes(data_direction: int, frame_id: int, subframe_id: int, slot_id: int,
                         start_symbol_id: int = 0) -> bytes:
     """``TimingHeader(data_direction, frame_id, subframe_id, slot_id, start_symbol_id)
     .to_bytes()``: the 4 timing header bytes (O-RAN.WG4.CUS.0 clause 7.5.2), checked as
-    :class:`TimingHeader` checks them and remembered (the slots of a frame come back every
-    frame, and every eAxC of a slot asks for the same bytes).
+    :class:`TimingHeader` checks them (plain ints in range: written at once, without the
+    object; anything else goes through :class:`TimingHeader`, which names what is wrong).
 
     >>> timing_header_bytes(1, 3, 2, 1).hex(' ')
     '90 03 20 40'
     """
+    if (type(data_direction) is type(frame_id) is type(subframe_id) is type(slot_id)
+            is type(start_symbol_id) is int and 0 <= data_direction <= 1
+            and 0 <= frame_id <= 255 and 0 <= subframe_id <= 9 and 0 <= slot_id <= 63
+            and 0 <= start_symbol_id <= 13):
+        return _timing_bytes(data_direction, frame_id, subframe_id, slot_id, start_symbol_id)
     return TimingHeader(data_direction, frame_id, subframe_id, slot_id,
                         start_symbol_id).to_bytes()
 

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from softran.oran._reader import Reader
 from softran.oran.errors import FronthaulDecodeError
 from softran.validation import check_int
@@ -402,6 +404,51 @@ class UDPTransport:
                     self._gso = False
                     for k in range(i, j):
                         sock.sendto(pdus[k], addr)
+            i = j
+
+    def send_block(self, block: np.ndarray) -> None:
+        """Send each row of ``block`` (uint8 ``[m, size]``, C-contiguous: ``m`` PDUs of
+        ``size`` bytes, e.g. a slot's U-plane messages written in place) as one datagram to
+        the remote address, in order: the datagrams of :meth:`send_many` of the rows,
+        without a ``bytes`` object per PDU (UDP GSO straight from the array, at most 64
+        datagrams and 65507 bytes a call; one ``sendto`` per row where GSO is refused).
+
+        >>> a, b = UDPTransport(0), UDPTransport(0); a.remote = b.local_address
+        >>> a.send_block(np.frombuffer(b"abcdefgh", np.uint8).reshape(2, 4))
+        >>> [bytes(d[i:i + n]) for d, n in b.recv_batch(timeout=1.0) for i in range(0, len(d), n)]
+        [b'abcd', b'efgh']
+        >>> a.close(); b.close()
+        """
+        if not (type(block) is np.ndarray and block.dtype == np.uint8 and block.ndim == 2
+                and block.flags.c_contiguous):
+            raise TypeError("block must be a C-contiguous uint8 numpy array [m, size]")
+        port = self.remote[1]
+        if port is None:
+            raise ValueError("no destination: give remote_port")
+        addr = (self.remote[0], port)
+        sock = self._sock
+        m, size = block.shape
+        if size == 0 or m == 0:
+            for _ in range(m):
+                sock.sendto(b"", addr)
+            return
+        per = min(_GSO_MAX_SEGMENTS, max(1, _UDP_MAX_PAYLOAD // size))
+        flat = block.reshape(-1)
+        i = 0
+        while i < m:
+            j = min(m, i + per)
+            if j - i > 1 and self._gso:
+                try:
+                    sock.sendmsg([flat[i * size:j * size]],
+                                 [(_SOL_UDP, _UDP_SEGMENT, struct.pack("=H", size))], 0, addr)
+                    i = j
+                    continue
+                except OSError as err:
+                    if err.errno not in _GSO_UNSUPPORTED:
+                        raise
+                    self._gso = False
+            for k in range(i, j):
+                sock.sendto(flat[k * size:(k + 1) * size], addr)
             i = j
 
     def _settimeout(self, timeout: float | None) -> None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from softran.oran import _kernels
 from softran.oran._reader import Reader, build
 from softran.oran.bitfield import pack_signed, unpack_signed
 from softran.oran.ecpri import EcpriMessage, EcpriMessageType, SeqId, encode_ecpri, single_message
@@ -360,10 +361,92 @@ class UPlaneSlotEncoder:
                seq_start: Sequence[int]) -> list[bytes]:
         """The messages of one slot, in the order of :func:`encode_uplane_symbols` (symbol,
         then eAxC, then chunk); eAxC ``j`` numbered from ``seq_start[j]`` on."""
-        if not isinstance(raw, np.ndarray) or raw.dtype != np.uint8 or raw.shape != self.shape:
-            raise ValueError(f"raw must be uint8 of shape {self.shape}, got "
-                             f"{getattr(raw, 'dtype', type(raw).__name__)} "
-                             f"{getattr(raw, 'shape', '')}")
+        self._refill(raw, frame_id, subframe_id, slot_id, seq_start)
+        n_c = len(self.chunks)
+        if n_c == 1:
+            size = self._out[0].shape[2]
+            data = self._out[0].tobytes()
+            return [data[o:o + size] for o in range(0, len(data), size)]
+        per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
+        return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
+
+    @property
+    def block_size(self) -> int | None:
+        """The size of every message when the layout has one chunk (its messages are then
+        the rows of one array, :meth:`encode_block`); ``None`` with several chunks."""
+        return self._out[0].shape[2] if len(self._out) == 1 else None
+
+    def encode_block(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
+                     seq_start: Sequence[int]) -> np.ndarray:
+        """:meth:`encode` of a one-chunk layout as uint8 ``[n_messages, size]``: row ``i`` is
+        message ``i`` of :meth:`encode`, byte for byte, written in place (the array is the
+        encoder's own and is rewritten by its next call: send it first, or copy it).
+
+        >>> raw = np.zeros((1, 14, 2, 48), dtype=np.uint8); raw[0, 5] = 3
+        >>> enc = UPlaneSlotEncoder(raw.shape, [0], [0], [4, 5], [(0, 2)], section_id=1,
+        ...                         direction=1)
+        >>> block = enc.encode_block(raw, 1, 0, 0, [7])
+        >>> block.shape, [bytes(r) for r in block] == enc.encode(raw, 1, 0, 0, [7])
+        ((2, 112), True)
+        """
+        if len(self._out) != 1:
+            raise ValueError(f"encode_block needs a layout of one chunk, this one has "
+                             f"{len(self._out)}: use encode")
+        self._refill(raw, frame_id, subframe_id, slot_id, seq_start)
+        out = self._out[0]
+        return out.reshape(-1, out.shape[2])
+
+    def encode_bfp_block(self, x: np.ndarray, scale: float, width: int, round_saturate: bool,
+                         frame_id: int, subframe_id: int, slot_id: int,
+                         seq_start: Sequence[int]) -> np.ndarray | None:
+        """:meth:`encode_block` of the BFP compression of float I/Q ``x`` (float32
+        ``[n_eaxc, n_symbols, n_prb, 24]``, C-contiguous, I/Q interleaved per RE) in one
+        compiled pass: the PRB fields quantised and packed (O-RAN.WG4.CUS.0 Annex A.1.2,
+        clause 8.3.3) straight into the messages, the same bytes as :meth:`encode_block` of
+        ``compress_prb_bytes`` of the grid with ``full_scale = 2^15 / scale`` (``scale`` 0:
+        integer I/Q) and ``width``. ``None`` where a value does not fit (outside 16 bits,
+        or a non-integer with ``scale`` 0), or with the kernels switched off
+        (``softran.oran._kernels.ENABLED``): run the reference path, which names the value.
+
+        >>> import torch
+        >>> from softran.oran.compression import compress_prb_bytes
+        >>> g = torch.randn(1, 14, 2, 12, dtype=torch.complex64, generator=torch.Generator(
+        ...     ).manual_seed(1))
+        >>> enc = UPlaneSlotEncoder((1, 14, 2, 28), [0], [0], range(14), [(0, 2)],
+        ...                         section_id=1, direction=1,
+        ...                         fmt=UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1)))
+        >>> ref = enc.encode_block(compress_prb_bytes(g, "bfp", 9, full_scale=4.0),
+        ...                        3, 0, 1, [5]).copy()
+        >>> x = g.numpy().view(np.float32).reshape(1, 14, 2, 24)
+        >>> bool((enc.encode_bfp_block(x, 2 ** 15 / 4.0, 9, False, 3, 0, 1, [5]) == ref).all())
+        True
+        """
+        if len(self._out) != 1:
+            raise ValueError(f"encode_bfp_block needs a layout of one chunk, this one has "
+                             f"{len(self._out)}: use encode")
+        if not (type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous
+                and x.shape == (*self.shape[:3], 24)):
+            raise ValueError(f"x must be C-contiguous float32 of shape "
+                             f"{[*self.shape[:3], 24]}, got {getattr(x, 'dtype', type(x))} "
+                             f"{list(getattr(x, 'shape', ()))}")
+        if type(width) is not int or not 1 <= width <= 16 or 1 + 3 * width != self.shape[3]:
+            raise ValueError(f"width = {width!r}: this layout has {self.shape[3]} bytes per "
+                             f"PRB, BFP needs 1 + 3 width")
+        if not _kernels.ENABLED:
+            return None
+        timing, seq0 = self._slot_fields(frame_id, subframe_id, slot_id, seq_start)
+        p0, n = self._prbs[0]
+        status = _kernels.bfp_refill_uplane(x, float(scale), width, bool(round_saturate), self.rows,
+                                   self.symbols, np.frombuffer(timing, dtype=np.uint8), seq0,
+                                   1, 0, p0, n, self._out[0])
+        if status != 0:
+            return None
+        out = self._out[0]
+        return out.reshape(-1, out.shape[2])
+
+    def _slot_fields(self, frame_id: int, subframe_id: int, slot_id: int,
+                     seq_start: Sequence[int]) -> tuple[bytes, np.ndarray]:
+        """The checked timing header bytes (symbolId 0) and first Sequence IDs of a slot."""
         if type(frame_id) is type(subframe_id) is type(slot_id) is int:   # not bool, not float
             timing = timing_header_bytes(self.direction, frame_id, subframe_id, slot_id)
         else:
@@ -376,16 +459,20 @@ class UPlaneSlotEncoder:
                              f"{seq_start}")
         seq0 = self._seq0
         seq0[:] = seq_start
+        return timing, seq0
+
+    def _refill(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
+                seq_start: Sequence[int]) -> None:
+        """Rewrite the Sequence IDs, timing headers and PRB bytes of every message."""
+        if not isinstance(raw, np.ndarray) or raw.dtype != np.uint8 or raw.shape != self.shape:
+            raise ValueError(f"raw must be uint8 of shape {self.shape}, got "
+                             f"{getattr(raw, 'dtype', type(raw).__name__)} "
+                             f"{getattr(raw, 'shape', '')}")
+        timing, seq0 = self._slot_fields(frame_id, subframe_id, slot_id, seq_start)
         n_c = len(self.chunks)
         for c, out in enumerate(self._out):
             p0, n = self._prbs[c]
             refill_uplane_block(out, raw, self.rows, self.symbols, timing, seq0, n_c, c, p0, n)
-        if n_c == 1:
-            size = self._out[0].shape[2]
-            data = self._out[0].tobytes()
-            return [data[o:o + size] for o in range(0, len(data), size)]
-        per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
-        return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
 
 
 def decode_uplane(data: bytes | EcpriMessage, fmt: UPlaneFormat | None = None) -> UPlaneMessage:

@@ -25,9 +25,9 @@ Chains (one thread: torch and Numba are set to 1 thread while measuring):
   layer mapping, precoding, RE mapping (data and DM-RS) and OFDM modulation.
 * **FH** -- the fronthaul of one slot, ``n_rx`` eAxCs x 14 symbols x ``n_prb`` PRBs with
   BFP-``bfp_width`` (O-RAN.WG4.CUS.0), through :class:`~softran.oran.endpoints.ODU` and
-  :class:`~softran.oran.endpoints.ORU` over UDP loopback: downlink BFP compression
-  ("DL BFP compress"), U-plane encoding (C- and U-plane messages, "DL U-plane encode"),
-  sending, O-RU reception (U-plane decoding into the slot buffer, "DL O-RU receive"), BFP
+  :class:`~softran.oran.endpoints.ORU` over UDP loopback: downlink BFP compression straight
+  into the C- and U-plane messages ("DL BFP+U-plane build", one compiled pass), sending,
+  O-RU reception (U-plane decoding into the slot buffer, "DL O-RU receive"), BFP
   decompression; uplink C-plane, the O-RU's U-plane answer (compression, encoding, sending:
   "UL O-RU answer"), O-DU reception ("UL O-DU receive") and decompression.
 
@@ -438,17 +438,15 @@ def _fh_chain(cfg: LatencyConfig, notes: dict[str, str]) -> tuple[_Chain, Callab
     def prepare(i: int) -> dict[str, Any]:
         return {"t": slot_id(i)}
 
-    def dl_compress(c: dict[str, Any]) -> None:
-        c["dl_c"] = fh.compress_grid_bytes(dl_grid)     # the PRB wire bytes, as slot_packets
-
-    def dl_encode(c: dict[str, Any]) -> None:
-        c["dl_packets"] = odu.compressed_slot_packets(c["dl_c"], *c["t"])
+    def dl_build(c: dict[str, Any]) -> None:
+        # BFP compression into the U-plane messages (one compiled pass), and the C-plane
+        c["dl_msgs"] = odu.slot_block(dl_grid, *c["t"])
 
     def dl_send(c: dict[str, Any]) -> None:
-        odu.send_packets(c["dl_packets"])
+        odu.send_messages(c["dl_msgs"])
 
     def dl_receive(c: dict[str, Any]) -> None:
-        n = len(c["dl_packets"])
+        n = c["dl_msgs"].n_messages
         got = oru.receive(n, timeout=1.0)
         if got != n:
             raise RuntimeError(f"the O-RU received {got} of {n} downlink messages")
@@ -481,11 +479,10 @@ def _fh_chain(cfg: LatencyConfig, notes: dict[str, str]) -> tuple[_Chain, Callab
                        f"{counts['ul']} UL messages (C-plane + U-plane) per slot, UDP loopback")
 
     # names short enough for an 80-column table; the module docstring says what each does
-    stages = [("DL BFP compress", dl_compress), ("DL U-plane encode", dl_encode),
-              ("DL UDP send", dl_send), ("DL O-RU receive", dl_receive),
-              ("DL BFP decompress", dl_decompress), ("UL C-plane", ul_request),
-              ("UL O-RU answer", ul_answer), ("UL O-DU receive", ul_receive),
-              ("UL BFP decompress", ul_decompress)]
+    stages = [("DL BFP+U-plane build", dl_build), ("DL UDP send", dl_send),
+              ("DL O-RU receive", dl_receive), ("DL BFP decompress", dl_decompress),
+              ("UL C-plane", ul_request), ("UL O-RU answer", ul_answer),
+              ("UL O-DU receive", ul_receive), ("UL BFP decompress", ul_decompress)]
 
     def close() -> None:
         odu.close()

@@ -44,7 +44,8 @@ from softran.oran.uplane import UPlaneSlotEncoder, decode_uplane
 from softran.oran.uplane_block import UPlaneBlockParser, eaxc_lookup, store_uplane_block
 from softran.validation import check_int, check_positive
 
-__all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey"]
+__all__ = ["MALFORMED_REASONS", "SECTION_IDS", "Endpoint", "SlotBuffer", "SlotKey",
+           "SlotMessages"]
 
 # one logger for the whole package (the name the package docstring documents)
 logger = logging.getLogger("softran.oran.endpoints")
@@ -199,6 +200,28 @@ class SlotBuffer:
 
 
 SlotKey = tuple[str, int, int, int]          # (direction, frame_id, subframe_id, slot_id)
+
+
+class SlotMessages(NamedTuple):
+    """The messages of one slot to send (:meth:`Endpoint.send_messages`): ``packets``
+    ``(due_ns, pdu, flow)`` first, then the rows of ``block`` (uint8 ``[m, size]``, one
+    message per row, or ``None``), whose messages belong to ``block_flows``, ``per_flow``
+    each (O-RAN.WG4.CUS.0 clause 8.3 U-plane, symbol by symbol then eAxC). ``block`` may
+    be an encoder's own array, rewritten by its next slot: send before building the next.
+
+    >>> SlotMessages([], np.zeros((4, 8), np.uint8), (), 2).n_messages
+    4
+    """
+
+    packets: list[tuple[int, bytes, Flow]]
+    block: np.ndarray | None
+    block_flows: tuple[Flow, ...]
+    per_flow: int
+
+    @property
+    def n_messages(self) -> int:
+        """Messages in all: the packets and the rows of the block."""
+        return len(self.packets) + (0 if self.block is None else self.block.shape[0])
 
 _ZERO_PRB: dict[tuple[str, int, float | None, int], np.ndarray] = {}
 
@@ -379,6 +402,9 @@ class Endpoint:
         # flow of each message)
         self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
                                                            list[Flow]]] = {}
+        # ODU.slot_block: per (first symbol, symbols), the U-plane encoder, its flows and the
+        # messages per flow
+        self._bfp_plans: dict[tuple[int, int], tuple[UPlaneSlotEncoder, list[Flow], int]] = {}
         # (rows, symbols, chunks) of the U-plane of all eAxC per symbol range (see _uplane)
         self._uplane_layouts: dict[range, tuple[tuple[int, ...], tuple[int, ...],
                                                 tuple[tuple[int, int], ...]]] = {}
@@ -432,6 +458,30 @@ class Endpoint:
             if self.paced:
                 self.clock.sleep_until(due)
             self._send_now(pdu, flow)
+
+    def send_messages(self, messages: SlotMessages) -> None:
+        """Send a :class:`SlotMessages` (e.g. of :meth:`~softran.oran.endpoints.ODU.
+        compressed_slot_block`): its packets as :meth:`send_packets` does, then its block's
+        rows in order, one datagram each (the transport's ``send_block`` where it has one:
+        UDP GSO straight from the array), counted per flow."""
+        with self._lock:
+            if messages.packets:
+                self._send_all(messages.packets)
+            if messages.block is not None:
+                self._send_block(messages)
+
+    def _send_block(self, messages: SlotMessages) -> None:
+        block = messages.block
+        assert block is not None
+        send = getattr(self.transport, "send_block", None)
+        if send is not None:
+            send(block)
+        else:
+            for row in block:
+                self.transport.send(row.tobytes())
+        size = block.shape[1]
+        for flow in messages.block_flows:
+            self.counters.count_tx_run(flow, messages.per_flow, size)
 
     def send_packets(self, packets: list[tuple[int, bytes, Flow]]) -> None:
         """Send ``(due_ns, pdu, flow)`` messages (e.g. of
@@ -502,6 +552,13 @@ class Endpoint:
                 due_of: Callable[[int], int] | None = None) -> list[tuple[int, bytes, Flow]]:
         """U-plane messages from raw PRB bytes ``[n_eaxc, n_symbols, n_prb, bytes]``: per symbol
         and eAxC, one message per configured PRB chunk."""
+        rows, symbol_ids, chunks = self._uplane_layout(symbols)
+        return self._uplane_rows(direction, raw, rows, frame_id, subframe_id, slot_id,
+                                 symbol_ids, chunks, due_of)
+
+    def _uplane_layout(self, symbols: range) -> tuple[tuple[int, ...], tuple[int, ...],
+                                                      tuple[tuple[int, int], ...]]:
+        """(eAxC rows, symbols, chunks) of the U-plane of every eAxC on ``symbols``."""
         layout = self._uplane_layouts.get(symbols)
         if layout is None:
             cfg = self.config
@@ -511,9 +568,7 @@ class Endpoint:
                 self._uplane_layouts.clear()
             layout = self._uplane_layouts[symbols] = (tuple(range(len(cfg.eaxc_ids))),
                                                       tuple(symbols), chunks)
-        rows, symbol_ids, chunks = layout
-        return self._uplane_rows(direction, raw, rows, frame_id, subframe_id, slot_id,
-                                 symbol_ids, chunks, due_of)
+        return layout
 
     def _uplane_rows(self, direction: str, raw: np.ndarray, rows: tuple[int, ...],
                      frame_id: int, subframe_id: int, slot_id: int, symbols: tuple[int, ...],
@@ -523,6 +578,43 @@ class Endpoint:
         """U-plane messages of eAxC rows ``rows`` of ``raw``, symbol by symbol, eAxC, chunk
         (``encode_uplane_symbols``), through a :class:`~softran.oran.uplane.UPlaneSlotEncoder`
         kept per layout: only the changing bytes are written per slot."""
+        enc, flows, per_msg = self._uplane_encoder(direction, raw.shape, rows, symbols,
+                                                   chunks)
+        seq0 = self._take_seq(flows, len(symbols) * len(chunks))
+        pdus = enc.encode(raw, frame_id, subframe_id, slot_id, seq0)
+        if due_of is None:
+            return list(zip(itertools.repeat(0), pdus, per_msg))
+        dues = [due_of(l) for l in symbols]
+        per_symbol = len(flows) * len(chunks)
+        return [(dues[i // per_symbol], pdu, per_msg[i]) for i, pdu in enumerate(pdus)]
+
+    def _take_seq(self, flows: list[Flow], per_flow: int) -> list[int]:
+        """The first Sequence ID of each flow for ``per_flow`` messages each (consumed)."""
+        seq = self._seq
+        seq0 = [seq.get(f, 0) for f in flows]
+        for f, q in zip(flows, seq0, strict=True):
+            seq[f] = (q + per_flow) % 256
+        return seq0
+
+    def _uplane_block(self, direction: str, raw: np.ndarray, rows: tuple[int, ...],
+                      frame_id: int, subframe_id: int, slot_id: int,
+                      symbols: tuple[int, ...], chunks: tuple[tuple[int, int], ...]
+                      ) -> SlotMessages | None:
+        """:meth:`_uplane_rows` (not paced) as one block of equal-size messages, the rows in
+        the same order with the same bytes and Sequence IDs; ``None`` (nothing consumed)
+        where the layout has several chunks."""
+        enc, flows, _ = self._uplane_encoder(direction, raw.shape, rows, symbols, chunks)
+        if enc.block_size is None:
+            return None
+        per_flow = len(symbols) * len(chunks)
+        seq0 = self._take_seq(flows, per_flow)
+        block = enc.encode_block(raw, frame_id, subframe_id, slot_id, seq0)
+        return SlotMessages([], block, tuple(flows), per_flow)
+
+    def _uplane_encoder(self, direction: str, shape: tuple[int, ...], rows: tuple[int, ...],
+                        symbols: tuple[int, ...], chunks: tuple[tuple[int, int], ...]
+                        ) -> tuple[UPlaneSlotEncoder, list[Flow], list[Flow]]:
+        """The encoder of a U-plane layout, its flows and the flow of each message."""
         key = (direction, rows, symbols, chunks)
         entry = self._uplane_encoders.get(key)
         if entry is None:
@@ -530,7 +622,7 @@ class Endpoint:
             if len(self._uplane_encoders) >= _ENCODERS:
                 self._uplane_encoders.clear()
             ids = [cfg.eaxc_ids[k] for k in rows]
-            enc = UPlaneSlotEncoder(raw.shape, ids, rows, symbols, chunks,
+            enc = UPlaneSlotEncoder(shape, ids, rows, symbols, chunks,
                                     section_id=SECTION_IDS[direction],
                                     direction=int(direction == "DL"),
                                     ud_comp_hdr=cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
@@ -539,18 +631,7 @@ class Endpoint:
             per_msg = [flows[(i // len(chunks)) % len(flows)]
                        for i in range(len(symbols) * len(flows) * len(chunks))]
             entry = self._uplane_encoders[key] = (enc, flows, per_msg)
-        enc, flows, per_msg = entry
-        seq = self._seq
-        seq0 = [seq.get(f, 0) for f in flows]
-        per_flow = len(symbols) * len(chunks)
-        for f, q in zip(flows, seq0, strict=True):
-            seq[f] = (q + per_flow) % 256
-        pdus = enc.encode(raw, frame_id, subframe_id, slot_id, seq0)
-        if due_of is None:
-            return list(zip(itertools.repeat(0), pdus, per_msg))
-        dues = [due_of(l) for l in symbols]
-        per_symbol = len(flows) * len(chunks)
-        return [(dues[i // per_symbol], pdu, per_msg[i]) for i, pdu in enumerate(pdus)]
+        return entry
 
     # -- receiving -------------------------------------------------------------------------
 

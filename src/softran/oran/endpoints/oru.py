@@ -81,7 +81,7 @@ class ORU(Endpoint):
         self._holding = False
         # per (number of rows, symbols, chunks): the messages of one encode of several rows
         # (symbol, row, chunk order) in the order of one encode per row (row, symbol, chunk)
-        self._row_orders: dict[tuple[int, int, int], Callable[[list[Any]], Any]] = {}
+        self._row_orders: dict[tuple[int, int, int], np.ndarray] = {}
 
     def _defer(self, key: tuple[int, int, int], answer: Callable[[], None]) -> None:
         self._deferred.setdefault(key, []).append(answer)
@@ -232,18 +232,33 @@ class ORU(Endpoint):
                 rows.append(held[j][1])
                 j += 1
             i = j
+            if not self._pending and not self.paced and self.pacer is None:
+                # nothing queued before it: sent now, as one block (the same datagrams)
+                block = self._uplane_block("UL", raw, tuple(rows), f, sf, s, symbols, chunks)
+                if block is not None:
+                    if len(rows) > 1:
+                        block = block._replace(block=block.block[self._row_order(
+                            len(rows), len(symbols), len(chunks))])
+                    self._send_block(block)
+                    continue
             out = self._uplane_rows("UL", raw, tuple(rows), f, sf, s, symbols, chunks)
             if len(rows) > 1:
-                key = (len(rows), len(symbols), len(chunks))
-                order = self._row_orders.get(key)
-                if order is None:
-                    n_r, n_s, n_c = key
-                    idx = [(l * n_r + r) * n_c + c for r in range(n_r) for l in range(n_s)
-                           for c in range(n_c)]
-                    get = operator.itemgetter(*idx)
-                    order = self._row_orders[key] = lambda xs, get=get: list(get(xs))
-                out = order(out)
+                idx = self._row_order(len(rows), len(symbols), len(chunks))
+                out = operator.itemgetter(*idx.tolist())(out)
+                out = list(out)
             super()._queue(out)
+
+    def _row_order(self, n_r: int, n_s: int, n_c: int) -> np.ndarray:
+        """Message indices of one encode of ``n_r`` rows (symbol, row, chunk order) in the
+        order of one encode per row (row, symbol, chunk)."""
+        key = (n_r, n_s, n_c)
+        idx = self._row_orders.get(key)
+        if idx is None:
+            idx = np.array([(l * n_r + r) * n_c + c for r in range(n_r) for l in range(n_s)
+                            for c in range(n_c)], dtype=np.intp)
+            idx.flags.writeable = False
+            self._row_orders[key] = idx
+        return idx
 
     def _answer_layout(self, runs: tuple[tuple[int, int], ...], l0: int, num_symbol: int
                        ) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:

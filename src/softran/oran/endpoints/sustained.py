@@ -159,10 +159,10 @@ def run_sustained(config: FronthaulConfig, seconds: float, *, realtime: bool = T
             t = (n // per_frame, (n % per_frame) // config.slots_per_subframe,
                  n % config.slots_per_subframe)
             c0 = time.thread_time()
-            packets = odu.compressed_slot_packets(config.compress_grid(dl), *t)
-            odu.send_packets(packets)
+            messages = odu.slot_block(dl, *t)      # compressed into the messages
+            odu.send_messages(messages)
             r0 = time.thread_time()
-            got = oru.receive(len(packets), timeout=timeout)
+            got = oru.receive(messages.n_messages, timeout=timeout)
             r1 = time.thread_time()
             oru.downlink_grid(*t)
             c1 = time.thread_time()
