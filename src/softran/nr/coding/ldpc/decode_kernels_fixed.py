@@ -101,6 +101,7 @@ from softran.nr.coding.ldpc._simd import (
     store8,
     store16,
     sub8,
+    three_quarters8,
     sub16,
     umax8,
     umin8,
@@ -1002,16 +1003,22 @@ def _iterate_v(L, R, T, U, SRS, SRD, SWR, cur1, rot1, cur2, rot2, active, row_pt
                     m2 = umin8(umax8(a, m1), m2)
                     m1 = umin8(a, m1)
                     sg = xor8(sg, u)
-                if algo == 0:
-                    s1 = scale8(m1, num)
-                    s2 = scale8(m2, num)
-                else:
+                if algo == 1:
                     s1 = max8(sub8(m1, offv), zero8)
                     s2 = max8(sub8(m2, offv), zero8)
+                elif num == 12:                  # the default 0.75, in 8-bit lanes
+                    s1 = three_quarters8(m1)
+                    s2 = three_quarters8(m2)
+                else:
+                    s1 = scale8(m1, num)
+                    s2 = scale8(m2, num)
+                # the message's sign is sign(u) sign(sg): sg's part folded in once a run
+                s1 = neg_where8(sg, s1)
+                s2 = neg_where8(sg, s2)
                 for kk in range(dr):
                     k = np.uint64(kk)
                     u = load8(U, k * _W)
-                    rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
+                    rn = neg_where8(u, select_eq8(abs8(u), m1, s2, s1))
                     store8(R, rb + kk * _W, rn)
                     v = add16(load16(T, k * _W), widen(rn))
                     o = SWR[eb + k] + z0
@@ -1020,7 +1027,7 @@ def _iterate_v(L, R, T, U, SRS, SRD, SWR, cur1, rot1, cur2, rot2, active, row_pt
                         store16(L, o + zc, v)
                 if fold:
                     u = load8(U, np.uint64(dr) * _W)
-                    rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
+                    rn = neg_where8(u, select_eq8(abs8(u), m1, s2, s1))
                     store8(R, rb + dr * _W, rn)
         if early:
             cur, rot = (cur1, rot1) if it % 2 == 0 else (cur2, rot2)
