@@ -18,6 +18,7 @@ from softran.nr.coding.ldpc.decode_kernels_fixed import (
     LLR_TARGET,
     decode_fixed,
     decode_fixed_reference,
+    fixed_scaling,
     quantize_llr,
 )
 from softran.nr.coding.ldpc.plan import decode_plan
@@ -75,6 +76,26 @@ def test_quantisation_scale_sign_and_saturation() -> None:
 def test_all_zero_block_keeps_scale_one() -> None:
     q, scale = quantize_llr(torch.zeros(1, 16))
     assert scale.tolist() == [1.0] and int(q.abs().sum()) == 0
+
+
+def test_three_quarters_in_bytes_is_the_normalisation() -> None:
+    """_simd.three_quarters8 (the vector kernel's default 0.75 in 8-bit lanes) equals the
+    module docstring's (m num) >> 4 with num = fixed_scaling(0.75) = 12 for every m."""
+    import numpy as np
+    from numba import njit
+
+    from softran.nr.coding.ldpc._simd import LANES, load8, store8, three_quarters8
+
+    @njit
+    def scaled(m, out):
+        for o in range(0, m.shape[0], LANES):
+            store8(out, o, three_quarters8(load8(m, o)))
+
+    m = np.arange(128, dtype=np.int8)
+    out = np.empty_like(m)
+    scaled(m, out)
+    assert fixed_scaling(0.75) == 12
+    assert out.tolist() == [(12 * v) >> 4 for v in range(128)]
 
 
 # ------------------------------------------------------------------ kernel vs reference
