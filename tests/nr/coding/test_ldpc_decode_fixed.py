@@ -98,6 +98,38 @@ def test_three_quarters_in_bytes_is_the_normalisation() -> None:
     assert out.tolist() == [(12 * v) >> 4 for v in range(128)]
 
 
+def test_scale_of_the_transmitted_part_is_the_blocks() -> None:
+    """The vector kernel scales only ``llr[:n]`` (n = _nonzero_length: the zero tail of
+    untransmitted bits left out); that is bit for bit the scale of the whole block, on
+    values whose float64 sum rounds differently in another order (checked: reversed)."""
+    import numpy as np
+    from numba import njit
+
+    from softran.nr.coding.ldpc.decode_kernels_fixed import _block_scale, _nonzero_length
+
+    @njit
+    def scales(x):
+        n = _nonzero_length(x)
+        return n, _block_scale(x, 16.0, 1e20), _block_scale(x[:n], 16.0, 1e20)
+
+    rng = np.random.default_rng(18)
+    reordered = 0
+    for trial in range(300):
+        size = int(rng.choice([66 * 320, 66 * 384, 50 * 20, 50 * 15, 999, 70]))
+        x = (rng.standard_normal(size) * 10.0 ** rng.uniform(-8, 8, size)).astype(np.float32)
+        x[rng.integers(0, size, 3)] = np.inf if trial % 2 else -np.inf
+        tail = int(rng.integers(0, size + 1))
+        x[tail:] = 0.0
+        if trial % 5 == 0 and tail < size:
+            x[-1] = -0.0 if trial % 10 else 1e-3        # a last nonzero (or negative zero)
+        n, whole, part = scales(x)
+        assert n == size or (n % 8 == 0 and n >= 64 and not x[n:].view(np.uint32).any())
+        assert n >= tail - tail % 8 or n == size
+        assert whole == part, (size, tail, n)
+        reordered += _block_scale(x[::-1].copy(), 16.0, 1e20) != whole
+    assert reordered > 100
+
+
 # ------------------------------------------------------------------ kernel vs reference
 
 

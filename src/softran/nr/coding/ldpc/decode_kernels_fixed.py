@@ -54,7 +54,9 @@ Two Numba kernels run this algorithm, bit for bit (both tested against the refer
   (measured on BG1 Zc = 384: 12 % of the time a block when it was redone row by row; the
   layout's memory traffic is not what limits the kernel: with R or L held in L1 instead,
   BG1 Zc = 384 ran 1-2 % faster, i.e. it is bound by its vector operations). The row's
-  normalisation by the default 0.75 runs in 8-bit lanes (``three_quarters8``).
+  normalisation by the default 0.75 runs in 8-bit lanes (``three_quarters8``). The zero
+  tail of a rate-matched block (its untransmitted bits) is found first (``_nonzero_length``)
+  and neither summed for the scale (the same scale, bit for bit) nor quantised.
   The first iteration does not read R (all zero), so R is never cleared; the final parity
   check runs only where the caller keeps its result (``FixedDecoder``'s ``parity``). A
   row's degree-1 parity column (the last edge of every extension row of both base graphs)
@@ -840,6 +842,37 @@ def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
         out[zz] = np.int16(-r if v < 0 else r)
 
 
+@njit(cache=True, nogil=True)
+def _nonzero_length(x):  # pragma: no cover - compiled
+    """A length n <= len(x) past which x holds only zeros (the untransmitted bits of a
+    rate-matched block): a multiple of 8 of at least 64, else len(x). The scale of
+    ``x[:n]`` is bit for bit that of x: ``_block_scale``'s vector loop adds element i to
+    partial sum i mod 8 whatever the length, and a zero adds +0.0 to every sum (tested)."""
+    n = x.shape[0]
+    b = x.view(np.uint32)       # the bits, OR-ed 256 at a time (-0.0 counts as nonzero)
+    e = n - n % 8
+    for j in range(e, n):
+        if b[j] != 0:
+            return n
+    while e >= 320:
+        acc = np.uint32(0)
+        o = np.uint64(e - 256)
+        for zz in range(256):   # from 0, unsigned offsets: LLVM vectorises it
+            acc |= b[o + np.uint64(zz)]
+        if acc != 0:
+            break
+        e -= 256
+    return e if e >= 64 else n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _zero16(a, dst, n):  # pragma: no cover - compiled
+    """a[dst:dst + n] = 0 (an indexed loop: LLVM vectorises it)."""
+    d_u = np.uint64(dst)
+    for zz in range(n):
+        a[d_u + np.uint64(zz)] = 0
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _copy16(a, src, dst, n):  # pragma: no cover - compiled
     """a[dst:dst + n] = a[src:src + n] (an indexed loop: LLVM vectorises it; no overlap)."""
@@ -1088,12 +1121,16 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
                   rot, active, walked):  # pragma: no cover - compiled
     zp = _padded(zc)
     S = zp + _W
-    scale = _block_scale(llr, target, sat)
+    n = _nonzero_length(llr)
+    scale = _block_scale(llr[:n], target, sat)
     if np.isnan(scale):     # a NaN input: the caller raises
         return 0
     L[:4 * S] = 0  # the punctured columns 0 and 1
     for c in range(2, n_cols):
-        _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
+        if (c - 2) * zc < n:
+            _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
+        else:           # not transmitted: q = 0
+            _zero16(L, 2 * c * S, zc)
     for c in range(n_cols):
         o = 2 * c * S
         if zc >= _W:      # a plain copy (a modulo per lane costs a division: ~20 us a block)
