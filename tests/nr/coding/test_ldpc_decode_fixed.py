@@ -211,6 +211,10 @@ def test_kernel_matches_integer_reference_property(bgn: int, zc: int, rate: floa
     fast = decode_fixed(llr, plan, max_it, offset_ms, 0.75, 0.5, early)
     ref = decode_fixed_reference(llr, plan, max_it, offset_ms, 0.75, 0.5, early)
     assert torch.equal(fast[0], ref[0]) and torch.equal(fast[1], ref[1])
+    # without the parity flag (the kernel then skips work only the parity check needs)
+    bits, iters = ldpc_decode(llr, bgn, max_it, algorithm=LAYERED[offset_ms],
+                              early_termination=early, kernel="numba-int8")
+    assert torch.equal(bits, ref[0]) and torch.equal(iters, ref[1].abs())
 
 
 @pytest.mark.parametrize("zc", [72, 128])

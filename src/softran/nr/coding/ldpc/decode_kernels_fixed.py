@@ -993,13 +993,16 @@ def _iterate_v(L, R, T, U, SRS, SRD, SWR, cur1, rot1, cur2, rot2, active, row_pt
     Folded rows (``active`` = 2): the last edge's column has degree 1 and is not output, so
     its posterior is always its channel value q plus this row's message, and t = L - R = q:
     the edge reads q (its buffer is never rewritten nor rotated) and writes only R (no
-    read of R, no T, no L store); the parity check adds R back. Bit for bit the same."""
+    read of R, no T, no L store), and only in an iteration followed by a parity check,
+    which adds R back. Bit for bit the same."""
     n_rows = row_ptr.shape[0] - 1
     n_e = cols.shape[0]
     offv = splat8(off)
     zero8 = splat8(0)
     for it in range(max_it):
         base = 0 if it == 0 else (n_e if it % 2 == 1 else 2 * n_e)
+        # a folded edge's message is read only by the parity check after this iteration
+        keep = early or (parity and it == max_it - 1)
         for i in range(n_rows):
             if not active[i]:
                 continue
@@ -1038,7 +1041,8 @@ def _iterate_v(L, R, T, U, SRS, SRD, SWR, cur1, rot1, cur2, rot2, active, row_pt
                     r = SRS[eb + k] + z0
                     r = r - zc if r >= zc else r
                     u = narrow8(load16(L, SRD[eb + k] + r))       # t = q
-                    store8(U, k * _W, u)
+                    if keep:
+                        store8(U, k * _W, u)
                     a = abs8(u)
                     m2 = umin8(umax8(a, m1), m2)
                     m1 = umin8(a, m1)
@@ -1065,7 +1069,7 @@ def _iterate_v(L, R, T, U, SRS, SRD, SWR, cur1, rot1, cur2, rot2, active, row_pt
                     store16(L, o, v)
                     if z0 == 0:
                         store16(L, o + zc, v)
-                if fold:
+                if fold and keep:
                     u = load8(U, np.uint64(dr) * _W)
                     rn = neg_where8(u, select_eq8(abs8(u), m1, s2, s1))
                     store8(R, rb + dr * _W, rn)
