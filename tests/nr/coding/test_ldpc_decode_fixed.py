@@ -10,12 +10,15 @@ import math
 import numba
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from softran.nr.coding.ldpc import base_graph_dims, ldpc_decode, ldpc_encode
 from softran.nr.coding.ldpc.decode_kernels_fixed import (
     LLR_TARGET,
     decode_fixed,
     decode_fixed_reference,
+    fixed_scaling,
     quantize_llr,
 )
 from softran.nr.coding.ldpc.plan import decode_plan
@@ -73,6 +76,58 @@ def test_quantisation_scale_sign_and_saturation() -> None:
 def test_all_zero_block_keeps_scale_one() -> None:
     q, scale = quantize_llr(torch.zeros(1, 16))
     assert scale.tolist() == [1.0] and int(q.abs().sum()) == 0
+
+
+def test_three_quarters_in_bytes_is_the_normalisation() -> None:
+    """_simd.three_quarters8 (the vector kernel's default 0.75 in 8-bit lanes) equals the
+    module docstring's (m num) >> 4 with num = fixed_scaling(0.75) = 12 for every m."""
+    import numpy as np
+    from numba import njit
+
+    from softran.nr.coding.ldpc._simd import LANES, load8, store8, three_quarters8
+
+    @njit
+    def scaled(m, out):
+        for o in range(0, m.shape[0], LANES):
+            store8(out, o, three_quarters8(load8(m, o)))
+
+    m = np.arange(128, dtype=np.int8)
+    out = np.empty_like(m)
+    scaled(m, out)
+    assert fixed_scaling(0.75) == 12
+    assert out.tolist() == [(12 * v) >> 4 for v in range(128)]
+
+
+def test_scale_of_the_transmitted_part_is_the_blocks() -> None:
+    """The vector kernel scales only ``llr[:n]`` (n = _nonzero_length: the zero tail of
+    untransmitted bits left out); that is bit for bit the scale of the whole block, on
+    values whose float64 sum rounds differently in another order (checked: reversed)."""
+    import numpy as np
+    from numba import njit
+
+    from softran.nr.coding.ldpc.decode_kernels_fixed import _block_scale, _nonzero_length
+
+    @njit
+    def scales(x):
+        n = _nonzero_length(x)
+        return n, _block_scale(x, 16.0, 1e20), _block_scale(x[:n], 16.0, 1e20)
+
+    rng = np.random.default_rng(18)
+    reordered = 0
+    for trial in range(300):
+        size = int(rng.choice([66 * 320, 66 * 384, 50 * 20, 50 * 15, 999, 70]))
+        x = (rng.standard_normal(size) * 10.0 ** rng.uniform(-8, 8, size)).astype(np.float32)
+        x[rng.integers(0, size, 3)] = np.inf if trial % 2 else -np.inf
+        tail = int(rng.integers(0, size + 1))
+        x[tail:] = 0.0
+        if trial % 5 == 0 and tail < size:
+            x[-1] = -0.0 if trial % 10 else 1e-3        # a last nonzero (or negative zero)
+        n, whole, part = scales(x)
+        assert n == size or (n % 8 == 0 and n >= 64 and not x[n:].view(np.uint32).any())
+        assert n >= tail - tail % 8 or n == size
+        assert whole == part, (size, tail, n)
+        reordered += _block_scale(x[::-1].copy(), 16.0, 1e20) != whole
+    assert reordered > 100
 
 
 # ------------------------------------------------------------------ kernel vs reference
@@ -136,6 +191,53 @@ def test_threads_give_identical_results(zc: int) -> None:
         torch.set_num_threads(old_torch)
     assert numba.get_num_threads() == old_numba
     assert torch.equal(one[0], many[0]) and torch.equal(one[1], many[1])
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(bgn=st.sampled_from([1, 2]), zc=st.sampled_from([6, 16, 20, 36, 64, 72, 104]),
+       rate=st.floats(0.2, 0.9), ebn0=st.floats(-1.0, 4.0), max_it=st.integers(1, 7),
+       early=st.booleans(), offset_ms=st.booleans(), seed=st.integers(0, 2**16))
+def test_kernel_matches_integer_reference_property(bgn: int, zc: int, rate: float, ebn0: float,
+                                                   max_it: int, early: bool, offset_ms: bool,
+                                                   seed: int) -> None:
+    """Bit for bit over drawn base graphs, lifting sizes (scalar and vector kernel, Zc a
+    multiple of 64 or not), code rates (shortened / punctured parity: rows skipped),
+    SNRs (decoding that converges, and that fails), iteration limits and both variants."""
+    _, n_cols, kb = base_graph_dims(bgn)
+    _, d = random_blocks(bgn, zc, 3, seed=seed)
+    n_tx = min((n_cols - 2) * zc, max(kb * zc, round(kb * zc / rate)))
+    llr = awgn_llr(d, ebn0, rate, n_tx, noise_like(d, seed + 1))
+    plan = decode_plan(bgn, zc)
+    fast = decode_fixed(llr, plan, max_it, offset_ms, 0.75, 0.5, early)
+    ref = decode_fixed_reference(llr, plan, max_it, offset_ms, 0.75, 0.5, early)
+    assert torch.equal(fast[0], ref[0]) and torch.equal(fast[1], ref[1])
+    # without the parity flag (the kernel then skips work only the parity check needs)
+    bits, iters = ldpc_decode(llr, bgn, max_it, algorithm=LAYERED[offset_ms],
+                              early_termination=early, kernel="numba-int8")
+    assert torch.equal(bits, ref[0]) and torch.equal(iters, ref[1].abs())
+
+
+@pytest.mark.parametrize("zc", [72, 128])
+def test_blocks_with_other_skipped_rows_in_one_batch(zc: int) -> None:
+    """Blocks whose punctured parity differs (so other rows are skipped) in one batch, in
+    both orders and through one kept decoder call after another: each block as the
+    reference decodes it alone (the vector kernel keeps its buffer walk per pattern of
+    skipped rows)."""
+    _, d = random_blocks(1, zc, 4, seed=zc + 7)
+    llr = awgn_llr(d, 1.5, 0.5, d.shape[-1], noise_like(d, zc + 8))
+    for b, n_tx in enumerate([30 * zc, 66 * zc, 44 * zc, 30 * zc]):
+        llr[b, n_tx:] = 0.0
+    plan = decode_plan(1, zc)
+    ref = decode_fixed_reference(llr, plan, 6, False, 0.75, 0.5, True)
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)     # the serial kernel: one workspace for all blocks
+        for order in ([0, 1, 2, 3], [3, 2, 1, 0], [1], [0], [2]):
+            fast = decode_fixed(llr[order], plan, 6, False, 0.75, 0.5, True)
+            assert torch.equal(fast[0], ref[0][order]) and torch.equal(fast[1], ref[1][order])
+    finally:
+        torch.set_num_threads(old)
+    assert len(set(ref[1].tolist())) > 1      # the patterns do decode differently
 
 
 # ------------------------------------------------------------------ against the float decoder

@@ -48,6 +48,15 @@ Two Numba kernels run this algorithm, bit for bit (both tested against the refer
   other buffer, so that every store is aligned (measured: misaligned stores cost about as
   much as the rest of the row pass). The serial kernel's workspaces are allocated once per
   (thread, base graph, Zc) and reused. See the comment above ``_iterate_v`` for the layout.
+  Which buffer each edge reads and writes, and at which rotation, depends only on the active
+  rows and on the iteration (the first; odd; even: a column's buffer flips once per write),
+  so ``_schedule_v`` works it out once per pattern of active rows and the kernel keeps it
+  (measured on BG1 Zc = 384: 12 % of the time a block when it was redone row by row; the
+  layout's memory traffic is not what limits the kernel: with R or L held in L1 instead,
+  BG1 Zc = 384 ran 1-2 % faster, i.e. it is bound by its vector operations). The row's
+  normalisation by the default 0.75 runs in 8-bit lanes (``three_quarters8``). The zero
+  tail of a rate-matched block (its untransmitted bits) is found first (``_nonzero_length``)
+  and neither summed for the scale (the same scale, bit for bit) nor quantised.
   The first iteration does not read R (all zero), so R is never cleared; the final parity
   check runs only where the caller keeps its result (``FixedDecoder``'s ``parity``). A
   row's degree-1 parity column (the last edge of every extension row of both base graphs)
@@ -102,6 +111,7 @@ from softran.nr.coding.ldpc._simd import (
     store16,
     sub8,
     sub16,
+    three_quarters8,
     umax8,
     umin8,
     widen,
@@ -832,6 +842,37 @@ def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
         out[zz] = np.int16(-r if v < 0 else r)
 
 
+@njit(cache=True, nogil=True)
+def _nonzero_length(x):  # pragma: no cover - compiled
+    """A length n <= len(x) past which x holds only zeros (the untransmitted bits of a
+    rate-matched block): a multiple of 8 of at least 64, else len(x). The scale of
+    ``x[:n]`` is bit for bit that of x: ``_block_scale``'s vector loop adds element i to
+    partial sum i mod 8 whatever the length, and a zero adds +0.0 to every sum (tested)."""
+    n = x.shape[0]
+    b = x.view(np.uint32)       # the bits, OR-ed 256 at a time (-0.0 counts as nonzero)
+    e = n - n % 8
+    for j in range(e, n):
+        if b[j] != 0:
+            return n
+    while e >= 320:
+        acc = np.uint32(0)
+        o = np.uint64(e - 256)
+        for zz in range(256):   # from 0, unsigned offsets: LLVM vectorises it
+            acc |= b[o + np.uint64(zz)]
+        if acc != 0:
+            break
+        e -= 256
+    return e if e >= 64 else n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _zero16(a, dst, n):  # pragma: no cover - compiled
+    """a[dst:dst + n] = 0 (an indexed loop: LLVM vectorises it)."""
+    d_u = np.uint64(dst)
+    for zz in range(n):
+        a[d_u + np.uint64(zz)] = 0
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _copy16(a, src, dst, n):  # pragma: no cover - compiled
     """a[dst:dst + n] = a[src:src + n] (an indexed loop: LLVM vectorises it; no overlap)."""
@@ -894,22 +935,74 @@ def _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp,
 
 
 @njit(cache=True, nogil=True)
-def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp, S,
-               max_it, algo, num, off, early, parity):  # pragma: no cover - compiled
-    """Layered min-sum on one block (layout above); returns the iterations run, negative
-    when the final hard decisions fail a parity check (checked only with ``early`` or
-    ``parity``; else the count is positive). R is not read in the first iteration (all
-    zero), so nothing needs to clear it: the first iteration writes every message of the
-    active rows, the only ones ever read.
+def _schedule_v(active, row_ptr, cols, shifts, zc, S, SRS, SRD, SWR, cur, rot, cur1, rot1, cur2,
+                rot2):  # pragma: no cover - compiled
+    """The buffer walk of the layout above, worked out once for the active rows: for phase
+    ph (0: the first iteration; 1: iterations 1, 3, ...; 2: iterations 2, 4, ...) and edge e
+    of an active row, ``SRS[ph n_e + e]`` the read rotation offset, ``SRD`` / ``SWR`` the
+    read / write buffers (as the row-by-row update of ``cur`` / ``rot`` makes them). ``cur1``
+    / ``rot1`` hold the state after an odd number of iterations, ``cur2`` / ``rot2`` after an
+    even one (>= 2): a column's buffer flips once per write, so the walk repeats every two
+    iterations after the first. Folded edges (``active`` = 2, last edge) are never written."""
+    n_rows = row_ptr.shape[0] - 1
+    n_e = cols.shape[0]
+    n_cols = cur.shape[0]
+    for c in range(n_cols):
+        cur[c] = 0
+        rot[c] = 0
+    for ph in range(3):
+        base = ph * n_e
+        for i in range(n_rows):
+            if not active[i]:
+                continue
+            e0 = row_ptr[i]
+            e1 = row_ptr[i + 1]
+            for e in range(e0, e1):
+                c = cols[e]
+                r = shifts[e] - rot[c]
+                SRS[base + e] = r + zc if r < 0 else r
+                SRD[base + e] = (2 * c + cur[c]) * S
+                SWR[base + e] = (2 * c + 1 - cur[c]) * S
+            er = e1 - 1 if active[i] == 2 else e1
+            for e in range(e0, er):
+                c = cols[e]
+                cur[c] = 1 - cur[c]
+                rot[c] = shifts[e]
+        if ph == 0:
+            for c in range(n_cols):
+                cur1[c] = cur[c]
+                rot1[c] = rot[c]
+        elif ph == 1:
+            for c in range(n_cols):
+                cur2[c] = cur[c]
+                rot2[c] = rot[c]
+
+
+@njit(cache=True, nogil=True)
+def _iterate_v(L, R, T, U, SRS, SRD, SWR, cur1, rot1, cur2, rot2, active, row_ptr, cols,
+               shifts, zc, zp, S, max_it, algo, num, off, early,
+               parity):  # pragma: no cover - compiled
+    """Layered min-sum on one block (layout above, the buffer walk of :func:`_schedule_v`);
+    returns the iterations run, negative when the final hard decisions fail a parity check
+    (checked only with ``early`` or ``parity``; else the count is positive). R is not read
+    in the first iteration (all zero), so nothing needs to clear it: the first iteration
+    writes every message of the active rows, the only ones ever read. The state of the
+    buffers after the last iteration is ``cur1`` / ``rot1`` (an odd number of iterations)
+    or ``cur2`` / ``rot2``.
 
     Folded rows (``active`` = 2): the last edge's column has degree 1 and is not output, so
     its posterior is always its channel value q plus this row's message, and t = L - R = q:
     the edge reads q (its buffer is never rewritten nor rotated) and writes only R (no
-    read of R, no T, no L store); the parity check adds R back. Bit for bit the same."""
+    read of R, no T, no L store), and only in an iteration followed by a parity check,
+    which adds R back. Bit for bit the same."""
     n_rows = row_ptr.shape[0] - 1
+    n_e = cols.shape[0]
     offv = splat8(off)
     zero8 = splat8(0)
     for it in range(max_it):
+        base = 0 if it == 0 else (n_e if it % 2 == 1 else 2 * n_e)
+        # a folded edge's message is read only by the parity check after this iteration
+        keep = early or (parity and it == max_it - 1)
         for i in range(n_rows):
             if not active[i]:
                 continue
@@ -917,12 +1010,7 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
             d = row_ptr[i + 1] - e0
             fold = active[i] == 2
             dr = d - 1 if fold else d          # edges with a stored posterior
-            for k in range(d):
-                c = cols[e0 + k]
-                r = shifts[e0 + k] - rot[c]
-                RS[k] = r + zc if r < 0 else r
-                RD[k] = (2 * c + cur[c]) * S
-                WR[k] = (2 * c + 1 - cur[c]) * S
+            eb = np.uint64(base + e0)
             for ch in range(zp // _W - 1, -1, -1):   # the run holding lane 0 last
                 z0 = ch * _W
                 rb = e0 * zp + (zp - _W - z0) * d       # R of this run: d x W, in order
@@ -931,12 +1019,12 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                 sg = zero8
                 for kk in range(dr):
                     k = np.uint64(kk)
-                    r = RS[k] + z0
+                    r = SRS[eb + k] + z0
                     r = r - zc if r >= zc else r
                     if it == 0:
-                        t = load16(L, RD[k] + r)
+                        t = load16(L, SRD[eb + k] + r)
                     else:
-                        t = sub16(load16(L, RD[k] + r), widen(load8(R, rb + kk * _W)))
+                        t = sub16(load16(L, SRD[eb + k] + r), widen(load8(R, rb + kk * _W)))
                     # u = t narrowed to -128..127; |u| as unsigned 0..128 (|-128| = 128):
                     # with m1, m2 starting at 127 the unsigned minima are those of
                     # min(|u|, 127), and pass 2's |u| == m1 differs from the rule only where
@@ -950,43 +1038,50 @@ def _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, 
                     sg = xor8(sg, u)
                 if fold:
                     k = np.uint64(dr)
-                    r = RS[k] + z0
+                    r = SRS[eb + k] + z0
                     r = r - zc if r >= zc else r
-                    u = narrow8(load16(L, RD[k] + r))       # t = q
-                    store8(U, k * _W, u)
+                    u = narrow8(load16(L, SRD[eb + k] + r))       # t = q
+                    if keep:
+                        store8(U, k * _W, u)
                     a = abs8(u)
                     m2 = umin8(umax8(a, m1), m2)
                     m1 = umin8(a, m1)
                     sg = xor8(sg, u)
-                if algo == 0:
-                    s1 = scale8(m1, num)
-                    s2 = scale8(m2, num)
-                else:
+                if algo == 1:
                     s1 = max8(sub8(m1, offv), zero8)
                     s2 = max8(sub8(m2, offv), zero8)
+                elif num == 12:                  # the default 0.75, in 8-bit lanes
+                    s1 = three_quarters8(m1)
+                    s2 = three_quarters8(m2)
+                else:
+                    s1 = scale8(m1, num)
+                    s2 = scale8(m2, num)
+                # the message's sign is sign(u) sign(sg): sg's part folded in once a run
+                s1 = neg_where8(sg, s1)
+                s2 = neg_where8(sg, s2)
                 for kk in range(dr):
                     k = np.uint64(kk)
                     u = load8(U, k * _W)
-                    rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
+                    rn = neg_where8(u, select_eq8(abs8(u), m1, s2, s1))
                     store8(R, rb + kk * _W, rn)
                     v = add16(load16(T, k * _W), widen(rn))
-                    o = WR[k] + z0
+                    o = SWR[eb + k] + z0
                     store16(L, o, v)
                     if z0 == 0:
                         store16(L, o + zc, v)
-                if fold:
+                if fold and keep:
                     u = load8(U, np.uint64(dr) * _W)
-                    rn = neg_where8(xor8(u, sg), select_eq8(abs8(u), m1, s2, s1))
+                    rn = neg_where8(u, select_eq8(abs8(u), m1, s2, s1))
                     store8(R, rb + dr * _W, rn)
-            for k in range(dr):
-                c = cols[e0 + k]
-                cur[c] = 1 - cur[c]
-                rot[c] = shifts[e0 + k]
-        if early and _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp, S):
-            return it + 1
-    if not early and (not parity
-                      or _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp, S)):
-        return max_it
+        if early:
+            cur, rot = (cur1, rot1) if it % 2 == 0 else (cur2, rot2)
+            if _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp, S):
+                return it + 1
+    if not early:
+        cur, rot = (cur1, rot1) if max_it % 2 == 1 else (cur2, rot2)
+        if not parity or _syndrome_ok_v(L, R, cur, rot, active, row_ptr, cols, shifts, zc, zp,
+                                        S):
+            return max_it
     return -max_it
 
 
@@ -1015,29 +1110,31 @@ def _scratch_v(n_rows, n_edges, n_cols, d_max, zc):  # pragma: no cover - compil
             _aligned(n_edges * zp, np.int8),              # R: check-to-variable messages
             _aligned(d_max * _W, np.int16),               # T: a row's t = L - R, W lanes
             _aligned(d_max * _W, np.int8),                # U: their 8-bit views
-            np.empty(d_max, dtype=np.int64),              # RD: read buffer of each edge
-            np.empty(d_max, dtype=np.int64),              # RS: read offset (rotation)
-            np.empty(d_max, dtype=np.int64),              # WR: write buffer of each edge
-            np.empty(n_cols, dtype=np.int64),             # cur: current buffer per column
-            np.empty(n_cols, dtype=np.int64),             # rot: its rotation
-            np.empty(n_rows, dtype=np.int8))              # active rows (0, 1, 2: folded)
+            np.empty(3 * n_edges, dtype=np.int32),        # SRS: read offset (rotation)
+            np.empty(3 * n_edges, dtype=np.int32),        # SRD: read buffer of each edge
+            np.empty(3 * n_edges, dtype=np.int32),        # SWR: write buffer of each edge
+            np.empty((3, n_cols), dtype=np.int64),        # cur: buffer per column (3 states)
+            np.empty((3, n_cols), dtype=np.int64),        # rot: its rotation
+            np.empty(n_rows, dtype=np.int8),              # active rows (0, 1, 2: folded)
+            np.full(n_rows, -1, dtype=np.int8))           # the active rows of the schedule
 
 
 @njit(cache=True, nogil=True)
 def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                  scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS, WR, cur,
-                  rot, active):  # pragma: no cover - compiled
+                  scaling_num, offset, early, parity, target, sat, L, R, T, U, SRS, SRD, SWR, cur,
+                  rot, active, walked):  # pragma: no cover - compiled
     zp = _padded(zc)
     S = zp + _W
-    scale = _block_scale(llr, target, sat)
+    n = _nonzero_length(llr)
+    scale = _block_scale(llr[:n], target, sat)
     if np.isnan(scale):     # a NaN input: the caller raises
         return 0
-    for c in range(n_cols):
-        cur[c] = 0
-        rot[c] = 0
     L[:4 * S] = 0  # the punctured columns 0 and 1
     for c in range(2, n_cols):
-        _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
+        if (c - 2) * zc < n:
+            _quantize_column(llr, (c - 2) * zc, scale, L, 2 * c * S, zc)
+        else:           # not transmitted: q = 0
+            _zero16(L, 2 * c * S, zc)
     for c in range(n_cols):
         o = 2 * c * S
         if zc >= _W:      # a plain copy (a modulo per lane costs a division: ~20 us a block)
@@ -1061,11 +1158,26 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
         active[i] = (2 if fold else 1) if on else 0
     off = int(np.floor(offset * scale + 0.5))
     off = min(off, 127)
-    used = _iterate_v(L, R, T, U, RD, RS, WR, cur, rot, active, row_ptr, cols, shifts, zc, zp,
-                      S, max_it, algo, scaling_num, off, early, parity)
+    same = True
+    for i in range(active.shape[0]):
+        same &= walked[i] == active[i]
+    if not same:    # the buffer walk of these active rows (kept: the next block's is the same)
+        _schedule_v(active, row_ptr, cols, shifts, zc, S, SRS, SRD, SWR, cur[0], rot[0], cur[1],
+                    rot[1], cur[2], rot[2])
+        for i in range(active.shape[0]):
+            walked[i] = active[i]
+    used = _iterate_v(L, R, T, U, SRS, SRD, SWR, cur[1], rot[1], cur[2], rot[2], active,
+                      row_ptr, cols, shifts, zc, zp, S, max_it, algo, scaling_num, off, early,
+                      parity)
+    n_run = abs(used)
+    st = 0 if n_run == 0 else (1 if n_run % 2 == 1 else 2)   # the buffers' final state
+    if st == 0:
+        for c in range(n_cols):
+            cur[0, c] = 0
+            rot[0, c] = 0
     for c in range(bits.shape[0] // zc):
-        o = (2 * c + cur[c]) * S
-        r = rot[c]
+        o = (2 * c + cur[st, c]) * S
+        r = rot[st, c]
         # bit z is buf[(z - rot) mod Zc]: two runs
         _hard_decisions(L[o:o + zc - r], bits[c * zc + r:(c + 1) * zc])
         _hard_decisions(L[o + zc - r:o + zc], bits[c * zc:c * zc + r])
@@ -1074,12 +1186,12 @@ def _decode_one_v(llr, bits, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, al
 
 @njit(cache=True, nogil=True)
 def _decode_serial_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                     scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS, WR,
-                     cur, rot, active):  # pragma: no cover - compiled
+                     scaling_num, offset, early, parity, target, sat, L, R, T, U, SRS, SRD, SWR,
+                     cur, rot, active, walked):  # pragma: no cover - compiled
     for b in range(llr.shape[0]):
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
                                  max_it, algo, scaling_num, offset, early, parity, target, sat,
-                                 L, R, T, U, RD, RS, WR, cur, rot, active)
+                                 L, R, T, U, SRS, SRD, SWR, cur, rot, active, walked)
 
 
 @njit(cache=True, nogil=True)
@@ -1092,23 +1204,24 @@ def _scratch_threads(n_threads, n_rows, n_edges, n_cols, d_max, zc):  # pragma: 
             _aligned(n_threads * n_r, np.int8).reshape((n_threads, n_r)),
             _aligned(n_threads * n_t, np.int16).reshape((n_threads, n_t)),
             _aligned(n_threads * n_t, np.int8).reshape((n_threads, n_t)),
-            np.empty((n_threads, d_max), dtype=np.int64),
-            np.empty((n_threads, d_max), dtype=np.int64),
-            np.empty((n_threads, d_max), dtype=np.int64),
-            np.empty((n_threads, n_cols), dtype=np.int64),
-            np.empty((n_threads, n_cols), dtype=np.int64),
-            np.empty((n_threads, n_rows), dtype=np.int8))
+            np.empty((n_threads, 3 * n_edges), dtype=np.int32),
+            np.empty((n_threads, 3 * n_edges), dtype=np.int32),
+            np.empty((n_threads, 3 * n_edges), dtype=np.int32),
+            np.empty((n_threads, 3, n_cols), dtype=np.int64),
+            np.empty((n_threads, 3, n_cols), dtype=np.int64),
+            np.empty((n_threads, n_rows), dtype=np.int8),
+            np.full((n_threads, n_rows), -1, dtype=np.int8))
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def _decode_parallel_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, max_it, algo,
-                       scaling_num, offset, early, parity, target, sat, L, R, T, U, RD, RS,
-                       WR, cur, rot, active):  # pragma: no cover - compiled
+                       scaling_num, offset, early, parity, target, sat, L, R, T, U, SRS, SRD,
+                       SWR, cur, rot, active, walked):  # pragma: no cover - compiled
     """The blocks over Numba's threads, each thread on its own row of the stacked
     workspaces (_scratch_threads)."""
     for b in prange(llr.shape[0]):
         t = numba.get_thread_id()
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
                                  max_it, algo, scaling_num, offset, early, parity, target, sat,
-                                 L[t], R[t], T[t], U[t], RD[t], RS[t], WR[t], cur[t], rot[t],
-                                 active[t])
+                                 L[t], R[t], T[t], U[t], SRS[t], SRD[t], SWR[t], cur[t],
+                                 rot[t], active[t], walked[t])
