@@ -45,6 +45,7 @@ from softran.nr.receiver import (
     ptrs_common_phase_error,
 )
 from softran.nr.receiver.channel_estimate import channel_estimate_slot_args
+from softran.nr.receiver.equalize_kernels import data_runs
 from softran.nr.receiver.front_end_kernels import front_end_slot
 from softran.nr.receiver.noise_covariance import noise_covariance_slot_args
 from softran.nr.scrambling import pusch_scrambling_sequence
@@ -522,8 +523,11 @@ class _FrontEndWorkspace:
         levels, bits, mode = maxlog_demap_levels(cfg.modulation)
         index = np.ascontiguousarray(rx.data_positions.numpy(), np.int64)
         block = np.ascontiguousarray(rx._data_blocks.numpy(), np.int64)
+        # one layer on two antennas: the detector's runs of consecutive REs, found once
+        runs = (data_runs(index, block) if (n_p, n_r) == (1, 2)
+                else np.zeros((0, 4), dtype=np.int64))
         args = (grid.reshape(n_b * n_r, n_sym, k), grid, est, h,
-                h.reshape(n_b, n_r, n_p, n_sym * k), nv, cov_args, cov, index, block, x,
+                h.reshape(n_b, n_r, n_p, n_sym * k), nv, cov_args, cov, index, block, runs, x,
                 nv_eff, nv_demap, levels, bits, mode, rx._demap_seq, llr.numpy())
         return cls(cls._source(rx), args, torch.from_numpy(h), torch.from_numpy(nv),
                    torch.from_numpy(nv_eff), llr)
