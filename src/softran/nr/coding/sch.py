@@ -320,10 +320,8 @@ class _SCHDecoder(torch.nn.Module):
         if nan or n_received != ws.received.shape[0]:
             ws.dirty = True
             return None         # the NaN error, or code blocks without a soft bit
-        if ws.run is not None:
-            ws.run(ws.flat_np, ws.bits_np, ws.iterations, ws.plan, self.max_iterations,
-                   self.algorithm == "layered-offset-min-sum", self.scaling, self.offset,
-                   self.early_termination)
+        if ws.fixed is not None:
+            ws.fixed.run(ws.flat_np, ws.bits_np, ws.iterations)
             bits_np = ws.bits_np
         else:
             bits_t, it, ok = ws.ldpc.decode(ws.flat)
@@ -375,8 +373,8 @@ class _SCHDecoder(torch.nn.Module):
             return None
         if len(self._slot) >= 16:
             self._slot.clear()
-        ws = self._slot[key] = _SlotPath(self.sch_info, shape[:-1], recovery, self._ldpc[1])
-        ws.options = options[1:]
+        ws = self._slot[key] = _SlotPath(self.sch_info, shape[:-1], recovery, self._ldpc[1],
+                                         options[1:])
         return ws
 
 
@@ -387,7 +385,7 @@ class _SlotPath:
     counts, the received flags, the new data flags, the CRC tables and scratch."""
 
     def __init__(self, info: SCHInfo, batch: torch.Size, recovery: LDPCRateRecovery,
-                 ldpc: LDPCDecoder) -> None:
+                 ldpc: LDPCDecoder, options: tuple[Any, ...]) -> None:
         c, n, k = info.c, info.n, info.k
         self.rows = rows = max(1, int(np.prod(tuple(batch), dtype=np.int64)))
         self.recovery, self.ldpc = recovery, ldpc
@@ -404,15 +402,19 @@ class _SlotPath:
         self.fresh = np.zeros(rows, dtype=np.uint8)
         self.iterations = np.zeros(rows * c, dtype=np.int32)
         #: the decoder options it was made for (max_iterations .. ldpc_kernel)
-        self.options: tuple[Any, ...] = ()
-        self.run: Any = None
+        self.options = options
+        self.fixed: Any = None
         if ldpc.kernel == "numba-int8":
-            # the fixed-point kernel into kept arrays (what LDPCDecoder.decode runs, without
-            # its per-call tensors)
-            from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_into
+            # the fixed-point kernel's prepared decoder (what LDPCDecoder.decode runs, and
+            # decode_fixed_into, without their per-call tensors, checks and look-ups): it
+            # decodes the kept arrays, whose shapes and dtypes are fixed here
+            from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
             from softran.nr.coding.ldpc.plan import decode_plan
 
-            self.run, self.plan = decode_fixed_into, decode_plan(info.bgn, info.zc)
+            max_iterations, algorithm, scaling, offset, early = options[:5]
+            self.fixed = fixed_decoder(decode_plan(info.bgn, info.zc), max_iterations,
+                                       algorithm == "layered-offset-min-sum", scaling, offset,
+                                       early)
             self.bits_np = np.zeros((rows * c, k), dtype=np.uint8)
         seg = ldpc_segment_info(info.b, info.bgn)
         self.k_prime, self.l_cb = seg.k_prime, (seg.l_cb if c > 1 else 0)
