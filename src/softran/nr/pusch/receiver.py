@@ -436,24 +436,26 @@ class PUSCHReceiver(torch.nn.Module):
         if not (KERNELS and ofdm_module.KERNELS and references_module.KERNELS
                 and equalize_module.KERNELS and modulation_module.KERNELS):
             return None
-        key = (rx.shape[0], threading.get_ident())
+        shape = rx.shape
+        if len(shape) != 3 or shape[1] != self.n_rx or shape[2] != self.slot_length:
+            return None
+        key = (shape[0], threading.get_ident())
         ws = self._fused_ws.get(key)
         if ws is None or not ws.fits(self):
-            ws = _FrontEndWorkspace.build(self, rx.shape[0])
+            ws = _FrontEndWorkspace.build(self, shape[0])
             if ws is None:
                 return None
             if len(self._fused_ws) >= 16:
                 self._fused_ws.pop(next(iter(self._fused_ws)))
             self._fused_ws[key] = ws
+        # the FFT bins (None: not complex64, contiguous, on the CPU, finite, ...)
         spec = self._ofdm.spectrum(rx)
-        if spec is None:
-            return None                         # not finite (or not contiguous, ...)
-        if front_end_slot(spec, self.carrier.n_subcarriers // 2, self._ofdm.corrections,
-                          *ws.args):
+        if spec is None or front_end_slot(spec, *ws.args):
             return None
         # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
-        self.__dict__.update(last_h=ws.h, last_noise_var=ws.noise_var, _last_nv_eff=ws.nv_eff,
-                             last_phase=None)
+        d = self.__dict__
+        d["last_h"], d["last_noise_var"], d["_last_nv_eff"] = ws.h, ws.noise_var, ws.nv_eff
+        d["last_phase"] = None
         return ws.llr
 
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
@@ -461,12 +463,11 @@ class PUSCHReceiver(torch.nn.Module):
                 noise_var: float | torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
-        rv = check_int("rv", rv, 0, 3)
+        if not (rv.__class__ is int and 0 <= rv <= 3):
+            rv = check_int("rv", rv, 0, 3)
         llr = None
-        if (self._fused and h is None and isinstance(rx, torch.Tensor) and rx.dim() == 3
-                and rx.shape[1] == self.n_rx and rx.shape[-1] == self.slot_length
-                and rx.dtype == torch.complex64 and rx.is_cpu):
-            llr = self._front_end(rx)
+        if self._fused and h is None and isinstance(rx, torch.Tensor):
+            llr = self._front_end(rx)       # (its checks: the layout of the waveform)
         if llr is None:
             llr = self._front_end_stages(rx, h, noise_var)
         if self.uci is not None:
@@ -490,12 +491,17 @@ class _FrontEndWorkspace:
     @staticmethod
     def _source(rx: PUSCHReceiver) -> tuple[object, ...]:
         return (rx.freq_smoothing, rx.time_interpolation, rx.prb_block, rx.cdm_lengths,
-                id(rx.dmrs_indices), rx.dmrs_indices._version, id(rx.dmrs_symbols),
+                rx.dmrs_indices, rx.dmrs_indices._version, rx.dmrs_symbols,
                 rx.dmrs_symbols._version)
 
     def fits(self, rx: PUSCHReceiver) -> bool:
-        """Whether the receiver's options and references are those it was built for."""
-        return self.source == self._source(rx)
+        """Whether the receiver's options and references are those it was built for (the
+        same reference tensor objects, unchanged since)."""
+        s = self.source
+        return (rx.dmrs_indices is s[4] and rx.dmrs_symbols is s[6]
+                and rx.dmrs_indices._version == s[5] and rx.dmrs_symbols._version == s[7]
+                and rx.freq_smoothing == s[0] and rx.time_interpolation == s[1]
+                and rx.prb_block == s[2] and rx.cdm_lengths == s[3])
 
     @classmethod
     def build(cls, rx: PUSCHReceiver, n_b: int) -> _FrontEndWorkspace | None:
@@ -526,7 +532,7 @@ class _FrontEndWorkspace:
         # one layer on two antennas: the detector's runs of consecutive REs, found once
         runs = (data_runs(index, block) if (n_p, n_r) == (1, 2)
                 else np.zeros((0, 4), dtype=np.int64))
-        args = (grid.reshape(n_b * n_r, n_sym, k), grid, est, h,
+        args = (k // 2, rx._ofdm.corrections, grid.reshape(n_b * n_r, n_sym, k), grid, est, h,
                 h.reshape(n_b, n_r, n_p, n_sym * k), nv, cov_args, cov, index, block, runs, x,
                 nv_eff, nv_demap, levels, bits, mode, rx._demap_seq, llr.numpy())
         return cls(cls._source(rx), args, torch.from_numpy(h), torch.from_numpy(nv),
