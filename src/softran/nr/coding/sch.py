@@ -297,8 +297,13 @@ class _SCHDecoder(torch.nn.Module):
         workspace whose LLR tensor ``llr`` is (its checks and look-up done before)."""
         options = (self.max_iterations, self.algorithm, self.scaling, self.offset,
                    self.early_termination, self.ldpc_kernel)
-        shape = llr.shape
-        if ws is None or ws.options != options:
+        hot = ws is not None and ws.options == options
+        if hot:
+            shape = ws.shape
+            if llr.requires_grad and torch.is_grad_enabled():
+                return None
+        else:
+            shape = llr.shape
             if not (llr.dtype == torch.float32 and llr.is_cpu and llr.is_contiguous()
                     and not (llr.requires_grad and torch.is_grad_enabled())):
                 return None
@@ -308,8 +313,6 @@ class _SCHDecoder(torch.nn.Module):
                 ws = self._new_slot_path(key)
                 if ws is None:
                     return None
-        elif llr.requires_grad and torch.is_grad_enabled():
-            return None
         info = self.sch_info
         buffer = self._soft.get(harq_process)
         combine = buffer is not None and buffer.shape == ws.recovered.shape
@@ -329,7 +332,7 @@ class _SCHDecoder(torch.nn.Module):
             if not isinstance(new_data, bool):
                 _new_data_mask(new_data, shape[:-1], llr.device)     # checked all the same
             soft = ws.recovered_np
-        if llr is ws.llr and llr.data_ptr() == ws.llr_ptr:
+        if hot or (llr is ws.llr and llr.data_ptr() == ws.llr_ptr):
             llr_np = ws.llr_np          # the caller's kept buffer again (a receiver's LLRs)
         else:
             llr_np = llr.numpy().reshape(ws.rows, -1)
