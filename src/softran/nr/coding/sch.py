@@ -351,13 +351,21 @@ class _SCHDecoder(torch.nn.Module):
             bits_t, it, ok = ws.ldpc.decode(ws.flat)
             bits_np = bits_t.numpy()
             ws.iterations[:] = np.where(ok.numpy(), it.numpy(), -it.numpy())
-        # into the workspace's kept result arrays (their row views made once)
-        failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args)
+        # the returned TB bits and error flags are new arrays (a caller may keep them; two
+        # np.empty and two from_numpy cost less than two clones), the per-code-block results
+        # go to the workspace's kept arrays (their row views made once)
+        tb, error = np.empty(ws.tb_shape, dtype=np.uint8), np.empty(ws.batch, dtype=np.bool_)
+        if ws.reshape:
+            failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args,
+                                    tb.reshape(ws.rows, -1), *ws.last_rows,
+                                    error.reshape(ws.rows))
+        else:
+            failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args, tb, *ws.last_rows,
+                                    error)
         if failed < 0:
             return None     # a NaN LLR (±inf combined) in the decoder: ldpc_decode's error
         self._last = ws.last
-        # the returned tensors are new (a caller may keep them): copies of the kept ones
-        tb_t, error_t = ws.tb.clone(), ws.error.clone()
+        tb_t, error_t = torch.from_numpy(tb), torch.from_numpy(error)
         if not failed:
             # a decoded transport block clears its part of the process (module notes)
             if buffer is not None or harq_process in self._done:
@@ -366,7 +374,7 @@ class _SCHDecoder(torch.nn.Module):
         else:
             c, cb_crc, parity_ok = info.c, ws.last["cb_crc"], ws.last["parity_ok"]
             cb_ok = torch.from_numpy(parity_ok & (cb_crc == 0) if c > 1
-                                     else ~error_t.numpy()[..., None])
+                                     else ~error[..., None])
             batch = shape[:-1]
             ws.dirty = True
             recovered = ws.recovered
@@ -444,20 +452,20 @@ class _SlotPath:
         self.l_tb = crc_length(info.crc)
         self.tables = (*crc_byte_tables("24B"), *crc_byte_tables(info.crc))
         self.scratch = np.zeros(max(info.a, k) + 8, dtype=np.uint8)
-        #: the results of a call: tensors whose clones are returned, and the NumPy arrays
-        #: behind ``last_*``
-        self.tb = torch.zeros(*batch, a, dtype=torch.uint8)
-        self.error = torch.zeros(batch, dtype=torch.bool)
+        #: the shapes of a call's results (TB bits, error flags; new arrays each call) and
+        #: whether the kernel needs them reshaped to rows (a batch of other than one dim)
+        self.batch, self.tb_shape = tuple(batch), (*batch, a)
+        self.reshape = len(batch) != 1
+        #: the NumPy arrays behind ``last_*``, overwritten by each call
         self.last = {"iterations": np.zeros((*batch, c), dtype=np.int32),
                      "cb_crc": np.zeros((*batch, c), dtype=np.int64),
                      "parity_ok": np.zeros((*batch, c), dtype=np.bool_)}
-        #: sch_check_rows's arguments after the decoder's outputs
-        self.check_args = (a, self.k_prime, self.l_cb, self.l_tb, *self.tables, self.scratch,
-                           self.tb.numpy().reshape(rows, a),
-                           self.last["cb_crc"].reshape(rows, c),
-                           self.last["iterations"].reshape(rows, c),
-                           self.last["parity_ok"].reshape(rows, c),
-                           self.error.numpy().reshape(rows))
+        #: sch_check_rows's arguments after the decoder's outputs, and its row views of
+        #: ``last`` (between the TB bits and the error flags)
+        self.check_args = (a, self.k_prime, self.l_cb, self.l_tb, *self.tables, self.scratch)
+        self.last_rows = (self.last["cb_crc"].reshape(rows, c),
+                          self.last["iterations"].reshape(rows, c),
+                          self.last["parity_ok"].reshape(rows, c))
 
 
 def _received(flat: torch.Tensor) -> tuple[torch.Tensor, bool]:
