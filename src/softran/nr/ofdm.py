@@ -887,13 +887,15 @@ class OFDMSlotDemodulator:
         hot = self._hot
         if KERNELS and hot is not None and waveform.__class__ is torch.Tensor:
             # the layout of the last waveform again (one check): numpy() refuses tensors
-            # that require grad, have the conjugate or negative bit set or are not on the
-            # CPU; the dtype, shape and strides (contiguous) are those checked below
+            # that require grad, have the conjugate or negative bit set, are not on the CPU
+            # or not strided; the dtype, shape and strides (contiguous) are those checked
+            # below (anything else goes through them)
             try:
                 wave = waveform.numpy()
             except (RuntimeError, TypeError):
-                return None
-            if wave.dtype is _C64 and wave.shape == hot[0] and wave.strides == hot[1]:
+                wave = None
+            if (wave is not None and wave.dtype is _C64 and wave.shape == hot[0]
+                    and wave.strides == hot[1]):
                 if fft_windows(wave.reshape(hot[2]), self._plan[0], hot[4]):
                     return None                         # a sample that is not finite
                 torch.fft.fft(hot[3], dim=-1, out=hot[3])   # in place; unscaled

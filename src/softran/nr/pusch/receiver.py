@@ -122,7 +122,10 @@ class PUSCHReceiver(torch.nn.Module):
     size (:mod:`softran.nr.receiver.front_end_kernels`; the same kernels and values as
     :meth:`grid`, :meth:`estimate`, :meth:`covariance`, :meth:`detect` and :meth:`demap`
     one by one, which the receiver's first slot runs, planning them, and which run where
-    the pass does not apply), then hands the LLRs to the decoder in one call.
+    the pass does not apply), then hands the LLRs to the decoder in one call. After the
+    first slot of a layout, the input checks are one comparison with what was checked in
+    full (the waveform's shape, dtype and strides; the decoder's kept LLR tensor, rv,
+    modulation and layers), and the slot makes no allocation but its two new results.
 
     >>> from softran.nr import PUSCHTransmitter
     >>> c = CarrierConfig(n_size_grid=25)
