@@ -337,7 +337,10 @@ class _SCHDecoder(torch.nn.Module):
         else:
             llr_np = llr.numpy().reshape(ws.rows, -1)
             ws.llr, ws.llr_ptr, ws.llr_np = llr, llr.data_ptr(), llr_np
-        self._hot = ws
+        # plain attributes (not parameters or buffers): set without Module.__setattr__ (a
+        # Python call of its own)
+        state = self.__dict__
+        state["_hot"] = ws
         nan, n_received = sch_recover_rows(llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh,
                                            combine, ws.received, *ws.recovery.kernel_args)
         ws.dirty = combine
@@ -364,7 +367,7 @@ class _SCHDecoder(torch.nn.Module):
                                     error)
         if failed < 0:
             return None     # a NaN LLR (±inf combined) in the decoder: ldpc_decode's error
-        self._last = ws.last
+        state["_last"] = ws.last
         tb_t, error_t = torch.from_numpy(tb), torch.from_numpy(error)
         if not failed:
             # a decoded transport block clears its part of the process (module notes)
