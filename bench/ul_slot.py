@@ -3,8 +3,9 @@
 51 PRB at 30 kHz (a 20 MHz carrier), PUSCH 16QAM MCS 16 of the qam64 table (TS 38.214
 Table 5.1.3.1-2), 1 layer, DM-RS type 1 with one additional position and 2 CDM groups
 without data (TS 38.211 §6.4.1.1), received on ``n_rx`` antennas over AWGN. The scripts
-``ul_front_end.py``, ``ul_decode_back_end.py``, ``ul_receive_stages.py`` and
-``bench_ul_estimate.py`` build their cases here, so that they time the same slot.
+``ul_front_end.py``, ``ul_decode_back_end.py``, ``ul_receive_stages.py``,
+``ul_receive_call.py`` and ``bench_ul_estimate.py`` build their cases here, so that they time
+the same slot.
 """
 
 from __future__ import annotations

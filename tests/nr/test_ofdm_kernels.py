@@ -135,6 +135,38 @@ def test_slot_demodulator_falls_back_and_refuses_what_ofdm_demodulate_refuses():
         OFDMSlotDemodulator(c, cp_fraction=1.5)
 
 
+def test_slot_demodulator_layout_check_after_the_first_waveform():
+    # after a waveform checked in full, one of the same layout takes the one-check path; any
+    # other (lazy conj or neg, grad, strided, another dtype or batch, a NaN) is checked again
+    # and falls back or is refused as before, the values always those of ofdm_demodulate
+    from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate
+
+    c = CarrierConfig(subcarrier_spacing=30, n_size_grid=12)
+    d = OFDMSlotDemodulator(c)
+    gen = torch.Generator().manual_seed(54)
+    n = d.n_samples
+    w = torch.randn(2, n, dtype=torch.complex64, generator=gen)
+    assert torch.equal(d.demodulate(w), ofdm_demodulate(w, c))
+    assert d._hot is not None and d._hot[0] == (2, n)
+    others = [torch.randn(2, n, dtype=torch.complex64, generator=gen),     # same layout
+              w.conj(), w._neg_view(), w.clone().requires_grad_(),
+              torch.randn(2, 2 * n, dtype=torch.complex64, generator=gen)[:, ::2],
+              w.to(torch.complex128), torch.randn(3, n, dtype=torch.complex64, generator=gen),
+              torch.randn(2, n, dtype=torch.complex64, generator=gen)]
+    for v in others:
+        got = d.spectrum(v)
+        plain = (v.dtype == torch.complex64 and v.is_contiguous() and not v.requires_grad
+                 and not v.is_conj() and not v.is_neg())
+        assert (got is not None) is plain
+        with torch.no_grad():
+            assert torch.equal(d.demodulate(v), ofdm_demodulate(v, c))
+    w = others[-1].clone()
+    w[0, 7] = complex("inf")
+    assert d.spectrum(w) is None
+    with pytest.raises(ValueError, match="waveform"):
+        d.demodulate(w)
+
+
 @pytest.mark.parametrize("cp_fraction", [0.0, 0.5, 1.0])
 def test_fft_windows_checks_every_sample_and_copies_the_windows(cp_fraction):
     # one pass: the windows checked as they are copied, the samples between them checked

@@ -64,6 +64,8 @@ KERNELS: bool = True
 #: Largest share of the FFT that the grid may fill when nfft is chosen automatically
 #: (as MATLAB ``nrOFDMInfo``).
 MAX_OCCUPANCY = Fraction(85, 100)
+#: complex64 as a NumPy dtype (the one object NumPy's arrays of that type carry)
+_C64 = np.dtype(np.complex64)
 
 
 @dataclass(frozen=True)
@@ -856,6 +858,10 @@ class OFDMSlotDemodulator:
         # by batch shape: FFT work (tensor, numpy), grid (tensor, numpy), kept FFT or None
         self._buffers: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray, torch.Tensor,
                                                    np.ndarray, Callable[[], None] | None]] = {}
+        # the last waveform layout :meth:`spectrum` checked in full: its NumPy shape and
+        # strides, the rows shape the kernel reads, the workspace (tensor, array) and its
+        # in-place transform (the kept plan, or torch.fft.fft)
+        self._hot: tuple[Any, ...] | None = None
 
     def demodulate(self, waveform: torch.Tensor) -> torch.Tensor:
         """The grid of one slot's ``waveform`` (class docstring)."""
@@ -882,6 +888,22 @@ class OFDMSlotDemodulator:
         >>> d.spectrum(w).shape, d.spectrum(w.to(torch.complex128)) is None
         ((2, 14, 512), True)
         """
+        hot = self._hot
+        if KERNELS and hot is not None and waveform.__class__ is torch.Tensor:
+            # the layout of the last waveform again (one check): numpy() refuses tensors
+            # that require grad, have the conjugate or negative bit set, are not on the CPU
+            # or not strided; the dtype, shape and strides (contiguous) are those checked
+            # below (anything else goes through them)
+            try:
+                wave = waveform.numpy()
+            except (RuntimeError, TypeError):
+                wave = None
+            if (wave is not None and wave.dtype is _C64 and wave.shape == hot[0]
+                    and wave.strides == hot[1]):
+                if fft_windows(wave.reshape(hot[2]), self._plan[0], hot[4]):
+                    return None                         # a sample that is not finite
+                hot[5]()                                # in place; unscaled (_kernel_plan)
+                return hot[4]
         if not (KERNELS and isinstance(waveform, torch.Tensor)
                 and waveform.dtype == torch.complex64 and waveform.is_cpu
                 and waveform.dim() >= 2 and waveform.shape[-1] == self.n_samples
@@ -902,12 +924,13 @@ class OFDMSlotDemodulator:
                                            out.view(-1, self.n_symbols, self._k).numpy(),
                                            None if plan is None else plan.bind(flat, flat))
         work, work_np = bufs[:2]
-        if fft_windows(waveform.numpy().reshape(-1, self.n_samples), self._plan[0], work_np):
+        transform = bufs[4] if bufs[4] is not None else \
+            functools.partial(torch.fft.fft, work, dim=-1, out=work)
+        wave = waveform.numpy()
+        self._hot = (wave.shape, wave.strides, (-1, self.n_samples), work, work_np, transform)
+        if fft_windows(wave.reshape(-1, self.n_samples), self._plan[0], work_np):
             return None                                 # a sample that is not finite
-        if bufs[4] is not None:
-            bufs[4]()                                   # in place; unscaled (_kernel_plan)
-        else:
-            torch.fft.fft(work, dim=-1, out=work)
+        transform()                                     # in place; unscaled (_kernel_plan)
         return work_np
 
     @property

@@ -70,17 +70,21 @@ def _llr(enc, tb, modulation, g, rv, snr_db, gen):
     return (2.0 * (x + math.sqrt(sigma2) * torch.randn(x.shape, generator=gen)) / sigma2)
 
 
-def _run(case, kernel, calls, seed, reference):
+def _run(case, kernel, calls, seed, reference, kept=False):
     """Decode the sequence ``calls`` of (harq process, rv, snr_db, new_data) with a fresh
-    decoder on the slot path or the reference; the states after each call."""
+    decoder on the slot path or the reference; the states after each call. ``kept``: the
+    LLRs are written into one tensor passed every call (as a receiver's kept buffer)."""
     tbs, rate, modulation, g = case
     gen = torch.Generator().manual_seed(seed)
     enc = ULSCHEncoder(rate)
     dec = ULSCHDecoder(rate, tbs, ldpc_kernel=kernel, max_iterations=6)
     tb = torch.randint(0, 2, (2, tbs), dtype=torch.uint8, generator=gen)
     states = []
+    buf = torch.empty(2, g, dtype=torch.float32)
     for h, rv, snr_db, new_data in calls:
         llr = _llr(enc, tb, modulation, g, rv, snr_db, gen)
+        if kept:
+            llr = buf.copy_(llr)
         if reference:
             with _reference():
                 states.append(_state(dec, dec(llr, modulation, 1, rv=rv, harq_process=h,
@@ -151,6 +155,45 @@ def test_slot_path_batch_shapes(batch):
         _assert_same(a, b)
     assert outs[0][0][0].shape == (*batch, tbs) and outs[0][0][1].shape == batch
     assert torch.equal(outs[0][2][0], tb)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"A{c[0]}")
+@pytest.mark.parametrize("kernel", ["numba-int8", "numba"])
+def test_slot_path_on_a_kept_llr_buffer_equals_reference(case, kernel):
+    # the same LLR tensor object every call (a receiver's kept buffer): from its second
+    # slot path call on, the decoder goes straight to the workspace (one identity check);
+    # the results over the HARQ sequence (rv, process and new data changing) are the
+    # reference's
+    calls = SEQUENCE + [(0, 0, -3.0, True), (0, 0, 20.0, False), (0, 0, 20.0, False)]
+    outs = [_run(case, kernel, calls, 7, reference, kept=not reference)
+            for reference in (False, True)]
+    for a, b in zip(*outs, strict=True):
+        _assert_same(a, b)
+
+
+def test_slot_path_on_a_kept_llr_buffer_returns_new_tensors_and_last_snapshots():
+    # the hot path's results live in kept arrays: what it returns and what last_* gives are
+    # copies, unchanged by the next call; a changed LLR shape or argument leaves the hot path
+    tbs, rate, modulation, g = CASES[1]
+    gen = torch.Generator().manual_seed(8)
+    enc, dec = ULSCHEncoder(rate), ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8")
+    buf = torch.empty(1, g, dtype=torch.float32)
+    tbs_ = [torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=gen) for _ in range(4)]
+    outs, its, oks = [], [], []
+    for t, snr in zip(tbs_, (20.0, 20.0, 20.0, -5.0), strict=True):
+        outs.append(dec(buf.copy_(_llr(enc, t, modulation, g, 0, snr, gen)), modulation, 1,
+                        new_data=True))
+        its.append(dec.last_iterations)
+        oks.append(dec.last_parity_ok)
+    assert dec._hot is not None and dec._hot.llr is buf
+    assert all(torch.equal(o[0], t) and not o[1].any() for o, t in zip(outs[:3], tbs_))
+    assert bool(outs[3][1].all()) and not oks[3].all()
+    assert oks[2].all() and (its[2] >= 1).all() and not torch.equal(its[2], its[3])
+    assert len({o[0].data_ptr() for o in outs}) == 4          # new tensors each call
+    with pytest.raises(ValueError, match="harq_process"):
+        dec(buf, modulation, 1, harq_process=16)
+    with pytest.raises(TypeError, match="new_data"):
+        dec(buf, modulation, 1, new_data=1)
 
 
 def test_slot_path_results_are_not_overwritten_by_the_next_call():

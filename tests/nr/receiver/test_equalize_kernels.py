@@ -132,3 +132,63 @@ def test_pusch_receiver_detect_equals_gather_then_reference() -> None:
     finally:
         equalize.KERNELS = True
     _assert_close(rx.detect(grid, h, cov), ref)
+
+
+def _gather_case(seed: int, n: int = 300, n_re: int = 200, n_blk: int = 7):
+    """y [2, 2, n], h [2, 2, 1, n], covariance blocks, sorted data REs with a long run, and
+    their blocks (NumPy, the kernels' layouts)."""
+    gen = torch.Generator().manual_seed(seed)
+    y, h = _cn((2, 2, n), gen), _cn((2, 2, 1, n), gen)
+    index = torch.randperm(n, generator=gen)[:n_re].sort().values
+    index[50:90] = torch.arange(100, 140)
+    blocks = torch.randint(0, n_blk, (n_re,), generator=gen)
+    blocks[50:90] = 3
+    cov = _covariance((2,), 2, n_blk, gen)
+    return y.numpy(), h.numpy(), cov.numpy(), index.numpy(), blocks.numpy()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_runs_kernel_equals_the_gather_kernel_bit_for_bit(seed: int) -> None:
+    import numpy as np
+
+    from softran.nr.receiver.equalize_kernels import data_runs, mmse_gather, mmse_gather_runs
+
+    y, h, cov, index, blocks = _gather_case(seed)
+    runs = data_runs(index, blocks)
+    # the runs cover the output REs in order, each run consecutive REs of one block
+    assert runs[0, 1] == 0 and int(runs[:, 2].sum()) == index.size
+    assert (runs[1:, 1] == runs[:-1, 1] + runs[:-1, 2]).all()
+    for src, dst, length, c in runs.tolist():
+        assert (index[dst:dst + length] == np.arange(src, src + length)).all()
+        assert (blocks[dst:dst + length] == c).all()
+    assert runs.shape[0] < index.size               # the run of 40 REs is one run
+    x1, n1 = np.empty((2, 1, index.size), np.complex64), np.empty((2, 1, index.size), np.float32)
+    x2, n2 = np.empty_like(x1), np.empty_like(n1)
+    assert mmse_gather(y, h, cov, index, blocks, x1, n1) == 0
+    assert mmse_gather_runs(y, h, cov, runs, x2, n2) == 0
+    assert np.array_equal(x1, x2) and np.array_equal(n1, n2)
+
+
+def test_runs_kernel_statuses() -> None:
+    import numpy as np
+
+    from softran.nr.receiver.equalize_kernels import data_runs, mmse_gather_runs
+
+    y, h, cov, index, blocks = _gather_case(4)
+    runs = data_runs(index, blocks)
+    x, nv = np.empty((2, 1, index.size), np.complex64), np.empty((2, 1, index.size), np.float32)
+    bad_y = y.copy()
+    bad_y[1, 0, index[7]] = np.nan
+    assert mmse_gather_runs(bad_y, h, cov, runs, x, nv) == 1
+    bad_cov = cov.copy()
+    bad_cov[0, 0, 0, 2] = -1.0                      # not positive definite
+    assert mmse_gather_runs(y, h, bad_cov, runs, x, nv) == 2
+    for col, value in ((0, y.shape[-1]), (3, cov.shape[-1]), (1, index.size)):
+        bad_runs = runs.copy()
+        bad_runs[-1, col] = value                   # past the grid, the blocks, the outputs
+        assert mmse_gather_runs(y, h, cov, bad_runs, x, nv) == 3
+    h2 = np.ascontiguousarray(np.concatenate([h, h], axis=2))     # two layers
+    assert mmse_gather_runs(y, h2, cov, runs, x, nv) == 4
+    with pytest.raises(ValueError, match="one length"):
+        data_runs(index, blocks[:-1])
+    assert data_runs(index[:0], blocks[:0]).shape == (0, 4)

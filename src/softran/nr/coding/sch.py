@@ -120,8 +120,13 @@ class _SCHDecoder(torch.nn.Module):
         #: the slot path's workspaces (:class:`_SlotPath`) per (G, rv, modulation, layers,
         #: batch shape)
         self._slot: dict[tuple[Any, ...], _SlotPath] = {}
-        # the last call's per-code-block results (the properties last_*): tensors, or NumPy
-        # arrays of the slot path turned into tensors when read
+        #: the slot path's workspace of the last call (its LLR tensor, rv, modulation and
+        #: layers): the next call with the same LLR tensor object and arguments goes
+        #: straight to it (:meth:`forward`)
+        self._hot: _SlotPath | None = None
+        # the last call's per-code-block results (the properties last_*): tensors, or the
+        # slot path's kept NumPy arrays (its workspace's ``last``), copied into tensors when
+        # read
         self._last: dict[str, Any] = {"iterations": None, "cb_crc": None, "parity_ok": None}
 
     @property
@@ -143,7 +148,8 @@ class _SCHDecoder(torch.nn.Module):
     def _last_tensor(self, name: str) -> torch.Tensor | None:
         value = self._last[name]
         if isinstance(value, np.ndarray):
-            value = self._last[name] = torch.from_numpy(value)
+            # a slot path workspace's kept array, overwritten by its next call: a copy
+            return torch.from_numpy(value.copy())
         return value
 
     def reset_soft_buffer(self, harq_process: int = 0) -> None:
@@ -176,6 +182,16 @@ class _SCHDecoder(torch.nn.Module):
         erased (rv 1/2 alone) decodes to all zeros, which passes the zero-initialised CRCs of
         TS 38.212 §5.1.
         """
+        hot = self._hot
+        if (hot is not None and llr is hot.llr and rv == hot.rv and modulation == hot.modulation
+                and n_layers == hot.n_layers and harq_process.__class__ is int
+                and 0 <= harq_process < self.n_harq_processes and KERNELS
+                and llr.data_ptr() == hot.llr_ptr and llr.shape == hot.shape):
+            # the LLR tensor object of the last slot path call again (a receiver's kept
+            # buffer), same data, shape and arguments: the checks below held for it already
+            out = self._slot_path(llr, modulation, n_layers, rv, harq_process, new_data, hot)
+            if out is not None:
+                return out
         llr = check_tensor("llr", llr, min_dim=1)  # NaN: refused by rate_recover_ldpc
         harq_process = check_int("harq_process", harq_process, 0, self.n_harq_processes - 1)
         if KERNELS and self._ldpc is not None:
@@ -268,28 +284,35 @@ class _SCHDecoder(torch.nn.Module):
             cb_done = parity_ok & (cb_crc == 0) if info.c > 1 else ~error.unsqueeze(-1)
             self._soft[harq_process] = torch.where(error[..., None, None], recovered, 0.0)
             self._done[harq_process] = (bits.clone(), cb_done & error.unsqueeze(-1))
-        self._last.update(iterations=iterations, cb_crc=cb_crc, parity_ok=parity_ok)
+        self._last = {"iterations": iterations, "cb_crc": cb_crc, "parity_ok": parity_ok}
         return tb, error
 
     def _slot_path(self, llr: torch.Tensor, modulation: str, n_layers: int, rv: int,
-                   harq_process: int, new_data: bool | torch.Tensor
-                   ) -> tuple[torch.Tensor, torch.Tensor] | None:
+                   harq_process: int, new_data: bool | torch.Tensor,
+                   ws: _SlotPath | None = None) -> tuple[torch.Tensor, torch.Tensor] | None:
         """:meth:`forward` on the CPU in two Numba passes around the LDPC decoder
         (:mod:`~softran.nr.coding.sch_kernels`) on kept workspaces, for a configuration the
         reference path has decoded (and checked) before; the same results. None (nothing
-        changed) where it does not apply: the reference path runs instead."""
-        if not (llr.dtype == torch.float32 and llr.is_cpu and llr.is_contiguous()
-                and not (llr.requires_grad and torch.is_grad_enabled())):
-            return None
-        shape = llr.shape
-        key = (shape, rv, modulation, n_layers)
-        ws = self._slot.get(key)
+        changed) where it does not apply: the reference path runs instead. ``ws``: the
+        workspace whose LLR tensor ``llr`` is (its checks and look-up done before)."""
         options = (self.max_iterations, self.algorithm, self.scaling, self.offset,
                    self.early_termination, self.ldpc_kernel)
-        if ws is None or ws.options != options:
-            ws = self._new_slot_path(key)
-            if ws is None:
+        hot = ws is not None and ws.options == options
+        if hot:
+            shape = ws.shape
+            if llr.requires_grad and torch.is_grad_enabled():
                 return None
+        else:
+            shape = llr.shape
+            if not (llr.dtype == torch.float32 and llr.is_cpu and llr.is_contiguous()
+                    and not (llr.requires_grad and torch.is_grad_enabled())):
+                return None
+            key = (shape, rv, modulation, n_layers)
+            ws = self._slot.get(key)
+            if ws is None or ws.options != options:
+                ws = self._new_slot_path(key)
+                if ws is None:
+                    return None
         info = self.sch_info
         buffer = self._soft.get(harq_process)
         combine = buffer is not None and buffer.shape == ws.recovered.shape
@@ -309,40 +332,42 @@ class _SCHDecoder(torch.nn.Module):
             if not isinstance(new_data, bool):
                 _new_data_mask(new_data, shape[:-1], llr.device)     # checked all the same
             soft = ws.recovered_np
-        if llr is ws.llr and llr.data_ptr() == ws.llr_ptr:
+        if hot or (llr is ws.llr and llr.data_ptr() == ws.llr_ptr):
             llr_np = ws.llr_np          # the caller's kept buffer again (a receiver's LLRs)
         else:
             llr_np = llr.numpy().reshape(ws.rows, -1)
             ws.llr, ws.llr_ptr, ws.llr_np = llr, llr.data_ptr(), llr_np
+        # plain attributes (not parameters or buffers): set without Module.__setattr__ (a
+        # Python call of its own)
+        state = self.__dict__
+        state["_hot"] = ws
         nan, n_received = sch_recover_rows(llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh,
                                            combine, ws.received, *ws.recovery.kernel_args)
         ws.dirty = combine
         if nan or n_received != ws.received.shape[0]:
             ws.dirty = True
             return None         # the NaN error, or code blocks without a soft bit
-        if ws.run is not None:
-            ws.run(ws.flat_np, ws.bits_np, ws.iterations, ws.plan, self.max_iterations,
-                   self.algorithm == "layered-offset-min-sum", self.scaling, self.offset,
-                   self.early_termination)
+        if ws.fixed is not None:
+            ws.fixed.run(ws.flat_np, ws.bits_np, ws.iterations)
             bits_np = ws.bits_np
         else:
             bits_t, it, ok = ws.ldpc.decode(ws.flat)
             bits_np = bits_t.numpy()
             ws.iterations[:] = np.where(ok.numpy(), it.numpy(), -it.numpy())
-        batch = shape[:-1]
-        c, a = info.c, info.a
-        tb = np.empty((*batch, a), dtype=np.uint8)
-        error = np.empty(batch, dtype=np.bool_)
-        cb_crc = np.empty((*batch, c), dtype=np.int64)
-        iterations = np.empty((*batch, c), dtype=np.int32)
-        parity_ok = np.empty((*batch, c), dtype=np.bool_)
-        failed = sch_check_rows(bits_np, ws.iterations, a, ws.k_prime, ws.l_cb, ws.l_tb,
-                                *ws.tables, ws.scratch, tb.reshape(ws.rows, a),
-                                cb_crc.reshape(ws.rows, c), iterations.reshape(ws.rows, c),
-                                parity_ok.reshape(ws.rows, c), error.reshape(ws.rows))
+        # the returned TB bits and error flags are new arrays (a caller may keep them; two
+        # np.empty and two from_numpy cost less than two clones), the per-code-block results
+        # go to the workspace's kept arrays (their row views made once)
+        tb, error = np.empty(ws.tb_shape, dtype=np.uint8), np.empty(ws.batch, dtype=np.bool_)
+        if ws.reshape:
+            failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args,
+                                    tb.reshape(ws.rows, -1), *ws.last_rows,
+                                    error.reshape(ws.rows))
+        else:
+            failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args, tb, *ws.last_rows,
+                                    error)
         if failed < 0:
             return None     # a NaN LLR (±inf combined) in the decoder: ldpc_decode's error
-        self._last.update(iterations=iterations, cb_crc=cb_crc, parity_ok=parity_ok)
+        state["_last"] = ws.last
         tb_t, error_t = torch.from_numpy(tb), torch.from_numpy(error)
         if not failed:
             # a decoded transport block clears its part of the process (module notes)
@@ -350,8 +375,10 @@ class _SCHDecoder(torch.nn.Module):
                 self._soft.pop(harq_process, None)
                 self._done.pop(harq_process, None)
         else:
+            c, cb_crc, parity_ok = info.c, ws.last["cb_crc"], ws.last["parity_ok"]
             cb_ok = torch.from_numpy(parity_ok & (cb_crc == 0) if c > 1
                                      else ~error[..., None])
+            batch = shape[:-1]
             ws.dirty = True
             recovered = ws.recovered
             self._soft[harq_process] = torch.where(error_t[..., None, None], recovered, 0.0)
@@ -375,8 +402,8 @@ class _SCHDecoder(torch.nn.Module):
             return None
         if len(self._slot) >= 16:
             self._slot.clear()
-        ws = self._slot[key] = _SlotPath(self.sch_info, shape[:-1], recovery, self._ldpc[1])
-        ws.options = options[1:]
+        ws = self._slot[key] = _SlotPath(self.sch_info, shape, recovery, self._ldpc[1],
+                                         options[1:], key[1:])
         return ws
 
 
@@ -384,11 +411,16 @@ class _SlotPath:
     """The kept workspace of :meth:`_SCHDecoder._slot_path` for one (G, rv, modulation,
     layers, batch shape): the decoder's input [..., C, N] float32 (its zeros and fillers
     left in place between calls while ``dirty`` is False), its hard bits and iteration
-    counts, the received flags, the new data flags, the CRC tables and scratch."""
+    counts, the received flags, the new data flags, the CRC tables and scratch, and the
+    result arrays (TB bits, error flags, and ``last``: iterations, CRC24B syndromes and
+    parity flags per code block) that each call overwrites."""
 
-    def __init__(self, info: SCHInfo, batch: torch.Size, recovery: LDPCRateRecovery,
-                 ldpc: LDPCDecoder) -> None:
-        c, n, k = info.c, info.n, info.k
+    def __init__(self, info: SCHInfo, shape: torch.Size, recovery: LDPCRateRecovery,
+                 ldpc: LDPCDecoder, options: tuple[Any, ...], args: tuple[Any, ...]) -> None:
+        c, n, k, a = info.c, info.n, info.k, info.a
+        #: the LLR shape and (rv, modulation, layers) it was made for
+        self.shape, (self.rv, self.modulation, self.n_layers) = shape, args
+        batch = shape[:-1]
         self.rows = rows = max(1, int(np.prod(tuple(batch), dtype=np.int64)))
         self.recovery, self.ldpc = recovery, ldpc
         self.recovered = torch.zeros(*batch, c, n, dtype=torch.float32)
@@ -404,21 +436,39 @@ class _SlotPath:
         self.fresh = np.zeros(rows, dtype=np.uint8)
         self.iterations = np.zeros(rows * c, dtype=np.int32)
         #: the decoder options it was made for (max_iterations .. ldpc_kernel)
-        self.options: tuple[Any, ...] = ()
-        self.run: Any = None
+        self.options = options
+        self.fixed: Any = None
         if ldpc.kernel == "numba-int8":
-            # the fixed-point kernel into kept arrays (what LDPCDecoder.decode runs, without
-            # its per-call tensors)
-            from softran.nr.coding.ldpc.decode_kernels_fixed import decode_fixed_into
+            # the fixed-point kernel's prepared decoder (what LDPCDecoder.decode runs, and
+            # decode_fixed_into, without their per-call tensors, checks and look-ups): it
+            # decodes the kept arrays, whose shapes and dtypes are fixed here
+            from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
             from softran.nr.coding.ldpc.plan import decode_plan
 
-            self.run, self.plan = decode_fixed_into, decode_plan(info.bgn, info.zc)
+            max_iterations, algorithm, scaling, offset, early = options[:5]
+            self.fixed = fixed_decoder(decode_plan(info.bgn, info.zc), max_iterations,
+                                       algorithm == "layered-offset-min-sum", scaling, offset,
+                                       early)
             self.bits_np = np.zeros((rows * c, k), dtype=np.uint8)
         seg = ldpc_segment_info(info.b, info.bgn)
         self.k_prime, self.l_cb = seg.k_prime, (seg.l_cb if c > 1 else 0)
         self.l_tb = crc_length(info.crc)
         self.tables = (*crc_byte_tables("24B"), *crc_byte_tables(info.crc))
         self.scratch = np.zeros(max(info.a, k) + 8, dtype=np.uint8)
+        #: the shapes of a call's results (TB bits, error flags; new arrays each call) and
+        #: whether the kernel needs them reshaped to rows (a batch of other than one dim)
+        self.batch, self.tb_shape = tuple(batch), (*batch, a)
+        self.reshape = len(batch) != 1
+        #: the NumPy arrays behind ``last_*``, overwritten by each call
+        self.last = {"iterations": np.zeros((*batch, c), dtype=np.int32),
+                     "cb_crc": np.zeros((*batch, c), dtype=np.int64),
+                     "parity_ok": np.zeros((*batch, c), dtype=np.bool_)}
+        #: sch_check_rows's arguments after the decoder's outputs, and its row views of
+        #: ``last`` (between the TB bits and the error flags)
+        self.check_args = (a, self.k_prime, self.l_cb, self.l_tb, *self.tables, self.scratch)
+        self.last_rows = (self.last["cb_crc"].reshape(rows, c),
+                          self.last["iterations"].reshape(rows, c),
+                          self.last["parity_ok"].reshape(rows, c))
 
 
 def _received(flat: torch.Tensor) -> tuple[torch.Tensor, bool]:

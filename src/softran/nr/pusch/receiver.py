@@ -45,6 +45,7 @@ from softran.nr.receiver import (
     ptrs_common_phase_error,
 )
 from softran.nr.receiver.channel_estimate import channel_estimate_slot_args
+from softran.nr.receiver.equalize_kernels import data_runs
 from softran.nr.receiver.front_end_kernels import front_end_slot
 from softran.nr.receiver.noise_covariance import noise_covariance_slot_args
 from softran.nr.scrambling import pusch_scrambling_sequence
@@ -121,7 +122,10 @@ class PUSCHReceiver(torch.nn.Module):
     size (:mod:`softran.nr.receiver.front_end_kernels`; the same kernels and values as
     :meth:`grid`, :meth:`estimate`, :meth:`covariance`, :meth:`detect` and :meth:`demap`
     one by one, which the receiver's first slot runs, planning them, and which run where
-    the pass does not apply), then hands the LLRs to the decoder in one call.
+    the pass does not apply), then hands the LLRs to the decoder in one call. After the
+    first slot of a layout, the input checks are one comparison with what was checked in
+    full (the waveform's shape, dtype and strides; the decoder's kept LLR tensor, rv,
+    modulation and layers), and the slot makes no allocation but its two new results.
 
     >>> from softran.nr import PUSCHTransmitter
     >>> c = CarrierConfig(n_size_grid=25)
@@ -435,24 +439,26 @@ class PUSCHReceiver(torch.nn.Module):
         if not (KERNELS and ofdm_module.KERNELS and references_module.KERNELS
                 and equalize_module.KERNELS and modulation_module.KERNELS):
             return None
-        key = (rx.shape[0], threading.get_ident())
+        shape = rx.shape
+        if len(shape) != 3 or shape[1] != self.n_rx or shape[2] != self.slot_length:
+            return None
+        key = (shape[0], threading.get_ident())
         ws = self._fused_ws.get(key)
         if ws is None or not ws.fits(self):
-            ws = _FrontEndWorkspace.build(self, rx.shape[0])
+            ws = _FrontEndWorkspace.build(self, shape[0])
             if ws is None:
                 return None
             if len(self._fused_ws) >= 16:
                 self._fused_ws.pop(next(iter(self._fused_ws)))
             self._fused_ws[key] = ws
+        # the FFT bins (None: not complex64, contiguous, on the CPU, finite, ...)
         spec = self._ofdm.spectrum(rx)
-        if spec is None:
-            return None                         # not finite (or not contiguous, ...)
-        if front_end_slot(spec, self.carrier.n_subcarriers // 2, self._ofdm.corrections,
-                          *ws.args):
+        if spec is None or front_end_slot(spec, *ws.args):
             return None
         # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
-        self.__dict__.update(last_h=ws.h, last_noise_var=ws.noise_var, _last_nv_eff=ws.nv_eff,
-                             last_phase=None)
+        d = self.__dict__
+        d["last_h"], d["last_noise_var"], d["_last_nv_eff"] = ws.h, ws.noise_var, ws.nv_eff
+        d["last_phase"] = None
         return ws.llr
 
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
@@ -460,12 +466,11 @@ class PUSCHReceiver(torch.nn.Module):
                 noise_var: float | torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode a PUSCH slot; see the class docstring."""
-        rv = check_int("rv", rv, 0, 3)
+        if not (rv.__class__ is int and 0 <= rv <= 3):
+            rv = check_int("rv", rv, 0, 3)
         llr = None
-        if (self._fused and h is None and isinstance(rx, torch.Tensor) and rx.dim() == 3
-                and rx.shape[1] == self.n_rx and rx.shape[-1] == self.slot_length
-                and rx.dtype == torch.complex64 and rx.is_cpu):
-            llr = self._front_end(rx)
+        if self._fused and h is None and isinstance(rx, torch.Tensor):
+            llr = self._front_end(rx)       # (its checks: the layout of the waveform)
         if llr is None:
             llr = self._front_end_stages(rx, h, noise_var)
         if self.uci is not None:
@@ -489,12 +494,17 @@ class _FrontEndWorkspace:
     @staticmethod
     def _source(rx: PUSCHReceiver) -> tuple[object, ...]:
         return (rx.freq_smoothing, rx.time_interpolation, rx.prb_block, rx.cdm_lengths,
-                id(rx.dmrs_indices), rx.dmrs_indices._version, id(rx.dmrs_symbols),
+                rx.dmrs_indices, rx.dmrs_indices._version, rx.dmrs_symbols,
                 rx.dmrs_symbols._version)
 
     def fits(self, rx: PUSCHReceiver) -> bool:
-        """Whether the receiver's options and references are those it was built for."""
-        return self.source == self._source(rx)
+        """Whether the receiver's options and references are those it was built for (the
+        same reference tensor objects, unchanged since)."""
+        s = self.source
+        return (rx.dmrs_indices is s[4] and rx.dmrs_symbols is s[6]
+                and rx.dmrs_indices._version == s[5] and rx.dmrs_symbols._version == s[7]
+                and rx.freq_smoothing == s[0] and rx.time_interpolation == s[1]
+                and rx.prb_block == s[2] and rx.cdm_lengths == s[3])
 
     @classmethod
     def build(cls, rx: PUSCHReceiver, n_b: int) -> _FrontEndWorkspace | None:
@@ -522,8 +532,11 @@ class _FrontEndWorkspace:
         levels, bits, mode = maxlog_demap_levels(cfg.modulation)
         index = np.ascontiguousarray(rx.data_positions.numpy(), np.int64)
         block = np.ascontiguousarray(rx._data_blocks.numpy(), np.int64)
-        args = (grid.reshape(n_b * n_r, n_sym, k), grid, est, h,
-                h.reshape(n_b, n_r, n_p, n_sym * k), nv, cov_args, cov, index, block, x,
+        # one layer on two antennas: the detector's runs of consecutive REs, found once
+        runs = (data_runs(index, block) if (n_p, n_r) == (1, 2)
+                else np.zeros((0, 4), dtype=np.int64))
+        args = (k // 2, rx._ofdm.corrections, grid.reshape(n_b * n_r, n_sym, k), grid, est, h,
+                h.reshape(n_b, n_r, n_p, n_sym * k), nv, cov_args, cov, index, block, runs, x,
                 nv_eff, nv_demap, levels, bits, mode, rx._demap_seq, llr.numpy())
         return cls(cls._source(rx), args, torch.from_numpy(h), torch.from_numpy(nv),
                    torch.from_numpy(nv_eff), llr)

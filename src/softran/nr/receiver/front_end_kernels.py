@@ -24,7 +24,7 @@ from numba import njit
 from softran.nr.modulation_kernels import maxlog_demap
 from softran.nr.ofdm_kernels import select_subcarriers
 from softran.nr.receiver.covariance_kernels import covariance_slot
-from softran.nr.receiver.equalize_kernels import mmse_gather
+from softran.nr.receiver.equalize_kernels import mmse_gather, mmse_gather_runs
 from softran.nr.receiver.estimate_kernels import estimate_slot
 
 __all__ = ["FRONT_END_COVARIANCE", "FRONT_END_DEMAP", "FRONT_END_DETECT",
@@ -66,7 +66,7 @@ def sanitise_noise_var(nv, out):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_args, cov,
-                   index, block, x, nv_eff, nv_demap, levels, k, mode, seq, llr
+                   index, block, runs, x, nv_eff, nv_demap, levels, k, mode, seq, llr
                    ):  # pragma: no cover - compiled
     """The front end of one slot after the FFT (module docstring), every output in the
     caller's buffers: ``spec [B·R, S, nfft]`` the FFT bins of each antenna's symbols ->
@@ -78,7 +78,10 @@ def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_ar
     and its outputs) -> the covariance ``cov [B, R, R, n_blocks]`` (``cov_args``: ``uniq, x,
     segments, count, loading, e, acc`` of :func:`~softran.nr.receiver.covariance_kernels.
     covariance_slot`) -> the detected symbols ``x [B, P, n_re]`` and their error variance
-    ``nv_eff`` at the data REs ``index`` (covariance block ``block`` of each) -> the
+    ``nv_eff`` at the data REs ``index`` (covariance block ``block`` of each; or, where
+    ``runs`` is not empty, the same REs as the runs of :func:`~softran.nr.receiver.
+    equalize_kernels.data_runs`, by :func:`~softran.nr.receiver.equalize_kernels.
+    mmse_gather_runs`: one layer, two antennas) -> the
     sanitised variance ``nv_demap`` -> the descrambled LLRs ``llr [B, n_re P Q_m]``
     (``levels``, ``k``, ``mode``, ``seq`` as :func:`~softran.nr.modulation_kernels.
     maxlog_demap`).
@@ -93,7 +96,10 @@ def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_ar
     if covariance_slot(grid, h_flat, False, False, uniq, xr, segments, count, nv, True,
                        loading, e, acc, cov):
         return FRONT_END_COVARIANCE
-    if mmse_gather(grid, h_flat, cov, index, block, x, nv_eff):
+    if runs.shape[0]:
+        if mmse_gather_runs(grid, h_flat, cov, runs, x, nv_eff):
+            return FRONT_END_DETECT
+    elif mmse_gather(grid, h_flat, cov, index, block, x, nv_eff):
         return FRONT_END_DETECT
     sanitise_noise_var(nv_eff, nv_demap)
     if maxlog_demap(x, nv_demap, levels, k, mode, seq, llr):
