@@ -63,7 +63,11 @@ class ORU(Endpoint):
         config, transport, clock, paced: as for :class:`ODU` (``transport`` sends to the O-DU).
         loopback: answer uplink C-plane with the downlink PRBs received for the same slot.
         uplink_source: otherwise, ``f(frame_id, subframe_id, slot_id) -> grid`` (complex
-            ``[n_eaxc, n_symbols, 12 n_prb]``) or ``None`` for zeros; default zeros.
+            ``[n_eaxc, n_symbols, 12 n_prb]``) or ``None`` for zeros; default zeros. It is
+            called once per slot and the grid kept for the slot's answers (the last
+            ``max_slots`` slots): a BFP complex64 grid is compressed straight into each
+            answer, so the source must not overwrite a grid it returned while its slot can
+            still be asked for.
     """
 
     role = "O-RU"
