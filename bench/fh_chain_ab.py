@@ -1,7 +1,7 @@
 """Before/after figures of the fronthaul chain of ``softran bench latency --chain FH``
 (issue 18: 51 PRB x 14 symbols x 2 eAxC, BFP-9, an O-DU and an O-RU over UDP loopback):
 CPU time (``time.thread_time``) per stage and slot on one thread, median and 99th
-percentile over N slots after 50 warm-up slots, the stages of
+percentile (µs) over N slots after 50 warm-up slots, the stages of
 ``softran.sim.latency._fh_chain`` (what the bench times), plus ``DL`` and ``UL``: the sum
 of each direction's four stages per slot.
 
@@ -14,18 +14,20 @@ speed drifts: compare rounds run in the same minute).
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import json
-import sys
 import time
 
-from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
+from compare_trees import compare_main
 
 WARMUP = 50
 
 
-def measure(calls: int) -> dict[str, list[float]]:
+def _median_p99(v: list[float]) -> tuple[float, float]:
+    v = sorted(v)
+    return v[len(v) // 2], v[int(0.99 * len(v))]
+
+
+def measure(calls: int) -> dict[str, tuple[float, float]]:
     import numba
     import torch
 
@@ -51,32 +53,12 @@ def measure(calls: int) -> dict[str, list[float]]:
                 out["UL"].append(sum(t[4:]))
     finally:
         close()
-    return out
-
-
-def summary(times: list[float]) -> str:
-    v = sorted(times)
-    n = len(v)
-    return f"median {v[n // 2]:6.1f}  p99 {v[int(0.99 * n)]:6.1f}"
+    return {k: _median_p99(v) for k, v in out.items()}
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_compare_arguments(ap)
-    a = parse_compare_arguments(ap)
-    if a.compare is None:
-        res = measure(a.calls)
-        if a.json:
-            print(json.dumps(res))
-        else:
-            for k, v in res.items():
-                print(f"{k:22s} {summary(v)} µs")
-        return 0
-    for r, label, load, res in compare_rounds(__file__, a):
-        for k, v in res.items():
-            print(f"round {r} {label} {k:22s} {summary(v)} µs  (load {load:.2f})")
-    return 0
+    return compare_main(__file__, __doc__ or "", measure)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
