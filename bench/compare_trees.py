@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 
@@ -62,3 +62,21 @@ def print_figures(res: dict[str, Any], as_json: bool) -> None:
     width = max(map(len, res), default=0)
     for k, (med, p99) in res.items():
         print(f"{k:{width}s} median {med:8.1f} us   p99 {p99:8.1f} us")
+
+
+def compare_main(script: str, doc: str, measure: Callable[[int], dict[str, Any]],
+                 digits: int = 1) -> int:
+    """The ``main`` of a script whose ``measure(calls)`` returns ``{row: (median, p99)}``
+    in µs: its figures, or with ``--compare`` a line per round and tree (``digits`` after
+    the point)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    add_compare_arguments(ap)
+    a = parse_compare_arguments(ap)
+    if not a.compare:
+        print_figures(measure(a.calls), a.json)
+        return 0
+    for r, label, load, res in compare_rounds(script, a):
+        print(f"round {r} {label} (load {load:.2f}): " + ", ".join(
+            f"{k} {med:.{digits}f}/{p99:.{digits}f}" for k, (med, p99) in res.items()),
+            flush=True)
+    return 0

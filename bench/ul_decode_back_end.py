@@ -25,15 +25,9 @@ branch's), R rounds each, and prints both with the load average of each round.
 
 from __future__ import annotations
 
-import argparse
 import time
 
-from compare_trees import (
-    add_compare_arguments,
-    compare_rounds,
-    parse_compare_arguments,
-    print_figures,
-)
+from compare_trees import compare_main
 
 SNR_DB = 7.92
 
@@ -121,16 +115,7 @@ def measure(calls: int) -> dict[str, list[float]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_compare_arguments(ap)
-    a = parse_compare_arguments(ap)
-    if not a.compare:
-        print_figures(measure(a.calls), a.json)
-        return 0
-    for r, label, load, res in compare_rounds(__file__, a):
-        print(f"round {r} {label} (load {load:.2f}): " + ", ".join(
-            f"{k} {med:.0f}/{p99:.0f}" for k, (med, p99) in res.items()), flush=True)
-    return 0
+    return compare_main(__file__, __doc__ or "", measure, digits=0)
 
 
 if __name__ == "__main__":

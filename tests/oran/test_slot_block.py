@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from softran.oran import _kernels
 from softran.oran.compression import compress_prb_bytes, decompress_prb_bytes
-from softran.oran.endpoints import ODU, FronthaulConfig, loopback_pair
+from softran.oran.endpoints import ODU, ORU, FronthaulConfig, loopback_pair
 from softran.oran.radio_header import UdCompHdr
 from softran.oran.transport import UDPTransport
 from softran.oran.uplane import UPlaneFormat, UPlaneSlotEncoder
@@ -203,3 +203,93 @@ def test_uplink_answer_block_over_udp() -> None:
     finally:
         odu.close()
         oru.close()
+
+
+def _answers(cfg: FronthaulConfig, source, requests, *, kernels: bool, blocks: bool,
+             monkeypatch: pytest.MonkeyPatch) -> tuple[list[bytes], object]:
+    """The datagrams an O-RU sends in answer to the uplink C-plane of ``requests`` ((f, sf,
+    s, l0, n) each), the C-plane of one request handled as one batch (or PDU by PDU)."""
+    monkeypatch.setattr(_kernels, "ENABLED", kernels)
+    odu = ODU(cfg, _Sink())
+    oru = ORU(cfg, _Sink(), uplink_source=source)
+    oru.block_decoding = blocks
+    for f, sf, s, l0, n in requests:
+        odu.transport.sent.clear()
+        odu.request_uplink(f, sf, s, start_symbol=l0, num_symbols=n)
+        pdus = odu.transport.sent
+        if blocks:
+            oru.handle_batch([(p, len(p)) for p in pdus])
+        else:
+            for p in pdus:
+                oru.handle(p)
+    return oru.transport.sent, oru.counters
+
+
+@pytest.mark.parametrize("n_prb, width, mode, full_scale", [
+    (51, 9, "floor-shift", 4.0), (24, 14, "round-saturate", 1.5), (273, 9, "floor-shift", 4.0)])
+def test_uplink_answer_fused_is_the_reference(monkeypatch: pytest.MonkeyPatch, n_prb: int,
+                                              width: int, mode: str,
+                                              full_scale: float) -> None:
+    """The O-RU's answer compressed straight into its block (the fused BFP pass) sends the
+    datagrams of the reference (compress_grid_bytes, then one encode), in the same order,
+    Sequence IDs wrapping past 255, counted the same -- the same slot asked again, part of
+    a slot, a slot without samples, a grid the fused pass cannot take (complex128, not
+    contiguous) and 273 PRB (several messages per symbol) included."""
+    cfg = FronthaulConfig(n_prb=n_prb, eaxc_ids=(3, 1), method="bfp", width=width,
+                          bfp_mode=mode, full_scale=full_scale)
+    shape = (2, 14, 12 * n_prb)
+
+    def source(f: int, sf: int, s: int) -> torch.Tensor | None:
+        if f == 7:
+            return None
+        g = _grid(shape, f * 20 + sf * 2 + s, 0.3)
+        if f == 8:
+            return g.to(torch.complex128)
+        if f == 9:
+            return _grid((2, 12 * n_prb, 14), f, 0.3).transpose(1, 2)
+        return g
+
+    reqs = [(i % 5, i % 10, i % 2, 0, None) for i in range(12 if n_prb < 100 else 2)]
+    reqs += [(1, 1, 1, 0, None), (2, 3, 0, 4, 6), (7, 0, 0, 0, None), (8, 0, 1, 0, None),
+             (9, 2, 0, 1, 13), (2, 3, 0, 0, None)]
+    ref, ref_c = _answers(cfg, source, reqs, kernels=False, blocks=True,
+                          monkeypatch=monkeypatch)
+    assert len(ref) == sum(2 * (14 if n is None else n) * len(cfg.uplane_chunks)
+                           for *_, n in reqs)
+    fused = _kernels.bfp_refill_uplane
+    calls = []
+    monkeypatch.setattr(_kernels, "bfp_refill_uplane",
+                        lambda *a: calls.append(a[-1].shape) or fused(*a))
+    for blocks in (True, False):
+        got, got_c = _answers(cfg, source, reqs, kernels=True, blocks=blocks,
+                              monkeypatch=monkeypatch)
+        assert got == ref
+        assert got_c == ref_c
+    # the fused pass answered each batch of a slot whose grid it takes (both eAxC at once)
+    if len(cfg.uplane_chunks) == 1:
+        assert calls.count((14, 2, calls[0][2])) >= len(reqs) - 6
+    else:
+        assert calls == []
+
+
+def test_uplink_answer_fused_refuses_what_the_reference_refuses(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source grid above full scale: the reference's ValueError, nothing sent, the
+    Sequence IDs not consumed (the next slot's answer is numbered as the reference's)."""
+    cfg = FronthaulConfig(n_prb=24, eaxc_ids=(0,), method="bfp", width=9)
+    big = torch.full((1, 14, 288), 10.0 + 0j)
+    ok = _grid((1, 14, 288), 1, 0.2)
+    out = {}
+    for kernels in (True, False):
+        monkeypatch.setattr(_kernels, "ENABLED", kernels)
+        odu, oru = ODU(cfg, _Sink()), ORU(cfg, _Sink(),
+                                         uplink_source=lambda f, sf, s: big if s else ok)
+        odu.request_uplink(0, 0, 1)
+        with pytest.raises(ValueError, match="full scale|16-bit|exceed"):
+            oru.handle_batch([(p, len(p)) for p in odu.transport.sent])
+        assert oru.transport.sent == []
+        odu.transport.sent.clear()
+        odu.request_uplink(0, 1, 0)
+        oru.handle_batch([(p, len(p)) for p in odu.transport.sent])
+        out[kernels] = oru.transport.sent
+    assert len(out[True]) == 14 and out[True] == out[False]

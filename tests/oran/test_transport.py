@@ -30,6 +30,7 @@ from softran.oran import (
     mac_bytes,
     parse_ethernet_frame,
     parse_udp_ipv4_frame,
+    transport,
 )
 
 DST, SRC = "02:00:00:00:00:02", "02:00:00:00:00:01"
@@ -212,6 +213,46 @@ def test_send_many_and_recv_batch_carry_each_datagram_unchanged() -> None:
             got.append(one)
         assert got == pdus
         assert b.recv(timeout=0.05) is None and b.recv_batch(timeout=0.05) == []
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("arena", [None, 2])
+def test_recv_batch_into_the_kept_buffer(monkeypatch: pytest.MonkeyPatch,
+                                         arena: int | None) -> None:
+    """recv_batch receives into one kept buffer (no new bytes per receive): rounds of runs
+    of equal sizes come back as sent, whatever max_datagrams leaves held between calls;
+    with nothing held a call starts the buffer again, and a buffer that fills within a call
+    (here after 2 receives' worth) is replaced without touching the views taken from it."""
+    if arena is not None:
+        monkeypatch.setattr(transport, "_ARENA_BYTES", arena * transport._RECV_BYTES)
+    a, b = UDPTransport(0), UDPTransport(0)
+    a.remote = b.local_address
+    b._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    rng = random.Random(11)
+    buffers = set()
+    try:
+        for rnd in range(6):
+            pdus = [bytes([rnd, k]) + bytes(rng.getrandbits(8) for _ in range(6)) * (n // 6)
+                    for n, count in ((1440, 50), (600, 7), (1200, 60), (6, 3), (0, 1))
+                    for k in range(count)]
+            for i in range(0, len(pdus), 25):
+                a.send_many(pdus[i:i + 25])
+            got: list[bytes] = []
+            limit = None if rnd % 2 == 0 else 40
+            while len(got) < len(pdus):
+                new = b.recv_batch(timeout=2.0, max_datagrams=limit)
+                assert new and (limit is None or sum(len(d) // s if s else 1
+                                                     for d, s in new) <= limit)
+                buffers.update(id(d.obj) for d, _ in new)
+                for d, s in new:                 # copied before the next call
+                    got += [bytes(d[i:i + s]) for i in range(0, len(d), s)] if s else [b""]
+            assert got == pdus
+        if arena is None:
+            assert len(buffers) == 1             # one kept buffer for every receive
+        else:
+            assert len(buffers) > 1
     finally:
         a.close()
         b.close()

@@ -67,6 +67,7 @@ _UDP_GRO = 104
 _GSO_MAX_SEGMENTS = 64
 _UDP_MAX_PAYLOAD = 65507                  # 65535 - 20 (IPv4) - 8 (UDP)
 _RECV_BYTES = 65536
+_ARENA_BYTES = 8 * _RECV_BYTES      # the kept receive buffer (UDPTransport._receive)
 _ANC_BYTES = socket.CMSG_SPACE(4) if hasattr(socket, "CMSG_SPACE") else 0
 _GSO_UNSUPPORTED = {errno.EINVAL, errno.EIO, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
 
@@ -358,6 +359,11 @@ class UDPTransport:
         self._timeout: float | None = -1.0      # what settimeout was last given (-1: nothing)
         # datagrams received but not yet returned: (data, size) = len(data) // size datagrams
         self._held: deque[tuple[memoryview, int]] = deque()
+        # the kept receive buffer: receives land at _arena_pos and on; recv / recv_batch start
+        # it again from 0 when nothing is held (what they returned before is then given up),
+        # and a full one is left to the views still on it and replaced
+        self._arena = memoryview(bytearray(_ARENA_BYTES))
+        self._arena_pos = 0
 
     @property
     def local_address(self) -> tuple[str, int]:
@@ -457,26 +463,34 @@ class UDPTransport:
             self._timeout = timeout
 
     def _receive(self) -> None:
-        """One receive from the socket into :attr:`_held` (raises on timeout)."""
+        """One receive from the socket into :attr:`_held` (raises on timeout), into the kept
+        buffer (no new ``bytes`` per datagram or GRO buffer)."""
+        pos = self._arena_pos
+        if pos + _RECV_BYTES > len(self._arena):     # full: the views on it keep the old one
+            self._arena = memoryview(bytearray(_ARENA_BYTES))
+            pos = 0
+        buf = self._arena[pos:pos + _RECV_BYTES]
         if not self._gro:
-            data = self._sock.recv(_RECV_BYTES)
-            self._held.append((memoryview(data), len(data)))      # size 0: one empty datagram
+            n = self._sock.recv_into(buf, _RECV_BYTES)
+            self._arena_pos = pos + n
+            self._held.append((buf[:n], n))      # size 0: one empty datagram
             return
-        data, anc, _, _ = self._sock.recvmsg(_RECV_BYTES, _ANC_BYTES)
-        size = len(data)
+        n, anc, _, _ = self._sock.recvmsg_into((buf,), _ANC_BYTES)
+        self._arena_pos = pos + n
+        size = n
         for level, kind, value in anc:
             if level == _SOL_UDP and kind == _UDP_GRO and len(value) >= 2:
                 size = struct.unpack("=H", value[:2])[0] or size
-        view = memoryview(data)
-        full = len(data) - len(data) % size if size else 0
+        full = n - n % size if size else 0
         if full:
-            self._held.append((view[:full], size))
-        if full < len(data) or not data:
-            self._held.append((view[full:], len(data) - full))
+            self._held.append((buf[:full], size))
+        if full < n or not n:
+            self._held.append((buf[full:n], n - full))
 
     def recv(self, timeout: float | None = None) -> bytes | None:
         """The next datagram, or None after ``timeout`` seconds (None: block)."""
         if not self._held:
+            self._arena_pos = 0         # nothing held: what was returned before is given up
             self._settimeout(timeout)
             try:
                 self._receive()
@@ -494,9 +508,12 @@ class UDPTransport:
         None: block), at most ``max_datagrams`` of them (the rest are returned by the next
         call), as ``(data, size)`` blocks in arrival order: ``data`` holds
         ``len(data) // size`` datagrams of ``size`` bytes each (size 0: one empty datagram).
-        Empty after a timeout.
+        Empty after a timeout. ``data`` is a view of the transport's kept receive buffer,
+        valid until the next :meth:`recv` / :meth:`recv_batch` (copy what is kept longer).
         """
         limit = _RECV_BYTES if max_datagrams is None else max_datagrams
+        if not self._held:
+            self._arena_pos = 0         # nothing held: what was returned before is given up
         out: list[tuple[memoryview, int]] = []
         got = 0
         while got < limit:

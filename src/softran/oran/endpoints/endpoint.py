@@ -611,6 +611,49 @@ class Endpoint:
         block = enc.encode_block(raw, frame_id, subframe_id, slot_id, seq0)
         return SlotMessages([], block, tuple(flows), per_flow)
 
+    def _bfp_input(self, grid: Any) -> np.ndarray | None:
+        """The float32 I/Q view ``[n_eaxc, n_symbols, n_prb, 24]`` of a grid that the fused
+        BFP pass (:meth:`~softran.oran.uplane.UPlaneSlotEncoder.encode_bfp_block`) can take
+        as it is -- BFP, a C-contiguous complex64 CPU tensor ``[n_eaxc, n_symbols, 12 n_prb]``
+        -- else ``None`` (the reference path, ``config.compress_grid_bytes``, checks it)."""
+        cfg = self.config
+        want = (len(cfg.eaxc_ids), cfg.n_symbols, 12 * cfg.n_prb)
+        if not (cfg.method == "bfp" and type(grid) is torch.Tensor
+                and grid.dtype == torch.complex64 and tuple(grid.shape) == want):
+            return None
+        try:            # numpy() is refused for a tensor that is not a plain CPU array
+            a = grid.numpy()
+        except (RuntimeError, TypeError):
+            return None
+        if not a.flags.c_contiguous:
+            return None
+        return a.view(np.float32).reshape(*want[:2], cfg.n_prb, 24)
+
+    def _uplane_bfp_block(self, direction: str, x: np.ndarray, rows: tuple[int, ...],
+                          frame_id: int, subframe_id: int, slot_id: int,
+                          symbols: tuple[int, ...], chunks: tuple[tuple[int, int], ...]
+                          ) -> SlotMessages | None:
+        """:meth:`_uplane_block` of ``config.compress_grid_bytes`` of the grid whose
+        :meth:`_bfp_input` is ``x``, compressed straight into the messages in one compiled
+        pass (O-RAN.WG4.CUS.0 Annex A.1.2, clause 8.3): the same bytes and Sequence IDs;
+        ``None`` (nothing consumed) where the layout has several chunks or a value does not
+        fit (the reference path then names it)."""
+        cfg = self.config
+        shape = (*x.shape[:3], cfg.prb_bytes)
+        enc, flows, _ = self._uplane_encoder(direction, shape, rows, symbols, chunks)
+        if enc.block_size is None:
+            return None
+        seq = self._seq
+        block = enc.encode_bfp_block(x, 0.0 if cfg.full_scale is None
+                                     else 2.0 ** 15 / cfg.full_scale, cfg.width,
+                                     cfg.bfp_mode == "round-saturate", frame_id, subframe_id,
+                                     slot_id, [seq.get(q, 0) for q in flows])
+        if block is None:
+            return None
+        per_flow = len(symbols) * len(chunks)
+        self._take_seq(flows, per_flow)
+        return SlotMessages([], block, tuple(flows), per_flow)
+
     def _uplane_encoder(self, direction: str, shape: tuple[int, ...], rows: tuple[int, ...],
                         symbols: tuple[int, ...], chunks: tuple[tuple[int, int], ...]
                         ) -> tuple[UPlaneSlotEncoder, list[Flow], list[Flow]]:

@@ -35,6 +35,27 @@ def _chunks_of(prbs: np.ndarray, per: int) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+class _UplinkSlot:
+    """The uplink samples of one slot that the O-RU answers from: the PRB bytes ``raw``
+    (uint8 ``[n_eaxc, n_symbols, n_prb, prb_bytes]``), or the source ``grid`` and its float32
+    I/Q view ``x`` that the fused BFP pass compresses straight into the answers, with the PRB
+    bytes compressed only where the reference path needs them (:meth:`raw_of`)."""
+
+    __slots__ = ("grid", "raw", "x")
+
+    def __init__(self, raw: np.ndarray | None, grid: torch.Tensor | None = None,
+                 x: np.ndarray | None = None) -> None:
+        self.raw = raw
+        self.grid = grid
+        self.x = x
+
+    def raw_of(self, cfg: FronthaulConfig) -> np.ndarray:
+        """The PRB bytes (``cfg.compress_grid_bytes`` of the grid, once)."""
+        if self.raw is None:
+            self.raw = cfg.compress_grid_bytes(self.grid)
+        return self.raw
+
+
 class ORU(Endpoint):
     """O-RU: rebuilds downlink grids from C-/U-plane, answers uplink C-plane with U-plane.
 
@@ -42,7 +63,11 @@ class ORU(Endpoint):
         config, transport, clock, paced: as for :class:`ODU` (``transport`` sends to the O-DU).
         loopback: answer uplink C-plane with the downlink PRBs received for the same slot.
         uplink_source: otherwise, ``f(frame_id, subframe_id, slot_id) -> grid`` (complex
-            ``[n_eaxc, n_symbols, 12 n_prb]``) or ``None`` for zeros; default zeros.
+            ``[n_eaxc, n_symbols, 12 n_prb]``) or ``None`` for zeros; default zeros. It is
+            called once per slot and the grid kept for the slot's answers (the last
+            ``max_slots`` slots): a BFP complex64 grid is compressed straight into each
+            answer, so the source must not overwrite a grid it returned while its slot can
+            still be asked for.
     """
 
     role = "O-RU"
@@ -61,7 +86,8 @@ class ORU(Endpoint):
                              "downlink only): give neither loopback nor uplink_source")
         self.loopback = bool(loopback)
         self.uplink_source = uplink_source
-        self._ul_raw: OrderedDict[tuple[int, int, int], np.ndarray] = OrderedDict()
+        # the uplink samples of the slots answered lately, per (frame, subframe, slot)
+        self._ul_raw: OrderedDict[tuple[int, int, int], _UplinkSlot] = OrderedDict()
         # (chunks, symbols) of the answer to a contiguous section, per (first PRB, PRBs, l0,
         # numSymbol)
         self._answer_layouts: dict[tuple[int, int, int, int],
@@ -75,8 +101,9 @@ class ORU(Endpoint):
         self._deferred: OrderedDict[tuple[int, int, int], list[Callable[[], None]]] = \
             OrderedDict()
         # uplink answers held while a batch is handled (handle_batch), encoded together when
-        # it ends or before anything else is queued: (raw, eAxC row, f, sf, s, symbols, chunks)
-        self._held: list[tuple[np.ndarray, int, int, int, int, tuple[int, ...],
+        # it ends or before anything else is queued: (samples, eAxC row, f, sf, s, symbols,
+        # chunks)
+        self._held: list[tuple[_UplinkSlot, int, int, int, int, tuple[int, ...],
                                tuple[tuple[int, int], ...]]] = []
         self._holding = False
         # per (number of rows, symbols, chunks): the messages of one encode of several rows
@@ -128,22 +155,27 @@ class ORU(Endpoint):
     def _cplane_directions(self) -> tuple[str, ...]:
         return ("DL", "UL")
 
-    def _uplink_raw(self, f: int, sf: int, s: int) -> np.ndarray:
+    def _uplink_raw(self, f: int, sf: int, s: int) -> _UplinkSlot:
+        """The uplink samples of a slot: the downlink received (loopback), else the
+        ``uplink_source`` grid -- kept for the fused BFP pass where it can take it, else
+        compressed now (the reference path checks the grid) -- or zeros."""
         cfg = self.config
         if self.loopback:
             buf = self._slots.get(("DL", f, sf, s))
-            return buf.raw if buf is not None else SlotBuffer(cfg).raw
-        raw = self._ul_raw.get((f, sf, s))
-        if raw is None:
+            return _UplinkSlot(buf.raw if buf is not None else SlotBuffer(cfg).raw)
+        slot = self._ul_raw.get((f, sf, s))
+        if slot is None:
             grid = None if self.uplink_source is None else self.uplink_source(f, sf, s)
             if grid is None:
-                raw = SlotBuffer(cfg).raw
+                slot = _UplinkSlot(SlotBuffer(cfg).raw)
             else:
-                raw = cfg.compress_grid_bytes(grid)
-            self._ul_raw[(f, sf, s)] = raw
+                x = self._bfp_input(grid)
+                slot = (_UplinkSlot(cfg.compress_grid_bytes(grid)) if x is None
+                        else _UplinkSlot(None, grid, x))
+            self._ul_raw[(f, sf, s)] = slot
             while len(self._ul_raw) > self.max_slots:
                 self._ul_raw.popitem(last=False)
-        return raw
+        return slot
 
     def _on_section(self, key: SlotKey, k: int, eaxc_id: int, l0: int, num_symbol: int,
                     prbs: np.ndarray) -> None:
@@ -194,7 +226,8 @@ class ORU(Endpoint):
             self._held.append((raw, k, f, sf, s, symbols, chunks))
             return
         # one message per symbol and chunk, symbol by symbol (clause 8.3), encoded at once
-        self._queue(self._uplane_rows("UL", raw, (k,), f, sf, s, symbols, chunks, due_of))
+        self._queue(self._uplane_rows("UL", raw.raw_of(cfg), (k,), f, sf, s, symbols, chunks,
+                                      due_of))
 
     def handle_batch(self, blocks: list[tuple[Any, int]], arrival_ns: int | None = None) -> int:
         with self._lock:
@@ -233,15 +266,21 @@ class ORU(Endpoint):
                 j += 1
             i = j
             if not self._pending and not self.paced and self.pacer is None:
-                # nothing queued before it: sent now, as one block (the same datagrams)
-                block = self._uplane_block("UL", raw, tuple(rows), f, sf, s, symbols, chunks)
+                # nothing queued before it: sent now, as one block (the same datagrams), the
+                # source grid compressed straight into it where the fused BFP pass can
+                block = None if raw.x is None else self._uplane_bfp_block(
+                    "UL", raw.x, tuple(rows), f, sf, s, symbols, chunks)
+                if block is None:
+                    block = self._uplane_block("UL", raw.raw_of(self.config), tuple(rows), f,
+                                               sf, s, symbols, chunks)
                 if block is not None:
                     if len(rows) > 1:
                         block = block._replace(block=block.block[self._row_order(
                             len(rows), len(symbols), len(chunks))])
                     self._send_block(block)
                     continue
-            out = self._uplane_rows("UL", raw, tuple(rows), f, sf, s, symbols, chunks)
+            out = self._uplane_rows("UL", raw.raw_of(self.config), tuple(rows), f, sf, s,
+                                    symbols, chunks)
             if len(rows) > 1:
                 idx = self._row_order(len(rows), len(symbols), len(chunks))
                 out = operator.itemgetter(*idx.tolist())(out)
