@@ -383,6 +383,7 @@ def bfp_from_float_to_bytes(x: np.ndarray, scale: float, width: int, round_satur
 def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
                       rows: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
                       seq0: np.ndarray, step: int, offset: int, p0: int, n: int,
+                      mant: np.ndarray, expo: np.ndarray,
                       out: np.ndarray) -> int:  # pragma: no cover - compiled
     """One-section U-plane messages ``out`` uint8 ``[n_sym, n_e, size]`` written before
     (O-RAN.WG4.CUS.0 clause 8.3) get, per message ``(i, j)``: Sequence ID (byte 6)
@@ -391,12 +392,12 @@ def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
     (exponent byte, packed mantissas; Annex A.1.2, clause 8.3.3) of PRBs ``p0 .. p0 + n - 1``
     of row ``x[rows[j], symbols[i]]`` (``x`` float32 ``[n_eaxc, n_symbols, n_prb, 24]``,
     C-contiguous, I/Q interleaved), quantised as :func:`bfp_from_float` (every PRB of ``x``
-    in one pass, then packed into the messages). Returns the status of
-    :func:`bfp_from_float` (not 0: nothing written; the caller runs the reference path)."""
+    in one pass, then packed into the messages; ``mant`` int16 ``[n_eaxc n_symbols n_prb,
+    24]`` and ``expo`` int16 ``[n_eaxc n_symbols n_prb]`` are the caller's scratch). Returns
+    the status of :func:`bfp_from_float` (not 0: nothing written; the caller runs the
+    reference path)."""
     n_s, n_prb = x.shape[1], x.shape[2]
     flat = x.reshape(x.shape[0] * n_s * n_prb, 24)
-    mant = np.empty((flat.shape[0], 24), dtype=np.int16)
-    expo = np.empty(flat.shape[0], dtype=np.int16)
     status = _bfp_from_float_serial(flat, scale, width, round_sat, mant, expo)
     if status != 0:
         return status

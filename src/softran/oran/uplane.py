@@ -356,6 +356,8 @@ class UPlaneSlotEncoder:
             self._prbs.append((p0, _n_prb(num, fmt, f"chunks[{c}]", ValueError)))
         self._n = n_sym * n_e * n_c
         self._seq0 = np.zeros(n_e, dtype=np.int64)
+        # the BFP quantiser's mantissas and exponents of encode_bfp_block (made on its first call)
+        self._bfp_scratch: tuple[np.ndarray, np.ndarray] | None = None
 
     def encode(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
                seq_start: Sequence[int]) -> list[bytes]:
@@ -436,9 +438,15 @@ class UPlaneSlotEncoder:
             return None
         timing, seq0 = self._slot_fields(frame_id, subframe_id, slot_id, seq_start)
         p0, n = self._prbs[0]
-        status = _kernels.bfp_refill_uplane(x, float(scale), width, bool(round_saturate), self.rows,
-                                   self.symbols, np.frombuffer(timing, dtype=np.uint8), seq0,
-                                   1, 0, p0, n, self._out[0])
+        n_rows = x.shape[0] * x.shape[1] * x.shape[2]
+        scratch = self._bfp_scratch
+        if scratch is None or scratch[1].shape[0] != n_rows:   # made once per layout
+            scratch = self._bfp_scratch = (np.empty((n_rows, 24), dtype=np.int16),
+                                           np.empty(n_rows, dtype=np.int16))
+        status = _kernels.bfp_refill_uplane(x, float(scale), width, bool(round_saturate),
+                                            self.rows, self.symbols,
+                                            np.frombuffer(timing, dtype=np.uint8), seq0, 1, 0,
+                                            p0, n, scratch[0], scratch[1], self._out[0])
         if status != 0:
             return None
         out = self._out[0]
