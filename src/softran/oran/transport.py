@@ -413,8 +413,9 @@ class UDPTransport:
             i = j
 
     def send_block(self, block: np.ndarray) -> None:
-        """Send each row of ``block`` (uint8 ``[m, size]``, C-contiguous: ``m`` PDUs of
-        ``size`` bytes, e.g. a slot's U-plane messages written in place) as one datagram to
+        """Send each row of ``block`` (uint8 ``[m, size]``, C-contiguous: ``m`` eCPRI PDUs of
+        ``size`` bytes, O-RAN.WG4.CUS.0 clause 5.1.3 / eCPRI v2.0 clause 3.3.2, e.g. a slot's
+        U-plane messages written in place) as one datagram to
         the remote address, in order: the datagrams of :meth:`send_many` of the rows,
         without a ``bytes`` object per PDU (UDP GSO straight from the array, at most 64
         datagrams and 65507 bytes a call; one ``sendto`` per row where GSO is refused).

@@ -380,7 +380,8 @@ class UPlaneSlotEncoder:
 
     def encode_block(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
                      seq_start: Sequence[int]) -> np.ndarray:
-        """:meth:`encode` of a one-chunk layout as uint8 ``[n_messages, size]``: row ``i`` is
+        """:meth:`encode` (O-RAN.WG4.CUS.0 clause 8.3 U-plane messages) of a one-chunk layout
+        as uint8 ``[n_messages, size]``: row ``i`` is
         message ``i`` of :meth:`encode`, byte for byte, written in place (the array is the
         encoder's own and is rewritten by its next call: send it first, or copy it).
 

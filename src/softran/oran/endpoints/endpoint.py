@@ -460,8 +460,9 @@ class Endpoint:
             self._send_now(pdu, flow)
 
     def send_messages(self, messages: SlotMessages) -> None:
-        """Send a :class:`SlotMessages` (e.g. of :meth:`~softran.oran.endpoints.ODU.
-        compressed_slot_block`): its packets as :meth:`send_packets` does, then its block's
+        """Send a :class:`SlotMessages` (O-RAN.WG4.CUS.0 clauses 7 and 8: a slot's C- and
+        U-plane messages, e.g. of :meth:`~softran.oran.endpoints.ODU.compressed_slot_block`):
+        its packets as :meth:`send_packets` does, then its block's
         rows in order, one datagram each (the transport's ``send_block`` where it has one:
         UDP GSO straight from the array), counted per flow."""
         with self._lock:
