@@ -256,3 +256,29 @@ def test_recv_batch_into_the_kept_buffer(monkeypatch: pytest.MonkeyPatch,
     finally:
         a.close()
         b.close()
+
+
+def test_udp_transport_pickles_for_a_child_process() -> None:
+    """A UDPTransport goes to a child process (the cell's processes): its kept receive
+    buffer is made anew there, datagrams held but not yet returned go with it."""
+    import pickle
+    from multiprocessing.reduction import ForkingPickler
+
+    a, b = UDPTransport(0), UDPTransport(0)
+    try:
+        a.remote = b.local_address
+        a.send_many([b"one", b"two"])
+        first = b.recv(timeout=1.0)
+        held = list(b._held)
+        c = pickle.loads(ForkingPickler.dumps(b))
+        assert first == b"one"
+        assert [(bytes(d), n) for d, n in c._held] == [(bytes(d), n) for d, n in held]
+        assert len(c._arena) == len(b._arena) and c._arena_pos == 0
+        # "two": held (one GRO buffer with "one") or still in the socket, which c shares
+        assert c.recv(timeout=1.0) == b"two"
+        a.send_many([b"three"])
+        assert c.recv(timeout=1.0) == b"three"
+        c.close()
+    finally:
+        a.close()
+        b.close()

@@ -546,6 +546,22 @@ class UDPTransport:
         """Close the socket."""
         self._sock.close()
 
+    def __getstate__(self) -> dict[str, object]:
+        # for a child process (multiprocessing passes the socket itself): the kept receive
+        # buffer is not sent (a memoryview does not pickle) but made anew; datagrams held
+        # and not yet returned go as bytes
+        state = self.__dict__.copy()
+        state["_held"] = [(bytes(d), n) for d, n in self._held]
+        del state["_arena"]
+        state["_arena_pos"] = 0
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        held = state.pop("_held")
+        self.__dict__.update(state)
+        self._held = deque((memoryview(d), n) for d, n in held)  # type: ignore[attr-defined]
+        self._arena = memoryview(bytearray(_ARENA_BYTES))
+
     def __enter__(self) -> UDPTransport:
         return self
 
