@@ -169,16 +169,26 @@ def test_block_datagrams_through_gro_are_the_messages() -> None:
         for s in range(3):
             odu.send_messages(odu.slot_block(grid * (s + 1), 1, s, 0))
             assert oru.receive(30, timeout=2.0) == 30
-            want = decompress_prb_bytes(cfg.compress_grid_bytes(grid * (s + 1)), "bfp", 9,
-                                        full_scale=cfg.full_scale).reshape(2, 14, 612)
-            assert torch.equal(oru.downlink_grid(1, s, 0), want)
+            assert torch.equal(oru.downlink_grid(1, s, 0), _bfp9(cfg, grid * (s + 1)))
         assert oru.counters.rx_packets == 90
-        assert sum(c.packets for c in odu.counters.tx.values()) == 90
-        assert sum(r.packets for r in oru.counters.rx.values()) == 90
-        assert sum(r.lost + r.duplicates for r in oru.counters.rx.values()) == 0
+        _assert_counted(odu, oru, 90)
     finally:
         odu.close()
         oru.close()
+
+
+def _bfp9(cfg: FronthaulConfig, grid: torch.Tensor) -> torch.Tensor:
+    """``grid`` [2, 14, 612] through the reference BFP-9 compression and decompression."""
+    return decompress_prb_bytes(cfg.compress_grid_bytes(grid), "bfp", 9,
+                                full_scale=cfg.full_scale).reshape(2, 14, 612)
+
+
+def _assert_counted(sender: object, receiver: object, n: int) -> None:
+    """``n`` datagrams counted sent by ``sender``, received by ``receiver``, none lost or
+    duplicated."""
+    assert sum(c.packets for c in sender.counters.tx.values()) == n
+    assert sum(r.packets for r in receiver.counters.rx.values()) == n
+    assert sum(r.lost + r.duplicates for r in receiver.counters.rx.values()) == 0
 
 
 def test_uplink_answer_block_over_udp() -> None:
@@ -193,13 +203,9 @@ def test_uplink_answer_block_over_udp() -> None:
             assert odu.request_uplink(2, 0, s) == 2
             assert oru.receive(2, timeout=2.0) == 2
             assert odu.receive(28, timeout=2.0) == 28
-            want = decompress_prb_bytes(cfg.compress_grid_bytes(ul * (1 + s)), "bfp", 9,
-                                        full_scale=cfg.full_scale).reshape(2, 14, 612)
-            assert torch.equal(odu.uplink_grid(2, 0, s), want)
+            assert torch.equal(odu.uplink_grid(2, 0, s), _bfp9(cfg, ul * (1 + s)))
         assert odu.wait_uplink(grace=0.1) == []
-        assert sum(c.packets for c in oru.counters.tx.values()) == 56
-        assert sum(r.packets for r in odu.counters.rx.values()) == 56
-        assert sum(r.lost + r.duplicates for r in odu.counters.rx.values()) == 0
+        _assert_counted(oru, odu, 56)
     finally:
         odu.close()
         oru.close()
