@@ -1,6 +1,7 @@
 """Old / new source trees measured alternately: the ``--compare OLD_SRC NEW_SRC`` of the
 issue-18 before/after scripts (``ul_front_end.py``, ``ul_decode_back_end.py``,
-``ul_receive_stages.py``, ``pdsch_slot_ab.py``).
+``ul_receive_stages.py``, ``pdsch_slot_ab.py``, ``ul_receive_call.py``, ``fh_chain_ab.py``),
+and their entry point :func:`run_script`.
 
 Each round runs the script once with ``PYTHONPATH=OLD_SRC`` and once with ``NEW_SRC``, in
 fresh processes, so that both trees meet the host's drift in the same minutes; the script's
@@ -34,9 +35,10 @@ def parse_compare_arguments(ap: argparse.ArgumentParser) -> argparse.Namespace:
         ap.error(f"--calls {a.calls}: give at least 10")
     if a.rounds < 1:
         ap.error(f"--rounds {a.rounds}: give at least 1")
-    for src in a.compare or ():
-        if not os.path.isdir(src):
-            ap.error(f"--compare: {src!r} is not a folder")
+    for option in ("compare", "paired"):            # (--paired: ul_receive_call.py)
+        for src in getattr(a, option, None) or ():
+            if not os.path.isdir(src):
+                ap.error(f"--{option}: {src!r} is not a folder")
     return a
 
 
@@ -49,7 +51,7 @@ def compare_rounds(script: str, a: argparse.Namespace, extra: Sequence[str] = ()
             load = os.getloadavg()[0]
             out = subprocess.run([sys.executable, os.path.abspath(script), "--calls",
                                   str(a.calls), "--json", *extra], env=env, check=True,
-                                 capture_output=True, text=True).stdout
+                                 stdout=subprocess.PIPE, text=True).stdout
             yield r, label, load, json.loads(out.strip().splitlines()[-1])
 
 
@@ -80,3 +82,19 @@ def compare_main(script: str, doc: str, measure: Callable[[int], dict[str, Any]]
             f"{k} {med:.{digits}f}/{p99:.{digits}f}" for k, (med, p99) in res.items()),
             flush=True)
     return 0
+
+
+def run_script(main: Callable[[], int]) -> None:
+    """Exit with ``main()``'s code; Ctrl-C ends the script with one line and exit code 130,
+    a run of a tree that failed (its own error already on stderr) with one line and 1."""
+    name = os.path.basename(sys.argv[0])
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        code = 130
+    except subprocess.CalledProcessError as err:
+        print(f"{name}: error: a measuring run exited with code {err.returncode} (its "
+              "message is above)", file=sys.stderr)
+        code = 1
+    sys.exit(code)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import time
 
-from compare_trees import compare_main
+from compare_trees import compare_main, run_script
 
 WARMUP = 50
 
@@ -61,4 +61,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_script(main)

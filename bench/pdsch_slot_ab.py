@@ -11,9 +11,9 @@ for
 * its parts, timed by wrapping what the transmitter module calls (private names, looked up
   once): ``bits``, the slot path's bit kernel (``transmitter._slot_data``: TB CRC,
   segmentation, CB CRC, LDPC, rate matching, scrambling, modulation and mapping);
-  ``ifft``, ``torch.fft.ifft`` or the kept MKL plan of ``softran.nr.kept_dft``; ``cp``, the cyclic-prefix kernel
-  (``cyclic_prefix_gather_two``); ``rest``, the call less those three (Python, the output
-  tensor, numpy views);
+  ``ifft``, ``torch.fft.ifft`` or the kept MKL plan of ``softran.nr.kept_dft``; ``cp``, the
+  cyclic-prefix kernel (``cyclic_prefix_gather_two``); ``rest``, the call less those three
+  (Python, the output tensor, numpy views);
 * ``faults``: the minor page faults of one call.
 
 ``python bench/pdsch_slot_ab.py [--calls N]`` measures the softran on the path;
@@ -29,12 +29,16 @@ import argparse
 import importlib
 import json
 import resource
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from compare_trees import add_compare_arguments, compare_rounds, parse_compare_arguments
+from compare_trees import (
+    add_compare_arguments,
+    compare_rounds,
+    parse_compare_arguments,
+    run_script,
+)
 
 
 def measure(calls: int) -> dict[str, list[float]]:
@@ -143,4 +147,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

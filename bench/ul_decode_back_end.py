@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 
-from compare_trees import compare_main
+from compare_trees import compare_main, run_script
 
 SNR_DB = 7.92
 
@@ -119,4 +119,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_script(main)

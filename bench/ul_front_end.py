@@ -34,6 +34,7 @@ from compare_trees import (
     compare_rounds,
     parse_compare_arguments,
     print_figures,
+    run_script,
 )
 
 
@@ -157,4 +158,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_script(main)

@@ -31,6 +31,7 @@ from compare_trees import (
     compare_rounds,
     parse_compare_arguments,
     print_figures,
+    run_script,
 )
 
 
@@ -165,4 +166,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_script(main)
