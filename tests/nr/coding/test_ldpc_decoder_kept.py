@@ -248,3 +248,16 @@ def test_without_parity_flag_the_same_bits_and_counts():
                                       return_parity_check=True)
     assert ok.tolist() == [True, True, False, False]
     assert torch.equal(bits, bits_p) and iters.tolist() == iters_p.tolist() == [5] * 4
+
+
+def test_ldpc_decoder_options_are_read_only() -> None:
+    """The kept int8 kernel call is made with the constructor's options: they cannot be
+    changed afterwards (a changed one would be ignored by the kept path only)."""
+    from softran.nr.coding.ldpc import LDPCDecoder
+
+    dec = LDPCDecoder(2, 50 * 16, 8, kernel="numba-int8")
+    assert (dec.max_iterations, dec.algorithm, dec.scaling, dec.offset,
+            dec.early_termination) == (8, "layered-min-sum", 0.75, 0.5, True)
+    for name in ("max_iterations", "algorithm", "scaling", "offset", "early_termination"):
+        with pytest.raises(AttributeError):
+            setattr(dec, name, getattr(dec, name))

@@ -48,8 +48,8 @@ Kernels: the layered algorithms have four implementations behind ``kernel``:
   iterations (about 15 small kernels per layer);
 * ``"numba-int8"``: the fixed-point CPU kernels of ``decode_kernels_fixed.py`` (8-bit messages,
   16-bit posteriors, each block's LLRs quantised to a mean magnitude of 16 levels; explicit
-  64-lane vectors for Zc >= 16), about seven times the float kernel's
-  throughput on one thread (bench/bench_ldpc.py). It is not bit-exact with the float kernels (its own
+  64-lane vectors for Zc >= 16), about seven times the float kernel's throughput on one
+  thread (bench/bench_ldpc.py). It is not bit-exact with the float kernels (its own
   reference, ``decode_fixed_reference``, is): same decisions at high SNR, and a waterfall
   within 0.1 dB of the float decoder's (tests/nr/coding/test_ldpc_decode_fixed.py). Chosen
   only by name (``"auto"`` keeps the float kernels).
@@ -513,9 +513,9 @@ class LDPCDecoder:
         if kernel in ("numba", "numba-int8") and algorithm == "sum-product":
             raise ValueError(f"kernel = {kernel!r} is not allowed for algorithm = "
                              "'sum-product'; allowed: 'auto' or 'torch'")
-        self.bgn, self.n, self.max_iterations, self.algorithm = bgn, n, max_iterations, algorithm
-        self.scaling, self.offset, self.kernel = scaling, offset, kernel
-        self.early_termination = early_termination
+        self.bgn, self.n, self.kernel = bgn, n, kernel
+        # read only (properties): the kept kernel call below is made with them
+        self._options = (max_iterations, algorithm, scaling, offset, bool(early_termination))
         self._plan = decode_plan(bgn, zc)
         self._k = kb * zc
         self._run: Any = None
@@ -525,6 +525,31 @@ class LDPCDecoder:
                                       algorithm == "layered-offset-min-sum", scaling, offset,
                                       early_termination).run
         self._bits: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray, np.ndarray]] = {}
+
+    @property
+    def max_iterations(self) -> int:
+        """Iteration limit (read only: make a new decoder for other options)."""
+        return self._options[0]
+
+    @property
+    def algorithm(self) -> str:
+        """Check-node algorithm (read only)."""
+        return self._options[1]
+
+    @property
+    def scaling(self) -> float:
+        """Min-sum scaling (read only)."""
+        return self._options[2]
+
+    @property
+    def offset(self) -> float:
+        """Min-sum offset (read only)."""
+        return self._options[3]
+
+    @property
+    def early_termination(self) -> bool:
+        """Stop a block once its parity checks hold (read only)."""
+        return self._options[4]
 
     def decode(self, llr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(bits, iterations, parity_ok)`` of ``llr`` ``[..., n]`` (class docstring)."""

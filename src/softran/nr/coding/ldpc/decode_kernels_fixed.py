@@ -845,12 +845,14 @@ def _quantize_column(x, src, scale, L, dst, n):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def _nonzero_length(x):  # pragma: no cover - compiled
     """A length n <= len(x) past which x holds only zeros (the untransmitted bits of a
-    rate-matched block): a multiple of 8 of at least 64, else len(x). The scale of
+    rate-matched block): a multiple of 64 of at least 64, else len(x). The scale of
     ``x[:n]`` is bit for bit that of x: ``_block_scale``'s vector loop adds element i to
-    partial sum i mod 8 whatever the length, and a zero adds +0.0 to every sum (tested)."""
+    partial sum i mod W whatever the length (W = vector width x unroll: 8 here with AVX2,
+    at most 64 on any target LLVM vectorises for, so a multiple of 64 leaves no scalar
+    tail), and a zero adds +0.0 to every sum (tested)."""
     n = x.shape[0]
     b = x.view(np.uint32)       # the bits, OR-ed 256 at a time (-0.0 counts as nonzero)
-    e = n - n % 8
+    e = n - n % 64
     for j in range(e, n):
         if b[j] != 0:
             return n
