@@ -49,8 +49,9 @@ def measure(calls: int) -> dict[str, tuple[float, float]]:
             if i >= WARMUP:
                 for n, v in zip(names, t, strict=True):
                     out[n].append(v)
-                out["DL"].append(sum(t[:4]))
-                out["UL"].append(sum(t[4:]))
+                # per direction by the stage names (the old trees' chain has 5 DL stages)
+                out["DL"].append(sum(v for n, v in zip(names, t) if n.startswith("DL")))
+                out["UL"].append(sum(v for n, v in zip(names, t) if n.startswith("UL")))
     finally:
         close()
     return {k: _median_p99(v) for k, v in out.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -126,3 +127,17 @@ def test_late_and_early_with_a_simulated_clock() -> None:
         odu.handle(_u(0, 0), arrival_ns=arrival)
     r = odu.counters.rx[Flow("U", "UL", 0)]
     assert (r.early, r.on_time, r.late) == (1, 2, 1)
+
+
+def test_paced_odu_takes_no_block() -> None:
+    """A paced O-DU's slot_block gives the U-plane as packets (each sent at its due time);
+    a block handed to its send_messages is refused, naming what to do."""
+    from softran.oran.endpoints import SlotMessages
+
+    cfg = FronthaulConfig(n_prb=24, scs_khz=30, eaxc_ids=(0,), windows=TimingWindows())
+    clock = SimulatedClock(1_000_000)
+    odu = ODU(cfg, RecordingTransport(clock), clock=clock, paced=True)
+    m = odu.slot_block(torch.zeros(1, 14, 288, dtype=torch.complex64), *odu.next_slot())
+    assert m.block is None and len(m.packets) == 15               # C-plane + 14 symbols
+    with pytest.raises(ValueError, match="paced endpoint"):
+        odu.send_messages(SlotMessages([], np.zeros((2, 8), np.uint8), (), 2))

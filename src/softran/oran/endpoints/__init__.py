@@ -67,7 +67,7 @@ loopback, counting what was lost).
 """
 
 from softran.oran.endpoints.config import ENDPOINT_METHODS, FULL_SCALE_12DB, FronthaulConfig
-from softran.oran.endpoints.endpoint import MALFORMED_REASONS
+from softran.oran.endpoints.endpoint import MALFORMED_REASONS, SlotMessages
 from softran.oran.endpoints.loopback import loopback_pair
 from softran.oran.endpoints.odu import ODU, UplinkShortfall
 from softran.oran.endpoints.oru import ORU
@@ -76,3 +76,4 @@ from softran.oran.endpoints.sustained import SustainedRun, run_sustained
 __all__ = ["ENDPOINT_METHODS", "FULL_SCALE_12DB", "MALFORMED_REASONS", "ODU", "ORU",
            "FronthaulConfig", "UplinkShortfall", "loopback_pair"]
 __all__ += ["SustainedRun", "run_sustained"]
+__all__ += ["SlotMessages"]

@@ -280,10 +280,11 @@ def _all_true(m: int) -> np.ndarray:
     return keep
 
 
-def _cplane_key(payload: bytes) -> bytes:
-    """The bytes of a C-plane eCPRI payload that fix what it does, whatever its Sequence ID
-    (byte 2) and its frameId / subframeId / slotId / startSymbolId (bytes 5-7)."""
-    return payload[:2] + payload[3:5] + payload[8:]
+def _cplane_key(payload: bytes, start: int = 0) -> bytes:
+    """The bytes of a C-plane eCPRI payload (from byte ``start`` of ``payload``: 4 for a
+    whole eCPRI PDU) that fix what it does, whatever its Sequence ID (byte 2) and its
+    frameId / subframeId / slotId / startSymbolId (bytes 5-7)."""
+    return payload[start:start + 2] + payload[start + 3:start + 5] + payload[start + 8:]
 
 
 class _CPlanePlan(NamedTuple):
@@ -464,7 +465,11 @@ class Endpoint:
         U-plane messages, e.g. of :meth:`~softran.oran.endpoints.ODU.compressed_slot_block`):
         its packets as :meth:`send_packets` does, then its block's
         rows in order, one datagram each (the transport's ``send_block`` where it has one:
-        UDP GSO straight from the array), counted per flow."""
+        UDP GSO straight from the array), counted per flow. A paced endpoint (``paced`` or a
+        ``pacer``) sends each message at its due time: it takes packets, not a block."""
+        if messages.block is not None and (self.paced or self.pacer is not None):
+            raise ValueError("messages.block: a paced endpoint sends each message at its due "
+                             "time; give it the messages as packets (slot_block does)")
         with self._lock:
             if messages.packets:
                 self._send_all(messages.packets)
@@ -999,7 +1004,7 @@ class Endpoint:
         if n < 12 or n > 516 or pdu[0] != 0x10 or pdu[1] != 2 or \
                 (pdu[2] << 8 | pdu[3]) != n - 4:
             return False
-        plan = self._cplane_plans.get(pdu[4:6] + pdu[7:9] + pdu[12:])   # _cplane_key(pdu[4:])
+        plan = self._cplane_plans.get(_cplane_key(pdu, 4))
         if plan is None:
             return False
         word = pdu[10] << 8 | pdu[11]

@@ -250,9 +250,10 @@ class ODU(Endpoint):
         ``grid``: complex ``[n_eaxc, n_symbols, 12 n_prb]``; symbols ``start_symbol ..
         start_symbol + num_symbols - 1`` are sent. Returns the number of messages sent.
         """
-        messages = self.slot_block(grid, frame_id, subframe_id, slot_id,
-                                   start_symbol=start_symbol, num_symbols=num_symbols)
-        self.send_messages(messages)          # the messages of slot_packets, in its order
+        with self._lock:     # built and sent as one: the block is the encoder's own array
+            messages = self.slot_block(grid, frame_id, subframe_id, slot_id,
+                                       start_symbol=start_symbol, num_symbols=num_symbols)
+            self.send_messages(messages)      # the messages of slot_packets, in its order
         return messages.n_messages
 
     def request_uplink(self, frame_id: int, subframe_id: int, slot_id: int, *,
