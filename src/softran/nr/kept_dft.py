@@ -88,10 +88,7 @@ class KeptDFT:
 
     def __init__(self, n: int, rows: int, *, inverse: bool, norm: str = "backward",
                  in_place: bool = False) -> None:
-        self.n = check_int("n", n, 1)
-        self.rows = check_int("rows", rows, 1)
-        if norm not in _NORMS:
-            raise ValueError(f"norm = {norm!r} is not allowed; allowed: {', '.join(_NORMS)}")
+        self.n, self.rows = _check_args(n, rows, norm)
         self.inverse, self.norm, self.in_place = bool(inverse), norm, bool(in_place)
         lib = _dfti()
         if lib is None:
@@ -157,16 +154,25 @@ class KeptDFT:
         return run
 
 
+def _check_args(n: int, rows: int, norm: str) -> tuple[int, int]:
+    if norm not in _NORMS:
+        raise ValueError(f"norm = {norm!r} is not allowed; allowed: {', '.join(_NORMS)}")
+    return check_int("n", n, 1), check_int("rows", rows, 1)
+
+
 @functools.lru_cache(maxsize=64)
-def _bit_exact(n: int, rows: int, inverse: bool, norm: str, in_place: bool) -> bool:
-    """Whether the kept plan gives torch's bits on a probe input."""
+def _checked_plan(n: int, rows: int, inverse: bool, norm: str, in_place: bool
+                  ) -> KeptDFT | None:
+    """The plan, made once per set of arguments, if it gives torch's bits on a probe input;
+    else None. One plan serves any number of bound buffer pairs."""
+    plan = KeptDFT(n, rows, inverse=inverse, norm=norm, in_place=in_place)
     gen = torch.Generator().manual_seed(n * 7919 + rows * 2 + inverse)
     x = torch.randn(rows, n, dtype=torch.complex64, generator=gen)
     want = (torch.fft.ifft if inverse else torch.fft.fft)(x, dim=-1, norm=norm)
     src = x.numpy().copy()
     out = src if in_place else np.empty((rows, n), dtype=np.complex64)
-    KeptDFT(n, rows, inverse=inverse, norm=norm, in_place=in_place).bind(src, out)()
-    return bool(torch.equal(torch.from_numpy(out), want))
+    plan.bind(src, out)()
+    return plan if torch.equal(torch.from_numpy(out), want) else None
 
 
 def kept_dft(n: int, rows: int, *, inverse: bool, norm: str = "backward",
@@ -174,19 +180,16 @@ def kept_dft(n: int, rows: int, *, inverse: bool, norm: str = "backward",
     """A :class:`KeptDFT` for ``rows`` transforms of length ``n`` (TS 38.211 §5.3.1), or
     None where MKL's DFTI functions are not in this torch build or the plan does not give
     ``torch.fft.ifft`` / ``torch.fft.fft(x, dim=-1, norm=norm)`` bit for bit on a probe
-    input (checked once per set of arguments).
+    input (checked once per set of arguments; the same plan is returned each time).
 
     >>> plan = kept_dft(1024, 3, inverse=True, norm="ortho")
     >>> plan is None or (plan.n, plan.rows) == (1024, 3)
     True
     """
-    n = check_int("n", n, 1)
-    rows = check_int("rows", rows, 1)
-    if norm not in _NORMS:
-        raise ValueError(f"norm = {norm!r} is not allowed; allowed: {', '.join(_NORMS)}")
+    n, rows = _check_args(n, rows, norm)
+    if _dfti() is None:
+        return None
     try:
-        if _dfti() is None or not _bit_exact(n, rows, bool(inverse), norm, bool(in_place)):
-            return None
-        return KeptDFT(n, rows, inverse=inverse, norm=norm, in_place=in_place)
+        return _checked_plan(n, rows, bool(inverse), norm, bool(in_place))
     except RuntimeError:
         return None
