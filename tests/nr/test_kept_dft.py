@@ -111,3 +111,40 @@ def test_slot_demodulator_without_the_kept_plan(monkeypatch) -> None:
     assert asked == [(512, 28, {"inverse": False, "in_place": True})]
     assert torch.equal(without, with_plan)
     assert torch.equal(without, ofdm_demodulate(w, c))
+
+
+def test_slot_demodulator_workspaces_per_thread() -> None:
+    """Two threads demodulating at the same time each get their own FFT workspace (a
+    thread's spectrum is not overwritten by the other's), and more than 32 batch shapes
+    evict the oldest without breaking the next call."""
+    import threading
+
+    from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate
+
+    c = CarrierConfig(n_size_grid=24, subcarrier_spacing=30)
+    gen = torch.Generator().manual_seed(11)
+    waves = [ofdm_modulate(torch.randn(2, 14, 288, dtype=torch.complex64, generator=gen), c)
+             for _ in range(2)]
+    d = OFDMSlotDemodulator(c)
+    specs: dict[int, np.ndarray] = {}
+    barrier = threading.Barrier(2)
+
+    def run(k: int) -> None:
+        for _ in range(3):
+            spec = d.spectrum(waves[k])
+            barrier.wait()               # both spectra computed before either is read
+            specs[k] = spec.copy()
+            barrier.wait()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(2):
+        assert np.array_equal(specs[k], d.spectrum(waves[k]).copy())
+    assert not np.array_equal(specs[0], specs[1])
+    for b in range(1, 36):                                # 35 batch shapes: evictions
+        w = waves[0].expand(b, -1, -1).contiguous()
+        assert torch.equal(d.demodulate(w), ofdm_demodulate(w, c))
+    assert torch.equal(d.demodulate(waves[1]), ofdm_demodulate(waves[1], c))

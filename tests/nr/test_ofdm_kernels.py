@@ -147,7 +147,7 @@ def test_slot_demodulator_layout_check_after_the_first_waveform():
     n = d.n_samples
     w = torch.randn(2, n, dtype=torch.complex64, generator=gen)
     assert torch.equal(d.demodulate(w), ofdm_demodulate(w, c))
-    assert d._hot is not None and d._hot[0] == (2, n)
+    assert d._hot is not None and d._hot[1] == (2, n)   # (thread, shape, ...)
     others = [torch.randn(2, n, dtype=torch.complex64, generator=gen),     # same layout
               w.conj(), w._neg_view(), w.clone().requires_grad_(),
               torch.randn(2, 2 * n, dtype=torch.complex64, generator=gen)[:, ::2],

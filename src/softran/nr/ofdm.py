@@ -855,12 +855,11 @@ class OFDMSlotDemodulator:
         self._fft = info.nfft
         self._plan = _kernel_plan(info, first, self.n_symbols, self._k, self.cp_fraction,
                                   self.carrier_frequency)
-        # by batch shape: FFT work (tensor, numpy), grid (tensor, numpy), kept FFT or None
-        self._buffers: dict[tuple[int, ...], tuple[torch.Tensor, np.ndarray, torch.Tensor,
-                                                   np.ndarray, Callable[[], None] | None]] = {}
-        # the last waveform layout :meth:`spectrum` checked in full: its NumPy shape and
-        # strides, the rows shape the kernel reads, the workspace (tensor, array) and its
-        # in-place transform (the kept plan, or torch.fft.fft)
+        # by (batch shape, thread), at most 32: FFT work (tensor, numpy), grid (tensor,
+        # numpy), in-place transform (the kept plan, or torch.fft.fft)
+        self._buffers: dict[tuple[tuple[int, ...], int], tuple] = {}
+        # the last waveform layout :meth:`spectrum` checked in full: its thread, NumPy shape
+        # and strides, and that thread's FFT work array and transform
         self._hot: tuple[Any, ...] | None = None
 
     def demodulate(self, waveform: torch.Tensor) -> torch.Tensor:
@@ -868,7 +867,7 @@ class OFDMSlotDemodulator:
         spec = self.spectrum(waveform)
         if spec is None:
             return self._reference(waveform)            # other inputs; a non-finite sample
-        out, out_np = self._buffers[tuple(waveform.shape[:-1])][2:4]
+        out, out_np = self._buffers[(tuple(waveform.shape[:-1]), threading.get_ident())][2:4]
         select_subcarriers(spec, self._k // 2, self.corrections, out_np)
         return out
 
@@ -889,8 +888,9 @@ class OFDMSlotDemodulator:
         ((2, 14, 512), True)
         """
         hot = self._hot
-        if KERNELS and hot is not None and waveform.__class__ is torch.Tensor:
-            # the layout of the last waveform again (one check): numpy() refuses tensors
+        if (KERNELS and hot is not None and waveform.__class__ is torch.Tensor
+                and hot[0] == threading.get_ident()):
+            # this thread's last waveform layout again (one check): numpy() refuses tensors
             # that require grad, have the conjugate or negative bit set, are not on the CPU
             # or not strided; the dtype, shape and strides (contiguous) are those checked
             # below (anything else goes through them)
@@ -898,12 +898,9 @@ class OFDMSlotDemodulator:
                 wave = waveform.numpy()
             except (RuntimeError, TypeError):
                 wave = None
-            if (wave is not None and wave.dtype is _C64 and wave.shape == hot[0]
-                    and wave.strides == hot[1]):
-                if fft_windows(wave.reshape(hot[2]), self._plan[0], hot[4]):
-                    return None                         # a sample that is not finite
-                hot[5]()                                # in place; unscaled (_kernel_plan)
-                return hot[4]
+            if (wave is not None and wave.dtype is _C64 and wave.shape == hot[1]
+                    and wave.strides == hot[2]):
+                return self._transform(wave, hot[3], hot[4])
         if not (KERNELS and isinstance(waveform, torch.Tensor)
                 and waveform.dtype == torch.complex64 and waveform.is_cpu
                 and waveform.dim() >= 2 and waveform.shape[-1] == self.n_samples
@@ -911,26 +908,39 @@ class OFDMSlotDemodulator:
                 and not waveform.requires_grad and not waveform.is_conj()
                 and not waveform.is_neg()):
             return None
-        shape = tuple(waveform.shape[:-1])
-        bufs = self._buffers.get(shape)
+        bufs = self._workspace(tuple(waveform.shape[:-1]), waveform.numel() // self.n_samples)
+        wave = waveform.numpy()
+        self._hot = (threading.get_ident(), wave.shape, wave.strides, bufs[1], bufs[4])
+        return self._transform(wave, bufs[1], bufs[4])
+
+    def _workspace(self, shape: tuple[int, ...], rows: int) -> tuple:
+        """This thread's kept buffers for waveforms of batch shape ``shape`` (``rows``
+        rows): FFT work (tensor, numpy), grid (tensor, numpy), in-place transform."""
+        key = (shape, threading.get_ident())
+        bufs = self._buffers.get(key)
         if bufs is None:
-            rows = waveform.numel() // self.n_samples
+            if len(self._buffers) >= 32:
+                self._buffers.pop(next(iter(self._buffers)))
+                self._hot = None                  # (it may hold the evicted entry)
             work = torch.empty(rows, self.n_symbols, self._fft, dtype=torch.complex64)
             out = torch.empty(*shape, self.n_symbols, self._k, dtype=torch.complex64)
-            # torch.fft.fft's transform as a kept MKL plan, in place (None: torch.fft.fft)
+            # torch.fft.fft's transform as a kept MKL plan, in place (else torch.fft.fft)
             plan = kept_dft(self._fft, rows * self.n_symbols, inverse=False, in_place=True)
             flat = work.numpy().reshape(-1, self._fft)
-            bufs = self._buffers[shape] = (work, work.numpy(), out,
-                                           out.view(-1, self.n_symbols, self._k).numpy(),
-                                           None if plan is None else plan.bind(flat, flat))
-        work, work_np = bufs[:2]
-        transform = bufs[4] if bufs[4] is not None else \
-            functools.partial(torch.fft.fft, work, dim=-1, out=work)
-        wave = waveform.numpy()
-        self._hot = (wave.shape, wave.strides, (-1, self.n_samples), work, work_np, transform)
+            transform = functools.partial(torch.fft.fft, work, dim=-1, out=work) \
+                if plan is None else plan.bind(flat, flat)
+            bufs = self._buffers[key] = (work, work.numpy(), out,
+                                         out.view(-1, self.n_symbols, self._k).numpy(),
+                                         transform)
+        return bufs
+
+    def _transform(self, wave: np.ndarray, work_np: np.ndarray,
+                   transform: Callable[[], object]) -> np.ndarray | None:
+        """The FFT windows of ``wave`` into ``work_np``, transformed in place (unscaled,
+        see _kernel_plan); None where a sample is not finite."""
         if fft_windows(wave.reshape(-1, self.n_samples), self._plan[0], work_np):
-            return None                                 # a sample that is not finite
-        transform()                                     # in place; unscaled (_kernel_plan)
+            return None
+        transform()
         return work_np
 
     @property

@@ -192,3 +192,7 @@ def test_runs_kernel_statuses() -> None:
     with pytest.raises(ValueError, match="one length"):
         data_runs(index, blocks[:-1])
     assert data_runs(index[:0], blocks[:0]).shape == (0, 4)
+    with pytest.raises(ValueError, match="index must be a 1-D integer array"):
+        data_runs(index.astype(np.float64) + 0.5, blocks)
+    with pytest.raises(ValueError, match="block must be a 1-D integer array"):
+        data_runs(index, blocks.reshape(1, -1))

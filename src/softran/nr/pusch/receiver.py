@@ -125,7 +125,8 @@ class PUSCHReceiver(torch.nn.Module):
     the pass does not apply), then hands the LLRs to the decoder in one call. After the
     first slot of a layout, the input checks are one comparison with what was checked in
     full (the waveform's shape, dtype and strides; the decoder's kept LLR tensor, rv,
-    modulation and layers), and the slot makes no allocation but its two new results.
+    modulation and layers), and the slot allocates only its two new results and, inside
+    the compiled detector, the 2x2 inverse of each covariance block (a few KB).
 
     >>> from softran.nr import PUSCHTransmitter
     >>> c = CarrierConfig(n_size_grid=25)
@@ -440,7 +441,8 @@ class PUSCHReceiver(torch.nn.Module):
                 and equalize_module.KERNELS and modulation_module.KERNELS):
             return None
         shape = rx.shape
-        if len(shape) != 3 or shape[1] != self.n_rx or shape[2] != self.slot_length:
+        if (len(shape) != 3 or shape[1] != self.n_rx or shape[2] != self.slot_length
+                or rx.dtype is not torch.complex64):   # (a workspace only for what it takes)
             return None
         key = (shape[0], threading.get_ident())
         ws = self._fused_ws.get(key)

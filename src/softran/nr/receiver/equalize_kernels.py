@@ -252,8 +252,12 @@ def data_runs(index: np.ndarray, block: np.ndarray) -> np.ndarray:
     >>> data_runs(np.array([3, 4, 5, 9, 10]), np.array([0, 0, 1, 1, 1])).tolist()
     [[3, 0, 2, 0], [5, 2, 1, 1], [9, 3, 2, 1]]
     """
-    index = np.asarray(index, dtype=np.int64).reshape(-1)
-    block = np.asarray(block, dtype=np.int64).reshape(-1)
+    index, block = np.asarray(index), np.asarray(block)
+    for name, a in (("index", index), ("block", block)):
+        if a.ndim != 1 or not (a.dtype.kind in "iu" or a.size == 0):
+            raise ValueError(f"{name} must be a 1-D integer array, got shape {a.shape} "
+                             f"dtype {a.dtype}")
+    index, block = index.astype(np.int64, copy=False), block.astype(np.int64, copy=False)
     if index.shape != block.shape:
         raise ValueError(f"index and block must have one length, got {index.shape[0]} and "
                          f"{block.shape[0]}")
