@@ -298,3 +298,16 @@ def test_pair_table_registers_equal_the_two_single_registers(poly_a, poly_b) -> 
             ref = crc_parity(torch.from_numpy(bits), poly).numpy()
             got = [(reg >> (31 - t)) & 1 for t in range(crc_length(poly))]
             assert got == ref.tolist()
+
+
+def test_pair_table_refuses_what_it_cannot_pair() -> None:
+    """crc_pair_table takes two [8, 256] integer tables of CRCs with L <= 24 (a low byte of
+    0); anything else would give wrong CRCs later, so it is refused, naming the table."""
+    from softran.nr.coding.crc import crc_byte_tables, crc_pair_table
+
+    ta, _ = crc_byte_tables("24A")
+    for bad in (ta[:4], ta.astype(np.float64), ta | 1, -ta, [[0] * 256] * 8):
+        with pytest.raises(ValueError, match="table_b must be an integer"):
+            crc_pair_table(ta, bad)
+    with pytest.raises(ValueError, match="table_a must be"):
+        crc_pair_table(ta | 1, ta)

@@ -261,3 +261,22 @@ def test_ldpc_decoder_options_are_read_only() -> None:
     for name in ("max_iterations", "algorithm", "scaling", "offset", "early_termination"):
         with pytest.raises(AttributeError):
             setattr(dec, name, getattr(dec, name))
+
+
+def test_fixed_decoder_checks_a_new_configuration() -> None:
+    """fixed_decoder checks a configuration once, when it makes its decoder, as ldpc_decode
+    checks its options: bad values are refused naming the parameter."""
+    from softran.nr.coding.ldpc.decode_kernels_fixed import fixed_decoder
+    from softran.nr.coding.ldpc.plan import decode_plan
+
+    plan = decode_plan(2, 16)
+    for args, err, match in (((0, False, 0.75, 0.5, True), ValueError, "max_iterations"),
+                             ((4, False, 0.0, 0.5, True), ValueError, "scaling = 0.0"),
+                             ((4, False, 1.5, 0.5, True), ValueError, "scaling"),
+                             ((4, False, 0.75, -1.0, True), ValueError, "offset"),
+                             ((4, 0, 0.75, 0.5, True), TypeError, "offset_ms"),
+                             ((4, False, 0.75, 0.5, 1), TypeError, "early")):
+        with pytest.raises(err, match=match):
+            fixed_decoder(plan, *args)
+    with pytest.raises(TypeError, match="plan must be a DecodePlan"):
+        fixed_decoder("plan", 4, False, 0.75, 0.5, True)  # type: ignore[arg-type]

@@ -201,6 +201,13 @@ def crc_pair_table(table_a: np.ndarray, table_b: np.ndarray) -> np.ndarray:
     >>> (int(p[3, 7]) >> 32, int(p[3, 7]) & 0xFFFFFFFF) == (int(ta[3, 7]), int(tb[3, 7]))
     True
     """
+    for name, t in (("table_a", table_a), ("table_b", table_b)):
+        if (not isinstance(t, np.ndarray) or t.shape != (8, 256) or t.dtype.kind not in "iu"
+                or int(t.min()) < 0 or int(t.max()) >= 1 << 32 or (t & 255).any()):
+            raise ValueError(f"{name} must be an integer [8, 256] slicing-by-8 table of a CRC "
+                             f"with L <= 24 (crc_byte_tables: 32-bit entries, low byte 0), got "
+                             f"{getattr(t, 'dtype', type(t).__name__)} "
+                             f"{getattr(t, 'shape', '')}")
     return (table_a.astype(np.uint64) << np.uint64(32)) | table_b.astype(np.uint64)
 
 

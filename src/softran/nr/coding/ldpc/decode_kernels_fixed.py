@@ -121,6 +121,7 @@ from softran.nr.coding.ldpc._simd import (
 )
 from softran.nr.coding.ldpc.decode_kernels import kernel_threads
 from softran.nr.coding.ldpc.plan import DecodePlan
+from softran.validation import check_bool, check_int, check_real
 
 __all__ = ["LLR_TARGET", "FixedDecoder", "decode_fixed", "decode_fixed_arrays",
            "decode_fixed_into", "decode_fixed_reference", "fixed_decoder", "fixed_scaling",
@@ -687,9 +688,18 @@ def fixed_decoder(plan: DecodePlan, max_iterations: int, offset_ms: bool, scalin
     ...     decode_plan(1, 8), 4, False, 0.75, 0.5, True)
     True
     """
+    if not isinstance(plan, DecodePlan):
+        raise TypeError(f"plan must be a DecodePlan, got {type(plan).__name__}")
     key = (plan.bgn, plan.zc, max_iterations, offset_ms, scaling, offset, early, parity)
     dec = _DECODERS.get(key)
     if dec is None or dec.plan is not plan:
+        # the options checked once per configuration (as ldpc_decode checks them), then kept
+        check_int("max_iterations", max_iterations, 1)
+        if check_real("scaling", scaling, 0.0, 1.0) == 0.0:
+            raise ValueError("scaling = 0.0 is not allowed; it must be > 0 (and <= 1)")
+        check_real("offset", offset, low=0.0)
+        for name, flag in (("offset_ms", offset_ms), ("early", early), ("parity", parity)):
+            check_bool(name, flag)
         if len(_DECODERS) >= 64:
             _DECODERS.clear()
         dec = _DECODERS[key] = FixedDecoder(plan, max_iterations, offset_ms, scaling, offset,
