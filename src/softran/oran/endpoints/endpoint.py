@@ -403,9 +403,6 @@ class Endpoint:
         # flow of each message)
         self._uplane_encoders: dict[tuple[Any, ...], tuple[UPlaneSlotEncoder, list[Flow],
                                                            list[Flow]]] = {}
-        # ODU.slot_block: per (first symbol, symbols), the U-plane encoder, its flows and the
-        # messages per flow
-        self._bfp_plans: dict[tuple[int, int], tuple[UPlaneSlotEncoder, list[Flow], int]] = {}
         # (rows, symbols, chunks) of the U-plane of all eAxC per symbol range (see _uplane)
         self._uplane_layouts: dict[range, tuple[tuple[int, ...], tuple[int, ...],
                                                 tuple[tuple[int, int], ...]]] = {}

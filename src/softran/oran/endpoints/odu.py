@@ -169,24 +169,10 @@ class ODU(Endpoint):
         if x is not None:
             f, sf, s, l0, n = self._timing_args(frame_id, subframe_id, slot_id, start_symbol,
                                                 num_symbols)
-            plan = self._bfp_plans.get((l0, n))
-            if plan is None:             # what the symbols l0 .. l0 + n - 1 need, once
-                rows, symbols, chunks = self._uplane_layout(range(l0, l0 + n))
-                shape = (*x.shape[:3], cfg.prb_bytes)
-                enc, flows, _ = self._uplane_encoder("DL", shape, rows, symbols, chunks)
-                if len(self._bfp_plans) >= 64:
-                    self._bfp_plans.clear()
-                plan = self._bfp_plans[(l0, n)] = (enc, flows, len(symbols) * len(chunks))
-            enc, flows, per_flow = plan
-            seq = self._seq
-            block = enc.encode_bfp_block(x, 0.0 if cfg.full_scale is None
-                                         else 2.0 ** 15 / cfg.full_scale, cfg.width,
-                                         cfg.bfp_mode == "round-saturate", f, sf, s,
-                                         [seq.get(q, 0) for q in flows])
-            if block is not None:
-                self._take_seq(flows, per_flow)
-                return SlotMessages(self._cplane("DL", f, sf, s, l0, n), block,
-                                    tuple(flows), per_flow)
+            rows, symbols, chunks = self._uplane_layout(range(l0, l0 + n))
+            m = self._uplane_bfp_block("DL", x, rows, f, sf, s, symbols, chunks)
+            if m is not None:
+                return m._replace(packets=self._cplane("DL", f, sf, s, l0, n))
         return self.compressed_slot_block(cfg.compress_grid_bytes(grid), frame_id,
                                           subframe_id, slot_id, start_symbol=start_symbol,
                                           num_symbols=num_symbols)
