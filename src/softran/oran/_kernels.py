@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from softran.oran._bfp_simd import pack_prb, quantise_prb, unpack_prb
+
 __all__ = ["ENABLED", "bfp_from_float", "bfp_from_float_to_bytes", "bfp_refill_uplane",
            "bfp_to_float", "pack_prbs", "unpack_prbs"]
 
@@ -40,90 +42,24 @@ _CHUNK = 256
 _SERIAL = 4096
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _magnitude_bits(f: float) -> int:
-    """``v`` if ``v >= 0`` else ``-v - 1`` (= ``v ^ (v >> 31)``) for the integer ``v = f``."""
-    iv = np.int32(f)
-    return iv ^ (iv >> np.int32(31))
-
-
 @njit(cache=True, nogil=True)
 def _bfp_chunk(x: np.ndarray, lo: int, hi: int, scale: float, width: int, round_sat: bool,
                mant: np.ndarray, expo: np.ndarray) -> int:
     """Rows ``lo:hi`` of :func:`_bfp_from_float`; returns that chunk's status.
 
-    Every loop is branch-free on the values so that LLVM vectorises it:
-
-    1. fixed point + checks; ``maxValue = max(maxV, |minV| - 1)`` (Annex A.1.2) has the bit
-       length of ``OR_k (v_k ^ (v_k >> 31))`` (each term is ``v`` or ``-v - 1``, >= 0);
-    2. ``exponent = max(bit_length - width + 1, 0)`` from the float32 exponent field (exact:
-       the OR is below 2^15; 0 gives a negative value, clamped), and ``2^-exponent`` built
-       from its bit pattern;
-    3. the mantissa ``v * 2^-e`` (exact in float32: at most 16 significant bits) floored
-       (``floor-shift`` = arithmetic right shift) or rounded half away from zero and
-       saturated at ``2^(width-1) - 1`` (``round-saturate``).
+    One :func:`~softran.oran._bfp_simd.quantise_prb` per PRB (the fixed point, the checks,
+    ``exponent = max(bit_length(max(maxV, |minV| - 1)) - width + 1, 0)`` of Annex A.1.2 and
+    the mantissas, floor-shift or round-saturate, as whole-PRB vector code); ``x``, ``mant``
+    C-contiguous.
     """
-    n = hi - lo
-    acc_row = np.empty(n, dtype=np.int32)
-    bad = np.int32(0)                                  # a value outside int16 (or NaN)
-    frac = np.int32(0)                                 # a non-integer (scale == 0 only)
-    use_scale = scale != 0.0
-    if use_scale:
-        fixed = np.empty((n, 24), dtype=np.float32)    # rint(x * scale), exact integers
-        for i in range(n):
-            p = lo + i
-            acc = np.int32(0)
-            for k in range(24):
-                f = np.rint(np.float64(x[p, k]) * scale)        # round half to even
-                ok = (f >= -32768.0) & (f <= 32767.0)
-                bad |= np.int32(not ok)
-                f = f if ok else 0.0
-                fixed[i, k] = np.float32(f)
-                acc |= _magnitude_bits(f)
-            acc_row[i] = acc
-    else:
-        fixed = x[lo:hi]
-        for i in range(n):
-            p = lo + i
-            acc = np.int32(0)
-            for k in range(24):
-                f = x[p, k]
-                ok = (f >= np.float32(-32768.0)) & (f <= np.float32(32767.0))
-                bad |= np.int32(not ok)
-                frac |= np.int32(f != np.rint(f))
-                acc |= _magnitude_bits(f if ok else np.float32(0.0))
-            acc_row[i] = acc
-    as_float = np.empty(n, dtype=np.float32)
-    for i in range(n):
-        as_float[i] = np.float32(acc_row[i])
-    bits = as_float.view(np.int32)
-    step_bits = acc_row                                # reused: bit pattern of 2^-e
-    for i in range(n):
-        e = (bits[i] >> 23) - 126 - width + 1
-        e = e if e > 0 else 0
-        expo[lo + i] = e
-        step_bits[i] = (127 - e) << 23
-    step = step_bits.view(np.float32)
-    top = np.float32((1 << (width - 1)) - 1)
-    if round_sat:
-        for i in range(n):
-            s = step[i]
-            for k in range(24):
-                g = fixed[i, k] * s
-                r = np.floor(np.abs(g) + np.float32(0.5))
-                r = -r if g < np.float32(0.0) else r
-                mant[lo + i, k] = np.int32(r if r < top else top)
-    else:
-        for i in range(n):
-            s = step[i]
-            for k in range(24):
-                g = fixed[i, k] * s
-                a = np.abs(g)
-                r = -np.ceil(a) if g < np.float32(0.0) else np.floor(a)
-                mant[lo + i, k] = np.int32(r)
-    if bad:
+    st = 0
+    for p in range(lo, hi):
+        r = quantise_prb(x, p * 24, scale, width, round_sat, mant, p * 24)
+        st |= r & 3
+        expo[p] = r >> 2
+    if st & 1:
         return 1
-    return 2 if frac else 0
+    return 2 if st else 0
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -162,6 +98,7 @@ def bfp_from_float(x: np.ndarray, scale: float, width: int, round_saturate: bool
     """``x`` float32 ``[N, 24]`` -> (mantissa int16 ``[N, 24]``, exponent int16 ``[N]``,
     status); see the module docstring. Up to :data:`_SERIAL` PRBs (a slot of a 20 MHz cell)
     or with one Numba thread, one thread runs it without the parallel launch."""
+    x = np.ascontiguousarray(x)
     n = x.shape[0]
     mant = np.empty((n, 24), dtype=np.int16)
     expo = np.empty(n, dtype=np.int16)
@@ -215,8 +152,9 @@ def _pack(codes: np.ndarray, param: np.ndarray, width: int, out: np.ndarray) -> 
 
 @njit(cache=True, nogil=True)
 def _pack_bfp(mant: np.ndarray, expo: np.ndarray, width: int, out: np.ndarray) -> None:
-    """:func:`_pack` of BFP PRBs: the exponent (1-D) as the udCompParam byte; the common
-    widths run their own copy of the loop (``width`` a constant there)."""
+    """:func:`_pack` of BFP PRBs: the exponent (1-D) as the udCompParam byte, then
+    :func:`~softran.oran._bfp_simd.pack_prb` (all C-contiguous); each width has its own
+    copy of the loop (the bit positions are constants of the vector code)."""
     if width == 9:
         _pack_bfp_rows(mant, expo, 9, out)
     elif width == 8:
@@ -227,21 +165,37 @@ def _pack_bfp(mant: np.ndarray, expo: np.ndarray, width: int, out: np.ndarray) -
         _pack_bfp_rows(mant, expo, 14, out)
     elif width == 16:
         _pack_bfp_rows(mant, expo, 16, out)
-    else:
-        _pack_bfp_rows(mant, expo, width, out)
+    elif width == 1:
+        _pack_bfp_rows(mant, expo, 1, out)
+    elif width == 2:
+        _pack_bfp_rows(mant, expo, 2, out)
+    elif width == 3:
+        _pack_bfp_rows(mant, expo, 3, out)
+    elif width == 4:
+        _pack_bfp_rows(mant, expo, 4, out)
+    elif width == 5:
+        _pack_bfp_rows(mant, expo, 5, out)
+    elif width == 6:
+        _pack_bfp_rows(mant, expo, 6, out)
+    elif width == 7:
+        _pack_bfp_rows(mant, expo, 7, out)
+    elif width == 10:
+        _pack_bfp_rows(mant, expo, 10, out)
+    elif width == 11:
+        _pack_bfp_rows(mant, expo, 11, out)
+    elif width == 13:
+        _pack_bfp_rows(mant, expo, 13, out)
+    elif width == 15:
+        _pack_bfp_rows(mant, expo, 15, out)
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _pack_bfp_rows(mant: np.ndarray, expo: np.ndarray, width: int,
                    out: np.ndarray) -> None:  # pragma: no cover - compiled
+    per = out.shape[1]
     for p in range(out.shape[0]):
-        cp = mant[p]
-        op = out[p]
-        op[0] = np.uint8(expo[p])
-        pos = 1
-        for g in range(3):
-            _put8(cp, 8 * g, width, op, pos)
-            pos += width
+        out[p, 0] = np.uint8(expo[p])
+        pack_prb(mant, p * 24, width, out, p * per + 1)
 
 
 def pack_prbs(codes: np.ndarray, param: np.ndarray, width: int) -> np.ndarray:
@@ -281,62 +235,58 @@ def unpack_prbs(octets: np.ndarray, k: int, width: int) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def _bfp_to_float(octets: np.ndarray, width: int, scale: float, use_scale: bool,
                   out: np.ndarray) -> None:
-    """8 mantissas = ``width`` whole bytes, read as two 4-mantissa words with shifts fixed
-    by ``width``; ``(m << e) * scale`` as ``m * (2^e scale)`` (the same float64 product:
-    scaling by 2^e is exact; without ``scale``, ``m * 2^e`` is the integer ``m << e``).
-    The common widths run their own copy of the loop (``width`` a constant there: the byte
-    loops unrolled, the shifts fixed; about 1.5x faster for BFP-9)."""
+    """:func:`~softran.oran._bfp_simd.unpack_prb` of each PRB: ``(m << e) * scale`` (the
+    same float64 product as ``m * (2^e scale)``: scaling by 2^e is exact; without
+    ``scale``, the integer ``m << e``) rounded to float32; ``octets`` ``[N, 1 + 3 width]``
+    and ``out`` ``[N, 24]`` C-contiguous. Each width has its own copy of the loop (the bit
+    positions are constants of the vector code)."""
+    s = scale if use_scale else 1.0
     if width == 9:
-        _bfp_to_float_rows(octets, 9, scale, use_scale, out)
+        _unpack_rows(octets, 9, s, out)
     elif width == 8:
-        _bfp_to_float_rows(octets, 8, scale, use_scale, out)
+        _unpack_rows(octets, 8, s, out)
     elif width == 12:
-        _bfp_to_float_rows(octets, 12, scale, use_scale, out)
+        _unpack_rows(octets, 12, s, out)
     elif width == 14:
-        _bfp_to_float_rows(octets, 14, scale, use_scale, out)
+        _unpack_rows(octets, 14, s, out)
     elif width == 16:
-        _bfp_to_float_rows(octets, 16, scale, use_scale, out)
-    else:
-        _bfp_to_float_rows(octets, width, scale, use_scale, out)
+        _unpack_rows(octets, 16, s, out)
+    elif width == 1:
+        _unpack_rows(octets, 1, s, out)
+    elif width == 2:
+        _unpack_rows(octets, 2, s, out)
+    elif width == 3:
+        _unpack_rows(octets, 3, s, out)
+    elif width == 4:
+        _unpack_rows(octets, 4, s, out)
+    elif width == 5:
+        _unpack_rows(octets, 5, s, out)
+    elif width == 6:
+        _unpack_rows(octets, 6, s, out)
+    elif width == 7:
+        _unpack_rows(octets, 7, s, out)
+    elif width == 10:
+        _unpack_rows(octets, 10, s, out)
+    elif width == 11:
+        _unpack_rows(octets, 11, s, out)
+    elif width == 13:
+        _unpack_rows(octets, 13, s, out)
+    elif width == 15:
+        _unpack_rows(octets, 15, s, out)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _bfp_to_float_rows(octets: np.ndarray, width: int, scale: float, use_scale: bool,
-                       out: np.ndarray) -> None:  # pragma: no cover - compiled
-    n = out.shape[0]
-    mask = np.uint64((1 << width) - 1)
-    sh = np.int64(64 - width)
-    eight = np.uint64(8)
-    nb = min(8, width)
-    for p in range(n):
-        src = octets[p]
-        op = out[p]
-        e = np.int64(src[0] & 0x0F)                    # high nibble reserved (ignored)
-        se = np.float64(1 << e) * scale if use_scale else np.float64(1 << e)
-        for g in range(3):
-            pos = 1 + g * width
-            t = np.uint64(0)                           # the first min(w, 8) bytes
-            for j in range(nb):
-                t = (t << eight) | np.uint64(src[pos + j])
-            r = np.uint64(0)                           # the other w - 8
-            for j in range(nb, width):
-                r = (r << eight) | np.uint64(src[pos + j])
-            if width < 8:
-                hi = t >> np.uint64(4 * width)
-                lo = t
-            elif width == 16:
-                hi = t
-                lo = r
-            else:
-                hi = t >> np.uint64(64 - 4 * width)
-                lo = (t << np.uint64(8 * width - 64)) | r
-            b = 8 * g
-            for i in range(4):
-                s = np.uint64((3 - i) * width)
-                m0 = (np.int64((hi >> s) & mask) << sh) >> sh    # sign-extended mantissas
-                m1 = (np.int64((lo >> s) & mask) << sh) >> sh
-                op[b + i] = np.float32(m0 * se)
-                op[b + 4 + i] = np.float32(m1 * se)
+def _unpack_rows(octets: np.ndarray, width: int, scale: float,
+                 out: np.ndarray) -> None:  # pragma: no cover - compiled
+    n, per = out.shape[0], octets.shape[1]
+    # PRBs with wide_bytes(width) bytes from their mantissas on: one wide vector load
+    fast = max(min(n, (n * per - 1 - (3 * width + 15) // 16 * 16) // per + 1), 0)
+    for p in range(fast):
+        e = np.int64(octets[p, 0] & 0x0F)              # high nibble reserved (ignored)
+        unpack_prb(octets, p * per + 1, width, e, scale, out, p * 24, True)
+    for p in range(fast, n):
+        e = np.int64(octets[p, 0] & 0x0F)
+        unpack_prb(octets, p * per + 1, width, e, scale, out, p * 24, False)
 
 
 def bfp_to_float(octets: np.ndarray, width: int, scale: float | None) -> np.ndarray:
@@ -368,6 +318,7 @@ def bfp_from_float_to_bytes(x: np.ndarray, scale: float, width: int, round_satur
     """:func:`bfp_from_float` then :func:`pack_prbs` with the exponent as udCompParam:
     (uint8 PRB wire bytes ``[N, 1 + 3 width]``, status), in one call up to
     :data:`_SERIAL` PRBs or with one Numba thread."""
+    x = np.ascontiguousarray(x)
     n = x.shape[0]
     out = np.empty((n, 1 + 3 * width), dtype=np.uint8)
     if n > _SERIAL and get_num_threads() > 1:
@@ -416,9 +367,39 @@ def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
     elif width == 16:
         _pack_uplane(mant, expo, 16, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
                      n_prb, out)
-    else:
-        _pack_uplane(mant, expo, width, rows, symbols, timing, seq0, step, offset, p0, n,
-                     n_s, n_prb, out)
+    elif width == 1:
+        _pack_uplane(mant, expo, 1, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 2:
+        _pack_uplane(mant, expo, 2, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 3:
+        _pack_uplane(mant, expo, 3, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 4:
+        _pack_uplane(mant, expo, 4, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 5:
+        _pack_uplane(mant, expo, 5, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 6:
+        _pack_uplane(mant, expo, 6, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 7:
+        _pack_uplane(mant, expo, 7, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 10:
+        _pack_uplane(mant, expo, 10, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 11:
+        _pack_uplane(mant, expo, 11, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 13:
+        _pack_uplane(mant, expo, 13, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
+    elif width == 15:
+        _pack_uplane(mant, expo, 15, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
+                     n_prb, out)
     return 0
 
 
@@ -443,8 +424,5 @@ def _pack_uplane(mant: np.ndarray, expo: np.ndarray, width: int, rows: np.ndarra
             first = (rows[j] * n_s + l) * n_prb + p0
             for q in range(n):
                 p = first + q
-                cp = mant[p]
-                op = o[head + q * bpp:]        # fixed offsets within a PRB: ~1.6x faster
-                op[0] = np.uint8(expo[p])
-                for g in range(3):
-                    _put8(cp, 8 * g, width, op, 1 + g * width)
+                o[head + q * bpp] = np.uint8(expo[p])
+                pack_prb(mant, p * 24, width, o, head + q * bpp + 1)
