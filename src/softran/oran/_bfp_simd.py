@@ -119,34 +119,33 @@ def quantise_prb(typingctx: Any, x: types.Type, xp: types.Type, scale: types.Typ
             or32 = _declare(builder, "llvm.vector.reduce.or.v24i32", _I32, [_vec(_I32)])
             xf = builder.load(_pointer(context, builder, signature.args[0], xa, xpv,
                                        _vec(_F32)), align=4)
+            fabs = _declare(builder, "llvm.fabs.v24f32", _vec(_F32), [_vec(_F32)])
             if scaled:
-                rint = _declare(builder, "llvm.rint.v24f64", _vec(_F64), [_vec(_F64)])
-                f = builder.call(rint, [builder.fmul(builder.fpext(xf, _vec(_F64)),
-                                                     _splat(builder, sc))])
-                lo = _splat(builder, ir.Constant(_F64, -32768.0))
-                hi = _splat(builder, ir.Constant(_F64, 32767.0))
-                c = builder.select(builder.fcmp_ordered(">", f, lo), f, lo)   # NaN -> lo
-                c = builder.select(builder.fcmp_ordered("<", c, hi), c, hi)
-                v = builder.fptosi(c, _vec(_I32))
-                or64 = _declare(builder, "llvm.vector.reduce.or.v24i64", _I64, [_vec(_I64)])
-                off = builder.call(or64, [builder.bitcast(builder.fsub(f, c), _vec(_I64))])
-                status = builder.zext(builder.icmp_unsigned("!=", off, ir.Constant(_I64, 0)),
-                                      _I64)                    # f - c: 0 unless clamped / NaN
+                # rint(x * scale) and the conversion in one lrint (round to nearest even, as
+                # rint; a value outside int32 gives an unspecified one, flagged below)
+                d = builder.fmul(builder.fpext(xf, _vec(_F64)), _splat(builder, sc))
+                lrint = _declare(builder, "llvm.lrint.v24i32.v24f64", _vec(_I32),
+                                 [_vec(_F64)])
+                v = builder.call(lrint, [d])
+                # |x| <= safe (32767 / |scale|, rounded well down to float32): in range
+                fabs64 = _declare(builder, "llvm.fabs.f64", _F64, [_F64])
+                safe = builder.fptrunc(builder.fdiv(ir.Constant(_F64, 32767.0 * (1 - 2.0 ** -20)),
+                                                    builder.call(fabs64, [sc])), _F32)
+                big = builder.fcmp_unordered(">", builder.call(fabs, [xf]), _splat(builder, safe))
+                frac = None
             else:
+                lrint = _declare(builder, "llvm.lrint.v24i32.v24f32", _vec(_I32),
+                                 [_vec(_F32)])
+                v = builder.call(lrint, [xf])
+                big = builder.fcmp_unordered(">", builder.call(fabs, [xf]),
+                                             _splat(builder, ir.Constant(_F32, 32767.0)))
                 rint = _declare(builder, "llvm.rint.v24f32", _vec(_F32), [_vec(_F32)])
-                lo = _splat(builder, ir.Constant(_F32, -32768.0))
-                hi = _splat(builder, ir.Constant(_F32, 32767.0))
-                c = builder.select(builder.fcmp_ordered(">", xf, lo), xf, lo)
-                c = builder.select(builder.fcmp_ordered("<", c, hi), c, hi)
-                v = builder.fptosi(c, _vec(_I32))
-                off = builder.call(or32, [builder.bitcast(builder.fsub(xf, c), _vec(_I32))])
                 frac = builder.call(or32, [builder.bitcast(
                     builder.fsub(xf, builder.call(rint, [xf])), _vec(_I32))])
-                status = builder.or_(
-                    builder.zext(builder.icmp_unsigned("!=", off, ir.Constant(_I32, 0)), _I64),
-                    builder.shl(builder.zext(builder.icmp_unsigned("!=", frac,
-                                                                   ir.Constant(_I32, 0)), _I64),
-                                ir.Constant(_I64, 1)))
+                frac = builder.shl(builder.zext(builder.icmp_unsigned(
+                    "!=", frac, ir.Constant(_I32, 0)), _I64), ir.Constant(_I64, 1))
+            maybe_bad = builder.icmp_unsigned("!=", builder.call(or32, [builder.sext(
+                big, _vec(_I32))]), ir.Constant(_I32, 0))
             sign = builder.ashr(v, _splat(builder, ir.Constant(_I32, 31)))
             acc = builder.call(or32, [builder.xor(v, sign)])
             ctlz = _declare(builder, "llvm.ctlz.i32", _I32, [_I32, _I1])
@@ -169,6 +168,26 @@ def quantise_prb(typingctx: Any, x: types.Type, xp: types.Type, scale: types.Typ
             builder.store(builder.trunc(m, _vec(_I16)),
                           _pointer(context, builder, signature.args[5], ma, mpv, _vec(_I16)),
                           align=2)
+            # the exact range check, where a value is above the safe bound (or NaN): the
+            # fixed point rint(d) in -32768..32767 <=> -32768.5 <= d < 32767.5 (ties to even)
+            before = builder.block
+            with builder.if_then(maybe_bad, likely=False):
+                if scaled:
+                    ok = builder.and_(
+                        builder.fcmp_ordered(">=", d, _splat(builder, ir.Constant(_F64, -32768.5))),
+                        builder.fcmp_ordered("<", d, _splat(builder, ir.Constant(_F64, 32767.5))))
+                else:
+                    ok = builder.and_(
+                        builder.fcmp_ordered(">=", xf, _splat(builder, ir.Constant(_F32, -32768.0))),
+                        builder.fcmp_ordered("<=", xf, _splat(builder, ir.Constant(_F32, 32767.0))))
+                out = builder.call(or32, [builder.sext(builder.not_(ok), _vec(_I32))])
+                exact = builder.zext(builder.icmp_unsigned("!=", out, ir.Constant(_I32, 0)), _I64)
+                checked = builder.block
+            status = builder.phi(_I64)
+            status.add_incoming(ir.Constant(_I64, 0), before)
+            status.add_incoming(exact, checked)
+            if frac is not None:
+                status = builder.or_(status, frac)
             return builder.or_(status, builder.shl(builder.zext(e, _I64), ir.Constant(_I64, 2)))
 
         results = []
@@ -213,21 +232,35 @@ def pack_prb(typingctx: Any, mant: types.Type, mp: types.Type, width: types.Type
     def codegen(context: Any, builder: ir.IRBuilder, signature: Any, args: Any) -> Any:
         ma, mpv, _, da, dpv = args
         nb, k = 3 * w, _terms(w)
-        m = builder.sext(builder.load(_pointer(context, builder, signature.args[0], ma,
-                                               mpv, _vec(_I16)), align=2), _vec(_I32))
-        u = builder.and_(m, _splat(builder, ir.Constant(_I32, (1 << w) - 1)))
-        zero = ir.Constant(_vec(_I32), None)
+        u = builder.and_(builder.load(_pointer(context, builder, signature.args[0], ma, mpv,
+                                               _vec(_I16)), align=2),
+                         _splat(builder, ir.Constant(_I16, (1 << w) - 1)))
+        zero = ir.Constant(_vec(_I16), None)
         acc = None
         for t in range(k):
-            pick = [min((8 * j) // w + t, _N) for j in range(nb)]   # _N: a zero lane
+            pick, left, right = [], [], []
+            for j in range(nb):
+                a_j = (8 * j) // w
+                n = (k - 1 - t) * w - ((k - 1) * w + (a_j + 1) * w - 8 * j - 8)
+                if a_j + t >= _N or n <= -16:               # nothing of this term in byte j
+                    pick.append(_N)
+                    left.append(0)
+                    right.append(0)
+                else:
+                    pick.append(a_j + t)
+                    left.append(max(n, 0))
+                    right.append(max(-n, 0))
+            if all(q == _N for q in pick):
+                continue
             y = builder.shuffle_vector(u, zero, _const_vec(_I32, pick))
-            if (k - 1 - t) * w:
-                y = builder.shl(y, _splat(builder, ir.Constant(_I32, (k - 1 - t) * w), nb))
+            if any(left):
+                y = builder.shl(y, _const_vec(_I16, left))
+            if any(right):
+                y = builder.lshr(y, _const_vec(_I16, right))
             acc = y if acc is None else builder.or_(acc, y)
-        shift = [(k - 1) * w + ((8 * j) // w + 1) * w - 8 * j - 8 for j in range(nb)]
-        out = builder.trunc(builder.lshr(acc, _const_vec(_I32, shift)), _vec(_I8, nb))
-        builder.store(out, _pointer(context, builder, signature.args[3], da, dpv,
-                                    _vec(_I8, nb)), align=1)
+        builder.store(builder.trunc(acc, _vec(_I8, nb)),
+                      _pointer(context, builder, signature.args[3], da, dpv, _vec(_I8, nb)),
+                      align=1)
         return context.get_dummy_value()
 
     return sig, codegen
