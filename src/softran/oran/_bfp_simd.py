@@ -95,8 +95,11 @@ def quantise_prb(typingctx: Any, x: types.Type, xp: types.Type, scale: types.Typ
     is). ``exponent = max(bit_length(OR_k (v_k ^ (v_k >> 31))) - width + 1, 0)``, the bit
     length of ``max(maxV, |minV| - 1)`` (Annex A.1.2); the mantissa is ``v >> exponent``
     (floor-shift) or ``round_half_away(v / 2^exponent)`` saturated at ``2^(width-1) - 1``
-    (round-saturate). A value that does not fit is clamped into -32768..32767 for the rest
-    of the computation (its PRB's result is then not used: the status says so).
+    (round-saturate). ``rint`` and the conversion are one ``lrint`` (ties to even, as
+    ``rint``); the range is checked on ``|x|`` against a bound safely inside it (``32767 /
+    |scale|`` rounded well down) and, only where a value is above it or NaN, exactly
+    (``rint(d)`` in -32768..32767 exactly when ``-32768.5 <= d < 32767.5``). A PRB with a
+    value that does not fit gets unspecified mantissas and exponent (the status says so).
     """
     if not (_array(x, types.float32) and _array(mant, types.int16)
             and isinstance(xp, types.Integer) and isinstance(mp, types.Integer)

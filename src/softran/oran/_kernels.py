@@ -2,7 +2,9 @@
 
 The torch code in ``compression.py`` stays the reference; these kernels compute the same
 integers (tests compare both paths on random input of every width) and are used for CPU
-tensors when :data:`ENABLED` is true:
+tensors when :data:`ENABLED` is true. The work on one PRB is whole-vector LLVM code
+(:mod:`softran.oran._bfp_simd`: quantise, pack, unpack); the loops here run it PRB by PRB,
+each width in its own copy of the loop:
 
 * :func:`bfp_from_float` -- float I/Q ``[N, 24]`` (one row per PRB) to BFP mantissas and
   exponents (O-RAN.WG4.CUS.0 Annex A.1.2), fused with the 16-bit fixed-point conversion
