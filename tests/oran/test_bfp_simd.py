@@ -58,6 +58,17 @@ def _status(iq: torch.Tensor, full_scale: float | None, width: int = 9) -> int:
     return _kernels.bfp_from_float(x, _scale(full_scale), width, False)[2]
 
 
+def _raises_on_both_paths(call, match: str) -> None:
+    """``call()`` raises the ValueError ``match`` with the kernels and without them."""
+    for enabled in (True, False):
+        _kernels.ENABLED = enabled
+        try:
+            with pytest.raises(ValueError, match=match):
+                call()
+        finally:
+            _kernels.ENABLED = True
+
+
 def _reference_bytes(iq: torch.Tensor, width: int, mode: str,
                      full_scale: float | None) -> np.ndarray:
     _kernels.ENABLED = False
@@ -142,13 +153,8 @@ def test_fixed_point_boundaries_with_full_scale(mode: str) -> None:
         x[0, 0, 1] = u * step
         iq = torch.view_as_complex(x)
         assert _status(iq, full_scale) == 1
-        for enabled in (True, False):
-            _kernels.ENABLED = enabled
-            try:
-                with pytest.raises(ValueError, match="outside -32768..32767"):
-                    compress_prb_bytes(iq, "bfp", 9, mode=mode, full_scale=full_scale)
-            finally:
-                _kernels.ENABLED = True
+        _raises_on_both_paths(lambda iq=iq: compress_prb_bytes(
+            iq, "bfp", 9, mode=mode, full_scale=full_scale), "outside -32768..32767")
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), 40000.0,
@@ -162,15 +168,10 @@ def test_nan_infinity_and_out_of_range_raise_as_the_reference(bad: float,
     x[29, 11, 1] = bad if full_scale is None or not np.isfinite(bad) else bad / 16384
     iq = torch.view_as_complex(x)
     assert _status(iq, full_scale) == 1
-    for enabled in (True, False):
-        _kernels.ENABLED = enabled
-        try:
-            with pytest.raises(ValueError, match="outside -32768..32767"):
-                compress_prb_bytes(iq, "bfp", 9, full_scale=full_scale)
-            with pytest.raises(ValueError, match="outside -32768..32767"):
-                compress(iq, "bfp", 9, full_scale=full_scale)
-        finally:
-            _kernels.ENABLED = True
+    _raises_on_both_paths(lambda: compress_prb_bytes(iq, "bfp", 9, full_scale=full_scale),
+                          "outside -32768..32767")
+    _raises_on_both_paths(lambda: compress(iq, "bfp", 9, full_scale=full_scale),
+                          "outside -32768..32767")
 
 
 def test_non_integer_without_full_scale_raises_as_the_reference() -> None:
@@ -178,13 +179,7 @@ def test_non_integer_without_full_scale_raises_as_the_reference() -> None:
     x[4, 0, 0] = 0.5
     iq = torch.view_as_complex(x)
     assert _status(iq, None) == 2
-    for enabled in (True, False):
-        _kernels.ENABLED = enabled
-        try:
-            with pytest.raises(ValueError, match="integer-valued"):
-                compress_prb_bytes(iq, "bfp", 12)
-        finally:
-            _kernels.ENABLED = True
+    _raises_on_both_paths(lambda: compress_prb_bytes(iq, "bfp", 12), "integer-valued")
 
 
 @pytest.mark.parametrize("width", [1, 5, 8, 9, 12, 14, 16])
