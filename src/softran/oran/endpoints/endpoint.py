@@ -136,8 +136,7 @@ class SlotBuffer:
         all-zero PRB where none was received."""
         if self._stale:
             self._stale = False
-            if not self.received.all():
-                np.copyto(self._raw, self._zero, where=~self.received[..., None])
+            _unstale(self._raw, self._zero, self.received)
         return self._raw
 
     def store_target(self) -> np.ndarray:
@@ -161,11 +160,23 @@ class SlotBuffer:
             if self._zero.shape != self._raw.shape:
                 self._raw = self._zero.copy()
         self._stale = True
-        self.received.fill(False)
-        self.expected.fill(False)
-        self.cplane_seen.fill(False)
+        _reset_flags(self.received, self.expected, self.cplane_seen)
         if self.mod_comp is not None:
             self.mod_comp.fill(-1)
+
+    def announce(self, k0: int, k1: int, l0: int, n_symbols: int, p0: int, n_prb: int) -> None:
+        """C-plane for eAxC rows ``k0 .. k1 - 1`` (``cplane_seen``) asking for PRBs ``p0 ..
+        p0 + n_prb - 1`` of symbols ``l0 .. l0 + n_symbols - 1`` (``expected``), in one
+        compiled pass (O-RAN.WG4.CUS.0 clause 7.5.3: a section of contiguous PRBs); ranges
+        are clipped to the buffer as slices are.
+
+        >>> from softran.oran.endpoints import FronthaulConfig
+        >>> buf = SlotBuffer(FronthaulConfig(n_prb=24, eaxc_ids=(0, 1)))
+        >>> buf.announce(1, 2, 3, 2, 20, 10)
+        >>> int(buf.expected.sum()), buf.cplane_seen.tolist(), bool(buf.expected[1, 4, 23])
+        (8, [False, True], True)
+        """
+        _announce(self.expected, self.cplane_seen, k0, k1, l0, n_symbols, p0, n_prb)
 
     def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
         """The slot's grid ``[n_eaxc, n_symbols, 12 n_prb]`` complex64, decompressed in one call."""
@@ -312,15 +323,59 @@ def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def _expected_received(expected: np.ndarray, received: np.ndarray
                        ) -> tuple[int, int]:  # pragma: no cover - compiled
-    """(PRBs expected, PRBs expected and received) of a slot's flattened flags, one pass."""
+    """(PRBs expected, PRBs expected and received) of a slot's flags (C-contiguous), one
+    pass."""
+    e = expected.reshape(-1)
+    g = received.reshape(-1)
     n_e = 0
     n_r = 0
-    for i in range(expected.size):
-        if expected[i]:
+    for i in range(e.size):
+        if e[i]:
             n_e += 1
-            if received[i]:
+            if g[i]:
                 n_r += 1
     return n_e, n_r
+
+
+@njit(cache=True, nogil=True)
+def _reset_flags(received: np.ndarray, expected: np.ndarray,
+                 cplane_seen: np.ndarray) -> None:  # pragma: no cover - compiled
+    """All of a slot buffer's flags (C-contiguous) False, one call."""
+    g = received.reshape(-1)
+    e = expected.reshape(-1)
+    for i in range(g.size):
+        g[i] = False
+        e[i] = False
+    for k in range(cplane_seen.size):
+        cplane_seen[k] = False
+
+
+@njit(cache=True, nogil=True)
+def _announce(expected: np.ndarray, cplane_seen: np.ndarray, k0: int, k1: int, l0: int,
+              n_sym: int, p0: int, n_prb: int) -> None:  # pragma: no cover - compiled
+    """``cplane_seen[k0:k1] = True``, ``expected[k0:k1, l0:l0 + n_sym, p0:p0 + n_prb] =
+    True`` (non-negative bounds, clipped as slices are)."""
+    k1 = min(k1, expected.shape[0])
+    l1 = min(l0 + n_sym, expected.shape[1])
+    p1 = min(p0 + n_prb, expected.shape[2])
+    for k in range(k0, k1):
+        cplane_seen[k] = True
+        for l in range(l0, l1):
+            for p in range(p0, p1):
+                expected[k, l, p] = True
+
+
+@njit(cache=True, nogil=True)
+def _unstale(raw: np.ndarray, zero: np.ndarray,
+             received: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The all-zero PRB (``zero``'s) into every PRB of ``raw`` not ``received``, one pass."""
+    n_e, n_s, n_p, b = raw.shape
+    for k in range(n_e):
+        for l in range(n_s):
+            for p in range(n_p):
+                if not received[k, l, p]:
+                    for j in range(b):
+                        raw[k, l, p, j] = zero[k, l, p, j]
 
 
 def _grow_buffers(transport: object) -> None:
@@ -389,6 +444,10 @@ class Endpoint:
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
         self._parser: UPlaneBlockParser | None = None
+        # the last grid _bfp_input took: (grid, its version, data_ptr, shape, float32 view,
+        # config)
+        self._bfp_last: tuple[torch.Tensor, int, int, torch.Size, np.ndarray,
+                              FronthaulConfig] | None = None
         # C-plane messages per (direction, startSymbolId, numSymbol), one per eAxC: (flow,
         # the bytes before the Sequence ID, between it and the timing header, after it)
         self._cplane_parts: dict[tuple[str, int, int],
@@ -617,7 +676,17 @@ class Endpoint:
         """The float32 I/Q view ``[n_eaxc, n_symbols, n_prb, 24]`` of a grid that the fused
         BFP pass (:meth:`~softran.oran.uplane.UPlaneSlotEncoder.encode_bfp_block`) can take
         as it is -- BFP, a C-contiguous complex64 CPU tensor ``[n_eaxc, n_symbols, 12 n_prb]``
-        -- else ``None`` (the reference path, ``config.compress_grid_bytes``, checks it)."""
+        -- else ``None`` (the reference path, ``config.compress_grid_bytes``, checks it).
+        The view of the last grid is kept: the same tensor again, neither written in place
+        (its version counter) nor given other memory, shape, dtype, layout or conjugate /
+        negative bit since, gives the same view without a new ``numpy()``."""
+        last = self._bfp_last
+        if last is not None and last[0] is grid and last[5] is self.config and \
+                grid._version == last[1] and \
+                grid.data_ptr() == last[2] and grid.shape == last[3] and \
+                grid.dtype is torch.complex64 and grid.is_contiguous() and \
+                not grid.is_conj() and not grid.is_neg():
+            return last[4]
         cfg = self.config
         want = (len(cfg.eaxc_ids), cfg.n_symbols, 12 * cfg.n_prb)
         if not (cfg.method == "bfp" and type(grid) is torch.Tensor
@@ -629,7 +698,9 @@ class Endpoint:
             return None
         if not a.flags.c_contiguous:
             return None
-        return a.view(np.float32).reshape(*want[:2], cfg.n_prb, 24)
+        x = a.view(np.float32).reshape(*want[:2], cfg.n_prb, 24)
+        self._bfp_last = (grid, grid._version, grid.data_ptr(), grid.shape, x, cfg)
+        return x
 
     def _uplane_bfp_block(self, direction: str, x: np.ndarray, rows: tuple[int, ...],
                           frame_id: int, subframe_id: int, slot_id: int,
@@ -1050,13 +1121,14 @@ class Endpoint:
         k = plan.k
         key = (plan.direction, frame_id, subframe_id, slot_id)
         buf = self._slot(key) if plan.receives_uplane else None
-        if buf is not None:
+        if buf is not None and not plan.sections:
             buf.cplane_seen[k] = True
         for num_symbol, start, rb, prbs, se4 in plan.sections:
             if buf is not None:
-                if rb == 0:                      # a contiguous run: a slice
-                    buf.expected[k, l0:l0 + num_symbol, start:start + prbs.size] = True
+                if rb == 0:                      # a contiguous run (cplane_seen set with it)
+                    buf.announce(k, k + 1, l0, num_symbol, start, prbs.size)
                 else:
+                    buf.cplane_seen[k] = True
                     buf.expected[k, l0:l0 + num_symbol][:, prbs] = True
                 if se4 is not None:
                     assert buf.mod_comp is not None
@@ -1089,8 +1161,7 @@ class Endpoint:
 
     def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
         c = self.counters
-        expected, received = _expected_received(buf.expected.reshape(-1),
-                                                buf.received.reshape(-1))
+        expected, received = _expected_received(buf.expected, buf.received)
         if not expected:
             return
         c.prbs_expected += expected
