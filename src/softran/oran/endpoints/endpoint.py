@@ -677,9 +677,10 @@ class Endpoint:
         BFP pass (:meth:`~softran.oran.uplane.UPlaneSlotEncoder.encode_bfp_block`) can take
         as it is -- BFP, a C-contiguous complex64 CPU tensor ``[n_eaxc, n_symbols, 12 n_prb]``
         -- else ``None`` (the reference path, ``config.compress_grid_bytes``, checks it).
-        The view of the last grid is kept: the same tensor again, neither written in place
-        (its version counter) nor given other memory, shape, dtype, layout or conjugate /
-        negative bit since, gives the same view without a new ``numpy()``."""
+        The view of the last grid is kept: the same tensor again, not given other memory,
+        shape, dtype, layout or conjugate / negative bit since (nor changed by an in-place
+        ``set_`` / ``resize_``: its version counter), gives the same view (which sees what
+        was written into the grid) without a new ``numpy()``."""
         last = self._bfp_last
         if last is not None and last[0] is grid and last[5] is self.config and \
                 grid._version == last[1] and \
