@@ -188,3 +188,32 @@ def test_grid_shaped_decompression_is_the_reshape(method: str, width: int) -> No
     assert got.shape == (2, 14, 288) and torch.equal(got, want.reshape(2, 14, 288))
     with pytest.raises(TypeError, match="n_prb"):
         decompress_prb_bytes(octets[0, 0, 0], method, width, grid=True)
+
+
+@pytest.mark.parametrize("chunks", [[(0, 24)], [(0, 10), (10, 14)]])
+def test_row_major_encoder_is_one_encoder_per_row(chunks: list[tuple[int, int]]) -> None:
+    """UPlaneSlotEncoder(row_major=True) of eAxC rows (1, 0): the messages of an encoder of
+    row 1 then of row 0, byte for byte -- encode, encode_block and the fused BFP pass."""
+    from softran.oran import UdCompHdr, UPlaneFormat, UPlaneSlotEncoder
+
+    fmt = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=24)
+    g = _grid(7)
+    raw = compress_prb_bytes(g.reshape(2, 14, 24, 12), "bfp", 9, full_scale=FULL_SCALE_12DB)
+    x = g.numpy().view(np.float32).reshape(2, 14, 24, 24)
+    symbols = [2, 3, 9]
+
+    def enc(rows: list[int], row_major: bool = False) -> UPlaneSlotEncoder:
+        return UPlaneSlotEncoder(raw.shape, [[0x10, 0x11][r] for r in rows], rows, symbols,
+                                 chunks, section_id=1, direction=0, fmt=fmt,
+                                 row_major=row_major)
+
+    both = enc([1, 0], row_major=True)
+    one, zero = enc([1]), enc([0])
+    want = one.encode(raw, 5, 1, 0, [250]) + zero.encode(raw, 5, 1, 0, [3])
+    assert both.encode(raw, 5, 1, 0, [250, 3]) == want
+    if len(chunks) == 1:
+        rows = both.encode_block(raw, 5, 1, 0, [250, 3])
+        assert [r.tobytes() for r in rows] == want
+        fused = both.encode_bfp_block(x, 2.0 ** 15 / FULL_SCALE_12DB, 9, False, 5, 1, 0,
+                                      [250, 3])
+        assert fused is not None and [r.tobytes() for r in fused] == want

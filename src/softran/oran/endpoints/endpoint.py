@@ -408,6 +408,9 @@ class Endpoint:
     """
 
     role = "endpoint"
+    #: U-plane of several eAxC rows encoded at once goes row by row (all symbols of one eAxC,
+    #: then the next: the order of one encode per row), not symbol by symbol
+    _rows_first = False
 
     def __init__(self, config: FronthaulConfig, transport: Any, *, clock: Clock | None = None,
                  paced: bool = False, max_slots: int = 32) -> None:
@@ -646,7 +649,11 @@ class Endpoint:
         if due_of is None:
             return list(zip(itertools.repeat(0), pdus, per_msg))
         dues = [due_of(l) for l in symbols]
-        per_symbol = len(flows) * len(chunks)
+        n_c = len(chunks)
+        if enc.row_major:                        # row, then symbol, then chunk
+            return [(dues[(i // n_c) % len(symbols)], pdu, per_msg[i])
+                    for i, pdu in enumerate(pdus)]
+        per_symbol = len(flows) * n_c
         return [(dues[i // per_symbol], pdu, per_msg[i]) for i, pdu in enumerate(pdus)]
 
     def _take_seq(self, flows: list[Flow], per_flow: int) -> list[int]:
@@ -743,10 +750,13 @@ class Endpoint:
                                     section_id=SECTION_IDS[direction],
                                     direction=int(direction == "DL"),
                                     ud_comp_hdr=cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
-                                    else None, fmt=self._fmt)
+                                    else None, fmt=self._fmt, row_major=self._rows_first)
             flows = [Flow("U", direction, e) for e in ids]
-            per_msg = [flows[(i // len(chunks)) % len(flows)]
-                       for i in range(len(symbols) * len(flows) * len(chunks))]
+            per_row = len(symbols) * len(chunks)
+            per_msg = ([flows[i // per_row] for i in range(per_row * len(flows))]
+                       if self._rows_first else
+                       [flows[(i // len(chunks)) % len(flows)]
+                        for i in range(len(symbols) * len(flows) * len(chunks))])
             entry = self._uplane_encoders[key] = (enc, flows, per_msg)
         return entry
 
