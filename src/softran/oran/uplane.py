@@ -480,13 +480,21 @@ class UPlaneSlotEncoder:
             timing = timing_header_bytes(self.direction, frame_id, subframe_id, slot_id)
         else:
             timing = TimingHeader(self.direction, frame_id, subframe_id, slot_id).to_bytes()
+        seq0 = self._seq0
+        if type(seq_start) is list and len(seq_start) == seq0.shape[0]:
+            # the endpoints' case, a list of plain ints, checked and copied in one loop
+            for j, q in enumerate(seq_start):
+                if type(q) is not int or not 0 <= q <= 255:
+                    break
+                seq0[j] = q
+            else:
+                return timing, seq0
         seq_start = list(seq_start)
         if len(seq_start) != self.rows.size or not all(
                 isinstance(q, (int, np.integer)) and not isinstance(q, bool) and 0 <= q <= 255
                 for q in seq_start):
             raise ValueError(f"seq_start must be {self.rows.size} Sequence IDs 0..255, got "
                              f"{seq_start}")
-        seq0 = self._seq0
         seq0[:] = seq_start
         return timing, seq0
 
