@@ -773,7 +773,7 @@ class Endpoint:
             try:
                 if self.block_decoding and isinstance(pdu, (bytes, bytearray)) \
                         and len(pdu) >= 16 and pdu[1] == 0:
-                    block = np.frombuffer(pdu, dtype=np.uint8).reshape(1, -1)
+                    block = np.ndarray((1, len(pdu)), dtype=np.uint8, buffer=pdu)
                     fields, _, runs = self._parse_uplane(block)
                     if fields[0, 0]:
                         self._uplane_run(block, fields, arrival, runs)
@@ -805,8 +805,8 @@ class Endpoint:
                         for r in range(count):
                             self._handle_one(bytes(data[r * size:(r + 1) * size]), arrival)
                         continue
-                    block = np.frombuffer(data, dtype=np.uint8, count=count * size).reshape(
-                        count, size)
+                    # a view of the first count * size bytes (one call, no copy)
+                    block = np.ndarray((count, size), dtype=np.uint8, buffer=data)
                     fields, cuts, runs = self._parse_uplane(block)
                     if len(cuts) == 2 and fields[0, 0]:         # one run: the whole block
                         self._uplane_run(block, fields, arrival, runs)
