@@ -151,6 +151,8 @@ def test_slot_buffer_flags_are_the_numpy_slices(
     buf.clear(CFG)
     assert not (buf.received.any() or buf.expected.any() or buf.cplane_seen.any())
     assert (buf.raw == zero).all()
+    with pytest.raises(ValueError, match="l0 = -1"):
+        buf.announce(0, 1, -1, 2, 0, 3)
 
 
 def test_kept_grid_view_follows_the_grid() -> None:

@@ -176,6 +176,10 @@ class SlotBuffer:
         >>> int(buf.expected.sum()), buf.cplane_seen.tolist(), bool(buf.expected[1, 4, 23])
         (8, [False, True], True)
         """
+        if min(k0, k1, l0, n_symbols, p0, n_prb) < 0:
+            raise ValueError(f"announce takes non-negative rows, symbols and PRBs, got k0 = "
+                             f"{k0}, k1 = {k1}, l0 = {l0}, n_symbols = {n_symbols}, p0 = {p0}, "
+                             f"n_prb = {n_prb}")
         _announce(self.expected, self.cplane_seen, k0, k1, l0, n_symbols, p0, n_prb)
 
     def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
