@@ -30,6 +30,34 @@ def test_observe_many_equals_observe_in_turn(batches: list[list[int]],
             (b.packets, b.bytes, b.duplicates, b.out_of_order, b.lost, b.lowest)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 255), max_size=30), st.integers(0, 255), st.integers(0, 140))
+def test_observe_run_is_observe_in_turn_where_it_continues(before: list[int], first: int,
+                                                           m: int) -> None:
+    """continues(first, m) is True exactly where m observe calls of first, first + 1, ...
+    would count no duplicate and no out-of-order arrival on a flow seen before (each above
+    the highest, at most 127 ahead); there observe_run leaves the counters (the seen ring
+    included) as those calls do, and elsewhere it refuses."""
+    a, b = RxCounters(), RxCounters()
+    for q in before:
+        a.observe(q, 7)
+        b.observe(q, 7)
+    seqs = [(first + j) % 256 for j in range(m)]
+    fits = a.continues(first, m)
+    high = b.lowest is not None and b.lost + b.unique + b.lowest - 1   # the highest, unwrapped
+    step = (first - high + 128) % 256 - 128 if before else 0
+    assert fits == (bool(before) and m > 0 and 0 < step and step + m - 1 <= 127)
+    if fits:
+        a.observe_run(first, m, 9)
+        dup, ooo = b.duplicates, b.out_of_order
+        assert [b.observe(q, 9) for q in seqs] == [False] * m
+        assert (b.duplicates, b.out_of_order) == (dup, ooo)
+        assert a == b
+    else:
+        with pytest.raises(ValueError, match="continue"):
+            a.observe_run(first, m, 9)
+
+
 def test_a_long_in_order_stream_prunes_and_still_finds_duplicates() -> None:
     a, b = RxCounters(), RxCounters()
     stream = [k % 256 for k in range(5000)]

@@ -78,6 +78,34 @@ def test_parser_is_parse_uplane_block_cut_into_runs(
         parser(block[0])
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 11), max_size=12),
+       st.lists(st.tuples(st.integers(0, 11), st.integers(0, 15), st.integers(0, 255)),
+                max_size=4))
+def test_parse_summarises_each_eaxc_of_the_plain_messages(
+        order: list[int], changes: list[tuple[int, int, int]]) -> None:
+    """UPlaneBlockParser.parse: per eAxC index, the number of plain messages, the first one's
+    Sequence ID and whether their Sequence IDs step by one (mod 256), worked out here from the
+    fields, for messages in any order (repeats, gaps) with some header bytes changed."""
+    pdus = _messages([(0, 20)]) * 2                           # 6 messages, twice
+    block = np.frombuffer(b"".join(pdus), dtype=np.uint8).reshape(12, -1).copy()
+    block[6:, 6] += 3                                         # the second half: 3 later
+    block = block[order].copy() if order else block
+    for r, pos, value in changes:
+        if r < block.shape[0]:
+            block[r, pos] = value
+    parser = UPlaneBlockParser(prb_bytes=28, n_prb_carrier=20, slots_per_subframe=2,
+                               n_symbols=14, direction=1, lookup=LOOKUP)
+    fields, cuts, flows = parser.parse(block)
+    assert (fields == _parse(block)).all() and (fields, cuts)[1] == parser(block)[1]
+    want = []
+    for k in range(2):
+        seq = [int(f[2]) for f in fields if f[0] == 1 and f[1] == k]
+        want.append([len(seq), seq[0] if seq else 0,
+                     int(all((b - a) % 256 == 1 for a, b in zip(seq, seq[1:])))])
+    assert flows == want
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 16 + 10 * 28 - 1), st.integers(0, 255))
 def test_a_changed_byte_is_plain_only_if_the_full_decoder_accepts_it(pos: int,

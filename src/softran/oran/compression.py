@@ -678,9 +678,11 @@ def compress_prb_bytes(iq: torch.Tensor, method: str, width: int, *,
 
 
 def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,
-                         full_scale: float | None = None) -> torch.Tensor:
+                         full_scale: float | None = None, grid: bool = False) -> torch.Tensor:
     """IQ of PRB fields as on the wire: ``decompress(CompressedPRBs.from_bytes(...))`` of
-    uint8 ``octets`` ``[..., bytes_per_prb]`` (one PRB per row), complex64 ``[..., 12]``.
+    uint8 ``octets`` ``[..., bytes_per_prb]`` (one PRB per row), complex64 ``[..., 12]``;
+    with ``grid`` (``octets`` ``[..., n_prb, bytes_per_prb]``) the PRBs of each row side by
+    side, complex64 ``[..., 12 n_prb]`` (a resource grid's subcarriers, no reshape after).
 
     O-RAN.WG4.CUS.0 clause 8.3.3 (PRB fields) and Annex A (decompression). For BFP on the
     CPU one Numba pass unpacks, expands (Annex A.1.3) and scales; the result is the same.
@@ -691,16 +693,26 @@ def decompress_prb_bytes(octets: np.ndarray, method: str, width: int, *,
     >>> octets = np.frombuffer(c.to_bytes(), dtype=np.uint8).reshape(1, 28)
     >>> decompress_prb_bytes(octets, "bfp", 9)[0, :2]
     tensor([1024.-3072.j, 1024.-3072.j])
+    >>> decompress_prb_bytes(np.stack([octets] * 2, 1), "bfp", 9, grid=True).shape
+    torch.Size([1, 24])
     """
     if (method == "bfp" and _kernels.ENABLED and type(octets) is np.ndarray
-            and octets.dtype == np.uint8 and octets.ndim >= 2 and type(width) is int
+            and octets.dtype == np.uint8 and octets.ndim >= 2 + bool(grid) and type(width) is int
             and 1 <= width <= 16 and octets.shape[-1] == _param_bytes("bfp") + 3 * width
             and octets.size
             and (full_scale is None or (type(full_scale) is float and 0 < full_scale < math.inf))):
         # the slot path: the checks below, done cheaply for the common case
         scale = None if full_scale is None else full_scale / 2.0 ** (NATIVE_BITS - 1)
         x = _kernels.bfp_to_float(octets.reshape(-1, octets.shape[-1]), width, scale)
-        return torch.from_numpy(x.view(np.complex64).reshape(octets.shape[:-1] + (_N_RE,)))
+        shape = (octets.shape[:-2] + (_N_RE * octets.shape[-2],) if grid
+                 else octets.shape[:-1] + (_N_RE,))
+        return torch.from_numpy(x.view(np.complex64).reshape(shape))
+    if grid:
+        if not isinstance(octets, np.ndarray) or octets.ndim < 2:
+            raise TypeError("octets must be a uint8 numpy array [..., n_prb, bytes_per_prb] "
+                            "with grid = True")
+        return decompress_prb_bytes(octets, method, width, full_scale=full_scale).reshape(
+            *octets.shape[:-2], _N_RE * octets.shape[-2])
     method = _check_method(method)
     width = _check_width(method, width)
     full_scale = _check_full_scale(full_scale)

@@ -136,26 +136,53 @@ class RxCounters:
             first = sequence_ids[0]
             if type(first) is not int or not 0 <= first <= 255:
                 first = check_int("sequence_id", first, 0, 255)
-            step = (first - self._high + 128) % 256 - 128
             try:                                 # consecutive (mod 256) from first on
-                run = 0 < step and step + m - 1 <= 127 and \
+                run = self.continues(first, m) and \
                     bytes(sequence_ids) == _RUNS[first:first + m]
             except (TypeError, ValueError):      # not all 0..255: observe names it
                 run = False
             if run:
-                # all new and above the highest: what m calls of observe would count
-                u = self._high + step
-                self.packets += m
-                self.bytes += m * n_bytes
-                i = u & _RING_MASK                 # m <= 127: at most one wrap of the ring
-                if i + m <= _RING:
-                    self._seen[i:i + m] = range(u, u + m)
-                else:
-                    self._seen[i:] = range(u, u + _RING - i)
-                    self._seen[:i + m - _RING] = range(u + _RING - i, u + m)
-                self._high = u + m - 1
+                self.observe_run(first, m, n_bytes)
                 return [False] * m
         return [self.observe(s, n_bytes) for s in sequence_ids]
+
+    def continues(self, first: int, m: int) -> bool:
+        """Whether ``m`` messages with the Sequence IDs ``first, first + 1, ...`` (mod 256)
+        continue the flow in order: a flow seen before, every one of them new and above the
+        highest (up to 127 ahead, a gap before ``first`` counting as lost) -- what
+        :meth:`observe_run` counts at once.
+
+        >>> rx = RxCounters(); rx.continues(0, 3), rx.observe(250, 10)
+        (False, False)
+        >>> rx.continues(251, 3), rx.continues(250, 2), rx.continues(252, 126)
+        (True, False, True)
+        """
+        step = (first - self._high + 128) % 256 - 128
+        return self._low is not None and 0 < m and 0 < step and step + m - 1 <= 127
+
+    def observe_run(self, first: int, m: int, n_bytes: int) -> None:
+        """Count ``m`` messages of ``n_bytes`` each with the Sequence IDs ``first, first +
+        1, ...`` (mod 256) that :meth:`continues` the flow: what ``m`` calls of
+        :meth:`observe` count (none is a duplicate), at once.
+
+        >>> rx = RxCounters(); rx.observe(10, 5)
+        False
+        >>> rx.observe_run(12, 3, 5); rx.packets, rx.lost, rx.bytes, rx.observe(13, 5)
+        (4, 1, 20, True)
+        """
+        if not self.continues(first, m):
+            raise ValueError(f"Sequence IDs {first} .. {first} + {m - 1} do not continue "
+                             f"this flow in order (use observe_many)")
+        u = self._high + (first - self._high + 128) % 256 - 128
+        self.packets += m
+        self.bytes += m * n_bytes
+        i = u & _RING_MASK                     # m <= 127: at most one wrap of the ring
+        if i + m <= _RING:
+            self._seen[i:i + m] = range(u, u + m)
+        else:
+            self._seen[i:] = range(u, u + _RING - i)
+            self._seen[:i + m - _RING] = range(u + _RING - i, u + m)
+        self._high = u + m - 1
 
     def arrival(self, kind: str) -> None:
         """Count one arrival classified ``"early"``, ``"on_time"`` or ``"late"``."""

@@ -320,12 +320,23 @@ class UPlaneSlotEncoder:
     True
     >>> len(msgs), msgs[1][:16].hex(' ')
     (2, '10 00 00 6c 00 11 0a 80 90 03 20 44 00 10 00 02')
+
+    ``row_major``: the same messages in the order of one encoder per row -- row, then
+    symbol, then chunk -- written in that order in place (no reordering copy):
+
+    >>> two = UPlaneSlotEncoder(raw.shape, [0x10, 0x11], [0, 1], [3, 4], [(0, 2)],
+    ...                         section_id=1, direction=1, row_major=True)
+    >>> mine = two.encode(raw, 3, 2, 1, [9, 20])
+    >>> mine == (UPlaneSlotEncoder(raw.shape, [0x10], [0], [3, 4], [(0, 2)], section_id=1,
+    ...                            direction=1).encode(raw, 3, 2, 1, [9])
+    ...          + enc.encode(raw, 3, 2, 1, [20]))
+    True
     """
 
     def __init__(self, shape: Sequence[int], eaxc_ids: Sequence[int], rows: Sequence[int],
                  symbols: Sequence[int], chunks: Sequence[tuple[int, int]], *,
                  section_id: int, direction: int, ud_comp_hdr: UdCompHdr | None = None,
-                 fmt: UPlaneFormat | None = None) -> None:
+                 fmt: UPlaneFormat | None = None, row_major: bool = False) -> None:
         self.shape = tuple(int(v) for v in shape)
         if len(self.shape) != 4:
             raise ValueError(f"shape must be [n_eaxc, n_symbols, n_prb, bytes_per_prb], got "
@@ -346,13 +357,23 @@ class UPlaneSlotEncoder:
                                      [0] * n_e, section_id=section_id,
                                      ud_comp_hdr=ud_comp_hdr, fmt=fmt)
         fmt = UPlaneFormat() if fmt is None else fmt
+        self.row_major = bool(row_major)
+        # per chunk: the messages [n_sym, n_e, size] the kernels write (a transposed view of
+        # the row-major array with row_major) and the same as rows [m, size] in sending order
         self._out: list[np.ndarray] = []
+        self._rows: list[np.ndarray] = []
         self._prbs: list[tuple[int, int]] = []
         for c, (p0, num) in enumerate(self.chunks):
             size = len(pdus[c])
             out = np.frombuffer(b"".join(pdus[c::n_c]), dtype=np.uint8).reshape(
                 n_sym, n_e, size).copy()
-            self._out.append(out)
+            if self.row_major:
+                mine = out.transpose(1, 0, 2).copy()
+                self._out.append(mine.transpose(1, 0, 2))
+                self._rows.append(mine.reshape(-1, size))
+            else:
+                self._out.append(out)
+                self._rows.append(out.reshape(-1, size))
             self._prbs.append((p0, _n_prb(num, fmt, f"chunks[{c}]", ValueError)))
         self._n = n_sym * n_e * n_c
         self._seq0 = np.zeros(n_e, dtype=np.int64)
@@ -362,21 +383,22 @@ class UPlaneSlotEncoder:
     def encode(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
                seq_start: Sequence[int]) -> list[bytes]:
         """The messages of one slot, in the order of :func:`encode_uplane_symbols` (symbol,
-        then eAxC, then chunk); eAxC ``j`` numbered from ``seq_start[j]`` on."""
+        then eAxC, then chunk; with ``row_major`` eAxC, then symbol, then chunk); eAxC ``j``
+        numbered from ``seq_start[j]`` on."""
         self._refill(raw, frame_id, subframe_id, slot_id, seq_start)
         n_c = len(self.chunks)
         if n_c == 1:
-            size = self._out[0].shape[2]
-            data = self._out[0].tobytes()
+            size = self._rows[0].shape[1]
+            data = self._rows[0].tobytes()
             return [data[o:o + size] for o in range(0, len(data), size)]
-        per = [[m.tobytes() for m in out.reshape(-1, out.shape[2])] for out in self._out]
+        per = [[m.tobytes() for m in rows] for rows in self._rows]
         return [per[c][i] for i in range(len(per[0])) for c in range(n_c)]
 
     @property
     def block_size(self) -> int | None:
         """The size of every message when the layout has one chunk (its messages are then
         the rows of one array, :meth:`encode_block`); ``None`` with several chunks."""
-        return self._out[0].shape[2] if len(self._out) == 1 else None
+        return self._rows[0].shape[1] if len(self._rows) == 1 else None
 
     def encode_block(self, raw: np.ndarray, frame_id: int, subframe_id: int, slot_id: int,
                      seq_start: Sequence[int]) -> np.ndarray:
@@ -396,8 +418,7 @@ class UPlaneSlotEncoder:
             raise ValueError(f"encode_block needs a layout of one chunk, this one has "
                              f"{len(self._out)}: use encode")
         self._refill(raw, frame_id, subframe_id, slot_id, seq_start)
-        out = self._out[0]
-        return out.reshape(-1, out.shape[2])
+        return self._rows[0]
 
     def encode_bfp_block(self, x: np.ndarray, scale: float, width: int, round_saturate: bool,
                          frame_id: int, subframe_id: int, slot_id: int,
@@ -450,8 +471,7 @@ class UPlaneSlotEncoder:
                                             p0, n, scratch[0], scratch[1], self._out[0])
         if status != 0:
             return None
-        out = self._out[0]
-        return out.reshape(-1, out.shape[2])
+        return self._rows[0]
 
     def _slot_fields(self, frame_id: int, subframe_id: int, slot_id: int,
                      seq_start: Sequence[int]) -> tuple[bytes, np.ndarray]:
@@ -460,13 +480,21 @@ class UPlaneSlotEncoder:
             timing = timing_header_bytes(self.direction, frame_id, subframe_id, slot_id)
         else:
             timing = TimingHeader(self.direction, frame_id, subframe_id, slot_id).to_bytes()
+        seq0 = self._seq0
+        if type(seq_start) is list and len(seq_start) == seq0.shape[0]:
+            # the endpoints' case, a list of plain ints, checked and copied in one loop
+            for j, q in enumerate(seq_start):
+                if type(q) is not int or not 0 <= q <= 255:
+                    break
+                seq0[j] = q
+            else:
+                return timing, seq0
         seq_start = list(seq_start)
         if len(seq_start) != self.rows.size or not all(
                 isinstance(q, (int, np.integer)) and not isinstance(q, bool) and 0 <= q <= 255
                 for q in seq_start):
             raise ValueError(f"seq_start must be {self.rows.size} Sequence IDs 0..255, got "
                              f"{seq_start}")
-        seq0 = self._seq0
         seq0[:] = seq_start
         return timing, seq0
 

@@ -92,6 +92,32 @@ def _parse_runs(block: np.ndarray, comp_byte: int, prb_bytes: int, n_prb_carrier
     return n
 
 
+@njit(cache=True, nogil=True)
+def _parse_flows(block: np.ndarray, comp_byte: int, prb_bytes: int, n_prb_carrier: int,
+                 slots_per_subframe: int, n_symbols: int, direction: int, lookup: np.ndarray,
+                 out: np.ndarray, cuts: np.ndarray,
+                 flows: np.ndarray) -> int:  # pragma: no cover - compiled
+    """:func:`_parse_runs`, and per eAxC index ``k`` of the plain messages: ``flows[k]`` =
+    (messages, first Sequence ID, 1 if their Sequence IDs are consecutive mod 256)."""
+    n = _parse_runs(block, comp_byte, prb_bytes, n_prb_carrier, slots_per_subframe,
+                    n_symbols, direction, lookup, out, cuts)
+    for k in range(flows.shape[0]):
+        flows[k, 0] = 0
+        flows[k, 1] = 0
+        flows[k, 2] = 1
+    for r in range(block.shape[0]):
+        if out[r, 0] != 1:
+            continue
+        k = out[r, 1]
+        c = flows[k, 0]
+        if c == 0:
+            flows[k, 1] = out[r, 2]
+        elif out[r, 2] != (flows[k, 1] + c) & 0xFF:
+            flows[k, 2] = 0
+        flows[k, 0] = c + 1
+    return n
+
+
 def eaxc_lookup(eaxc_ids: tuple[int, ...] | list[int]) -> np.ndarray:
     """int32 ``[65536]``: the index of each 16-bit eAxC ID in ``eaxc_ids``, -1 elsewhere.
 
@@ -183,8 +209,32 @@ class UPlaneBlockParser:
         self._args = (-1 if ud_comp_hdr is None else ud_comp_hdr, prb_bytes, n_prb_carrier,
                       slots_per_subframe, n_symbols, direction, lookup)
         self._cuts = np.empty(1, dtype=np.int64)
+        self._flows = np.zeros((int(lookup.max()) + 1, 3), dtype=np.int64)
 
     def __call__(self, block: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        fields, cuts, _ = self.parse(block)
+        return fields, cuts
+
+    def parse(self, block: np.ndarray) -> tuple[np.ndarray, list[int], list[list[int]]]:
+        """``parser(block)`` and, per eAxC index ``k`` (of ``lookup``), what its plain
+        messages in the block carry: ``[messages, first Sequence ID, 1 if the Sequence IDs
+        of those messages are consecutive (mod 256) else 0]`` (a run that can continue
+        its flow, :meth:`~softran.oran.counters.RxCounters.continues`).
+
+        >>> from softran.oran.radio_header import TimingHeader, UdCompHdr
+        >>> from softran.oran.uplane import UPlaneFormat, encode_uplane_symbols
+        >>> fmt = UPlaneFormat(static_comp_hdr=UdCompHdr(9, 1), n_prb_carrier=4)
+        >>> pdus = encode_uplane_symbols(np.zeros((2, 14, 4, 28), np.uint8), [0, 1],
+        ...     [TimingHeader(1, 5, 2, 1, l) for l in (3, 4, 5)], [(0, 4)], [7, 255],
+        ...     section_id=1, fmt=fmt)
+        >>> block = np.frombuffer(b"".join(pdus), np.uint8).reshape(6, -1)
+        >>> parse = UPlaneBlockParser(prb_bytes=28, n_prb_carrier=4, slots_per_subframe=2,
+        ...                           n_symbols=14, direction=1, lookup=eaxc_lookup([0, 1]))
+        >>> parse.parse(block)[2]
+        [[3, 7, 1], [3, 255, 1]]
+        >>> parse.parse(block[[0, 1, 5]])[2]          # eAxC 1: 255 then 1 (0 lost)
+        [[1, 7, 1], [2, 255, 0]]
+        """
         if type(block) is not np.ndarray or block.dtype != np.uint8 or block.ndim != 2:
             raise TypeError("block must be a uint8 numpy array [m, size]")
         m = block.shape[0]
@@ -192,9 +242,10 @@ class UPlaneBlockParser:
             self._cuts = np.empty(max(m + 1, 2 * self._cuts.shape[0]), dtype=np.int64)
         out = np.empty((m, len(UPLANE_FIELDS)), dtype=np.int64)
         if m == 0:
-            return out, [0]
-        n = _parse_runs(block, *self._args, out, self._cuts)
-        return out, ([0, m] if n == 1 else self._cuts[:n + 1].tolist())
+            return out, [0], [[0, 0, 1]] * self._flows.shape[0]
+        n = _parse_flows(block, *self._args, out, self._cuts, self._flows)
+        return (out, ([0, m] if n == 1 else self._cuts[:n + 1].tolist()),
+                self._flows.tolist())
 
 
 @njit(cache=True, nogil=True)

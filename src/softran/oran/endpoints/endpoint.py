@@ -136,8 +136,7 @@ class SlotBuffer:
         all-zero PRB where none was received."""
         if self._stale:
             self._stale = False
-            if not self.received.all():
-                np.copyto(self._raw, self._zero, where=~self.received[..., None])
+            _unstale(self._raw, self._zero, self.received)
         return self._raw
 
     def store_target(self) -> np.ndarray:
@@ -161,11 +160,27 @@ class SlotBuffer:
             if self._zero.shape != self._raw.shape:
                 self._raw = self._zero.copy()
         self._stale = True
-        self.received.fill(False)
-        self.expected.fill(False)
-        self.cplane_seen.fill(False)
+        _reset_flags(self.received, self.expected, self.cplane_seen)
         if self.mod_comp is not None:
             self.mod_comp.fill(-1)
+
+    def announce(self, k0: int, k1: int, l0: int, n_symbols: int, p0: int, n_prb: int) -> None:
+        """C-plane for eAxC rows ``k0 .. k1 - 1`` (``cplane_seen``) asking for PRBs ``p0 ..
+        p0 + n_prb - 1`` of symbols ``l0 .. l0 + n_symbols - 1`` (``expected``), in one
+        compiled pass (O-RAN.WG4.CUS.0 clause 7.5.3: a section of contiguous PRBs); ranges
+        are clipped to the buffer as slices are.
+
+        >>> from softran.oran.endpoints import FronthaulConfig
+        >>> buf = SlotBuffer(FronthaulConfig(n_prb=24, eaxc_ids=(0, 1)))
+        >>> buf.announce(1, 2, 3, 2, 20, 10)
+        >>> int(buf.expected.sum()), buf.cplane_seen.tolist(), bool(buf.expected[1, 4, 23])
+        (8, [False, True], True)
+        """
+        if min(k0, k1, l0, n_symbols, p0, n_prb) < 0:
+            raise ValueError(f"announce takes non-negative rows, symbols and PRBs, got k0 = "
+                             f"{k0}, k1 = {k1}, l0 = {l0}, n_symbols = {n_symbols}, p0 = {p0}, "
+                             f"n_prb = {n_prb}")
+        _announce(self.expected, self.cplane_seen, k0, k1, l0, n_symbols, p0, n_prb)
 
     def grid(self, cfg: FronthaulConfig) -> torch.Tensor:
         """The slot's grid ``[n_eaxc, n_symbols, 12 n_prb]`` complex64, decompressed in one call."""
@@ -173,8 +188,7 @@ class SlotBuffer:
             return self._modulation_grid(cfg)
         if cfg.method != "bfp-selective-re":
             return decompress_prb_bytes(self.raw, cfg.method, cfg.width,
-                                        full_scale=cfg.full_scale).reshape(
-                *self.raw.shape[:2], 12 * cfg.n_prb)
+                                        full_scale=cfg.full_scale, grid=True)
         c = CompressedPRBs.from_bytes(self.raw.tobytes(), cfg.n_prb, cfg.method, cfg.width,
                                       batch_shape=self.raw.shape[:2],
                                       full_scale=cfg.full_scale)
@@ -313,15 +327,59 @@ def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def _expected_received(expected: np.ndarray, received: np.ndarray
                        ) -> tuple[int, int]:  # pragma: no cover - compiled
-    """(PRBs expected, PRBs expected and received) of a slot's flattened flags, one pass."""
+    """(PRBs expected, PRBs expected and received) of a slot's flags (C-contiguous), one
+    pass."""
+    e = expected.reshape(-1)
+    g = received.reshape(-1)
     n_e = 0
     n_r = 0
-    for i in range(expected.size):
-        if expected[i]:
+    for i in range(e.size):
+        if e[i]:
             n_e += 1
-            if received[i]:
+            if g[i]:
                 n_r += 1
     return n_e, n_r
+
+
+@njit(cache=True, nogil=True)
+def _reset_flags(received: np.ndarray, expected: np.ndarray,
+                 cplane_seen: np.ndarray) -> None:  # pragma: no cover - compiled
+    """All of a slot buffer's flags (C-contiguous) False, one call."""
+    g = received.reshape(-1)
+    e = expected.reshape(-1)
+    for i in range(g.size):
+        g[i] = False
+        e[i] = False
+    for k in range(cplane_seen.size):
+        cplane_seen[k] = False
+
+
+@njit(cache=True, nogil=True)
+def _announce(expected: np.ndarray, cplane_seen: np.ndarray, k0: int, k1: int, l0: int,
+              n_sym: int, p0: int, n_prb: int) -> None:  # pragma: no cover - compiled
+    """``cplane_seen[k0:k1] = True``, ``expected[k0:k1, l0:l0 + n_sym, p0:p0 + n_prb] =
+    True`` (non-negative bounds, clipped as slices are)."""
+    k1 = min(k1, expected.shape[0])
+    l1 = min(l0 + n_sym, expected.shape[1])
+    p1 = min(p0 + n_prb, expected.shape[2])
+    for k in range(k0, k1):
+        cplane_seen[k] = True
+        for l in range(l0, l1):
+            for p in range(p0, p1):
+                expected[k, l, p] = True
+
+
+@njit(cache=True, nogil=True)
+def _unstale(raw: np.ndarray, zero: np.ndarray,
+             received: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The all-zero PRB (``zero``'s) into every PRB of ``raw`` not ``received``, one pass."""
+    n_e, n_s, n_p, b = raw.shape
+    for k in range(n_e):
+        for l in range(n_s):
+            for p in range(n_p):
+                if not received[k, l, p]:
+                    for j in range(b):
+                        raw[k, l, p, j] = zero[k, l, p, j]
 
 
 def _grow_buffers(transport: object) -> None:
@@ -354,6 +412,9 @@ class Endpoint:
     """
 
     role = "endpoint"
+    #: U-plane of several eAxC rows encoded at once goes row by row (all symbols of one eAxC,
+    #: then the next: the order of one encode per row), not symbol by symbol
+    _rows_first = False
 
     def __init__(self, config: FronthaulConfig, transport: Any, *, clock: Clock | None = None,
                  paced: bool = False, max_slots: int = 32) -> None:
@@ -390,6 +451,10 @@ class Endpoint:
         self._lookup = eaxc_lookup(config.eaxc_ids)
         self._uflows: list[Flow] | None = None
         self._parser: UPlaneBlockParser | None = None
+        # the last grid _bfp_input took: (grid, its version, data_ptr, shape, float32 view,
+        # config)
+        self._bfp_last: tuple[torch.Tensor, int, int, torch.Size, np.ndarray,
+                              FronthaulConfig] | None = None
         # C-plane messages per (direction, startSymbolId, numSymbol), one per eAxC: (flow,
         # the bytes before the Sequence ID, between it and the timing header, after it)
         self._cplane_parts: dict[tuple[str, int, int],
@@ -588,7 +653,11 @@ class Endpoint:
         if due_of is None:
             return list(zip(itertools.repeat(0), pdus, per_msg))
         dues = [due_of(l) for l in symbols]
-        per_symbol = len(flows) * len(chunks)
+        n_c = len(chunks)
+        if enc.row_major:                        # row, then symbol, then chunk
+            return [(dues[(i // n_c) % len(symbols)], pdu, per_msg[i])
+                    for i, pdu in enumerate(pdus)]
+        per_symbol = len(flows) * n_c
         return [(dues[i // per_symbol], pdu, per_msg[i]) for i, pdu in enumerate(pdus)]
 
     def _take_seq(self, flows: list[Flow], per_flow: int) -> list[int]:
@@ -618,7 +687,18 @@ class Endpoint:
         """The float32 I/Q view ``[n_eaxc, n_symbols, n_prb, 24]`` of a grid that the fused
         BFP pass (:meth:`~softran.oran.uplane.UPlaneSlotEncoder.encode_bfp_block`) can take
         as it is -- BFP, a C-contiguous complex64 CPU tensor ``[n_eaxc, n_symbols, 12 n_prb]``
-        -- else ``None`` (the reference path, ``config.compress_grid_bytes``, checks it)."""
+        -- else ``None`` (the reference path, ``config.compress_grid_bytes``, checks it).
+        The view of the last grid is kept: the same tensor again, not given other memory,
+        shape, dtype, layout or conjugate / negative bit since (nor changed by an in-place
+        ``set_`` / ``resize_``: its version counter), gives the same view (which sees what
+        was written into the grid) without a new ``numpy()``."""
+        last = self._bfp_last
+        if last is not None and last[0] is grid and last[5] is self.config and \
+                grid._version == last[1] and \
+                grid.data_ptr() == last[2] and grid.shape == last[3] and \
+                grid.dtype is torch.complex64 and grid.is_contiguous() and \
+                not grid.is_conj() and not grid.is_neg():
+            return last[4]
         cfg = self.config
         want = (len(cfg.eaxc_ids), cfg.n_symbols, 12 * cfg.n_prb)
         if not (cfg.method == "bfp" and type(grid) is torch.Tensor
@@ -630,7 +710,9 @@ class Endpoint:
             return None
         if not a.flags.c_contiguous:
             return None
-        return a.view(np.float32).reshape(*want[:2], cfg.n_prb, 24)
+        x = a.view(np.float32).reshape(*want[:2], cfg.n_prb, 24)
+        self._bfp_last = (grid, grid._version, grid.data_ptr(), grid.shape, x, cfg)
+        return x
 
     def _uplane_bfp_block(self, direction: str, x: np.ndarray, rows: tuple[int, ...],
                           frame_id: int, subframe_id: int, slot_id: int,
@@ -672,10 +754,13 @@ class Endpoint:
                                     section_id=SECTION_IDS[direction],
                                     direction=int(direction == "DL"),
                                     ud_comp_hdr=cfg.ud_comp_hdr if cfg.ud_comp_hdr_present
-                                    else None, fmt=self._fmt)
+                                    else None, fmt=self._fmt, row_major=self._rows_first)
             flows = [Flow("U", direction, e) for e in ids]
-            per_msg = [flows[(i // len(chunks)) % len(flows)]
-                       for i in range(len(symbols) * len(flows) * len(chunks))]
+            per_row = len(symbols) * len(chunks)
+            per_msg = ([flows[i // per_row] for i in range(per_row * len(flows))]
+                       if self._rows_first else
+                       [flows[(i // len(chunks)) % len(flows)]
+                        for i in range(len(symbols) * len(flows) * len(chunks))])
             entry = self._uplane_encoders[key] = (enc, flows, per_msg)
         return entry
 
@@ -692,10 +777,10 @@ class Endpoint:
             try:
                 if self.block_decoding and isinstance(pdu, (bytes, bytearray)) \
                         and len(pdu) >= 16 and pdu[1] == 0:
-                    block = np.frombuffer(pdu, dtype=np.uint8).reshape(1, -1)
-                    fields, _ = self._parse_uplane(block)
+                    block = np.ndarray((1, len(pdu)), dtype=np.uint8, buffer=pdu)
+                    fields, _, runs = self._parse_uplane(block)
                     if fields[0, 0]:
-                        self._uplane_run(block, fields, arrival)
+                        self._uplane_run(block, fields, arrival, runs)
                         return None
                 return self._handle_one(pdu, arrival)
             finally:
@@ -724,11 +809,11 @@ class Endpoint:
                         for r in range(count):
                             self._handle_one(bytes(data[r * size:(r + 1) * size]), arrival)
                         continue
-                    block = np.frombuffer(data, dtype=np.uint8, count=count * size).reshape(
-                        count, size)
-                    fields, cuts = self._parse_uplane(block)
+                    # a view of the first count * size bytes (one call, no copy)
+                    block = np.ndarray((count, size), dtype=np.uint8, buffer=data)
+                    fields, cuts, runs = self._parse_uplane(block)
                     if len(cuts) == 2 and fields[0, 0]:         # one run: the whole block
-                        self._uplane_run(block, fields, arrival)
+                        self._uplane_run(block, fields, arrival, runs)
                         continue
                     for i, j in zip(cuts[:-1], cuts[1:]):
                         if fields[i, 0]:
@@ -766,7 +851,8 @@ class Endpoint:
             return bad.category
         return None
 
-    def _parse_uplane(self, block: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    def _parse_uplane(self, block: np.ndarray) -> tuple[np.ndarray, list[int],
+                                                        list[list[int]]]:
         if self._parser is None:
             cfg = self.config
             self._parser = UPlaneBlockParser(
@@ -774,12 +860,15 @@ class Endpoint:
                 slots_per_subframe=cfg.slots_per_subframe, n_symbols=cfg.n_symbols,
                 direction=int(self._uplane_directions()[0] == "DL"), lookup=self._lookup,
                 ud_comp_hdr=cfg.ud_comp_hdr.to_byte() if cfg.ud_comp_hdr_present else None)
-        return self._parser(block)
+        return self._parser.parse(block)
 
-    def _uplane_run(self, block: np.ndarray, fields: np.ndarray, arrival: int) -> None:
+    def _uplane_run(self, block: np.ndarray, fields: np.ndarray, arrival: int,
+                    runs: list[list[int]] | None = None) -> None:
         """Plain U-plane messages ``[m, size]`` of one slot and PRB range (their
         :func:`~softran.oran.uplane_block.parse_uplane_block` ``fields``): what
-        :meth:`_on_uplane` does with each, at once."""
+        :meth:`_on_uplane` does with each, at once. ``runs``: the parser's per-eAxC summary
+        of exactly these messages (:meth:`~softran.oran.uplane_block.UPlaneBlockParser.
+        parse`), for the fast path of a run that continues every flow in order."""
         cfg = self.config
         m, size = block.shape
         c = self.counters
@@ -789,6 +878,26 @@ class Endpoint:
         if self._uflows is None:
             self._uflows = [Flow("U", direction, e) for e in cfg.eaxc_ids]
         flows = self._uflows
+        if runs is not None and cfg.windows is None:
+            # each eAxC's messages continue its flow in order (no duplicate, none out of
+            # order): counted per flow at once and all stored, as the loop below would
+            rx = c.rx
+            todo = []
+            for k, (count, first, consecutive) in enumerate(runs):
+                if count:
+                    r = rx.get(flows[k])
+                    if r is None or not consecutive or not r.continues(first, count):
+                        break
+                    todo.append((r, first, count))
+            else:
+                for r, first, count in todo:
+                    r.observe_run(first, count, size)
+                f, sf, s = fields[0, 3:6].tolist()
+                buf = self._slot((direction, f, sf, s))
+                c.uplane_without_cplane += store_uplane_block(
+                    block, fields, _all_true(m), buf.store_target(), buf.received,
+                    buf.cplane_seen)
+                return
         k_list = fields[:, 1].tolist()
         seq_list = fields[:, 2].tolist()
         dup: list[bool] | None = None
@@ -1027,13 +1136,14 @@ class Endpoint:
         k = plan.k
         key = (plan.direction, frame_id, subframe_id, slot_id)
         buf = self._slot(key) if plan.receives_uplane else None
-        if buf is not None:
+        if buf is not None and not plan.sections:
             buf.cplane_seen[k] = True
         for num_symbol, start, rb, prbs, se4 in plan.sections:
             if buf is not None:
-                if rb == 0:                      # a contiguous run: a slice
-                    buf.expected[k, l0:l0 + num_symbol, start:start + prbs.size] = True
+                if rb == 0:                      # a contiguous run (cplane_seen set with it)
+                    buf.announce(k, k + 1, l0, num_symbol, start, prbs.size)
                 else:
+                    buf.cplane_seen[k] = True
                     buf.expected[k, l0:l0 + num_symbol][:, prbs] = True
                 if se4 is not None:
                     assert buf.mod_comp is not None
@@ -1066,8 +1176,7 @@ class Endpoint:
 
     def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
         c = self.counters
-        expected, received = _expected_received(buf.expected.reshape(-1),
-                                                buf.received.reshape(-1))
+        expected, received = _expected_received(buf.expected, buf.received)
         if not expected:
             return
         c.prbs_expected += expected

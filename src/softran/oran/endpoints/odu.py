@@ -284,8 +284,7 @@ class ODU(Endpoint):
         packets = self._cplane("UL", f, sf, s, l0, n)
         with self._lock:
             buf = self._slot(("UL", f, sf, s))
-            buf.cplane_seen[:] = True
-            buf.expected[:, l0:l0 + n, :] = True
+            buf.announce(0, len(self.config.eaxc_ids), l0, n, 0, self.config.n_prb)
         return packets
 
     def request_prach(self, occasion: Any) -> int:

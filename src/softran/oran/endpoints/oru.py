@@ -7,7 +7,6 @@ the downlink it received (see :mod:`softran.oran.endpoints`).
 
 from __future__ import annotations
 
-import operator
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -71,6 +70,7 @@ class ORU(Endpoint):
     """
 
     role = "O-RU"
+    _rows_first = True             # the answers of several eAxC: in the order of one per eAxC
 
     def __init__(self, config: FronthaulConfig, transport: Any, *, clock: Clock | None = None,
                  paced: bool = False, loopback: bool = False,
@@ -106,9 +106,6 @@ class ORU(Endpoint):
         self._held: list[tuple[_UplinkSlot, int, int, int, int, tuple[int, ...],
                                tuple[tuple[int, int], ...]]] = []
         self._holding = False
-        # per (number of rows, symbols, chunks): the messages of one encode of several rows
-        # (symbol, row, chunk order) in the order of one encode per row (row, symbol, chunk)
-        self._row_orders: dict[tuple[int, int, int], np.ndarray] = {}
 
     def _defer(self, key: tuple[int, int, int], answer: Callable[[], None]) -> None:
         self._deferred.setdefault(key, []).append(answer)
@@ -273,31 +270,11 @@ class ORU(Endpoint):
                 if block is None:
                     block = self._uplane_block("UL", raw.raw_of(self.config), tuple(rows), f,
                                                sf, s, symbols, chunks)
-                if block is not None:
-                    if len(rows) > 1:
-                        block = block._replace(block=block.block[self._row_order(
-                            len(rows), len(symbols), len(chunks))])
+                if block is not None:            # row by row (_rows_first): no reordering
                     self._send_block(block)
                     continue
-            out = self._uplane_rows("UL", raw.raw_of(self.config), tuple(rows), f, sf, s,
-                                    symbols, chunks)
-            if len(rows) > 1:
-                idx = self._row_order(len(rows), len(symbols), len(chunks))
-                out = operator.itemgetter(*idx.tolist())(out)
-                out = list(out)
-            super()._queue(out)
-
-    def _row_order(self, n_r: int, n_s: int, n_c: int) -> np.ndarray:
-        """Message indices of one encode of ``n_r`` rows (symbol, row, chunk order) in the
-        order of one encode per row (row, symbol, chunk)."""
-        key = (n_r, n_s, n_c)
-        idx = self._row_orders.get(key)
-        if idx is None:
-            idx = np.array([(l * n_r + r) * n_c + c for r in range(n_r) for l in range(n_s)
-                            for c in range(n_c)], dtype=np.intp)
-            idx.flags.writeable = False
-            self._row_orders[key] = idx
-        return idx
+            super()._queue(self._uplane_rows("UL", raw.raw_of(self.config), tuple(rows), f,
+                                             sf, s, symbols, chunks))
 
     def _answer_layout(self, runs: tuple[tuple[int, int], ...], l0: int, num_symbol: int
                        ) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
