@@ -144,11 +144,22 @@ def _encode_select(data, tail, row, l_cb, crc_table, crc_g, k_prime, kbz, c, tgt
     src = data[b]
     d0 = u(r) * n_data
     n_src = u(min(max(data.shape[1] - r * (k_prime - l_cb), 0), k_prime - l_cb))
-    top = np.uint8(0)
+    # the copy alone (a memcpy), then the OR of the copied bytes as 64-bit words of the
+    # work buffer (an OR of uint8 values in the copy loop runs widened to 64 bits: 3x
+    # slower)
     for q in range(n_src):
-        v = src[d0 + u(q)]
-        buf[u(q)] = v
-        top |= v
+        buf[u(q)] = src[d0 + u(q)]
+    n_w = n_src // u(8)
+    words = buf[:n_w * u(8)].view(np.uint64)
+    seen = u(0)
+    for q in range(n_w):
+        seen |= words[q]
+    for q in range(n_w * u(8), n_src):
+        seen |= u(buf[q])
+    seen |= seen >> u(32)
+    seen |= seen >> u(16)
+    seen |= seen >> u(8)
+    top = np.uint8(seen & u(255))
     reg = np.int64(0)
     n_src8 = n_src - n_src % u(8)
     if tb_l:
