@@ -53,7 +53,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_byte_tables, crc_length, crc_pair_table
+from softran.nr.coding.crc import crc_byte_tables, crc_length, crc_pair_tables_reflected
 from softran.nr.coding.ldpc.encode_rate_match import (
     encode_rate_match_labels_into,
     encode_rate_match_plan,
@@ -107,10 +107,12 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, crc_pair, enc, work, labels, m
     (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while
     the encoder copies them into its code blocks): > 1 means a value that is not a bit, and
     nothing was written to ``bins`` (only to the kept scratch buffers). ``crc_pair``: the
-    TB CRC's and CRC24B's tables side by side (:func:`crc_pair_table`, C > 1)."""
+    TB CRC's and CRC24B's tables reflected and side by side
+    (:func:`~softran.nr.coding.crc.crc_pair_tables_reflected`, C > 1: the bits packed 64
+    at a time)."""
     buf, acc, sel = work
     top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel, crc_l,
-                                        crc_table, crc_g, crc_pair)
+                                        crc_table, crc_g, None, crc_pair)
     if top > 1:
         return top
     map_label_runs_into_rows(labels, table, runs, stride, bins)
@@ -249,9 +251,9 @@ class PDSCHTransmitter(torch.nn.Module):
             self._base_bins = torch.zeros(self.n_layers * n_sym, self.nfft,
                                           dtype=torch.complex64)
             self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
-        #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IFFT,
-        #: one for the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
-        #: tables, the TB CRC's and CRC24B's tables side by side, G, Q_m, constellation,
+        #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IDFT and
+        #: the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
+        #: tables, the TB CRC's and CRC24B's reflected tables, G, Q_m, constellation,
         #: c(i) packed per symbol, the data bins as runs of label_runs, CP lengths), or None
         self._slot_plan: tuple | None = None
         if self._fused and cfg.n_codewords == 1:
@@ -284,7 +286,8 @@ class PDSCHTransmitter(torch.nn.Module):
             self._slot_rows = (data_rows, const_rows.nonzero().reshape(-1), row_pos)
             index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
             self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen),
-                               crc_pair_table(table, crc_byte_tables("24B")[0]), g, qm,
+                               crc_pair_tables_reflected(table, crc_byte_tables("24B")[0]),
+                               g, qm,
                                constellation(cfg.modulation).numpy(), mask,
                                label_runs(index.numpy(), self.n_layers), cps,
                                int(cps.sum()) + n_sym * self.nfft)
