@@ -12,8 +12,10 @@ for
   once): ``bits``, the slot path's bit kernel (``transmitter._slot_data``: TB CRC,
   segmentation, CB CRC, LDPC, rate matching, scrambling, modulation and mapping);
   ``ifft``, ``torch.fft.ifft`` or the kept MKL plan of ``softran.nr.kept_dft``; ``cp``, the
-  cyclic-prefix kernel (``cyclic_prefix_gather_two``); ``rest``, the call less those three
-  (Python, the output tensor, numpy views);
+  cyclic-prefix kernel (``cyclic_prefix_gather_two``); ``kernel``, the one kernel of
+  newer trees that does all three (``transmitter._slot_waveform``: the bits, the IDFT straight
+  into the waveform, the cyclic prefixes; where it runs, the three above read 0); ``rest``,
+  the call less those (Python, the output tensor, numpy views);
 * ``faults``: the minor page faults of one call.
 
 ``python bench/pdsch_slot_ab.py [--calls N]`` measures the softran on the path;
@@ -53,7 +55,7 @@ def measure(calls: int) -> dict[str, list[float]]:
     # private kernel _slot_data and the names it imported, looked up once) and torch's
     # IFFT; they record only inside a timed call (the chain's stages also run IFFTs)
     tx_mod = importlib.import_module("softran.nr.pdsch.transmitter")
-    parts = {"bits": 0, "ifft": 0, "cp": 0}
+    parts = {"bits": 0, "ifft": 0, "cp": 0, "kernel": 0}
     recording = [False]
 
     def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,6 +70,8 @@ def measure(calls: int) -> dict[str, list[float]]:
 
     tx_mod._slot_data = wrap("bits", tx_mod._slot_data)
     tx_mod.cyclic_prefix_gather_two = wrap("cp", tx_mod.cyclic_prefix_gather_two)
+    if hasattr(tx_mod, "_slot_waveform"):      # bits + IDFT + CP in one kernel (newer trees)
+        tx_mod._slot_waveform = wrap("kernel", tx_mod._slot_waveform)
     torch.fft.ifft = wrap("ifft", torch.fft.ifft)
     try:                    # the kept MKL plan of the IDFT (not in older trees)
         kept_dft = importlib.import_module("softran.nr.kept_dft")

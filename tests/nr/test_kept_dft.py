@@ -85,10 +85,102 @@ def test_pdsch_slot_path_without_the_kept_plan(monkeypatch) -> None:
                         "kept_dft", no_plan)
     tx = PDSCHTransmitter(c, p)
     without = tx(tb)
+    # the first plan straight into the waveform (symbols 0, 1 of layer 0: rows 1 symbol
+    # apart, 512 + 36 samples), refused; then the plan of the data rows into a buffer:
     # 2 layers x 12 data symbols, batch 1
-    assert asked == [(tx.nfft, 24, {"inverse": True, "norm": "ortho"})]
+    assert asked == [(tx.nfft, 2, {"inverse": True, "norm": "ortho", "out_distance": 548}),
+                     (tx.nfft, 24, {"inverse": True, "norm": "ortho"})]
     assert torch.equal(without, with_plan)
     assert torch.equal(without, ofdm_modulate(tx.last_layer_grid, c, nfft=tx.nfft))
+
+
+@needs_mkl
+@pytest.mark.parametrize("scs, n_slot, cp", [(30, 0, "normal"), (15, 0, "normal"),
+                                             (15, 3, "normal"), (60, 1, "extended")])
+def test_pdsch_slot_path_into_the_waveform_and_its_fallback(monkeypatch, scs, n_slot,
+                                                            cp) -> None:
+    """The PDSCH slot path's IDFT straight into the waveform (kept plans whose output rows
+    are a symbol apart, called from the kernel; at 15 kHz the long cyclic prefix of
+    symbol 7 splits each layer's symbols into two runs): the same waveform as the level-1
+    chain's ofdm_modulate of the grid (TS 38.211 §5.3.1) bit for bit, batch 1 and 2, and as
+    the path through a buffer where those plans are refused (the plan of the rows into a
+    buffer kept)."""
+    from softran.nr.kept_dft import kept_dft as real
+
+    c = CarrierConfig(n_size_grid=24, subcarrier_spacing=scs, n_slot=n_slot, cyclic_prefix=cp)
+    p = PDSCHConfig(prb_set=range(2, 22), n_layers=2, mcs_index=20, mcs_table="qam256",
+                    symbol_allocation=(0, c.symbols_per_slot),
+                    dmrs=PDSCHDMRSConfig(additional_position=1, num_cdm_groups_without_data=1))
+    gen = torch.Generator().manual_seed(scs + n_slot)
+    tbs = torch.randint(0, 2, (2, p.tb_sizes[0]), dtype=torch.uint8, generator=gen)
+    tx = PDSCHTransmitter(c, p)
+    for tb in (tbs[:1], tbs, tbs[1:]):
+        w = tx(tb)
+        assert tx._workspace[-1] is not None                 # the direct path ran
+        assert torch.equal(w, ofdm_modulate(tx.last_layer_grid, c, nfft=tx.nfft))
+    module = importlib.import_module("softran.nr.pdsch.transmitter")
+    monkeypatch.setattr(module, "kept_dft", lambda n, rows, **kw: None if "out_distance"
+                        in kw else real(n, rows, **kw))
+    tx2 = PDSCHTransmitter(c, p)
+    for tb in (tbs, tbs[:1]):
+        w = tx2(tb)
+        assert tx2._workspace[-1] is None and tx2._workspace[7] is not None
+        assert torch.equal(w, tx(tb))
+
+
+@needs_mkl
+@pytest.mark.parametrize("n, rows, d_in, d_out, inverse, norm", [
+    (1024, 8, 1024, 1096, True, "ortho"), (1024, 2, 1100, 1112, True, "ortho"),
+    (512, 5, 512, 548, False, "backward"), (2048, 3, 2048, 2048, True, "forward"),
+    (128, 1, 128, 160, True, "backward")])
+def test_strided_plan_equals_torch_fft_by_dfti_compute(n, rows, d_in, d_out, inverse,
+                                                       norm) -> None:
+    """A kept plan whose input / output rows are d_in / d_out apart, called from a Numba
+    kernel by dfti_compute at byte offsets into the arrays: each output row is
+    torch.fft.ifft's / torch.fft.fft's of its input row bit for bit, and nothing between
+    or around the rows is written."""
+    from numba import njit
+
+    from softran.nr.kept_dft import dfti_compute
+
+    @njit
+    def run(fn, handle, x, x_off, out, out_off):  # type: ignore[no-untyped-def]
+        return dfti_compute(fn, handle, np.int64(x.ctypes.data) + x_off * 8,
+                            np.int64(out.ctypes.data) + out_off * 8)
+
+    plan = kept_dft(n, rows, inverse=inverse, norm=norm, in_distance=d_in, out_distance=d_out)
+    assert plan is not None
+    assert plan is kept_dft(n, rows, inverse=inverse, norm=norm, in_distance=d_in,
+                            out_distance=d_out)
+    gen = torch.Generator().manual_seed(n + rows + d_out)
+    x = torch.randn(rows, n, dtype=torch.complex64, generator=gen)
+    x[rows // 2] = 0
+    src = np.zeros(5 + (rows - 1) * d_in + n, dtype=np.complex64)
+    take_in = 5 + np.arange(rows)[:, None] * d_in + np.arange(n)
+    src[take_in] = x.numpy()
+    out = np.full(3 + (rows - 1) * d_out + n + 4, 9, dtype=np.complex64)
+    take_out = 3 + np.arange(rows)[:, None] * d_out + np.arange(n)
+    assert run(plan.compute_address, plan.handle, src, 5, out, 3) == 0
+    want = (torch.fft.ifft if inverse else torch.fft.fft)(x, dim=-1, norm=norm)
+    assert torch.equal(torch.from_numpy(out[take_out]), want)
+    rest = np.ones(out.size, dtype=bool)
+    rest[take_out] = False
+    assert np.all(out[rest] == 9)
+
+
+@needs_mkl
+def test_strided_plan_arguments() -> None:
+    with pytest.raises(ValueError, match="out_distance"):
+        kept_dft(16, 2, inverse=True, out_distance=15)
+    with pytest.raises(ValueError, match="in_distance"):
+        KeptDFT(16, 2, inverse=True, in_distance=8)
+    with pytest.raises(ValueError, match="in-place"):
+        kept_dft(16, 2, inverse=False, in_place=True, out_distance=20)
+    plan = KeptDFT(16, 2, inverse=True, out_distance=20)
+    good = np.zeros((2, 16), dtype=np.complex64)
+    with pytest.raises(ValueError, match="dfti_compute"):
+        plan.bind(good, good.copy())
+    assert plan.handle != 0 and plan.compute_address != 0
 
 
 def test_slot_demodulator_without_the_kept_plan(monkeypatch) -> None:

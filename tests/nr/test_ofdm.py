@@ -576,3 +576,37 @@ def test_modulate_cpu_kernels_equal_the_torch_path(scs: int, n_prb: int, n_slot:
     g.view(-1)[7] = complex(float("inf"), 0.0)
     with pytest.raises(ValueError, match="grid contains"):
         ofdm_modulate(g, c)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), rows=st.integers(1, 3), n_sym=st.integers(1, 6),
+       n_kept=st.integers(0, 3))
+def test_cyclic_prefix_in_place_equals_the_gather(seed, rows, n_sym, n_kept) -> None:
+    """cyclic_prefix_in_place on a waveform whose useful parts are already in place (the
+    others taken from kept rows) gives cyclic_prefix_gather_two's waveform (TS 38.211 §5.3.1:
+    each symbol's prefix its own last N_CP samples), with unequal prefix lengths."""
+    import numpy as np
+
+    from softran.nr.ofdm import cyclic_prefix_gather_two, cyclic_prefix_in_place
+
+    rng = np.random.default_rng(seed)
+    nfft = 16
+    cps = rng.integers(0, 6, n_sym).astype(np.int64)
+    x = (rng.standard_normal((rows * n_sym, nfft))
+         + 1j * rng.standard_normal((rows * n_sym, nfft))).astype(np.complex64)
+    y = (rng.standard_normal((n_kept, nfft)) + 0j).astype(np.complex64)
+    src = np.arange(rows * n_sym, dtype=np.int64).reshape(rows, n_sym)
+    if n_kept:
+        pick = rng.random((rows, n_sym)) < 0.4
+        src = np.where(pick, -1 - rng.integers(0, n_kept, (rows, n_sym)), src)
+    t = int(cps.sum()) + n_sym * nfft
+    want = np.empty((rows, t), dtype=np.complex64)
+    cyclic_prefix_gather_two(x, y, src, cps, want)
+    out = np.full((rows, t), 99, dtype=np.complex64)
+    starts = np.cumsum(cps) + np.arange(n_sym) * nfft
+    for r in range(rows):
+        for s in range(n_sym):
+            if src[r, s] >= 0:
+                out[r, starts[s]:starts[s] + nfft] = x[src[r, s]]
+    cyclic_prefix_in_place(out, y if n_kept else np.zeros((0, nfft), np.complex64), src, cps)
+    assert np.array_equal(out, want)

@@ -12,6 +12,12 @@ is one ``DftiComputeForward`` / ``DftiComputeBackward``. It uses the MKL that to
 links (the DFTI functions of ``libtorch_cpu``); where that is not there (a torch built
 without MKL) or its output is not bit for bit torch's on a probe input, :func:`kept_dft`
 returns None and the caller keeps ``torch.fft``.
+
+A plan may also write its rows ``out_distance`` elements apart (e.g. straight into a
+waveform, each symbol's useful part after its cyclic prefix) or read them ``in_distance``
+apart: each row's values are still torch's (the probe checks it). Such a plan is called
+from a Numba kernel by :func:`dfti_compute` with its :attr:`KeptDFT.handle` and
+:attr:`KeptDFT.compute_address` (no Python call per transform).
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from softran.validation import check_int
 
-__all__ = ["KeptDFT", "kept_dft"]
+__all__ = ["KeptDFT", "dfti_compute", "kept_dft"]
 
 # mkl_dfti.h: configuration parameters and values
 _DFTI_FORWARD_SCALE = 4
@@ -72,11 +81,15 @@ class KeptDFT:
     """The committed MKL descriptor of ``torch.fft.ifft(x, dim=-1, norm=norm)`` (``inverse``)
     or ``torch.fft.fft(x, dim=-1, norm=norm)`` for complex64 ``x`` ``[rows, n]`` (module
     notes; TS 38.211 §5.3.1), kept from call to call; ``in_place``: the transform overwrites
-    its input. Raises RuntimeError where MKL's DFTI functions are not there or refuse the
-    settings; :func:`kept_dft` is the checked way to get one.
+    its input; ``in_distance`` / ``out_distance`` (elements, >= ``n``; default ``n``): the
+    rows of the input / output are that far apart (module notes; out of place only).
+    Raises RuntimeError where MKL's DFTI functions are not there or refuse the settings;
+    :func:`kept_dft` is the checked way to get one.
 
     :meth:`bind` ``(x, out)`` checks the arrays once and returns a call without arguments
-    that writes the transform of ``x`` into ``out`` (``out`` is ``x`` for an in-place plan).
+    that writes the transform of ``x`` into ``out`` (``out`` is ``x`` for an in-place plan;
+    rows ``n`` apart); :attr:`handle` and :attr:`compute_address` serve
+    :func:`dfti_compute` (any distances).
 
     >>> plan = KeptDFT(8, 2, inverse=True, norm="ortho")
     >>> x = (np.arange(16) % 3).astype(np.complex64).reshape(2, 8)
@@ -87,9 +100,12 @@ class KeptDFT:
     """
 
     def __init__(self, n: int, rows: int, *, inverse: bool, norm: str = "backward",
-                 in_place: bool = False) -> None:
+                 in_place: bool = False, in_distance: int | None = None,
+                 out_distance: int | None = None) -> None:
         self.n, self.rows = _check_args(n, rows, norm)
         self.inverse, self.norm, self.in_place = bool(inverse), norm, bool(in_place)
+        self.in_distance, self.out_distance = _check_distances(
+            self.n, in_distance, out_distance, self.in_place)
         lib = _dfti()
         if lib is None:
             raise RuntimeError("MKL's DFTI functions are not in this torch build")
@@ -107,8 +123,10 @@ class KeptDFT:
                                                   c_long(n)),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_PLACEMENT), c_int(placement)),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_NUMBER_OF_TRANSFORMS), c_long(rows)),
-            lambda: lib.DftiSetValue(handle, c_int(_DFTI_INPUT_DISTANCE), c_long(n)),
-            lambda: lib.DftiSetValue(handle, c_int(_DFTI_OUTPUT_DISTANCE), c_long(n)),
+            lambda: lib.DftiSetValue(handle, c_int(_DFTI_INPUT_DISTANCE),
+                                     c_long(self.in_distance)),
+            lambda: lib.DftiSetValue(handle, c_int(_DFTI_OUTPUT_DISTANCE),
+                                     c_long(self.out_distance)),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_INPUT_STRIDES), strides),
             lambda: lib.DftiSetValue(handle, c_int(_DFTI_OUTPUT_STRIDES), strides),
         ]
@@ -124,10 +142,28 @@ class KeptDFT:
         self._handle = handle
         self._finalizer = weakref.finalize(self, _free, lib, handle)
 
+    @property
+    def handle(self) -> int:
+        """The address of the committed descriptor (valid while this plan lives), the second
+        argument of :func:`dfti_compute`."""
+        return int(self._handle.value)  # type: ignore[arg-type]
+
+    @property
+    def compute_address(self) -> int:
+        """The address of MKL's ``DftiComputeBackward`` (``inverse``) or
+        ``DftiComputeForward``, the first argument of :func:`dfti_compute`."""
+        fn = self._lib.DftiComputeBackward if self.inverse else self._lib.DftiComputeForward
+        return int(ctypes.cast(fn, ctypes.c_void_p).value)  # type: ignore[arg-type]
+
     def bind(self, x: np.ndarray, out: np.ndarray) -> Callable[[], None]:
         """The transform of ``x`` into ``out`` (both complex64 C-contiguous ``[rows, n]``,
         checked here; the same array for an in-place plan, not overlapping otherwise) as a
-        call without arguments; it keeps both arrays (and this plan) alive."""
+        call without arguments; it keeps both arrays (and this plan) alive. Only for a plan
+        whose rows are ``n`` apart (else ValueError: use :func:`dfti_compute`)."""
+        if self.in_distance != self.n or self.out_distance != self.n:
+            raise ValueError(f"bind serves plans with rows n = {self.n} apart; this one has "
+                             f"in_distance {self.in_distance}, out_distance "
+                             f"{self.out_distance} (call it by dfti_compute)")
         for name, a in (("x", x), ("out", out)):
             if (not isinstance(a, np.ndarray) or a.dtype != np.complex64
                     or a.shape != (self.rows, self.n) or not a.flags.c_contiguous):
@@ -160,36 +196,103 @@ def _check_args(n: int, rows: int, norm: str) -> tuple[int, int]:
     return check_int("n", n, 1), check_int("rows", rows, 1)
 
 
+def _check_distances(n: int, in_distance: int | None, out_distance: int | None,
+                     in_place: bool) -> tuple[int, int]:
+    d_in = n if in_distance is None else check_int("in_distance", in_distance, n)
+    d_out = n if out_distance is None else check_int("out_distance", out_distance, n)
+    if in_place and (d_in, d_out) != (n, n):
+        raise ValueError(f"in_distance / out_distance must be n = {n} for an in-place plan, "
+                         f"got {d_in} / {d_out}")
+    return d_in, d_out
+
+
+@intrinsic
+def dfti_compute(typingctx, fn, handle, x, out):  # type: ignore[no-untyped-def]
+    """``DftiComputeBackward`` / ``DftiComputeForward`` (the function at address ``fn``,
+    :attr:`KeptDFT.compute_address`) of the committed descriptor at ``handle``
+    (:attr:`KeptDFT.handle`) from the address ``x`` into ``out`` (integers: e.g.
+    ``a.ctypes.data`` plus a byte offset), called from a Numba kernel (TS 38.211 §5.3.1:
+    the IDFT of the OFDM symbols without a Python call per transform). Returns MKL's
+    status (0: done). Nothing is checked: the caller makes sure that the plan's rows (its
+    ``rows``, ``n``, distances) lie inside the arrays and that the plan lives; an
+    in-place plan takes ``out`` = ``x``.
+
+    >>> from numba import njit
+    >>> @njit
+    ... def run(fn, handle, x, out):
+    ...     return dfti_compute(fn, handle, x.ctypes.data, out.ctypes.data)
+    >>> plan = kept_dft(8, 1, inverse=True, norm="ortho")
+    >>> x = np.arange(8).astype(np.complex64)
+    >>> out = np.zeros(10, dtype=np.complex64)
+    >>> plan is None or run(plan.compute_address, plan.handle, x, out[2:]) == 0
+    True
+    >>> plan is None or bool(np.array_equal(
+    ...     out[2:], torch.fft.ifft(torch.from_numpy(x), norm="ortho").numpy()))
+    True
+    """
+    sig = types.int64(types.int64, types.int64, types.int64, types.int64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        ptr = ir.IntType(8).as_pointer()
+        # MKL declares the compute functions variadic (the descriptor, then one or two
+        # buffers)
+        fnty = ir.FunctionType(ir.IntType(64), [ptr, ptr], var_arg=True)
+        call = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(call, [builder.inttoptr(a, ptr) for a in args[1:]])
+    return sig, codegen
+
+
 @functools.lru_cache(maxsize=64)
-def _checked_plan(n: int, rows: int, inverse: bool, norm: str, in_place: bool
-                  ) -> KeptDFT | None:
+def _checked_plan(n: int, rows: int, inverse: bool, norm: str, in_place: bool,
+                  in_distance: int, out_distance: int) -> KeptDFT | None:
     """The plan, made once per set of arguments, if it gives torch's bits on a probe input;
     else None. One plan serves any number of bound buffer pairs."""
-    plan = KeptDFT(n, rows, inverse=inverse, norm=norm, in_place=in_place)
+    plan = KeptDFT(n, rows, inverse=inverse, norm=norm, in_place=in_place,
+                   in_distance=in_distance, out_distance=out_distance)
     gen = torch.Generator().manual_seed(n * 7919 + rows * 2 + inverse)
     x = torch.randn(rows, n, dtype=torch.complex64, generator=gen)
     want = (torch.fft.ifft if inverse else torch.fft.fft)(x, dim=-1, norm=norm)
-    src = x.numpy().copy()
-    out = src if in_place else np.empty((rows, n), dtype=np.complex64)
-    plan.bind(src, out)()
-    return plan if torch.equal(torch.from_numpy(out), want) else None
+    if (in_distance, out_distance) == (n, n):
+        src = x.numpy().copy()
+        out = src if in_place else np.empty((rows, n), dtype=np.complex64)
+        plan.bind(src, out)()
+        return plan if torch.equal(torch.from_numpy(out), want) else None
+    # rows apart: the probe's rows placed and read back at the plan's distances, the gaps
+    # holding a marker that must survive
+    src = np.full((rows - 1) * in_distance + n, 7, dtype=np.complex64)
+    dst = np.full((rows - 1) * out_distance + n, 7, dtype=np.complex64)
+    take_in = np.arange(rows)[:, None] * in_distance + np.arange(n)
+    take_out = np.arange(rows)[:, None] * out_distance + np.arange(n)
+    src[take_in] = x.numpy()
+    compute = plan._lib.DftiComputeBackward if inverse else plan._lib.DftiComputeForward
+    if compute(plan._handle, ctypes.c_void_p(src.ctypes.data),
+               ctypes.c_void_p(dst.ctypes.data)) != 0:
+        return None
+    gaps = np.ones(dst.size, dtype=bool)
+    gaps[take_out] = False
+    ok = torch.equal(torch.from_numpy(dst[take_out]), want) and bool(np.all(dst[gaps] == 7))
+    return plan if ok else None
 
 
 def kept_dft(n: int, rows: int, *, inverse: bool, norm: str = "backward",
-             in_place: bool = False) -> KeptDFT | None:
+             in_place: bool = False, in_distance: int | None = None,
+             out_distance: int | None = None) -> KeptDFT | None:
     """A :class:`KeptDFT` for ``rows`` transforms of length ``n`` (TS 38.211 §5.3.1), or
     None where MKL's DFTI functions are not in this torch build or the plan does not give
     ``torch.fft.ifft`` / ``torch.fft.fft(x, dim=-1, norm=norm)`` bit for bit on a probe
     input (checked once per set of arguments; the same plan is returned each time).
+    ``in_distance`` / ``out_distance``: the rows that far apart (:class:`KeptDFT`; the probe
+    also checks that nothing between the output rows is written).
 
     >>> plan = kept_dft(1024, 3, inverse=True, norm="ortho")
     >>> plan is None or (plan.n, plan.rows) == (1024, 3)
     True
     """
     n, rows = _check_args(n, rows, norm)
+    d_in, d_out = _check_distances(n, in_distance, out_distance, bool(in_place))
     if _dfti() is None:
         return None
     try:
-        return _checked_plan(n, rows, bool(inverse), norm, bool(in_place))
+        return _checked_plan(n, rows, bool(inverse), norm, bool(in_place), d_in, d_out)
     except RuntimeError:
         return None

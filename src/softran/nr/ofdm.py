@@ -51,7 +51,7 @@ from softran.validation import (
 
 __all__ = ["OFDMInfo", "ofdm_info", "ofdm_modulate", "ofdm_demodulate", "ofdm_modulate_bins",
            "ofdm_subcarrier_bins", "cyclic_prefix_rows", "OFDMSlotDemodulator",
-           "cyclic_prefix_gather", "cyclic_prefix_gather_two"]
+           "cyclic_prefix_gather", "cyclic_prefix_gather_two", "cyclic_prefix_in_place"]
 
 #: κ = T_s / T_c (TS 38.211 §4.1).
 KAPPA = 64
@@ -577,6 +577,40 @@ def cyclic_prefix_gather_two(x, y, rows, cps, out):  # pragma: no cover - compil
             k = rows[r, s]
             src = x[k] if k >= 0 else y[-1 - k]
             o = _prefixed_symbol(src, cps[s], out[r], o)
+
+
+@njit(cache=True, nogil=True)
+def cyclic_prefix_in_place(out, y, rows, cps):  # pragma: no cover - compiled
+    """Cyclic-prefix insertion (TS 38.211 §5.3.1) into a waveform ``out`` ``[R, T]`` whose
+    symbols' useful parts are partly in place already (e.g. an IDFT that wrote them there):
+    symbol s of ``out[r]`` (its useful part at ``sum(cps[:s + 1]) + s nfft``) gets its
+    prefix from its own last ``cps[s]`` samples where ``rows[r, s] >= 0``; else its prefix
+    and useful part are the row ``y[-1 - rows[r, s]]`` (y ``[M, nfft]``: e.g. symbols kept
+    from slot to slot), as :func:`cyclic_prefix_gather_two` writes them.
+
+    >>> import numpy as np
+    >>> out = np.zeros((1, 10), dtype=np.complex64)
+    >>> out[0, 6:] = np.arange(4)
+    >>> y = 10 + np.arange(4, dtype=np.complex64).reshape(1, 4)
+    >>> cyclic_prefix_in_place(out, y, np.array([[-1, 0]]), np.array([1, 1]))
+    >>> out.real.astype(int).tolist()
+    [[13, 10, 11, 12, 13, 3, 0, 1, 2, 3]]
+    """
+    nfft = y.shape[1]
+    for r in range(rows.shape[0]):
+        row = out[r]
+        o = 0
+        for s in range(rows.shape[1]):
+            k = rows[r, s]
+            cp = cps[s]
+            if k < 0:
+                o = _prefixed_symbol(y[-1 - k], cp, row, o)
+                continue
+            head = row[o:o + cp]
+            tail = row[o + nfft:o + nfft + cp]
+            for i in range(cp):
+                head[i] = tail[i]
+            o += cp + nfft
 
 
 @functools.lru_cache(maxsize=64)

@@ -271,19 +271,24 @@ def test_pair_table_registers_equal_the_two_single_registers(poly_a, poly_b) -> 
     """crc_registers_continue with the pair table (the data-only bytes looked up once for
     both CRCs) gives the registers of crc_register_continue for each CRC (TS 38.212 §5.1),
     continuing from registers of earlier bits, for lengths that are and are not multiples of
-    8 and 64, and CRC parity bits equal to crc_parity's."""
+    8 and 64, and CRC parity bits equal to crc_parity's; and the same registers by
+    crc_registers_continue_packed (64 bits packed at a time by a byte mask, the registers
+    run reflected)."""
     from softran.nr.coding.crc import (
         crc_byte_tables,
         crc_pair_table,
+        crc_pair_tables_reflected,
         crc_register_continue,
         crc_registers_continue,
+        crc_registers_continue_packed,
     )
 
     ta, ga = crc_byte_tables(poly_a)
     tb, gb = crc_byte_tables(poly_b)
     pair = crc_pair_table(ta, tb)
+    refl = crc_pair_tables_reflected(ta, tb)
     rng = np.random.default_rng(18)
-    for n in (0, 7, 64, 65, 200, 1000, 8424):
+    for n in (0, 7, 63, 64, 65, 127, 200, 1000, 8424, 8448):
         bits = rng.integers(0, 2, n + 64).astype(np.uint8)
         head, body = bits[:64], bits[64:]
         ra0 = crc_register_continue(head, 64, ta, ga, 0)
@@ -292,8 +297,11 @@ def test_pair_table_registers_equal_the_two_single_registers(poly_a, poly_b) -> 
                 crc_register_continue(body, n, tb, gb, rb0))
         assert crc_registers_continue(body, n, ta, ga, ra0, tb, gb, rb0, pair) == want
         assert crc_registers_continue(body, n, ta, ga, ra0, tb, gb, rb0) == want
+        assert crc_registers_continue_packed(body, n, ta, ga, ra0, tb, gb, rb0, refl) == want
         # the register of the whole message is its CRC parity, bit p_t at bit 31 - t
         ra, rb = crc_registers_continue(bits, n + 64, ta, ga, 0, tb, gb, 0, pair)
+        assert crc_registers_continue_packed(bits, n + 64, ta, ga, 0, tb, gb, 0,
+                                             refl) == (ra, rb)
         for reg, poly in ((ra, poly_a), (rb, poly_b)):
             ref = crc_parity(torch.from_numpy(bits), poly).numpy()
             got = [(reg >> (31 - t)) & 1 for t in range(crc_length(poly))]
@@ -311,3 +319,4 @@ def test_pair_table_refuses_what_it_cannot_pair() -> None:
             crc_pair_table(ta, bad)
     with pytest.raises(ValueError, match="table_a must be"):
         crc_pair_table(ta | 1, ta)
+

@@ -41,14 +41,17 @@ import functools
 
 import numpy as np
 import torch
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from softran.validation import check_bits, check_int, check_name
 
 __all__ = ["CRC_POLYNOMIALS", "crc_byte_tables", "crc_check_bit_bytes", "crc_decode",
-           "crc_encode", "crc_length", "crc_pair_table", "crc_parity", "crc_register_anywhere",
-           "crc_register_continue", "crc_register_of_bit_bytes", "crc_registers_continue",
-           "crc_scratch_size"]
+           "crc_encode", "crc_length", "crc_pair_table", "crc_pair_tables_reflected",
+           "crc_parity", "crc_register_anywhere", "crc_register_continue",
+           "crc_register_of_bit_bytes", "crc_registers_continue",
+           "crc_registers_continue_packed", "crc_scratch_size", "pack_bits64"]
 
 #: Generator polynomials g_CRC(D) of TS 38.212 §5.1, as the exponents of their non-zero
 #: terms, e.g. g_CRC24A(D) = D^24 + D^23 + D^18 + D^17 + D^14 + D^11 + D^10 + D^7 + D^6
@@ -337,6 +340,109 @@ def crc_registers_continue(bits, n, table_a, g_a, reg_a, table_b, g_b, reg_b,
         reg_a = _bit_step(reg_a, bits[i], g_a)
         reg_b = _bit_step(reg_b, bits[i], g_b)
     return reg_a, reg_b
+
+
+def crc_pair_tables_reflected(table_a: np.ndarray, table_b: np.ndarray
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tables of :func:`crc_registers_continue_packed` for two CRCs of TS 38.212 §5.1
+    with L <= 24 (:func:`crc_byte_tables`): the slicing-by-8 tables of each in the
+    reflected form (``R[k][i]`` = the 32-bit reflection of ``T[k][reflect8(i)]``: the
+    register kept bit-reversed, the bytes taken with their first bit lowest, as
+    :func:`pack_bits64` packs them), uint64 ``[8, 256]``, and the two side by side as
+    :func:`crc_pair_table` (``R_a << 32 | R_b``).
+
+    >>> ta, _ = crc_byte_tables("24A"); tb, _ = crc_byte_tables("24B")
+    >>> ra, rb, p = crc_pair_tables_reflected(ta, tb)
+    >>> int(ra[0, 1]) == int(f"{int(ta[0, 128]):032b}"[::-1], 2)
+    True
+    """
+    crc_pair_table(table_a, table_b)                    # the same checks
+    idx = np.arange(256)
+    rev8 = np.zeros(256, dtype=np.int64)
+    for b in range(8):
+        rev8 |= ((idx >> b) & 1) << (7 - b)
+
+    def reflect(t: np.ndarray) -> np.ndarray:
+        v = t.astype(np.uint64)[:, rev8]
+        out = np.zeros_like(v)
+        for b in range(32):
+            out |= ((v >> np.uint64(b)) & np.uint64(1)) << np.uint64(31 - b)
+        return out
+
+    ra, rb = reflect(table_a), reflect(table_b)
+    return ra, rb, (ra << np.uint64(32)) | rb
+
+
+@intrinsic
+def pack_bits64(typingctx, bits, start):  # type: ignore[no-untyped-def]
+    """The lowest bit of each of the 64 bytes ``bits[start:start + 64]`` (a uint8 array;
+    the caller makes sure they are there) as one uint64, byte k at bit k: one vector load
+    and a byte mask (``vpmovmskb``) instead of a multiplication per 8 bytes (TS 38.212
+    §5.1 bits, one per byte, packed for :func:`crc_registers_continue_packed`)."""
+    sig = types.uint64(bits, types.int64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        vec = ir.VectorType(ir.IntType(8), 64)
+        v = builder.load(builder.bitcast(ptr, vec.as_pointer()), align=1)
+        low = builder.shl(v, ir.Constant(vec, [7] * 64))
+        neg = builder.icmp_signed("<", low, ir.Constant(vec, [0] * 64))
+        return builder.bitcast(neg, ir.IntType(64))
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True)
+def _reflect32(x):  # pragma: no cover - compiled
+    """The 32 low bits of ``x`` (uint64) in reverse order."""
+    u = np.uint64
+    x = ((x >> u(1)) & u(0x55555555)) | ((x & u(0x55555555)) << u(1))
+    x = ((x >> u(2)) & u(0x33333333)) | ((x & u(0x33333333)) << u(2))
+    x = ((x >> u(4)) & u(0x0F0F0F0F)) | ((x & u(0x0F0F0F0F)) << u(4))
+    x = ((x >> u(8)) & u(0x00FF00FF)) | ((x & u(0x00FF00FF)) << u(8))
+    return ((x >> u(16)) | (x << u(16))) & u(0xFFFFFFFF)
+
+
+@njit(cache=True, nogil=True)
+def crc_registers_continue_packed(bits, n, table_a, g_a, reg_a, table_b, g_b, reg_b,
+                                  reflected):  # pragma: no cover - compiled
+    """:func:`crc_registers_continue` (TS 38.212 §5.1, two CRCs with L <= 24 in one pass)
+    with the bits packed 64 at a time by :func:`pack_bits64` and the registers run in the
+    reflected form (``reflected``: :func:`crc_pair_tables_reflected` of ``table_a`` and
+    ``table_b``; 5 of each 8 bytes looked up once for both registers): the same registers,
+    about a third faster; the last ``n mod 64`` bits by :func:`crc_registers_continue`.
+
+    >>> bits = np.zeros(200, dtype=np.uint8); bits[3] = bits[133] = 1
+    >>> ta, ga = crc_byte_tables("24A"); tb, gb = crc_byte_tables("24B")
+    >>> r = crc_pair_tables_reflected(ta, tb)
+    >>> (crc_registers_continue_packed(bits, 200, ta, ga, 0, tb, gb, 0, r)
+    ...  == crc_registers_continue(bits, 200, ta, ga, 0, tb, gb, 0))
+    True
+    """
+    ra_t, rb_t, pair = reflected
+    u = np.uint64
+    m8 = u(255)
+    s32 = u(32)
+    lo = u(0xFFFFFFFF)
+    ra = _reflect32(u(reg_a))
+    rb = _reflect32(u(reg_b))
+    n64 = n - n % 64
+    for j in range(0, n64, 64):
+        w = pack_bits64(bits, j)
+        h = w >> s32
+        # L <= 24: the top byte of the reflected registers is 0, so byte 3 of the word
+        # does not meet them
+        both = (pair[4, (w >> u(24)) & m8] ^ pair[3, h & m8] ^ pair[2, (h >> u(8)) & m8]
+                ^ pair[1, (h >> u(16)) & m8] ^ pair[0, h >> u(24)])
+        xa = ra ^ (w & u(0xFFFFFF))
+        xb = rb ^ (w & u(0xFFFFFF))
+        ra = (ra_t[7, xa & m8] ^ ra_t[6, (xa >> u(8)) & m8] ^ ra_t[5, (xa >> u(16)) & m8]
+              ^ (both >> s32))
+        rb = (rb_t[7, xb & m8] ^ rb_t[6, (xb >> u(8)) & m8] ^ rb_t[5, (xb >> u(16)) & m8]
+              ^ (both & lo))
+    return crc_registers_continue(bits[n64:], n - n64, table_a, g_a,
+                                  np.int64(_reflect32(ra)), table_b, g_b,
+                                  np.int64(_reflect32(rb)))
 
 
 @njit(cache=True, nogil=True)

@@ -19,8 +19,8 @@ the bin of every layer-mapped symbol worked out once), then
 functions (the tests check it bit for bit); the waveform returned is always a new tensor
 the caller owns, and the buffers are rebuilt when the batch size changes.
 
-With one codeword given as a tensor, ``forward`` is a few calls around two Numba kernels
-(the slot's latency path): one kernel runs
+With one codeword given as a tensor, ``forward`` is a few calls around one Numba kernel
+(the slot's latency path), which runs
 :func:`~softran.nr.coding.ldpc.encode_rate_match.encode_rate_match_labels_into`
 (the block's CRC of TS 38.212 §7.2.1 into a kept tail buffer, segmentation, CRC24B, LDPC,
 rate matching with the plan of the redundancy version, cached, and kept work buffers; the
@@ -32,11 +32,15 @@ once), then
 mapping, the bins of each layer as runs) into the kept bins of the IFFT rows (layer,
 symbol) that hold data; the IDFT transforms only those rows (the rows without
 data, such as DM-RS symbols of CDM groups without data, are the same every slot:
-transformed once, with the whole slot's rows, and kept), by the kept MKL plan of
-:func:`~softran.nr.kept_dft.kept_dft` into a kept output (``torch.fft.ifft``'s
-bits without its per-call plan set-up; ``torch.fft.ifft`` itself where there is no such
-plan); and
-:func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies both with the cyclic prefixes into
+transformed once, with the whole slot's rows, and kept). The same kernel
+(:func:`_slot_waveform`) then runs the IDFT of the data rows by kept MKL plans of
+:func:`~softran.nr.kept_dft.kept_dft` (``torch.fft.ifft``'s bits without its per-call plan
+set-up) that write each symbol's useful part straight into its place in the new waveform
+(one plan call per run of equally spaced symbols, :func:`~softran.nr.kept_dft.dfti_compute`),
+and :func:`~softran.nr.ofdm.cyclic_prefix_in_place` adds the cyclic prefixes and the kept
+rows: no copy of the slot through a buffer. Where those plans are not there, the data rows
+go through a kept plan (or ``torch.fft.ifft``) into a buffer and
+:func:`~softran.nr.ofdm.cyclic_prefix_gather_two` copies them with the cyclic prefixes into
 the new waveform. Inputs are checked once per call by type, dtype and shape; other inputs
 (a list, other dtypes) take the step-by-step path, which checks them fully.
 """
@@ -49,7 +53,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from softran.nr.coding.crc import crc_byte_tables, crc_length, crc_pair_table
+from softran.nr.coding.crc import crc_byte_tables, crc_length, crc_pair_tables_reflected
 from softran.nr.coding.ldpc.encode_rate_match import (
     encode_rate_match_labels_into,
     encode_rate_match_plan,
@@ -58,7 +62,7 @@ from softran.nr.coding.ldpc.encode_rate_match import (
 from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
-from softran.nr.kept_dft import kept_dft
+from softran.nr.kept_dft import dfti_compute, kept_dft
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
@@ -68,6 +72,7 @@ from softran.nr.modulation import (
 )
 from softran.nr.ofdm import (
     cyclic_prefix_gather_two,
+    cyclic_prefix_in_place,
     ofdm_info,
     ofdm_modulate,
     ofdm_modulate_bins,
@@ -102,13 +107,42 @@ def _slot_data(tb, tail, crc_l, crc_table, crc_g, crc_pair, enc, work, labels, m
     (:func:`map_label_runs_into_rows`). Returns the OR of all bytes of ``tb`` (taken while
     the encoder copies them into its code blocks): > 1 means a value that is not a bit, and
     nothing was written to ``bins`` (only to the kept scratch buffers). ``crc_pair``: the
-    TB CRC's and CRC24B's tables side by side (:func:`crc_pair_table`, C > 1)."""
+    TB CRC's and CRC24B's tables reflected and side by side
+    (:func:`~softran.nr.coding.crc.crc_pair_tables_reflected`, C > 1: the bits packed 64
+    at a time)."""
     buf, acc, sel = work
     top = encode_rate_match_labels_into(tb, tail, *enc, mask, labels, buf, acc, sel, crc_l,
-                                        crc_table, crc_g, crc_pair)
+                                        crc_table, crc_g, None, crc_pair)
     if top > 1:
         return top
     map_label_runs_into_rows(labels, table, runs, stride, bins)
+    return top
+
+
+@njit(cache=True, nogil=True)
+def _slot_waveform(tb, tail, crc_l, crc_table, crc_g, crc_pair, enc, work, labels, mask,
+                   table, runs, stride, bins, fn, dft_runs, kept, rows, cps,
+                   out):  # pragma: no cover - compiled
+    """:func:`_slot_data` (the bits into the kept bins ``bins`` ``[R, D nfft]``), then the
+    IDFT of the data rows straight into the waveform ``out`` ``[R, n_layers, T]`` (TS 38.211
+    §5.3.1): per row of ``dft_runs`` (handle of a kept MKL plan of
+    :func:`~softran.nr.kept_dft.kept_dft` whose output rows are that run's symbols apart,
+    byte offset of its first input row in ``bins``, byte offset of its first symbol's useful
+    part in ``out``) one call of the compute function at ``fn``
+    (:func:`~softran.nr.kept_dft.dfti_compute`), then the cyclic prefixes and the kept rows
+    ``kept`` (:func:`~softran.nr.ofdm.cyclic_prefix_in_place` with ``rows``, ``cps``).
+    Returns :func:`_slot_data`'s value (> 1: not bits, nothing written), or -1 where MKL
+    refused a transform."""
+    top = _slot_data(tb, tail, crc_l, crc_table, crc_g, crc_pair, enc, work, labels, mask,
+                     table, runs, stride, bins)
+    if top > 1:
+        return top
+    x0 = np.int64(bins.ctypes.data)
+    y0 = np.int64(out.ctypes.data)
+    for k in range(dft_runs.shape[0]):
+        if dfti_compute(fn, dft_runs[k, 0], x0 + dft_runs[k, 1], y0 + dft_runs[k, 2]) != 0:
+            return -1
+    cyclic_prefix_in_place(out.reshape(rows.shape[0], out.shape[-1]), kept, rows, cps)
     return top
 
 
@@ -217,9 +251,9 @@ class PDSCHTransmitter(torch.nn.Module):
             self._base_bins = torch.zeros(self.n_layers * n_sym, self.nfft,
                                           dtype=torch.complex64)
             self._base_bins[:, self._subcarrier_bins] = self._base_grid.reshape(-1, k)
-        #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IFFT,
-        #: one for the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
-        #: tables, the TB CRC's and CRC24B's tables side by side, G, Q_m, constellation,
+        #: the one-codeword path of ``forward`` (one Numba kernel for the bits, the IDFT and
+        #: the cyclic prefixes): (L + pad of the TB CRC and segmentation, L, CRC
+        #: tables, the TB CRC's and CRC24B's reflected tables, G, Q_m, constellation,
         #: c(i) packed per symbol, the data bins as runs of label_runs, CP lengths), or None
         self._slot_plan: tuple | None = None
         if self._fused and cfg.n_codewords == 1:
@@ -252,7 +286,8 @@ class PDSCHTransmitter(torch.nn.Module):
             self._slot_rows = (data_rows, const_rows.nonzero().reshape(-1), row_pos)
             index = row_pos[full_index // self.nfft] * self.nfft + full_index % self.nfft
             self._slot_plan = (crc_l + pad, crc_l, table, np.int64(gen),
-                               crc_pair_table(table, crc_byte_tables("24B")[0]), g, qm,
+                               crc_pair_tables_reflected(table, crc_byte_tables("24B")[0]),
+                               g, qm,
                                constellation(cfg.modulation).numpy(), mask,
                                label_runs(index.numpy(), self.n_layers), cps,
                                int(cps.sum()) + n_sym * self.nfft)
@@ -306,8 +341,10 @@ class PDSCHTransmitter(torch.nn.Module):
         const_pos[const_rows] = torch.arange(n_c)
         b = torch.arange(batch).reshape(-1, 1)
         src = torch.where(row_pos >= 0, b * n_d + row_pos, -1 - const_pos)
-        idft = kept_dft(nfft, batch * n_d, inverse=True, norm="ortho")
+        direct = self._direct_dft(batch)
         spec = None
+        idft = None if direct is not None else kept_dft(nfft, batch * n_d, inverse=True,
+                                                         norm="ortho")
         if idft is not None:
             spec_np = np.empty((batch * n_d, nfft), dtype=np.complex64)
             spec = (idft.bind(dbins.numpy(), spec_np), spec_np)
@@ -315,7 +352,46 @@ class PDSCHTransmitter(torch.nn.Module):
                 np.zeros((batch, tail_len), dtype=np.uint8),
                 np.empty((batch, g // self._slot_plan[6]),  # type: ignore[index]
                          dtype=self._slot_plan[8].dtype),  # type: ignore[index]
-                dbins, spec, src.reshape(batch * self.n_layers, n_sym).numpy())
+                dbins, spec, src.reshape(batch * self.n_layers, n_sym).numpy(), direct)
+
+    def _direct_dft(self, batch: int) -> tuple | None:
+        """The IDFT of the data rows straight into the waveform (TS 38.211 §5.3.1), for
+        :func:`_slot_waveform`: (the compute function's address, the runs ``[n, 3]`` int64
+        (plan handle, input byte offset, output byte offset), the plans (kept alive)), or
+        None where a kept plan is not there (then the data rows are transformed into a
+        buffer and copied with their prefixes). The data rows, in the order of the kept
+        bins (batch row, then layer and symbol), are cut into runs whose useful parts lie
+        equally far apart in the waveform ``[batch, n_layers, T]`` (e.g. the symbols of one
+        layer between DM-RS symbols: the same cyclic prefix), one kept plan per (run length,
+        distance)."""
+        data_rows = self._slot_rows[0].numpy()
+        nfft, n_sym = self.nfft, self.grid_shape[1]
+        cps, t_len = self._slot_plan[10], self._slot_plan[11]  # type: ignore[index]
+        # the start of each symbol's useful part in its row of the waveform
+        starts = np.cumsum(cps) + np.arange(n_sym) * nfft
+        out_off = ((np.arange(batch)[:, None] * self.n_layers + data_rows // n_sym) * t_len
+                   + starts[data_rows % n_sym]).reshape(-1)
+        runs: list[tuple[int, int, int]] = []           # (first row, rows, distance)
+        i = 0
+        while i < out_off.size:
+            j = i + 1
+            d = int(out_off[j] - out_off[i]) if j < out_off.size else nfft
+            while j < out_off.size and out_off[j] - out_off[j - 1] == d:
+                j += 1
+            runs.append((i, j - i, d if j - i > 1 else nfft))
+            i = j
+        plans = {}
+        for _, count, d in runs:
+            if (count, d) not in plans:
+                plan = kept_dft(nfft, count, inverse=True, norm="ortho", out_distance=d)
+                if plan is None:
+                    return None
+                plans[count, d] = plan
+        size = np.dtype(np.complex64).itemsize
+        table = np.array([(plans[count, d].handle, i * nfft * size, int(out_off[i]) * size)
+                          for i, count, d in runs], dtype=np.int64)
+        first = next(iter(plans.values()))
+        return first.compute_address, table, list(plans.values())
 
     def _fill_bins(self, tbs: list[torch.Tensor], rv: int) -> torch.Tensor:
         """Encode, scramble, modulate and map the data of ``tbs`` into the kept IFFT bins."""
@@ -391,7 +467,7 @@ class PDSCHTransmitter(torch.nn.Module):
         (_, crc_l, table, gen, pair, g, qm, points, mask, runs, cps,
          t_len) = self._slot_plan  # type: ignore[misc]
         batch = tb.shape[0]
-        _, _, bins_np, kept_np, tail, labels, dbins, idft, rows = self._bins(batch)
+        _, _, bins_np, kept_np, tail, labels, dbins, idft, rows, direct = self._bins(batch)
         kept = self._slot_enc.get(rv)
         if kept is None:
             plan = encode_rate_match_plan(
@@ -402,12 +478,27 @@ class PDSCHTransmitter(torch.nn.Module):
         x = (tb if tb.is_contiguous() else tb.contiguous()).numpy()
         if x.dtype != np.uint8:
             x = x.view(np.uint8)
+        state = self.__dict__           # plain attributes: no Module.__setattr__
+        if direct is not None:
+            # one kernel: the bits, the IDFT into the new waveform, the cyclic prefixes
+            out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
+            top = _slot_waveform(x, tail, crc_l, table, gen, pair, enc, kernel_work, labels,
+                                 mask, points, runs, self.n_layers, bins_np, direct[0],
+                                 direct[1], kept_np, rows, cps, out.numpy())
+            if top > 1:
+                self._check_tb(tb)      # raises the ValueError naming tb
+                raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
+            if top < 0:
+                state["_bins_ready"] = False   # the bins hold this slot, the waveform not
+                raise RuntimeError("MKL refused the IDFT of the slot's data rows")
+            state["_bins_ready"] = True
+            state["_grid_in_rows"] = True
+            return out
         if _slot_data(x, tail, crc_l, table, gen, pair, enc, kernel_work, labels, mask, points,
                       runs, self.n_layers, bins_np) > 1:
             # nothing written: the latest slot's grid stays as it was
             self._check_tb(tb)          # raises the ValueError naming tb
             raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
-        state = self.__dict__           # plain attributes: no Module.__setattr__
         if idft is not None:
             # the kept MKL plan of torch.fft.ifft into the kept output (the same bits)
             idft[0]()
