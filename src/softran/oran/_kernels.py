@@ -336,9 +336,10 @@ def bfp_from_float_to_bytes(x: np.ndarray, scale: float, width: int, round_satur
 def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
                       rows: np.ndarray, symbols: np.ndarray, timing: np.ndarray,
                       seq0: np.ndarray, step: int, offset: int, p0: int, n: int,
-                      mant: np.ndarray, expo: np.ndarray,
-                      out: np.ndarray) -> int:  # pragma: no cover - compiled
-    """One-section U-plane messages ``out`` uint8 ``[n_sym, n_e, size]`` written before
+                      mant: np.ndarray, expo: np.ndarray, out: np.ndarray,
+                      row_major: bool = False) -> int:  # pragma: no cover - compiled
+    """One-section U-plane messages ``out`` uint8 C-contiguous ``[n_sym, n_e, size]``
+    (``row_major``: ``[n_e, n_sym, size]``, message ``(i, j)`` at ``out[j, i]``) written before
     (O-RAN.WG4.CUS.0 clause 8.3) get, per message ``(i, j)``: Sequence ID (byte 6)
     ``(seq0[j] + i * step + offset) mod 256``, timing header (bytes 8-11) ``timing`` with
     symbolId ``symbols[i]``, and as their last ``n (1 + 3 width)`` bytes the BFP PRB fields
@@ -356,52 +357,52 @@ def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
         return status
     if width == 9:
         _pack_uplane(mant, expo, 9, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 8:
         _pack_uplane(mant, expo, 8, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 12:
         _pack_uplane(mant, expo, 12, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 14:
         _pack_uplane(mant, expo, 14, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 16:
         _pack_uplane(mant, expo, 16, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 1:
         _pack_uplane(mant, expo, 1, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 2:
         _pack_uplane(mant, expo, 2, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 3:
         _pack_uplane(mant, expo, 3, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 4:
         _pack_uplane(mant, expo, 4, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 5:
         _pack_uplane(mant, expo, 5, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 6:
         _pack_uplane(mant, expo, 6, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 7:
         _pack_uplane(mant, expo, 7, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 10:
         _pack_uplane(mant, expo, 10, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 11:
         _pack_uplane(mant, expo, 11, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 13:
         _pack_uplane(mant, expo, 13, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     elif width == 15:
         _pack_uplane(mant, expo, 15, rows, symbols, timing, seq0, step, offset, p0, n, n_s,
-                     n_prb, out)
+                     n_prb, out, row_major)
     return 0
 
 
@@ -409,15 +410,18 @@ def bfp_refill_uplane(x: np.ndarray, scale: float, width: int, round_sat: bool,
 def _pack_uplane(mant: np.ndarray, expo: np.ndarray, width: int, rows: np.ndarray,
                  symbols: np.ndarray, timing: np.ndarray, seq0: np.ndarray, step: int,
                  offset: int, p0: int, n: int, n_s: int, n_prb: int,
-                 out: np.ndarray) -> None:  # pragma: no cover - compiled
+                 out: np.ndarray, row_major: bool) -> None:  # pragma: no cover - compiled
     """The message fields of :func:`bfp_refill_uplane` from quantised PRBs."""
-    n_sym, n_e, size = out.shape
+    if row_major:
+        n_e, n_sym, size = out.shape
+    else:
+        n_sym, n_e, size = out.shape
     bpp = 1 + 3 * width
     head = size - n * bpp
     for i in range(n_sym):
         l = symbols[i]
         for j in range(n_e):
-            o = out[i, j]
+            o = out[j, i] if row_major else out[i, j]
             o[6] = (seq0[j] + i * step + offset) & 0xFF
             o[8] = timing[0]
             o[9] = timing[1]

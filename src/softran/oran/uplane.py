@@ -362,6 +362,9 @@ class UPlaneSlotEncoder:
         # the row-major array with row_major) and the same as rows [m, size] in sending order
         self._out: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
+        # the C-contiguous array behind each chunk's messages ([n_e, n_sym, size] with
+        # row_major): what the vector BFP kernel writes
+        self._base: list[np.ndarray] = []
         self._prbs: list[tuple[int, int]] = []
         for c, (p0, num) in enumerate(self.chunks):
             size = len(pdus[c])
@@ -371,8 +374,10 @@ class UPlaneSlotEncoder:
                 mine = out.transpose(1, 0, 2).copy()
                 self._out.append(mine.transpose(1, 0, 2))
                 self._rows.append(mine.reshape(-1, size))
+                self._base.append(mine)
             else:
                 self._out.append(out)
+                self._base.append(out)
                 self._rows.append(out.reshape(-1, size))
             self._prbs.append((p0, _n_prb(num, fmt, f"chunks[{c}]", ValueError)))
         self._n = n_sym * n_e * n_c
@@ -468,7 +473,8 @@ class UPlaneSlotEncoder:
         status = _kernels.bfp_refill_uplane(x, float(scale), width, bool(round_saturate),
                                             self.rows, self.symbols,
                                             np.frombuffer(timing, dtype=np.uint8), seq0, 1, 0,
-                                            p0, n, scratch[0], scratch[1], self._out[0])
+                                            p0, n, scratch[0], scratch[1], self._base[0],
+                                            self.row_major)
         if status != 0:
             return None
         return self._rows[0]
