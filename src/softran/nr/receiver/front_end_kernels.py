@@ -21,10 +21,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from softran.nr.modulation_kernels import maxlog_demap
+from softran.nr.modulation_kernels import DEMAP_QAM, maxlog_demap
 from softran.nr.ofdm_kernels import select_subcarriers
 from softran.nr.receiver.covariance_kernels import covariance_slot
-from softran.nr.receiver.equalize_kernels import mmse_gather, mmse_gather_runs
+from softran.nr.receiver.equalize_kernels import (
+    mmse_demap16_runs,
+    mmse_gather,
+    mmse_gather_runs,
+)
 from softran.nr.receiver.estimate_kernels import estimate_slot
 
 __all__ = ["FRONT_END_COVARIANCE", "FRONT_END_DEMAP", "FRONT_END_DETECT",
@@ -84,7 +88,10 @@ def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_ar
     mmse_gather_runs`: one layer, two antennas) -> the
     sanitised variance ``nv_demap`` -> the descrambled LLRs ``llr [B, n_re P Q_m]``
     (``levels``, ``k``, ``mode``, ``seq`` as :func:`~softran.nr.modulation_kernels.
-    maxlog_demap`).
+    maxlog_demap`). One layer of 16QAM on two antennas (``runs`` not empty, ``k`` = 2)
+    runs the last three steps as one pass over the REs
+    (:func:`~softran.nr.receiver.equalize_kernels.mmse_demap16_runs`, the same values),
+    which writes neither ``x`` nor ``nv_demap``.
 
     Returns 0, or the ``FRONT_END_*`` status of the stage that refused (later outputs are
     then not written).
@@ -96,6 +103,13 @@ def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_ar
     if covariance_slot(grid, h_flat, False, False, uniq, xr, segments, count, nv, True,
                        loading, e, acc, cov):
         return FRONT_END_COVARIANCE
+    if runs.shape[0] and mode == DEMAP_QAM and k == 2:
+        # one layer of 16QAM on two antennas: detection, sanitising and demapping in one
+        # pass over the REs (the same operations; x is not written)
+        status = mmse_demap16_runs(grid, h_flat, cov, runs, nv_eff, levels, seq, llr)
+        if status == 5:
+            return FRONT_END_DEMAP
+        return FRONT_END_DETECT if status else 0
     if runs.shape[0]:
         if mmse_gather_runs(grid, h_flat, cov, runs, x, nv_eff):
             return FRONT_END_DETECT
