@@ -70,14 +70,17 @@ def _llr(enc, tb, modulation, g, rv, snr_db, gen):
     return (2.0 * (x + math.sqrt(sigma2) * torch.randn(x.shape, generator=gen)) / sigma2)
 
 
-def _run(case, kernel, calls, seed, reference, kept=False):
+def _run(case, kernel, calls, seed, reference, kept=False, decoders=None):
     """Decode the sequence ``calls`` of (harq process, rv, snr_db, new_data) with a fresh
     decoder on the slot path or the reference; the states after each call. ``kept``: the
-    LLRs are written into one tensor passed every call (as a receiver's kept buffer)."""
+    LLRs are written into one tensor passed every call (as a receiver's kept buffer);
+    ``decoders``: a list the decoder is appended to."""
     tbs, rate, modulation, g = case
     gen = torch.Generator().manual_seed(seed)
     enc = ULSCHEncoder(rate)
     dec = ULSCHDecoder(rate, tbs, ldpc_kernel=kernel, max_iterations=6)
+    if decoders is not None:
+        decoders.append(dec)
     tb = torch.randint(0, 2, (2, tbs), dtype=torch.uint8, generator=gen)
     states = []
     buf = torch.empty(2, g, dtype=torch.float32)
@@ -169,6 +172,80 @@ def test_slot_path_on_a_kept_llr_buffer_equals_reference(case, kernel):
             for reference in (False, True)]
     for a, b in zip(*outs, strict=True):
         _assert_same(a, b)
+
+
+@contextmanager
+def _one_thread():
+    """torch on one thread: the int8 decoder's slot path then runs rate recovery, the
+    serial LDPC kernel and the checks as one compiled call (sch_decode_rows)."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
+
+
+def _one_call_ran(dec) -> bool:
+    return any(ws.serial[1] is not None for ws in dec._slot.values())
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"A{c[0]}")
+@pytest.mark.parametrize("kept", [False, True])
+def test_one_call_slot_path_on_one_thread_equals_reference(case, kept):
+    # the same HARQ sequence (failures, combining, per-block new data, decoded blocks
+    # kept) through sch_decode_rows: bit for bit the reference's states, call by call
+    calls = SEQUENCE + [(0, 0, -3.0, True), (0, 0, 20.0, False), (0, 0, 20.0, False)]
+    decoders: list = []
+    with _one_thread():
+        fast = _run(case, "numba-int8", calls, 7, reference=False, kept=kept,
+                    decoders=decoders)
+        ref = _run(case, "numba-int8", calls, 7, reference=True)
+    assert _one_call_ran(decoders[0])
+    for a, b in zip(fast, ref, strict=True):
+        _assert_same(a, b)
+
+
+@pytest.mark.parametrize("batch", [(), (2, 2)])
+def test_one_call_slot_path_batch_shapes(batch):
+    tbs, rate, modulation, g = CASES[0]
+    enc = ULSCHEncoder(rate)
+    tb = torch.randint(0, 2, (*batch, tbs), dtype=torch.uint8,
+                       generator=torch.Generator().manual_seed(5))
+    outs = []
+    with _one_thread():
+        for reference in (False, True):
+            dec = ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8", max_iterations=4)
+            got = []
+            for snr_db in (20.0, 1.0, 20.0):
+                llr = _llr(enc, tb, modulation, g, 0, snr_db, torch.Generator().manual_seed(3))
+                if reference:
+                    with _reference():
+                        got.append(_state(dec, dec(llr, modulation, 1, new_data=True)))
+                else:
+                    got.append(_state(dec, dec(llr, modulation, 1, new_data=True)))
+            outs.append(got)
+            assert _one_call_ran(dec) is not reference
+    for a, b in zip(*outs, strict=True):
+        _assert_same(a, b)
+    assert torch.equal(outs[0][2][0], tb) and outs[0][1][1].all()
+
+
+def test_one_call_slot_path_refuses_nan_like_the_reference():
+    tbs, rate, modulation, g = CASES[2]
+    gen = torch.Generator().manual_seed(9)
+    enc, dec = ULSCHEncoder(rate), ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8")
+    tb = torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=gen)
+    with _one_thread():
+        dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
+        dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
+        assert _one_call_ran(dec)
+        llr = _llr(enc, tb, modulation, g, 0, 20.0, gen)
+        llr[0, 5] = float("nan")
+        with pytest.raises(ValueError, match="llr"):
+            dec(llr, modulation, 1)
+        out, err = dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
+    assert torch.equal(out, tb) and not err.any()
 
 
 def test_slot_path_on_a_kept_llr_buffer_returns_new_tensors_and_last_snapshots():
