@@ -24,10 +24,13 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 from softran.validation import check_int
 
-__all__ = ["KeptDFT", "kept_dft"]
+__all__ = ["KeptDFT", "dfti_compute", "kept_dft"]
 
 # mkl_dfti.h: configuration parameters and values
 _DFTI_FORWARD_SCALE = 4
@@ -152,6 +155,48 @@ class KeptDFT:
             if compute(*args) != 0:
                 raise RuntimeError(f"MKL DFTI compute failed ({keep[0].rows} x {keep[0].n})")
         return run
+
+
+    def native(self) -> tuple[int, int]:
+        """``(function, descriptor)``: the addresses of ``DftiComputeForward`` (or
+        ``DftiComputeBackward``, inverse) and of this plan's committed descriptor, for a
+        compiled caller that runs the in-place transform itself
+        (:func:`dfti_compute`; it must keep this plan alive while it uses them, and pass a
+        C-contiguous complex64 ``[rows, n]`` array, as :meth:`bind` checks). In-place
+        plans only.
+
+        >>> plan = KeptDFT(8, 1, inverse=False, in_place=True)
+        >>> all(a > 0 for a in plan.native())
+        True
+        """
+        if not self.in_place:
+            raise ValueError("native() is for in-place plans; this plan is out of place")
+        compute = self._lib.DftiComputeBackward if self.inverse else self._lib.DftiComputeForward
+        return int(ctypes.cast(compute, ctypes.c_void_p).value or 0), int(self._handle.value or 0)
+
+
+@intrinsic
+def dfti_compute(typingctx, function, descriptor, data):  # type: ignore[no-untyped-def]
+    """``function(descriptor, data)`` inside Numba-compiled code: the MKL call of
+    :meth:`KeptDFT.native` (``function``, ``descriptor`` its integer addresses) on the array
+    address ``data`` (``x.ctypes.data``), one in-place DFT of the plan's rows (TS 38.211
+    §5.3.1); returns MKL's status (0: done). The call is made as to the variadic C function
+    it is (``MKL_LONG DftiComputeForward(DFTI_DESCRIPTOR_HANDLE, void *, ...)``).
+    Nothing is checked: the caller passes what :meth:`KeptDFT.bind` would accept."""
+    if not all(isinstance(t, types.Integer) for t in (function, descriptor, data)):
+        return None
+    sig = types.int64(function, descriptor, data)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        i64 = ir.IntType(64)
+        ptr = ir.IntType(8).as_pointer()
+        fn_type = ir.FunctionType(i64, [ptr, ptr], var_arg=True)
+        values = [context.cast(builder, a, t, types.int64)
+                  for a, t in zip(args, signature.args, strict=True)]
+        fn = builder.inttoptr(values[0], fn_type.as_pointer())
+        return builder.call(fn, [builder.inttoptr(values[1], ptr),
+                                 builder.inttoptr(values[2], ptr)])
+    return sig, codegen
 
 
 def _check_args(n: int, rows: int, norm: str) -> tuple[int, int]:

@@ -944,6 +944,14 @@ class OFDMSlotDemodulator:
         return work_np
 
     @property
+    def window_starts(self) -> np.ndarray:
+        """The first sample of each symbol's FFT window in the slot (int64 ``[n_symbols]``,
+        read only; TS 38.211 §5.3.1: the cyclic prefix removed, ``cp_fraction`` into it):
+        what :meth:`spectrum` cuts (:func:`~softran.nr.ofdm_kernels.fft_windows`) before
+        its FFT of ``nfft`` bins."""
+        return self._plan[0]
+
+    @property
     def corrections(self) -> np.ndarray:
         """The phase correction of each grid subcarrier times 1 / sqrt(nfft) (complex64
         ``[n_symbols, K]``, read only; TS 38.211 §5.3.1 window position, §5.4 phase): what

@@ -26,6 +26,7 @@ import softran.nr.receiver.references as references_module
 from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
+from softran.nr.kept_dft import kept_dft
 from softran.nr.layers import layer_demap
 from softran.nr.modulation import maxlog_demap_levels, symbol_demodulate, symbol_demodulate_into
 from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
@@ -46,7 +47,7 @@ from softran.nr.receiver import (
 )
 from softran.nr.receiver.channel_estimate import channel_estimate_slot_args
 from softran.nr.receiver.equalize_kernels import data_runs
-from softran.nr.receiver.front_end_kernels import front_end_slot
+from softran.nr.receiver.front_end_kernels import front_end_slot, front_end_wave
 from softran.nr.receiver.noise_covariance import noise_covariance_slot_args
 from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.validation import check_choice, check_finite, check_int, check_tensor
@@ -453,10 +454,21 @@ class PUSCHReceiver(torch.nn.Module):
             if len(self._fused_ws) >= 16:
                 self._fused_ws.pop(next(iter(self._fused_ws)))
             self._fused_ws[key] = ws
-        # the FFT bins (None: not complex64, contiguous, on the CPU, finite, ...)
-        spec = self._ofdm.spectrum(rx)
-        if spec is None or front_end_slot(spec, *ws.args):
-            return None
+        if ws.wave is not None:
+            # the FFT in the compiled pass too: numpy() refuses tensors that require grad,
+            # have the conjugate or negative bit set or are not on the CPU; the layout is
+            # the contiguous one of this batch size (anything else: the stages)
+            try:
+                wave = rx.numpy()
+            except (RuntimeError, TypeError):
+                return None
+            if wave.strides != ws.wave[0] or front_end_wave(wave, *ws.wave[1], *ws.args):
+                return None
+        else:
+            # the FFT bins (None: not complex64, contiguous, on the CPU, finite, ...)
+            spec = self._ofdm.spectrum(rx)
+            if spec is None or front_end_slot(spec, *ws.args):
+                return None
         # plain attributes (not parameters or buffers): set without Module.__setattr__'s checks
         d = self.__dict__
         d["last_h"], d["last_noise_var"], d["_last_nv_eff"] = ws.h, ws.noise_var, ws.nv_eff
@@ -489,9 +501,15 @@ class _FrontEndWorkspace:
     and DM-RS tensors, unchanged)."""
 
     def __init__(self, source: tuple[object, ...], args: tuple[object, ...], h: torch.Tensor,
-                 noise_var: torch.Tensor, nv_eff: torch.Tensor, llr: torch.Tensor) -> None:
+                 noise_var: torch.Tensor, nv_eff: torch.Tensor, llr: torch.Tensor,
+                 wave: tuple[object, ...] | None = None) -> None:
         self.source, self.args = source, args
         self.h, self.noise_var, self.nv_eff, self.llr = h, noise_var, nv_eff, llr
+        #: where the FFT runs in the compiled pass (front_end_wave): the waveform's
+        #: contiguous strides, the pass's arguments between the waveform and ``args``
+        #: (window starts, FFT work array, the kept MKL plan's addresses) and the plan (kept
+        #: alive with them); None: the demodulator's spectrum() runs first
+        self.wave = wave
 
     @staticmethod
     def _source(rx: PUSCHReceiver) -> tuple[object, ...]:
@@ -540,5 +558,12 @@ class _FrontEndWorkspace:
         args = (k // 2, rx._ofdm.corrections, grid.reshape(n_b * n_r, n_sym, k), grid, est, h,
                 h.reshape(n_b, n_r, n_p, n_sym * k), nv, cov_args, cov, index, block, runs, x,
                 nv_eff, nv_demap, levels, bits, mode, rx._demap_seq, llr.numpy())
+        wave = None
+        plan = kept_dft(rx.nfft, n_b * n_r * n_sym, inverse=False, in_place=True) if n_b else None
+        if plan is not None:
+            # the demodulator's transform (the same kept plan) on a work array of this pass
+            work = np.empty((n_b * n_r, n_sym, rx.nfft), c64)
+            strides = np.empty((n_b, n_r, rx.slot_length), c64).strides
+            wave = (strides, (rx._ofdm.window_starts, work, *plan.native()), plan)
         return cls(cls._source(rx), args, torch.from_numpy(h), torch.from_numpy(nv),
-                   torch.from_numpy(nv_eff), llr)
+                   torch.from_numpy(nv_eff), llr, wave)
