@@ -561,8 +561,9 @@ class _FrontEndWorkspace:
         wave = None
         plan = kept_dft(rx.nfft, n_b * n_r * n_sym, inverse=False, in_place=True) if n_b else None
         if plan is not None:
-            # the demodulator's transform (the same kept plan) on a work array of this pass
-            work = np.empty((n_b * n_r, n_sym, rx.nfft), c64)
+            # the demodulator's transform (the same kept plan) on its FFT work array for
+            # this batch size and thread (the memory spectrum() uses: one slot buffer)
+            work = rx._ofdm.fft_work((n_b, n_r))
             strides = np.empty((n_b, n_r, rx.slot_length), c64).strides
             wave = (strides, (rx._ofdm.window_starts, work, *plan.native()), plan)
         return cls(cls._source(rx), args, torch.from_numpy(h), torch.from_numpy(nv),
