@@ -8,6 +8,7 @@ functions they stand for."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from contextlib import contextmanager
 
@@ -136,15 +137,17 @@ def test_slot_path_equals_reference_random_sequences(calls, seed):
         _assert_same(a, b)
 
 
-@pytest.mark.parametrize("batch", [(), (3,), (2, 2)])
-def test_slot_path_batch_shapes(batch):
+def _batch_states(batch, decoder=DLSCHDecoder):
+    """The states of three calls (clean, failing, clean) on transport blocks of batch shape
+    ``batch``, on the slot path and the reference (two fresh decoders); and the decoders."""
     tbs, rate, modulation, g = CASES[0]
     gen = torch.Generator().manual_seed(len(batch))
     enc = ULSCHEncoder(rate)
     tb = torch.randint(0, 2, (*batch, tbs), dtype=torch.uint8, generator=gen)
-    outs = []
+    outs, decoders = [], []
     for reference in (False, True):
-        dec = DLSCHDecoder(rate, tbs, ldpc_kernel="numba-int8", max_iterations=4)
+        dec = decoder(rate, tbs, ldpc_kernel="numba-int8", max_iterations=4)
+        decoders.append(dec)
         got = []
         for snr_db in (20.0, 1.0, 20.0):
             llr = _llr(enc, tb, modulation, g, 0, snr_db, torch.Generator().manual_seed(3))
@@ -157,7 +160,13 @@ def test_slot_path_batch_shapes(batch):
     for a, b in zip(*outs, strict=True):
         _assert_same(a, b)
     assert outs[0][0][0].shape == (*batch, tbs) and outs[0][0][1].shape == batch
-    assert torch.equal(outs[0][2][0], tb)
+    assert torch.equal(outs[0][2][0], tb) and outs[0][1][1].all()
+    return outs, decoders
+
+
+@pytest.mark.parametrize("batch", [(), (3,), (2, 2)])
+def test_slot_path_batch_shapes(batch):
+    _batch_states(batch)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"A{c[0]}")
@@ -208,44 +217,9 @@ def test_one_call_slot_path_on_one_thread_equals_reference(case, kept):
 
 @pytest.mark.parametrize("batch", [(), (2, 2)])
 def test_one_call_slot_path_batch_shapes(batch):
-    tbs, rate, modulation, g = CASES[0]
-    enc = ULSCHEncoder(rate)
-    tb = torch.randint(0, 2, (*batch, tbs), dtype=torch.uint8,
-                       generator=torch.Generator().manual_seed(5))
-    outs = []
     with _one_thread():
-        for reference in (False, True):
-            dec = ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8", max_iterations=4)
-            got = []
-            for snr_db in (20.0, 1.0, 20.0):
-                llr = _llr(enc, tb, modulation, g, 0, snr_db, torch.Generator().manual_seed(3))
-                if reference:
-                    with _reference():
-                        got.append(_state(dec, dec(llr, modulation, 1, new_data=True)))
-                else:
-                    got.append(_state(dec, dec(llr, modulation, 1, new_data=True)))
-            outs.append(got)
-            assert _one_call_ran(dec) is not reference
-    for a, b in zip(*outs, strict=True):
-        _assert_same(a, b)
-    assert torch.equal(outs[0][2][0], tb) and outs[0][1][1].all()
-
-
-def test_one_call_slot_path_refuses_nan_like_the_reference():
-    tbs, rate, modulation, g = CASES[2]
-    gen = torch.Generator().manual_seed(9)
-    enc, dec = ULSCHEncoder(rate), ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8")
-    tb = torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=gen)
-    with _one_thread():
-        dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
-        dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
-        assert _one_call_ran(dec)
-        llr = _llr(enc, tb, modulation, g, 0, 20.0, gen)
-        llr[0, 5] = float("nan")
-        with pytest.raises(ValueError, match="llr"):
-            dec(llr, modulation, 1)
-        out, err = dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
-    assert torch.equal(out, tb) and not err.any()
+        _, (fast, ref) = _batch_states(batch, ULSCHDecoder)
+    assert _one_call_ran(fast) and not _one_call_ran(ref)
 
 
 def test_slot_path_on_a_kept_llr_buffer_returns_new_tensors_and_last_snapshots():
@@ -286,17 +260,22 @@ def test_slot_path_results_are_not_overwritten_by_the_next_call():
     assert (its >= 1).all() and not torch.equal(its, dec.last_iterations)
 
 
-def test_slot_path_refuses_nan_like_the_reference():
+@pytest.mark.parametrize("one_thread", [False, True])
+def test_slot_path_refuses_nan_like_the_reference(one_thread):
+    # (one thread: the one-call path, sch_decode_rows)
     tbs, rate, modulation, g = CASES[2]
     gen = torch.Generator().manual_seed(9)
     enc, dec = ULSCHEncoder(rate), ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8")
     tb = torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=gen)
-    dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
-    llr = _llr(enc, tb, modulation, g, 0, 20.0, gen)
-    llr[0, 5] = float("nan")
-    with pytest.raises(ValueError, match="llr"):
-        dec(llr, modulation, 1)
-    out, err = dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
+    with _one_thread() if one_thread else contextlib.nullcontext():
+        for _ in range(2):
+            dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
+        assert _one_call_ran(dec) is one_thread
+        llr = _llr(enc, tb, modulation, g, 0, 20.0, gen)
+        llr[0, 5] = float("nan")
+        with pytest.raises(ValueError, match="llr"):
+            dec(llr, modulation, 1)
+        out, err = dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
     assert torch.equal(out, tb) and not err.any()
 
 

@@ -119,11 +119,15 @@ class PUSCHReceiver(torch.nn.Module):
 
     The slot path: a complex64 CPU waveform of one slot with the IRC detector, the estimated
     channel, no PT-RS phase tracking, no UCI and no transform precoding runs its front end
-    (from the FFT to the descrambled LLRs) as one compiled pass on buffers kept per batch
-    size (:mod:`softran.nr.receiver.front_end_kernels`; the same kernels and values as
+    (from the waveform's FFT windows and the kept MKL FFT to the descrambled LLRs; one
+    layer of 16QAM on two antennas detects and demaps in one pass over the REs) as one
+    compiled call on buffers kept per batch size
+    (:mod:`softran.nr.receiver.front_end_kernels`; the same kernels and values as
     :meth:`grid`, :meth:`estimate`, :meth:`covariance`, :meth:`detect` and :meth:`demap`
     one by one, which the receiver's first slot runs, planning them, and which run where
-    the pass does not apply), then hands the LLRs to the decoder in one call. After the
+    the pass does not apply), then hands the LLRs to the decoder in one call (on one
+    thread with the int8 LDPC kernel, rate recovery, decoding and the CRCs are one
+    compiled call too: :class:`~softran.nr.ULSCHDecoder`). After the
     first slot of a layout, the input checks are one comparison with what was checked in
     full (the waveform's shape, dtype and strides; the decoder's kept LLR tensor, rv,
     modulation and layers), and the slot allocates only its two new results and, inside

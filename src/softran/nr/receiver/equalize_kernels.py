@@ -319,6 +319,18 @@ def data_runs(index: np.ndarray, block: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.stack((index[start], start, length, block[start]), axis=1))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _runs_out_of_range(runs, n_n, n_re, n_blk):  # pragma: no cover - compiled
+    """Whether a run of :func:`data_runs` reads past the ``n_n`` grid REs, writes past the
+    ``n_re`` outputs or names a covariance block outside ``0 .. n_blk - 1``."""
+    out_of_range = False
+    for q in range(runs.shape[0]):
+        src, dst, length, c = runs[q, 0], runs[q, 1], runs[q, 2], runs[q, 3]
+        out_of_range |= ((src < 0) | (length < 0) | (src + length > n_n) | (dst < 0)
+                         | (dst + length > n_re) | (c < 0) | (c >= n_blk))
+    return out_of_range
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def mmse_gather_runs(y, h, cov, runs, x_out, nv_out):  # pragma: no cover - compiled
     """:func:`mmse_gather` for one layer and two antennas (the MMSE-IRC detection of the
@@ -336,12 +348,7 @@ def mmse_gather_runs(y, h, cov, runs, x_out, nv_out):  # pragma: no cover - comp
     n_re = x_out.shape[2]
     if n_p != 1 or n_r != 2:
         return 4
-    out_of_range = False
-    for q in range(runs.shape[0]):
-        src, dst, length, c = runs[q, 0], runs[q, 1], runs[q, 2], runs[q, 3]
-        out_of_range |= ((src < 0) | (length < 0) | (src + length > n_n) | (dst < 0)
-                         | (dst + length > n_re) | (c < 0) | (c >= n_blk))
-    if out_of_range:
+    if _runs_out_of_range(runs, n_n, n_re, n_blk):
         return 3
     linv = np.zeros((n_blk, n_r, n_r), dtype=np.complex64)
     for b in range(n_b):
@@ -383,13 +390,8 @@ def mmse_demap16_runs(y, h, cov, runs, nv_out, lev, seq, llr):  # pragma: no cov
     n_re = nv_out.shape[2]
     if n_p != 1 or n_r != 2:
         return 4
-    out_of_range = (llr.shape[0] != n_b or llr.shape[1] != 4 * n_re
-                    or seq.shape[0] < 4 * n_re or lev.shape[0] < 4)
-    for q in range(runs.shape[0]):
-        src, dst, length, c = runs[q, 0], runs[q, 1], runs[q, 2], runs[q, 3]
-        out_of_range |= ((src < 0) | (length < 0) | (src + length > n_n) | (dst < 0)
-                         | (dst + length > n_re) | (c < 0) | (c >= n_blk))
-    if out_of_range:
+    if (llr.shape[0] != n_b or llr.shape[1] != 4 * n_re or seq.shape[0] < 4 * n_re
+            or lev.shape[0] < 4 or _runs_out_of_range(runs, n_n, n_re, n_blk)):
         return 3
     linv = np.zeros((n_blk, n_r, n_r), dtype=np.complex64)
     bad = False
