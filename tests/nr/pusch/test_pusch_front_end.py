@@ -211,3 +211,30 @@ def test_where_the_pass_does_not_apply_the_stages_run(kw, fields):
         got = _slot(rx, y)
         assert torch.equal(got[0], tb) and not got[1].any()
     assert not rx._fused_ws
+
+
+def test_decoder_hooks_fire_though_the_hand_off_skips_module_call():
+    # without hooks forward calls the decoder's forward directly; a hook on the decoder,
+    # a global module hook or a forward hook each go through Module.__call__ and fire
+    from torch.nn.modules import module as torch_module
+
+    fields, n_rx = CASES[0][1:]
+    c, p, tb, y = _link(fields, n_rx, seed=48)
+    rx = PUSCHReceiver(c, p, n_rx=n_rx)
+    seen = []
+    register = [
+        lambda f: rx.decoder.register_forward_pre_hook(lambda m, a: f(m)),
+        lambda f: rx.decoder.register_forward_hook(lambda m, a, out: f(m)),
+        lambda f: torch_module.register_module_forward_pre_hook(lambda m, a: f(m)),
+        lambda f: torch_module.register_module_forward_hook(lambda m, a, out: f(m)),
+    ]
+    for reg in register:
+        out, err = rx(y, new_data=True)
+        assert torch.equal(out, tb) and not err.any() and not seen
+        handle = reg(lambda m: seen.append(m) if m is rx.decoder else None)
+        try:
+            out, err = rx(y, new_data=True)
+        finally:
+            handle.remove()
+        assert torch.equal(out, tb) and not err.any() and seen == [rx.decoder]
+        seen.clear()
