@@ -8,7 +8,6 @@ functions they stand for."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 from contextlib import contextmanager
 
@@ -184,11 +183,11 @@ def test_slot_path_on_a_kept_llr_buffer_equals_reference(case, kernel):
 
 
 @contextmanager
-def _one_thread():
-    """torch on one thread: the int8 decoder's slot path then runs rate recovery, the
-    serial LDPC kernel and the checks as one compiled call (sch_decode_rows)."""
+def _torch_threads(n=1):
+    """torch on ``n`` threads (one: the int8 decoder's slot path then runs rate recovery,
+    the serial LDPC kernel and the checks as one compiled call, sch_decode_rows)."""
     saved = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(n)
     try:
         yield
     finally:
@@ -206,7 +205,7 @@ def test_one_call_slot_path_on_one_thread_equals_reference(case, kept):
     # kept) through sch_decode_rows: bit for bit the reference's states, call by call
     calls = SEQUENCE + [(0, 0, -3.0, True), (0, 0, 20.0, False), (0, 0, 20.0, False)]
     decoders: list = []
-    with _one_thread():
+    with _torch_threads():
         fast = _run(case, "numba-int8", calls, 7, reference=False, kept=kept,
                     decoders=decoders)
         ref = _run(case, "numba-int8", calls, 7, reference=True)
@@ -217,7 +216,7 @@ def test_one_call_slot_path_on_one_thread_equals_reference(case, kept):
 
 @pytest.mark.parametrize("batch", [(), (2, 2)])
 def test_one_call_slot_path_batch_shapes(batch):
-    with _one_thread():
+    with _torch_threads():
         _, (fast, ref) = _batch_states(batch, ULSCHDecoder)
     assert _one_call_ran(fast) and not _one_call_ran(ref)
 
@@ -260,17 +259,17 @@ def test_slot_path_results_are_not_overwritten_by_the_next_call():
     assert (its >= 1).all() and not torch.equal(its, dec.last_iterations)
 
 
-@pytest.mark.parametrize("one_thread", [False, True])
-def test_slot_path_refuses_nan_like_the_reference(one_thread):
+@pytest.mark.parametrize("threads", [2, 1])
+def test_slot_path_refuses_nan_like_the_reference(threads):
     # (one thread: the one-call path, sch_decode_rows)
     tbs, rate, modulation, g = CASES[2]
     gen = torch.Generator().manual_seed(9)
     enc, dec = ULSCHEncoder(rate), ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8")
     tb = torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=gen)
-    with _one_thread() if one_thread else contextlib.nullcontext():
+    with _torch_threads(threads):
         for _ in range(2):
             dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
-        assert _one_call_ran(dec) is one_thread
+        assert _one_call_ran(dec) is (threads == 1)
         llr = _llr(enc, tb, modulation, g, 0, 20.0, gen)
         llr[0, 5] = float("nan")
         with pytest.raises(ValueError, match="llr"):

@@ -42,6 +42,7 @@ from softran.nr.coding.ldpc.rate_match import LDPCRateRecovery, rate_recover_ldp
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ldpc_segment_info, ulsch_info
 from softran.nr.coding.sch_kernels import sch_check_rows, sch_decode_rows, sch_recover_rows
+from softran.nr.kernel_entry import compiled_entry
 from softran.validation import (
     check_allocation,
     check_bits,
@@ -356,11 +357,18 @@ class _SCHDecoder(torch.nn.Module):
             if serial[1] is not None:
                 tb, error = np.empty(ws.tb_shape, dtype=np.uint8), np.empty(ws.batch,
                                                                             dtype=np.bool_)
-                status, failed = sch_decode_rows(
-                    llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh, combine, ws.received,
-                    ws.recovery.kernel_args, ws.bits_np, ws.iterations, serial[1],
-                    ws.check_args, tb.reshape(ws.rows, -1) if ws.reshape else tb,
-                    *ws.last_rows, error.reshape(ws.rows) if ws.reshape else error)
+                args = (llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh, combine,
+                        ws.received, ws.recovery.kernel_args, ws.bits_np, ws.iterations,
+                        serial[1], ws.check_args,
+                        tb.reshape(ws.rows, -1) if ws.reshape else tb, *ws.last_rows,
+                        error.reshape(ws.rows) if ws.reshape else error)
+                # the kernel's compiled entry for these types: the workspace's arrays, the
+                # new results made as it makes them, the soft buffer (float32 [R, C, N]
+                # C-contiguous either way), two bools
+                entry = ws.entry
+                if entry is None:
+                    entry = ws.entry = compiled_entry(sch_decode_rows, args)
+                status, failed = entry(*args)
                 ws.dirty = combine or status != 0
                 if status:
                     return None     # the NaN error, or code blocks without a soft bit
@@ -488,6 +496,9 @@ class _SlotPath:
         #: (thread, FixedDecoder.serial_args()) of the last thread that ran the one-call
         #: serial path (sch_decode_rows)
         self.serial: tuple[int, tuple | None] = (-1, None)
+        #: sch_decode_rows's compiled entry for this workspace's argument types
+        #: (softran.nr.kernel_entry; made on the first one-call slot)
+        self.entry: Any = None
         seg = ldpc_segment_info(info.b, info.bgn)
         self.k_prime, self.l_cb = seg.k_prime, (seg.l_cb if c > 1 else 0)
         self.l_tb = crc_length(info.crc)

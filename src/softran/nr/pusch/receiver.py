@@ -14,7 +14,7 @@ TS 38.212 §6.2). A perfect-CSI mode takes the true channel instead of the estim
 from __future__ import annotations
 
 import threading
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -27,6 +27,7 @@ from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.kept_dft import kept_dft
+from softran.nr.kernel_entry import compiled_entry
 from softran.nr.layers import layer_demap
 from softran.nr.modulation import maxlog_demap_levels, symbol_demodulate, symbol_demodulate_into
 from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
@@ -466,7 +467,14 @@ class PUSCHReceiver(torch.nn.Module):
                 wave = rx.numpy()
             except (RuntimeError, TypeError):
                 return None
-            if wave.strides != ws.wave[0] or front_end_wave(wave, *ws.wave[1], *ws.args):
+            if wave.strides != ws.wave[0]:
+                return None
+            entry = ws.entry
+            if entry is None:
+                # the kernel's compiled entry for these types (the workspace fixes them; the
+                # waveform is the checked complex64 C-contiguous [B, R, T] NumPy view)
+                entry = ws.entry = compiled_entry(front_end_wave, (wave, *ws.wave[1], *ws.args))
+            if entry(wave, *ws.wave[1], *ws.args):
                 return None
         else:
             # the FFT bins (None: not complex64, contiguous, on the CPU, finite, ...)
@@ -535,6 +543,9 @@ class _FrontEndWorkspace:
         #: (window starts, FFT work array, the kept MKL plan's addresses) and the plan (kept
         #: alive with them); None: the demodulator's spectrum() runs first
         self.wave = wave
+        #: front_end_wave's compiled entry for this workspace's argument types (made on the
+        #: first call: softran.nr.kernel_entry)
+        self.entry: Any = None
 
     @staticmethod
     def _source(rx: PUSCHReceiver) -> tuple[object, ...]:
