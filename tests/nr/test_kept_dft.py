@@ -240,3 +240,31 @@ def test_slot_demodulator_workspaces_per_thread() -> None:
         w = waves[0].expand(b, -1, -1).contiguous()
         assert torch.equal(d.demodulate(w), ofdm_demodulate(w, c))
     assert torch.equal(d.demodulate(waves[1]), ofdm_demodulate(waves[1], c))
+
+
+@needs_mkl
+@pytest.mark.parametrize("n, rows, inverse, norm", [(1024, 28, False, "backward"),
+                                                    (512, 3, True, "ortho"),
+                                                    (12, 5, True, "forward")])
+def test_native_compute_in_compiled_code_equals_torch_fft(n, rows, inverse, norm) -> None:
+    """dfti_compute with an in-place plan's compute_address and handle (the same array as
+    input and output), called inside a Numba kernel, gives torch.fft.fft's /
+    torch.fft.ifft's bits in place, call after call."""
+    from numba import njit
+
+    from softran.nr.kept_dft import dfti_compute
+
+    @njit
+    def compute(function, descriptor, x):
+        return dfti_compute(function, descriptor, x.ctypes.data, x.ctypes.data)
+
+    plan = kept_dft(n, rows, inverse=inverse, norm=norm, in_place=True)
+    assert plan is not None
+    function, descriptor = plan.compute_address, plan.handle
+    gen = torch.Generator().manual_seed(n + rows)
+    fft = torch.fft.ifft if inverse else torch.fft.fft
+    for _ in range(2):
+        x = torch.randn(rows, n, dtype=torch.complex64, generator=gen)
+        got = x.numpy().copy()
+        assert compute(function, descriptor, got) == 0
+        assert np.array_equal(got, fft(x, dim=-1, norm=norm).numpy())

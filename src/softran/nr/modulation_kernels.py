@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["DEMAP_BPSK", "DEMAP_PI2_BPSK", "DEMAP_QAM", "maxlog_demap"]
+__all__ = ["DEMAP_BPSK", "DEMAP_PI2_BPSK", "DEMAP_QAM", "llr_16qam_axis", "maxlog_demap"]
 
 #: ``mode`` of :func:`maxlog_demap`: square QAM (I and Q axes, ``k`` bits each).
 DEMAP_QAM = 0
@@ -29,8 +29,16 @@ DEMAP_PI2_BPSK = 2
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _llr_16qam_axis(t, l0, l1, l2, l3, inv):  # pragma: no cover - compiled
-    """The two max-log LLRs (bit 0, bit 1) of 16QAM axis value ``t`` times ``inv``."""
+def llr_16qam_axis(t, l0, l1, l2, l3, inv):  # pragma: no cover - compiled
+    """The two max-log LLRs (bit 0, bit 1; TS 38.211 §5.1.4 labels) of 16QAM axis value
+    ``t`` (levels ``l0 .. l3`` in label order), times ``inv`` = 1 / N0: what
+    :func:`maxlog_demap` computes per axis (inlined where it is called, branch-free).
+
+    >>> lev = np.array([1, 3, -1, -3], np.float32) / np.float32(np.sqrt(10))
+    >>> a, b = llr_16qam_axis(np.float32(0.9), *lev, np.float32(1.0))
+    >>> bool(a > 0), bool(b < 0)             # nearest level 3/sqrt(10): bits 0, 1
+    (True, True)
+    """
     e0 = t - l0
     e1 = t - l1
     e2 = t - l2
@@ -60,8 +68,8 @@ def _demap_16qam_row(xf, nvr, l0, l1, l2, l3, seq, dst):  # pragma: no cover - c
         nvv = nvr[u(i)]
         bad |= (not (abs(re) + abs(im) < big)) | (not (nvv > 0)) | (not (nvv < big))
         inv = one / nvv
-        a0, a1 = _llr_16qam_axis(re, l0, l1, l2, l3, inv)
-        b0, b1 = _llr_16qam_axis(im, l0, l1, l2, l3, inv)
+        a0, a1 = llr_16qam_axis(re, l0, l1, l2, l3, inv)
+        b0, b1 = llr_16qam_axis(im, l0, l1, l2, l3, inv)
         o = u(4 * i)
         dst[o] = a0 * (one - two * np.float32(seq[o]))
         dst[o + u(1)] = b0 * (one - two * np.float32(seq[o + u(1)]))
@@ -152,7 +160,7 @@ def maxlog_demap(x, nv, lev, k, mode, seq, out):  # pragma: no cover - compiled
                             v = v * (one - two * np.float32(seq[o + a]))
                         out[b, o + a] = v
                     elif k == 2:
-                        v0, v1 = _llr_16qam_axis(t, l0, l1, l2, l3, inv)
+                        v0, v1 = llr_16qam_axis(t, l0, l1, l2, l3, inv)
                         if scramble:
                             v0 = v0 * (one - two * np.float32(seq[o + a]))
                             v1 = v1 * (one - two * np.float32(seq[o + a + 2]))

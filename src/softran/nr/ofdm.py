@@ -947,6 +947,20 @@ class OFDMSlotDemodulator:
         self._hot = (threading.get_ident(), wave.shape, wave.strides, bufs[1], bufs[4])
         return self._transform(wave, bufs[1], bufs[4])
 
+    def fft_work(self, shape: tuple[int, ...]) -> np.ndarray:
+        """This thread's kept FFT work array for waveforms of batch shape ``shape``
+        (complex64 C-contiguous ``[rows, n_symbols, nfft]``, rows the product of ``shape``;
+        made if not there yet): the memory :meth:`spectrum` cuts the windows into and
+        transforms in place (TS 38.211 §5.3.1), for a caller that runs both steps itself
+        on the same buffer.
+
+        >>> d = OFDMSlotDemodulator(CarrierConfig(subcarrier_spacing=30, n_size_grid=24))
+        >>> d.fft_work((2,)).shape
+        (2, 14, 512)
+        """
+        shape = tuple(int(n) for n in shape)
+        return self._workspace(shape, int(np.prod(shape, dtype=np.int64)))[1]
+
     def _workspace(self, shape: tuple[int, ...], rows: int) -> tuple:
         """This thread's kept buffers for waveforms of batch shape ``shape`` (``rows``
         rows): FFT work (tensor, numpy), grid (tensor, numpy), in-place transform."""
@@ -976,6 +990,14 @@ class OFDMSlotDemodulator:
             return None
         transform()
         return work_np
+
+    @property
+    def window_starts(self) -> np.ndarray:
+        """The first sample of each symbol's FFT window in the slot (int64 ``[n_symbols]``,
+        read only; TS 38.211 §5.3.1: the cyclic prefix removed, ``cp_fraction`` into it):
+        what :meth:`spectrum` cuts (:func:`~softran.nr.ofdm_kernels.fft_windows`) before
+        its FFT of ``nfft`` bins."""
+        return self._plan[0]
 
     @property
     def corrections(self) -> np.ndarray:

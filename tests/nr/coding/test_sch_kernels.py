@@ -70,14 +70,17 @@ def _llr(enc, tb, modulation, g, rv, snr_db, gen):
     return (2.0 * (x + math.sqrt(sigma2) * torch.randn(x.shape, generator=gen)) / sigma2)
 
 
-def _run(case, kernel, calls, seed, reference, kept=False):
+def _run(case, kernel, calls, seed, reference, kept=False, decoders=None):
     """Decode the sequence ``calls`` of (harq process, rv, snr_db, new_data) with a fresh
     decoder on the slot path or the reference; the states after each call. ``kept``: the
-    LLRs are written into one tensor passed every call (as a receiver's kept buffer)."""
+    LLRs are written into one tensor passed every call (as a receiver's kept buffer);
+    ``decoders``: a list the decoder is appended to."""
     tbs, rate, modulation, g = case
     gen = torch.Generator().manual_seed(seed)
     enc = ULSCHEncoder(rate)
     dec = ULSCHDecoder(rate, tbs, ldpc_kernel=kernel, max_iterations=6)
+    if decoders is not None:
+        decoders.append(dec)
     tb = torch.randint(0, 2, (2, tbs), dtype=torch.uint8, generator=gen)
     states = []
     buf = torch.empty(2, g, dtype=torch.float32)
@@ -133,15 +136,17 @@ def test_slot_path_equals_reference_random_sequences(calls, seed):
         _assert_same(a, b)
 
 
-@pytest.mark.parametrize("batch", [(), (3,), (2, 2)])
-def test_slot_path_batch_shapes(batch):
+def _batch_states(batch, decoder=DLSCHDecoder):
+    """The states of three calls (clean, failing, clean) on transport blocks of batch shape
+    ``batch``, on the slot path and the reference (two fresh decoders); and the decoders."""
     tbs, rate, modulation, g = CASES[0]
     gen = torch.Generator().manual_seed(len(batch))
     enc = ULSCHEncoder(rate)
     tb = torch.randint(0, 2, (*batch, tbs), dtype=torch.uint8, generator=gen)
-    outs = []
+    outs, decoders = [], []
     for reference in (False, True):
-        dec = DLSCHDecoder(rate, tbs, ldpc_kernel="numba-int8", max_iterations=4)
+        dec = decoder(rate, tbs, ldpc_kernel="numba-int8", max_iterations=4)
+        decoders.append(dec)
         got = []
         for snr_db in (20.0, 1.0, 20.0):
             llr = _llr(enc, tb, modulation, g, 0, snr_db, torch.Generator().manual_seed(3))
@@ -154,7 +159,13 @@ def test_slot_path_batch_shapes(batch):
     for a, b in zip(*outs, strict=True):
         _assert_same(a, b)
     assert outs[0][0][0].shape == (*batch, tbs) and outs[0][0][1].shape == batch
-    assert torch.equal(outs[0][2][0], tb)
+    assert torch.equal(outs[0][2][0], tb) and outs[0][1][1].all()
+    return outs, decoders
+
+
+@pytest.mark.parametrize("batch", [(), (3,), (2, 2)])
+def test_slot_path_batch_shapes(batch):
+    _batch_states(batch)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"A{c[0]}")
@@ -169,6 +180,45 @@ def test_slot_path_on_a_kept_llr_buffer_equals_reference(case, kernel):
             for reference in (False, True)]
     for a, b in zip(*outs, strict=True):
         _assert_same(a, b)
+
+
+@contextmanager
+def _torch_threads(n=1):
+    """torch on ``n`` threads (one: the int8 decoder's slot path then runs rate recovery,
+    the serial LDPC kernel and the checks as one compiled call, sch_decode_rows)."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
+
+
+def _one_call_ran(dec) -> bool:
+    return any(ws.serial[1] is not None for ws in dec._slot.values())
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"A{c[0]}")
+@pytest.mark.parametrize("kept", [False, True])
+def test_one_call_slot_path_on_one_thread_equals_reference(case, kept):
+    # the same HARQ sequence (failures, combining, per-block new data, decoded blocks
+    # kept) through sch_decode_rows: bit for bit the reference's states, call by call
+    calls = SEQUENCE + [(0, 0, -3.0, True), (0, 0, 20.0, False), (0, 0, 20.0, False)]
+    decoders: list = []
+    with _torch_threads():
+        fast = _run(case, "numba-int8", calls, 7, reference=False, kept=kept,
+                    decoders=decoders)
+        ref = _run(case, "numba-int8", calls, 7, reference=True)
+    assert _one_call_ran(decoders[0])
+    for a, b in zip(fast, ref, strict=True):
+        _assert_same(a, b)
+
+
+@pytest.mark.parametrize("batch", [(), (2, 2)])
+def test_one_call_slot_path_batch_shapes(batch):
+    with _torch_threads():
+        _, (fast, ref) = _batch_states(batch, ULSCHDecoder)
+    assert _one_call_ran(fast) and not _one_call_ran(ref)
 
 
 def test_slot_path_on_a_kept_llr_buffer_returns_new_tensors_and_last_snapshots():
@@ -209,17 +259,22 @@ def test_slot_path_results_are_not_overwritten_by_the_next_call():
     assert (its >= 1).all() and not torch.equal(its, dec.last_iterations)
 
 
-def test_slot_path_refuses_nan_like_the_reference():
+@pytest.mark.parametrize("threads", [2, 1])
+def test_slot_path_refuses_nan_like_the_reference(threads):
+    # (one thread: the one-call path, sch_decode_rows)
     tbs, rate, modulation, g = CASES[2]
     gen = torch.Generator().manual_seed(9)
     enc, dec = ULSCHEncoder(rate), ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8")
     tb = torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=gen)
-    dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
-    llr = _llr(enc, tb, modulation, g, 0, 20.0, gen)
-    llr[0, 5] = float("nan")
-    with pytest.raises(ValueError, match="llr"):
-        dec(llr, modulation, 1)
-    out, err = dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
+    with _torch_threads(threads):
+        for _ in range(2):
+            dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
+        assert _one_call_ran(dec) is (threads == 1)
+        llr = _llr(enc, tb, modulation, g, 0, 20.0, gen)
+        llr[0, 5] = float("nan")
+        with pytest.raises(ValueError, match="llr"):
+            dec(llr, modulation, 1)
+        out, err = dec(_llr(enc, tb, modulation, g, 0, 20.0, gen), modulation, 1)
     assert torch.equal(out, tb) and not err.any()
 
 

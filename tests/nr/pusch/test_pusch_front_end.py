@@ -93,6 +93,26 @@ def test_one_pass_equals_the_stages_bit_for_bit(fields, n_rx):
 
 
 @pytest.mark.parametrize("fields,n_rx", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_fft_in_the_pass_equals_the_demodulators_spectrum(fields, n_rx):
+    # the FFT windows and the kept MKL plan inside the compiled pass (front_end_wave) against
+    # the demodulator's spectrum() followed by front_end_slot: bit for bit, slot after slot
+    c, p, tb, y = _link(fields, n_rx, seed=45)
+    rx = PUSCHReceiver(c, p, n_rx=n_rx)
+    _slot(rx, y)
+    y2 = (y * 0.5).contiguous()
+    got = [_slot(rx, w) for w in (y, y2)]
+    (ws,) = rx._fused_ws.values()
+    if ws.wave is None:
+        pytest.skip("no kept MKL plan in this torch build")
+    ws.wave = None                                # the spectrum() path of the same workspace
+    want = [_slot(rx, w) for w in (y, y2)]
+    for g, w in zip(got, want, strict=True):
+        for a, b in zip(g, w, strict=True):
+            assert a.dtype == b.dtype and torch.equal(a, b)
+        assert torch.equal(g[0], tb) and not g[1].any()
+
+
+@pytest.mark.parametrize("fields,n_rx", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_one_pass_matches_the_torch_reference(fields, n_rx):
     # float32 rounding in the FFT, the estimator's sums, the 1x1 .. 4x4 solves and the
     # distances (measured: about 1e-6 of each quantity's scale at 12 and 22 dB): the LLRs,
@@ -191,3 +211,30 @@ def test_where_the_pass_does_not_apply_the_stages_run(kw, fields):
         got = _slot(rx, y)
         assert torch.equal(got[0], tb) and not got[1].any()
     assert not rx._fused_ws
+
+
+def test_decoder_hooks_fire_though_the_hand_off_skips_module_call():
+    # without hooks forward calls the decoder's forward directly; a hook on the decoder,
+    # a global module hook or a forward hook each go through Module.__call__ and fire
+    from torch.nn.modules import module as torch_module
+
+    fields, n_rx = CASES[0][1:]
+    c, p, tb, y = _link(fields, n_rx, seed=48)
+    rx = PUSCHReceiver(c, p, n_rx=n_rx)
+    seen = []
+    register = [
+        lambda f: rx.decoder.register_forward_pre_hook(lambda m, a: f(m)),
+        lambda f: rx.decoder.register_forward_hook(lambda m, a, out: f(m)),
+        lambda f: torch_module.register_module_forward_pre_hook(lambda m, a: f(m)),
+        lambda f: torch_module.register_module_forward_hook(lambda m, a, out: f(m)),
+    ]
+    for reg in register:
+        out, err = rx(y, new_data=True)
+        assert torch.equal(out, tb) and not err.any() and not seen
+        handle = reg(lambda m: seen.append(m) if m is rx.decoder else None)
+        try:
+            out, err = rx(y, new_data=True)
+        finally:
+            handle.remove()
+        assert torch.equal(out, tb) and not err.any() and seen == [rx.decoder]
+        seen.clear()

@@ -26,6 +26,7 @@ block after a decoded one gets it decoded, not the old one again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -40,9 +41,16 @@ from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
 from softran.nr.coding.ldpc.rate_match import LDPCRateRecovery, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ldpc_segment_info, ulsch_info
-from softran.nr.coding.sch_kernels import sch_check_rows, sch_recover_rows
-from softran.validation import check_allocation, check_bits, check_bool, check_int, check_tensor
-from softran.validation import check_choice
+from softran.nr.coding.sch_kernels import sch_check_rows, sch_decode_rows, sch_recover_rows
+from softran.nr.kernel_entry import compiled_entry
+from softran.validation import (
+    check_allocation,
+    check_bits,
+    check_bool,
+    check_choice,
+    check_int,
+    check_tensor,
+)
 
 __all__ = ["DLSCHDecoder", "DLSCHEncoder", "ULSCHDecoder", "ULSCHEncoder"]
 
@@ -313,7 +321,6 @@ class _SCHDecoder(torch.nn.Module):
                 ws = self._new_slot_path(key)
                 if ws is None:
                     return None
-        info = self.sch_info
         buffer = self._soft.get(harq_process)
         combine = buffer is not None and buffer.shape == ws.recovered.shape
         if combine and not (buffer.dtype == torch.float32 and buffer.is_contiguous()):
@@ -341,6 +348,32 @@ class _SCHDecoder(torch.nn.Module):
         # Python call of its own)
         state = self.__dict__
         state["_hot"] = ws
+        if ws.fixed is not None and torch.get_num_threads() <= 1:
+            # one thread: rate recovery, the fixed-point decoder's serial kernel (what
+            # FixedDecoder.run calls) and the CRC checks in one compiled call
+            serial = ws.serial
+            if serial[0] != threading.get_ident():
+                serial = ws.serial = (threading.get_ident(), ws.fixed.serial_args())
+            if serial[1] is not None:
+                tb, error = np.empty(ws.tb_shape, dtype=np.uint8), np.empty(ws.batch,
+                                                                            dtype=np.bool_)
+                args = (llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh, combine,
+                        ws.received, ws.recovery.kernel_args, ws.bits_np, ws.iterations,
+                        serial[1], ws.check_args,
+                        tb.reshape(ws.rows, -1) if ws.reshape else tb, *ws.last_rows,
+                        error.reshape(ws.rows) if ws.reshape else error)
+                # the kernel's compiled entry for these types: the workspace's arrays, the
+                # new results made as it makes them, the soft buffer (float32 [R, C, N]
+                # C-contiguous either way), two bools
+                entry = ws.entry
+                if entry is None:
+                    entry = ws.entry = compiled_entry(sch_decode_rows, args)
+                status, failed = entry(*args)
+                ws.dirty = combine or status != 0
+                if status:
+                    return None     # the NaN error, or code blocks without a soft bit
+                return self._slot_done(ws, shape, buffer, harq_process, ws.bits_np, tb,
+                                       error, failed)
         nan, n_received = sch_recover_rows(llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh,
                                            combine, ws.received, *ws.recovery.kernel_args)
         ws.dirty = combine
@@ -365,9 +398,19 @@ class _SCHDecoder(torch.nn.Module):
         else:
             failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args, tb, *ws.last_rows,
                                     error)
+        return self._slot_done(ws, shape, buffer, harq_process, bits_np, tb, error, failed)
+
+    def _slot_done(self, ws: _SlotPath, shape: torch.Size, buffer: torch.Tensor | None,
+                   harq_process: int, bits_np: np.ndarray, tb: np.ndarray, error: np.ndarray,
+                   failed: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The end of :meth:`_slot_path` after the checks (``failed`` what
+        :func:`~softran.nr.coding.sch_kernels.sch_check_rows` returned, ``bits_np`` the
+        decoder's hard bits ``[R * C, K]``): the results as tensors and the HARQ process's
+        state; None where the decoder met a NaN."""
         if failed < 0:
             return None     # a NaN LLR (±inf combined) in the decoder: ldpc_decode's error
-        state["_last"] = ws.last
+        info = self.sch_info
+        self.__dict__["_last"] = ws.last
         tb_t, error_t = torch.from_numpy(tb), torch.from_numpy(error)
         if not failed:
             # a decoded transport block clears its part of the process (module notes)
@@ -450,6 +493,12 @@ class _SlotPath:
                                        algorithm == "layered-offset-min-sum", scaling, offset,
                                        early)
             self.bits_np = np.zeros((rows * c, k), dtype=np.uint8)
+        #: (thread, FixedDecoder.serial_args()) of the last thread that ran the one-call
+        #: serial path (sch_decode_rows)
+        self.serial: tuple[int, tuple | None] = (-1, None)
+        #: sch_decode_rows's compiled entry for this workspace's argument types
+        #: (softran.nr.kernel_entry; made on the first one-call slot)
+        self.entry: Any = None
         seg = ldpc_segment_info(info.b, info.bgn)
         self.k_prime, self.l_cb = seg.k_prime, (seg.l_cb if c > 1 else 0)
         self.l_tb = crc_length(info.crc)

@@ -6,6 +6,8 @@ and :class:`~softran.nr.coding.sch.DLSCHDecoder` run on their slot path.
   :func:`~softran.nr.coding.ldpc.rate_match.rate_recover_rows`) of the G soft bits straight
   into the decoder's ``[C, N]`` float32 input, HARQ soft combining with the process's soft
   buffer, and the scan for code blocks that received no soft bit.
+* :func:`sch_decode_rows`: both around the fixed-point LDPC decoder's serial kernel
+  (:func:`~softran.nr.coding.ldpc.decode_kernels_fixed.decode_serial_v`) in one call.
 * :func:`sch_check_rows`, after it: code block desegmentation (§5.2.2) with the CRC24B of
   each code block, and the transport block CRC (§6.2.1 / §7.2.1, CRC16 or CRC24A of §5.1)
   on the hard bits as they are (no copy of the block with its CRC: the TB bits are copied
@@ -22,10 +24,11 @@ import numpy as np
 from numba import njit
 
 from softran.nr.coding.crc import crc_register_anywhere
+from softran.nr.coding.ldpc.decode_kernels_fixed import decode_serial_v
 from softran.nr.coding.ldpc.rate_match import rate_recover_rows
 from softran.nr.coding.ldpc.segment import desegment_rows
 
-__all__ = ["sch_check_rows", "sch_recover_rows"]
+__all__ = ["sch_check_rows", "sch_decode_rows", "sch_recover_rows"]
 
 
 @njit(cache=True, nogil=True)
@@ -122,3 +125,30 @@ def sch_check_rows(bits, iterations, a, k_prime, l_cb, l_tb, table_cb, g_cb, tab
         error[b] = bad
         failed += bad
     return failed
+
+
+@njit(cache=True, nogil=True)
+def sch_decode_rows(llr, out, fill, buf, fresh, combine, received, recovery, bits, iterations,
+                    decoder, check, tb, cb_crc, iters_out, parity_ok, error
+                    ):  # pragma: no cover - compiled
+    """:func:`sch_recover_rows`, the fixed-point LDPC decoding of TS 38.212 §5.3.2 codes
+    (:func:`~softran.nr.coding.ldpc.decode_kernels_fixed.decode_serial_v` of ``out`` as
+    ``[R * C, N]`` into ``bits`` ``[R * C, K]`` uint8 and ``iterations`` int32 ``[R * C]``,
+    ``decoder`` = :meth:`~softran.nr.coding.ldpc.decode_kernels_fixed.FixedDecoder.
+    serial_args`) and :func:`sch_check_rows` in one call: what the three calls give, one
+    after the other (``recovery``: the arguments of :func:`sch_recover_rows` after
+    ``received``; ``check``: those of :func:`sch_check_rows` between ``iterations`` and
+    ``tb``).
+
+    Returns ``(status, failed)``: status 1 (nothing decoded) where a soft bit was NaN or a
+    code block received no soft bit at all (:func:`sch_recover_rows`), else 0 with
+    ``failed`` what :func:`sch_check_rows` returns.
+    """
+    nan, n_received = sch_recover_rows(llr, out, fill, buf, fresh, combine, received,
+                                       *recovery)
+    if nan or n_received != received.shape[0]:
+        return 1, 0
+    n_rows, c, n = out.shape
+    decode_serial_v(out.reshape(n_rows * c, n), bits, iterations, *decoder)
+    return 0, sch_check_rows(bits, iterations, *check, tb, cb_crc, iters_out, parity_ok,
+                             error)

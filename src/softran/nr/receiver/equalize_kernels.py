@@ -20,7 +20,9 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["data_runs", "mmse_gather", "mmse_gather_runs"]
+from softran.nr.modulation_kernels import llr_16qam_axis
+
+__all__ = ["data_runs", "mmse_demap16_runs", "mmse_gather", "mmse_gather_runs"]
 
 
 @njit(cache=True, nogil=True)
@@ -62,6 +64,45 @@ def _block_inverses(cov, b, linv):  # pragma: no cover - compiled
     return True
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _re_1x2(yf0, yf1, hf0, hf1, q, a00, a10r, a10i, a11):  # pragma: no cover - compiled
+    """One RE (float32 offset ``q`` of its real part in the views of :func:`_run_1x2`) of
+    one layer on two antennas whitened by ``L^{-1}`` = [[a00, 0], [a10r + j a10i, a11]]:
+    ``(x̂ real, x̂ imag, error variance, bad)``, ``bad`` where an input is not finite
+    (inlined into the run loops, which stay branch-free)."""
+    one = np.float32(1.0)
+    tiny = np.float32(1e-38)
+    big = np.float32(np.inf)
+    q1 = q + np.uint64(1)
+    y0r = yf0[q]
+    y0i = yf0[q1]
+    y1r = yf1[q]
+    y1i = yf1[q1]
+    h0r = hf0[q]
+    h0i = hf0[q1]
+    h1r = hf1[q]
+    h1i = hf1[q1]
+    bad = not (abs(y0r) + abs(y0i) + abs(y1r) + abs(y1i) + abs(h0r) + abs(h0i)
+               + abs(h1r) + abs(h1i) < big)
+    yw0r = a00 * y0r                       # ỹ = L^{-1} y, H̃ = L^{-1} h
+    yw0i = a00 * y0i
+    yw1r = a10r * y0r - a10i * y0i + a11 * y1r
+    yw1i = a10r * y0i + a10i * y0r + a11 * y1i
+    hw0r = a00 * h0r
+    hw0i = a00 * h0i
+    hw1r = a10r * h0r - a10i * h0i + a11 * h1r
+    hw1i = a10r * h0i + a10i * h0r + a11 * h1i
+    g = hw0r * hw0r + hw0i * hw0i + hw1r * hw1r + hw1i * hw1i      # |H̃|², G = g + 1
+    zr = hw0r * yw0r + hw0i * yw0i + hw1r * yw1r + hw1i * yw1i          # z = H̃^H ỹ
+    zi = hw0r * yw0i - hw0i * yw0r + hw1r * yw1i - hw1i * yw1r
+    # A = 1 / (g + 1), mu = 1 - A = g / (g + 1): x̂ = A z / mu = z / g and A / mu = 1 / g
+    # (one division; the reference forms mu by the cancellation 1 - A); g = 0 (h = 0):
+    # x̂ = 0, error variance inf
+    inv = one / (g if g > tiny else tiny)  # noqa: FURB136 (a select: branch-free)
+    sc = inv * np.float32(g > 0)
+    return zr * sc, zi * sc, (inv if g > 0 else big), bad
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, a00, a10r, a10i, a11
              ):  # pragma: no cover - compiled
@@ -70,43 +111,52 @@ def _run_1x2(yf0, yf1, hf0, hf1, xo, no, src, dst, length, a00, a10r, a10i, a11
     arithmetic on the float32 views of the complex arrays, no branches (LLVM vectorises
     it). Returns True if an input value is not finite."""
     u = np.uint64
-    one = np.float32(1.0)
-    tiny = np.float32(1e-38)
-    big = np.float32(np.inf)
     bad = False
     for t in range(length):
-        q = u(2 * (src + t))
         e = u(dst + t)
-        y0r = yf0[q]
-        y0i = yf0[q + u(1)]
-        y1r = yf1[q]
-        y1i = yf1[q + u(1)]
-        h0r = hf0[q]
-        h0i = hf0[q + u(1)]
-        h1r = hf1[q]
-        h1i = hf1[q + u(1)]
-        bad |= not (abs(y0r) + abs(y0i) + abs(y1r) + abs(y1i) + abs(h0r) + abs(h0i)
-                    + abs(h1r) + abs(h1i) < big)
-        yw0r = a00 * y0r                       # ỹ = L^{-1} y, H̃ = L^{-1} h
-        yw0i = a00 * y0i
-        yw1r = a10r * y0r - a10i * y0i + a11 * y1r
-        yw1i = a10r * y0i + a10i * y0r + a11 * y1i
-        hw0r = a00 * h0r
-        hw0i = a00 * h0i
-        hw1r = a10r * h0r - a10i * h0i + a11 * h1r
-        hw1i = a10r * h0i + a10i * h0r + a11 * h1i
-        g = hw0r * hw0r + hw0i * hw0i + hw1r * hw1r + hw1i * hw1i      # |H̃|², G = g + 1
-        zr = hw0r * yw0r + hw0i * yw0i + hw1r * yw1r + hw1i * yw1i          # z = H̃^H ỹ
-        zi = hw0r * yw0i - hw0i * yw0r + hw1r * yw1i - hw1i * yw1r
-        # A = 1 / (g + 1), mu = 1 - A = g / (g + 1): x̂ = A z / mu = z / g and A / mu = 1 / g
-        # (one division; the reference forms mu by the cancellation 1 - A); g = 0 (h = 0):
-        # x̂ = 0, error variance inf
-        inv = one / (g if g > tiny else tiny)  # noqa: FURB136 (a select: branch-free)
-        sc = inv * np.float32(g > 0)
-        xo[u(2) * e] = zr * sc
-        xo[u(2) * e + u(1)] = zi * sc
-        no[e] = inv if g > 0 else big
+        xr, xi, nve, b = _re_1x2(yf0, yf1, hf0, hf1, u(2 * (src + t)), a00, a10r, a10i, a11)
+        bad |= b
+        xo[u(2) * e] = xr
+        xo[u(2) * e + u(1)] = xi
+        no[e] = nve
     return bad
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _run_1x2_demap16(yf0, yf1, hf0, hf1, no, llr, seq, src, dst, length, a00, a10r, a10i,
+                     a11, l0, l1, l2, l3):  # pragma: no cover - compiled
+    """:func:`_run_1x2` (without writing x̂) with the 16QAM max-log demapping and
+    descrambling of each detected symbol fused in: the error variance sanitised as
+    :func:`~softran.nr.receiver.front_end_kernels.sanitise_noise_var` does, then the four
+    LLRs of :func:`~softran.nr.modulation_kernels.maxlog_demap` (one layer, 16QAM: the same
+    float32 operations in the same order) at ``llr[4 e ..]`` with the signs of
+    ``seq[4 e ..]``. Returns ``(bad input, bad symbol)``: a y or h value not finite, a
+    detected symbol not finite."""
+    u = np.uint64
+    one = np.float32(1.0)
+    two = np.float32(2.0)
+    lo = np.float32(1e-12)
+    hi = np.float32(1e30)
+    big = np.float32(np.inf)
+    bad = False
+    bad_x = False
+    for t in range(length):
+        e = u(dst + t)
+        xr, xi, nve, b = _re_1x2(yf0, yf1, hf0, hf1, u(2 * (src + t)), a00, a10r, a10i, a11)
+        bad |= b
+        no[e] = nve
+        v = nve if nve > lo else lo  # noqa: FURB136 (NaN compares False: 1e-12, as fmax)
+        nvd = hi if v == big else v
+        bad_x |= not (abs(xr) + abs(xi) < big)
+        inv = one / nvd
+        a0, a1 = llr_16qam_axis(xr, l0, l1, l2, l3, inv)
+        b0, b1 = llr_16qam_axis(xi, l0, l1, l2, l3, inv)
+        o = u(4) * e
+        llr[o] = a0 * (one - two * np.float32(seq[o]))
+        llr[o + u(1)] = b0 * (one - two * np.float32(seq[o + u(1)]))
+        llr[o + u(2)] = a1 * (one - two * np.float32(seq[o + u(2)]))
+        llr[o + u(3)] = b1 * (one - two * np.float32(seq[o + u(3)]))
+    return bad, bad_x
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -269,6 +319,18 @@ def data_runs(index: np.ndarray, block: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.stack((index[start], start, length, block[start]), axis=1))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _runs_out_of_range(runs, n_n, n_re, n_blk):  # pragma: no cover - compiled
+    """Whether a run of :func:`data_runs` reads past the ``n_n`` grid REs, writes past the
+    ``n_re`` outputs or names a covariance block outside ``0 .. n_blk - 1``."""
+    out_of_range = False
+    for q in range(runs.shape[0]):
+        src, dst, length, c = runs[q, 0], runs[q, 1], runs[q, 2], runs[q, 3]
+        out_of_range |= ((src < 0) | (length < 0) | (src + length > n_n) | (dst < 0)
+                         | (dst + length > n_re) | (c < 0) | (c >= n_blk))
+    return out_of_range
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def mmse_gather_runs(y, h, cov, runs, x_out, nv_out):  # pragma: no cover - compiled
     """:func:`mmse_gather` for one layer and two antennas (the MMSE-IRC detection of the
@@ -286,12 +348,7 @@ def mmse_gather_runs(y, h, cov, runs, x_out, nv_out):  # pragma: no cover - comp
     n_re = x_out.shape[2]
     if n_p != 1 or n_r != 2:
         return 4
-    out_of_range = False
-    for q in range(runs.shape[0]):
-        src, dst, length, c = runs[q, 0], runs[q, 1], runs[q, 2], runs[q, 3]
-        out_of_range |= ((src < 0) | (length < 0) | (src + length > n_n) | (dst < 0)
-                         | (dst + length > n_re) | (c < 0) | (c >= n_blk))
-    if out_of_range:
+    if _runs_out_of_range(runs, n_n, n_re, n_blk):
         return 3
     linv = np.zeros((n_blk, n_r, n_r), dtype=np.complex64)
     for b in range(n_b):
@@ -306,3 +363,54 @@ def mmse_gather_runs(y, h, cov, runs, x_out, nv_out):  # pragma: no cover - comp
                               runs[q, 3]):
                 return 1
     return 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def mmse_demap16_runs(y, h, cov, runs, nv_out, lev, seq, llr):  # pragma: no cover - compiled
+    """:func:`mmse_gather_runs` (MMSE-IRC detection of one layer on two antennas, the data
+    REs of TS 38.211 §6.3.1.6 as the runs of :func:`data_runs`) with the 16QAM max-log
+    demapping (§5.1.4 read backwards) and the descrambling (§6.3.1.1) of
+    :func:`~softran.nr.modulation_kernels.maxlog_demap` fused in, RE by RE in one pass:
+    ``nv_out`` float32 ``[B, 1, n_re]`` the error variance as :func:`mmse_gather_runs`
+    writes it, ``llr`` float32 ``[B, 4 n_re]`` the descrambled LLRs that
+    :func:`~softran.nr.modulation_kernels.maxlog_demap` gives for the detected symbols and
+    their error variance sanitised as :meth:`~softran.nr.PUSCHReceiver.demap` does (``lev``
+    the four 16QAM axis levels in label order, ``seq`` uint8 ``[>= 4 n_re]`` the scrambling
+    sequence): the same float32 operations in the same order, the same values. The detected
+    symbols themselves are not written (what the pass saves: their store and reload).
+
+    Returns 0; 1 where a y or h value read is not finite; 2 where a covariance block is not
+    finite / Hermitian positive definite; 3 where a run is out of range of the grid, the
+    covariance blocks or the outputs, or ``llr`` / ``seq`` / ``lev`` are too short; 4 where
+    ``h`` is not one layer on two antennas; 5 where a detected symbol is not finite (the
+    demapper's refusal; the outputs are then incomplete).
+    """
+    n_b, n_r, n_p, n_n = h.shape
+    n_blk = cov.shape[3]
+    n_re = nv_out.shape[2]
+    if n_p != 1 or n_r != 2:
+        return 4
+    if (llr.shape[0] != n_b or llr.shape[1] != 4 * n_re or seq.shape[0] < 4 * n_re
+            or lev.shape[0] < 4 or _runs_out_of_range(runs, n_n, n_re, n_blk)):
+        return 3
+    linv = np.zeros((n_blk, n_r, n_r), dtype=np.complex64)
+    bad = False
+    bad_x = False
+    for b in range(n_b):
+        if not _block_inverses(cov, b, linv):
+            return 2
+        yf = y[b].view(np.float32)
+        hf = h[b].view(np.float32)
+        no = nv_out[b, 0]
+        lo = llr[b]
+        for q in range(runs.shape[0]):
+            c = runs[q, 3]
+            b_in, b_x = _run_1x2_demap16(
+                yf[0], yf[1], hf[0, 0], hf[1, 0], no, lo, seq, runs[q, 0], runs[q, 1],
+                runs[q, 2], linv[c, 0, 0].real, linv[c, 1, 0].real, linv[c, 1, 0].imag,
+                linv[c, 1, 1].real, lev[0], lev[1], lev[2], lev[3])
+            bad |= b_in
+            bad_x |= b_x
+        if bad:
+            return 1
+    return 5 if bad_x else 0

@@ -21,14 +21,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from softran.nr.modulation_kernels import maxlog_demap
-from softran.nr.ofdm_kernels import select_subcarriers
+from softran.nr.kept_dft import dfti_compute
+from softran.nr.modulation_kernels import DEMAP_QAM, maxlog_demap
+from softran.nr.ofdm_kernels import fft_windows, select_subcarriers
 from softran.nr.receiver.covariance_kernels import covariance_slot
-from softran.nr.receiver.equalize_kernels import mmse_gather, mmse_gather_runs
+from softran.nr.receiver.equalize_kernels import (
+    mmse_demap16_runs,
+    mmse_gather,
+    mmse_gather_runs,
+)
 from softran.nr.receiver.estimate_kernels import estimate_slot
 
 __all__ = ["FRONT_END_COVARIANCE", "FRONT_END_DEMAP", "FRONT_END_DETECT",
-           "FRONT_END_ESTIMATE", "front_end_slot", "sanitise_noise_var"]
+           "FRONT_END_ESTIMATE", "FRONT_END_FFT", "FRONT_END_SAMPLES", "front_end_slot",
+           "front_end_wave", "sanitise_noise_var"]
 
 #: status of :func:`front_end_slot`: the grid holds a NaN or an infinity
 FRONT_END_ESTIMATE = 1
@@ -38,6 +44,10 @@ FRONT_END_COVARIANCE = 2
 FRONT_END_DETECT = 3
 #: status: the demapper refused (a non-finite detected symbol)
 FRONT_END_DEMAP = 4
+#: status of :func:`front_end_wave`: a waveform sample in an FFT window is not finite
+FRONT_END_SAMPLES = 5
+#: status of :func:`front_end_wave`: the MKL transform returned an error
+FRONT_END_FFT = 6
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -84,7 +94,10 @@ def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_ar
     mmse_gather_runs`: one layer, two antennas) -> the
     sanitised variance ``nv_demap`` -> the descrambled LLRs ``llr [B, n_re P Q_m]``
     (``levels``, ``k``, ``mode``, ``seq`` as :func:`~softran.nr.modulation_kernels.
-    maxlog_demap`).
+    maxlog_demap`). One layer of 16QAM on two antennas (``runs`` not empty, ``k`` = 2)
+    runs the last three steps as one pass over the REs
+    (:func:`~softran.nr.receiver.equalize_kernels.mmse_demap16_runs`, the same values),
+    which writes neither ``x`` nor ``nv_demap``.
 
     Returns 0, or the ``FRONT_END_*`` status of the stage that refused (later outputs are
     then not written).
@@ -96,6 +109,13 @@ def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_ar
     if covariance_slot(grid, h_flat, False, False, uniq, xr, segments, count, nv, True,
                        loading, e, acc, cov):
         return FRONT_END_COVARIANCE
+    if runs.shape[0] and mode == DEMAP_QAM and k == 2:
+        # one layer of 16QAM on two antennas: detection, sanitising and demapping in one
+        # pass over the REs (the same operations; x is not written)
+        status = mmse_demap16_runs(grid, h_flat, cov, runs, nv_eff, levels, seq, llr)
+        if status == 5:
+            return FRONT_END_DEMAP
+        return FRONT_END_DETECT if status else 0
     if runs.shape[0]:
         if mmse_gather_runs(grid, h_flat, cov, runs, x, nv_eff):
             return FRONT_END_DETECT
@@ -105,3 +125,28 @@ def front_end_slot(spec, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_ar
     if maxlog_demap(x, nv_demap, levels, k, mode, seq, llr):
         return FRONT_END_DEMAP
     return 0
+
+
+@njit(cache=True, nogil=True)
+def front_end_wave(wave, starts, work, dft, descriptor, half, corr, grid_rows, grid, est, h,
+                   h_flat, nv, cov_args, cov, index, block, runs, x, nv_eff, nv_demap, levels,
+                   k, mode, seq, llr):  # pragma: no cover - compiled
+    """The front end of one slot from its time-domain samples (TS 38.211 §5.3.1 OFDM
+    demodulation first), in one call: ``wave`` complex64 C-contiguous ``[B, R, T]`` ->
+    the FFT windows starting at ``starts`` (:func:`~softran.nr.ofdm_kernels.fft_windows`)
+    in ``work`` complex64 ``[B·R, S, nfft]`` -> their in-place DFT by the kept MKL plan
+    ``dft``, ``descriptor`` (:attr:`~softran.nr.kept_dft.KeptDFT.compute_address` and
+    :attr:`~softran.nr.kept_dft.KeptDFT.handle` of ``kept_dft(nfft, B·R·S,
+    inverse=False, in_place=True)``: what
+    :meth:`~softran.nr.OFDMSlotDemodulator.spectrum` runs, the same bins) ->
+    :func:`front_end_slot` with the arguments after ``descriptor``. Returns 0,
+    :data:`FRONT_END_SAMPLES`, :data:`FRONT_END_FFT` or the status of
+    :func:`front_end_slot` (later outputs are then not written)."""
+    rows = wave.shape[0] * wave.shape[1]
+    if fft_windows(wave.reshape((rows, wave.shape[2])), starts, work):
+        return FRONT_END_SAMPLES
+    if dfti_compute(dft, descriptor, work.ctypes.data, work.ctypes.data) != 0:
+        return FRONT_END_FFT
+    return front_end_slot(work, half, corr, grid_rows, grid, est, h, h_flat, nv, cov_args,
+                          cov, index, block, runs, x, nv_eff, nv_demap, levels, k, mode, seq,
+                          llr)

@@ -124,8 +124,8 @@ from softran.nr.coding.ldpc.plan import DecodePlan
 from softran.validation import check_bool, check_int, check_real
 
 __all__ = ["LLR_TARGET", "FixedDecoder", "decode_fixed", "decode_fixed_arrays",
-           "decode_fixed_into", "decode_fixed_reference", "fixed_decoder", "fixed_scaling",
-           "quantize_llr"]
+           "decode_fixed_into", "decode_fixed_reference", "decode_serial_v", "fixed_decoder",
+           "fixed_scaling", "quantize_llr"]
 
 #: Mean magnitude, in quantisation levels, of a block's input LLRs after quantisation.
 #: Measured on max-log 16QAM LLRs of a 51-PRB PUSCH slot (BG1, Zc = 320, 48 slots): mean
@@ -663,6 +663,20 @@ class FixedDecoder:
                 else:
                     _decode_parallel(x, bits, iterations, *self._args)
         return b - int(np.count_nonzero(iterations)) if b else 0
+
+    def serial_args(self) -> tuple | None:
+        """What :func:`decode_serial_v` takes after ``(x, bits, iterations)`` for this
+        configuration on the calling thread (the prepared arguments and this thread's
+        scratch arrays), for a caller that runs the serial vector kernel inside its own
+        compiled pass (what :meth:`run` does on one thread, without its Python glue); None
+        where this configuration takes the scalar kernel (Zc below 16)."""
+        if not self._vector:
+            return None
+        owned = self._owned
+        ident = threading.get_ident()
+        if owned[0] != ident:
+            owned = self._owned = (ident, _workspace(self.plan))
+        return (*self._args, *owned[1])
 
     def _serial(self, x: np.ndarray, bits: np.ndarray, iterations: np.ndarray) -> None:
         if not self._vector:
@@ -1204,6 +1218,12 @@ def _decode_serial_v(llr, bits, iters, row_ptr, cols, shifts, deg1, zc, n_cols, 
         iters[b] = _decode_one_v(llr[b], bits[b], row_ptr, cols, shifts, deg1, zc, n_cols,
                                  max_it, algo, scaling_num, offset, early, parity, target, sat,
                                  L, R, T, U, SRS, SRD, SWR, cur, rot, active, walked)
+
+
+#: the serial vector kernel of :class:`FixedDecoder` (TS 38.212 §5.3.2 codes, Zc >= 16):
+#: ``decode_serial_v(x, bits, iterations, *decoder.serial_args())`` decodes every row of
+#: ``x`` as :meth:`FixedDecoder.run` does on one thread, for compiled callers
+decode_serial_v = _decode_serial_v
 
 
 @njit(cache=True, nogil=True)
