@@ -65,7 +65,6 @@ from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
 from softran.nr.kept_dft import dfti_compute, kept_dft
 from softran.nr.kernel_entry import compiled_entry
-from softran.nr.module_call import plain_call
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
@@ -73,6 +72,7 @@ from softran.nr.modulation import (
     map_label_runs_into_rows,
     symbol_modulate_into,
 )
+from softran.nr.module_call import plain_call
 from softran.nr.ofdm import (
     cyclic_prefix_gather_two,
     cyclic_prefix_in_place,

@@ -29,8 +29,8 @@ from softran.nr.config import CarrierConfig
 from softran.nr.kept_dft import kept_dft
 from softran.nr.kernel_entry import compiled_entry
 from softran.nr.layers import layer_demap
-from softran.nr.module_call import plain_call
 from softran.nr.modulation import maxlog_demap_levels, symbol_demodulate, symbol_demodulate_into
+from softran.nr.module_call import plain_call
 from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
 from softran.nr.ofdm_kernels import select_subcarriers
 from softran.nr.pusch.chain import pusch_decode
