@@ -70,8 +70,14 @@ def measure(calls: int) -> dict[str, list[float]]:
 
     tx_mod._slot_data = wrap("bits", tx_mod._slot_data)
     tx_mod.cyclic_prefix_gather_two = wrap("cp", tx_mod.cyclic_prefix_gather_two)
+    if hasattr(tx_mod, "compiled_entry"):      # the kernel called through its compiled entry
+        entry_of = tx_mod.compiled_entry
+        tx_mod.compiled_entry = lambda kernel, args: wrap(
+            "kernel", entry_of(getattr(kernel, "__wrapped__", kernel), args))
     if hasattr(tx_mod, "_slot_waveform"):      # bits + IDFT + CP in one kernel (newer trees)
-        tx_mod._slot_waveform = wrap("kernel", tx_mod._slot_waveform)
+        kernel = tx_mod._slot_waveform
+        tx_mod._slot_waveform = wrap("kernel", kernel)
+        tx_mod._slot_waveform.__wrapped__ = kernel  # type: ignore[attr-defined]
     torch.fft.ifft = wrap("ifft", torch.fft.ifft)
     try:                    # the kept MKL plan of the IDFT (not in older trees)
         kept_dft = importlib.import_module("softran.nr.kept_dft")

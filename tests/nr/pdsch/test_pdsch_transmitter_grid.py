@@ -194,3 +194,48 @@ def test_one_codeword_path_keeps_the_reference_signal_rows() -> None:
     assert torch.equal(tx(tbs), torch.cat(waves))           # batch 3
     assert torch.equal(tx.last_grid, torch.cat(refs))
     assert torch.equal(tx(tbs[2:]), waves[2])
+
+
+def test_call_skips_module_call_only_where_it_would_do_nothing_else() -> None:
+    """``tx(tb)`` runs ``forward`` directly where ``Module.__call__`` would do only that;
+    hooks of the module, global module hooks and a subclass's own ``__call__`` still run
+    (a pre-hook's new input and a forward hook's new output are used), with the same
+    waveform as ``forward`` (the level-1 chain's, TS 38.211 §5.3.1) either way."""
+    from torch.nn.modules import module as torch_module
+
+    c = CarrierConfig(n_size_grid=10, subcarrier_spacing=30)
+    p = PDSCHConfig(prb_set=range(10), n_layers=2, modulation="256QAM", target_code_rate=0.8)
+    tx = PDSCHTransmitter(c, p)
+    gen = torch.Generator().manual_seed(18)
+    tbs = torch.randint(0, 2, (2, p.tb_sizes[0]), dtype=torch.uint8, generator=gen)
+    waves = [ofdm_modulate(reference_grid(c, p, [tbs[i:i + 1]], 1), c, nfft=tx.nfft)
+             for i in range(2)]
+    assert torch.equal(tx(tbs[:1], 1), waves[0])
+    assert torch.equal(tx(tbs[:1], rv=1), waves[0])
+    seen: list[object] = []
+    register = [
+        lambda: tx.register_forward_pre_hook(
+            lambda m, a: (seen.append(m), (tbs[1:], a[1]))[1]),
+        lambda: tx.register_forward_hook(lambda m, a, out: (seen.append(m), waves[1])[1]),
+        lambda: torch_module.register_module_forward_pre_hook(
+            lambda m, a: (seen.append(m), (tbs[1:], a[1]))[1] if m is tx else None),
+        lambda: torch_module.register_module_forward_hook(
+            lambda m, a, out: (seen.append(m), waves[1])[1] if m is tx else None),
+    ]
+    for reg in register:
+        handle = reg()
+        try:
+            got = tx(tbs[:1], 1)
+        finally:
+            handle.remove()
+        assert seen == [tx] and torch.equal(got, waves[1])
+        seen.clear()
+        assert torch.equal(tx(tbs[:1], 1), waves[0]) and not seen
+
+    class Counted(PDSCHTransmitter):
+        def __call__(self, *args, **kwargs):
+            seen.append(self)
+            return super().__call__(*args, **kwargs)
+
+    sub = Counted(c, p)
+    assert torch.equal(sub(tbs[1:], 1), waves[1]) and seen == [sub]

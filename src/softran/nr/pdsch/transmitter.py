@@ -48,6 +48,7 @@ the new waveform. Inputs are checked once per call by type, dtype and shape; oth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -63,6 +64,7 @@ from softran.nr.coding.sch import DLSCHEncoder
 from softran.nr.config import N_SC_RB, CarrierConfig
 from softran.nr.grid import map_to_grid, reference_grid
 from softran.nr.kept_dft import dfti_compute, kept_dft
+from softran.nr.kernel_entry import compiled_entry
 from softran.nr.modulation import (
     bits_per_symbol,
     constellation,
@@ -70,6 +72,7 @@ from softran.nr.modulation import (
     map_label_runs_into_rows,
     symbol_modulate_into,
 )
+from softran.nr.module_call import plain_call
 from softran.nr.ofdm import (
     cyclic_prefix_gather_two,
     cyclic_prefix_in_place,
@@ -294,6 +297,10 @@ class PDSCHTransmitter(torch.nn.Module):
             #: per redundancy version, made on first use: the plan of
             #: encode_rate_match_rows_into and the kept work buffers of _slot_data
             self._slot_enc: dict[int, tuple[tuple, tuple]] = {}
+        #: per redundancy version, made on first use for the kept workspace:
+        #: _slot_waveform's compiled entry for its argument types
+        #: (:func:`~softran.nr.kernel_entry.compiled_entry`: no per-call type matching)
+        self._slot_entry: dict[int, Any] = {}
 
     def _to_bins(self, grid_index: torch.Tensor) -> torch.Tensor:
         """Flat layer-grid indices ``(layer n_symbols + l) K + k`` -> flat IFFT-bin indices
@@ -313,6 +320,7 @@ class PDSCHTransmitter(torch.nn.Module):
             if self._slot_plan is not None:
                 extra = self._slot_workspace(batch)
             self._workspace = (bins, work, *extra)
+            self._slot_entry = {}
         return self._workspace
 
     def _slot_workspace(self, batch: int) -> tuple:
@@ -482,9 +490,16 @@ class PDSCHTransmitter(torch.nn.Module):
         if direct is not None:
             # one kernel: the bits, the IDFT into the new waveform, the cyclic prefixes
             out = torch.empty(batch, self.n_layers, t_len, dtype=torch.complex64)
-            top = _slot_waveform(x, tail, crc_l, table, gen, pair, enc, kernel_work, labels,
-                                 mask, points, runs, self.n_layers, bins_np, direct[0],
-                                 direct[1], kept_np, rows, cps, out.numpy())
+            args = (x, tail, crc_l, table, gen, pair, enc, kernel_work, labels, mask, points,
+                    runs, self.n_layers, bins_np, direct[0], direct[1], kept_np, rows, cps,
+                    out.numpy())
+            # the kernel's compiled entry for these types: the kept workspace and plan fix
+            # all but x (uint8 [batch, A] C-contiguous: checked in forward, made contiguous
+            # and viewed as uint8 above) and the new waveform (complex64 [batch, v, T])
+            entry = self._slot_entry.get(rv)
+            if entry is None:
+                entry = self._slot_entry[rv] = compiled_entry(_slot_waveform, args)
+            top = entry(*args)
             if top > 1:
                 self._check_tb(tb)      # raises the ValueError naming tb
                 raise ValueError("tb must hold bits (0 or 1)")  # pragma: no cover - guard
@@ -539,6 +554,15 @@ class PDSCHTransmitter(torch.nn.Module):
             grid[:, self.ptrs_indices] = self.ptrs_symbols
         return grid.reshape(batch, *self.grid_shape)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``forward`` directly where ``torch.nn.Module.__call__`` would do only that (no
+        hooks of the module's or global ones, no tracing, not compiled:
+        :func:`~softran.nr.module_call.plain_call`), else ``Module.__call__``: the same
+        result, without torch's call machinery on the slot path."""
+        if plain_call(self, _TX_CALL):
+            return self.forward(*args, **kwargs)
+        return _MODULE_CALL(self, *args, **kwargs)
+
     def forward(self, tb: torch.Tensor | Sequence[torch.Tensor], rv: int = 0) -> torch.Tensor:
         """Waveform ``[batch, n_ports, T]`` of the transport block(s) ``tb``."""
         if (self._slot_plan is not None and type(tb) is torch.Tensor and tb.dtype in _BIT_DTYPES
@@ -555,3 +579,7 @@ class PDSCHTransmitter(torch.nn.Module):
         self._last_layer_grid = layers
         self._last_grid = grid
         return ofdm_modulate(grid, self.carrier, nfft=self.nfft)
+
+
+_TX_CALL = PDSCHTransmitter.__call__
+_MODULE_CALL = torch.nn.Module.__call__
