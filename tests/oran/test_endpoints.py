@@ -447,6 +447,20 @@ class _ManyTransport(_NullTransport):
         self.sent.extend(pdus)
 
 
+def _spy_known_cplane(endpoint: ORU) -> list[bool]:
+    """The results of ``endpoint._known_cplane`` from now on, call by call (a list that
+    fills as the endpoint handles C-plane messages)."""
+    known = endpoint._known_cplane
+    hits: list[bool] = []
+
+    def spy(pdu: bytes, arrival: int) -> bool:
+        hits.append(known(pdu, arrival))
+        return hits[-1]
+
+    endpoint._known_cplane = spy                            # type: ignore[method-assign]
+    return hits
+
+
 @pytest.mark.parametrize("windows", [False, True])
 def test_repeated_cplane_layouts_have_the_effect_of_the_full_decoder(windows: bool) -> None:
     """C-plane messages that repeat a layout already handled (Endpoint._known_cplane: no new
@@ -481,14 +495,7 @@ def test_repeated_cplane_layouts_have_the_effect_of_the_full_decoder(windows: bo
     b = ORU(cfg, _NullTransport(), clock=clock, max_slots=3,
             uplink_source=lambda f, sf, s: grid * (1 + s))
     b.block_decoding = False
-    known = a._known_cplane
-    hits: list[bool] = []
-
-    def spy(pdu: bytes, arrival: int) -> bool:
-        hits.append(known(pdu, arrival))
-        return hits[-1]
-
-    a._known_cplane = spy                                   # type: ignore[method-assign]
+    hits = _spy_known_cplane(a)
     arrival = 10_000_000
     for i, p in enumerate(stream):
         if i % 3:
@@ -634,14 +641,7 @@ def test_known_cplane_symbol_edge_is_the_full_decoders() -> None:
     a = ORU(cfg, _ManyTransport(), uplink_source=lambda f, sf, s: grid)
     b = ORU(cfg, _NullTransport(), uplink_source=lambda f, sf, s: grid)
     b.block_decoding = False
-    known = a._known_cplane
-    hits: list[bool] = []
-
-    def spy(pdu: bytes, arrival: int) -> bool:
-        hits.append(known(pdu, arrival))
-        return hits[-1]
-
-    a._known_cplane = spy                                   # type: ignore[method-assign]
+    hits = _spy_known_cplane(a)
     for p in first + edge:
         a.handle(p, arrival_ns=0)
         b.handle(p, arrival_ns=0)
