@@ -447,6 +447,20 @@ class _ManyTransport(_NullTransport):
         self.sent.extend(pdus)
 
 
+def _spy_known_cplane(endpoint: ORU) -> list[bool]:
+    """The results of ``endpoint._known_cplane`` from now on, call by call (a list that
+    fills as the endpoint handles C-plane messages)."""
+    known = endpoint._known_cplane
+    hits: list[bool] = []
+
+    def spy(pdu: bytes, arrival: int) -> bool:
+        hits.append(known(pdu, arrival))
+        return hits[-1]
+
+    endpoint._known_cplane = spy                            # type: ignore[method-assign]
+    return hits
+
+
 @pytest.mark.parametrize("windows", [False, True])
 def test_repeated_cplane_layouts_have_the_effect_of_the_full_decoder(windows: bool) -> None:
     """C-plane messages that repeat a layout already handled (Endpoint._known_cplane: no new
@@ -481,14 +495,7 @@ def test_repeated_cplane_layouts_have_the_effect_of_the_full_decoder(windows: bo
     b = ORU(cfg, _NullTransport(), clock=clock, max_slots=3,
             uplink_source=lambda f, sf, s: grid * (1 + s))
     b.block_decoding = False
-    known = a._known_cplane
-    hits: list[bool] = []
-
-    def spy(pdu: bytes, arrival: int) -> bool:
-        hits.append(known(pdu, arrival))
-        return hits[-1]
-
-    a._known_cplane = spy                                   # type: ignore[method-assign]
+    hits = _spy_known_cplane(a)
     arrival = 10_000_000
     for i, p in enumerate(stream):
         if i % 3:
@@ -613,3 +620,65 @@ def test_reused_slot_buffer_reads_zero_where_nothing_arrived() -> None:
     prb_mask = mask.repeat_interleave(12, dim=-1)
     assert torch.equal(got[~prb_mask], torch.zeros(int((~prb_mask).sum()), dtype=got.dtype))
     assert torch.equal(got[prb_mask], first[prb_mask])
+
+
+def test_known_cplane_symbol_edge_is_the_full_decoders() -> None:
+    """A repeated C-plane layout (Endpoint._known_cplane) whose sections end exactly at the
+    last symbol (startSymbolId + numSymbol = 14) is taken on the known path; one symbol
+    later it goes to the full decoder, which counts it symbol-out-of-range: counters, slot
+    buffers and the answers sent are those of the full decoder of each PDU."""
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9)
+    sender = ODU(cfg, _NullTransport())
+    first = [p for _, p, _ in sender.uplink_packets(3, 2, 0, start_symbol=3, num_symbols=5)]
+    edge = []
+    for l0 in (9, 10):                                  # 9 + 5 = 14 fits; 10 + 5 does not
+        for p in first:
+            q = bytearray(p)
+            q[10:12] = ((2 << 12) | (1 << 6) | l0).to_bytes(2, "big")
+            q[6] = (q[6] + l0) % 256                    # a new Sequence ID each
+            edge.append(bytes(q))
+    a = ORU(cfg, _ManyTransport(), uplink_source=lambda f, sf, s: grid)
+    b = ORU(cfg, _NullTransport(), uplink_source=lambda f, sf, s: grid)
+    b.block_decoding = False
+    hits = _spy_known_cplane(a)
+    for p in first + edge:
+        a.handle(p, arrival_ns=0)
+        b.handle(p, arrival_ns=0)
+    # the first message finds no plans (no check); the second is a new layout (eAxC 1)
+    assert hits == [False, True, True, False, False]
+    assert a.counters.malformed["symbol-out-of-range"] == 2
+    assert a.transport.sent == b.transport.sent and len(a.transport.sent) == 2 * 2 * 5
+    _same_state(a, b)
+    a.close_slots()
+    b.close_slots()
+    assert a.counters == b.counters
+
+
+@pytest.mark.parametrize("drop", [(), (5, 20)])
+def test_evicted_slot_is_counted_and_cleared_as_at_close(drop: tuple[int, ...]) -> None:
+    """A slot evicted for the next (max_slots = 1: its flags counted and cleared in one
+    compiled call where nothing is missing) counts the PRBs expected, received and missing
+    (by symbol) as closing every slot at the end does, and the next slot starts from clear
+    flags: same counters, grids and received masks as with room for every slot."""
+    grid = _grid(2)
+    cfg = FronthaulConfig.from_carrier(CARRIER, 2, method="bfp", width=9)
+    odu = ODU(cfg, _NullTransport())
+    small = ORU(cfg, _NullTransport(), max_slots=1)
+    roomy = ORU(cfg, _NullTransport(), max_slots=8)
+    slots = ((0, 0, 0), (0, 0, 1), (0, 1, 0))
+    for n, slot in enumerate(slots):
+        for i, (_, pdu, _) in enumerate(odu.slot_packets(grid, *slot)):
+            if n == 1 and i in drop:
+                continue
+            small.handle(pdu, arrival_ns=0)
+            roomy.handle(pdu, arrival_ns=0)
+        assert torch.equal(small.downlink_received(*slot), roomy.downlink_received(*slot))
+        assert torch.equal(small.downlink_grid(*slot), roomy.downlink_grid(*slot))
+    buf = small._slots[("DL", 0, 1, 0)]
+    assert int(buf.expected.sum()) == 2 * 14 * cfg.n_prb
+    small.close_slots()
+    roomy.close_slots()
+    assert small.counters == roomy.counters
+    missing = sum(small.counters.missing_by_symbol.values())
+    assert small.counters.prbs_missing == missing == (cfg.n_prb * len(drop))

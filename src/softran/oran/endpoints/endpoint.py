@@ -153,14 +153,17 @@ class SlotBuffer:
         """
         return self._raw
 
-    def clear(self, cfg: FronthaulConfig) -> None:
-        """Back to the state of a new buffer (the buffer of an evicted slot serves the next)."""
+    def clear(self, cfg: FronthaulConfig, *, flags_cleared: bool = False) -> None:
+        """Back to the state of a new buffer (the buffer of an evicted slot serves the next);
+        ``flags_cleared``: its flags are all False already (the endpoint's close of the slot
+        cleared them), so only the rest is reset."""
         if cfg is not self._cfg:
             self._cfg, self._zero = cfg, _zero_raw(cfg)
             if self._zero.shape != self._raw.shape:
                 self._raw = self._zero.copy()
         self._stale = True
-        _reset_flags(self.received, self.expected, self.cplane_seen)
+        if not flags_cleared:
+            _reset_flags(self.received, self.expected, self.cplane_seen)
         if self.mod_comp is not None:
             self.mod_comp.fill(-1)
 
@@ -303,8 +306,10 @@ def _cplane_key(payload: bytes, start: int = 0) -> bytes:
 
 class _CPlanePlan(NamedTuple):
     """A checked section type 1 C-plane message layout: eAxC row, direction, eAxC ID, flow,
-    whether U-plane of its direction is received here, the largest numSymbol, and per
-    section ``(numSymbol, startPrbc, rb, PRBs, SE4 word or None)``."""
+    whether U-plane of its direction is received here, the largest numSymbol, per
+    section ``(numSymbol, startPrbc, rb, PRBs, SE4 word or None)``, and what the checks of a
+    repeat need from the endpoint's (frozen) configuration: the largest startSymbolId the
+    sections fit after (symbols per slot - the largest numSymbol) and the slots per subframe."""
 
     k: int
     direction: str
@@ -313,6 +318,8 @@ class _CPlanePlan(NamedTuple):
     receives_uplane: bool
     max_symbols: int
     sections: tuple[tuple[int, int, int, np.ndarray, int | None], ...]
+    max_l0: int
+    slots_per_subframe: int
 
 
 @functools.lru_cache(maxsize=256)
@@ -325,10 +332,12 @@ def _section_prbs(start: int, count: int, rb: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _expected_received(expected: np.ndarray, received: np.ndarray
-                       ) -> tuple[int, int]:  # pragma: no cover - compiled
-    """(PRBs expected, PRBs expected and received) of a slot's flags (C-contiguous), one
-    pass."""
+def _expected_received(expected: np.ndarray, received: np.ndarray, cplane_seen: np.ndarray,
+                       reset: bool) -> tuple[int, int, bool]:  # pragma: no cover - compiled
+    """(PRBs expected, PRBs expected and received, flags reset) of a slot's flags
+    (C-contiguous), one pass; with ``reset``, when every expected PRB was received (nothing
+    missing to count by symbol), all flags are then set False as :func:`_reset_flags` does
+    (one compiled call for the close and the clear of an evicted slot)."""
     e = expected.reshape(-1)
     g = received.reshape(-1)
     n_e = 0
@@ -338,7 +347,14 @@ def _expected_received(expected: np.ndarray, received: np.ndarray
             n_e += 1
             if g[i]:
                 n_r += 1
-    return n_e, n_r
+    if not reset or n_e != n_r:
+        return n_e, n_r, False
+    for i in range(e.size):
+        g[i] = False
+        e[i] = False
+    for k in range(cplane_seen.size):
+        cplane_seen[k] = False
+    return n_e, n_r, True
 
 
 @njit(cache=True, nogil=True)
@@ -1092,7 +1108,9 @@ class Endpoint:
                           se4[j] if se4 else None) for j, s in enumerate(msg.sections))
         plan = _CPlanePlan(k, direction, msg.eaxc_id, Flow("C", direction, msg.eaxc_id),
                            direction in self._uplane_directions(),
-                           max((s[0] for s in sections), default=0), sections)
+                           max((s[0] for s in sections), default=0), sections,
+                           cfg.n_symbols - max((s[0] for s in sections), default=0),
+                           cfg.slots_per_subframe)
         if cache_key is not None:             # the next message of this layout: _known_cplane
             if len(self._cplane_plans) >= _CPLANE_CACHE:
                 self._cplane_plans.clear()
@@ -1115,8 +1133,7 @@ class Endpoint:
             return False
         word = pdu[10] << 8 | pdu[11]
         subframe, slot, l0 = word >> 12, (word >> 6) & 0x3F, word & 0x3F
-        if subframe > 9 or slot >= self.config.slots_per_subframe or \
-                l0 + plan.max_symbols > self.config.n_symbols:
+        if subframe > 9 or slot >= plan.slots_per_subframe or l0 > plan.max_l0:
             return False                         # the full path names what is wrong
         timing = TimingHeader.from_bytes(pdu[8:12]) if self.config.windows is not None \
             else None
@@ -1128,20 +1145,30 @@ class Endpoint:
                       arrival: int) -> None:
         """A checked section type 1 message of layout ``plan`` for a slot: count it, then
         mark the PRBs it announces and hand each section to :meth:`_on_section`."""
-        duplicate = self.counters.rx_flow(plan.flow).observe(seq_id, n_bytes)
+        rx = self.counters.rx.get(plan.flow)     # rx_flow's dict, without the call
+        if rx is None:
+            rx = self.counters.rx_flow(plan.flow)
+        duplicate = rx.observe(seq_id, n_bytes)
         if timing is not None:
             self._classify(plan.flow, timing, arrival)
         if duplicate:
             return
         k = plan.k
         key = (plan.direction, frame_id, subframe_id, slot_id)
-        buf = self._slot(key) if plan.receives_uplane else None
+        buf = None
+        if plan.receives_uplane:
+            buf = self._slots.get(key)           # _slot's dict, without the call
+            if buf is None:
+                buf = self._slot(key)
         if buf is not None and not plan.sections:
             buf.cplane_seen[k] = True
         for num_symbol, start, rb, prbs, se4 in plan.sections:
             if buf is not None:
                 if rb == 0:                      # a contiguous run (cplane_seen set with it)
-                    buf.announce(k, k + 1, l0, num_symbol, start, prbs.size)
+                    # SlotBuffer.announce's pass; the bounds are non-negative here (row,
+                    # bit fields of the message), which is all announce checks first
+                    _announce(buf.expected, buf.cplane_seen, k, k + 1, l0, num_symbol, start,
+                              prbs.size)
                 else:
                     buf.cplane_seen[k] = True
                     buf.expected[k, l0:l0 + num_symbol][:, prbs] = True
@@ -1164,29 +1191,34 @@ class Endpoint:
         buf = self._slots.get(key)
         if buf is None:
             old = None
+            cleared = False
             while len(self._slots) >= self.max_slots:
                 old_key, old = self._slots.popitem(last=False)
-                self._close(old_key, old)
+                cleared = self._close(old_key, old, reset=True)
             if old is not None:                  # the evicted buffer serves the new slot
-                old.clear(self.config)
+                old.clear(self.config, flags_cleared=cleared)
                 buf = self._slots[key] = old
             else:
                 buf = self._slots[key] = SlotBuffer(self.config)
         return buf
 
-    def _close(self, key: SlotKey, buf: SlotBuffer) -> None:
+    def _close(self, key: SlotKey, buf: SlotBuffer, reset: bool = False) -> bool:
+        """Count a slot's expected, received and missing PRBs; with ``reset`` its flags are
+        set False too where nothing is missing. Returns whether they were."""
         c = self.counters
-        expected, received = _expected_received(buf.expected, buf.received)
+        expected, received, cleared = _expected_received(buf.expected, buf.received,
+                                                          buf.cplane_seen, reset)
         if not expected:
-            return
+            return cleared
         c.prbs_expected += expected
         c.prbs_received += received
         c.prbs_missing += expected - received
         if received == expected:
-            return
+            return cleared
         per = (buf.expected & ~buf.received).sum(axis=2)
         for k, l in zip(*np.nonzero(per)):
             c.missing_by_symbol[(self.config.eaxc_ids[k], int(l))] += int(per[k, l])
+        return False
 
     def close_slots(self) -> None:
         """Close every buffered slot: count its missing PRBs and forget its data."""
