@@ -43,8 +43,13 @@ from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
 from softran.nr.coding.ldpc.rate_match import LDPCRateRecovery, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ldpc_segment_info, ulsch_info
-from softran.nr.coding.sch_kernels import sch_check_rows, sch_decode_rows, sch_recover_rows
-from softran.nr.kernel_entry import compiled_entry
+from softran.nr.coding.sch_kernels import (
+    SCH_DECODE_FIELDS,
+    sch_check_rows,
+    sch_decode_rows_packed,
+    sch_recover_rows,
+)
+from softran.nr.kernel_entry import compiled_entry, kernel_args
 from softran.validation import (
     check_allocation,
     check_bits,
@@ -358,17 +363,21 @@ class _SCHDecoder(torch.nn.Module):
                 serial = ws.serial = (threading.get_ident(), ws.fixed.serial_args())
             if serial[1] is not None:
                 res = ws.results()
-                args = (llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh, combine,
-                        ws.received, ws.recovery.kernel_args, ws.bits_np, ws.iterations,
-                        serial[1], ws.check_args, res.tb_rows, *ws.last_rows,
-                        res.error_rows)
-                # the kernel's compiled entry for these types: the workspace's arrays, the
-                # new results made as it makes them, the soft buffer (float32 [R, C, N]
-                # C-contiguous either way), two bools
-                entry = ws.entry
-                if entry is None:
-                    entry = ws.entry = compiled_entry(sch_decode_rows, args)
-                status, failed = entry(*args)
+                packed = ws.packed
+                if packed[0] is not serial:
+                    # the kernel's arguments that stay the same from slot to slot, packed as
+                    # one (unboxed as one pointer), and the kernel's compiled entry for these
+                    # types: the workspace's arrays, the results' row views (the same types
+                    # each call), the soft buffer (float32 [R, C, N] C-contiguous either way),
+                    # two bools
+                    kept = kernel_args(**dict(zip(SCH_DECODE_FIELDS, (
+                        ws.recovered_np, ws.fresh, ws.received, ws.recovery.kernel_args,
+                        ws.bits_np, ws.iterations, serial[1], ws.check_args, *ws.last_rows),
+                        strict=True)))
+                    packed = ws.packed = (serial, kept, compiled_entry(sch_decode_rows_packed, (
+                        llr_np, ws.dirty, soft, combine, res.tb_rows, res.error_rows, kept)))
+                status, failed = packed[2](llr_np, ws.dirty, soft, combine, res.tb_rows,
+                                           res.error_rows, packed[1])
                 ws.dirty = combine or status != 0
                 if status:
                     return None     # the NaN error, or code blocks without a soft bit
@@ -491,9 +500,10 @@ class _SlotPath:
         #: (thread, FixedDecoder.serial_args()) of the last thread that ran the one-call
         #: serial path (sch_decode_rows)
         self.serial: tuple[int, tuple | None] = (-1, None)
-        #: sch_decode_rows's compiled entry for this workspace's argument types
-        #: (softran.nr.kernel_entry; made on the first one-call slot)
-        self.entry: Any = None
+        #: (the ``serial`` it was made for, sch_decode_rows_packed's kept arguments packed as
+        #: one, its compiled entry for this workspace's argument types)
+        #: (softran.nr.kernel_entry; made on the first one-call slot of a thread)
+        self.packed: tuple[Any, Any, Any] = (None, None, None)
         seg = ldpc_segment_info(info.b, info.bgn)
         self.k_prime, self.l_cb = seg.k_prime, (seg.l_cb if c > 1 else 0)
         self.l_tb = crc_length(info.crc)

@@ -27,7 +27,7 @@ from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.kept_dft import kept_dft
-from softran.nr.kernel_entry import compiled_entry
+from softran.nr.kernel_entry import compiled_entry, kernel_args
 from softran.nr.layers import layer_demap
 from softran.nr.modulation import maxlog_demap_levels, symbol_demodulate, symbol_demodulate_into
 from softran.nr.ofdm import OFDMSlotDemodulator, ofdm_demodulate, ofdm_info
@@ -48,7 +48,11 @@ from softran.nr.receiver import (
 )
 from softran.nr.receiver.channel_estimate import channel_estimate_slot_args
 from softran.nr.receiver.equalize_kernels import data_runs
-from softran.nr.receiver.front_end_kernels import front_end_slot, front_end_wave
+from softran.nr.receiver.front_end_kernels import (
+    FRONT_END_WAVE_FIELDS,
+    front_end_slot,
+    front_end_wave_packed,
+)
 from softran.nr.receiver.noise_covariance import noise_covariance_slot_args
 from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.validation import check_choice, check_finite, check_int, check_tensor
@@ -472,9 +476,12 @@ class PUSCHReceiver(torch.nn.Module):
             entry = ws.entry
             if entry is None:
                 # the kernel's compiled entry for these types (the workspace fixes them; the
-                # waveform is the checked complex64 C-contiguous [B, R, T] NumPy view)
-                entry = ws.entry = compiled_entry(front_end_wave, (wave, *ws.wave[1], *ws.args))
-            if entry(wave, *ws.wave[1], *ws.args):
+                # waveform is the checked complex64 C-contiguous [B, R, T] NumPy view), its
+                # arguments after the waveform packed as one (unboxed as one pointer)
+                ws.packed = kernel_args(**dict(zip(FRONT_END_WAVE_FIELDS,
+                                                   (*ws.wave[1], *ws.args), strict=True)))
+                entry = ws.entry = compiled_entry(front_end_wave_packed, (wave, ws.packed))
+            if entry(wave, ws.packed):
                 return None
         else:
             # the FFT bins (None: not complex64, contiguous, on the CPU, finite, ...)
@@ -552,9 +559,11 @@ class _FrontEndWorkspace:
         #: (window starts, FFT work array, the kept MKL plan's addresses) and the plan (kept
         #: alive with them); None: the demodulator's spectrum() runs first
         self.wave = wave
-        #: front_end_wave's compiled entry for this workspace's argument types (made on the
+        #: front_end_wave_packed's compiled entry for this workspace's argument types, and
+        #: the arguments after the waveform packed as its one other argument (made on the
         #: first call: softran.nr.kernel_entry)
         self.entry: Any = None
+        self.packed: Any = None
 
     @staticmethod
     def _source(rx: PUSCHReceiver) -> tuple[object, ...]:
