@@ -375,11 +375,11 @@ def test_desegment_kernel_and_checked_call_equal_reference(blklen, bgn):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_slot_path_reuses_results_only_when_nothing_holds_them(threads):
-    # the result tensors come from a pool: a pair comes back only when the caller dropped
-    # it (tensor, view, NumPy view, storage, weak reference); whatever the caller keeps
-    # stays as returned while later calls decode other blocks (one thread: the one-call
-    # path; two: the two-pass path)
+def test_slot_path_results_kept_in_any_form_do_not_change(threads):
+    # whatever the caller keeps of a call's results (the tensors, views, NumPy views, the
+    # storages, weak references) stays as returned while later calls, the caller dropping
+    # their results at once, decode other blocks (one thread: the one-call path; two: the
+    # two-pass path)
     import weakref
 
     tbs, rate, modulation, g = CASES[1]
@@ -404,20 +404,18 @@ def test_slot_path_reuses_results_only_when_nothing_holds_them(threads):
             tb, err = call(i)
             kept.append((i, tb.clone(), err.clone(), hold(tb, err)))
             del tb, err
-        ptrs = set()
         for i in range(8):
             tb, err = call(i + 1, -5.0 if i % 3 == 0 else 20.0)
-            ptrs.add(tb.data_ptr())
             del tb, err
         for i, tb, err, held in kept:
             assert torch.equal(tb, blocks[i % 4]) and not err.any()
             if isinstance(held[0], weakref.ref):
                 held = (held[0](), held[1]())
+                if held[0] is None and held[1] is None:
+                    continue            # dropped tensors: nothing left to read
             if isinstance(held[0], torch.UntypedStorage):
                 held = (torch.empty(0, dtype=torch.uint8).set_(held[0]).reshape(tb.shape),
                         torch.empty(0, dtype=torch.uint8).set_(held[1]).bool()
                         .reshape(err.shape))
             assert torch.equal(torch.as_tensor(held[0]).reshape(tb.shape), tb)
             assert torch.equal(torch.as_tensor(held[1]).reshape(err.shape), err)
-    # results dropped at once: at most a few pairs in turn
-    assert len(ptrs) <= 3

@@ -29,9 +29,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from fractions import Fraction
-from sys import getrefcount
-from typing import Any
-from weakref import getweakrefcount
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -396,8 +394,8 @@ class _SCHDecoder(torch.nn.Module):
             bits_t, it, ok = ws.ldpc.decode(ws.flat)
             bits_np = bits_t.numpy()
             ws.iterations[:] = np.where(ok.numpy(), it.numpy(), -it.numpy())
-        # the returned TB bits and error flags: tensors nobody else holds (a caller may keep
-        # them: _SlotResults), the per-code-block results go to the workspace's kept arrays
+        # the returned TB bits and error flags: new tensors (a caller may keep them), the
+        # per-code-block results go to the workspace's kept arrays
         # (their row views made once)
         res = ws.results()
         failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args, res.tb_rows,
@@ -523,76 +521,30 @@ class _SlotPath:
         self.last_rows = (self.last["cb_crc"].reshape(rows, c),
                           self.last["iterations"].reshape(rows, c),
                           self.last["parity_ok"].reshape(rows, c))
-        #: the result tensors handed out by recent calls (:meth:`results`), and which of
-        #: them a new pair replaces when none is free
-        self.pool: list[_SlotResults] = []
-        self.turn = 0
 
     def results(self) -> _SlotResults:
-        """Result tensors (TB bits, error flags) for this call: a pair of the pool that
-        nobody holds any more (:meth:`_SlotResults.free`), else a new pair (kept in the
-        pool, in place of the oldest where it is full). A pair reused has its memory in the
-        caches and its pages mapped: no allocation, page faults or ``from_numpy`` on the slot
-        path (the two fresh result tensors cost 38 µs median, 160 µs p99 with the caches
-        cold, measured in the receive chain)."""
-        for res in self.pool:
-            if res.free():
-                return res
-        res = _SlotResults(self.tb_shape, self.batch, self.rows, self.reshape)
-        if len(self.pool) < _POOL:
-            self.pool.append(res)
-        else:
-            self.pool[self.turn] = res
-            self.turn = (self.turn + 1) % _POOL
-        return res
+        """New result arrays (TB bits, error flags) for this call, their tensors and the row
+        views the kernels write: a caller may keep what it gets. (Two ``np.empty`` and two
+        ``from_numpy`` cost less than two clones; a pool of kept tensors handed out again
+        when nothing holds them cost more with the caches cold, measured: the reference-
+        count, use-count and metadata checks that make reuse safe are torch entries too.)"""
+        tb, error = np.empty(self.tb_shape, dtype=np.uint8), np.empty(self.batch, dtype=np.bool_)
+        if self.reshape:
+            return _SlotResults(torch.from_numpy(tb), torch.from_numpy(error), error,
+                                tb.reshape(self.rows, -1), error.reshape(self.rows))
+        return _SlotResults(torch.from_numpy(tb), torch.from_numpy(error), error, tb, error)
 
 
-#: result tensor pairs a slot path workspace keeps (a caller that holds the results of two
-#: slots, as ``out, err = rx(w)`` in a loop does during the next call, still finds one free)
-_POOL = 3
-_storage_use_count = torch._C._storage_Use_Count
+class _SlotResults(NamedTuple):
+    """The TB bits ``uint8 [..., A]`` and error flags ``bool [...]`` of one slot path call
+    (new each call), the flags' array, and the row views ``[R, A]`` / ``[R]`` its kernels
+    write."""
 
-
-class _SlotResults:
-    """The TB bits ``uint8 [..., A]`` and error flags ``bool [...]`` one slot path call
-    returns, with the NumPy views its kernels write (``tb_rows`` / ``error_rows``: as rows
-    ``[R, A]`` / ``[R]``) and what tells whether anything but this object still holds them.
-
-    A pair may be handed out again only when nothing the caller could read through holds
-    its tensors or their memory: no Python reference to a tensor or its storage object
-    (``sys.getrefcount``), no other tensor, view or C++ holder of the tensor
-    (``Tensor._use_count``), no NumPy view, DLPack capsule or other tensor on its storage
-    (the storage's use count), no weak reference, and the tensors' metadata unchanged
-    (``resize_`` / ``set_`` / ``as_strided_``): :meth:`free` compares these with their values
-    when the pair was made, when only this object held it."""
-
-    __slots__ = ("alone", "error", "error_np", "error_rows", "storages", "tb", "tb_np",
-                 "tb_rows")
-
-    def __init__(self, tb_shape: tuple[int, ...], batch: tuple[int, ...], rows: int,
-                 reshape: bool) -> None:
-        self.tb = torch.empty(tb_shape, dtype=torch.uint8)
-        self.error = torch.empty(batch, dtype=torch.bool)
-        self.tb_np, self.error_np = self.tb.numpy(), self.error.numpy()
-        self.tb_rows = self.tb_np.reshape(rows, -1) if reshape else self.tb_np
-        self.error_rows = self.error_np.reshape(rows) if reshape else self.error_np
-        self.storages = (self.tb.untyped_storage(), self.error.untyped_storage())
-        #: the holders when only this object holds the pair
-        self.alone = self.holders()
-
-    def holders(self) -> tuple[object, ...]:
-        """The reference counts and metadata that :meth:`free` compares."""
-        tb, error = self.tb, self.error
-        s_tb, s_error = self.storages
-        return (getrefcount(tb), getrefcount(error), getrefcount(s_tb), getrefcount(s_error),
-                tb._use_count(), error._use_count(), _storage_use_count(s_tb._cdata),
-                _storage_use_count(s_error._cdata), getweakrefcount(tb),
-                getweakrefcount(error), tb.data_ptr(), error.data_ptr(), tb.shape,
-                tb.stride(), error.shape, error.stride())
-
-    def free(self) -> bool:
-        """Whether nothing but this object holds the pair (class notes)."""
-        return self.holders() == self.alone
+    tb: torch.Tensor
+    error: torch.Tensor
+    error_np: np.ndarray
+    tb_rows: np.ndarray
+    error_rows: np.ndarray
 
 
 def _received(flat: torch.Tensor) -> tuple[torch.Tensor, bool]:
