@@ -372,3 +372,50 @@ def test_desegment_kernel_and_checked_call_equal_reference(blklen, bgn):
     bad[0, 0, 1] = 3
     with pytest.raises(ValueError, match="cbs"):
         code_block_desegment_ldpc(bad, bgn, blklen)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_slot_path_results_kept_in_any_form_do_not_change(threads):
+    # whatever the caller keeps of a call's results (the tensors, views, NumPy views, the
+    # storages, weak references) stays as returned while later calls, the caller dropping
+    # their results at once, decode other blocks (one thread: the one-call path; two: the
+    # two-pass path)
+    import weakref
+
+    tbs, rate, modulation, g = CASES[1]
+    gen = torch.Generator().manual_seed(11)
+    enc, dec = ULSCHEncoder(rate), ULSCHDecoder(rate, tbs, ldpc_kernel="numba-int8")
+    blocks = [torch.randint(0, 2, (1, tbs), dtype=torch.uint8, generator=gen)
+              for _ in range(4)]
+
+    def call(i, snr=20.0):
+        return dec(_llr(enc, blocks[i % 4], modulation, g, 0, snr, gen), modulation, 1,
+                   new_data=True)
+
+    with _torch_threads(threads):
+        for i in range(2):
+            call(i)
+        kept = []
+        for hold in (lambda t, e: (t, e), lambda t, e: (t[0], e[0:]),
+                     lambda t, e: (t.numpy(), e.numpy()),
+                     lambda t, e: (t.untyped_storage(), e.untyped_storage()),
+                     lambda t, e: (weakref.ref(t), weakref.ref(e))):
+            i = len(kept)
+            tb, err = call(i)
+            kept.append((i, tb.clone(), err.clone(), hold(tb, err)))
+            del tb, err
+        for i in range(8):
+            tb, err = call(i + 1, -5.0 if i % 3 == 0 else 20.0)
+            del tb, err
+        for i, tb, err, held in kept:
+            assert torch.equal(tb, blocks[i % 4]) and not err.any()
+            if isinstance(held[0], weakref.ref):
+                held = (held[0](), held[1]())
+                if held[0] is None and held[1] is None:
+                    continue            # dropped tensors: nothing left to read
+            if isinstance(held[0], torch.UntypedStorage):
+                held = (torch.empty(0, dtype=torch.uint8).set_(held[0]).reshape(tb.shape),
+                        torch.empty(0, dtype=torch.uint8).set_(held[1]).bool()
+                        .reshape(err.shape))
+            assert torch.equal(torch.as_tensor(held[0]).reshape(tb.shape), tb)
+            assert torch.equal(torch.as_tensor(held[1]).reshape(err.shape), err)

@@ -238,3 +238,42 @@ def test_decoder_hooks_fire_though_the_hand_off_skips_module_call():
             handle.remove()
         assert torch.equal(out, tb) and not err.any() and seen == [rx.decoder]
         seen.clear()
+
+
+def test_receiver_hooks_fire_though_its_call_skips_module_call():
+    # PUSCHReceiver.__call__ goes straight to forward without hooks; the receiver's own
+    # hooks (a pre-hook that changes the arguments, a hook that changes the result, keyword
+    # hooks) and global module hooks run as through Module.__call__
+    from torch.nn.modules import module as torch_module
+
+    fields, n_rx = CASES[0][1:]
+    c, p, tb, y = _link(fields, n_rx, seed=49)
+    rx = PUSCHReceiver(c, p, n_rx=n_rx)
+    seen = []
+    zeros = torch.zeros_like(y)
+    register = [
+        (lambda: rx.register_forward_pre_hook(lambda m, a: (zeros,)), "pre"),
+        (lambda: rx.register_forward_hook(lambda m, a, out: (out[0], ~out[1])), "post"),
+        (lambda: rx.register_forward_pre_hook(
+            lambda m, a, kw: seen.append(kw["new_data"]), with_kwargs=True), "kw"),
+        (lambda: torch_module.register_module_forward_hook(
+            lambda m, a, out: seen.append(m) if m is rx else None), "global"),
+    ]
+    for reg, kind in register:
+        out, err = rx(y, new_data=True)
+        assert torch.equal(out, tb) and not err.any()
+        handle = reg()
+        try:
+            out, err = rx(y, new_data=True)
+        finally:
+            handle.remove()
+        if kind == "pre":           # the hook's all-zero waveform decoded: no transport block
+            assert bool(err.all())
+        elif kind == "post":
+            assert torch.equal(out, tb) and bool(err.all())
+        else:
+            assert torch.equal(out, tb) and not err.any()
+            assert seen == ([True] if kind == "kw" else [rx])
+        seen.clear()
+    out, err = rx(y, new_data=True)
+    assert torch.equal(out, tb) and not err.any()

@@ -29,7 +29,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -41,8 +41,13 @@ from softran.nr.coding.ldpc.encode_rate_match import ldpc_encode_rate_match
 from softran.nr.coding.ldpc.rate_match import LDPCRateRecovery, rate_recover_ldpc
 from softran.nr.coding.ldpc.segment import code_block_desegment_ldpc
 from softran.nr.coding.sch_info import SCHInfo, dlsch_info, ldpc_segment_info, ulsch_info
-from softran.nr.coding.sch_kernels import sch_check_rows, sch_decode_rows, sch_recover_rows
-from softran.nr.kernel_entry import compiled_entry
+from softran.nr.coding.sch_kernels import (
+    SCH_DECODE_FIELDS,
+    sch_check_rows,
+    sch_decode_rows_packed,
+    sch_recover_rows,
+)
+from softran.nr.kernel_entry import compiled_entry, kernel_args
 from softran.validation import (
     check_allocation,
     check_bits,
@@ -355,25 +360,27 @@ class _SCHDecoder(torch.nn.Module):
             if serial[0] != threading.get_ident():
                 serial = ws.serial = (threading.get_ident(), ws.fixed.serial_args())
             if serial[1] is not None:
-                tb, error = np.empty(ws.tb_shape, dtype=np.uint8), np.empty(ws.batch,
-                                                                            dtype=np.bool_)
-                args = (llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh, combine,
-                        ws.received, ws.recovery.kernel_args, ws.bits_np, ws.iterations,
-                        serial[1], ws.check_args,
-                        tb.reshape(ws.rows, -1) if ws.reshape else tb, *ws.last_rows,
-                        error.reshape(ws.rows) if ws.reshape else error)
-                # the kernel's compiled entry for these types: the workspace's arrays, the
-                # new results made as it makes them, the soft buffer (float32 [R, C, N]
-                # C-contiguous either way), two bools
-                entry = ws.entry
-                if entry is None:
-                    entry = ws.entry = compiled_entry(sch_decode_rows, args)
-                status, failed = entry(*args)
+                res = ws.results()
+                packed = ws.packed
+                if packed[0] is not serial:
+                    # the kernel's arguments that stay the same from slot to slot, packed as
+                    # one (unboxed as one pointer), and the kernel's compiled entry for these
+                    # types: the workspace's arrays, the results' row views (the same types
+                    # each call), the soft buffer (float32 [R, C, N] C-contiguous either way),
+                    # two bools
+                    kept = kernel_args(**dict(zip(SCH_DECODE_FIELDS, (
+                        ws.recovered_np, ws.fresh, ws.received, ws.recovery.kernel_args,
+                        ws.bits_np, ws.iterations, serial[1], ws.check_args, *ws.last_rows),
+                        strict=True)))
+                    packed = ws.packed = (serial, kept, compiled_entry(sch_decode_rows_packed, (
+                        llr_np, ws.dirty, soft, combine, res.tb_rows, res.error_rows, kept)))
+                status, failed = packed[2](llr_np, ws.dirty, soft, combine, res.tb_rows,
+                                           res.error_rows, packed[1])
                 ws.dirty = combine or status != 0
                 if status:
                     return None     # the NaN error, or code blocks without a soft bit
-                return self._slot_done(ws, shape, buffer, harq_process, ws.bits_np, tb,
-                                       error, failed)
+                return self._slot_done(ws, shape, buffer, harq_process, ws.bits_np, res,
+                                       failed)
         nan, n_received = sch_recover_rows(llr_np, ws.recovered_np, ws.dirty, soft, ws.fresh,
                                            combine, ws.received, *ws.recovery.kernel_args)
         ws.dirty = combine
@@ -387,31 +394,26 @@ class _SCHDecoder(torch.nn.Module):
             bits_t, it, ok = ws.ldpc.decode(ws.flat)
             bits_np = bits_t.numpy()
             ws.iterations[:] = np.where(ok.numpy(), it.numpy(), -it.numpy())
-        # the returned TB bits and error flags are new arrays (a caller may keep them; two
-        # np.empty and two from_numpy cost less than two clones), the per-code-block results
-        # go to the workspace's kept arrays (their row views made once)
-        tb, error = np.empty(ws.tb_shape, dtype=np.uint8), np.empty(ws.batch, dtype=np.bool_)
-        if ws.reshape:
-            failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args,
-                                    tb.reshape(ws.rows, -1), *ws.last_rows,
-                                    error.reshape(ws.rows))
-        else:
-            failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args, tb, *ws.last_rows,
-                                    error)
-        return self._slot_done(ws, shape, buffer, harq_process, bits_np, tb, error, failed)
+        # the returned TB bits and error flags: new tensors (a caller may keep them), the
+        # per-code-block results go to the workspace's kept arrays
+        # (their row views made once)
+        res = ws.results()
+        failed = sch_check_rows(bits_np, ws.iterations, *ws.check_args, res.tb_rows,
+                                *ws.last_rows, res.error_rows)
+        return self._slot_done(ws, shape, buffer, harq_process, bits_np, res, failed)
 
     def _slot_done(self, ws: _SlotPath, shape: torch.Size, buffer: torch.Tensor | None,
-                   harq_process: int, bits_np: np.ndarray, tb: np.ndarray, error: np.ndarray,
+                   harq_process: int, bits_np: np.ndarray, res: _SlotResults,
                    failed: int) -> tuple[torch.Tensor, torch.Tensor] | None:
         """The end of :meth:`_slot_path` after the checks (``failed`` what
         :func:`~softran.nr.coding.sch_kernels.sch_check_rows` returned, ``bits_np`` the
-        decoder's hard bits ``[R * C, K]``): the results as tensors and the HARQ process's
-        state; None where the decoder met a NaN."""
+        decoder's hard bits ``[R * C, K]``, ``res`` the result tensors it wrote): the
+        results and the HARQ process's state; None where the decoder met a NaN."""
         if failed < 0:
             return None     # a NaN LLR (±inf combined) in the decoder: ldpc_decode's error
         info = self.sch_info
         self.__dict__["_last"] = ws.last
-        tb_t, error_t = torch.from_numpy(tb), torch.from_numpy(error)
+        tb_t, error_t, error = res.tb, res.error, res.error_np
         if not failed:
             # a decoded transport block clears its part of the process (module notes)
             if buffer is not None or harq_process in self._done:
@@ -496,9 +498,10 @@ class _SlotPath:
         #: (thread, FixedDecoder.serial_args()) of the last thread that ran the one-call
         #: serial path (sch_decode_rows)
         self.serial: tuple[int, tuple | None] = (-1, None)
-        #: sch_decode_rows's compiled entry for this workspace's argument types
-        #: (softran.nr.kernel_entry; made on the first one-call slot)
-        self.entry: Any = None
+        #: (the ``serial`` it was made for, sch_decode_rows_packed's kept arguments packed as
+        #: one, its compiled entry for this workspace's argument types)
+        #: (softran.nr.kernel_entry; made on the first one-call slot of a thread)
+        self.packed: tuple[Any, Any, Any] = (None, None, None)
         seg = ldpc_segment_info(info.b, info.bgn)
         self.k_prime, self.l_cb = seg.k_prime, (seg.l_cb if c > 1 else 0)
         self.l_tb = crc_length(info.crc)
@@ -518,6 +521,30 @@ class _SlotPath:
         self.last_rows = (self.last["cb_crc"].reshape(rows, c),
                           self.last["iterations"].reshape(rows, c),
                           self.last["parity_ok"].reshape(rows, c))
+
+    def results(self) -> _SlotResults:
+        """New result arrays (TB bits, error flags) for this call, their tensors and the row
+        views the kernels write: a caller may keep what it gets. (Two ``np.empty`` and two
+        ``from_numpy`` cost less than two clones; a pool of kept tensors handed out again
+        when nothing holds them cost more with the caches cold, measured: the reference-
+        count, use-count and metadata checks that make reuse safe are torch entries too.)"""
+        tb, error = np.empty(self.tb_shape, dtype=np.uint8), np.empty(self.batch, dtype=np.bool_)
+        if self.reshape:
+            return _SlotResults(torch.from_numpy(tb), torch.from_numpy(error), error,
+                                tb.reshape(self.rows, -1), error.reshape(self.rows))
+        return _SlotResults(torch.from_numpy(tb), torch.from_numpy(error), error, tb, error)
+
+
+class _SlotResults(NamedTuple):
+    """The TB bits ``uint8 [..., A]`` and error flags ``bool [...]`` of one slot path call
+    (new each call), the flags' array, and the row views ``[R, A]`` / ``[R]`` its kernels
+    write."""
+
+    tb: torch.Tensor
+    error: torch.Tensor
+    error_np: np.ndarray
+    tb_rows: np.ndarray
+    error_rows: np.ndarray
 
 
 def _received(flat: torch.Tensor) -> tuple[torch.Tensor, bool]:

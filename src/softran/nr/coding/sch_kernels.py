@@ -28,7 +28,8 @@ from softran.nr.coding.ldpc.decode_kernels_fixed import decode_serial_v
 from softran.nr.coding.ldpc.rate_match import rate_recover_rows
 from softran.nr.coding.ldpc.segment import desegment_rows
 
-__all__ = ["sch_check_rows", "sch_decode_rows", "sch_recover_rows"]
+__all__ = ["SCH_DECODE_FIELDS", "sch_check_rows", "sch_decode_rows", "sch_decode_rows_packed",
+           "sch_recover_rows"]
 
 
 @njit(cache=True, nogil=True)
@@ -152,3 +153,21 @@ def sch_decode_rows(llr, out, fill, buf, fresh, combine, received, recovery, bit
     decode_serial_v(out.reshape(n_rows * c, n), bits, iterations, *decoder)
     return 0, sch_check_rows(bits, iterations, *check, tb, cb_crc, iters_out, parity_ok,
                              error)
+
+
+#: the names of :func:`sch_decode_rows`'s kept arguments: the fields of the
+#: :class:`~softran.nr.kernel_entry.KernelArgs` that :func:`sch_decode_rows_packed` takes
+SCH_DECODE_FIELDS = ("out", "fresh", "received", "recovery", "bits", "iterations", "decoder",
+                     "check", "cb_crc", "iters_out", "parity_ok")
+
+
+@njit(cache=True, nogil=True)
+def sch_decode_rows_packed(llr, fill, buf, combine, tb, error, a
+                           ):  # pragma: no cover - compiled
+    """:func:`sch_decode_rows` with its arguments that stay the same from slot to slot as
+    the fields of ``a`` (a :class:`~softran.nr.kernel_entry.KernelArgs` with the fields
+    :data:`SCH_DECODE_FIELDS`): one argument to unbox per call instead of some thirty
+    arrays; the same computation and results."""
+    return sch_decode_rows(llr, a.out, fill, buf, a.fresh, combine, a.received, a.recovery,
+                           a.bits, a.iterations, a.decoder, a.check, tb, a.cb_crc,
+                           a.iters_out, a.parity_ok, error)

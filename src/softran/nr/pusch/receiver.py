@@ -27,7 +27,7 @@ from softran.nr.coding.sch import ULSCHDecoder
 from softran.nr.coding.uci import UCIDecodeResult, uci_decode
 from softran.nr.config import CarrierConfig
 from softran.nr.kept_dft import kept_dft
-from softran.nr.kernel_entry import compiled_entry
+from softran.nr.kernel_entry import compiled_entry, kernel_args
 from softran.nr.layers import layer_demap
 from softran.nr.modulation import maxlog_demap_levels, symbol_demodulate, symbol_demodulate_into
 from softran.nr.module_call import plain_call
@@ -49,7 +49,11 @@ from softran.nr.receiver import (
 )
 from softran.nr.receiver.channel_estimate import channel_estimate_slot_args
 from softran.nr.receiver.equalize_kernels import data_runs
-from softran.nr.receiver.front_end_kernels import front_end_slot, front_end_wave
+from softran.nr.receiver.front_end_kernels import (
+    FRONT_END_WAVE_FIELDS,
+    front_end_slot,
+    front_end_wave_packed,
+)
 from softran.nr.receiver.noise_covariance import noise_covariance_slot_args
 from softran.nr.scrambling import pusch_scrambling_sequence
 from softran.validation import check_choice, check_finite, check_int, check_tensor
@@ -473,9 +477,12 @@ class PUSCHReceiver(torch.nn.Module):
             entry = ws.entry
             if entry is None:
                 # the kernel's compiled entry for these types (the workspace fixes them; the
-                # waveform is the checked complex64 C-contiguous [B, R, T] NumPy view)
-                entry = ws.entry = compiled_entry(front_end_wave, (wave, *ws.wave[1], *ws.args))
-            if entry(wave, *ws.wave[1], *ws.args):
+                # waveform is the checked complex64 C-contiguous [B, R, T] NumPy view), its
+                # arguments after the waveform packed as one (unboxed as one pointer)
+                ws.packed = kernel_args(**dict(zip(FRONT_END_WAVE_FIELDS,
+                                                   (*ws.wave[1], *ws.args), strict=True)))
+                entry = ws.entry = compiled_entry(front_end_wave_packed, (wave, ws.packed))
+            if entry(wave, ws.packed):
                 return None
         else:
             # the FFT bins (None: not complex64, contiguous, on the CPU, finite, ...)
@@ -487,6 +494,14 @@ class PUSCHReceiver(torch.nn.Module):
         d["last_h"], d["last_noise_var"], d["_last_nv_eff"] = ws.h, ws.noise_var, ws.nv_eff
         d["last_phase"] = None
         return ws.llr
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``Module.__call__``: straight to :meth:`forward` where calling the module would do
+        only that (:func:`~softran.nr.module_call.plain_call`: no hooks of the receiver's or
+        global ones, no tracing, not compiled), else torch's own call (the hooks run)."""
+        if plain_call(self, _RECEIVER_CALL):
+            return self.forward(*args, **kwargs)
+        return _MODULE_CALL(self, *args, **kwargs)
 
     def forward(self, rx: torch.Tensor, rv: int = 0, harq_process: int = 0, *,
                 new_data: bool | torch.Tensor = False, h: torch.Tensor | None = None,
@@ -511,6 +526,10 @@ class PUSCHReceiver(torch.nn.Module):
                     new_data=new_data)
 
 
+_MODULE_CALL = torch.nn.Module.__call__
+_RECEIVER_CALL = PUSCHReceiver.__call__
+
+
 class _FrontEndWorkspace:
     """The buffers and plan terms of :meth:`PUSCHReceiver._front_end` for one batch size
     and thread, and what they were built from (checked every slot: the receiver's options
@@ -526,9 +545,11 @@ class _FrontEndWorkspace:
         #: (window starts, FFT work array, the kept MKL plan's addresses) and the plan (kept
         #: alive with them); None: the demodulator's spectrum() runs first
         self.wave = wave
-        #: front_end_wave's compiled entry for this workspace's argument types (made on the
+        #: front_end_wave_packed's compiled entry for this workspace's argument types, and
+        #: the arguments after the waveform packed as its one other argument (made on the
         #: first call: softran.nr.kernel_entry)
         self.entry: Any = None
+        self.packed: Any = None
 
     @staticmethod
     def _source(rx: PUSCHReceiver) -> tuple[object, ...]:
