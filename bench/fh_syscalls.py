@@ -13,6 +13,7 @@ into its kept buffer, which the real path would have to do).
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import socket
 import struct
@@ -54,7 +55,12 @@ def _median_us(fn, after, n: int, before=None) -> float:
 
 
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=3000,
+                        help="tries per measurement (>= 1; default 3000)")
+    n = parser.parse_args().n
+    if n < 1:
+        parser.error(f"n = {n}: must be >= 1")
     if not sys.platform.startswith("linux"):
         print("Linux only (UDP GSO / GRO, sendmmsg / recvmmsg)")
         return 0
@@ -155,4 +161,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
