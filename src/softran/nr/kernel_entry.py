@@ -24,7 +24,8 @@ __all__ = ["KernelArgs", "KernelArgsType", "compiled_entry", "kernel_args"]
 
 def compiled_entry(kernel: Any, args: Sequence[object]) -> Callable[..., Any]:
     """The compiled entry of the Numba dispatcher ``kernel`` for the types of ``args``
-    (compiled, or loaded from the cache, now if it is not yet): ``entry(*args)`` returns
+    (compiled, or loaded from the cache, now if it is not yet; infrastructure of the
+    TS 38.211 / TS 38.212 slot paths, no clause of its own): ``entry(*args)`` returns
     what ``kernel(*args)`` returns for arguments of those types (module notes).
 
     >>> import numpy as np
@@ -66,7 +67,8 @@ _MAKERS: dict[tuple[str, ...], Any] = {}
 
 def kernel_args(**fields: object) -> KernelArgs:
     """The fields (NumPy arrays, tuples of them, numbers, bools) as one :class:`KernelArgs`
-    for a compiled kernel (module notes): the arrays themselves, not copies (what the
+    for a compiled kernel of a slot path (the TS 38.211 / TS 38.212 receive chains; no
+    clause of its own: module notes): the arrays themselves, not copies (what the
     kernel writes into ``args.x`` is in the array given as ``x``). Its constructor compiles
     once per set of field names and types (not cached on disk: a fraction of a second).
 

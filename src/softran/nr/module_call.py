@@ -29,7 +29,8 @@ def plain_call(module: torch.nn.Module, call: Callable[..., Any] = _MODULE_CALL)
     forward / backward hooks of the module's or global ones, no tracing, not compiled
     (``module.compile()``), and the class's ``__call__`` is ``call`` (torch's
     ``Module.__call__`` by default; a class that overrides ``__call__`` to take this
-    shortcut itself passes its own).
+    shortcut itself passes its own). Infrastructure of the TS 38.211 / TS 38.212 slot
+    paths (module notes), no clause of its own.
 
     >>> lin = torch.nn.Linear(2, 2)
     >>> plain_call(lin)

@@ -167,7 +167,8 @@ def sch_decode_rows_packed(llr, fill, buf, combine, tb, error, a
     """:func:`sch_decode_rows` with its arguments that stay the same from slot to slot as
     the fields of ``a`` (a :class:`~softran.nr.kernel_entry.KernelArgs` with the fields
     :data:`SCH_DECODE_FIELDS`): one argument to unbox per call instead of some thirty
-    arrays; the same computation and results."""
+    arrays; the same computation (TS 38.212 §6.2.5 / §5.4.2 rate recovery, §5.3.2 LDPC
+    decoding, §5.1 CRC checks, as :func:`sch_decode_rows`) and results."""
     return sch_decode_rows(llr, a.out, fill, buf, a.fresh, combine, a.received, a.recovery,
                            a.bits, a.iterations, a.decoder, a.check, tb, a.cb_crc,
                            a.iters_out, a.parity_ok, error)

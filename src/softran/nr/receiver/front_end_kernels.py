@@ -165,7 +165,8 @@ def front_end_wave_packed(wave, a):  # pragma: no cover - compiled
     """:func:`front_end_wave` of the waveform ``wave`` with its other arguments as the
     fields of ``a`` (a :class:`~softran.nr.kernel_entry.KernelArgs` with the fields
     :data:`FRONT_END_WAVE_FIELDS`): one argument to unbox per call instead of some sixty
-    arrays; the same computation and status."""
+    arrays; the same computation (TS 38.211 §5.3.1 OFDM demodulation through TS 38.211
+    §6.3.1 demapping, as :func:`front_end_wave`) and status."""
     return front_end_wave(wave, a.starts, a.work, a.dft, a.descriptor, a.half, a.corr,
                           a.grid_rows, a.grid, a.est, a.h, a.h_flat, a.nv, a.cov_args, a.cov,
                           a.index, a.block, a.runs, a.x, a.nv_eff, a.nv_demap, a.levels, a.k,
